@@ -1,0 +1,265 @@
+"""Syntax tree to model: a Lark Transformer that maps each grammar rule onto a frozen model class."""
+
+from __future__ import annotations
+
+import attrs
+from lark import Token, Transformer, Tree, v_args
+
+from qualrules.grammar import parse
+from qualrules.interpreter import model as m
+from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity
+
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+}
+
+MEASURES = {
+    "credits": m.Measure.CREDITS, "credit": m.Measure.CREDITS,
+    "units": m.Measure.UNITS, "unit": m.Measure.UNITS,
+    "glh": m.Measure.GLH, "tqt": m.Measure.TQT,
+}
+
+
+def _span(meta) -> m.Span:
+    return m.Span(meta.line, meta.column, meta.end_line, meta.end_column)
+
+
+def _token_span(token: Token) -> m.Span:
+    return m.Span(token.line, token.column, token.end_line, token.end_column)
+
+
+def _string(token: Token) -> str:
+    body = token.value[1:-1]
+    return body.replace('\\"', '"').replace("\\\\", "\\")
+
+
+@v_args(meta=True)
+class _Builder(Transformer):
+    def __init__(self, filename: str):
+        super().__init__()
+        self.filename = filename
+        self.diagnostics: list[Diagnostic] = []
+
+    def _error(self, code: str, message: str, span: m.Span, hint: str | None = None) -> None:
+        location = Location(self.filename, span.line, span.column, span.end_line, span.end_column)
+        self.diagnostics.append(Diagnostic(code, Severity.ERROR, message, location, hint))
+
+    # ---- leaves --------------------------------------------------------------------------------
+    def number(self, meta, children):
+        (token,) = children
+        return NUMBER_WORDS.get(token.value) or int(token.value)
+
+    def measure(self, meta, children):
+        return MEASURES[children[0].value]
+
+    def time_unit(self, meta, children):
+        return m.TimeUnit.MONTHS if children[0].value.startswith("month") else m.TimeUnit.YEARS
+
+    def name_ref(self, meta, children):
+        return m.NameRef(children[0].value, False, _span(meta))
+
+    def group_ref(self, meta, children):
+        return m.NameRef(children[-1].value, True, _span(meta))
+
+    def unit_set(self, meta, children):
+        return m.UnitSet(tuple(children), _span(meta))
+
+    def scope(self, meta, children):
+        return children[0]
+
+    def level_filter(self, meta, children):
+        return ("level", int(children[0].value))
+
+    # ---- bounds --------------------------------------------------------------------------------
+    def at_least(self, meta, children):
+        return m.Bound(children[0], None)
+
+    def at_most(self, meta, children):
+        return m.Bound(None, children[0])
+
+    def exactly(self, meta, children):
+        return m.Bound(children[0], children[0])
+
+    def between(self, meta, children):
+        low, high = children
+        if low > high:
+            self._error("QR114", f"`between {low} and {high}`: the lower bound is above the upper bound",
+                        _span(meta), hint=f"write `between {high} and {low}`")
+        return m.Bound(low, high)
+
+    # ---- rules ---------------------------------------------------------------------------------
+    def _quantity(self, meta, measure, bound, rest):
+        scope = next((c for c in rest if isinstance(c, m.UnitSet)), None)
+        level = next((c[1] for c in rest if isinstance(c, tuple)), None)
+        return m.Quantity(measure, bound, scope, level, _span(meta))
+
+    def bound_measure(self, meta, children):
+        bound, measure, *rest = children
+        return self._quantity(meta, measure, bound, rest)
+
+    def bound_units(self, meta, children):
+        bound, *rest = children
+        return self._quantity(meta, m.Measure.UNITS, bound, rest)
+
+    def measure_comparison(self, meta, children):
+        measure, bound, *rest = children
+        return self._quantity(meta, measure, bound, rest)
+
+    def all_of(self, meta, children):
+        return m.AllOf(children[0], _span(meta))
+
+    def choose(self, meta, children):
+        return m.Choose(children[0], children[1], _span(meta))
+
+    def not_both(self, meta, children):
+        return m.NotBoth(children[0], children[1], _span(meta))
+
+    def within(self, meta, children):
+        return m.CompletionWindow(children[0], children[1], _span(meta))
+
+    def minimum_age(self, meta, children):
+        return m.MinimumAge(children[0], _span(meta))
+
+    def rule_line(self, meta, children):
+        return [c for c in children if not isinstance(c, Token)]
+
+    def option(self, meta, children):
+        rules: list = []
+        for child in children:
+            rules.extend(child if isinstance(child, list) else [child])
+        return tuple(rules)
+
+    def either(self, meta, children):
+        return m.Either(tuple(children), _span(meta))
+
+    # ---- qualifications ------------------------------------------------------------------------
+    def declared_exact(self, meta, children):
+        value = int(children[0].value)
+        return m.Declared(value, value, _span(meta))
+
+    def declared_range(self, meta, children):
+        low, high = (int(c.value) for c in children)
+        if low > high:
+            self._error("QR114", f"`{low} to {high}`: the lower bound is above the upper bound", _span(meta))
+        return m.Declared(low, high, _span(meta))
+
+    def declared_open(self, meta, children):
+        return m.Declared(int(children[0].value), None, _span(meta))
+
+    def level_fact(self, meta, children):
+        return ("level", int(children[0].value), _span(meta))
+
+    def credit_value_fact(self, meta, children):
+        return ("credit value", children[0], _span(meta))
+
+    def glh_fact(self, meta, children):
+        return ("guided learning hours", children[0], _span(meta))
+
+    def tqt_fact(self, meta, children):
+        return ("total qualification time", children[0], _span(meta))
+
+    def pool(self, meta, children):
+        return ("units from", children[0], _span(meta))
+
+    def qualification(self, meta, children):
+        qan, title, *items = children
+        facts: dict[str, object] = {}
+        rules: list = []
+        for item in items:
+            if isinstance(item, list):
+                rules.extend(item)
+            elif isinstance(item, tuple):
+                key, value, span = item
+                if key in facts:
+                    self._error("QR109", f"`{key}` is given twice for {qan.value}", span,
+                                hint="keep one statement and delete the other")
+                facts.setdefault(key, value)
+            else:
+                rules.append(item)
+        return m.Qualification(
+            qan=qan.value,
+            title=_string(title),
+            level=facts.get("level"),
+            credit_value=facts.get("credit value"),
+            glh=facts.get("guided learning hours"),
+            tqt=facts.get("total qualification time"),
+            pool=facts.get("units from"),
+            rules=tuple(rules),
+            span=_span(meta),
+        )
+
+    # ---- catalogue -----------------------------------------------------------------------------
+    def group_name(self, meta, children):
+        return children[0]
+
+    def unit(self, meta, children):
+        ref, title, *fields = children
+        values: dict[str, str] = {}
+        for field in fields:
+            key = field.data.removesuffix("_field")
+            token = field.children[0]
+            if key in values:
+                self._error("QR107", f"unit {ref.value} gives `{key}` twice", _token_span(token),
+                            hint="keep one value and delete the other")
+                continue
+            values[key] = token.value
+        for required in ("level", "credits"):
+            if required not in values:
+                self._error("QR106", f"unit {ref.value} has no `{required}`", _span(meta),
+                            hint=f"add `{required} N` to the unit line")
+
+        def number(key):
+            return int(values[key]) if key in values else None
+
+        return m.Unit(
+            ref=ref.value,
+            title=_string(title),
+            level=number("level"),
+            credits=number("credits"),
+            glh=number("glh"),
+            tqt=number("tqt"),
+            ofqual=values.get("ofqual"),
+            group=None,
+            span=_span(meta),
+        )
+
+    def group(self, meta, children):
+        name, *rest = children
+        description = _string(rest[0]) if rest and isinstance(rest[0], Token) else None
+        group = m.Group(name.value, description, _token_span(name))
+        units = tuple(attrs.evolve(u, group=group.name) for u in rest if isinstance(u, m.Unit))
+        return group, units
+
+    def awarding_body(self, meta, children):
+        name, *rest = children
+        return m.AwardingBody(name.value, _string(rest[0]) if rest else None, _span(meta))
+
+    def start(self, meta, children):
+        return children
+
+
+def build_ruleset(text: str, filename: str) -> m.Ruleset:
+    """Parse and build one .qual file; raises DiagnosticError listing every syntax or structure error."""
+    parsed = parse(text, filename)
+    if parsed.tree is None:
+        raise DiagnosticError(parsed.diagnostics)
+    builder = _Builder(filename)
+    items = builder.transform(parsed.tree)
+    if builder.diagnostics:
+        raise DiagnosticError(builder.diagnostics)
+    awarding_body = next((i for i in items if isinstance(i, m.AwardingBody)), None)
+    groups, units = [], [i for i in items if isinstance(i, m.Unit)]
+    for item in items:
+        if isinstance(item, tuple):
+            group, group_units = item
+            groups.append(group)
+            units.extend(group_units)
+    return m.Ruleset(
+        path=filename,
+        awarding_body=awarding_body,
+        groups=tuple(groups),
+        units=tuple(units),
+        qualifications=tuple(i for i in items if isinstance(i, m.Qualification)),
+        comments=tuple(m.Comment(c.value, c.line, c.column) for c in parsed.comments),
+    )

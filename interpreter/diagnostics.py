@@ -1,0 +1,106 @@
+"""Diagnostics: located, coded messages shared by the parser, the checker and the record readers."""
+
+from __future__ import annotations
+
+import difflib
+import enum
+from typing import Iterable
+
+import attrs
+
+
+class Severity(enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@attrs.frozen
+class Location:
+    """Where a diagnostic points: a file, and a line/column span or a record row."""
+
+    file: str
+    line: int | None = None
+    column: int | None = None
+    end_line: int | None = None
+    end_column: int | None = None
+
+
+@attrs.frozen
+class Diagnostic:
+    code: str
+    severity: Severity
+    message: str
+    location: Location
+    hint: str | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def to_json(self) -> dict:
+        loc = self.location
+        return {
+            "code": self.code,
+            "severity": self.severity.value,
+            "message": self.message,
+            "hint": self.hint,
+            "file": loc.file,
+            "line": loc.line,
+            "column": loc.column,
+            "end_line": loc.end_line,
+            "end_column": loc.end_column,
+        }
+
+
+class DiagnosticError(Exception):
+    """Raised where work cannot go on; carries every diagnostic found so far."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]):
+        self.diagnostics = tuple(diagnostics)
+        super().__init__("\n".join(render_plain(d) for d in self.diagnostics))
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str | None:
+    """A hint naming the closest known names, matched case-insensitively."""
+    by_folded: dict[str, str] = {}
+    for candidate in known:
+        by_folded.setdefault(candidate.casefold(), candidate)
+    matches = difflib.get_close_matches(name.casefold(), list(by_folded), n=3, cutoff=0.6)
+    if not matches:
+        return None
+    names = [f"`{by_folded[m]}`" for m in matches]
+    return "did you mean " + (names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]) + "?"
+
+
+def render_plain(diagnostic: Diagnostic) -> str:
+    """One line: `file:line:column: severity[CODE]: message (hint)`."""
+    loc = diagnostic.location
+    where = loc.file
+    if loc.line is not None:
+        where += f":{loc.line}"
+        if loc.column is not None:
+            where += f":{loc.column}"
+    text = f"{where}: {diagnostic.severity.value}[{diagnostic.code}]: {diagnostic.message}"
+    if diagnostic.hint:
+        text += f" ({diagnostic.hint})"
+    return text
+
+
+def render(diagnostic: Diagnostic, source: str | None = None) -> str:
+    """Compiler-style rendering: the header line, then the source line with a caret under the span."""
+    lines = [render_plain(diagnostic) if not diagnostic.hint else render_plain(attrs.evolve(diagnostic, hint=None))]
+    loc = diagnostic.location
+    if source is not None and loc.line is not None and loc.column is not None:
+        source_lines = source.splitlines()
+        if 1 <= loc.line <= len(source_lines):
+            text = source_lines[loc.line - 1].expandtabs(1)
+            gutter = f"{loc.line:>4} | "
+            lines.append(gutter + text)
+            if loc.end_line == loc.line and loc.end_column and loc.end_column > loc.column:
+                width = loc.end_column - loc.column
+            else:
+                width = max(1, len(text.rstrip()) - loc.column + 1)
+            lines.append(" " * (len(gutter) - 2) + "| " + " " * (loc.column - 1) + "^" * width)
+    if diagnostic.hint:
+        lines.append(f"     = help: {diagnostic.hint}")
+    return "\n".join(lines)

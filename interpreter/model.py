@@ -1,0 +1,191 @@
+"""The ruleset model: frozen attrs classes built from the syntax tree, each carrying its source span."""
+
+from __future__ import annotations
+
+import enum
+from typing import Union
+
+import attrs
+
+
+@attrs.frozen
+class Span:
+    """1-based line and column of the first character; end is exclusive, as Lark reports it."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@attrs.frozen
+class NameRef:
+    """A name in a rule: a unit reference (L3B1, L/650/7899) or a group (BUSINESS, Group 3)."""
+
+    name: str
+    # True when written `Group 3`: the name can only be a group.
+    group_keyword: bool
+    span: Span
+
+    @property
+    def text(self) -> str:
+        return f"Group {self.name}" if self.group_keyword else self.name
+
+
+@attrs.frozen
+class UnitSet:
+    """A union of units and groups: `Group 2 or Group 3`, `L3B1, L3B5`."""
+
+    terms: tuple[NameRef, ...]
+    span: Span
+
+
+class Measure(enum.Enum):
+    CREDITS = "credits"
+    UNITS = "units"
+    GLH = "glh"
+    TQT = "tqt"
+
+
+@attrs.frozen
+class Bound:
+    """Inclusive bounds on a measured quantity; None means unbounded on that side."""
+
+    minimum: int | None
+    maximum: int | None
+
+
+@attrs.frozen
+class Quantity:
+    """A bound on the credits, units, GLH or TQT a claim holds, optionally within a scope and level."""
+
+    measure: Measure
+    bound: Bound
+    scope: UnitSet | None
+    min_level: int | None
+    span: Span
+
+
+@attrs.frozen
+class AllOf:
+    units: UnitSet
+    span: Span
+
+
+@attrs.frozen
+class Choose:
+    count: int
+    units: UnitSet
+    span: Span
+
+
+@attrs.frozen
+class NotBoth:
+    first: NameRef
+    second: NameRef
+    span: Span
+
+
+@attrs.frozen
+class Either:
+    options: tuple[tuple["Rule", ...], ...]
+    span: Span
+
+
+class TimeUnit(enum.Enum):
+    YEARS = "years"
+    MONTHS = "months"
+
+
+@attrs.frozen
+class CompletionWindow:
+    amount: int
+    unit: TimeUnit
+    span: Span
+
+
+@attrs.frozen
+class MinimumAge:
+    years: int
+    span: Span
+
+
+Rule = Union[Quantity, AllOf, Choose, NotBoth, Either, CompletionWindow, MinimumAge]
+
+
+@attrs.frozen
+class Declared:
+    """A declared size from the specification's key facts: exact, a range, or `N or more`."""
+
+    low: int
+    high: int | None
+    span: Span
+
+    @property
+    def text(self) -> str:
+        if self.high is None:
+            return f"{self.low} or more"
+        return str(self.low) if self.low == self.high else f"{self.low} to {self.high}"
+
+
+@attrs.frozen
+class Unit:
+    ref: str
+    title: str
+    level: int | None
+    credits: int | None
+    glh: int | None
+    tqt: int | None
+    ofqual: str | None
+    group: str | None
+    span: Span
+
+
+@attrs.frozen
+class Group:
+    name: str
+    description: str | None
+    span: Span
+
+    @property
+    def display(self) -> str:
+        return f"Group {self.name}" if self.name.isdigit() else self.name
+
+
+@attrs.frozen
+class AwardingBody:
+    name: str
+    title: str | None
+    span: Span
+
+
+@attrs.frozen
+class Qualification:
+    qan: str
+    title: str
+    level: int | None
+    credit_value: Declared | None
+    glh: Declared | None
+    tqt: Declared | None
+    pool: UnitSet | None
+    rules: tuple[Rule, ...]
+    span: Span
+
+
+@attrs.frozen
+class Comment:
+    text: str
+    line: int
+    column: int
+
+
+@attrs.frozen
+class Ruleset:
+    """One .qual file: an awarding body's catalogue and its qualifications."""
+
+    path: str
+    awarding_body: AwardingBody | None
+    groups: tuple[Group, ...]
+    units: tuple[Unit, ...]
+    qualifications: tuple[Qualification, ...]
+    comments: tuple[Comment, ...]
