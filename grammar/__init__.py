@@ -28,12 +28,28 @@ _TERMINAL_NAMES = {
     "$END": "the end of the file",
 }
 
+_NUMBER_WORDS = {"ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT", "NINE", "TEN", "ELEVEN", "TWELVE"}
+
 _comments: contextvars.ContextVar[list[Token]] = contextvars.ContextVar("comments")
 
 
 def _collect_comment(token: Token) -> Token:
     _comments.get().append(token)
     return token
+
+
+class _MergeNewlines:
+    """Blank and comment-only lines lex as runs of newline tokens; the grammar wants one per statement."""
+
+    always_accept = ("_NL",)
+
+    def process(self, stream):
+        previous = "_NL"  # also drops newlines before the first statement
+        for token in stream:
+            if token.type == "_NL" and previous == "_NL":
+                continue
+            previous = token.type
+            yield token
 
 
 @functools.cache
@@ -45,6 +61,7 @@ def _parser() -> Lark:
         propagate_positions=True,
         maybe_placeholders=False,
         lexer_callbacks={"COMMENT": _collect_comment},
+        postlex=_MergeNewlines(),
     )
 
 
@@ -73,7 +90,7 @@ def parse(text: str, filename: str) -> ParseResult:
             diagnostic = _describe(error, lines, filename)
             diagnostics.append(diagnostic)
             line = diagnostic.location.line or len(lines)
-            if len(diagnostics) >= MAX_SYNTAX_ERRORS or isinstance(error, UnexpectedEOF) or not lines[line - 1].strip():
+            if len(diagnostics) >= MAX_SYNTAX_ERRORS or diagnostic.code == "QR003" or not lines[line - 1].strip():
                 return ParseResult(None, tuple(comments), tuple(diagnostics))
             # Set the faulty line aside (keeping line numbers) and look for the next error.
             lines[line - 1] = ""
@@ -95,32 +112,41 @@ def _describe(error: UnexpectedInput, lines: list[str], filename: str) -> Diagno
         last = len(lines)
         while last > 1 and not lines[last - 1].strip():
             last -= 1
-        expected = _expected(error.expected)
+        expected = _expected(_accepted(error))
         return Diagnostic(
             code="QR003",
             severity=Severity.ERROR,
             message=f"the file ends too early; expected {expected}",
             location=Location(filename, last, 1, last, len(lines[last - 1]) + 1),
-            hint="an `either` block needs a closing `end`" if "end" in _plain_expected(error.expected) else None,
+            hint="an `either` block needs at least one `or` and a closing `end`"
+            if {"END", "OR"} & _accepted(error) else None,
         )
     assert isinstance(error, UnexpectedToken)
     token = error.token
-    found = "the end of the line" if token.type == "_NL" else f"`{token.value}`"
+    found = "end of line" if token.type == "_NL" else f"`{token.value}`"
     end_line, end_column = (token.line, token.column + 1) if token.type == "_NL" else (token.end_line, token.end_column)
     return Diagnostic(
         code="QR001",
         severity=Severity.ERROR,
-        message=f"unexpected {found}; expected {_expected(error.expected)}",
+        message=f"unexpected {found}; expected {_expected(_accepted(error))}",
         location=Location(filename, token.line, token.column, end_line, end_column),
-        hint=_hint(token, error.expected),
+        hint=_hint(token, _accepted(error)),
     )
+
+
+def _accepted(error: UnexpectedInput) -> set[str]:
+    """The terminals the parser could take here (the lexer's own list also holds always-accepted newlines)."""
+    interactive = getattr(error, "interactive_parser", None)
+    return set(interactive.accepts()) if interactive is not None else set(getattr(error, "expected", ()))
 
 
 def _plain_expected(expected: set[str]) -> list[str]:
     names = []
     terminals = {t.name: t for t in _parser().terminals}
     for name in expected:
-        if name in _TERMINAL_NAMES:
+        if name in _NUMBER_WORDS:
+            names.append(_TERMINAL_NAMES["INT"])
+        elif name in _TERMINAL_NAMES:
             names.append(_TERMINAL_NAMES[name])
         elif name in terminals and terminals[name].pattern.type == "str":
             names.append(terminals[name].pattern.value)

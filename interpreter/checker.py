@@ -1,0 +1,164 @@
+"""Static checks that must pass before a ruleset can be compiled: names resolve, nothing is declared
+twice, every qualification has a pool and its rules stay inside it."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import attrs
+
+from qualrules.interpreter import model as m
+from qualrules.interpreter.diagnostics import Diagnostic, Location, Severity, did_you_mean
+
+
+@attrs.frozen
+class Catalogue:
+    """Name lookup over one ruleset's units and groups."""
+
+    ruleset: m.Ruleset
+    units: dict[str, m.Unit]
+    by_ofqual: dict[str, m.Unit]
+    groups: dict[str, m.Group]
+    members: dict[str, tuple[m.Unit, ...]]
+
+    @classmethod
+    def of(cls, ruleset: m.Ruleset) -> "Catalogue":
+        units: dict[str, m.Unit] = {}
+        by_ofqual: dict[str, m.Unit] = {}
+        for unit in ruleset.units:
+            units.setdefault(unit.ref, unit)
+            if unit.ofqual:
+                by_ofqual.setdefault(unit.ofqual, unit)
+        groups: dict[str, m.Group] = {}
+        for group in ruleset.groups:
+            groups.setdefault(group.name, group)
+        members = {name: tuple(u for u in units.values() if u.group == name) for name in groups}
+        return cls(ruleset, units, by_ofqual, groups, members)
+
+    def resolve(self, ref: m.NameRef) -> tuple[m.Unit, ...] | None:
+        """The units a name stands for, or None when it names nothing (or is ambiguous)."""
+        if ref.group_keyword:
+            return self.members.get(ref.name)
+        is_group = ref.name in self.groups
+        unit = self.units.get(ref.name) or self.by_ofqual.get(ref.name)
+        if is_group and unit is not None:
+            return None
+        if is_group:
+            return self.members[ref.name]
+        return (unit,) if unit is not None else None
+
+    def resolve_set(self, unit_set: m.UnitSet) -> tuple[m.Unit, ...]:
+        seen: dict[str, m.Unit] = {}
+        for term in unit_set.terms:
+            for unit in self.resolve(term) or ():
+                seen.setdefault(unit.ref, unit)
+        return tuple(seen.values())
+
+    def display(self, ref: m.NameRef) -> str:
+        if ref.group_keyword or ref.name in self.groups:
+            group = self.groups.get(ref.name)
+            return group.display if group else ref.text
+        return ref.name
+
+
+def walk_rules(rules: tuple[m.Rule, ...]) -> Iterator[m.Rule]:
+    for rule in rules:
+        yield rule
+        if isinstance(rule, m.Either):
+            for option in rule.options:
+                yield from walk_rules(option)
+
+
+def names_in(rule: m.Rule) -> tuple[m.NameRef, ...]:
+    if isinstance(rule, m.Quantity):
+        return rule.scope.terms if rule.scope else ()
+    if isinstance(rule, (m.AllOf, m.Choose)):
+        return rule.units.terms
+    if isinstance(rule, m.NotBoth):
+        return (rule.first, rule.second)
+    return ()
+
+
+def check(ruleset: m.Ruleset) -> list[Diagnostic]:
+    """Errors that stop a ruleset from being compiled, in source order."""
+    diagnostics: list[Diagnostic] = []
+    file = ruleset.path
+
+    def error(code: str, message: str, span: m.Span, hint: str | None = None) -> None:
+        location = Location(file, span.line, span.column, span.end_line, span.end_column)
+        diagnostics.append(Diagnostic(code, Severity.ERROR, message, location, hint))
+
+    catalogue = Catalogue.of(ruleset)
+    seen_units: dict[str, m.Unit] = {}
+    for unit in ruleset.units:
+        for key in filter(None, (unit.ref, unit.ofqual)):
+            first = seen_units.get(key)
+            if first is not None:
+                error("QR102", f"unit reference {key} is declared twice (first on line {first.span.line})",
+                      unit.span, hint="each unit reference and Ofqual reference must be unique in a file")
+            else:
+                seen_units[key] = unit
+    seen_groups: dict[str, m.Group] = {}
+    for group in ruleset.groups:
+        if group.name in seen_groups:
+            error("QR103", f"{group.display} is declared twice (first on line {seen_groups[group.name].span.line})",
+                  group.span, hint="list all of a group's units under one `group` header")
+        seen_groups.setdefault(group.name, group)
+        if group.name in catalogue.units or group.name in catalogue.by_ofqual:
+            error("QR105", f"`{group.name}` names both a group and a unit", group.span,
+                  hint="rename the group so rules can tell the two apart")
+
+    known_names = [*catalogue.units, *catalogue.by_ofqual, *(g.display for g in ruleset.groups)]
+    seen_qans: dict[str, m.Qualification] = {}
+    for qualification in ruleset.qualifications:
+        if qualification.qan in seen_qans:
+            error("QR104", f"qualification {qualification.qan} is declared twice "
+                  f"(first on line {seen_qans[qualification.qan].span.line})", qualification.span)
+        seen_qans.setdefault(qualification.qan, qualification)
+
+        def unresolved(ref: m.NameRef) -> bool:
+            if catalogue.resolve(ref) is not None:
+                return False
+            if ref.group_keyword:
+                error("QR101", f"there is no {ref.text}", ref.span,
+                      hint=did_you_mean(ref.text, [g.display for g in ruleset.groups]) or "declare it with `group`")
+            else:
+                error("QR101", f"`{ref.name}` is not a unit or group in this file", ref.span,
+                      hint=did_you_mean(ref.name, known_names))
+            return True
+
+        if qualification.pool is None:
+            error("QR108", f"qualification {qualification.qan} has no `units from` statement", qualification.span,
+                  hint="say which units a claim may use, e.g. `units from Group 1, Group 2`")
+            pool_refs: set[str] = set()
+        else:
+            for term in qualification.pool.terms:
+                unresolved(term)
+            pool_refs = {u.ref for u in catalogue.resolve_set(qualification.pool)}
+
+        learner_rules: dict[type, m.Rule] = {}
+        for rule in qualification.rules:
+            if isinstance(rule, (m.CompletionWindow, m.MinimumAge)):
+                kind = type(rule)
+                if kind in learner_rules:
+                    error("QR115", f"{qualification.qan} states this learner requirement twice "
+                          f"(first on line {learner_rules[kind].span.line})", rule.span,
+                          hint="keep one and delete the other")
+                learner_rules.setdefault(kind, rule)
+        for rule in walk_rules(qualification.rules):
+            if isinstance(rule, m.Either):
+                for option in rule.options:
+                    for nested in option:
+                        if isinstance(nested, (m.CompletionWindow, m.MinimumAge)):
+                            error("QR116", "a completion window or entry age applies to the whole qualification, "
+                                  "not to one option of `either`", nested.span,
+                                  hint="move it out of the `either` block")
+            for ref in names_in(rule):
+                if unresolved(ref) or qualification.pool is None:
+                    continue
+                outside = [u.ref for u in catalogue.resolve(ref) or () if u.ref not in pool_refs]
+                if outside:
+                    error("QR110", f"{catalogue.display(ref)} names units outside the pool of "
+                          f"{qualification.qan}: {', '.join(outside)}", ref.span,
+                          hint="add them to `units from`, or name only units inside it")
+    return diagnostics

@@ -1,0 +1,159 @@
+"""Model to compiled rules: each qualification becomes index-based requirements over its pool, built
+once and evaluated against many learners."""
+
+from __future__ import annotations
+
+from typing import Union
+
+import attrs
+
+from qualrules.interpreter import model as m
+from qualrules.interpreter.checker import Catalogue, check
+from qualrules.interpreter.diagnostics import DiagnosticError
+from qualrules.interpreter.wording import rule_text, set_text
+
+
+@attrs.frozen
+class PoolUnit:
+    ref: str
+    title: str
+    level: int
+    credits: int
+    glh: int | None
+    tqt: int | None
+    ofqual: str | None
+    group: str | None
+
+
+@attrs.frozen
+class Linear:
+    """Sum of a measure over `members` of the claim, within [minimum, maximum]."""
+
+    rule: m.Rule
+    label: str
+    measure: m.Measure
+    members: tuple[int, ...]
+    weights: tuple[int, ...]
+    minimum: int | None
+    maximum: int | None
+
+
+@attrs.frozen
+class Barred:
+    """The claim may not hold units from both sides."""
+
+    rule: m.NotBoth
+    first: tuple[int, ...]
+    second: tuple[int, ...]
+
+
+@attrs.frozen
+class Alternatives:
+    """At least one option's requirements must all hold."""
+
+    rule: m.Either
+    options: tuple[tuple["Requirement", ...], ...]
+
+
+Requirement = Union[Linear, Barred, Alternatives]
+
+
+@attrs.frozen
+class CompiledQualification:
+    qan: str
+    title: str
+    level: int | None
+    awarding_body: str | None
+    source: m.Qualification
+    path: str
+    units: tuple[PoolUnit, ...]
+    requirements: tuple[Requirement, ...]
+    window: m.CompletionWindow | None
+    minimum_age: m.MinimumAge | None
+    # Every catalogue unit of the ruleset, by case-folded unit or Ofqual reference, to its unit reference.
+    catalogue_refs: dict[str, str] = attrs.field(eq=False, repr=False)
+    index: dict[str, int] = attrs.field(eq=False, repr=False)
+
+    def measure(self, measure: m.Measure, index: int) -> int:
+        unit = self.units[index]
+        if measure is m.Measure.CREDITS:
+            return unit.credits
+        if measure is m.Measure.UNITS:
+            return 1
+        value = unit.glh if measure is m.Measure.GLH else unit.tqt
+        assert value is not None, "the checker rejects GLH/TQT rules over units without those values"
+        return value
+
+
+def compile_ruleset(ruleset: m.Ruleset) -> tuple[CompiledQualification, ...]:
+    """Check and compile every qualification of a ruleset; raises DiagnosticError on any error."""
+    errors = check(ruleset)
+    if errors:
+        raise DiagnosticError(errors)
+    catalogue = Catalogue.of(ruleset)
+    catalogue_refs: dict[str, str] = {}
+    for unit in ruleset.units:
+        catalogue_refs[unit.ref.casefold()] = unit.ref
+        if unit.ofqual:
+            catalogue_refs[unit.ofqual.casefold()] = unit.ref
+    body = ruleset.awarding_body.name if ruleset.awarding_body else None
+    return tuple(_compile(q, catalogue, catalogue_refs, body, ruleset.path) for q in ruleset.qualifications)
+
+
+def _compile(q: m.Qualification, catalogue: Catalogue, catalogue_refs: dict[str, str], body: str | None,
+             path: str) -> CompiledQualification:
+    pool_refs = {u.ref for u in catalogue.resolve_set(q.pool)}
+    pool = tuple(u for u in catalogue.ruleset.units if u.ref in pool_refs)
+    index = {u.ref: i for i, u in enumerate(pool)}
+    units = tuple(
+        PoolUnit(u.ref, u.title, u.level, u.credits, u.glh, u.tqt, u.ofqual,
+                 catalogue.groups[u.group].display if u.group else None)
+        for u in pool
+    )
+
+    def members(unit_set: m.UnitSet | None, min_level: int | None = None) -> tuple[int, ...]:
+        chosen = pool if unit_set is None else catalogue.resolve_set(unit_set)
+        found = {index[u.ref] for u in chosen if min_level is None or u.level >= min_level}
+        return tuple(sorted(found))
+
+    compiled = CompiledQualification(
+        qan=q.qan, title=q.title, level=q.level, awarding_body=body, source=q, path=path, units=units,
+        requirements=(), window=None, minimum_age=None, catalogue_refs=catalogue_refs, index=index,
+    )
+
+    def linear(rule, label, measure, member_indices, minimum, maximum) -> Linear:
+        weights = tuple(compiled.measure(measure, i) for i in member_indices)
+        return Linear(rule, label, measure, member_indices, weights, minimum, maximum)
+
+    def requirement(rule: m.Rule) -> Requirement | None:
+        if isinstance(rule, m.Quantity):
+            label = set_text(rule.scope) if rule.scope else "all units"
+            if rule.min_level is not None:
+                label += f" at level {rule.min_level} or above"
+            return linear(rule, label, rule.measure, members(rule.scope, rule.min_level),
+                          rule.bound.minimum, rule.bound.maximum)
+        if isinstance(rule, m.AllOf):
+            found = members(rule.units)
+            return linear(rule, set_text(rule.units, ", "), m.Measure.UNITS, found, len(found), None)
+        if isinstance(rule, m.Choose):
+            return linear(rule, set_text(rule.units, ", "), m.Measure.UNITS, members(rule.units), rule.count, None)
+        if isinstance(rule, m.NotBoth):
+            first = members(m.UnitSet((rule.first,), rule.first.span))
+            second = members(m.UnitSet((rule.second,), rule.second.span))
+            return Barred(rule, first, second)
+        if isinstance(rule, m.Either):
+            return Alternatives(rule, tuple(tuple(filter(None, map(requirement, o))) for o in rule.options))
+        return None
+
+    window = next((r for r in q.rules if isinstance(r, m.CompletionWindow)), None)
+    age = next((r for r in q.rules if isinstance(r, m.MinimumAge)), None)
+    return attrs.evolve(
+        compiled,
+        requirements=tuple(filter(None, map(requirement, q.rules))),
+        window=window,
+        minimum_age=age,
+    )
+
+
+__all__ = ["Alternatives", "Barred", "CompiledQualification", "Linear", "PoolUnit", "Requirement",
+           "compile_ruleset", "rule_text"]

@@ -1,0 +1,61 @@
+"""Rules in words: the canonical .qual phrasing of each rule, which doubles as its English description."""
+
+from __future__ import annotations
+
+from qualrules.interpreter import model as m
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def set_text(unit_set: m.UnitSet, joiner: str = " or ") -> str:
+    return joiner.join(term.text for term in unit_set.terms)
+
+
+def bound_text(bound: m.Bound) -> str:
+    low, high = bound.minimum, bound.maximum
+    if low is not None and low == high:
+        return f"exactly {low}"
+    if low is not None and high is not None:
+        return f"between {low} and {high}"
+    if low is not None:
+        return f"at least {low}"
+    return f"at most {high}"
+
+
+def measure_word(measure: m.Measure, count: int | None) -> str:
+    if measure is m.Measure.CREDITS:
+        return "credit" if count == 1 else "credits"
+    if measure is m.Measure.UNITS:
+        return "unit" if count == 1 else "units"
+    return measure.value
+
+
+def _last_number(bound: m.Bound) -> int:
+    return bound.maximum if bound.maximum is not None else bound.minimum
+
+
+def rule_text(rule: m.Rule) -> str:
+    """One rule as its canonical one-line .qual text (an `either` block is summarised)."""
+    if isinstance(rule, m.Quantity):
+        level = f" at level {rule.min_level} or above" if rule.min_level is not None else ""
+        word = measure_word(rule.measure, _last_number(rule.bound))
+        if rule.measure is m.Measure.UNITS and rule.scope is not None:
+            return f"{bound_text(rule.bound)} {set_text(rule.scope)} {word}{level}"
+        scope = f" from {set_text(rule.scope)}" if rule.scope is not None else ""
+        return f"{bound_text(rule.bound)} {word}{scope}{level}"
+    if isinstance(rule, m.AllOf):
+        return f"all of {set_text(rule.units, ', ')}"
+    if isinstance(rule, m.Choose):
+        return f"choose {rule.count} of {set_text(rule.units, ', ')}"
+    if isinstance(rule, m.NotBoth):
+        return f"not both {rule.first.text} and {rule.second.text}"
+    if isinstance(rule, m.CompletionWindow):
+        word = "year" if rule.unit is m.TimeUnit.YEARS else "month"
+        return f"complete within {plural(rule.amount, word)}"
+    if isinstance(rule, m.MinimumAge):
+        return f"age {rule.years} or over"
+    if isinstance(rule, m.Either):
+        return "either " + " or ".join("(" + "; ".join(rule_text(r) for r in option) + ")" for option in rule.options)
+    raise TypeError(f"not a rule: {rule!r}")
