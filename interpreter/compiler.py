@@ -127,16 +127,16 @@ def _compile(q: m.Qualification, catalogue: Catalogue, catalogue_refs: dict[str,
 
     def requirement(rule: m.Rule) -> Requirement | None:
         if isinstance(rule, m.Quantity):
-            label = set_text(rule.scope) if rule.scope else "all units"
+            label = set_text(rule.scope) if rule.scope else "Total"
             if rule.min_level is not None:
                 label += f" at level {rule.min_level} or above"
             return linear(rule, label, rule.measure, members(rule.scope, rule.min_level),
                           rule.bound.minimum, rule.bound.maximum)
         if isinstance(rule, m.AllOf):
             found = members(rule.units)
-            return linear(rule, set_text(rule.units, ", "), m.Measure.UNITS, found, len(found), None)
+            return linear(rule, rule_text(rule), m.Measure.UNITS, found, len(found), None)
         if isinstance(rule, m.Choose):
-            return linear(rule, set_text(rule.units, ", "), m.Measure.UNITS, members(rule.units), rule.count, None)
+            return linear(rule, rule_text(rule), m.Measure.UNITS, members(rule.units), rule.count, None)
         if isinstance(rule, m.NotBoth):
             first = members(m.UnitSet((rule.first,), rule.first.span))
             second = members(m.UnitSet((rule.second,), rule.second.span))

@@ -16,13 +16,15 @@ class Severity(enum.Enum):
 
 @attrs.frozen
 class Location:
-    """Where a diagnostic points: a file, and a line/column span or a record row."""
+    """Where a diagnostic points: a file, then a line/column span (a record's row is its line) and,
+    for structured records, the element (`learners[2].units[0]`, `sheet Records`)."""
 
     file: str
     line: int | None = None
     column: int | None = None
     end_line: int | None = None
     end_column: int | None = None
+    element: str | None = None
 
 
 @attrs.frozen
@@ -49,6 +51,7 @@ class Diagnostic:
             "column": loc.column,
             "end_line": loc.end_line,
             "end_column": loc.end_column,
+            "element": loc.element,
         }
 
 
@@ -80,6 +83,8 @@ def render_plain(diagnostic: Diagnostic) -> str:
         where += f":{loc.line}"
         if loc.column is not None:
             where += f":{loc.column}"
+    if loc.element:
+        where += f" ({loc.element})"
     text = f"{where}: {diagnostic.severity.value}[{diagnostic.code}]: {diagnostic.message}"
     if diagnostic.hint:
         text += f" ({diagnostic.hint})"

@@ -1,0 +1,308 @@
+"""Learner record + compiled qualification -> verdict. Pure: no I/O, no clock, no global state.
+
+Semantics (docs/semantics.md): a claim is a subset of the learner's achieved pool units; the
+qualification is achieved when some claim satisfies every requirement. Maxima limit what a claim may
+hold and never fail a learner for holding more. The reported claim counts the most credits, ties going
+to units earlier in the catalogue.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import enum
+from typing import Callable
+
+import attrs
+
+from qualrules.interpreter import model as m
+from qualrules.interpreter.compiler import Alternatives, Barred, CompiledQualification, Linear, Requirement
+from qualrules.interpreter.learner import Learner
+from qualrules.interpreter.solver import best_claim, closest_claim, satisfies_all
+from qualrules.interpreter.wording import measure_word, plural, rule_text
+
+
+class Status(enum.Enum):
+    ACHIEVED = "achieved"
+    NOT_ACHIEVED = "not achieved"
+    UNDETERMINED = "undetermined"
+
+
+@attrs.frozen
+class RuleOutcome:
+    """One rule measured on the reported claim. `met` is None where the record lacks the data to tell."""
+
+    rule: m.Rule
+    text: str
+    met: bool | None
+    detail: str
+    counted: tuple[str, ...]
+
+
+@attrs.frozen
+class SetAside:
+    """An achieved or attempted unit that the claim does not count, and why."""
+
+    unit: str
+    reason: str
+
+
+@attrs.frozen
+class Verdict:
+    learner: str
+    qan: str
+    title: str
+    status: Status
+    claim: tuple[str, ...]
+    credits: int
+    glh: int
+    outcomes: tuple[RuleOutcome, ...]
+    set_aside: tuple[SetAside, ...]
+    missing: tuple[str, ...]
+
+    @property
+    def achieved(self) -> bool:
+        return self.status is Status.ACHIEVED
+
+    @property
+    def unmet(self) -> tuple[str, ...]:
+        return tuple(o.detail for o in self.outcomes if o.met is not True)
+
+    def to_json(self) -> dict:
+        return {
+            "learner": self.learner,
+            "qualification": self.qan,
+            "title": self.title,
+            "achieved": self.achieved,
+            "status": self.status.value,
+            "credits": self.credits,
+            "glh": self.glh,
+            "units": list(self.claim),
+            "unmet": list(self.unmet),
+            "missing": list(self.missing),
+            "set_aside": [{"unit": s.unit, "reason": s.reason} for s in self.set_aside],
+        }
+
+
+def add_period(start: dt.date, amount: int, unit: m.TimeUnit) -> dt.date:
+    """Calendar arithmetic: 29 February plus a year is 28 February; 31 January plus a month is 28/29 February."""
+    months = amount * 12 if unit is m.TimeUnit.YEARS else amount
+    year, month = divmod(start.month - 1 + months, 12)
+    year += start.year
+    day = min(start.day, calendar.monthrange(year, month + 1)[1])
+    return dt.date(year, month + 1, day)
+
+
+def age_on(born: dt.date, day: dt.date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+@attrs.frozen
+class _Holdings:
+    """What the record gives towards one qualification, before any claim is chosen."""
+
+    certain: frozenset[int]
+    uncertain: frozenset[int]
+    set_aside: tuple[SetAside, ...]
+    missing: tuple[str, ...]
+    age_ok: bool | None
+    age_detail: str | None
+    window_detail: str | None
+
+
+def evaluate(qualification: CompiledQualification, learner: Learner, counts: Callable[[str], bool]) -> Verdict:
+    """The verdict for one learner; `counts(result)` is the awarding body's policy for result words."""
+    holdings = _holdings(qualification, learner, counts)
+    claim = best_claim(qualification, holdings.certain)
+    if claim is not None and holdings.age_ok:
+        status = Status.ACHIEVED
+    else:
+        everything = holdings.certain | holdings.uncertain
+        optimistic = claim if claim is not None else best_claim(qualification, everything)
+        if optimistic is not None and holdings.age_ok is not False:
+            status, claim = Status.UNDETERMINED, optimistic
+        else:
+            status, claim = Status.NOT_ACHIEVED, optimistic or closest_claim(qualification, everything)
+    return _verdict(qualification, learner, holdings, status, claim)
+
+
+def _holdings(q: CompiledQualification, learner: Learner, counts: Callable[[str], bool]) -> _Holdings:
+    achieved: dict[str, dt.date | None] = {}
+    attempted: dict[str, list[str]] = {}
+    for attempt in learner.attempts:
+        ref = q.catalogue_refs.get(attempt.unit.casefold())
+        if ref is None:
+            continue  # a unit of another awarding body's catalogue
+        if counts(attempt.result):
+            known = [d for d in (achieved.get(ref), attempt.achieved_on) if d is not None]
+            achieved[ref] = min(known) if known else None
+        else:
+            attempted.setdefault(ref, []).append(attempt.result)
+
+    set_aside: list[SetAside] = []
+    missing: list[str] = []
+    certain: set[int] = set()
+    uncertain: set[int] = set()
+    deadline = None
+    window_detail = None
+    if q.window is not None:
+        if learner.registered_on is None:
+            missing.append(f"registration date (needed for `{rule_text(q.window)}`)")
+            window_detail = f"{rule_text(q.window)}: no registration date in the record"
+        else:
+            deadline = add_period(learner.registered_on, q.window.amount, q.window.unit)
+            window_detail = f"{rule_text(q.window)}: units achieved by {deadline.isoformat()} count"
+    for ref, achieved_on in achieved.items():
+        index = q.index.get(ref)
+        if index is None:
+            set_aside.append(SetAside(ref, "not one of this qualification's units"))
+        elif q.window is None:
+            certain.add(index)
+        elif achieved_on is None:
+            uncertain.add(index)
+            missing.append(f"achievement date of {ref} (needed for `{rule_text(q.window)}`)")
+        elif deadline is None:
+            uncertain.add(index)
+        elif achieved_on > deadline:
+            set_aside.append(SetAside(ref, f"achieved on {achieved_on.isoformat()}, after the completion "
+                                           f"deadline of {deadline.isoformat()}"))
+        else:
+            certain.add(index)
+    for ref, results in attempted.items():
+        if ref not in achieved:
+            set_aside.append(SetAside(ref, f"result {results[-1]!r} does not count as achieved"))
+
+    age_ok, age_detail = None, None
+    if q.minimum_age is not None:
+        needed = rule_text(q.minimum_age)
+        if learner.date_of_birth is None or learner.registered_on is None:
+            absent = " and ".join(name for name, value in (("date of birth", learner.date_of_birth),
+                                                           ("registration date", learner.registered_on))
+                                  if value is None)
+            missing.append(f"{absent} (needed for `{needed}`)")
+            age_detail = f"{needed}: no {absent} in the record"
+        else:
+            age = age_on(learner.date_of_birth, learner.registered_on)
+            age_ok = age >= q.minimum_age.years
+            age_detail = f"{needed}: aged {age} at registration on {learner.registered_on.isoformat()}"
+    else:
+        age_ok = True
+    return _Holdings(frozenset(certain), frozenset(uncertain), tuple(set_aside), tuple(missing),
+                     age_ok, age_detail, window_detail)
+
+
+def _verdict(q: CompiledQualification, learner: Learner, holdings: _Holdings, status: Status,
+             claim: tuple[int, ...]) -> Verdict:
+    chosen = set(claim)
+    available = holdings.certain | holdings.uncertain
+    outcomes = [_outcome(q, r, chosen, available) for r in q.requirements]
+    if q.window is not None:
+        met = None if learner.registered_on is None else True
+        outcomes.append(RuleOutcome(q.window, rule_text(q.window), met, holdings.window_detail, ()))
+    if q.minimum_age is not None:
+        outcomes.append(RuleOutcome(q.minimum_age, rule_text(q.minimum_age), holdings.age_ok,
+                                    holdings.age_detail, ()))
+    not_counted = [SetAside(q.units[i].ref, _why_not_counted(q, i, chosen)) for i in sorted(available - chosen)]
+    return Verdict(
+        learner=learner.id,
+        qan=q.qan,
+        title=q.title,
+        status=status,
+        claim=tuple(q.units[i].ref for i in sorted(chosen)),
+        credits=sum(q.units[i].credits for i in chosen),
+        glh=sum(q.units[i].glh or 0 for i in chosen),
+        outcomes=tuple(outcomes),
+        set_aside=tuple(not_counted) + holdings.set_aside,
+        missing=holdings.missing,
+    )
+
+
+def _total(requirement: Linear, chosen: set[int]) -> int:
+    return sum(w for i, w in zip(requirement.members, requirement.weights) if i in chosen)
+
+
+def _outcome(q: CompiledQualification, requirement: Requirement, chosen: set[int], available: set[int]) -> RuleOutcome:
+    text = rule_text(requirement.rule)
+    if isinstance(requirement, Linear):
+        counted = tuple(q.units[i].ref for i in requirement.members if i in chosen)
+        total = _total(requirement, chosen)
+        met = satisfies_all_of(q, (requirement,), chosen)
+        if isinstance(requirement.rule, m.AllOf):
+            lacking = [q.units[i].ref for i in requirement.members if i not in chosen]
+            detail = f"{requirement.label}: {total} of {len(requirement.members)} units counted"
+            if lacking:
+                detail += f", still needed: {', '.join(lacking)}"
+            return RuleOutcome(requirement.rule, text, met, detail, counted)
+        word = measure_word(requirement.measure, total)
+        detail = f"{requirement.label}: {total} {word} counted"
+        if requirement.minimum is not None and total < requirement.minimum:
+            detail += f", at least {requirement.minimum} required"
+            caps = _binding_caps(q, requirement, chosen, available)
+            if caps:
+                detail += f" ({'; '.join(caps)})"
+        elif requirement.maximum is not None and total > requirement.maximum:
+            detail += f", at most {requirement.maximum} allowed"
+        else:
+            detail += _requirement_phrase(requirement)
+        return RuleOutcome(requirement.rule, text, met, detail, counted)
+    if isinstance(requirement, Barred):
+        first = [q.units[i].ref for i in requirement.first if i in available]
+        second = [q.units[i].ref for i in requirement.second if i in available]
+        holds_both = bool(first) and bool(second)
+        detail = f"{text}: " + ("the record holds both, so only one side is counted" if holds_both else "met")
+        return RuleOutcome(requirement.rule, text, True, detail, ())
+    met_options = [k for k, option in enumerate(requirement.options, 1) if satisfies_all_of(q, option, chosen)]
+    if met_options:
+        detail = f"{text}: option {met_options[0]} is met"
+    else:
+        detail = f"{text}: none of the {len(requirement.options)} options is met"
+    return RuleOutcome(requirement.rule, text, bool(met_options), detail, ())
+
+
+def _requirement_phrase(requirement: Linear) -> str:
+    low, high = requirement.minimum, requirement.maximum
+    if low is not None and high is not None:
+        return f", {low} to {high} allowed" if low != high else f", exactly {low} required"
+    if low is not None:
+        return f", at least {low} required"
+    return f", at most {high} allowed"
+
+
+def satisfies_all_of(q: CompiledQualification, requirements, chosen: set[int]) -> bool:
+    return satisfies_all(attrs.evolve(q, requirements=tuple(requirements)), chosen)
+
+
+def _binding_caps(q: CompiledQualification, short: Linear, chosen: set[int], available: set[int]) -> list[str]:
+    """Caps that stop available units from counting towards a minimum that falls short."""
+    notes = []
+    for cap in _linears(q.requirements):
+        if cap.maximum is None or cap is short:
+            continue
+        total = _total(cap, chosen)
+        blocked = [i for i, w in zip(cap.members, cap.weights)
+                   if i in available and i not in chosen and i in short.members and total + w > cap.maximum]
+        if blocked:
+            notes.append(f"{cap.label} capped at {plural(cap.maximum, measure_word(cap.measure, 1))}")
+    return notes
+
+
+def _linears(requirements) -> list[Linear]:
+    found = []
+    for requirement in requirements:
+        if isinstance(requirement, Linear):
+            found.append(requirement)
+        elif isinstance(requirement, Alternatives):
+            for option in requirement.options:
+                found.extend(_linears(option))
+    return found
+
+
+def _why_not_counted(q: CompiledQualification, index: int, chosen: set[int]) -> str:
+    for cap in _linears(q.requirements):
+        if cap.maximum is not None and index in cap.members and _total(cap, chosen) + cap.weights[
+                cap.members.index(index)] > cap.maximum:
+            return f"{cap.label} is capped at {plural(cap.maximum, measure_word(cap.measure, 1))}"
+    for requirement in q.requirements:
+        if isinstance(requirement, Barred) and index in requirement.first + requirement.second:
+            return f"barred: {rule_text(requirement.rule)}"
+    return "not needed: the claim already counts the most credits it can"

@@ -1,0 +1,220 @@
+"""Exact claim selection with CP-SAT.
+
+A claim is a set of pool units; each requirement of a compiled qualification becomes linear constraints
+over one 0/1 variable per unit a learner could claim. Every top-level requirement is split into parts
+(its minimum, its maximum, a barred pair, an `either` block), each guarded by a literal, so that one
+model answers three questions:
+
+- `require`: all parts hold (is there a claim that achieves the qualification?);
+- `soften`: caps and bars hold, minimums and alternatives are rewarded (which claim comes closest?);
+- `conflict`: all parts are assumptions (which rules cannot hold together?).
+
+Objectives are optimised in stages, each stage fixing the optimum of the last, so ties are broken
+exactly and deterministically (finally by preferring units earlier in the catalogue).
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Collection, Iterable, Sequence
+
+import attrs
+from ortools.sat.python import cp_model
+
+from qualrules.interpreter import model as m
+from qualrules.interpreter.compiler import Alternatives, Barred, CompiledQualification, Linear, Requirement
+
+# Tie-break weights are powers of two; chunks keep each stage's objective well inside 64 bits.
+_TIE_BREAK_CHUNK = 48
+
+
+class PartKind(enum.Enum):
+    MINIMUM = "minimum"
+    MAXIMUM = "maximum"
+    BARRED = "barred"
+    EITHER = "either"
+
+
+@attrs.frozen
+class Part:
+    requirement: int
+    kind: PartKind
+
+
+class ClaimModel:
+    """A CP-SAT model of the claims that can be made from `available` pool units."""
+
+    def __init__(self, qualification: CompiledQualification, available: Collection[int]):
+        self.qualification = qualification
+        self.model = cp_model.CpModel()
+        self.chosen = {i: self.model.new_bool_var(f"unit_{i}") for i in sorted(available)}
+        self.parts: dict[Part, cp_model.IntVar] = {}
+        for index, requirement in enumerate(qualification.requirements):
+            self._add(requirement, [], index)
+
+    # ---- building --------------------------------------------------------------------------------
+    def measure_expr(self, measure: m.Measure, members: Iterable[int] | None = None) -> cp_model.LinearExpr:
+        indices = self.chosen if members is None else [i for i in members if i in self.chosen]
+        q = self.qualification
+        return cp_model.LinearExpr.weighted_sum([self.chosen[i] for i in indices],
+                                                [q.measure(measure, i) for i in indices])
+
+    def _literal(self, top: int | None, kind: PartKind) -> list:
+        if top is None:
+            return []
+        literal = self.model.new_bool_var(f"part_{top}_{kind.value}")
+        self.parts[Part(top, kind)] = literal
+        return [literal]
+
+    def _add(self, requirement: Requirement, enforce: list, top: int | None) -> None:
+        if isinstance(requirement, Linear):
+            expr = cp_model.LinearExpr.weighted_sum(
+                [self.chosen[i] for i, _ in self._available(requirement)],
+                [w for _, w in self._available(requirement)],
+            )
+            if requirement.minimum is not None:
+                guard = enforce + self._literal(top, PartKind.MINIMUM)
+                self.model.add(expr >= requirement.minimum).only_enforce_if(guard)
+            if requirement.maximum is not None:
+                guard = enforce + self._literal(top, PartKind.MAXIMUM)
+                self.model.add(expr <= requirement.maximum).only_enforce_if(guard)
+        elif isinstance(requirement, Barred):
+            guard = enforce + self._literal(top, PartKind.BARRED)
+            for a in (i for i in requirement.first if i in self.chosen):
+                for b in (i for i in requirement.second if i in self.chosen and i != a):
+                    self.model.add_bool_or([~self.chosen[a], ~self.chosen[b]]).only_enforce_if(guard)
+        elif isinstance(requirement, Alternatives):
+            guard = enforce + self._literal(top, PartKind.EITHER)
+            options = [self.model.new_bool_var("option") for _ in requirement.options]
+            self.model.add_bool_or(options).only_enforce_if(guard)
+            for literal, option in zip(options, requirement.options):
+                for nested in option:
+                    self._add(nested, enforce + [literal], None)
+        else:  # pragma: no cover - the compiler produces only the three kinds above
+            raise TypeError(requirement)
+
+    def _available(self, requirement: Linear) -> list[tuple[int, int]]:
+        return [(i, w) for i, w in zip(requirement.members, requirement.weights) if i in self.chosen]
+
+    # ---- modes -----------------------------------------------------------------------------------
+    def require(self) -> "ClaimModel":
+        for literal in self.parts.values():
+            self.model.add(literal == 1)
+        return self
+
+    def soften(self) -> cp_model.LinearExpr:
+        """Caps and bars become hard; returns the number of minimums and alternatives that hold."""
+        rewarded = []
+        for part, literal in self.parts.items():
+            if part.kind in (PartKind.MAXIMUM, PartKind.BARRED):
+                self.model.add(literal == 1)
+            else:
+                rewarded.append(literal)
+        return cp_model.LinearExpr.sum(rewarded)
+
+    # ---- solving ---------------------------------------------------------------------------------
+    def tie_break_stages(self) -> list[cp_model.LinearExpr]:
+        """Prefer units earlier in the catalogue: lexicographically greatest choice vector."""
+        indices = sorted(self.chosen)
+        stages = []
+        for start in range(0, len(indices), _TIE_BREAK_CHUNK):
+            chunk = indices[start:start + _TIE_BREAK_CHUNK]
+            weights = [1 << (len(chunk) - 1 - k) for k in range(len(chunk))]
+            stages.append(cp_model.LinearExpr.weighted_sum([self.chosen[i] for i in chunk], weights))
+        return stages
+
+    def maximise(self, stages: Sequence[cp_model.LinearExpr]) -> tuple[int, ...] | None:
+        """Optimise each stage in turn; the chosen pool indices, or None when no claim satisfies the model."""
+        solver = _solver()
+        status = solver.solve(self.model)
+        if status == cp_model.INFEASIBLE:
+            return None
+        for stage in stages:
+            self.model.maximize(stage)
+            self._hint(solver)
+            status = solver.solve(self.model)
+            _expect_optimal(status, solver)
+            self.model.add(stage == int(solver.value(stage)))
+            self.model.clear_objective()
+        if not stages:
+            _expect_optimal(status, solver)
+        return tuple(i for i, var in self.chosen.items() if solver.boolean_value(var))
+
+    def _hint(self, solver: cp_model.CpSolver) -> None:
+        self.model.clear_hints()
+        for var in self.chosen.values():
+            self.model.add_hint(var, solver.boolean_value(var))
+
+    def conflict(self) -> list[Part] | None:
+        """None when all parts can hold together; otherwise a minimal set of parts that cannot."""
+        by_literal = {literal.index: part for part, literal in self.parts.items()}
+        active = list(self.parts.values())
+        if self._feasible_with(active):
+            return None
+        solver = _solver()
+        self.model.clear_assumptions()
+        self.model.add_assumptions(active)
+        solver.solve(self.model)
+        core = [lit for lit in active if lit.index in set(solver.sufficient_assumptions_for_infeasibility())]
+        core = core or active
+        # Deletion filter: drop each part the conflict does not need.
+        for literal in list(core):
+            trial = [lit for lit in core if lit is not literal]
+            if not self._feasible_with(trial):
+                core = trial
+        self.model.clear_assumptions()
+        return [by_literal[lit.index] for lit in core]
+
+    def _feasible_with(self, literals: list) -> bool:
+        self.model.clear_assumptions()
+        self.model.add_assumptions(literals)
+        status = _solver().solve(self.model)
+        self.model.clear_assumptions()
+        return status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+
+
+def _solver() -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    # One worker: deterministic, and these models are far too small to gain from parallel search.
+    solver.parameters.num_workers = 1
+    return solver
+
+
+def _expect_optimal(status: int, solver: cp_model.CpSolver) -> None:
+    if status != cp_model.OPTIMAL:
+        raise RuntimeError(f"the claim solver stopped without an exact answer ({solver.status_name(status)})")
+
+
+def satisfies_all(qualification: CompiledQualification, claim: Collection[int]) -> bool:
+    """Whether a given claim meets every requirement (no search: used for the common fast path)."""
+    chosen = set(claim)
+    return all(_holds(r, chosen, qualification) for r in qualification.requirements)
+
+
+def _holds(requirement: Requirement, chosen: set[int], qualification: CompiledQualification) -> bool:
+    if isinstance(requirement, Linear):
+        total = sum(w for i, w in zip(requirement.members, requirement.weights) if i in chosen)
+        return ((requirement.minimum is None or total >= requirement.minimum)
+                and (requirement.maximum is None or total <= requirement.maximum))
+    if isinstance(requirement, Barred):
+        return not any(a != b for a in requirement.first if a in chosen for b in requirement.second if b in chosen)
+    return any(all(_holds(r, chosen, qualification) for r in option) for option in requirement.options)
+
+
+def best_claim(qualification: CompiledQualification, available: Collection[int]) -> tuple[int, ...] | None:
+    """The claim that achieves the qualification with the most credits (ties: earliest units), or None."""
+    if satisfies_all(qualification, available):
+        return tuple(sorted(available))
+    claim_model = ClaimModel(qualification, available).require()
+    return claim_model.maximise([claim_model.measure_expr(m.Measure.CREDITS), *claim_model.tie_break_stages()])
+
+
+def closest_claim(qualification: CompiledQualification, available: Collection[int]) -> tuple[int, ...]:
+    """For a learner who has not achieved: the claim within every cap and bar that meets the most
+    requirements, then counts the most credits (ties: earliest units)."""
+    claim_model = ClaimModel(qualification, available)
+    met = claim_model.soften()
+    claim = claim_model.maximise([met, claim_model.measure_expr(m.Measure.CREDITS),
+                                  *claim_model.tie_break_stages()])
+    assert claim is not None, "the empty claim satisfies every cap and bar"
+    return claim

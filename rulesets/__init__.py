@@ -1,0 +1,1 @@
+"""Bundled .qual rulesets, one folder per awarding body; each plugin reads its own folder."""
