@@ -30,13 +30,21 @@ class Status(enum.Enum):
 
 @attrs.frozen
 class RuleOutcome:
-    """One rule measured on the reported claim. `met` is None where the record lacks the data to tell."""
+    """One rule measured on the reported claim. `met` is None where the record lacks the data to tell.
+
+    For rules that measure something (credits, units, GLH, TQT, units of an `all of`), `measure`,
+    `measured` and the bounds give the figures behind `detail`; other rules leave them None.
+    """
 
     rule: m.Rule
     text: str
     met: bool | None
     detail: str
     counted: tuple[str, ...]
+    measure: m.Measure | None = None
+    measured: int | None = None
+    minimum: int | None = None
+    maximum: int | None = None
 
 
 @attrs.frozen
@@ -232,7 +240,8 @@ def _outcome(q: CompiledQualification, requirement: Requirement, chosen: set[int
             detail = f"{requirement.label}: {total} of {len(requirement.members)} units counted"
             if lacking:
                 detail += f", still needed: {', '.join(lacking)}"
-            return RuleOutcome(requirement.rule, text, met, detail, counted)
+            return RuleOutcome(requirement.rule, text, met, detail, counted, requirement.measure, total,
+                               requirement.minimum, requirement.maximum)
         word = measure_word(requirement.measure, total)
         detail = f"{requirement.label}: {total} {word} counted"
         if requirement.minimum is not None and total < requirement.minimum:
@@ -244,7 +253,8 @@ def _outcome(q: CompiledQualification, requirement: Requirement, chosen: set[int
             detail += f", at most {requirement.maximum} allowed"
         else:
             detail += _requirement_phrase(requirement)
-        return RuleOutcome(requirement.rule, text, met, detail, counted)
+        return RuleOutcome(requirement.rule, text, met, detail, counted, requirement.measure, total,
+                           requirement.minimum, requirement.maximum)
     if isinstance(requirement, Barred):
         first = [q.units[i].ref for i in requirement.first if i in available]
         second = [q.units[i].ref for i in requirement.second if i in available]
