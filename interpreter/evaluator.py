@@ -126,7 +126,9 @@ def evaluate(qualification: CompiledQualification, learner: Learner, counts: Cal
         status = Status.ACHIEVED
     else:
         everything = holdings.certain | holdings.uncertain
-        optimistic = claim if claim is not None else best_claim(qualification, everything)
+        optimistic = claim
+        if optimistic is None and holdings.uncertain:
+            optimistic = best_claim(qualification, everything)
         if optimistic is not None and holdings.age_ok is not False:
             status, claim = Status.UNDETERMINED, optimistic
         else:

@@ -64,7 +64,7 @@ def check_table(rows: Sequence[CheckRow]) -> str:
         for outcome in row.verdict.outcomes:
             if outcome.met is False:
                 out.append(indent + click.style("x ", fg="red") + outcome.detail)
-        for needed in row.verdict.missing:
+        for needed in row.verdict.missing if row.verdict.status is Status.UNDETERMINED else ():
             out.append(indent + click.style("? ", fg="yellow") + "the record lacks the " + needed)
     out.append("")
     out.append(summary_line(rows))
