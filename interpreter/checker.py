@@ -39,7 +39,8 @@ class Catalogue:
         """The units a name stands for, or None when it names nothing (or is ambiguous)."""
         if ref.group_keyword:
             return self.members.get(ref.name)
-        is_group = ref.name in self.groups
+        # A bare number is a unit reference: numbered groups are written `Group 3`.
+        is_group = ref.name in self.groups and not ref.name.isdigit()
         unit = self.units.get(ref.name) or self.by_ofqual.get(ref.name)
         if is_group and unit is not None:
             return None
@@ -55,7 +56,7 @@ class Catalogue:
         return tuple(seen.values())
 
     def display(self, ref: m.NameRef) -> str:
-        if ref.group_keyword or ref.name in self.groups:
+        if ref.group_keyword or (ref.name in self.groups and not ref.name.isdigit()):
             group = self.groups.get(ref.name)
             return group.display if group else ref.text
         return ref.name
@@ -104,7 +105,7 @@ def check(ruleset: m.Ruleset) -> list[Diagnostic]:
             error("QR103", f"{group.display} is declared twice (first on line {seen_groups[group.name].span.line})",
                   group.span, hint="list all of a group's units under one `group` header")
         seen_groups.setdefault(group.name, group)
-        if group.name in catalogue.units or group.name in catalogue.by_ofqual:
+        if not group.name.isdigit() and (group.name in catalogue.units or group.name in catalogue.by_ofqual):
             error("QR105", f"`{group.name}` names both a group and a unit", group.span,
                   hint="rename the group so rules can tell the two apart")
 
