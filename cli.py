@@ -66,8 +66,12 @@ def vocabulary(library: Library) -> Vocabulary:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="qualrules")
-def main() -> None:
+@click.option("--color/--no-color", default=None,
+              help="Force coloured output on or off (default: colour only on a terminal).")
+@click.pass_context
+def main(ctx: click.Context, color: bool | None) -> None:
     """Check learners' records against the rules of combination of vocational qualifications."""
+    ctx.color = color
 
 
 @main.command()
