@@ -28,6 +28,10 @@ _TERMINAL_NAMES = {
     "$END": "the end of the file",
 }
 
+_EITHER_HINT = "an `either` block needs at least one `or` and a closing `end`"
+# Keywords that open a new statement outside a qualification's rules: met inside `either`, the block was not closed.
+_TOP_LEVEL_KEYWORDS = {"QUALIFICATION", "GROUP", "UNIT", "AWARDING"}
+
 _NUMBER_WORDS = {"ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT", "NINE", "TEN", "ELEVEN", "TWELVE"}
 
 _comments: contextvars.ContextVar[list[Token]] = contextvars.ContextVar("comments")
@@ -118,8 +122,7 @@ def _describe(error: UnexpectedInput, lines: list[str], filename: str) -> Diagno
             severity=Severity.ERROR,
             message=f"the file ends too early; expected {expected}",
             location=Location(filename, last, 1, last, len(lines[last - 1]) + 1),
-            hint="an `either` block needs at least one `or` and a closing `end`"
-            if {"END", "OR"} & _accepted(error) else None,
+            hint=_EITHER_HINT if {"END", "OR"} & _accepted(error) else None,
         )
     assert isinstance(error, UnexpectedToken)
     token = error.token
@@ -167,4 +170,6 @@ def _hint(token: Token, expected: set[str]) -> str | None:
         return 'put the title in double quotes: "Understand Sales Communication"'
     if token.type == "_NL" and "STRING" in expected:
         return "a unit or qualification needs a quoted title after its reference"
+    if token.type in _TOP_LEVEL_KEYWORDS and "END" in expected:
+        return _EITHER_HINT
     return None

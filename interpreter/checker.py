@@ -1,5 +1,6 @@
 """Static checks that must pass before a ruleset can be compiled: names resolve, nothing is declared
-twice, every qualification has a pool and its rules stay inside it."""
+twice, every qualification has a pool, its rules stay inside it, and GLH/TQT rules measure only units
+that give those values."""
 
 from __future__ import annotations
 
@@ -162,4 +163,13 @@ def check(ruleset: m.Ruleset) -> list[Diagnostic]:
                     error("QR110", f"{catalogue.display(ref)} names units outside the pool of "
                           f"{qualification.qan}: {', '.join(outside)}", ref.span,
                           hint="add them to `units from`, or name only units inside it")
-    return diagnostics
+            if isinstance(rule, m.Quantity) and rule.measure in (m.Measure.GLH, m.Measure.TQT):
+                field = rule.measure.value
+                measured = catalogue.resolve_set(rule.scope) if rule.scope else catalogue.ruleset.units
+                lacking = [u.ref for u in measured if u.ref in pool_refs and getattr(u, field) is None
+                           and (rule.min_level is None or u.level >= rule.min_level)]
+                if lacking:
+                    error("QR111", f"the rule measures {field.upper()}, but {', '.join(lacking)} "
+                          f"{'gives' if len(lacking) == 1 else 'give'} no `{field}` value", rule.span,
+                          hint=f"add `{field} N` to the unit line{'s' if len(lacking) > 1 else ''}")
+    return sorted(diagnostics, key=lambda d: (d.location.line, d.location.column))
