@@ -218,3 +218,18 @@ def closest_claim(qualification: CompiledQualification, available: Collection[in
                                   *claim_model.tie_break_stages()])
     assert claim is not None, "the empty claim satisfies every cap and bar"
     return claim
+
+
+def cheapest_completion(qualification: CompiledQualification, held: Collection[int], candidates: Collection[int],
+                        measure: m.Measure) -> tuple[int, ...] | None:
+    """The claim from the `held` units plus some `candidates` that achieves the qualification while using
+    the least total `measure` of candidates; ties go to fewer candidates, then the claim with the most
+    credits, then earliest units. None when no choice of candidates would do."""
+    claim_model = ClaimModel(qualification, set(held) | set(candidates)).require()
+    extra = sorted(candidates)
+    return claim_model.maximise([
+        -claim_model.measure_expr(measure, extra),
+        -claim_model.measure_expr(m.Measure.UNITS, extra),
+        claim_model.measure_expr(m.Measure.CREDITS),
+        *claim_model.tie_break_stages(),
+    ])
