@@ -212,7 +212,13 @@ def _verdict(q: CompiledQualification, learner: Learner, holdings: _Holdings, st
     if q.minimum_age is not None:
         outcomes.append(RuleOutcome(q.minimum_age, rule_text(q.minimum_age), holdings.age_ok,
                                     holdings.age_detail, ()))
-    not_counted = [SetAside(q.units[i].ref, _why_not_counted(q, i, chosen)) for i in sorted(available - chosen)]
+    # An achieved verdict is reached without the units in doubt, so those are left out for want of a date.
+    undated = holdings.uncertain if status is Status.ACHIEVED else frozenset()
+    not_counted = [
+        SetAside(q.units[i].ref, f"the record lacks the date needed to place it within `{rule_text(q.window)}`"
+                 if i in undated else _why_not_counted(q, i, chosen))
+        for i in sorted(available - chosen)
+    ]
     return Verdict(
         learner=learner.id,
         qan=q.qan,
