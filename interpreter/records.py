@@ -242,7 +242,9 @@ class _Reader:
         for number, entry in enumerate(learners):
             element = f"learners[{number}]"
             location = Location(self.file, element=element)
-            if not isinstance(entry, dict) or not isinstance(entry.get("id"), (str, int)) or entry.get("id") == "":
+            identifier = entry.get("id") if isinstance(entry, dict) else None
+            # bool is an int to Python, but `"id": true` names no learner.
+            if not isinstance(identifier, (str, int)) or isinstance(identifier, bool) or identifier == "":
                 self._error(None, "QR506", "a learner needs an \"id\"", location,
                             hint='{"id": "L001", "units": [...]}')
                 continue

@@ -223,9 +223,10 @@ def test_empty_learner_id(read):
 
 
 def test_empty_learner_id_in_json(read):
-    records = read("records.json", '{"learners": [{"id": "", "units": []}, {"units": []}, {"id": "B"}]}')
+    records = read("records.json", '{"learners": [{"id": "", "units": []}, {"units": []}, {"id": "B"}, '
+                                   '{"id": true}, "C"]}')
     assert [(d.code, d.location.element) for d in records.problems] == [
-        ("QR506", "learners[0]"), ("QR506", "learners[1]")]
+        ("QR506", "learners[0]"), ("QR506", "learners[1]"), ("QR506", "learners[3]"), ("QR506", "learners[4]")]
     assert [learner.id for learner in records.learners] == ["B"]
 
 

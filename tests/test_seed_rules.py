@@ -251,6 +251,16 @@ def test_isp_learner_turning_18_on_the_registration_date(check):
     assert verdict.status is Status.ACHIEVED
 
 
+@pytest.mark.parametrize("registered_on,status", [
+    (dt.date(2022, 2, 28), Status.NOT_ACHIEVED),  # still 17: 2022 has no 29 February
+    (dt.date(2022, 3, 1), Status.ACHIEVED),       # 18 from 1 March
+])
+def test_isp_age_of_a_learner_born_on_29_february(check, registered_on, status):
+    verdict = check(ISP_CERTIFICATE, CERTIFICATE_UNITS, date_of_birth=dt.date(2004, 2, 29),
+                    registered_on=registered_on)
+    assert verdict.status is status
+
+
 def test_isp_age_decided_at_registration_not_at_achievement(check):
     # Born 2006-06-02: 17 when registered on 2024-01-15, 18 by the time the units were passed (2024-06-01
     # is the day before the birthday, so use 2024-07-01): the entry age is still not met.
