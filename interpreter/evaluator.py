@@ -293,7 +293,7 @@ def satisfies_all_of(q: CompiledQualification, requirements, chosen: set[int]) -
 def _binding_caps(q: CompiledQualification, short: Linear, chosen: set[int], available: set[int]) -> list[str]:
     """Caps that stop available units from counting towards a minimum that falls short."""
     notes = []
-    for cap in _linears(q.requirements):
+    for cap in _linears(q.requirements, _options_met_by(q, chosen)):
         if cap.maximum is None or cap is short:
             continue
         total = _total(cap, chosen)
@@ -304,23 +304,35 @@ def _binding_caps(q: CompiledQualification, short: Linear, chosen: set[int], ava
     return notes
 
 
-def _linears(requirements) -> list[Linear]:
+def _opened(requirements, option_applies: Callable[[tuple], bool] = lambda option: True) -> list[Requirement]:
+    """Requirements with `either` blocks opened into the requirements of their options (those that apply)."""
     found = []
     for requirement in requirements:
-        if isinstance(requirement, Linear):
-            found.append(requirement)
-        elif isinstance(requirement, Alternatives):
+        if isinstance(requirement, Alternatives):
             for option in requirement.options:
-                found.extend(_linears(option))
+                if option_applies(option):
+                    found.extend(_opened(option, option_applies))
+        else:
+            found.append(requirement)
     return found
 
 
+def _linears(requirements, option_applies: Callable[[tuple], bool] = lambda option: True) -> list[Linear]:
+    return [r for r in _opened(requirements, option_applies) if isinstance(r, Linear)]
+
+
+def _options_met_by(q: CompiledQualification, chosen: set[int]) -> Callable[[tuple], bool]:
+    """Only the `either` options the claim meets bind it; the caps of the others are not in force."""
+    return lambda option: satisfies_all_of(q, option, chosen)
+
+
 def _why_not_counted(q: CompiledQualification, index: int, chosen: set[int]) -> str:
-    for cap in _linears(q.requirements):
+    in_force = _opened(q.requirements, _options_met_by(q, chosen))
+    for cap in (r for r in in_force if isinstance(r, Linear)):
         if cap.maximum is not None and index in cap.members and _total(cap, chosen) + cap.weights[
                 cap.members.index(index)] > cap.maximum:
             return f"{cap.label} is capped at {plural(cap.maximum, measure_word(cap.measure, 1))}"
-    for requirement in q.requirements:
+    for requirement in in_force:
         if isinstance(requirement, Barred) and index in requirement.first + requirement.second:
             return f"barred: {rule_text(requirement.rule)}"
     return "not needed: the claim already counts the most credits it can"

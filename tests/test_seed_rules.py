@@ -487,6 +487,25 @@ qualification 900/0001/5 "Capped route"
   or
     at most 0 credits from HIGH
   end
+
+qualification 900/0001/6 "Routes under a total cap"
+  units from CORE, HIGH
+  either
+    at most 4 credits from CORE
+    at least 1 HIGH unit
+  or
+    at most 3 credits from HIGH
+  end
+  at most 8 credits
+
+qualification 900/0001/7 "Barred route"
+  units from CORE
+  either
+    not both C1 and C2
+    at least 4 credits
+  or
+    all of C1, C2, C3
+  end
 """
 
 
@@ -506,8 +525,7 @@ def test_demo_library_holds_only_the_given_file(tmp_path):
     path = tmp_path / "demo.qual"
     path.write_text(DEMO, encoding="utf-8")
     library = Library.load(paths=[path], bundled=False)
-    assert sorted(library.qualifications) == ["900/0001/1", "900/0001/2", "900/0001/3", "900/0001/4",
-                                              "900/0001/5"]
+    assert sorted(library.qualifications) == [f"900/0001/{n}" for n in range(1, 8)]
 
 
 def test_choose(demo):
@@ -571,3 +589,19 @@ def test_either_choosing_between_caps(demo):
     verdict = demo("900/0001/5", ["C1", "C2", "H1", "H3"])
     assert (verdict.status, verdict.claim, verdict.credits) == (Status.ACHIEVED, ("C1", "H1", "H3"), 15)
     assert set_aside(verdict) == {"C2": "CORE is capped at 4 credits"}
+
+
+def test_caps_of_an_option_not_taken_are_not_reasons(demo):
+    # Held C1 (4), C2 (4), C3 (2), no HIGH unit, so option 1 (which needs one) cannot hold; option 2 does.
+    # The total cap of 8 leaves out 2 credits: C1 + C2 = 8 beats C1 + C3 = C2 + C3 = 6. C3 is left out by
+    # the total cap, not by option 1's CORE cap, which the claim (8 CORE credits) does not obey.
+    verdict = demo("900/0001/6", ["C1", "C2", "C3"])
+    assert (verdict.status, verdict.claim, verdict.credits) == (Status.ACHIEVED, ("C1", "C2"), 8)
+    assert set_aside(verdict) == {"C3": "Total is capped at 8 credits"}
+
+
+def test_a_bar_inside_the_option_taken(demo):
+    # Held C1, C2: option 2 lacks C3; option 1 bars holding both, and C1 (4) comes first.
+    verdict = demo("900/0001/7", ["C1", "C2"])
+    assert (verdict.status, verdict.claim, verdict.credits) == (Status.ACHIEVED, ("C1",), 4)
+    assert set_aside(verdict) == {"C2": "barred: not both C1 and C2"}
