@@ -12,6 +12,11 @@ import click
 from qualrules import __version__
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, render
 from qualrules.interpreter.evaluator import evaluate
+from qualrules.interpreter import journeys, planner
+from qualrules.interpreter.diagnostics import did_you_mean
+from qualrules.interpreter.journeys_output import eligibility_text, explanation_text, plan_text
+from qualrules.interpreter.learner import Learner
+from qualrules.interpreter.records import Records
 from qualrules.interpreter.library import Library
 from qualrules.interpreter.output import CheckRow, check_table
 from qualrules.interpreter.records import Vocabulary, read_records
@@ -140,3 +145,150 @@ def list_qualifications(rulesets: tuple[str, ...], output_format: str) -> None:
             click.echo(click.style(current, bold=True) + (f"  {body.title}" if body else ""))
         click.echo(f"  {entry['qan'].ljust(width)}  {entry['title']}  "
                    + click.style(f"(level {entry['level']}, {plural(entry['units'], 'unit')})", dim=True))
+
+
+# ---- learner journeys: explain, plan, eligible -----------------------------------------------------------
+
+text_format_option = click.option(
+    "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    help="`text` for people, `json` for programs.",
+)
+learner_option = click.option("--learner", "learner_id", required=True, help="The id of a learner in RECORDS.")
+one_qualification_option = click.option("-q", "--qualification", "qan", required=True,
+                                        help="QAN of the qualification, e.g. 610/3788/6.")
+
+
+def find_qualification(library: Library, qan: str):
+    try:
+        return library.qualification(qan)
+    except LookupError as error:
+        raise click.UsageError(str(error.args[0])) from error
+
+
+def read_learners(records: str, library: Library) -> Records:
+    """Every learner in RECORDS; rows that belong to no learner are reported on stderr."""
+    try:
+        record_set = read_records(records, vocabulary(library))
+    except DiagnosticError as error:
+        fail(error.diagnostics)
+    report_diagnostics(record_set.problems)
+    return record_set
+
+
+def find_learner(record_set: Records, learner_id: str, records: str) -> Learner:
+    """The named learner; exits 2 when RECORDS has no such learner or the learner's rows cannot be read."""
+    if learner_id in record_set.unreadable:
+        fail(record_set.unreadable[learner_id])
+    found = next((learner for learner in record_set.learners if learner.id == learner_id), None)
+    if found is None:
+        hint = did_you_mean(learner_id, record_set.order) or f"{records} names {', '.join(record_set.order) or 'none'}"
+        raise click.UsageError(f"no learner {learner_id!r} in {records} ({hint})")
+    return found
+
+
+def pool_refs(library: Library, qualification, refs: tuple[str, ...], option: str) -> tuple[str, ...]:
+    """Unit references given to `option`; unknown ones are a usage error, ones outside the pool get a note."""
+    known = library.unit_refs()
+    for ref in refs:
+        if ref.casefold() not in known:
+            hint = did_you_mean(ref, known.values()) or \
+                f"the units of {qualification.qan} are {', '.join(u.ref for u in qualification.units)}"
+            raise click.UsageError(f"{option} {ref}: no loaded catalogue has this unit ({hint})")
+        if planner.pool_index(qualification, ref) is None:
+            click.echo(f"note: {ref} is not one of the units of {qualification.qan}, so `{option} {ref}` "
+                       "changes nothing", err=True)
+    return refs
+
+
+@main.command()
+@click.argument("records", type=click.Path(dir_okay=False))
+@learner_option
+@one_qualification_option
+@ruleset_option
+@text_format_option
+def explain(records: str, learner_id: str, qan: str, rulesets: tuple[str, ...], output_format: str) -> None:
+    """Explain one learner's verdict: every rule with its status, the measured value against the requirement
+    and the units that counted; the units that did not count and why; and for a learner who has not
+    achieved, what each failing rule needs and the cheapest set of units to finish.
+
+    Exit status: 0 when the learner achieved, 1 when not (or the record lacks data to decide), 2 for bad
+    usage or input that could not be read.
+    """
+    library = load_library(rulesets)
+    qualification, body = find_qualification(library, qan)
+    learner = find_learner(read_learners(records, library), learner_id, records)
+    explanation = journeys.explain(qualification, learner, body.counts_as_achieved)
+    click.echo(json.dumps(explanation.to_json(), indent=2) if output_format == "json"
+               else explanation_text(explanation))
+    sys.exit(EXIT_OK if explanation.verdict.achieved else EXIT_FAILED)
+
+
+@main.command()
+@click.argument("records", type=click.Path(dir_okay=False))
+@learner_option
+@one_qualification_option
+@click.option("--minimise", type=click.Choice(list(planner.MINIMISABLE)), default="credits", show_default=True,
+              help="What the plan keeps as small as possible.")
+@click.option("--exclude", "excluded", multiple=True, metavar="REF",
+              help="A unit the plan may not use, e.g. one the provider does not offer (repeatable).")
+@click.option("--with", "assumed", multiple=True, metavar="REF",
+              help="What if the learner passes this unit? Plan as though it were achieved (repeatable).")
+@ruleset_option
+@text_format_option
+def plan(records: str, learner_id: str, qan: str, minimise: str, excluded: tuple[str, ...],
+         assumed: tuple[str, ...], rulesets: tuple[str, ...], output_format: str) -> None:
+    """The cheapest set of further units that completes the qualification for one learner, proven optimal
+    for the measure minimised (ties: fewer units, then the claim with most credits, then units earlier in
+    the catalogue), with the claim it leads to.
+
+    Exit status: 0 when the qualification is already achieved or a plan completes it, 1 when it cannot be
+    achieved or the answer depends on data the record lacks, 2 for bad usage or unreadable input.
+    """
+    library = load_library(rulesets)
+    qualification, body = find_qualification(library, qan)
+    learner = find_learner(read_learners(records, library), learner_id, records)
+    try:
+        finish = planner.plan(qualification, learner, body.counts_as_achieved, minimise=minimise,
+                              exclude=pool_refs(library, qualification, excluded, "--exclude"),
+                              assume_passed=pool_refs(library, qualification, assumed, "--with"))
+    except ValueError as error:
+        raise click.UsageError(str(error)) from error
+    click.echo(json.dumps(finish.to_json(), indent=2) if output_format == "json" else plan_text(qualification, finish, assumed))
+    sys.exit(EXIT_OK if finish.status in (planner.PlanStatus.ALREADY_ACHIEVED, planner.PlanStatus.PLANNED)
+             else EXIT_FAILED)
+
+
+@main.command()
+@click.argument("records", type=click.Path(dir_okay=False))
+@click.option("--awarding-body", "body_name", help="Only this awarding body's qualifications, e.g. ISP.")
+@ruleset_option
+@text_format_option
+def eligible(records: str, body_name: str | None, rulesets: tuple[str, ...], output_format: str) -> None:
+    """For each learner in RECORDS, every loaded qualification already achieved, then how far each of the
+    rest is (credits and units the cheapest finish by credits adds), nearest first; those that cannot be
+    achieved come last, with the reason.
+
+    Exit status: 0, or 2 for bad usage or when any row could not be read (those learners are listed with
+    their errors).
+    """
+    library = load_library(rulesets)
+    targets = [(q, loaded.body.name, loaded.body.counts_as_achieved)
+               for loaded in library.rulesets for q in loaded.qualifications
+               if body_name is None or (q.awarding_body or "").casefold() == body_name.casefold()]
+    if not targets:
+        names = sorted({q.awarding_body for loaded in library.rulesets for q in loaded.qualifications
+                        if q.awarding_body})
+        hint = did_you_mean(body_name, names) or f"loaded: {', '.join(names) or 'none'}"
+        raise click.UsageError(f"no loaded qualification is from awarding body {body_name!r} ({hint})")
+    record_set = read_learners(records, library)
+    readable = {learner.id: learner for learner in record_set.learners}
+    rows = [(learner_id, journeys.eligibility(targets, readable[learner_id]) if learner_id in readable
+             else record_set.unreadable[learner_id]) for learner_id in record_set.order]
+    if output_format == "json":
+        click.echo(json.dumps([
+            {"learner": learner_id, "qualifications": [d.to_json() for d in entries]} if learner_id in readable
+            else {"learner": learner_id, "errors": [d.to_json() for d in entries]}
+            for learner_id, entries in rows], indent=2))
+    else:
+        click.echo(eligibility_text(rows))
+    sys.exit(EXIT_USAGE if record_set.diagnostics else EXIT_OK)

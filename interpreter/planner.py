@@ -140,7 +140,7 @@ def plan(q: CompiledQualification, learner: Learner, counts: Callable[[str], boo
 
 
 def _indices(q: CompiledQualification, refs: Iterable[str]) -> frozenset[int]:
-    return frozenset(i for i in map(lambda ref: pool_index(q, ref), refs) if i is not None)
+    return frozenset(i for ref in refs if (i := pool_index(q, ref)) is not None)
 
 
 def _size(q: CompiledQualification, measure: m.Measure, claim: Iterable[int], candidates: frozenset[int]) -> tuple:

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from click.testing import CliRunner
 
 from conftest import ILM_CERTIFICATE, ISP_APPRENTICESHIP, ISP_CERTIFICATE, ISP_DIPLOMA, learner
+from qualrules.cli import main
 from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.compiler import compile_ruleset
 from qualrules.interpreter.evaluator import Status, evaluate
@@ -391,3 +395,63 @@ def test_plan_is_optimal_against_brute_force(case):
     assert list(result.claim) == [u.ref for u in q.units if u.ref in result.claim]  # catalogue order
     if status is PlanStatus.IMPOSSIBLE:
         assert result.reasons
+    if status is PlanStatus.PLANNED:  # passing the added units gives exactly the planned claim
+        verdict = evaluate(q, learner(held_refs + assume + list(result.add)), counts)
+        assert (verdict.status, verdict.claim) == (Status.ACHIEVED, result.claim)
+
+
+# ---- the `plan` command ----------------------------------------------------------------------------------
+
+JOURNEYS = str(Path(__file__).parent / "data" / "journeys.json")
+
+
+def run_plan(*args: str):
+    return CliRunner().invoke(main, ["plan", JOURNEYS, *args])
+
+
+@pytest.mark.parametrize("args", [
+    ("--learner", "I001", "-q", ILM_CERTIFICATE),
+    ("--learner", "I001", "-q", ILM_CERTIFICATE, "--minimise", "glh"),
+    ("--learner", "I001", "-q", ILM_CERTIFICATE, "--exclude", "8750-213", "--exclude", "8750-307"),
+    ("--learner", "I002", "-q", ILM_CERTIFICATE),
+    ("--learner", "I003", "-q", ILM_CERTIFICATE),
+    ("--learner", "I004", "-q", ILM_CERTIFICATE),
+    ("--learner", "P001", "-q", ISP_APPRENTICESHIP, "--exclude", "L3C6"),
+    ("--learner", "P001", "-q", ISP_DIPLOMA, "--with", "L3S2", "--minimise", "units"),
+], ids=["credits", "glh", "excluded", "achieved", "deadline-passed", "missing-date", "impossible", "what-if"])
+def test_plan_text(snapshot, args):
+    result = run_plan(*args)
+    assert result.exit_code in (0, 1), result.output
+    assert result.stdout == snapshot
+
+
+def test_plan_json_and_exit_status():
+    result = run_plan("--learner", "P001", "-q", ISP_DIPLOMA, "--format", "json")
+    assert result.exit_code == 0
+    found = json.loads(result.stdout)
+    # P001 holds L3B1, L3B2, L3C1, L3C2, L3C3, L3L1, L3S1 (23 credits) and failed L3S2. One more BUSINESS,
+    # CORE and SELF unit give at most 4 + 5 + 3 = 12 of the 14 credits missing, so four units; 14 credits in
+    # four units is reachable (L3B3, L3B5, L4C2, L3S2).
+    assert (found["status"], found["credits_to_add"], found["units_to_add"]) == ("planned", 14, 4)
+    assert run_plan("--learner", "P001", "-q", ISP_APPRENTICESHIP, "--exclude", "L3C6").exit_code == 1
+    assert run_plan("--learner", "I004", "-q", ILM_CERTIFICATE).exit_code == 1
+    assert run_plan("--learner", "I002", "-q", ILM_CERTIFICATE).exit_code == 0
+
+
+def test_plan_what_if_outside_the_pool_is_noted():
+    result = run_plan("--learner", "P001", "-q", ISP_APPRENTICESHIP, "--with", "L3S2")
+    assert "note: L3S2 is not one of the units of 610/3790/4, so `--with L3S2` changes nothing" in result.stderr
+
+
+def test_plan_unknown_unit_is_a_usage_error():
+    result = run_plan("--learner", "P001", "-q", ISP_CERTIFICATE, "--exclude", "L3C66")
+    assert result.exit_code == 2
+    assert "--exclude L3C66: no loaded catalogue has this unit (did you mean `L3C6`" in result.stderr
+    result = run_plan("--learner", "P001", "-q", "610/3795/3", "--with", "Q9")
+    assert "the units of 610/3795/3 are L3C1" in result.stderr
+
+
+def test_plan_unknown_learner_is_a_usage_error():
+    result = run_plan("--learner", "I01", "-q", ILM_CERTIFICATE)
+    assert result.exit_code == 2
+    assert "did you mean `I001`" in result.stderr

@@ -1,0 +1,185 @@
+"""Learner journeys for people: `explain` as an indented, coloured tree, `plan` and `eligible` as text."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import click
+
+from qualrules.interpreter.compiler import CompiledQualification
+from qualrules.interpreter.diagnostics import Diagnostic, render_plain
+from qualrules.interpreter.evaluator import Status
+from qualrules.interpreter.journeys import Distance, Explanation, RuleExplanation, RuleStatus
+from qualrules.interpreter.output import STATUS_COLOURS
+from qualrules.interpreter.planner import Plan, PlanStatus, pool_index
+from qualrules.interpreter.wording import measure_word, plural, rule_text
+
+RULE_MARKS = {RuleStatus.MET: ("✓", "green"), RuleStatus.NOT_MET: ("✗", "red"), RuleStatus.CANNOT_TELL: ("?", "yellow")}
+PLAN_COLOURS = {PlanStatus.ALREADY_ACHIEVED: "green", PlanStatus.PLANNED: "cyan", PlanStatus.IMPOSSIBLE: "red",
+                PlanStatus.UNDETERMINED: "yellow"}
+MINIMISED = {"credits": "fewest credits", "glh": "fewest guided learning hours", "units": "fewest units"}
+
+
+def branches(items: Sequence[Sequence[str]]) -> list[str]:
+    """A tree level: each item's first line on a branch, its further lines hanging beneath it."""
+    out = []
+    for k, lines in enumerate(items):
+        last = k == len(items) - 1
+        out.append(click.style("└─ " if last else "├─ ", dim=True) + lines[0])
+        out.extend(click.style("   " if last else "│  ", dim=True) + line for line in lines[1:])
+    return out
+
+
+def heading(learner: str, q: CompiledQualification) -> str:
+    return click.style(learner, bold=True) + f"  {q.qan} {q.title}"
+
+
+# ---- explain ---------------------------------------------------------------------------------------------
+
+def explanation_text(explanation: Explanation) -> str:
+    q, verdict = explanation.qualification, explanation.verdict
+    claim = (f"the claim counts {plural(len(verdict.claim), 'unit')}, {plural(verdict.credits, 'credit')}, "
+             f"{verdict.glh} GLH" + (f": {', '.join(verdict.claim)}" if verdict.claim else ""))
+    out = [heading(verdict.learner, q),
+           click.style(verdict.status.value, fg=STATUS_COLOURS[verdict.status], bold=True) + f"; {claim}",
+           "", click.style("Rules", bold=True)]
+    out += branches([_rule_lines(q, rule) for rule in explanation.rules])
+    if verdict.set_aside:
+        out += ["", click.style("Not counted", bold=True)]
+        out += branches([[f"{s.unit}: {s.reason}"] for s in verdict.set_aside])
+    if verdict.missing:
+        out += ["", click.style("Missing from the record", bold=True)]
+        out += branches([[needed] for needed in verdict.missing])
+    if verdict.status is not Status.ACHIEVED:
+        out += ["", click.style(f"Cheapest finish ({MINIMISED[explanation.plan.minimise]})", bold=True)]
+        out += ["   " + line for line in plan_lines(q, explanation.plan)]
+    return "\n".join(out)
+
+
+def _rule_lines(q: CompiledQualification, rule: RuleExplanation) -> list[str]:
+    mark, colour = RULE_MARKS[rule.status]
+    outcome = rule.outcome
+    lines = [click.style(f"{mark} ", fg=colour, bold=True) + outcome.text + "  "
+             + click.style(rule.status.value, fg=colour), click.style(outcome.detail, dim=True)]
+    if outcome.counted:
+        lines.append("counted: " + ", ".join(_counted(q, rule, ref) for ref in outcome.counted))
+    if rule.options:
+        lines += branches([[click.style(f"{'✓' if o.met else '✗'} ", fg='green' if o.met else 'red')
+                            + f"option {k}: " + "; ".join(o.rules)] for k, o in enumerate(rule.options, 1)])
+    if rule.status is RuleStatus.NOT_MET:
+        needs = _needs(rule)
+        if needs:
+            lines.append(click.style(needs, fg="red"))
+    return lines
+
+
+def _counted(q: CompiledQualification, rule: RuleExplanation, ref: str) -> str:
+    """A counted unit with its value in the rule's measure, when the rule measures more than units."""
+    measure = rule.outcome.measure
+    if measure is None or measure.value == "units":
+        return ref
+    return f"{ref} ({q.measure(measure, q.index[ref])})"
+
+
+def _needs(rule: RuleExplanation) -> str | None:
+    """`needs 2 more credits from CORE, e.g. L3C6`: the gap on the reported claim, with the units the
+    cheapest finish adds towards it."""
+    example = f", e.g. {', '.join(rule.towards)}" if rule.towards else ""
+    outcome = rule.outcome
+    if rule.shortfall is not None:
+        scope = f" from {rule.label}" if rule.label and rule.label != "Total" else ""
+        return f"needs {rule.shortfall} more {measure_word(outcome.measure, rule.shortfall)}{scope}{example}"
+    if rule.options:
+        return f"needs one option met{example}"
+    return None
+
+
+# ---- plan ------------------------------------------------------------------------------------------------
+
+def plan_text(q: CompiledQualification, finish: Plan, assumed: Sequence[str] = ()) -> str:
+    """The plan for one learner; `assumed` are the units the plan was asked to treat as passed."""
+    title = f"Cheapest finish ({MINIMISED[finish.minimise]})"
+    in_pool = sorted(i for i in (pool_index(q, ref) for ref in assumed) if i is not None)
+    what_if = [q.units[i].ref for i in in_pool]
+    if what_if:
+        title += f", assuming the learner passes {', '.join(what_if)}"
+    return "\n".join([heading(finish.learner, q), click.style(title, bold=True),
+                      *("   " + line for line in plan_lines(q, finish))])
+
+
+def plan_lines(q: CompiledQualification, finish: Plan) -> list[str]:
+    """The plan's body: status, units to add, resulting claim and deadline, or the reasons it cannot be made."""
+    colour = PLAN_COLOURS[finish.status]
+    status = click.style(finish.status.value, fg=colour, bold=True)
+    if finish.status is PlanStatus.IMPOSSIBLE:
+        return [click.style("cannot be achieved", fg=colour, bold=True) + ", because " + "; ".join(finish.reasons)]
+    out = []
+    if finish.status is PlanStatus.UNDETERMINED:
+        out.append(status + ": " + "; ".join(finish.reasons))
+        out.append("if the missing data turns out in the learner's favour:")
+    if finish.status is PlanStatus.ALREADY_ACHIEVED or not finish.add:
+        out.append((status + ": " if finish.status is PlanStatus.ALREADY_ACHIEVED else "") + "nothing to add")
+    else:
+        out.append(f"add {plural(finish.units_to_add, 'unit')}: {plural(finish.credits_to_add, 'credit')}, "
+                   f"{finish.glh_to_add} GLH")
+        out += branches([[click.style("+ ", fg="green", bold=True) + _unit_line(q, ref)] for ref in finish.add])
+    credits = sum(q.units[q.index[ref]].credits for ref in finish.claim)
+    out.append(f"resulting claim: {', '.join(finish.claim) or 'none'} "
+               f"({plural(len(finish.claim), 'unit')}, {plural(credits, 'credit')})")
+    if finish.add and q.window is not None:
+        out.append(f"to count, the units must be achieved by {finish.deadline.isoformat()} (`{rule_text(q.window)}`)"
+                   if finish.deadline else
+                   f"the record has no registration date, so the deadline under `{rule_text(q.window)}` is unknown")
+    return out
+
+
+def _unit_line(q: CompiledQualification, ref: str) -> str:
+    unit = q.units[q.index[ref]]
+    glh = f", {unit.glh} GLH" if unit.glh is not None else ""
+    return f"{ref}  {unit.title}  " + click.style(f"({plural(unit.credits, 'credit')}{glh})", dim=True)
+
+
+# ---- eligible --------------------------------------------------------------------------------------------
+
+def eligibility_text(learners: Sequence[tuple[str, Sequence[Distance] | Sequence[Diagnostic]]]) -> str:
+    """Per learner: qualifications achieved, then the rest nearest first, then those out of reach grouped by
+    the reason; a `?` marks a distance that depends on data the record lacks, listed once at the end."""
+    out: list[str] = []
+    for learner, entries in learners:
+        if out:
+            out.append("")
+        out.append(click.style(learner, bold=True))
+        if entries and isinstance(entries[0], Diagnostic):
+            out += ["   " + click.style("! ", fg="magenta") + render_plain(d) for d in entries]
+            continue
+        achieved = [d for d in entries if d.plan.status is PlanStatus.ALREADY_ACHIEVED]
+        to_go = [d for d in entries if d.plan.status in (PlanStatus.PLANNED, PlanStatus.UNDETERMINED)]
+        impossible: dict[tuple[str, ...], list[Distance]] = {}
+        for d in entries:
+            if d.plan.status is PlanStatus.IMPOSSIBLE:
+                impossible.setdefault(d.plan.reasons, []).append(d)
+        lacking = dict.fromkeys(r for d in to_go if d.plan.status is PlanStatus.UNDETERMINED for r in d.plan.reasons)
+        sections = [
+            ("achieved", [_distance_lines(d) for d in achieved]),
+            ("to go (cheapest finish by credits)", [_distance_lines(d) for d in to_go]),
+            ("cannot be achieved", [[click.style("; ".join(reasons), fg="red"),
+                                     *branches([_distance_lines(d) for d in found])]
+                                    for reasons, found in impossible.items()]),
+            ("? depends on data the record lacks", [[reason] for reason in lacking]),
+        ]
+        out += branches([[click.style(name, bold=True), *branches(items)] for name, items in sections if items])
+    return "\n".join(out)
+
+
+def _distance_lines(distance: Distance) -> list[str]:
+    q, finish = distance.qualification, distance.plan
+    colour = PLAN_COLOURS[finish.status]
+    mark = {PlanStatus.ALREADY_ACHIEVED: "✓", PlanStatus.IMPOSSIBLE: "✗", PlanStatus.UNDETERMINED: "?",
+            PlanStatus.PLANNED: "·"}[finish.status]
+    line = click.style(f"{mark} ", fg=colour, bold=True) + f"{q.qan}  {q.title}"
+    if finish.status in (PlanStatus.ALREADY_ACHIEVED, PlanStatus.IMPOSSIBLE):
+        return [line]
+    gap = (f"{plural(finish.credits_to_add, 'credit')}, {plural(finish.units_to_add, 'unit')}" if finish.add
+           else "nothing to add")
+    return [line + "  " + click.style(gap, fg=colour, bold=True),
+            *([click.style("add " + ", ".join(finish.add), dim=True)] if finish.add else [])]

@@ -1,0 +1,125 @@
+"""`qualrules explain`: the reasoning tree for one learner (snapshots of the seed qualifications and of a
+small catalogue with `either` and `not both`), its figures checked by hand, and its errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import ILM_CERTIFICATE, ISP_CERTIFICATE, ISP_DIPLOMA, learner
+from qualrules.cli import main
+from qualrules.interpreter.journeys import RuleStatus, explain
+from qualrules.interpreter.library import Library
+
+ROOT = Path(__file__).parent.parent
+DATA = Path(__file__).parent / "data"
+COHORT = str(ROOT / "examples" / "cohort.csv")
+JOURNEYS = str(DATA / "journeys.json")
+DEMO = ["--ruleset", str(DATA / "demo.qual")]
+DEMO_RECORDS = str(DATA / "demo.csv")
+
+
+def run(*args: str, color: bool = False):
+    return CliRunner().invoke(main, ["explain", *args], color=color)
+
+
+CASES = {
+    "A002-certificate": (COHORT, "A002", ISP_CERTIFICATE, ()),     # three rules short; the finish covers them
+    "A001-diploma": (COHORT, "A001", ISP_DIPLOMA, ()),             # the Certificate's units towards the Diploma
+    "A003-under-age": (COHORT, "A003", ISP_CERTIFICATE, ()),       # every unit rule met, under age
+    "I001-ilm": (JOURNEYS, "I001", ILM_CERTIFICATE, ()),           # Group 1 and two Group 3 units
+    "I002-ilm-achieved": (JOURNEYS, "I002", ILM_CERTIFICATE, ()),  # a unit over the Group 3 cap, a referred one
+    "I003-ilm-late": (JOURNEYS, "I003", ILM_CERTIFICATE, ()),      # a unit after the completion deadline
+    "I004-ilm-undated": (JOURNEYS, "I004", ILM_CERTIFICATE, ()),   # an achievement date missing
+    "P002-no-birth-date": (JOURNEYS, "P002", "610/3792/8", ()),    # date of birth missing
+    "X1-either-unmet": (DEMO_RECORDS, "X1", "DEMO/1", DEMO),       # `either` unmet, a barred pair
+    "X2-either-met": (DEMO_RECORDS, "X2", "DEMO/1", DEMO),         # achieved through the first option
+}
+
+
+@pytest.mark.parametrize("records, learner_id, qan, extra", CASES.values(), ids=CASES.keys())
+def test_explain_text(snapshot, records, learner_id, qan, extra):
+    result = run(records, "--learner", learner_id, "--qualification", qan, *extra)
+    assert result.exit_code in (0, 1), result.output
+    assert result.stdout == snapshot
+
+
+def test_explain_json(snapshot):
+    result = run(JOURNEYS, "--learner", "I001", "-q", ILM_CERTIFICATE, "--format", "json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == snapshot
+
+
+def test_exit_status_follows_the_verdict():
+    assert run(JOURNEYS, "--learner", "I002", "-q", ILM_CERTIFICATE).exit_code == 0
+    assert run(JOURNEYS, "--learner", "I001", "-q", ILM_CERTIFICATE).exit_code == 1
+    assert run(JOURNEYS, "--learner", "I004", "-q", ILM_CERTIFICATE).exit_code == 1
+
+
+def test_text_is_coloured_on_a_terminal():
+    result = run(COHORT, "--learner", "A002", "-q", ISP_CERTIFICATE, color=True)
+    red, green = "\x1b[31m", "\x1b[32m"
+    assert f"{red}\x1b[1m✗ " in result.stdout and f"{green}\x1b[1m✓ " in result.stdout
+
+
+def test_unknown_learner_suggests_the_ids_in_the_file():
+    result = run(COHORT, "--learner", "A02", "-q", ISP_CERTIFICATE)
+    assert result.exit_code == 2
+    assert "no learner 'A02' in" in result.stderr
+    assert "did you mean `A002`" in result.stderr
+
+
+def test_unknown_learner_with_nothing_close_lists_the_ids():
+    result = run(COHORT, "--learner", "zzz", "-q", ISP_CERTIFICATE)
+    assert result.exit_code == 2
+    assert "names A001, A002, A003" in result.stderr
+
+
+def test_a_learner_whose_rows_cannot_be_read_is_an_error(tmp_path):
+    records = tmp_path / "records.csv"
+    records.write_text("learner,unit,result,achieved_on\nB1,L3B1,pass,2024-01-01\nB1,L3B1,pased,2024-01-02\n")
+    result = run(str(records), "--learner", "B1", "-q", ISP_CERTIFICATE)
+    assert result.exit_code == 2
+    assert "the result is 'pased'" in result.stderr
+
+
+def test_unknown_qualification_is_a_usage_error():
+    result = run(COHORT, "--learner", "A001", "-q", "610/3788/7")
+    assert result.exit_code == 2
+    assert "no qualification 610/3788/7 is loaded" in result.stderr
+
+
+# ---- the figures behind the tree, by hand ----------------------------------------------------------------
+
+def test_failing_rules_carry_their_shortfall_and_the_units_of_the_cheapest_finish(qualification):
+    compiled, body = qualification(ISP_CERTIFICATE)
+    # A002's record: L3B1, L3B2 (BUSINESS, 3 credits each) and L3C3 (CORE, 5) = 11 credits.
+    explanation = explain(compiled, learner(["L3B1", "L3B2", "L3C3"]), body.counts_as_achieved)
+    rules = {rule.outcome.text: rule for rule in explanation.rules}
+    total = rules["between 13 and 36 credits"]
+    assert (total.status, total.outcome.measured, total.shortfall) == (RuleStatus.NOT_MET, 11, 2)
+    assert total.towards == ("L3C6", "L4L6")
+    core = rules["at least 2 CORE units"]
+    assert (core.shortfall, core.towards, core.label) == (1, ("L3C6",), "CORE")
+    either = rules["at least 1 LEADERSHIP or SELF unit"]
+    assert (either.shortfall, either.towards) == (1, ("L4L6",))
+    business = rules["at least 2 BUSINESS units"]
+    assert (business.status, business.shortfall, business.towards) == (RuleStatus.MET, None, ())
+    age = rules["age 18 or over"]
+    assert (age.status, age.label) == (RuleStatus.MET, None)
+    assert explanation.plan.add == ("L3C6", "L4L6")
+
+
+def test_either_options_are_judged_on_the_reported_claim():
+    demo = Library.load([DATA / "demo.qual"], bundled=False)
+    compiled, body = demo.qualification("DEMO/1")
+    explanation = explain(compiled, learner(["D101", "D201", "D202", "D204"]), body.counts_as_achieved)
+    either = explanation.rules[1]
+    assert [(o.rules, o.met) for o in either.options] == [
+        (("all of A",), False), (("at least 6 credits from B at level 3 or above",), False)]
+    assert either.towards == ("D102",)  # the finish meets the first option; D203 is for the total
+    assert explanation.plan.add == ("D102", "D203")
+    assert [(s.unit, s.reason) for s in explanation.verdict.set_aside] == [("D202", "barred: not both D201 and D202")]
