@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -20,6 +21,7 @@ from qualrules.interpreter.records import Records
 from qualrules.interpreter.library import Library
 from qualrules.interpreter.output import CheckRow, check_table
 from qualrules.interpreter.records import Vocabulary, read_records
+from qualrules.interpreter.report import LearnerReport, html_report, learner_report, summary_text
 from qualrules.interpreter.wording import plural
 from qualrules.plugins import RESULT_WORDS, PluginError
 
@@ -120,6 +122,64 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
     if record_set.diagnostics:
         sys.exit(EXIT_USAGE)
     sys.exit(EXIT_OK if all(row.verdict and row.verdict.achieved for row in rows) else EXIT_FAILED)
+
+
+@main.command()
+@click.argument("records", type=click.Path(dir_okay=False))
+@click.option("-q", "--qualification", "qan", required=True,
+              help="QAN of the qualification to report on, e.g. 610/3788/6.")
+@ruleset_option
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="The HTML file to write (replaced whole, never left half-written).")
+def report(records: str, qan: str, rulesets: tuple[str, ...], output: str) -> None:
+    """Write a cohort report for one qualification as one self-contained HTML page.
+
+    The page summarises the cohort (achieved, close to achieving, further to go, ...) and shows each learner
+    in RECORDS with a progress bar per rule, the units counted and not counted, and the cheapest plan to
+    finish. Learners whose rows cannot be read are shown with their errors, never left out.
+
+    Exit status as for `check`: 0 when every learner achieved, 1 when any did not (or the record lacks
+    data to decide), 2 for bad usage or unreadable input. When only some rows have errors the report is
+    still written, for every learner, and the exit status is 2.
+    """
+    library = load_library(rulesets)
+    qualification, body = find_qualification(library, qan)
+    record_set = read_learners(records, library)
+    readable = {learner.id: learner for learner in record_set.learners}
+    entries = [
+        learner_report(qualification, readable[learner_id], body.counts_as_achieved) if learner_id in readable
+        else LearnerReport(learner_id, errors=record_set.unreadable[learner_id])
+        for learner_id in record_set.order
+    ]
+    # A ruleset whose awarding body has no plugin is labelled with the name its file declares.
+    body_label = body.title if body.name == qualification.awarding_body else qualification.awarding_body
+    page = html_report(qualification, entries, awarding_body=body_label, records=Path(records).name,
+                       problems=record_set.problems)
+    try:
+        write_atomically(Path(output), page)
+    except OSError as error:
+        click.echo(f"error: cannot write {output}: {error.strerror or error}", err=True)
+        sys.exit(EXIT_USAGE)
+    report_diagnostics([d for errors in record_set.unreadable.values() for d in errors])
+    click.echo(f"wrote {output}: {summary_text(entries)}")
+    if record_set.diagnostics:
+        sys.exit(EXIT_USAGE)
+    sys.exit(EXIT_OK if all(entry.verdict and entry.verdict.achieved for entry in entries) else EXIT_FAILED)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write a sibling temporary file and rename it into place, so readers see the old file or the new one,
+    never a part-written one."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 @main.command(name="list")

@@ -240,16 +240,20 @@ def _to_finish(entry: LearnerReport) -> str:
 def _problems(problems: Sequence[Diagnostic]) -> str:
     if not problems:
         return ""
-    items = "".join(f"<li><code>{escape(render_plain(d))}</code></li>" for d in problems)
     return "\n".join([
         '<section class="problems" aria-labelledby="problems-heading">',
         '<h2 id="problems-heading">Rows that belong to no learner</h2>',
-        f'<ul class="errors">{items}</ul>',
+        _error_list(problems),
         "</section>",
     ])
 
 
 # ---- one learner -------------------------------------------------------------------------------------
+
+def _error_list(diagnostics: Iterable[Diagnostic]) -> str:
+    items = "".join(f"<li><code>{escape(render_plain(d))}</code></li>" for d in diagnostics)
+    return f'<ul class="errors">{items}</ul>'
+
 
 def _learner(q: CompiledQualification, number: int, entry: LearnerReport) -> str:
     heading_id = f"learner-{number}-heading"
@@ -262,8 +266,7 @@ def _learner(q: CompiledQualification, number: int, entry: LearnerReport) -> str
     ]
     if entry.verdict is None:
         parts.append('<p>This learner\'s record has errors, so no verdict is given. Correct these rows:</p>')
-        parts.append('<ul class="errors">' + "".join(
-            f"<li><code>{escape(render_plain(d))}</code></li>" for d in entry.errors) + "</ul>")
+        parts.append(_error_list(entry.errors))
     else:
         verdict = entry.verdict
         parts.append(f'<p class="claim-line">{_claim_line(verdict)}</p>')
@@ -362,13 +365,8 @@ def _bar(outcome: RuleOutcome, after: int | None, state: str) -> str:
 def _units(q: CompiledQualification, verdict: Verdict) -> str:
     parts = ['<div class="units">']
     if verdict.claim:
-        rows = "".join(_unit_row(q, ref) for ref in verdict.claim)
-        parts.append(
-            f'<table class="counted"><caption>Units counted ({plural(len(verdict.claim), "unit")}, '
-            f'{plural(verdict.credits, "credit")})</caption>'
-            '<thead><tr><th scope="col">Unit</th><th scope="col">Title</th><th scope="col">Group</th>'
-            f'<th scope="col" class="number">Credits</th></tr></thead><tbody>{rows}</tbody></table>'
-        )
+        caption = f"Units counted ({plural(len(verdict.claim), 'unit')}, {plural(verdict.credits, 'credit')})"
+        parts.append(_unit_table(q, verdict.claim, "counted", caption))
     else:
         parts.append('<p class="none">No units counted.</p>')
     if verdict.set_aside:
@@ -386,13 +384,18 @@ def _units(q: CompiledQualification, verdict: Verdict) -> str:
     return "\n".join(parts)
 
 
-def _unit_row(q: CompiledQualification, ref: str) -> str:
-    index = q.index.get(ref)
-    unit = q.units[index] if index is not None else None
-    group = unit.group if unit is not None and unit.group else ""
-    credits = str(unit.credits) if unit is not None else ""
-    return (f'<tr><th scope="row">{escape(ref)}</th><td>{escape(_title(q, ref))}</td>'
-            f'<td class="group">{escape(group)}</td><td class="number">{credits}</td></tr>')
+def _unit_table(q: CompiledQualification, refs: Iterable[str], kind: str, caption: str) -> str:
+    """Pool units with their titles, groups and credits."""
+    rows = []
+    for ref in refs:
+        unit = q.units[q.index[ref]]
+        rows.append(f'<tr><th scope="row">{escape(ref)}</th><td>{escape(unit.title)}</td>'
+                    f'<td class="group">{escape(unit.group or "")}</td><td class="number">{unit.credits}</td></tr>')
+    return (
+        f'<table class="{kind}"><caption>{escape(caption)}</caption><thead><tr><th scope="col">Unit</th>'
+        '<th scope="col">Title</th><th scope="col">Group</th><th scope="col" class="number">Credits</th></tr>'
+        f'</thead><tbody>{"".join(rows)}</tbody></table>'
+    )
 
 
 def _title(q: CompiledQualification, ref: str) -> str:
@@ -416,12 +419,7 @@ def _plan(q: CompiledQualification, verdict: Verdict, plan: Plan | None) -> str:
             f'<strong>{plural(plan.credits_to_add, "credit")}</strong> ({plan.glh_to_add} GLH){hedge}: '
             f"the fewest {escape(measure)} that complete the qualification.</p>"
         )
-        rows = "".join(_unit_row(q, ref) for ref in plan.add)
-        parts.append(
-            '<table class="add"><caption>Units to add</caption><thead><tr><th scope="col">Unit</th>'
-            '<th scope="col">Title</th><th scope="col">Group</th><th scope="col" class="number">Credits</th>'
-            f"</tr></thead><tbody>{rows}</tbody></table>"
-        )
+        parts.append(_unit_table(q, plan.add, "add", "Units to add"))
         if plan.deadline is not None:
             parts.append(f'<p class="deadline">Units count when achieved by {plan.deadline.isoformat()}.</p>')
     else:

@@ -1,0 +1,405 @@
+"""`qualrules report`: the page's structure (snapshot), hand-checked standings and plans, escaping of hostile
+records and rulesets, exit codes, the atomic write, and the page as a real headless browser renders it."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import struct
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import attrs
+import pytest
+from click.testing import CliRunner
+
+from conftest import ISP_CERTIFICATE
+from qualrules.cli import main
+from qualrules.interpreter.report import STYLE, Standing
+
+# A seed cohort on the ISP Certificate (13-36 credits; 2 BUSINESS, 2 CORE, 1 LEADERSHIP or SELF unit; age 18+).
+COHORT = """\
+learner,unit,result,achieved_on,registered_on,date_of_birth
+A001,L3B1,pass,2024-03-12,2024-01-15,1999-06-02
+A001,L3B2,merit,2024-04-02,2024-01-15,1999-06-02
+A001,L3C1,pass,2024-05-20,2024-01-15,1999-06-02
+A001,L3C2,referred,2024-06-11,2024-01-15,1999-06-02
+A001,L3C2,pass,2024-07-30,2024-01-15,1999-06-02
+A001,L3L1,pass,2024-09-03,2024-01-15,1999-06-02
+A002,L3B1,pass,2024-02-20,2024-01-08,2001-11-30
+A002,L3B2,pass,2024-03-18,2024-01-08,2001-11-30
+A002,L3C3,pass,2024-04-22,2024-01-08,2001-11-30
+A003,L3B1,pass,2024-05-01,2024-02-01,2007-03-15
+A003,L3B4,pass,2024-05-20,2024-02-01,2007-03-15
+A003,L3C1,pass,2024-06-10,2024-02-01,2007-03-15
+A003,L4C2,pass,2024-07-01,2024-02-01,2007-03-15
+A003,L3S1,pass,2024-07-15,2024-02-01,2007-03-15
+<script>alert(1)</script>,L3S2,pass,2024-05-01,2024-02-01,2000-03-15
+<script>alert(1)</script>,L3C6,fail,2024-05-01,2024-02-01,2000-03-15
+A005,L3B1,pass,2024-05-01,2024-02-01,2000-03-15
+A005,L9Z9,pass,2024-05-01,2024-02-01,2000-03-15
+"""
+HOSTILE_ID = "<script>alert(1)</script>"
+
+# A ruleset whose titles carry markup, as a careless or hostile file might.
+HOSTILE_RULESET = """\
+awarding body XSS "<b>Evil</b> body"
+
+group G "<i>group</i>"
+unit X1 "<img src=x onerror=alert(2)>Markup & title" level 3 credits 3 glh 10
+unit X2 "</td><script>alert(3)</script>" level 3 credits 3 glh 10
+unit X3 "Plain" level 3 credits 2 glh 10
+
+qualification 999/9999/9 "<script>alert(4)</script> Award"
+  level 3
+  units from G
+  at least 5 credits
+  at most 3 credits from X1, X2
+"""
+HOSTILE_RECORDS = """\
+learner,unit,result,achieved_on
+"<img src=y onerror=alert(5)>",X1,pass,2024-01-01
+"<img src=y onerror=alert(5)>",X2,pass,2024-01-01
+"""
+
+CHROMIUM = shutil.which("chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--window-size=1200,1600"]
+
+
+# ---- a small DOM for assertions ----------------------------------------------------------------------
+
+@attrs.define(eq=False)  # compared by identity: two equal-looking tables are still two tables
+class Element:
+    tag: str
+    attributes: dict[str, str]
+    depth: int
+    text: list[str] = attrs.field(factory=list)  # the element's own text pieces, in order
+
+    @property
+    def classes(self) -> list[str]:
+        return self.attributes.get("class", "").split()
+
+
+class _Collector(HTMLParser):
+    VOID = {"meta", "br", "img", "hr", "input", "link", "source", "col", "wbr"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.elements: list[Element] = []
+        self.open: list[Element] = []
+        self.lines: list[str] = []  # the outline: tags and text in document order, head left out
+
+    def handle_starttag(self, tag, attrs_):
+        element = Element(tag, {k: v or "" for k, v in attrs_}, len(self.open))
+        self.elements.append(element)
+        if not self._in_head(element):
+            attributes = "".join(f' {k}="{v}"' for k, v in sorted(element.attributes.items()))
+            self.lines.append("  " * element.depth + f"<{tag}{attributes}>")
+        if tag not in self.VOID:
+            self.open.append(element)
+
+    def handle_endtag(self, tag):
+        while self.open:
+            if self.open.pop().tag == tag:
+                break
+
+    def handle_data(self, data):
+        if self.open and data.strip():
+            text = " ".join(data.split())
+            self.open[-1].text.append(text)
+            if not self._in_head(self.open[-1]):
+                self.lines.append("  " * len(self.open) + text)
+
+    def _in_head(self, element: Element) -> bool:
+        return element.tag in ("head", "meta", "title", "style") or any(e.tag == "head" for e in self.open)
+
+
+def parse(html: str) -> _Collector:
+    collector = _Collector()
+    collector.feed(html)
+    collector.close()
+    return collector
+
+
+def elements(html: str) -> list[Element]:
+    return parse(html).elements
+
+
+def outline(html: str) -> str:
+    """The page body as an indented tree of tags, attributes and text, without the style sheet: what the
+    snapshot keeps, so structure and content changes show up in review."""
+    return "\n".join(parse(html).lines) + "\n"
+
+
+def find(found: list[Element], tag: str | None = None, cls: str | None = None, **attributes) -> list[Element]:
+    return [e for e in found if (tag is None or e.tag == tag) and (cls is None or cls in e.classes)
+            and all(e.attributes.get(k.replace("_", "-")) == v for k, v in attributes.items())]
+
+
+def subtree(found: list[Element], root: Element) -> list[Element]:
+    start = found.index(root)
+    end = next((k for k in range(start + 1, len(found)) if found[k].depth <= root.depth), len(found))
+    return found[start:end]
+
+
+# ---- the seed cohort, written by the command -----------------------------------------------------------
+
+@attrs.frozen
+class Written:
+    directory: Path
+    page: str
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def run_report(directory: Path, records_text: str, qan: str, *extra: str, records: str = "cohort.csv") -> Written:
+    """Run `qualrules report` inside `directory` (so record locations in the page are relative and stable)."""
+    (directory / records).write_text(records_text, encoding="utf-8")
+    with contextlib.chdir(directory):
+        result = CliRunner().invoke(main, ["report", records, "--qualification", qan, *extra,
+                                           "--output", "report.html"])
+    output = directory / "report.html"
+    page = output.read_text(encoding="utf-8") if output.exists() else ""
+    return Written(directory, page, result.exit_code, result.stdout, result.stderr)
+
+
+@pytest.fixture(scope="module")
+def cohort(tmp_path_factory) -> Written:
+    return run_report(tmp_path_factory.mktemp("cohort"), COHORT, ISP_CERTIFICATE)
+
+
+def test_the_page_structure_is_stable(cohort, snapshot):
+    assert outline(cohort.page) == snapshot
+
+
+def test_the_page_is_self_contained(cohort):
+    page = cohort.page
+    assert STYLE in page
+    # Nothing to fetch: no scripts, links, images, fonts or frames, and a policy that forbids fetching anyway.
+    for tag in ("script", "link", "img", "iframe", "object", "embed"):
+        assert not find(elements(page), tag), tag
+    assert "url(" not in page and "@import" not in page and "http://" not in page and "https://" not in page
+    assert "default-src 'none'" in page
+
+
+def test_every_learner_appears_with_a_hand_checked_standing(cohort):
+    found = elements(cohort.page)
+    sections = find(found, "section", "learner")
+    headings = [find(subtree(found, s), "h2")[0].text[-1] for s in sections]
+    assert headings == ["A001", "A002", "A003", HOSTILE_ID, "A005"]
+    badges = [find(subtree(found, s), "span", "badge")[0].text[-1] for s in sections]
+    assert badges == ["Achieved", "Close", "Cannot achieve", "Further to go", "Record errors"]
+    tiles = {t.classes[1]: int(find(subtree(found, t), "span", "count")[0].text[0])
+             for t in find(found, "li", "tile")}
+    assert tiles == {"achieved": 1, "close": 1, "further": 1, "cannot": 1, "undetermined": 0, "unreadable": 1}
+    assert cohort.stdout == ("wrote report.html: 5 learners: 1 achieved, 1 close, 1 further to go, "
+                             "1 cannot achieve, 1 with record errors\n")
+
+
+def plan_rows(found: list[Element], section: Element) -> list[str]:
+    tables = find(subtree(found, section), "table", "add")
+    return [e.text[0] for e in find(subtree(found, tables[0]), "th", scope="row")] if tables else []
+
+
+def test_plans_are_the_cheapest_finishes(cohort):
+    found = elements(cohort.page)
+    a001, a002, a003, hostile, a005 = find(found, "section", "learner")
+    # A002 holds 11 credits (L3B1 3, L3B2 3, L3C3 5) with one CORE unit and no LEADERSHIP/SELF unit: the
+    # cheapest CORE unit is L3C6 (2) and the cheapest LEADERSHIP or SELF units are 2 credits, earliest L4L6.
+    assert plan_rows(found, a002) == ["L3C6", "L4L6"]
+    plan_line = find(subtree(found, a002), "p", "plan-line")[0]
+    assert [e.text[0] for e in find(subtree(found, plan_line), "strong")] == ["2 units", "4 credits"]
+    # L3S2 (3) alone: two BUSINESS and two CORE units are needed, at least 2 credits each, and 3 + 4 x 2 = 11
+    # falls short of 13, so the cheapest is 10 credits: L3B3 2 + L3B1 3 and L3C6 2 + L3C1 3 (earliest ties).
+    assert plan_rows(found, hostile) == ["L3B1", "L3B3", "L3C1", "L3C6"]
+    overview = {e.text[0]: e for e in find(found, "a")}
+    assert set(overview) == {"A001", "A002", "A003", HOSTILE_ID, "A005"}
+    rows = [subtree(found, e) for e in find(found, "tr") if find(subtree(found, e), "a")]
+    to_finish = [row[-1].text[0] for row in rows]
+    assert to_finish == ["—", "add 4 credits in 2 units", "cannot be completed", "add 10 credits in 4 units",
+                         "correct 1 record error"]
+    # Achieved and under-age learners get no units to add; the under-18's plan says why.
+    assert plan_rows(found, a001) == [] and plan_rows(found, a003) == []
+    reasons = find(subtree(found, a003), "ul", "reasons")[0]
+    assert [e.text[0] for e in find(subtree(found, reasons), "li")] == [
+        "the learner was aged 16 at registration on 2024-02-01, and the qualification requires `age 18 or over`"]
+
+
+def test_rule_bars_carry_the_measured_figures(cohort):
+    found = elements(cohort.page)
+    a002 = find(found, "section", "learner")[1]
+    bars = find(subtree(found, a002), "div", role="progressbar")
+    # Total 11 of 13..36 (scale 36), BUSINESS 2 of 2, CORE 1 of 2, LEADERSHIP or SELF 0 of 1.
+    figures = [(b.attributes["aria-valuenow"], b.attributes["aria-valuemax"], b.attributes["data-minimum"],
+                b.attributes["data-maximum"]) for b in bars]
+    assert figures == [("11", "36", "13", "36"), ("2", "2", "2", ""), ("1", "2", "2", ""), ("0", "1", "1", "")]
+    assert bars[0].attributes["aria-valuetext"] == ("11 credits counted, at least 13 and at most 36; "
+                                                   "15 after the plan")
+    states = [find(subtree(found, li), "span", "state")[0].text[-1] for li in find(subtree(found, a002), "li", "rule")]
+    assert states == ["Not met", "Met", "Not met", "Not met", "Met"]
+    # The plan's hatched segment: Total goes from 11 to 15 (of 36).
+    planned = find(subtree(found, bars[0]), "span", "planned")[0]
+    assert planned.attributes["style"] == "left: 30.56%; width: 11.11%"
+
+
+def test_counted_and_surplus_units_with_reasons(cohort):
+    found = elements(cohort.page)
+    a001, hostile = find(found, "section", "learner")[0], find(found, "section", "learner")[3]
+    counted = find(subtree(found, find(subtree(found, a001), "table", "counted")[0]), "th", scope="row")
+    assert [e.text[0] for e in counted] == ["L3B1", "L3B2", "L3C1", "L3C2", "L3L1"]
+    surplus = find(subtree(found, hostile), "table", "surplus")[0]
+    cells = [e.text[0] for e in subtree(found, surplus) if e.tag in ("th", "td") and e.text][3:]
+    assert cells == ["L3C6", "Understand Customer Behaviours", "result 'fail' does not count as achieved"]
+
+
+def test_unreadable_learners_are_shown_with_their_errors_and_exit_2(cohort):
+    assert cohort.exit_code == 2
+    assert "cohort.csv:19: error[QR501]: unknown unit 'L9Z9'" in cohort.stderr
+    found = elements(cohort.page)
+    a005 = find(found, "section", "learner")[4]
+    errors = [e.text[0] for e in find(subtree(found, a005), "code")]
+    assert errors == ["cohort.csv:19: error[QR501]: unknown unit 'L9Z9': it is in no loaded catalogue"]
+
+
+def test_rows_of_no_learner_are_listed_and_exit_2(tmp_path):
+    written = run_report(tmp_path, ACHIEVED_ONLY + ",L3B1,pass,2024-05-01,,\n", ISP_CERTIFICATE)
+    assert written.exit_code == 2
+    found = elements(written.page)
+    problems = find(found, "section", "problems")[0]
+    assert find(subtree(found, problems), "h2")[0].text == ["Rows that belong to no learner"]
+    assert [e.text[0] for e in find(subtree(found, problems), "code")] == [
+        "cohort.csv:8: error[QR506]: the row has no learner id (every row needs the learner it belongs to)"]
+    assert len(find(found, "section", "learner")) == 1
+
+
+# ---- escaping ---------------------------------------------------------------------------------------
+
+def test_a_hostile_learner_id_is_escaped(cohort):
+    assert "<script" not in cohort.page.lower()
+    assert cohort.page.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 2  # overview row and heading
+
+
+def test_hostile_ruleset_titles_are_escaped(tmp_path):
+    (tmp_path / "hostile.qual").write_text(HOSTILE_RULESET, encoding="utf-8")
+    written = run_report(tmp_path, HOSTILE_RECORDS, "999/9999/9", "--ruleset", "hostile.qual")
+    page = written.page
+    assert written.exit_code == 1
+    found = elements(page)
+    assert not find(found, "script") and not find(found, "img") and not find(found, "b") and not find(found, "i")
+    assert "<h1>&lt;script&gt;alert(4)&lt;/script&gt; Award</h1>" in page
+    assert "<td>&lt;img src=x onerror=alert(2)&gt;Markup &amp; title</td>" in page
+    assert "<td>&lt;/td&gt;&lt;script&gt;alert(3)&lt;/script&gt;</td>" in page
+    assert "&lt;img src=y onerror=alert(5)&gt;" in page
+    # The cap keeps X2 out of the claim, and the reason names the cap.
+    assert "<td>X1 or X2 is capped at 3 credits</td>" in page
+
+
+# ---- the command ------------------------------------------------------------------------------------
+
+ACHIEVED_ONLY = "\n".join(COHORT.splitlines()[:7]) + "\n"
+
+
+def test_exit_0_when_every_learner_achieved(tmp_path):
+    written = run_report(tmp_path, ACHIEVED_ONLY, ISP_CERTIFICATE)
+    assert (written.exit_code, written.stdout) == (0, "wrote report.html: 1 learner: 1 achieved\n")
+    assert len(find(elements(written.page), "section", "learner")) == 1
+
+
+def test_exit_1_when_some_learner_did_not_achieve(tmp_path):
+    records = "\n".join(COHORT.splitlines()[:10]) + "\n"
+    written = run_report(tmp_path, records, ISP_CERTIFICATE)
+    assert (written.exit_code, written.stdout) == (1, "wrote report.html: 2 learners: 1 achieved, 1 close\n")
+
+
+def test_unknown_qualification_is_a_usage_error_and_writes_nothing(tmp_path):
+    written = run_report(tmp_path, ACHIEVED_ONLY, "610/3788/7")
+    assert written.exit_code == 2
+    assert "Error: no qualification 610/3788/7 is loaded (did you mean `610/3788/6`," in written.stderr
+    assert not (tmp_path / "report.html").exists()
+
+
+def test_unreadable_records_file_writes_nothing(tmp_path):
+    written = run_report(tmp_path, "learner,unit\nA1,L3B1\n", ISP_CERTIFICATE)
+    assert written.exit_code == 2
+    assert "missing columns: result, achieved_on" in written.stderr
+    assert not (tmp_path / "report.html").exists()
+
+
+def test_the_output_is_replaced_whole_and_no_temporary_file_is_left(tmp_path):
+    (tmp_path / "report.html").write_text("old report", encoding="utf-8")
+    written = run_report(tmp_path, ACHIEVED_ONLY, ISP_CERTIFICATE)
+    assert written.page.startswith("<!DOCTYPE html>")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cohort.csv", "report.html"]
+
+
+def test_an_unwritable_output_is_reported(tmp_path):
+    (tmp_path / "cohort.csv").write_text(ACHIEVED_ONLY, encoding="utf-8")
+    with contextlib.chdir(tmp_path):
+        result = CliRunner().invoke(main, ["report", "cohort.csv", "-q", ISP_CERTIFICATE,
+                                           "-o", "missing/report.html"])
+    assert result.exit_code == 2
+    assert "error: cannot write missing/report.html: No such file or directory" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cohort.csv"]
+
+
+# ---- a real browser ----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    """Chromium, headless. Skipped where it is not installed, except under CI, where its absence fails."""
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed: the report's browser test cannot run under CI")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    profile = tmp_path_factory.mktemp("chromium-profile")
+
+    def run(*arguments: str) -> subprocess.CompletedProcess:
+        return subprocess.run([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *arguments],
+                              capture_output=True, timeout=180, check=True)
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def rendered(cohort, browser):
+    url = (cohort.directory / "report.html").as_uri()
+    screenshot = cohort.directory / "screenshot.png"
+    browser(f"--screenshot={screenshot}", url)
+    dom = browser("--dump-dom", url).stdout.decode("utf-8")
+    return screenshot, dom
+
+
+def test_the_browser_takes_a_screenshot(rendered):
+    screenshot, _ = rendered
+    png = screenshot.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert png[12:16] == b"IHDR"
+    assert struct.unpack(">II", png[16:24]) == (1200, 1600)
+    # A blank 1200x1600 page compresses to about 9 KB; the report's first screen is many times that.
+    assert len(png) > 60_000
+
+
+def test_the_browser_dom_holds_every_learner_and_bar(rendered):
+    _, dom = rendered
+    found = elements(dom)
+    sections = find(found, "section", "learner")
+    assert len(sections) == 5
+    bars = find(found, "div", role="progressbar")
+    # Four measured rules for each of the four readable learners.
+    assert len(bars) == 16
+    values = [(b.attributes["aria-valuenow"], b.attributes["aria-valuemax"]) for b in bars[:4]]
+    assert values == [("16", "36"), ("2", "2"), ("2", "2"), ("1", "1")]  # A001: 16 credits; 2, 2, 1 units
+    hostile = sections[3]
+    assert find(subtree(found, hostile), "h2")[0].text == [HOSTILE_ID]
+
+
+def test_the_browser_runs_no_script_from_records(rendered):
+    _, dom = rendered
+    assert not find(elements(dom), "script")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom
+    assert "<script" not in dom.lower()
