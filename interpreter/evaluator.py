@@ -253,7 +253,8 @@ def _outcome(q: CompiledQualification, requirement: Requirement, chosen: set[int
         word = measure_word(requirement.measure, total)
         detail = f"{requirement.label}: {total} {word} counted"
         if requirement.minimum is not None and total < requirement.minimum:
-            detail += f", at least {requirement.minimum} required"
+            exact = requirement.minimum == requirement.maximum
+            detail += f", {'exactly' if exact else 'at least'} {requirement.minimum} required"
             caps = _binding_caps(q, requirement, chosen, available)
             if caps:
                 detail += f" ({'; '.join(caps)})"

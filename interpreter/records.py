@@ -7,6 +7,7 @@ record); every other learner is read as normal.
 from __future__ import annotations
 
 import csv
+import difflib
 import datetime as dt
 import io
 import json
@@ -202,7 +203,8 @@ class _Reader:
         missing = [c for c in REQUIRED_COLUMNS if c not in columns]
         if missing:
             extra = [c for c in columns if c and c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
-            hints = [h for h in (did_you_mean(c, extra) for c in missing) if h]
+            renames = {c: difflib.get_close_matches(c, extra, n=1, cutoff=0.6) for c in missing}
+            hints = [f"rename `{match[0]}` to `{c}`" for c, match in renames.items() if match]
             raise _fatal(self.file, f"missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}",
                          line=header_line,
                          hint=(f"the header has {', '.join(columns) or 'no columns'}; "

@@ -386,7 +386,7 @@ def test_isp_apprenticeship_diploma_without_one_unit(check, snapshot):
     verdict = check(ISP_APPRENTICESHIP, APPRENTICESHIP_UNITS[:-1])
     assert verdict.status is Status.NOT_ACHIEVED
     assert verdict.unmet == (
-        "Total: 37 credits counted, at least 40 required",
+        "Total: 37 credits counted, exactly 40 required",
         "all of L3B1, L3B5, L3C1, L3C2, L3C3, L3C4, L3C5, L3C6, L3L1, L3L3, L3S3: 10 of 11 units counted, "
         "still needed: L3S3",
     )
