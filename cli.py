@@ -11,7 +11,7 @@ from typing import NoReturn
 import click
 
 from qualrules import __version__
-from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, render
+from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity, render
 from qualrules.interpreter.evaluator import evaluate
 from qualrules.interpreter import journeys, planner
 from qualrules.interpreter.diagnostics import did_you_mean
@@ -19,11 +19,12 @@ from qualrules.interpreter.journeys_output import eligibility_text, explanation_
 from qualrules.interpreter.learner import Learner
 from qualrules.interpreter.records import Records
 from qualrules.interpreter.library import Library
+from qualrules.interpreter.lint import lint
 from qualrules.interpreter.output import CheckRow, check_table
 from qualrules.interpreter.records import Vocabulary, read_records
 from qualrules.interpreter.report import LearnerReport, html_report, learner_report, summary_text
 from qualrules.interpreter.wording import plural
-from qualrules.plugins import RESULT_WORDS, PluginError
+from qualrules.plugins import RESULT_WORDS, PluginError, RulesetSource, discover
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -180,6 +181,47 @@ def write_atomically(path: Path, text: str) -> None:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+@main.command(name="lint")
+@click.argument("files", metavar="RULESET...", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--bundled", is_flag=True, help="Lint the installed plugins' bundled rulesets as well.")
+@click.option("--strict", is_flag=True, help="Exit 1 when there are warnings, not only errors.")
+@click.option("-v", "--verbose", is_flag=True, help="Also show notes, such as each qualification's smallest claim.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="`text` for people, `json` for programs (notes always included).")
+def lint_command(files: tuple[str, ...], bundled: bool, strict: bool, verbose: bool, output_format: str) -> None:
+    """Check each RULESET (.qual) before any learner is evaluated: structure, identifiers (QAN check
+    digits, Ofqual unit references), figures that contradict each other, and whether every qualification
+    can be achieved at all. Every code is explained in docs/diagnostics.md.
+
+    Exit status: 0 when there are no errors (warnings allowed), 1 when there are errors, or warnings with
+    --strict; 2 for bad usage or a file that cannot be read.
+    """
+    if not files and not bundled:
+        raise click.UsageError("name the RULESET files to lint, or give --bundled for the installed ones")
+    try:
+        bodies = discover()
+    except PluginError as error:
+        raise click.ClickException(str(error)) from error
+    sources = [source for body in bodies.values() for source in body.rulesets()] if bundled else []
+    for file in files:
+        try:
+            sources.append(RulesetSource(file, Path(file).read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError) as error:
+            fail([Diagnostic("QR005", Severity.ERROR, f"cannot read ruleset: {error}", Location(file))])
+    diagnostics = lint(sources, bodies)
+    errors = sum(d.severity is Severity.ERROR for d in diagnostics)
+    warnings = sum(d.severity is Severity.WARNING for d in diagnostics)
+    if output_format == "json":
+        click.echo(json.dumps([d.to_json() for d in diagnostics], indent=2))
+    else:
+        texts = {source.name: source.text for source in sources}
+        for diagnostic in diagnostics:
+            if verbose or diagnostic.severity is not Severity.NOTE:
+                click.echo(render(diagnostic, texts.get(diagnostic.location.file)))
+        click.echo(f"{plural(errors, 'error')}, {plural(warnings, 'warning')} in {plural(len(sources), 'file')}")
+    sys.exit(EXIT_FAILED if errors or (strict and warnings) else EXIT_OK)
 
 
 @main.command(name="list")

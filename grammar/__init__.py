@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import re
 from importlib import resources
 
 import attrs
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from qualrules.interpreter.diagnostics import Diagnostic, Location, Severity
+from qualrules.interpreter.diagnostics import Diagnostic, Location, Severity, did_you_mean
 
 MAX_SYNTAX_ERRORS = 20
 
@@ -33,6 +34,23 @@ _EITHER_HINT = "an `either` block needs at least one `or` and a closing `end`"
 _TOP_LEVEL_KEYWORDS = {"QUALIFICATION", "GROUP", "UNIT", "AWARDING"}
 
 _NUMBER_WORDS = {"ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT", "NINE", "TEN", "ELEVEN", "TWELVE"}
+
+# Keywords that can open a rule, and those that open a key fact or the pool: where the parser could take any
+# rule, the message says "a rule" rather than listing twenty keywords.
+_RULE_STARTS = {"AT", "MIN", "MINIMUM", "MAX", "MAXIMUM", "EXACTLY", "BETWEEN", "CREDITS", "CREDIT", "UNITS", "UNIT",
+                "GLH", "TQT", "ALL", "CHOOSE", "NOT", "COMPLETE", "AGE", "EITHER"}
+_FACT_STARTS = {"LEVEL", "CREDIT", "GUIDED", "TOTAL", "UNITS"}
+
+# Hints for characters the language never uses, by what they usually mean.
+_CHARACTER_HINTS = {
+    "“": 'titles go in straight double quotes: "..."',
+    "”": 'titles go in straight double quotes: "..."',
+    "‘": 'titles go in straight double quotes: "..."',
+    "’": 'titles go in straight double quotes: "..."',
+    ";": "put each rule on its own line, or separate rules on one line with `,`",
+    "-": "write a range as `13 to 36`",
+}
+_DEFAULT_CHARACTER_HINT = "titles go in double quotes; `#` starts a comment"
 
 _comments: contextvars.ContextVar[list[Token]] = contextvars.ContextVar("comments")
 
@@ -104,13 +122,17 @@ def parse(text: str, filename: str) -> ParseResult:
 
 def _describe(error: UnexpectedInput, lines: list[str], filename: str) -> Diagnostic:
     if isinstance(error, UnexpectedCharacters):
-        char = lines[error.line - 1][error.column - 1]
+        line = lines[error.line - 1]
+        char = line[error.column - 1]
+        hint = _CHARACTER_HINTS.get(char, _DEFAULT_CHARACTER_HINT)
+        if line.startswith("//", error.column - 1):
+            hint = "comments start with `#`"
         return Diagnostic(
             code="QR002",
             severity=Severity.ERROR,
             message=f"unexpected character `{char}`",
             location=Location(filename, error.line, error.column, error.line, error.column + 1),
-            hint="titles go in double quotes; `#` starts a comment",
+            hint=hint,
         )
     if isinstance(error, UnexpectedEOF) or (isinstance(error, UnexpectedToken) and error.token.type == "$END"):
         last = len(lines)
@@ -121,20 +143,42 @@ def _describe(error: UnexpectedInput, lines: list[str], filename: str) -> Diagno
             code="QR003",
             severity=Severity.ERROR,
             message=f"the file ends too early; expected {expected}",
-            location=Location(filename, last, 1, last, len(lines[last - 1]) + 1),
+            location=Location(filename, last, _indent(lines[last - 1]) + 1, last, len(lines[last - 1].rstrip()) + 1),
             hint=_EITHER_HINT if {"END", "OR"} & _accepted(error) else None,
         )
     assert isinstance(error, UnexpectedToken)
     token = error.token
+    line = lines[token.line - 1]
+    accepted = _accepted(error)
+    start = token.column - 1
+    while token.type != "_NL" and token.value[:1].isalnum() and start > 0 and line[start - 1].isalnum():
+        start -= 1
+    if start < token.column - 1:
+        # The token is the tail of a longer word (`levels` lexes as `level` + `s`): report the word.
+        word = re.match(r"\S+", line[start:]).group()
+        return Diagnostic(
+            code="QR001",
+            severity=Severity.ERROR,
+            message=f"unexpected `{word}`",
+            location=Location(filename, token.line, start + 1, token.line, start + len(word) + 1),
+            hint=did_you_mean(word, _keywords()),
+        )
     found = "end of line" if token.type == "_NL" else f"`{token.value}`"
     end_line, end_column = (token.line, token.column + 1) if token.type == "_NL" else (token.end_line, token.end_column)
+    if token.value == ",":
+        # A `,` the parser cannot take is one with nothing it can list or separate after it.
+        accepted -= {"COMMA", "RULE_SEP"}
     return Diagnostic(
         code="QR001",
         severity=Severity.ERROR,
-        message=f"unexpected {found}; expected {_expected(_accepted(error))}",
+        message=f"unexpected {found}; expected {_expected(accepted)}",
         location=Location(filename, token.line, token.column, end_line, end_column),
-        hint=_hint(token, _accepted(error)),
+        hint=_hint(token, accepted, lines),
     )
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
 
 
 def _accepted(error: UnexpectedInput) -> set[str]:
@@ -144,8 +188,14 @@ def _accepted(error: UnexpectedInput) -> set[str]:
 
 
 def _plain_expected(expected: set[str]) -> list[str]:
-    names = []
+    summary, names = [], []
     terminals = {t.name: t for t in _parser().terminals}
+    if {"ALL", "CHOOSE"} <= expected:
+        summary.append("a rule")
+        expected = expected - _RULE_STARTS
+        if {"GUIDED", "TOTAL"} <= expected:
+            summary.extend(["a key fact", "`units from`"])
+            expected = expected - _FACT_STARTS
     for name in expected:
         if name in _NUMBER_WORDS:
             names.append(_TERMINAL_NAMES["INT"])
@@ -155,21 +205,46 @@ def _plain_expected(expected: set[str]) -> list[str]:
             names.append(terminals[name].pattern.value)
         else:
             names.append(name.lower())
-    return sorted(set(names))
+    return summary + sorted(set(names))
+
+
+def _keywords() -> list[str]:
+    """Every keyword of the language."""
+    return [t.pattern.value for t in _parser().terminals
+            if t.pattern.type == "str" and t.pattern.value.isalpha() and t.name not in _NUMBER_WORDS]
 
 
 def _expected(expected: set[str]) -> str:
     names = [n if " " in n or n.startswith(("a ", "the ", "`")) else f"`{n}`" for n in _plain_expected(expected)]
+    names = list(dict.fromkeys(names))  # RULE_SEP and a listing comma are both `,`
     if len(names) > 8:
         names = names[:8] + ["..."]
     return names[0] if len(names) == 1 else "one of " + ", ".join(names)
 
 
-def _hint(token: Token, expected: set[str]) -> str | None:
+def _hint(token: Token, expected: set[str], lines: list[str]) -> str | None:
     if token.type == "REF" and "STRING" in expected:
         return 'put the title in double quotes: "Understand Sales Communication"'
     if token.type == "_NL" and "STRING" in expected:
         return "a unit or qualification needs a quoted title after its reference"
-    if token.type in _TOP_LEVEL_KEYWORDS and "END" in expected:
+    if (token.type in _TOP_LEVEL_KEYWORDS and "END" in expected) or (token.type == "END" and "OR" in expected):
         return _EITHER_HINT
+    line = lines[token.line - 1]
+    statement = line.split()
+    if statement[0].casefold() in ("unit", "group") and "STRING" not in expected and any(
+            line.split()[:1] == ["qualification"] for line in lines[:token.line - 1]):
+        return "units and groups are declared before the first qualification: move this line up"
+    if token.value == ",":
+        return "a `,` must be followed by another unit, group or rule"
+    if token.type == "_NL" and line.rstrip().endswith(","):
+        return "delete the `,` at the end of the line, or add what it lists"
+    if token.value in ("and", "or") and "RULE_SEP" in expected:
+        return "separate two rules on one line with `,`"
+    if expected == {"OR"} and statement[0] == "age":
+        return "write `age N or over`"
+    if expected == {"OR"} and "level" in line[:token.column - 1].split():
+        return "write `at level N or above`"
+    if token.type != "_NL" and token.value.isalpha():
+        words = [t.pattern.value for t in _parser().terminals if t.name in expected and t.pattern.type == "str"]
+        return did_you_mean(token.value, words)
     return None

@@ -49,6 +49,12 @@ class Catalogue:
             return self.members[ref.name]
         return (unit,) if unit is not None else None
 
+    def group_named(self, ref: m.NameRef) -> m.Group | None:
+        """The group a name stands for; None for a unit, an unknown name, or a name both a unit and a group."""
+        if not ref.group_keyword and (ref.name.isdigit() or ref.name in self.units or ref.name in self.by_ofqual):
+            return None
+        return self.groups.get(ref.name)
+
     def resolve_set(self, unit_set: m.UnitSet) -> tuple[m.Unit, ...]:
         seen: dict[str, m.Unit] = {}
         for term in unit_set.terms:

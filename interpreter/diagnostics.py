@@ -12,6 +12,8 @@ import attrs
 class Severity(enum.Enum):
     ERROR = "error"
     WARNING = "warning"
+    # Information with nothing to fix, such as the linter's proof that a qualification can be achieved.
+    NOTE = "note"
 
 
 @attrs.frozen

@@ -68,10 +68,7 @@ class ClaimModel:
 
     def _add(self, requirement: Requirement, enforce: list, top: int | None) -> None:
         if isinstance(requirement, Linear):
-            expr = cp_model.LinearExpr.weighted_sum(
-                [self.chosen[i] for i, _ in self._available(requirement)],
-                [w for _, w in self._available(requirement)],
-            )
+            expr = self._linear_expr(requirement)
             if requirement.minimum is not None:
                 guard = enforce + self._literal(top, PartKind.MINIMUM)
                 self.model.add(expr >= requirement.minimum).only_enforce_if(guard)
@@ -80,9 +77,8 @@ class ClaimModel:
                 self.model.add(expr <= requirement.maximum).only_enforce_if(guard)
         elif isinstance(requirement, Barred):
             guard = enforce + self._literal(top, PartKind.BARRED)
-            for a in (i for i in requirement.first if i in self.chosen):
-                for b in (i for i in requirement.second if i in self.chosen and i != a):
-                    self.model.add_bool_or([~self.chosen[a], ~self.chosen[b]]).only_enforce_if(guard)
+            for a, b in self._barred_pairs(requirement):
+                self.model.add_bool_or([~self.chosen[a], ~self.chosen[b]]).only_enforce_if(guard)
         elif isinstance(requirement, Alternatives):
             guard = enforce + self._literal(top, PartKind.EITHER)
             options = [self.model.new_bool_var("option") for _ in requirement.options]
@@ -93,13 +89,50 @@ class ClaimModel:
         else:  # pragma: no cover - the compiler produces only the three kinds above
             raise TypeError(requirement)
 
-    def _available(self, requirement: Linear) -> list[tuple[int, int]]:
-        return [(i, w) for i, w in zip(requirement.members, requirement.weights) if i in self.chosen]
+    def _linear_expr(self, requirement: Linear) -> cp_model.LinearExpr:
+        available = [(i, w) for i, w in zip(requirement.members, requirement.weights) if i in self.chosen]
+        return cp_model.LinearExpr.weighted_sum([self.chosen[i] for i, _ in available], [w for _, w in available])
+
+    def _barred_pairs(self, requirement: Barred) -> list[tuple[int, int]]:
+        return [(a, b) for a in requirement.first if a in self.chosen
+                for b in requirement.second if b in self.chosen and b != a]
+
+    def holds(self, requirement: Requirement, kind: PartKind | None = None) -> cp_model.IntVar:
+        """A new literal, true exactly when `requirement` holds for the chosen units (for a Linear, only its
+        minimum or only its maximum when `kind` says so). It lets a caller ask what-if questions, such as
+        whether a rule can fail while every other rule holds."""
+        if isinstance(requirement, Linear):
+            expr = self._linear_expr(requirement)
+            conditions = []
+            if requirement.minimum is not None and kind is not PartKind.MAXIMUM:
+                conditions.append(self._reified(expr >= requirement.minimum, expr <= requirement.minimum - 1))
+            if requirement.maximum is not None and kind is not PartKind.MINIMUM:
+                conditions.append(self._reified(expr <= requirement.maximum, expr >= requirement.maximum + 1))
+        elif isinstance(requirement, Barred):
+            conditions = [~self._all([self.chosen[a], self.chosen[b]]) for a, b in self._barred_pairs(requirement)]
+        else:
+            options = [self._all([self.holds(nested) for nested in option]) for option in requirement.options]
+            conditions = [~self._all([~option for option in options])]
+        return self._all(conditions)
+
+    def _reified(self, when_true, when_false) -> cp_model.IntVar:
+        literal = self.model.new_bool_var("condition")
+        self.model.add(when_true).only_enforce_if(literal)
+        self.model.add(when_false).only_enforce_if(~literal)
+        return literal
+
+    def _all(self, literals: list) -> cp_model.IntVar:
+        """A literal equal to the conjunction of `literals` (true when there are none)."""
+        literal = self.model.new_bool_var("all")
+        self.model.add_bool_and(literals).only_enforce_if(literal)
+        self.model.add_bool_or([~x for x in literals]).only_enforce_if(~literal)
+        return literal
 
     # ---- modes -----------------------------------------------------------------------------------
-    def require(self) -> "ClaimModel":
-        for literal in self.parts.values():
-            self.model.add(literal == 1)
+    def require(self, parts: Iterable[Part] | None = None) -> "ClaimModel":
+        """Every part must hold; only `parts` when given (the others are left free)."""
+        for part in self.parts if parts is None else parts:
+            self.model.add(self.parts[part] == 1)
         return self
 
     def soften(self) -> cp_model.LinearExpr:

@@ -1,0 +1,448 @@
+"""`qualrules lint`: static checks a designer runs before any learner is evaluated.
+
+Beyond the checker's blocking errors, the linter reports structure declared but never used, identifiers
+that break their format or check digit, figures that contradict each other, and, with the claim solver,
+whether each qualification can be achieved at all (shown by a witness claim, or refuted by the smallest
+set of conflicting rules), which rules can never bind, and which options of `either` can never be met.
+Every code is explained in docs/diagnostics.md.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import defaultdict
+from typing import Iterable, Iterator, Mapping
+
+import attrs
+
+from qualrules.interpreter import model as m
+from qualrules.interpreter.builder import build_ruleset
+from qualrules.interpreter.checker import Catalogue, check, walk_rules
+from qualrules.interpreter.compiler import Alternatives, CompiledQualification, Linear, Requirement, compile_ruleset
+from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity
+from qualrules.interpreter.planner import _part_text, _why_impossible
+from qualrules.interpreter.solver import ClaimModel, Part, PartKind, cheapest_completion
+from qualrules.interpreter.wording import measure_word, plural, rule_text, set_text
+from qualrules.plugins import AwardingBody, GenericAwardingBody, RulesetSource
+
+QAN_FORMAT = re.compile(r"\d{3}/\d{4}/[0-9X]")
+QAN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2)
+OFQUAL_UNIT_FORMAT = re.compile(r"[A-Z]/\d{3}/\d{4}")
+
+# The key facts a qualification declares: their keywords, how a message names them, and what they measure.
+DECLARED_FACTS = (
+    ("credit value", "a credit value", "credit_value", m.Measure.CREDITS),
+    ("guided learning hours", "guided learning hours", "glh", m.Measure.GLH),
+    ("total qualification time", "a total qualification time", "tqt", m.Measure.TQT),
+)
+
+
+def lint(sources: Iterable[RulesetSource], bodies: Mapping[str, AwardingBody]) -> list[Diagnostic]:
+    """Every diagnostic for the given ruleset texts, file by file, each file's in source order.
+    `bodies` are the installed awarding-body plugins, by name."""
+    diagnostics: list[Diagnostic] = []
+    declared_in: dict[str, tuple[str, m.Qualification]] = {}
+    for source in sources:
+        try:
+            ruleset = build_ruleset(source.text, source.name)
+        except DiagnosticError as error:
+            diagnostics.extend(error.diagnostics)
+            continue
+        name = ruleset.awarding_body.name if ruleset.awarding_body else None
+        found = lint_ruleset(ruleset, source.text, bodies.get(name) or GenericAwardingBody())
+        text = _Text(source.text)
+        for q in ruleset.qualifications:
+            first = declared_in.setdefault(q.qan, (source.name, q))
+            if first[0] != source.name:
+                found.append(_diagnostic(
+                    "QR104", Severity.ERROR, f"qualification {q.qan} is also declared in {first[0]} "
+                    f"(line {first[1].span.line})", source.name, text.find(q.span, re.escape(q.qan)),
+                    "a QAN names one qualification: delete one of the two, or correct the QAN"))
+        diagnostics.extend(_in_source_order(found))
+    return diagnostics
+
+
+def lint_ruleset(ruleset: m.Ruleset, text: str, body: AwardingBody) -> list[Diagnostic]:
+    """The diagnostics of one built ruleset (`text` is its source, for precise spans), in source order.
+    The solver's checks run only when the checker finds no blocking error."""
+    blocking = check(ruleset)
+    source = _Text(text)
+    catalogue = Catalogue.of(ruleset)
+    found = [
+        *blocking,
+        *_structure(ruleset, catalogue, source),
+        *_identifiers(ruleset, source, body),
+        *_unit_figures(ruleset, source),
+    ]
+    if not blocking:
+        for q in compile_ruleset(ruleset):
+            found.extend(_satisfiability(q, source))
+    return _in_source_order(found)
+
+
+def _in_source_order(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    return sorted(diagnostics, key=lambda d: (d.location.line or 0, d.location.column or 0))
+
+
+def _diagnostic(code: str, severity: Severity, message: str, file: str, span: m.Span,
+                hint: str | None = None) -> Diagnostic:
+    location = Location(file, span.line, span.column, span.end_line, span.end_column)
+    return Diagnostic(code, severity, message, location, hint)
+
+
+@attrs.frozen
+class _Text:
+    """A ruleset's source, to narrow a statement's span to the word a diagnostic is about."""
+
+    lines: list[str]
+
+    def __init__(self, text: str):
+        self.__attrs_init__(text.splitlines())
+
+    def find(self, span: m.Span, pattern: str, group: int = 0) -> m.Span:
+        """The first match of `pattern` on the span's first line, from the span's column on; the span
+        itself when there is none."""
+        line = self.lines[span.line - 1] if span.line <= len(self.lines) else ""
+        match = re.compile(pattern).search(line, span.column - 1)
+        if match is None:
+            return span
+        return m.Span(span.line, match.start(group) + 1, span.line, match.end(group) + 1)
+
+    def field(self, unit: m.Unit, name: str) -> m.Span:
+        """The `credits 5` (or other field) of a unit line."""
+        return self.find(unit.span, rf"\b{name}\s+\S+")
+
+    def ref(self, unit: m.Unit) -> m.Span:
+        """The reference of a unit line."""
+        return self.find(unit.span, r"\bunit\s+(\S+)", 1)
+
+
+# ---- structure -----------------------------------------------------------------------------------
+
+def _unit_lists(q: m.Qualification) -> Iterator[m.UnitSet]:
+    """The pool and every list of units the rules name."""
+    if q.pool is not None:
+        yield q.pool
+    for rule in walk_rules(q.rules):
+        if isinstance(rule, m.Quantity) and rule.scope is not None:
+            yield rule.scope
+        elif isinstance(rule, (m.AllOf, m.Choose)):
+            yield rule.units
+        elif isinstance(rule, m.NotBoth):
+            yield m.UnitSet((rule.first,), rule.first.span)
+            yield m.UnitSet((rule.second,), rule.second.span)
+
+
+def _structure(ruleset: m.Ruleset, catalogue: Catalogue, source: _Text) -> Iterator[Diagnostic]:
+    file = ruleset.path
+    used_groups: set[str] = set()
+    pooled: set[str] = set()
+    for q in ruleset.qualifications:
+        if q.pool is not None:
+            pooled.update(u.ref for u in catalogue.resolve_set(q.pool))
+        for unit_set in _unit_lists(q):
+            used_groups.update(g.name for g in map(catalogue.group_named, unit_set.terms) if g is not None)
+            yield from _repeated_terms(unit_set, catalogue, file)
+    for group in catalogue.groups.values():
+        if not catalogue.members[group.name]:
+            yield _diagnostic("QR121", Severity.WARNING, f"{group.display} has no units", file, group.span,
+                              "list its units under the `group` line, or delete the group")
+        if group.name not in used_groups:
+            yield _diagnostic("QR120", Severity.WARNING, f"{group.display} is not used by any qualification",
+                              file, group.span, "name it in a `units from` line or a rule, or delete it")
+    for unit in catalogue.units.values():
+        if unit.ref not in pooled:
+            yield _diagnostic("QR122", Severity.WARNING, f"unit {unit.ref} is in no qualification's pool", file,
+                              source.ref(unit), "add it to a qualification's `units from` line, or delete it")
+
+
+def _repeated_terms(unit_set: m.UnitSet, catalogue: Catalogue, file: str) -> Iterator[Diagnostic]:
+    listed_by: dict[str, m.NameRef] = {}
+    for term in unit_set.terms:
+        units = catalogue.resolve(term) or ()
+        if units and all(u.ref in listed_by for u in units):
+            earlier = sorted({listed_by[u.ref].text for u in units} - {term.text})
+            subject = f"every unit of `{term.text}` is" if catalogue.group_named(term) else f"`{term.text}` is"
+            through = f", as part of {_joined([f'`{text}`' for text in earlier])}" if earlier else ""
+            yield _diagnostic("QR123", Severity.WARNING, f"{subject} already in this list{through}", file,
+                              term.span, "delete it: a list counts each unit once")
+        for unit in units:
+            listed_by.setdefault(unit.ref, term)
+
+
+# ---- identifiers ---------------------------------------------------------------------------------
+
+def qan_check_character(digits: str) -> str:
+    """The check character of a QAN's seven digits: their sum weighted 8, 7, ..., 2, modulo 11, with a
+    remainder of 10 written X (610/3793/X)."""
+    remainder = sum(w * int(d) for w, d in zip(QAN_WEIGHTS, digits)) % 11
+    return "X" if remainder == 10 else str(remainder)
+
+
+def _identifiers(ruleset: m.Ruleset, source: _Text, body: AwardingBody) -> Iterator[Diagnostic]:
+    file = ruleset.path
+    for q in ruleset.qualifications:
+        span = source.find(q.span, re.escape(q.qan))
+        if not QAN_FORMAT.fullmatch(q.qan):
+            yield _diagnostic("QR201", Severity.WARNING, f"`{q.qan}` is not in the format of a QAN", file, span,
+                              "a QAN is three digits, four digits and a check character: 610/3788/6")
+            continue
+        digits = q.qan[:3] + q.qan[4:8]
+        expected = qan_check_character(digits)
+        if q.qan[-1] != expected:
+            yield _diagnostic("QR202", Severity.ERROR, f"{q.qan} fails the QAN check: the check character "
+                              f"of {q.qan[:8]} is {expected}", file, span,
+                              f"did you mean `{q.qan[:9]}{expected}`? If not, one of the other digits is wrong")
+    for unit in ruleset.units:
+        if unit.ofqual and not OFQUAL_UNIT_FORMAT.fullmatch(unit.ofqual):
+            yield _diagnostic("QR203", Severity.ERROR, f"`{unit.ofqual}` is not in the format of an Ofqual unit "
+                              "reference", file, source.find(unit.span, r"\bofqual\s+(\S+)", 1),
+                              "an Ofqual unit reference is a capital letter, three digits and four digits: "
+                              "L/650/7899")
+        problem = body.ref_format_problem(unit.ref)
+        if problem:
+            yield _diagnostic("QR204", Severity.WARNING, f"unit reference {unit.ref} does not follow the "
+                              f"{body.name} format", file, source.ref(unit), problem)
+    yield from _similar_prefixes(ruleset, source)
+
+
+def _similar_prefixes(ruleset: m.Ruleset, source: _Text) -> Iterator[Diagnostic]:
+    """Unit numbers whose scheme prefixes differ by one swapped or changed character (8570- and 8750-)."""
+    by_prefix: dict[str, list[m.Unit]] = defaultdict(list)
+    for unit in ruleset.units:
+        prefix, dash, _ = unit.ref.rpartition("-")
+        if dash:
+            by_prefix[prefix].append(unit)
+    for a, b in itertools.combinations(sorted(by_prefix), 2):
+        transposed = sorted(a) == sorted(b)
+        if len(a) != len(b) or not (transposed or sum(x != y for x, y in zip(a, b)) == 1):
+            continue
+        fewer, more = sorted((a, b), key=lambda p: (len(by_prefix[p]), p))
+        first = by_prefix[fewer][0]
+        yield _diagnostic(
+            "QR205", Severity.WARNING,
+            f"the unit prefix `{fewer}-` ({plural(len(by_prefix[fewer]), 'unit')}) differs from `{more}-` "
+            f"({plural(len(by_prefix[more]), 'unit')}) by one "
+            f"{'swapped pair of characters' if transposed else 'character'}",
+            ruleset.path, source.ref(first),
+            f"check the specification: one of the two prefixes may be mistyped "
+            f"({', '.join(u.ref for u in by_prefix[fewer])})")
+
+
+# ---- figures -------------------------------------------------------------------------------------
+
+def credits_for_tqt(tqt: int) -> int:
+    """Ofqual General Condition E8.2: a credit value is one tenth of the TQT, rounded to the nearest whole
+    number (halves up)."""
+    return (tqt + 5) // 10
+
+
+def _unit_figures(ruleset: m.Ruleset, source: _Text) -> Iterator[Diagnostic]:
+    for unit in ruleset.units:
+        if unit.tqt is not None and unit.credits is not None and unit.credits != credits_for_tqt(unit.tqt):
+            expected = credits_for_tqt(unit.tqt)
+            yield _diagnostic(
+                "QR301", Severity.WARNING, f"unit {unit.ref} has {plural(unit.credits, 'credit')}, but its TQT of "
+                f"{unit.tqt} hours gives {plural(expected, 'credit')} (one tenth, rounded)", ruleset.path,
+                source.field(unit, "credits"),
+                f"check the specification: `credits {expected}`, or a TQT near {unit.credits * 10}")
+        if unit.glh is not None and unit.tqt is not None and unit.glh > unit.tqt:
+            yield _diagnostic(
+                "QR302", Severity.WARNING, f"unit {unit.ref} has more guided learning hours ({unit.glh}) than "
+                f"total qualification time ({unit.tqt})", ruleset.path, source.field(unit, "glh"),
+                "TQT includes the GLH: check both figures, and whether they were swapped")
+
+
+# ---- satisfiability ------------------------------------------------------------------------------
+
+def _satisfiability(q: CompiledQualification, source: _Text) -> list[Diagnostic]:
+    file = q.path
+    header = source.find(q.source.span, re.escape(q.qan))
+    everything = range(len(q.units))
+    caps, dead_options = _caps_below_minimums(q)
+    if any(d.is_error for d in caps):
+        return caps
+    conflict = ClaimModel(q, everything).conflict()
+    if conflict is not None:
+        rules = sorted({part.requirement for part in conflict})
+        first = q.requirements[rules[0]].rule
+        lines = sorted({q.requirements[index].rule.span.line for index in rules})
+        (reason,) = _why_impossible(q, frozenset(), frozenset(everything), frozenset())
+        where = f"line {lines[0]}" if len(lines) == 1 else f"lines {_joined([str(line) for line in lines])}"
+        hint = "relax the rule, or add units to the pool" if len(rules) == 1 else \
+            f"the conflicting rules are on {where}: relax one of them"
+        return [*caps, _diagnostic("QR401", Severity.ERROR, f"{q.qan} can never be achieved: {reason}", file,
+                                   first.span, hint)]
+    witness = cheapest_completion(q, (), everything, m.Measure.CREDITS)
+    assert witness is not None, "a qualification without conflicting rules has a claim that achieves it"
+    credits = sum(q.units[i].credits for i in witness)
+    smallest = f"the smallest claim is {', '.join(q.units[i].ref for i in witness)} ({plural(credits, 'credit')})" \
+        if witness else "with no units at all"
+    found = [*caps, _diagnostic("QR400", Severity.NOTE, f"{q.qan} can be achieved; {smallest}", file, header)]
+    if not witness:
+        found.append(_diagnostic("QR403", Severity.WARNING, f"{q.qan} is achieved by a learner with no units",
+                                 file, header, "add the minimums the specification sets, e.g. "
+                                 "`at least 13 credits` or `all of Group 1`"))
+    found.extend(_never_binding(q))
+    found.extend(_dead_options(q, dead_options))
+    found.extend(_declared_facts(q))
+    return found
+
+
+def _linear_rules(requirements: Iterable[Requirement]) -> list[Linear]:
+    return [r for r in requirements if isinstance(r, Linear)]
+
+
+def _caps_below_minimums(q: CompiledQualification) -> tuple[list[Diagnostic], set[int]]:
+    """A cap on some units below a minimum on the same units (or some of them): an error among the
+    qualification's own rules, a warning inside an option of `either` (the option can never be met).
+    Also returns the options (by id) found dead this way."""
+    found: list[Diagnostic] = []
+    dead: set[int] = set()
+
+    def visit(requirements: tuple[Requirement, ...], inherited: list[Linear], option: bool) -> None:
+        caps = inherited + [r for r in _linear_rules(requirements) if r.maximum is not None]
+        for low in _linear_rules(requirements):
+            for cap in caps:
+                if (low.minimum is None or cap is low or cap.measure is not low.measure
+                        or cap.maximum >= low.minimum or not set(low.members) <= set(cap.members)):
+                    continue
+                word = measure_word(cap.measure, cap.maximum)
+                message = (f"the cap of {cap.maximum} {word} in `{rule_text(cap.rule)}` (line {cap.rule.span.line}) "
+                           f"is below the minimum of {low.minimum} that `{rule_text(low.rule)}` "
+                           f"(line {low.rule.span.line}) needs from the same units")
+                if option:
+                    dead.add(id(requirements))
+                    found.append(_diagnostic("QR402", Severity.WARNING, message + ", so this option of `either` "
+                                             "can never be met", q.path, low.rule.span,
+                                             "raise the cap or lower the minimum"))
+                else:
+                    found.append(_diagnostic("QR402", Severity.ERROR, message + f", so {q.qan} can never be "
+                                             "achieved", q.path, cap.rule.span, "raise the cap or lower the minimum"))
+        for requirement in requirements:
+            if isinstance(requirement, Alternatives):
+                for nested in requirement.options:
+                    visit(nested, caps, True)
+
+    visit(q.requirements, [], False)
+    return found, dead
+
+
+def _satisfiable(q: CompiledQualification, required: Iterable[Part], failing: Part | None = None,
+                 forced: Iterable[Requirement] = ()) -> bool:
+    """Whether some claim from the whole pool meets the `required` parts and every `forced` requirement
+    while the `failing` part does not hold."""
+    claim_model = ClaimModel(q, range(len(q.units))).require(required)
+    if failing is not None:
+        claim_model.model.add(claim_model.holds(q.requirements[failing.requirement], failing.kind) == 0)
+    for requirement in forced:
+        claim_model.model.add(claim_model.holds(requirement) == 1)
+    return claim_model.maximise([]) is not None
+
+
+def _extreme(q: CompiledQualification, measure: m.Measure, *, lowest: bool, members: Iterable[int] | None = None,
+             required: Iterable[Part] | None = None) -> int:
+    """The least (or greatest) total of `measure` over `members` (default: the whole claim) among the
+    claims that meet the `required` parts (default: every rule)."""
+    members = range(len(q.units)) if members is None else members
+    claim_model = ClaimModel(q, range(len(q.units))).require(required)
+    total = claim_model.measure_expr(measure, members)
+    claim = claim_model.maximise([-total if lowest else total])
+    assert claim is not None, "only achievable qualifications are measured"
+    return sum(q.measure(measure, i) for i in set(members) & set(claim))
+
+
+def _never_binding(q: CompiledQualification) -> Iterator[Diagnostic]:
+    """Rules (or one bound of a rule) that no claim meeting the other rules can break. Checked in source
+    order, and a rule found redundant is left out when checking the later ones: of two rules that imply
+    each other, only the first is reported."""
+    all_parts = list(ClaimModel(q, range(len(q.units))).parts)
+    kept = list(all_parts)
+    implied: dict[int, list[tuple[Part, str]]] = defaultdict(list)
+    for part in all_parts:
+        others = [p for p in kept if p != part]
+        if _satisfiable(q, others, failing=part):
+            continue
+        kept = others
+        implying = list(others)
+        for candidate in others:
+            trial = [p for p in implying if p != candidate]
+            if not _satisfiable(q, trial, failing=part):
+                implying = trial
+        implied[part.requirement].append((part, _why_implied(q, part, implying)))
+    for index, entries in implied.items():
+        rule = q.requirements[index].rule
+        whole = len(entries) == sum(1 for p in all_parts if p.requirement == index)
+        subject = f"`{rule_text(rule)}`" if whole else f"the {entries[0][0].kind.value} of `{rule_text(rule)}`"
+        because = ", and ".join(reason for _, reason in entries)
+        yield _diagnostic("QR404", Severity.WARNING, f"{subject} never binds: {because}", q.path, rule.span,
+                          "delete it, or check the rules against the specification")
+
+
+def _why_implied(q: CompiledQualification, part: Part, implying: list[Part]) -> str:
+    requirement = q.requirements[part.requirement]
+    listed = _joined([f"{_part_text(q, p)} (line {q.requirements[p.requirement].rule.span.line})" for p in implying])
+    if isinstance(requirement, Linear):
+        lowest = part.kind is PartKind.MINIMUM
+        figure = _extreme(q, requirement.measure, lowest=lowest, members=requirement.members, required=implying)
+        amount = f"{'at least' if lowest else 'at most'} {figure} {measure_word(requirement.measure, figure)}"
+        amount += _counted_from(requirement.rule)
+        if listed:
+            return f"any claim meeting {listed} has {amount}"
+        if lowest:
+            return f"every claim has {amount}"
+        counted = "the whole pool" if isinstance(requirement.rule, m.Quantity) and requirement.rule.scope is None \
+            and requirement.rule.min_level is None else "all the units it counts"
+        return f"{counted} {'gives' if counted == 'the whole pool' else 'give'} only {figure} " \
+               f"{measure_word(requirement.measure, figure)}"
+    if part.kind is PartKind.BARRED:
+        return f"no claim meeting {listed} can hold both" if listed else "no claim can hold both"
+    return f"every claim meeting {listed} meets one of its options" if listed else "every claim meets one of its options"
+
+
+def _joined(items: list[str]) -> str:
+    """`a`, `a and b`, `a, b and c`; empty for no items."""
+    return " and ".join(filter(None, [", ".join(items[:-1]), *items[-1:]]))
+
+
+def _counted_from(rule: m.Rule) -> str:
+    if isinstance(rule, m.Quantity):
+        level = f" at level {rule.min_level} or above" if rule.min_level is not None else ""
+        return (f" from {set_text(rule.scope)}" if rule.scope is not None else "") + level
+    if isinstance(rule, (m.AllOf, m.Choose)):
+        return f" of {set_text(rule.units, ', ')}"
+    return ""
+
+
+def _dead_options(q: CompiledQualification, known_dead: set[int]) -> Iterator[Diagnostic]:
+    """Options of a top-level `either` that no claim meeting the other rules can satisfy."""
+    all_parts = list(ClaimModel(q, range(len(q.units))).parts)
+    for index, requirement in enumerate(q.requirements):
+        if not isinstance(requirement, Alternatives):
+            continue
+        others = [p for p in all_parts if p.requirement != index]
+        for number, (option, rules) in enumerate(zip(requirement.options, requirement.rule.options), 1):
+            if id(option) not in known_dead and not _satisfiable(q, others, forced=option):
+                yield _diagnostic("QR405", Severity.WARNING, f"option {number} of this `either` can never be met "
+                                  "while the other rules hold", q.path, rules[0].span,
+                                  "correct the option's rules, or delete the option")
+
+
+def _declared_facts(q: CompiledQualification) -> Iterator[Diagnostic]:
+    """A declared credit value, GLH or TQT against the range the claims that achieve the qualification have."""
+    for keyword, label, attribute, measure in DECLARED_FACTS:
+        declared: m.Declared | None = getattr(q.source, attribute)
+        if declared is None or (measure is not m.Measure.CREDITS
+                                and any(getattr(u, measure.value) is None for u in q.units)):
+            continue
+        low = _extreme(q, measure, lowest=True)
+        high = _extreme(q, measure, lowest=False)
+        if low == declared.low and (declared.high is None or high == declared.high):
+            continue
+        implied = f"exactly {low}" if low == high else f"{low} to {high}"
+        suggested = f"{low} or more" if declared.high is None else str(low) if low == high else f"{low} to {high}"
+        word = "credits" if measure is m.Measure.CREDITS else "hours"
+        yield _diagnostic("QR303", Severity.WARNING, f"{q.qan} declares {label} of {declared.text}, but the claims "
+                          f"that achieve it have {implied} {word}", q.path, declared.span,
+                          f"if the rules are right, write `{keyword} {suggested}`")

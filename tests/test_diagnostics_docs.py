@@ -1,0 +1,98 @@
+"""docs/diagnostics.md against the code: every code the package can report is documented, every
+documented code exists, and every example gives exactly the code it illustrates (the right ones none)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from qualrules.cli import vocabulary
+from qualrules.interpreter.diagnostics import DiagnosticError, Severity
+from qualrules.interpreter.lint import lint
+from qualrules.interpreter.records import read_records
+from qualrules.plugins import RulesetSource, discover
+
+PACKAGE = Path(__file__).resolve().parents[1]
+DOC = PACKAGE / "docs" / "diagnostics.md"
+CODE = re.compile(r"\bQR\d{3}\b")
+SECTION = re.compile(r"^### (QR\d{3}) · (\w+(?: or \w+)?) · ", re.MULTILINE)
+EXAMPLE = re.compile(r"^(Wrong|Right|Example):\n\n```(\w+)\n(.*?)^```", re.MULTILINE | re.DOTALL)
+# Folders of the checkout that are not the package's own source.
+NOT_SOURCE = {".venv", ".git", "tests", "docs", "__pycache__", "qualrules.egg-info", "benchmarks"}
+
+
+def source_codes() -> set[str]:
+    codes = set()
+    for folder, subfolders, files in os.walk(PACKAGE):
+        subfolders[:] = [name for name in subfolders if name not in NOT_SOURCE and not name.startswith(".")]
+        for name in files:
+            if name.endswith(".py"):
+                codes.update(CODE.findall(Path(folder, name).read_text(encoding="utf-8")))
+    return codes
+
+
+def sections() -> dict[str, str]:
+    text = DOC.read_text(encoding="utf-8")
+    starts = list(SECTION.finditer(text))
+    ends = [s.start() for s in starts[1:]] + [len(text)]
+    return {s.group(1): text[s.start():end] for s, end in zip(starts, ends)}
+
+
+def examples() -> list[tuple[str, str, str, str]]:
+    """(code, Wrong/Right/Example, language, text) for every example in the document."""
+    return [(code, kind, language, body) for code, section in sections().items()
+            for kind, language, body in EXAMPLE.findall(section)]
+
+
+def test_every_code_in_the_source_is_documented():
+    missing = source_codes() - set(sections())
+    assert not missing, f"codes without an entry in docs/diagnostics.md: {sorted(missing)}"
+
+
+def test_every_documented_code_exists():
+    stale = set(sections()) - source_codes()
+    assert not stale, f"documented codes that nothing reports: {sorted(stale)}"
+
+
+def test_the_source_scan_sees_every_layer():
+    # Guards the scan itself: one code from the parser, checker, linter and records readers each.
+    assert {"QR001", "QR101", "QR202", "QR404", "QR505"} <= source_codes()
+
+
+@pytest.mark.parametrize("code,section", sorted(sections().items()))
+def test_every_code_has_a_wrong_and_a_right_example(code, section):
+    kinds = [kind for kind, _, _ in EXAMPLE.findall(section)]
+    assert kinds == (["Example"] if code == "QR400" else ["Wrong", "Right"]), code
+
+
+def diagnostics_of(language: str, text: str, tmp_path: Path, library) -> list:
+    if language == "qual":
+        return lint([RulesetSource("example.qual", text)], discover())
+    path = tmp_path / f"records.{language}"
+    path.write_text(text, encoding="utf-8")
+    try:
+        return list(read_records(path, vocabulary(library)).diagnostics)
+    except DiagnosticError as error:
+        return list(error.diagnostics)
+
+
+TESTED = [e for e in examples() if e[2] in ("qual", "csv", "json")]
+
+
+def test_every_code_but_a_command_line_one_has_tested_examples():
+    assert {code for code, *_ in TESTED} == set(sections()) - {"QR005"}
+
+
+@pytest.mark.parametrize("code,kind,language,text", TESTED, ids=[f"{e[0]}-{e[1]}" for e in TESTED])
+def test_example_gives_its_code(code, kind, language, text, tmp_path, library):
+    found = diagnostics_of(language, text, tmp_path, library)
+    problems = {d.code for d in found if d.severity is not Severity.NOTE}
+    if kind == "Wrong":
+        assert problems == {code}, found
+    elif kind == "Right":
+        assert problems == set(), found
+    else:
+        assert {d.code for d in found} == {code}, found

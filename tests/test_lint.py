@@ -1,0 +1,418 @@
+"""`qualrules lint`: every lint code on a small ruleset (rendered and as JSON), the bundled rulesets'
+own findings, QAN check digits, satisfiability proofs and refutations, and the command's exit status."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qualrules.cli import main
+from qualrules.interpreter.builder import build_ruleset
+from qualrules.interpreter.compiler import compile_ruleset
+from qualrules.interpreter.diagnostics import Severity, render
+from qualrules.interpreter.lint import credits_for_tqt, lint, qan_check_character
+from qualrules.interpreter.solver import ClaimModel, PartKind, _holds
+from qualrules.plugins import RulesetSource, discover
+
+BODIES = discover()
+
+CATALOGUE = """\
+awarding body ISP "Institute of Sales Professionals"
+group BUSINESS "Business quadrant"
+unit L3B1 "Understand Sales Communication" ofqual L/650/7899 level 3 glh 15 tqt 30 credits 3
+unit L3B2 "Understand Organisations" ofqual K/651/0342 level 3 glh 15 tqt 30 credits 3
+group CORE "Core quadrant"
+unit L3C1 "Prospect for New Business" ofqual T/651/0346 level 3 glh 15 tqt 30 credits 3
+unit L3C6 "Understand Customer Behaviours" ofqual K/651/0351 level 3 glh 10 tqt 20 credits 2
+"""
+
+AWARD = """\
+qualification 610/3791/6 "Award in Understanding Organisations and Sales Communication"
+  credit value 6 to 8
+  units from BUSINESS, CORE
+  all of BUSINESS
+  at most 8 credits
+"""
+
+# One ruleset per lint code: the catalogue above (or a variant) with exactly that mistake.
+CASES = {
+    "QR104": None,  # two files: see test_qualification_in_two_files
+    "QR120": CATALOGUE + AWARD.replace("units from BUSINESS, CORE", "units from BUSINESS, L3C1, L3C6"),
+    "QR121": CATALOGUE + 'group SELF "Self quadrant"\n' + AWARD.replace("BUSINESS, CORE", "BUSINESS, CORE, SELF"),
+    "QR122": CATALOGUE.replace('group BUSINESS', 'unit L3S1 "Personal Motivation" level 3 credits 2\ngroup BUSINESS')
+    + AWARD,
+    "QR123": CATALOGUE + AWARD.replace("units from BUSINESS, CORE", "units from BUSINESS, CORE, L3B2"),
+    "QR201": CATALOGUE + AWARD.replace("610/3791/6", "610-3791-6"),
+    "QR202": CATALOGUE + AWARD.replace("610/3791/6", "610/3791/8"),
+    "QR203": CATALOGUE.replace("K/651/0342", "K/6510342") + AWARD,
+    "QR204": CATALOGUE.replace("L3C6", "C6") + AWARD,
+    "QR205": CATALOGUE.replace("L3B1", "8570-1").replace("L3B2", "8750-2").replace("L3C1", "8750-3")
+    .replace("L3C6", "8750-4").replace('awarding body ISP "Institute of Sales Professionals"\n', "") + AWARD,
+    "QR301": CATALOGUE.replace("L/650/7899 level 3 glh 15 tqt 30", "L/650/7899 level 3 glh 15 tqt 40") + AWARD,
+    "QR302": CATALOGUE.replace("glh 10 tqt 20", "glh 25 tqt 20") + AWARD,
+    "QR303": CATALOGUE + AWARD.replace("credit value 6 to 8", "credit value 6 to 12"),
+    "QR400": CATALOGUE + AWARD,
+    "QR401": CATALOGUE + AWARD.replace("all of BUSINESS", "at least 2 BUSINESS units\n  at most 5 credits from BUSINESS"),
+    "QR402": CATALOGUE + AWARD + "  at most 1 unit from BUSINESS or CORE\n",
+    "QR403": CATALOGUE + AWARD.replace("  credit value 6 to 8\n", "").replace("  all of BUSINESS\n", ""),
+    "QR404": CATALOGUE + AWARD + "  at least 1 BUSINESS unit\n",
+    "QR405": CATALOGUE + AWARD.replace("credit value 6 to 8", "credit value 8") + "  either\n    at least 3 CORE units\n  or\n    all of L3C6\n  end\n",
+}
+
+
+def lint_text(text: str, name: str = "demo.qual"):
+    return lint([RulesetSource(name, text)], BODIES)
+
+
+def codes(diagnostics) -> list[str]:
+    return [d.code for d in diagnostics]
+
+
+def test_the_award_is_clean():
+    # The base of every case lints with a witness note only, so each case's findings are its own.
+    (note,) = lint_text(CATALOGUE + AWARD)
+    assert (note.code, note.severity) == ("QR400", Severity.NOTE)
+    assert note.message == "610/3791/6 can be achieved; the smallest claim is L3B1, L3B2 (6 credits)"
+
+
+@pytest.mark.parametrize("code", [c for c, text in CASES.items() if text is not None])
+def test_each_lint_code_rendered_and_as_json(code, snapshot):
+    text = CASES[code]
+    found = lint_text(text)
+    problems = {d.code for d in found if d.severity is not Severity.NOTE}
+    assert problems == ({code} if code != "QR400" else set())
+    assert "\n".join(render(d, text) for d in found) == snapshot
+    assert [d.to_json() for d in found] == snapshot
+
+
+def test_qualification_in_two_files(snapshot):
+    first = RulesetSource("first.qual", CATALOGUE + AWARD)
+    second = RulesetSource("second.qual", CATALOGUE + AWARD.replace("Award in", "Second award in"))
+    found = [d for d in lint([first, second], BODIES) if d.severity is not Severity.NOTE]
+    (duplicate,) = found
+    assert (duplicate.code, duplicate.location.file, duplicate.location.line, duplicate.location.column) == (
+        "QR104", "second.qual", 8, 15)
+    assert duplicate.message == "qualification 610/3791/6 is also declared in first.qual (line 8)"
+    assert render(duplicate, second.text) == snapshot
+
+
+# ---- specific findings ---------------------------------------------------------------------------
+
+def only(code: str, text: str):
+    (found,) = [d for d in lint_text(text) if d.code == code]
+    return found
+
+
+def test_spans_point_at_the_word_concerned():
+    text = CASES["QR301"]
+    unit_line = text.splitlines()[2]
+    span = only("QR301", text).location
+    assert unit_line[span.column - 1:span.end_column - 1] == "credits 3"
+    qan = only("QR202", CASES["QR202"]).location
+    assert CASES["QR202"].splitlines()[7][qan.column - 1:qan.end_column - 1] == "610/3791/8"
+    ofqual = only("QR203", CASES["QR203"]).location
+    assert CASES["QR203"].splitlines()[3][ofqual.column - 1:ofqual.end_column - 1] == "K/6510342"
+    ref = only("QR204", CASES["QR204"]).location
+    assert CASES["QR204"].splitlines()[6][ref.column - 1:ref.end_column - 1] == "C6"
+
+
+def test_wrong_check_digit_names_the_right_one():
+    found = only("QR202", CASES["QR202"])
+    assert found.severity is Severity.ERROR
+    assert found.message == "610/3791/8 fails the QAN check: the check character of 610/3791 is 6"
+    assert found.hint.startswith("did you mean `610/3791/6`?")
+
+
+def test_unachievable_for_want_of_credits_names_the_rule_and_the_shortfall():
+    text = CATALOGUE + """\
+qualification 610/3788/6 "Certificate"
+  units from BUSINESS, CORE
+  at least 2 BUSINESS units
+  at least 40 credits
+"""
+    found = only("QR401", text)
+    assert found.hint == "relax the rule, or add units to the pool"
+    assert found.severity is Severity.ERROR
+    # The pool holds 3 + 3 + 3 + 2 = 11 credits; only the credit rule is in the conflict.
+    assert found.message == ("610/3788/6 can never be achieved: `at least 40 credits` needs 40 credits, "
+                             "but at most 11 can count even from every unit of the pool")
+    assert (found.location.line, found.location.column) == (11, 3)
+    assert not any(d.code == "QR400" for d in lint_text(text))
+
+
+def test_unachievable_from_two_rules_names_both():
+    found = only("QR401", CASES["QR401"])
+    assert found.message == ("610/3791/6 can never be achieved: `at least 2 BUSINESS units` and "
+                             "`at most 5 credits from BUSINESS` cannot both hold even from every unit of the pool")
+    assert found.hint == "the conflicting rules are on lines 11 and 12: relax one of them"
+    assert found.location.line == 11
+
+
+def test_forty_credits_from_a_pool_worth_thirty_six():
+    units = "".join(f'unit U{i} "Unit {i}" level 3 credits 3\n' for i in range(12))
+    text = units + 'qualification 610/3788/6 "Certificate"\n  units from ' + \
+        ", ".join(f"U{i}" for i in range(12)) + "\n  at least 40 credits\n"
+    found = only("QR401", text)
+    assert "needs 40 credits, but at most 36 can count" in found.message
+
+
+def test_cap_below_minimum_is_an_error_among_the_rules_and_a_warning_in_an_option():
+    error = only("QR402", CASES["QR402"])
+    assert error.severity is Severity.ERROR
+    assert error.message == ("the cap of 1 unit in `at most 1 BUSINESS or CORE unit` (line 13) is below "
+                             "the minimum of 2 that `all of BUSINESS` (line 11) needs from the same units, so "
+                             "610/3791/6 can never be achieved")
+    assert "QR401" not in codes(lint_text(CASES["QR402"]))
+    in_option = CATALOGUE + AWARD + """\
+  either
+    at least 3 credits from CORE
+    at most 2 credits from CORE
+  or
+    all of L3C6
+  end
+"""
+    warning = only("QR402", in_option)
+    assert warning.severity is Severity.WARNING
+    assert warning.message.endswith("so this option of `either` can never be met")
+    assert "QR405" not in codes(lint_text(in_option))
+
+
+def test_dead_option_of_either():
+    found = only("QR405", CASES["QR405"])
+    assert (found.message, found.location.line) == (
+        "option 1 of this `either` can never be met while the other rules hold", 14)
+
+
+def test_a_rule_implied_by_others_names_them():
+    found = only("QR404", CASES["QR404"])
+    assert found.message == ("`at least 1 BUSINESS unit` never binds: any claim meeting `all of BUSINESS` "
+                             "(line 11) has at least 2 units from BUSINESS")
+
+
+def test_of_two_rules_implying_each_other_only_the_first_is_reported():
+    text = CATALOGUE + AWARD.replace("all of BUSINESS", "at least 6 credits from BUSINESS\n  all of BUSINESS")
+    (found,) = [d for d in lint_text(text) if d.code == "QR404"]
+    assert found.location.line == 11
+
+
+def test_never_binding_caps_bars_and_alternatives():
+    text = CATALOGUE + AWARD + """\
+  at most 20 credits
+  not both L3B1 and L3B1
+  either
+    at least 1 BUSINESS unit
+  or
+    all of L3C1
+  end
+"""
+    found = {d.location.line: d.message for d in lint_text(text) if d.code == "QR404"}
+    assert found == {
+        13: "`at most 20 credits` never binds: the whole pool gives only 11 credits",
+        14: "`not both L3B1 and L3B1` never binds: no claim can hold both",
+        15: "`either (at least 1 BUSINESS unit) or (all of L3C1)` never binds: every claim meeting "
+            "`all of BUSINESS` (line 11) meets one of its options",
+    }
+
+
+def test_declared_sizes_against_the_rules():
+    found = only("QR303", CASES["QR303"])
+    assert found.message == ("610/3791/6 declares a credit value of 6 to 12, but the claims that achieve it "
+                             "have 6 to 8 credits")
+    assert found.hint == "if the rules are right, write `credit value 6 to 8`"
+
+
+def test_achieved_with_no_units():
+    assert only("QR400", CASES["QR403"]).message == "610/3791/6 can be achieved; with no units at all"
+
+
+def test_checker_errors_stop_the_solver_checks():
+    text = CATALOGUE + AWARD.replace("all of BUSINESS", "all of BUSNESS")
+    assert codes(lint_text(text)) == ["QR101"]
+
+
+def test_syntax_errors_are_reported_alone():
+    found = lint_text(CATALOGUE.replace('"Understand Organisations"', "Understand Organisations") + AWARD)
+    assert codes(found) == ["QR001"]
+
+
+# ---- the bundled rulesets ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def bundled():
+    sources = [source for body in BODIES.values() for source in body.rulesets()]
+    return lint(sources, BODIES)
+
+
+def test_bundled_rulesets_have_no_errors_and_exactly_the_seeds_warnings(bundled):
+    assert not [d for d in bundled if d.is_error]
+    warnings = [(d.location.file, d.location.line, d.code) for d in bundled if d.severity is Severity.WARNING]
+    assert warnings == [
+        ("ILM:sales-management-l2.qual", 5, "QR205"),   # 8570- beside 8750-
+        ("ILM:sales-management-l2.qual", 25, "QR303"),  # credit value 13 to 36, achievable 13 to 17
+        ("ILM:sales-management-l2.qual", 28, "QR404"),  # between 13 and 36 credits never binds
+        ("ISP:professional-sales-l3.qual", 14, "QR301"),   # L4C2: TQT 40, 5 credits
+        ("ISP:professional-sales-l3.qual", 141, "QR303"),  # Certificate GLH 65 to 184, achievable 65 to 180
+        ("ISP:professional-sales-l3.qual", 142, "QR303"),  # Certificate TQT 130 to 369, achievable 130 to 360
+        ("ISP:professional-sales-l3.qual", 153, "QR303"),  # Diploma GLH 185 or more, achievable from 180
+        ("ISP:professional-sales-l3.qual", 154, "QR303"),  # Diploma TQT 370 or more, achievable from 360
+        ("ISP:professional-sales-l3.qual", 169, "QR404"),  # exactly 40 credits restates the 11 units' total
+    ]
+
+
+def test_bundled_findings_carry_the_computed_figures(bundled):
+    messages = {(d.location.file.split(":")[0], d.location.line): d.message for d in bundled}
+    # ILM: 6 mandatory credits + 5 from Group 2 + at most 6 from Group 3 = 17.
+    assert messages[("ILM", 25)].endswith("have 13 to 17 credits")
+    assert messages[("ILM", 28)] == (
+        "`between 13 and 36 credits` never binds: any claim meeting `all of Group 1` (line 27) and "
+        "`at least 7 credits from Group 2 or Group 3` (line 29) has at least 13 credits, and the whole pool "
+        "gives only 21 credits")
+    assert messages[("ISP", 14)].startswith("unit L4C2 has 5 credits, but its TQT of 40 hours gives 4 credits")
+    # 37 credits with L4C2 (5 credits for 20 GLH, 40 TQT) and 5 GLH, 10 TQT per credit elsewhere: 180 and 360.
+    assert messages[("ISP", 153)].endswith("have 180 to 430 hours")
+    assert messages[("ISP", 154)].endswith("have 360 to 860 hours")
+
+
+def test_every_bundled_qualification_has_a_witness(bundled, library):
+    notes = {d.message.split()[0]: d.message for d in bundled if d.code == "QR400"}
+    assert set(notes) == set(library.qualifications)
+    # ISP Certificate: 2 BUSINESS, 2 CORE, 1 LEADERSHIP or SELF and 13 credits at least: 3+3+3+2+2.
+    assert notes["610/3788/6"].endswith("the smallest claim is L3B1, L3B2, L3C1, L3C6, L4L6 (13 credits)")
+    assert notes["600/5929/1"].endswith(
+        "the smallest claim is 8570-228, 8570-229, 8570-205, 8750-213, 8750-300, 8750-302, 8750-307 (13 credits)")
+
+
+# ---- identifiers and figures ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("qan", ["610/3788/6", "610/3789/8", "610/3790/4", "610/3791/6", "610/3792/8",
+                                 "610/3793/X", "610/3794/1", "600/5929/1"])
+def test_real_qans_pass_the_check(qan):
+    assert qan_check_character(qan[:3] + qan[4:8]) == qan[-1]
+
+
+def test_check_character_by_hand():
+    # 6*8 + 1*7 + 0*6 + 3*5 + 7*4 + 9*3 + 3*2 = 131 = 11*11 + 10, written X.
+    assert qan_check_character("6103793") == "X"
+    assert qan_check_character("0000000") == "0"
+
+
+@given(st.text("0123456789", min_size=7, max_size=7), st.integers(0, 6), st.integers(1, 9))
+def test_any_single_mistyped_digit_fails_the_check(digits, position, change):
+    typo = digits[:position] + str((int(digits[position]) + change) % 10) + digits[position + 1:]
+    assert qan_check_character(typo) != qan_check_character(digits)
+
+
+@given(st.text("0123456789", min_size=7, max_size=7), st.integers(0, 5))
+def test_any_swap_of_neighbouring_digits_fails_the_check(digits, position):
+    swapped = digits[:position] + digits[position + 1] + digits[position] + digits[position + 2:]
+    if swapped != digits:
+        assert qan_check_character(swapped) != qan_check_character(digits)
+
+
+@pytest.mark.parametrize("tqt,credits", [(0, 0), (4, 0), (5, 1), (40, 4), (44, 4), (45, 5), (369, 37)])
+def test_credits_for_tqt_rounds_halves_up(tqt, credits):
+    assert credits_for_tqt(tqt) == credits
+
+
+# ---- the solver's what-if literal -----------------------------------------------------------------
+
+WHAT_IF = CATALOGUE + """\
+qualification 610/3788/6 "Certificate"
+  units from BUSINESS, CORE
+  between 5 and 9 credits, at least 1 CORE unit at level 3 or above
+  not both L3B1 and CORE
+  either
+    all of BUSINESS
+  or
+    choose 2 of L3C1, L3C6, L3B2
+    either
+      at most 4 credits from CORE
+    or
+      at least 2 BUSINESS units
+    end
+  end
+"""
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.booleans(), min_size=4, max_size=4))
+def test_holds_agrees_with_direct_evaluation(chosen):
+    (q,) = compile_ruleset(build_ruleset(WHAT_IF, "what-if.qual"))
+    claim = {i for i, take in enumerate(chosen) if take}
+    for requirement in q.requirements:
+        kinds = [None, PartKind.MINIMUM, PartKind.MAXIMUM] if hasattr(requirement, "minimum") else [None]
+        for kind in kinds:
+            expected = _holds(requirement, claim, q) if kind is None else _bound_holds(requirement, claim, kind)
+            for value in (True, False):
+                claim_model = ClaimModel(q, range(len(q.units)))
+                for i, var in claim_model.chosen.items():
+                    claim_model.model.add(var == int(i in claim))
+                claim_model.model.add(claim_model.holds(requirement, kind) == int(value))
+                assert (claim_model.maximise([]) is not None) == (value == expected)
+
+
+def _bound_holds(requirement, claim, kind) -> bool:
+    total = sum(w for i, w in zip(requirement.members, requirement.weights) if i in claim)
+    bound = requirement.minimum if kind is PartKind.MINIMUM else requirement.maximum
+    if bound is None:
+        return True
+    return total >= bound if kind is PartKind.MINIMUM else total <= bound
+
+
+# ---- the command ---------------------------------------------------------------------------------
+
+def run(*args):
+    return CliRunner().invoke(main, ["lint", *args])
+
+
+def test_bundled_lint_exits_0_with_warnings_and_1_when_strict():
+    result = run("--bundled")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == "0 errors, 9 warnings in 2 files"
+    assert "note[QR400]" not in result.output
+    assert run("--bundled", "--strict").exit_code == 1
+
+
+def test_verbose_shows_the_witnesses():
+    result = run("--bundled", "-v")
+    assert result.output.count("note[QR400]") == 15
+
+
+def test_errors_exit_1(tmp_path):
+    path = tmp_path / "bad.qual"
+    path.write_text(CASES["QR202"], encoding="utf-8")
+    result = run(str(path))
+    assert result.exit_code == 1
+    assert f"{path}:8:15: error[QR202]" in result.output
+    assert result.output.splitlines()[-1] == "1 error, 0 warnings in 1 file"
+
+
+def test_clean_file_exits_0_even_when_strict(tmp_path):
+    path = tmp_path / "award.qual"
+    path.write_text(CATALOGUE + AWARD, encoding="utf-8")
+    result = run(str(path), "--strict")
+    assert (result.exit_code, result.output) == (0, "0 errors, 0 warnings in 1 file\n")
+
+
+def test_json_output(tmp_path):
+    path = tmp_path / "award.qual"
+    path.write_text(CASES["QR301"], encoding="utf-8")
+    result = run(str(path), "--format", "json")
+    assert result.exit_code == 0
+    found = json.loads(result.output)
+    assert [(d["code"], d["severity"]) for d in found] == [("QR301", "warning"), ("QR400", "note")]
+    assert set(found[0]) == {"code", "severity", "message", "hint", "file", "line", "column", "end_line",
+                             "end_column", "element"}
+    assert (found[0]["line"], found[0]["column"], found[0]["end_column"]) == (3, 84, 93)
+
+
+def test_usage_errors_exit_2(tmp_path):
+    assert run().exit_code == 2
+    missing = run(str(tmp_path / "missing.qual"))
+    assert missing.exit_code == 2
+    assert "QR005" in missing.output
+    assert run("--format", "xml", "--bundled").exit_code == 2
