@@ -65,6 +65,8 @@ class _Builder(Transformer):
     def unit_set(self, meta, children):
         return m.UnitSet(tuple(children), _span(meta))
 
+    counted_set = unit_set
+
     def scope(self, meta, children):
         return children[0]
 
