@@ -232,7 +232,7 @@ def _hint(token: Token, expected: set[str], lines: list[str]) -> str | None:
     line = lines[token.line - 1]
     statement = line.split()
     if statement[0].casefold() in ("unit", "group") and "STRING" not in expected and any(
-            line.split()[:1] == ["qualification"] for line in lines[:token.line - 1]):
+            line.split()[:1] == ["qualification"] for line in map(str.casefold, lines[:token.line - 1])):
         return "units and groups are declared before the first qualification: move this line up"
     if token.value == ",":
         return "a `,` must be followed by another unit, group or rule"
@@ -240,9 +240,9 @@ def _hint(token: Token, expected: set[str], lines: list[str]) -> str | None:
         return "delete the `,` at the end of the line, or add what it lists"
     if token.value in ("and", "or") and "RULE_SEP" in expected:
         return "separate two rules on one line with `,`"
-    if expected == {"OR"} and statement[0] == "age":
+    if expected == {"OR"} and statement[0].casefold() == "age":
         return "write `age N or over`"
-    if expected == {"OR"} and "level" in line[:token.column - 1].split():
+    if expected == {"OR"} and "level" in line[:token.column - 1].casefold().split():
         return "write `at level N or above`"
     if token.type != "_NL" and token.value.isalpha():
         words = [t.pattern.value for t in _parser().terminals if t.name in expected and t.pattern.type == "str"]

@@ -14,8 +14,6 @@ import re
 from collections import defaultdict
 from typing import Iterable, Iterator, Mapping
 
-import attrs
-
 from qualrules.interpreter import model as m
 from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.checker import Catalogue, check, walk_rules
@@ -91,31 +89,32 @@ def _diagnostic(code: str, severity: Severity, message: str, file: str, span: m.
     return Diagnostic(code, severity, message, location, hint)
 
 
-@attrs.frozen
 class _Text:
     """A ruleset's source, to narrow a statement's span to the word a diagnostic is about."""
 
-    lines: list[str]
+    # A unit line up to the end of its quoted title: fields are searched after it, never inside the title.
+    UNIT_HEAD = re.compile(r'\s*unit\s+(\S+)\s+"(?:[^"\\\n]|\\.)*"')
 
     def __init__(self, text: str):
-        self.__attrs_init__(text.splitlines())
+        self.lines = text.split("\n")  # as the parser numbers lines
 
-    def find(self, span: m.Span, pattern: str, group: int = 0) -> m.Span:
-        """The first match of `pattern` on the span's first line, from the span's column on; the span
-        itself when there is none."""
+    def find(self, span: m.Span, pattern: str, group: int = 0, start: int | None = None) -> m.Span:
+        """The first match of `pattern` on the span's first line, from `start` (default: the span's own
+        column) on; the span itself when there is none."""
         line = self.lines[span.line - 1] if span.line <= len(self.lines) else ""
-        match = re.compile(pattern).search(line, span.column - 1)
+        match = re.compile(pattern).search(line, span.column - 1 if start is None else start)
         if match is None:
             return span
         return m.Span(span.line, match.start(group) + 1, span.line, match.end(group) + 1)
 
-    def field(self, unit: m.Unit, name: str) -> m.Span:
-        """The `credits 5` (or other field) of a unit line."""
-        return self.find(unit.span, rf"\b{name}\s+\S+")
-
     def ref(self, unit: m.Unit) -> m.Span:
         """The reference of a unit line."""
-        return self.find(unit.span, r"\bunit\s+(\S+)", 1)
+        return self.find(unit.span, self.UNIT_HEAD.pattern, 1)
+
+    def field(self, unit: m.Unit, name: str, group: int = 0) -> m.Span:
+        """The `credits 5` (or other field) of a unit line; with group 1, its value alone."""
+        head = self.UNIT_HEAD.match(self.lines[unit.span.line - 1], unit.span.column - 1)
+        return self.find(unit.span, rf"\b{name}\s+(\S+)", group, head.end() if head else None)
 
 
 # ---- structure -----------------------------------------------------------------------------------
@@ -197,7 +196,7 @@ def _identifiers(ruleset: m.Ruleset, source: _Text, body: AwardingBody) -> Itera
     for unit in ruleset.units:
         if unit.ofqual and not OFQUAL_UNIT_FORMAT.fullmatch(unit.ofqual):
             yield _diagnostic("QR203", Severity.ERROR, f"`{unit.ofqual}` is not in the format of an Ofqual unit "
-                              "reference", file, source.find(unit.span, r"\bofqual\s+(\S+)", 1),
+                              "reference", file, source.field(unit, "ofqual", 1),
                               "an Ofqual unit reference is a capital letter, three digits and four digits: "
                               "L/650/7899")
         problem = body.ref_format_problem(unit.ref)
@@ -386,16 +385,15 @@ def _why_implied(q: CompiledQualification, part: Part, implying: list[Part]) -> 
     if isinstance(requirement, Linear):
         lowest = part.kind is PartKind.MINIMUM
         figure = _extreme(q, requirement.measure, lowest=lowest, members=requirement.members, required=implying)
-        amount = f"{'at least' if lowest else 'at most'} {figure} {measure_word(requirement.measure, figure)}"
-        amount += _counted_from(requirement.rule)
+        word = measure_word(requirement.measure, figure)
+        amount = f"{'at least' if lowest else 'at most'} {figure} {word}{_counted_from(requirement.rule)}"
         if listed:
             return f"any claim meeting {listed} has {amount}"
         if lowest:
             return f"every claim has {amount}"
-        counted = "the whole pool" if isinstance(requirement.rule, m.Quantity) and requirement.rule.scope is None \
-            and requirement.rule.min_level is None else "all the units it counts"
-        return f"{counted} {'gives' if counted == 'the whole pool' else 'give'} only {figure} " \
-               f"{measure_word(requirement.measure, figure)}"
+        if len(requirement.members) == len(q.units):
+            return f"the whole pool gives only {figure} {word}"
+        return f"all the units it counts give only {figure} {word}"
     if part.kind is PartKind.BARRED:
         return f"no claim meeting {listed} can hold both" if listed else "no claim can hold both"
     return f"every claim meeting {listed} meets one of its options" if listed else "every claim meets one of its options"
@@ -433,6 +431,7 @@ def _declared_facts(q: CompiledQualification) -> Iterator[Diagnostic]:
     """A declared credit value, GLH or TQT against the range the claims that achieve the qualification have."""
     for keyword, label, attribute, measure in DECLARED_FACTS:
         declared: m.Declared | None = getattr(q.source, attribute)
+        # Pool units name their GLH and TQT fields as the measures do.
         if declared is None or (measure is not m.Measure.CREDITS
                                 and any(getattr(u, measure.value) is None for u in q.units)):
             continue

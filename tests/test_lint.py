@@ -120,6 +120,15 @@ def test_spans_point_at_the_word_concerned():
     assert CASES["QR204"].splitlines()[6][ref.column - 1:ref.end_column - 1] == "C6"
 
 
+def test_fields_are_found_after_the_title_never_inside_it():
+    text = 'unit A1 "Earn credits 9 and glh 99" ofqual X1 level 2 glh 30 tqt 20 credits 5\n' \
+           'qualification 600/5929/1 "Certificate"\n  units from A1\n  all of A1\n'
+    line = text.splitlines()[0]
+    spans = {d.code: line[d.location.column - 1:d.location.end_column - 1]
+             for d in lint_text(text) if d.location.line == 1}
+    assert spans == {"QR203": "X1", "QR301": "credits 5", "QR302": "glh 30"}
+
+
 def test_wrong_check_digit_names_the_right_one():
     found = only("QR202", CASES["QR202"])
     assert found.severity is Severity.ERROR

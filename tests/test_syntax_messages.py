@@ -85,13 +85,15 @@ MISTAKES = {
     "keyword glued to a word": '  at least 3 credits from BUSINESS at levels 4 or above\n',
     "misspelt unit field": None,
     "unit after a qualification": 'unit L3B9 "Extra" level 3 credits 2\n',
+    "group after a qualification, in capitals": 'GROUP 4\n',
+    "age without or over, in capitals": '  Age 18\n',
     "comment with //": '  all of L3B1    // mandatory\n',
     "semicolon between rules": '  at least 3 credits; at most 6 credits\n',
     "dash in a range": '  guided learning hours 65 - 184\n',
     "curly quotes": None,
     "and between two rules": '  at least 3 credits and at most 6 credits\n',
     "trailing comma": '  at least 3 credits from BUSINESS,\n',
-    "comma with nothing after it": '  at least 2 BUSINESS units,\n',
+    "comma with nothing after it": '  age 18 or over,\n',
     "age without or over": '  age 18\n',
     "level filter without or above": '  at least 3 credits at level 4\n',
     "end without or": '  either\n    all of L3B1\n  end\n',
@@ -147,5 +149,5 @@ def test_where_any_rule_may_come_the_message_says_so():
 
 def test_a_comma_is_never_both_unexpected_and_expected():
     error = first("comma with nothing after it")
-    assert error.message == "unexpected `,`; expected one of `at`, the end of the line"
+    assert error.message == "unexpected `,`; expected the end of the line"
     assert error.hint == "a `,` must be followed by another unit, group or rule"
