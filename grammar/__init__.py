@@ -112,7 +112,10 @@ def parse(text: str, filename: str) -> ParseResult:
             diagnostic = _describe(error, lines, filename)
             diagnostics.append(diagnostic)
             line = diagnostic.location.line or len(lines)
-            if len(diagnostics) >= MAX_SYNTAX_ERRORS or diagnostic.code == "QR003" or not lines[line - 1].strip():
+            # After an unclosed `either`, every later line would be read inside it: stop at the cause.
+            unclosed = diagnostic.hint == _EITHER_HINT
+            if (len(diagnostics) >= MAX_SYNTAX_ERRORS or diagnostic.code == "QR003" or unclosed
+                    or not lines[line - 1].strip()):
                 return ParseResult(None, tuple(comments), tuple(diagnostics))
             # Set the faulty line aside (keeping line numbers) and look for the next error.
             lines[line - 1] = ""
