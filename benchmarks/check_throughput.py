@@ -28,7 +28,7 @@ from unittest import mock
 
 from qualrules.grammar import parse
 from qualrules.interpreter import solver
-from qualrules.interpreter.compiler import CompiledQualification
+from qualrules.interpreter.compiler import CompiledQualification, holds
 from qualrules.interpreter.evaluator import evaluate
 from qualrules.interpreter.learner import Attempt, Learner
 from qualrules.interpreter.library import Library
@@ -216,7 +216,7 @@ def exhaustive_best_claim(q: CompiledQualification, available: Collection[int]) 
     best, best_key = None, None
     for mask in range(1 << len(units)):
         claim = tuple(u for bit, u in enumerate(units) if mask >> bit & 1)
-        if not solver.satisfies_all(q, claim):
+        if not holds(q.requirements, claim):
             continue
         chosen = set(claim)
         key = (sum(q.units[i].credits for i in claim), tuple(i in chosen for i in range(len(q.units))))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import attrs
-from lark import Token, Transformer, Tree, v_args
+from lark import Token, Transformer, v_args
 
 from qualrules.grammar import parse
 from qualrules.interpreter import model as m
@@ -51,10 +51,10 @@ class _Builder(Transformer):
         return NUMBER_WORDS.get(token.value) or int(token.value)
 
     def measure(self, meta, children):
-        return MEASURES[children[0].value]
+        return MEASURES[children[0].value.lower()]
 
     def time_unit(self, meta, children):
-        return m.TimeUnit.MONTHS if children[0].value.startswith("month") else m.TimeUnit.YEARS
+        return m.TimeUnit.MONTHS if children[0].value.lower().startswith("month") else m.TimeUnit.YEARS
 
     def name_ref(self, meta, children):
         return m.NameRef(children[0].value, False, _span(meta))

@@ -3,7 +3,7 @@ once and evaluated against many learners."""
 
 from __future__ import annotations
 
-from typing import Union
+from typing import Collection, Iterable, Union
 
 import attrs
 
@@ -85,6 +85,22 @@ class CompiledQualification:
         return value
 
 
+def holds(requirements: Iterable[Requirement], claim: Collection[int]) -> bool:
+    """Whether a claim meets every one of `requirements` (a direct check, no search)."""
+    chosen = claim if isinstance(claim, (set, frozenset)) else set(claim)
+    return all(_holds_one(r, chosen) for r in requirements)
+
+
+def _holds_one(requirement: Requirement, chosen: Collection[int]) -> bool:
+    if isinstance(requirement, Linear):
+        total = sum(w for i, w in zip(requirement.members, requirement.weights) if i in chosen)
+        return ((requirement.minimum is None or total >= requirement.minimum)
+                and (requirement.maximum is None or total <= requirement.maximum))
+    if isinstance(requirement, Barred):
+        return not any(a != b for a in requirement.first if a in chosen for b in requirement.second if b in chosen)
+    return any(holds(option, chosen) for option in requirement.options)
+
+
 def compile_ruleset(ruleset: m.Ruleset) -> tuple[CompiledQualification, ...]:
     """Check and compile every qualification of a ruleset; raises DiagnosticError on any error."""
     errors = check(ruleset)
@@ -155,5 +171,3 @@ def _compile(q: m.Qualification, catalogue: Catalogue, catalogue_refs: dict[str,
     )
 
 
-__all__ = ["Alternatives", "Barred", "CompiledQualification", "Linear", "PoolUnit", "Requirement",
-           "compile_ruleset", "rule_text"]

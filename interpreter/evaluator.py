@@ -16,9 +16,9 @@ from typing import Callable
 import attrs
 
 from qualrules.interpreter import model as m
-from qualrules.interpreter.compiler import Alternatives, Barred, CompiledQualification, Linear, Requirement
+from qualrules.interpreter.compiler import Alternatives, Barred, CompiledQualification, Linear, Requirement, holds
 from qualrules.interpreter.learner import Learner
-from qualrules.interpreter.solver import best_claim, closest_claim, satisfies_all
+from qualrules.interpreter.solver import best_claim, closest_claim
 from qualrules.interpreter.wording import measure_word, plural, rule_text
 
 
@@ -242,7 +242,7 @@ def _outcome(q: CompiledQualification, requirement: Requirement, chosen: set[int
     if isinstance(requirement, Linear):
         counted = tuple(q.units[i].ref for i in requirement.members if i in chosen)
         total = _total(requirement, chosen)
-        met = satisfies_all_of(q, (requirement,), chosen)
+        met = holds((requirement,), chosen)
         if isinstance(requirement.rule, m.AllOf):
             lacking = [q.units[i].ref for i in requirement.members if i not in chosen]
             detail = f"{requirement.label}: {total} of {len(requirement.members)} units counted"
@@ -270,7 +270,7 @@ def _outcome(q: CompiledQualification, requirement: Requirement, chosen: set[int
         holds_both = bool(first) and bool(second)
         detail = f"{text}: " + ("the record holds both, so only one side is counted" if holds_both else "met")
         return RuleOutcome(requirement.rule, text, True, detail, ())
-    met_options = [k for k, option in enumerate(requirement.options, 1) if satisfies_all_of(q, option, chosen)]
+    met_options = [k for k, option in enumerate(requirement.options, 1) if holds(option, chosen)]
     if met_options:
         detail = f"{text}: option {met_options[0]} is met"
     else:
@@ -285,10 +285,6 @@ def _requirement_phrase(requirement: Linear) -> str:
     if low is not None:
         return f", at least {low} required"
     return f", at most {high} allowed"
-
-
-def satisfies_all_of(q: CompiledQualification, requirements, chosen: set[int]) -> bool:
-    return satisfies_all(attrs.evolve(q, requirements=tuple(requirements)), chosen)
 
 
 def _binding_caps(q: CompiledQualification, short: Linear, chosen: set[int], available: set[int]) -> list[str]:
@@ -324,7 +320,7 @@ def _linears(requirements, option_applies: Callable[[tuple], bool] = lambda opti
 
 def _options_met_by(q: CompiledQualification, chosen: set[int]) -> Callable[[tuple], bool]:
     """Only the `either` options the claim meets bind it; the caps of the others are not in force."""
-    return lambda option: satisfies_all_of(q, option, chosen)
+    return lambda option: holds(option, chosen)
 
 
 def _why_not_counted(q: CompiledQualification, index: int, chosen: set[int]) -> str:

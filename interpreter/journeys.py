@@ -10,7 +10,8 @@ from typing import Callable, Iterable
 import attrs
 
 from qualrules.interpreter.compiler import Alternatives, CompiledQualification, Linear, Requirement
-from qualrules.interpreter.evaluator import RuleOutcome, Verdict, _linears, evaluate, satisfies_all_of
+from qualrules.interpreter.compiler import holds
+from qualrules.interpreter.evaluator import RuleOutcome, Verdict, _linears, evaluate
 from qualrules.interpreter.learner import Learner
 from qualrules.interpreter.planner import Plan, PlanStatus, plan
 from qualrules.interpreter.wording import rule_text
@@ -114,13 +115,13 @@ def _rule(q: CompiledQualification, outcome: RuleOutcome, requirement: Requireme
         if isinstance(requirement, Alternatives):
             # The units that help are those of the option the cheapest finish meets.
             planned = {q.index[ref] for ref in finish.claim}
-            scope = next((option for option in requirement.options if satisfies_all_of(q, option, planned)), scope)
+            scope = next((option for option in requirement.options if holds(option, planned)), scope)
         members = {q.units[i].ref for linear in _linears(scope) for i in linear.members}
         towards = tuple(ref for ref in finish.add if ref in members)
     options: tuple[OptionExplanation, ...] = ()
     if isinstance(requirement, Alternatives):
         options = tuple(OptionExplanation(tuple(rule_text(r.rule) for r in option),
-                                          satisfies_all_of(q, option, chosen))
+                                          holds(option, chosen))
                         for option in requirement.options)
     label = requirement.label if isinstance(requirement, Linear) else None
     return RuleExplanation(outcome, label, shortfall, towards, options)

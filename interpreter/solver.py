@@ -22,7 +22,7 @@ import attrs
 from ortools.sat.python import cp_model
 
 from qualrules.interpreter import model as m
-from qualrules.interpreter.compiler import Alternatives, Barred, CompiledQualification, Linear, Requirement
+from qualrules.interpreter.compiler import Alternatives, Barred, CompiledQualification, Linear, Requirement, holds
 
 # Tie-break weights are powers of two; chunks keep each stage's objective well inside 64 bits.
 _TIE_BREAK_CHUNK = 48
@@ -218,25 +218,9 @@ def _expect_optimal(status: int, solver: cp_model.CpSolver) -> None:
         raise RuntimeError(f"the claim solver stopped without an exact answer ({solver.status_name(status)})")
 
 
-def satisfies_all(qualification: CompiledQualification, claim: Collection[int]) -> bool:
-    """Whether a given claim meets every requirement (no search: used for the common fast path)."""
-    chosen = set(claim)
-    return all(_holds(r, chosen, qualification) for r in qualification.requirements)
-
-
-def _holds(requirement: Requirement, chosen: set[int], qualification: CompiledQualification) -> bool:
-    if isinstance(requirement, Linear):
-        total = sum(w for i, w in zip(requirement.members, requirement.weights) if i in chosen)
-        return ((requirement.minimum is None or total >= requirement.minimum)
-                and (requirement.maximum is None or total <= requirement.maximum))
-    if isinstance(requirement, Barred):
-        return not any(a != b for a in requirement.first if a in chosen for b in requirement.second if b in chosen)
-    return any(all(_holds(r, chosen, qualification) for r in option) for option in requirement.options)
-
-
 def best_claim(qualification: CompiledQualification, available: Collection[int]) -> tuple[int, ...] | None:
     """The claim that achieves the qualification with the most credits (ties: earliest units), or None."""
-    if satisfies_all(qualification, available):
+    if holds(qualification.requirements, available):  # no cap or bar binds: the claim is everything
         return tuple(sorted(available))
     claim_model = ClaimModel(qualification, available).require()
     return claim_model.maximise([claim_model.measure_expr(m.Measure.CREDITS), *claim_model.tie_break_stages()])

@@ -15,7 +15,8 @@ from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.compiler import compile_ruleset
 from qualrules.interpreter.diagnostics import Severity, render
 from qualrules.interpreter.lint import credits_for_tqt, lint, qan_check_character
-from qualrules.interpreter.solver import ClaimModel, PartKind, _holds
+from qualrules.interpreter.compiler import holds
+from qualrules.interpreter.solver import ClaimModel, PartKind
 from qualrules.plugins import RulesetSource, discover
 
 BODIES = discover()
@@ -355,7 +356,7 @@ def test_holds_agrees_with_direct_evaluation(chosen):
     for requirement in q.requirements:
         kinds = [None, PartKind.MINIMUM, PartKind.MAXIMUM] if hasattr(requirement, "minimum") else [None]
         for kind in kinds:
-            expected = _holds(requirement, claim, q) if kind is None else _bound_holds(requirement, claim, kind)
+            expected = holds((requirement,), claim) if kind is None else _bound_holds(requirement, claim, kind)
             for value in (True, False):
                 claim_model = ClaimModel(q, range(len(q.units)))
                 for i, var in claim_model.chosen.items():

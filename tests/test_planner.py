@@ -20,7 +20,7 @@ from qualrules.interpreter.compiler import compile_ruleset
 from qualrules.interpreter.evaluator import Status, evaluate
 from qualrules.interpreter.learner import Attempt, Learner
 from qualrules.interpreter.planner import Plan, PlanStatus, plan, pool_index
-from qualrules.interpreter.solver import satisfies_all
+from qualrules.interpreter.compiler import holds
 from qualrules.plugins import ACHIEVING_RESULTS
 
 ILM_GROUP_1 = ["8570-228", "8570-229", "8570-205"]
@@ -362,7 +362,7 @@ def _brute_force(q, held: set[int], candidates: set[int], minimise: str):
     measure = {"credits": lambda i: q.units[i].credits, "glh": lambda i: q.units[i].glh, "units": lambda i: 1}[minimise]
     everything = sorted(held | candidates)
     claims = [set(c) for size in range(len(everything) + 1) for c in itertools.combinations(everything, size)
-              if satisfies_all(q, c)]
+              if holds(q.requirements, c)]
 
     def earliest(claim):  # the lexicographically greatest choice vector in catalogue order sorts first
         return tuple(0 if i in claim else 1 for i in range(len(q.units)))
