@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import sys
@@ -18,11 +19,13 @@ from qualrules.interpreter.diagnostics import did_you_mean
 from qualrules.interpreter.journeys_output import eligibility_text, explanation_text, plan_text
 from qualrules.interpreter.learner import Learner
 from qualrules.interpreter.records import Records
+from qualrules.interpreter.formatter import FormatError, format_ruleset, write_in_place
 from qualrules.interpreter.library import Library
 from qualrules.interpreter.lint import lint
 from qualrules.interpreter.output import CheckRow, check_table
 from qualrules.interpreter.records import Vocabulary, read_records
 from qualrules.interpreter.report import LearnerReport, html_report, learner_report, summary_text
+from qualrules.interpreter.specification import specification
 from qualrules.interpreter.wording import plural
 from qualrules.plugins import RESULT_WORDS, PluginError, RulesetSource, discover
 
@@ -247,6 +250,84 @@ def list_qualifications(rulesets: tuple[str, ...], output_format: str) -> None:
             click.echo(click.style(current, bold=True) + (f"  {body.title}" if body else ""))
         click.echo(f"  {entry['qan'].ljust(width)}  {entry['title']}  "
                    + click.style(f"(level {entry['level']}, {plural(entry['units'], 'unit')})", dim=True))
+
+
+@main.command()
+@click.argument("files", metavar="RULESET...", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--check", is_flag=True, help="Write nothing; list the files that would change.")
+@click.option("--diff", "show_diff", is_flag=True, help="Write nothing; print a unified diff of the changes.")
+def fmt(files: tuple[str, ...], check: bool, show_diff: bool) -> None:
+    """Rewrite each RULESET (.qual) in the canonical layout: aligned unit tables, facts in a fixed order,
+    one rule per line in canonical wording, comments kept with their statements.
+
+    Files are replaced atomically. A file with errors is reported and left untouched.
+
+    Exit status: 0 when every file is formatted (or was rewritten); 1 with --check or --diff when a file
+    would change; 2 when a file cannot be read or has errors, or for bad usage.
+    """
+    failed, changed = False, False
+    for file in files:
+        try:
+            text = Path(file).read_text(encoding="utf-8")
+            formatted = format_ruleset(text, file)
+        except (OSError, UnicodeDecodeError) as error:
+            report_diagnostics([Diagnostic("QR005", Severity.ERROR, f"cannot read ruleset: {error}", Location(file))])
+            failed = True
+            continue
+        except DiagnosticError as error:
+            report_diagnostics(error.diagnostics)
+            failed = True
+            continue
+        except FormatError as error:
+            click.echo(f"error: {error}; the file is left as it is", err=True)
+            failed = True
+            continue
+        if formatted == text:
+            continue
+        changed = True
+        if show_diff:
+            click.echo(unified_diff(file, text, formatted), nl=False)
+        if check:
+            click.echo(f"would reformat {file}")
+        if not (check or show_diff):
+            try:
+                write_in_place(Path(file), formatted)
+            except OSError as error:
+                click.echo(f"error: cannot write {file}: {error.strerror or error}", err=True)
+                failed = True
+                continue
+            click.echo(f"reformatted {file}", err=True)
+    sys.exit(EXIT_USAGE if failed else EXIT_FAILED if changed and (check or show_diff) else EXIT_OK)
+
+
+def unified_diff(file: str, before: str, after: str) -> str:
+    def lines(text: str) -> list[str]:
+        found = text.split("\n")
+        if found[-1]:
+            found[-1] += "\n\\ No newline at end of file"
+        else:
+            found.pop()  # after the final newline
+        return [line + "\n" for line in found]
+
+    return "".join(difflib.unified_diff(lines(before), lines(after), file, file, "original", "formatted"))
+
+
+@main.command()
+@click.argument("qan")
+@ruleset_option
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="`text` for people, `json` for programs.")
+def show(qan: str, rulesets: tuple[str, ...], output_format: str) -> None:
+    """Show qualification QAN as its specification presents it: key facts, the units it draws on by group,
+    and its rules of combination in English."""
+    library = load_library(rulesets)
+    try:
+        qualification, _ = library.qualification(qan)
+    except LookupError as error:
+        raise click.UsageError(str(error.args[0])) from error
+    loaded = next(e for e in library.rulesets if any(q is qualification for q in e.qualifications))
+    described = specification(loaded, qualification)
+    click.echo(json.dumps(described.to_json(), indent=2) if output_format == "json" else described.text())
 
 
 # ---- learner journeys: explain, plan, eligible -----------------------------------------------------------

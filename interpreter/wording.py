@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 from qualrules.interpreter import model as m
 
 
@@ -59,3 +61,10 @@ def rule_text(rule: m.Rule) -> str:
     if isinstance(rule, m.Either):
         return "either " + " or ".join("(" + "; ".join(rule_text(r) for r in option) + ")" for option in rule.options)
     raise TypeError(f"not a rule: {rule!r}")
+
+
+def word_list(words: Sequence[str], conjunction: str) -> str:
+    """`A`, `A or B`, `A, B or C`: a list as prose."""
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + f" {conjunction} " + words[-1]

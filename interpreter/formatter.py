@@ -1,0 +1,238 @@
+"""The canonical layout of a .qual file, in the spirit of gofmt: one way to write every ruleset.
+
+Layout:
+- the `awarding body` line, each `group` with its units, and each qualification form sections
+  separated by one blank line; units before the first group form a section of their own;
+- unit lines are a table aligned within each section (so adding a unit to one group never re-aligns
+  another): `unit REF  "title"  ofqual X  level N  glh N  tqt N  credits N`, numbers right-aligned,
+  a field no unit of the section gives is left out, one a unit lacks is left blank;
+- a qualification's statements are indented two spaces, facts first in a fixed order (level, credit
+  value, guided learning hours, total qualification time, units from), then its rules in source order,
+  one rule per line in the wording of `rule_text` (rules written on one line joined by commas are
+  split); `either`, `or` and `end` are indented by nesting, an option's rules one step further;
+- numbers written as words become digits, keywords lower case, group references `Group N`.
+
+Comments: a comment after a statement stays at the end of that statement's line, two spaces after it
+(unit rows all end with their credits, so such comments line up); on a line split into several rules it
+follows the last one.
+A comment on a line of its own stays before the statement that followed it, at that statement's
+indentation, and moves with it when the statement moves. Comments after the last statement stay at the
+end of the file, after a blank line. No comment is ever dropped: the result is rebuilt and compared
+with the original before it is returned.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+from collections import Counter
+from pathlib import Path
+
+import attrs
+
+from qualrules.interpreter import model as m
+from qualrules.interpreter.builder import build_ruleset
+from qualrules.interpreter.diagnostics import DiagnosticError
+from qualrules.interpreter.tables import align_columns
+from qualrules.interpreter.wording import rule_text, set_text
+
+INDENT = "  "
+COMMENT_GAP = "  "
+# Unit table fields after the reference and title, and whether their values are right-aligned.
+UNIT_FIELDS = (("ofqual", False), ("level", True), ("glh", True), ("tqt", True), ("credits", True))
+
+
+class FormatError(Exception):
+    """The formatted text would not mean what the original means; the file is left as it is."""
+
+
+@attrs.frozen
+class _Line:
+    depth: int
+    text: str
+    # The source line of the statement, which its comments are attached to.
+    anchor: int
+
+
+def without_positions(value):
+    """A model value with every span blanked and comments left out: what two texts must agree on to
+    mean the same ruleset."""
+    if isinstance(value, m.Span):
+        return None
+    if isinstance(value, tuple):
+        return tuple(without_positions(item) for item in value)
+    if isinstance(value, m.Ruleset):
+        value = attrs.evolve(value, comments=())
+    if attrs.has(type(value)):
+        return attrs.evolve(value, **{f.name: without_positions(getattr(value, f.name))
+                                      for f in attrs.fields(type(value))})
+    return value
+
+
+def comment_texts(ruleset: m.Ruleset) -> tuple[str, ...]:
+    """The ruleset's comments in file order, without trailing whitespace."""
+    return tuple(c.text.rstrip() for c in ruleset.comments)
+
+
+def format_ruleset(text: str, filename: str) -> str:
+    """The canonical layout of a .qual text. Raises DiagnosticError when the text has errors, and
+    FormatError if the result would build to a different ruleset or lose a comment."""
+    ruleset = build_ruleset(text, filename)
+    formatted = _Layout(ruleset, text).render()
+    try:
+        again = build_ruleset(formatted, filename)
+    except DiagnosticError as error:
+        # Names spelled like keywords (a unit called `units`) can read differently once reworded.
+        raise FormatError(f"{filename}: the canonical layout would not parse back "
+                          f"({error.diagnostics[0].message})") from error
+    if without_positions(again) != without_positions(ruleset):
+        raise FormatError(f"{filename}: the canonical layout would change the meaning of the ruleset")
+    if Counter(comment_texts(again)) != Counter(comment_texts(ruleset)):
+        raise FormatError(f"{filename}: the canonical layout would lose or add a comment")
+    return formatted
+
+
+def write_in_place(path: Path, text: str) -> None:
+    """Replace a file's text atomically: a sibling temporary file renamed over it, keeping its mode;
+    readers see the old text or the new, never part of it. A symbolic link is followed, not replaced."""
+    target = Path(os.path.realpath(path))
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, target.stat().st_mode & 0o7777)
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+class _Layout:
+    def __init__(self, ruleset: m.Ruleset, text: str):
+        self.ruleset = ruleset
+        comment_columns = {c.line: c.column for c in ruleset.comments}
+        # What each source line holds besides its comment; statements live on lines where it is not blank.
+        self.code = {
+            number: line[: comment_columns.get(number, len(line) + 1) - 1].strip()
+            for number, line in enumerate(text.split("\n"), 1)
+        }
+        self.code_lines = sorted(n for n, code in self.code.items() if code)
+        self.leading: dict[int, list[str]] = {}
+        self.trailing: dict[int, str] = {}
+        self.at_end: list[str] = []
+        for comment in ruleset.comments:
+            body = comment.text.rstrip()
+            if self.code[comment.line]:
+                self.trailing[comment.line] = body
+                continue
+            anchor = self._next_code_line(comment.line)
+            if anchor is None:
+                self.at_end.append(body)
+            else:
+                self.leading.setdefault(anchor, []).append(body)
+
+    def _next_code_line(self, after: int) -> int | None:
+        index = bisect.bisect_right(self.code_lines, after)
+        return self.code_lines[index] if index < len(self.code_lines) else None
+
+    # ---- sections --------------------------------------------------------------------------------
+    def render(self) -> str:
+        sections: list[list[_Line]] = []
+        body = self.ruleset.awarding_body
+        if body is not None:
+            title = f" {_quoted(body.title)}" if body.title is not None else ""
+            sections.append([_Line(0, f"awarding body {body.name}{title}", body.span.line)])
+        sections.extend(self._catalogue())
+        sections.extend(self._qualification(q) for q in self.ruleset.qualifications)
+
+        out: list[str] = []
+        for section in filter(None, sections):
+            if out:
+                out.append("")
+            for index, line in enumerate(section):
+                indent = INDENT * line.depth
+                if index == 0 or section[index - 1].anchor != line.anchor:
+                    out.extend(indent + comment for comment in self.leading.get(line.anchor, ()))
+                text = indent + line.text
+                # Rules split from one source line share its anchor: its comment follows the last of them.
+                is_last = index + 1 == len(section) or section[index + 1].anchor != line.anchor
+                if is_last and line.anchor in self.trailing:
+                    text += COMMENT_GAP + self.trailing[line.anchor]
+                out.append(text)
+        if self.at_end:
+            if out:
+                out.append("")
+            out.extend(self.at_end)
+        return "".join(line + "\n" for line in out)
+
+    def _catalogue(self) -> list[list[_Line]]:
+        """Ungrouped units, then each group with its units, as in the source (units belong to the group
+        header above them, so two headers of one name stay apart)."""
+        entries = sorted((*self.ruleset.groups, *self.ruleset.units), key=lambda e: e.span.line)
+        sections: list[tuple[list[_Line], list[m.Unit]]] = []
+        for entry in entries:
+            if isinstance(entry, m.Group):
+                description = f" {_quoted(entry.description)}" if entry.description is not None else ""
+                sections.append(([_Line(0, f"group {entry.name}{description}", entry.span.line)], []))
+            else:
+                if not sections:
+                    sections.append(([], []))
+                sections[-1][1].append(entry)
+        return [header + _unit_table(units) for header, units in sections]
+
+    def _qualification(self, q: m.Qualification) -> list[_Line]:
+        lines = [_Line(0, f"qualification {q.qan} {_quoted(q.title)}", q.span.line)]
+        if q.level is not None:
+            lines.append(_Line(1, f"level {q.level}", self._level_line(q)))
+        for keyword, declared in (("credit value", q.credit_value), ("guided learning hours", q.glh),
+                                  ("total qualification time", q.tqt)):
+            if declared is not None:
+                lines.append(_Line(1, f"{keyword} {declared.text}", declared.span.line))
+        if q.pool is not None:
+            lines.append(_Line(1, f"units from {set_text(q.pool, ', ')}", q.pool.span.line))
+        for rule in q.rules:
+            lines.extend(self._rule(rule, 1))
+        return lines
+
+    def _level_line(self, q: m.Qualification) -> int:
+        """The model keeps a qualification's level without a span; only that fact starts with `level`."""
+        return next(n for n in self.code_lines
+                    if q.span.line < n < q.span.end_line and self.code[n].split()[0].casefold() == "level")
+
+    def _rule(self, rule: m.Rule, depth: int) -> list[_Line]:
+        if not isinstance(rule, m.Either):
+            return [_Line(depth, rule_text(rule), rule.span.line)]
+        lines = [_Line(depth, "either", rule.span.line)]
+        for index, option in enumerate(rule.options):
+            if index:
+                lines.append(_Line(depth, "or", self._next_code_line(self._last_line(rule.options[index - 1][-1]))))
+            for inner in option:
+                lines.extend(self._rule(inner, depth + 1))
+        lines.append(_Line(depth, "end", self._last_line(rule)))
+        return lines
+
+    def _last_line(self, rule: m.Rule) -> int:
+        """The source line a rule ends on: its own line, or an `either` block's `end`."""
+        if isinstance(rule, m.Either):
+            return self._next_code_line(self._last_line(rule.options[-1][-1]))
+        return rule.span.line
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _unit_table(units: list[m.Unit]) -> list[_Line]:
+    present = [(name, right) for name, right in UNIT_FIELDS if any(getattr(u, name) is not None for u in units)]
+    rows = []
+    for unit in units:
+        row = [f"unit {unit.ref}", _quoted(unit.title)]
+        for name, right in present:
+            value = getattr(unit, name)
+            width = max(len(str(getattr(u, name))) for u in units if getattr(u, name) is not None)
+            row.append("" if value is None else f"{name} {str(value).rjust(width) if right else str(value).ljust(width)}")
+        rows.append(row)
+    # Every row ends with its credits (a unit must give them), so trailing comments line up too.
+    return [_Line(0, text, unit.span.line) for text, unit in zip(align_columns(rows), units)]

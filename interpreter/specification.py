@@ -1,0 +1,140 @@
+"""One qualification as a specification presents it: key facts, the units of its pool by group, and
+the rules of combination in English. Pure: a loaded ruleset in, text or JSON-ready dicts out."""
+
+from __future__ import annotations
+
+import attrs
+import click
+
+from qualrules.interpreter import model as m
+from qualrules.interpreter.checker import Catalogue
+from qualrules.interpreter.compiler import CompiledQualification, PoolUnit
+from qualrules.interpreter.library import LoadedRuleset
+from qualrules.interpreter.sentences import Sentence, sentences
+from qualrules.interpreter.tables import align_columns
+
+UNIT_HEADERS = ("Ofqual ref", "Ref", "Title", "Level", "Credits", "GLH", "TQT")
+NUMBER_COLUMNS = frozenset({3, 4, 5, 6})
+UNGROUPED = "Other units"
+
+
+@attrs.frozen
+class PoolGroup:
+    """The pool's units from one group of the catalogue (`name` as rules write it: `Group 1`, `BUSINESS`)."""
+
+    name: str
+    description: str | None
+    units: tuple[PoolUnit, ...]
+
+
+@attrs.frozen
+class Specification:
+    qan: str
+    title: str
+    awarding_body: str | None
+    awarding_body_title: str | None
+    level: int | None
+    credit_value: m.Declared | None
+    glh: m.Declared | None
+    tqt: m.Declared | None
+    groups: tuple[PoolGroup, ...]
+    rules: tuple[Sentence, ...]
+
+    @property
+    def facts(self) -> tuple[tuple[str, str], ...]:
+        body = ", ".join(filter(None, (self.awarding_body, self.awarding_body_title)))
+        return (
+            ("Awarding body", body or "-"),
+            ("Level", "-" if self.level is None else str(self.level)),
+            ("Credit value", _declared_text(self.credit_value)),
+            ("Guided learning hours", _declared_text(self.glh)),
+            ("Total qualification time", _declared_text(self.tqt)),
+        )
+
+    def text(self) -> str:
+        out = [click.style(self.title, bold=True), f"QAN {self.qan}", ""]
+        out.extend(align_columns(self.facts))
+        out += ["", click.style("Units", bold=True)]
+        # One alignment for every group's table, so the pool reads as one table.
+        header, *rows = align_columns([UNIT_HEADERS, *(_unit_cells(u) for g in self.groups for u in g.units)],
+                                      NUMBER_COLUMNS)
+        for group in self.groups:
+            heading = f"{group.name}: {group.description}" if group.description else group.name
+            out += ["", f"  {heading}", f"    {header}"]
+            out.extend(f"    {row}" for row in rows[:len(group.units)])
+            rows = rows[len(group.units):]
+        out += ["", click.style("Rules of combination", bold=True)]
+        for rule in self.rules:
+            out.extend(_sentence_lines(rule, "  "))
+        return "\n".join(out)
+
+    def to_json(self) -> dict:
+        return {
+            "qan": self.qan,
+            "title": self.title,
+            "awarding_body": {"name": self.awarding_body, "title": self.awarding_body_title},
+            "level": self.level,
+            "credit_value": _declared_json(self.credit_value),
+            "guided_learning_hours": _declared_json(self.glh),
+            "total_qualification_time": _declared_json(self.tqt),
+            "groups": [
+                {"name": g.name, "description": g.description, "units": [_unit_json(u) for u in g.units]}
+                for g in self.groups
+            ],
+            "rules": [s.to_json() for s in self.rules],
+        }
+
+
+def specification(loaded: LoadedRuleset, qualification: CompiledQualification) -> Specification:
+    """The specification of one qualification of a loaded ruleset."""
+    catalogue = Catalogue.of(loaded.ruleset)
+    descriptions = {g.display: g.description for g in loaded.ruleset.groups}
+    groups: dict[str | None, list[PoolUnit]] = {}
+    for unit in qualification.units:
+        groups.setdefault(unit.group, []).append(unit)
+    body = loaded.ruleset.awarding_body
+    source = qualification.source
+    return Specification(
+        qan=qualification.qan,
+        title=qualification.title,
+        awarding_body=body.name if body else None,
+        awarding_body_title=(body.title if body and body.title else loaded.body.title) or None,
+        level=qualification.level,
+        credit_value=source.credit_value,
+        glh=source.glh,
+        tqt=source.tqt,
+        groups=tuple(PoolGroup(name or UNGROUPED, descriptions.get(name), tuple(units))
+                     for name, units in groups.items()),
+        rules=sentences(source.rules, catalogue),
+    )
+
+
+def _declared_text(declared: m.Declared | None) -> str:
+    return "-" if declared is None else declared.text
+
+
+def _declared_json(declared: m.Declared | None) -> dict | None:
+    if declared is None:
+        return None
+    return {"text": declared.text, "minimum": declared.low, "maximum": declared.high}
+
+
+def _unit_cells(unit: PoolUnit) -> tuple[str, ...]:
+    values = (unit.ofqual, unit.ref, unit.title, unit.level, unit.credits, unit.glh, unit.tqt)
+    return tuple("-" if value is None else str(value) for value in values)
+
+
+def _unit_json(unit: PoolUnit) -> dict:
+    return {"ofqual": unit.ofqual, "ref": unit.ref, "title": unit.title, "level": unit.level,
+            "credits": unit.credits, "glh": unit.glh, "tqt": unit.tqt}
+
+
+def _sentence_lines(item: Sentence, indent: str) -> list[str]:
+    if not item.options:
+        return [f"{indent}- {item.text}"]
+    lines = []
+    for k, option in enumerate(item.options):
+        lines.append(f"{indent}{'- Either' if k == 0 else '  Or'}:")
+        for inner in option:
+            lines.extend(_sentence_lines(inner, indent + "    "))
+    return lines

@@ -1,0 +1,122 @@
+"""`qualrules show`: a qualification as its specification presents it, and the English sentences of its rules."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from qualrules.cli import main
+from qualrules.interpreter.builder import build_ruleset
+from qualrules.interpreter.checker import Catalogue
+from qualrules.interpreter.sentences import sentences
+
+from conftest import ILM_CERTIFICATE, ISP_CERTIFICATE
+
+ISP_AWARD = "610/3791/6"
+
+
+def show(*args: str):
+    return CliRunner().invoke(main, ["show", *args])
+
+
+@pytest.mark.parametrize("qan", [ILM_CERTIFICATE, ISP_CERTIFICATE, ISP_AWARD])
+def test_show_text(qan, snapshot):
+    result = show(qan)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == snapshot
+
+
+@pytest.mark.parametrize("qan", [ILM_CERTIFICATE, ISP_CERTIFICATE, ISP_AWARD])
+def test_show_json(qan, snapshot):
+    result = show(qan, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == snapshot
+
+
+def test_show_json_has_the_facts_units_and_rules_of_the_qualification():
+    data = json.loads(show(ISP_CERTIFICATE, "--format", "json").stdout)
+    assert data["credit_value"] == {"text": "13 to 36", "minimum": 13, "maximum": 36}
+    assert [g["name"] for g in data["groups"]] == ["BUSINESS", "CORE", "LEADERSHIP", "SELF"]
+    assert sum(len(g["units"]) for g in data["groups"]) == 27
+    assert [r["rule"] for r in data["rules"]] == [
+        "between 13 and 36 credits", "at least 2 BUSINESS units", "at least 2 CORE units",
+        "at least 1 LEADERSHIP or SELF unit", "age 18 or over",
+    ]
+
+
+def test_show_an_unknown_qualification_is_a_usage_error():
+    result = show("610/3788/7")
+    assert result.exit_code == 2
+    assert "no qualification 610/3788/7 is loaded (did you mean `610/3788/6`" in result.stderr
+
+
+EVERY_RULE = """\
+awarding body DEMO "Demonstration Awarding Body"
+unit A "Alpha" level 2 credits 2 glh 10 tqt 20
+unit B "Beta" level 4 credits 3 glh 15 tqt 30
+group 1 "Mandatory units"
+unit M "Mandatory" level 2 credits 1 glh 5 tqt 10
+group SPECIALIST
+unit S "Specialist" level 3 credits 4 glh 20 tqt 40
+qualification 900/0000/1 "Demonstration Diploma"
+  units from A, B, Group 1, SPECIALIST
+  all of Group 1
+  all of A
+  all of A, B, SPECIALIST
+  exactly 10 credits
+  at most 9 credits
+  at least 1 credit from A
+  between 2 and 3 units from SPECIALIST or B at level 3 or above
+  at least 10 glh
+  at most 40 tqt from Group 1 or SPECIALIST
+  choose 1 of A, B
+  not both A and SPECIALIST
+  either
+    all of B
+  or
+    at least 2 units
+    either
+      all of S
+    or
+      not both A and B
+    end
+  end
+  complete within 18 months
+  age 16 or over
+"""
+
+
+def test_every_kind_of_rule_reads_as_an_english_sentence():
+    ruleset = build_ruleset(EVERY_RULE, "demo.qual")
+    written = sentences(ruleset.qualifications[0].rules, Catalogue.of(ruleset))
+    assert [s.text for s in written] == [
+        "All units of Group 1 are mandatory.",
+        "Unit A is mandatory.",
+        "All units of SPECIALIST and units A and B are mandatory.",
+        "Learners must achieve exactly 10 credits.",
+        "At most 9 credits may count towards the qualification.",
+        "At least 1 credit must come from A.",
+        "Between 2 and 3 units at level 3 or above must come from SPECIALIST or B.",
+        "Learners must achieve at least 10 guided learning hours.",
+        "At most 40 hours of total qualification time may come from Group 1 or SPECIALIST.",
+        "Learners must choose at least 1 unit from A or B.",
+        "Learners may not count both unit A and units from SPECIALIST.",
+        "Either: Unit B is mandatory. Or: Learners must achieve at least 2 units. "
+        "Either: Unit S is mandatory. Or: Learners may not count both unit A and unit B.",
+        "The qualification must be completed within 18 months of registration.",
+        "Learners must be 16 or over when they register.",
+    ]
+    either = written[11]
+    assert [[s.text for s in option] for option in either.options[1][1].options] == [
+        ["Unit S is mandatory."], ["Learners may not count both unit A and unit B."],
+    ]
+
+
+def test_show_nests_either_blocks_and_lists_units_outside_groups(tmp_path, snapshot):
+    path = tmp_path / "demo.qual"
+    path.write_text(EVERY_RULE, encoding="utf-8")
+    result = show("900/0000/1", "--ruleset", str(path))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == snapshot
