@@ -19,7 +19,7 @@ from qualrules.interpreter.diagnostics import did_you_mean
 from qualrules.interpreter.journeys_output import eligibility_text, explanation_text, plan_text
 from qualrules.interpreter.learner import Learner
 from qualrules.interpreter.records import Records
-from qualrules.interpreter.formatter import FormatError, format_ruleset, write_in_place
+from qualrules.interpreter.formatter import FormatError, format_ruleset
 from qualrules.interpreter.library import Library
 from qualrules.interpreter.lint import lint
 from qualrules.interpreter.output import CheckRow, check_table
@@ -173,14 +173,17 @@ def report(records: str, qan: str, rulesets: tuple[str, ...], output: str) -> No
 
 def write_atomically(path: Path, text: str) -> None:
     """Write a sibling temporary file and rename it into place, so readers see the old file or the new one,
-    never a part-written one."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    never a part-written one. An existing file keeps its mode; a symbolic link is followed, not replaced."""
+    target = Path(os.path.realpath(path))
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        with open(temporary, "w", encoding="utf-8") as handle:
+        with open(temporary, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temporary, path)
+        if target.exists():
+            os.chmod(temporary, target.stat().st_mode & 0o7777)
+        os.replace(temporary, target)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
@@ -291,7 +294,7 @@ def fmt(files: tuple[str, ...], check: bool, show_diff: bool) -> None:
             click.echo(f"would reformat {file}")
         if not (check or show_diff):
             try:
-                write_in_place(Path(file), formatted)
+                write_atomically(Path(file), formatted)
             except OSError as error:
                 click.echo(f"error: cannot write {file}: {error.strerror or error}", err=True)
                 failed = True

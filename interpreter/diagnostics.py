@@ -8,6 +8,8 @@ from typing import Iterable
 
 import attrs
 
+from qualrules.interpreter.wording import word_list
+
 
 class Severity(enum.Enum):
     ERROR = "error"
@@ -74,7 +76,7 @@ def did_you_mean(name: str, known: Iterable[str]) -> str | None:
     if not matches:
         return None
     names = [f"`{by_folded[m]}`" for m in matches]
-    return "did you mean " + (names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]) + "?"
+    return f"did you mean {word_list(names, 'or')}?"
 
 
 def render_plain(diagnostic: Diagnostic) -> str:

@@ -106,7 +106,7 @@ def age_on(born: dt.date, day: dt.date) -> int:
 
 
 @attrs.frozen
-class _Holdings:
+class Holdings:
     """What the record gives towards one qualification, before any claim is chosen."""
 
     certain: frozenset[int]
@@ -120,7 +120,7 @@ class _Holdings:
 
 def evaluate(qualification: CompiledQualification, learner: Learner, counts: Callable[[str], bool]) -> Verdict:
     """The verdict for one learner; `counts(result)` is the awarding body's policy for result words."""
-    holdings = _holdings(qualification, learner, counts)
+    holdings = holdings_of(qualification, learner, counts)
     claim = best_claim(qualification, holdings.certain)
     if claim is not None and holdings.age_ok:
         status = Status.ACHIEVED
@@ -136,7 +136,7 @@ def evaluate(qualification: CompiledQualification, learner: Learner, counts: Cal
     return _verdict(qualification, learner, holdings, status, claim)
 
 
-def _holdings(q: CompiledQualification, learner: Learner, counts: Callable[[str], bool]) -> _Holdings:
+def holdings_of(q: CompiledQualification, learner: Learner, counts: Callable[[str], bool]) -> Holdings:
     achieved: dict[str, dt.date | None] = {}
     attempted: dict[str, list[str]] = {}
     for attempt in learner.attempts:
@@ -197,11 +197,11 @@ def _holdings(q: CompiledQualification, learner: Learner, counts: Callable[[str]
             age_detail = f"{needed}: aged {age} at registration on {learner.registered_on.isoformat()}"
     else:
         age_ok = True
-    return _Holdings(frozenset(certain), frozenset(uncertain), tuple(set_aside), tuple(missing),
+    return Holdings(frozenset(certain), frozenset(uncertain), tuple(set_aside), tuple(missing),
                      age_ok, age_detail, window_detail)
 
 
-def _verdict(q: CompiledQualification, learner: Learner, holdings: _Holdings, status: Status,
+def _verdict(q: CompiledQualification, learner: Learner, holdings: Holdings, status: Status,
              claim: tuple[int, ...]) -> Verdict:
     chosen = set(claim)
     available = holdings.certain | holdings.uncertain
@@ -290,7 +290,7 @@ def _requirement_phrase(requirement: Linear) -> str:
 def _binding_caps(q: CompiledQualification, short: Linear, chosen: set[int], available: set[int]) -> list[str]:
     """Caps that stop available units from counting towards a minimum that falls short."""
     notes = []
-    for cap in _linears(q.requirements, _options_met_by(q, chosen)):
+    for cap in linear_requirements(q.requirements, _options_met_by(q, chosen)):
         if cap.maximum is None or cap is short:
             continue
         total = _total(cap, chosen)
@@ -314,7 +314,7 @@ def _opened(requirements, option_applies: Callable[[tuple], bool] = lambda optio
     return found
 
 
-def _linears(requirements, option_applies: Callable[[tuple], bool] = lambda option: True) -> list[Linear]:
+def linear_requirements(requirements, option_applies: Callable[[tuple], bool] = lambda option: True) -> list[Linear]:
     return [r for r in _opened(requirements, option_applies) if isinstance(r, Linear)]
 
 

@@ -24,9 +24,7 @@ with the original before it is returned.
 from __future__ import annotations
 
 import bisect
-import os
 from collections import Counter
-from pathlib import Path
 
 import attrs
 
@@ -90,23 +88,6 @@ def format_ruleset(text: str, filename: str) -> str:
     if Counter(comment_texts(again)) != Counter(comment_texts(ruleset)):
         raise FormatError(f"{filename}: the canonical layout would lose or add a comment")
     return formatted
-
-
-def write_in_place(path: Path, text: str) -> None:
-    """Replace a file's text atomically: a sibling temporary file renamed over it, keeping its mode;
-    readers see the old text or the new, never part of it. A symbolic link is followed, not replaced."""
-    target = Path(os.path.realpath(path))
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        with open(temporary, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, target.stat().st_mode & 0o7777)
-        os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 class _Layout:

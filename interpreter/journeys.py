@@ -11,7 +11,7 @@ import attrs
 
 from qualrules.interpreter.compiler import Alternatives, CompiledQualification, Linear, Requirement
 from qualrules.interpreter.compiler import holds
-from qualrules.interpreter.evaluator import RuleOutcome, Verdict, _linears, evaluate
+from qualrules.interpreter.evaluator import RuleOutcome, Verdict, linear_requirements, evaluate
 from qualrules.interpreter.learner import Learner
 from qualrules.interpreter.planner import Plan, PlanStatus, plan
 from qualrules.interpreter.wording import rule_text
@@ -116,7 +116,7 @@ def _rule(q: CompiledQualification, outcome: RuleOutcome, requirement: Requireme
             # The units that help are those of the option the cheapest finish meets.
             planned = {q.index[ref] for ref in finish.claim}
             scope = next((option for option in requirement.options if holds(option, planned)), scope)
-        members = {q.units[i].ref for linear in _linears(scope) for i in linear.members}
+        members = {q.units[i].ref for linear in linear_requirements(scope) for i in linear.members}
         towards = tuple(ref for ref in finish.add if ref in members)
     options: tuple[OptionExplanation, ...] = ()
     if isinstance(requirement, Alternatives):

@@ -19,9 +19,9 @@ from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.checker import Catalogue, check, walk_rules
 from qualrules.interpreter.compiler import Alternatives, CompiledQualification, Linear, Requirement, compile_ruleset
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity
-from qualrules.interpreter.planner import _part_text, _why_impossible
+from qualrules.interpreter.planner import part_text, why_impossible
 from qualrules.interpreter.solver import ClaimModel, Part, PartKind, cheapest_completion
-from qualrules.interpreter.wording import measure_word, plural, rule_text, set_text
+from qualrules.interpreter.wording import measure_word, plural, rule_text, set_text, word_list
 from qualrules.plugins import AwardingBody, GenericAwardingBody, RulesetSource
 
 QAN_FORMAT = re.compile(r"\d{3}/\d{4}/[0-9X]")
@@ -163,7 +163,7 @@ def _repeated_terms(unit_set: m.UnitSet, catalogue: Catalogue, file: str) -> Ite
         if units and all(u.ref in listed_by for u in units):
             earlier = sorted({listed_by[u.ref].text for u in units} - {term.text})
             subject = f"every unit of `{term.text}` is" if catalogue.group_named(term) else f"`{term.text}` is"
-            through = f", as part of {_joined([f'`{text}`' for text in earlier])}" if earlier else ""
+            through = f", as part of {word_list([f'`{text}`' for text in earlier], 'and')}" if earlier else ""
             yield _diagnostic("QR123", Severity.WARNING, f"{subject} already in this list{through}", file,
                               term.span, "delete it: a list counts each unit once")
         for unit in units:
@@ -267,8 +267,8 @@ def _satisfiability(q: CompiledQualification, source: _Text) -> list[Diagnostic]
         rules = sorted({part.requirement for part in conflict})
         first = q.requirements[rules[0]].rule
         lines = sorted({q.requirements[index].rule.span.line for index in rules})
-        (reason,) = _why_impossible(q, frozenset(), frozenset(everything), frozenset())
-        where = f"line {lines[0]}" if len(lines) == 1 else f"lines {_joined([str(line) for line in lines])}"
+        (reason,) = why_impossible(q, frozenset(), frozenset(everything), frozenset())
+        where = f"line {lines[0]}" if len(lines) == 1 else f"lines {word_list([str(line) for line in lines], 'and')}"
         hint = "relax the rule, or add units to the pool" if len(rules) == 1 else \
             f"the conflicting rules are on {where}: relax one of them"
         return [*caps, _diagnostic("QR401", Severity.ERROR, f"{q.qan} can never be achieved: {reason}", file,
@@ -381,7 +381,7 @@ def _never_binding(q: CompiledQualification) -> Iterator[Diagnostic]:
 
 def _why_implied(q: CompiledQualification, part: Part, implying: list[Part]) -> str:
     requirement = q.requirements[part.requirement]
-    listed = _joined([f"{_part_text(q, p)} (line {q.requirements[p.requirement].rule.span.line})" for p in implying])
+    listed = word_list([f"{part_text(q, p)} (line {q.requirements[p.requirement].rule.span.line})" for p in implying], "and")
     if isinstance(requirement, Linear):
         lowest = part.kind is PartKind.MINIMUM
         figure = _extreme(q, requirement.measure, lowest=lowest, members=requirement.members, required=implying)
@@ -397,11 +397,6 @@ def _why_implied(q: CompiledQualification, part: Part, implying: list[Part]) -> 
     if part.kind is PartKind.BARRED:
         return f"no claim meeting {listed} can hold both" if listed else "no claim can hold both"
     return f"every claim meeting {listed} meets one of its options" if listed else "every claim meets one of its options"
-
-
-def _joined(items: list[str]) -> str:
-    """`a`, `a and b`, `a, b and c`; empty for no items."""
-    return " and ".join(filter(None, [", ".join(items[:-1]), *items[-1:]]))
 
 
 def _counted_from(rule: m.Rule) -> str:

@@ -16,10 +16,10 @@ import attrs
 
 from qualrules.interpreter import model as m
 from qualrules.interpreter.compiler import CompiledQualification, Linear
-from qualrules.interpreter.evaluator import _holdings, add_period, age_on
+from qualrules.interpreter.evaluator import holdings_of, add_period, age_on
 from qualrules.interpreter.learner import Learner
 from qualrules.interpreter.solver import ClaimModel, Part, PartKind, best_claim, cheapest_completion
-from qualrules.interpreter.wording import measure_word, rule_text
+from qualrules.interpreter.wording import measure_word, rule_text, word_list
 
 MINIMISABLE = {"credits": m.Measure.CREDITS, "glh": m.Measure.GLH, "units": m.Measure.UNITS}
 
@@ -87,7 +87,7 @@ def plan(q: CompiledQualification, learner: Learner, counts: Callable[[str], boo
     measure = MINIMISABLE.get(minimise)
     if measure is None:
         raise ValueError(f"cannot minimise {minimise!r}: choose one of {', '.join(MINIMISABLE)}")
-    holdings = _holdings(q, learner, counts)
+    holdings = holdings_of(q, learner, counts)
     assumed = _indices(q, assume_passed)
     certain = holdings.certain | assumed
     uncertain = holdings.uncertain - assumed
@@ -124,7 +124,7 @@ def plan(q: CompiledQualification, learner: Learner, counts: Callable[[str], boo
                       () if holdings.age_ok else unknown)
     hopeful = cheapest_completion(q, certain | uncertain, candidates, measure)
     if hopeful is None:
-        return result(PlanStatus.IMPOSSIBLE, reasons=_why_impossible(q, certain | uncertain, candidates, excluded))
+        return result(PlanStatus.IMPOSSIBLE, reasons=why_impossible(q, certain | uncertain, candidates, excluded))
     claim, relies_on_missing = hopeful, False
     if uncertain:
         # Prefer a finish that does not depend on the dates the record lacks, when it costs no more.
@@ -165,7 +165,7 @@ def _deadline_passed(learner: Learner, deadline: dt.date | None) -> str | None:
             f"{latest.isoformat()}, so no further unit can be achieved in time")
 
 
-def _why_impossible(q: CompiledQualification, held: frozenset[int], candidates: frozenset[int],
+def why_impossible(q: CompiledQualification, held: frozenset[int], candidates: frozenset[int],
                     excluded: frozenset[int]) -> list[str]:
     """Name the rules that cannot hold together, with the specific shortfall where one rule alone fails."""
     available = held | candidates
@@ -181,13 +181,13 @@ def _why_impossible(q: CompiledQualification, held: frozenset[int], candidates: 
         word = measure_word(requirement.measure, requirement.minimum)
         return [f"`{rule_text(requirement.rule)}` needs {requirement.minimum} {word}, "
                 f"but at most {most} can count{tail}"]
-    texts = [_part_text(q, part) for part in parts]
-    listed = texts[0] if len(texts) == 1 else ", ".join(texts[:-1]) + " and " + texts[-1]
+    texts = [part_text(q, part) for part in parts]
+    listed = word_list(texts, "and")
     verb = "cannot hold" if len(texts) == 1 else "cannot all hold" if len(texts) > 2 else "cannot both hold"
     return [f"{listed} {verb}{tail}"]
 
 
-def _part_text(q: CompiledQualification, part: Part) -> str:
+def part_text(q: CompiledQualification, part: Part) -> str:
     requirement = q.requirements[part.requirement]
     text = f"`{rule_text(requirement.rule)}`"
     if isinstance(requirement, Linear) and None not in (requirement.minimum, requirement.maximum) \

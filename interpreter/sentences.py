@@ -10,7 +10,7 @@ import attrs
 
 from qualrules.interpreter import model as m
 from qualrules.interpreter.checker import Catalogue
-from qualrules.interpreter.wording import plural, rule_text, word_list
+from qualrules.interpreter.wording import period_text, plural, rule_text, word_list
 
 
 @attrs.frozen
@@ -56,8 +56,7 @@ def _phrase(rule: m.Rule, catalogue: Catalogue) -> str:
     if isinstance(rule, m.NotBoth):
         return f"learners may not count both {_side(rule.first, catalogue)} and {_side(rule.second, catalogue)}"
     if isinstance(rule, m.CompletionWindow):
-        word = "year" if rule.unit is m.TimeUnit.YEARS else "month"
-        return f"the qualification must be completed within {plural(rule.amount, word)} of registration"
+        return f"the qualification must be completed within {period_text(rule)} of registration"
     if isinstance(rule, m.MinimumAge):
         return f"learners must be {rule.years} or over when they register"
     raise TypeError(f"not a rule: {rule!r}")

@@ -38,6 +38,10 @@ def _last_number(bound: m.Bound) -> int:
     return bound.maximum if bound.maximum is not None else bound.minimum
 
 
+def period_text(window: m.CompletionWindow) -> str:
+    return plural(window.amount, "year" if window.unit is m.TimeUnit.YEARS else "month")
+
+
 def rule_text(rule: m.Rule) -> str:
     """One rule as its canonical one-line .qual text (an `either` block is summarised)."""
     if isinstance(rule, m.Quantity):
@@ -54,8 +58,7 @@ def rule_text(rule: m.Rule) -> str:
     if isinstance(rule, m.NotBoth):
         return f"not both {rule.first.text} and {rule.second.text}"
     if isinstance(rule, m.CompletionWindow):
-        word = "year" if rule.unit is m.TimeUnit.YEARS else "month"
-        return f"complete within {plural(rule.amount, word)}"
+        return f"complete within {period_text(rule)}"
     if isinstance(rule, m.MinimumAge):
         return f"age {rule.years} or over"
     if isinstance(rule, m.Either):
