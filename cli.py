@@ -12,22 +12,27 @@ from typing import NoReturn
 import click
 
 from qualrules import __version__
-from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity, render
-from qualrules.interpreter.evaluator import evaluate
 from qualrules.interpreter import journeys, planner
-from qualrules.interpreter.diagnostics import did_you_mean
+from qualrules.interpreter.diagnostics import (
+    Diagnostic,
+    DiagnosticError,
+    Location,
+    Severity,
+    did_you_mean,
+    render,
+)
+from qualrules.interpreter.evaluator import evaluate
+from qualrules.interpreter.formatter import format_ruleset
 from qualrules.interpreter.journeys_output import eligibility_text, explanation_text, plan_text
 from qualrules.interpreter.learner import Learner
-from qualrules.interpreter.records import Records
-from qualrules.interpreter.formatter import FormatError, format_ruleset
-from qualrules.interpreter.library import Library
+from qualrules.interpreter.library import Library, UnknownQualification
 from qualrules.interpreter.lint import lint
 from qualrules.interpreter.output import CheckRow, check_table
-from qualrules.interpreter.records import Vocabulary, read_records
+from qualrules.interpreter.records import Records, Vocabulary, read_records
 from qualrules.interpreter.report import LearnerReport, html_report, learner_report, summary_text
 from qualrules.interpreter.specification import specification
 from qualrules.interpreter.wording import plural
-from qualrules.plugins import RESULT_WORDS, PluginError, RulesetSource, discover
+from qualrules.plugins import RESULT_WORDS, AwardingBody, PluginError, RulesetSource, discover
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -58,13 +63,25 @@ def fail(diagnostics) -> NoReturn:
     sys.exit(EXIT_USAGE)
 
 
+def command_line_error(code: str, message: str, given: str, hint: str | None = None) -> NoReturn:
+    """A usage problem, as a coded diagnostic located at the argument that caused it."""
+    fail([Diagnostic(code, Severity.ERROR, message, Location("command line", element=given), hint)])
+
+
+def installed_bodies() -> dict[str, AwardingBody]:
+    try:
+        return discover()
+    except PluginError as error:
+        command_line_error("QR605", str(error), "installed plugins",
+                           "reinstall or uninstall the plugin package it names")
+
+
 def load_library(rulesets: tuple[str, ...]) -> Library:
+    installed_bodies()  # a broken plugin is reported as such, not as a failed load
     try:
         library = Library.load(rulesets)
     except DiagnosticError as error:
         fail(error.diagnostics)
-    except PluginError as error:
-        raise click.ClickException(str(error)) from error
     for note in library.notes:
         click.echo(f"note: {note}", err=True)
     return library
@@ -98,14 +115,8 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
     lacks data to decide), 2 for bad usage or input that could not be read.
     """
     library = load_library(rulesets)
-    try:
-        targets = [library.qualification(qan) for qan in qans]
-    except LookupError as error:
-        raise click.UsageError(str(error.args[0])) from error
-    try:
-        record_set = read_records(records, vocabulary(library))
-    except DiagnosticError as error:
-        fail(error.diagnostics)
+    targets = [find_qualification(library, qan) for qan in qans]
+    record_set = read_learners(records, library)
 
     rows: list[CheckRow] = []
     learners = {learner.id: learner for learner in record_set.learners}
@@ -118,7 +129,6 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
                 rows.append(CheckRow(learner_id, qualification.qan, qualification.title, None,
                                      record_set.unreadable[learner_id]))
 
-    report_diagnostics(record_set.problems)
     if output_format == "json":
         click.echo(json.dumps([row.to_json() for row in rows], indent=2))
     else:
@@ -162,8 +172,8 @@ def report(records: str, qan: str, rulesets: tuple[str, ...], output: str) -> No
     try:
         write_atomically(Path(output), page)
     except OSError as error:
-        click.echo(f"error: cannot write {output}: {error.strerror or error}", err=True)
-        sys.exit(EXIT_USAGE)
+        command_line_error("QR606", f"cannot write {output}: {error.strerror or error}", f"--output {output}",
+                           "choose a folder that exists and that you may write to")
     report_diagnostics([d for errors in record_set.unreadable.values() for d in errors])
     click.echo(f"wrote {output}: {summary_text(entries)}")
     if record_set.diagnostics:
@@ -206,10 +216,7 @@ def lint_command(files: tuple[str, ...], bundled: bool, strict: bool, verbose: b
     """
     if not files and not bundled:
         raise click.UsageError("name the RULESET files to lint, or give --bundled for the installed ones")
-    try:
-        bodies = discover()
-    except PluginError as error:
-        raise click.ClickException(str(error)) from error
+    bodies = installed_bodies()
     sources = [source for body in bodies.values() for source in body.rulesets()] if bundled else []
     for file in files:
         try:
@@ -277,12 +284,8 @@ def fmt(files: tuple[str, ...], check: bool, show_diff: bool) -> None:
             report_diagnostics([Diagnostic("QR005", Severity.ERROR, f"cannot read ruleset: {error}", Location(file))])
             failed = True
             continue
-        except DiagnosticError as error:
+        except DiagnosticError as error:  # syntax errors, or a layout that would not read back (QR607)
             report_diagnostics(error.diagnostics)
-            failed = True
-            continue
-        except FormatError as error:
-            click.echo(f"error: {error}; the file is left as it is", err=True)
             failed = True
             continue
         if formatted == text:
@@ -296,7 +299,8 @@ def fmt(files: tuple[str, ...], check: bool, show_diff: bool) -> None:
             try:
                 write_atomically(Path(file), formatted)
             except OSError as error:
-                click.echo(f"error: cannot write {file}: {error.strerror or error}", err=True)
+                report_diagnostics([Diagnostic("QR606", Severity.ERROR,
+                                               f"cannot write the file: {error.strerror or error}", Location(file))])
                 failed = True
                 continue
             click.echo(f"reformatted {file}", err=True)
@@ -324,10 +328,7 @@ def show(qan: str, rulesets: tuple[str, ...], output_format: str) -> None:
     """Show qualification QAN as its specification presents it: key facts, the units it draws on by group,
     and its rules of combination in English."""
     library = load_library(rulesets)
-    try:
-        qualification, _ = library.qualification(qan)
-    except LookupError as error:
-        raise click.UsageError(str(error.args[0])) from error
+    qualification, _ = find_qualification(library, qan, given=qan)
     loaded = next(e for e in library.rulesets if any(q is qualification for q in e.qualifications))
     described = specification(loaded, qualification)
     click.echo(json.dumps(described.to_json(), indent=2) if output_format == "json" else described.text())
@@ -344,11 +345,12 @@ one_qualification_option = click.option("-q", "--qualification", "qan", required
                                         help="QAN of the qualification, e.g. 610/3788/6.")
 
 
-def find_qualification(library: Library, qan: str):
+def find_qualification(library: Library, qan: str, given: str | None = None):
     try:
         return library.qualification(qan)
-    except LookupError as error:
-        raise click.UsageError(str(error.args[0])) from error
+    except UnknownQualification as error:
+        command_line_error("QR601", f"no qualification {qan} is loaded", given or f"--qualification {qan}",
+                           error.hint)
 
 
 def read_learners(records: str, library: Library) -> Records:
@@ -368,7 +370,7 @@ def find_learner(record_set: Records, learner_id: str, records: str) -> Learner:
     found = next((learner for learner in record_set.learners if learner.id == learner_id), None)
     if found is None:
         hint = did_you_mean(learner_id, record_set.order) or f"{records} names {', '.join(record_set.order) or 'none'}"
-        raise click.UsageError(f"no learner {learner_id!r} in {records} ({hint})")
+        command_line_error("QR602", f"no learner {learner_id!r} in {records}", f"--learner {learner_id}", hint)
     return found
 
 
@@ -379,7 +381,7 @@ def pool_refs(library: Library, qualification, refs: tuple[str, ...], option: st
         if ref.casefold() not in known:
             hint = did_you_mean(ref, known.values()) or \
                 f"the units of {qualification.qan} are {', '.join(u.ref for u in qualification.units)}"
-            raise click.UsageError(f"{option} {ref}: no loaded catalogue has this unit ({hint})")
+            command_line_error("QR603", f"no loaded catalogue has a unit {ref}", f"{option} {ref}", hint)
         if planner.pool_index(qualification, ref) is None:
             click.echo(f"note: {ref} is not one of the units of {qualification.qan}, so `{option} {ref}` "
                        "changes nothing", err=True)
@@ -465,7 +467,8 @@ def eligible(records: str, body_name: str | None, rulesets: tuple[str, ...], out
         names = sorted({q.awarding_body for loaded in library.rulesets for q in loaded.qualifications
                         if q.awarding_body})
         hint = did_you_mean(body_name, names) or f"loaded: {', '.join(names) or 'none'}"
-        raise click.UsageError(f"no loaded qualification is from awarding body {body_name!r} ({hint})")
+        command_line_error("QR604", f"no loaded qualification is from awarding body {body_name!r}",
+                           f"--awarding-body {body_name}", hint)
     record_set = read_learners(records, library)
     readable = {learner.id: learner for learner in record_set.learners}
     rows = [(learner_id, journeys.eligibility(targets, readable[learner_id]) if learner_id in readable

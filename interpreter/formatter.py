@@ -30,7 +30,7 @@ import attrs
 
 from qualrules.interpreter import model as m
 from qualrules.interpreter.builder import build_ruleset
-from qualrules.interpreter.diagnostics import DiagnosticError
+from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity
 from qualrules.interpreter.tables import align_columns
 from qualrules.interpreter.wording import rule_text, set_text
 
@@ -40,8 +40,13 @@ COMMENT_GAP = "  "
 UNIT_FIELDS = (("ofqual", False), ("level", True), ("glh", True), ("tqt", True), ("credits", True))
 
 
-class FormatError(Exception):
+class FormatError(DiagnosticError):
     """The formatted text would not mean what the original means; the file is left as it is."""
+
+    def __init__(self, filename: str, problem: str):
+        super().__init__([Diagnostic(
+            "QR607", Severity.ERROR, f"the canonical layout {problem}; the file is left as it is", Location(filename),
+            "a unit or group named like a keyword (`units`, `or`) cannot be written back unambiguously: rename it")])
 
 
 @attrs.frozen
@@ -81,12 +86,11 @@ def format_ruleset(text: str, filename: str) -> str:
         again = build_ruleset(formatted, filename)
     except DiagnosticError as error:
         # Names spelled like keywords (a unit called `units`) can read differently once reworded.
-        raise FormatError(f"{filename}: the canonical layout would not parse back "
-                          f"({error.diagnostics[0].message})") from error
+        raise FormatError(filename, f"would not parse back ({error.diagnostics[0].message})") from error
     if without_positions(again) != without_positions(ruleset):
-        raise FormatError(f"{filename}: the canonical layout would change the meaning of the ruleset")
+        raise FormatError(filename, "would change the meaning of the ruleset")
     if Counter(comment_texts(again)) != Counter(comment_texts(ruleset)):
-        raise FormatError(f"{filename}: the canonical layout would lose or add a comment")
+        raise FormatError(filename, "would lose or add a comment")
     return formatted
 
 

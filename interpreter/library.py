@@ -14,6 +14,13 @@ from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Locat
 from qualrules.plugins import AwardingBody, GenericAwardingBody, discover
 
 
+class UnknownQualification(LookupError):
+    def __init__(self, qan: str, hint: str):
+        super().__init__(f"no qualification {qan} is loaded ({hint})")
+        self.qan = qan
+        self.hint = hint
+
+
 @attrs.frozen
 class LoadedRuleset:
     name: str
@@ -85,12 +92,11 @@ class Library:
         return {q.qan: (q, entry.body) for entry in self.rulesets for q in entry.qualifications}
 
     def qualification(self, qan: str) -> tuple[CompiledQualification, AwardingBody]:
-        """Look a QAN up; raises LookupError with a did-you-mean hint."""
+        """Look a QAN up; raises UnknownQualification with a did-you-mean hint."""
         known = self.qualifications
         if qan in known:
             return known[qan]
-        hint = did_you_mean(qan, known) or "`qualrules list` shows the installed qualifications"
-        raise LookupError(f"no qualification {qan} is loaded ({hint})")
+        raise UnknownQualification(qan, did_you_mean(qan, known) or "`qualrules list` shows the installed qualifications")
 
     def unit_refs(self) -> dict[str, str]:
         """Every unit and Ofqual reference of every loaded catalogue, case-folded, to how it is written."""

@@ -63,7 +63,8 @@ def test_unreadable_learners_are_listed_with_their_errors(snapshot, tmp_path, mo
 def test_unknown_awarding_body_suggests_the_loaded_ones():
     result = run(COHORT, "--awarding-body", "IPS")
     assert result.exit_code == 2
-    assert "no loaded qualification is from awarding body 'IPS' (did you mean `ISP`?)" in result.stderr
+    assert "error[QR604]: no loaded qualification is from awarding body 'IPS'" in result.stderr
+    assert "help: did you mean `ISP`?" in result.stderr
 
 
 def test_the_same_units_serve_awards_the_certificate_and_towards_the_diploma(library):

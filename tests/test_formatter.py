@@ -462,6 +462,6 @@ def test_fmt_reports_a_file_it_cannot_write_and_leaves_it_whole(tmp_path, monkey
     monkeypatch.setattr(os, "replace", disk_full)
     result = run(str(path))
     assert result.exit_code == 2
-    assert result.stderr == f"error: cannot write {path}: No space left on device\n"
+    assert result.stderr == f"{path}: error[QR606]: cannot write the file: No space left on device\n"
     assert path.read_text(encoding="utf-8") == UNFORMATTED
     assert [p.name for p in tmp_path.iterdir()] == ["messy.qual"]

@@ -446,7 +446,8 @@ def test_plan_what_if_outside_the_pool_is_noted():
 def test_plan_unknown_unit_is_a_usage_error():
     result = run_plan("--learner", "P001", "-q", ISP_CERTIFICATE, "--exclude", "L3C66")
     assert result.exit_code == 2
-    assert "--exclude L3C66: no loaded catalogue has this unit (did you mean `L3C6`" in result.stderr
+    assert "(--exclude L3C66): error[QR603]: no loaded catalogue has a unit L3C66" in result.stderr
+    assert "did you mean `L3C6`" in result.stderr
     result = run_plan("--learner", "P001", "-q", "610/3795/3", "--with", "Q9")
     assert "the units of 610/3795/3 are L3C1" in result.stderr
 

@@ -319,7 +319,8 @@ def test_exit_1_when_some_learner_did_not_achieve(tmp_path):
 def test_unknown_qualification_is_a_usage_error_and_writes_nothing(tmp_path):
     written = run_report(tmp_path, ACHIEVED_ONLY, "610/3788/7")
     assert written.exit_code == 2
-    assert "Error: no qualification 610/3788/7 is loaded (did you mean `610/3788/6`," in written.stderr
+    assert "error[QR601]: no qualification 610/3788/7 is loaded" in written.stderr
+    assert "help: did you mean `610/3788/6`," in written.stderr
     assert not (tmp_path / "report.html").exists()
 
 
@@ -343,7 +344,7 @@ def test_an_unwritable_output_is_reported(tmp_path):
         result = CliRunner().invoke(main, ["report", "cohort.csv", "-q", ISP_CERTIFICATE,
                                            "-o", "missing/report.html"])
     assert result.exit_code == 2
-    assert "error: cannot write missing/report.html: No such file or directory" in result.stderr
+    assert "error[QR606]: cannot write missing/report.html: No such file or directory" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cohort.csv"]
 
 

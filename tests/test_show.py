@@ -49,7 +49,8 @@ def test_show_json_has_the_facts_units_and_rules_of_the_qualification():
 def test_show_an_unknown_qualification_is_a_usage_error():
     result = show("610/3788/7")
     assert result.exit_code == 2
-    assert "no qualification 610/3788/7 is loaded (did you mean `610/3788/6`" in result.stderr
+    assert "error[QR601]: no qualification 610/3788/7 is loaded" in result.stderr
+    assert "help: did you mean `610/3788/6`" in result.stderr
 
 
 EVERY_RULE = """\
