@@ -189,6 +189,7 @@ class _Builder(Transformer):
             pool=facts.get("units from"),
             rules=tuple(rules),
             span=_span(meta),
+            qan_span=_token_span(qan),
         )
 
     # ---- catalogue -----------------------------------------------------------------------------
@@ -198,6 +199,7 @@ class _Builder(Transformer):
     def unit(self, meta, children):
         ref, title, *fields = children
         values: dict[str, str] = {}
+        spans: dict[str, m.Span] = {}
         for field in fields:
             key = field.data.removesuffix("_field")
             token = field.children[0]
@@ -206,9 +208,10 @@ class _Builder(Transformer):
                             hint="keep one value and delete the other")
                 continue
             values[key] = token.value
+            spans[key] = _span(field.meta)
         for required in ("level", "credits"):
             if required not in values:
-                self._error("QR106", f"unit {ref.value} has no `{required}`", _span(meta),
+                self._error("QR106", f"unit {ref.value} has no `{required}`", _token_span(ref),
                             hint=f"add `{required} N` to the unit line")
 
         def number(key):
@@ -224,6 +227,8 @@ class _Builder(Transformer):
             ofqual=values.get("ofqual"),
             group=None,
             span=_span(meta),
+            ref_span=_token_span(ref),
+            field_spans=spans,
         )
 
     def group(self, meta, children):

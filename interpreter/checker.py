@@ -103,7 +103,7 @@ def check(ruleset: m.Ruleset) -> list[Diagnostic]:
             first = seen_units.get(key)
             if first is not None:
                 error("QR102", f"unit reference {key} is declared twice (first on line {first.span.line})",
-                      unit.span, hint="each unit reference and Ofqual reference must be unique in a file")
+                      unit.ref_span if key == unit.ref else unit.span, hint="each unit reference and Ofqual reference must be unique in a file")
             else:
                 seen_units[key] = unit
     seen_groups: dict[str, m.Group] = {}
@@ -121,7 +121,7 @@ def check(ruleset: m.Ruleset) -> list[Diagnostic]:
     for qualification in ruleset.qualifications:
         if qualification.qan in seen_qans:
             error("QR104", f"qualification {qualification.qan} is declared twice "
-                  f"(first on line {seen_qans[qualification.qan].span.line})", qualification.span)
+                  f"(first on line {seen_qans[qualification.qan].span.line})", qualification.qan_span)
         seen_qans.setdefault(qualification.qan, qualification)
 
         def unresolved(ref: m.NameRef) -> bool:
@@ -136,7 +136,7 @@ def check(ruleset: m.Ruleset) -> list[Diagnostic]:
             return True
 
         if qualification.pool is None:
-            error("QR108", f"qualification {qualification.qan} has no `units from` statement", qualification.span,
+            error("QR108", f"qualification {qualification.qan} has no `units from` statement", qualification.qan_span,
                   hint="say which units a claim may use, e.g. `units from Group 1, Group 2`")
             pool_refs: set[str] = set()
         else:

@@ -48,34 +48,32 @@ def lint(sources: Iterable[RulesetSource], bodies: Mapping[str, AwardingBody]) -
             diagnostics.extend(error.diagnostics)
             continue
         name = ruleset.awarding_body.name if ruleset.awarding_body else None
-        found = lint_ruleset(ruleset, source.text, bodies.get(name) or GenericAwardingBody())
-        text = _Text(source.text)
+        found = lint_ruleset(ruleset, bodies.get(name) or GenericAwardingBody())
         for q in ruleset.qualifications:
             first = declared_in.setdefault(q.qan, (source.name, q))
             if first[0] != source.name:
                 found.append(_diagnostic(
                     "QR104", Severity.ERROR, f"qualification {q.qan} is also declared in {first[0]} "
-                    f"(line {first[1].span.line})", source.name, text.find(q.span, re.escape(q.qan)),
+                    f"(line {first[1].span.line})", source.name, q.qan_span,
                     "a QAN names one qualification: delete one of the two, or correct the QAN"))
         diagnostics.extend(_in_source_order(found))
     return diagnostics
 
 
-def lint_ruleset(ruleset: m.Ruleset, text: str, body: AwardingBody) -> list[Diagnostic]:
-    """The diagnostics of one built ruleset (`text` is its source, for precise spans), in source order.
+def lint_ruleset(ruleset: m.Ruleset, body: AwardingBody) -> list[Diagnostic]:
+    """The diagnostics of one built ruleset, in source order.
     The solver's checks run only when the checker finds no blocking error."""
     blocking = check(ruleset)
-    source = _Text(text)
     catalogue = Catalogue.of(ruleset)
     found = [
         *blocking,
-        *_structure(ruleset, catalogue, source),
-        *_identifiers(ruleset, source, body),
-        *_unit_figures(ruleset, source),
+        *_structure(ruleset, catalogue),
+        *_identifiers(ruleset, body),
+        *_unit_figures(ruleset),
     ]
     if not blocking:
         for q in compile_ruleset(ruleset):
-            found.extend(_satisfiability(q, source))
+            found.extend(_satisfiability(q))
     return _in_source_order(found)
 
 
@@ -87,34 +85,6 @@ def _diagnostic(code: str, severity: Severity, message: str, file: str, span: m.
                 hint: str | None = None) -> Diagnostic:
     location = Location(file, span.line, span.column, span.end_line, span.end_column)
     return Diagnostic(code, severity, message, location, hint)
-
-
-class _Text:
-    """A ruleset's source, to narrow a statement's span to the word a diagnostic is about."""
-
-    # A unit line up to the end of its quoted title: fields are searched after it, never inside the title.
-    UNIT_HEAD = re.compile(r'\s*unit\s+(\S+)\s+"(?:[^"\\\n]|\\.)*"')
-
-    def __init__(self, text: str):
-        self.lines = text.split("\n")  # as the parser numbers lines
-
-    def find(self, span: m.Span, pattern: str, group: int = 0, start: int | None = None) -> m.Span:
-        """The first match of `pattern` on the span's first line, from `start` (default: the span's own
-        column) on; the span itself when there is none."""
-        line = self.lines[span.line - 1] if span.line <= len(self.lines) else ""
-        match = re.compile(pattern).search(line, span.column - 1 if start is None else start)
-        if match is None:
-            return span
-        return m.Span(span.line, match.start(group) + 1, span.line, match.end(group) + 1)
-
-    def ref(self, unit: m.Unit) -> m.Span:
-        """The reference of a unit line."""
-        return self.find(unit.span, self.UNIT_HEAD.pattern, 1)
-
-    def field(self, unit: m.Unit, name: str, group: int = 0) -> m.Span:
-        """The `credits 5` (or other field) of a unit line; with group 1, its value alone."""
-        head = self.UNIT_HEAD.match(self.lines[unit.span.line - 1], unit.span.column - 1)
-        return self.find(unit.span, rf"\b{name}\s+(\S+)", group, head.end() if head else None)
 
 
 # ---- structure -----------------------------------------------------------------------------------
@@ -133,7 +103,7 @@ def _unit_lists(q: m.Qualification) -> Iterator[m.UnitSet]:
             yield m.UnitSet((rule.second,), rule.second.span)
 
 
-def _structure(ruleset: m.Ruleset, catalogue: Catalogue, source: _Text) -> Iterator[Diagnostic]:
+def _structure(ruleset: m.Ruleset, catalogue: Catalogue) -> Iterator[Diagnostic]:
     file = ruleset.path
     used_groups: set[str] = set()
     pooled: set[str] = set()
@@ -153,7 +123,7 @@ def _structure(ruleset: m.Ruleset, catalogue: Catalogue, source: _Text) -> Itera
     for unit in catalogue.units.values():
         if unit.ref not in pooled:
             yield _diagnostic("QR122", Severity.WARNING, f"unit {unit.ref} is in no qualification's pool", file,
-                              source.ref(unit), "add it to a qualification's `units from` line, or delete it")
+                              unit.ref_span, "add it to a qualification's `units from` line, or delete it")
 
 
 def _repeated_terms(unit_set: m.UnitSet, catalogue: Catalogue, file: str) -> Iterator[Diagnostic]:
@@ -179,10 +149,10 @@ def qan_check_character(digits: str) -> str:
     return "X" if remainder == 10 else str(remainder)
 
 
-def _identifiers(ruleset: m.Ruleset, source: _Text, body: AwardingBody) -> Iterator[Diagnostic]:
+def _identifiers(ruleset: m.Ruleset, body: AwardingBody) -> Iterator[Diagnostic]:
     file = ruleset.path
     for q in ruleset.qualifications:
-        span = source.find(q.span, re.escape(q.qan))
+        span = q.qan_span
         if not QAN_FORMAT.fullmatch(q.qan):
             yield _diagnostic("QR201", Severity.WARNING, f"`{q.qan}` is not in the format of a QAN", file, span,
                               "a QAN is three digits, four digits and a check character: 610/3788/6")
@@ -196,17 +166,17 @@ def _identifiers(ruleset: m.Ruleset, source: _Text, body: AwardingBody) -> Itera
     for unit in ruleset.units:
         if unit.ofqual and not OFQUAL_UNIT_FORMAT.fullmatch(unit.ofqual):
             yield _diagnostic("QR203", Severity.ERROR, f"`{unit.ofqual}` is not in the format of an Ofqual unit "
-                              "reference", file, source.field(unit, "ofqual", 1),
+                              "reference", file, unit.field_spans["ofqual"],
                               "an Ofqual unit reference is a capital letter, three digits and four digits: "
                               "L/650/7899")
         problem = body.ref_format_problem(unit.ref)
         if problem:
             yield _diagnostic("QR204", Severity.WARNING, f"unit reference {unit.ref} does not follow the "
-                              f"{body.name} format", file, source.ref(unit), problem)
-    yield from _similar_prefixes(ruleset, source)
+                              f"{body.name} format", file, unit.ref_span, problem)
+    yield from _similar_prefixes(ruleset)
 
 
-def _similar_prefixes(ruleset: m.Ruleset, source: _Text) -> Iterator[Diagnostic]:
+def _similar_prefixes(ruleset: m.Ruleset) -> Iterator[Diagnostic]:
     """Unit numbers whose scheme prefixes differ by one swapped or changed character (8570- and 8750-)."""
     by_prefix: dict[str, list[m.Unit]] = defaultdict(list)
     for unit in ruleset.units:
@@ -224,7 +194,7 @@ def _similar_prefixes(ruleset: m.Ruleset, source: _Text) -> Iterator[Diagnostic]
             f"the unit prefix `{fewer}-` ({plural(len(by_prefix[fewer]), 'unit')}) differs from `{more}-` "
             f"({plural(len(by_prefix[more]), 'unit')}) by one "
             f"{'swapped pair of characters' if transposed else 'character'}",
-            ruleset.path, source.ref(first),
+            ruleset.path, first.ref_span,
             f"check the specification: one of the two prefixes may be mistyped "
             f"({', '.join(u.ref for u in by_prefix[fewer])})")
 
@@ -237,27 +207,27 @@ def credits_for_tqt(tqt: int) -> int:
     return (tqt + 5) // 10
 
 
-def _unit_figures(ruleset: m.Ruleset, source: _Text) -> Iterator[Diagnostic]:
+def _unit_figures(ruleset: m.Ruleset) -> Iterator[Diagnostic]:
     for unit in ruleset.units:
         if unit.tqt is not None and unit.credits is not None and unit.credits != credits_for_tqt(unit.tqt):
             expected = credits_for_tqt(unit.tqt)
             yield _diagnostic(
                 "QR301", Severity.WARNING, f"unit {unit.ref} has {plural(unit.credits, 'credit')}, but its TQT of "
                 f"{unit.tqt} hours gives {plural(expected, 'credit')} (one tenth, rounded)", ruleset.path,
-                source.field(unit, "credits"),
+                unit.field_spans["credits"],
                 f"check the specification: `credits {expected}`, or a TQT near {unit.credits * 10}")
         if unit.glh is not None and unit.tqt is not None and unit.glh > unit.tqt:
             yield _diagnostic(
                 "QR302", Severity.WARNING, f"unit {unit.ref} has more guided learning hours ({unit.glh}) than "
-                f"total qualification time ({unit.tqt})", ruleset.path, source.field(unit, "glh"),
+                f"total qualification time ({unit.tqt})", ruleset.path, unit.field_spans["glh"],
                 "TQT includes the GLH: check both figures, and whether they were swapped")
 
 
 # ---- satisfiability ------------------------------------------------------------------------------
 
-def _satisfiability(q: CompiledQualification, source: _Text) -> list[Diagnostic]:
+def _satisfiability(q: CompiledQualification) -> list[Diagnostic]:
     file = q.path
-    header = source.find(q.source.span, re.escape(q.qan))
+    header = q.source.qan_span
     everything = range(len(q.units))
     caps, dead_options = _caps_below_minimums(q)
     if any(d.is_error for d in caps):

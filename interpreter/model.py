@@ -139,6 +139,9 @@ class Unit:
     ofqual: str | None
     group: str | None
     span: Span
+    # The unit reference alone, and each `name value` field, for diagnostics that point at them.
+    ref_span: Span
+    field_spans: dict[str, Span] = attrs.field(factory=dict, eq=False, repr=False)
 
 
 @attrs.frozen
@@ -170,6 +173,8 @@ class Qualification:
     pool: UnitSet | None
     rules: tuple[Rule, ...]
     span: Span
+    # The QAN alone, for diagnostics that point at it.
+    qan_span: Span
 
 
 @attrs.frozen

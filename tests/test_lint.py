@@ -116,7 +116,7 @@ def test_spans_point_at_the_word_concerned():
     qan = only("QR202", CASES["QR202"]).location
     assert CASES["QR202"].splitlines()[7][qan.column - 1:qan.end_column - 1] == "610/3791/8"
     ofqual = only("QR203", CASES["QR203"]).location
-    assert CASES["QR203"].splitlines()[3][ofqual.column - 1:ofqual.end_column - 1] == "K/6510342"
+    assert CASES["QR203"].splitlines()[3][ofqual.column - 1:ofqual.end_column - 1] == "ofqual K/6510342"
     ref = only("QR204", CASES["QR204"]).location
     assert CASES["QR204"].splitlines()[6][ref.column - 1:ref.end_column - 1] == "C6"
 
@@ -127,7 +127,7 @@ def test_fields_are_found_after_the_title_never_inside_it():
     line = text.splitlines()[0]
     spans = {d.code: line[d.location.column - 1:d.location.end_column - 1]
              for d in lint_text(text) if d.location.line == 1}
-    assert spans == {"QR203": "X1", "QR301": "credits 5", "QR302": "glh 30"}
+    assert spans == {"QR203": "ofqual X1", "QR301": "credits 5", "QR302": "glh 30"}
 
 
 def test_wrong_check_digit_names_the_right_one():

@@ -116,11 +116,12 @@ def test_catalogue_lines():
     ]
     # Fields may come in any order (`glh 15 tqt 30 credits 3`); each unit belongs to the group above it.
     by_ref = {u.ref: u for u in ruleset.units}
-    assert attrs.evolve(by_ref["L3B1"], span=None) == m.Unit(
+    assert attrs.evolve(by_ref["L3B1"], span=None, ref_span=None) == m.Unit(
         ref="L3B1", title="Understand Sales Communication", level=3, credits=3, glh=15, tqt=30,
-        ofqual="L/650/7899", group="BUSINESS", span=None)
-    assert attrs.evolve(by_ref["O1"], span=None) == m.Unit(
-        ref="O1", title="Optional One", level=2, credits=1, glh=None, tqt=None, ofqual=None, group="2", span=None)
+        ofqual="L/650/7899", group="BUSINESS", span=None, ref_span=None)
+    assert attrs.evolve(by_ref["O1"], span=None, ref_span=None) == m.Unit(
+        ref="O1", title="Optional One", level=2, credits=1, glh=None, tqt=None, ofqual=None, group="2", span=None,
+        ref_span=None)
     assert [u.ref for u in ruleset.units] == ["M1", "M2", "O1", "T1", "T2", "L3B1", "L4B6", "L3L1", "L3S1"]
 
 
