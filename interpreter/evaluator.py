@@ -162,6 +162,7 @@ def holdings_of(q: CompiledQualification, learner: Learner, counts: Callable[[st
         else:
             deadline = add_period(learner.registered_on, q.window.amount, q.window.unit)
             window_detail = f"{rule_text(q.window)}: units achieved by {deadline.isoformat()} count"
+    late = 0
     for ref, achieved_on in achieved.items():
         index = q.index.get(ref)
         if index is None:
@@ -174,10 +175,13 @@ def holdings_of(q: CompiledQualification, learner: Learner, counts: Callable[[st
         elif deadline is None:
             uncertain.add(index)
         elif achieved_on > deadline:
+            late += 1
             set_aside.append(SetAside(ref, f"achieved on {achieved_on.isoformat()}, after the completion "
                                            f"deadline of {deadline.isoformat()}"))
         else:
             certain.add(index)
+    if late:
+        window_detail += f"; {plural(late, 'unit')} achieved after that set aside"
     for ref, results in attempted.items():
         if ref not in achieved:
             set_aside.append(SetAside(ref, f"result {results[-1]!r} does not count as achieved"))
@@ -206,6 +210,11 @@ def _verdict(q: CompiledQualification, learner: Learner, holdings: Holdings, sta
     chosen = set(claim)
     available = holdings.certain | holdings.uncertain
     outcomes = [_outcome(q, r, chosen, available) for r in q.requirements]
+    if chosen & holdings.uncertain:
+        # The claim leans on units in doubt: a rule it meets only with them cannot be called met yet.
+        dated = chosen & holdings.certain
+        outcomes = [attrs.evolve(o, met=None, detail=o.detail + " (only with units whose dates are in doubt)")
+                    if o.met and not holds((r,), dated) else o for o, r in zip(outcomes, q.requirements)]
     if q.window is not None:
         met = None if learner.registered_on is None else True
         outcomes.append(RuleOutcome(q.window, rule_text(q.window), met, holdings.window_detail, ()))

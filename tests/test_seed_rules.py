@@ -101,7 +101,7 @@ def test_ilm_unit_after_the_completion_deadline_is_set_aside(check):
     assert verdict.credits == 12
     assert set_aside(verdict) == {
         "8750-216": "achieved on 2027-01-16, after the completion deadline of 2027-01-15"}
-    assert "complete within 3 years: units achieved by 2027-01-15 count" in \
+    assert "complete within 3 years: units achieved by 2027-01-15 count; 1 unit achieved after that set aside" in \
         [o.detail for o in verdict.outcomes]
 
 
