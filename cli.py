@@ -439,8 +439,9 @@ def plan(records: str, learner_id: str, qan: str, minimise: str, excluded: tuple
         finish = planner.plan(qualification, learner, body.counts_as_achieved, minimise=minimise,
                               exclude=pool_refs(library, qualification, excluded, "--exclude"),
                               assume_passed=pool_refs(library, qualification, assumed, "--with"))
-    except ValueError as error:
-        raise click.UsageError(str(error)) from error
+    except planner.MeasureNotDeclared as error:
+        command_line_error("QR608", str(error), f"--minimise {minimise}",
+                           "minimise credits or units, or declare `glh` for every unit of the qualification")
     click.echo(json.dumps(finish.to_json(), indent=2) if output_format == "json" else plan_text(qualification, finish, assumed))
     sys.exit(EXIT_OK if finish.status in (planner.PlanStatus.ALREADY_ACHIEVED, planner.PlanStatus.PLANNED)
              else EXIT_FAILED)

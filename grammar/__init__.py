@@ -96,6 +96,7 @@ class ParseResult:
 
 def parse(text: str, filename: str) -> ParseResult:
     """Parse a .qual text. `tree` is None when there were syntax errors; `diagnostics` lists them all."""
+    text = text.removeprefix("\ufeff")  # editors on Windows start UTF-8 files with a byte-order mark
     if not text.endswith("\n"):
         text += "\n"
     lines = text.split("\n")

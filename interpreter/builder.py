@@ -9,6 +9,9 @@ from qualrules.grammar import parse
 from qualrules.interpreter import model as m
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity
 
+# Above any real credit value, GLH, TQT, age or count, and far inside the solver's 64-bit arithmetic.
+MAX_NUMBER = 100_000
+
 NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
@@ -45,10 +48,17 @@ class _Builder(Transformer):
         location = Location(self.filename, span.line, span.column, span.end_line, span.end_column)
         self.diagnostics.append(Diagnostic(code, Severity.ERROR, message, location, hint))
 
+    def _int(self, token: Token) -> int:
+        value = int(token.value)
+        if value > MAX_NUMBER:
+            self._error("QR117", f"{token.value} is too large for a level, credit value, number of hours or count",
+                        _token_span(token), hint=f"numbers in a ruleset are at most {MAX_NUMBER:,}")
+        return value
+
     # ---- leaves --------------------------------------------------------------------------------
     def number(self, meta, children):
         (token,) = children
-        return NUMBER_WORDS.get(token.value) or int(token.value)
+        return NUMBER_WORDS.get(token.value) or self._int(token)
 
     def measure(self, meta, children):
         return MEASURES[children[0].value.lower()]
@@ -71,7 +81,7 @@ class _Builder(Transformer):
         return children[0]
 
     def level_filter(self, meta, children):
-        return ("level", int(children[0].value))
+        return ("level", self._int(children[0]))
 
     # ---- bounds --------------------------------------------------------------------------------
     def at_least(self, meta, children):
@@ -137,20 +147,20 @@ class _Builder(Transformer):
 
     # ---- qualifications ------------------------------------------------------------------------
     def declared_exact(self, meta, children):
-        value = int(children[0].value)
+        value = self._int(children[0])
         return m.Declared(value, value, _span(meta))
 
     def declared_range(self, meta, children):
-        low, high = (int(c.value) for c in children)
+        low, high = (self._int(c) for c in children)
         if low > high:
             self._error("QR114", f"`{low} to {high}`: the lower bound is above the upper bound", _span(meta))
         return m.Declared(low, high, _span(meta))
 
     def declared_open(self, meta, children):
-        return m.Declared(int(children[0].value), None, _span(meta))
+        return m.Declared(self._int(children[0]), None, _span(meta))
 
     def level_fact(self, meta, children):
-        return ("level", int(children[0].value), _span(meta))
+        return ("level", self._int(children[0]), _span(meta))
 
     def credit_value_fact(self, meta, children):
         return ("credit value", children[0], _span(meta))
@@ -198,7 +208,7 @@ class _Builder(Transformer):
 
     def unit(self, meta, children):
         ref, title, *fields = children
-        values: dict[str, str] = {}
+        values: dict[str, Token] = {}
         spans: dict[str, m.Span] = {}
         for field in fields:
             key = field.data.removesuffix("_field")
@@ -207,7 +217,7 @@ class _Builder(Transformer):
                 self._error("QR107", f"unit {ref.value} gives `{key}` twice", _token_span(token),
                             hint="keep one value and delete the other")
                 continue
-            values[key] = token.value
+            values[key] = token
             spans[key] = _span(field.meta)
         for required in ("level", "credits"):
             if required not in values:
@@ -215,7 +225,7 @@ class _Builder(Transformer):
                             hint=f"add `{required} N` to the unit line")
 
         def number(key):
-            return int(values[key]) if key in values else None
+            return self._int(values[key]) if key in values else None
 
         return m.Unit(
             ref=ref.value,
@@ -224,7 +234,7 @@ class _Builder(Transformer):
             credits=number("credits"),
             glh=number("glh"),
             tqt=number("tqt"),
-            ofqual=values.get("ofqual"),
+            ofqual=values["ofqual"].value if "ofqual" in values else None,
             group=None,
             span=_span(meta),
             ref_span=_token_span(ref),

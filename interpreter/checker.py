@@ -100,12 +100,14 @@ def check(ruleset: m.Ruleset) -> list[Diagnostic]:
     seen_units: dict[str, m.Unit] = {}
     for unit in ruleset.units:
         for key in filter(None, (unit.ref, unit.ofqual)):
-            first = seen_units.get(key)
+            # Records name units in any letter case, so references that differ only in case would clash.
+            first = seen_units.get(key.casefold())
             if first is not None:
                 error("QR102", f"unit reference {key} is declared twice (first on line {first.span.line})",
-                      unit.ref_span if key == unit.ref else unit.span, hint="each unit reference and Ofqual reference must be unique in a file")
+                      unit.ref_span if key == unit.ref else unit.field_spans.get("ofqual", unit.span),
+                      hint="each unit reference and Ofqual reference must be unique in a file, whatever its case")
             else:
-                seen_units[key] = unit
+                seen_units[key.casefold()] = unit
     seen_groups: dict[str, m.Group] = {}
     for group in ruleset.groups:
         if group.name in seen_groups:

@@ -85,6 +85,12 @@ class CompiledQualification:
         return value
 
 
+def declared_total(values: Iterable[int | None]) -> int | None:
+    """The sum of optional figures (GLH, TQT), or None when any is not declared: never a silent 0."""
+    values = list(values)
+    return None if None in values else sum(values)
+
+
 def holds(requirements: Iterable[Requirement], claim: Collection[int]) -> bool:
     """Whether a claim meets every one of `requirements` (a direct check, no search)."""
     chosen = claim if isinstance(claim, (set, frozenset)) else set(claim)

@@ -16,7 +16,15 @@ from typing import Callable
 import attrs
 
 from qualrules.interpreter import model as m
-from qualrules.interpreter.compiler import Alternatives, Barred, CompiledQualification, Linear, Requirement, holds
+from qualrules.interpreter.compiler import (
+    Alternatives,
+    Barred,
+    CompiledQualification,
+    Linear,
+    Requirement,
+    declared_total,
+    holds,
+)
 from qualrules.interpreter.learner import Learner
 from qualrules.interpreter.solver import best_claim, closest_claim
 from qualrules.interpreter.wording import measure_word, plural, rule_text
@@ -63,7 +71,7 @@ class Verdict:
     status: Status
     claim: tuple[str, ...]
     credits: int
-    glh: int
+    glh: int | None  # None when a counted unit declares no GLH
     outcomes: tuple[RuleOutcome, ...]
     set_aside: tuple[SetAside, ...]
     missing: tuple[str, ...]
@@ -93,10 +101,13 @@ class Verdict:
 
 
 def add_period(start: dt.date, amount: int, unit: m.TimeUnit) -> dt.date:
-    """Calendar arithmetic: 29 February plus a year is 28 February; 31 January plus a month is 28/29 February."""
+    """Calendar arithmetic: 29 February plus a year is 28 February; 31 January plus a month is 28/29 February.
+    A deadline beyond the calendar (a placeholder registration date such as 31/12/9999) is the last day."""
     months = amount * 12 if unit is m.TimeUnit.YEARS else amount
     year, month = divmod(start.month - 1 + months, 12)
     year += start.year
+    if year > dt.MAXYEAR:
+        return dt.date.max
     day = min(start.day, calendar.monthrange(year, month + 1)[1])
     return dt.date(year, month + 1, day)
 
@@ -216,7 +227,7 @@ def _verdict(q: CompiledQualification, learner: Learner, holdings: Holdings, sta
         outcomes = [attrs.evolve(o, met=None, detail=o.detail + " (only with units whose dates are in doubt)")
                     if o.met and not holds((r,), dated) else o for o, r in zip(outcomes, q.requirements)]
     if q.window is not None:
-        met = None if learner.registered_on is None else True
+        met = None if learner.registered_on is None or chosen & holdings.uncertain else True
         outcomes.append(RuleOutcome(q.window, rule_text(q.window), met, holdings.window_detail, ()))
     if q.minimum_age is not None:
         outcomes.append(RuleOutcome(q.minimum_age, rule_text(q.minimum_age), holdings.age_ok,
@@ -235,7 +246,7 @@ def _verdict(q: CompiledQualification, learner: Learner, holdings: Holdings, sta
         status=status,
         claim=tuple(q.units[i].ref for i in sorted(chosen)),
         credits=sum(q.units[i].credits for i in chosen),
-        glh=sum(q.units[i].glh or 0 for i in chosen),
+        glh=declared_total(q.units[i].glh for i in chosen),
         outcomes=tuple(outcomes),
         set_aside=tuple(not_counted) + holdings.set_aside,
         missing=holdings.missing,
@@ -274,9 +285,7 @@ def _outcome(q: CompiledQualification, requirement: Requirement, chosen: set[int
         return RuleOutcome(requirement.rule, text, met, detail, counted, requirement.measure, total,
                            requirement.minimum, requirement.maximum)
     if isinstance(requirement, Barred):
-        first = [q.units[i].ref for i in requirement.first if i in available]
-        second = [q.units[i].ref for i in requirement.second if i in available]
-        holds_both = bool(first) and bool(second)
+        holds_both = not holds((requirement,), available)
         detail = f"{text}: " + ("the record holds both, so only one side is counted" if holds_both else "met")
         return RuleOutcome(requirement.rule, text, True, detail, ())
     met_options = [k for k, option in enumerate(requirement.options, 1) if holds(option, chosen)]

@@ -12,7 +12,7 @@ from qualrules.interpreter.evaluator import Status
 from qualrules.interpreter.journeys import Distance, Explanation, RuleExplanation, RuleStatus
 from qualrules.interpreter.output import STATUS_COLOURS
 from qualrules.interpreter.planner import Plan, PlanStatus, pool_index
-from qualrules.interpreter.wording import measure_word, plural, rule_text
+from qualrules.interpreter.wording import glh_text, measure_word, plural, rule_text
 
 RULE_MARKS = {RuleStatus.MET: ("✓", "green"), RuleStatus.NOT_MET: ("✗", "red"), RuleStatus.CANNOT_TELL: ("?", "yellow")}
 PLAN_COLOURS = {PlanStatus.ALREADY_ACHIEVED: "green", PlanStatus.PLANNED: "cyan", PlanStatus.IMPOSSIBLE: "red",
@@ -39,7 +39,7 @@ def heading(learner: str, q: CompiledQualification) -> str:
 def explanation_text(explanation: Explanation) -> str:
     q, verdict = explanation.qualification, explanation.verdict
     claim = (f"the claim counts {plural(len(verdict.claim), 'unit')}, {plural(verdict.credits, 'credit')}, "
-             f"{verdict.glh} GLH" + (f": {', '.join(verdict.claim)}" if verdict.claim else ""))
+             + glh_text(verdict.glh) + (f": {', '.join(verdict.claim)}" if verdict.claim else ""))
     out = [heading(verdict.learner, q),
            click.style(verdict.status.value, fg=STATUS_COLOURS[verdict.status], bold=True) + f"; {claim}",
            "", click.style("Rules", bold=True)]
@@ -121,7 +121,7 @@ def plan_lines(q: CompiledQualification, finish: Plan) -> list[str]:
         out.append((status + ": " if finish.status is PlanStatus.ALREADY_ACHIEVED else "") + "nothing to add")
     else:
         out.append(f"add {plural(finish.units_to_add, 'unit')}: {plural(finish.credits_to_add, 'credit')}, "
-                   f"{finish.glh_to_add} GLH")
+                   + glh_text(finish.glh_to_add))
         out += branches([[click.style("+ ", fg="green", bold=True) + _unit_line(q, ref)] for ref in finish.add])
     credits = sum(q.units[q.index[ref]].credits for ref in finish.claim)
     out.append(f"resulting claim: {', '.join(finish.claim) or 'none'} "

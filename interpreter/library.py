@@ -92,7 +92,9 @@ class Library:
         return {q.qan: (q, entry.body) for entry in self.rulesets for q in entry.qualifications}
 
     def qualification(self, qan: str) -> tuple[CompiledQualification, AwardingBody]:
-        """Look a QAN up; raises UnknownQualification with a did-you-mean hint."""
+        """Look a QAN up (spaces and the case of a final X do not matter); raises UnknownQualification with a
+        did-you-mean hint."""
+        qan = qan.strip().upper()
         known = self.qualifications
         if qan in known:
             return known[qan]

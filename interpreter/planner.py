@@ -15,7 +15,7 @@ from typing import Callable, Collection, Iterable
 import attrs
 
 from qualrules.interpreter import model as m
-from qualrules.interpreter.compiler import CompiledQualification, Linear
+from qualrules.interpreter.compiler import CompiledQualification, Linear, declared_total
 from qualrules.interpreter.evaluator import holdings_of, add_period, age_on
 from qualrules.interpreter.learner import Learner
 from qualrules.interpreter.solver import ClaimModel, Part, PartKind, best_claim, cheapest_completion
@@ -51,7 +51,7 @@ class Plan:
     claim: tuple[str, ...]
     credits_to_add: int
     units_to_add: int
-    glh_to_add: int
+    glh_to_add: int | None  # None when an added unit declares no GLH
     reasons: tuple[str, ...]
     deadline: dt.date | None = None
 
@@ -78,12 +78,16 @@ def pool_index(q: CompiledQualification, ref: str) -> int | None:
     return None if unit is None else q.index.get(unit)
 
 
+class MeasureNotDeclared(ValueError):
+    """The measure to minimise is not declared for every unit a plan could add."""
+
+
 def plan(q: CompiledQualification, learner: Learner, counts: Callable[[str], bool], *, minimise: str = "credits",
          exclude: Collection[str] = (), assume_passed: Collection[str] = ()) -> Plan:
     """The cheapest finish. `counts(result)` is the awarding body's policy for result words; `exclude` names
     units the plan may not add; `assume_passed` names units to treat as achieved in time (what-if).
     References outside the qualification's pool have no effect. Raises ValueError for an unknown
-    `minimise` or when minimising GLH over units that declare none."""
+    `minimise`, and MeasureNotDeclared when minimising GLH over units that declare none."""
     measure = MINIMISABLE.get(minimise)
     if measure is None:
         raise ValueError(f"cannot minimise {minimise!r}: choose one of {', '.join(MINIMISABLE)}")
@@ -96,7 +100,9 @@ def plan(q: CompiledQualification, learner: Learner, counts: Callable[[str], boo
     if measure is m.Measure.GLH:
         undeclared = [q.units[i].ref for i in sorted(candidates) if q.units[i].glh is None]
         if undeclared:
-            raise ValueError(f"cannot minimise GLH: {', '.join(undeclared)} declare no guided learning hours")
+            verb = "declares" if len(undeclared) == 1 else "declare"
+            raise MeasureNotDeclared(f"cannot minimise GLH: {word_list(undeclared, 'and')} {verb} no guided "
+                                     "learning hours")
     deadline = None
     if q.window is not None and learner.registered_on is not None:
         deadline = add_period(learner.registered_on, q.window.amount, q.window.unit)
@@ -111,7 +117,7 @@ def plan(q: CompiledQualification, learner: Learner, counts: Callable[[str], boo
             claim=tuple(q.units[i].ref for i in chosen),
             credits_to_add=sum(q.units[i].credits for i in added),
             units_to_add=len(added),
-            glh_to_add=sum(q.units[i].glh or 0 for i in added),
+            glh_to_add=declared_total(q.units[i].glh for i in added),
             reasons=tuple(reasons), deadline=deadline,
         )
 

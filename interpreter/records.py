@@ -68,7 +68,7 @@ def read_records(path: str | Path, vocabulary: Vocabulary) -> Records:
     if suffix == ".json":
         reader.read_json(text)
     elif suffix == ".csv":
-        reader.read_rows(_csv_rows(text), row_word="line")
+        reader.read_rows(_csv_rows(text, name), row_word="line")
     else:
         reader.read_rows(rows, row_word="row")
     return reader.result()
@@ -79,13 +79,17 @@ def _fatal(file: str, message: str, *, line: int | None = None, column: int | No
     return DiagnosticError([Diagnostic("QR505", Severity.ERROR, message, Location(file, line, column), hint)])
 
 
-def _csv_rows(text: str) -> Iterable[tuple[int, list[Any]]]:
+def _csv_rows(text: str, file: str) -> Iterable[tuple[int, list[Any]]]:
     # A physical line number per row, so quoted newlines inside a cell do not shift what is reported.
     reader = csv.reader(io.StringIO(text, newline=""))
     start = 1
-    for row in reader:
-        yield start, row
-        start = reader.line_num + 1
+    try:
+        for row in reader:
+            yield start, row
+            start = reader.line_num + 1
+    except csv.Error as error:  # an unclosed quote running to the end, a cell beyond the size limit
+        raise _fatal(file, f"cannot read the CSV from here on: {error}", line=start,
+                     hint="check this row's quotes: a cell that opens a quote must close it") from error
 
 
 def _xlsx_rows(path: Path) -> list[tuple[int, list[Any]]]:
@@ -181,6 +185,12 @@ class _Reader:
             self.attempts[learner].append(Attempt(ref, word, date, location))
 
     def result(self) -> Records:
+        for learner in self.order:
+            born, registered = (self.facts[learner].get(key) for key in ("date_of_birth", "registered_on"))
+            if born and registered and born[0] >= registered[0]:
+                self._error(learner, "QR509", f"learner {learner} is born on {born[0].isoformat()}, not before "
+                            f"registering on {registered[0].isoformat()}", registered[1],
+                            hint="one of the two dates is mistyped")
         learners = []
         for learner in self.order:
             if learner in self.errors:
@@ -250,7 +260,7 @@ class _Reader:
                 self._error(None, "QR506", "a learner needs an \"id\"", location,
                             hint='{"id": "L001", "units": [...]}')
                 continue
-            learner = str(entry["id"])
+            learner = str(entry["id"]).strip()
             if learner in seen:
                 self._error(learner, "QR508", f"learner {learner} appears twice", location,
                             hint="merge the two entries into one")
@@ -278,21 +288,23 @@ def _cell(value: Any) -> str:
 
 
 _UK_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
 
 
 def parse_date(text: str) -> dt.date | None:
-    """ISO dates (2024-05-01), or UK day-first dates (01/05/2024) as providers' spreadsheets keep them."""
+    """ISO dates (2024-05-01, with any time of day after it, as spreadsheet exports write them), or UK
+    day-first dates (01/05/2024); anything else is not a date."""
+    iso = _ISO_DATE.fullmatch(text)
+    uk = _UK_DATE.fullmatch(text)
+    if iso:
+        year, month, day = map(int, iso.groups())
+    elif uk:
+        day, month, year = map(int, uk.groups())
+    else:
+        return None
     try:
-        return dt.date.fromisoformat(text)
+        return dt.date(year, month, day)
     except ValueError:
-        pass
-    match = _UK_DATE.fullmatch(text)
-    if match:
-        day, month, year = map(int, match.groups())
-        try:
-            return dt.date(year, month, day)
-        except ValueError:
-            return None
-    return None
+        return None
 
 

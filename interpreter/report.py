@@ -20,7 +20,7 @@ from qualrules.interpreter.diagnostics import Diagnostic, render_plain
 from qualrules.interpreter.evaluator import RuleOutcome, Status, Verdict, evaluate
 from qualrules.interpreter.learner import Learner
 from qualrules.interpreter.planner import Plan, PlanStatus, plan
-from qualrules.interpreter.wording import measure_word, plural
+from qualrules.interpreter.wording import glh_text, measure_word, plural
 
 # A learner who has not achieved is "close" when the cheapest plan adds at most this many credits.
 CLOSE_CREDITS = 6
@@ -284,7 +284,7 @@ def _claim_line(verdict: Verdict) -> str:
     verb = {Status.ACHIEVED: "Achieved with", Status.NOT_ACHIEVED: "Not achieved: the closest claim counts",
             Status.UNDETERMINED: "Undetermined: the best claim counts"}[verdict.status]
     return (f"{verb} <strong>{plural(verdict.credits, 'credit')}</strong> from "
-            f"{plural(len(verdict.claim), 'unit')} ({verdict.glh} GLH).")
+            f"{plural(len(verdict.claim), 'unit')} ({glh_text(verdict.glh)}).")
 
 
 def _rules(q: CompiledQualification, verdict: Verdict, plan: Plan | None) -> str:
@@ -416,7 +416,7 @@ def _plan(q: CompiledQualification, verdict: Verdict, plan: Plan | None) -> str:
             if plan.status is PlanStatus.UNDETERMINED else ""
         parts.append(
             f'<p class="plan-line">Add <strong>{plural(plan.units_to_add, "unit")}</strong> worth '
-            f'<strong>{plural(plan.credits_to_add, "credit")}</strong> ({plan.glh_to_add} GLH){hedge}: '
+            f'<strong>{plural(plan.credits_to_add, "credit")}</strong> ({glh_text(plan.glh_to_add)}){hedge}: '
             f"the fewest {escape(measure)} that complete the qualification.</p>"
         )
         parts.append(_unit_table(q, plan.add, "add", "Units to add"))

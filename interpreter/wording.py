@@ -42,6 +42,10 @@ def period_text(window: m.CompletionWindow) -> str:
     return plural(window.amount, "year" if window.unit is m.TimeUnit.YEARS else "month")
 
 
+def glh_text(total: int | None) -> str:
+    return "GLH not declared for every unit" if total is None else f"{total} GLH"
+
+
 def rule_text(rule: m.Rule) -> str:
     """One rule as its canonical one-line .qual text (an `either` block is summarised)."""
     if isinstance(rule, m.Quantity):

@@ -19,7 +19,7 @@ from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.compiler import compile_ruleset
 from qualrules.interpreter.evaluator import Status, evaluate
 from qualrules.interpreter.learner import Attempt, Learner
-from qualrules.interpreter.planner import Plan, PlanStatus, plan, pool_index
+from qualrules.interpreter.planner import MeasureNotDeclared, Plan, PlanStatus, plan, pool_index
 from qualrules.interpreter.compiler import holds
 from qualrules.plugins import ACHIEVING_RESULTS
 
@@ -217,9 +217,22 @@ qualification Q/1 "Q"
   units from A
   at least 1 A unit
 """)
-    with pytest.raises(ValueError, match="U1 declare no guided learning hours"):
+    with pytest.raises(MeasureNotDeclared, match="U1 declares no guided learning hours"):
         plan(no_glh, learner([]), counts, minimise="glh")
     assert plan(no_glh, learner([]), counts, minimise="credits").add == ("U1",)
+
+
+def test_minimising_undeclared_glh_is_a_coded_command_line_error(tmp_path):
+    ruleset = tmp_path / "no-glh.qual"
+    ruleset.write_text('group A\nunit U1 "One" level 2 credits 1\nunit U2 "Two" level 2 credits 1 glh 3\n'
+                       'qualification 603/1234/8 "Q"\n  units from A\n  at least 2 A units\n')
+    records = tmp_path / "records.csv"
+    records.write_text("learner,unit,result,achieved_on\nL001,U2,pass,2024-05-01\n")
+    result = CliRunner().invoke(main, ["plan", str(records), "--learner", "L001", "-q", "603/1234/8",
+                                       "--minimise", "glh", "--ruleset", str(ruleset)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("command line (--minimise glh): error[QR608]: cannot minimise GLH: U1 declares "
+                                    "no guided learning hours")
 
 
 def test_ties_on_cost_go_to_fewer_units_before_more_credits():
