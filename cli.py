@@ -92,7 +92,21 @@ def vocabulary(library: Library) -> Vocabulary:
     return Vocabulary(library.unit_refs(), frozenset(results))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _CodedUsageErrors(click.Group):
+    """Mistakes click finds itself (a missing option, an unknown choice) are coded diagnostics like ours."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.ClickException as error:
+            path = error.ctx.command_path if getattr(error, "ctx", None) else "qualrules"
+            command_line_error("QR600", error.format_message(), path, f"`{path} --help` lists what it takes")
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(EXIT_FAILED)
+
+
+@click.group(cls=_CodedUsageErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="qualrules")
 @click.option("--color/--no-color", default=None,
               help="Force coloured output on or off (default: colour only on a terminal).")
