@@ -177,6 +177,7 @@ class _Builder(Transformer):
     def qualification(self, meta, children):
         qan, title, *items = children
         facts: dict[str, object] = {}
+        fact_spans: dict[str, m.Span] = {}
         rules: list = []
         for item in items:
             if isinstance(item, list):
@@ -187,6 +188,7 @@ class _Builder(Transformer):
                     self._error("QR109", f"`{key}` is given twice for {qan.value}", span,
                                 hint="keep one statement and delete the other")
                 facts.setdefault(key, value)
+                fact_spans.setdefault(key, span)
             else:
                 rules.append(item)
         return m.Qualification(
@@ -200,6 +202,7 @@ class _Builder(Transformer):
             rules=tuple(rules),
             span=_span(meta),
             qan_span=_token_span(qan),
+            level_span=fact_spans.get("level"),
         )
 
     # ---- catalogue -----------------------------------------------------------------------------

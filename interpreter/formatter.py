@@ -170,7 +170,7 @@ class _Layout:
     def _qualification(self, q: m.Qualification) -> list[_Line]:
         lines = [_Line(0, f"qualification {q.qan} {_quoted(q.title)}", q.span.line)]
         if q.level is not None:
-            lines.append(_Line(1, f"level {q.level}", self._level_line(q)))
+            lines.append(_Line(1, f"level {q.level}", q.level_span.line))
         for keyword, declared in (("credit value", q.credit_value), ("guided learning hours", q.glh),
                                   ("total qualification time", q.tqt)):
             if declared is not None:
@@ -180,11 +180,6 @@ class _Layout:
         for rule in q.rules:
             lines.extend(self._rule(rule, 1))
         return lines
-
-    def _level_line(self, q: m.Qualification) -> int:
-        """The model keeps a qualification's level without a span; only that fact starts with `level`."""
-        return next(n for n in self.code_lines
-                    if q.span.line < n < q.span.end_line and self.code[n].split()[0].casefold() == "level")
 
     def _rule(self, rule: m.Rule, depth: int) -> list[_Line]:
         if not isinstance(rule, m.Either):

@@ -175,6 +175,8 @@ class Qualification:
     span: Span
     # The QAN alone, for diagnostics that point at it.
     qan_span: Span
+    # The `level N` statement, where there is one.
+    level_span: Span | None = None
 
 
 @attrs.frozen
