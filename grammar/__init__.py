@@ -75,7 +75,8 @@ class _MergeNewlines:
 
 
 @functools.cache
-def _parser() -> Lark:
+def lark_parser() -> Lark:
+    """The compiled LALR parser, built once; tools and tests read its terminals and rules from here."""
     grammar = resources.files(__package__).joinpath("qual.lark").read_text(encoding="utf-8")
     return Lark(
         grammar,
@@ -105,7 +106,7 @@ def parse(text: str, filename: str) -> ParseResult:
         comments: list[Token] = []
         token = _comments.set(comments)
         try:
-            tree = _parser().parse("\n".join(lines))
+            tree = lark_parser().parse("\n".join(lines))
             if diagnostics:
                 return ParseResult(None, tuple(comments), tuple(diagnostics))
             return ParseResult(tree, tuple(comments), ())
@@ -142,7 +143,7 @@ def _describe(error: UnexpectedInput, lines: list[str], filename: str) -> Diagno
         last = len(lines)
         while last > 1 and not lines[last - 1].strip():
             last -= 1
-        expected = _expected(_accepted(error))
+        expected = expected_text(_accepted(error))
         return Diagnostic(
             code="QR003",
             severity=Severity.ERROR,
@@ -175,7 +176,7 @@ def _describe(error: UnexpectedInput, lines: list[str], filename: str) -> Diagno
     return Diagnostic(
         code="QR001",
         severity=Severity.ERROR,
-        message=f"unexpected {found}; expected {_expected(accepted)}",
+        message=f"unexpected {found}; expected {expected_text(accepted)}",
         location=Location(filename, token.line, token.column, end_line, end_column),
         hint=_hint(token, accepted, lines),
     )
@@ -193,7 +194,7 @@ def _accepted(error: UnexpectedInput) -> set[str]:
 
 def _plain_expected(expected: set[str]) -> list[str]:
     summary, names = [], []
-    terminals = {t.name: t for t in _parser().terminals}
+    terminals = {t.name: t for t in lark_parser().terminals}
     if {"ALL", "CHOOSE"} <= expected:
         summary.append("a rule")
         expected = expected - _RULE_STARTS
@@ -214,11 +215,12 @@ def _plain_expected(expected: set[str]) -> list[str]:
 
 def _keywords() -> list[str]:
     """Every keyword of the language."""
-    return [t.pattern.value for t in _parser().terminals
+    return [t.pattern.value for t in lark_parser().terminals
             if t.pattern.type == "str" and t.pattern.value.isalpha() and t.name not in _NUMBER_WORDS]
 
 
-def _expected(expected: set[str]) -> str:
+def expected_text(expected: set[str]) -> str:
+    """What the parser could take next, named in the designer's terms: "one of a rule, `end`, `or`"."""
     names = [n if " " in n or n.startswith(("a ", "the ", "`")) else f"`{n}`" for n in _plain_expected(expected)]
     names = list(dict.fromkeys(names))  # RULE_SEP and a listing comma are both `,`
     if len(names) > 8:
@@ -249,6 +251,6 @@ def _hint(token: Token, expected: set[str], lines: list[str]) -> str | None:
     if expected == {"OR"} and "level" in line[:token.column - 1].casefold().split():
         return "write `at level N or above`"
     if token.type != "_NL" and token.value.isalpha():
-        words = [t.pattern.value for t in _parser().terminals if t.name in expected and t.pattern.type == "str"]
+        words = [t.pattern.value for t in lark_parser().terminals if t.name in expected and t.pattern.type == "str"]
         return did_you_mean(token.value, words)
     return None

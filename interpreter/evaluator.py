@@ -308,7 +308,7 @@ def _requirement_phrase(requirement: Linear) -> str:
 def _binding_caps(q: CompiledQualification, short: Linear, chosen: set[int], available: set[int]) -> list[str]:
     """Caps that stop available units from counting towards a minimum that falls short."""
     notes = []
-    for cap in linear_requirements(q.requirements, _options_met_by(q, chosen)):
+    for cap in linear_requirements(q.requirements, _options_met_by(chosen)):
         if cap.maximum is None or cap is short:
             continue
         total = _total(cap, chosen)
@@ -336,13 +336,13 @@ def linear_requirements(requirements, option_applies: Callable[[tuple], bool] = 
     return [r for r in _opened(requirements, option_applies) if isinstance(r, Linear)]
 
 
-def _options_met_by(q: CompiledQualification, chosen: set[int]) -> Callable[[tuple], bool]:
+def _options_met_by(chosen: set[int]) -> Callable[[tuple], bool]:
     """Only the `either` options the claim meets bind it; the caps of the others are not in force."""
     return lambda option: holds(option, chosen)
 
 
 def _why_not_counted(q: CompiledQualification, index: int, chosen: set[int]) -> str:
-    in_force = _opened(q.requirements, _options_met_by(q, chosen))
+    in_force = _opened(q.requirements, _options_met_by(chosen))
     for cap in (r for r in in_force if isinstance(r, Linear)):
         if cap.maximum is not None and index in cap.members and _total(cap, chosen) + cap.weights[
                 cap.members.index(index)] > cap.maximum:

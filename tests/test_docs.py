@@ -34,7 +34,7 @@ import openpyxl
 import pytest
 
 from qualrules.cli import vocabulary
-from qualrules.grammar import _parser, parse
+from qualrules.grammar import lark_parser, parse
 from qualrules.interpreter import model as m
 from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.checker import walk_rules
@@ -151,7 +151,7 @@ def test_examples_use_every_grammar_construct():
     # Every rule or alternative that names a tree node (inlined `?rule`s and `_rule`s name none).
     constructs = {
         rule.alias or rule.origin.name
-        for rule in _parser().rules
+        for rule in lark_parser().rules
         if rule.alias or not (rule.options.expand1 or rule.origin.name.startswith("_"))
     }
     used = {
@@ -165,7 +165,7 @@ def test_examples_use_every_grammar_construct():
 def test_docs_show_every_keyword_as_code():
     page = LANGUAGE.read_text(encoding="utf-8")
     code = "\n".join(b.body for b in QUAL_BLOCKS) + "\n" + "\n".join(re.findall(r"`([^`\n]+)`", page))
-    keywords = {t.pattern.value for t in _parser().terminals if t.pattern.type == "str"}
+    keywords = {t.pattern.value for t in lark_parser().terminals if t.pattern.type == "str"}
     missing = {k for k in keywords
                if not (re.search(rf"\b{k}\b", code) if k.isalpha() else k in code)}
     assert missing == set()

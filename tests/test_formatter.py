@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qualrules.cli import main
-from qualrules.grammar import _parser
+from qualrules.grammar import lark_parser
 from qualrules.interpreter.builder import NUMBER_WORDS, build_ruleset
 from qualrules.interpreter.checker import walk_rules
 from qualrules.interpreter.diagnostics import DiagnosticError
@@ -52,7 +52,7 @@ def assert_format_properties(source: str, *, comments_keep_order: bool) -> str:
 # statements. Facts come in canonical order or shuffled among the rules (then comments move with them).
 
 # Names are never spelled like a keyword (a unit called `units` cannot always be reworded; see below).
-KEYWORDS = {t.pattern.value for t in _parser().terminals if t.pattern.type == "str"}
+KEYWORDS = {t.pattern.value for t in lark_parser().terminals if t.pattern.type == "str"}
 names = st.from_regex(r"[A-Z][A-Z0-9]{0,4}", fullmatch=True).filter(lambda n: n.casefold() not in KEYWORDS)
 unit_refs = st.one_of(names, st.integers(1, 999).map(str), st.from_regex(r"[0-9]{4}-[0-9]{3}", fullmatch=True),
                       st.from_regex(r"[A-Z]/[0-9]{3}/[0-9]{4}", fullmatch=True))

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from qualrules.grammar import _expected, _parser, parse
+from qualrules.grammar import expected_text, lark_parser, parse
 from qualrules.interpreter.diagnostics import render
 
 # Every construct of the language, for the mutation test below.
@@ -39,7 +39,7 @@ qualification 610/3788/6 "Certificate"
 
 # Names that belong to the parser, not to the designer.
 INTERNAL = re.compile(r"__ANON|__IGNORE|\$END|\b_NL\b|RULE_SEP|\b(REF|INT|STRING|COMMENT)\b")
-TERMINAL_NAMES = {t.name for t in _parser().terminals if t.name != t.name.lower()}
+TERMINAL_NAMES = {t.name for t in lark_parser().terminals if t.name != t.name.lower()}
 
 
 def leaks(text: str) -> list[str]:
@@ -60,12 +60,12 @@ def mutations(text: str):
 
 
 def test_every_terminal_has_a_designer_facing_name():
-    for terminal in _parser().terminals:
+    for terminal in lark_parser().terminals:
         if terminal.name == "COMMENT" or terminal.name.startswith("__IGNORE"):
             continue
-        described = _expected({terminal.name})
+        described = expected_text({terminal.name})
         assert not leaks(described), (terminal.name, described)
-    assert _expected({"$END"}) == "the end of the file"
+    assert expected_text({"$END"}) == "the end of the file"
 
 
 def test_no_parser_internal_name_reaches_a_message():
