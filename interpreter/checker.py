@@ -132,6 +132,9 @@ def check(ruleset: m.Ruleset) -> list[Diagnostic]:
             if ref.group_keyword:
                 error("QR101", f"there is no {ref.text}", ref.span,
                       hint=did_you_mean(ref.text, [g.display for g in ruleset.groups]) or "declare it with `group`")
+            elif ref.name.isdigit() and ref.name in catalogue.groups:
+                error("QR101", f"there is no unit {ref.name}", ref.span,
+                      hint=f"a numbered group is written with its word: `Group {ref.name}`")
             else:
                 error("QR101", f"`{ref.name}` is not a unit or group in this file", ref.span,
                       hint=did_you_mean(ref.name, known_names))

@@ -51,7 +51,9 @@ def rule_text(rule: m.Rule) -> str:
     if isinstance(rule, m.Quantity):
         level = f" at level {rule.min_level} or above" if rule.min_level is not None else ""
         word = measure_word(rule.measure, _last_number(rule.bound))
-        if rule.measure is m.Measure.UNITS and rule.scope is not None:
+        # `at least 2 BUSINESS units`, but `at least 2 units from 501, 502`: a bare number after a count reads badly.
+        if rule.measure is m.Measure.UNITS and rule.scope is not None and not any(
+                term.name.isdigit() and not term.group_keyword for term in rule.scope.terms):
             return f"{bound_text(rule.bound)} {set_text(rule.scope)} {word}{level}"
         scope = f" from {set_text(rule.scope)}" if rule.scope is not None else ""
         return f"{bound_text(rule.bound)} {word}{scope}{level}"
