@@ -16,10 +16,17 @@ exactly and deterministically (finally by preferring units earlier in the catalo
 from __future__ import annotations
 
 import enum
-from typing import Collection, Iterable, Sequence
+from typing import TYPE_CHECKING, Collection, Iterable, Sequence
 
 import attrs
-from ortools.sat.python import cp_model
+from qualrules.interpreter.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from ortools.sat.python import cp_model
+else:
+    # OR-Tools takes a third of a second to import (it brings numpy and pandas): load it on the first search,
+    # which verdicts on the fast path and commands such as `fmt` and `show` never make.
+    cp_model = lazy_module("ortools.sat.python.cp_model")
 
 from qualrules.interpreter import model as m
 from qualrules.interpreter.compiler import Alternatives, Barred, CompiledQualification, Linear, Requirement, holds

@@ -1,0 +1,32 @@
+"""OR-Tools loads on the first claim search, not on every command."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+from qualrules.interpreter.lazy import lazy_module
+
+
+def test_the_command_line_starts_without_loading_the_solver_library():
+    probe = "import sys, qualrules.cli; print('pandas' in sys.modules, 'numpy' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "False"]
+
+
+def test_a_lazy_module_runs_on_first_use(tmp_path, monkeypatch):
+    (tmp_path / "noisy_module.py").write_text(textwrap.dedent("""
+        import builtins
+        builtins.noisy_module_ran = True
+        VALUE = 42
+    """))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import builtins
+
+    module = lazy_module("noisy_module")
+    assert not getattr(builtins, "noisy_module_ran", False)
+    assert module.VALUE == 42
+    assert builtins.noisy_module_ran
+    del builtins.noisy_module_ran
+    monkeypatch.delitem(sys.modules, "noisy_module")
