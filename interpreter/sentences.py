@@ -10,7 +10,7 @@ import attrs
 
 from qualrules.interpreter import model as m
 from qualrules.interpreter.checker import Catalogue
-from qualrules.interpreter.wording import period_text, plural, rule_text, word_list
+from qualrules.interpreter.wording import bound_text, last_number, period_text, plural, rule_text, word_list
 
 
 @attrs.frozen
@@ -63,15 +63,9 @@ def _phrase(rule: m.Rule, catalogue: Catalogue) -> str:
 
 
 def _quantity(rule: m.Quantity, catalogue: Catalogue) -> str:
-    low, high = rule.bound.minimum, rule.bound.maximum
-    if low is not None and low == high:
-        amount = f"exactly {_amount(rule.measure, low)}"
-    elif low is not None and high is not None:
-        amount = f"between {low} and {_amount(rule.measure, high)}"
-    elif low is not None:
-        amount = f"at least {_amount(rule.measure, low)}"
-    else:
-        amount = f"at most {_amount(rule.measure, high)}"
+    low = rule.bound.minimum
+    # "between 13 and" + "36 credits": the bound's words, then its last number with the measure's words.
+    amount = f"{bound_text(rule.bound).rsplit(' ', 1)[0]} {_amount(rule.measure, last_number(rule.bound))}"
     if rule.min_level is not None:
         amount += f" at level {rule.min_level} or above"
     if rule.scope is None:

@@ -34,7 +34,8 @@ def measure_word(measure: m.Measure, count: int | None) -> str:
     return measure.value
 
 
-def _last_number(bound: m.Bound) -> int:
+def last_number(bound: m.Bound) -> int:
+    """The number `bound_text` ends with, which the measure's word follows."""
     return bound.maximum if bound.maximum is not None else bound.minimum
 
 
@@ -50,7 +51,7 @@ def rule_text(rule: m.Rule) -> str:
     """One rule as its canonical one-line .qual text (an `either` block is summarised)."""
     if isinstance(rule, m.Quantity):
         level = f" at level {rule.min_level} or above" if rule.min_level is not None else ""
-        word = measure_word(rule.measure, _last_number(rule.bound))
+        word = measure_word(rule.measure, last_number(rule.bound))
         # `at least 2 BUSINESS units`, but `at least 2 units from 501, 502`: a bare number after a count reads badly.
         if rule.measure is m.Measure.UNITS and rule.scope is not None and not any(
                 term.name.isdigit() and not term.group_keyword for term in rule.scope.terms):
