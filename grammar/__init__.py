@@ -88,6 +88,15 @@ def lark_parser() -> Lark:
     )
 
 
+def reserved_keyword(name: str) -> str | None:
+    """The keyword a name would be read as (statement words match in any case), or None."""
+    for terminal in lark_parser().terminals:
+        pattern = terminal.pattern
+        if pattern.type == "str" and (name == pattern.value or ("i" in pattern.flags and name.casefold() == pattern.value)):
+            return pattern.value
+    return None
+
+
 @attrs.frozen
 class ParseResult:
     tree: Tree | None

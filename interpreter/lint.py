@@ -14,6 +14,7 @@ import re
 from collections import defaultdict
 from typing import Iterable, Iterator, Mapping
 
+from qualrules.grammar import reserved_keyword
 from qualrules.interpreter import model as m
 from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.checker import Catalogue, check, walk_rules
@@ -124,6 +125,14 @@ def _structure(ruleset: m.Ruleset, catalogue: Catalogue) -> Iterator[Diagnostic]
         if unit.ref not in pooled:
             yield _diagnostic("QR122", Severity.WARNING, f"unit {unit.ref} is in no qualification's pool", file,
                               unit.ref_span, "add it to a qualification's `units from` line, or delete it")
+    named = [(unit.ref, unit.ref_span, "unit") for unit in catalogue.units.values()]
+    named += [(group.name, group.span, "group") for group in catalogue.groups.values()]
+    for name, span, kind in named:
+        keyword = reserved_keyword(name)
+        if keyword is not None:
+            yield _diagnostic("QR124", Severity.WARNING, f"the {kind} name `{name}` is read as the keyword "
+                              f"`{keyword}`, so rules cannot name it", file, span,
+                              "rename it; docs/language.md lists the reserved words")
 
 
 def _repeated_terms(unit_set: m.UnitSet, catalogue: Catalogue, file: str) -> Iterator[Diagnostic]:
