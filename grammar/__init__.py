@@ -29,6 +29,10 @@ _TERMINAL_NAMES = {
     "$END": "the end of the file",
 }
 
+# Well-formed stand-ins for block headers that have a syntax error, so recovery keeps the block's shape.
+_STAND_INS = {"qualification": 'qualification QAN "title"', "group": "group NAME", "either": "either",
+              "or": "or", "end": "end"}
+
 _EITHER_HINT = "an `either` block needs at least one `or` and a closing `end`"
 # Keywords that open a new statement outside a qualification's rules: met inside `either`, the block was not closed.
 _TOP_LEVEL_KEYWORDS = {"QUALIFICATION", "GROUP", "UNIT", "AWARDING"}
@@ -111,6 +115,7 @@ def parse(text: str, filename: str) -> ParseResult:
         text += "\n"
     lines = text.split("\n")
     diagnostics: list[Diagnostic] = []
+    stood_in: set[int] = set()
     while True:
         comments: list[Token] = []
         token = _comments.set(comments)
@@ -121,15 +126,23 @@ def parse(text: str, filename: str) -> ParseResult:
             return ParseResult(tree, tuple(comments), ())
         except UnexpectedInput as error:
             diagnostic = _describe(error, lines, filename)
-            diagnostics.append(diagnostic)
             line = diagnostic.location.line or len(lines)
+            if line in stood_in:  # the stand-in does not fit either: the first report stands, drop the line
+                stood_in.discard(line)
+                lines[line - 1] = ""
+                continue
+            diagnostics.append(diagnostic)
             # After an unclosed `either`, every later line would be read inside it: stop at the cause.
             unclosed = diagnostic.hint == _EITHER_HINT
             if (len(diagnostics) >= MAX_SYNTAX_ERRORS or diagnostic.code == "QR003" or unclosed
                     or not lines[line - 1].strip()):
                 return ParseResult(None, tuple(comments), tuple(diagnostics))
-            # Set the faulty line aside (keeping line numbers) and look for the next error.
-            lines[line - 1] = ""
+            # Set the faulty line aside (keeping line numbers) and look for the next error. A faulty block
+            # header gives way to a well-formed one, so the statements under it are still read as its own.
+            keyword = re.match(r"\s*([A-Za-z]*)", lines[line - 1]).group(1).casefold()
+            lines[line - 1] = _STAND_INS.get(keyword, "")
+            if lines[line - 1]:
+                stood_in.add(line)
         finally:
             _comments.reset(token)
 

@@ -467,3 +467,10 @@ qualification 900/0000/2 "No pool"
   at least 13 credits
 """
     assert rendered(text) == snapshot
+
+
+def test_a_faulty_qualification_header_does_not_hide_or_multiply_errors_below_it():
+    text = ('group A\nunit A1 "One" level 2 credits 1\nqualification 603/1234/8 Certificate in Things\n'
+            '  units from A\n  at least credits\n  either:\n    all of A1\n  or\n    at least 1 credit\n  end\n')
+    found = [(d.code, d.location.line) for d in parse(text, "demo.qual").diagnostics]
+    assert found == [("QR001", 3), ("QR001", 5), ("QR002", 6)]
