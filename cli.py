@@ -96,6 +96,7 @@ class _CodedUsageErrors(click.Group):
     """Mistakes click finds itself (a missing option, an unknown choice) are coded diagnostics like ours."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        del standalone_mode  # errors are always handled here, so they come out as coded diagnostics
         try:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.ClickException as error:
