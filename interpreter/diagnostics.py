@@ -97,7 +97,7 @@ def render_plain(diagnostic: Diagnostic) -> str:
 
 def render(diagnostic: Diagnostic, source: str | None = None) -> str:
     """Compiler-style rendering: the header line, then the source line with a caret under the span."""
-    lines = [render_plain(diagnostic) if not diagnostic.hint else render_plain(attrs.evolve(diagnostic, hint=None))]
+    lines = [render_plain(attrs.evolve(diagnostic, hint=None))]  # the hint gets its own `help:` line below
     loc = diagnostic.location
     if source is not None and loc.line is not None and loc.column is not None:
         source_lines = source.splitlines()
