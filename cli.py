@@ -12,7 +12,7 @@ from typing import NoReturn
 import click
 
 from qualrules import __version__
-from qualrules.interpreter import journeys, planner
+from qualrules.interpreter.engine import journeys, planner
 from qualrules.interpreter.diagnostics import (
     Diagnostic,
     DiagnosticError,
@@ -21,16 +21,16 @@ from qualrules.interpreter.diagnostics import (
     did_you_mean,
     render,
 )
-from qualrules.interpreter.evaluator import evaluate
+from qualrules.interpreter.engine.evaluator import evaluate
 from qualrules.interpreter.formatter import format_ruleset
-from qualrules.interpreter.journeys_output import eligibility_text, explanation_text, plan_text
-from qualrules.interpreter.learner import Learner
+from qualrules.interpreter.presentation.journeys_text import eligibility_text, explanation_text, plan_text
+from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.library import Library, UnknownQualification
 from qualrules.interpreter.lint import lint
-from qualrules.interpreter.output import CheckRow, check_table
-from qualrules.interpreter.records import Records, Vocabulary, read_records
-from qualrules.interpreter.report import LearnerReport, html_report, learner_report, summary_text
-from qualrules.interpreter.specification import specification
+from qualrules.interpreter.presentation.check_table import CheckRow, check_table
+from qualrules.interpreter.records.readers import Records, Vocabulary, read_records
+from qualrules.interpreter.presentation.report import LearnerReport, html_report, learner_report, summary_text
+from qualrules.interpreter.presentation.specification import specification
 from qualrules.interpreter.wording import plural
 from qualrules.plugins import RESULT_WORDS, AwardingBody, PluginError, RulesetSource, discover
 

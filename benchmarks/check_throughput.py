@@ -26,11 +26,11 @@ from importlib import metadata
 from typing import Callable, Collection, Sequence
 from unittest import mock
 
-from qualrules.grammar import parse
-from qualrules.interpreter import solver
-from qualrules.interpreter.compiler import CompiledQualification, holds
-from qualrules.interpreter.evaluator import evaluate
-from qualrules.interpreter.learner import Attempt, Learner
+from qualrules.grammar.parser import parse
+from qualrules.interpreter.engine import cpsat
+from qualrules.interpreter.engine.compiler import CompiledQualification, holds
+from qualrules.interpreter.engine.evaluator import evaluate
+from qualrules.interpreter.records.readers.learner import Attempt, Learner
 from qualrules.interpreter.library import Library
 from qualrules.interpreter.wording import plural
 from qualrules.plugins import discover
@@ -121,7 +121,7 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.2f} ms"
 
 
-class CountingClaimModel(solver.ClaimModel):
+class CountingClaimModel(cpsat.ClaimModel):
     """The solver's model, counting how often an evaluation builds one (a cost negligible beside any solve)."""
 
     built = 0
@@ -242,8 +242,8 @@ def report_solver_against_exhaustive(library: Library, sizes: Sequence[int], per
             rest = [u.ref for u in q.units if u.ref not in must]
             available = [q.index[ref] for ref in must + rng.sample(rest, size - len(must))]
             helds.append(sum(q.units[i].credits for i in available))
-            by_solver = solver.best_claim(q, available)
-            solver_times.append(statistics.median(timed(lambda: solver.best_claim(q, available), 3)))
+            by_solver = cpsat.best_claim(q, available)
+            solver_times.append(statistics.median(timed(lambda: cpsat.best_claim(q, available), 3)))
             start = time.perf_counter()
             by_search = exhaustive_best_claim(q, available)
             exhaustive_times.append(time.perf_counter() - start)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import attrs
 from lark import Token, Transformer, v_args
 
-from qualrules.grammar import parse
+from qualrules.grammar.parser import parse
 from qualrules.interpreter import model as m
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity
 

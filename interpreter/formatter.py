@@ -31,7 +31,7 @@ import attrs
 from qualrules.interpreter import model as m
 from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity
-from qualrules.interpreter.tables import align_columns
+from qualrules.interpreter.presentation.tables import align_columns
 from qualrules.interpreter.wording import rule_text, set_text
 
 INDENT = "  "

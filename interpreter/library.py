@@ -9,7 +9,7 @@ import attrs
 
 from qualrules.interpreter import model as m
 from qualrules.interpreter.builder import build_ruleset
-from qualrules.interpreter.compiler import CompiledQualification, compile_ruleset
+from qualrules.interpreter.engine.compiler import CompiledQualification, compile_ruleset
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity, did_you_mean
 from qualrules.plugins import AwardingBody, GenericAwardingBody, discover
 

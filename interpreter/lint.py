@@ -14,14 +14,14 @@ import re
 from collections import defaultdict
 from typing import Iterable, Iterator, Mapping
 
-from qualrules.grammar import reserved_keyword
+from qualrules.grammar.parser import reserved_keyword
 from qualrules.interpreter import model as m
 from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.checker import Catalogue, check, walk_rules
-from qualrules.interpreter.compiler import Alternatives, CompiledQualification, Linear, Requirement, compile_ruleset
+from qualrules.interpreter.engine.compiler import Alternatives, CompiledQualification, Linear, Requirement, compile_ruleset
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity
-from qualrules.interpreter.planner import part_text, why_impossible
-from qualrules.interpreter.solver import ClaimModel, Part, PartKind, cheapest_completion
+from qualrules.interpreter.engine.planner import part_text, why_impossible
+from qualrules.interpreter.engine.cpsat import ClaimModel, Part, PartKind, cheapest_completion
 from qualrules.interpreter.wording import measure_word, plural, rule_text, set_text, word_list
 from qualrules.plugins import AwardingBody, GenericAwardingBody, RulesetSource
 

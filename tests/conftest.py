@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from qualrules.interpreter.learner import Attempt, Learner
+from qualrules.interpreter.records.learner import Attempt, Learner
 from qualrules.interpreter.library import Library
 
 ILM_CERTIFICATE = "600/5929/1"

@@ -16,7 +16,7 @@ from qualrules.cli import main, vocabulary
 from qualrules.interpreter.diagnostics import DiagnosticError, Severity
 from qualrules.interpreter.formatter import format_ruleset
 from qualrules.interpreter.lint import lint
-from qualrules.interpreter.records import read_records
+from qualrules.interpreter.records.readers import read_records
 from qualrules.plugins import RulesetSource, discover
 
 PACKAGE = Path(__file__).resolve().parents[1]

@@ -34,13 +34,13 @@ import openpyxl
 import pytest
 
 from qualrules.cli import vocabulary
-from qualrules.grammar import lark_parser, parse
+from qualrules.grammar.parser import lark_parser, parse
 from qualrules.interpreter import model as m
 from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.checker import walk_rules
-from qualrules.interpreter.compiler import compile_ruleset
+from qualrules.interpreter.engine.compiler import compile_ruleset
 from qualrules.interpreter.diagnostics import DiagnosticError, render, render_plain
-from qualrules.interpreter.records import read_records
+from qualrules.interpreter.records.readers import read_records
 
 ROOT = Path(__file__).resolve().parents[1]
 LANGUAGE = ROOT / "docs" / "language.md"

@@ -9,11 +9,11 @@ import pytest
 from qualrules.interpreter import model as m
 from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.checker import check
-from qualrules.interpreter.compiler import compile_ruleset
+from qualrules.interpreter.engine.compiler import compile_ruleset
 from qualrules.interpreter.diagnostics import DiagnosticError
-from qualrules.interpreter.evaluator import Status, add_period, evaluate
-from qualrules.interpreter.learner import Attempt, Learner
-from qualrules.interpreter.records import Vocabulary, parse_date, read_records
+from qualrules.interpreter.engine.evaluator import Status, add_period, evaluate
+from qualrules.interpreter.records.learner import Attempt, Learner
+from qualrules.interpreter.records.readers import Vocabulary, parse_date, read_records
 from qualrules.plugins import RESULT_WORDS
 
 

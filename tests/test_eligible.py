@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from conftest import ISP_CERTIFICATE, ISP_DIPLOMA, learner
 from qualrules.cli import main
-from qualrules.interpreter.journeys import eligibility
-from qualrules.interpreter.planner import PlanStatus
+from qualrules.interpreter.engine.journeys import eligibility
+from qualrules.interpreter.engine.planner import PlanStatus
 
 ROOT = Path(__file__).parent.parent
 COHORT = str(ROOT / "examples" / "cohort.csv")

@@ -24,10 +24,10 @@ from hypothesis import strategies as st
 
 from qualrules.interpreter import model as m
 from qualrules.interpreter.builder import build_ruleset
-from qualrules.interpreter.compiler import CompiledQualification, compile_ruleset
-from qualrules.interpreter.evaluator import Status, evaluate
-from qualrules.interpreter.compiler import holds
-from qualrules.interpreter.solver import ClaimModel, Part, PartKind, best_claim
+from qualrules.interpreter.engine.compiler import CompiledQualification, compile_ruleset
+from qualrules.interpreter.engine.evaluator import Status, evaluate
+from qualrules.interpreter.engine.compiler import holds
+from qualrules.interpreter.engine.cpsat import ClaimModel, Part, PartKind, best_claim
 from qualrules.plugins import GenericAwardingBody
 
 QAN = "999/0001/1"

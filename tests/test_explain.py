@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from conftest import ILM_CERTIFICATE, ISP_CERTIFICATE, ISP_DIPLOMA, learner
 from qualrules.cli import main
-from qualrules.interpreter.journeys import RuleStatus, explain
+from qualrules.interpreter.engine.journeys import RuleStatus, explain
 from qualrules.interpreter.library import Library
 
 ROOT = Path(__file__).parent.parent

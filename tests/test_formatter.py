@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qualrules.cli import main
-from qualrules.grammar import lark_parser
+from qualrules.grammar.parser import lark_parser
 from qualrules.interpreter.builder import NUMBER_WORDS, build_ruleset
 from qualrules.interpreter.checker import walk_rules
 from qualrules.interpreter.diagnostics import DiagnosticError

@@ -7,7 +7,7 @@ import enum
 import attrs
 import pytest
 
-from qualrules.grammar import parse
+from qualrules.grammar.parser import parse
 from qualrules.interpreter import model as m
 from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.checker import check

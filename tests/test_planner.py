@@ -16,11 +16,11 @@ from click.testing import CliRunner
 from conftest import ILM_CERTIFICATE, ISP_APPRENTICESHIP, ISP_CERTIFICATE, ISP_DIPLOMA, learner
 from qualrules.cli import main
 from qualrules.interpreter.builder import build_ruleset
-from qualrules.interpreter.compiler import compile_ruleset
-from qualrules.interpreter.evaluator import Status, evaluate
-from qualrules.interpreter.learner import Attempt, Learner
-from qualrules.interpreter.planner import MeasureNotDeclared, Plan, PlanStatus, plan, pool_index
-from qualrules.interpreter.compiler import holds
+from qualrules.interpreter.engine.compiler import compile_ruleset
+from qualrules.interpreter.engine.evaluator import Status, evaluate
+from qualrules.interpreter.records.learner import Attempt, Learner
+from qualrules.interpreter.engine.planner import MeasureNotDeclared, Plan, PlanStatus, plan, pool_index
+from qualrules.interpreter.engine.compiler import holds
 from qualrules.plugins import ACHIEVING_RESULTS
 
 ILM_GROUP_1 = ["8570-228", "8570-229", "8570-205"]

@@ -6,8 +6,8 @@ import textwrap
 
 import pytest
 
-from qualrules.interpreter.learner import Attempt, Learner
-from qualrules.interpreter.evaluator import Status, evaluate
+from qualrules.interpreter.records.learner import Attempt, Learner
+from qualrules.interpreter.engine.evaluator import Status, evaluate
 from qualrules.interpreter.library import Library
 from qualrules.plugins import PluginError, discover
 

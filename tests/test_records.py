@@ -10,8 +10,8 @@ import pytest
 
 from qualrules.cli import vocabulary
 from qualrules.interpreter.diagnostics import DiagnosticError, render_plain
-from qualrules.interpreter.learner import Attempt, Learner
-from qualrules.interpreter.records import parse_date, read_records
+from qualrules.interpreter.records.learner import Attempt, Learner
+from qualrules.interpreter.records.readers import parse_date, read_records
 
 HEADER = "learner,unit,result,achieved_on,registered_on,date_of_birth\n"
 

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from conftest import ISP_CERTIFICATE
 from qualrules.cli import main
-from qualrules.interpreter.report import STYLE
+from qualrules.interpreter.presentation.report import STYLE
 
 # A seed cohort on the ISP Certificate (13-36 credits; 2 BUSINESS, 2 CORE, 1 LEADERSHIP or SELF unit; age 18+).
 COHORT = """\

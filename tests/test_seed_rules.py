@@ -22,7 +22,7 @@ import datetime as dt
 import pytest
 
 from conftest import ILM_CERTIFICATE, ISP_APPRENTICESHIP, ISP_CERTIFICATE, ISP_DIPLOMA, learner
-from qualrules.interpreter.evaluator import Status, Verdict, evaluate
+from qualrules.interpreter.engine.evaluator import Status, Verdict, evaluate
 from qualrules.interpreter.library import Library
 
 GROUP_1 = ["8570-228", "8570-229", "8570-205"]

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from qualrules.cli import main
 from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.checker import Catalogue
-from qualrules.interpreter.sentences import sentences
+from qualrules.interpreter.presentation.sentences import sentences
 
 from conftest import ILM_CERTIFICATE, ISP_CERTIFICATE
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from qualrules.grammar import expected_text, lark_parser, parse
+from qualrules.grammar.parser import expected_text, lark_parser, parse
 from qualrules.interpreter.diagnostics import render
 
 # Every construct of the language, for the mutation test below.

@@ -8,7 +8,7 @@ import attrs
 import click
 
 from qualrules.interpreter.diagnostics import Diagnostic, render_plain
-from qualrules.interpreter.evaluator import Status, Verdict
+from qualrules.interpreter.engine.evaluator import Status, Verdict
 
 STATUS_COLOURS = {Status.ACHIEVED: "green", Status.NOT_ACHIEVED: "red", Status.UNDETERMINED: "yellow"}
 RECORD_ERROR = "record error"

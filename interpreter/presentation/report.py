@@ -15,11 +15,11 @@ from typing import Callable, Iterable, Sequence
 
 import attrs
 
-from qualrules.interpreter.compiler import CompiledQualification, Linear
+from qualrules.interpreter.engine.compiler import CompiledQualification, Linear
 from qualrules.interpreter.diagnostics import Diagnostic, render_plain
-from qualrules.interpreter.evaluator import RuleOutcome, Status, Verdict, evaluate
-from qualrules.interpreter.learner import Learner
-from qualrules.interpreter.planner import Plan, PlanStatus, plan
+from qualrules.interpreter.engine.evaluator import RuleOutcome, Status, Verdict, evaluate
+from qualrules.interpreter.records.learner import Learner
+from qualrules.interpreter.engine.planner import Plan, PlanStatus, plan
 from qualrules.interpreter.wording import glh_text, measure_word, plural
 
 # A learner who has not achieved is "close" when the cheapest plan adds at most this many credits.

@@ -15,10 +15,10 @@ from typing import Callable, Collection, Iterable
 import attrs
 
 from qualrules.interpreter import model as m
-from qualrules.interpreter.compiler import CompiledQualification, Linear, declared_total
-from qualrules.interpreter.evaluator import holdings_of, add_period, age_on
-from qualrules.interpreter.learner import Learner
-from qualrules.interpreter.solver import ClaimModel, Part, PartKind, best_claim, cheapest_completion
+from qualrules.interpreter.engine.compiler import CompiledQualification, Linear, declared_total
+from qualrules.interpreter.engine.evaluator import holdings_of, add_period, age_on
+from qualrules.interpreter.records.learner import Learner
+from qualrules.interpreter.engine.cpsat import ClaimModel, Part, PartKind, best_claim, cheapest_completion
 from qualrules.interpreter.wording import measure_word, rule_text, word_list
 
 MINIMISABLE = {"credits": m.Measure.CREDITS, "glh": m.Measure.GLH, "units": m.Measure.UNITS}

@@ -18,7 +18,7 @@ from typing import Any, Iterable, Mapping
 import attrs
 
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity, did_you_mean
-from qualrules.interpreter.learner import Attempt, Learner
+from qualrules.interpreter.records.learner import Attempt, Learner
 
 REQUIRED_COLUMNS = ("learner", "unit", "result", "achieved_on")
 OPTIONAL_COLUMNS = ("registered_on", "date_of_birth")

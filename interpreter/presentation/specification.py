@@ -8,10 +8,10 @@ import click
 
 from qualrules.interpreter import model as m
 from qualrules.interpreter.checker import Catalogue
-from qualrules.interpreter.compiler import CompiledQualification, PoolUnit
+from qualrules.interpreter.engine.compiler import CompiledQualification, PoolUnit
 from qualrules.interpreter.library import LoadedRuleset
-from qualrules.interpreter.sentences import Sentence, sentences
-from qualrules.interpreter.tables import align_columns
+from qualrules.interpreter.presentation.sentences import Sentence, sentences
+from qualrules.interpreter.presentation.tables import align_columns
 
 UNIT_HEADERS = ("Ofqual ref", "Ref", "Title", "Level", "Credits", "GLH", "TQT")
 NUMBER_COLUMNS = frozenset({3, 4, 5, 6})

@@ -6,12 +6,12 @@ from typing import Sequence
 
 import click
 
-from qualrules.interpreter.compiler import CompiledQualification
+from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.diagnostics import Diagnostic, render_plain
-from qualrules.interpreter.evaluator import Status
-from qualrules.interpreter.journeys import Distance, Explanation, RuleExplanation, RuleStatus
-from qualrules.interpreter.output import STATUS_COLOURS
-from qualrules.interpreter.planner import Plan, PlanStatus, pool_index
+from qualrules.interpreter.engine.evaluator import Status
+from qualrules.interpreter.engine.journeys import Distance, Explanation, RuleExplanation, RuleStatus
+from qualrules.interpreter.presentation.check_table import STATUS_COLOURS
+from qualrules.interpreter.engine.planner import Plan, PlanStatus, pool_index
 from qualrules.interpreter.wording import glh_text, measure_word, plural, rule_text
 
 RULE_MARKS = {RuleStatus.MET: ("✓", "green"), RuleStatus.NOT_MET: ("✗", "red"), RuleStatus.CANNOT_TELL: ("?", "yellow")}

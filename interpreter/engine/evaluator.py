@@ -16,7 +16,7 @@ from typing import Callable
 import attrs
 
 from qualrules.interpreter import model as m
-from qualrules.interpreter.compiler import (
+from qualrules.interpreter.engine.compiler import (
     Alternatives,
     Barred,
     CompiledQualification,
@@ -25,8 +25,8 @@ from qualrules.interpreter.compiler import (
     declared_total,
     holds,
 )
-from qualrules.interpreter.learner import Learner
-from qualrules.interpreter.solver import best_claim, closest_claim
+from qualrules.interpreter.records.learner import Learner
+from qualrules.interpreter.engine.cpsat import best_claim, closest_claim
 from qualrules.interpreter.wording import measure_word, plural, rule_text
 
 

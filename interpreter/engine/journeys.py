@@ -9,11 +9,11 @@ from typing import Callable, Iterable
 
 import attrs
 
-from qualrules.interpreter.compiler import Alternatives, CompiledQualification, Linear, Requirement
-from qualrules.interpreter.compiler import holds
-from qualrules.interpreter.evaluator import RuleOutcome, Verdict, linear_requirements, evaluate
-from qualrules.interpreter.learner import Learner
-from qualrules.interpreter.planner import Plan, PlanStatus, plan
+from qualrules.interpreter.engine.compiler import Alternatives, CompiledQualification, Linear, Requirement
+from qualrules.interpreter.engine.compiler import holds
+from qualrules.interpreter.engine.evaluator import RuleOutcome, Verdict, linear_requirements, evaluate
+from qualrules.interpreter.records.learner import Learner
+from qualrules.interpreter.engine.planner import Plan, PlanStatus, plan
 from qualrules.interpreter.wording import rule_text
 
 

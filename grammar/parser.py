@@ -1,0 +1,278 @@
+"""Text to syntax tree: the Lark LALR parser for .qual files, with positions and English syntax errors.
+
+Every syntax error the parser can recover from is reported: the offending line is set aside and the
+parse goes on, so one typo does not hide the next.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import re
+from importlib import resources
+
+import attrs
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from qualrules.interpreter.diagnostics import Diagnostic, Location, Severity, did_you_mean
+
+MAX_SYNTAX_ERRORS = 20
+
+# Names for the grammar's named terminals, in the designer's terms.
+_TERMINAL_NAMES = {
+    "REF": "a unit reference or name",
+    "INT": "a number",
+    "STRING": 'a quoted title ("...")',
+    "_NL": "the end of the line",
+    "RULE_SEP": "`,`",
+    "$END": "the end of the file",
+}
+
+# Well-formed stand-ins for block headers that have a syntax error, so recovery keeps the block's shape.
+_STAND_INS = {"qualification": 'qualification QAN "title"', "group": "group NAME", "either": "either",
+              "or": "or", "end": "end"}
+
+_EITHER_HINT = "an `either` block needs at least one `or` and a closing `end`"
+# Keywords that open a new statement outside a qualification's rules: met inside `either`, the block was not closed.
+_TOP_LEVEL_KEYWORDS = {"QUALIFICATION", "GROUP", "UNIT", "AWARDING"}
+
+_NUMBER_WORDS = {"ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT", "NINE", "TEN", "ELEVEN", "TWELVE"}
+
+# Keywords that can open a rule, and those that open a key fact or the pool: where the parser could take any
+# rule, the message says "a rule" rather than listing twenty keywords.
+_RULE_STARTS = {"AT", "MIN", "MINIMUM", "MAX", "MAXIMUM", "EXACTLY", "BETWEEN", "CREDITS", "CREDIT", "UNITS", "UNIT",
+                "GLH", "TQT", "ALL", "CHOOSE", "NOT", "COMPLETE", "AGE", "EITHER"}
+_FACT_STARTS = {"LEVEL", "CREDIT", "GUIDED", "TOTAL", "UNITS"}
+
+# Hints for characters the language never uses, by what they usually mean.
+_CHARACTER_HINTS = {
+    "“": 'titles go in straight double quotes: "..."',
+    "”": 'titles go in straight double quotes: "..."',
+    "‘": 'titles go in straight double quotes: "..."',
+    "’": 'titles go in straight double quotes: "..."',
+    ";": "put each rule on its own line, or separate rules on one line with `,`",
+    "-": "write a range as `13 to 36`",
+}
+_DEFAULT_CHARACTER_HINT = "titles go in double quotes; `#` starts a comment"
+
+_comments: contextvars.ContextVar[list[Token]] = contextvars.ContextVar("comments")
+
+
+def _collect_comment(token: Token) -> Token:
+    _comments.get().append(token)
+    return token
+
+
+class _MergeNewlines:
+    """Blank and comment-only lines lex as runs of newline tokens; the grammar wants one per statement."""
+
+    always_accept = ("_NL",)
+
+    def process(self, stream):
+        previous = "_NL"  # also drops newlines before the first statement
+        for token in stream:
+            if token.type == "_NL" and previous == "_NL":
+                continue
+            previous = token.type
+            yield token
+
+
+@functools.cache
+def lark_parser() -> Lark:
+    """The compiled LALR parser, built once; tools and tests read its terminals and rules from here."""
+    grammar = resources.files(__package__).joinpath("qual.lark").read_text(encoding="utf-8")
+    return Lark(
+        grammar,
+        parser="lalr",
+        propagate_positions=True,
+        maybe_placeholders=False,
+        lexer_callbacks={"COMMENT": _collect_comment},
+        postlex=_MergeNewlines(),
+    )
+
+
+def reserved_keyword(name: str) -> str | None:
+    """The keyword a name would be read as (statement words match in any case), or None."""
+    for terminal in lark_parser().terminals:
+        pattern = terminal.pattern
+        if pattern.type == "str" and (name == pattern.value or ("i" in pattern.flags and name.casefold() == pattern.value)):
+            return pattern.value
+    return None
+
+
+@attrs.frozen
+class ParseResult:
+    tree: Tree | None
+    comments: tuple[Token, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def parse(text: str, filename: str) -> ParseResult:
+    """Parse a .qual text. `tree` is None when there were syntax errors; `diagnostics` lists them all."""
+    text = text.removeprefix("\ufeff")  # editors on Windows start UTF-8 files with a byte-order mark
+    if not text.endswith("\n"):
+        text += "\n"
+    lines = text.split("\n")
+    diagnostics: list[Diagnostic] = []
+    stood_in: set[int] = set()
+    while True:
+        comments: list[Token] = []
+        token = _comments.set(comments)
+        try:
+            tree = lark_parser().parse("\n".join(lines))
+            if diagnostics:
+                return ParseResult(None, tuple(comments), tuple(diagnostics))
+            return ParseResult(tree, tuple(comments), ())
+        except UnexpectedInput as error:
+            diagnostic = _describe(error, lines, filename)
+            line = diagnostic.location.line or len(lines)
+            if line in stood_in:  # the stand-in does not fit either: the first report stands, drop the line
+                stood_in.discard(line)
+                lines[line - 1] = ""
+                continue
+            diagnostics.append(diagnostic)
+            # After an unclosed `either`, every later line would be read inside it: stop at the cause.
+            unclosed = diagnostic.hint == _EITHER_HINT
+            if (len(diagnostics) >= MAX_SYNTAX_ERRORS or diagnostic.code == "QR003" or unclosed
+                    or not lines[line - 1].strip()):
+                return ParseResult(None, tuple(comments), tuple(diagnostics))
+            # Set the faulty line aside (keeping line numbers) and look for the next error. A faulty block
+            # header gives way to a well-formed one, so the statements under it are still read as its own.
+            keyword = re.match(r"\s*([A-Za-z]*)", lines[line - 1]).group(1).casefold()
+            lines[line - 1] = _STAND_INS.get(keyword, "")
+            if lines[line - 1]:
+                stood_in.add(line)
+        finally:
+            _comments.reset(token)
+
+
+def _describe(error: UnexpectedInput, lines: list[str], filename: str) -> Diagnostic:
+    if isinstance(error, UnexpectedCharacters):
+        line = lines[error.line - 1]
+        char = line[error.column - 1]
+        hint = _CHARACTER_HINTS.get(char, _DEFAULT_CHARACTER_HINT)
+        if line.startswith("//", error.column - 1):
+            hint = "comments start with `#`"
+        return Diagnostic(
+            code="QR002",
+            severity=Severity.ERROR,
+            message=f"unexpected character `{char}`",
+            location=Location(filename, error.line, error.column, error.line, error.column + 1),
+            hint=hint,
+        )
+    if isinstance(error, UnexpectedEOF) or (isinstance(error, UnexpectedToken) and error.token.type == "$END"):
+        last = len(lines)
+        while last > 1 and not lines[last - 1].strip():
+            last -= 1
+        expected = expected_text(_accepted(error))
+        return Diagnostic(
+            code="QR003",
+            severity=Severity.ERROR,
+            message=f"the file ends too early; expected {expected}",
+            location=Location(filename, last, _indent(lines[last - 1]) + 1, last, len(lines[last - 1].rstrip()) + 1),
+            hint=_EITHER_HINT if {"END", "OR"} & _accepted(error) else None,
+        )
+    assert isinstance(error, UnexpectedToken)
+    token = error.token
+    line = lines[token.line - 1]
+    accepted = _accepted(error)
+    start = token.column - 1
+    while token.type != "_NL" and token.value[:1].isalnum() and start > 0 and line[start - 1].isalnum():
+        start -= 1
+    if start < token.column - 1:
+        # The token is the tail of a longer word (`levels` lexes as `level` + `s`): report the word.
+        word = re.match(r"\S+", line[start:]).group()
+        return Diagnostic(
+            code="QR001",
+            severity=Severity.ERROR,
+            message=f"unexpected `{word}`",
+            location=Location(filename, token.line, start + 1, token.line, start + len(word) + 1),
+            hint=did_you_mean(word, _keywords()),
+        )
+    found = "end of line" if token.type == "_NL" else f"`{token.value}`"
+    end_line, end_column = (token.line, token.column + 1) if token.type == "_NL" else (token.end_line, token.end_column)
+    if token.value == ",":
+        # A `,` the parser cannot take is one with nothing it can list or separate after it.
+        accepted -= {"COMMA", "RULE_SEP"}
+    return Diagnostic(
+        code="QR001",
+        severity=Severity.ERROR,
+        message=f"unexpected {found}; expected {expected_text(accepted)}",
+        location=Location(filename, token.line, token.column, end_line, end_column),
+        hint=_hint(token, accepted, lines),
+    )
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _accepted(error: UnexpectedInput) -> set[str]:
+    """The terminals the parser could take here (the lexer's own list also holds always-accepted newlines)."""
+    interactive = getattr(error, "interactive_parser", None)
+    return set(interactive.accepts()) if interactive is not None else set(getattr(error, "expected", ()))
+
+
+def _plain_expected(expected: set[str]) -> list[str]:
+    summary, names = [], []
+    terminals = {t.name: t for t in lark_parser().terminals}
+    if {"ALL", "CHOOSE"} <= expected:
+        summary.append("a rule")
+        expected = expected - _RULE_STARTS
+        if {"GUIDED", "TOTAL"} <= expected:
+            summary.extend(["a key fact", "`units from`"])
+            expected = expected - _FACT_STARTS
+    for name in expected:
+        if name in _NUMBER_WORDS:
+            names.append(_TERMINAL_NAMES["INT"])
+        elif name in _TERMINAL_NAMES:
+            names.append(_TERMINAL_NAMES[name])
+        elif name in terminals and terminals[name].pattern.type == "str":
+            names.append(terminals[name].pattern.value)
+        else:
+            names.append(name.lower())
+    return summary + sorted(set(names))
+
+
+def _keywords() -> list[str]:
+    """Every keyword of the language."""
+    return [t.pattern.value for t in lark_parser().terminals
+            if t.pattern.type == "str" and t.pattern.value.isalpha() and t.name not in _NUMBER_WORDS]
+
+
+def expected_text(expected: set[str]) -> str:
+    """What the parser could take next, named in the designer's terms: "one of a rule, `end`, `or`"."""
+    names = [n if " " in n or n.startswith(("a ", "the ", "`")) else f"`{n}`" for n in _plain_expected(expected)]
+    names = list(dict.fromkeys(names))  # RULE_SEP and a listing comma are both `,`
+    if len(names) > 8:
+        names = names[:8] + ["..."]
+    return names[0] if len(names) == 1 else "one of " + ", ".join(names)
+
+
+def _hint(token: Token, expected: set[str], lines: list[str]) -> str | None:
+    if token.type == "REF" and "STRING" in expected:
+        return 'put the title in double quotes: "Understand Sales Communication"'
+    if token.type == "_NL" and "STRING" in expected:
+        return "a unit or qualification needs a quoted title after its reference"
+    if (token.type in _TOP_LEVEL_KEYWORDS and "END" in expected) or (token.type == "END" and "OR" in expected):
+        return _EITHER_HINT
+    line = lines[token.line - 1]
+    statement = line.split()
+    if statement[0].casefold() in ("unit", "group") and "STRING" not in expected and any(
+            line.split()[:1] == ["qualification"] for line in map(str.casefold, lines[:token.line - 1])):
+        return "units and groups are declared before the first qualification: move this line up"
+    if token.value == ",":
+        return "a `,` must be followed by another unit, group or rule"
+    if token.type == "_NL" and line.rstrip().endswith(","):
+        return "delete the `,` at the end of the line, or add what it lists"
+    if token.value in ("and", "or") and "RULE_SEP" in expected:
+        return "separate two rules on one line with `,`"
+    if expected == {"OR"} and statement[0].casefold() == "age":
+        return "write `age N or over`"
+    if expected == {"OR"} and "level" in line[:token.column - 1].casefold().split():
+        return "write `at level N or above`"
+    if token.type != "_NL" and token.value.isalpha():
+        words = [t.pattern.value for t in lark_parser().terminals if t.name in expected and t.pattern.type == "str"]
+        return did_you_mean(token.value, words)
+    return None

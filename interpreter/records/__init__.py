@@ -1,0 +1,1 @@
+"""Learner records: the plain data the engine reads (`learner`) and the file readers that build it."""
