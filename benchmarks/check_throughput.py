@@ -30,7 +30,7 @@ from qualrules.grammar.parser import parse
 from qualrules.interpreter.engine import cpsat
 from qualrules.interpreter.engine.compiler import CompiledQualification, holds
 from qualrules.interpreter.engine.evaluator import evaluate
-from qualrules.interpreter.records.readers.learner import Attempt, Learner
+from qualrules.interpreter.records.learner import Attempt, Learner
 from qualrules.interpreter.library import Library
 from qualrules.interpreter.wording import plural
 from qualrules.plugins import discover
