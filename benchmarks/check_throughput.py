@@ -28,7 +28,8 @@ from unittest import mock
 
 from qualrules.grammar.parser import parse
 from qualrules.interpreter.engine import cpsat
-from qualrules.interpreter.engine.compiler import CompiledQualification, holds
+from qualrules.interpreter.engine.compiler import CompiledQualification
+from qualrules.interpreter.engine.requirements import holds
 from qualrules.interpreter.engine.evaluator import evaluate
 from qualrules.interpreter.records.learner import Attempt, Learner
 from qualrules.interpreter.library import Library

@@ -18,7 +18,8 @@ from qualrules.grammar.parser import reserved_keyword
 from qualrules.interpreter import model as m
 from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.checker import Catalogue, check, walk_rules
-from qualrules.interpreter.engine.compiler import Alternatives, CompiledQualification, Linear, Requirement, compile_ruleset
+from qualrules.interpreter.engine.compiler import CompiledQualification, compile_ruleset
+from qualrules.interpreter.engine.requirements import Alternatives, Linear, Requirement
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity
 from qualrules.interpreter.engine.planner import part_text, why_impossible
 from qualrules.interpreter.engine.cpsat import ClaimModel, Part, PartKind, cheapest_completion

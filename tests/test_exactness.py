@@ -26,7 +26,7 @@ from qualrules.interpreter import model as m
 from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.engine.compiler import CompiledQualification, compile_ruleset
 from qualrules.interpreter.engine.evaluator import Status, evaluate
-from qualrules.interpreter.engine.compiler import holds
+from qualrules.interpreter.engine.requirements import holds
 from qualrules.interpreter.engine.cpsat import ClaimModel, Part, PartKind, best_claim
 from qualrules.plugins import GenericAwardingBody
 

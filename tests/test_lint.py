@@ -15,7 +15,7 @@ from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.engine.compiler import compile_ruleset
 from qualrules.interpreter.diagnostics import Severity, render
 from qualrules.interpreter.lint import credits_for_tqt, lint, qan_check_character
-from qualrules.interpreter.engine.compiler import holds
+from qualrules.interpreter.engine.requirements import holds
 from qualrules.interpreter.engine.cpsat import ClaimModel, PartKind
 from qualrules.plugins import RulesetSource, discover
 

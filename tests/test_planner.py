@@ -20,7 +20,7 @@ from qualrules.interpreter.engine.compiler import compile_ruleset
 from qualrules.interpreter.engine.evaluator import Status, evaluate
 from qualrules.interpreter.records.learner import Attempt, Learner
 from qualrules.interpreter.engine.planner import MeasureNotDeclared, Plan, PlanStatus, plan, pool_index
-from qualrules.interpreter.engine.compiler import holds
+from qualrules.interpreter.engine.requirements import holds
 from qualrules.plugins import ACHIEVING_RESULTS
 
 ILM_GROUP_1 = ["8570-228", "8570-229", "8570-205"]

@@ -29,7 +29,8 @@ else:
     cp_model = lazy_module("ortools.sat.python.cp_model")
 
 from qualrules.interpreter import model as m
-from qualrules.interpreter.engine.compiler import Alternatives, Barred, CompiledQualification, Linear, Requirement, holds
+from qualrules.interpreter.engine.compiler import CompiledQualification
+from qualrules.interpreter.engine.requirements import Alternatives, Barred, Linear, Requirement, holds
 
 # Tie-break weights are powers of two; chunks keep each stage's objective well inside 64 bits.
 _TIE_BREAK_CHUNK = 48

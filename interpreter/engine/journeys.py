@@ -9,8 +9,9 @@ from typing import Callable, Iterable
 
 import attrs
 
-from qualrules.interpreter.engine.compiler import Alternatives, CompiledQualification, Linear, Requirement
-from qualrules.interpreter.engine.compiler import holds
+from qualrules.interpreter.engine.compiler import CompiledQualification
+from qualrules.interpreter.engine.requirements import Alternatives, Linear, Requirement
+from qualrules.interpreter.engine.requirements import holds
 from qualrules.interpreter.engine.evaluator import RuleOutcome, Verdict, linear_requirements, evaluate
 from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.engine.planner import Plan, PlanStatus, plan

@@ -15,7 +15,8 @@ from typing import Callable, Collection, Iterable
 import attrs
 
 from qualrules.interpreter import model as m
-from qualrules.interpreter.engine.compiler import CompiledQualification, Linear, declared_total
+from qualrules.interpreter.engine.compiler import CompiledQualification
+from qualrules.interpreter.engine.requirements import Linear, declared_total
 from qualrules.interpreter.engine.evaluator import holdings_of, add_period, age_on
 from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.engine.cpsat import ClaimModel, Part, PartKind, best_claim, cheapest_completion

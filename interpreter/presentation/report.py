@@ -15,7 +15,8 @@ from typing import Callable, Iterable, Sequence
 
 import attrs
 
-from qualrules.interpreter.engine.compiler import CompiledQualification, Linear
+from qualrules.interpreter.engine.compiler import CompiledQualification
+from qualrules.interpreter.engine.requirements import Linear
 from qualrules.interpreter.diagnostics import Diagnostic, render_plain
 from qualrules.interpreter.engine.evaluator import RuleOutcome, Status, Verdict, evaluate
 from qualrules.interpreter.records.learner import Learner

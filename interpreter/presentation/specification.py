@@ -8,7 +8,8 @@ import click
 
 from qualrules.interpreter import model as m
 from qualrules.interpreter.checker import Catalogue
-from qualrules.interpreter.engine.compiler import CompiledQualification, PoolUnit
+from qualrules.interpreter.engine.compiler import CompiledQualification
+from qualrules.interpreter.engine.requirements import PoolUnit
 from qualrules.interpreter.library import LoadedRuleset
 from qualrules.interpreter.presentation.sentences import Sentence, sentences
 from qualrules.interpreter.presentation.tables import align_columns

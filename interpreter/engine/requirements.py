@@ -1,0 +1,77 @@
+"""The compiled forms of rules: index-based requirements over a qualification's pool, and the direct
+check of a claim against them."""
+
+from __future__ import annotations
+
+from typing import Collection, Iterable, Union
+
+import attrs
+
+from qualrules.interpreter import model as m
+
+
+@attrs.frozen
+class PoolUnit:
+    ref: str
+    title: str
+    level: int
+    credits: int
+    glh: int | None
+    tqt: int | None
+    ofqual: str | None
+    group: str | None
+
+
+@attrs.frozen
+class Linear:
+    """Sum of a measure over `members` of the claim, within [minimum, maximum]."""
+
+    rule: m.Rule
+    label: str
+    measure: m.Measure
+    members: tuple[int, ...]
+    weights: tuple[int, ...]
+    minimum: int | None
+    maximum: int | None
+
+
+@attrs.frozen
+class Barred:
+    """The claim may not hold units from both sides."""
+
+    rule: m.NotBoth
+    first: tuple[int, ...]
+    second: tuple[int, ...]
+
+
+@attrs.frozen
+class Alternatives:
+    """At least one option's requirements must all hold."""
+
+    rule: m.Either
+    options: tuple[tuple["Requirement", ...], ...]
+
+
+Requirement = Union[Linear, Barred, Alternatives]
+
+
+def declared_total(values: Iterable[int | None]) -> int | None:
+    """The sum of optional figures (GLH, TQT), or None when any is not declared: never a silent 0."""
+    values = list(values)
+    return None if None in values else sum(values)
+
+
+def holds(requirements: Iterable[Requirement], claim: Collection[int]) -> bool:
+    """Whether a claim meets every one of `requirements` (a direct check, no search)."""
+    chosen = claim if isinstance(claim, (set, frozenset)) else set(claim)
+    return all(_holds_one(r, chosen) for r in requirements)
+
+
+def _holds_one(requirement: Requirement, chosen: Collection[int]) -> bool:
+    if isinstance(requirement, Linear):
+        total = sum(w for i, w in zip(requirement.members, requirement.weights) if i in chosen)
+        return ((requirement.minimum is None or total >= requirement.minimum)
+                and (requirement.maximum is None or total <= requirement.maximum))
+    if isinstance(requirement, Barred):
+        return not any(a != b for a in requirement.first if a in chosen for b in requirement.second if b in chosen)
+    return any(holds(option, chosen) for option in requirement.options)
