@@ -8,7 +8,8 @@ import attrs
 from qualrules.interpreter import model as m
 from qualrules.interpreter.checker import Catalogue, check
 from qualrules.interpreter.diagnostics import DiagnosticError
-from qualrules.interpreter.engine.requirements import Alternatives, Barred, Linear, PoolUnit, Requirement
+from qualrules.interpreter.engine.decision import Decision, Unsupported, compile_decision
+from qualrules.interpreter.engine.requirements import Alternatives, Barred, Linear, PoolUnit, Requirement, unit_measure
 from qualrules.interpreter.wording import rule_text, set_text
 
 
@@ -27,16 +28,18 @@ class CompiledQualification:
     # Every catalogue unit of the ruleset, by case-folded unit or Ofqual reference, to its unit reference.
     catalogue_refs: dict[str, str] = attrs.field(eq=False, repr=False)
     index: dict[str, int] = attrs.field(eq=False, repr=False)
+    # How claims are chosen: the compiled decision procedure, or why CP-SAT is needed instead.
+    decision: Decision | Unsupported = attrs.field(eq=False, repr=False)
+
+    @property
+    def engine(self) -> str:
+        """Which engine decides this qualification's claims, and why, for `-v` output."""
+        if isinstance(self.decision, Decision):
+            return self.decision.description
+        return f"CP-SAT: {self.decision.reason}"
 
     def measure(self, measure: m.Measure, index: int) -> int:
-        unit = self.units[index]
-        if measure is m.Measure.CREDITS:
-            return unit.credits
-        if measure is m.Measure.UNITS:
-            return 1
-        value = unit.glh if measure is m.Measure.GLH else unit.tqt
-        assert value is not None, "the checker rejects GLH/TQT rules over units without those values"
-        return value
+        return unit_measure(self.units[index], measure)
 
 
 def compile_ruleset(ruleset: m.Ruleset) -> tuple[CompiledQualification, ...]:
@@ -70,13 +73,8 @@ def _compile(q: m.Qualification, catalogue: Catalogue, catalogue_refs: dict[str,
         found = {index[u.ref] for u in chosen if min_level is None or u.level >= min_level}
         return tuple(sorted(found))
 
-    compiled = CompiledQualification(
-        qan=q.qan, title=q.title, level=q.level, awarding_body=body, source=q, path=path, units=units,
-        requirements=(), window=None, minimum_age=None, catalogue_refs=catalogue_refs, index=index,
-    )
-
     def linear(rule, label, measure, member_indices, minimum, maximum) -> Linear:
-        weights = tuple(compiled.measure(measure, i) for i in member_indices)
+        weights = tuple(unit_measure(units[i], measure) for i in member_indices)
         return Linear(rule, label, measure, member_indices, weights, minimum, maximum)
 
     def requirement(rule: m.Rule) -> Requirement | None:
@@ -101,11 +99,11 @@ def _compile(q: m.Qualification, catalogue: Catalogue, catalogue_refs: dict[str,
 
     window = next((r for r in q.rules if isinstance(r, m.CompletionWindow)), None)
     age = next((r for r in q.rules if isinstance(r, m.MinimumAge)), None)
-    return attrs.evolve(
-        compiled,
-        requirements=tuple(filter(None, map(requirement, q.rules))),
-        window=window,
-        minimum_age=age,
+    requirements = tuple(filter(None, map(requirement, q.rules)))
+    return CompiledQualification(
+        qan=q.qan, title=q.title, level=q.level, awarding_body=body, source=q, path=path, units=units,
+        requirements=requirements, window=window, minimum_age=age, catalogue_refs=catalogue_refs, index=index,
+        decision=compile_decision(tuple(u.credits for u in units), requirements),
     )
 
 

@@ -19,7 +19,7 @@ from qualrules.interpreter import model as m
 from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.engine.requirements import Alternatives, Barred, Linear, Requirement, declared_total, holds
 from qualrules.interpreter.records.learner import Learner
-from qualrules.interpreter.engine.cpsat import best_claim, closest_claim
+from qualrules.interpreter.engine.claims import best_claim, closest_claim
 from qualrules.interpreter.wording import measure_word, plural, rule_text
 
 

@@ -19,7 +19,8 @@ from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.engine.requirements import Linear, declared_total
 from qualrules.interpreter.engine.evaluator import holdings_of, add_period, age_on
 from qualrules.interpreter.records.learner import Learner
-from qualrules.interpreter.engine.cpsat import ClaimModel, Part, PartKind, best_claim, cheapest_completion
+from qualrules.interpreter.engine.claims import best_claim
+from qualrules.interpreter.engine.cpsat import ClaimModel, Part, PartKind, cheapest_completion
 from qualrules.interpreter.wording import measure_word, rule_text, word_list
 
 MINIMISABLE = {"credits": m.Measure.CREDITS, "glh": m.Measure.GLH, "units": m.Measure.UNITS}

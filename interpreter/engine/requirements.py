@@ -55,6 +55,17 @@ class Alternatives:
 Requirement = Union[Linear, Barred, Alternatives]
 
 
+def unit_measure(unit: PoolUnit, measure: m.Measure) -> int:
+    """What one unit adds to a total of `measure`."""
+    if measure is m.Measure.CREDITS:
+        return unit.credits
+    if measure is m.Measure.UNITS:
+        return 1
+    value = unit.glh if measure is m.Measure.GLH else unit.tqt
+    assert value is not None, "the checker rejects GLH/TQT rules over units without those values"
+    return value
+
+
 def declared_total(values: Iterable[int | None]) -> int | None:
     """The sum of optional figures (GLH, TQT), or None when any is not declared: never a silent 0."""
     values = list(values)
