@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import enum
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 import attrs
 
@@ -19,8 +19,14 @@ from qualrules.interpreter import model as m
 from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.engine.requirements import Alternatives, Barred, Linear, Requirement, declared_total, holds
 from qualrules.interpreter.records.learner import Learner
-from qualrules.interpreter.engine.claims import best_claim, closest_claim
+from qualrules.interpreter.engine.claims import best_claims, closest_claims
+from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.wording import measure_word, plural, rule_text
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")
 
 
 class Status(enum.Enum):
@@ -124,20 +130,57 @@ class Holdings:
 
 def evaluate(qualification: CompiledQualification, learner: Learner, counts: Callable[[str], bool]) -> Verdict:
     """The verdict for one learner; `counts(result)` is the awarding body's policy for result words."""
-    holdings = holdings_of(qualification, learner, counts)
-    claim = best_claim(qualification, holdings.certain)
-    if claim is not None and holdings.age_ok:
-        status = Status.ACHIEVED
-    else:
-        everything = holdings.certain | holdings.uncertain
-        optimistic = claim
-        if optimistic is None and holdings.uncertain:
-            optimistic = best_claim(qualification, everything)
-        if optimistic is not None and holdings.age_ok is not False:
-            status, claim = Status.UNDETERMINED, optimistic
-        else:
-            status, claim = Status.NOT_ACHIEVED, optimistic or closest_claim(qualification, everything)
-    return _verdict(qualification, learner, holdings, status, claim)
+    return evaluate_many(qualification, (learner,), counts)[0]
+
+
+def evaluate_many(qualification: CompiledQualification, learners: Sequence[Learner],
+                  counts: Callable[[str], bool]) -> list[Verdict]:
+    """The verdict for each learner, as `evaluate` gives it: the claims of all of them are chosen together,
+    and learners with the same holdings share the work of explaining them.
+
+    A learner achieves when a claim from their certain units meets every rule and the age rule holds; when
+    a claim exists only with the units in doubt too (or the age cannot be told), the verdict is undetermined;
+    otherwise not achieved, with the closest claim."""
+    q = qualification
+    holdings = [holdings_of(q, learner, counts) for learner in learners]
+    certain = _masks(len(q.units), (h.certain for h in holdings))
+    everything = certain | _masks(len(q.units), (h.uncertain for h in holdings))
+    found, claims = best_claims(q, certain)
+    retry = ~found & (everything != certain).any(axis=1)
+    if retry.any():
+        found_with_doubt, claims_with_doubt = best_claims(q, everything[retry])
+        found[retry], claims[retry] = found_with_doubt, claims_with_doubt
+    age_ok = np.array([h.age_ok is True for h in holdings], dtype=bool)
+    age_failed = np.array([h.age_ok is False for h in holdings], dtype=bool)
+    achieved = found & age_ok & ~retry
+    undetermined = ~achieved & found & ~age_failed
+    # Not achieved: the claim found (the age rule failed), else the closest; an empty claim counts as none.
+    closest = ~achieved & ~undetermined & ~claims.any(axis=1)
+    if closest.any():
+        claims[closest] = closest_claims(q, everything[closest])
+    statuses = np.where(achieved, 0, np.where(undetermined, 1, 2))
+    shared: dict[tuple, _ClaimFacts] = {}
+    verdicts = []
+    for learner, held, status_code, claim in zip(learners, holdings, statuses.tolist(), claims):
+        status = _STATUSES[status_code]
+        chosen = tuple(np.flatnonzero(claim).tolist())
+        key = (status, chosen, held.certain, held.uncertain)
+        facts = shared.get(key)
+        if facts is None:
+            facts = shared[key] = _claim_facts(q, held, status, chosen)
+        verdicts.append(_verdict(q, learner, held, status, facts))
+    return verdicts
+
+
+_STATUSES = (Status.ACHIEVED, Status.UNDETERMINED, Status.NOT_ACHIEVED)
+
+
+def _masks(width: int, rows: Iterable[frozenset[int]]) -> "np.ndarray":
+    rows = list(rows)
+    masks = np.zeros((len(rows), width), dtype=bool)
+    for number, row in enumerate(rows):
+        masks[number, list(row)] = True
+    return masks
 
 
 def holdings_of(q: CompiledQualification, learner: Learner, counts: Callable[[str], bool]) -> Holdings:
@@ -209,8 +252,18 @@ def holdings_of(q: CompiledQualification, learner: Learner, counts: Callable[[st
                      age_ok, age_detail, window_detail)
 
 
-def _verdict(q: CompiledQualification, learner: Learner, holdings: Holdings, status: Status,
-             claim: tuple[int, ...]) -> Verdict:
+@attrs.frozen
+class _ClaimFacts:
+    """What a verdict says that depends only on the claim and the units held, not on who holds them."""
+
+    outcomes: tuple[RuleOutcome, ...]
+    not_counted: tuple[SetAside, ...]
+    claim: tuple[str, ...]
+    credits: int
+    glh: int | None
+
+
+def _claim_facts(q: CompiledQualification, holdings: Holdings, status: Status, claim: tuple[int, ...]) -> _ClaimFacts:
     chosen = set(claim)
     available = holdings.certain | holdings.uncertain
     outcomes = [_outcome(q, r, chosen, available) for r in q.requirements]
@@ -219,29 +272,37 @@ def _verdict(q: CompiledQualification, learner: Learner, holdings: Holdings, sta
         dated = chosen & holdings.certain
         outcomes = [attrs.evolve(o, met=None, detail=o.detail + " (only with units whose dates are in doubt)")
                     if o.met and not holds((r,), dated) else o for o, r in zip(outcomes, q.requirements)]
+    # An achieved verdict is reached without the units in doubt, so those are left out for want of a date.
+    undated = holdings.uncertain if status is Status.ACHIEVED else frozenset()
+    not_counted = tuple(
+        SetAside(q.units[i].ref, f"the record lacks the date needed to place it within `{rule_text(q.window)}`"
+                 if i in undated else _why_not_counted(q, i, chosen))
+        for i in sorted(available - chosen)
+    )
+    return _ClaimFacts(tuple(outcomes), not_counted, tuple(q.units[i].ref for i in claim),
+                       sum(q.units[i].credits for i in claim), declared_total(q.units[i].glh for i in claim))
+
+
+def _verdict(q: CompiledQualification, learner: Learner, holdings: Holdings, status: Status,
+             facts: _ClaimFacts) -> Verdict:
+    outcomes = list(facts.outcomes)
     if q.window is not None:
-        met = None if learner.registered_on is None or chosen & holdings.uncertain else True
+        in_doubt = any(q.index[ref] in holdings.uncertain for ref in facts.claim)
+        met = None if learner.registered_on is None or in_doubt else True
         outcomes.append(RuleOutcome(q.window, rule_text(q.window), met, holdings.window_detail, ()))
     if q.minimum_age is not None:
         outcomes.append(RuleOutcome(q.minimum_age, rule_text(q.minimum_age), holdings.age_ok,
                                     holdings.age_detail, ()))
-    # An achieved verdict is reached without the units in doubt, so those are left out for want of a date.
-    undated = holdings.uncertain if status is Status.ACHIEVED else frozenset()
-    not_counted = [
-        SetAside(q.units[i].ref, f"the record lacks the date needed to place it within `{rule_text(q.window)}`"
-                 if i in undated else _why_not_counted(q, i, chosen))
-        for i in sorted(available - chosen)
-    ]
     return Verdict(
         learner=learner.id,
         qan=q.qan,
         title=q.title,
         status=status,
-        claim=tuple(q.units[i].ref for i in sorted(chosen)),
-        credits=sum(q.units[i].credits for i in chosen),
-        glh=declared_total(q.units[i].glh for i in chosen),
+        claim=facts.claim,
+        credits=facts.credits,
+        glh=facts.glh,
         outcomes=tuple(outcomes),
-        set_aside=tuple(not_counted) + holdings.set_aside,
+        set_aside=facts.not_counted + holdings.set_aside,
         missing=holdings.missing,
     )
 
