@@ -7,11 +7,12 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Iterator, NoReturn
 
 import click
 
 from qualrules import __version__
+from qualrules.interpreter import cohort
 from qualrules.interpreter.engine import journeys, planner
 from qualrules.interpreter.diagnostics import (
     Diagnostic,
@@ -21,18 +22,17 @@ from qualrules.interpreter.diagnostics import (
     did_you_mean,
     render,
 )
-from qualrules.interpreter.engine.evaluator import evaluate
 from qualrules.interpreter.formatter import format_ruleset
 from qualrules.interpreter.presentation.journeys_text import eligibility_text, explanation_text, plan_text
 from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.library import Library, UnknownQualification
 from qualrules.interpreter.lint import lint
-from qualrules.interpreter.presentation.check_table import CheckRow, check_table
-from qualrules.interpreter.records.readers import Records, Vocabulary, read_records
+from qualrules.interpreter.presentation.check_table import CheckTable
+from qualrules.interpreter.records.readers import Records, read_records
 from qualrules.interpreter.presentation.report import LearnerReport, html_report, learner_report, summary_text
 from qualrules.interpreter.presentation.specification import specification
 from qualrules.interpreter.wording import plural
-from qualrules.plugins import RESULT_WORDS, AwardingBody, PluginError, RulesetSource, discover
+from qualrules.plugins import AwardingBody, PluginError, RulesetSource, discover
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -87,11 +87,6 @@ def load_library(rulesets: tuple[str, ...]) -> Library:
     return library
 
 
-def vocabulary(library: Library) -> Vocabulary:
-    results = RESULT_WORDS.union(*(body.achieving_results for body in library.bodies.values()))
-    return Vocabulary(library.unit_refs(), frozenset(results))
-
-
 class _CodedUsageErrors(click.Group):
     """Mistakes click finds itself (a missing option, an unknown choice) are coded diagnostics like ours."""
 
@@ -123,34 +118,64 @@ def main(ctx: click.Context, color: bool | None) -> None:
               help="QAN of a qualification to check, e.g. 610/3788/6 (repeatable).")
 @ruleset_option
 @format_option
-def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output_format: str) -> None:
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes deciding blocks of learners  [default: every core].")
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar on stderr (default: only when stderr is a terminal).")
+@click.option("-v", "--verbose", is_flag=True, help="Say which engine decides each qualification, and why.")
+def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output_format: str, jobs: int | None,
+          progress: bool | None, verbose: bool) -> None:
     """Give each learner in RECORDS (.json, .csv or .xlsx) a verdict for each qualification.
+
+    A CSV file whose learners' rows are together (sorted by learner) is read and decided in blocks, so
+    memory stays flat however many learners it holds; verdicts are written as they are decided, in the
+    file's order.
 
     Exit status: 0 when every learner achieved every qualification, 1 when any did not (or the record
     lacks data to decide), 2 for bad usage or input that could not be read.
     """
     library = load_library(rulesets)
     targets = [find_qualification(library, qan) for qan in qans]
-    record_set = read_learners(records, library)
+    if verbose:
+        for qualification, _ in targets:
+            click.echo(f"{qualification.qan}: {qualification.engine}", err=True)
+    vocabulary = library.vocabulary()
+    try:
+        opened = cohort.open_cohort(records, vocabulary)
+    except DiagnosticError as error:
+        fail(error.diagnostics)
+    settings = cohort.CheckSettings(rulesets, tuple(q.qan for q, _ in targets), output_format)
+    blocks_needed = -(-opened.learners // cohort.LEARNERS_PER_BLOCK)
+    workers = min(jobs or cohort.default_jobs(), max(1, blocks_needed))
+    blocks = cohort.check_blocks(opened, settings, library, vocabulary, workers)
+    shown = sys.stderr.isatty() if progress is None else progress
+    outcome = {"failed": False, "achieved": True}
 
-    rows: list[CheckRow] = []
-    learners = {learner.id: learner for learner in record_set.learners}
-    for learner_id in record_set.order:
-        for qualification, body in targets:
-            if learner_id in learners:
-                verdict = evaluate(qualification, learners[learner_id], body.counts_as_achieved)
-                rows.append(CheckRow(learner_id, qualification.qan, qualification.title, verdict))
-            else:
-                rows.append(CheckRow(learner_id, qualification.qan, qualification.title, None,
-                                     record_set.unreadable[learner_id]))
+    def decided() -> Iterator[cohort.Block]:
+        for block in blocks:
+            report_diagnostics(block.problems)
+            outcome["failed"] |= bool(block.problems) or block.unreadable > 0
+            outcome["achieved"] &= block.all_achieved
+            bar.update(block.learners)
+            yield block
 
-    if output_format == "json":
-        click.echo(json.dumps([row.to_json() for row in rows], indent=2))
-    else:
-        click.echo(check_table(rows))
-    if record_set.diagnostics:
-        sys.exit(EXIT_USAGE)
-    sys.exit(EXIT_OK if all(row.verdict and row.verdict.achieved for row in rows) else EXIT_FAILED)
+    with click.progressbar(length=opened.learners, label="Checking", file=sys.stderr, show_pos=True,
+                           hidden=not shown) as bar:
+        if output_format == "json":
+            for piece in cohort.json_array(block.json for block in decided()):
+                click.echo(piece, nl=False)
+            click.echo()
+        else:
+            table = None
+            for block in decided():
+                if table is None:
+                    table = CheckTable(block.rows)
+                    click.echo(table.header())
+                for line in table.lines(block.rows):
+                    click.echo(line)
+            table = table or CheckTable(())
+            click.echo("\n" + table.summary())
+    sys.exit(EXIT_USAGE if outcome["failed"] else EXIT_OK if outcome["achieved"] else EXIT_FAILED)
 
 
 @main.command()
@@ -167,19 +192,22 @@ def report(records: str, qan: str, rulesets: tuple[str, ...], output: str) -> No
     in RECORDS with a progress bar per rule, the units counted and not counted, and the cheapest plan to
     finish. Learners whose rows cannot be read are shown with their errors, never left out.
 
+    A cohort of more than 500 learners gets a compact page instead, which opens in seconds even for 100,000:
+    the summary, each rule's cohort figures (met, not met, typical shortfall), a table of every learner
+    (standing, credits, what is missing) to filter by standing or id and page through, drawn by one small
+    inline script the page's policy allows by its hash, and in full, with their plans, only the 100
+    learners nearest to achieving.
+
     Exit status as for `check`: 0 when every learner achieved, 1 when any did not (or the record lacks
     data to decide), 2 for bad usage or unreadable input. When only some rows have errors the report is
     still written, for every learner, and the exit status is 2.
     """
+    from qualrules.interpreter.presentation.report import cohort_reports
+
     library = load_library(rulesets)
     qualification, body = find_qualification(library, qan)
     record_set = read_learners(records, library)
-    readable = {learner.id: learner for learner in record_set.learners}
-    entries = [
-        learner_report(qualification, readable[learner_id], body.counts_as_achieved) if learner_id in readable
-        else LearnerReport(learner_id, errors=record_set.unreadable[learner_id])
-        for learner_id in record_set.order
-    ]
+    entries = cohort_reports(qualification, record_set, body.counts_as_achieved)
     # A ruleset whose awarding body has no plugin is labelled with the name its file declares.
     body_label = body.title if body.name == qualification.awarding_body else qualification.awarding_body
     page = html_report(qualification, entries, awarding_body=body_label, records=Path(records).name,
@@ -371,7 +399,7 @@ def find_qualification(library: Library, qan: str, given: str | None = None):
 def read_learners(records: str, library: Library) -> Records:
     """Every learner in RECORDS; rows that belong to no learner are reported on stderr."""
     try:
-        record_set = read_records(records, vocabulary(library))
+        record_set = read_records(records, library.vocabulary())
     except DiagnosticError as error:
         fail(error.diagnostics)
     report_diagnostics(record_set.problems)

@@ -11,7 +11,8 @@ from qualrules.interpreter import model as m
 from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.engine.compiler import CompiledQualification, compile_ruleset
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity, did_you_mean
-from qualrules.plugins import AwardingBody, GenericAwardingBody, discover
+from qualrules.interpreter.records.readers import Vocabulary
+from qualrules.plugins import RESULT_WORDS, AwardingBody, GenericAwardingBody, discover
 
 
 class UnknownQualification(LookupError):
@@ -108,3 +109,8 @@ class Library:
                 for key in filter(None, (unit.ref, unit.ofqual)):
                     refs.setdefault(key.casefold(), key)
         return refs
+
+    def vocabulary(self) -> Vocabulary:
+        """What records may say: every loaded unit reference and every result word any body accepts."""
+        results = RESULT_WORDS.union(*(body.achieving_results for body in self.bodies.values()))
+        return Vocabulary(self.unit_refs(), frozenset(results))

@@ -12,7 +12,7 @@ import pytest
 
 from click.testing import CliRunner
 
-from qualrules.cli import main, vocabulary
+from qualrules.cli import main
 from qualrules.interpreter.diagnostics import DiagnosticError, Severity
 from qualrules.interpreter.formatter import format_ruleset
 from qualrules.interpreter.lint import lint
@@ -83,7 +83,7 @@ def diagnostics_of(language: str, text: str, tmp_path: Path, library) -> list:
     path = tmp_path / f"records.{language}"
     path.write_text(text, encoding="utf-8")
     try:
-        return list(read_records(path, vocabulary(library)).diagnostics)
+        return list(read_records(path, library.vocabulary()).diagnostics)
     except DiagnosticError as error:
         return list(error.diagnostics)
 

@@ -33,7 +33,6 @@ import attrs
 import openpyxl
 import pytest
 
-from qualrules.cli import vocabulary
 from qualrules.grammar.parser import lark_parser, parse
 from qualrules.interpreter import model as m
 from qualrules.interpreter.builder import build_ruleset
@@ -195,7 +194,7 @@ def test_record_example_reads_as_documented(block, after, library, tmp_path, mon
     monkeypatch.chdir(tmp_path)
     path = Path(f"records.{block.lang}")
     path.write_text(block.body, encoding="utf-8")
-    records = read_records(path, vocabulary(library))
+    records = read_records(path, library.vocabulary())
 
     expected_unreadable = unreadable_ids(block)
     assert set(records.unreadable) == expected_unreadable
@@ -216,8 +215,8 @@ def test_csv_example_reads_the_same_as_a_spreadsheet(block, library, tmp_path):
     workbook.save(tmp_path / "records.xlsx")
     (tmp_path / "records.csv").write_text(block.body, encoding="utf-8")
 
-    from_csv = read_records(tmp_path / "records.csv", vocabulary(library))
-    from_xlsx = read_records(tmp_path / "records.xlsx", vocabulary(library))
+    from_csv = read_records(tmp_path / "records.csv", library.vocabulary())
+    from_xlsx = read_records(tmp_path / "records.xlsx", library.vocabulary())
     assert from_xlsx.learners == from_csv.learners
     assert from_xlsx.order == from_csv.order
     assert set(from_xlsx.unreadable) == set(from_csv.unreadable)

@@ -8,7 +8,6 @@ import json
 import openpyxl
 import pytest
 
-from qualrules.cli import vocabulary
 from qualrules.interpreter.diagnostics import DiagnosticError, render_plain
 from qualrules.interpreter.records.learner import Attempt, Learner
 from qualrules.interpreter.records.readers import parse_date, read_records
@@ -18,7 +17,7 @@ HEADER = "learner,unit,result,achieved_on,registered_on,date_of_birth\n"
 
 @pytest.fixture(scope="module")
 def words(library):
-    return vocabulary(library)
+    return library.vocabulary()
 
 
 @pytest.fixture

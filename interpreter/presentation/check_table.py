@@ -37,52 +37,60 @@ class CheckRow:
         }
 
 
-def check_table(rows: Sequence[CheckRow]) -> str:
-    headers = ("Learner", "Qualification", "Result", "Credits")
-    cells = []
-    for row in rows:
-        status = row.verdict.status.value if row.verdict else RECORD_ERROR
-        credits = str(row.verdict.credits) if row.verdict else "-"
-        cells.append((row.learner, f"{row.qan} {row.title}", status, credits))
-    widths = [max([len(h)] + [len(c[k]) for c in cells]) for k, h in enumerate(headers)]
+HEADERS = ("Learner", "Qualification", "Result", "Credits")
 
-    def line(values: Sequence[str], styles: Sequence[dict]) -> str:
+
+def _cells(row: CheckRow) -> tuple[str, str, str, str]:
+    status = row.verdict.status.value if row.verdict else RECORD_ERROR
+    credits = str(row.verdict.credits) if row.verdict else "-"
+    return row.learner, f"{row.qan} {row.title}", status, credits
+
+
+class CheckTable:
+    """The verdict table, written as rows arrive: columns are as wide as the first rows need (a later, longer
+    value widens its own line only), and the summary counts every row."""
+
+    def __init__(self, first_rows: Sequence[CheckRow]):
+        cells = [_cells(row) for row in first_rows]
+        self.widths = [max([len(h)] + [len(c[k]) for c in cells]) for k, h in enumerate(HEADERS)]
+        self.counts = {status: 0 for status in Status}
+        self.errors = 0
+
+    def _line(self, values: Sequence[str], styles: Sequence[dict]) -> str:
         parts = []
         for k, (value, style) in enumerate(zip(values, styles)):
-            padded = value.rjust(widths[k]) if k == 3 else value.ljust(widths[k])
+            padded = value.rjust(self.widths[k]) if k == 3 else value.ljust(self.widths[k])
             parts.append(click.style(padded, **style) if style else padded)
         return "  ".join(parts).rstrip()
 
-    out = [line(headers, [{"bold": True}] * 4)]
-    for row, values in zip(rows, cells):
-        colour = STATUS_COLOURS[row.verdict.status] if row.verdict else "magenta"
-        out.append(line(values, [{}, {}, {"fg": colour, "bold": True}, {}]))
-        indent = " " * (widths[0] + 2)
-        if row.verdict is None:
-            out.extend(indent + click.style("! ", fg="magenta") + render_plain(d) for d in row.errors)
-            continue
-        for outcome in row.verdict.outcomes:
-            if outcome.met is False:
-                out.append(indent + click.style("x ", fg="red") + outcome.detail)
-        for needed in row.verdict.missing if row.verdict.status is Status.UNDETERMINED else ():
-            out.append(indent + click.style("? ", fg="yellow") + "the record lacks the " + needed)
-    out.append("")
-    out.append(summary_line(rows))
-    return "\n".join(out)
+    def header(self) -> str:
+        return self._line(HEADERS, [{"bold": True}] * 4)
 
+    def lines(self, rows: Sequence[CheckRow]) -> list[str]:
+        out = []
+        for row in rows:
+            colour = STATUS_COLOURS[row.verdict.status] if row.verdict else "magenta"
+            out.append(self._line(_cells(row), [{}, {}, {"fg": colour, "bold": True}, {}]))
+            indent = " " * (self.widths[0] + 2)
+            if row.verdict is None:
+                self.errors += 1
+                out.extend(indent + click.style("! ", fg="magenta") + render_plain(d) for d in row.errors)
+                continue
+            self.counts[row.verdict.status] += 1
+            for outcome in row.verdict.outcomes:
+                if outcome.met is False:
+                    out.append(indent + click.style("x ", fg="red") + outcome.detail)
+            for needed in row.verdict.missing if row.verdict.status is Status.UNDETERMINED else ():
+                out.append(indent + click.style("? ", fg="yellow") + "the record lacks the " + needed)
+        return out
 
-def summary_line(rows: Sequence[CheckRow]) -> str:
-    counts = {status: 0 for status in Status}
-    errors = 0
-    for row in rows:
-        if row.verdict is None:
-            errors += 1
-        else:
-            counts[row.verdict.status] += 1
-    parts = [f"{counts[Status.ACHIEVED]} achieved", f"{counts[Status.NOT_ACHIEVED]} not achieved"]
-    if counts[Status.UNDETERMINED]:
-        parts.append(f"{counts[Status.UNDETERMINED]} undetermined")
-    if errors:
-        parts.append(f"{errors} with record errors")
-    noun = "check" if len(rows) == 1 else "checks"
-    return click.style(f"{len(rows)} {noun}: " + ", ".join(parts), bold=True)
+    def summary(self) -> str:
+        counts = self.counts
+        checks = sum(counts.values()) + self.errors
+        parts = [f"{counts[Status.ACHIEVED]} achieved", f"{counts[Status.NOT_ACHIEVED]} not achieved"]
+        if counts[Status.UNDETERMINED]:
+            parts.append(f"{counts[Status.UNDETERMINED]} undetermined")
+        if self.errors:
+            parts.append(f"{self.errors} with record errors")
+        noun = "check" if checks == 1 else "checks"
+        return click.style(f"{checks} {noun}: " + ", ".join(parts), bold=True)

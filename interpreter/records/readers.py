@@ -13,7 +13,7 @@ import io
 import json
 import re
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 import attrs
 
@@ -68,7 +68,7 @@ def read_records(path: str | Path, vocabulary: Vocabulary) -> Records:
     if suffix == ".json":
         reader.read_json(text)
     elif suffix == ".csv":
-        reader.read_rows(_csv_rows(text, name), row_word="line")
+        reader.read_rows(csv_rows(io.StringIO(text, newline=""), name), row_word="line")
     else:
         reader.read_rows(rows, row_word="row")
     return reader.result()
@@ -79,9 +79,10 @@ def _fatal(file: str, message: str, *, line: int | None = None, column: int | No
     return DiagnosticError([Diagnostic("QR505", Severity.ERROR, message, Location(file, line, column), hint)])
 
 
-def _csv_rows(text: str, file: str) -> Iterable[tuple[int, list[Any]]]:
-    # A physical line number per row, so quoted newlines inside a cell do not shift what is reported.
-    reader = csv.reader(io.StringIO(text, newline=""))
+def csv_rows(lines: Iterable[str], file: str) -> Iterator[tuple[int, list[Any]]]:
+    """Each CSV row with the physical line it starts on, so quoted newlines inside a cell do not shift what
+    is reported."""
+    reader = csv.reader(lines)
     start = 1
     try:
         for row in reader:
@@ -102,6 +103,40 @@ def _xlsx_rows(path: Path) -> list[tuple[int, list[Any]]]:
     return rows
 
 
+@attrs.frozen
+class Header:
+    """Where a table's columns are: the header's line or row number, and each known column's index."""
+
+    line: int
+    position: dict[str, int]
+    row_word: str  # "line" for CSV, "row" for a spreadsheet
+
+
+def read_header(file: str, rows: Iterator[tuple[int, list[Any]]], row_word: str) -> Header:
+    """The first non-empty row of a table, as its header; raises DiagnosticError when a column is missing."""
+    header_line, header = next(((n, r) for n, r in rows if any(_cell(c) for c in r)), (1, []))
+    columns = [_cell(c).casefold().replace(" ", "_") for c in header]
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        extra = [c for c in columns if c and c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+        renames = {c: difflib.get_close_matches(c, extra, n=1, cutoff=0.6) for c in missing}
+        hints = [f"rename `{match[0]}` to `{c}`" for c, match in renames.items() if match]
+        raise _fatal(file, f"missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}",
+                     line=header_line,
+                     hint=(f"the header has {', '.join(columns) or 'no columns'}; "
+                           f"{'; '.join(hints) if hints else 'required: ' + ', '.join(REQUIRED_COLUMNS)}"))
+    position = {name: columns.index(name) for name in REQUIRED_COLUMNS + OPTIONAL_COLUMNS if name in columns}
+    return Header(header_line, position, row_word)
+
+
+def read_table_block(file: str, vocabulary: Vocabulary, header: Header,
+                     rows: Iterable[tuple[int, list[Any]]]) -> Records:
+    """The learners of some rows of a table whose header was read already (a block of a streamed file)."""
+    reader = _Reader(file, vocabulary)
+    reader.read_body(rows, header)
+    return reader.result()
+
+
 class _Reader:
     def __init__(self, file: str, vocabulary: Vocabulary):
         self.file = file
@@ -111,6 +146,8 @@ class _Reader:
         self.facts: dict[str, dict[str, tuple[dt.date, Location]]] = {}
         self.errors: dict[str, list[Diagnostic]] = {}
         self.problems: list[Diagnostic] = []
+        # Dates repeat on every row of a learner (registration, birth) and across learners: parse each text once.
+        self.dates: dict[str, dt.date | None] = {}
 
     # ---- shared ----------------------------------------------------------------------------------
     def _error(self, learner: str | None, code: str, message: str, location: Location,
@@ -138,7 +175,9 @@ class _Reader:
             if required:
                 self._error(learner, "QR502", f"`{column}` is empty", location, hint="write the date as YYYY-MM-DD")
             return None
-        parsed = parse_date(text)
+        parsed = self.dates.get(text, False)
+        if parsed is False:
+            parsed = self.dates[text] = parse_date(text)
         if parsed is None:
             self._error(learner, "QR502", f"`{column}` is not a date: {text!r}", location,
                         hint="write dates as YYYY-MM-DD (2024-05-01) or DD/MM/YYYY (01/05/2024)")
@@ -208,22 +247,15 @@ class _Reader:
     # ---- tables (CSV, spreadsheet) ---------------------------------------------------------------
     def read_rows(self, rows: Iterable[tuple[int, list[Any]]], row_word: str) -> None:
         rows = iter(rows)
-        header_line, header = next(((n, r) for n, r in rows if any(_cell(c) for c in r)), (1, []))
-        columns = [_cell(c).casefold().replace(" ", "_") for c in header]
-        missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-        if missing:
-            extra = [c for c in columns if c and c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
-            renames = {c: difflib.get_close_matches(c, extra, n=1, cutoff=0.6) for c in missing}
-            hints = [f"rename `{match[0]}` to `{c}`" for c, match in renames.items() if match]
-            raise _fatal(self.file, f"missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}",
-                         line=header_line,
-                         hint=(f"the header has {', '.join(columns) or 'no columns'}; "
-                               f"{'; '.join(hints) if hints else 'required: ' + ', '.join(REQUIRED_COLUMNS)}"))
-        position = {name: columns.index(name) for name in REQUIRED_COLUMNS + OPTIONAL_COLUMNS if name in columns}
+        self.read_body(rows, read_header(self.file, rows, row_word))
+
+    def read_body(self, rows: Iterable[tuple[int, list[Any]]], header: "Header") -> None:
+        """The rows after the header."""
+        position = header.position
         for number, row in rows:
             if not any(_cell(c) for c in row):
                 continue
-            location = Location(self.file, number, element=None if row_word == "line" else f"row {number}")
+            location = Location(self.file, number, element=None if header.row_word == "line" else f"row {number}")
 
             def value(column: str) -> Any:
                 index = position.get(column)

@@ -1,0 +1,162 @@
+"""Checking a whole cohort file: learners read, decided and written out in blocks, on every core.
+
+The file is read in blocks of whole learners (`records.stream`), so memory does not grow with the cohort;
+each block is read, decided and rendered in a worker process, and the blocks come back in input order, so
+the output is the same whatever the number of workers. A file that cannot be streamed (JSON, a spreadsheet,
+a CSV whose learners' rows are not together) is read whole first, then decided in the same blocks.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import multiprocessing
+import os
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+import attrs
+
+from qualrules.interpreter.diagnostics import Diagnostic
+from qualrules.interpreter.engine.evaluator import evaluate_many
+from qualrules.interpreter.library import Library
+from qualrules.interpreter.presentation.check_table import CheckRow
+from qualrules.interpreter.records.readers import Records, Vocabulary, read_records, read_table_block
+from qualrules.interpreter.records.stream import is_utf8, learner_blocks, open_table, scan_learners
+
+LEARNERS_PER_BLOCK = 1000
+
+
+@attrs.frozen
+class Block:
+    """One block's results, in input order: rows for people (table) or JSON text for programs."""
+
+    learners: int
+    rows: tuple[CheckRow, ...]
+    json: str
+    # Problems that belong to no learner (a row without a learner id).
+    problems: tuple[Diagnostic, ...]
+    unreadable: int
+    all_achieved: bool
+
+
+@attrs.frozen
+class Cohort:
+    """A cohort file opened for checking: how many learners it holds, and its blocks to decide."""
+
+    learners: int
+    streamed: bool
+    tasks: Iterator[tuple]
+
+
+def open_cohort(path: str | Path, vocabulary: Vocabulary) -> Cohort:
+    """Open a records file for checking; raises DiagnosticError when the file as a whole cannot be read."""
+    path = Path(path)
+    if path.suffix.lower() == ".csv" and path.is_file() and is_utf8(path):
+        header, rows = open_table(path)
+        scan = scan_learners(path, header)
+        if scan.grouped:
+            blocks = learner_blocks(rows, header, LEARNERS_PER_BLOCK)
+            return Cohort(scan.learners, True, (("rows", str(path), header, block) for block in blocks))
+        rows.close()
+    records = read_records(path, vocabulary)
+    return Cohort(len(records.order), False, _record_blocks(records))
+
+
+def _record_blocks(records: Records) -> Iterator[tuple]:
+    by_id = {learner.id: learner for learner in records.learners}
+    for start in range(0, len(records.order), LEARNERS_PER_BLOCK):
+        order = records.order[start:start + LEARNERS_PER_BLOCK]
+        block = Records(order, tuple(by_id[i] for i in order if i in by_id),
+                        {i: records.unreadable[i] for i in order if i in records.unreadable},
+                        records.problems if start == 0 else ())
+        yield ("records", block)
+
+
+@attrs.frozen
+class CheckSettings:
+    """What every worker needs to decide a block: the rulesets to load and what to check."""
+
+    rulesets: tuple[str, ...]
+    qans: tuple[str, ...]
+    output_format: str
+
+
+_worker: tuple[CheckSettings, Library, Vocabulary] | None = None
+
+
+def check_blocks(cohort: Cohort, settings: CheckSettings, library: Library, vocabulary: Vocabulary,
+                 jobs: int) -> Iterator[Block]:
+    """Each block of the cohort decided, in input order, by `jobs` worker processes (1: in this process)."""
+    global _worker
+    _worker = (settings, library, vocabulary)
+    if jobs <= 1:
+        yield from map(_check_block, cohort.tasks)
+        return
+    # Forked workers inherit the loaded library; elsewhere each one loads it again.
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    initializer = None if method == "fork" else _start_worker
+    with context.Pool(jobs, initializer=initializer, initargs=(settings,)) as pool:
+        yield from pool.imap(_check_block, cohort.tasks)
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _start_worker(settings: CheckSettings) -> None:
+    global _worker
+    library = Library.load(settings.rulesets)
+    _worker = (settings, library, library.vocabulary())
+
+
+def _check_block(task: tuple) -> Block:
+    settings, library, vocabulary = _worker
+    # Reading builds many small objects that live as long as the block: collecting them mid-block is waste.
+    gc.disable()
+    try:
+        if task[0] == "rows":
+            _, file, header, rows = task
+            records = read_table_block(file, vocabulary, header, rows)
+        else:
+            records = task[1]
+        rows = check_rows(records, [library.qualification(qan) for qan in settings.qans])
+    finally:
+        gc.enable()
+    text = ",\n".join(_indented(json.dumps(row.to_json(), indent=2)) for row in rows) \
+        if settings.output_format == "json" else ""
+    return Block(len(records.order), tuple(rows) if settings.output_format != "json" else (), text,
+                 records.problems, len(records.unreadable),
+                 all(row.verdict is not None and row.verdict.achieved for row in rows))
+
+
+def check_rows(records: Records, targets: Sequence[tuple]) -> list[CheckRow]:
+    """A row per learner and qualification, in the records' order: a verdict, or the learner's record errors."""
+    verdicts = {}
+    for qualification, body in targets:
+        decided = evaluate_many(qualification, records.learners, body.counts_as_achieved)
+        verdicts[qualification.qan] = {v.learner: v for v in decided}
+    rows = []
+    for learner_id in records.order:
+        for qualification, _ in targets:
+            verdict = verdicts[qualification.qan].get(learner_id)
+            rows.append(CheckRow(learner_id, qualification.qan, qualification.title, verdict,
+                                 () if verdict else records.unreadable[learner_id]))
+    return rows
+
+
+def _indented(text: str) -> str:
+    """A JSON element as `json.dumps(list, indent=2)` lays it out inside the list."""
+    return "\n".join("  " + line for line in text.split("\n"))
+
+
+def json_array(blocks: Iterable[str]) -> Iterator[str]:
+    """The pieces of one JSON array, laid out as `json.dumps(list, indent=2)` would, from each block's text."""
+    first = True
+    for text in blocks:
+        if not text:
+            continue
+        yield ("[\n" if first else ",\n") + text
+        first = False
+    yield "[]" if first else "\n]"
