@@ -1,25 +1,36 @@
-"""The cohort report: one self-contained HTML page (inline CSS, no scripts, no fetches) for one qualification.
+"""The cohort report: one self-contained HTML page (inline CSS, no fetches) for one qualification.
+
+A cohort of up to `Detail.whole_cohort` learners is shown whole, every learner in full, with no script. A
+bigger one gets the compact page, which a browser opens in a second or two even for 100,000 learners: the
+summary, each rule's cohort figures, a learner table that one small inline script (allowed by its hash in
+the page's Content-Security-Policy) filters and pages, and in full only the learners nearest to achieving.
 
 Pure: verdicts and plans in, an HTML string out. Every value that comes from a record or a ruleset
-(learner ids, unit references and titles, reasons, diagnostics) passes through `html.escape`, so a
-hostile record cannot inject markup. Output depends only on the input: learners appear in the order
-given and no clock is read.
+(learner ids, unit references and titles, reasons, diagnostics) passes through `html.escape`, or, in the
+compact page's table data, through JSON with `<` escaped, so a hostile record cannot inject markup.
+Output depends only on the input: learners appear in the order given and no clock is read.
 """
 
 from __future__ import annotations
 
+import base64
 import enum
+import hashlib
+import json
+import statistics
 from collections import Counter
 from html import escape
 from typing import Callable, Iterable, Sequence
 
 import attrs
 
+from qualrules.interpreter import model as m
 from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.engine.requirements import Linear
 from qualrules.interpreter.diagnostics import Diagnostic, render_plain
-from qualrules.interpreter.engine.evaluator import RuleOutcome, Status, Verdict, evaluate
+from qualrules.interpreter.engine.evaluator import RuleOutcome, Status, Verdict, evaluate_many
 from qualrules.interpreter.records.learner import Learner
+from qualrules.interpreter.records.readers import Records
 from qualrules.interpreter.engine.planner import Plan, PlanStatus, plan
 from qualrules.interpreter.wording import glh_text, measure_word, plural
 
@@ -34,9 +45,17 @@ class Standing(enum.Enum):
     CLOSE = "Close"
     FURTHER = "Further to go"
     CANNOT = "Cannot achieve"
+    NOT_ACHIEVED = "Not achieved"
     UNDETERMINED = "Undetermined"
     UNREADABLE = "Record errors"
 
+
+# Only a plan tells close from further to go and from cannot achieve; without one, not achieved is all.
+PLANNED_STANDINGS = (Standing.CLOSE, Standing.FURTHER, Standing.CANNOT)
+# What a summary counts: a page that shows everyone in full has a plan for everyone who has not achieved;
+# a compact page has plans only for the few it shows in full, so its summary stops at the verdict.
+IN_FULL_STANDINGS = (Standing.ACHIEVED, *PLANNED_STANDINGS, Standing.UNDETERMINED, Standing.UNREADABLE)
+VERDICT_STANDINGS = (Standing.ACHIEVED, Standing.NOT_ACHIEVED, Standing.UNDETERMINED, Standing.UNREADABLE)
 
 # How a count of learners reads in running text: "2 achieved", "1 with record errors".
 STANDING_PHRASES = {
@@ -44,6 +63,7 @@ STANDING_PHRASES = {
     Standing.CLOSE: "close",
     Standing.FURTHER: "further to go",
     Standing.CANNOT: "cannot achieve",
+    Standing.NOT_ACHIEVED: "not achieved",
     Standing.UNDETERMINED: "undetermined",
     Standing.UNREADABLE: "with record errors",
 }
@@ -53,6 +73,7 @@ STANDING_NOTES = {
     Standing.CLOSE: f"not yet achieved; the cheapest plan adds {CLOSE_CREDITS} credits or fewer",
     Standing.FURTHER: f"not yet achieved; more than {CLOSE_CREDITS} credits to add, or no plan settled",
     Standing.CANNOT: "no set of extra units from this catalogue completes it",
+    Standing.NOT_ACHIEVED: "not yet achieved; the rule figures and the table say what is missing",
     Standing.UNDETERMINED: "the record lacks data needed to decide",
     Standing.UNREADABLE: "rows that could not be read; no verdict is given",
 }
@@ -75,43 +96,126 @@ class LearnerReport:
             return Standing.ACHIEVED
         if self.verdict.status is Status.UNDETERMINED:
             return Standing.UNDETERMINED
-        if self.plan is not None and self.plan.status is PlanStatus.IMPOSSIBLE:
+        if self.plan is None:
+            return Standing.NOT_ACHIEVED
+        if self.plan.status is PlanStatus.IMPOSSIBLE:
             return Standing.CANNOT
-        if self.plan is not None and self.plan.status is PlanStatus.PLANNED \
-                and self.plan.credits_to_add <= CLOSE_CREDITS:
+        if self.plan.status is PlanStatus.PLANNED and self.plan.credits_to_add <= CLOSE_CREDITS:
             return Standing.CLOSE
         return Standing.FURTHER
 
+    @property
+    def verdict_standing(self) -> Standing:
+        """The standing the verdict alone gives, plan or not."""
+        standing = self.standing
+        return Standing.NOT_ACHIEVED if standing in PLANNED_STANDINGS else standing
 
-def learner_report(qualification: CompiledQualification, learner: Learner,
+
+@attrs.frozen
+class Detail:
+    """Which learners a report shows in full: a bar per rule, the units counted and set aside, the plan.
+
+    A cohort of up to `whole_cohort` learners is shown whole. A bigger one gets the compact page, which shows
+    in full only the `nearest` learners who have not achieved and fall short the least, nearest first. A
+    learner in full takes about 6 KB of page and a plan search of 10-20 ms, so 100,000 learners in full
+    would make a 500 MB page and half an hour of planning; the compact page for them is a few MB.
+    """
+
+    whole_cohort: int = 500
+    nearest: int = 100
+
+    def compact(self, learners: Sequence[LearnerReport]) -> bool:
+        return len(learners) > self.whole_cohort
+
+    def in_full(self, learners: Sequence[LearnerReport]) -> list[int]:
+        """Positions in `learners` of those shown in full, in the order shown."""
+        if not self.compact(learners):
+            return list(range(len(learners)))
+        short = [k for k, entry in enumerate(learners)
+                 if entry.verdict is not None and entry.verdict.status is Status.NOT_ACHIEVED]
+        return sorted(short, key=lambda k: _nearness(learners[k].verdict))[:self.nearest]
+
+
+DETAIL = Detail()
+
+
+def _nearness(verdict: Verdict) -> tuple[bool, int, int, int]:
+    """How far a learner who has not achieved falls short, measured on the closest claim, for choosing whom to
+    show in full: fewest rules not met, then fewest credits short, then least short in other measures. A
+    learner under the minimum age comes last: no unit added changes that."""
+    unmet = [o for o in verdict.outcomes if o.met is False]
+    credits_short = sum(_shortfall(o) or 0 for o in unmet if o.measure is m.Measure.CREDITS)
+    other_short = sum(_shortfall(o) or 0 for o in unmet if o.measure is not m.Measure.CREDITS)
+    too_young = any(isinstance(o.rule, m.MinimumAge) for o in unmet)
+    return too_young, len(unmet), credits_short, other_short
+
+
+def _shortfall(outcome: RuleOutcome) -> int | None:
+    """How much more of its measure a rule needs, when it measures something and falls short of a minimum."""
+    if outcome.measured is None or outcome.minimum is None or outcome.measured >= outcome.minimum:
+        return None
+    return outcome.minimum - outcome.measured
+
+
+def cohort_reports(qualification: CompiledQualification, records: Records, counts: Callable[[str], bool],
+                   detail: Detail = DETAIL) -> list[LearnerReport]:
+    """Every learner of `records`, in order: the verdicts (decided together), the errors of unreadable
+    records, and the cheapest plans of the learners `detail` shows in full; `counts` as for `evaluate`."""
+    verdicts = evaluate_many(qualification, records.learners, counts)
+    decided = {learner.id: (learner, verdict) for learner, verdict in zip(records.learners, verdicts)}
+    entries = [LearnerReport(learner_id, decided[learner_id][1]) if learner_id in decided
+               else LearnerReport(learner_id, errors=records.unreadable[learner_id])
+               for learner_id in records.order]
+    for k in detail.in_full(entries):
+        if entries[k].verdict is not None:
+            entries[k] = learner_report(qualification, *decided[entries[k].learner], counts)
+    return entries
+
+
+def learner_report(qualification: CompiledQualification, learner: Learner, verdict: Verdict,
                    counts: Callable[[str], bool]) -> LearnerReport:
-    """The verdict and, unless achieved, the cheapest plan by credits; `counts` as for `evaluate`."""
-    verdict = evaluate(qualification, learner, counts)
+    """One learner in full: the verdict and, unless achieved, the cheapest plan by credits."""
     route = None if verdict.achieved else plan(qualification, learner, counts, minimise="credits")
     return LearnerReport(learner.id, verdict, route)
 
 
-def cohort_counts(learners: Iterable[LearnerReport]) -> dict[Standing, int]:
-    """How many learners stand where, every standing present (zero when none)."""
-    counts = Counter(entry.standing for entry in learners)
-    return {standing: counts[standing] for standing in Standing}
+def cohort_counts(standings: Iterable[Standing], counted: Sequence[Standing] = IN_FULL_STANDINGS
+                  ) -> dict[Standing, int]:
+    """How many learners stand where, for each of the `counted` standings (zero when none)."""
+    counts = Counter(standings)
+    return {standing: counts[standing] for standing in counted}
 
 
-def summary_text(learners: Sequence[LearnerReport]) -> str:
-    """One line for a terminal: `5 learners: 2 achieved, 1 close, ...` (standings with nobody left out)."""
-    return f"{plural(len(learners), 'learner')}: {_spread(cohort_counts(learners))}"
+def summary_text(learners: Sequence[LearnerReport], detail: Detail = DETAIL) -> str:
+    """One line for a terminal: `5 learners: 2 achieved, 1 close, ...` (standings with nobody left out); for
+    a compact page, the verdicts, then the standings of those shown in full."""
+    if not detail.compact(learners):
+        return f"{_tally(len(learners), 'learner')}: {_spread(cohort_counts(e.standing for e in learners))}"
+    counts = cohort_counts((e.verdict_standing for e in learners), VERDICT_STANDINGS)
+    text = f"{_tally(len(learners), 'learner')}: {_spread(counts)}"
+    nearest = [learners[k] for k in detail.in_full(learners)]
+    if nearest:
+        text += f"; in full, the {len(nearest)} nearest to achieving: " \
+                f"{_spread(cohort_counts(e.standing for e in nearest))}"
+    return text
 
 
 def _spread(counts: dict[Standing, int]) -> str:
-    parts = [f"{count} {STANDING_PHRASES[standing]}" for standing, count in counts.items() if count]
+    parts = [f"{count:,} {STANDING_PHRASES[standing]}" for standing, count in counts.items() if count]
     return ", ".join(parts) if parts else "none"
+
+
+def _tally(count: int, word: str) -> str:
+    """As `plural`, with thousands separated: `100,000 learners`."""
+    return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
 
 
 def html_report(qualification: CompiledQualification, learners: Sequence[LearnerReport], *,
                 awarding_body: str | None = None, records: str | None = None,
-                problems: Sequence[Diagnostic] = ()) -> str:
+                problems: Sequence[Diagnostic] = (), detail: Detail = DETAIL) -> str:
     """The whole page. `awarding_body` and `records` (the records file's name) only label the header;
-    `problems` are record problems that belong to no learner."""
+    `problems` are record problems that belong to no learner; `detail` chooses the page's form and the
+    learners shown in full (a learner in full without a plan, when not achieved, says no plan was made)."""
     q = qualification
     title = f"Cohort report: {q.title}"
     facts = [f"QAN {q.qan}"]
@@ -121,6 +225,20 @@ def html_report(qualification: CompiledQualification, learners: Sequence[Learner
         facts.append(awarding_body)
     if records:
         facts.append(f"records: {records}")
+    in_full = detail.in_full(learners)
+    # No fetches of any kind: the page works offline and leaks nothing when opened.
+    policy = "default-src 'none'; style-src 'unsafe-inline'"
+    if detail.compact(learners):
+        # The one script allowed is the page's own, by its hash: no other script, inline or fetched, runs.
+        policy += f"; script-src '{SCRIPT_HASH}'"
+        scripts = [f"<script>{SCRIPT}</script>"]
+        sections = [_compact_summary(learners, detail, in_full), _rule_figures(learners),
+                    _learner_table(learners, in_full), _problems(problems), _nearest(q, learners, in_full)]
+    else:
+        scripts = []
+        sections = [_summary(cohort_counts(e.standing for e in learners), len(learners), _PLAN_DEFINITION,
+                             _wanted(q, learners)),
+                    _overview(learners), _problems(problems)]
     body = [
         '<header class="page-head">',
         '<p class="kicker">Cohort report</p>',
@@ -128,10 +246,8 @@ def html_report(qualification: CompiledQualification, learners: Sequence[Learner
         f'<p class="facts">{" · ".join(escape(f) for f in facts)}</p>',
         "</header>",
         "<main>",
-        _summary(q, learners),
-        _overview(learners),
-        _problems(problems),
-        *(_learner(q, k, entry) for k, entry in enumerate(learners, 1)),
+        *sections,
+        *(_learner(q, k + 1, learners[k]) for k in in_full),
         "</main>",
     ]
     return "\n".join([
@@ -140,10 +256,10 @@ def html_report(qualification: CompiledQualification, learners: Sequence[Learner
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        # No fetches of any kind: the page works offline and leaks nothing when opened.
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">",
+        f'<meta http-equiv="Content-Security-Policy" content="{policy}">',
         f"<title>{escape(title)}</title>",
         f"<style>{STYLE}</style>",
+        *scripts,
         "</head>",
         "<body>",
         *filter(None, body),
@@ -155,32 +271,38 @@ def html_report(qualification: CompiledQualification, learners: Sequence[Learner
 
 # ---- cohort ------------------------------------------------------------------------------------------
 
-def _summary(q: CompiledQualification, learners: Sequence[LearnerReport]) -> str:
-    counts = cohort_counts(learners)
+_PLAN_DEFINITION = (
+    f"<strong>Close</strong> means the learner has not achieved yet and the cheapest plan to finish adds at most "
+    f"{CLOSE_CREDITS} credits. Plans are the proven cheapest set of extra units by credits."
+)
+
+
+def _summary(counts: dict[Standing, int], size: int, definition: str, wanted: str = "") -> str:
+    """The tiles and the bar of the cohort's standings; `definition` is trusted markup."""
     tiles = []
     for standing, count in counts.items():
         tiles.append(
-            f'<li class="tile {_css(standing)}{"" if count else " empty"}"><span class="count">{count}</span>'
+            f'<li class="tile {_css(standing)}{"" if count else " empty"}"><span class="count">{count:,}</span>'
             f'<span class="label">{_icon(standing)} {standing.value}</span>'
             f'<span class="note">{escape(STANDING_NOTES[standing])}</span></li>'
         )
-    segments = [
-        f'<span class="segment {_css(standing)}" style="flex-grow: {count}" '
-        f'title="{standing.value}: {count}"></span>'
-        for standing, count in counts.items() if count
-    ]
+    segments = _segments((_css(standing), standing.value, count) for standing, count in counts.items())
     return "\n".join(filter(None, [
         '<section class="summary" aria-labelledby="summary-heading">',
         '<h2 id="summary-heading">Summary</h2>',
-        f'<p class="lead">{plural(len(learners), "learner")} in this report.</p>',
-        f'<div class="spread" role="img" aria-label="{_spread(counts)}">{"".join(segments)}</div>',
+        f'<p class="lead">{_tally(size, "learner")} in this report.</p>',
+        f'<div class="spread" role="img" aria-label="{_spread(counts)}">{segments}</div>',
         f'<ul class="tiles">{"".join(tiles)}</ul>',
-        f'<p class="definition"><strong>Close</strong> means the learner has not achieved yet and the cheapest '
-        f"plan to finish adds at most {CLOSE_CREDITS} credits. Plans are the proven cheapest set of extra units "
-        f"by credits.</p>",
-        _wanted(q, learners),
+        f'<p class="definition">{definition}</p>',
+        wanted,
         "</section>",
     ]))
+
+
+def _segments(parts: Iterable[tuple[str, str, int]]) -> str:
+    """A bar's segments, one per (css class, label, count) that counts anyone, as wide as its count."""
+    return "".join(f'<span class="segment {css}" style="flex-grow: {count}" title="{label}: {count:,}"></span>'
+                   for css, label, count in parts if count)
 
 
 def _wanted(q: CompiledQualification, learners: Sequence[LearnerReport], shown: int = 5) -> str:
@@ -247,6 +369,152 @@ def _problems(problems: Sequence[Diagnostic]) -> str:
         _error_list(problems),
         "</section>",
     ])
+
+
+# ---- a compact page: a big cohort ----------------------------------------------------------------------
+
+def _compact_summary(learners: Sequence[LearnerReport], detail: Detail, in_full: Sequence[int]) -> str:
+    definition = (
+        f"A cohort of more than {detail.whole_cohort:,} learners is summarised rather than shown whole. "
+        "<strong>Not achieved</strong> counts close, further to go and cannot achieve together: only the "
+        "cheapest plan to finish tells them apart"
+    )
+    if in_full:
+        definition += (", and plans are made for the learners <a href=\"#nearest-heading\">nearest to "
+                       "achieving</a>, shown in full below")
+    counts = cohort_counts((e.verdict_standing for e in learners), VERDICT_STANDINGS)
+    return _summary(counts, len(learners), definition + ".")
+
+
+def _rule_figures(learners: Sequence[LearnerReport]) -> str:
+    """Each rule across the cohort: how many learners' reported claims meet it, how many fall short and by
+    how much."""
+    verdicts = [entry.verdict for entry in learners if entry.verdict is not None]
+    if not verdicts:
+        return ""
+    rows = []
+    # Every verdict measures the qualification's rules in the same order.
+    for position, first in enumerate(verdicts[0].outcomes):
+        outcomes = [verdict.outcomes[position] for verdict in verdicts]
+        met = Counter(outcome.met for outcome in outcomes)
+        shortfalls = sorted(s for o in outcomes if o.met is False and (s := _shortfall(o)) is not None)
+        typical = largest = "—"
+        if shortfalls:
+            median = statistics.median_low(shortfalls)
+            typical = f"{median:,} {measure_word(first.measure, median)}"
+            largest = f"{shortfalls[-1]:,} {measure_word(first.measure, shortfalls[-1])}"
+        parts = [("achieved", "Met", met[True]), ("further", "Not met", met[False]),
+                 ("undetermined", "Cannot tell", met[None])]
+        share = ", ".join(f"{count:,} {label.lower()}" for _, label, count in parts if count)
+        rows.append(
+            f'<tr><th scope="row">{escape(first.text)}'
+            f'<div class="spread share" role="img" aria-label="{share}">{_segments(parts)}</div></th>'
+            + "".join(f'<td class="number">{count:,}</td>' for _, _, count in parts)
+            + f"<td>{typical}</td><td>{largest}</td></tr>"
+        )
+    return "\n".join([
+        '<section class="rule-figures" aria-labelledby="rule-figures-heading">',
+        '<h2 id="rule-figures-heading">Rule by rule</h2>',
+        f'<p class="lead">Each rule measured on each of the {_tally(len(verdicts), "learner")} with a verdict, on '
+        "the claim the verdict reports (for a learner who has not achieved, the closest claim). A shortfall is "
+        "how much more a rule needs; the typical one is the median among those who fall short.</p>",
+        '<table class="cohort-rules">',
+        '<thead><tr><th scope="col">Rule</th><th scope="col" class="number">Met</th>'
+        '<th scope="col" class="number">Not met</th><th scope="col" class="number">Cannot tell</th>'
+        '<th scope="col">Typical shortfall</th><th scope="col">Largest</th></tr></thead>',
+        f'<tbody>{"".join(rows)}</tbody>',
+        "</table>",
+        "</section>",
+    ])
+
+
+def _learner_table(learners: Sequence[LearnerReport], in_full: Sequence[int]) -> str:
+    """Every learner, one short line each; the page's script draws a page of the table at a time from the
+    data block, filtered by standing and by part of the learner id."""
+    counts = cohort_counts((e.verdict_standing for e in learners), VERDICT_STANDINGS)
+    options = [f'<option value="">All learners ({len(learners):,})</option>'] + [
+        f'<option value="{_css(standing)}">{standing.value} ({count:,})</option>'
+        for standing, count in counts.items()
+    ]
+    return "\n".join([
+        '<section class="overview" aria-labelledby="overview-heading">',
+        '<h2 id="overview-heading">Learners</h2>',
+        # Hidden until the script runs: without it the controls would do nothing.
+        '<form class="filter" id="learner-filter" role="search" hidden>',
+        f'<label>Standing <select name="standing">{"".join(options)}</select></label>',
+        '<label>Learner id contains <input type="search" name="find" autocomplete="off" spellcheck="false">'
+        "</label>",
+        "</form>",
+        '<p class="pager" hidden><button type="button" id="previous-page">Previous</button>'
+        '<span id="learner-count" aria-live="polite"></span>'
+        '<button type="button" id="next-page">Next</button></p>',
+        '<noscript><p class="none">This browser runs no scripts, so the learner table, which the page\'s own '
+        "small script draws, is not shown. The summary, the rule figures and the learners nearest to achieving "
+        "need no script.</p></noscript>",
+        '<table class="learners">',
+        '<thead><tr><th scope="col">Learner</th><th scope="col">Standing</th>'
+        '<th scope="col" class="number">Credits counted</th><th scope="col">What is missing</th></tr></thead>',
+        '<tbody id="learner-rows"></tbody>',
+        "</table>",
+        f'<script type="application/json" id="learner-data">{_table_data(learners, in_full)}</script>',
+        "</section>",
+    ])
+
+
+def _table_data(learners: Sequence[LearnerReport], in_full: Sequence[int]) -> str:
+    """The learner table as JSON: a row [id, standing, credits, line] per learner, where standing and line
+    index `standings` and `lines` (learners with the same shortfall share a line), and the positions of the
+    learners shown in full, whose ids link to their sections."""
+    numbers = {standing: k for k, standing in enumerate(VERDICT_STANDINGS)}
+    lines: dict[str, int] = {}
+    rows = []
+    for entry in learners:
+        credits = None if entry.verdict is None else entry.verdict.credits
+        line = lines.setdefault(_missing_line(entry), len(lines))
+        rows.append([entry.learner, numbers[entry.verdict_standing], credits, line])
+    data = {
+        "standings": [[_css(standing), _ICONS[standing], standing.value] for standing in VERDICT_STANDINGS],
+        "lines": list(lines),
+        "inFull": sorted(in_full),
+        "rows": rows,
+    }
+    # Inside a script element only `<` can end it early (`</script`) or change how it is read (`<!--`);
+    # to JSON, `\u003c` is the same character.
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+
+
+def _missing_line(entry: LearnerReport) -> str:
+    """What stands between a learner and the qualification, in one short line; empty when achieved."""
+    if entry.verdict is None:
+        more = len(entry.errors) - 1
+        return render_plain(entry.errors[0]) + (f" (and {plural(more, 'more error')})" if more else "")
+    verdict = entry.verdict
+    if verdict.achieved:
+        return ""
+    parts = []
+    for outcome in verdict.outcomes:
+        if outcome.met is False:
+            short = _shortfall(outcome)
+            parts.append(outcome.text if short is None else
+                         f"{outcome.text} ({short} {measure_word(outcome.measure, short)} short)")
+    if verdict.missing:
+        parts.append("the record lacks: " + ", ".join(verdict.missing))
+    return "; ".join(parts)
+
+
+def _nearest(q: CompiledQualification, learners: Sequence[LearnerReport], in_full: Sequence[int]) -> str:
+    if not in_full:
+        return ""
+    shown = [learners[k] for k in in_full]
+    return "\n".join(filter(None, [
+        '<section class="nearest" aria-labelledby="nearest-heading">',
+        '<h2 id="nearest-heading">Nearest to achieving</h2>',
+        f'<p class="lead">Of the learners who have not achieved, the {len(shown):,} falling short the least '
+        "(fewest rules not met, then fewest credits short; anyone under the minimum age last), nearest first, "
+        f"each in full with the cheapest plan to finish: {_spread(cohort_counts(e.standing for e in shown))}.</p>",
+        _wanted(q, shown),
+        "</section>",
+    ]))
 
 
 # ---- one learner -------------------------------------------------------------------------------------
@@ -440,10 +708,92 @@ _PLAN_WORDS = {
 }
 
 
+# ---- the compact page's script -------------------------------------------------------------------------
+
+# Draws the learner table a page at a time from the data block, filtered by standing and by part of the
+# id. Elements are built with textContent, never from markup, so no record value is read as HTML. The
+# filter may start from the address: report.html?standing=not_achieved&find=L00&page=2.
+SCRIPT = """
+document.addEventListener("DOMContentLoaded", () => {
+  "use strict";
+  const data = JSON.parse(document.getElementById("learner-data").textContent);
+  const form = document.getElementById("learner-filter");
+  const body = document.getElementById("learner-rows");
+  const count = document.getElementById("learner-count");
+  const previous = document.getElementById("previous-page");
+  const next = document.getElementById("next-page");
+  const pageSize = 100;
+  const ids = data.rows.map(row => row[0].toLowerCase());
+  const inFull = new Set(data.inFull);
+  const number = n => n.toLocaleString("en-GB");
+  const query = new URLSearchParams(location.search);
+  form.elements.standing.value = query.get("standing") || "";
+  form.elements.find.value = query.get("find") || "";
+  let page = Math.max(1, Number.parseInt(query.get("page"), 10) || 1);
+  let chosen = [];
+
+  function choose() {
+    const standing = data.standings.findIndex(s => s[0] === form.elements.standing.value);
+    const find = form.elements.find.value.trim().toLowerCase();
+    chosen = [];
+    for (let k = 0; k < ids.length; k++) {
+      if ((standing < 0 || data.rows[k][1] === standing) && ids[k].includes(find)) chosen.push(k);
+    }
+  }
+
+  function element(tag, className, ...children) {
+    const made = document.createElement(tag);
+    if (className) made.className = className;
+    made.append(...children);
+    return made;
+  }
+
+  function row(k) {
+    const [id, standing, credits, line] = data.rows[k];
+    const [css, icon, label] = data.standings[standing];
+    const learner = element("th", "", id);
+    learner.scope = "row";
+    if (inFull.has(k)) {
+      const link = element("a", "", id);
+      link.href = "#learner-" + (k + 1);
+      learner.replaceChildren(link);
+    }
+    const mark = element("span", "icon", icon);
+    mark.setAttribute("aria-hidden", "true");
+    return element("tr", "", learner, element("td", "", element("span", "badge " + css, mark, " " + label)),
+      element("td", "number", credits === null ? "\u2014" : String(credits)),
+      element("td", "", data.lines[line] || "\u2014"));
+  }
+
+  function show() {
+    const pages = Math.max(1, Math.ceil(chosen.length / pageSize));
+    page = Math.min(page, pages);
+    const first = (page - 1) * pageSize;
+    const shown = chosen.slice(first, first + pageSize);
+    body.replaceChildren(...shown.map(row));
+    count.textContent = shown.length === 0 ? "No learner matches." :
+      `Learners ${number(first + 1)}\u2013${number(first + shown.length)} of ${number(chosen.length)}` +
+      ` (page ${number(page)} of ${number(pages)})`;
+    previous.disabled = page === 1;
+    next.disabled = page === pages;
+  }
+
+  form.addEventListener("input", () => { page = 1; choose(); show(); });
+  form.addEventListener("submit", event => event.preventDefault());
+  previous.addEventListener("click", () => { page -= 1; show(); });
+  next.addEventListener("click", () => { page += 1; show(); });
+  form.hidden = count.parentElement.hidden = false;
+  choose();
+  show();
+});
+"""
+SCRIPT_HASH = "sha256-" + base64.b64encode(hashlib.sha256(SCRIPT.encode("utf-8")).digest()).decode("ascii")
+
+
 # ---- small pieces ------------------------------------------------------------------------------------
 
 _ICONS = {Standing.ACHIEVED: "✓", Standing.CLOSE: "◔", Standing.FURTHER: "✗", Standing.CANNOT: "⊘",
-          Standing.UNDETERMINED: "?", Standing.UNREADABLE: "!"}
+          Standing.NOT_ACHIEVED: "✗", Standing.UNDETERMINED: "?", Standing.UNREADABLE: "!"}
 
 
 def _icon(standing: Standing) -> str:
@@ -486,7 +836,8 @@ section { background: var(--paper); border: 1px solid var(--line); border-radius
   margin-bottom: 14px; }
 .segment { display: block; min-width: 4px; }
 .segment + .segment { border-left: 2px solid var(--paper); }
-.tiles { list-style: none; margin: 0; padding: 0; display: grid; grid-template-columns: repeat(6, 1fr); gap: 10px; }
+.tiles { list-style: none; margin: 0; padding: 0; display: grid; grid-auto-flow: column; grid-auto-columns: 1fr;
+  gap: 10px; }
 .tile { border-radius: 8px; padding: 10px 12px; border-top: 4px solid; display: flex; flex-direction: column; }
 .tile .count { font-size: 30px; font-weight: 700; line-height: 1.1; }
 .tile .label { font-weight: 600; font-size: 14px; }
@@ -496,7 +847,7 @@ section { background: var(--paper); border: 1px solid var(--line); border-radius
 .wanted { margin: 16px 0 0; max-width: 640px; }
 .achieved { --tone: var(--achieved); --tone-bg: var(--achieved-bg); }
 .close { --tone: var(--close); --tone-bg: var(--close-bg); }
-.further { --tone: var(--further); --tone-bg: var(--further-bg); }
+.further, .not_achieved { --tone: var(--further); --tone-bg: var(--further-bg); }
 .cannot { --tone: var(--cannot); --tone-bg: var(--cannot-bg); }
 .undetermined { --tone: var(--undetermined); --tone-bg: var(--undetermined-bg); }
 .unreadable { --tone: var(--unreadable); --tone-bg: var(--unreadable-bg); }
@@ -558,16 +909,27 @@ td.group { white-space: nowrap; }
 .deadline { margin: 0; font-size: 13px; color: var(--muted); }
 .errors { margin: 8px 0 0; padding-left: 20px; }
 .errors code { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 13px; }
+[hidden] { display: none !important; }
+.share { height: 8px; margin: 6px 0 0; max-width: 320px; }
+.cohort-rules tbody th { white-space: normal; }
+.filter { display: flex; flex-wrap: wrap; gap: 10px 24px; margin: 0 0 10px; }
+.filter label { font-size: 14px; font-weight: 600; display: flex; align-items: center; gap: 8px; }
+.filter select, .filter input { font: inherit; font-weight: 400; padding: 4px 8px; border: 1px solid var(--line);
+  border-radius: 6px; background: var(--paper); color: var(--ink); }
+.pager { display: flex; align-items: center; gap: 14px; margin: 0 0 8px; color: var(--muted); }
+.pager button { font: inherit; padding: 3px 12px; border: 1px solid var(--line); border-radius: 6px;
+  background: var(--wash); color: var(--ink); cursor: pointer; }
+.pager button:disabled { opacity: .45; cursor: default; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
   white-space: nowrap; }
 @media (max-width: 900px) {
-  .tiles { grid-template-columns: repeat(3, 1fr); }
+  .tiles { grid-auto-flow: row; grid-template-columns: repeat(3, 1fr); }
   .rules, .units { grid-template-columns: 1fr; }
   .learners td:nth-child(3), .learners th:nth-child(3) { display: none; }
   main { padding: 16px; }
 }
 @media (max-width: 600px) {
-  .tiles { grid-template-columns: repeat(2, 1fr); }
+  .tiles { grid-auto-flow: row; grid-template-columns: repeat(2, 1fr); }
   .page-head { padding: 20px 16px; }
   section { padding: 16px; }
   .learners td:nth-child(4), .learners th:nth-child(4) { display: none; }
