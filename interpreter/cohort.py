@@ -13,16 +13,23 @@ import json
 import multiprocessing
 import os
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 import attrs
 
 from qualrules.interpreter.diagnostics import Diagnostic
+from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.engine.evaluator import evaluate_many
 from qualrules.interpreter.library import Library
 from qualrules.interpreter.presentation.check_table import CheckRow
 from qualrules.interpreter.records.readers import Records, Vocabulary, read_records, read_table_block
-from qualrules.interpreter.records.stream import is_utf8, learner_blocks, open_table, scan_learners
+from qualrules.interpreter.records.columnar import ColumnarBlock, Columns
+from qualrules.interpreter.records.stream import columnar_blocks, is_utf8, learner_blocks, open_table, scan_learners
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")
 
 LEARNERS_PER_BLOCK = 1000
 
@@ -55,6 +62,10 @@ def open_cohort(path: str | Path, vocabulary: Vocabulary) -> Cohort:
     if path.suffix.lower() == ".csv" and path.is_file() and is_utf8(path):
         header, rows = open_table(path)
         scan = scan_learners(path, header)
+        if scan.grouped and scan.columnar:
+            rows.close()
+            blocks = columnar_blocks(path, header, LEARNERS_PER_BLOCK)
+            return Cohort(scan.learners, True, (("columns", block) for block in blocks))
         if scan.grouped:
             blocks = learner_blocks(rows, header, LEARNERS_PER_BLOCK)
             return Cohort(scan.learners, True, (("rows", str(path), header, block) for block in blocks))
@@ -113,22 +124,81 @@ def _start_worker(settings: CheckSettings) -> None:
 
 def _check_block(task: tuple) -> Block:
     settings, library, vocabulary = _worker
+    targets = [library.qualification(qan) for qan in settings.qans]
     # Reading builds many small objects that live as long as the block: collecting them mid-block is waste.
     gc.disable()
     try:
+        if task[0] == "columns":
+            return _check_columns(task[1], targets, vocabulary, settings.output_format)
         if task[0] == "rows":
             _, file, header, rows = task
             records = read_table_block(file, vocabulary, header, rows)
         else:
             records = task[1]
-        rows = check_rows(records, [library.qualification(qan) for qan in settings.qans])
+        return _block_of(records, check_rows(records, targets), settings.output_format)
     finally:
         gc.enable()
-    text = ",\n".join(_indented(json.dumps(row.to_json(), indent=2)) for row in rows) \
-        if settings.output_format == "json" else ""
-    return Block(len(records.order), tuple(rows) if settings.output_format != "json" else (), text,
+
+
+def _block_of(records: Records, rows: list[CheckRow], output_format: str) -> Block:
+    json_text = ",\n".join(_indented(json.dumps(row.to_json(), indent=2)) for row in rows) \
+        if output_format == "json" else ""
+    return Block(len(records.order), tuple(rows) if output_format != "json" else (), json_text,
                  records.problems, len(records.unreadable),
                  all(row.verdict is not None and row.verdict.achieved for row in rows))
+
+
+def _check_columns(block: ColumnarBlock, targets: Sequence[tuple], vocabulary: Vocabulary,
+                   output_format: str) -> Block:
+    """A block read as columns. Learners whose units alone decide their verdicts (`Columns.holdings`) and
+    who hold the same units share one verdict text, made for the first of them; every other learner is read
+    row by row and decided by the full evaluator."""
+    columns = Columns(block, vocabulary)
+    plain = columns.plain.copy() if output_format == "json" else np.zeros(columns.learners, dtype=bool)
+    holdings = []
+    for qualification, body in targets:
+        masks, plain_here = columns.holdings(qualification, body.counts_as_achieved)
+        holdings.append(masks)
+        plain &= plain_here
+    # For each qualification, learners with the same units: the first of each kind stands for the rest.
+    keys = np.concatenate([np.packbits(masks, axis=1) for masks in holdings], axis=1)
+    plain_learners = np.flatnonzero(plain)
+    _, first, kind = np.unique(keys[plain_learners], axis=0, return_index=True, return_inverse=True)
+    standing = plain_learners[first]
+    read = np.union1d(np.flatnonzero(~plain), standing)
+    records = read_table_block(block.file, vocabulary, block.header, block.rows(columns.learner_rows(read)))
+    decided = check_rows(records, targets)
+    if output_format != "json" or not len(plain_learners):
+        return _block_of(records, decided, output_format)
+    # Some learners are plain, so every row has a learner id and each run of rows is one learner.
+    texts: dict[str, list[CheckRow]] = {}
+    for row in decided:
+        texts.setdefault(row.learner, []).append(row)
+    templates = [[_template(row) for row in texts[columns.ids[learner]]] for learner in standing.tolist()]
+    kind_of = dict(zip(plain_learners.tolist(), kind.reshape(-1).tolist()))
+    pieces, all_achieved = [], True
+    for learner, learner_id in enumerate(columns.ids):
+        if learner in kind_of:
+            chosen = templates[kind_of[learner]]
+            name = json.dumps(learner_id)
+            pieces.extend(start + name + rest for start, rest, _ in chosen)
+            all_achieved &= all(achieved for _, _, achieved in chosen)
+        else:
+            rows = texts[learner_id]
+            pieces.extend(_indented(json.dumps(row.to_json(), indent=2)) for row in rows)
+            all_achieved &= all(row.verdict is not None and row.verdict.achieved for row in rows)
+    return Block(columns.learners, (), ",\n".join(pieces), records.problems, len(records.unreadable),
+                 all_achieved)
+
+
+def _template(row: CheckRow) -> tuple[str, str, bool]:
+    """A verdict's JSON text, indented as an array element, split around the learner's id."""
+    if row.verdict is None:
+        raise RuntimeError(f"the columnar reader took learner {row.learner!r} as readable, the row reader did not")
+    text = _indented(json.dumps(row.to_json(), indent=2))
+    start = '  {\n    "learner": '
+    rest = text[len(start) + len(json.dumps(row.learner)):]
+    return start, rest, row.verdict is not None and row.verdict.achieved
 
 
 def check_rows(records: Records, targets: Sequence[tuple]) -> list[CheckRow]:

@@ -275,7 +275,7 @@ def compile_decision(credits: Sequence[int], requirements: Sequence[Requirement]
         impossible |= never
         if dimension is not None:
             dimensions.append(dimension)
-    if credit_maximum is not None and credit_minimums and credit_minimums[-1] > credit_maximum:
+    if credit_maximum is not None and credit_minimums and max(credit_minimums) > credit_maximum:
         impossible = True
     if credit_minimums and max(credit_minimums) > sum(credits):
         impossible = True

@@ -110,6 +110,7 @@ class Header:
     line: int
     position: dict[str, int]
     row_word: str  # "line" for CSV, "row" for a spreadsheet
+    width: int  # how many columns the header names
 
 
 def read_header(file: str, rows: Iterator[tuple[int, list[Any]]], row_word: str) -> Header:
@@ -126,7 +127,7 @@ def read_header(file: str, rows: Iterator[tuple[int, list[Any]]], row_word: str)
                      hint=(f"the header has {', '.join(columns) or 'no columns'}; "
                            f"{'; '.join(hints) if hints else 'required: ' + ', '.join(REQUIRED_COLUMNS)}"))
     position = {name: columns.index(name) for name in REQUIRED_COLUMNS + OPTIONAL_COLUMNS if name in columns}
-    return Header(header_line, position, row_word)
+    return Header(header_line, position, row_word, len(header))
 
 
 def read_table_block(file: str, vocabulary: Vocabulary, header: Header,
@@ -195,7 +196,7 @@ class _Reader:
         return known
 
     def _result(self, learner: str, value: Any, location: Location) -> str | None:
-        text = " ".join(str(value or "").split()).casefold()
+        text = normalised_result(value)
         if text not in self.vocabulary.results:
             shown = repr(str(value)) if value not in (None, "") else "empty"
             self._error(learner, "QR503", f"the result is {shown}, which is not a result word", location,
@@ -313,6 +314,11 @@ class _Reader:
                                 '"result": "pass", "achieved_on": "2024-05-01"}', unit_location)
                     continue
                 self._attempt(learner, unit.get("unit"), unit.get("result"), unit.get("achieved_on"), unit_location)
+
+
+def normalised_result(value: Any) -> str:
+    """A result cell as a result word: spaces folded, any letter case."""
+    return " ".join(str(value or "").split()).casefold()
 
 
 def _cell(value: Any) -> str:

@@ -11,11 +11,18 @@ from __future__ import annotations
 import array
 import codecs
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import attrs
 
+from qualrules.interpreter.records.columnar import ColumnarBlock
+from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.records.readers import Header, csv_rows, read_header
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")
 
 Row = tuple[int, list[Any]]
 
@@ -27,6 +34,8 @@ class LearnerScan:
     learners: int
     # Every learner's rows stand together, so the file can be read in blocks.
     grouped: bool
+    # The columnar reader reads every row (no row has more or fewer cells than the header).
+    columnar: bool
 
 
 def is_utf8(path: Path) -> bool:
@@ -54,28 +63,77 @@ def _closing(rows: Iterator[Row], handle) -> Iterator[Row]:
         yield from rows
 
 
+def _arrow_options(header: Header):
+    """Every cell a string; blank lines kept as rows, so row numbers follow the file's lines."""
+    from pyarrow import csv as arrow_csv
+    import pyarrow as pa
+
+    return (
+        arrow_csv.ReadOptions(autogenerate_column_names=True, skip_rows=header.line, block_size=1 << 22),
+        arrow_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+        arrow_csv.ConvertOptions(column_types={f"f{k}": pa.string() for k in range(header.width)},
+                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+    )
+
+
 def scan_learners(path: Path, header: Header) -> LearnerScan:
-    """Count the learners of a CSV file and tell whether each one's rows are together."""
+    """Count the learners of a CSV file and tell whether each one's rows are together, and whether the
+    columnar reader takes every row as the row-by-row reader would."""
     import pyarrow as pa
     from pyarrow import csv as arrow_csv
 
-    column = header.position["learner"]
-    ragged = []
-    options = (
-        arrow_csv.ReadOptions(autogenerate_column_names=True, skip_rows=header.line, block_size=1 << 22),
-        arrow_csv.ParseOptions(newlines_in_values=True, invalid_row_handler=lambda row: ragged.append(row) or "skip"),
-        arrow_csv.ConvertOptions(include_columns=[f"f{column}"], column_types={f"f{column}": pa.string()},
-                                 strings_can_be_null=False),
-    )
+    column = f"f{header.position['learner']}"
     try:
-        runs = _runs(batch.column(0) for batch in arrow_csv.open_csv(path, *options))
-        if not ragged:
-            return _scan_of(runs)
-    except (pa.ArrowInvalid, OSError, UnicodeDecodeError):
+        batches = arrow_csv.open_csv(path, *_arrow_options(header))
+        return _scan_of(_runs(batch.column(column) for batch in batches), columnar=True)
+    except (pa.ArrowInvalid, OSError):
         pass
-    # Rows with fewer cells than the header, or a file the fast reader refuses: the standard reader decides.
+    # A row with more or fewer cells than the header, or a file the columnar reader refuses: the
+    # row-by-row reader decides, and reads every block.
     _, rows = open_table(path)
-    return _scan_of(_python_runs(str(row[column]).strip() if column < len(row) else "" for _, row in rows))
+    index = header.position["learner"]
+    return _scan_of(_python_runs(str(row[index]).strip() if index < len(row) else "" for _, row in rows),
+                    columnar=False)
+
+
+def columnar_blocks(path: Path, header: Header, learners_per_block: int) -> Iterator[ColumnarBlock]:
+    """The file's rows as Arrow batches of up to `learners_per_block` learners, cut only between learners,
+    each row with its physical line (a quoted newline in a cell moves the rows after it down)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from pyarrow import csv as arrow_csv
+
+    column = header.position["learner"]
+    pending = None
+    next_line = header.line + 1
+    previous = None
+
+    def cut(rows, end: int) -> ColumnarBlock:
+        nonlocal next_line
+        # Copied out of the batch, so that sending the block to a worker sends only its own rows.
+        part = pa.RecordBatch.from_arrays([pa.concat_arrays([c.slice(0, end)]) for c in rows.columns],
+                                          names=rows.schema.names)
+        breaks = sum(pc.count_substring(c, "\n").to_numpy(zero_copy_only=False) for c in part.columns)
+        lines = next_line + np.arange(part.num_rows) + np.concatenate([[0], np.cumsum(breaks)[:-1]])
+        next_line += part.num_rows + int(np.sum(breaks))
+        return ColumnarBlock(str(path), header, lines, part)
+
+    for batch in arrow_csv.open_csv(path, *_arrow_options(header)):
+        rows = batch if pending is None else pa.concat_batches([pending, batch])
+        ids = pc.utf8_trim_whitespace(rows.column(column)).to_pylist()
+        starts = []
+        for row, learner in enumerate(ids):
+            if learner and learner != previous:
+                starts.append(row)
+                previous = learner
+        while len(starts) > learners_per_block:
+            end = starts[learners_per_block]
+            yield cut(rows, end)
+            rows = rows.slice(end)
+            starts = [s - end for s in starts[learners_per_block:]]
+        pending = rows
+    if pending is not None and pending.num_rows:
+        yield cut(pending, pending.num_rows)
 
 
 def _runs(columns) -> Iterator[str]:
@@ -104,13 +162,11 @@ def _python_runs(ids: Iterator[str]) -> Iterator[str]:
             previous = learner
 
 
-def _scan_of(runs: Iterator[str]) -> LearnerScan:
+def _scan_of(runs: Iterator[str], columnar: bool) -> LearnerScan:
     # 8-byte hashes, not the ids, keep the scan small; a collision only costs reading the file whole.
-    import numpy as np
-
     keys = array.array("q", map(hash, runs))
     distinct = len(np.unique(np.frombuffer(keys, dtype=np.int64))) if keys else 0
-    return LearnerScan(distinct, distinct == len(keys))
+    return LearnerScan(distinct, distinct == len(keys), columnar)
 
 
 def learner_blocks(rows: Iterator[Row], header: Header, learners_per_block: int) -> Iterator[list[Row]]:

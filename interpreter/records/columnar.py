@@ -1,0 +1,171 @@
+"""A block of CSV rows as columns (an Arrow record batch), read for many learners at once.
+
+Values repeat across rows (unit references, result words, dates), so each distinct text is read once with
+the same rules as the row-by-row reader (`readers`), and the rows take the answer by index. A learner whose
+rows hold anything that reader would report, or anything a verdict would mention by date or word, is left
+to the row-by-row reader and the full evaluator: `Columns.plain` says who is not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any, Callable
+
+import attrs
+
+from qualrules.interpreter.engine.compiler import CompiledQualification
+from qualrules.interpreter.engine.evaluator import add_period, age_on
+from qualrules.interpreter.lazy import lazy_module
+from qualrules.interpreter.records.readers import Header, Vocabulary, normalised_result, parse_date
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
+else:
+    np = lazy_module("numpy")
+
+NO_DATE, BAD_DATE = -1, -2
+
+
+@attrs.frozen
+class ColumnarBlock:
+    """Rows of a CSV file as an Arrow batch of strings, with the physical line of each row."""
+
+    file: str
+    header: Header
+    lines: Any  # numpy int array, one line number per row
+    batch: "pa.RecordBatch"
+
+    def rows(self, positions: "np.ndarray") -> list[tuple[int, list[str]]]:
+        """Some rows as the row-by-row reader takes them."""
+        taken = self.batch.take(positions)
+        cells = list(zip(*(column.to_pylist() for column in taken.columns)))
+        return [(int(self.lines[p]), list(row)) for p, row in zip(positions, cells)]
+
+
+class Columns:
+    """The facts of a block's rows, as numpy arrays: per row and per learner (learners are runs of rows)."""
+
+    def __init__(self, block: ColumnarBlock, vocabulary: Vocabulary):
+        import pyarrow.compute as pc
+
+        position = block.header.position
+        self.block = block
+        ids = pc.utf8_trim_whitespace(block.batch.column(position["learner"]))
+        self.rows = len(ids)
+        same = pc.equal(ids.slice(1), ids.slice(0, max(self.rows - 1, 0))).to_numpy(zero_copy_only=False)
+        starts = np.concatenate([[True], ~same]) if self.rows else np.zeros(0, dtype=bool)
+        self.learner_of_row = np.cumsum(starts) - 1
+        self.start_rows = np.flatnonzero(starts)
+        self.ids = ids.take(self.start_rows).to_pylist()
+        self.learners = len(self.ids)
+
+        refs = list(vocabulary.unit_refs.values())
+        self.unit_refs = sorted(set(refs))
+        unit_index = {ref.casefold(): i for i, ref in enumerate(self.unit_refs)}
+        known = {key: unit_index[ref.casefold()] for key, ref in vocabulary.unit_refs.items()}
+        self.unit = self._decoded(block.batch.column(position["unit"]),
+                                  lambda text: known.get(text.strip().casefold(), -1))
+        self.result_words = sorted(vocabulary.results)
+        words = {word: i for i, word in enumerate(self.result_words)}
+        self.result = self._decoded(block.batch.column(position["result"]),
+                                    lambda text: words.get(normalised_result(text), -1))
+        self.achieved_on = self._dates(block.batch.column(position["achieved_on"]))
+        # A row this reader would report (unknown unit or word, malformed date) leaves its learner to it.
+        bad_row = (self.unit < 0) | (self.result < 0) | (self.achieved_on == BAD_DATE)
+        self.plain = ~self._any_per_learner(bad_row)
+        self.registered_on = self._fact("registered_on")
+        self.born = self._fact("date_of_birth")
+        self.plain &= ~((self.born >= 0) & (self.registered_on >= 0) & (self.born >= self.registered_on))
+        if any(not learner for learner in self.ids):
+            self.plain[:] = False  # a row without a learner id: a problem only the row reader reports
+
+    def _decoded(self, column, read: Callable[[str], int]) -> "np.ndarray":
+        """`read` applied to each distinct text of a column, spread back over the rows."""
+        import pyarrow as pa
+
+        encoded = column.dictionary_encode() if not pa.types.is_dictionary(column.type) else column
+        answers = np.array([read(text) for text in encoded.dictionary.to_pylist()] or [0], dtype=np.int64)
+        return answers[encoded.indices.to_numpy(zero_copy_only=False)]
+
+    def _dates(self, column) -> "np.ndarray":
+        """Days since 1 January of year 1 for each row; NO_DATE for an empty cell, BAD_DATE for one the
+        row reader would refuse."""
+        def read(text: str) -> int:
+            text = text.strip()
+            if not text:
+                return NO_DATE
+            parsed = parse_date(text)
+            return BAD_DATE if parsed is None else parsed.toordinal()
+
+        return self._decoded(column, read)
+
+    def _fact(self, name: str) -> "np.ndarray":
+        """A learner-level date (the same on each of a learner's rows): per learner, or NO_DATE; a learner
+        whose rows disagree or hold a malformed value is not plain."""
+        count = self.learners
+        if name not in self.block.header.position:
+            return np.full(count, NO_DATE, dtype=np.int64)
+        days = self._dates(self.block.batch.column(self.block.header.position[name]))
+        self.plain &= ~self._any_per_learner(days == BAD_DATE)
+        dated = days >= 0
+        highest = np.full(count, NO_DATE, dtype=np.int64)
+        np.maximum.at(highest, self.learner_of_row[dated], days[dated])
+        lowest = np.full(count, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(lowest, self.learner_of_row[dated], days[dated])
+        self.plain &= ~((highest >= 0) & (lowest != highest))
+        return highest
+
+    def _any_per_learner(self, flags: "np.ndarray") -> "np.ndarray":
+        found = np.zeros(self.learners, dtype=bool)
+        found[self.learner_of_row[flags]] = True
+        return found
+
+    def learner_rows(self, learners: "np.ndarray") -> "np.ndarray":
+        """The row positions of some learners, in file order."""
+        return np.flatnonzero(np.isin(self.learner_of_row, learners))
+
+    def holdings(self, q: CompiledQualification, counts: Callable[[str], bool]) -> tuple["np.ndarray", "np.ndarray"]:
+        """For one qualification: each learner's achieved pool units (learners x pool units), and which
+        learners are plain for it: every unit they achieved is dated within any completion window, none is
+        outside the pool or only attempted, and any age rule holds, so the units alone decide the verdict."""
+        plain = self.plain.copy()
+        pool_of_unit = np.array([q.index.get(q.catalogue_refs.get(ref.casefold(), ""), -1) for ref in self.unit_refs]
+                                + [-1], dtype=np.int64)
+        in_catalogue = np.array([ref.casefold() in q.catalogue_refs for ref in self.unit_refs] + [False])
+        counting = np.array([counts(word) for word in self.result_words] + [False])
+        row_pool = pool_of_unit[self.unit]
+        row_counts = counting[self.result] & in_catalogue[self.unit]
+        # Achieved units outside the pool, and units only attempted, are set aside by name: not plain.
+        plain &= ~self._any_per_learner(row_counts & (row_pool < 0))
+        units = len(self.unit_refs)
+        achieved_keys = np.unique(self.learner_of_row[row_counts] * units + self.unit[row_counts])
+        attempted = in_catalogue[self.unit] & ~counting[self.result]
+        only_attempted = attempted & ~np.isin(self.learner_of_row * units + self.unit, achieved_keys)
+        plain &= ~self._any_per_learner(only_attempted)
+        claimable = row_counts & (row_pool >= 0)
+        if q.window is not None:
+            plain &= self.registered_on >= 0
+            deadlines = _deadlines(self.registered_on, q.window)
+            late_or_undated = claimable & ((self.achieved_on < 0)
+                                           | (self.achieved_on > deadlines[self.learner_of_row]))
+            plain &= ~self._any_per_learner(late_or_undated)
+        if q.minimum_age is not None:
+            plain &= (self.born >= 0) & (self.registered_on >= 0)
+            plain &= _ages(self.born, self.registered_on) >= q.minimum_age.years
+        masks = np.zeros((self.learners, len(q.units)), dtype=bool)
+        masks[self.learner_of_row[claimable], row_pool[claimable]] = True
+        return masks, plain
+
+
+def _deadlines(registered: "np.ndarray", window) -> "np.ndarray":
+    """Each registration date's completion deadline, by the evaluator's own calendar arithmetic."""
+    found = {day: add_period(dt.date.fromordinal(day), window.amount, window.unit).toordinal()
+             for day in np.unique(registered[registered > 0]).tolist()}
+    return np.array([found.get(day, NO_DATE) for day in registered.tolist()], dtype=np.int64)
+
+
+def _ages(born: "np.ndarray", registered: "np.ndarray") -> "np.ndarray":
+    ages = [age_on(dt.date.fromordinal(b), dt.date.fromordinal(r)) if b > 0 and r > 0 else -1
+            for b, r in zip(born.tolist(), registered.tolist())]
+    return np.array(ages, dtype=np.int64)
