@@ -19,7 +19,7 @@ import attrs
 
 from qualrules.interpreter.diagnostics import Diagnostic
 from qualrules.interpreter.lazy import lazy_module
-from qualrules.interpreter.engine.evaluator import evaluate_many
+from qualrules.interpreter.engine.evaluator import decide, evaluate_many, plain_holdings
 from qualrules.interpreter.library import Library
 from qualrules.interpreter.presentation.check_table import CheckRow
 from qualrules.interpreter.records.readers import Records, Vocabulary, read_records, read_table_block
@@ -93,14 +93,26 @@ class CheckSettings:
     output_format: str
 
 
-_worker: tuple[CheckSettings, Library, Vocabulary] | None = None
+@attrs.frozen
+class _Worker:
+    """A worker's state for one run: what to check, and the verdict texts of plain learners it has made, by
+    qualification and units held (kept across blocks, so each is made once per worker)."""
+
+    settings: CheckSettings
+    library: Library
+    vocabulary: Vocabulary
+    templates: dict[tuple[str, bytes], tuple[str, str, bool]] = attrs.field(factory=dict)
+
+
+_worker: _Worker | None = None
+TEMPLATES_KEPT = 200_000
 
 
 def check_blocks(cohort: Cohort, settings: CheckSettings, library: Library, vocabulary: Vocabulary,
                  jobs: int) -> Iterator[Block]:
     """Each block of the cohort decided, in input order, by `jobs` worker processes (1: in this process)."""
     global _worker
-    _worker = (settings, library, vocabulary)
+    _worker = _Worker(settings, library, vocabulary)
     if jobs <= 1:
         yield from map(_check_block, cohort.tasks)
         return
@@ -119,12 +131,12 @@ def default_jobs() -> int:
 def _start_worker(settings: CheckSettings) -> None:
     global _worker
     library = Library.load(settings.rulesets)
-    _worker = (settings, library, library.vocabulary())
+    _worker = _Worker(settings, library, library.vocabulary())
 
 
 def _check_block(task: tuple) -> Block:
-    settings, library, vocabulary = _worker
-    targets = [library.qualification(qan) for qan in settings.qans]
+    settings, vocabulary = _worker.settings, _worker.vocabulary
+    targets = [_worker.library.qualification(qan) for qan in settings.qans]
     # Reading builds many small objects that live as long as the block: collecting them mid-block is waste.
     gc.disable()
     try:
@@ -150,9 +162,9 @@ def _block_of(records: Records, rows: list[CheckRow], output_format: str) -> Blo
 
 def _check_columns(block: ColumnarBlock, targets: Sequence[tuple], vocabulary: Vocabulary,
                    output_format: str) -> Block:
-    """A block read as columns. Learners whose units alone decide their verdicts (`Columns.holdings`) and
-    who hold the same units share one verdict text, made for the first of them; every other learner is read
-    row by row and decided by the full evaluator."""
+    """A block read as columns. A plain learner's verdict text depends only on the units they hold
+    (`Columns.holdings`), so learners holding the same units share one text, made once per worker; every
+    other learner is read row by row and decided by the full evaluator."""
     columns = Columns(block, vocabulary)
     plain = columns.plain.copy() if output_format == "json" else np.zeros(columns.learners, dtype=bool)
     holdings = []
@@ -160,35 +172,52 @@ def _check_columns(block: ColumnarBlock, targets: Sequence[tuple], vocabulary: V
         masks, plain_here = columns.holdings(qualification, body.counts_as_achieved)
         holdings.append(masks)
         plain &= plain_here
-    # For each qualification, learners with the same units: the first of each kind stands for the rest.
-    keys = np.concatenate([np.packbits(masks, axis=1) for masks in holdings], axis=1)
-    plain_learners = np.flatnonzero(plain)
-    _, first, kind = np.unique(keys[plain_learners], axis=0, return_index=True, return_inverse=True)
-    standing = plain_learners[first]
-    read = np.union1d(np.flatnonzero(~plain), standing)
-    records = read_table_block(block.file, vocabulary, block.header, block.rows(columns.learner_rows(read)))
+    records = read_table_block(block.file, vocabulary, block.header,
+                               block.rows(columns.learner_rows(np.flatnonzero(~plain))))
     decided = check_rows(records, targets)
-    if output_format != "json" or not len(plain_learners):
+    if not plain.any():
         return _block_of(records, decided, output_format)
     # Some learners are plain, so every row has a learner id and each run of rows is one learner.
     texts: dict[str, list[CheckRow]] = {}
     for row in decided:
         texts.setdefault(row.learner, []).append(row)
-    templates = [[_template(row) for row in texts[columns.ids[learner]]] for learner in standing.tolist()]
-    kind_of = dict(zip(plain_learners.tolist(), kind.reshape(-1).tolist()))
+    keys = [[bytes(row) for row in np.packbits(masks, axis=1)] for masks in holdings]
+    templates = _worker.templates
+    _make_templates(templates, columns, targets, holdings, keys, np.flatnonzero(plain))
     pieces, all_achieved = [], True
     for learner, learner_id in enumerate(columns.ids):
-        if learner in kind_of:
-            chosen = templates[kind_of[learner]]
+        if plain[learner]:
             name = json.dumps(learner_id)
-            pieces.extend(start + name + rest for start, rest, _ in chosen)
-            all_achieved &= all(achieved for _, _, achieved in chosen)
+            for (qualification, _), qualification_keys in zip(targets, keys):
+                start, rest, achieved = templates[qualification.qan, qualification_keys[learner]]
+                pieces.append(start + name + rest)
+                all_achieved &= achieved
         else:
             rows = texts[learner_id]
             pieces.extend(_indented(json.dumps(row.to_json(), indent=2)) for row in rows)
             all_achieved &= all(row.verdict is not None and row.verdict.achieved for row in rows)
     return Block(columns.learners, (), ",\n".join(pieces), records.problems, len(records.unreadable),
                  all_achieved)
+
+
+def _make_templates(templates: dict, columns: Columns, targets: Sequence[tuple], holdings: list, keys: list,
+                    plain: "np.ndarray") -> None:
+    """Decide, for the first plain learner holding each set of units not seen before, the verdict text."""
+    if len(templates) > TEMPLATES_KEPT:
+        templates.clear()
+    for (qualification, _), masks, qualification_keys in zip(targets, holdings, keys):
+        new = {}
+        for learner in plain.tolist():
+            key = (qualification.qan, qualification_keys[learner])
+            if key not in templates and key not in new:
+                new[key] = learner
+        if not new:
+            continue
+        learners = [columns.learner(index) for index in new.values()]
+        held = [plain_holdings(qualification, learner, frozenset(np.flatnonzero(masks[index]).tolist()))
+                for learner, index in zip(learners, new.values())]
+        for key, verdict in zip(new, decide(qualification, learners, held)):
+            templates[key] = _template(CheckRow(verdict.learner, qualification.qan, qualification.title, verdict))
 
 
 def _template(row: CheckRow) -> tuple[str, str, bool]:

@@ -141,8 +141,11 @@ def evaluate_many(qualification: CompiledQualification, learners: Sequence[Learn
     A learner achieves when a claim from their certain units meets every rule and the age rule holds; when
     a claim exists only with the units in doubt too (or the age cannot be told), the verdict is undetermined;
     otherwise not achieved, with the closest claim."""
-    q = qualification
-    holdings = [holdings_of(q, learner, counts) for learner in learners]
+    return decide(qualification, learners, [holdings_of(qualification, learner, counts) for learner in learners])
+
+
+def decide(q: CompiledQualification, learners: Sequence[Learner], holdings: Sequence[Holdings]) -> list[Verdict]:
+    """The verdicts of learners whose holdings towards `q` are known (`holdings_of`, `plain_holdings`)."""
     certain = _masks(len(q.units), (h.certain for h in holdings))
     everything = certain | _masks(len(q.units), (h.uncertain for h in holdings))
     found, claims = best_claims(q, certain)
@@ -200,15 +203,7 @@ def holdings_of(q: CompiledQualification, learner: Learner, counts: Callable[[st
     missing: list[str] = []
     certain: set[int] = set()
     uncertain: set[int] = set()
-    deadline = None
-    window_detail = None
-    if q.window is not None:
-        if learner.registered_on is None:
-            missing.append(f"registration date (needed for `{rule_text(q.window)}`)")
-            window_detail = f"{rule_text(q.window)}: no registration date in the record"
-        else:
-            deadline = add_period(learner.registered_on, q.window.amount, q.window.unit)
-            window_detail = f"{rule_text(q.window)}: units achieved by {deadline.isoformat()} count"
+    deadline, window_detail = _window_facts(q, learner, missing)
     late = 0
     for ref, achieved_on in achieved.items():
         index = q.index.get(ref)
@@ -233,23 +228,45 @@ def holdings_of(q: CompiledQualification, learner: Learner, counts: Callable[[st
         if ref not in achieved:
             set_aside.append(SetAside(ref, f"result {results[-1]!r} does not count as achieved"))
 
-    age_ok, age_detail = None, None
-    if q.minimum_age is not None:
-        needed = rule_text(q.minimum_age)
-        if learner.date_of_birth is None or learner.registered_on is None:
-            absent = " and ".join(name for name, value in (("date of birth", learner.date_of_birth),
-                                                           ("registration date", learner.registered_on))
-                                  if value is None)
-            missing.append(f"{absent} (needed for `{needed}`)")
-            age_detail = f"{needed}: no {absent} in the record"
-        else:
-            age = age_on(learner.date_of_birth, learner.registered_on)
-            age_ok = age >= q.minimum_age.years
-            age_detail = f"{needed}: aged {age} at registration on {learner.registered_on.isoformat()}"
-    else:
-        age_ok = True
+    age_ok, age_detail = _age_facts(q, learner, missing)
     return Holdings(frozenset(certain), frozenset(uncertain), tuple(set_aside), tuple(missing),
                      age_ok, age_detail, window_detail)
+
+
+def plain_holdings(q: CompiledQualification, learner: Learner, certain: frozenset[int]) -> Holdings:
+    """The holdings of a learner whose record is known to achieve exactly the pool units `certain`, each dated
+    within any completion window, with nothing set aside and no data missing (`records.columnar`)."""
+    missing: list[str] = []
+    _, window_detail = _window_facts(q, learner, missing)
+    age_ok, age_detail = _age_facts(q, learner, missing)
+    assert not missing, "a plain record lacks nothing"
+    return Holdings(certain, frozenset(), (), (), age_ok, age_detail, window_detail)
+
+
+def _window_facts(q: CompiledQualification, learner: Learner, missing: list[str]) -> tuple[dt.date | None, str | None]:
+    """The completion deadline and how the window reads; what it needs and the record lacks goes in `missing`."""
+    if q.window is None:
+        return None, None
+    if learner.registered_on is None:
+        missing.append(f"registration date (needed for `{rule_text(q.window)}`)")
+        return None, f"{rule_text(q.window)}: no registration date in the record"
+    deadline = add_period(learner.registered_on, q.window.amount, q.window.unit)
+    return deadline, f"{rule_text(q.window)}: units achieved by {deadline.isoformat()} count"
+
+
+def _age_facts(q: CompiledQualification, learner: Learner, missing: list[str]) -> tuple[bool | None, str | None]:
+    """Whether the age rule holds (None: cannot tell) and how it reads; lacking data goes in `missing`."""
+    if q.minimum_age is None:
+        return True, None
+    needed = rule_text(q.minimum_age)
+    if learner.date_of_birth is None or learner.registered_on is None:
+        absent = " and ".join(name for name, value in (("date of birth", learner.date_of_birth),
+                                                       ("registration date", learner.registered_on))
+                              if value is None)
+        missing.append(f"{absent} (needed for `{needed}`)")
+        return None, f"{needed}: no {absent} in the record"
+    age = age_on(learner.date_of_birth, learner.registered_on)
+    return age >= q.minimum_age.years, f"{needed}: aged {age} at registration on {learner.registered_on.isoformat()}"
 
 
 @attrs.frozen

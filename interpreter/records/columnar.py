@@ -16,6 +16,7 @@ import attrs
 from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.engine.evaluator import add_period, age_on
 from qualrules.interpreter.lazy import lazy_module
+from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.records.readers import Header, Vocabulary, normalised_result, parse_date
 
 if TYPE_CHECKING:
@@ -120,6 +121,13 @@ class Columns:
         found = np.zeros(self.learners, dtype=bool)
         found[self.learner_of_row[flags]] = True
         return found
+
+    def learner(self, index: int) -> Learner:
+        """A learner's id and dates, without their attempts (which `holdings` has read)."""
+        def date(day: int) -> dt.date | None:
+            return dt.date.fromordinal(day) if day > 0 else None
+
+        return Learner(self.ids[index], date(int(self.born[index])), date(int(self.registered_on[index])), ())
 
     def learner_rows(self, learners: "np.ndarray") -> "np.ndarray":
         """The row positions of some learners, in file order."""
