@@ -1,10 +1,15 @@
 """`qualrules report`: the page's structure (snapshot), hand-checked standings and plans, escaping of hostile
-records and rulesets, exit codes, the atomic write, and the page as a real headless browser renders it."""
+records and rulesets, exit codes, the atomic write, the compact page of a big cohort, and both pages as a
+real headless browser renders them."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
+import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -17,7 +22,18 @@ from click.testing import CliRunner
 
 from conftest import ISP_CERTIFICATE
 from qualrules.cli import main
-from qualrules.interpreter.presentation.report import STYLE
+from qualrules.interpreter.engine.compiler import CompiledQualification
+from qualrules.interpreter.library import Library
+from qualrules.interpreter.presentation.report import (
+    DETAIL,
+    SCRIPT,
+    STYLE,
+    Detail,
+    cohort_reports,
+    html_report,
+)
+from qualrules.interpreter.records.readers import Records, read_records
+from qualrules.plugins import AwardingBody
 
 # A seed cohort on the ISP Certificate (13-36 credits; 2 BUSINESS, 2 CORE, 1 LEADERSHIP or SELF unit; age 18+).
 COHORT = """\
@@ -348,6 +364,184 @@ def test_an_unwritable_output_is_reported(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cohort.csv"]
 
 
+def test_the_help_names_the_compact_page_thresholds():
+    result = CliRunner().invoke(main, ["report", "--help"])
+    text = " ".join(result.stdout.split())
+    assert f"A cohort of more than {DETAIL.whole_cohort} learners gets a compact page" in text
+    assert f"only the {DETAIL.nearest} learners nearest to achieving" in text
+
+
+def test_the_command_writes_a_compact_page_for_a_big_cohort(tmp_path):
+    # One learner more than a whole page shows: copies of the achieved A001 under new ids, and A002.
+    a001 = COHORT.splitlines()[1:7]
+    copies = [row.replace("A001", f"B{n:04d}", 1) for n in range(DETAIL.whole_cohort) for row in a001]
+    a002 = [row for row in COHORT.splitlines() if row.startswith("A002,")]
+    written = run_report(tmp_path, "\n".join([COHORT.splitlines()[0], *copies, *a002]) + "\n", ISP_CERTIFICATE)
+    assert (written.exit_code, written.stdout) == (
+        1, "wrote report.html: 501 learners: 500 achieved, 1 not achieved; "
+           "in full, the 1 nearest to achieving: 1 close\n")
+    found = elements(written.page)
+    assert [find(subtree(found, s), "h2")[0].text[-1] for s in find(found, "section", "learner")] == ["A002"]
+    assert len(table_data(written.page)["rows"]) == 501
+
+
+# ---- a big cohort: the compact page -------------------------------------------------------------------
+
+# Thresholds low enough for the seed cohort's five learners to make a compact page.
+SMALL_DETAIL = Detail(whole_cohort=3, nearest=2)
+# What the learner table says is missing, measured on the closest claims.
+A002_LINE = ("between 13 and 36 credits (2 credits short); at least 2 CORE units (1 unit short); "
+             "at least 1 LEADERSHIP or SELF unit (1 unit short)")
+HOSTILE_LINE = ("between 13 and 36 credits (10 credits short); at least 2 BUSINESS units (2 units short); "
+                "at least 2 CORE units (2 units short)")
+
+
+@attrs.frozen
+class Seed:
+    """The seed cohort, read, with the qualification it is reported on."""
+
+    qualification: CompiledQualification
+    body: AwardingBody
+    records: Records
+
+
+@pytest.fixture(scope="module")
+def seed(tmp_path_factory, library) -> Seed:
+    directory = tmp_path_factory.mktemp("seed")
+    (directory / "cohort.csv").write_text(COHORT, encoding="utf-8")
+    with contextlib.chdir(directory):
+        records = read_records("cohort.csv", library.vocabulary())
+    qualification, body = library.qualification(ISP_CERTIFICATE)
+    return Seed(qualification, body, records)
+
+
+def compact_page(seed: Seed, detail: Detail = SMALL_DETAIL) -> str:
+    entries = cohort_reports(seed.qualification, seed.records, seed.body.counts_as_achieved, detail)
+    return html_report(seed.qualification, entries, awarding_body=seed.body.title, records="cohort.csv",
+                       problems=seed.records.problems, detail=detail)
+
+
+@pytest.fixture(scope="module")
+def compact(seed) -> str:
+    return compact_page(seed)
+
+
+def table_data(page: str) -> dict:
+    block = re.search(r'<script type="application/json" id="learner-data">(.*?)</script>', page, re.S)
+    return json.loads(block.group(1))
+
+
+def test_the_compact_page_structure_is_stable(compact, snapshot):
+    assert outline(compact) == snapshot
+
+
+def test_a_cohort_no_bigger_than_the_threshold_keeps_the_whole_page(seed, cohort):
+    page = compact_page(seed, Detail(whole_cohort=5, nearest=1))
+    assert outline(page) == outline(cohort.page)
+    assert not find(elements(page), "script")
+
+
+def test_plans_are_made_only_for_the_learners_shown_in_full(seed):
+    entries = cohort_reports(seed.qualification, seed.records, seed.body.counts_as_achieved, SMALL_DETAIL)
+    assert [e.learner for e in entries] == ["A001", "A002", "A003", HOSTILE_ID, "A005"]
+    assert [e.learner for e in entries if e.plan is not None] == ["A002", HOSTILE_ID]
+    assert [e.learner for e in entries if e.verdict is not None] == ["A001", "A002", "A003", HOSTILE_ID]
+
+
+def test_the_compact_summary_counts_verdicts(compact):
+    found = elements(compact)
+    tiles = {t.classes[1]: int(find(subtree(found, t), "span", "count")[0].text[0])
+             for t in find(found, "li", "tile")}
+    assert tiles == {"achieved": 1, "not_achieved": 3, "undetermined": 0, "unreadable": 1}
+
+
+def test_the_nearest_are_shown_in_full_nearest_first(compact):
+    # A002 and the hostile learner each fail three rules, A002 by 2 credits and the other by 10; A003 meets
+    # every rule but the age, which no unit changes, so comes last and is left out.
+    found = elements(compact)
+    sections = find(found, "section", "learner")
+    assert [find(subtree(found, s), "h2")[0].text[-1] for s in sections] == ["A002", HOSTILE_ID]
+    assert [s.attributes["id"] for s in sections] == ["learner-2", "learner-4"]
+    assert [find(subtree(found, s), "span", "badge")[0].text[-1] for s in sections] == ["Close", "Further to go"]
+    assert plan_rows(found, sections[0]) == ["L3C6", "L4L6"]
+    nearest = find(found, "section", "nearest")[0]
+    assert find(subtree(found, nearest), "p", "lead")[0].text[0].endswith(
+        "each in full with the cheapest plan to finish: 1 close, 1 further to go.")
+
+
+def test_rule_figures_count_the_cohort(compact):
+    found = elements(compact)
+    table = find(found, "table", "cohort-rules")[0]
+    rows = [[e.text[0] for e in subtree(found, tr) if e.tag in ("th", "td")] for tr in find(subtree(found, table), "tr")]
+    # Totals 16, 11, 16 and 3 credits of at least 13: A002 is 2 short and the hostile learner 10 (median 2).
+    assert rows == [
+        ["Rule", "Met", "Not met", "Cannot tell", "Typical shortfall", "Largest"],
+        ["between 13 and 36 credits", "2", "2", "0", "2 credits", "10 credits"],
+        ["at least 2 BUSINESS units", "3", "1", "0", "2 units", "2 units"],
+        ["at least 2 CORE units", "2", "2", "0", "1 unit", "2 units"],
+        ["at least 1 LEADERSHIP or SELF unit", "3", "1", "0", "1 unit", "1 unit"],
+        ["age 18 or over", "3", "1", "0", "—", "—"],
+    ]
+
+
+def test_the_learner_table_data_has_every_learner_in_one_line(compact):
+    data = table_data(compact)
+    assert data["standings"] == [["achieved", "✓", "Achieved"], ["not_achieved", "✗", "Not achieved"],
+                                 ["undetermined", "?", "Undetermined"], ["unreadable", "!", "Record errors"]]
+    assert data["inFull"] == [1, 3]
+    rows = [[learner, data["standings"][standing][2], credits, data["lines"][line]]
+            for learner, standing, credits, line in data["rows"]]
+    assert rows == [
+        ["A001", "Achieved", 16, ""],
+        ["A002", "Not achieved", 11, A002_LINE],
+        ["A003", "Not achieved", 16, "age 18 or over"],
+        [HOSTILE_ID, "Not achieved", 3, HOSTILE_LINE],
+        ["A005", "Record errors", None,
+         "cohort.csv:19: error[QR501]: unknown unit 'L9Z9': it is in no loaded catalogue"],
+    ]
+
+
+def test_the_compact_page_runs_only_its_own_script(compact):
+    found = elements(compact)
+    scripts = find(found, "script")
+    assert [s.attributes for s in scripts] == [{}, {"type": "application/json", "id": "learner-data"}]
+    assert f"<script>{SCRIPT}</script>" in compact
+    digest = base64.b64encode(hashlib.sha256(SCRIPT.encode("utf-8")).digest()).decode("ascii")
+    assert (f'content="default-src \'none\'; style-src \'unsafe-inline\'; script-src \'sha256-{digest}\'"'
+            in compact)
+    for tag in ("link", "img", "iframe", "object", "embed"):
+        assert not find(found, tag), tag
+    assert "url(" not in compact and "http://" not in compact and "https://" not in compact
+    assert "innerHTML" not in SCRIPT and "insertAdjacentHTML" not in SCRIPT
+
+
+def test_a_hostile_learner_id_is_escaped_in_the_compact_page(compact):
+    # Markup from a record never reaches the page as markup: escaped in the HTML, `<` escaped in the JSON.
+    assert compact.lower().count("<script") == 2
+    assert "\\u003cscript>alert(1)\\u003c/script>" in compact
+    assert compact.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 1  # its section's heading
+    assert table_data(compact)["rows"][3][0] == HOSTILE_ID
+
+
+def test_hostile_ruleset_titles_are_escaped_in_the_compact_page(tmp_path, library):
+    ruleset = tmp_path / "hostile.qual"
+    ruleset.write_text(HOSTILE_RULESET, encoding="utf-8")
+    (tmp_path / "records.csv").write_text(HOSTILE_RECORDS, encoding="utf-8")
+    loaded = Library.load([str(ruleset)])
+    qualification, body = loaded.qualification("999/9999/9")
+    records = read_records(tmp_path / "records.csv", loaded.vocabulary())
+    detail = Detail(whole_cohort=0, nearest=1)
+    entries = cohort_reports(qualification, records, body.counts_as_achieved, detail)
+    page = html_report(qualification, entries, awarding_body="<b>Evil</b> body", detail=detail)
+    found = elements(page)
+    assert len(find(found, "script")) == 2
+    assert not find(found, "img") and not find(found, "b") and not find(found, "i")
+    assert "<h1>&lt;script&gt;alert(4)&lt;/script&gt; Award</h1>" in page
+    assert "&lt;b&gt;Evil&lt;/b&gt; body" in page
+    assert "<td>&lt;/td&gt;&lt;script&gt;alert(3)&lt;/script&gt;</td>" in page  # the plan's or counted units
+    assert table_data(page)["rows"][0][0] == "<img src=y onerror=alert(5)>"
+
+
 # ---- a real browser ----------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -404,3 +598,75 @@ def test_the_browser_runs_no_script_from_records(rendered):
     assert not find(elements(dom), "script")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom
     assert "<script" not in dom.lower()
+
+
+# ---- a big cohort in a real browser ----------------------------------------------------------------------
+
+BIG_COHORT = 100_000
+
+
+@pytest.fixture(scope="module")
+def big_report(tmp_path_factory, seed) -> Path:
+    """The page for 100,000 learners: the seed cohort's five, then their verdicts and plans again under new
+    ids (ids S000005 on), so deciding them costs nothing and the page is as big as a real cohort's."""
+    five = cohort_reports(seed.qualification, seed.records, seed.body.counts_as_achieved)
+    entries = five + [attrs.evolve(five[n % 5], learner=f"S{n:06d}") for n in range(5, BIG_COHORT)]
+    page = html_report(seed.qualification, entries, records="cohort.csv")
+    # A few MB (a learner in full takes about 6 KB, so 100,000 would make 600 MB): quick to load.
+    assert len(page.encode("utf-8")) < 4_000_000
+    path = tmp_path_factory.mktemp("big") / "report.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def rendered_table(browser, page: Path, query: str = "") -> tuple[list[Element], list[list[str]], str]:
+    """The DOM Chromium builds for `page` (with `query` in its address), the learner table's rows (each cell's
+    text as a screen reader has it, with the link's target when the id has one) and the pager's line."""
+    found = elements(browser("--dump-dom", page.as_uri() + query).stdout.decode("utf-8"))
+    rows = []
+    for tr in find(subtree(found, find(found, "tbody", id="learner-rows")[0]), "tr"):
+        cells = [e for e in subtree(found, tr) if e.tag in ("th", "td")]
+        row = [" ".join(text for e in subtree(found, cell) if e.attributes.get("aria-hidden") != "true"
+                        for text in e.text) for cell in cells]
+        links = find(subtree(found, cells[0]), "a")
+        rows.append(row + [links[0].attributes["href"]] if links else row)
+    return found, rows, find(found, "span", id="learner-count")[0].text[0]
+
+
+def test_the_browser_opens_the_big_page_with_a_page_of_the_table(browser, big_report):
+    found, rows, count = rendered_table(browser, big_report)
+    assert count == "Learners 1–100 of 100,000 (page 1 of 1,000)"
+    assert len(rows) == 100
+    assert rows[:6] == [
+        ["A001", "Achieved", "16", "—"],
+        ["A002", "Not achieved", "11", A002_LINE, "#learner-2"],
+        ["A003", "Not achieved", "16", "age 18 or over"],
+        [HOSTILE_ID, "Not achieved", "3", HOSTILE_LINE],
+        ["A005", "Record errors", "—", "cohort.csv:19: error[QR501]: unknown unit 'L9Z9': it is in no loaded "
+                                        "catalogue"],
+        ["S000005", "Achieved", "16", "—"],
+    ]
+    tiles = {t.classes[1]: find(subtree(found, t), "span", "count")[0].text[0] for t in find(found, "li", "tile")}
+    assert tiles == {"achieved": "20,000", "not_achieved": "60,000", "undetermined": "0", "unreadable": "20,000"}
+    assert not find(found, "form", hidden="")  # the script ran and showed its controls
+    # In full: the 100 learners like A002 (2 credits short) come before those like the hostile one (10 short).
+    sections = find(found, "section", "learner")
+    assert [s.attributes["id"] for s in sections[:3]] == ["learner-2", "learner-7", "learner-12"]
+    assert len(sections) == DETAIL.nearest
+    # The record's markup stays text: the only scripts are the page's own two.
+    assert len(find(found, "script")) == 2
+
+
+def test_the_browser_filters_the_table_by_standing_and_pages_it(browser, big_report):
+    _, rows, count = rendered_table(browser, big_report, "?standing=unreadable&page=3")
+    assert count == "Learners 201–300 of 20,000 (page 3 of 200)"
+    assert [row[0] for row in rows[:2]] == ["S001004", "S001009"]
+    assert {row[1] for row in rows} == {"Record errors"}
+
+
+def test_the_browser_finds_learners_by_part_of_their_id(browser, big_report):
+    _, rows, count = rendered_table(browser, big_report, "?find=a00")
+    assert count == "Learners 1–4 of 4 (page 1 of 1)"
+    assert [row[0] for row in rows] == ["A001", "A002", "A003", "A005"]
+    _, rows, count = rendered_table(browser, big_report, "?find=%3Cscript")
+    assert (count, rows) == ("Learners 1–1 of 1 (page 1 of 1)", [[HOSTILE_ID, "Not achieved", "3", HOSTILE_LINE]])

@@ -168,7 +168,8 @@ def cohort_reports(qualification: CompiledQualification, records: Records, count
                for learner_id in records.order]
     for k in detail.in_full(entries):
         if entries[k].verdict is not None:
-            entries[k] = learner_report(qualification, *decided[entries[k].learner], counts)
+            learner, verdict = decided[entries[k].learner]
+            entries[k] = learner_report(qualification, learner, verdict, counts)
     return entries
 
 
@@ -213,9 +214,9 @@ def _tally(count: int, word: str) -> str:
 def html_report(qualification: CompiledQualification, learners: Sequence[LearnerReport], *,
                 awarding_body: str | None = None, records: str | None = None,
                 problems: Sequence[Diagnostic] = (), detail: Detail = DETAIL) -> str:
-    """The whole page. `awarding_body` and `records` (the records file's name) only label the header;
-    `problems` are record problems that belong to no learner; `detail` chooses the page's form and the
-    learners shown in full (a learner in full without a plan, when not achieved, says no plan was made)."""
+    """The whole page for `learners` as `cohort_reports` gives them (with the same `detail`, which chooses the
+    page's form and whom it shows in full). `awarding_body` and `records` (the records file's name) only
+    label the header; `problems` are record problems that belong to no learner."""
     q = qualification
     title = f"Cohort report: {q.title}"
     facts = [f"QAN {q.qan}"]
