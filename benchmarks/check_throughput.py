@@ -14,7 +14,6 @@ Usage: python benchmarks/check_throughput.py [--learners 2000 20000] [--seed 202
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import platform
 import random
 import statistics
@@ -31,80 +30,12 @@ from qualrules.interpreter.engine import cpsat
 from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.engine.requirements import holds
 from qualrules.interpreter.engine.evaluator import evaluate
-from qualrules.interpreter.records.learner import Attempt, Learner
+from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.library import Library
 from qualrules.interpreter.wording import plural
 from qualrules.plugins import discover
 
-ISP_CERTIFICATE = "610/3788/6"
-ISP_DIPLOMA = "610/3789/8"
-ILM_CERTIFICATE = "600/5929/1"
-# Share of each cohort registered on each qualification.
-COHORT_MIX = {ISP_CERTIFICATE: 0.5, ISP_DIPLOMA: 0.25, ILM_CERTIFICATE: 0.25}
-
-
-# ---- generated learners ------------------------------------------------------------------------
-class CohortMaker:
-    """Deterministic learners for one qualification, from profiles a provider's cohort would show."""
-
-    def __init__(self, qualification: CompiledQualification, rng: random.Random):
-        self.q = qualification
-        self.rng = rng
-        self.groups: dict[str, list[str]] = {}
-        for unit in qualification.units:
-            self.groups.setdefault(unit.group, []).append(unit.ref)
-
-    def pick(self, group: str | Sequence[str], low: int, high: int) -> list[str]:
-        refs = self.groups[group] if isinstance(group, str) else [r for g in group for r in self.groups[g]]
-        return self.rng.sample(refs, min(len(refs), self.rng.randint(low, high)))
-
-    def units(self, profile: str) -> list[str]:
-        """The units a learner of this profile has passed."""
-        pick, q = self.pick, self.q.qan
-        if q == ISP_CERTIFICATE:
-            if profile == "typical":  # a spread across the quadrants, mostly within 36 credits
-                return pick("BUSINESS", 2, 3) + pick("CORE", 2, 3) + pick(("LEADERSHIP", "SELF"), 1, 2)
-            if profile == "surplus":  # enough units that the 36-credit cap binds
-                return pick("BUSINESS", 3, 5) + pick("CORE", 4, 6) + pick(("LEADERSHIP", "SELF"), 3, 6)
-            return pick(("BUSINESS", "CORE"), 1, 3)  # short: no LEADERSHIP or SELF unit yet
-        if q == ISP_DIPLOMA:
-            complete = (pick("BUSINESS", 3, 5) + pick("CORE", 4, 6) + pick("LEADERSHIP", 1, 3)
-                        + pick("SELF", 2, 4))
-            if profile == "typical":
-                return complete
-            if profile == "surplus":  # the Diploma has no cap: everything held counts
-                return complete + pick("LEADERSHIP", 2, 4)
-            return self.rng.sample(complete, len(complete) * 2 // 3)
-        mandatory = self.groups["Group 1"]
-        if profile == "typical":  # Group 3 within its 6-credit cap
-            return mandatory + pick("Group 2", 3, 5) + pick("Group 3", 1, 3)
-        if profile == "surplus":  # surplus Group 3 units: the cap decides which count
-            return mandatory + pick("Group 2", 1, 3) + pick("Group 3", 4, 5)
-        return self.rng.sample(mandatory, 2) + pick("Group 2", 0, 3) + pick("Group 3", 0, 2)
-
-    def learner(self, number: int) -> Learner:
-        rng = self.rng
-        profile = rng.choices(["typical", "surplus", "short"], weights=[60, 25, 15])[0]
-        registered = dt.date(2023, 1, 2) + dt.timedelta(days=rng.randrange(700))
-        born = dt.date(1965, 1, 1) + dt.timedelta(days=rng.randrange(40 * 365))
-        attempts = []
-        for ref in self.units(profile):
-            achieved = registered + dt.timedelta(days=rng.randrange(30, 1000))
-            if rng.random() < 0.05:  # referred first, passed later
-                attempts.append(Attempt(ref, "referred", achieved))
-                achieved += dt.timedelta(days=60)
-            attempts.append(Attempt(ref, "pass", achieved))
-        rng.shuffle(attempts)
-        return Learner(f"{self.q.qan}-{number:06d}", born, registered, tuple(attempts))
-
-
-def cohort(library: Library, size: int, seed: int) -> dict[str, list[Learner]]:
-    rng = random.Random(seed)
-    learners = {}
-    for qan, share in COHORT_MIX.items():
-        maker = CohortMaker(library.qualification(qan)[0], rng)
-        learners[qan] = [maker.learner(n) for n in range(round(size * share))]
-    return learners
+from cohort import ISP_CERTIFICATE, CohortMaker, learners
 
 
 # ---- timing helpers ------------------------------------------------------------------------------
@@ -163,14 +94,16 @@ def report_loading(repeat: int) -> Library:
 
 
 def report_evaluation(library: Library, size: int, seed: int) -> None:
-    learners = cohort(library, size, seed)
+    by_qualification: dict[str, list[Learner]] = {}
+    for qan, learner in learners(library, size, seed, "all"):
+        by_qualification.setdefault(qan, []).append(learner)
     print(f"\nEvaluating a cohort of {size:,} learners (seed {seed}); compiled once, evaluation only")
     print(f"  {'qualification':<12} {'learners':>8} {'achieved':>11} {'fast path':>11} {'solver':>11} "
           f"{'cap binds':>11} {'fast µs':>8} {'solver ms':>9} {'learners/s':>10}")
     totals: Counter = Counter()
     total_seconds = 0.0
-    with mock.patch.object(solver, "ClaimModel", CountingClaimModel):
-        for qan, group in learners.items():
+    with mock.patch.object(cpsat, "ClaimModel", CountingClaimModel):
+        for qan, group in by_qualification.items():
             q, body = library.qualification(qan)
             counts = body.counts_as_achieved
             fast, slow = [], []
