@@ -101,7 +101,8 @@ class _Worker:
     settings: CheckSettings
     library: Library
     vocabulary: Vocabulary
-    templates: dict[tuple[str, bytes], tuple[str, str, bool]] = attrs.field(factory=dict)
+    templates: dict[tuple[str, tuple], tuple[str, str, bool]] = attrs.field(factory=dict)
+    dates: dict[str, int] = attrs.field(factory=dict)
 
 
 _worker: _Worker | None = None
@@ -165,13 +166,11 @@ def _check_columns(block: ColumnarBlock, targets: Sequence[tuple], vocabulary: V
     """A block read as columns. A plain learner's verdict text depends only on the units they hold
     (`Columns.holdings`), so learners holding the same units share one text, made once per worker; every
     other learner is read row by row and decided by the full evaluator."""
-    columns = Columns(block, vocabulary)
+    columns = Columns(block, vocabulary, _worker.dates)
     plain = columns.plain.copy() if output_format == "json" else np.zeros(columns.learners, dtype=bool)
-    holdings = []
-    for qualification, body in targets:
-        masks, plain_here = columns.holdings(qualification, body.counts_as_achieved)
-        holdings.append(masks)
-        plain &= plain_here
+    holdings = [columns.holdings(qualification, body.counts_as_achieved) for qualification, body in targets]
+    for held in holdings:
+        plain &= held.plain
     records = read_table_block(block.file, vocabulary, block.header,
                                block.rows(columns.learner_rows(np.flatnonzero(~plain))))
     decided = check_rows(records, targets)
@@ -181,9 +180,10 @@ def _check_columns(block: ColumnarBlock, targets: Sequence[tuple], vocabulary: V
     texts: dict[str, list[CheckRow]] = {}
     for row in decided:
         texts.setdefault(row.learner, []).append(row)
-    keys = [[bytes(row) for row in np.packbits(masks, axis=1)] for masks in holdings]
+    plain_learners = np.flatnonzero(plain).tolist()
+    keys = [{learner: held.key(learner) for learner in plain_learners} for held in holdings]
     templates = _worker.templates
-    _make_templates(templates, columns, targets, holdings, keys, np.flatnonzero(plain))
+    _make_templates(templates, columns, targets, holdings, keys, plain_learners)
     pieces, all_achieved = [], True
     for learner, learner_id in enumerate(columns.ids):
         if plain[learner]:
@@ -201,22 +201,25 @@ def _check_columns(block: ColumnarBlock, targets: Sequence[tuple], vocabulary: V
 
 
 def _make_templates(templates: dict, columns: Columns, targets: Sequence[tuple], holdings: list, keys: list,
-                    plain: "np.ndarray") -> None:
+                    plain: list[int]) -> None:
     """Decide, for the first plain learner holding each set of units not seen before, the verdict text."""
     if len(templates) > TEMPLATES_KEPT:
         templates.clear()
-    for (qualification, _), masks, qualification_keys in zip(targets, holdings, keys):
+    if len(_worker.dates) > TEMPLATES_KEPT:
+        _worker.dates.clear()
+    for (qualification, _), held, qualification_keys in zip(targets, holdings, keys):
         new = {}
-        for learner in plain.tolist():
+        for learner in plain:
             key = (qualification.qan, qualification_keys[learner])
             if key not in templates and key not in new:
                 new[key] = learner
         if not new:
             continue
         learners = [columns.learner(index) for index in new.values()]
-        held = [plain_holdings(qualification, learner, frozenset(np.flatnonzero(masks[index]).tolist()))
-                for learner, index in zip(learners, new.values())]
-        for key, verdict in zip(new, decide(qualification, learners, held)):
+        known = [plain_holdings(qualification, learner, frozenset(np.flatnonzero(held.masks[index]).tolist()),
+                                held.attempted.get(index, ()))
+                 for learner, index in zip(learners, new.values())]
+        for key, verdict in zip(new, decide(qualification, learners, known)):
             templates[key] = _template(CheckRow(verdict.learner, qualification.qan, qualification.title, verdict))
 
 

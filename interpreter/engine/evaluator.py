@@ -224,23 +224,28 @@ def holdings_of(q: CompiledQualification, learner: Learner, counts: Callable[[st
             certain.add(index)
     if late:
         window_detail += f"; {plural(late, 'unit')} achieved after that set aside"
-    for ref, results in attempted.items():
-        if ref not in achieved:
-            set_aside.append(SetAside(ref, f"result {results[-1]!r} does not count as achieved"))
+    set_aside.extend(_not_achieved(ref, results[-1]) for ref, results in attempted.items() if ref not in achieved)
 
     age_ok, age_detail = _age_facts(q, learner, missing)
     return Holdings(frozenset(certain), frozenset(uncertain), tuple(set_aside), tuple(missing),
                      age_ok, age_detail, window_detail)
 
 
-def plain_holdings(q: CompiledQualification, learner: Learner, certain: frozenset[int]) -> Holdings:
+def plain_holdings(q: CompiledQualification, learner: Learner, certain: frozenset[int],
+                   attempted: Sequence[tuple[str, str]]) -> Holdings:
     """The holdings of a learner whose record is known to achieve exactly the pool units `certain`, each dated
-    within any completion window, with nothing set aside and no data missing (`records.columnar`)."""
+    within any completion window, to have attempted the `attempted` units (reference, last result word)
+    without achieving them, and to lack no data (`records.columnar`)."""
     missing: list[str] = []
     _, window_detail = _window_facts(q, learner, missing)
     age_ok, age_detail = _age_facts(q, learner, missing)
     assert not missing, "a plain record lacks nothing"
-    return Holdings(certain, frozenset(), (), (), age_ok, age_detail, window_detail)
+    set_aside = tuple(_not_achieved(ref, word) for ref, word in attempted)
+    return Holdings(certain, frozenset(), set_aside, (), age_ok, age_detail, window_detail)
+
+
+def _not_achieved(ref: str, result: str) -> SetAside:
+    return SetAside(ref, f"result {result!r} does not count as achieved")
 
 
 def _window_facts(q: CompiledQualification, learner: Learner, missing: list[str]) -> tuple[dt.date | None, str | None]:

@@ -47,11 +47,13 @@ class ColumnarBlock:
 class Columns:
     """The facts of a block's rows, as numpy arrays: per row and per learner (learners are runs of rows)."""
 
-    def __init__(self, block: ColumnarBlock, vocabulary: Vocabulary):
+    def __init__(self, block: ColumnarBlock, vocabulary: Vocabulary, dates: dict[str, int]):
+        """`dates` holds the dates already read, by text; it is shared by the blocks of one run."""
         import pyarrow.compute as pc
 
         position = block.header.position
         self.block = block
+        self.known_dates = dates
         ids = pc.utf8_trim_whitespace(block.batch.column(position["learner"]))
         self.rows = len(ids)
         same = pc.equal(ids.slice(1), ids.slice(0, max(self.rows - 1, 0))).to_numpy(zero_copy_only=False)
@@ -93,11 +95,13 @@ class Columns:
         """Days since 1 January of year 1 for each row; NO_DATE for an empty cell, BAD_DATE for one the
         row reader would refuse."""
         def read(text: str) -> int:
-            text = text.strip()
-            if not text:
-                return NO_DATE
-            parsed = parse_date(text)
-            return BAD_DATE if parsed is None else parsed.toordinal()
+            day = self.known_dates.get(text)
+            if day is None:
+                stripped = text.strip()
+                parsed = parse_date(stripped) if stripped else None
+                day = self.known_dates[text] = NO_DATE if not stripped else BAD_DATE if parsed is None \
+                    else parsed.toordinal()
+            return day
 
         return self._decoded(column, read)
 
@@ -133,24 +137,22 @@ class Columns:
         """The row positions of some learners, in file order."""
         return np.flatnonzero(np.isin(self.learner_of_row, learners))
 
-    def holdings(self, q: CompiledQualification, counts: Callable[[str], bool]) -> tuple["np.ndarray", "np.ndarray"]:
-        """For one qualification: each learner's achieved pool units (learners x pool units), and which
-        learners are plain for it: every unit they achieved is dated within any completion window, none is
-        outside the pool or only attempted, and any age rule holds, so the units alone decide the verdict."""
+    def holdings(self, q: CompiledQualification, counts: Callable[[str], bool]) -> "ColumnHoldings":
+        """For one qualification: each learner's achieved pool units, and which learners are plain for it:
+        every unit they achieved is dated within any completion window, none is outside the pool, and any
+        age rule holds, so their units (and those only attempted) alone decide the verdict."""
         plain = self.plain.copy()
-        pool_of_unit = np.array([q.index.get(q.catalogue_refs.get(ref.casefold(), ""), -1) for ref in self.unit_refs]
-                                + [-1], dtype=np.int64)
-        in_catalogue = np.array([ref.casefold() in q.catalogue_refs for ref in self.unit_refs] + [False])
+        refs = sorted(set(q.catalogue_refs.values()))
+        ref_index = {ref: i for i, ref in enumerate(refs)}
+        catalogue_of_unit = np.array([ref_index.get(q.catalogue_refs.get(unit.casefold()), -1)
+                                      for unit in self.unit_refs] + [-1], dtype=np.int64)
+        pool_of_ref = np.array([q.index.get(ref, -1) for ref in refs] + [-1], dtype=np.int64)
         counting = np.array([counts(word) for word in self.result_words] + [False])
-        row_pool = pool_of_unit[self.unit]
-        row_counts = counting[self.result] & in_catalogue[self.unit]
-        # Achieved units outside the pool, and units only attempted, are set aside by name: not plain.
+        row_ref = catalogue_of_unit[self.unit]
+        row_pool = pool_of_ref[row_ref]
+        row_counts = counting[self.result] & (row_ref >= 0)
+        # An achieved unit outside the pool is set aside by name: not plain.
         plain &= ~self._any_per_learner(row_counts & (row_pool < 0))
-        units = len(self.unit_refs)
-        achieved_keys = np.unique(self.learner_of_row[row_counts] * units + self.unit[row_counts])
-        attempted = in_catalogue[self.unit] & ~counting[self.result]
-        only_attempted = attempted & ~np.isin(self.learner_of_row * units + self.unit, achieved_keys)
-        plain &= ~self._any_per_learner(only_attempted)
         claimable = row_counts & (row_pool >= 0)
         if q.window is not None:
             plain &= self.registered_on >= 0
@@ -163,7 +165,29 @@ class Columns:
             plain &= _ages(self.born, self.registered_on) >= q.minimum_age.years
         masks = np.zeros((self.learners, len(q.units)), dtype=bool)
         masks[self.learner_of_row[claimable], row_pool[claimable]] = True
-        return masks, plain
+        # Units attempted and never achieved, with the last word recorded, in the order first attempted.
+        achieved = np.unique(self.learner_of_row[row_counts] * len(refs) + row_ref[row_counts])
+        only_attempted = (row_ref >= 0) & ~counting[self.result] & ~np.isin(
+            self.learner_of_row * len(refs) + row_ref, achieved)
+        attempted: dict[int, dict[str, str]] = {}
+        for row in np.flatnonzero(only_attempted).tolist():
+            learner = int(self.learner_of_row[row])
+            attempted.setdefault(learner, {})[refs[row_ref[row]]] = self.result_words[self.result[row]]
+        return ColumnHoldings(masks, plain, {learner: tuple(units.items()) for learner, units in attempted.items()})
+
+
+@attrs.frozen
+class ColumnHoldings:
+    """What a block's rows give towards one qualification."""
+
+    masks: Any  # learners x pool units, bool: the units achieved (within any window)
+    plain: Any  # learners, bool: the units and `attempted` alone decide the verdict
+    # By learner: (unit reference, last result word) of each unit attempted but never achieved.
+    attempted: dict[int, tuple[tuple[str, str], ...]]
+
+    def key(self, learner: int) -> tuple:
+        """What a plain learner's verdict depends on."""
+        return np.packbits(self.masks[learner]).tobytes(), self.attempted.get(learner, ())
 
 
 def _deadlines(registered: "np.ndarray", window) -> "np.ndarray":
