@@ -29,7 +29,7 @@ from qualrules.interpreter.library import Library, UnknownQualification
 from qualrules.interpreter.lint import lint
 from qualrules.interpreter.presentation.check_table import CheckTable
 from qualrules.interpreter.records.readers import Records, read_records
-from qualrules.interpreter.presentation.report import LearnerReport, html_report, learner_report, summary_text
+from qualrules.interpreter.presentation.report import cohort_reports, html_report, summary_text
 from qualrules.interpreter.presentation.specification import specification
 from qualrules.interpreter.wording import plural
 from qualrules.plugins import AwardingBody, PluginError, RulesetSource, discover
@@ -202,8 +202,6 @@ def report(records: str, qan: str, rulesets: tuple[str, ...], output: str) -> No
     data to decide), 2 for bad usage or unreadable input. When only some rows have errors the report is
     still written, for every learner, and the exit status is 2.
     """
-    from qualrules.interpreter.presentation.report import cohort_reports
-
     library = load_library(rulesets)
     qualification, body = find_qualification(library, qan)
     record_set = read_learners(records, library)
