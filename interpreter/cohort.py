@@ -154,7 +154,7 @@ def _check_block(task: tuple) -> Block:
 
 
 def _block_of(records: Records, rows: list[CheckRow], output_format: str) -> Block:
-    json_text = ",\n".join(_indented(json.dumps(row.to_json(), indent=2)) for row in rows) \
+    json_text = ",\n".join(_element(row.to_json()) for row in rows) \
         if output_format == "json" else ""
     return Block(len(records.order), tuple(rows) if output_format != "json" else (), json_text,
                  records.problems, len(records.unreadable),
@@ -194,7 +194,7 @@ def _check_columns(block: ColumnarBlock, targets: Sequence[tuple], vocabulary: V
                 all_achieved &= achieved
         else:
             rows = texts[learner_id]
-            pieces.extend(_indented(json.dumps(row.to_json(), indent=2)) for row in rows)
+            pieces.extend(_element(row.to_json()) for row in rows)
             all_achieved &= all(row.verdict is not None and row.verdict.achieved for row in rows)
     return Block(columns.learners, (), ",\n".join(pieces), records.problems, len(records.unreadable),
                  all_achieved)
@@ -227,7 +227,7 @@ def _template(row: CheckRow) -> tuple[str, str, bool]:
     """A verdict's JSON text, indented as an array element, split around the learner's id."""
     if row.verdict is None:
         raise RuntimeError(f"the columnar reader took learner {row.learner!r} as readable, the row reader did not")
-    text = _indented(json.dumps(row.to_json(), indent=2))
+    text = _element(row.to_json())
     start = '  {\n    "learner": '
     rest = text[len(start) + len(json.dumps(row.learner)):]
     return start, rest, row.verdict is not None and row.verdict.achieved
@@ -248,9 +248,24 @@ def check_rows(records: Records, targets: Sequence[tuple]) -> list[CheckRow]:
     return rows
 
 
-def _indented(text: str) -> str:
-    """A JSON element as `json.dumps(list, indent=2)` lays it out inside the list."""
-    return "\n".join("  " + line for line in text.split("\n"))
+def _element(value) -> str:
+    """`value` laid out as `json.dumps(a_list, indent=2)` lays out an element of the list: the same text,
+    made without the standard library's indenting encoder, which is written in Python and slow."""
+    return "  " + _json(value, "  ")
+
+
+def _json(value, indent: str) -> str:
+    inner = indent + "  "
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        items = (f"{inner}{json.dumps(key)}: {_json(item, inner)}" for key, item in value.items())
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    if isinstance(value, list):
+        if not value:
+            return "[]"
+        return "[\n" + ",\n".join(inner + _json(item, inner) for item in value) + "\n" + indent + "]"
+    return json.dumps(value)
 
 
 def json_array(blocks: Iterable[str]) -> Iterator[str]:

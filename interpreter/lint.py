@@ -288,8 +288,8 @@ def _caps_below_minimums(q: CompiledQualification) -> tuple[list[Diagnostic], se
                         or cap.maximum >= low.minimum or not set(low.members) <= set(cap.members)):
                     continue
                 word = measure_word(cap.measure, cap.maximum)
-                message = (f"the cap of {cap.maximum} {word} in `{rule_text(cap.rule)}` (line {cap.rule.span.line}) "
-                           f"is below the minimum of {low.minimum} that `{rule_text(low.rule)}` "
+                message = (f"the cap of {cap.maximum} {word} in `{cap.text}` (line {cap.rule.span.line}) "
+                           f"is below the minimum of {low.minimum} that `{low.text}` "
                            f"(line {low.rule.span.line}) needs from the same units")
                 if option:
                     dead.add(id(requirements))

@@ -75,7 +75,7 @@ def _compile(q: m.Qualification, catalogue: Catalogue, catalogue_refs: dict[str,
 
     def linear(rule, label, measure, member_indices, minimum, maximum) -> Linear:
         weights = tuple(unit_measure(units[i], measure) for i in member_indices)
-        return Linear(rule, label, measure, member_indices, weights, minimum, maximum)
+        return Linear(rule, rule_text(rule), label, measure, member_indices, weights, minimum, maximum)
 
     def requirement(rule: m.Rule) -> Requirement | None:
         if isinstance(rule, m.Quantity):
@@ -92,9 +92,10 @@ def _compile(q: m.Qualification, catalogue: Catalogue, catalogue_refs: dict[str,
         if isinstance(rule, m.NotBoth):
             first = members(m.UnitSet((rule.first,), rule.first.span))
             second = members(m.UnitSet((rule.second,), rule.second.span))
-            return Barred(rule, first, second)
+            return Barred(rule, rule_text(rule), first, second)
         if isinstance(rule, m.Either):
-            return Alternatives(rule, tuple(tuple(filter(None, map(requirement, o))) for o in rule.options))
+            return Alternatives(rule, rule_text(rule),
+                                tuple(tuple(filter(None, map(requirement, o))) for o in rule.options))
         return None
 
     window = next((r for r in q.rules if isinstance(r, m.CompletionWindow)), None)

@@ -334,7 +334,7 @@ def _total(requirement: Linear, chosen: set[int]) -> int:
 
 
 def _outcome(q: CompiledQualification, requirement: Requirement, chosen: set[int], available: set[int]) -> RuleOutcome:
-    text = rule_text(requirement.rule)
+    text = requirement.text
     if isinstance(requirement, Linear):
         counted = tuple(q.units[i].ref for i in requirement.members if i in chosen)
         total = _total(requirement, chosen)
@@ -425,5 +425,5 @@ def _why_not_counted(q: CompiledQualification, index: int, chosen: set[int]) -> 
             return f"{cap.label} is capped at {plural(cap.maximum, measure_word(cap.measure, 1))}"
     for requirement in in_force:
         if isinstance(requirement, Barred) and index in requirement.first + requirement.second:
-            return f"barred: {rule_text(requirement.rule)}"
+            return f"barred: {requirement.text}"
     return "not needed: the claim already counts the most credits it can"

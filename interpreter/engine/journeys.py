@@ -15,7 +15,6 @@ from qualrules.interpreter.engine.requirements import holds
 from qualrules.interpreter.engine.evaluator import RuleOutcome, Verdict, linear_requirements, evaluate
 from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.engine.planner import Plan, PlanStatus, plan
-from qualrules.interpreter.wording import rule_text
 
 
 class RuleStatus(enum.Enum):
@@ -121,7 +120,7 @@ def _rule(q: CompiledQualification, outcome: RuleOutcome, requirement: Requireme
         towards = tuple(ref for ref in finish.add if ref in members)
     options: tuple[OptionExplanation, ...] = ()
     if isinstance(requirement, Alternatives):
-        options = tuple(OptionExplanation(tuple(rule_text(r.rule) for r in option),
+        options = tuple(OptionExplanation(tuple(r.text for r in option),
                                           holds(option, chosen))
                         for option in requirement.options)
     label = requirement.label if isinstance(requirement, Linear) else None

@@ -187,7 +187,7 @@ def why_impossible(q: CompiledQualification, held: frozenset[int], candidates: f
         assert isinstance(requirement, Linear), "only linear requirements have a minimum"
         most = sum(w for i, w in zip(requirement.members, requirement.weights) if i in available)
         word = measure_word(requirement.measure, requirement.minimum)
-        return [f"`{rule_text(requirement.rule)}` needs {requirement.minimum} {word}, "
+        return [f"`{requirement.text}` needs {requirement.minimum} {word}, "
                 f"but at most {most} can count{tail}"]
     texts = [part_text(q, part) for part in parts]
     listed = word_list(texts, "and")
@@ -197,7 +197,7 @@ def why_impossible(q: CompiledQualification, held: frozenset[int], candidates: f
 
 def part_text(q: CompiledQualification, part: Part) -> str:
     requirement = q.requirements[part.requirement]
-    text = f"`{rule_text(requirement.rule)}`"
+    text = f"`{requirement.text}`"
     if isinstance(requirement, Linear) and None not in (requirement.minimum, requirement.maximum) \
             and requirement.minimum != requirement.maximum:
         side = "minimum" if part.kind is PartKind.MINIMUM else "maximum"

@@ -27,6 +27,7 @@ class Linear:
     """Sum of a measure over `members` of the claim, within [minimum, maximum]."""
 
     rule: m.Rule
+    text: str  # the rule in canonical wording
     label: str
     measure: m.Measure
     members: tuple[int, ...]
@@ -40,6 +41,7 @@ class Barred:
     """The claim may not hold units from both sides."""
 
     rule: m.NotBoth
+    text: str
     first: tuple[int, ...]
     second: tuple[int, ...]
 
@@ -49,6 +51,7 @@ class Alternatives:
     """At least one option's requirements must all hold."""
 
     rule: m.Either
+    text: str
     options: tuple[tuple["Requirement", ...], ...]
 
 
