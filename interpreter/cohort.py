@@ -8,6 +8,7 @@ a CSV whose learners' rows are not together) is read whole first, then decided i
 
 from __future__ import annotations
 
+import collections
 import gc
 import json
 import multiprocessing
@@ -106,7 +107,7 @@ class _Worker:
 
 
 _worker: _Worker | None = None
-TEMPLATES_KEPT = 200_000
+TEMPLATES_KEPT = 5_000
 
 
 def check_blocks(cohort: Cohort, settings: CheckSettings, library: Library, vocabulary: Vocabulary,
@@ -122,7 +123,14 @@ def check_blocks(cohort: Cohort, settings: CheckSettings, library: Library, voca
     context = multiprocessing.get_context(method)
     initializer = None if method == "fork" else _start_worker
     with context.Pool(jobs, initializer=initializer, initargs=(settings,)) as pool:
-        yield from pool.imap(_check_block, cohort.tasks)
+        # A few blocks in flight per worker, no more: `Pool.imap` would read the whole file ahead of the workers.
+        pending: collections.deque = collections.deque()
+        for task in cohort.tasks:
+            pending.append(pool.apply_async(_check_block, (task,)))
+            if len(pending) >= 2 * jobs:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
 
 
 def default_jobs() -> int:

@@ -69,7 +69,7 @@ def _arrow_options(header: Header):
     import pyarrow as pa
 
     return (
-        arrow_csv.ReadOptions(autogenerate_column_names=True, skip_rows=header.line, block_size=1 << 22),
+        arrow_csv.ReadOptions(autogenerate_column_names=True, skip_rows=header.line, block_size=1 << 20),
         arrow_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
         arrow_csv.ConvertOptions(column_types={f"f{k}": pa.string() for k in range(header.width)},
                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
