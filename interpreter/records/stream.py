@@ -106,7 +106,6 @@ def columnar_blocks(path: Path, header: Header, learners_per_block: int) -> Iter
     column = header.position["learner"]
     pending = None
     next_line = header.line + 1
-    previous = None
 
     def cut(rows, end: int) -> ColumnarBlock:
         nonlocal next_line
@@ -119,13 +118,9 @@ def columnar_blocks(path: Path, header: Header, learners_per_block: int) -> Iter
         return ColumnarBlock(str(path), header, lines, part)
 
     for batch in arrow_csv.open_csv(path, *_arrow_options(header)):
+        # `pending` holds the rows from the last learner start on, so `rows` begins where a learner does.
         rows = batch if pending is None else pa.concat_batches([pending, batch])
-        ids = pc.utf8_trim_whitespace(rows.column(column)).to_pylist()
-        starts = []
-        for row, learner in enumerate(ids):
-            if learner and learner != previous:
-                starts.append(row)
-                previous = learner
+        starts = _learner_starts(rows.column(column)).tolist()
         while len(starts) > learners_per_block:
             end = starts[learners_per_block]
             yield cut(rows, end)
@@ -152,6 +147,20 @@ def _runs(columns) -> Iterator[str]:
             yield first
         yield from starts
         previous = ids[-1].as_py()
+
+
+def _learner_starts(column) -> "np.ndarray":
+    """The rows where a learner's rows begin: an id unlike the last id seen (rows without an id belong to
+    the learner before them)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ids = pc.utf8_trim_whitespace(column)
+    named = pc.not_equal(ids, "")
+    last_seen = pc.fill_null_forward(pc.if_else(named, ids, pa.scalar(None, pa.string())))
+    before = pa.concat_arrays([pa.array([None], pa.string()), last_seen.slice(0, max(len(ids) - 1, 0))])
+    starts = pc.and_(named, pc.fill_null(pc.not_equal(ids, before), True))
+    return np.flatnonzero(starts.to_numpy(zero_copy_only=False))
 
 
 def _python_runs(ids: Iterator[str]) -> Iterator[str]:
