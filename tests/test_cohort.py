@@ -177,3 +177,16 @@ def test_check_jobs_and_verbose_on_the_command_line(tmp_path, monkeypatch):
     assert json.loads(one.stdout)
     assert f"{ISP_CERTIFICATE}: compiled: 18 states over credit totals 0 to 36" in two.stderr
     assert "Checking" not in one.stderr  # no progress bar when stderr is not a terminal
+
+
+def test_ids_that_differ_only_by_what_python_strips_are_one_learner(library, tmp_path):
+    # "\x1c" is white space to Python's str.strip, as the row reader strips ids, but not to Unicode.
+    path = tmp_path / "cohort.csv"
+    write_csv(path, [["A1", "L3B1", "pass", "2024-01-01", "2022-01-01", "1990-01-01"],
+                     ["A1\x1c", "L3B2", "pass", "2024-01-01", "2022-01-01", "1990-01-01"],
+                     ["A2", "L3B1", "pass", "2024-01-01", "2022-01-01", "1990-01-01"]])
+    opened = cohort.open_cohort(path, library.vocabulary())
+    blocks = cohort.check_blocks(opened, settings(), library, library.vocabulary(), 1)
+    text = "".join(cohort.json_array(b.json for b in blocks))
+    assert text == whole_file(path, library)
+    assert [row["learner"] for row in json.loads(text)] == ["A1"] * 3 + ["A2"] * 3

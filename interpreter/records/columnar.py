@@ -60,7 +60,8 @@ class Columns:
         starts = np.concatenate([[True], ~same]) if self.rows else np.zeros(0, dtype=bool)
         self.learner_of_row = np.cumsum(starts) - 1
         self.start_rows = np.flatnonzero(starts)
-        self.ids = ids.take(self.start_rows).to_pylist()
+        # Stripped as the row reader strips them, whose idea of white space is wider than Unicode's.
+        self.ids = [learner.strip() for learner in ids.take(self.start_rows).to_pylist()]
         self.learners = len(self.ids)
 
         refs = list(vocabulary.unit_refs.values())
@@ -80,8 +81,9 @@ class Columns:
         self.registered_on = self._fact("registered_on")
         self.born = self._fact("date_of_birth")
         self.plain &= ~((self.born >= 0) & (self.registered_on >= 0) & (self.born >= self.registered_on))
-        if any(not learner for learner in self.ids):
-            self.plain[:] = False  # a row without a learner id: a problem only the row reader reports
+        if not all(self.ids) or len(set(self.ids)) < self.learners:
+            # A row without a learner id (a problem only the row reader reports), or one learner in two runs.
+            self.plain[:] = False
 
     def _decoded(self, column, read: Callable[[str], int]) -> "np.ndarray":
         """`read` applied to each distinct text of a column, spread back over the rows."""

@@ -144,8 +144,10 @@ def _runs(columns) -> Iterator[str]:
         starts = ids.slice(1).filter(pc.not_equal(ids.slice(1), ids.slice(0, len(ids) - 1))).to_pylist()
         first = ids[0].as_py()
         if first != previous:
-            yield first
-        yield from starts
+            yield first.strip()
+        # Python's idea of white space, as the row reader strips ids, is wider than Unicode's: two runs that
+        # differ only by such a character then read as one learner twice, and the file is read whole.
+        yield from (learner.strip() for learner in starts)
         previous = ids[-1].as_py()
 
 
