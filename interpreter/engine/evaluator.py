@@ -296,9 +296,10 @@ def _claim_facts(q: CompiledQualification, holdings: Holdings, status: Status, c
                     if o.met and not holds((r,), dated) else o for o, r in zip(outcomes, q.requirements)]
     # An achieved verdict is reached without the units in doubt, so those are left out for want of a date.
     undated = holdings.uncertain if status is Status.ACHIEVED else frozenset()
+    in_force = _opened(q.requirements, _options_met_by(chosen))
     not_counted = tuple(
         SetAside(q.units[i].ref, f"the record lacks the date needed to place it within `{rule_text(q.window)}`"
-                 if i in undated else _why_not_counted(q, i, chosen))
+                 if i in undated else _why_not_counted(i, chosen, in_force))
         for i in sorted(available - chosen)
     )
     return _ClaimFacts(tuple(outcomes), not_counted, tuple(q.units[i].ref for i in claim),
@@ -338,7 +339,8 @@ def _outcome(q: CompiledQualification, requirement: Requirement, chosen: set[int
     if isinstance(requirement, Linear):
         counted = tuple(q.units[i].ref for i in requirement.members if i in chosen)
         total = _total(requirement, chosen)
-        met = holds((requirement,), chosen)
+        met = ((requirement.minimum is None or total >= requirement.minimum)
+               and (requirement.maximum is None or total <= requirement.maximum))
         if isinstance(requirement.rule, m.AllOf):
             lacking = [q.units[i].ref for i in requirement.members if i not in chosen]
             detail = f"{requirement.label}: {total} of {len(requirement.members)} units counted"
@@ -417,8 +419,8 @@ def _options_met_by(chosen: set[int]) -> Callable[[tuple], bool]:
     return lambda option: holds(option, chosen)
 
 
-def _why_not_counted(q: CompiledQualification, index: int, chosen: set[int]) -> str:
-    in_force = _opened(q.requirements, _options_met_by(chosen))
+def _why_not_counted(index: int, chosen: set[int], in_force: list[Requirement]) -> str:
+    """Why a unit held is left out of the claim, given the requirements in force for it."""
     for cap in (r for r in in_force if isinstance(r, Linear)):
         if cap.maximum is not None and index in cap.members and _total(cap, chosen) + cap.weights[
                 cap.members.index(index)] > cap.maximum:
