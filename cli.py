@@ -22,6 +22,7 @@ from qualrules.interpreter.diagnostics import (
     did_you_mean,
     render,
 )
+from qualrules.interpreter.files import WriteRefused, read_for_rewrite, write_atomically
 from qualrules.interpreter.formatter import format_ruleset
 from qualrules.interpreter.presentation.journeys_text import eligibility_text, explanation_text, plan_text
 from qualrules.interpreter.records.learner import Learner
@@ -173,7 +174,9 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
                     click.echo(table.header())
                 for line in table.lines(block.rows):
                     click.echo(line)
-            table = table or CheckTable(())
+            if table is None:  # no learners: the header all the same
+                table = CheckTable(())
+                click.echo(table.header())
             click.echo("\n" + table.summary())
     sys.exit(EXIT_USAGE if outcome["failed"] else EXIT_OK if outcome["achieved"] else EXIT_FAILED)
 
@@ -220,24 +223,6 @@ def report(records: str, qan: str, rulesets: tuple[str, ...], output: str) -> No
     if record_set.diagnostics:
         sys.exit(EXIT_USAGE)
     sys.exit(EXIT_OK if all(entry.verdict and entry.verdict.achieved for entry in entries) else EXIT_FAILED)
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write a sibling temporary file and rename it into place, so readers see the old file or the new one,
-    never a part-written one. An existing file keeps its mode; a symbolic link is followed, not replaced."""
-    target = Path(os.path.realpath(path))
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        with open(temporary, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if target.exists():
-            os.chmod(temporary, target.stat().st_mode & 0o7777)
-        os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 @main.command(name="lint")
