@@ -187,8 +187,10 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
               help="QAN of the qualification to report on, e.g. 610/3788/6.")
 @ruleset_option
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="The HTML file to write (replaced whole, never left half-written).")
-def report(records: str, qan: str, rulesets: tuple[str, ...], output: str) -> None:
+              help="The HTML file to write (replaced whole, never left half-written; never an input).")
+@click.option("--force", is_flag=True, help="Replace a read-only output too, or one with other hard links "
+                                            "(splitting them).")
+def report(records: str, qan: str, rulesets: tuple[str, ...], output: str, force: bool) -> None:
     """Write a cohort report for one qualification as one self-contained HTML page.
 
     The page summarises the cohort (achieved, close to achieving, further to go, ...) and shows each learner
@@ -214,7 +216,10 @@ def report(records: str, qan: str, rulesets: tuple[str, ...], output: str) -> No
     page = html_report(qualification, entries, awarding_body=body_label, records=Path(records).name,
                        problems=record_set.problems)
     try:
-        write_atomically(Path(output), page)
+        write_atomically(Path(output), page, inputs=(records, *rulesets), force=force)
+    except WriteRefused as refusal:
+        command_line_error(refusal.code, f"will not write {output}: {refusal.message}", f"--output {output}",
+                           refusal.hint)
     except OSError as error:
         command_line_error("QR606", f"cannot write {output}: {error.strerror or error}", f"--output {output}",
                            "choose a folder that exists and that you may write to")
@@ -292,11 +297,15 @@ def list_qualifications(rulesets: tuple[str, ...], output_format: str) -> None:
 @click.argument("files", metavar="RULESET...", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--check", is_flag=True, help="Write nothing; list the files that would change.")
 @click.option("--diff", "show_diff", is_flag=True, help="Write nothing; print a unified diff of the changes.")
-def fmt(files: tuple[str, ...], check: bool, show_diff: bool) -> None:
+@click.option("--force", is_flag=True, help="Replace read-only files too, and files with other hard links "
+                                            "(splitting them).")
+def fmt(files: tuple[str, ...], check: bool, show_diff: bool, force: bool) -> None:
     """Rewrite each RULESET (.qual) in the canonical layout: aligned unit tables, facts in a fixed order,
     one rule per line in canonical wording, comments kept with their statements.
 
-    Files are replaced atomically. A file with errors is reported and left untouched.
+    Files are replaced atomically, keeping their mode and, where allowed, their owner. A file with errors is
+    reported and left untouched, and so is one edited while it was being formatted, a read-only one and one
+    with other hard links (unless --force).
 
     Exit status: 0 when every file is formatted (or was rewritten); 1 with --check or --diff when a file
     would change; 2 when a file cannot be read or has errors, or for bad usage.
@@ -304,7 +313,7 @@ def fmt(files: tuple[str, ...], check: bool, show_diff: bool) -> None:
     failed, changed = False, False
     for file in files:
         try:
-            text = Path(file).read_text(encoding="utf-8")
+            text, read_state = read_for_rewrite(Path(file))
             formatted = format_ruleset(text, file)
         except (OSError, UnicodeDecodeError) as error:
             report_diagnostics([Diagnostic("QR005", Severity.ERROR, f"cannot read ruleset: {error}", Location(file))])
@@ -323,7 +332,12 @@ def fmt(files: tuple[str, ...], check: bool, show_diff: bool) -> None:
             click.echo(f"would reformat {file}")
         if not (check or show_diff):
             try:
-                write_atomically(Path(file), formatted)
+                write_atomically(Path(file), formatted, unchanged_since=read_state, force=force)
+            except WriteRefused as refusal:
+                report_diagnostics([Diagnostic(refusal.code, Severity.ERROR, f"will not rewrite the file: "
+                                               f"{refusal.message}", Location(file), refusal.hint)])
+                failed = True
+                continue
             except OSError as error:
                 report_diagnostics([Diagnostic("QR606", Severity.ERROR,
                                                f"cannot write the file: {error.strerror or error}", Location(file))])
