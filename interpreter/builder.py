@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import attrs
-from lark import Token, Transformer, v_args
+from lark import Token, Transformer, Tree, v_args
 
 from qualrules.grammar.parser import parse
 from qualrules.interpreter import model as m
@@ -11,6 +11,11 @@ from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Locat
 
 # Above any real credit value, GLH, TQT, age or count, and far inside the solver's 64-bit arithmetic.
 MAX_NUMBER = 100_000
+
+# Real specifications nest `either` two or three levels deep. Twenty leaves ample room while every step that
+# walks the rules recursively (this builder, the checker, wording, the compiler, the solver's model, the
+# formatter and the sentences) stays far inside Python's recursion limit, whatever the file holds.
+MAX_EITHER_DEPTH = 20
 
 NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
@@ -49,11 +54,14 @@ class _Builder(Transformer):
         self.diagnostics.append(Diagnostic(code, Severity.ERROR, message, location, hint))
 
     def _int(self, token: Token) -> int:
-        value = int(token.value)
-        if value > MAX_NUMBER:
-            self._error("QR117", f"{token.value} is too large for a level, credit value, number of hours or count",
+        digits = token.value.lstrip("0") or "0"
+        # Compared as text first: Python refuses to convert numbers of more than 4,300 digits.
+        if len(digits) > len(str(MAX_NUMBER)) or int(digits) > MAX_NUMBER:
+            shown = token.value if len(token.value) <= 20 else f"a number of {len(digits):,} digits"
+            self._error("QR117", f"{shown} is too large for a level, credit value, number of hours or count",
                         _token_span(token), hint=f"numbers in a ruleset are at most {MAX_NUMBER:,}")
-        return value
+            return MAX_NUMBER + 1
+        return int(digits)
 
     # ---- leaves --------------------------------------------------------------------------------
     def number(self, meta, children):
@@ -259,11 +267,34 @@ class _Builder(Transformer):
         return children
 
 
+def _nested_too_deep(tree: Tree, filename: str) -> list[Diagnostic]:
+    """QR118 for each outermost `either` nested deeper than MAX_EITHER_DEPTH. Walked with an explicit stack,
+    before anything recursive sees the tree."""
+    found: list[Diagnostic] = []
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if node.data == "either":
+            depth += 1
+            if depth > MAX_EITHER_DEPTH:
+                meta = node.meta
+                found.append(Diagnostic(
+                    "QR118", Severity.ERROR, f"this `either` is nested {depth} deep; at most {MAX_EITHER_DEPTH} "
+                    "levels are allowed", Location(filename, meta.line, meta.column, meta.line, meta.column + 6),
+                    "write the inner alternatives as further options of an outer `either`"))
+                continue
+        stack.extend((child, depth) for child in reversed(node.children) if isinstance(child, Tree))
+    return found
+
+
 def build_ruleset(text: str, filename: str) -> m.Ruleset:
     """Parse and build one .qual file; raises DiagnosticError listing every syntax or structure error."""
     parsed = parse(text, filename)
     if parsed.tree is None:
         raise DiagnosticError(parsed.diagnostics)
+    too_deep = _nested_too_deep(parsed.tree, filename)
+    if too_deep:
+        raise DiagnosticError(too_deep)
     builder = _Builder(filename)
     items = builder.transform(parsed.tree)
     if builder.diagnostics:

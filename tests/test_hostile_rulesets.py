@@ -1,0 +1,75 @@
+"""Ruleset files are untrusted text: whatever they hold, parsing, building, checking, linting and formatting
+end in coded diagnostics, never a traceback, and in bounded time."""
+
+from __future__ import annotations
+
+import pytest
+
+from qualrules.interpreter.builder import MAX_EITHER_DEPTH, MAX_NUMBER, build_ruleset
+from qualrules.interpreter.diagnostics import DiagnosticError
+from qualrules.interpreter.engine.compiler import compile_ruleset
+from qualrules.interpreter.formatter import format_ruleset
+from qualrules.interpreter.lint import lint
+from qualrules.interpreter.presentation.sentences import sentences
+from qualrules.interpreter.checker import Catalogue
+from qualrules.plugins import RulesetSource, discover
+
+HEADER = """\
+unit A1 "Alpha" level 2 credits 2
+unit B1 "Beta" level 2 credits 2
+qualification 600/5929/1 "Certificate"
+  units from A1, B1
+"""
+
+
+def nested_either(depth: int) -> str:
+    """`either` blocks nested `depth` deep, each with a second option."""
+    return HEADER + "either\n" * depth + "all of A1\n" + "or\nall of B1\nend\n" * depth
+
+
+def codes(text: str) -> list[str]:
+    return [d.code for d in lint([RulesetSource("hostile.qual", text)], discover())]
+
+
+def build_error_codes(text: str) -> list[str]:
+    with pytest.raises(DiagnosticError) as raised:
+        build_ruleset(text, "hostile.qual")
+    return [d.code for d in raised.value.diagnostics]
+
+
+@pytest.mark.parametrize("digits", [7, 4_301, 100_000])
+def test_a_number_of_any_length_is_a_located_qr117(digits):
+    text = HEADER + f"  at least {'9' * digits} credits\n"
+    with pytest.raises(DiagnosticError) as raised:
+        build_ruleset(text, "hostile.qual")
+    (diagnostic,) = raised.value.diagnostics
+    assert (diagnostic.code, diagnostic.location.line, diagnostic.location.column) == ("QR117", 5, 12)
+    assert len(diagnostic.message) < 200  # the message names the size, not every digit
+
+
+def test_leading_zeros_do_not_make_a_number_too_large():
+    text = HEADER + f"  at least {'0' * 5_000}2 credits\n"
+    assert build_ruleset(text, "hostile.qual").qualifications[0].rules[0].bound.minimum == 2
+    assert build_error_codes(HEADER + f"  at least {MAX_NUMBER + 1} credits\n") == ["QR117"]
+
+
+def test_either_nested_to_the_limit_works_everywhere():
+    text = nested_either(MAX_EITHER_DEPTH)
+    ruleset = build_ruleset(text, "hostile.qual")
+    assert "QR400" in codes(text)
+    format_ruleset(text, "hostile.qual")
+    compile_ruleset(ruleset)
+    sentences(ruleset.qualifications[0].rules, Catalogue.of(ruleset))
+
+
+@pytest.mark.parametrize("depth", [MAX_EITHER_DEPTH + 1, 300, 5_000])
+def test_either_nested_past_the_limit_is_one_located_qr118(depth):
+    text = nested_either(depth)
+    with pytest.raises(DiagnosticError) as raised:
+        build_ruleset(text, "hostile.qual")
+    (diagnostic,) = raised.value.diagnostics
+    assert diagnostic.code == "QR118"
+    assert diagnostic.location.line == 4 + MAX_EITHER_DEPTH + 1  # the outermost block past the limit
+    assert codes(text) == ["QR118"]
+    with pytest.raises(DiagnosticError):
+        format_ruleset(text, "hostile.qual")
