@@ -33,7 +33,7 @@ from qualrules.interpreter.records.readers import Records, read_records
 from qualrules.interpreter.presentation.report import cohort_reports, html_report, summary_text
 from qualrules.interpreter.presentation.specification import specification
 from qualrules.interpreter.wording import plural
-from qualrules.plugins import AwardingBody, PluginError, RulesetSource, discover
+from qualrules.plugins import RulesetSource, discover
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -69,22 +69,17 @@ def command_line_error(code: str, message: str, given: str, hint: str | None = N
     fail([Diagnostic(code, Severity.ERROR, message, Location("command line", element=given), hint)])
 
 
-def installed_bodies() -> dict[str, AwardingBody]:
-    try:
-        return discover()
-    except PluginError as error:
-        command_line_error("QR605", str(error), "installed plugins",
-                           "reinstall or uninstall the plugin package it names")
-
-
 def load_library(rulesets: tuple[str, ...]) -> Library:
-    installed_bodies()  # a broken plugin is reported as such, not as a failed load
+    """The library for a command: what was left out of it (a broken plugin, a clash) is reported first, and
+    the command goes on with the rest."""
     try:
         library = Library.load(rulesets)
     except DiagnosticError as error:
         fail(error.diagnostics)
+    report_diagnostics(library.problems)
     for note in library.notes:
-        click.echo(f"note: {note}", err=True)
+        # A given file replacing a bundled qualification changes verdicts: it must not pass unnoticed.
+        click.echo(click.style("note:", fg="yellow", bold=True) + f" {note}", err=True)
     return library
 
 
@@ -247,14 +242,17 @@ def lint_command(files: tuple[str, ...], bundled: bool, strict: bool, verbose: b
     """
     if not files and not bundled:
         raise click.UsageError("name the RULESET files to lint, or give --bundled for the installed ones")
-    bodies = installed_bodies()
-    sources = [source for body in bodies.values() for source in body.rulesets()] if bundled else []
+    plugins = discover()
+    sources = [source for body in plugins.values() for source in body.rulesets()] if bundled else []
+    if not bundled:
+        report_diagnostics(plugins.problems)  # not what is linted, so not counted, but not hidden either
     for file in files:
         try:
             sources.append(RulesetSource(file, Path(file).read_text(encoding="utf-8")))
         except (OSError, UnicodeDecodeError) as error:
             fail([Diagnostic("QR005", Severity.ERROR, f"cannot read ruleset: {error}", Location(file))])
-    diagnostics = lint(sources, bodies)
+    # With --bundled the installed plugins are what is linted, so a broken one is among the findings.
+    diagnostics = [*(plugins.problems if bundled else ()), *lint(sources, plugins)]
     errors = sum(d.severity is Severity.ERROR for d in diagnostics)
     warnings = sum(d.severity is Severity.WARNING for d in diagnostics)
     if output_format == "json":

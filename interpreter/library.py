@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping
 
 import attrs
 
@@ -12,7 +12,16 @@ from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.engine.compiler import CompiledQualification, compile_ruleset
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity, did_you_mean
 from qualrules.interpreter.records.readers import Vocabulary
-from qualrules.plugins import RESULT_WORDS, AwardingBody, GenericAwardingBody, discover
+from qualrules.interpreter.wording import word_list
+from qualrules.plugins import (
+    RESULT_WORDS,
+    AwardingBody,
+    GenericAwardingBody,
+    InstalledBody,
+    Plugins,
+    discover,
+    plugin_problem,
+)
 
 
 class UnknownQualification(LookupError):
@@ -29,64 +38,87 @@ class LoadedRuleset:
     ruleset: m.Ruleset
     body: AwardingBody
     qualifications: tuple[CompiledQualification, ...]
+    # The plugin that bundled it; None for a file given to the run.
+    plugin: InstalledBody | None = None
 
 
 @attrs.frozen
 class Library:
     rulesets: tuple[LoadedRuleset, ...]
-    bodies: dict[str, AwardingBody]
+    bodies: Mapping[str, AwardingBody]
     # Notes for the user, such as a given file replacing a bundled qualification.
     notes: tuple[str, ...] = ()
+    # What was left out, for every command to show before it carries on with the rest: broken plugins
+    # and plugins' rulesets with errors (QR605), QANs that more than one bundled ruleset declares (QR104).
+    problems: tuple[Diagnostic, ...] = ()
+    # QANs left out because bundled rulesets disagree about them, each with the reason.
+    refused: Mapping[str, str] = attrs.field(factory=dict)
 
     @classmethod
     def load(cls, paths: Iterable[str | Path] = (), *, bundled: bool = True) -> "Library":
         """Installed plugins' rulesets (when `bundled`), then `paths`; a QAN in a given file replaces a
-        bundled one. Raises DiagnosticError with every problem found in any file."""
-        bodies = discover()
-        sources: list[tuple[str, str, bool]] = []
+        bundled one. Raises DiagnosticError with every problem found in a given file; a broken plugin or
+        bundled ruleset is only left out, with its problems in `problems`."""
+        plugins = discover()
+        problems = list(plugins.problems)
+        loaded: list[LoadedRuleset] = []
         if bundled:
-            for body in bodies.values():
-                sources.extend((s.name, s.text, True) for s in body.rulesets())
+            for plugin in plugins.bodies.values():
+                for source in plugin.rulesets():
+                    try:
+                        loaded.append(_loaded(source.name, source.text, plugins, plugin))
+                    except DiagnosticError as error:
+                        problems.append(plugin_problem(
+                            plugin.name, plugin.distribution,
+                            f"bundles {source.name}, which has errors, so its qualifications are left out"))
+                        problems.extend(error.diagnostics)
+        errors: list[Diagnostic] = []
         for path in paths:
             try:
-                sources.append((str(path), Path(path).read_text(encoding="utf-8"), False))
+                text = Path(path).read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as error:
-                raise DiagnosticError([Diagnostic("QR005", Severity.ERROR, f"cannot read ruleset: {error}",
-                                                  Location(str(path)))]) from error
-        loaded: list[LoadedRuleset] = []
-        problems: list[Diagnostic] = []
-        for name, text, _ in sources:
-            try:
-                ruleset = build_ruleset(text, name)
-                compiled = compile_ruleset(ruleset)
-            except DiagnosticError as error:
-                problems.extend(error.diagnostics)
+                errors.append(Diagnostic("QR005", Severity.ERROR, f"cannot read ruleset: {error}",
+                                         Location(str(path))))
                 continue
-            body_name = ruleset.awarding_body.name if ruleset.awarding_body else None
-            body = bodies.get(body_name) if body_name else None
-            loaded.append(LoadedRuleset(name, text, ruleset, body or GenericAwardingBody(), compiled))
-        if problems:
-            raise DiagnosticError(problems)
+            try:
+                loaded.append(_loaded(str(path), text, plugins, None))
+            except DiagnosticError as error:
+                errors.extend(error.diagnostics)
 
-        notes: list[str] = []
-        owner: dict[str, LoadedRuleset] = {}
-        given = {name for name, _, is_bundled in sources if not is_bundled}
+        declared: dict[str, list[tuple[LoadedRuleset, CompiledQualification]]] = {}
         for entry in loaded:
             for q in entry.qualifications:
-                previous = owner.get(q.qan)
-                if previous is not None and previous.name in given and entry.name in given:
-                    raise DiagnosticError([Diagnostic(
-                        "QR104", Severity.ERROR,
-                        f"qualification {q.qan} is declared in both {previous.name} and {entry.name}",
-                        Location(entry.name, q.source.span.line, q.source.span.column))])
-                if previous is not None:
-                    notes.append(f"{q.qan} from {entry.name} replaces the one in {previous.name}")
-                owner[q.qan] = entry
+                declared.setdefault(q.qan, []).append((entry, q))
+        notes: list[str] = []
+        refused: dict[str, str] = {}
+        owner: dict[str, LoadedRuleset] = {}
+        for qan, declarations in declared.items():
+            given = [(entry, q) for entry, q in declarations if entry.plugin is None]
+            if len(given) > 1:
+                (first, _), (second, q) = given[:2]
+                errors.append(Diagnostic("QR104", Severity.ERROR,
+                                         f"qualification {qan} is declared in both {first.name} and {second.name}",
+                                         _location(second, q)))
+            elif given:
+                owner[qan] = given[0][0]
+                notes.extend(f"{qan} from {owner[qan].name} replaces the one in {entry.name}"
+                             for entry, _ in declarations if entry is not owner[qan])
+            elif len(declarations) > 1:
+                # Which plugin is right is not ours to guess, and a silent choice would change verdicts.
+                plugins_declaring = word_list([_bundled_by(entry) for entry, _ in declarations], "and")
+                refused[qan] = f"{qan} is declared by {plugins_declaring}, so it is left out"
+                problems.append(Diagnostic(
+                    "QR104", Severity.ERROR, f"qualification {refused[qan]}", _location(*declarations[-1]),
+                    "uninstall one of the plugins, or give the ruleset to use with --ruleset"))
+            else:
+                owner[qan] = declarations[0][0]
+        if errors:
+            raise DiagnosticError([*problems, *errors])
         kept = tuple(
-            attrs.evolve(entry, qualifications=tuple(q for q in entry.qualifications if owner[q.qan] is entry))
+            attrs.evolve(entry, qualifications=tuple(q for q in entry.qualifications if owner.get(q.qan) is entry))
             for entry in loaded
         )
-        return cls(kept, bodies, tuple(notes))
+        return cls(kept, plugins.bodies, tuple(notes), tuple(problems), refused)
 
     @property
     def qualifications(self) -> dict[str, tuple[CompiledQualification, AwardingBody]]:
@@ -99,6 +131,8 @@ class Library:
         known = self.qualifications
         if qan in known:
             return known[qan]
+        if qan in self.refused:
+            raise UnknownQualification(qan, self.refused[qan])
         raise UnknownQualification(qan, did_you_mean(qan, known) or "`qualrules list` shows the installed qualifications")
 
     def unit_refs(self) -> dict[str, str]:
@@ -114,3 +148,20 @@ class Library:
         """What records may say: every loaded unit reference and every result word any body accepts."""
         results = RESULT_WORDS.union(*(body.achieving_results for body in self.bodies.values()))
         return Vocabulary(self.unit_refs(), frozenset(results))
+
+
+def _loaded(name: str, text: str, plugins: Plugins, plugin: InstalledBody | None) -> LoadedRuleset:
+    """One ruleset built and compiled, under the policy of the awarding body it names; raises DiagnosticError."""
+    ruleset = build_ruleset(text, name)
+    compiled = compile_ruleset(ruleset)
+    body_name = ruleset.awarding_body.name if ruleset.awarding_body else None
+    body = plugins.get(body_name) if body_name else None
+    return LoadedRuleset(name, text, ruleset, body or GenericAwardingBody(), compiled, plugin)
+
+
+def _location(entry: LoadedRuleset, q: CompiledQualification) -> Location:
+    return Location(entry.name, q.source.span.line, q.source.span.column)
+
+
+def _bundled_by(entry: LoadedRuleset) -> str:
+    return f"plugin {entry.plugin.name} from {entry.plugin.distribution} ({entry.name})"

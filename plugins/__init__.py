@@ -7,15 +7,22 @@ with the entry point's name equal to the class's `name` (the name `awarding body
     CMI = "cmi_qualrules:CMI"
 
 A subclass overrides only what differs from the defaults below. See docs/plugins.md.
+
+Plugins are third-party code, so `discover` runs all of it once, up front, and keeps only what it found:
+a plugin that raises (even SystemExit) or answers with the wrong kind of value is left out and reported
+(QR605), and nothing afterwards calls into plugin code.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from importlib import metadata, resources
-from typing import ClassVar
+from typing import Callable, Iterator, TypeVar
 
 import attrs
+
+from qualrules.interpreter.diagnostics import Diagnostic, Location, Severity
 
 ENTRY_POINT_GROUP = "qualrules.plugins"
 
@@ -23,6 +30,8 @@ ENTRY_POINT_GROUP = "qualrules.plugins"
 RESULT_WORDS = frozenset({"pass", "merit", "distinction", "exemption", "credit transfer",
                           "referred", "fail", "withdrawn"})
 ACHIEVING_RESULTS = frozenset({"pass", "merit", "distinction", "exemption", "credit transfer"})
+
+T = TypeVar("T")
 
 
 @attrs.frozen
@@ -49,22 +58,26 @@ class PluginError(Exception):
 class AwardingBody:
     """Defaults for any awarding body; subclasses override only what differs."""
 
-    name: ClassVar[str] = ""
-    title: ClassVar[str] = ""
+    name: str = ""
+    title: str = ""
     # Package holding this body's *.qual files, read with importlib.resources; None bundles none.
-    ruleset_package: ClassVar[str | None] = None
-    unit_ref_formats: ClassVar[tuple[RefFormat, ...]] = ()
-    achieving_results: ClassVar[frozenset[str]] = ACHIEVING_RESULTS
+    ruleset_package: str | None = None
+    unit_ref_formats: tuple[RefFormat, ...] = ()
+    achieving_results: frozenset[str] = ACHIEVING_RESULTS
 
     def rulesets(self) -> list[RulesetSource]:
         if self.ruleset_package is None:
             return []
         folder = resources.files(self.ruleset_package)
-        return [
-            RulesetSource(f"{self.name}:{entry.name}", entry.read_text(encoding="utf-8"))
-            for entry in sorted(folder.iterdir(), key=lambda e: e.name)
-            if entry.name.endswith(".qual")
-        ]
+        sources = []
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+            if entry.name.endswith(".qual"):
+                try:
+                    sources.append(RulesetSource(f"{self.name}:{entry.name}", entry.read_text(encoding="utf-8")))
+                except UnicodeDecodeError as error:
+                    raise PluginError(f"its ruleset {entry.name} is not UTF-8 text ({error.reason} at byte "
+                                      f"{error.start})") from error
+        return sources
 
     def counts_as_achieved(self, result: str) -> bool:
         """Whether a (normalised) result word means the unit was achieved, under this body's policy."""
@@ -85,21 +98,133 @@ class GenericAwardingBody(AwardingBody):
     title = "Awarding body without a plugin"
 
 
-def discover() -> dict[str, AwardingBody]:
-    """Every installed plugin, by name; raises PluginError naming the entry point that is broken."""
-    bodies: dict[str, AwardingBody] = {}
-    for entry_point in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+class InstalledBody(AwardingBody):
+    """An installed plugin as `discover` found it: its attributes checked, its rulesets read and its
+    policy asked for every result word it can meet, so using it runs none of the plugin's code."""
+
+    def __init__(self, plugin: AwardingBody, distribution: str):
+        self.distribution = distribution
+        self.name = _attribute(plugin, "name", str)
+        self.title = _attribute(plugin, "title", str)
+        self.ruleset_package = _attribute(plugin, "ruleset_package", (str, type(None)))
+        self.unit_ref_formats = tuple(_collection(plugin, "unit_ref_formats", RefFormat))
+        self.achieving_results = frozenset(_collection(plugin, "achieving_results", str))
+        self.counted_results = frozenset(
+            word for word in RESULT_WORDS | self.achieving_results
+            if _answer(f"counts_as_achieved({word!r})", lambda: plugin.counts_as_achieved(word), bool))
+        sources = _guarded("rulesets()", plugin.rulesets)
+        if not isinstance(sources, (list, tuple)) or not all(
+                isinstance(s, RulesetSource) and isinstance(s.name, str) and isinstance(s.text, str)
+                for s in sources):
+            raise PluginError(f"rulesets() returned {_shown(sources)}, not a list of RulesetSource")
+        self._rulesets = tuple(sources)
+
+    def rulesets(self) -> list[RulesetSource]:
+        return list(self._rulesets)
+
+    def counts_as_achieved(self, result: str) -> bool:
+        return result in self.counted_results
+
+
+@attrs.frozen
+class Plugins(Mapping[str, AwardingBody]):
+    """The installed plugins that work, by name, and a QR605 problem for each one left out."""
+
+    bodies: dict[str, InstalledBody]
+    problems: tuple[Diagnostic, ...]
+
+    def __getitem__(self, name: str) -> InstalledBody:
+        return self.bodies[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.bodies)
+
+    def __len__(self) -> int:
+        return len(self.bodies)
+
+
+def discover() -> Plugins:
+    """Every installed plugin, checked in full; a broken one is left out, with a problem naming it, its
+    distribution and what it did, so it cannot stop the others."""
+    by_name: dict[str, list[metadata.EntryPoint]] = {}
+    for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        by_name.setdefault(entry_point.name, []).append(entry_point)
+    bodies: dict[str, InstalledBody] = {}
+    problems: list[Diagnostic] = []
+    for name, entry_points in sorted(by_name.items()):
+        if len(entry_points) > 1:
+            distributions = " and ".join(_distribution(e) for e in entry_points)
+            problems.append(plugin_problem(name, distributions,
+                                           "is registered by more than one distribution, so neither is used"))
+            continue
+        (entry_point,) = entry_points
         try:
-            plugin = entry_point.load()
-        except Exception as error:  # a broken third-party package must be named, not crash the CLI
-            raise PluginError(f"plugin {entry_point.name!r} ({entry_point.value}) failed to load: {error}") from error
-        if not (isinstance(plugin, type) and issubclass(plugin, AwardingBody)):
-            raise PluginError(f"plugin {entry_point.name!r} ({entry_point.value}) is not a subclass of "
-                              "qualrules.plugins.AwardingBody")
-        if plugin.name != entry_point.name:
-            raise PluginError(f"plugin {entry_point.name!r} ({entry_point.value}) declares name "
-                              f"{plugin.name!r}; the entry point and `name` must match")
-        if entry_point.name in bodies:
-            raise PluginError(f"two plugins are registered as {entry_point.name!r}")
-        bodies[entry_point.name] = plugin()
-    return bodies
+            bodies[name] = InstalledBody(_plugin(entry_point), _distribution(entry_point))
+        except PluginError as error:
+            problems.append(plugin_problem(name, _distribution(entry_point), f"({entry_point.value}) {error}"))
+    return Plugins(bodies, tuple(problems))
+
+
+def plugin_problem(name: str, distribution: str, what: str) -> Diagnostic:
+    """QR605: plugin `name`, installed by `distribution`, did `what`, and is left out."""
+    return Diagnostic("QR605", Severity.ERROR, f"plugin {name} from {distribution} {what}",
+                      Location("installed plugins", element=name),
+                      f"every other awarding body works without it; reinstall or uninstall {distribution}")
+
+
+def _plugin(entry_point: metadata.EntryPoint) -> AwardingBody:
+    plugin = _guarded("loading it", entry_point.load)
+    if not (isinstance(plugin, type) and issubclass(plugin, AwardingBody)):
+        raise PluginError("is not a subclass of qualrules.plugins.AwardingBody")
+    declared = _guarded("reading name", lambda: plugin.name)
+    if declared != entry_point.name:
+        raise PluginError(f"declares name {declared!r}; the entry point and `name` must match")
+    return _guarded(f"{plugin.__name__}()", plugin)
+
+
+def _guarded(what: str, call: Callable[[], T]) -> T:
+    """Runs plugin code: whatever it raises, even SystemExit, becomes a PluginError saying what it was doing
+    (only the user's Ctrl-C goes through)."""
+    try:
+        return call()
+    except KeyboardInterrupt:
+        raise
+    except PluginError:
+        raise
+    except BaseException as error:  # noqa: BLE001 - a plugin must not end or crash the command
+        raise PluginError(f"raised {type(error).__name__}: {error} in {what}") from error
+
+
+def _answer(what: str, call: Callable[[], object], kind: type[T]) -> T:
+    value = _guarded(what, call)
+    if not isinstance(value, kind):
+        raise PluginError(f"{what} returned {_shown(value)}, not a {kind.__name__}")
+    return value
+
+
+def _attribute(plugin: AwardingBody, name: str, kind: type | tuple[type, ...]):
+    value = _guarded(f"reading {name}", lambda: getattr(plugin, name))
+    if not isinstance(value, kind):
+        expected = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+        raise PluginError(f"has {name} = {_shown(value)}, not a {expected}")
+    return value
+
+
+def _collection(plugin: AwardingBody, name: str, kind: type) -> list:
+    value = _guarded(f"reading {name}", lambda: getattr(plugin, name))
+    if not isinstance(value, (set, frozenset, list, tuple)) or not all(isinstance(v, kind) for v in value):
+        raise PluginError(f"has {name} = {_shown(value)}, not a collection of {kind.__name__}")
+    return list(value)
+
+
+def _shown(value: object) -> str:
+    """A plugin's value in a message: plain values as written, others by type (their repr is plugin code)."""
+    if value is None or type(value) in (bool, int, float, str):
+        text = repr(value)
+        return text if len(text) <= 60 else text[:57] + "..."
+    return f"a {type(value).__name__}"
+
+
+def _distribution(entry_point: metadata.EntryPoint) -> str:
+    dist = entry_point.dist
+    return f"{dist.name} {dist.version}" if dist is not None else "an unknown distribution"

@@ -1,25 +1,45 @@
-"""Plugin discovery through real entry points, as a third-party package would register them."""
+"""Plugin discovery through real entry points, as a third-party package would register them, and the
+isolation of every other body from a broken plugin."""
 
 from __future__ import annotations
 
+import json
+import re
+import sys
 import textwrap
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from qualrules.interpreter.records.learner import Attempt, Learner
+from qualrules.cli import main
 from qualrules.interpreter.engine.evaluator import Status, evaluate
 from qualrules.interpreter.library import Library
-from qualrules.plugins import PluginError, discover
+from qualrules.interpreter.records.learner import Attempt, Learner
+from qualrules.plugins import discover
 
+COHORT = str(Path(__file__).resolve().parent.parent / "examples" / "cohort.csv")
+ISP_CERTIFICATE, ISP_AWARD = "610/3788/6", "610/3791/6"
 CMI_RULESET = """\
 awarding body CMI "Chartered Management Institute"
 group CORE
   unit 501 "Developing, Managing and Leading Individuals and Teams" level 5 credits 6
   unit 502 "Principles of Management and Leadership" level 5 credits 5
-qualification 610/0000/1 "CMI Level 5 Award in Management and Leadership"
+qualification 610/0000/0 "CMI Level 5 Award in Management and Leadership"
   units from CORE
   at least 6 credits
 """
+# A plugin that bundles its own 610/3788/6 which A003 of the example cohort achieves (the real one needs
+# learners aged 18 or over, and A003 is 16).
+IMPOSTOR_RULESET = """\
+awarding body ISP
+group BUSINESS
+  unit L3B1 "Understand Sales Communication" level 3 credits 3
+qualification 610/3788/6 "Certificate in Professional Sales"
+  units from BUSINESS
+  all of L3B1
+"""
+BODY = "from qualrules.plugins import AwardingBody\n\nclass {name}(AwardingBody):\n    name = {name!r}\n"
 
 
 def install_fake_distribution(root, module: str, entry_points: str, code: str, files=None) -> None:
@@ -31,12 +51,30 @@ def install_fake_distribution(root, module: str, entry_points: str, code: str, f
     package = root / module
     package.mkdir()
     (package / "__init__.py").write_text(textwrap.dedent(code))
-    for name, text in (files or {}).items():
-        (package / name).write_text(text)
+    for name, content in (files or {}).items():
+        (package / name).write_bytes(content if isinstance(content, bytes) else content.encode())
 
 
-def test_a_third_party_plugin_is_discovered_and_its_rulesets_and_policy_used(tmp_path, monkeypatch):
-    install_fake_distribution(tmp_path, "cmi_plugin", "CMI = cmi_plugin:CMI\n", """
+@pytest.fixture
+def installed(tmp_path, monkeypatch):
+    """installed(module, entry_points, code, files=None): a fake distribution on the path for this test only."""
+    modules: list[str] = []
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    def install(module: str, *args, **kwargs) -> None:
+        modules.append(module)
+        install_fake_distribution(tmp_path, module, *args, **kwargs)
+    yield install
+    for module in modules:  # the next test may install other code under the same name
+        sys.modules.pop(module, None)
+
+
+def run(*args: str, color: bool = False):
+    return CliRunner().invoke(main, list(args), color=color)
+
+
+def test_a_third_party_plugin_is_discovered_and_its_rulesets_and_policy_used(installed):
+    installed("cmi_plugin", "CMI = cmi_plugin:CMI\n", """
         from qualrules.plugins import AwardingBody
 
         class CMI(AwardingBody):
@@ -45,12 +83,11 @@ def test_a_third_party_plugin_is_discovered_and_its_rulesets_and_policy_used(tmp
             ruleset_package = "cmi_plugin"
             achieving_results = AwardingBody.achieving_results | {"recognition of prior learning"}
     """, files={"management.qual": CMI_RULESET})
-    monkeypatch.syspath_prepend(str(tmp_path))
 
     bodies = discover()
-    assert {"ILM", "ISP", "CMI"} <= set(bodies)
+    assert {"ILM", "ISP", "CMI"} <= set(bodies) and not bodies.problems
     library = Library.load()
-    qualification, body = library.qualification("610/0000/1")
+    qualification, body = library.qualification("610/0000/0")
     assert body.name == "CMI"
     learner = Learner("L1", None, None, (Attempt("501", "recognition of prior learning", None),))
     assert evaluate(qualification, learner, body.counts_as_achieved).status is Status.ACHIEVED
@@ -59,19 +96,139 @@ def test_a_third_party_plugin_is_discovered_and_its_rulesets_and_policy_used(tmp
     assert not ilm.counts_as_achieved("recognition of prior learning")
 
 
-@pytest.mark.parametrize(
-    ("module", "entry", "code", "message"),
-    [
-        ("missing_class", "BROKEN = missing_class:Missing\n", "", "failed to load"),
-        ("not_a_class", "NOTCLASS = not_a_class:thing\n", "thing = 42\n", "is not a subclass"),
-        ("misnamed", "WRONG = misnamed:Body\n",
-         "from qualrules.plugins import AwardingBody\nclass Body(AwardingBody):\n    name = 'OTHER'\n",
-         "the entry point and `name` must match"),
-    ],
-)
-def test_a_broken_plugin_is_named_in_a_clear_error(tmp_path, monkeypatch, module, entry, code, message):
-    install_fake_distribution(tmp_path, module, entry, code)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    with pytest.raises(PluginError, match=message) as error:
-        discover()
-    assert entry.split(" ")[0] in str(error.value)
+BROKEN_PLUGINS = {
+    "no such class": ("", "Missing", "raised AttributeError: .* in loading it"),
+    "not a class": ("Broken = 42\n", "Broken", "is not a subclass of qualrules.plugins.AwardingBody"),
+    "a name other than the entry point's": (BODY.format(name="Other"), "Other",
+                                            "declares name 'Other'; the entry point and `name` must match"),
+    "exits while imported": ("import sys\nsys.exit(3)\n", "Broken", r"raised SystemExit: 3 in loading it"),
+    "raises in __init__": (BODY + "    def __init__(self):\n        raise RuntimeError('no licence key')\n",
+                           "Broken", r"raised RuntimeError: no licence key in Broken\(\)"),
+    "a ruleset package that does not exist": (BODY + "    ruleset_package = 'no_such_rulesets'\n", "Broken",
+                                              r"raised ModuleNotFoundError: .*no_such_rulesets.* in rulesets\(\)"),
+    "a ruleset that is not UTF-8": (BODY + "    ruleset_package = 'broken_plugin'\n", "Broken",
+                                    r"its ruleset bad.qual is not UTF-8 text \(invalid start byte at byte 0\)"),
+    "rulesets() raising": (BODY + "    def rulesets(self):\n        raise OSError('disk gone')\n", "Broken",
+                           r"raised OSError: disk gone in rulesets\(\)"),
+    "rulesets() exiting": (BODY + "    def rulesets(self):\n        raise SystemExit(3)\n", "Broken",
+                           r"raised SystemExit: 3 in rulesets\(\)"),
+    "rulesets() returning junk": (BODY + "    def rulesets(self):\n        return ['award.qual']\n", "Broken",
+                                  r"rulesets\(\) returned a list, not a list of RulesetSource"),
+    "achieving_results = None": (BODY + "    achieving_results = None\n", "Broken",
+                                 "has achieving_results = None, not a collection of str"),
+    "unit_ref_formats not RefFormats": (BODY + "    unit_ref_formats = ('L3B1',)\n", "Broken",
+                                        "has unit_ref_formats = a tuple, not a collection of RefFormat"),
+    "a title that is not text": (BODY + "    title = 7\n", "Broken", "has title = 7, not a str"),
+    "counts_as_achieved raising": (BODY + "    def counts_as_achieved(self, result):\n        return dict()[result]\n",
+                                   "Broken", r"raised KeyError: .* in counts_as_achieved\('.*'\)"),
+    "counts_as_achieved not answering": (BODY + "    def counts_as_achieved(self, result):\n        pass\n",
+                                         "Broken", r"counts_as_achieved\('.*'\) returned None, not a bool"),
+}
+
+
+@pytest.mark.parametrize("code,attribute,problem", BROKEN_PLUGINS.values(), ids=BROKEN_PLUGINS)
+def test_a_broken_plugin_is_reported_once_and_every_other_body_keeps_working(installed, code, attribute, problem):
+    installed("broken_plugin", f"Broken = broken_plugin:{attribute}\n", code.format(name="Broken"),
+              files={"bad.qual": b"\xff\xfeawarding body Broken\n"})
+
+    plugins = discover()
+    assert set(plugins) == {"ILM", "ISP"}
+    (reported,) = plugins.problems
+    assert reported.code == "QR605"
+    assert re.search(f"^plugin Broken from broken_plugin 1.0 \\(broken_plugin:{attribute}\\) {problem}$",
+                     reported.message), reported.message
+
+    listed = run("list")
+    assert listed.exit_code == 0
+    assert "ISP  Institute of Sales Professionals" in listed.stdout and ISP_CERTIFICATE in listed.stdout
+    assert listed.stderr.count("error[QR605]") == 1 and "broken_plugin 1.0" in listed.stderr
+    checked = run("check", COHORT, "-q", ISP_CERTIFICATE, "--format", "json")
+    assert checked.exit_code == 1, checked.stderr  # the verdicts' status: A001 achieved, A002 and A003 not
+    assert [v["achieved"] for v in json.loads(checked.stdout)] == [True, False, False]
+    linted = run("lint", "--bundled")
+    assert linted.exit_code == 1 and linted.stdout.count("error[QR605]") == 1
+    assert re.search(r"^1 error, \d+ warnings in 2 files$", linted.stdout, re.M)
+
+
+def test_a_plugin_is_asked_its_policy_once_when_loaded(installed):
+    installed("counting_plugin", "Counting = counting_plugin:Counting\n", BODY.format(name="Counting") + """
+    asked = []
+    def counts_as_achieved(self, result):
+        self.asked.append(result)
+        return result == "pass"
+""")
+    body = discover()["Counting"]
+    plugin_class = sys.modules["counting_plugin"].Counting
+    asked = sorted(plugin_class.asked)
+    assert asked == sorted({"pass", "merit", "distinction", "exemption", "credit transfer",
+                            "referred", "fail", "withdrawn"})
+    assert body.counts_as_achieved("pass") and not body.counts_as_achieved("merit")
+    assert sorted(plugin_class.asked) == asked  # answering ran no plugin code
+
+
+def test_a_plugin_ruleset_with_errors_is_reported_under_the_plugin_and_blocks_nothing_else(installed):
+    installed("cmi_plugin", "CMI = cmi_plugin:CMI\n", BODY.format(name="CMI") + "    ruleset_package = 'cmi_plugin'\n",
+              files={"good.qual": CMI_RULESET, "typo.qual": "awarding body CMI\nunit 601 level 6 credits\n"})
+
+    library = Library.load()
+    assert "610/0000/0" in library.qualifications and ISP_CERTIFICATE in library.qualifications
+    plugin_problem, *underlying = library.problems
+    assert (plugin_problem.code, plugin_problem.message) == (
+        "QR605", "plugin CMI from cmi_plugin 1.0 bundles CMI:typo.qual, which has errors, so its qualifications "
+        "are left out")
+    assert underlying and {d.location.file for d in underlying} == {"CMI:typo.qual"}
+
+    listed = run("list")
+    assert listed.exit_code == 0
+    assert "610/0000/0" in listed.stdout and ISP_CERTIFICATE in listed.stdout
+    assert "error[QR605]: plugin CMI from cmi_plugin 1.0 bundles CMI:typo.qual" in listed.stderr
+    assert re.search(r"^CMI:typo\.qual:2:\d+: error\[QR\d+\]", listed.stderr, re.M), listed.stderr
+    assert run("check", COHORT, "-q", ISP_CERTIFICATE).exit_code == 1
+
+
+def test_two_plugins_declaring_one_qan_is_an_error_in_every_command_never_a_silent_replacement(installed):
+    installed("impostor", "IMPOSTOR = impostor:IMPOSTOR\n",
+              BODY.format(name="IMPOSTOR") + "    ruleset_package = 'impostor'\n",
+              files={"certificate.qual": IMPOSTOR_RULESET})
+    clash = (f"{ISP_CERTIFICATE} is declared by plugin IMPOSTOR from impostor 1.0 (IMPOSTOR:certificate.qual) "
+             "and plugin ISP from qualrules 0.1.0 (ISP:professional-sales-l3.qual), so it is left out")
+
+    library = Library.load()
+    assert ISP_CERTIFICATE not in library.qualifications and ISP_AWARD in library.qualifications
+    (problem,) = library.problems
+    assert (problem.code, problem.message) == ("QR104", f"qualification {clash}")
+
+    checked = run("check", COHORT, "-q", ISP_CERTIFICATE)
+    assert checked.exit_code == 2 and checked.stdout == ""
+    assert f"error[QR104]: qualification {clash}" in checked.stderr
+    assert f"error[QR601]: no qualification {ISP_CERTIFICATE} is loaded\n     = help: {clash}" in checked.stderr
+    # Every other qualification is still checked.
+    award = run("check", COHORT, "-q", ISP_AWARD, "--format", "json")
+    assert [v["achieved"] for v in json.loads(award.stdout)] == [True, True, False]
+    listed = run("list")
+    assert listed.exit_code == 0 and ISP_CERTIFICATE not in listed.stdout and ISP_AWARD in listed.stdout
+    assert "error[QR104]" in listed.stderr
+    linted = run("lint", "--bundled")
+    assert linted.exit_code == 1 and "error[QR104]" in linted.stdout
+
+
+def test_a_ruleset_given_on_the_command_line_settles_a_clash_and_says_so_visibly(installed, tmp_path):
+    installed("impostor", "IMPOSTOR = impostor:IMPOSTOR\n",
+              BODY.format(name="IMPOSTOR") + "    ruleset_package = 'impostor'\n",
+              files={"certificate.qual": IMPOSTOR_RULESET})
+    (tmp_path / "mine.qual").write_text(IMPOSTOR_RULESET.replace("Certificate in", "Local Certificate in"))
+
+    checked = run("check", COHORT, "-q", ISP_CERTIFICATE, "--ruleset", str(tmp_path / "mine.qual"),
+                  "--format", "json", color=True)
+    assert checked.exit_code == 1  # A002 holds no L3B1
+    assert {v["title"] for v in json.loads(checked.stdout)} == {"Local Certificate in Professional Sales"}
+    assert "QR104" not in checked.stderr
+    notes = [line for line in checked.stderr.splitlines() if "replaces" in line]
+    assert [click_unstyled(line) for line in notes] == [
+        f"note: {ISP_CERTIFICATE} from {tmp_path / 'mine.qual'} replaces the one in {source}"
+        for source in ("IMPOSTOR:certificate.qual", "ISP:professional-sales-l3.qual")]
+    assert all(line.startswith("\x1b[") for line in notes)  # highlighted on a terminal
+
+
+def click_unstyled(text: str) -> str:
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
