@@ -88,13 +88,14 @@ def test_only_the_documented_date_forms_are_dates(text, expected):
 VOCABULARY = Vocabulary({"l3b1": "L3B1"}, RESULT_WORDS)
 
 
-def test_a_csv_cell_beyond_the_size_limit_is_a_located_error(tmp_path):
+def test_a_csv_cell_beyond_the_csv_modules_size_limit_fails_only_its_row(tmp_path):
     path = tmp_path / "records.csv"
-    path.write_text('learner,unit,result,achieved_on\nL1,L3B1,pass,2024-05-01\nL2,L3B1,pass,"' + "x" * 140_000 + '"\n')
-    with pytest.raises(DiagnosticError) as error:
-        read_records(path, VOCABULARY)
-    (diagnostic,) = error.value.diagnostics
-    assert (diagnostic.code, diagnostic.location.line) == ("QR505", 3)
+    path.write_text('learner,unit,result,achieved_on,notes\nL1,L3B1,pass,2024-05-01,"' + "x" * 140_000 + '"\n'
+                    'L2,L3B1,pass,"' + "x" * 140_000 + '",\nL3,L3B1,pass,2024-05-01,\n')
+    records = read_records(path, VOCABULARY)
+    assert [learner.id for learner in records.learners] == ["L1", "L3"]  # a large note is not read: no error
+    (error,) = records.unreadable["L2"]
+    assert (error.code, error.location.line) == ("QR511", 3)
 
 
 def test_json_learner_ids_are_trimmed_like_csv_ones(tmp_path):

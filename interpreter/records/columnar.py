@@ -17,7 +17,7 @@ from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.engine.evaluator import add_period, age_on
 from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.records.learner import Learner
-from qualrules.interpreter.records.readers import Header, Vocabulary, normalised_result, parse_date
+from qualrules.interpreter.records.readers import CELL_LIMIT, Header, Vocabulary, normalised_result, parse_date
 
 if TYPE_CHECKING:
     import numpy as np
@@ -75,14 +75,21 @@ class Columns:
         self.result = self._decoded(block.batch.column(position["result"]),
                                     lambda text: words.get(normalised_result(text), -1))
         self.achieved_on = self._dates(block.batch.column(position["achieved_on"]))
-        # A row this reader would report (unknown unit or word, malformed date) leaves its learner to it.
-        bad_row = (self.unit < 0) | (self.result < 0) | (self.achieved_on == BAD_DATE)
+        # A row this reader would report (unknown unit or word, malformed date, a value too long to read)
+        # leaves its learner to it.
+        too_long = {name: pc.greater(pc.utf8_length(block.batch.column(index)), CELL_LIMIT)
+                    .to_numpy(zero_copy_only=False) for name, index in position.items()}
+        bad_row = (self.unit < 0) | (self.result < 0) | (self.achieved_on == BAD_DATE) \
+            | np.logical_or.reduce(list(too_long.values()))
         self.plain = ~self._any_per_learner(bad_row)
         self.registered_on = self._fact("registered_on")
         self.born = self._fact("date_of_birth")
         self.plain &= ~((self.born >= 0) & (self.registered_on >= 0) & (self.born >= self.registered_on))
-        if not all(self.ids) or len(set(self.ids)) < self.learners:
-            # A row without a learner id (a problem only the row reader reports), or one learner in two runs.
+        dated = self.achieved_on >= 0
+        self.plain &= ~self._any_per_learner(dated & (self.achieved_on < self.born[self.learner_of_row]))
+        if not all(self.ids) or len(set(self.ids)) < self.learners or too_long["learner"].any():
+            # A row the row reader takes for no learner's (no id, or one too long: problems only it reports),
+            # or one learner in two runs.
             self.plain[:] = False
 
     def _decoded(self, column, read: Callable[[str], int]) -> "np.ndarray":

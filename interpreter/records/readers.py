@@ -10,6 +10,7 @@ import csv
 import difflib
 import datetime as dt
 import io
+import itertools
 import json
 import re
 from pathlib import Path
@@ -23,6 +24,14 @@ from qualrules.interpreter.records.learner import Attempt, Learner
 REQUIRED_COLUMNS = ("learner", "unit", "result", "achieved_on")
 OPTIONAL_COLUMNS = ("registered_on", "date_of_birth")
 FORMATS = (".json", ".csv", ".xlsx")
+# The keys of a JSON learner and of one of its attempts that are read; other keys are ignored.
+LEARNER_KEYS = ("id",) + OPTIONAL_COLUMNS + ("units",)
+ATTEMPT_KEYS = ("unit", "result", "achieved_on")
+# No learner id, unit reference, result word or date comes near this many characters: a longer value in a
+# column that is read is a paste gone wrong, reported rather than shown or matched.
+CELL_LIMIT = 256
+# The most rows a spreadsheet can have (Excel's limit): a sheet claiming a row beyond it is not read.
+SPREADSHEET_ROWS = 1_048_576
 
 
 @attrs.frozen
@@ -75,32 +84,94 @@ def read_records(path: str | Path, vocabulary: Vocabulary) -> Records:
 
 
 def _fatal(file: str, message: str, *, line: int | None = None, column: int | None = None,
-           hint: str | None = None) -> DiagnosticError:
-    return DiagnosticError([Diagnostic("QR505", Severity.ERROR, message, Location(file, line, column), hint)])
+           hint: str | None = None, code: str = "QR505") -> DiagnosticError:
+    return DiagnosticError([Diagnostic(code, Severity.ERROR, message, Location(file, line, column), hint)])
+
+
+class SwallowedRow(list):
+    """The cells of a line inside a quote that is never closed, split as if the quote were not there: they
+    name the line's learner, who is reported as unreadable, and are never read as data."""
+
+    def __init__(self, cells: list[str], quote_line: int, last_line: int):
+        super().__init__(cells)
+        self.quote_line = quote_line  # the line the unclosed quote opens on
+        self.last_line = last_line  # the last line of the file, where the quote's cell ends
+
+
+# Follows the last line of a CSV file: alone it is a row of its own; swallowed into the last cell, the file
+# ends inside a quote.
+_END_OF_FILE = "\x00end of file\x00"
+_NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
 def csv_rows(lines: Iterable[str], file: str) -> Iterator[tuple[int, list[Any]]]:
     """Each CSV row with the physical line it starts on, so quoted newlines inside a cell do not shift what
-    is reported."""
-    reader = csv.reader(lines)
-    start = 1
+    is reported. A quote never closed runs to the end of the file: the lines it swallowed come back as
+    `SwallowedRow`s."""
+    # Cell sizes are checked by the reader, per column (`CELL_LIMIT`), so a large cell in a column that is not
+    # read is no error; the csv module's own limit (process-wide) would refuse the whole file.
+    csv.field_size_limit(2**31 - 1)
+    reader = csv.reader(itertools.chain(lines, [_END_OF_FILE]))
+    start, last = 1, None
     try:
         for row in reader:
-            yield start, row
+            if last is not None:
+                yield last
+            last = start, row
             start = reader.line_num + 1
-    except csv.Error as error:  # an unclosed quote running to the end, a cell beyond the size limit
-        raise _fatal(file, f"cannot read the CSV from here on: {error}", line=start,
-                     hint="check this row's quotes: a cell that opens a quote must close it") from error
+    except csv.Error as error:
+        raise _fatal(file, f"cannot read the CSV from here on: {error}", line=start) from error
+    line, row = last
+    if row != [_END_OF_FILE]:
+        yield from _swallowed(line, row)
 
 
-def _xlsx_rows(path: Path) -> list[tuple[int, list[Any]]]:
+def _swallowed(line: int, row: list[str]) -> Iterator[tuple[int, SwallowedRow]]:
+    """The lines of a row whose last cell opens a quote that is never closed, each split into cells."""
+    # Inside the open quote every line break and comma is text, and no quote stands alone (one would have
+    # closed it), so each line of the cell is one line of the file as written.
+    opened = line + sum(len(_NEWLINE.findall(cell)) for cell in row[:-1])
+    pieces = _NEWLINE.split(row[-1].removesuffix(_END_OF_FILE))
+    if len(pieces) > 1 and not pieces[-1]:
+        pieces.pop()  # the file's final line break
+    last_line = opened + len(pieces) - 1
+
+    def cells(piece: str) -> list[str]:
+        return next(csv.reader([piece]), [])
+
+    yield line, SwallowedRow(row[:-1] + cells(pieces[0]), opened, last_line)
+    for offset, piece in enumerate(pieces[1:], start=1):
+        yield opened + offset, SwallowedRow(cells(piece), opened, last_line)
+
+
+def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
+    """The first sheet's rows, streamed: the workbook is opened here (so a file that is no workbook fails
+    at once), and its rows are read one by one as they are taken."""
     import openpyxl
 
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     sheet = workbook.worksheets[0]
-    rows = [(number, list(values)) for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)]
-    workbook.close()
-    return rows
+    # The extent a sheet declares may be wrong either way: read the rows it holds.
+    sheet.reset_dimensions()
+    return _sheet_rows(workbook, sheet.iter_rows(values_only=True), str(path))
+
+
+def _sheet_rows(workbook, rows: Iterator[tuple], file: str) -> Iterator[tuple[int, list[Any]]]:
+    try:
+        for number in itertools.count(1):
+            try:
+                values = next(rows, None)
+            except Exception as error:  # openpyxl raises assorted errors for malformed sheet XML
+                raise _fatal(file, f"cannot read the spreadsheet from row {number} on: {error}",
+                             line=number) from error
+            if values is None:
+                return
+            if number > SPREADSHEET_ROWS:
+                raise _fatal(file, f"the sheet has a row beyond row {SPREADSHEET_ROWS:,}, the last a spreadsheet "
+                             "can have", line=number, hint="save the workbook again from a spreadsheet program")
+            yield number, list(values)
+    finally:
+        workbook.close()
 
 
 @attrs.frozen
@@ -126,6 +197,13 @@ def read_header(file: str, rows: Iterator[tuple[int, list[Any]]], row_word: str)
                      line=header_line,
                      hint=(f"the header has {', '.join(columns) or 'no columns'}; "
                            f"{'; '.join(hints) if hints else 'required: ' + ', '.join(REQUIRED_COLUMNS)}"))
+    for name in REQUIRED_COLUMNS + OPTIONAL_COLUMNS:
+        given = [index for index, column in enumerate(columns) if column == name]
+        if len(given) > 1:
+            raise _fatal(file, f"the header gives the `{name}` column {len(given)} times: "
+                         + " and ".join(f"{_cell(header[i])!r} (column {i + 1})" for i in given),
+                         line=header_line, code="QR510",
+                         hint="keep one; a column to be ignored needs a name of its own")
     position = {name: columns.index(name) for name in REQUIRED_COLUMNS + OPTIONAL_COLUMNS if name in columns}
     return Header(header_line, position, row_word, len(header))
 
@@ -224,6 +302,16 @@ class _Reader:
         if ref is not None and word is not None:
             self.attempts[learner].append(Attempt(ref, word, date, location))
 
+    def _too_long(self, learner: str | None, values: Mapping[str, Any], location: Location) -> bool:
+        """Whether any of a row's values that are read is longer than `CELL_LIMIT`; each is reported."""
+        found = False
+        for key, value in values.items():
+            if isinstance(value, str) and len(value) > CELL_LIMIT:
+                self._error(learner, "QR511", f"`{key}` holds {len(value):,} characters, more than a value can "
+                            f"({CELL_LIMIT})", location, hint=f"it begins {value[:40]!r}")
+                found = True
+        return found
+
     def result(self) -> Records:
         for learner in self.order:
             born, registered = (self.facts[learner].get(key) for key in ("date_of_birth", "registered_on"))
@@ -231,6 +319,11 @@ class _Reader:
                 self._error(learner, "QR509", f"learner {learner} is born on {born[0].isoformat()}, not before "
                             f"registering on {registered[0].isoformat()}", registered[1],
                             hint="one of the two dates is mistyped")
+            for attempt in self.attempts[learner] if born else ():
+                if attempt.achieved_on is not None and attempt.achieved_on < born[0]:
+                    self._error(learner, "QR513", f"{attempt.unit} is achieved on {attempt.achieved_on.isoformat()}, "
+                                f"before learner {learner} is born on {born[0].isoformat()}", attempt.source,
+                                hint="one of the two dates is mistyped")
         learners = []
         for learner in self.order:
             if learner in self.errors:
@@ -262,23 +355,52 @@ class _Reader:
                 index = position.get(column)
                 return row[index] if index is not None and index < len(row) else None
 
+            if self._too_long(None, {"learner": value("learner")}, location):
+                continue
             learner = _cell(value("learner"))
+            if isinstance(row, SwallowedRow):
+                self._swallowed(learner or None, number, row, location)
+                continue
             if not learner:
                 self._error(None, "QR506", "the row has no learner id", location,
                             hint="every row needs the learner it belongs to")
                 continue
             self._learner(learner)
+            if self._too_long(learner, {column: value(column) for column in position if column != "learner"},
+                              location):
+                continue
             for key in OPTIONAL_COLUMNS:
                 if key in position:
                     self._fact(learner, key, self._date(learner, value(key), key, location, required=False), location)
             self._attempt(learner, value("unit"), value("result"), value("achieved_on"), location)
 
+    def _swallowed(self, learner: str | None, number: int, row: SwallowedRow, location: Location) -> None:
+        if number <= row.quote_line:
+            message = (f"a quote opens on line {row.quote_line} and is never closed, so every line after it, "
+                       f"to line {row.last_line}, is read as one cell" if row.last_line > row.quote_line else
+                       f"a quote opens on line {row.quote_line} and is never closed")
+        else:
+            message = f"line {number} is inside the quote opened on line {row.quote_line}, which is never closed"
+        self._error(learner, "QR512", message, location,
+                    hint="close the quote: a cell that opens a quote must end with one")
+
     # ---- JSON ------------------------------------------------------------------------------------
     def read_json(self, text: str) -> None:
         try:
-            document = json.loads(text)
+            # Whole numbers are kept as written: an id of 5,000 digits is text to a learner record, not a number.
+            document = json.loads(text, parse_int=str, object_pairs_hook=_JsonObject.of)
         except json.JSONDecodeError as error:
             raise _fatal(self.file, f"not valid JSON: {error.msg}", line=error.lineno, column=error.colno) from error
+        except RecursionError as error:
+            depth, offset = _deepest(text)
+            line, column = _line_and_column(text, offset)
+            raise _fatal(self.file, f"the JSON is nested {depth:,} levels deep, too deep to read", line=line,
+                         column=column, hint='a records file nests four: {"learners": [{"units": [{...}]}]}') \
+                from error
+        if isinstance(document, dict) and "learners" in document.repeated:
+            line, column = _line_and_column(text, _key_offsets(text, "learners")[1])
+            raise _fatal(self.file, 'the file gives "learners" twice', line=line, column=column, code="QR510",
+                         hint='put every learner in one "learners" list')
         learners = document.get("learners") if isinstance(document, dict) else None
         if not isinstance(learners, list):
             raise _fatal(self.file, 'expected an object with a "learners" list',
@@ -287,19 +409,26 @@ class _Reader:
         for number, entry in enumerate(learners):
             element = f"learners[{number}]"
             location = Location(self.file, element=element)
-            identifier = entry.get("id") if isinstance(entry, dict) else None
-            # bool is an int to Python, but `"id": true` names no learner.
-            if not isinstance(identifier, (str, int)) or isinstance(identifier, bool) or identifier == "":
+            identifiers = entry.repeated.get("id", [entry.get("id")]) if isinstance(entry, dict) else [None]
+            if not all(isinstance(i, str) and i.strip() for i in identifiers):
                 self._error(None, "QR506", "a learner needs an \"id\"", location,
                             hint='{"id": "L001", "units": [...]}')
                 continue
-            learner = str(entry["id"]).strip()
+            if self._too_long(None, {"id": identifier for identifier in identifiers}, location):
+                continue
+            names = list(dict.fromkeys(identifier.strip() for identifier in identifiers))
+            learner = names[0]
             if learner in seen:
                 self._error(learner, "QR508", f"learner {learner} appears twice", location,
                             hint="merge the two entries into one")
                 continue
-            seen.add(learner)
-            self._learner(learner)
+            seen.update(names)
+            for name in names:
+                self._learner(name)
+            if self._repeated(names, entry, LEARNER_KEYS, element):
+                continue
+            if self._too_long(learner, {key: entry.get(key) for key in OPTIONAL_COLUMNS}, location):
+                continue
             for key in OPTIONAL_COLUMNS:
                 self._fact(learner, key, self._date(learner, entry.get(key), key,
                                                     Location(self.file, element=f"{element}.{key}"), False), location)
@@ -313,7 +442,20 @@ class _Reader:
                     self._error(learner, "QR506", 'each unit must be an object like {"unit": "L3B1", '
                                 '"result": "pass", "achieved_on": "2024-05-01"}', unit_location)
                     continue
+                if self._repeated([learner], unit, ATTEMPT_KEYS, unit_location.element) \
+                        or self._too_long(learner, {key: unit.get(key) for key in ATTEMPT_KEYS}, unit_location):
+                    continue
                 self._attempt(learner, unit.get("unit"), unit.get("result"), unit.get("achieved_on"), unit_location)
+
+    def _repeated(self, learners: list[str], entry: "_JsonObject", keys: tuple[str, ...], element: str) -> bool:
+        """Whether a JSON object gives a key that is read more than once; each such key is reported against
+        every learner the object names."""
+        repeated = [key for key in keys if key in entry.repeated]
+        for key in repeated:
+            for learner in learners:
+                self._error(learner, "QR510", f"{element} gives \"{key}\" {len(entry.repeated[key])} times",
+                            Location(self.file, element=element), hint="keep one: which is right cannot be told")
+        return bool(repeated)
 
 
 def normalised_result(value: Any) -> str:
@@ -325,8 +467,61 @@ def _cell(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-_UK_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
-_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+class _JsonObject(dict):
+    """A JSON object that remembers every value of a key it gives more than once (the dict keeps the last),
+    so that no value is dropped unseen."""
+
+    repeated: dict[str, list[Any]]
+
+    @classmethod
+    def of(cls, pairs: list[tuple[str, Any]]) -> "_JsonObject":
+        found = cls(pairs)
+        found.repeated = {}
+        if len(found) < len(pairs):
+            for key, value in pairs:
+                found.repeated.setdefault(key, []).append(value)
+            found.repeated = {key: values for key, values in found.repeated.items() if len(values) > 1}
+        return found
+
+
+# A JSON string or bracket: what the nesting of a JSON text is measured by.
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _deepest(text: str) -> tuple[int, int]:
+    """How deep a JSON text nests, and where its deepest level opens (read only when the parser gave up)."""
+    depth, deepest, offset = 0, 0, 0
+    for token in _JSON_TOKEN.finditer(text):
+        if token.group() in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest, offset = depth, token.start()
+        elif token.group() in "]}":
+            depth -= 1
+    return deepest, offset
+
+
+def _key_offsets(text: str, key: str) -> list[int]:
+    """Where the top-level object of a JSON text gives `key`."""
+    found, depth = [], 0
+    for token in _JSON_TOKEN.finditer(text):
+        word = token.group()
+        if word in "[{":
+            depth += 1
+        elif word in "]}":
+            depth -= 1
+        elif depth == 1 and json.loads(word) == key and text[token.end():].lstrip().startswith(":"):
+            found.append(token.start())
+    return found
+
+
+def _line_and_column(text: str, offset: int) -> tuple[int, int]:
+    return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
+
+
+# ASCII digits only: `\d` alone would take fullwidth and other scripts' digits for a date.
+_UK_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})", re.ASCII)
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?", re.ASCII)
 
 
 def parse_date(text: str) -> dt.date | None:

@@ -1,0 +1,278 @@
+"""Hostile and broken record files: no traceback, no hang, no learner silently lost; every problem coded and
+located, and the streamed paths (row blocks, columnar blocks) agreeing with the whole-file reader."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import time
+import zipfile
+
+import openpyxl
+import pytest
+
+from qualrules.interpreter import cohort
+from qualrules.interpreter.diagnostics import DiagnosticError, render_plain
+from qualrules.interpreter.records.readers import CELL_LIMIT, SPREADSHEET_ROWS, parse_date, read_records
+from qualrules.interpreter.records.stream import columnar_blocks, learner_blocks, open_table, scan_learners
+
+HEADER = "learner,unit,result,achieved_on,registered_on,date_of_birth\n"
+ROW = "{},L3B1,pass,2024-05-01,2024-01-15,1999-06-02\n"
+QANS = ("610/3788/6", "600/5929/1")
+
+
+@pytest.fixture
+def read(tmp_path, monkeypatch, library):
+    """read(name, content) -> Records, the file named plainly in diagnostics."""
+    monkeypatch.chdir(tmp_path)
+
+    def run(name: str, content: str | None = None):
+        if content is not None:
+            (tmp_path / name).write_text(content, encoding="utf-8")
+        return read_records(name, library.vocabulary())
+    return run
+
+
+def fatal(read, name: str, content: str | None = None):
+    with pytest.raises(DiagnosticError) as raised:
+        read(name, content)
+    (diagnostic,) = raised.value.diagnostics
+    return diagnostic
+
+
+def accounted_for(records, expected: list[str]) -> None:
+    """Every learner of the file is reported exactly once: decided or unreadable."""
+    assert list(records.order) == expected
+    assert sorted([learner.id for learner in records.learners] + list(records.unreadable)) == sorted(expected)
+
+
+# ---- JSON ----------------------------------------------------------------------------------------
+
+def test_json_nested_too_deep_for_the_parser_is_a_located_error(read):
+    error = fatal(read, "records.json", '{"learners": [],\n "notes": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    assert (error.code, error.location.line) == ("QR505", 2)
+    assert error.message == "the JSON is nested 100,001 levels deep, too deep to read"
+    # Located where the deepest level opens.
+    assert error.location.column == len(' "notes": ') + 100_000
+
+
+def test_json_whole_numbers_are_read_as_written_however_long(read):
+    # Beyond 4,300 digits Python refuses to make a number of them; they are never made into numbers.
+    huge = "9" * 5_000
+    records = read("records.json", '{"learners": [{"id": -0}, {"id": ' + "1" * 30 + '}, {"id": ' + huge + '}], '
+                                   '"count": ' + huge + '}')
+    assert records.order == ("-0", "1" * 30) and records.unreadable == {}
+    (problem,) = records.problems
+    assert (problem.code, problem.location.element) == ("QR511", "learners[2]")
+
+
+def test_json_learners_given_twice_is_an_error_not_a_dropped_list(read):
+    error = fatal(read, "records.json", '{"learners": [{"id": "A"}],\n  "learners": [{"id": "B"}]}')
+    assert (error.code, error.location.line, error.location.column) == ("QR510", 2, 3)
+    assert error.message == 'the file gives "learners" twice'
+
+
+def test_json_a_key_given_twice_makes_its_learner_unreadable(read):
+    records = read("records.json", json.dumps({"learners": [
+        {"id": "A", "units": [{"unit": "L3B1", "result": "pass"}]}, {"id": "B"}, {"id": "C"}]})
+        .replace('"id": "B"', '"id": "B", "units": [], "units": [{"unit": "L3B1", "result": "pass"}]')
+        .replace('"result": "pass"}]}', '"result": "referred", "result": "pass"}]}', 1))
+    accounted_for(records, ["A", "B", "C"])
+    assert [learner.id for learner in records.learners] == ["C"]
+    (a,) = records.unreadable["A"]
+    assert (a.code, a.location.element, a.message) == ("QR510", "learners[0].units[0]",
+                                                       'learners[0].units[0] gives "result" 2 times')
+    (b,) = records.unreadable["B"]
+    assert (b.code, b.location.element) == ("QR510", "learners[1]")
+
+
+def test_json_an_id_given_twice_makes_every_learner_it_names_unreadable(read):
+    records = read("records.json", '{"learners": [{"id": "A", "id": "B", "units": []}, {"id": "C"}]}')
+    accounted_for(records, ["A", "B", "C"])
+    assert set(records.unreadable) == {"A", "B"}
+
+
+def test_json_a_key_that_is_not_read_may_repeat(read):
+    records = read("records.json", '{"learners": [{"id": "A", "note": 1, "note": 2}], "v": 1, "v": 2}')
+    assert records.unreadable == {} and records.order == ("A",)
+
+
+def test_json_lone_surrogates_are_data_or_a_located_error(read):
+    records = read("records.json", r'{"learners": [{"id": "\ud800x", "units": [{"unit": "L3B1", "result": "pass"}]},'
+                                   r' {"id": "B", "units": [{"unit": "L3B\udc00", "result": "pass"}]}]}')
+    assert records.learners[0].id == "\ud800x"  # kept as written; escaping it for a terminal is the output's job
+    (error,) = records.unreadable["B"]
+    assert (error.code, error.location.element) == ("QR501", "learners[1].units[0]")
+    render_plain(error).encode("utf-8")  # the message shows the surrogate escaped
+
+
+def test_json_a_value_too_long_to_read_fails_its_learner_only(read):
+    long = "L" * (CELL_LIMIT + 1)
+    records = read("records.json", json.dumps({"learners": [
+        {"id": "A", "units": [{"unit": long, "result": "pass"}]}, {"id": long}, {"id": "C"}]}))
+    accounted_for(records, ["A", "C"])
+    (error,) = records.unreadable["A"]
+    assert (error.code, error.location.element) == ("QR511", "learners[0].units[0]")
+    (problem,) = records.problems
+    assert (problem.code, problem.location.element) == ("QR511", "learners[1]")
+
+
+# ---- CSV -----------------------------------------------------------------------------------------
+
+def test_an_unclosed_quote_names_the_lines_it_swallowed_and_their_learners(read):
+    records = read("records.csv", HEADER + ROW.format("A1") + 'A2,L3B1,"pass,2024-05-01,2024-01-15,1999-06-02\n'
+                   + ROW.format("A2") + ROW.format("A3") + "\n" + ROW.format("A4"))
+    accounted_for(records, ["A1", "A2", "A3", "A4"])
+    assert [learner.id for learner in records.learners] == ["A1"]
+    assert [render_plain(d) for learner in ("A2", "A3", "A4") for d in records.unreadable[learner]] == [
+        "records.csv:3: error[QR512]: a quote opens on line 3 and is never closed, so every line after it, to "
+        "line 7, is read as one cell (close the quote: a cell that opens a quote must end with one)",
+        "records.csv:4: error[QR512]: line 4 is inside the quote opened on line 3, which is never closed "
+        "(close the quote: a cell that opens a quote must end with one)",
+        "records.csv:5: error[QR512]: line 5 is inside the quote opened on line 3, which is never closed "
+        "(close the quote: a cell that opens a quote must end with one)",
+        "records.csv:7: error[QR512]: line 7 is inside the quote opened on line 3, which is never closed "
+        "(close the quote: a cell that opens a quote must end with one)",
+    ]
+
+
+def test_an_unclosed_quote_in_the_learner_column_after_a_quoted_newline(read):
+    records = read("records.csv", 'learner,notes,unit,result,achieved_on\n'
+                   'A1,"two\nlines",L3B1,pass,2024-05-01\n'
+                   'A2,"note\nmore",L3B1,pass,2024-05-01\n"A3,,L3B1,pass,2024-05-01\nA4,,L3B1,pass,2024-05-01')
+    accounted_for(records, ["A1", "A2", "A3", "A4"])
+    assert [learner.id for learner in records.learners] == ["A1", "A2"]
+    assert [(d.code, d.location.line) for d in records.diagnostics] == [("QR512", 6), ("QR512", 7)]
+
+
+def test_a_quote_closed_at_the_very_end_is_no_error(read):
+    records = read("records.csv", 'learner,unit,result,achieved_on,notes\nA1,L3B1,pass,2024-05-01,"a\nb"')
+    assert records.unreadable == {} and records.order == ("A1",)
+
+
+@pytest.mark.parametrize("header", ["learner,unit,result,result,achieved_on",
+                                    "learner,unit,result,achieved_on,notes,Achieved On"])
+def test_a_column_given_twice_is_an_error(read, header):
+    error = fatal(read, "records.csv", "\n" + header + "\nA1,L3B1,pass,pass,2024-05-01,2024-05-01\n")
+    assert (error.code, error.location.line) == ("QR510", 2)
+    assert re.fullmatch(r"the header gives the `(result|achieved_on)` column 2 times: '.+' \(column \d\) and "
+                        r"'.+' \(column \d\)", error.message)
+
+
+def test_columns_that_are_not_read_may_repeat(read):
+    records = read("records.csv", "learner,unit,result,achieved_on,notes,Notes\nA1,L3B1,pass,2024-05-01,a,b\n")
+    assert records.unreadable == {} and records.order == ("A1",)
+
+
+def hostile_cohort() -> str:
+    """Plain learners around every kind of row the fast path must leave to the row reader."""
+    long = "x" * (CELL_LIMIT + 1)
+    huge = "y" * 200_000
+    return (HEADER.replace("\n", ",notes\n")
+            + "".join(ROW.format(f"P{k}").replace("\n", ",\n") for k in range(3))
+            + f"B1,L3B1,pass,1990-01-01,2024-01-15,1999-06-02,\n"  # achieved before born
+            + f"B2,L3B1,pass,2024-05-01,2024-01-15,1999-06-02,{huge}\n"  # a huge note: not an error
+            + f"B3,{long},pass,2024-05-01,2024-01-15,1999-06-02,\n"
+            + f"{long},L3B1,pass,2024-05-01,2024-01-15,1999-06-02,\n"
+            + "B4,L3B1,pass,２０２４-０５-０１,2024-01-15,1999-06-02,\n"
+            + "".join(ROW.format(f"Q{k}").replace("\n", ",\n") for k in range(3)))
+
+
+def check_json(tasks, library) -> str:
+    settings = cohort.CheckSettings((), QANS, "json")
+    blocks = cohort.check_blocks(cohort.Cohort(0, True, iter(tasks)), settings, library, library.vocabulary(), 1)
+    return "".join(cohort.json_array(block.json for block in blocks))
+
+
+@pytest.mark.parametrize("per_block", [1, 4, 100])
+def test_the_streamed_paths_report_what_the_row_reader_reports(library, tmp_path, per_block):
+    path = tmp_path / "cohort.csv"
+    path.write_text(hostile_cohort(), encoding="utf-8")
+    records = read_records(path, library.vocabulary())
+    assert [(d.code, d.location.line) for d in records.diagnostics] == [
+        ("QR511", 8), ("QR513", 5), ("QR511", 7), ("QR502", 9)]
+    rows = cohort.check_rows(records, [library.qualification(q) for q in QANS])
+    expected = json.dumps([row.to_json() for row in rows], indent=2)
+    header, lines = open_table(path)
+    scan = scan_learners(path, header)
+    assert scan.grouped and scan.columnar
+    assert check_json([("columns", b) for b in columnar_blocks(path, header, per_block)], library) == expected
+    by_rows = [("rows", str(path), header, block) for block in learner_blocks(lines, header, per_block)]
+    assert check_json(by_rows, library) == expected
+
+
+@pytest.mark.parametrize("content", [
+    HEADER + ROW.format("A1") + 'A2,L3B1,"pass,2024-05-01,2024-01-15,1999-06-02\n' + ROW.format("A3"),
+    HEADER + ROW.format("A1") + ROW.format("A2") + 'A3,L3B1,pass,"2024-05-01,2024-01-15,1999-06-02',
+    HEADER + ROW.format("A1") + "A2,L3B1,pass,2024-05-01,2024-01-15," + "z" * 2_000_000 + "\n" + ROW.format("A3"),
+])
+def test_a_file_the_columnar_reader_refuses_streams_through_the_row_reader(library, tmp_path, content):
+    path = tmp_path / "cohort.csv"
+    path.write_text(content, encoding="utf-8")
+    records = read_records(path, library.vocabulary())
+    rows = cohort.check_rows(records, [library.qualification(q) for q in QANS])
+    opened = cohort.open_cohort(path, library.vocabulary())
+    assert (opened.learners, opened.streamed) == (3, True)
+    assert check_json(list(opened.tasks), library) == json.dumps([row.to_json() for row in rows], indent=2)
+    assert records.unreadable  # the bad row's learner, at least, is reported
+
+
+# ---- spreadsheets --------------------------------------------------------------------------------
+
+def edited_workbook(tmp_path, edit) -> str:
+    """A small workbook whose sheet XML has been edited, as a hostile or broken program might write it."""
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["learner", "unit", "result", "achieved_on"])
+    workbook.active.append(["X1", "L3B1", "pass", "2024-05-01"])
+    workbook.active.append(["X2", "L3B1", "pass", "2024-05-01"])
+    workbook.save(tmp_path / "plain.xlsx")
+    with zipfile.ZipFile(tmp_path / "plain.xlsx") as source, \
+            zipfile.ZipFile(tmp_path / "records.xlsx", "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = edit(data.decode()).encode()
+            target.writestr(item, data)
+    return "records.xlsx"
+
+
+@pytest.mark.parametrize("declared", ["A1:D25000000", "A1:D2"])
+def test_a_sheet_is_read_to_its_real_extent_whatever_it_declares(read, tmp_path, declared):
+    name = edited_workbook(tmp_path, lambda xml: re.sub(r'<dimension ref="[^"]*"', f'<dimension ref="{declared}"',
+                                                        xml))
+    started = time.monotonic()
+    assert read(name).order == ("X1", "X2")
+    assert time.monotonic() - started < 5
+
+
+def test_a_row_beyond_the_last_a_spreadsheet_can_have_is_refused_quickly(read, tmp_path):
+    far = '<row r="25000000"><c r="A25000000" t="inlineStr"><is><t>X9</t></is></c></row></sheetData>'
+    name = edited_workbook(tmp_path, lambda xml: xml.replace("</sheetData>", far))
+    started = time.monotonic()
+    error = fatal(read, name)
+    assert time.monotonic() - started < 5
+    assert (error.code, error.location.line) == ("QR505", SPREADSHEET_ROWS + 1)
+
+
+def test_a_sheet_whose_xml_breaks_mid_way_is_a_located_error(read, tmp_path):
+    name = edited_workbook(tmp_path, lambda xml: xml.replace('r="B3"', 'r="BADCELL3"'))
+    error = fatal(read, name)
+    assert error.code == "QR505" and error.message.startswith("cannot read the spreadsheet from row ")
+
+
+# ---- plausibility --------------------------------------------------------------------------------
+
+def test_a_unit_achieved_before_the_learner_was_born_is_an_error(read):
+    records = read("records.csv", HEADER + ROW.format("A1") + "A1,L3B2,referred,1998-12-31,2024-01-15,1999-06-02\n"
+                   + ROW.format("A2"))
+    (error,) = records.unreadable["A1"]
+    assert (error.code, error.location.line) == ("QR513", 3)
+    assert error.message == "L3B2 is achieved on 1998-12-31, before learner A1 is born on 1999-06-02"
+    assert [learner.id for learner in records.learners] == ["A2"]
+
+
+@pytest.mark.parametrize("text", ["２０２４-０５-０１", "٠١/٠٥/٢٠٢٤", "2024-05-０１", "01/05/２０２４", "2024-05-01 １0:30"])
+def test_digits_of_other_scripts_are_not_dates(text):
+    assert parse_date(text) is None
+    assert parse_date(text.translate({ord(c): str(int(c)) for c in text if c.isdigit()})) == dt.date(2024, 5, 1)
