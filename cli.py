@@ -5,7 +5,10 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import select
+import shlex
 import sys
+import traceback
 from pathlib import Path
 from typing import Iterator, NoReturn
 
@@ -35,7 +38,11 @@ from qualrules.interpreter.presentation.specification import specification
 from qualrules.interpreter.wording import plural
 from qualrules.plugins import RulesetSource, discover
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+# The exit statuses are a contract (README, "Exit statuses"): 1 is only ever a verdict, never a failure.
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a program ended by Ctrl-C
+EXIT_OUTPUT_CLOSED = 141  # 128 + SIGPIPE: the reader of the output went away (`qualrules check ... | head`)
+REPORT_BUGS_TO = "the qualrules maintainers"
 
 ruleset_option = click.option(
     "--ruleset", "rulesets", multiple=True, type=click.Path(dir_okay=False),
@@ -55,8 +62,12 @@ def _source_text(file: str) -> str | None:
 
 
 def report_diagnostics(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> None:
+    sources: dict[str, str | None] = {}  # each file read once, and only when a diagnostic points into a line
     for diagnostic in diagnostics:
-        click.echo(render(diagnostic, _source_text(diagnostic.location.file)), err=True)
+        file = diagnostic.location.file
+        if diagnostic.location.column is not None and file not in sources:
+            sources[file] = _source_text(file)
+        click.echo(render(diagnostic, sources.get(file)), err=True)
 
 
 def fail(diagnostics) -> NoReturn:
@@ -67,6 +78,37 @@ def fail(diagnostics) -> NoReturn:
 def command_line_error(code: str, message: str, given: str, hint: str | None = None) -> NoReturn:
     """A usage problem, as a coded diagnostic located at the argument that caused it."""
     fail([Diagnostic(code, Severity.ERROR, message, Location("command line", element=given), hint)])
+
+
+def internal_error(error: BaseException, command_line: list[str], debug: bool) -> NoReturn:
+    """An exception nothing else handled is a bug: reported as one (QR900), with what is needed to find it."""
+    if debug:
+        traceback.print_exception(error)
+    summary = " ".join(str(error).split())
+    message = f"internal error: {type(error).__name__}" + (f": {summary[:300]}" if summary else "")
+    hint = (f"this is a bug in qualrules or an installed plugin; please report it to {REPORT_BUGS_TO} with this "
+            "message, the command and its input files" + ("" if debug else " (`qualrules --debug` shows where)"))
+    location = Location("command line", element=shlex.join(command_line))
+    report_diagnostics([Diagnostic("QR900", Severity.ERROR, message, location, hint)])
+    sys.exit(EXIT_INTERNAL)
+
+
+def _raised_by_qualrules(exiting: SystemExit) -> bool:
+    """Whether qualrules itself asked to exit (a command's status, a signal's), not a plugin calling sys.exit."""
+    innermost = exiting.__traceback__
+    while innermost.tb_next is not None:
+        innermost = innermost.tb_next
+    return innermost.tb_frame.f_globals.get("__name__", "").partition(".")[0] == "qualrules"
+
+
+def _stdout_closed() -> bool:
+    """Whether the reader of standard output has gone away: a pipe whose reader closed polls as an error."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+    except (OSError, ValueError):  # not a file descriptor, so not a pipe
+        return False
+    return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
 
 
 def load_library(rulesets: tuple[str, ...]) -> Library:
@@ -83,8 +125,11 @@ def load_library(rulesets: tuple[str, ...]) -> Library:
     return library
 
 
-class _CodedUsageErrors(click.Group):
-    """Mistakes click finds itself (a missing option, an unknown choice) are coded diagnostics like ours."""
+class _GuardedGroup(click.Group):
+    """Mistakes click finds itself (a missing option, an unknown choice) are coded diagnostics like ours, and
+    anything a command did not handle is an internal error (QR900): never a traceback, never a verdict's status."""
+
+    COMMAND_LINE = "qualrules.command_line"  # where the context keeps the arguments, to name them in a QR900
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         del standalone_mode  # errors are always handled here, so they come out as coded diagnostics
@@ -93,18 +138,45 @@ class _CodedUsageErrors(click.Group):
         except click.ClickException as error:
             path = error.ctx.command_path if getattr(error, "ctx", None) else "qualrules"
             command_line_error("QR600", error.format_message(), path, f"`{path} --help` lists what it takes")
-        except click.Abort:
-            click.echo("Aborted!", err=True)
-            sys.exit(EXIT_FAILED)
+        except (click.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+            click.echo("qualrules: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        command_line = ["qualrules", *args]  # copied first: parsing consumes `args`
+        context = super().make_context(info_name, args, parent, **extra)
+        context.meta[self.COMMAND_LINE] = command_line
+        return context
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.Abort, click.exceptions.Exit):
+            raise  # click's own ways out, handled by main()
+        except BrokenPipeError as error:
+            if not _stdout_closed():
+                internal_error(error, ctx.meta[self.COMMAND_LINE], ctx.params["debug"])
+            # Nothing more can be said, so say nothing; stdout is pointed at /dev/null first because Python
+            # flushes it on the way out, which would fail again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_OUTPUT_CLOSED)
+        except SystemExit as exiting:
+            if _raised_by_qualrules(exiting):
+                raise
+            internal_error(exiting, ctx.meta[self.COMMAND_LINE], ctx.params["debug"])
+        except Exception as error:
+            internal_error(error, ctx.meta[self.COMMAND_LINE], ctx.params["debug"])
 
 
-@click.group(cls=_CodedUsageErrors, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="qualrules")
 @click.option("--color/--no-color", default=None,
               help="Force coloured output on or off (default: colour only on a terminal).")
+@click.option("--debug", is_flag=True, help="Show the traceback of an internal error (QR900).")
 @click.pass_context
-def main(ctx: click.Context, color: bool | None) -> None:
+def main(ctx: click.Context, color: bool | None, debug: bool) -> None:
     """Check learners' records against the rules of combination of vocational qualifications."""
+    del debug  # the group's guard reads it from ctx.params
     ctx.color = color
 
 

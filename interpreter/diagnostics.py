@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import enum
+import re
 from typing import Iterable
 
 import attrs
@@ -79,6 +80,20 @@ def did_you_mean(name: str, known: Iterable[str]) -> str | None:
     return f"did you mean {word_list(names, 'or')}?"
 
 
+# What must not reach a terminal raw: C0 and C1 controls (escape sequences, carriage returns, bells), line
+# and paragraph separators, bidirectional overrides and isolates (which reorder what is shown), and lone
+# surrogates (which cannot even be encoded, so printing them crashes).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def escaped(text: str) -> str:
+    """`text` from input made safe to show on a terminal: each unprintable character as its Python escape
+    (`\\x1b`, `\\ud800`), everything else as it is."""
+    if text.isprintable():  # the usual case, decided in C
+        return text
+    return _UNPRINTABLE.sub(lambda found: ascii(found.group())[1:-1], text)
+
+
 def render_plain(diagnostic: Diagnostic) -> str:
     """One line: `file:line:column: severity[CODE]: message (hint)`."""
     loc = diagnostic.location
@@ -92,7 +107,7 @@ def render_plain(diagnostic: Diagnostic) -> str:
     text = f"{where}: {diagnostic.severity.value}[{diagnostic.code}]: {diagnostic.message}"
     if diagnostic.hint:
         text += f" ({diagnostic.hint})"
-    return text
+    return escaped(text)
 
 
 def render(diagnostic: Diagnostic, source: str | None = None) -> str:
@@ -100,16 +115,20 @@ def render(diagnostic: Diagnostic, source: str | None = None) -> str:
     lines = [render_plain(attrs.evolve(diagnostic, hint=None))]  # the hint gets its own `help:` line below
     loc = diagnostic.location
     if source is not None and loc.line is not None and loc.column is not None:
-        source_lines = source.splitlines()
+        source_lines = source.split("\n")  # lines as the parser counts them; splitlines() also breaks at \x1c, \x85...
         if 1 <= loc.line <= len(source_lines):
-            text = source_lines[loc.line - 1].expandtabs(1)
+            text = source_lines[loc.line - 1].removesuffix("\r").expandtabs(1)
             gutter = f"{loc.line:>4} | "
-            lines.append(gutter + text)
+            lines.append(gutter + escaped(text))
             if loc.end_line == loc.line and loc.end_column and loc.end_column > loc.column:
                 width = loc.end_column - loc.column
             else:
                 width = max(1, len(text.rstrip()) - loc.column + 1)
-            lines.append(" " * (len(gutter) - 2) + "| " + " " * (loc.column - 1) + "^" * width)
+            # The caret stays under the span when characters before or in it are shown escaped.
+            before, span = text[:loc.column - 1], text[loc.column - 1:loc.column - 1 + width]
+            offset = loc.column - 1 + len(escaped(before)) - len(before)
+            width += len(escaped(span)) - len(span)
+            lines.append(" " * (len(gutter) - 2) + "| " + " " * offset + "^" * width)
     if diagnostic.hint:
-        lines.append(f"     = help: {diagnostic.hint}")
+        lines.append(escaped(f"     = help: {diagnostic.hint}"))
     return "\n".join(lines)

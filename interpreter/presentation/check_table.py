@@ -7,7 +7,7 @@ from typing import Sequence
 import attrs
 import click
 
-from qualrules.interpreter.diagnostics import Diagnostic, render_plain
+from qualrules.interpreter.diagnostics import Diagnostic, escaped, render_plain
 from qualrules.interpreter.engine.evaluator import Status, Verdict
 
 STATUS_COLOURS = {Status.ACHIEVED: "green", Status.NOT_ACHIEVED: "red", Status.UNDETERMINED: "yellow"}
@@ -43,7 +43,7 @@ HEADERS = ("Learner", "Qualification", "Result", "Credits")
 def _cells(row: CheckRow) -> tuple[str, str, str, str]:
     status = row.verdict.status.value if row.verdict else RECORD_ERROR
     credits = str(row.verdict.credits) if row.verdict else "-"
-    return row.learner, f"{row.qan} {row.title}", status, credits
+    return escaped(row.learner), escaped(f"{row.qan} {row.title}"), status, credits
 
 
 class CheckTable:
@@ -79,9 +79,9 @@ class CheckTable:
             self.counts[row.verdict.status] += 1
             for outcome in row.verdict.outcomes:
                 if outcome.met is False:
-                    out.append(indent + click.style("x ", fg="red") + outcome.detail)
+                    out.append(indent + click.style("x ", fg="red") + escaped(outcome.detail))
             for needed in row.verdict.missing if row.verdict.status is Status.UNDETERMINED else ():
-                out.append(indent + click.style("? ", fg="yellow") + "the record lacks the " + needed)
+                out.append(indent + click.style("? ", fg="yellow") + "the record lacks the " + escaped(needed))
         return out
 
     def summary(self) -> str:

@@ -7,7 +7,7 @@ from typing import Sequence
 import click
 
 from qualrules.interpreter.engine.compiler import CompiledQualification
-from qualrules.interpreter.diagnostics import Diagnostic, render_plain
+from qualrules.interpreter.diagnostics import Diagnostic, escaped, render_plain
 from qualrules.interpreter.engine.evaluator import Status
 from qualrules.interpreter.engine.journeys import Distance, Explanation, RuleExplanation, RuleStatus
 from qualrules.interpreter.presentation.check_table import STATUS_COLOURS
@@ -31,25 +31,25 @@ def branches(items: Sequence[Sequence[str]]) -> list[str]:
 
 
 def heading(learner: str, q: CompiledQualification) -> str:
-    return click.style(learner, bold=True) + f"  {q.qan} {q.title}"
+    return click.style(escaped(learner), bold=True) + escaped(f"  {q.qan} {q.title}")
 
 
 # ---- explain ---------------------------------------------------------------------------------------------
 
 def explanation_text(explanation: Explanation) -> str:
     q, verdict = explanation.qualification, explanation.verdict
-    claim = (f"the claim counts {plural(len(verdict.claim), 'unit')}, {plural(verdict.credits, 'credit')}, "
-             + glh_text(verdict.glh) + (f": {', '.join(verdict.claim)}" if verdict.claim else ""))
+    claim = escaped(f"the claim counts {plural(len(verdict.claim), 'unit')}, {plural(verdict.credits, 'credit')}, "
+                    + glh_text(verdict.glh) + (f": {', '.join(verdict.claim)}" if verdict.claim else ""))
     out = [heading(verdict.learner, q),
            click.style(verdict.status.value, fg=STATUS_COLOURS[verdict.status], bold=True) + f"; {claim}",
            "", click.style("Rules", bold=True)]
     out += branches([_rule_lines(q, rule) for rule in explanation.rules])
     if verdict.set_aside:
         out += ["", click.style("Not counted", bold=True)]
-        out += branches([[f"{s.unit}: {s.reason}"] for s in verdict.set_aside])
+        out += branches([[escaped(f"{s.unit}: {s.reason}")] for s in verdict.set_aside])
     if verdict.missing:
         out += ["", click.style("Missing from the record", bold=True)]
-        out += branches([[needed] for needed in verdict.missing])
+        out += branches([[escaped(needed)] for needed in verdict.missing])
     if verdict.status is not Status.ACHIEVED:
         out += ["", click.style(f"Cheapest finish ({MINIMISED[explanation.plan.minimise]})", bold=True)]
         out += ["   " + line for line in plan_lines(q, explanation.plan)]
@@ -59,17 +59,17 @@ def explanation_text(explanation: Explanation) -> str:
 def _rule_lines(q: CompiledQualification, rule: RuleExplanation) -> list[str]:
     mark, colour = RULE_MARKS[rule.status]
     outcome = rule.outcome
-    lines = [click.style(f"{mark} ", fg=colour, bold=True) + outcome.text + "  "
-             + click.style(rule.status.value, fg=colour), click.style(outcome.detail, dim=True)]
+    lines = [click.style(f"{mark} ", fg=colour, bold=True) + escaped(outcome.text) + "  "
+             + click.style(rule.status.value, fg=colour), click.style(escaped(outcome.detail), dim=True)]
     if outcome.counted:
-        lines.append("counted: " + ", ".join(_counted(q, rule, ref) for ref in outcome.counted))
+        lines.append(escaped("counted: " + ", ".join(_counted(q, rule, ref) for ref in outcome.counted)))
     if rule.options:
         lines += branches([[click.style(f"{'✓' if o.met else '✗'} ", fg='green' if o.met else 'red')
-                            + f"option {k}: " + "; ".join(o.rules)] for k, o in enumerate(rule.options, 1)])
+                            + escaped(f"option {k}: " + "; ".join(o.rules))] for k, o in enumerate(rule.options, 1)])
     if rule.status is RuleStatus.NOT_MET:
         needs = _needs(rule)
         if needs:
-            lines.append(click.style(needs, fg="red"))
+            lines.append(click.style(escaped(needs), fg="red"))
     return lines
 
 
@@ -103,7 +103,7 @@ def plan_text(q: CompiledQualification, finish: Plan, assumed: Sequence[str] = (
     what_if = [q.units[i].ref for i in in_pool]
     if what_if:
         title += f", assuming the learner passes {', '.join(what_if)}"
-    return "\n".join([heading(finish.learner, q), click.style(title, bold=True),
+    return "\n".join([heading(finish.learner, q), click.style(escaped(title), bold=True),
                       *("   " + line for line in plan_lines(q, finish))])
 
 
@@ -112,10 +112,11 @@ def plan_lines(q: CompiledQualification, finish: Plan) -> list[str]:
     colour = PLAN_COLOURS[finish.status]
     status = click.style(finish.status.value, fg=colour, bold=True)
     if finish.status is PlanStatus.IMPOSSIBLE:
-        return [click.style("cannot be achieved", fg=colour, bold=True) + ", because " + "; ".join(finish.reasons)]
+        return [click.style("cannot be achieved", fg=colour, bold=True)
+                + escaped(", because " + "; ".join(finish.reasons))]
     out = []
     if finish.status is PlanStatus.UNDETERMINED:
-        out.append(status + ": " + "; ".join(finish.reasons))
+        out.append(status + escaped(": " + "; ".join(finish.reasons)))
         out.append("if the missing data turns out in the learner's favour:")
     if finish.status is PlanStatus.ALREADY_ACHIEVED or not finish.add:
         out.append((status + ": " if finish.status is PlanStatus.ALREADY_ACHIEVED else "") + "nothing to add")
@@ -124,19 +125,20 @@ def plan_lines(q: CompiledQualification, finish: Plan) -> list[str]:
                    + glh_text(finish.glh_to_add))
         out += branches([[click.style("+ ", fg="green", bold=True) + _unit_line(q, ref)] for ref in finish.add])
     credits = sum(q.units[q.index[ref]].credits for ref in finish.claim)
-    out.append(f"resulting claim: {', '.join(finish.claim) or 'none'} "
-               f"({plural(len(finish.claim), 'unit')}, {plural(credits, 'credit')})")
+    out.append(escaped(f"resulting claim: {', '.join(finish.claim) or 'none'} "
+                       f"({plural(len(finish.claim), 'unit')}, {plural(credits, 'credit')})"))
     if finish.add and q.window is not None:
-        out.append(f"to count, the units must be achieved by {finish.deadline.isoformat()} (`{rule_text(q.window)}`)"
+        window = escaped(rule_text(q.window))
+        out.append(f"to count, the units must be achieved by {finish.deadline.isoformat()} (`{window}`)"
                    if finish.deadline else
-                   f"the record has no registration date, so the deadline under `{rule_text(q.window)}` is unknown")
+                   f"the record has no registration date, so the deadline under `{window}` is unknown")
     return out
 
 
 def _unit_line(q: CompiledQualification, ref: str) -> str:
     unit = q.units[q.index[ref]]
     glh = f", {unit.glh} GLH" if unit.glh is not None else ""
-    return f"{ref}  {unit.title}  " + click.style(f"({plural(unit.credits, 'credit')}{glh})", dim=True)
+    return escaped(f"{ref}  {unit.title}  ") + click.style(f"({plural(unit.credits, 'credit')}{glh})", dim=True)
 
 
 # ---- eligible --------------------------------------------------------------------------------------------
@@ -148,7 +150,7 @@ def eligibility_text(learners: Sequence[tuple[str, Sequence[Distance] | Sequence
     for learner, entries in learners:
         if out:
             out.append("")
-        out.append(click.style(learner, bold=True))
+        out.append(click.style(escaped(learner), bold=True))
         if entries and isinstance(entries[0], Diagnostic):
             out += ["   " + click.style("! ", fg="magenta") + render_plain(d) for d in entries]
             continue
@@ -162,10 +164,10 @@ def eligibility_text(learners: Sequence[tuple[str, Sequence[Distance] | Sequence
         sections = [
             ("achieved", [_distance_lines(d) for d in achieved]),
             ("to go (cheapest finish by credits)", [_distance_lines(d) for d in to_go]),
-            ("cannot be achieved", [[click.style("; ".join(reasons), fg="red"),
+            ("cannot be achieved", [[click.style(escaped("; ".join(reasons)), fg="red"),
                                      *branches([_distance_lines(d) for d in found])]
                                     for reasons, found in impossible.items()]),
-            ("? depends on data the record lacks", [[reason] for reason in lacking]),
+            ("? depends on data the record lacks", [[escaped(reason)] for reason in lacking]),
         ]
         out += branches([[click.style(name, bold=True), *branches(items)] for name, items in sections if items])
     return "\n".join(out)
@@ -176,10 +178,10 @@ def _distance_lines(distance: Distance) -> list[str]:
     colour = PLAN_COLOURS[finish.status]
     mark = {PlanStatus.ALREADY_ACHIEVED: "✓", PlanStatus.IMPOSSIBLE: "✗", PlanStatus.UNDETERMINED: "?",
             PlanStatus.PLANNED: "·"}[finish.status]
-    line = click.style(f"{mark} ", fg=colour, bold=True) + f"{q.qan}  {q.title}"
+    line = click.style(f"{mark} ", fg=colour, bold=True) + escaped(f"{q.qan}  {q.title}")
     if finish.status in (PlanStatus.ALREADY_ACHIEVED, PlanStatus.IMPOSSIBLE):
         return [line]
     gap = (f"{plural(finish.credits_to_add, 'credit')}, {plural(finish.units_to_add, 'unit')}" if finish.add
            else "nothing to add")
     return [line + "  " + click.style(gap, fg=colour, bold=True),
-            *([click.style("add " + ", ".join(finish.add), dim=True)] if finish.add else [])]
+            *([click.style(escaped("add " + ", ".join(finish.add)), dim=True)] if finish.add else [])]
