@@ -1,0 +1,296 @@
+"""The public Python API of qualrules: load rulesets, read records, decide verdicts, check whole files and
+batches of records on a distributed engine (Dask, Spark). See docs/api.md.
+
+Every function raises `DiagnosticError`, carrying coded, located diagnostics, when its input cannot be used
+at all (a ruleset with errors, an unknown QAN, a records file or batch that cannot be read); a bad row only
+ever fails its own learner, who gets an error row in place of a verdict.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import multiprocessing
+import sys
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
+
+from qualrules.interpreter import cohort
+from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity
+from qualrules.interpreter.engine import evaluator
+from qualrules.interpreter.engine.compiler import CompiledQualification
+from qualrules.interpreter.engine.evaluator import SetAside, Status, Verdict
+from qualrules.interpreter.lazy import lazy_module
+from qualrules.interpreter.library import Library, UnknownQualification
+from qualrules.interpreter.presentation.check_table import CheckRow
+from qualrules.interpreter.records import readers
+from qualrules.interpreter.records.columnar import ColumnarBlock
+from qualrules.interpreter.records.learner import Attempt, Learner
+from qualrules.interpreter.records.readers import Records
+from qualrules.plugins import AwardingBody
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+else:
+    np = lazy_module("numpy")
+    pa = lazy_module("pyarrow")
+
+__all__ = [
+    "load", "read_records", "evaluate", "evaluate_many", "check_file", "check_file_json", "check_batch",
+    "verdict_schema",
+    "Attempt", "CheckRow", "Diagnostic", "DiagnosticError", "Learner", "Library", "Records", "SetAside",
+    "Status", "Verdict",
+]
+
+# The name a batch's record diagnostics are reported under, as a file's name; its rows are numbered from 1.
+_BATCH = "batch"
+
+
+def load(rulesets: Iterable[str | Path] = (), bundled: bool = True) -> Library:
+    """The installed awarding-body plugins' rulesets (unless `bundled` is false) and the `.qual` files
+    `rulesets`; a qualification in a given file replaces a bundled one with the same QAN (`Library.notes`
+    says so). Raises DiagnosticError with every problem of the given files."""
+    return Library.load(rulesets, bundled=bundled)
+
+
+def read_records(path: str | Path, library: Library) -> Records:
+    """Every learner of a records file (.json, .csv or .xlsx, docs/records.md), read whole: `learners` are
+    the readable ones, `unreadable` the others with their errors, `order` every id as the file first names
+    it. Raises DiagnosticError when the file as a whole cannot be read."""
+    return readers.read_records(path, library.vocabulary())
+
+
+def evaluate(library: Library, qan: str, learner: Learner) -> Verdict:
+    """One learner's verdict for one qualification, under its awarding body's result policy. Attempts'
+    results are result words as `read_records` gives them (lower case, single spaces)."""
+    return evaluate_many(library, qan, (learner,))[0]
+
+
+def evaluate_many(library: Library, qan: str, learners: Sequence[Learner]) -> list[Verdict]:
+    """The verdicts of many learners for one qualification, in their order; the same as `evaluate` for
+    each, decided together (learners holding the same units share the work)."""
+    qualification, body = _qualification(library, qan)
+    return evaluator.evaluate_many(qualification, learners, body.counts_as_achieved)
+
+
+def check_file(path: str | Path, qans: str | Iterable[str], library: Library | None = None,
+               jobs: int | None = None) -> Iterator[CheckRow]:
+    """A row for each learner of a records file and each qualification, in the file's order: a verdict, or
+    the learner's record errors. A CSV file whose learners' rows are together is read in blocks, so memory
+    stays flat however big it is; blocks are decided by `jobs` worker processes (default: every core).
+
+    Rows that name no learner (QR506) come as an error row of the learner "" for each qualification, after
+    the learners read with them. `library` defaults to the installed plugins' rulesets. Raises
+    DiagnosticError for an unknown QAN or a file that cannot be read as a whole, before any row."""
+    return (row for block, rows in _checked_blocks(path, qans, library, jobs, "table")
+            for row in (*block.rows, *rows))
+
+
+def check_file_json(path: str | Path, qans: str | Iterable[str], library: Library | None = None,
+                    jobs: int | None = None) -> Iterator[str]:
+    """`check_file`'s rows as the pieces of one JSON array: the text `qualrules check --format json` prints
+    (`CheckRow.to_json` of each row), with the error rows of rows that name no learner, which the command
+    reports on stderr instead. Faster than `check_file`: learners whose units alone decide their verdict
+    share its text."""
+    blocks = _checked_blocks(path, qans, library, jobs, "json")
+
+    def texts() -> Iterator[str]:
+        for block, rows in blocks:
+            yield block.json
+            # The array's elements as json.dumps lays them out, with the brackets cut off.
+            yield json.dumps([row.to_json() for row in rows], indent=2)[2:-2] if rows else ""
+
+    return cohort.json_array(texts())
+
+
+def check_batch(records: "pa.Table | pa.RecordBatch | pd.DataFrame", qans: str | Iterable[str],
+                library: Library | None = None) -> "pa.Table | pa.RecordBatch | pd.DataFrame":
+    """Decide a batch of record rows, as a distributed engine hands them over, and return the verdicts as
+    the same kind of object: an Arrow table or record batch, or a pandas DataFrame (with Arrow dtypes).
+
+    `records` has the columns of a records table (docs/records.md: learner, unit, result, achieved_on,
+    optionally registered_on and date_of_birth; other columns are ignored), with text values, or dates or
+    timestamps in the date columns. Every row of a learner must be in this batch; they need not be
+    together. The result has a row for each learner, in the order the batch first names them, and each
+    qualification, with the columns of `verdict_schema()`, holding the values of `qualrules check --format
+    json`. A learner whose rows cannot be read gets error rows, with each error's row number in the batch
+    (from 1); rows that name no learner give error rows of the learner "".
+
+    `library` defaults to the installed plugins' rulesets, loaded once per process. Raises DiagnosticError
+    only for an unknown QAN or a batch that cannot be read at all (a required column missing, a column of
+    numbers or other non-text values). Calls in several threads of one process run one at a time."""
+    library = library or _installed_library()
+    targets = _targets(library, qans)
+    block = _record_block(_arrow_table(records))
+    settings = cohort.CheckSettings((), tuple(q.qan for q, _ in targets), "json")
+    decided = _decided_alone(("columns", block), settings, library, library.vocabulary())
+    rows = json.loads(f"[{decided.json}]") + [row.to_json() for row in _unattached(decided.problems, targets)]
+    for row in rows:
+        if "errors" in row:
+            row["errors"] = [{"code": e["code"], "message": e["message"], "hint": e["hint"], "row": e["line"]}
+                             for e in row["errors"]]
+    if isinstance(records, pa.RecordBatch):
+        return pa.RecordBatch.from_pylist(rows, schema=verdict_schema())
+    verdicts = pa.Table.from_pylist(rows, schema=verdict_schema())
+    if isinstance(records, pa.Table):
+        return verdicts
+    import pandas  # imported already: the batch is a DataFrame
+
+    return verdicts.to_pandas(types_mapper=pandas.ArrowDtype)
+
+
+@functools.cache
+def verdict_schema() -> "pa.Schema":
+    """The columns of `check_batch`'s verdicts: the keys of `qualrules check --format json`'s objects, and
+    `errors`. A key a row's JSON object lacks is null: `credits` to `set_aside` on an error row, `errors` on
+    a verdict."""
+    text = pa.string()
+    return pa.schema([
+        ("learner", text),
+        ("qualification", text),
+        ("title", text),
+        ("achieved", pa.bool_()),
+        ("status", text),  # achieved, not achieved, undetermined or error
+        ("credits", pa.int64()),
+        ("glh", pa.int64()),  # also null in a verdict whose counted units do not all declare GLH
+        ("units", pa.list_(text)),
+        ("unmet", pa.list_(text)),
+        ("missing", pa.list_(text)),
+        ("set_aside", pa.list_(pa.struct([("unit", text), ("reason", text)]))),
+        ("errors", pa.list_(pa.struct([("code", text), ("message", text), ("hint", text), ("row", pa.int64())]))),
+    ])
+
+
+# ---- shared -------------------------------------------------------------------------------------------
+
+# The cohort module keeps a run's state in one module-wide worker: runs in this process (threads of a Dask
+# worker, iterators advanced in turn) take turns to set it and decide a block with it.
+_one_block_at_a_time = threading.Lock()
+
+
+def _decided_alone(task: tuple, settings: cohort.CheckSettings, library: Library,
+                   vocabulary: readers.Vocabulary) -> cohort.Block:
+    """One block decided in this process, as a run of its own (its learner count, for a progress bar, unused)."""
+    with _one_block_at_a_time:
+        (block,) = cohort.check_blocks(cohort.Cohort(0, True, iter([task])), settings, library, vocabulary,
+                                       jobs=1)
+    return block
+
+
+def _taking_turns(blocks: Iterator[cohort.Block]) -> Iterator[cohort.Block]:
+    """A run's blocks from worker processes; the first is taken in turn, as the workers are forked with
+    the run's state then."""
+    with _one_block_at_a_time:
+        first = next(blocks, None)
+    if first is not None:
+        yield first
+        yield from blocks
+
+
+@functools.cache
+def _installed_library() -> Library:
+    return load()
+
+
+def _qualification(library: Library, qan: str) -> tuple[CompiledQualification, AwardingBody]:
+    try:
+        return library.qualification(qan)
+    except UnknownQualification as error:
+        raise DiagnosticError([Diagnostic("QR601", Severity.ERROR, f"no qualification {error.qan} is loaded",
+                                          Location("qualrules.api", element=f"qualification {qan}"),
+                                          error.hint)]) from error
+
+
+def _targets(library: Library, qans: str | Iterable[str]) -> list[tuple[CompiledQualification, AwardingBody]]:
+    return [_qualification(library, qan) for qan in ((qans,) if isinstance(qans, str) else qans)]
+
+
+def _unattached(problems: Sequence[Diagnostic], targets: Sequence[tuple]) -> list[CheckRow]:
+    """Problems that belong to no learner (a row without a learner id), as error rows of the learner ""."""
+    return [CheckRow("", q.qan, q.title, None, tuple(problems)) for q, _ in targets] if problems else []
+
+
+def _checked_blocks(path: str | Path, qans: str | Iterable[str], library: Library | None, jobs: int | None,
+                    output_format: str) -> Iterator[tuple[cohort.Block, list[CheckRow]]]:
+    """Each block of a records file decided, with the error rows of its rows that name no learner. The
+    file is opened (and any DiagnosticError raised) at the call, not at the first block."""
+    library = library or _installed_library()
+    targets = _targets(library, qans)
+    vocabulary = library.vocabulary()
+    opened = cohort.open_cohort(path, vocabulary)
+    settings = cohort.CheckSettings((), tuple(q.qan for q, _ in targets), output_format)
+    workers = _workers(library, jobs, opened.learners)
+    if workers == 1:
+        # Each block a run of its own, so that a check made between two blocks cannot leave its state.
+        blocks = (_decided_alone(task, settings, library, vocabulary) for task in opened.tasks)
+    else:
+        blocks = _taking_turns(cohort.check_blocks(opened, settings, library, vocabulary, workers))
+    return ((block, _unattached(block.problems, targets)) for block in blocks)
+
+
+def _workers(library: Library, jobs: int | None, learners: int) -> int:
+    """How many worker processes decide a file's blocks: `jobs` (default: every core), no more than blocks."""
+    blocks = -(-learners // cohort.LEARNERS_PER_BLOCK)
+    # Where workers cannot be forked, each loads the installed plugins' rulesets afresh (they are given no
+    # other), so a library of other rulesets is decided in this process there.
+    if "fork" not in multiprocessing.get_all_start_methods() and library is not _installed_library():
+        return 1
+    return min(jobs or cohort.default_jobs(), max(1, blocks))
+
+
+# ---- batches ------------------------------------------------------------------------------------------
+
+def _arrow_table(records: Any) -> "pa.Table":
+    if isinstance(records, pa.Table):
+        return records
+    if isinstance(records, pa.RecordBatch):
+        return pa.Table.from_batches([records])
+    pandas = sys.modules.get("pandas")  # a DataFrame can only come from pandas already imported
+    if pandas is not None and isinstance(records, pandas.DataFrame):
+        try:
+            return pa.Table.from_pandas(records, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as error:  # a column mixing kinds of values
+            raise _unreadable_batch(f"cannot read the DataFrame as columns: {error}") from error
+    raise TypeError(f"records must be a pyarrow Table or RecordBatch or a pandas DataFrame, "
+                    f"not {type(records).__name__}")
+
+
+def _record_block(table: "pa.Table") -> ColumnarBlock:
+    """A batch's record columns as the text cells of a CSV file, each learner's rows brought together in
+    the order the batch first names them, and numbered by their place in the batch."""
+    import pyarrow.compute as pc
+
+    # The batch's column names are its header, matched as a CSV header is; they stand on no row.
+    found = readers.read_header(_BATCH, iter([(None, table.column_names)]), "row")
+    names = list(found.position)
+    columns = [_text_column(name, table.column(found.position[name]).combine_chunks()) for name in names]
+    header = readers.Header(found.line, {name: k for k, name in enumerate(names)}, "row", len(names))
+    first_named = pc.utf8_trim_whitespace(columns[header.position["learner"]]).dictionary_encode()
+    order = np.argsort(first_named.indices.to_numpy(), kind="stable")
+    batch = pa.RecordBatch.from_arrays([column.take(order) for column in columns], names=names)
+    return ColumnarBlock(_BATCH, header, order + 1, batch)
+
+
+def _text_column(name: str, column: "pa.Array") -> "pa.Array":
+    """A record column as a CSV file's cells would hold it: dates as ISO text, an empty cell for null."""
+    import pyarrow.compute as pc
+
+    if pa.types.is_dictionary(column.type):  # pandas categoricals
+        column = column.dictionary_decode()
+    kind = column.type
+    if pa.types.is_timestamp(kind):
+        # A timestamp stands for its date, in its own time zone, as the row reader reads a datetime cell.
+        column = pc.cast(pc.local_timestamp(column) if kind.tz else column, pa.date32())
+    elif not (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_date(kind)
+              or pa.types.is_integer(kind) or pa.types.is_null(kind)):
+        raise _unreadable_batch(f"column `{name}` holds values of type {kind}, not text or dates",
+                                hint="give ids, units and results as text (an integer id is read as its digits), "
+                                     "and dates as text, dates or timestamps")
+    return pc.fill_null(pc.cast(column, pa.string()), "")
+
+
+def _unreadable_batch(message: str, hint: str | None = None) -> DiagnosticError:
+    return DiagnosticError([Diagnostic("QR505", Severity.ERROR, message, Location(_BATCH), hint)])
