@@ -12,7 +12,6 @@ import functools
 import json
 import multiprocessing
 import sys
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
@@ -39,7 +38,7 @@ else:
     pa = lazy_module("pyarrow")
 
 __all__ = [
-    "load", "read_records", "evaluate", "evaluate_many", "check_file", "check_file_json", "check_batch",
+    "load", "read_records", "evaluate", "evaluate_many", "check_run", "check_file", "check_file_json", "check_batch",
     "verdict_schema",
     "Attempt", "CheckRow", "Diagnostic", "DiagnosticError", "Learner", "Library", "Records", "SetAside",
     "Status", "Verdict",
@@ -74,6 +73,22 @@ def evaluate_many(library: Library, qan: str, learners: Sequence[Learner]) -> li
     each, decided together (learners holding the same units share the work)."""
     qualification, body = _qualification(library, qan)
     return evaluator.evaluate_many(qualification, learners, body.counts_as_achieved)
+
+
+def check_run(path: str | Path, qans: str | Iterable[str], library: Library | None = None,
+              jobs: int | None = None, output_format: str = "json") -> cohort.CheckRun:
+    """A check of a records file as it runs, block by block: `learners`, how many the file holds, and
+    `blocks`, each with its learners' rows (`output_format="table"`) or JSON text ("json"), the problems
+    of its rows that name no learner, and tallies. `qualrules check` is built on it; `check_file` and
+    `check_file_json` are simpler to use. Raises DiagnosticError for an unknown QAN or a file that cannot
+    be read as a whole, at the call."""
+    library = library or _installed_library()
+    targets = _targets(library, qans)
+    vocabulary = library.vocabulary()
+    opened = cohort.open_cohort(path, vocabulary)
+    settings = cohort.CheckSettings((), tuple(q.qan for q, _ in targets), output_format)
+    blocks = cohort.check_blocks(opened, settings, library, vocabulary, _workers(library, jobs, opened.learners))
+    return cohort.CheckRun(opened.learners, blocks)
 
 
 def check_file(path: str | Path, qans: str | Iterable[str], library: Library | None = None,
@@ -121,7 +136,7 @@ def check_batch(records: "pa.Table | pa.RecordBatch | pd.DataFrame", qans: str |
 
     `library` defaults to the installed plugins' rulesets, loaded once per process. Raises DiagnosticError
     only for an unknown QAN or a batch that cannot be read at all (a required column missing, a column of
-    numbers or other non-text values). Calls in several threads of one process run one at a time."""
+    numbers or other non-text values)."""
     library = library or _installed_library()
     targets = _targets(library, qans)
     block = _record_block(_arrow_table(records))
@@ -166,28 +181,11 @@ def verdict_schema() -> "pa.Schema":
 
 # ---- shared -------------------------------------------------------------------------------------------
 
-# The cohort module keeps a run's state in one module-wide worker: runs in this process (threads of a Dask
-# worker, iterators advanced in turn) take turns to set it and decide a block with it.
-_one_block_at_a_time = threading.Lock()
-
-
 def _decided_alone(task: tuple, settings: cohort.CheckSettings, library: Library,
                    vocabulary: readers.Vocabulary) -> cohort.Block:
-    """One block decided in this process, as a run of its own (its learner count, for a progress bar, unused)."""
-    with _one_block_at_a_time:
-        (block,) = cohort.check_blocks(cohort.Cohort(0, True, iter([task])), settings, library, vocabulary,
-                                       jobs=1)
+    """One block decided in this process, as a run of its own."""
+    (block,) = cohort.check_blocks(cohort.Cohort(0, True, iter([task])), settings, library, vocabulary, jobs=1)
     return block
-
-
-def _taking_turns(blocks: Iterator[cohort.Block]) -> Iterator[cohort.Block]:
-    """A run's blocks from worker processes; the first is taken in turn, as the workers are forked with
-    the run's state then."""
-    with _one_block_at_a_time:
-        first = next(blocks, None)
-    if first is not None:
-        yield first
-        yield from blocks
 
 
 @functools.cache
@@ -219,16 +217,8 @@ def _checked_blocks(path: str | Path, qans: str | Iterable[str], library: Librar
     file is opened (and any DiagnosticError raised) at the call, not at the first block."""
     library = library or _installed_library()
     targets = _targets(library, qans)
-    vocabulary = library.vocabulary()
-    opened = cohort.open_cohort(path, vocabulary)
-    settings = cohort.CheckSettings((), tuple(q.qan for q, _ in targets), output_format)
-    workers = _workers(library, jobs, opened.learners)
-    if workers == 1:
-        # Each block a run of its own, so that a check made between two blocks cannot leave its state.
-        blocks = (_decided_alone(task, settings, library, vocabulary) for task in opened.tasks)
-    else:
-        blocks = _taking_turns(cohort.check_blocks(opened, settings, library, vocabulary, workers))
-    return ((block, _unattached(block.problems, targets)) for block in blocks)
+    run = check_run(path, qans, library, jobs, output_format)
+    return ((block, _unattached(block.problems, targets)) for block in run.blocks)
 
 
 def _workers(library: Library, jobs: int | None, learners: int) -> int:

@@ -15,7 +15,8 @@ from typing import Iterator, NoReturn
 import click
 
 from qualrules import __version__
-from qualrules.interpreter import cohort
+from qualrules import api
+from qualrules.interpreter.cohort import Block, json_array
 from qualrules.interpreter.engine import journeys, planner
 from qualrules.interpreter.diagnostics import (
     Diagnostic,
@@ -207,30 +208,25 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
     if verbose:
         for qualification, _ in targets:
             click.echo(f"{qualification.qan}: {qualification.engine}", err=True)
-    vocabulary = library.vocabulary()
     try:
-        opened = cohort.open_cohort(records, vocabulary)
+        run = api.check_run(records, [q.qan for q, _ in targets], library, jobs, output_format)
     except DiagnosticError as error:
         fail(error.diagnostics)
-    settings = cohort.CheckSettings(rulesets, tuple(q.qan for q, _ in targets), output_format)
-    blocks_needed = -(-opened.learners // cohort.LEARNERS_PER_BLOCK)
-    workers = min(jobs or cohort.default_jobs(), max(1, blocks_needed))
-    blocks = cohort.check_blocks(opened, settings, library, vocabulary, workers)
     shown = sys.stderr.isatty() if progress is None else progress
     outcome = {"failed": False, "achieved": True}
 
-    def decided() -> Iterator[cohort.Block]:
-        for block in blocks:
+    def decided() -> Iterator[Block]:
+        for block in run.blocks:
             report_diagnostics(block.problems)
             outcome["failed"] |= bool(block.problems) or block.unreadable > 0
             outcome["achieved"] &= block.all_achieved
             bar.update(block.learners)
             yield block
 
-    with click.progressbar(length=opened.learners, label="Checking", file=sys.stderr, show_pos=True,
+    with click.progressbar(length=run.learners, label="Checking", file=sys.stderr, show_pos=True,
                            hidden=not shown) as bar:
         if output_format == "json":
-            for piece in cohort.json_array(block.json for block in decided()):
+            for piece in json_array(block.json for block in decided()):
                 click.echo(piece, nl=False)
             click.echo()
         else:

@@ -86,6 +86,15 @@ def _record_blocks(records: Records) -> Iterator[tuple]:
 
 
 @attrs.frozen
+class CheckRun:
+    """A check of a records file as it runs: how many learners the file holds (for a progress bar), and its
+    blocks, decided in the file's order."""
+
+    learners: int
+    blocks: Iterator[Block]
+
+
+@attrs.frozen
 class CheckSettings:
     """What every worker needs to decide a block: the rulesets to load and what to check."""
 
@@ -105,28 +114,46 @@ class _Worker:
     templates: dict[tuple[str, tuple], tuple[str, str, bool]] = attrs.field(factory=dict)
     dates: dict[str, int] = attrs.field(factory=dict)
 
+    def check(self, task: tuple) -> Block:
+        """One block decided: read, judged and rendered."""
+        settings, vocabulary = self.settings, self.vocabulary
+        targets = [self.library.qualification(qan) for qan in settings.qans]
+        # Reading builds many small objects that live as long as the block: collecting them mid-block is waste.
+        gc.disable()
+        try:
+            if task[0] == "columns":
+                return _check_columns(self, task[1], targets)
+            if task[0] == "rows":
+                _, file, header, rows = task
+                records = read_table_block(file, vocabulary, header, rows)
+            else:
+                records = task[1]
+            return _block_of(records, check_rows(records, targets), settings.output_format)
+        finally:
+            gc.enable()
 
-_worker: _Worker | None = None
+
+# In a worker process: the state of the run it serves, set when the process starts.
+_process_worker: _Worker | None = None
 TEMPLATES_KEPT = 5_000
 
 
 def check_blocks(cohort: Cohort, settings: CheckSettings, library: Library, vocabulary: Vocabulary,
                  jobs: int) -> Iterator[Block]:
     """Each block of the cohort decided, in input order, by `jobs` worker processes (1: in this process)."""
-    global _worker
-    _worker = _Worker(settings, library, vocabulary)
+    worker = _Worker(settings, library, vocabulary)
     if jobs <= 1:
-        yield from map(_check_block, cohort.tasks)
+        yield from map(worker.check, cohort.tasks)
         return
-    # Forked workers inherit the loaded library; elsewhere each one loads it again.
+    # Forked workers inherit the run's loaded library; elsewhere each one loads it again.
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
-    initializer = None if method == "fork" else _start_worker
-    with context.Pool(jobs, initializer=initializer, initargs=(settings,)) as pool:
+    start = (_adopt, worker) if method == "fork" else (_load, settings)
+    with context.Pool(jobs, initializer=start[0], initargs=(start[1],)) as pool:
         # A few blocks in flight per worker, no more: `Pool.imap` would read the whole file ahead of the workers.
         pending: collections.deque = collections.deque()
         for task in cohort.tasks:
-            pending.append(pool.apply_async(_check_block, (task,)))
+            pending.append(pool.apply_async(_check_in_process, (task,)))
             if len(pending) >= 2 * jobs:
                 yield pending.popleft().get()
         while pending:
@@ -137,28 +164,18 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def _start_worker(settings: CheckSettings) -> None:
-    global _worker
+def _adopt(worker: _Worker) -> None:
+    global _process_worker
+    _process_worker = worker
+
+
+def _load(settings: CheckSettings) -> None:
     library = Library.load(settings.rulesets)
-    _worker = _Worker(settings, library, library.vocabulary())
+    _adopt(_Worker(settings, library, library.vocabulary()))
 
 
-def _check_block(task: tuple) -> Block:
-    settings, vocabulary = _worker.settings, _worker.vocabulary
-    targets = [_worker.library.qualification(qan) for qan in settings.qans]
-    # Reading builds many small objects that live as long as the block: collecting them mid-block is waste.
-    gc.disable()
-    try:
-        if task[0] == "columns":
-            return _check_columns(task[1], targets, vocabulary, settings.output_format)
-        if task[0] == "rows":
-            _, file, header, rows = task
-            records = read_table_block(file, vocabulary, header, rows)
-        else:
-            records = task[1]
-        return _block_of(records, check_rows(records, targets), settings.output_format)
-    finally:
-        gc.enable()
+def _check_in_process(task: tuple) -> Block:
+    return _process_worker.check(task)
 
 
 def _block_of(records: Records, rows: list[CheckRow], output_format: str) -> Block:
@@ -169,12 +186,12 @@ def _block_of(records: Records, rows: list[CheckRow], output_format: str) -> Blo
                  all(row.verdict is not None and row.verdict.achieved for row in rows))
 
 
-def _check_columns(block: ColumnarBlock, targets: Sequence[tuple], vocabulary: Vocabulary,
-                   output_format: str) -> Block:
+def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tuple]) -> Block:
     """A block read as columns. A plain learner's verdict text depends only on the units they hold
     (`Columns.holdings`), so learners holding the same units share one text, made once per worker; every
     other learner is read row by row and decided by the full evaluator."""
-    columns = Columns(block, vocabulary, _worker.dates)
+    vocabulary, output_format = worker.vocabulary, worker.settings.output_format
+    columns = Columns(block, vocabulary, worker.dates)
     plain = columns.plain.copy() if output_format == "json" else np.zeros(columns.learners, dtype=bool)
     holdings = [columns.holdings(qualification, body.counts_as_achieved) for qualification, body in targets]
     for held in holdings:
@@ -190,8 +207,8 @@ def _check_columns(block: ColumnarBlock, targets: Sequence[tuple], vocabulary: V
         texts.setdefault(row.learner, []).append(row)
     plain_learners = np.flatnonzero(plain).tolist()
     keys = [{learner: held.key(learner) for learner in plain_learners} for held in holdings]
-    templates = _worker.templates
-    _make_templates(templates, columns, targets, holdings, keys, plain_learners)
+    templates = worker.templates
+    _make_templates(worker, columns, targets, holdings, keys, plain_learners)
     pieces, all_achieved = [], True
     for learner, learner_id in enumerate(columns.ids):
         if plain[learner]:
@@ -208,13 +225,14 @@ def _check_columns(block: ColumnarBlock, targets: Sequence[tuple], vocabulary: V
                  all_achieved)
 
 
-def _make_templates(templates: dict, columns: Columns, targets: Sequence[tuple], holdings: list, keys: list,
+def _make_templates(worker: _Worker, columns: Columns, targets: Sequence[tuple], holdings: list, keys: list,
                     plain: list[int]) -> None:
     """Decide, for the first plain learner holding each set of units not seen before, the verdict text."""
+    templates = worker.templates
     if len(templates) > TEMPLATES_KEPT:
         templates.clear()
-    if len(_worker.dates) > TEMPLATES_KEPT:
-        _worker.dates.clear()
+    if len(worker.dates) > TEMPLATES_KEPT:
+        worker.dates.clear()
     for (qualification, _), held, qualification_keys in zip(targets, holdings, keys):
         new = {}
         for learner in plain:
