@@ -33,3 +33,18 @@ def test_a_lazy_module_runs_on_first_use(tmp_path, monkeypatch):
     assert builtins.noisy_module_ran
     del builtins.noisy_module_ran
     monkeypatch.delitem(sys.modules, "noisy_module")
+
+
+def test_a_lazy_submodule_is_found_through_its_package(tmp_path, monkeypatch):
+    package = tmp_path / "lazy_package"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "heavy.py").write_text("VALUE = 7\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = lazy_module("lazy_package.heavy")
+    import lazy_package
+
+    assert lazy_package.heavy is module
+    assert lazy_package.heavy.VALUE == 7
+    for name in ("lazy_package.heavy", "lazy_package"):
+        monkeypatch.delitem(sys.modules, name)
