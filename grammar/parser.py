@@ -1,7 +1,7 @@
 """Text to syntax tree: the Lark LALR parser for .qual files, with positions and English syntax errors.
 
 Every syntax error the parser can recover from is reported: the offending line is set aside and the
-parse goes on, so one typo does not hide the next.
+parse goes on from the start of that line, so one typo does not hide the next.
 """
 
 from __future__ import annotations
@@ -14,10 +14,20 @@ from importlib import resources
 import attrs
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.lexer import LexerState, LexerThread, LineCounter
+from lark.parsers.lalr_interactive_parser import InteractiveParser
+from lark.parsers.lalr_parser_state import ParserState
+from lark.utils import TextSlice
 
 from qualrules.interpreter.diagnostics import Diagnostic, Location, Severity, did_you_mean
 
 MAX_SYNTAX_ERRORS = 20
+
+# Real specifications nest `either` two or three levels deep. Twenty leaves ample room while every step that
+# walks the rules recursively (the builder, the checker, wording, the compiler, the solver's model, the
+# formatter and the sentences) stays far inside Python's recursion limit, whatever the file holds; it also
+# keeps the parser's stack, which recovery copies at every line, short.
+MAX_EITHER_DEPTH = 20
 
 # Names for the grammar's named terminals, in the designer's terms.
 _TERMINAL_NAMES = {
@@ -113,38 +123,105 @@ def parse(text: str, filename: str) -> ParseResult:
     text = text.removeprefix("\ufeff")  # editors on Windows start UTF-8 files with a byte-order mark
     if not text.endswith("\n"):
         text += "\n"
-    lines = text.split("\n")
+    comments: list[Token] = []
+    token = _comments.set(comments)
+    try:
+        tree, diagnostics = _parse_recovering(text.split("\n"), filename, comments)
+    finally:
+        _comments.reset(token)
+    return ParseResult(tree, tuple(comments), tuple(diagnostics))
+
+
+@attrs.frozen
+class _LineStart:
+    """The parser as it stood after the newline that ended a statement (or at the start of the file): where
+    the parse resumes once a faulty line after it is set aside, instead of parsing the whole file again."""
+
+    state_stack: list
+    value_stack: list
+    # The parser grows the child list of a tree on its stack in place (left recursion): their lengths then.
+    child_counts: tuple[tuple[Tree, int], ...]
+    newline: Token | None
+    comment_count: int
+    open_blocks: int
+
+    @classmethod
+    def of(cls, state: ParserState, newline: Token | None, comments: list[Token], open_blocks: int) -> "_LineStart":
+        return cls(state.state_stack[:], state.value_stack[:],
+                   tuple((v, len(v.children)) for v in state.value_stack if isinstance(v, Tree)),
+                   newline, len(comments), open_blocks)
+
+    @property
+    def line(self) -> int:
+        return self.newline.line + 1 if self.newline else 1
+
+    def resume(self, state: ParserState, text: str, comments: list[Token]) -> tuple[ParserState, LexerThread]:
+        """A parser at this point of `text` (the same up to here), and a lexer reading on from here."""
+        for tree, count in self.child_counts:
+            del tree.children[count:]
+        del comments[self.comment_count:]
+        resumed = ParserState(state.parse_conf, state.lexer, self.state_stack[:], self.value_stack[:])
+        counter = LineCounter("\n")
+        counter.line = self.line
+        counter.char_pos = counter.line_start_pos = self.newline.end_pos if self.newline else 0
+        return resumed, LexerThread(state.lexer.lexer, LexerState(TextSlice.cast_from(text), counter, self.newline))
+
+
+def _parse_recovering(lines: list[str], filename: str, comments: list[Token]) -> tuple[Tree | None, list[Diagnostic]]:
+    """The tree, or None and every syntax error found. Each faulty line is set aside (keeping line numbers)
+    and the parse resumes at the start of that line, so the text before it is read once."""
+    interactive = lark_parser().parse_interactive("\n".join(lines))
+    state, lexer = interactive.parser_state, interactive.lexer_thread
+    file_start = line_start = _LineStart.of(state, None, comments, 0)
     diagnostics: list[Diagnostic] = []
     stood_in: set[int] = set()
     while True:
-        comments: list[Token] = []
-        token = _comments.set(comments)
+        open_blocks = line_start.open_blocks
         try:
-            tree = lark_parser().parse("\n".join(lines))
-            if diagnostics:
-                return ParseResult(None, tuple(comments), tuple(diagnostics))
-            return ParseResult(tree, tuple(comments), ())
+            for token in lexer.lex(state):
+                state.feed_token(token)
+                if token.type == "EITHER":
+                    open_blocks += 1
+                    if open_blocks > MAX_EITHER_DEPTH:
+                        return None, [*diagnostics, _too_deep(token, filename)]
+                elif token.type == "END":
+                    open_blocks -= 1
+                elif token.type == "_NL":
+                    line_start = _LineStart.of(state, token, comments, open_blocks)
+            last = lexer.state.last_token
+            end = Token.new_borrow_pos("$END", "", last) if last else Token("$END", "", 0, 1, 1)
+            tree = state.feed_token(end, True)
+            return (None, diagnostics) if diagnostics else (tree, [])
         except UnexpectedInput as error:
+            error.interactive_parser = InteractiveParser(interactive.parser, state, lexer)
             diagnostic = _describe(error, lines, filename)
             line = diagnostic.location.line or len(lines)
             if line in stood_in:  # the stand-in does not fit either: the first report stands, drop the line
                 stood_in.discard(line)
                 lines[line - 1] = ""
-                continue
-            diagnostics.append(diagnostic)
-            # After an unclosed `either`, every later line would be read inside it: stop at the cause.
-            unclosed = diagnostic.hint == _EITHER_HINT
-            if (len(diagnostics) >= MAX_SYNTAX_ERRORS or diagnostic.code == "QR003" or unclosed
-                    or not lines[line - 1].strip()):
-                return ParseResult(None, tuple(comments), tuple(diagnostics))
-            # Set the faulty line aside (keeping line numbers) and look for the next error. A faulty block
-            # header gives way to a well-formed one, so the statements under it are still read as its own.
-            keyword = re.match(r"\s*([A-Za-z]*)", lines[line - 1]).group(1).casefold()
-            lines[line - 1] = _STAND_INS.get(keyword, "")
-            if lines[line - 1]:
-                stood_in.add(line)
-        finally:
-            _comments.reset(token)
+            else:
+                diagnostics.append(diagnostic)
+                # After an unclosed `either`, every later line would be read inside it: stop at the cause.
+                unclosed = diagnostic.hint == _EITHER_HINT
+                if (len(diagnostics) >= MAX_SYNTAX_ERRORS or diagnostic.code == "QR003" or unclosed
+                        or not lines[line - 1].strip()):
+                    return None, diagnostics
+                # A faulty block header gives way to a well-formed one, so the statements under it are still
+                # read as its own.
+                keyword = re.match(r"\s*([A-Za-z]*)", lines[line - 1]).group(1).casefold()
+                lines[line - 1] = _STAND_INS.get(keyword, "")
+                if lines[line - 1]:
+                    stood_in.add(line)
+            if line < line_start.line:  # only at the end of the file: a stand-in given up
+                line_start = file_start
+            state, lexer = line_start.resume(state, "\n".join(lines), comments)
+
+
+def _too_deep(either: Token, filename: str) -> Diagnostic:
+    return Diagnostic(
+        "QR118", Severity.ERROR, f"this `either` is nested {MAX_EITHER_DEPTH + 1} deep; at most {MAX_EITHER_DEPTH} "
+        "levels are allowed", Location(filename, either.line, either.column, either.end_line, either.end_column),
+        "write the inner alternatives as further options of an outer `either`")
 
 
 def _describe(error: UnexpectedInput, lines: list[str], filename: str) -> Diagnostic:

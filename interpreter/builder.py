@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import attrs
-from lark import Token, Transformer, Tree, v_args
+from lark import Token, Transformer, v_args
 
 from qualrules.grammar.parser import parse
 from qualrules.interpreter import model as m
@@ -11,11 +11,6 @@ from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Locat
 
 # Above any real credit value, GLH, TQT, age or count, and far inside the solver's 64-bit arithmetic.
 MAX_NUMBER = 100_000
-
-# Real specifications nest `either` two or three levels deep. Twenty leaves ample room while every step that
-# walks the rules recursively (this builder, the checker, wording, the compiler, the solver's model, the
-# formatter and the sentences) stays far inside Python's recursion limit, whatever the file holds.
-MAX_EITHER_DEPTH = 20
 
 NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
@@ -267,34 +262,11 @@ class _Builder(Transformer):
         return children
 
 
-def _nested_too_deep(tree: Tree, filename: str) -> list[Diagnostic]:
-    """QR118 for each outermost `either` nested deeper than MAX_EITHER_DEPTH. Walked with an explicit stack,
-    before anything recursive sees the tree."""
-    found: list[Diagnostic] = []
-    stack = [(tree, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if node.data == "either":
-            depth += 1
-            if depth > MAX_EITHER_DEPTH:
-                meta = node.meta
-                found.append(Diagnostic(
-                    "QR118", Severity.ERROR, f"this `either` is nested {depth} deep; at most {MAX_EITHER_DEPTH} "
-                    "levels are allowed", Location(filename, meta.line, meta.column, meta.line, meta.column + 6),
-                    "write the inner alternatives as further options of an outer `either`"))
-                continue
-        stack.extend((child, depth) for child in reversed(node.children) if isinstance(child, Tree))
-    return found
-
-
 def build_ruleset(text: str, filename: str) -> m.Ruleset:
     """Parse and build one .qual file; raises DiagnosticError listing every syntax or structure error."""
     parsed = parse(text, filename)
     if parsed.tree is None:
         raise DiagnosticError(parsed.diagnostics)
-    too_deep = _nested_too_deep(parsed.tree, filename)
-    if too_deep:
-        raise DiagnosticError(too_deep)
     builder = _Builder(filename)
     items = builder.transform(parsed.tree)
     if builder.diagnostics:

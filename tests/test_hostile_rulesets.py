@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from qualrules.interpreter.builder import MAX_EITHER_DEPTH, MAX_NUMBER, build_ruleset
+from qualrules.grammar import parser
+from qualrules.grammar.parser import MAX_EITHER_DEPTH
+from qualrules.interpreter.builder import MAX_NUMBER, build_ruleset
 from qualrules.interpreter.diagnostics import DiagnosticError
 from qualrules.interpreter.engine.compiler import compile_ruleset
 from qualrules.interpreter.formatter import format_ruleset
@@ -62,7 +64,7 @@ def test_either_nested_to_the_limit_works_everywhere():
     sentences(ruleset.qualifications[0].rules, Catalogue.of(ruleset))
 
 
-@pytest.mark.parametrize("depth", [MAX_EITHER_DEPTH + 1, 300, 5_000])
+@pytest.mark.parametrize("depth", [MAX_EITHER_DEPTH + 1, 300, 20_000])
 def test_either_nested_past_the_limit_is_one_located_qr118(depth):
     text = nested_either(depth)
     with pytest.raises(DiagnosticError) as raised:
@@ -73,3 +75,33 @@ def test_either_nested_past_the_limit_is_one_located_qr118(depth):
     assert codes(text) == ["QR118"]
     with pytest.raises(DiagnosticError):
         format_ruleset(text, "hostile.qual")
+
+
+def tokens_read(text: str, monkeypatch) -> tuple[int, int]:
+    """(tokens the lexer produced, syntax errors) for one parse of `text`."""
+    read = 0
+    process = parser._MergeNewlines.process
+
+    def counting(self, stream):
+        nonlocal read
+        for token in process(self, stream):
+            read += 1
+            yield token
+
+    with monkeypatch.context() as patched:
+        patched.setattr(parser._MergeNewlines, "process", counting)
+        errors = len(parser.parse(text, "hostile.qual").diagnostics)
+    return read, errors
+
+
+def test_syntax_recovery_reads_the_file_once(monkeypatch):
+    units = [f'unit U{i} "Unit {i}" level 2 credits 2' for i in range(2_000)]
+    clean = "\n".join(units) + "\n" + HEADER.split("\n", 2)[2]
+    faulty = units[:]
+    for k in range(1, parser.MAX_SYNTAX_ERRORS + 1):
+        faulty[k * 90] += " ;"
+    clean_tokens, no_errors = tokens_read(clean, monkeypatch)
+    faulty_tokens, errors = tokens_read("\n".join(faulty) + "\n" + HEADER.split("\n", 2)[2], monkeypatch)
+    assert (no_errors, errors) == (0, parser.MAX_SYNTAX_ERRORS)
+    # Each error resumes at its own line: the faulty lines are read twice, the rest once.
+    assert faulty_tokens < clean_tokens + 20 * parser.MAX_SYNTAX_ERRORS
