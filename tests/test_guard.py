@@ -141,7 +141,7 @@ def test_debug_shows_the_traceback(run, monkeypatch):
     result = run("--debug", "list")
     assert result.exit_code == 3
     assert result.stderr.startswith("Traceback (most recent call last):\n")
-    assert "in load_library" in result.stderr
+    assert "\nRecursionError: maximum recursion depth exceeded\n" in result.stderr
     assert result.stderr.rstrip().splitlines()[-2].endswith(
         "error[QR900]: internal error: RecursionError: maximum recursion depth exceeded")
 
