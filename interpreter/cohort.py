@@ -9,10 +9,12 @@ a CSV whose learners' rows are not together) is read whole first, then decided i
 from __future__ import annotations
 
 import collections
+import concurrent.futures
 import gc
 import json
 import multiprocessing
 import os
+import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
@@ -145,19 +147,24 @@ def check_blocks(cohort: Cohort, settings: CheckSettings, library: Library, voca
     if jobs <= 1:
         yield from map(worker.check, cohort.tasks)
         return
-    # Forked workers inherit the run's loaded library; elsewhere each one loads it again.
+    # Forked workers inherit the run's loaded library; elsewhere each one loads it again. A worker that dies
+    # breaks the pool, which raises here rather than waiting for its block for ever.
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    context = multiprocessing.get_context(method)
     start = (_adopt, worker) if method == "fork" else (_load, settings)
-    with context.Pool(jobs, initializer=start[0], initargs=(start[1],)) as pool:
-        # A few blocks in flight per worker, no more: `Pool.imap` would read the whole file ahead of the workers.
+    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method),
+                                                initializer=start[0], initargs=(start[1],)) as pool:
+        # A few blocks in flight per worker, no more, so the file is not read far ahead of the workers.
         pending: collections.deque = collections.deque()
-        for task in cohort.tasks:
-            pending.append(pool.apply_async(_check_in_process, (task,)))
-            if len(pending) >= 2 * jobs:
-                yield pending.popleft().get()
-        while pending:
-            yield pending.popleft().get()
+        try:
+            for task in cohort.tasks:
+                pending.append(pool.submit(_check_in_process, task))
+                if len(pending) >= 2 * jobs:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
 
 
 def default_jobs() -> int:
@@ -167,6 +174,8 @@ def default_jobs() -> int:
 def _adopt(worker: _Worker) -> None:
     global _process_worker
     _process_worker = worker
+    # Ctrl-C is the parent's to handle: it stops the run, and the workers with it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _load(settings: CheckSettings) -> None:

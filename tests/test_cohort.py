@@ -6,7 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import random
+from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 from click.testing import CliRunner
@@ -190,3 +192,13 @@ def test_ids_that_differ_only_by_what_python_strips_are_one_learner(library, tmp
     text = "".join(cohort.json_array(b.json for b in blocks))
     assert text == whole_file(path, library)
     assert [row["learner"] for row in json.loads(text)] == ["A1"] * 3 + ["A2"] * 3
+
+
+def test_a_worker_that_dies_stops_the_run_instead_of_leaving_it_waiting(library, tmp_path, monkeypatch):
+    path = tmp_path / "cohort.csv"
+    write_csv(path, cohort_rows(5, 12))
+    header, _ = open_table(path)
+    tasks = [("columns", block) for block in columnar_blocks(path, header, 3)]
+    monkeypatch.setattr(cohort._Worker, "check", lambda worker, task: os._exit(1))  # inherited by the workers
+    with pytest.raises(BrokenProcessPool):
+        decided(tasks, library, jobs=2)
