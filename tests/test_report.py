@@ -300,6 +300,17 @@ def test_a_hostile_learner_id_is_escaped(cohort):
     assert cohort.page.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 2  # overview row and heading
 
 
+def test_unprintable_learner_ids_are_shown_escaped_and_the_page_is_written(tmp_path):
+    # A lone surrogate cannot be written as UTF-8 at all; a terminal escape code should not reach a viewer.
+    records = json.dumps({"learners": [
+        {"id": "\ud800x", "units": [{"unit": "L3B1", "result": "pass", "achieved_on": "2024-05-01"}]},
+        {"id": "B\x1b[31m", "units": [{"unit": "L3B1", "result": "pass", "achieved_on": "2024-05-01"}]}]})
+    written = run_report(tmp_path, records, ISP_CERTIFICATE, records="cohort.json")
+    assert written.exit_code == 1
+    headings = [e.text[0] for e in find(elements(written.page), "h2") if e.text and e.text[0].startswith(("\\", "B"))]
+    assert headings == ["\\ud800x", "B\\x1b[31m"]
+
+
 def test_hostile_ruleset_titles_are_escaped(tmp_path):
     (tmp_path / "hostile.qual").write_text(HOSTILE_RULESET, encoding="utf-8")
     written = run_report(tmp_path, HOSTILE_RECORDS, "999/9999/9", "--ruleset", "hostile.qual")

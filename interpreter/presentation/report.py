@@ -6,8 +6,10 @@ summary, each rule's cohort figures, a learner table that one small inline scrip
 the page's Content-Security-Policy) filters and pages, and in full only the learners nearest to achieving.
 
 Pure: verdicts and plans in, an HTML string out. Every value that comes from a record or a ruleset
-(learner ids, unit references and titles, reasons, diagnostics) passes through `html.escape`, or, in the
-compact page's table data, through JSON with `<` escaped, so a hostile record cannot inject markup.
+(learner ids, unit references and titles, reasons, diagnostics) passes through `escape` (unprintable
+characters and lone surrogates as their escapes, then `html.escape`), or, in the compact page's table data,
+through ASCII JSON with `<` escaped, so a hostile record can neither inject markup nor make the page
+unwritable.
 Output depends only on the input: learners appear in the order given and no clock is read.
 """
 
@@ -19,7 +21,7 @@ import hashlib
 import json
 import statistics
 from collections import Counter
-from html import escape
+import html
 from typing import Callable, Iterable, Sequence
 
 import attrs
@@ -27,12 +29,19 @@ import attrs
 from qualrules.interpreter import model as m
 from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.engine.requirements import Linear
-from qualrules.interpreter.diagnostics import Diagnostic, render_plain
+from qualrules.interpreter.diagnostics import Diagnostic, escaped, render_plain
 from qualrules.interpreter.engine.evaluator import RuleOutcome, Status, Verdict, evaluate_many
 from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.records.readers import Records
 from qualrules.interpreter.engine.planner import Plan, PlanStatus, plan
 from qualrules.interpreter.wording import glh_text, measure_word, plural
+
+
+def escape(text: str) -> str:
+    """Text from input as HTML: unprintable characters and lone surrogates shown as their escapes (a lone
+    surrogate cannot even be written as UTF-8), markup characters escaped."""
+    return html.escape(escaped(text))
+
 
 # A learner who has not achieved is "close" when the cheapest plan adds at most this many credits.
 CLOSE_CREDITS = 6
@@ -481,7 +490,7 @@ def _table_data(learners: Sequence[LearnerReport], in_full: Sequence[int]) -> st
     }
     # Inside a script element only `<` can end it early (`</script`) or change how it is read (`<!--`);
     # to JSON, `\u003c` is the same character.
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+    return json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
 
 
 def _missing_line(entry: LearnerReport) -> str:
