@@ -8,8 +8,8 @@ the page's Content-Security-Policy) filters and pages, and in full only the lear
 Pure: verdicts and plans in, an HTML string out. Every value that comes from a record or a ruleset
 (learner ids, unit references and titles, reasons, diagnostics) passes through `escape` (unprintable
 characters and lone surrogates as their escapes, then `html.escape`), or, in the compact page's table data,
-through ASCII JSON with `<` escaped, so a hostile record can neither inject markup nor make the page
-unwritable.
+through JSON with `<` and lone surrogates escaped, so a hostile record can neither inject markup nor make
+the page unwritable.
 Output depends only on the input: learners appear in the order given and no clock is read.
 """
 
@@ -18,10 +18,11 @@ from __future__ import annotations
 import base64
 import enum
 import hashlib
+import html
 import json
+import re
 import statistics
 from collections import Counter
-import html
 from typing import Callable, Iterable, Sequence
 
 import attrs
@@ -42,6 +43,8 @@ def escape(text: str) -> str:
     surrogate cannot even be written as UTF-8), markup characters escaped."""
     return html.escape(escaped(text))
 
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 # A learner who has not achieved is "close" when the cheapest plan adds at most this many credits.
 CLOSE_CREDITS = 6
@@ -490,7 +493,10 @@ def _table_data(learners: Sequence[LearnerReport], in_full: Sequence[int]) -> st
     }
     # Inside a script element only `<` can end it early (`</script`) or change how it is read (`<!--`);
     # to JSON, `\u003c` is the same character.
-    return json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+    # A lone surrogate (only a JSON record can hold one) as its JSON escape: as a character it cannot be
+    # written as UTF-8.
+    return _LONE_SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
 def _missing_line(entry: LearnerReport) -> str:
