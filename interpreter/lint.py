@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import time
 from collections import defaultdict
 from typing import Iterable, Iterator, Mapping
 
@@ -19,16 +20,21 @@ from qualrules.interpreter import model as m
 from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.checker import Catalogue, check, walk_rules
 from qualrules.interpreter.engine.compiler import CompiledQualification, compile_ruleset
-from qualrules.interpreter.engine.requirements import Alternatives, Linear, Requirement
+from qualrules.interpreter.engine.requirements import Alternatives, Linear, Requirement, holds
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity
 from qualrules.interpreter.engine.planner import part_text, why_impossible
-from qualrules.interpreter.engine.cpsat import ClaimModel, Part, PartKind, cheapest_completion
+from qualrules.interpreter.engine.cpsat import ClaimModel, Part, PartKind, SolverTimeout, cheapest_completion, cp_model
 from qualrules.interpreter.wording import measure_word, plural, rule_text, set_text, word_list
 from qualrules.plugins import AwardingBody, GenericAwardingBody, RulesetSource
 
 QAN_FORMAT = re.compile(r"\d{3}/\d{4}/[0-9X]")
 QAN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2)
 OFQUAL_UNIT_FORMAT = re.compile(r"[A-Z]/\d{3}/\d{4}")
+
+# Seconds of solver time each qualification's satisfiability analyses may take. The bundled qualifications
+# need a fraction of a second; a ruleset that needs more (thousands of options or units) gets a warning
+# (QR406) for what was not proven, rather than a lint that runs for minutes.
+TIME_BUDGET = 10.0
 
 # The key facts a qualification declares: their keywords, how a message names them, and what they measure.
 DECLARED_FACTS = (
@@ -38,9 +44,11 @@ DECLARED_FACTS = (
 )
 
 
-def lint(sources: Iterable[RulesetSource], bodies: Mapping[str, AwardingBody]) -> list[Diagnostic]:
+def lint(sources: Iterable[RulesetSource], bodies: Mapping[str, AwardingBody],
+         time_budget: float = TIME_BUDGET) -> list[Diagnostic]:
     """Every diagnostic for the given ruleset texts, file by file, each file's in source order.
-    `bodies` are the installed awarding-body plugins, by name."""
+    `bodies` are the installed awarding-body plugins, by name; `time_budget` is the solver's seconds
+    for each qualification."""
     diagnostics: list[Diagnostic] = []
     declared_in: dict[str, tuple[str, m.Qualification]] = {}
     for source in sources:
@@ -50,7 +58,7 @@ def lint(sources: Iterable[RulesetSource], bodies: Mapping[str, AwardingBody]) -
             diagnostics.extend(error.diagnostics)
             continue
         name = ruleset.awarding_body.name if ruleset.awarding_body else None
-        found = lint_ruleset(ruleset, bodies.get(name) or GenericAwardingBody())
+        found = lint_ruleset(ruleset, bodies.get(name) or GenericAwardingBody(), time_budget)
         for q in ruleset.qualifications:
             first = declared_in.setdefault(q.qan, (source.name, q))
             if first[0] != source.name:
@@ -62,9 +70,10 @@ def lint(sources: Iterable[RulesetSource], bodies: Mapping[str, AwardingBody]) -
     return diagnostics
 
 
-def lint_ruleset(ruleset: m.Ruleset, body: AwardingBody) -> list[Diagnostic]:
+def lint_ruleset(ruleset: m.Ruleset, body: AwardingBody, time_budget: float = TIME_BUDGET) -> list[Diagnostic]:
     """The diagnostics of one built ruleset, in source order.
-    The solver's checks run only when the checker finds no blocking error."""
+    The solver's checks run only when the checker finds no blocking error, `time_budget` seconds for each
+    qualification."""
     blocking = check(ruleset)
     catalogue = Catalogue.of(ruleset)
     found = [
@@ -75,7 +84,7 @@ def lint_ruleset(ruleset: m.Ruleset, body: AwardingBody) -> list[Diagnostic]:
     ]
     if not blocking:
         for q in compile_ruleset(ruleset):
-            found.extend(_satisfiability(q))
+            found.extend(_satisfiability(q, time_budget))
     return _in_source_order(found)
 
 
@@ -235,38 +244,64 @@ def _unit_figures(ruleset: m.Ruleset) -> Iterator[Diagnostic]:
 
 # ---- satisfiability ------------------------------------------------------------------------------
 
-def _satisfiability(q: CompiledQualification) -> list[Diagnostic]:
-    file = q.path
-    header = q.source.qan_span
-    everything = range(len(q.units))
+def _satisfiability(q: CompiledQualification, time_budget: float) -> list[Diagnostic]:
+    """The solver's findings, added as each is proven; what it could not finish within the budget gives way
+    to one QR406."""
     caps, dead_options = _caps_below_minimums(q)
+    found = list(caps)
     if any(d.is_error for d in caps):
-        return caps
-    conflict = ClaimModel(q, everything).conflict()
-    if conflict is not None:
-        rules = sorted({part.requirement for part in conflict})
-        first = q.requirements[rules[0]].rule
-        lines = sorted({q.requirements[index].rule.span.line for index in rules})
-        (reason,) = why_impossible(q, frozenset(), frozenset(everything), frozenset())
-        where = f"line {lines[0]}" if len(lines) == 1 else f"lines {word_list([str(line) for line in lines], 'and')}"
-        hint = "relax the rule, or add units to the pool" if len(rules) == 1 else \
-            f"the conflicting rules are on {where}: relax one of them"
-        return [*caps, _diagnostic("QR401", Severity.ERROR, f"{q.qan} can never be achieved: {reason}", file,
-                                   first.span, hint)]
-    witness = cheapest_completion(q, (), everything, m.Measure.CREDITS)
+        return found
+    deadline = time.monotonic() + time_budget
+    unproven = "whether it can be achieved"
+    try:
+        if _achievable(q, deadline, found):
+            unproven = ("its smallest claim, and which rules never bind, which options can never be met and "
+                        "whether the declared sizes match")
+            _witness_and_redundancy(q, dead_options, deadline, found)
+    except SolverTimeout:
+        found.append(_diagnostic("QR406", Severity.WARNING, f"satisfiability not proven within {time_budget:g} s: "
+                                 f"{unproven} for {q.qan}", q.path, q.source.qan_span,
+                                 "a qualification this large is unusual: check that the file is the one meant; "
+                                 "verdicts stay exact"))
+    return found
+
+
+def _achievable(q: CompiledQualification, deadline: float, found: list[Diagnostic]) -> bool:
+    """Whether some claim meets every rule; when none does, the error that says why is added to `found`."""
+    everything = range(len(q.units))
+    conflict = ClaimModel(q, everything, deadline).conflict()
+    if conflict is None:
+        return True
+    rules = sorted({part.requirement for part in conflict})
+    first = q.requirements[rules[0]].rule
+    lines = sorted({q.requirements[index].rule.span.line for index in rules})
+    (reason,) = why_impossible(q, frozenset(), frozenset(everything), frozenset())
+    where = f"line {lines[0]}" if len(lines) == 1 else f"lines {word_list([str(line) for line in lines], 'and')}"
+    hint = "relax the rule, or add units to the pool" if len(rules) == 1 else \
+        f"the conflicting rules are on {where}: relax one of them"
+    found.append(_diagnostic("QR401", Severity.ERROR, f"{q.qan} can never be achieved: {reason}", q.path,
+                             first.span, hint))
+    return False
+
+
+def _witness_and_redundancy(q: CompiledQualification, dead_options: set[int], deadline: float,
+                            found: list[Diagnostic]) -> None:
+    """For an achievable qualification: its smallest claim, then rules and options that never matter and
+    declared sizes the claims contradict."""
+    header = q.source.qan_span
+    witness = cheapest_completion(q, (), range(len(q.units)), m.Measure.CREDITS, deadline)
     assert witness is not None, "a qualification without conflicting rules has a claim that achieves it"
     credits = sum(q.units[i].credits for i in witness)
     smallest = f"the smallest claim is {', '.join(q.units[i].ref for i in witness)} ({plural(credits, 'credit')})" \
         if witness else "with no units at all"
-    found = [*caps, _diagnostic("QR400", Severity.NOTE, f"{q.qan} can be achieved; {smallest}", file, header)]
+    found.append(_diagnostic("QR400", Severity.NOTE, f"{q.qan} can be achieved; {smallest}", q.path, header))
     if not witness:
         found.append(_diagnostic("QR403", Severity.WARNING, f"{q.qan} is achieved by a learner with no units",
-                                 file, header, "add the minimums the specification sets, e.g. "
+                                 q.path, header, "add the minimums the specification sets, e.g. "
                                  "`at least 13 credits` or `all of Group 1`"))
-    found.extend(_never_binding(q))
-    found.extend(_dead_options(q, dead_options))
-    found.extend(_declared_facts(q))
-    return found
+    found.extend(_never_binding(q, deadline))
+    found.extend(_dead_options(q, dead_options, deadline))
+    found.extend(_declared_facts(q, deadline))
 
 
 def _linear_rules(requirements: Iterable[Requirement]) -> list[Linear]:
@@ -308,48 +343,43 @@ def _caps_below_minimums(q: CompiledQualification) -> tuple[list[Diagnostic], se
     return found, dead
 
 
-def _satisfiable(q: CompiledQualification, required: Iterable[Part], failing: Part | None = None,
-                 forced: Iterable[Requirement] = ()) -> bool:
-    """Whether some claim from the whole pool meets the `required` parts and every `forced` requirement
-    while the `failing` part does not hold."""
-    claim_model = ClaimModel(q, range(len(q.units))).require(required)
-    if failing is not None:
-        claim_model.model.add(claim_model.holds(q.requirements[failing.requirement], failing.kind) == 0)
-    for requirement in forced:
-        claim_model.model.add(claim_model.holds(requirement) == 1)
-    return claim_model.maximise([]) is not None
-
-
-def _extreme(q: CompiledQualification, measure: m.Measure, *, lowest: bool, members: Iterable[int] | None = None,
-             required: Iterable[Part] | None = None) -> int:
+def _extreme(q: CompiledQualification, measure: m.Measure, deadline: float, *, lowest: bool,
+             members: Iterable[int] | None = None, required: Iterable[Part] | None = None) -> int:
     """The least (or greatest) total of `measure` over `members` (default: the whole claim) among the
     claims that meet the `required` parts (default: every rule)."""
     members = range(len(q.units)) if members is None else members
-    claim_model = ClaimModel(q, range(len(q.units))).require(required)
+    claim_model = ClaimModel(q, range(len(q.units)), deadline).require(required)
     total = claim_model.measure_expr(measure, members)
     claim = claim_model.maximise([-total if lowest else total])
     assert claim is not None, "only achievable qualifications are measured"
     return sum(q.measure(measure, i) for i in set(members) & set(claim))
 
 
-def _never_binding(q: CompiledQualification) -> Iterator[Diagnostic]:
+def _never_binding(q: CompiledQualification, deadline: float) -> Iterator[Diagnostic]:
     """Rules (or one bound of a rule) that no claim meeting the other rules can break. Checked in source
     order, and a rule found redundant is left out when checking the later ones: of two rules that imply
-    each other, only the first is reported."""
-    all_parts = list(ClaimModel(q, range(len(q.units))).parts)
+    each other, only the first is reported. One model answers every question: each asks, through
+    assumptions, whether some parts can hold while one fails."""
+    claim_model = ClaimModel(q, range(len(q.units)), deadline)
+    all_parts = list(claim_model.parts)
+    failing = {part: ~claim_model.holds(q.requirements[part.requirement], part.kind) for part in all_parts}
+
+    def can_fail(part: Part, holding: list[Part]) -> bool:
+        return claim_model.feasible_with([claim_model.parts[p] for p in holding] + [failing[part]])
+
     kept = list(all_parts)
     implied: dict[int, list[tuple[Part, str]]] = defaultdict(list)
     for part in all_parts:
         others = [p for p in kept if p != part]
-        if _satisfiable(q, others, failing=part):
+        if can_fail(part, others):
             continue
         kept = others
         implying = list(others)
         for candidate in others:
             trial = [p for p in implying if p != candidate]
-            if not _satisfiable(q, trial, failing=part):
+            if not can_fail(part, trial):
                 implying = trial
-        implied[part.requirement].append((part, _why_implied(q, part, implying)))
+        implied[part.requirement].append((part, _why_implied(q, part, implying, deadline)))
     for index, entries in implied.items():
         rule = q.requirements[index].rule
         whole = len(entries) == sum(1 for p in all_parts if p.requirement == index)
@@ -359,12 +389,13 @@ def _never_binding(q: CompiledQualification) -> Iterator[Diagnostic]:
                           "delete it, or check the rules against the specification")
 
 
-def _why_implied(q: CompiledQualification, part: Part, implying: list[Part]) -> str:
+def _why_implied(q: CompiledQualification, part: Part, implying: list[Part], deadline: float) -> str:
     requirement = q.requirements[part.requirement]
     listed = word_list([f"{part_text(q, p)} (line {q.requirements[p.requirement].rule.span.line})" for p in implying], "and")
     if isinstance(requirement, Linear):
         lowest = part.kind is PartKind.MINIMUM
-        figure = _extreme(q, requirement.measure, lowest=lowest, members=requirement.members, required=implying)
+        figure = _extreme(q, requirement.measure, deadline, lowest=lowest, members=requirement.members,
+                          required=implying)
         word = measure_word(requirement.measure, figure)
         amount = f"{'at least' if lowest else 'at most'} {figure} {word}{_counted_from(requirement.rule)}"
         if listed:
@@ -388,21 +419,32 @@ def _counted_from(rule: m.Rule) -> str:
     return ""
 
 
-def _dead_options(q: CompiledQualification, known_dead: set[int]) -> Iterator[Diagnostic]:
-    """Options of a top-level `either` that no claim meeting the other rules can satisfy."""
-    all_parts = list(ClaimModel(q, range(len(q.units))).parts)
+def _dead_options(q: CompiledQualification, known_dead: set[int], deadline: float) -> Iterator[Diagnostic]:
+    """Options of a top-level `either` that no claim meeting the other rules can satisfy. Each search asks
+    for the claim that meets the most undecided options, and every option it meets is live, so a block of a
+    thousand compatible options takes a solve or two, not a thousand."""
     for index, requirement in enumerate(q.requirements):
         if not isinstance(requirement, Alternatives):
             continue
-        others = [p for p in all_parts if p.requirement != index]
-        for number, (option, rules) in enumerate(zip(requirement.options, requirement.rule.options), 1):
-            if id(option) not in known_dead and not _satisfiable(q, others, forced=option):
-                yield _diagnostic("QR405", Severity.WARNING, f"option {number} of this `either` can never be met "
-                                  "while the other rules hold", q.path, rules[0].span,
-                                  "correct the option's rules, or delete the option")
+        undecided = {number: option for number, option in enumerate(requirement.options, 1)
+                     if id(option) not in known_dead}
+        while undecided:
+            claim_model = ClaimModel(q, range(len(q.units)), deadline)
+            claim_model.require(p for p in claim_model.parts if p.requirement != index)
+            meets = [claim_model.holds_all(option) for option in undecided.values()]
+            claim_model.model.add_bool_or(meets)
+            claim = claim_model.maximise([cp_model.LinearExpr.sum(meets)])
+            if claim is None:
+                break
+            undecided = {number: option for number, option in undecided.items() if not holds(option, claim)}
+        for number in sorted(undecided):
+            rules = requirement.rule.options[number - 1]
+            yield _diagnostic("QR405", Severity.WARNING, f"option {number} of this `either` can never be met "
+                              "while the other rules hold", q.path, rules[0].span,
+                              "correct the option's rules, or delete the option")
 
 
-def _declared_facts(q: CompiledQualification) -> Iterator[Diagnostic]:
+def _declared_facts(q: CompiledQualification, deadline: float) -> Iterator[Diagnostic]:
     """A declared credit value, GLH or TQT against the range the claims that achieve the qualification have."""
     for keyword, label, attribute, measure in DECLARED_FACTS:
         declared: m.Declared | None = getattr(q.source, attribute)
@@ -410,8 +452,8 @@ def _declared_facts(q: CompiledQualification) -> Iterator[Diagnostic]:
         if declared is None or (measure is not m.Measure.CREDITS
                                 and any(getattr(u, measure.value) is None for u in q.units)):
             continue
-        low = _extreme(q, measure, lowest=True)
-        high = _extreme(q, measure, lowest=False)
+        low = _extreme(q, measure, deadline, lowest=True)
+        high = _extreme(q, measure, deadline, lowest=False)
         if low == declared.low and (declared.high is None or high == declared.high):
             continue
         implied = f"exactly {low}" if low == high else f"{low} to {high}"

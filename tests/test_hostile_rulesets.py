@@ -105,3 +105,38 @@ def test_syntax_recovery_reads_the_file_once(monkeypatch):
     assert (no_errors, errors) == (0, parser.MAX_SYNTAX_ERRORS)
     # Each error resumes at its own line: the faulty lines are read twice, the rest once.
     assert faulty_tokens < clean_tokens + 20 * parser.MAX_SYNTAX_ERRORS
+
+
+def wide_either(options: int, dead: set[int] = frozenset()) -> str:
+    """One `either` with an option per unit; the options numbered in `dead` need more credits than exist."""
+    units = "".join(f'unit U{i} "Unit {i}" level 2 credits 2\n' for i in range(options))
+    pool = ", ".join(f"U{i}" for i in range(options))
+    rules = "  or\n".join(f"    at least {10 * options} credits\n" if i + 1 in dead else f"    all of U{i}\n"
+                          for i in range(options))
+    return units + f'qualification 600/5929/1 "Certificate"\n  units from {pool}\n  either\n{rules}  end\n'
+
+
+def test_dead_options_of_a_wide_either_take_a_few_models_not_one_per_option(monkeypatch):
+    from qualrules.interpreter import lint as lint_module
+
+    built = 0
+
+    class CountingClaimModel(lint_module.ClaimModel):
+        def __init__(self, *args, **kwargs):
+            nonlocal built
+            built += 1
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(lint_module, "ClaimModel", CountingClaimModel)
+    found = lint([RulesetSource("wide.qual", wide_either(300, dead={7, 150}))], discover())
+    dead = sorted(d.location.line for d in found if d.code == "QR405")
+    assert dead == [300 + 3 + 7 * 2 - 1, 300 + 3 + 150 * 2 - 1]
+    assert built < 12
+
+
+def test_satisfiability_past_its_time_budget_is_a_qr406_warning():
+    text = wide_either(50)
+    (warning,) = [d for d in lint([RulesetSource("wide.qual", text)], discover(), time_budget=0) if d.code != "QR122"]
+    assert (warning.code, warning.severity.value, warning.location.line) == ("QR406", "warning", 51)
+    assert "whether it can be achieved for 600/5929/1" in warning.message
+    assert [d.code for d in lint([RulesetSource("wide.qual", text)], discover())] == ["QR400"]

@@ -16,6 +16,7 @@ exactly and deterministically (finally by preferring units earlier in the catalo
 from __future__ import annotations
 
 import enum
+import time
 from typing import TYPE_CHECKING, Collection, Iterable, Sequence
 
 import attrs
@@ -36,6 +37,10 @@ from qualrules.interpreter.engine.requirements import Alternatives, Barred, Line
 _TIE_BREAK_CHUNK = 48
 
 
+class SolverTimeout(Exception):
+    """The model's deadline passed before the solver could answer."""
+
+
 class PartKind(enum.Enum):
     MINIMUM = "minimum"
     MAXIMUM = "maximum"
@@ -50,10 +55,14 @@ class Part:
 
 
 class ClaimModel:
-    """A CP-SAT model of the claims that can be made from `available` pool units."""
+    """A CP-SAT model of the claims that can be made from `available` pool units. With a `deadline` (a
+    `time.monotonic()` instant) every solve stops there and raises SolverTimeout; without one it runs until
+    it has the exact answer."""
 
-    def __init__(self, qualification: CompiledQualification, available: Collection[int]):
+    def __init__(self, qualification: CompiledQualification, available: Collection[int],
+                 deadline: float | None = None):
         self.qualification = qualification
+        self.deadline = deadline
         self.model = cp_model.CpModel()
         self.chosen = {i: self.model.new_bool_var(f"unit_{i}") for i in sorted(available)}
         self.parts: dict[Part, cp_model.IntVar] = {}
@@ -123,6 +132,10 @@ class ClaimModel:
             conditions = [~self._all([~option for option in options])]
         return self._all(conditions)
 
+    def holds_all(self, requirements: Iterable[Requirement]) -> cp_model.IntVar:
+        """A new literal, true exactly when every one of `requirements` holds for the chosen units."""
+        return self._all([self.holds(requirement) for requirement in requirements])
+
     def _reified(self, when_true, when_false) -> cp_model.IntVar:
         literal = self.model.new_bool_var("condition")
         self.model.add(when_true).only_enforce_if(literal)
@@ -166,14 +179,14 @@ class ClaimModel:
 
     def maximise(self, stages: Sequence[cp_model.LinearExpr]) -> tuple[int, ...] | None:
         """Optimise each stage in turn; the chosen pool indices, or None when no claim satisfies the model."""
-        solver = _solver()
-        status = solver.solve(self.model)
+        solver = self._solver()
+        status = self._solve(solver)
         if status == cp_model.INFEASIBLE:
             return None
         for stage in stages:
             self.model.maximize(stage)
             self._hint(solver)
-            status = solver.solve(self.model)
+            status = self._solve(solver)
             _expect_optimal(status, solver)
             self.model.add(stage == int(solver.value(stage)))
             self.model.clear_objective()
@@ -182,43 +195,59 @@ class ClaimModel:
         return tuple(i for i, var in self.chosen.items() if solver.boolean_value(var))
 
     def _hint(self, solver: cp_model.CpSolver) -> None:
+        """Start the next stage from the last solution, set in bulk (a call per unit is slow in Python)."""
         self.model.clear_hints()
-        for var in self.chosen.values():
-            self.model.add_hint(var, solver.boolean_value(var))
+        solution = solver.response_proto.solution
+        hint = self.model.proto.solution_hint
+        indices = [var.index for var in self.chosen.values()]
+        hint.vars.extend(indices)
+        hint.values.extend(solution[i] for i in indices)
 
     def conflict(self) -> list[Part] | None:
         """None when all parts can hold together; otherwise a minimal set of parts that cannot."""
         by_literal = {literal.index: part for part, literal in self.parts.items()}
         active = list(self.parts.values())
-        if self._feasible_with(active):
+        if self.feasible_with(active):
             return None
-        solver = _solver()
+        solver = self._solver()
         self.model.clear_assumptions()
         self.model.add_assumptions(active)
-        solver.solve(self.model)
+        self._solve(solver)
         core = [lit for lit in active if lit.index in set(solver.sufficient_assumptions_for_infeasibility())]
         core = core or active
         # Deletion filter: drop each part the conflict does not need.
         for literal in list(core):
             trial = [lit for lit in core if lit is not literal]
-            if not self._feasible_with(trial):
+            if not self.feasible_with(trial):
                 core = trial
         self.model.clear_assumptions()
         return [by_literal[lit.index] for lit in core]
 
-    def _feasible_with(self, literals: list) -> bool:
+    def feasible_with(self, literals: list) -> bool:
+        """Whether some claim satisfies the model while every one of `literals` is true."""
         self.model.clear_assumptions()
         self.model.add_assumptions(literals)
-        status = _solver().solve(self.model)
+        status = self._solve(self._solver())
         self.model.clear_assumptions()
         return status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
+    def _solver(self) -> cp_model.CpSolver:
+        solver = cp_model.CpSolver()
+        # One worker: deterministic, and these models are far too small to gain from parallel search.
+        solver.parameters.num_workers = 1
+        if self.deadline is not None:
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                raise SolverTimeout()
+            solver.parameters.max_time_in_seconds = remaining
+        return solver
 
-def _solver() -> cp_model.CpSolver:
-    solver = cp_model.CpSolver()
-    # One worker: deterministic, and these models are far too small to gain from parallel search.
-    solver.parameters.num_workers = 1
-    return solver
+    def _solve(self, solver: cp_model.CpSolver) -> int:
+        status = solver.solve(self.model)
+        # Within a deadline, an unproven optimum (FEASIBLE) is as unfinished as no answer at all.
+        if self.deadline is not None and status in (cp_model.UNKNOWN, cp_model.FEASIBLE):
+            raise SolverTimeout()
+        return status
 
 
 def _expect_optimal(status: int, solver: cp_model.CpSolver) -> None:
@@ -246,11 +275,11 @@ def closest_claim(qualification: CompiledQualification, available: Collection[in
 
 
 def cheapest_completion(qualification: CompiledQualification, held: Collection[int], candidates: Collection[int],
-                        measure: m.Measure) -> tuple[int, ...] | None:
+                        measure: m.Measure, deadline: float | None = None) -> tuple[int, ...] | None:
     """The claim from the `held` units plus some `candidates` that achieves the qualification while using
     the least total `measure` of candidates; ties go to fewer candidates, then the claim with the most
     credits, then earliest units. None when no choice of candidates would do."""
-    claim_model = ClaimModel(qualification, set(held) | set(candidates)).require()
+    claim_model = ClaimModel(qualification, set(held) | set(candidates), deadline).require()
     extra = sorted(candidates)
     return claim_model.maximise([
         -claim_model.measure_expr(measure, extra),
