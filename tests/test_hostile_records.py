@@ -276,3 +276,34 @@ def test_a_unit_achieved_before_the_learner_was_born_is_an_error(read):
 def test_digits_of_other_scripts_are_not_dates(text):
     assert parse_date(text) is None
     assert parse_date(text.translate({ord(c): str(int(c)) for c in text if c.isdigit()})) == dt.date(2024, 5, 1)
+
+
+# ---- line breaks and counts the streamed paths must share with the whole-file reader ---------------
+
+@pytest.mark.parametrize("content", [
+    'learner,unit,result,achieved_on\n"A\r1",L3B1,pass,\n',  # a quoted carriage return, kept as written
+    'learner,unit,result,achieved_on\r\nA1,L3B1,pass,\r\nA2,L3B1,"pa\rss",\r\nA3,L3B1,pass,x\r\n',
+    'achieved_on,learner,result,unit\n,""\r',  # a line ended by a lone carriage return
+    "achieved_on,unit,learner,result\n\n",  # a blank line after the header, the learner column not first
+    f"learner,unit,result,achieved_on\n{'x' * (CELL_LIMIT + 1)},L3B1,pass,\nA1,L3B1,pass,\n",
+])
+def test_every_path_reads_the_same_lines_and_learners(library, tmp_path, content):
+    path = tmp_path / "cohort.csv"
+    path.write_text(content, encoding="utf-8", newline="")
+    records = read_records(path, library.vocabulary())
+    expected = json.dumps([row.to_json() for row in
+                           cohort.check_rows(records, [library.qualification(q) for q in QANS])], indent=2)
+    opened = cohort.open_cohort(path, library.vocabulary())
+    assert opened.learners == len(records.order)
+    assert check_json(list(opened.tasks), library) == expected
+    header, lines = open_table(path)
+    assert check_json([("rows", str(path), header, b) for b in learner_blocks(lines, header, 1)], library) == expected
+    if scan_learners(path, header).columnar:
+        assert check_json([("columns", b) for b in columnar_blocks(path, header, 1)], library) == expected
+
+
+
+def test_a_quoted_carriage_return_stays_in_its_cell(tmp_path, library):
+    path = tmp_path / "records.csv"
+    path.write_text('learner,unit,result,achieved_on\n"A\r\n1",L3B1,pass,\n"B\r2",L3B1,pass,\n', newline="")
+    assert read_records(path, library.vocabulary()).order == ("A\r\n1", "B\r2")

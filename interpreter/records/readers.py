@@ -68,7 +68,9 @@ def read_records(path: str | Path, vocabulary: Vocabulary) -> Records:
         if suffix == ".xlsx":
             rows = _xlsx_rows(path)
         else:
-            text = path.read_text(encoding="utf-8-sig")
+            # Line breaks as written, as the streamed reader reads them: a quoted \r\n stays in its cell.
+            with open(path, encoding="utf-8-sig", newline="") as handle:
+                text = handle.read()
     except (OSError, UnicodeDecodeError) as error:
         raise _fatal(name, f"cannot read the file: {error}") from error
     except Exception as error:  # openpyxl raises assorted errors for files that are not workbooks

@@ -17,7 +17,7 @@ import attrs
 
 from qualrules.interpreter.records.columnar import ColumnarBlock
 from qualrules.interpreter.lazy import lazy_module
-from qualrules.interpreter.records.readers import Header, csv_rows, read_header
+from qualrules.interpreter.records.readers import CELL_LIMIT, Header, csv_rows, read_header
 
 if TYPE_CHECKING:
     import numpy as np
@@ -64,12 +64,14 @@ def _closing(rows: Iterator[Row], handle) -> Iterator[Row]:
 
 
 def _arrow_options(header: Header):
-    """Every cell a string; blank lines kept as rows, so row numbers follow the file's lines."""
+    """Every cell a string; blank lines kept as rows, so row numbers follow the file's lines. The columns are
+    the header's, so a row of another width (a blank line, say) is refused, whichever row it is."""
     from pyarrow import csv as arrow_csv
     import pyarrow as pa
 
     return (
-        arrow_csv.ReadOptions(autogenerate_column_names=True, skip_rows=header.line, block_size=1 << 20),
+        arrow_csv.ReadOptions(column_names=[f"f{k}" for k in range(header.width)], skip_rows=header.line,
+                              block_size=1 << 20),
         arrow_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
         arrow_csv.ConvertOptions(column_types={f"f{k}": pa.string() for k in range(header.width)},
                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
@@ -92,8 +94,7 @@ def scan_learners(path: Path, header: Header) -> LearnerScan:
     # row-by-row reader decides, and reads every block.
     _, rows = open_table(path)
     index = header.position["learner"]
-    return _scan_of(_python_runs(str(row[index]).strip() if index < len(row) else "" for _, row in rows),
-                    columnar=False)
+    return _scan_of(_python_runs(_learner_cell(row, index) for _, row in rows), columnar=False)
 
 
 def columnar_blocks(path: Path, header: Header, learners_per_block: int) -> Iterator[ColumnarBlock]:
@@ -112,7 +113,8 @@ def columnar_blocks(path: Path, header: Header, learners_per_block: int) -> Iter
         # Copied out of the batch, so that sending the block to a worker sends only its own rows.
         part = pa.RecordBatch.from_arrays([pa.concat_arrays([c.slice(0, end)]) for c in rows.columns],
                                           names=rows.schema.names)
-        breaks = sum(pc.count_substring(c, "\n").to_numpy(zero_copy_only=False) for c in part.columns)
+        # Line breaks as the row reader counts lines: \r\n, \r or \n.
+        breaks = sum(pc.count_substring_regex(c, r"\r\n|\r|\n").to_numpy(zero_copy_only=False) for c in part.columns)
         lines = next_line + np.arange(part.num_rows) + np.concatenate([[0], np.cumsum(breaks)[:-1]])
         next_line += part.num_rows + int(np.sum(breaks))
         return ColumnarBlock(str(path), header, lines, part)
@@ -132,13 +134,14 @@ def columnar_blocks(path: Path, header: Header, learners_per_block: int) -> Iter
 
 
 def _runs(columns) -> Iterator[str]:
-    """The learner id at the start of each run of rows for one learner (rows without an id belong to none)."""
+    """The learner id at the start of each run of rows for one learner (rows without an id, or with one too
+    long to read, belong to none)."""
     import pyarrow.compute as pc
 
     previous = None
     for column in columns:
         ids = pc.utf8_trim_whitespace(column)
-        ids = ids.filter(pc.not_equal(ids, ""))
+        ids = ids.filter(pc.and_(pc.not_equal(ids, ""), pc.less_equal(pc.utf8_length(column), CELL_LIMIT)))
         if len(ids) == 0:
             continue
         starts = ids.slice(1).filter(pc.not_equal(ids.slice(1), ids.slice(0, len(ids) - 1))).to_pylist()
@@ -163,6 +166,12 @@ def _learner_starts(column) -> "np.ndarray":
     before = pa.concat_arrays([pa.array([None], pa.string()), last_seen.slice(0, max(len(ids) - 1, 0))])
     starts = pc.and_(named, pc.fill_null(pc.not_equal(ids, before), True))
     return np.flatnonzero(starts.to_numpy(zero_copy_only=False))
+
+
+def _learner_cell(row: list[Any], index: int) -> str:
+    """A row's learner id as the row reader takes it; empty when the row belongs to no learner."""
+    cell = str(row[index]) if index < len(row) else ""
+    return cell.strip() if len(cell) <= CELL_LIMIT else ""
 
 
 def _python_runs(ids: Iterator[str]) -> Iterator[str]:
