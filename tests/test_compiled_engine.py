@@ -24,9 +24,9 @@ from conftest import ILM_CERTIFICATE, ISP_CERTIFICATE, ISP_APPRENTICESHIP, ISP_D
 from hypothesis import event as hypothesis_event, given
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
-from test_exactness import (BARRED, EITHER_WITH_CAPS, ILM_LIKE, KNAPSACK, QAN, BruteForce, CatalogueSpec,
-                            CatalogueUnit, bound_phrase, catalogues, compiled, exactness_settings, indices,
-                            term_text, unit_set)
+from test_exactness import (BARRED, EITHER_WITH_CAPS, ILM_LIKE, KNAPSACK, QAN, SUM_RULE_KINDS, BruteForce,
+                            CatalogueSpec, CatalogueUnit, bound_phrase, catalogues, compiled, exactness_settings,
+                            indices, simple_rules, term_text)
 
 from qualrules.interpreter.engine import claims, cpsat
 from qualrules.interpreter.engine import decision as decision_module
@@ -57,42 +57,9 @@ def ruleset_text(catalogue: CatalogueSpec, rules: list[str]) -> str:
 
 
 @st.composite
-def sum_rules(draw, catalogue: CatalogueSpec) -> str:
-    """test_exactness's `simple_rules` without `not both`: every kind of sum rule, phrased the same ways."""
-    total_credits = sum(u.credits for u in catalogue.units)
-    kind = draw(st.sampled_from(["total", "credits from", "units from", "unit count", "all of", "choose", "level",
-                                 "glh from"]))
-    if kind == "total":
-        return bound_phrase(draw, total_credits, "credits", comparison=draw(st.booleans()))
-    if kind == "credits from":
-        text, members = unit_set(draw, catalogue)
-        return f"{bound_phrase(draw, sum(u.credits for u in members), 'credits', comparison=False)} from {text}"
-    if kind == "units from":
-        text, members = unit_set(draw, catalogue)
-        return f"{bound_phrase(draw, len(members), 'units', comparison=False)} from {text}"
-    if kind == "unit count":  # `at least 2 BUSINESS units`
-        text, members = unit_set(draw, catalogue)
-        count = draw(st.integers(1, len(members)))
-        bound = draw(st.sampled_from(["at least", "at most", "min", "max"]))
-        return f"{bound} {count} {text} {'unit' if count == 1 else 'units'}"
-    if kind == "all of":
-        text, _ = unit_set(draw, catalogue, units_only=True, max_terms=3)
-        return f"all of {text}"
-    if kind == "choose":
-        text, members = unit_set(draw, catalogue, units_only=True, max_terms=4)
-        return f"choose {draw(st.integers(1, len(members)))} of {text}"
-    if kind == "level":
-        level = draw(st.integers(2, 5))
-        high = sum(u.credits for u in catalogue.units if u.level >= level)
-        return f"at least {draw(st.integers(1, max(1, high)))} credits at level {level} or above"
-    text, members = unit_set(draw, catalogue)
-    return f"{bound_phrase(draw, sum(u.glh for u in members), 'glh', comparison=False)} from {text}"
-
-
-@st.composite
 def sum_rulesets(draw) -> tuple[str, CatalogueSpec]:
     catalogue = draw(catalogues())
-    rules = draw(st.lists(sum_rules(catalogue), min_size=1, max_size=5))
+    rules = draw(st.lists(simple_rules(catalogue, SUM_RULE_KINDS), min_size=1, max_size=5))
     # Two rules on one line, comma-separated, as test_exactness writes them half the time.
     if len(rules) >= 2 and draw(st.booleans()):
         rules[:2] = [", ".join(rules[:2])]

@@ -135,11 +135,16 @@ def bound_phrase(draw, largest: int, measure: str, *, comparison: bool) -> str:
     return f"{kind} {amount} {measure}"
 
 
+RULE_KINDS = ("total", "credits from", "units from", "unit count", "all of", "choose", "not both", "level",
+              "glh from")
+# Every kind of sum rule: what the compiled decision procedure covers.
+SUM_RULE_KINDS = tuple(kind for kind in RULE_KINDS if kind != "not both")
+
+
 @st.composite
-def simple_rules(draw, catalogue: CatalogueSpec) -> str:
+def simple_rules(draw, catalogue: CatalogueSpec, kinds: tuple[str, ...] = RULE_KINDS) -> str:
     total_credits = sum(u.credits for u in catalogue.units)
-    kind = draw(st.sampled_from(["total", "credits from", "units from", "unit count", "all of", "choose",
-                                 "not both", "level", "glh from"]))
+    kind = draw(st.sampled_from(kinds))
     if kind == "total":
         return bound_phrase(draw, total_credits, "credits", comparison=draw(st.booleans()))
     if kind == "credits from":
