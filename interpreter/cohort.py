@@ -27,7 +27,7 @@ from qualrules.interpreter.library import Library
 from qualrules.interpreter.presentation.check_table import CheckRow
 from qualrules.interpreter.records.readers import Records, Vocabulary, read_records, read_table_block
 from qualrules.interpreter.records.columnar import ColumnarBlock, Columns
-from qualrules.interpreter.records.stream import columnar_blocks, is_utf8, learner_blocks, open_table, scan_learners
+from qualrules.interpreter.records.stream import columnar_blocks, learner_blocks, open_table, scan_learners, text_facts
 
 if TYPE_CHECKING:
     import numpy as np
@@ -62,10 +62,11 @@ class Cohort:
 def open_cohort(path: str | Path, vocabulary: Vocabulary) -> Cohort:
     """Open a records file for checking; raises DiagnosticError when the file as a whole cannot be read."""
     path = Path(path)
-    if path.suffix.lower() == ".csv" and path.is_file() and is_utf8(path):
+    facts = text_facts(path) if path.suffix.lower() == ".csv" and path.is_file() else None
+    if facts is not None and facts.utf8:
         header, rows = open_table(path)
         scan = scan_learners(path, header)
-        if scan.grouped and scan.columnar:
+        if scan.grouped and scan.columnar and facts.quotes_paired:
             rows.close()
             blocks = columnar_blocks(path, header, LEARNERS_PER_BLOCK)
             return Cohort(scan.learners, True, (("columns", block) for block in blocks))

@@ -890,8 +890,6 @@ def test_the_scan_counts_the_learners_the_reader_reads(tmp_path):
     assert cohort.open_cohort(path, library().vocabulary()).learners == 0
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10, item 5: an unclosed quote, in check's streamed (columnar) "
-                   "path, still hides a learner or its QR512")
 @pytest.mark.parametrize("text", [
     'learner,unit,result,achieved_on\nL1,L3B1,pass,"\n',  # check gives L1 a verdict; read whole, QR512
     ',Unit,Learner,achieved_on,Result,\n,,,,,"\n,,1',  # learner 1 is missing from check altogether

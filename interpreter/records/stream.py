@@ -38,17 +38,35 @@ class LearnerScan:
     columnar: bool
 
 
-def is_utf8(path: Path) -> bool:
-    """Whether the whole file decodes as UTF-8, checked in blocks without holding it."""
+@attrs.frozen
+class TextFacts:
+    """What one pass over a file's bytes tells before any row is read."""
+
+    utf8: bool  # the whole file decodes as UTF-8
+    # Its quotes pair up. An odd count means a quote is never closed: it swallows the rows after it, which the
+    # row reader reports row by row (QR512) and the columnar reader would take as one long cell.
+    quotes_paired: bool
+
+
+def text_facts(path: Path) -> TextFacts:
+    """Read the file in blocks, without holding it, for its `TextFacts`."""
     decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        with open(path, "rb") as handle:
-            while block := handle.read(1 << 20):
-                decoder.decode(block)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
+    quotes = 0
+    utf8 = True
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            quotes += block.count(b'"')
+            if utf8:
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError:
+                    utf8 = False
+    if utf8:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8 = False
+    return TextFacts(utf8, quotes % 2 == 0)
 
 
 def open_table(path: Path) -> tuple[Header, Iterator[Row]]:
