@@ -576,15 +576,34 @@ def eligible(records: str, body_name: str | None, rulesets: tuple[str, ...], out
         hint = did_you_mean(body_name, names) or f"loaded: {', '.join(names) or 'none'}"
         command_line_error("QR604", f"no loaded qualification is from awarding body {body_name!r}",
                            f"--awarding-body {body_name}", hint)
-    record_set = read_learners(records, library)
-    readable = {learner.id: learner for learner in record_set.learners}
-    rows = [(learner_id, journeys.eligibility(targets, readable[learner_id]) if learner_id in readable
-             else record_set.unreadable[learner_id]) for learner_id in record_set.order]
-    if output_format == "json":
-        click.echo(json.dumps([
-            {"learner": learner_id, "qualifications": [d.to_json() for d in entries]} if learner_id in readable
-            else {"learner": learner_id, "errors": [d.to_json() for d in entries]}
-            for learner_id, entries in rows], indent=2))
-    else:
-        click.echo(eligibility_text(rows))
+    import gc
+    from qualrules.interpreter.presentation.journeys_text import eligibility_json_elements
+
+    # Records and plans are millions of small objects that live until they are written: the collector would
+    # only walk them again and again.
+    gc.disable()
+    try:
+        record_set = read_learners(records, library)
+        readable = {learner.id: learner for learner in record_set.learners}
+
+        def planned(order: list[str]) -> list:
+            """(learner id, distances or record errors) for these learners, in input order."""
+            learners = [readable[learner_id] for learner_id in order if learner_id in readable]
+            found = dict(zip((learner.id for learner in learners), journeys.eligibility_many(targets, learners)))
+            return [(learner_id, found[learner_id] if learner_id in found else record_set.unreadable[learner_id])
+                    for learner_id in order]
+
+        # Planned and written a block of learners at a time, so that memory holds one block's plans and text;
+        # a file of no learners is one empty block.
+        size, order = 10_000, record_set.order
+        blocks = (planned(order[start:start + size]) for start in range(0, max(len(order), 1), size))
+        if output_format == "json":
+            for piece in json_array(eligibility_json_elements(rows) for rows in blocks):
+                click.echo(piece, nl=False)
+            click.echo()
+        else:
+            for number, rows in enumerate(blocks):
+                click.echo(("\n" if number else "") + eligibility_text(rows))  # a blank line between learners
+    finally:
+        gc.enable()
     sys.exit(EXIT_USAGE if record_set.diagnostics else EXIT_OK)

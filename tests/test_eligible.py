@@ -1,17 +1,24 @@
 """`qualrules eligible`: every loaded qualification per learner, achieved first, then nearest first, then
-out of reach with the reason (snapshots), with the ISP progression checked by hand."""
+out of reach with the reason (snapshots), with the ISP progression checked by hand; many learners planned at
+once as one at a time, the compiled finishes as CP-SAT's, and the JSON as the standard encoder lays it out."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
+import attrs
+import click
 from click.testing import CliRunner
 
 from conftest import ISP_CERTIFICATE, ISP_DIPLOMA, learner
 from qualrules.cli import main
-from qualrules.interpreter.engine.journeys import eligibility
-from qualrules.interpreter.engine.planner import PlanStatus
+from qualrules.interpreter.engine import decision as decision_module
+from qualrules.interpreter.engine.journeys import _RANK, Distance, eligibility, eligibility_many
+from qualrules.interpreter.engine.planner import PlanStatus, plan
+from qualrules.interpreter.presentation.journeys_text import eligibility_json_elements, eligibility_text
+from qualrules.interpreter.records.readers import read_records
 
 ROOT = Path(__file__).parent.parent
 COHORT = str(ROOT / "examples" / "cohort.csv")
@@ -81,3 +88,93 @@ def test_the_same_units_serve_awards_the_certificate_and_towards_the_diploma(lib
     # 4 + 10 + 6 = 20 of the 21 missing, so six units; 21 credits in six units is reachable.
     assert (ISP_DIPLOMA, 21, 6) in rest
     assert rest[-1][0] == "610/3790/4"
+
+
+# ---- many learners at once ------------------------------------------------------------------------------
+def every_target(library):
+    return [(q, loaded.body.name, loaded.body.counts_as_achieved)
+            for loaded in library.rulesets for q in loaded.qualifications]
+
+
+def varied_learners() -> list:
+    """Records that reach every branch of a plan: ISP and ILM units together, referred units, a unit without
+    a date under the ILM's completion window, no registration date, no date of birth, under 18 at
+    registration, an ILM unit after the deadline, nothing at all; each twice, the second under another id."""
+    ilm = ["8570-228", "8570-229", "8570-205", "8750-300", "8750-302"]
+    isp = ["L3B1", "L3B2", "L3C1", "L3C2", "L3L1", "L3S1"]
+    records = [
+        learner(isp + ilm),
+        learner(isp[:3] + [("L3C6", "referred"), ("8750-213", "fail")]),
+        learner(ilm[:3] + [("8750-307", "pass", None), ("L3B3", "pass", None)]),
+        learner(ilm + isp[:2], registered_on=None),
+        learner(isp, date_of_birth=None),
+        learner(isp + ["L3B3", "L3B4", "L3C3", "L3C4"], date_of_birth=dt.date(2007, 3, 15)),
+        learner(ilm[:4] + [("8750-302", "pass", dt.date(2027, 6, 1))], registered_on=dt.date(2024, 1, 15)),
+        learner([]),
+        learner(isp + ["L3B3", "L3B4", "L3B5", "L4B6", "L3C3", "L3C4", "L3C5", "L3C6", "L3L3", "L3S3"]),
+    ]
+    return records + [attrs.evolve(record, id=f"{record.id}-{k}") for k, record in enumerate(records)]
+
+
+def test_many_learners_at_once_are_planned_as_one_at_a_time(library):
+    """eligibility_many reads each record once per catalogue, plans every qualification for all learners
+    together and sorts them all at once: the same distances as a plan per learner and qualification."""
+    targets = every_target(library)
+    records = varied_learners()
+    together = eligibility_many(targets, records)
+    statuses = set()
+    for record, distances in zip(records, together):
+        one_by_one = sorted((Distance(q, body, plan(q, record, counts)) for q, body, counts in targets),
+                            key=lambda d: (_RANK[d.plan.status], d.plan.credits_to_add, d.plan.units_to_add))
+        assert list(distances) == one_by_one, record.id
+        assert eligibility(targets, record) == distances
+        statuses |= {d.plan.status for d in distances}
+    assert statuses == set(PlanStatus)
+
+
+def test_compiled_finishes_are_those_of_cpsat(library, monkeypatch):
+    """The whole command on the example cohort and the varied records, with every cheapest finish found by
+    the compiled procedure and then by CP-SAT: the same output, text and JSON."""
+    records = varied_learners()
+    outputs = {}
+    for engine in ("compiled", "CP-SAT"):
+        if engine == "CP-SAT":
+            monkeypatch.setattr(decision_module, "MAX_FINISH_CELLS", 0)
+        rows = list(zip((r.id for r in records), eligibility_many(every_target(library), records)))
+        outputs[engine] = (eligibility_text(rows), eligibility_json_elements(rows), run(COHORT).stdout,
+                           run(JOURNEYS, "--format", "json").stdout)
+    assert outputs["compiled"] == outputs["CP-SAT"]
+
+
+def test_json_is_laid_out_as_the_standard_encoder_would(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("records.csv").write_text("learner,unit,result,achieved_on,date_of_birth,registered_on\n"
+                                   "Zoë,L3B1,pass,2024-02-01,1990-01-01,2024-01-15\n"
+                                   "B1,L3B1,pased,2024-02-01,1990-01-01,2024-01-15\n", encoding="utf-8")
+    result = run("records.csv", "--format", "json")
+    assert result.exit_code == 2
+    laid_out = json.loads(result.stdout)
+    assert [entry["learner"] for entry in laid_out] == ["Zoë", "B1"] and "errors" in laid_out[1]
+    assert result.stdout == json.dumps(laid_out, indent=2) + "\n"
+
+
+def test_a_cohort_past_one_block_is_written_as_one(tmp_path, monkeypatch, library):
+    """10,000 learners are planned and written at a time: past that, text and JSON read as one block would
+    write them, with an unreadable learner on each side of the boundary."""
+    monkeypatch.chdir(tmp_path)
+    units = (["L3B1", "L3B2", "L3C1", "L3C2", "L3L1"], ["L3B1"], ["8570-228", "8570-229", "8570-205"])
+    lines = ["learner,unit,result,achieved_on,date_of_birth,registered_on"]
+    for number in range(10_003):
+        result = "pased" if number in (9_999, 10_000) else "pass"
+        lines += [f"P{number:05d},{unit},{result},2024-02-01,1990-01-01,2024-01-15" for unit in units[number % 3]]
+    Path("records.csv").write_text("\n".join(lines) + "\n")
+    text, laid_out = run("records.csv"), run("records.csv", "--format", "json")
+    assert text.exit_code == laid_out.exit_code == 2
+    record_set = read_records("records.csv", library.vocabulary())
+    planned = dict(zip((r.id for r in record_set.learners),
+                       eligibility_many(every_target(library), record_set.learners)))
+    rows = [(i, planned[i] if i in planned else record_set.unreadable[i]) for i in record_set.order]
+    assert text.stdout == click.unstyle(eligibility_text(rows)) + "\n"
+    entries = json.loads(laid_out.stdout)
+    assert len(entries) == 10_003 and "errors" in entries[9_999] and "errors" in entries[10_000]
+    assert laid_out.stdout == json.dumps(entries, indent=2) + "\n"

@@ -16,6 +16,18 @@ to CP-SAT (`cpsat.py`). The answers are the same as CP-SAT's, tie-breaks include
 - the closest claim (for a learner who has not achieved) keeps every cap, and maximises the number of
   minimums met, then credits: "accepted" becomes "meets at least j of the minimums the states track", for
   each j at once, and each credit minimum met adds one more.
+
+The cheapest finish (docs/planning.md) is the same programme with sums instead of bitsets: the claim from the
+units held plus some candidates that adds the least cost, then the fewest candidates, then counts the most
+credits, then prefers earlier units, as `cpsat.cheapest_completion` gives it.
+
+- the three objectives become one sum over the units claimed (`_finish_weights`), each outweighing any
+  difference in the next, so a cell (state, credit total) holds the least sum that units i.. can still add
+  from it and end where every rule is met; the claim is read forwards as above;
+- the credit total is a dimension of the cells: exact up to the cap, or saturating at the minimum;
+- without caps every unit held is in the finish (it never breaks a rule, costs nothing and adds credits), so
+  a learner's search starts from the cell of the units held and only the cells above it are computed, for
+  all learners who start there at once: near-complete learners search a few cells, not all of them.
 """
 
 from __future__ import annotations
@@ -39,6 +51,8 @@ else:
 MAX_STATES = 4096
 # Memory for one chunk's tables; learners are decided in chunks that fit it.
 CHUNK_BYTES = 48 << 20
+# Beyond this many cells (states x credit totals) a cheapest finish is left to CP-SAT.
+MAX_FINISH_CELLS = 1 << 15
 
 
 @attrs.frozen
@@ -79,6 +93,7 @@ class Decision:
         # Without a cap, claiming more never breaks a rule: every unit held is the best and the closest claim.
         self.capped = credit_maximum is not None or any(not d.saturating for d in self.dimensions)
         self._tables = None
+        self._finish_tables_cache = None
 
     @property
     def description(self) -> str:
@@ -165,6 +180,161 @@ class Decision:
             claims[rows] = self._read_claims(layers, available[rows], level, total)
         return claims
 
+    # ---- the cheapest finish -------------------------------------------------------------------------
+    @property
+    def finish_totals(self) -> int:
+        """The credit totals a cheapest finish tracks: exact up to the cap, or saturating at the minimum."""
+        if self.credit_maximum is not None:
+            return self.totals
+        return (self.credit_minimums[-1] if self.credit_minimums else 0) + 1
+
+    @property
+    def finish_cells(self) -> int:
+        """The cells of a cheapest finish's tables: states x credit totals."""
+        return self.states * self.finish_totals
+
+    @property
+    def compiles_finishes(self) -> bool:
+        """Whether `cheapest` is the engine for this qualification's cheapest finishes (else CP-SAT)."""
+        return self.finish_cells <= MAX_FINISH_CELLS
+
+    def cheapest(self, held: "np.ndarray", candidates: "np.ndarray",
+                 costs: Sequence[int]) -> tuple["np.ndarray", "np.ndarray"]:
+        """For each row of `held` and `candidates` (learners x pool units, bool, never both): whether some claim
+        from the units held and some candidates meets every rule, and the claim that adds the least total of
+        `costs` (one per pool unit) in candidates, then the fewest candidates, then counts the most credits,
+        ties to units earlier in the catalogue (all False if none)."""
+        found = np.zeros(len(held), dtype=bool)
+        claims = np.zeros(held.shape, dtype=bool)
+        if self.impossible or not len(held):
+            return found, claims
+        moves, ends = self._finish_tables()
+        weights, infinity = self._finish_weights(held, candidates, costs)
+        starts = self._finish_starts(held)
+        # Learners who start from one state are searched together, over the cells above the least total
+        # among them; each reads its claim from its own cell, the same state with its own total.
+        order = np.argsort(starts, kind="stable")
+        start_states = starts[order] // self.finish_totals
+        for group in np.split(order, np.flatnonzero(np.diff(start_states)) + 1):
+            corner = int(starts[group[0]])
+            box_moves, box_ends = self._box_tables(corner, moves, ends)
+            per_learner = (len(self.credits) + 1) * (len(box_ends) + 1) * weights.itemsize
+            for rows in _chunked(group, per_learner):
+                layers = self._finish_layers(weights[rows], box_moves, box_ends, infinity)
+                found[rows], claims[rows] = self._read_finish(layers, weights[rows], box_moves, infinity,
+                                                              starts[rows] - corner)
+        if not self.capped:
+            claims |= held & found[:, None]
+        return found, claims
+
+    def _finish_weights(self, held: "np.ndarray", candidates: "np.ndarray",
+                        costs: Sequence[int]) -> tuple["np.ndarray", int]:
+        """What claiming each unit adds to the one sum a cheapest finish minimises, per learner: a candidate's
+        cost outweighs any number of candidates, and one candidate more outweighs any credit total; every unit
+        claimed takes its credits off (the most credits is best). A unit that cannot be claimed weighs
+        `infinity`, which no claim reaches; without caps that includes the units held, claimed from the start."""
+        credits = np.array(self.credits, dtype=np.int64)
+        costs = np.asarray(costs, dtype=np.int64)
+        per_candidate = int(credits.sum()) + 1
+        per_cost = (len(credits) + 1) * per_candidate
+        largest = int(costs.sum()) * per_cost + len(credits) * per_candidate
+        # int32 tables are half the memory and twice the speed; the sums must stay well inside them.
+        dtype, infinity = (np.int32, 1 << 29) if largest < 1 << 28 else (np.int64, 1 << 61)
+        claimable_held = held if self.capped else np.zeros_like(held)
+        weights = np.where(candidates, costs * per_cost + per_candidate - credits,
+                           np.where(claimable_held, -credits, infinity))
+        return weights.astype(dtype), infinity
+
+    def _finish_starts(self, held: "np.ndarray") -> "np.ndarray":
+        """The cell each learner's search starts from. Without caps, claiming a unit held never breaks a rule
+        and adds credits at no cost, so the cheapest finish claims them all: it starts from their cell, and
+        only the cells above it (every total at least as high) are searched. With caps it starts from nothing."""
+        if self.capped:
+            return np.zeros(len(held), dtype=np.int64)
+        counted = held.astype(np.int64)
+        state, stride = np.zeros(len(held), dtype=np.int64), 1
+        for d in self.dimensions:
+            total = counted[:, list(d.members)] @ np.array(d.weights, dtype=np.int64)
+            state += np.minimum(total, d.size - 1) * stride
+            stride *= d.size
+        total = np.minimum(counted @ np.array(self.credits, dtype=np.int64), self.finish_totals - 1)
+        return state * self.finish_totals + total
+
+    def _finish_tables(self) -> tuple["np.ndarray", "np.ndarray"]:
+        """(moves, ends): for each unit, the cell (state x totals + credit total) each cell moves to when the
+        unit is claimed, the sentinel `finish_cells` for no claim; and the cells where a claim meets every rule."""
+        if self._finish_tables_cache is None:
+            transitions, met = self.tables()
+            totals, cells = self.finish_totals, self.finish_cells
+            state, total = np.divmod(np.arange(cells), totals)
+            moves = np.full((len(self.credits), cells + 1), cells, dtype=np.intp)
+            for unit, credit in enumerate(self.credits):
+                target = transitions[unit][state]
+                moved = total + credit
+                if self.credit_maximum is None:
+                    moved = np.minimum(moved, totals - 1)
+                valid = (target < self.states) & (moved < totals)
+                moves[unit, :-1] = np.where(valid, target * totals + moved, cells)
+            low = self.credit_minimums[-1] if self.credit_minimums else 0
+            ends = (met[state] == self.goals) & (total >= low)
+            self._finish_tables_cache = (moves, ends)
+        return self._finish_tables_cache
+
+    def _box_tables(self, start: int, moves: "np.ndarray", ends: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
+        """`moves` and `ends` over the cells at or above `start` in every total, renumbered from 0 (`start`
+        itself, then the cells of its state with higher credit totals); claims only add, so they never leave
+        these cells. From cell 0 that is every cell."""
+        state, total = divmod(start, self.finish_totals)
+        states, stride = np.zeros(1, dtype=np.intp), 1
+        for d in self.dimensions:
+            value = state // stride % d.size
+            states = np.add.outer(np.arange(value, d.size) * stride, states).ravel()
+            stride *= d.size
+        box = np.add.outer(states * self.finish_totals, np.arange(total, self.finish_totals)).ravel()
+        position = np.full(self.finish_cells + 1, len(box), dtype=np.intp)
+        position[box] = np.arange(len(box))
+        box_moves = np.full((len(self.credits), len(box) + 1), len(box), dtype=np.intp)
+        box_moves[:, :-1] = position[moves[:, box]]
+        return box_moves, ends[box]
+
+    def _finish_layers(self, weights: "np.ndarray", moves: "np.ndarray", ends: "np.ndarray", infinity: int) -> list:
+        """F[0..n] for these learners, (learners, cells + 1) each: the least sum that units i.. can add from
+        each cell and end where a claim meets every rule (`infinity` or more when none can)."""
+        final = np.append(np.where(ends, 0, infinity), infinity).astype(weights.dtype)
+        layers = [np.broadcast_to(final, (len(weights), len(final)))]
+        for unit in range(len(self.credits) - 1, -1, -1):
+            after = layers[-1]
+            weight = weights[:, unit]
+            if (weight >= infinity).all():
+                layers.append(after)
+                continue
+            taken = after[:, moves[unit]]
+            taken += weight[:, None]
+            np.minimum(taken, after, out=taken)
+            taken[:, -1] = infinity  # claiming a unit never leaves the sentinel "no claim"
+            layers.append(taken)
+        layers.reverse()
+        return layers
+
+    def _read_finish(self, layers: list, weights: "np.ndarray", moves: "np.ndarray", infinity: int,
+                     starts: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
+        """Forwards through the units from each learner's start cell: take each unit whenever the least sum can
+        still be reached with it."""
+        learners = np.arange(len(weights))
+        cell = starts.astype(np.intp)
+        remaining = layers[0][learners, cell].astype(np.int64)
+        # Sums reached only through `infinity` stay above half of it: the weights of a claim are far smaller.
+        found = remaining < infinity // 2
+        claims = np.zeros(weights.shape, dtype=bool)
+        for unit in range(len(self.credits)):
+            moved = moves[unit][cell]
+            weight = weights[:, unit].astype(np.int64)
+            take = found & (layers[unit + 1][learners, moved] + weight == remaining)
+            claims[:, unit] = take
+            cell = np.where(take, moved, cell)
+            remaining = np.where(take, remaining - weight, remaining)
+        return found, claims
+
     def _everything(self, available: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
         """For the claim of every unit held: whether it keeps every cap, and whether it meets every rule."""
         counted = available.astype(np.int64)
@@ -181,10 +351,7 @@ class Decision:
 
     def _chunks(self, rows: "np.ndarray", thresholds: int):
         """`rows` in groups whose tables fit in CHUNK_BYTES."""
-        per_learner = (len(self.credits) + 1) * thresholds * (self.states + 1) * self.words * 8
-        size = max(1, CHUNK_BYTES // per_learner)
-        for start in range(0, len(rows), size):
-            yield rows[start:start + size]
+        return _chunked(rows, (len(self.credits) + 1) * thresholds * (self.states + 1) * self.words * 8)
 
     def _layers(self, available: "np.ndarray", thresholds: tuple[int, ...]) -> list:
         """V[0..n] for these learners: arrays (learners, thresholds, states + 1, words) of uint64 bitsets."""
@@ -233,6 +400,13 @@ class Decision:
             state = np.where(take, moved, state)
             remaining = np.where(take, need, remaining)
         return claims
+
+
+def _chunked(rows: "np.ndarray", per_learner: int):
+    """`rows` in groups whose tables, `per_learner` bytes each, fit in CHUNK_BYTES."""
+    size = max(1, CHUNK_BYTES // per_learner)
+    for start in range(0, len(rows), size):
+        yield rows[start:start + size]
 
 
 def _shift_left(bitsets: "np.ndarray", amount: int, width: int) -> "np.ndarray":

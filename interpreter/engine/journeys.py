@@ -5,16 +5,23 @@ journeys_output."""
 from __future__ import annotations
 
 import enum
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 import attrs
 
 from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.engine.requirements import Alternatives, Linear, Requirement
 from qualrules.interpreter.engine.requirements import holds
-from qualrules.interpreter.engine.evaluator import RuleOutcome, Verdict, linear_requirements, evaluate
+from qualrules.interpreter.engine.evaluator import RuleOutcome, Verdict, holdings_of, linear_requirements, evaluate
 from qualrules.interpreter.records.learner import Learner
-from qualrules.interpreter.engine.planner import Plan, PlanStatus, plan
+from qualrules.interpreter.engine.planner import HeldUnits, Plan, PlanStatus, plan, plan_many
+from qualrules.interpreter.lazy import lazy_module
+from qualrules.interpreter.wording import rule_text
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")
 
 
 class RuleStatus(enum.Enum):
@@ -160,6 +167,44 @@ def eligibility(targets: Iterable[tuple[CompiledQualification, str, Callable[[st
     """Every target (qualification, awarding body name, its result policy) for one learner: achieved ones
     first, then the rest nearest first (credits, then units still to add), impossible ones last; ties keep
     the order given."""
-    standings = [Distance(q, body, plan(q, learner, counts)) for q, body, counts in targets]
-    return tuple(sorted(standings, key=lambda s: (_RANK[s.plan.status], s.plan.credits_to_add,
-                                                  s.plan.units_to_add)))
+    return eligibility_many(targets, [learner])[0]
+
+
+def eligibility_many(targets: Iterable[tuple[CompiledQualification, str, Callable[[str], bool]]],
+                     learners: Sequence[Learner]) -> list[tuple[Distance, ...]]:
+    """`eligibility` for each learner; each target's plans for all of them are made together."""
+    targets = list(targets)
+    plans = [plan_many(q, learners, held) for (q, _, _), held in zip(targets, _held_units(targets, learners))]
+    distances = [[Distance(q, body, finish) for finish in by_target] for (q, body, _), by_target in zip(targets, plans)]
+
+    def by_learner(values: Iterable[int]) -> "np.ndarray":
+        return np.array(list(values), dtype=np.int64).reshape(len(targets), len(learners)).T
+
+    rank = by_learner(_RANK[finish.status] for by_target in plans for finish in by_target)
+    credits = by_learner(finish.credits_to_add for by_target in plans for finish in by_target)
+    units = by_learner(finish.units_to_add for by_target in plans for finish in by_target)
+    # Every learner's order at once; lexsort is stable, so ties keep the order given.
+    order = np.lexsort((units, credits, rank), axis=-1)
+    return [tuple(distances[t][k] for t in row) for k, row in enumerate(order.tolist())]
+
+
+def _held_units(targets: Sequence[tuple[CompiledQualification, str, Callable[[str], bool]]],
+                learners: Sequence[Learner]) -> list[HeldUnits]:
+    """What the learners' records give towards each target. Targets of one catalogue and result policy, with
+    no completion window and the same age rule, differ only in their pools: the records are read once,
+    towards the union of those pools, and each target takes its own units from that."""
+    groups: dict[object, list[int]] = {}
+    for k, (q, _, counts) in enumerate(targets):
+        shared = q.window is None
+        key = (id(q.catalogue_refs), counts, q.minimum_age and rule_text(q.minimum_age)) if shared else k
+        groups.setdefault(key, []).append(k)
+    found: list[HeldUnits] = [None] * len(targets)
+    for members in groups.values():
+        first, _, counts = targets[members[0]]
+        union = {ref: i for i, ref in enumerate(dict.fromkeys(u.ref for k in members for u in targets[k][0].units))}
+        # `holdings_of` sees the pool through `index` alone: this view of the first target has the union's.
+        view = attrs.evolve(first, index=union)
+        both = HeldUnits.of(len(union), [holdings_of(view, learner, counts) for learner in learners])
+        for k in members:
+            found[k] = both.projected([union[u.ref] for u in targets[k][0].units])
+    return found

@@ -1,27 +1,36 @@
 """The cheapest way to finish a qualification. Pure: no I/O, no clock, no global state.
 
 A plan adds pool units the learner has not achieved (and the caller has not excluded) so that the units
-held plus those added admit a claim meeting every rule. Among all such sets the plan takes, exactly (by
-CP-SAT), the least total of the measure to minimise; ties go to fewer units, then to the resulting claim
-with the most credits, then to units earlier in the catalogue. See docs/planning.md.
+held plus those added admit a claim meeting every rule. Among all such sets the plan takes, exactly, the
+least total of the measure to minimise; ties go to fewer units, then to the resulting claim with the most
+credits, then to units earlier in the catalogue. See docs/planning.md. The finish is found by the compiled
+decision procedure (`Decision.cheapest`) where the qualification has one that keeps few enough cells, by
+CP-SAT otherwise; many learners are planned at once, identical holdings once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Callable, Collection, Iterable
+from typing import TYPE_CHECKING, Callable, Collection, Iterable, Sequence
 
 import attrs
 
 from qualrules.interpreter import model as m
 from qualrules.interpreter.engine.compiler import CompiledQualification
+from qualrules.interpreter.engine.decision import Decision
 from qualrules.interpreter.engine.requirements import Linear, declared_total
-from qualrules.interpreter.engine.evaluator import holdings_of, add_period, age_on
+from qualrules.interpreter.engine.evaluator import Holdings, holdings_of, add_period, age_on, _masks
 from qualrules.interpreter.records.learner import Learner
-from qualrules.interpreter.engine.claims import best_claim
+from qualrules.interpreter.engine.claims import _distinct, best_claims
 from qualrules.interpreter.engine.cpsat import ClaimModel, Part, PartKind, cheapest_completion
+from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.wording import measure_word, rule_text, word_list
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")
 
 MINIMISABLE = {"credits": m.Measure.CREDITS, "glh": m.Measure.GLH, "units": m.Measure.UNITS}
 
@@ -84,76 +93,193 @@ class MeasureNotDeclared(ValueError):
     """The measure to minimise is not declared for every unit a plan could add."""
 
 
+@attrs.frozen
+class HeldUnits:
+    """What many learners' records give towards one pool, as a plan needs it: the units achieved (`certain`)
+    and those whose dates are in doubt (`uncertain`), learners x pool units; and per learner the data the
+    record lacks and whether the age rule holds (None: cannot tell)."""
+
+    certain: "np.ndarray"
+    uncertain: "np.ndarray"
+    missing: Sequence[tuple[str, ...]]
+    age_ok: Sequence[bool | None]
+
+    @classmethod
+    def of(cls, width: int, holdings: Sequence[Holdings]) -> "HeldUnits":
+        """From each learner's holdings (`holdings_of`) towards a pool of `width` units."""
+        return cls(_masks(width, (h.certain for h in holdings)), _masks(width, (h.uncertain for h in holdings)),
+                   [h.missing for h in holdings], [h.age_ok for h in holdings])
+
+    def projected(self, columns: Sequence[int]) -> "HeldUnits":
+        """Towards the pool whose units are these columns of this one."""
+        return HeldUnits(self.certain[:, columns], self.uncertain[:, columns], self.missing, self.age_ok)
+
+
 def plan(q: CompiledQualification, learner: Learner, counts: Callable[[str], bool], *, minimise: str = "credits",
          exclude: Collection[str] = (), assume_passed: Collection[str] = ()) -> Plan:
     """The cheapest finish. `counts(result)` is the awarding body's policy for result words; `exclude` names
     units the plan may not add; `assume_passed` names units to treat as achieved in time (what-if).
     References outside the qualification's pool have no effect. Raises ValueError for an unknown
     `minimise`, and MeasureNotDeclared when minimising GLH over units that declare none."""
+    held = HeldUnits.of(len(q.units), [holdings_of(q, learner, counts)])
+    return plan_many(q, [learner], held, minimise=minimise, exclude=exclude, assume_passed=assume_passed)[0]
+
+
+# What decides a learner's plan, in the order `plan_many` tells them apart; the last three are impossible.
+_PLANNED, _ACHIEVED, _UNKNOWN, _UNDER_AGE, _NO_FINISH, _TOO_LATE = range(6)
+_STATUS_OF = (PlanStatus.PLANNED, PlanStatus.ALREADY_ACHIEVED, PlanStatus.UNDETERMINED, PlanStatus.IMPOSSIBLE,
+              PlanStatus.IMPOSSIBLE, PlanStatus.IMPOSSIBLE)
+
+
+def plan_many(q: CompiledQualification, learners: Sequence[Learner], held: HeldUnits, *,
+              minimise: str = "credits", exclude: Collection[str] = (),
+              assume_passed: Collection[str] = ()) -> list[Plan]:
+    """The cheapest finish for each learner, as `plan` gives it, from what their records give towards `q`:
+    the claims of all of them are chosen together."""
     measure = MINIMISABLE.get(minimise)
     if measure is None:
         raise ValueError(f"cannot minimise {minimise!r}: choose one of {', '.join(MINIMISABLE)}")
-    holdings = holdings_of(q, learner, counts)
-    assumed = _indices(q, assume_passed)
-    certain = holdings.certain | assumed
-    uncertain = holdings.uncertain - assumed
-    excluded = _indices(q, exclude)
-    candidates = frozenset(range(len(q.units))) - certain - uncertain - excluded
+    assumed, excluded = sorted(_indices(q, assume_passed)), _indices(q, exclude)
+    certain, uncertain = held.certain.copy(), held.uncertain.copy()
+    certain[:, assumed], uncertain[:, assumed] = True, False
+    candidates = ~(certain | uncertain)
+    candidates[:, sorted(excluded)] = False
     if measure is m.Measure.GLH:
-        undeclared = [q.units[i].ref for i in sorted(candidates) if q.units[i].glh is None]
-        if undeclared:
-            verb = "declares" if len(undeclared) == 1 else "declare"
-            raise MeasureNotDeclared(f"cannot minimise GLH: {word_list(undeclared, 'and')} {verb} no guided "
-                                     "learning hours")
-    deadline = None
-    if q.window is not None and learner.registered_on is not None:
-        deadline = add_period(learner.registered_on, q.window.amount, q.window.unit)
+        _refuse_undeclared_glh(q, candidates)
+    costs = _costs(q, measure)
+    age_failed = np.array([ok is False for ok in held.age_ok], dtype=bool)
+    age_met = np.array([ok is True for ok in held.age_ok], dtype=bool)
 
-    def result(status: PlanStatus, claim: Iterable[int] = (), reasons: Iterable[str] = ()) -> Plan:
-        chosen = sorted(claim)
-        added = [i for i in chosen if i in candidates]
-        return Plan(
-            qan=q.qan, learner=learner.id, status=status, minimise=minimise,
-            add=tuple(q.units[i].ref for i in added),
-            cost=sum(q.measure(measure, i) for i in added),
-            claim=tuple(q.units[i].ref for i in chosen),
-            credits_to_add=sum(q.units[i].credits for i in added),
-            units_to_add=len(added),
-            glh_to_add=declared_total(q.units[i].glh for i in added),
-            reasons=tuple(reasons), deadline=deadline,
-        )
+    settled, claims = best_claims(q, certain)
+    searched = ~settled & ~age_failed
+    hopeful, hopeful_claims = _cheapest(q, (certain | uncertain)[searched], candidates[searched], measure, costs)
+    finishes = np.zeros(len(learners), dtype=bool)
+    finishes[searched] = hopeful
+    claims[searched] = hopeful_claims
+    # Prefer a finish that does not depend on the dates the record lacks, when it costs no more.
+    relies_on_missing = np.zeros(len(learners), dtype=bool)
+    doubted = finishes & uncertain.any(axis=1)
+    if doubted.any():
+        sure, sure_claims = _cheapest(q, certain[doubted], candidates[doubted], measure, costs)
+        size = _sizes(claims[doubted] & candidates[doubted], costs)
+        relies = ~sure | (_sizes(sure_claims & candidates[doubted], costs) > size)
+        relies_on_missing[doubted] = relies
+        claims[np.flatnonzero(doubted)[~relies]] = sure_claims[~relies]
 
-    unknown = tuple(f"the record lacks the {needed}" for needed in holdings.missing)
-    if holdings.age_ok is False:
-        return result(PlanStatus.IMPOSSIBLE, reasons=[_age_reason(q, learner)])
-    settled = best_claim(q, certain)
-    if settled is not None:
-        return result(PlanStatus.ALREADY_ACHIEVED if holdings.age_ok else PlanStatus.UNDETERMINED, settled,
-                      () if holdings.age_ok else unknown)
-    hopeful = cheapest_completion(q, certain | uncertain, candidates, measure)
-    if hopeful is None:
-        return result(PlanStatus.IMPOSSIBLE, reasons=why_impossible(q, certain | uncertain, candidates, excluded))
-    claim, relies_on_missing = hopeful, False
-    if uncertain:
-        # Prefer a finish that does not depend on the dates the record lacks, when it costs no more.
-        sure = cheapest_completion(q, certain, candidates, measure)
-        relies_on_missing = sure is None or _size(q, measure, sure, candidates) > _size(q, measure, hopeful, candidates)
-        claim = hopeful if relies_on_missing else sure
-    passed = _deadline_passed(learner, deadline)
-    if passed and any(i in candidates for i in claim):
-        return result(PlanStatus.IMPOSSIBLE, reasons=[passed])
-    if relies_on_missing or holdings.age_ok is None:
-        return result(PlanStatus.UNDETERMINED, claim, unknown)
-    return result(PlanStatus.PLANNED, claim)
+    deadlines = _deadlines(q, learners)
+    passed = [_deadline_passed(learner, deadline) for learner, deadline in zip(learners, deadlines)]
+    too_late = finishes & (claims & candidates).any(axis=1) & np.array([p is not None for p in passed], dtype=bool)
+    outcomes = np.select([age_failed, settled & age_met, settled, ~finishes, too_late, relies_on_missing | ~age_met],
+                         [_UNDER_AGE, _ACHIEVED, _UNKNOWN, _NO_FINISH, _TOO_LATE, _UNKNOWN], _PLANNED)
+    claims[outcomes >= _UNDER_AGE] = False  # an impossible plan adds and claims nothing
+    parts = _claim_parts(q, claims, candidates, costs)
+    impossible: dict[tuple, tuple[str, ...]] = {}
+    unknown: dict[tuple[str, ...], tuple[str, ...]] = {}
+    plans = []
+    for k, (learner, outcome, missing, part) in enumerate(zip(learners, outcomes.tolist(), held.missing, parts)):
+        if outcome == _UNKNOWN:
+            if missing not in unknown:
+                unknown[missing] = tuple(f"the record lacks the {needed}" for needed in missing)
+            reasons = unknown[missing]
+        elif outcome == _UNDER_AGE:
+            reasons = (_age_reason(q, learner),)
+        elif outcome == _NO_FINISH:
+            reasons = _why_impossible_once(q, impossible, certain[k] | uncertain[k], candidates[k], excluded)
+        elif outcome == _TOO_LATE:
+            reasons = (passed[k],)
+        else:
+            reasons = ()
+        plans.append(Plan(qan=q.qan, learner=learner.id, status=_STATUS_OF[outcome], minimise=minimise,
+                          reasons=reasons, deadline=deadlines[k], **part))
+    return plans
+
+
+def _cheapest(q: CompiledQualification, held: "np.ndarray", candidates: "np.ndarray", measure: m.Measure,
+              costs: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
+    """For each row: whether some candidates complete the claim, and the claim `cheapest_completion` gives
+    (`costs`: of each unit in `measure`); identical rows are decided once."""
+    found = np.zeros(len(held), dtype=bool)
+    claims = np.zeros(held.shape, dtype=bool)
+    if not len(held):
+        return found, claims
+    width = held.shape[1]
+    unique, inverse = _distinct(np.hstack([held, candidates]))
+    unique_held, unique_candidates = unique[:, :width], unique[:, width:]
+    if isinstance(q.decision, Decision) and q.decision.compiles_finishes:
+        unique_found, unique_claims = q.decision.cheapest(unique_held, unique_candidates, costs)
+    else:
+        unique_found = np.zeros(len(unique), dtype=bool)
+        unique_claims = np.zeros(unique_held.shape, dtype=bool)
+        for row, (row_held, row_candidates) in enumerate(zip(unique_held, unique_candidates)):
+            claim = cheapest_completion(q, np.flatnonzero(row_held).tolist(),
+                                        np.flatnonzero(row_candidates).tolist(), measure)
+            if claim is not None:
+                unique_found[row] = True
+                unique_claims[row, list(claim)] = True
+    return unique_found[inverse], unique_claims[inverse]
+
+
+def _costs(q: CompiledQualification, measure: m.Measure) -> "np.ndarray":
+    """What adding each pool unit costs in `measure`. A unit that declares no GLH is never a candidate when
+    GLH are minimised (`_refuse_undeclared_glh`), so its cost of 0 is never counted."""
+    return np.array([0 if measure is m.Measure.GLH and unit.glh is None else q.measure(measure, i)
+                     for i, unit in enumerate(q.units)], dtype=np.int64)
+
+
+def _refuse_undeclared_glh(q: CompiledQualification, candidates: "np.ndarray") -> None:
+    """MeasureNotDeclared, naming the first learner's candidates that declare no GLH, if any learner has some."""
+    undeclared = candidates & np.array([unit.glh is None for unit in q.units], dtype=bool)
+    if undeclared.any():
+        refs = [q.units[i].ref for i in np.flatnonzero(undeclared[undeclared.any(axis=1)][0]).tolist()]
+        verb = "declares" if len(refs) == 1 else "declare"
+        raise MeasureNotDeclared(f"cannot minimise GLH: {word_list(refs, 'and')} {verb} no guided learning hours")
+
+
+def _sizes(added: "np.ndarray", costs: "np.ndarray") -> "np.ndarray":
+    """The total cost of each row's added units, then their number, as one comparable number."""
+    return (added.astype(np.int64) @ costs) * (added.shape[1] + 1) + added.sum(axis=1)
+
+
+def _deadlines(q: CompiledQualification, learners: Sequence[Learner]) -> list[dt.date | None]:
+    """Each learner's completion deadline, when the qualification has a window and the record a registration
+    date; worked out once for each registration date."""
+    if q.window is None:
+        return [None] * len(learners)
+    found: dict[dt.date | None, dt.date | None] = {None: None}
+    for registered in {learner.registered_on for learner in learners} - {None}:
+        found[registered] = add_period(registered, q.window.amount, q.window.unit)
+    return [found[learner.registered_on] for learner in learners]
+
+
+def _claim_parts(q: CompiledQualification, claims: "np.ndarray", candidates: "np.ndarray",
+                 costs: "np.ndarray") -> list[dict]:
+    """For each row, what a plan says of its claim and the candidates it adds; identical rows share one."""
+    width = len(q.units)
+    unique, inverse = _distinct(np.hstack([claims, claims & candidates]))
+    chosen, added = unique[:, :width], unique[:, width:]
+    refs = np.array([unit.ref for unit in q.units], dtype=object)
+    glh = [unit.glh for unit in q.units]
+    credits = np.array([unit.credits for unit in q.units], dtype=np.int64)
+    shared = [dict(add=tuple(refs[row_added].tolist()), cost=cost, claim=tuple(refs[row_chosen].tolist()),
+                   credits_to_add=added_credits, units_to_add=units,
+                   glh_to_add=declared_total(glh[i] for i in np.flatnonzero(row_added).tolist()))
+              for row_chosen, row_added, cost, added_credits, units in zip(
+                  chosen, added, (added @ costs).tolist(), (added @ credits).tolist(), added.sum(axis=1).tolist())]
+    return [shared[k] for k in inverse.tolist()]
+
+
+def _why_impossible_once(q: CompiledQualification, found: dict, held: "np.ndarray", candidates: "np.ndarray",
+                         excluded: frozenset[int]) -> tuple[str, ...]:
+    """`why_impossible`, asked once for each set of units held and candidates."""
+    key = (np.flatnonzero(held).tobytes(), np.flatnonzero(candidates).tobytes())
+    if key not in found:
+        found[key] = tuple(why_impossible(q, frozenset(np.flatnonzero(held).tolist()),
+                                          frozenset(np.flatnonzero(candidates).tolist()), excluded))
+    return found[key]
 
 
 def _indices(q: CompiledQualification, refs: Iterable[str]) -> frozenset[int]:
     return frozenset(i for ref in refs if (i := pool_index(q, ref)) is not None)
-
-
-def _size(q: CompiledQualification, measure: m.Measure, claim: Iterable[int], candidates: frozenset[int]) -> tuple:
-    added = [i for i in claim if i in candidates]
-    return sum(q.measure(measure, i) for i in added), len(added)
 
 
 def _age_reason(q: CompiledQualification, learner: Learner) -> str:

@@ -1,11 +1,14 @@
-"""Learner journeys for people: `explain` as an indented, coloured tree, `plan` and `eligible` as text."""
+"""Learner journeys for people: `explain` as an indented, coloured tree, `plan` and `eligible` as text; and
+`eligible`'s JSON for programs."""
 
 from __future__ import annotations
 
+import json
 from typing import Sequence
 
 import click
 
+from qualrules.interpreter.cohort import _element, _json
 from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.diagnostics import Diagnostic, escaped, render_plain
 from qualrules.interpreter.engine.evaluator import Status
@@ -20,13 +23,18 @@ PLAN_COLOURS = {PlanStatus.ALREADY_ACHIEVED: "green", PlanStatus.PLANNED: "cyan"
 MINIMISED = {"credits": "fewest credits", "glh": "fewest guided learning hours", "units": "fewest units"}
 
 
+# (first line, further lines) of a branch, then of the last branch: styled once, as a cohort writes thousands.
+_BRANCH = (click.style("├─ ", dim=True), click.style("│  ", dim=True))
+_LAST_BRANCH = (click.style("└─ ", dim=True), click.style("   ", dim=True))
+
+
 def branches(items: Sequence[Sequence[str]]) -> list[str]:
     """A tree level: each item's first line on a branch, its further lines hanging beneath it."""
     out = []
     for k, lines in enumerate(items):
-        last = k == len(items) - 1
-        out.append(click.style("└─ " if last else "├─ ", dim=True) + lines[0])
-        out.extend(click.style("   " if last else "│  ", dim=True) + line for line in lines[1:])
+        first, further = _LAST_BRANCH if k == len(items) - 1 else _BRANCH
+        out.append(first + lines[0])
+        out.extend(further + line for line in lines[1:])
     return out
 
 
@@ -147,6 +155,15 @@ def eligibility_text(learners: Sequence[tuple[str, Sequence[Distance] | Sequence
     """Per learner: qualifications achieved, then the rest nearest first, then those out of reach grouped by
     the reason; a `?` marks a distance that depends on data the record lacks, listed once at the end."""
     out: list[str] = []
+    written: dict[tuple, list[str]] = {}  # learners share most distances: each is written once
+
+    def lines_of(distance: Distance) -> list[str]:
+        finish = distance.plan
+        key = (id(distance.qualification), finish.status, finish.add, finish.credits_to_add, finish.units_to_add)
+        if key not in written:
+            written[key] = _distance_lines(distance)
+        return written[key]
+
     for learner, entries in learners:
         if out:
             out.append("")
@@ -162,10 +179,10 @@ def eligibility_text(learners: Sequence[tuple[str, Sequence[Distance] | Sequence
                 impossible.setdefault(d.plan.reasons, []).append(d)
         lacking = dict.fromkeys(r for d in to_go if d.plan.status is PlanStatus.UNDETERMINED for r in d.plan.reasons)
         sections = [
-            ("achieved", [_distance_lines(d) for d in achieved]),
-            ("to go (cheapest finish by credits)", [_distance_lines(d) for d in to_go]),
+            ("achieved", [lines_of(d) for d in achieved]),
+            ("to go (cheapest finish by credits)", [lines_of(d) for d in to_go]),
             ("cannot be achieved", [[click.style(escaped("; ".join(reasons)), fg="red"),
-                                     *branches([_distance_lines(d) for d in found])]
+                                     *branches([lines_of(d) for d in found])]
                                     for reasons, found in impossible.items()]),
             ("? depends on data the record lacks", [[escaped(reason)] for reason in lacking]),
         ]
@@ -185,3 +202,27 @@ def _distance_lines(distance: Distance) -> list[str]:
            else "nothing to add")
     return [line + "  " + click.style(gap, fg=colour, bold=True),
             *([click.style(escaped("add " + ", ".join(finish.add)), dim=True)] if finish.add else [])]
+
+
+def eligibility_json_elements(learners: Sequence[tuple[str, Sequence[Distance] | Sequence[Diagnostic]]]) -> str:
+    """Per learner, their qualifications as `Distance.to_json` gives them, or their record errors, as elements
+    of the array `eligible --format json` prints (`json_array` makes the array of such blocks): the text
+    `json.dumps(..., indent=2)` makes of them, byte for byte, each distinct entry laid out once."""
+    written: dict[tuple, str] = {}
+    elements = []
+    for learner, entries in learners:
+        if entries and isinstance(entries[0], Diagnostic):
+            elements.append(_element({"learner": learner, "errors": [d.to_json() for d in entries]}))
+            continue
+        texts = []
+        for distance in entries:
+            finish = distance.plan
+            key = (id(distance.qualification), distance.awarding_body, finish.status, finish.credits_to_add,
+                   finish.units_to_add, finish.add, finish.reasons)
+            if key not in written:
+                written[key] = "      " + _json(distance.to_json(), "      ")
+            texts.append(written[key])
+        # `_element`'s layout of {"learner": ..., "qualifications": [...]}, with the entries already laid out.
+        listed = "[\n" + ",\n".join(texts) + "\n    ]" if texts else "[]"
+        elements.append(f'  {{\n    "learner": {json.dumps(learner)},\n    "qualifications": {listed}\n  }}')
+    return ",\n".join(elements)
