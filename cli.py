@@ -24,6 +24,7 @@ from qualrules.interpreter.diagnostics import (
     Location,
     Severity,
     did_you_mean,
+    escaped,
     render,
 )
 from qualrules.interpreter.files import WriteRefused, read_for_rewrite, write_atomically
@@ -122,7 +123,7 @@ def load_library(rulesets: tuple[str, ...]) -> Library:
     report_diagnostics(library.problems)
     for note in library.notes:
         # A given file replacing a bundled qualification changes verdicts: it must not pass unnoticed.
-        click.echo(click.style("note:", fg="yellow", bold=True) + f" {note}", err=True)
+        click.echo(click.style("note:", fg="yellow", bold=True) + f" {escaped(note)}", err=True)
     return library
 
 
@@ -354,8 +355,8 @@ def list_qualifications(rulesets: tuple[str, ...], output_format: str) -> None:
         if entry["awarding_body"] != current:
             current = entry["awarding_body"]
             body = library.bodies.get(current)
-            click.echo(click.style(current, bold=True) + (f"  {body.title}" if body else ""))
-        click.echo(f"  {entry['qan'].ljust(width)}  {entry['title']}  "
+            click.echo(click.style(escaped(current), bold=True) + (f"  {escaped(body.title)}" if body else ""))
+        click.echo(f"  {entry['qan'].ljust(width)}  {escaped(entry['title'])}  "
                    + click.style(f"(level {entry['level']}, {plural(entry['units'], 'unit')})", dim=True))
 
 

@@ -121,3 +121,20 @@ def test_show_nests_either_blocks_and_lists_units_outside_groups(tmp_path, snaps
     result = show("900/0000/1", "--ruleset", str(path))
     assert result.exit_code == 0, result.output
     assert result.stdout == snapshot
+
+
+def test_show_and_list_show_unprintable_text_from_a_ruleset_escaped(tmp_path):
+    ruleset = tmp_path / "hostile.qual"
+    ruleset.write_text('awarding body EVIL "Evil \x1b[2J Body"\n'
+                       'group CORE "Core \x1b]0;title\x07"\n'
+                       'unit E1 "Clears \x1b[2J the screen" level 2 credits 2\n'
+                       'qualification 900/0000/1 "Award \x1b[31m in red"\n'
+                       '  units from CORE\n'
+                       '  at least 2 credits\n', encoding="utf-8")
+    shown = show("900/0000/1", "--ruleset", str(ruleset))
+    listed = CliRunner().invoke(main, ["list", "--ruleset", str(ruleset)])
+    for output in (shown.stdout, listed.stdout):
+        assert "\x1b" not in output and "\x07" not in output
+    assert "Award \\x1b[31m in red" in shown.stdout and "Clears \\x1b[2J the screen" in shown.stdout
+    assert "Core \\x1b]0;title\\x07" in shown.stdout
+    assert "Award \\x1b[31m in red" in listed.stdout

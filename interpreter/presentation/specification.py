@@ -11,6 +11,7 @@ from qualrules.interpreter.checker import Catalogue
 from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.engine.requirements import PoolUnit
 from qualrules.interpreter.library import LoadedRuleset
+from qualrules.interpreter.diagnostics import escaped
 from qualrules.interpreter.presentation.sentences import Sentence, sentences
 from qualrules.interpreter.presentation.tables import align_columns
 
@@ -53,20 +54,21 @@ class Specification:
         )
 
     def text(self) -> str:
-        out = [click.style(self.title, bold=True), f"QAN {self.qan}", ""]
-        out.extend(align_columns(self.facts))
+        """For a terminal: text from the ruleset with anything unprintable shown escaped."""
+        out = [click.style(escaped(self.title), bold=True), f"QAN {self.qan}", ""]
+        out.extend(map(escaped, align_columns(self.facts)))
         out += ["", click.style("Units", bold=True)]
         # One alignment for every group's table, so the pool reads as one table.
         header, *rows = align_columns([UNIT_HEADERS, *(_unit_cells(u) for g in self.groups for u in g.units)],
                                       NUMBER_COLUMNS)
         for group in self.groups:
             heading = f"{group.name}: {group.description}" if group.description else group.name
-            out += ["", f"  {heading}", f"    {header}"]
-            out.extend(f"    {row}" for row in rows[:len(group.units)])
+            out += ["", f"  {escaped(heading)}", f"    {header}"]
+            out.extend(f"    {escaped(row)}" for row in rows[:len(group.units)])
             rows = rows[len(group.units):]
         out += ["", click.style("Rules of combination", bold=True)]
         for rule in self.rules:
-            out.extend(_sentence_lines(rule, "  "))
+            out.extend(map(escaped, _sentence_lines(rule, "  ")))
         return "\n".join(out)
 
     def to_json(self) -> dict:
