@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import gc
 import json
 import os
 import select
@@ -29,7 +30,12 @@ from qualrules.interpreter.diagnostics import (
 )
 from qualrules.interpreter.files import WriteRefused, read_for_rewrite, write_atomically
 from qualrules.interpreter.formatter import format_ruleset
-from qualrules.interpreter.presentation.journeys_text import eligibility_text, explanation_text, plan_text
+from qualrules.interpreter.presentation.journeys_text import (
+    eligibility_json_elements,
+    eligibility_text,
+    explanation_text,
+    plan_text,
+)
 from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.library import Library, UnknownQualification
 from qualrules.interpreter.lint import lint
@@ -577,9 +583,6 @@ def eligible(records: str, body_name: str | None, rulesets: tuple[str, ...], out
         hint = did_you_mean(body_name, names) or f"loaded: {', '.join(names) or 'none'}"
         command_line_error("QR604", f"no loaded qualification is from awarding body {body_name!r}",
                            f"--awarding-body {body_name}", hint)
-    import gc
-    from qualrules.interpreter.presentation.journeys_text import eligibility_json_elements
-
     # Records and plans are millions of small objects that live until they are written: the collector would
     # only walk them again and again.
     gc.disable()
