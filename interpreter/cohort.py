@@ -291,17 +291,23 @@ def _element(value) -> str:
 
 
 def _json(value, indent: str) -> str:
+    if isinstance(value, str):
+        return _json_string(value)
     inner = indent + "  "
     if isinstance(value, dict):
         if not value:
             return "{}"
-        items = (f"{inner}{json.dumps(key)}: {_json(item, inner)}" for key, item in value.items())
+        items = (f"{inner}{_json_string(key)}: {_json(item, inner)}" for key, item in value.items())
         return "{\n" + ",\n".join(items) + "\n" + indent + "}"
     if isinstance(value, list):
         if not value:
             return "[]"
         return "[\n" + ",\n".join(inner + _json(item, inner) for item in value) + "\n" + indent + "]"
     return json.dumps(value)
+
+
+# What `json.dumps` does with a string (ASCII, as by default), without its per-call set-up.
+_json_string = json.encoder.encode_basestring_ascii
 
 
 def json_array(blocks: Iterable[str]) -> Iterator[str]:
