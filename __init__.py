@@ -1,3 +1,16 @@
 """qualrules: a rules language and exact interpreter for the rules of combination of qualifications."""
 
+import sys
+
 __version__ = "0.1.0"
+
+
+def run() -> None:
+    """The `qualrules` command. Ctrl-C while the command line is still being imported ends it as quietly as
+    the command's own guard does later (`cli._GuardedGroup`), not with a traceback."""
+    try:
+        from qualrules.cli import main
+    except KeyboardInterrupt:
+        print("qualrules: interrupted", file=sys.stderr)
+        raise SystemExit(130) from None
+    main()

@@ -289,3 +289,20 @@ def test_source_line_is_the_parsers_line():
     source = 'awarding body DEMO "A\x1cB\x85C"\ngroup 1\n'
     diagnostic = Diagnostic("QR001", Severity.ERROR, "unexpected word", Location("x.qual", 2, 7, 2, 8))
     assert render(diagnostic, source).splitlines()[1] == "   2 | group 1"
+
+
+def test_ctrl_c_while_the_command_line_is_imported_is_quiet(monkeypatch, capsys):
+    import qualrules
+
+    class Interrupting:
+        def find_spec(self, name, path=None, target=None):
+            if name == "qualrules.cli":
+                raise KeyboardInterrupt
+            return None
+
+    monkeypatch.delitem(sys.modules, "qualrules.cli")
+    monkeypatch.setattr(sys, "meta_path", [Interrupting(), *sys.meta_path])
+    with pytest.raises(SystemExit) as exited:
+        qualrules.run()
+    assert exited.value.code == 130
+    assert capsys.readouterr().err == "qualrules: interrupted\n"
