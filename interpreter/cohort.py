@@ -138,7 +138,7 @@ class _Worker:
 
 # In a worker process: the state of the run it serves, set when the process starts.
 _process_worker: _Worker | None = None
-TEMPLATES_KEPT = 5_000
+TEMPLATES_KEPT = 40_000
 
 
 def check_blocks(cohort: Cohort, settings: CheckSettings, library: Library, vocabulary: Vocabulary,
@@ -222,7 +222,7 @@ def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tupl
     pieces, all_achieved = [], True
     for learner, learner_id in enumerate(columns.ids):
         if plain[learner]:
-            name = json.dumps(learner_id)
+            name = _json_string(learner_id)
             for (qualification, _), qualification_keys in zip(targets, keys):
                 start, rest, achieved = templates[qualification.qan, qualification_keys[learner]]
                 pieces.append(start + name + rest)
@@ -303,7 +303,12 @@ def _json(value, indent: str) -> str:
         if not value:
             return "[]"
         return "[\n" + ",\n".join(inner + _json(item, inner) for item in value) + "\n" + indent + "]"
+    if value is None or isinstance(value, bool):
+        return _JSON_CONSTANTS[value]
     return json.dumps(value)
+
+
+_JSON_CONSTANTS = {None: "null", True: "true", False: "false"}
 
 
 # What `json.dumps` does with a string (ASCII, as by default), without its per-call set-up.
