@@ -86,7 +86,7 @@ def check_run(path: str | Path, qans: str | Iterable[str], library: Library | No
     targets = _targets(library, qans)
     vocabulary = library.vocabulary()
     opened = cohort.open_cohort(path, vocabulary)
-    settings = cohort.CheckSettings((), tuple(q.qan for q, _ in targets), output_format)
+    settings = cohort.CheckSettings(tuple(q.qan for q, _ in targets), output_format)
     blocks = cohort.check_blocks(opened, settings, library, vocabulary, _workers(library, jobs, opened.learners))
     return cohort.CheckRun(opened.learners, blocks)
 
@@ -140,7 +140,7 @@ def check_batch(records: "pa.Table | pa.RecordBatch | pd.DataFrame", qans: str |
     library = library or _installed_library()
     targets = _targets(library, qans)
     block = _record_block(_arrow_table(records))
-    settings = cohort.CheckSettings((), tuple(q.qan for q, _ in targets), "json")
+    settings = cohort.CheckSettings(tuple(q.qan for q, _ in targets), "json")
     decided = _decided_alone(("columns", block), settings, library, library.vocabulary())
     rows = json.loads(f"[{decided.json}]") + [row.to_json() for row in _unattached(decided.problems, targets)]
     for row in rows:

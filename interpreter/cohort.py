@@ -99,9 +99,8 @@ class CheckRun:
 
 @attrs.frozen
 class CheckSettings:
-    """What every worker needs to decide a block: the rulesets to load and what to check."""
+    """What every worker needs to know of a run, besides its library: what to check, and how to write it."""
 
-    rulesets: tuple[str, ...]
     qans: tuple[str, ...]
     output_format: str
 
@@ -148,8 +147,9 @@ def check_blocks(cohort: Cohort, settings: CheckSettings, library: Library, voca
     if jobs <= 1:
         yield from map(worker.check, cohort.tasks)
         return
-    # Forked workers inherit the run's loaded library; elsewhere each one loads it again. A worker that dies
-    # breaks the pool, which raises here rather than waiting for its block for ever.
+    # Forked workers inherit the run's loaded library; elsewhere each one loads the installed plugins'
+    # rulesets (callers run any other library in this process there). A worker that dies breaks the pool,
+    # which raises here rather than waiting for its block for ever.
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     start = (_adopt, worker) if method == "fork" else (_load, settings)
     with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method),
@@ -180,7 +180,7 @@ def _adopt(worker: _Worker) -> None:
 
 
 def _load(settings: CheckSettings) -> None:
-    library = Library.load(settings.rulesets)
+    library = Library.load()
     _adopt(_Worker(settings, library, library.vocabulary()))
 
 

@@ -91,7 +91,7 @@ def write_csv(path, rows) -> None:
 
 
 def settings(output_format: str = "json") -> cohort.CheckSettings:
-    return cohort.CheckSettings((), QANS, output_format)
+    return cohort.CheckSettings(QANS, output_format)
 
 
 def decided(tasks, library, jobs: int = 1) -> tuple[str, list]:

@@ -447,7 +447,7 @@ def check_streamed(path: Path, records: Records) -> None:
     targets = [library().qualification(qan) for qan in CHECKED]
     vocabulary = library().vocabulary()
     opened = cohort.open_cohort(path, vocabulary)
-    settings = cohort.CheckSettings((), CHECKED, "json")
+    settings = cohort.CheckSettings(CHECKED, "json")
     blocks = list(cohort.check_blocks(opened, settings, library(), vocabulary, 1))
     streamed = json.loads("".join(cohort.json_array(block.json for block in blocks)))
     whole = json.loads(json.dumps([row.to_json() for row in cohort.check_rows(records, targets)]))

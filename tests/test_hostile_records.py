@@ -180,7 +180,7 @@ def hostile_cohort() -> str:
 
 
 def check_json(tasks, library) -> str:
-    settings = cohort.CheckSettings((), QANS, "json")
+    settings = cohort.CheckSettings(QANS, "json")
     blocks = cohort.check_blocks(cohort.Cohort(0, True, iter(tasks)), settings, library, library.vocabulary(), 1)
     return "".join(cohort.json_array(block.json for block in blocks))
 
