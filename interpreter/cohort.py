@@ -302,15 +302,17 @@ def _json(value, indent: str) -> str:
     if isinstance(value, list):
         if not value:
             return "[]"
-        return "[\n" + ",\n".join(inner + _json(item, inner) for item in value) + "\n" + indent + "]"
+        if all(isinstance(item, str) for item in value):  # the usual list: unit references, reasons
+            items = map(_json_string, value)
+        else:
+            items = (_json(item, inner) for item in value)
+        return "[\n" + inner + (",\n" + inner).join(items) + "\n" + indent + "]"
     if value is None or isinstance(value, bool):
         return _JSON_CONSTANTS[value]
     return json.dumps(value)
 
 
 _JSON_CONSTANTS = {None: "null", True: "true", False: "false"}
-
-
 # What `json.dumps` does with a string (ASCII, as by default), without its per-call set-up.
 _json_string = json.encoder.encode_basestring_ascii
 

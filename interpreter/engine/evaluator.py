@@ -296,11 +296,13 @@ def _claim_facts(q: CompiledQualification, holdings: Holdings, status: Status, c
                     if o.met and not holds((r,), dated) else o for o, r in zip(outcomes, q.requirements)]
     # An achieved verdict is reached without the units in doubt, so those are left out for want of a date.
     undated = holdings.uncertain if status is Status.ACHIEVED else frozenset()
-    in_force = _opened(q.requirements, _options_met_by(chosen))
+    left_out = sorted(available - chosen)
+    in_force = _opened(q.requirements, _options_met_by(chosen)) if left_out else []
+    capped = [(cap, _total(cap, chosen)) for cap in in_force if isinstance(cap, Linear) and cap.maximum is not None]
     not_counted = tuple(
         SetAside(q.units[i].ref, f"the record lacks the date needed to place it within `{rule_text(q.window)}`"
-                 if i in undated else _why_not_counted(i, chosen, in_force))
-        for i in sorted(available - chosen)
+                 if i in undated else _why_not_counted(i, capped, in_force))
+        for i in left_out
     )
     return _ClaimFacts(tuple(outcomes), not_counted, tuple(q.units[i].ref for i in claim),
                        sum(q.units[i].credits for i in claim), declared_total(q.units[i].glh for i in claim))
@@ -419,11 +421,11 @@ def _options_met_by(chosen: set[int]) -> Callable[[tuple], bool]:
     return lambda option: holds(option, chosen)
 
 
-def _why_not_counted(index: int, chosen: set[int], in_force: list[Requirement]) -> str:
-    """Why a unit held is left out of the claim, given the requirements in force for it."""
-    for cap in (r for r in in_force if isinstance(r, Linear)):
-        if cap.maximum is not None and index in cap.members and _total(cap, chosen) + cap.weights[
-                cap.members.index(index)] > cap.maximum:
+def _why_not_counted(index: int, capped: list[tuple[Linear, int]], in_force: list[Requirement]) -> str:
+    """Why a unit held is left out of the claim: a cap in force (with the claim's total under it) it would
+    pass, or a bar; otherwise the claim simply needs nothing more."""
+    for cap, total in capped:
+        if index in cap.members and total + cap.weights[cap.members.index(index)] > cap.maximum:
             return f"{cap.label} is capped at {plural(cap.maximum, measure_word(cap.measure, 1))}"
     for requirement in in_force:
         if isinstance(requirement, Barred) and index in requirement.first + requirement.second:
