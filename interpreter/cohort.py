@@ -309,6 +309,8 @@ def _json(value, indent: str) -> str:
         return "[\n" + inner + (",\n" + inner).join(items) + "\n" + indent + "]"
     if value is None or isinstance(value, bool):
         return _JSON_CONSTANTS[value]
+    if isinstance(value, int):
+        return int.__repr__(value)  # as json.dumps writes an int (never an int subclass's own repr)
     return json.dumps(value)
 
 
