@@ -11,7 +11,6 @@ from __future__ import annotations
 import collections
 import concurrent.futures
 import gc
-import json
 import multiprocessing
 import os
 import signal
@@ -25,6 +24,7 @@ from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.engine.evaluator import decide, evaluate_many, plain_holdings
 from qualrules.interpreter.library import Library
 from qualrules.interpreter.presentation.check_table import CheckRow
+from qualrules.interpreter.presentation.json_text import array_element, json_string
 from qualrules.interpreter.records.readers import Records, Vocabulary, read_records, read_table_block
 from qualrules.interpreter.records.columnar import ColumnarBlock, Columns
 from qualrules.interpreter.records.stream import columnar_blocks, learner_blocks, open_table, scan_learners, text_facts
@@ -189,7 +189,7 @@ def _check_in_process(task: tuple) -> Block:
 
 
 def _block_of(records: Records, rows: list[CheckRow], output_format: str) -> Block:
-    json_text = ",\n".join(_element(row.to_json()) for row in rows) \
+    json_text = ",\n".join(array_element(row.to_json()) for row in rows) \
         if output_format == "json" else ""
     return Block(len(records.order), tuple(rows) if output_format != "json" else (), json_text,
                  records.problems, len(records.unreadable),
@@ -222,14 +222,14 @@ def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tupl
     pieces, all_achieved = [], True
     for learner, learner_id in enumerate(columns.ids):
         if plain[learner]:
-            name = _json_string(learner_id)
+            name = json_string(learner_id)
             for (qualification, _), qualification_keys in zip(targets, keys):
                 start, rest, achieved = templates[qualification.qan, qualification_keys[learner]]
                 pieces.append(start + name + rest)
                 all_achieved &= achieved
         else:
             rows = texts[learner_id]
-            pieces.extend(_element(row.to_json()) for row in rows)
+            pieces.extend(array_element(row.to_json()) for row in rows)
             all_achieved &= all(row.verdict is not None and row.verdict.achieved for row in rows)
     return Block(columns.learners, (), ",\n".join(pieces), records.problems, len(records.unreadable),
                  all_achieved)
@@ -263,9 +263,9 @@ def _template(row: CheckRow) -> tuple[str, str, bool]:
     """A verdict's JSON text, indented as an array element, split around the learner's id."""
     if row.verdict is None:
         raise RuntimeError(f"the columnar reader took learner {row.learner!r} as readable, the row reader did not")
-    text = _element(row.to_json())
+    text = array_element(row.to_json())
     start = '  {\n    "learner": '
-    rest = text[len(start) + len(json.dumps(row.learner)):]
+    rest = text[len(start) + len(json_string(row.learner)):]
     return start, rest, row.verdict is not None and row.verdict.achieved
 
 
@@ -282,41 +282,6 @@ def check_rows(records: Records, targets: Sequence[tuple]) -> list[CheckRow]:
             rows.append(CheckRow(learner_id, qualification.qan, qualification.title, verdict,
                                  () if verdict else records.unreadable[learner_id]))
     return rows
-
-
-def _element(value) -> str:
-    """`value` laid out as `json.dumps(a_list, indent=2)` lays out an element of the list: the same text,
-    made without the standard library's indenting encoder, which is written in Python and slow."""
-    return "  " + _json(value, "  ")
-
-
-def _json(value, indent: str) -> str:
-    if isinstance(value, str):
-        return _json_string(value)
-    inner = indent + "  "
-    if isinstance(value, dict):
-        if not value:
-            return "{}"
-        items = (f"{inner}{_json_string(key)}: {_json(item, inner)}" for key, item in value.items())
-        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
-    if isinstance(value, list):
-        if not value:
-            return "[]"
-        if all(isinstance(item, str) for item in value):  # the usual list: unit references, reasons
-            items = map(_json_string, value)
-        else:
-            items = (_json(item, inner) for item in value)
-        return "[\n" + inner + (",\n" + inner).join(items) + "\n" + indent + "]"
-    if value is None or isinstance(value, bool):
-        return _JSON_CONSTANTS[value]
-    if isinstance(value, int):
-        return int.__repr__(value)  # as json.dumps writes an int (never an int subclass's own repr)
-    return json.dumps(value)
-
-
-_JSON_CONSTANTS = {None: "null", True: "true", False: "false"}
-# What `json.dumps` does with a string (ASCII, as by default), without its per-call set-up.
-_json_string = json.encoder.encode_basestring_ascii
 
 
 def json_array(blocks: Iterable[str]) -> Iterator[str]:

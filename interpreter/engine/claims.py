@@ -19,7 +19,7 @@ else:
 def best_claims(q: CompiledQualification, available: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
     """For each row of `available` (learners x pool units, bool): whether the qualification is achieved, and
     the reported claim (the most credits, ties to earlier units; all False when not achieved)."""
-    unique, inverse = _distinct(available)
+    unique, inverse = distinct_rows(available)
     if isinstance(q.decision, Decision):
         found, claims = q.decision.best(unique)
     else:
@@ -36,7 +36,7 @@ def best_claims(q: CompiledQualification, available: "np.ndarray") -> tuple["np.
 def closest_claims(q: CompiledQualification, available: "np.ndarray") -> "np.ndarray":
     """For each row: the claim within every cap and bar that meets the most rules, then counts the most
     credits (ties to earlier units), as reported for a learner who has not achieved."""
-    unique, inverse = _distinct(available)
+    unique, inverse = distinct_rows(available)
     if isinstance(q.decision, Decision):
         claims = q.decision.closest(unique)
     else:
@@ -63,7 +63,7 @@ def _row(q: CompiledQualification, available: Collection[int]) -> "np.ndarray":
     return row
 
 
-def _distinct(available: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
+def distinct_rows(available: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
     """The distinct rows of a boolean matrix, and for each row the index of its distinct row."""
     if len(available) <= 1 or available.shape[1] == 0:
         return available[:1], np.zeros(len(available), dtype=np.int64)

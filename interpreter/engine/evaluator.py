@@ -146,8 +146,8 @@ def evaluate_many(qualification: CompiledQualification, learners: Sequence[Learn
 
 def decide(q: CompiledQualification, learners: Sequence[Learner], holdings: Sequence[Holdings]) -> list[Verdict]:
     """The verdicts of learners whose holdings towards `q` are known (`holdings_of`, `plain_holdings`)."""
-    certain = _masks(len(q.units), (h.certain for h in holdings))
-    everything = certain | _masks(len(q.units), (h.uncertain for h in holdings))
+    certain = unit_masks(len(q.units), (h.certain for h in holdings))
+    everything = certain | unit_masks(len(q.units), (h.uncertain for h in holdings))
     found, claims = best_claims(q, certain)
     retry = ~found & (everything != certain).any(axis=1)
     if retry.any():
@@ -178,7 +178,8 @@ def decide(q: CompiledQualification, learners: Sequence[Learner], holdings: Sequ
 _STATUSES = (Status.ACHIEVED, Status.UNDETERMINED, Status.NOT_ACHIEVED)
 
 
-def _masks(width: int, rows: Iterable[frozenset[int]]) -> "np.ndarray":
+def unit_masks(width: int, rows: Iterable[frozenset[int]]) -> "np.ndarray":
+    """Sets of pool indices as the rows of a boolean matrix `width` units wide."""
     rows = list(rows)
     masks = np.zeros((len(rows), width), dtype=bool)
     for number, row in enumerate(rows):

@@ -20,9 +20,9 @@ from qualrules.interpreter import model as m
 from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.engine.decision import Decision
 from qualrules.interpreter.engine.requirements import Linear, declared_total
-from qualrules.interpreter.engine.evaluator import Holdings, holdings_of, add_period, age_on, _masks
+from qualrules.interpreter.engine.evaluator import Holdings, holdings_of, add_period, age_on, unit_masks
 from qualrules.interpreter.records.learner import Learner
-from qualrules.interpreter.engine.claims import _distinct, best_claims
+from qualrules.interpreter.engine.claims import distinct_rows, best_claims
 from qualrules.interpreter.engine.cpsat import ClaimModel, Part, PartKind, cheapest_completion
 from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.wording import measure_word, rule_text, word_list
@@ -107,7 +107,7 @@ class HeldUnits:
     @classmethod
     def of(cls, width: int, holdings: Sequence[Holdings]) -> "HeldUnits":
         """From each learner's holdings (`holdings_of`) towards a pool of `width` units."""
-        return cls(_masks(width, (h.certain for h in holdings)), _masks(width, (h.uncertain for h in holdings)),
+        return cls(unit_masks(width, (h.certain for h in holdings)), unit_masks(width, (h.uncertain for h in holdings)),
                    [h.missing for h in holdings], [h.age_ok for h in holdings])
 
     def projected(self, columns: Sequence[int]) -> "HeldUnits":
@@ -203,7 +203,7 @@ def _cheapest(q: CompiledQualification, held: "np.ndarray", candidates: "np.ndar
     if not len(held):
         return found, claims
     width = held.shape[1]
-    unique, inverse = _distinct(np.hstack([held, candidates]))
+    unique, inverse = distinct_rows(np.hstack([held, candidates]))
     unique_held, unique_candidates = unique[:, :width], unique[:, width:]
     if isinstance(q.decision, Decision) and q.decision.compiles_finishes:
         unique_found, unique_claims = q.decision.cheapest(unique_held, unique_candidates, costs)
@@ -255,7 +255,7 @@ def _claim_parts(q: CompiledQualification, claims: "np.ndarray", candidates: "np
                  costs: "np.ndarray") -> list[dict]:
     """For each row, what a plan says of its claim and the candidates it adds; identical rows share one."""
     width = len(q.units)
-    unique, inverse = _distinct(np.hstack([claims, claims & candidates]))
+    unique, inverse = distinct_rows(np.hstack([claims, claims & candidates]))
     chosen, added = unique[:, :width], unique[:, width:]
     refs = np.array([unit.ref for unit in q.units], dtype=object)
     glh = [unit.glh for unit in q.units]

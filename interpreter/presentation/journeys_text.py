@@ -8,7 +8,7 @@ from typing import Sequence
 
 import click
 
-from qualrules.interpreter.cohort import _element, _json
+from qualrules.interpreter.presentation.json_text import array_element, indented
 from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.diagnostics import Diagnostic, escaped, render_plain
 from qualrules.interpreter.engine.evaluator import Status
@@ -212,7 +212,7 @@ def eligibility_json_elements(learners: Sequence[tuple[str, Sequence[Distance] |
     elements = []
     for learner, entries in learners:
         if entries and isinstance(entries[0], Diagnostic):
-            elements.append(_element({"learner": learner, "errors": [d.to_json() for d in entries]}))
+            elements.append(array_element({"learner": learner, "errors": [d.to_json() for d in entries]}))
             continue
         texts = []
         for distance in entries:
@@ -220,9 +220,9 @@ def eligibility_json_elements(learners: Sequence[tuple[str, Sequence[Distance] |
             key = (id(distance.qualification), distance.awarding_body, finish.status, finish.credits_to_add,
                    finish.units_to_add, finish.add, finish.reasons)
             if key not in written:
-                written[key] = "      " + _json(distance.to_json(), "      ")
+                written[key] = "      " + indented(distance.to_json(), "      ")
             texts.append(written[key])
-        # `_element`'s layout of {"learner": ..., "qualifications": [...]}, with the entries already laid out.
+        # `array_element`'s layout of {"learner": ..., "qualifications": [...]}, with the entries already laid out.
         listed = "[\n" + ",\n".join(texts) + "\n    ]" if texts else "[]"
         elements.append(f'  {{\n    "learner": {json.dumps(learner)},\n    "qualifications": {listed}\n  }}')
     return ",\n".join(elements)
