@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 from test_exactness import (BARRED, EITHER_WITH_CAPS, ILM_LIKE, KNAPSACK, QAN, SUM_RULE_KINDS, BruteForce,
                             CatalogueSpec, CatalogueUnit, bound_phrase, catalogues, compiled, exactness_settings,
-                            indices, simple_rules, term_text)
+                            catalogue_lines, indices, simple_rules, term_text)
 
 from qualrules.interpreter.engine import claims, cpsat
 from qualrules.interpreter.engine import decision as decision_module
@@ -43,17 +43,7 @@ def event(name: str) -> None:
 # ---- rulesets of sums only ---------------------------------------------------------------------------
 def ruleset_text(catalogue: CatalogueSpec, rules: list[str]) -> str:
     """A ruleset holding the catalogue and one qualification over all of it with these rule lines."""
-    lines = []
-    for index, name in enumerate(catalogue.groups):
-        lines.append(f'group {name} "Group of units {index + 1}"')
-        for unit in (u for u in catalogue.units if u.group == index):
-            ofqual = f" ofqual {unit.ofqual}" if unit.ofqual else ""
-            lines.append(f'unit {unit.ref} "Unit {unit.ref}"{ofqual} level {unit.level} '
-                         f'credits {unit.credits} glh {unit.glh}')
-    pool = ", ".join(f"Group {g}" if g.isdigit() else g for g in catalogue.groups)
-    lines += [f'qualification {QAN} "Random qualification"', f"  units from {pool}"]
-    lines += [f"  {rule}" for rule in rules]
-    return "\n".join(lines) + "\n"
+    return "\n".join(catalogue_lines(catalogue) + [f"  {rule}" for rule in rules]) + "\n"
 
 
 @st.composite

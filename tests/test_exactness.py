@@ -183,9 +183,8 @@ def rule_lines(draw, catalogue: CatalogueSpec, indent: str) -> list[str]:
     return [indent + rule for rule in rules]
 
 
-@st.composite
-def rulesets(draw) -> tuple[str, CatalogueSpec]:
-    catalogue = draw(catalogues())
+def catalogue_lines(catalogue: CatalogueSpec) -> list[str]:
+    """The catalogue's groups and units, then the head of one qualification over all of them."""
     lines = []
     for index, name in enumerate(catalogue.groups):
         lines.append(f'group {name} "Group of units {index + 1}"')
@@ -194,7 +193,13 @@ def rulesets(draw) -> tuple[str, CatalogueSpec]:
             lines.append(f'unit {unit.ref} "Unit {unit.ref}"{ofqual} level {unit.level} '
                          f'credits {unit.credits} glh {unit.glh}')
     pool = ", ".join(f"Group {g}" if g.isdigit() else g for g in catalogue.groups)
-    lines += [f'qualification {QAN} "Random qualification"', f"  units from {pool}"]
+    return lines + [f'qualification {QAN} "Random qualification"', f"  units from {pool}"]
+
+
+@st.composite
+def rulesets(draw) -> tuple[str, CatalogueSpec]:
+    catalogue = draw(catalogues())
+    lines = catalogue_lines(catalogue)
     for _ in range(draw(st.integers(1, 3))):
         lines += rule_lines(draw, catalogue, "  ")
     if draw(st.integers(0, 2)) == 0:
