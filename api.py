@@ -23,6 +23,7 @@ from qualrules.interpreter.engine.evaluator import SetAside, Status, Verdict
 from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.library import Library, UnknownQualification
 from qualrules.interpreter.presentation.check_table import CheckRow
+from qualrules.interpreter.presentation.json_text import array_element
 from qualrules.interpreter.records import readers
 from qualrules.interpreter.records.columnar import ColumnarBlock
 from qualrules.interpreter.records.learner import Attempt, Learner
@@ -115,8 +116,7 @@ def check_file_json(path: str | Path, qans: str | Iterable[str], library: Librar
     def texts() -> Iterator[str]:
         for block, rows in blocks:
             yield block.json
-            # The array's elements as json.dumps lays them out, with the brackets cut off.
-            yield json.dumps([row.to_json() for row in rows], indent=2)[2:-2] if rows else ""
+            yield ",\n".join(array_element(row.to_json()) for row in rows)
 
     return cohort.json_array(texts())
 
