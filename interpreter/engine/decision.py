@@ -44,7 +44,7 @@ from qualrules.interpreter.lazy import lazy_module
 if TYPE_CHECKING:
     import numpy as np
 else:
-    # numpy comes with OR-Tools; commands such as `fmt` and `show` never need it.
+    # Loaded on first use: commands such as `fmt` and `show` never need numpy.
     np = lazy_module("numpy")
 
 # Beyond this many states CP-SAT is the better engine: the tables grow with the product of the totals.
