@@ -13,6 +13,17 @@ ILM_CERTIFICATE = "600/5929/1"
 ISP_CERTIFICATE = "610/3788/6"
 ISP_DIPLOMA = "610/3789/8"
 ISP_APPRENTICESHIP = "610/3790/4"
+# A ruleset given on the command line besides the bundled ones: one qualification of two units.
+DEMO_RULESET = """\
+awarding body DEMO "Demonstration Awarding Body"
+group CORE
+unit D1 "Demonstration One" level 2 credits 2
+unit D2 "Demonstration Two" level 2 credits 3
+qualification 900/0000/1 "Demonstration Award"
+  level 2
+  units from CORE
+  at least 4 credits
+"""
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,7 @@ import pyarrow.dataset
 import pytest
 from click.testing import CliRunner
 
-from conftest import ILM_CERTIFICATE, ISP_CERTIFICATE, ISP_DIPLOMA
+from conftest import DEMO_RULESET, ILM_CERTIFICATE, ISP_CERTIFICATE, ISP_DIPLOMA
 from qualrules import api
 from qualrules.cli import main
 from qualrules.interpreter import cohort
@@ -36,16 +36,6 @@ ISP_AWARD = "610/3791/6"
 QANS = [ISP_CERTIFICATE, ISP_AWARD, ILM_CERTIFICATE]
 RECORD_COLUMNS = ["learner", "unit", "result", "achieved_on", "registered_on", "date_of_birth"]
 GROUP_1 = ["8570-228", "8570-229", "8570-205"]
-DEMO = """\
-awarding body DEMO "Demonstration Awarding Body"
-group CORE
-unit D1 "Demonstration One" level 2 credits 2
-unit D2 "Demonstration Two" level 2 credits 3
-qualification 900/0000/1 "Demonstration Award"
-  level 2
-  units from CORE
-  at least 4 credits
-"""
 
 
 @pytest.fixture(scope="module")
@@ -99,14 +89,14 @@ def test_load_gives_the_installed_rulesets_and_given_files(tmp_path):
     assert len(bundled.qualifications) == 15
     assert set(bundled.bodies) >= {"ILM", "ISP"}
     demo = tmp_path / "demo.qual"
-    demo.write_text(DEMO, encoding="utf-8")
+    demo.write_text(DEMO_RULESET, encoding="utf-8")
     assert set(api.load([demo]).qualifications) == set(bundled.qualifications) | {"900/0000/1"}
     assert set(api.load([demo], bundled=False).qualifications) == {"900/0000/1"}
 
 
 def test_a_given_qualification_replaces_the_bundled_one(tmp_path):
     replacement = tmp_path / "award.qual"
-    replacement.write_text(DEMO.replace("900/0000/1", ISP_AWARD), encoding="utf-8")
+    replacement.write_text(DEMO_RULESET.replace("900/0000/1", ISP_AWARD), encoding="utf-8")
     library = api.load([replacement])
     assert library.qualification(ISP_AWARD)[0].title == "Demonstration Award"
     assert library.notes == (f"{ISP_AWARD} from {replacement} replaces the one in ISP:professional-sales-l3.qual",)
@@ -114,7 +104,7 @@ def test_a_given_qualification_replaces_the_bundled_one(tmp_path):
 
 def test_load_raises_the_problems_of_the_given_files(tmp_path):
     broken = tmp_path / "broken.qual"
-    broken.write_text(DEMO.replace("units from CORE", "units from NOWHERE"), encoding="utf-8")
+    broken.write_text(DEMO_RULESET.replace("units from CORE", "units from NOWHERE"), encoding="utf-8")
     with pytest.raises(api.DiagnosticError) as raised:
         api.load([broken])
     assert raised.value.diagnostics and all(d.location.file == str(broken) for d in raised.value.diagnostics)
@@ -258,7 +248,7 @@ def test_checks_advanced_in_turn_keep_their_own_qualifications(tmp_path, monkeyp
 
 def test_without_fork_a_library_of_other_rulesets_is_decided_in_this_process(tmp_path, monkeypatch):
     # Spawned workers would load only the installed rulesets, and know no 900/0000/1.
-    (tmp_path / "demo.qual").write_text(DEMO, encoding="utf-8")
+    (tmp_path / "demo.qual").write_text(DEMO_RULESET, encoding="utf-8")
     library = api.load([tmp_path / "demo.qual"])
     path = write_csv(tmp_path / "records.csv", [["D-1", "D1", "pass", "", "", ""], ["D-1", "D2", "pass", "", "", ""],
                                                 ["D-2", "D1", "pass", "", "", ""]])

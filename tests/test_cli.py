@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import DEMO_RULESET
 
 from qualrules.cli import main
 
@@ -177,20 +178,10 @@ def test_check_ruleset_with_syntax_error(run, tmp_path, snapshot):
     assert result.stderr == snapshot
 
 
-CUSTOM = """\
-awarding body DEMO "Demonstration Awarding Body"
-group CORE
-unit D1 "Demonstration One" level 2 credits 2
-unit D2 "Demonstration Two" level 2 credits 3
-qualification 900/0000/1 "Demonstration Award"
-  level 2
-  units from CORE
-  at least 4 credits
-"""
 
 
 def test_check_with_an_added_ruleset(run, tmp_path):
-    (tmp_path / "demo.qual").write_text(CUSTOM, encoding="utf-8")
+    (tmp_path / "demo.qual").write_text(DEMO_RULESET, encoding="utf-8")
     # D1 + D2 = 5 >= 4; D1 alone 2 < 4.
     records = write_learners(tmp_path / "records.json", {"D-1": ["D1", "D2"], "D-2": ["D1", "L3B1"]})
     result = run("check", records, "-q", "900/0000/1", "--ruleset", "demo.qual", "--format", "json")
@@ -270,7 +261,7 @@ def test_list_json(run, snapshot):
 
 
 def test_list_with_an_added_ruleset(run, tmp_path):
-    (tmp_path / "demo.qual").write_text(CUSTOM, encoding="utf-8")
+    (tmp_path / "demo.qual").write_text(DEMO_RULESET, encoding="utf-8")
     result = run("list", "--ruleset", "demo.qual", "--format", "json")
     assert result.exit_code == 0
     added = [e for e in json.loads(result.stdout) if e["source"] == "demo.qual"]
