@@ -20,6 +20,7 @@ import attrs
 
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity, did_you_mean
 from qualrules.interpreter.records.learner import Attempt, Learner
+from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
 
 REQUIRED_COLUMNS = ("learner", "unit", "result", "achieved_on")
 OPTIONAL_COLUMNS = ("registered_on", "date_of_birth")
@@ -57,7 +58,7 @@ class Vocabulary:
     results: frozenset[str]
 
 
-def read_records(path: str | Path, vocabulary: Vocabulary) -> Records:
+def read_records(path: str | Path, vocabulary: Vocabulary, options: ReadOptions = DEFAULT_OPTIONS) -> Records:
     """Read a records file; raises DiagnosticError when the file as a whole cannot be read."""
     path = Path(path)
     name = str(path)
@@ -75,7 +76,7 @@ def read_records(path: str | Path, vocabulary: Vocabulary) -> Records:
         raise _fatal(name, f"cannot read the file: {error}") from error
     except Exception as error:  # openpyxl raises assorted errors for files that are not workbooks
         raise _fatal(name, f"cannot read the file as a spreadsheet: {error}") from error
-    reader = _Reader(name, vocabulary)
+    reader = _Reader(name, vocabulary, options)
     if suffix == ".json":
         reader.read_json(text)
     elif suffix == ".csv":
@@ -211,17 +212,18 @@ def read_header(file: str, rows: Iterator[tuple[int, list[Any]]], row_word: str)
 
 
 def read_table_block(file: str, vocabulary: Vocabulary, header: Header,
-                     rows: Iterable[tuple[int, list[Any]]]) -> Records:
+                     rows: Iterable[tuple[int, list[Any]]], options: ReadOptions = DEFAULT_OPTIONS) -> Records:
     """The learners of some rows of a table whose header was read already (a block of a streamed file)."""
-    reader = _Reader(file, vocabulary)
+    reader = _Reader(file, vocabulary, options)
     reader.read_body(rows, header)
     return reader.result()
 
 
 class _Reader:
-    def __init__(self, file: str, vocabulary: Vocabulary):
+    def __init__(self, file: str, vocabulary: Vocabulary, options: ReadOptions):
         self.file = file
         self.vocabulary = vocabulary
+        self.options = options
         self.order: list[str] = []
         self.attempts: dict[str, list[Attempt]] = {}
         self.facts: dict[str, dict[str, tuple[dt.date, Location]]] = {}
