@@ -51,9 +51,13 @@ _NUMBER_WORDS = {"ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT",
 
 # Keywords that can open a rule, and those that open a key fact or the pool: where the parser could take any
 # rule, the message says "a rule" rather than listing twenty keywords.
-_RULE_STARTS = {"AT", "MIN", "MINIMUM", "MAX", "MAXIMUM", "EXACTLY", "BETWEEN", "CREDITS", "CREDIT", "UNITS", "UNIT",
+_RULE_STARTS = {"LEARNERS", "A", "AT", "MIN", "MINIMUM", "MAX", "MAXIMUM", "EXACTLY", "BETWEEN", "CREDITS", "CREDIT", "UNITS", "UNIT",
                 "GLH", "TQT", "ALL", "CHOOSE", "NOT", "COMPLETE", "AGE", "EITHER"}
 _FACT_STARTS = {"LEVEL", "CREDIT", "GUIDED", "TOTAL", "UNITS"}
+# Words of a specification's own phrasing (`Learners must achieve`, `A minimum of`, `must come from`,
+# `or higher`, a closing `.`). Each is optional beside a shorter wording, so "expected ..." names them only where
+# nothing else could come; and none is accepted where a name could stand, so they reserve no names.
+_PHRASING_WORDS = {"LEARNERS", "MUST", "ACHIEVE", "PASS", "A", "MAY", "COME", "BE", "HIGHER", "DOT"}
 
 # Hints for characters the language never uses, by what they usually mean.
 _CHARACTER_HINTS = {
@@ -105,6 +109,8 @@ def lark_parser() -> Lark:
 def reserved_keyword(name: str) -> str | None:
     """The keyword a name would be read as (statement words match in any case), or None."""
     for terminal in lark_parser().terminals:
+        if terminal.name in _PHRASING_WORDS:
+            continue
         pattern = terminal.pattern
         if pattern.type == "str" and (name == pattern.value or ("i" in pattern.flags and name.casefold() == pattern.value)):
             return pattern.value
@@ -294,6 +300,8 @@ def _accepted(error: UnexpectedInput) -> set[str]:
 def _plain_expected(expected: set[str]) -> list[str]:
     summary, names = [], []
     terminals = {t.name: t for t in lark_parser().terminals}
+    if expected - _PHRASING_WORDS:
+        expected = expected - _PHRASING_WORDS
     if {"ALL", "CHOOSE"} <= expected:
         summary.append("a rule")
         expected = expected - _RULE_STARTS

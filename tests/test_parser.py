@@ -7,11 +7,12 @@ import enum
 import attrs
 import pytest
 
-from qualrules.grammar.parser import parse
+from qualrules.grammar.parser import parse, reserved_keyword
 from qualrules.interpreter import model as m
 from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.checker import check
 from qualrules.interpreter.diagnostics import DiagnosticError, render
+from qualrules.interpreter.wording import rule_text
 
 CATALOGUE = """\
 awarding body DEMO "Demonstration Awarding Body"
@@ -204,6 +205,20 @@ def test_either_tolerates_comments_and_blank_lines():
      "minimum 1 unit from LEADERSHIP, SELF"),
     ("choose 2 of T1, T2", "choose two of T1 or T2", "choose two of T1 and T2"),
     ("complete within 1 year", "complete within one year"),
+    # specification sentences pasted as written
+    ("at least 13 credits", "A minimum of 13 credits", "a minimum 13 credits", "Learners must achieve a minimum of 13 credits.",
+     "Learners must pass at least 13 credits"),
+    ("at most 6 credits from Group 3", "A Maximum of 6 credits from Group 3.", "At most 6 credits may come from Group 3.",
+     "a maximum of six credits must come from group 3"),
+    ("at least 2 credits from Group 1", "A minimum of 2 credits must come from Group 1",
+     "at least 2 credits must be from Group 1", "At least 2 credits may be from Group 1."),
+    ("at least 3 credits at level 4 or above", "At least 3 credits must be at Level 4 or above",
+     "at least 3 credits at level 4 or higher", "Learners must achieve at least 3 credits at level 4 or above."),
+    ("at least 1 unit from BUSINESS at level 4 or above", "At least 1 unit must come from BUSINESS at level 4 or above",
+     "at least one BUSINESS unit must be at level 4 or higher"),
+    ("at least 1 LEADERSHIP or SELF unit", "At least one LEADERSHIP unit or SELF unit.",
+     "At least 1 unit must come from LEADERSHIP or SELF."),
+    ("all of Group 1", "Learners must achieve all of Group 1.", "All of Group 1."),
 ])
 def test_phrasings_of_one_rule_give_one_model(phrasings):
     models = [without_spans(rules_of(f"  {p}\n")) for p in phrasings]
@@ -222,6 +237,18 @@ def test_design_card_example_is_three_rules():
     line = "  at least 2 BUSINESS, credits >= 13, max 6 credits from Group 3"
     assert [line[r.span.column - 1:r.span.end_column - 1] for r in rules] == [
         "at least 2 BUSINESS", "credits >= 13", "max 6 credits from Group 3"]
+
+
+def test_specification_sentences_with_several_rules_split_at_each_article():
+    text = CATALOGUE + QUALIFICATION + "  A minimum of 13 credits, a maximum of 36 credits, all of M1, M2.\n"
+    rules = build_ruleset(text, "demo.qual").qualifications[0].rules
+    assert [rule_text(r) for r in rules] == ["at least 13 credits", "at most 36 credits", "all of M1, M2"]
+
+
+def test_a_unit_named_like_the_article_is_still_a_unit_in_a_list():
+    text = CATALOGUE + 'unit A "Alpha" level 2 credits 2\n' + QUALIFICATION.replace("SELF", "SELF, A") + "  all of M1, A\n"
+    (rule,) = build_ruleset(text, "demo.qual").qualifications[0].rules
+    assert [t.text for t in rule.units.terms] == ["M1", "A"]
 
 
 def test_a_comma_before_a_unit_reference_lists_units():
@@ -474,3 +501,10 @@ def test_a_faulty_qualification_header_does_not_hide_or_multiply_errors_below_it
             '  units from A\n  at least credits\n  either:\n    all of A1\n  or\n    at least 1 credit\n  end\n')
     found = [(d.code, d.location.line) for d in parse(text, "demo.qual").diagnostics]
     assert found == [("QR001", 3), ("QR001", 5), ("QR002", 6)]
+
+
+def test_the_words_of_a_specification_s_phrasing_reserve_no_names():
+    # `a`, `must`, `pass`... are keywords only where no unit or group name can stand.
+    for name in ("A", "must", "pass", "higher", "learners"):
+        assert reserved_keyword(name) is None, name
+    assert reserved_keyword("AGE") == "age"
