@@ -114,10 +114,10 @@ class Library:
                 owner[qan] = declarations[0][0]
         if errors:
             raise DiagnosticError([*problems, *errors])
-        kept = tuple(
+        kept = _with_shared_units(tuple(
             attrs.evolve(entry, qualifications=tuple(q for q in entry.qualifications if owner.get(q.qan) is entry))
             for entry in loaded
-        )
+        ))
         return cls(kept, plugins.bodies, tuple(notes), tuple(problems), refused)
 
     @property
@@ -157,6 +157,34 @@ def _loaded(name: str, text: str, plugins: Plugins, plugin: InstalledBody | None
     body_name = ruleset.awarding_body.name if ruleset.awarding_body else None
     body = plugins.get(body_name) if body_name else None
     return LoadedRuleset(name, text, ruleset, body or GenericAwardingBody(), compiled, plugin)
+
+
+def _with_shared_units(loaded: tuple[LoadedRuleset, ...]) -> tuple[LoadedRuleset, ...]:
+    """The rulesets with every unit also known by the references other loaded rulesets give a unit with the
+    same Ofqual reference: NCFE's nested award reuses TQUK's units, and a record may name such a unit as
+    either body does."""
+    names: dict[str, set[str]] = {}  # Ofqual reference, case-folded -> every reference of that unit
+    for entry in loaded:
+        for unit in entry.ruleset.units:
+            if unit.ofqual_ref:
+                names.setdefault(unit.ofqual_ref.casefold(), set()).update(
+                    key.casefold() for key in (unit.ref, unit.ofqual_ref))
+    widened = []
+    for entry in loaded:
+        if not entry.qualifications:
+            widened.append(entry)
+            continue
+        # One table per ruleset, shared by its qualifications as compile_ruleset shares it.
+        refs = dict(entry.qualifications[0].catalogue_refs)
+        for unit in entry.ruleset.units:
+            for key in names.get((unit.ofqual_ref or "").casefold(), ()):
+                refs.setdefault(key, unit.ref)
+        if refs == entry.qualifications[0].catalogue_refs:
+            widened.append(entry)
+        else:
+            widened.append(attrs.evolve(entry, qualifications=tuple(
+                attrs.evolve(q, catalogue_refs=refs) for q in entry.qualifications)))
+    return tuple(widened)
 
 
 def _location(entry: LoadedRuleset, q: CompiledQualification) -> Location:

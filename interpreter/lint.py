@@ -17,6 +17,7 @@ from typing import Iterable, Iterator, Mapping
 
 from qualrules.grammar.parser import reserved_keyword
 from qualrules.interpreter import model as m
+from qualrules.interpreter.model import OFQUAL_UNIT_FORMAT
 from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.checker import Catalogue, check, walk_rules
 from qualrules.interpreter.engine.compiler import CompiledQualification, compile_ruleset
@@ -29,7 +30,6 @@ from qualrules.plugins import AwardingBody, GenericAwardingBody, RulesetSource
 
 QAN_FORMAT = re.compile(r"\d{3}/\d{4}/[0-9X]")
 QAN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2)
-OFQUAL_UNIT_FORMAT = re.compile(r"[A-Z]/\d{3}/\d{4}")
 
 # Seconds of solver time each qualification's satisfiability analyses may take. The bundled qualifications
 # need a fraction of a second; a ruleset that needs more (thousands of options or units) gets a warning

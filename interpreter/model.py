@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import enum
+import re
 from typing import Union
 
 import attrs
+
+# An Ofqual unit reference: a capital letter, three digits and four digits (L/650/7899).
+OFQUAL_UNIT_FORMAT = re.compile(r"[A-Z]/\d{3}/\d{4}")
 
 
 @attrs.frozen
@@ -142,6 +146,12 @@ class Unit:
     # The unit reference alone, and each `name value` field, for diagnostics that point at them.
     ref_span: Span
     field_spans: dict[str, Span] = attrs.field(factory=dict, eq=False, repr=False)
+
+    @property
+    def ofqual_ref(self) -> str | None:
+        """The unit's Ofqual reference: its `ofqual` field, or its own reference when that is one (bodies
+        such as TQUK and NCFE identify units by the Ofqual reference alone)."""
+        return self.ofqual or (self.ref if OFQUAL_UNIT_FORMAT.fullmatch(self.ref) else None)
 
 
 @attrs.frozen

@@ -23,6 +23,7 @@ from typing import Callable, Iterator, TypeVar
 import attrs
 
 from qualrules.interpreter.diagnostics import Diagnostic, Location, Severity
+from qualrules.interpreter.model import OFQUAL_UNIT_FORMAT
 
 ENTRY_POINT_GROUP = "qualrules.plugins"
 
@@ -36,7 +37,8 @@ T = TypeVar("T")
 
 @attrs.frozen
 class RefFormat:
-    """A pattern a unit reference of this awarding body follows, with an example for messages."""
+    """One scheme of unit references the awarding body publishes (its stated policy, not the shape of the
+    references one specification happens to use), with an example for messages."""
 
     name: str
     pattern: re.Pattern[str]
@@ -84,11 +86,13 @@ class AwardingBody:
         return result in self.achieving_results
 
     def ref_format_problem(self, ref: str) -> str | None:
-        """None when `ref` fits one of this body's unit reference formats (or it declares none)."""
-        if not self.unit_ref_formats or any(f.pattern.fullmatch(ref) for f in self.unit_ref_formats):
+        """None when `ref` fits one of this body's unit reference formats (or it declares none). An Ofqual unit
+        reference fits every body: units shared between bodies, or identified by Ofqual alone, use it."""
+        if (not self.unit_ref_formats or OFQUAL_UNIT_FORMAT.fullmatch(ref)
+                or any(f.pattern.fullmatch(ref) for f in self.unit_ref_formats)):
             return None
         examples = ", ".join(f"{f.name} ({f.example})" for f in self.unit_ref_formats)
-        return f"{self.name} unit references look like {examples}"
+        return f"{self.name} unit references look like {examples}, or an Ofqual unit reference (L/650/7899)"
 
 
 class GenericAwardingBody(AwardingBody):

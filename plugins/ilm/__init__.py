@@ -9,5 +9,8 @@ class ILM(AwardingBody):
     name = "ILM"
     title = "The Institute of Leadership and Management"
     ruleset_package = "qualrules.rulesets.ilm"
-    # ILM VRQ unit numbers: a four-digit scheme, a dash, a three-digit unit (8570-228, 8750-300).
-    unit_ref_formats = (RefFormat("ILM unit number", re.compile(r"\d{4}-\d{3}"), "8750-300"),)
+    # ILM's two published schemes: VRQ unit numbers, a four-digit scheme, a dash and a three-digit unit
+    # (8570-228, 8750-300); and the unit codes of its newer leadership and management qualifications, a
+    # letter, the level, a full stop and a two-digit unit (D5.01).
+    unit_ref_formats = (RefFormat("ILM unit number", re.compile(r"\d{4}-\d{3}"), "8750-300"),
+                        RefFormat("ILM unit code", re.compile(r"[A-Z][1-8]\.\d{2}"), "D5.01"))
