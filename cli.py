@@ -38,6 +38,7 @@ from qualrules.interpreter.presentation.journeys_text import (
 )
 from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.library import Library, UnknownQualification
+from qualrules.interpreter.allowances import is_allowed
 from qualrules.interpreter.lint import lint
 from qualrules.interpreter.presentation.check_table import CheckTable
 from qualrules.interpreter.records.readers import Records, read_records
@@ -337,7 +338,9 @@ def lint_command(files: tuple[str, ...], bundled: bool, strict: bool, verbose: b
         for diagnostic in diagnostics:
             if verbose or diagnostic.severity is not Severity.NOTE:
                 click.echo(render(diagnostic, texts.get(diagnostic.location.file)))
-        click.echo(f"{plural(errors, 'error')}, {plural(warnings, 'warning')} in {plural(len(sources), 'file')}")
+        allowed = sum(map(is_allowed, diagnostics))
+        kept = f" ({allowed} allowed{'' if verbose else ', shown with -v'})" if allowed else ""
+        click.echo(f"{plural(errors, 'error')}, {plural(warnings, 'warning')} in {plural(len(sources), 'file')}{kept}")
     sys.exit(EXIT_FAILED if errors or (strict and warnings) else EXIT_OK)
 
 

@@ -18,6 +18,7 @@ from typing import Iterable, Iterator, Mapping
 from qualrules.grammar.parser import reserved_keyword
 from qualrules.interpreter import model as m
 from qualrules.interpreter.model import OFQUAL_UNIT_FORMAT
+from qualrules.interpreter.allowances import apply_allowances
 from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.checker import Catalogue, check, walk_rules
 from qualrules.interpreter.engine.compiler import CompiledQualification, compile_ruleset
@@ -46,9 +47,9 @@ DECLARED_FACTS = (
 
 def lint(sources: Iterable[RulesetSource], bodies: Mapping[str, AwardingBody],
          time_budget: float = TIME_BUDGET) -> list[Diagnostic]:
-    """Every diagnostic for the given ruleset texts, file by file, each file's in source order.
-    `bodies` are the installed awarding-body plugins, by name; `time_budget` is the solver's seconds
-    for each qualification."""
+    """Every diagnostic for the given ruleset texts, file by file, each file's in source order; a warning a
+    file allows (`# lint: allow QRnnn because ...`) is a note. `bodies` are the installed awarding-body
+    plugins, by name; `time_budget` is the solver's seconds for each qualification."""
     diagnostics: list[Diagnostic] = []
     declared_in: dict[str, tuple[str, m.Qualification]] = {}
     for source in sources:
@@ -66,7 +67,7 @@ def lint(sources: Iterable[RulesetSource], bodies: Mapping[str, AwardingBody],
                     "QR104", Severity.ERROR, f"qualification {q.qan} is also declared in {first[0]} "
                     f"(line {first[1].span.line})", source.name, q.qan_span,
                     "a QAN names one qualification: delete one of the two, or correct the QAN"))
-        diagnostics.extend(_in_source_order(found))
+        diagnostics.extend(_in_source_order(apply_allowances(found, ruleset, source.text)))
     return diagnostics
 
 
@@ -368,7 +369,7 @@ def _never_binding(q: CompiledQualification, deadline: float) -> Iterator[Diagno
         return claim_model.feasible_with([claim_model.parts[p] for p in holding] + [failing[part]])
 
     kept = list(all_parts)
-    implied: dict[int, list[tuple[Part, str]]] = defaultdict(list)
+    implied: dict[int, list[tuple[Part, str, list[Part]]]] = defaultdict(list)
     for part in all_parts:
         others = [p for p in kept if p != part]
         if can_fail(part, others):
@@ -379,14 +380,38 @@ def _never_binding(q: CompiledQualification, deadline: float) -> Iterator[Diagno
             trial = [p for p in implying if p != candidate]
             if not can_fail(part, trial):
                 implying = trial
-        implied[part.requirement].append((part, _why_implied(q, part, implying, deadline)))
+        implied[part.requirement].append((part, _why_implied(q, part, implying, deadline), implying))
     for index, entries in implied.items():
         rule = q.requirements[index].rule
         whole = len(entries) == sum(1 for p in all_parts if p.requirement == index)
         subject = f"`{rule_text(rule)}`" if whole else f"the {entries[0][0].kind.value} of `{rule_text(rule)}`"
-        because = ", and ".join(reason for _, reason in entries)
+        because = ", and ".join(reason for _, reason, _ in entries)
+        implying = [p for _, _, parts in entries for p in parts]
+        # Restating each other: the rules that imply this one hold whenever this one does.
+        mutual = bool(implying) and not any(can_fail(p, [part for part, _, _ in entries]) for p in implying)
         yield _diagnostic("QR404", Severity.WARNING, f"{subject} never binds: {because}", q.path, rule.span,
-                          "delete it, or check the rules against the specification")
+                          _restated_hint(q, implying, mutual))
+
+
+ALLOW_QR404 = "`# lint: allow QR404 because ...`"
+
+
+def _restated_hint(q: CompiledQualification, implying: list[Part], mutual: bool) -> str:
+    """What to do about a rule that never binds. Specifications often state a rule their other rules already
+    imply, and that rule may be the one to keep: the hint says which rules restate which, never only
+    "delete it"."""
+    rules = sorted({q.requirements[p.requirement].rule.span.line: q.requirements[p.requirement].rule
+                    for p in implying}.items())
+    named = word_list([f"`{rule_text(rule)}` (line {line})" for line, rule in rules], "and")
+    if mutual:
+        return (f"this rule and {named} restate each other: keep the one the specification states and delete "
+                f"the other, or keep both and add {ALLOW_QR404}")
+    if rules:
+        verb = "requires" if len(rules) == 1 else "require"
+        return (f"it restates what {named} already {verb}: delete it if the specification does not state it; "
+                f"if it does, keep it and add {ALLOW_QR404}")
+    return (f"the pool alone makes it hold: check the pool against the specification; if the specification "
+            f"states the rule, keep it and add {ALLOW_QR404}")
 
 
 def _why_implied(q: CompiledQualification, part: Part, implying: list[Part], deadline: float) -> str:

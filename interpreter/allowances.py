@@ -1,0 +1,103 @@
+"""`# lint: allow QR301 because ...`: a warning the designer has checked and keeps, with the reason, in the file.
+
+Real specifications disagree with themselves, and a ruleset keeps the specification's figures: the warning
+is right, and so is the file. An allowance in a comment records why, where a reviewer reads it, and turns
+that warning into a note (shown by `lint -v`, always in JSON). It applies to the line its comment is on, or,
+on a line of its own, to the next statement. It needs a reason; one that allows nothing is reported, so an
+allowance cannot outlive the warning it was written for. Errors cannot be allowed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import attrs
+
+from qualrules.interpreter import model as m
+from qualrules.interpreter.diagnostics import Diagnostic, Location, Severity
+from qualrules.interpreter.wording import word_list
+
+# `lint: allow` anywhere in a comment, so it can follow the comment that says where a line comes from.
+_DIRECTIVE = re.compile(r"\blint:\s*allow\b(?P<rest>.*)", re.IGNORECASE)
+_CODES_AND_REASON = re.compile(r"\s+(?P<codes>QR\d{3}(?:\s*,\s*QR\d{3})*)(?:\s+because\b\s*(?P<reason>.*?))?\s*$")
+_CODE = re.compile(r"QR\d{3}")
+_ALLOWED_PREFIX = "allowed because "
+# The allowances' own findings are never allowed: they are about the comment itself.
+_OWN_CODES = {"QR125", "QR126"}
+EXAMPLE = "`# lint: allow QR301 because the specification gives 5 credits`"
+
+
+@attrs.frozen
+class Allowance:
+    codes: tuple[str, ...]
+    reason: str
+    # The line whose warnings it allows, and where the comment is.
+    line: int
+    comment: m.Comment
+
+
+def is_allowed(diagnostic: Diagnostic) -> bool:
+    """Whether this is a warning allowed in its file (now a note giving the reason)."""
+    return diagnostic.severity is Severity.NOTE and diagnostic.message.startswith(_ALLOWED_PREFIX)
+
+
+def apply_allowances(found: Iterable[Diagnostic], ruleset: m.Ruleset, text: str) -> list[Diagnostic]:
+    """`found` with each allowed warning made a note that gives the reason, and a QR125 or QR126 warning for
+    every allowance without a reason or that allows nothing."""
+    allowances, problems = _allowances(ruleset, text)
+    by_line: dict[int, list[Allowance]] = {}
+    for allowance in allowances:
+        by_line.setdefault(allowance.line, []).append(allowance)
+    used: set[tuple[int, str]] = set()
+    result: list[Diagnostic] = []
+    for diagnostic in found:
+        allowance = next((a for a in by_line.get(diagnostic.location.line, ()) if diagnostic.code in a.codes), None) \
+            if diagnostic.severity is Severity.WARNING and diagnostic.code not in _OWN_CODES else None
+        if allowance is None:
+            result.append(diagnostic)
+            continue
+        used.add((id(allowance), diagnostic.code))
+        # The designer has decided: the note says why, with nothing left to fix.
+        result.append(attrs.evolve(diagnostic, severity=Severity.NOTE, hint=None,
+                                   message=f"{_ALLOWED_PREFIX}{allowance.reason}: {diagnostic.message}"))
+    for allowance in allowances:
+        unused = [code for code in allowance.codes if (id(allowance), code) not in used]
+        if unused:
+            codes = word_list(unused, "or")
+            problems.append(_problem(
+                "QR126", f"this allowance of {codes} allows nothing: there is no {codes} warning on line "
+                f"{allowance.line}",
+                ruleset.path, allowance.comment,
+                "delete the allowance if the warning is gone (errors cannot be allowed); an allowance on a line of "
+                "its own applies to the next statement"))
+    return result + problems
+
+
+def _allowances(ruleset: m.Ruleset, text: str) -> tuple[list[Allowance], list[Diagnostic]]:
+    comment_columns = {c.line: c.column for c in ruleset.comments}
+    statement_lines = [number for number, line in enumerate(text.split("\n"), 1)
+                       if line[:comment_columns.get(number, len(line) + 1) - 1].strip()]
+    allowances: list[Allowance] = []
+    problems: list[Diagnostic] = []
+    for comment in ruleset.comments:
+        directive = _DIRECTIVE.search(comment.text)
+        if directive is None:
+            continue
+        parsed = _CODES_AND_REASON.match(directive.group("rest"))
+        if parsed is None or not parsed.group("reason"):
+            what = f"this allowance of {parsed.group('codes')} gives no reason" if parsed else \
+                "this allowance names no code to allow"
+            problems.append(_problem("QR125", what, ruleset.path, comment,
+                                     f"name the codes and say why the warning is kept: {EXAMPLE}"))
+            continue
+        line = next((n for n in statement_lines if n >= comment.line), comment.line)
+        allowances.append(Allowance(tuple(_CODE.findall(parsed.group("codes"))), parsed.group("reason").rstrip("."),
+                                    line, comment))
+    return allowances, problems
+
+
+def _problem(code: str, message: str, file: str, comment: m.Comment, hint: str) -> Diagnostic:
+    end = comment.column + len(comment.text.rstrip())
+    return Diagnostic(code, Severity.WARNING, message, Location(file, comment.line, comment.column, comment.line, end),
+                      hint)
