@@ -132,3 +132,10 @@ def test_a_body_s_own_numbers_are_unknown_without_its_file(files, tmp_path):
     records = records_file(tmp_path, {"P1": ("NC01", "NC02")})
     read = api.read_records(records, library)
     assert [d.code for d in read.unreadable["P1"]] == ["QR501", "QR501"]
+
+
+def test_a_unit_known_by_its_ofqual_reference_has_it_as_its_ofqual_reference(files):
+    library = api.load([files["tquk"]], bundled=False)
+    qualification, _ = library.qualification("600/5929/1")
+    assert [(u.ref, u.ofqual) for u in qualification.units] == [("D/601/5313", "D/601/5313"),
+                                                                 ("H/601/5314", "H/601/5314")]

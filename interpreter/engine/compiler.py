@@ -63,7 +63,7 @@ def _compile(q: m.Qualification, catalogue: Catalogue, catalogue_refs: dict[str,
     pool = tuple(u for u in catalogue.ruleset.units if u.ref in pool_refs)
     index = {u.ref: i for i, u in enumerate(pool)}
     units = tuple(
-        PoolUnit(u.ref, u.title, u.level, u.credits, u.glh, u.tqt, u.ofqual,
+        PoolUnit(u.ref, u.title, u.level, u.credits, u.glh, u.tqt, u.ofqual_ref,
                  catalogue.groups[u.group].display if u.group else None)
         for u in pool
     )
