@@ -465,3 +465,14 @@ def test_fmt_reports_a_file_it_cannot_write_and_leaves_it_whole(tmp_path, monkey
     assert result.stderr == f"{path}: error[QR606]: cannot write the file: No space left on device\n"
     assert path.read_text(encoding="utf-8") == UNFORMATTED
     assert [p.name for p in tmp_path.iterdir()] == ["messy.qual"]
+
+
+def test_specification_sentences_come_out_in_the_canonical_wording():
+    source = ('group 1\nunit A "a" level 5 credits 6\nqualification 900/0000/1 "Q"\n  units from Group 1\n'
+              '  Learners must achieve a minimum of 6 credits.  # "Learners must achieve a minimum of 6 credits."\n'
+              '  A Maximum of 6 credits must come from Group 1, at least 1 unit must be at Level 5 or higher\n')
+    assert format_ruleset(source, "q.qual") == (
+        'group 1\nunit A  "a"  level 5  credits 6\n\nqualification 900/0000/1 "Q"\n  units from Group 1\n'
+        '  at least 6 credits  # "Learners must achieve a minimum of 6 credits."\n'
+        "  at most 6 credits from Group 1\n  at least 1 unit at level 5 or above\n"
+    )
