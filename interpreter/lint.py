@@ -400,9 +400,8 @@ def _restated_hint(q: CompiledQualification, implying: list[Part], mutual: bool)
     """What to do about a rule that never binds. Specifications often state a rule their other rules already
     imply, and that rule may be the one to keep: the hint says which rules restate which, never only
     "delete it"."""
-    rules = sorted({q.requirements[p.requirement].rule.span.line: q.requirements[p.requirement].rule
-                    for p in implying}.items())
-    named = word_list([f"`{rule_text(rule)}` (line {line})" for line, rule in rules], "and")
+    rules = [q.requirements[index].rule for index in sorted({p.requirement for p in implying})]
+    named = word_list([f"`{rule_text(rule)}` (line {rule.span.line})" for rule in rules], "and")
     if mutual:
         return (f"this rule and {named} restate each other: keep the one the specification states and delete "
                 f"the other, or keep both and add {ALLOW_QR404}")
