@@ -25,7 +25,7 @@ _CODE = re.compile(r"QR\d{3}")
 _ALLOWED_PREFIX = "allowed because "
 # The allowances' own findings are never allowed: they are about the comment itself.
 _OWN_CODES = {"QR125", "QR126"}
-EXAMPLE = "`# lint: allow QR301 because the specification gives 5 credits`"
+_EXAMPLE = "`# lint: allow QR301 because the specification gives 5 credits`"
 
 
 @attrs.frozen
@@ -66,11 +66,10 @@ def apply_allowances(found: Iterable[Diagnostic], ruleset: m.Ruleset, text: str)
         if unused:
             codes = word_list(unused, "or")
             problems.append(_problem(
-                "QR126", f"this allowance of {codes} allows nothing: there is no {codes} warning on line "
-                f"{allowance.line}",
+                "QR126", f"this allowance of {codes} allows nothing: line {allowance.line} has no such warning",
                 ruleset.path, allowance.comment,
-                "delete the allowance if the warning is gone (errors cannot be allowed); an allowance on a line of "
-                "its own applies to the next statement"))
+                "delete the allowance if the warning is gone; errors, and QR125 and QR126 themselves, cannot be "
+                "allowed; an allowance on a line of its own applies to the next statement"))
     return result + problems
 
 
@@ -89,7 +88,7 @@ def _allowances(ruleset: m.Ruleset, text: str) -> tuple[list[Allowance], list[Di
             what = f"this allowance of {parsed.group('codes')} gives no reason" if parsed else \
                 "this allowance names no code to allow"
             problems.append(_problem("QR125", what, ruleset.path, comment,
-                                     f"name the codes and say why the warning is kept: {EXAMPLE}"))
+                                     f"name the codes and say why the warning is kept: {_EXAMPLE}"))
             continue
         line = next((n for n in statement_lines if n >= comment.line), comment.line)
         allowances.append(Allowance(tuple(_CODE.findall(parsed.group("codes"))), parsed.group("reason").rstrip("."),

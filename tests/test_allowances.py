@@ -57,7 +57,7 @@ def test_an_allowance_may_follow_other_text_and_name_several_codes():
     (allowed, *_) = found(text)
     assert allowed == (1, "QR301", "note", f"allowed because kept as printed: {QR301}")
     # QR302 is not warned about on line 1, so that half of the allowance is reported.
-    assert (1, "QR126", "warning", "this allowance of QR302 allows nothing: there is no QR302 warning on line 1") \
+    assert (1, "QR126", "warning", "this allowance of QR302 allows nothing: line 1 has no such warning") \
         in found(text)
 
 
@@ -73,7 +73,7 @@ def test_an_allowance_that_allows_nothing_is_reported_where_it_is():
     text = ruleset(c2="  # lint: allow QR301 because the specification gives TQT 40 and 5 credits")
     assert found(text) == [
         (1, "QR301", "warning", QR301),
-        (2, "QR126", "warning", "this allowance of QR301 allows nothing: there is no QR301 warning on line 2"),
+        (2, "QR126", "warning", "this allowance of QR301 allows nothing: line 2 has no such warning"),
         (5, "QR404", "warning", QR404),
     ]
 
@@ -85,8 +85,10 @@ def test_errors_cannot_be_allowed():
 
 
 def test_the_allowances_own_warnings_cannot_be_allowed():
-    text = ruleset(c1="  # lint: allow QR301 lint: allow QR125 because no")
-    assert [code for _, code, severity, _ in found(text) if severity == "warning"][:1] == ["QR301"]
+    text = ruleset(c6="  # lint: allow QR404",
+                   own="  # lint: allow QR125, QR404 because an allowance without a reason is fine here\n")
+    assert [(line, code, severity) for line, code, severity, _ in found(text)] == [
+        (1, "QR301", "warning"), (5, "QR126", "warning"), (6, "QR404", "note"), (6, "QR125", "warning")]
 
 
 def test_formatting_keeps_every_allowance_working():
