@@ -19,6 +19,7 @@ from qualrules.grammar.parser import reserved_keyword
 from qualrules.interpreter import model as m
 from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.checker import Catalogue, check, walk_rules
+from qualrules.interpreter.criteria import lint_criteria, shared_unit_criteria
 from qualrules.interpreter.engine.compiler import CompiledQualification, compile_ruleset
 from qualrules.interpreter.engine.requirements import Alternatives, Linear, Requirement, holds
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity
@@ -51,6 +52,7 @@ def lint(sources: Iterable[RulesetSource], bodies: Mapping[str, AwardingBody],
     for each qualification."""
     diagnostics: list[Diagnostic] = []
     declared_in: dict[str, tuple[str, m.Qualification]] = {}
+    units: list[tuple[str, m.Unit]] = []
     for source in sources:
         try:
             ruleset = build_ruleset(source.text, source.name)
@@ -66,6 +68,8 @@ def lint(sources: Iterable[RulesetSource], bodies: Mapping[str, AwardingBody],
                     "QR104", Severity.ERROR, f"qualification {q.qan} is also declared in {first[0]} "
                     f"(line {first[1].span.line})", source.name, q.qan_span,
                     "a QAN names one qualification: delete one of the two, or correct the QAN"))
+        units.extend((source.name, unit) for unit in ruleset.units)
+        found.extend(d for d in shared_unit_criteria(units) if d.location.file == source.name)
         diagnostics.extend(_in_source_order(found))
     return diagnostics
 
@@ -81,6 +85,7 @@ def lint_ruleset(ruleset: m.Ruleset, body: AwardingBody, time_budget: float = TI
         *_structure(ruleset, catalogue),
         *_identifiers(ruleset, body),
         *_unit_figures(ruleset),
+        *lint_criteria(ruleset),
     ]
     if not blocking:
         for q in compile_ruleset(ruleset):

@@ -253,7 +253,7 @@ def respaced(draw, text: str):
 
 
 @pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.name)
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.large_base_example])
 @given(data=st.data())
 def test_respaced_bundled_rulesets_format_back_to_the_bundled_text(path, data):
     canonical = path.read_text(encoding="utf-8")
