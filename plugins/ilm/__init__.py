@@ -11,3 +11,7 @@ class ILM(AwardingBody):
     ruleset_package = "qualrules.rulesets.ilm"
     # ILM VRQ unit numbers: a four-digit scheme, a dash, a three-digit unit (8570-228, 8750-300).
     unit_ref_formats = (RefFormat("ILM unit number", re.compile(r"\d{4}-\d{3}"), "8750-300"),)
+    # "Criterion assessment applies to all units within this qualification (i.e. the learner must adequately
+    # evidence each assessment criterion)" (Assessments). The criteria are in ILM's unit mark sheets, not the
+    # specification, so the bundled units declare none and their results are given directly.
+    criterion_assessment = True
