@@ -3,12 +3,18 @@ makes of them, the errors it reports, and the formatter's canonical layout of th
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from qualrules.grammar.parser import parse
 from qualrules.interpreter import model as m
 from qualrules.interpreter.builder import build_ruleset
-from qualrules.interpreter.diagnostics import DiagnosticError
+from qualrules.interpreter.diagnostics import DiagnosticError, Severity
+from qualrules.interpreter.formatter import format_ruleset
+from qualrules.interpreter.lint import lint
+from qualrules.plugins import EVIDENCE_METHODS, RulesetSource, discover
 
 from test_formatter import assert_format_properties
 
@@ -120,3 +126,20 @@ standard "Std"
 
 def test_the_formatter_keeps_the_example_catalogue_as_it_is():
     assert assert_format_properties(CATALOGUE, comments_keep_order=True) == CATALOGUE
+
+
+CRITERIA_PAGE = Path(__file__).resolve().parents[1] / "docs" / "criteria.md"
+
+
+def test_the_criteria_pages_example_builds_lints_clean_and_is_canonical():
+    (example,) = re.findall(r"^```qual\n(.*?)^```$", CRITERIA_PAGE.read_text(encoding="utf-8"), re.M | re.S)
+    found = lint([RulesetSource("criteria.qual", example)], discover())
+    assert [d for d in found if d.severity is not Severity.NOTE] == []
+    assert format_ruleset(example, "criteria.qual") == example
+
+
+def test_the_criteria_pages_table_of_default_methods_is_the_default():
+    page = CRITERIA_PAGE.read_text(encoding="utf-8")
+    for kind in m.OutcomeKind:
+        (row,) = re.findall(rf"^\| {kind.value} \| (.*) \|$", page, re.M)
+        assert set(re.findall(r"`([^`]+)`", row)) == EVIDENCE_METHODS[kind]
