@@ -182,17 +182,18 @@ def _position(number: str) -> int:
     return int(digits) if len(digits) <= 9 else 10 ** 9
 
 
-def shared_unit_criteria(units: Iterable[tuple[str, m.Unit]]) -> Iterator[Diagnostic]:
-    """Copies of one Ofqual unit in different files (`units`: each file's name and unit, in file order) whose
-    outcomes or criteria differ: a learner's evidence would count against one copy and not the other."""
-    first: dict[str, tuple[str, m.Unit]] = {}
-    for file, unit in units:
+def shared_unit_criteria(file: str, units: Iterable[m.Unit],
+                         first_copies: dict[str, tuple[str, m.Unit]]) -> Iterator[Diagnostic]:
+    """Units of `file` whose outcomes or criteria differ from those of the first copy of the same Ofqual unit
+    in an earlier file: a learner's evidence would count against one copy and not the other. `first_copies`
+    (Ofqual reference to file and unit) is shared across the files linted together, and grows with `file`."""
+    for unit in units:
         if not unit.ofqual:
             continue
-        if unit.ofqual not in first:
-            first[unit.ofqual] = (file, unit)
+        if unit.ofqual not in first_copies:
+            first_copies[unit.ofqual] = (file, unit)
             continue
-        other_file, other = first[unit.ofqual]
+        other_file, other = first_copies[unit.ofqual]
         if other_file == file or _criteria_text(unit) == _criteria_text(other):
             continue
         here, there = len(unit.criteria), len(other.criteria)

@@ -52,7 +52,7 @@ def lint(sources: Iterable[RulesetSource], bodies: Mapping[str, AwardingBody],
     for each qualification."""
     diagnostics: list[Diagnostic] = []
     declared_in: dict[str, tuple[str, m.Qualification]] = {}
-    units: list[tuple[str, m.Unit]] = []
+    first_copies: dict[str, tuple[str, m.Unit]] = {}
     for source in sources:
         try:
             ruleset = build_ruleset(source.text, source.name)
@@ -68,8 +68,7 @@ def lint(sources: Iterable[RulesetSource], bodies: Mapping[str, AwardingBody],
                     "QR104", Severity.ERROR, f"qualification {q.qan} is also declared in {first[0]} "
                     f"(line {first[1].span.line})", source.name, q.qan_span,
                     "a QAN names one qualification: delete one of the two, or correct the QAN"))
-        units.extend((source.name, unit) for unit in ruleset.units)
-        found.extend(d for d in shared_unit_criteria(units) if d.location.file == source.name)
+        found.extend(shared_unit_criteria(source.name, ruleset.units, first_copies))
         diagnostics.extend(_in_source_order(found))
     return diagnostics
 
