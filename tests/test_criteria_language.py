@@ -143,3 +143,15 @@ def test_the_criteria_pages_table_of_default_methods_is_the_default():
     for kind in m.OutcomeKind:
         (row,) = re.findall(rf"^\| {kind.value} \| (.*) \|$", page, re.M)
         assert set(re.findall(r"`([^`]+)`", row)) == EVIDENCE_METHODS[kind]
+
+
+def test_a_faulty_unit_or_outcome_line_does_not_hide_the_errors_under_it():
+    text = '''unit L3B1 T level 3 credits 3
+  outcome 1 knowledge "Understand x"
+    1.1 "a"
+  outcome two skills "Be able to y"
+    2.1 "b"
+    2.2 c
+'''
+    assert [(d.code, d.location.line) for d in parse(text, "demo.qual").diagnostics] == [
+        ("QR001", 1), ("QR001", 4), ("QR001", 6)]
