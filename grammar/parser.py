@@ -36,16 +36,18 @@ _TERMINAL_NAMES = {
     "STRING": 'a quoted title ("...")',
     "_NL": "the end of the line",
     "RULE_SEP": "`,`",
+    "DOTTED": "a criterion number (1.1)",
     "$END": "the end of the file",
 }
 
 # Well-formed stand-ins for block headers that have a syntax error, so recovery keeps the block's shape.
 _STAND_INS = {"qualification": 'qualification QAN "title"', "group": "group NAME", "either": "either",
-              "or": "or", "end": "end"}
+              "or": "or", "end": "end", "unit": 'unit REF "title"', "outcome": 'outcome 1 knowledge "text"',
+              "standard": 'standard "title"'}
 
 _EITHER_HINT = "an `either` block needs at least one `or` and a closing `end`"
 # Keywords that open a new statement outside a qualification's rules: met inside `either`, the block was not closed.
-_TOP_LEVEL_KEYWORDS = {"QUALIFICATION", "GROUP", "UNIT", "AWARDING"}
+_TOP_LEVEL_KEYWORDS = {"QUALIFICATION", "GROUP", "UNIT", "AWARDING", "STANDARD"}
 
 _NUMBER_WORDS = {"ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT", "NINE", "TEN", "ELEVEN", "TWELVE"}
 
@@ -336,6 +338,10 @@ def expected_text(expected: set[str]) -> str:
 
 
 def _hint(token: Token, expected: set[str], lines: list[str]) -> str | None:
+    if re.fullmatch(r"[0-9]+\.[0-9]+", token.value) and "OUTCOME" in expected:
+        return 'an assessment criterion goes under its learning outcome: `outcome 1 knowledge "Understand ..."`'
+    if {"KNOWLEDGE", "SKILLS"} <= expected:
+        return 'state the outcome\'s kind: `knowledge` ("Understand ...") or `skills` ("Be able to ...")'
     if token.type == "REF" and "STRING" in expected:
         return 'put the title in double quotes: "Understand Sales Communication"'
     if token.type == "_NL" and "STRING" in expected:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import attrs
-from lark import Token, Transformer, v_args
+from lark import Token, Transformer, Tree, v_args
 
 from qualrules.grammar.parser import parse
 from qualrules.interpreter import model as m
@@ -213,7 +213,9 @@ class _Builder(Transformer):
         return children[0]
 
     def unit(self, meta, children):
-        ref, title, *fields = children
+        ref, title, *rest = children
+        fields = [c for c in rest if isinstance(c, Tree)]
+        details = [c for c in rest if not isinstance(c, Tree)]
         values: dict[str, Token] = {}
         spans: dict[str, m.Span] = {}
         for field in fields:
@@ -233,6 +235,24 @@ class _Builder(Transformer):
         def number(key):
             return self._int(values[key]) if key in values else None
 
+        stated: dict[str, m.Span] = {}
+
+        def once(key: str, span: m.Span) -> bool:
+            if key in stated:
+                self._error("QR131", f"unit {ref.value} states its {key} twice (first on line {stated[key].line})",
+                            span, hint="keep one line and delete the other")
+                return False
+            stated[key] = span
+            return True
+
+        sector, simulation, simulation_span = None, m.Simulation.NOT_STATED, None
+        for detail in details:
+            if isinstance(detail, m.Sector) and once("sector", detail.span):
+                sector = detail
+            elif isinstance(detail, tuple) and once("simulation", detail[1]):
+                simulation, simulation_span = detail
+            elif isinstance(detail, m.KsbLink):
+                once(f'KSBs of "{detail.standard}"', detail.span)
         return m.Unit(
             ref=ref.value,
             title=_string(title),
@@ -245,7 +265,47 @@ class _Builder(Transformer):
             span=_span(meta),
             ref_span=_token_span(ref),
             field_spans=spans,
+            outcomes=tuple(d for d in details if isinstance(d, m.Outcome)),
+            sector=sector,
+            simulation=simulation,
+            ksb_links=tuple(d for d in details if isinstance(d, m.KsbLink)),
+            simulation_span=simulation_span,
         )
+
+    # ---- outcomes, criteria and the unit's other details -----------------------------------------
+    def criterion(self, meta, children):
+        number, text = children
+        return m.Criterion(number.value, _string(text), _span(meta))
+
+    def outcome_kind(self, meta, children):
+        return m.OutcomeKind(children[0].value)
+
+    def outcome(self, meta, children):
+        number, kind, text, *criteria = children
+        return m.Outcome(self._int(number), kind, _string(text), tuple(criteria), _span(meta))
+
+    def sector(self, meta, children):
+        code, *title = children
+        return m.Sector(code.value, _string(title[0]) if title else None, _span(meta))
+
+    def simulation_permitted(self, meta, children):
+        return (m.Simulation.PERMITTED, _span(meta))
+
+    def simulation_not_permitted(self, meta, children):
+        return (m.Simulation.NOT_PERMITTED, _span(meta))
+
+    def ksbs(self, meta, children):
+        *codes, standard = children
+        return m.KsbLink(_string(standard), tuple(m.KsbRef(c.value, _token_span(c)) for c in codes), _span(meta),
+                         _token_span(standard))
+
+    def ksb(self, meta, children):
+        code, text = children
+        return m.Ksb(code.value, _string(text), _span(meta))
+
+    def standard(self, meta, children):
+        title, *ksbs = children
+        return m.Standard(_string(title), tuple(ksbs), _span(meta), _token_span(title))
 
     def group(self, meta, children):
         name, *rest = children
@@ -285,4 +345,5 @@ def build_ruleset(text: str, filename: str) -> m.Ruleset:
         units=tuple(units),
         qualifications=tuple(i for i in items if isinstance(i, m.Qualification)),
         comments=tuple(m.Comment(c.value, c.line, c.column) for c in parsed.comments),
+        standards=tuple(i for i in items if isinstance(i, m.Standard)),
     )

@@ -9,6 +9,7 @@ from typing import Iterator
 import attrs
 
 from qualrules.interpreter import model as m
+from qualrules.interpreter.criteria import check_criteria
 from qualrules.interpreter.diagnostics import Diagnostic, Location, Severity, did_you_mean
 
 
@@ -185,4 +186,5 @@ def check(ruleset: m.Ruleset) -> list[Diagnostic]:
                     error("QR111", f"the rule measures {field.upper()}, but {', '.join(lacking)} "
                           f"{'gives' if len(lacking) == 1 else 'give'} no `{field}` value", rule.span,
                           hint=f"add `{field} N` to the unit line{'s' if len(lacking) > 1 else ''}")
+    diagnostics.extend(check_criteria(ruleset))
     return sorted(diagnostics, key=lambda d: (d.location.line, d.location.column))

@@ -1,11 +1,15 @@
 """The canonical layout of a .qual file, in the spirit of gofmt: one way to write every ruleset.
 
 Layout:
-- the `awarding body` line, each `group` with its units, and each qualification form sections
-  separated by one blank line; units before the first group form a section of their own;
+- the `awarding body` line, each `standard` with its `ksb` lines (indented), each `group` with its units,
+  and each qualification form sections separated by one blank line; units before the first group form a
+  section of their own;
 - unit lines are a table aligned within each section (so adding a unit to one group never re-aligns
   another): `unit REF  "title"  ofqual X  level N  glh N  tqt N  credits N`, numbers right-aligned,
   a field no unit of the section gives is left out, one a unit lacks is left blank;
+- under its unit line, a unit's details are indented two spaces in a fixed order (sector, simulation,
+  outcomes in source order with their criteria indented two spaces more, then `ksbs` lines), and a blank
+  line follows them unless the unit is the last of its section;
 - a qualification's statements are indented two spaces, facts first in a fixed order (level, credit
   value, guided learning hours, total qualification time, units from), then its rules in source order,
   one rule per line in the wording of `rule_text` (rules written on one line joined by commas are
@@ -129,6 +133,7 @@ class _Layout:
         if body is not None:
             title = f" {_quoted(body.title)}" if body.title is not None else ""
             sections.append([_Line(0, f"awarding body {body.name}{title}", body.span.line)])
+        sections.extend(_standard(standard) for standard in self.ruleset.standards)
         sections.extend(self._catalogue())
         sections.extend(self._qualification(q) for q in self.ruleset.qualifications)
 
@@ -137,6 +142,9 @@ class _Layout:
             if out:
                 out.append("")
             for index, line in enumerate(section):
+                if line is _BLANK:
+                    out.append("")
+                    continue
                 indent = INDENT * line.depth
                 if index == 0 or section[index - 1].anchor != line.anchor:
                     out.extend(indent + comment for comment in self.leading.get(line.anchor, ()))
@@ -200,6 +208,32 @@ class _Layout:
         return rule.span.line
 
 
+# Separates a unit with details from the next unit of its section.
+_BLANK = _Line(0, "", -1)
+
+
+def _standard(standard: m.Standard) -> list[_Line]:
+    return [_Line(0, f"standard {_quoted(standard.title)}", standard.span.line),
+            *(_Line(1, f"ksb {ksb.code} {_quoted(ksb.text)}", ksb.span.line) for ksb in standard.ksbs)]
+
+
+def _unit_details(unit: m.Unit) -> list[_Line]:
+    lines = []
+    if unit.sector is not None:
+        title = f" {_quoted(unit.sector.title)}" if unit.sector.title is not None else ""
+        lines.append(_Line(1, f"sector {unit.sector.code}{title}", unit.sector.span.line))
+    if unit.simulation_span is not None:
+        lines.append(_Line(1, f"simulation {unit.simulation.value}", unit.simulation_span.line))
+    for outcome in unit.outcomes:
+        lines.append(_Line(1, f"outcome {outcome.number} {outcome.kind.value} {_quoted(outcome.text)}",
+                           outcome.span.line))
+        lines.extend(_Line(2, f"{c.number} {_quoted(c.text)}", c.span.line) for c in outcome.criteria)
+    for link in unit.ksb_links:
+        codes = ", ".join(ref.code for ref in link.ksbs)
+        lines.append(_Line(1, f"ksbs {codes} of {_quoted(link.standard)}", link.span.line))
+    return lines
+
+
 def _quoted(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -215,4 +249,10 @@ def _unit_table(units: list[m.Unit]) -> list[_Line]:
             row.append("" if value is None else f"{name} {str(value).rjust(width) if right else str(value).ljust(width)}")
         rows.append(row)
     # Every row ends with its credits (a unit must give them), so trailing comments line up too.
-    return [_Line(0, text, unit.span.line) for text, unit in zip(align_columns(rows), units)]
+    lines = []
+    for index, (text, unit) in enumerate(zip(align_columns(rows), units)):
+        details = _unit_details(unit)
+        lines += [_Line(0, text, unit.span.line), *details]
+        if details and index + 1 < len(units):
+            lines.append(_BLANK)
+    return lines

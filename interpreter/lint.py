@@ -21,6 +21,7 @@ from qualrules.interpreter.model import OFQUAL_UNIT_FORMAT
 from qualrules.interpreter.allowances import apply_allowances
 from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.checker import Catalogue, check, walk_rules
+from qualrules.interpreter.criteria import lint_criteria, shared_unit_criteria
 from qualrules.interpreter.engine.compiler import CompiledQualification, compile_ruleset
 from qualrules.interpreter.engine.requirements import Alternatives, Linear, Requirement, holds
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity
@@ -52,6 +53,7 @@ def lint(sources: Iterable[RulesetSource], bodies: Mapping[str, AwardingBody],
     plugins, by name; `time_budget` is the solver's seconds for each qualification."""
     diagnostics: list[Diagnostic] = []
     declared_in: dict[str, tuple[str, m.Qualification]] = {}
+    first_copies: dict[str, tuple[str, m.Unit]] = {}
     for source in sources:
         try:
             ruleset = build_ruleset(source.text, source.name)
@@ -67,6 +69,7 @@ def lint(sources: Iterable[RulesetSource], bodies: Mapping[str, AwardingBody],
                     "QR104", Severity.ERROR, f"qualification {q.qan} is also declared in {first[0]} "
                     f"(line {first[1].span.line})", source.name, q.qan_span,
                     "a QAN names one qualification: delete one of the two, or correct the QAN"))
+        found.extend(shared_unit_criteria(source.name, ruleset.units, first_copies))
         diagnostics.extend(_in_source_order(apply_allowances(found, ruleset, source.text)))
     return diagnostics
 
@@ -82,6 +85,7 @@ def lint_ruleset(ruleset: m.Ruleset, body: AwardingBody, time_budget: float = TI
         *_structure(ruleset, catalogue),
         *_identifiers(ruleset, body),
         *_unit_figures(ruleset),
+        *lint_criteria(ruleset),
     ]
     if not blocking:
         for q in compile_ruleset(ruleset):

@@ -132,6 +132,93 @@ class Declared:
         return str(self.low) if self.low == self.high else f"{self.low} to {self.high}"
 
 
+class OutcomeKind(enum.Enum):
+    """What a learning outcome assesses, as the designer states it (never inferred from its wording): the
+    evidence methods an awarding body allows differ between the two."""
+
+    KNOWLEDGE = "knowledge"  # "Understand ..."
+    SKILLS = "skills"  # "Be able to ..."
+
+
+@attrs.frozen
+class Criterion:
+    """An assessment criterion, numbered as the specification prints it: `2.3` is the third of outcome 2."""
+
+    number: str
+    text: str
+    span: Span
+
+    @property
+    def outcome_number(self) -> str:
+        """The part before the dot, which names the outcome the criterion belongs to."""
+        return self.number.partition(".")[0]
+
+
+@attrs.frozen
+class Outcome:
+    """A learning outcome of a unit: its number, kind and text, and its assessment criteria in source order."""
+
+    number: int
+    kind: OutcomeKind
+    text: str
+    criteria: tuple[Criterion, ...]
+    span: Span
+
+
+class Simulation(enum.Enum):
+    """Whether a unit's evidence may come from simulation in a realistic working environment."""
+
+    PERMITTED = "permitted"
+    NOT_PERMITTED = "not permitted"
+    NOT_STATED = "not stated"
+
+
+@attrs.frozen
+class Sector:
+    """The Ofqual sector subject area a unit sits in: `15.4`, "Marketing and Sales"."""
+
+    code: str
+    title: str | None
+    span: Span
+
+
+@attrs.frozen
+class Ksb:
+    """One knowledge, skill or behaviour of an apprenticeship standard: `K7`, "Understands how to ..."."""
+
+    code: str
+    text: str
+    span: Span
+
+
+@attrs.frozen
+class Standard:
+    """An apprenticeship standard, named by its title, with the KSBs that units of the file map to."""
+
+    title: str
+    ksbs: tuple[Ksb, ...]
+    span: Span
+    # The title alone, for diagnostics that point at it.
+    title_span: Span
+
+
+@attrs.frozen
+class KsbRef:
+    code: str
+    span: Span
+
+
+@attrs.frozen
+class KsbLink:
+    """A unit's mapping to KSBs of one standard: `ksbs K7, S1, B8 of "Level 3 ..."`."""
+
+    standard: str
+    ksbs: tuple[KsbRef, ...]
+    span: Span
+    # The standard's title alone.
+    standard_span: Span
+
+
 @attrs.frozen
 class Unit:
     ref: str
@@ -146,6 +233,19 @@ class Unit:
     # The unit reference alone, and each `name value` field, for diagnostics that point at them.
     ref_span: Span
     field_spans: dict[str, Span] = attrs.field(factory=dict, eq=False, repr=False)
+    # The lines under the unit line (docs/criteria.md): learning outcomes with their assessment criteria in
+    # source order, the sector subject area, whether simulation is permitted, and the KSBs it maps to.
+    outcomes: tuple[Outcome, ...] = ()
+    sector: Sector | None = None
+    simulation: Simulation = Simulation.NOT_STATED
+    ksb_links: tuple[KsbLink, ...] = ()
+    # Where `simulation ...` is stated, for diagnostics and the formatter.
+    simulation_span: Span | None = None
+
+    @property
+    def criteria(self) -> tuple[Criterion, ...]:
+        """Every assessment criterion of every outcome, in source order."""
+        return tuple(c for outcome in self.outcomes for c in outcome.criteria)
 
     @property
     def ofqual_ref(self) -> str | None:
@@ -206,3 +306,4 @@ class Ruleset:
     units: tuple[Unit, ...]
     qualifications: tuple[Qualification, ...]
     comments: tuple[Comment, ...]
+    standards: tuple[Standard, ...] = ()

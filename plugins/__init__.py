@@ -23,7 +23,7 @@ from typing import Callable, Iterator, TypeVar
 import attrs
 
 from qualrules.interpreter.diagnostics import Diagnostic, Location, Severity
-from qualrules.interpreter.model import OFQUAL_UNIT_FORMAT
+from qualrules.interpreter.model import OFQUAL_UNIT_FORMAT, OutcomeKind
 
 ENTRY_POINT_GROUP = "qualrules.plugins"
 
@@ -31,6 +31,13 @@ ENTRY_POINT_GROUP = "qualrules.plugins"
 RESULT_WORDS = frozenset({"pass", "merit", "distinction", "exemption", "credit transfer",
                           "referred", "fail", "withdrawn"})
 ACHIEVING_RESULTS = frozenset({"pass", "merit", "distinction", "exemption", "credit transfer"})
+# The evidence methods a criterion of each kind of outcome may be met by unless a plugin says otherwise
+# (docs/criteria.md): lower-case words, as records name them.
+EVIDENCE_METHODS: Mapping[OutcomeKind, frozenset[str]] = {
+    OutcomeKind.KNOWLEDGE: frozenset({"assignment", "portfolio", "questioning", "other"}),
+    OutcomeKind.SKILLS: frozenset({"observation", "witness testimony", "professional discussion", "product evidence",
+                                   "work based project", "other"}),
+}
 
 T = TypeVar("T")
 
@@ -66,6 +73,10 @@ class AwardingBody:
     ruleset_package: str | None = None
     unit_ref_formats: tuple[RefFormat, ...] = ()
     achieving_results: frozenset[str] = ACHIEVING_RESULTS
+    evidence_methods: Mapping[OutcomeKind, frozenset[str]] = EVIDENCE_METHODS
+    # Whether the body assesses every unit criterion by criterion (each assessment criterion must be evidenced);
+    # a unit result may still be given directly.
+    criterion_assessment: bool = False
 
     def rulesets(self) -> list[RulesetSource]:
         if self.ruleset_package is None:
@@ -113,6 +124,8 @@ class InstalledBody(AwardingBody):
         self.ruleset_package = _attribute(plugin, "ruleset_package", (str, type(None)))
         self.unit_ref_formats = tuple(_collection(plugin, "unit_ref_formats", RefFormat))
         self.achieving_results = frozenset(_collection(plugin, "achieving_results", str))
+        self.evidence_methods = _evidence_methods(plugin)
+        self.criterion_assessment = _attribute(plugin, "criterion_assessment", bool)
         self.counted_results = frozenset(
             word for word in RESULT_WORDS | self.achieving_results
             if _answer(f"counts_as_achieved({word!r})", lambda: plugin.counts_as_achieved(word), bool))
@@ -219,6 +232,23 @@ def _collection(plugin: AwardingBody, name: str, kind: type) -> list:
     if not isinstance(value, (set, frozenset, list, tuple)) or not all(isinstance(v, kind) for v in value):
         raise PluginError(f"has {name} = {_shown(value)}, not a collection of {kind.__name__}")
     return list(value)
+
+
+def _evidence_methods(plugin: AwardingBody) -> dict[OutcomeKind, frozenset[str]]:
+    """The plugin's evidence methods: for each kind of outcome, a collection of method words (written in lower
+    case with single spaces, as records are compared with them)."""
+    value = _guarded("reading evidence_methods", lambda: plugin.evidence_methods)
+    if not isinstance(value, Mapping) or set(value) != set(OutcomeKind):
+        raise PluginError(f"has evidence_methods = {_shown(value)}, not a mapping of each OutcomeKind to its methods")
+    methods = {}
+    for kind in OutcomeKind:
+        words = value[kind]
+        if not isinstance(words, (set, frozenset, list, tuple)) or not words or not all(
+                isinstance(w, str) and w and w == " ".join(w.lower().split()) for w in words):
+            raise PluginError(f"has evidence_methods[{kind.name}] = {_shown(words)}, not a collection of method "
+                              "words in lower case")
+        methods[kind] = frozenset(words)
+    return methods
 
 
 def _shown(value: object) -> str:

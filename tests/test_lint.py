@@ -283,12 +283,15 @@ def test_bundled_rulesets_have_no_errors_and_allow_exactly_the_seeds_warnings(bu
         ("ILM:sales-management-l2.qual", 5, "QR205"),   # 8570- beside 8750-
         ("ILM:sales-management-l2.qual", 25, "QR303"),  # credit value 13 to 36, achievable 13 to 17
         ("ILM:sales-management-l2.qual", 28, "QR404"),  # between 13 and 36 credits never binds
-        ("ISP:professional-sales-l3.qual", 14, "QR301"),   # L4C2: TQT 40, 5 credits
-        ("ISP:professional-sales-l3.qual", 141, "QR303"),  # Certificate GLH 65 to 184, achievable 65 to 180
-        ("ISP:professional-sales-l3.qual", 142, "QR303"),  # Certificate TQT 130 to 369, achievable 130 to 360
-        ("ISP:professional-sales-l3.qual", 153, "QR303"),  # Diploma GLH 185 or more, achievable from 180
-        ("ISP:professional-sales-l3.qual", 154, "QR303"),  # Diploma TQT 370 or more, achievable from 360
-        ("ISP:professional-sales-l3.qual", 169, "QR404"),  # exactly 40 credits restates the 11 units' total
+        ("ISP:professional-sales-l3.qual", 119, "QR211"),  # L4B6: criteria 1.2 to 1.4 under outcome 2
+        ("ISP:professional-sales-l3.qual", 122, "QR213"),  # L4B6: a second outcome 2
+        ("ISP:professional-sales-l3.qual", 146, "QR301"),  # L4C2: TQT 40, 5 credits
+        ("ISP:professional-sales-l3.qual", 330, "QR211"),  # L4L4: criterion 3.3 under outcome 4
+        ("ISP:professional-sales-l3.qual", 546, "QR303"),  # Certificate GLH 65 to 184, achievable 65 to 180
+        ("ISP:professional-sales-l3.qual", 547, "QR303"),  # Certificate TQT 130 to 369, achievable 130 to 360
+        ("ISP:professional-sales-l3.qual", 558, "QR303"),  # Diploma GLH 185 or more, achievable from 180
+        ("ISP:professional-sales-l3.qual", 559, "QR303"),  # Diploma TQT 370 or more, achievable from 360
+        ("ISP:professional-sales-l3.qual", 574, "QR404"),  # exactly 40 credits restates the 11 units' total
     ]
 
 
@@ -301,10 +304,12 @@ def test_bundled_findings_carry_the_computed_figures(bundled):
         "`between 13 and 36 credits` never binds: any claim meeting `all of Group 1` (line 27) and "
         "`at least 7 credits from Group 2 or Group 3` (line 29) has at least 13 credits, and the whole pool "
         "gives only 21 credits")
-    assert messages[("ISP", 14)].startswith("unit L4C2 has 5 credits, but its TQT of 40 hours gives 4 credits")
+    assert messages[("ISP", 146)].startswith("unit L4C2 has 5 credits, but its TQT of 40 hours gives 4 credits")
     # 37 credits with L4C2 (5 credits for 20 GLH, 40 TQT) and 5 GLH, 10 TQT per credit elsewhere: 180 and 360.
-    assert messages[("ISP", 153)].endswith("have 180 to 430 hours")
-    assert messages[("ISP", 154)].endswith("have 360 to 860 hours")
+    assert messages[("ISP", 558)].endswith("have 180 to 430 hours")
+    assert messages[("ISP", 559)].endswith("have 360 to 860 hours")
+    assert messages[("ISP", 119)] == "outcome 2 of L4B6 lists 3 criteria numbered for another outcome: 1.2, 1.3, 1.4"
+    assert messages[("ISP", 330)] == "outcome 4 of L4L4 lists 1 criterion numbered for another outcome: 3.3"
 
 
 def test_every_bundled_qualification_has_a_witness(bundled, library):
@@ -402,11 +407,11 @@ def run(*args):
 def test_bundled_lint_is_clean_even_when_strict_and_says_what_the_files_allow():
     result = run("--bundled")
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines() == ["0 errors, 0 warnings in 2 files (9 allowed, shown with -v)"]
+    assert result.output.splitlines() == ["0 errors, 0 warnings in 2 files (12 allowed, shown with -v)"]
     assert run("--bundled", "--strict").exit_code == 0
     verbose = run("--bundled", "-v")
-    assert verbose.output.count("note[QR") == 15 + 9
-    assert verbose.output.splitlines()[-1] == "0 errors, 0 warnings in 2 files (9 allowed)"
+    assert verbose.output.count("note[QR") == 15 + 12
+    assert verbose.output.splitlines()[-1] == "0 errors, 0 warnings in 2 files (12 allowed)"
 
 
 def test_verbose_shows_the_witnesses():

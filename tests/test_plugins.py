@@ -16,7 +16,8 @@ from qualrules.cli import main
 from qualrules.interpreter.engine.evaluator import Status, evaluate
 from qualrules.interpreter.library import Library
 from qualrules.interpreter.records.learner import Attempt, Learner
-from qualrules.plugins import discover
+from qualrules.interpreter.model import OutcomeKind
+from qualrules.plugins import EVIDENCE_METHODS, discover
 
 COHORT = str(Path(__file__).resolve().parent.parent / "examples" / "cohort.csv")
 ISP_CERTIFICATE, ISP_AWARD = "610/3788/6", "610/3791/6"
@@ -119,6 +120,16 @@ BROKEN_PLUGINS = {
     "unit_ref_formats not RefFormats": (BODY + "    unit_ref_formats = ('L3B1',)\n", "Broken",
                                         "has unit_ref_formats = a tuple, not a collection of RefFormat"),
     "a title that is not text": (BODY + "    title = 7\n", "Broken", "has title = 7, not a str"),
+    "evidence methods for one kind only": (
+        "import qualrules.interpreter.model\n" + BODY
+        + "    evidence_methods = dict([(qualrules.interpreter.model.OutcomeKind.SKILLS, ['observation'])])\n", "Broken",
+        "has evidence_methods = a dict, not a mapping of each OutcomeKind to its methods"),
+    "evidence methods not in lower case": (
+        "import qualrules.interpreter.model\n" + BODY
+        + "    evidence_methods = dict.fromkeys(qualrules.interpreter.model.OutcomeKind, ['Observation'])\n",
+        "Broken", r"has evidence_methods\[KNOWLEDGE\] = a list, not a collection of method words in lower case"),
+    "criterion_assessment not a bool": (BODY + "    criterion_assessment = 'yes'\n", "Broken",
+                                        "has criterion_assessment = 'yes', not a bool"),
     "counts_as_achieved raising": (BODY + "    def counts_as_achieved(self, result):\n        return dict()[result]\n",
                                    "Broken", r"raised KeyError: .* in counts_as_achieved\('.*'\)"),
     "counts_as_achieved not answering": (BODY + "    def counts_as_achieved(self, result):\n        pass\n",
@@ -147,7 +158,7 @@ def test_a_broken_plugin_is_reported_once_and_every_other_body_keeps_working(ins
     assert [v["achieved"] for v in json.loads(checked.stdout)] == [True, False, False]
     linted = run("lint", "--bundled")
     assert linted.exit_code == 1 and linted.stdout.count("error[QR605]") == 1
-    assert re.search(r"^1 error, 0 warnings in 2 files \(9 allowed, shown with -v\)$", linted.stdout, re.M)
+    assert re.search(r"^1 error, 0 warnings in 2 files \(12 allowed, shown with -v\)$", linted.stdout, re.M)
 
 
 def test_a_plugin_is_asked_its_policy_once_when_loaded(installed):
@@ -232,3 +243,29 @@ def test_a_ruleset_given_on_the_command_line_settles_a_clash_and_says_so_visibly
 
 def click_unstyled(text: str) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+def test_the_bundled_bodies_assess_by_criterion_and_isp_names_the_methods_of_its_specification():
+    bodies = discover()
+    assert bodies["ILM"].criterion_assessment and bodies["ISP"].criterion_assessment
+    assert bodies["ILM"].evidence_methods == EVIDENCE_METHODS
+    isp = bodies["ISP"].evidence_methods
+    assert {"observation", "witness testimony", "professional discussion", "product evidence",
+            "work based project", "reflective account", "other"} <= isp[OutcomeKind.SKILLS]
+    assert {"assignment", "portfolio", "questioning", "other"} <= isp[OutcomeKind.KNOWLEDGE]
+    assert "observation" not in isp[OutcomeKind.KNOWLEDGE] and "portfolio" not in isp[OutcomeKind.SKILLS]
+
+
+def test_a_plugin_can_change_the_evidence_methods(installed):
+    installed("cmi_plugin", "CMI = cmi_plugin:CMI\n", """
+        from qualrules.interpreter.model import OutcomeKind
+        from qualrules.plugins import AwardingBody
+
+        class CMI(AwardingBody):
+            name = "CMI"
+            evidence_methods = {OutcomeKind.KNOWLEDGE: ["written assignment"], OutcomeKind.SKILLS: ("observation",)}
+    """)
+    cmi = discover()["CMI"]
+    assert cmi.evidence_methods == {OutcomeKind.KNOWLEDGE: frozenset({"written assignment"}),
+                                    OutcomeKind.SKILLS: frozenset({"observation"})}
+    assert not cmi.criterion_assessment

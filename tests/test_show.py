@@ -138,3 +138,21 @@ def test_show_and_list_show_unprintable_text_from_a_ruleset_escaped(tmp_path):
     assert "Award \\x1b[31m in red" in shown.stdout and "Clears \\x1b[2J the screen" in shown.stdout
     assert "Core \\x1b]0;title\\x07" in shown.stdout
     assert "Award \\x1b[31m in red" in listed.stdout
+
+
+def test_show_lists_each_units_outcomes_criteria_sector_simulation_and_ksbs():
+    text = show(ISP_AWARD).stdout
+    assert "      2. Understand a communication cycle and barriers (knowledge)\n" \
+           "         2.1  Explain a communication cycle and its application in the workplace\n" \
+           "         2.2  Explain barriers to effective communication\n" in text
+    assert text.count("Simulation: not permitted") == 2 and text.count("Sector: 15.4 Marketing and Sales") == 2
+    assert "    KSBs: not linked to an apprenticeship standard" in text.split("L3B2 Understand Organisations\n")[-1]
+    data = json.loads(show(ISP_AWARD, "--format", "json").stdout)
+    l3b1, l3b2 = data["groups"][0]["units"]
+    assert [(o["number"], o["kind"], len(o["criteria"])) for o in l3b1["outcomes"]] == [
+        (1, "knowledge", 4), (2, "knowledge", 3), (3, "skills", 3)]
+    assert l3b1["outcomes"][1]["criteria"][1] == {"number": "2.2", "text": "Explain barriers to effective communication"}
+    assert [k["code"] for k in l3b1["ksbs"]] == ["K7", "S1", "B8"]
+    assert (l3b1["sector"], l3b2["simulation"], l3b2["ksbs"]) == (
+        {"code": "15.4", "title": "Marketing and Sales"}, "not permitted", [])
+    assert data["criterion_assessment"] is True

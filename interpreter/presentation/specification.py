@@ -14,6 +14,7 @@ from qualrules.interpreter.library import LoadedRuleset
 from qualrules.interpreter.diagnostics import escaped
 from qualrules.interpreter.presentation.sentences import Sentence, sentences
 from qualrules.interpreter.presentation.tables import align_columns
+from qualrules.interpreter.presentation.unit_specification import UnitSpecification
 
 UNIT_HEADERS = ("Ofqual ref", "Ref", "Title", "Level", "Credits", "GLH", "TQT")
 NUMBER_COLUMNS = frozenset({3, 4, 5, 6})
@@ -41,6 +42,10 @@ class Specification:
     tqt: m.Declared | None
     groups: tuple[PoolGroup, ...]
     rules: tuple[Sentence, ...]
+    # Each pool unit's own specification (outcomes, criteria, sector, simulation, KSBs), by reference.
+    units: dict[str, UnitSpecification]
+    # Whether the awarding body assesses every unit by its criteria.
+    criterion_assessment: bool
 
     @property
     def facts(self) -> tuple[tuple[str, str], ...]:
@@ -51,6 +56,8 @@ class Specification:
             ("Credit value", _declared_text(self.credit_value)),
             ("Guided learning hours", _declared_text(self.glh)),
             ("Total qualification time", _declared_text(self.tqt)),
+            ("Assessment", "every assessment criterion of every unit must be evidenced" if self.criterion_assessment
+             else "-"),
         )
 
     def text(self) -> str:
@@ -69,6 +76,11 @@ class Specification:
         out += ["", click.style("Rules of combination", bold=True)]
         for rule in self.rules:
             out.extend(map(escaped, _sentence_lines(rule, "  ")))
+        described = [u for u in self.units.values() if u.declares_anything]
+        if described:
+            out += ["", click.style("Unit specifications", bold=True)]
+            for unit in described:
+                out += ["", *(f"  {escaped(line)}" for line in unit.lines())]
         return "\n".join(out)
 
     def to_json(self) -> dict:
@@ -80,8 +92,10 @@ class Specification:
             "credit_value": _declared_json(self.credit_value),
             "guided_learning_hours": _declared_json(self.glh),
             "total_qualification_time": _declared_json(self.tqt),
+            "criterion_assessment": self.criterion_assessment,
             "groups": [
-                {"name": g.name, "description": g.description, "units": [_unit_json(u) for u in g.units]}
+                {"name": g.name, "description": g.description,
+                 "units": [{**_unit_json(u), **self.units[u.ref].to_json()} for u in g.units]}
                 for g in self.groups
             ],
             "rules": [s.to_json() for s in self.rules],
@@ -109,6 +123,8 @@ def specification(loaded: LoadedRuleset, qualification: CompiledQualification) -
         groups=tuple(PoolGroup(name or UNGROUPED, descriptions.get(name), tuple(units))
                      for name, units in groups.items()),
         rules=sentences(source.rules, catalogue),
+        units={u.ref: UnitSpecification.of(catalogue.units[u.ref], loaded.ruleset) for u in qualification.units},
+        criterion_assessment=loaded.body.criterion_assessment,
     )
 
 

@@ -14,3 +14,7 @@ class ILM(AwardingBody):
     # letter, the level, a full stop and a two-digit unit (D5.01).
     unit_ref_formats = (RefFormat("ILM unit number", re.compile(r"\d{4}-\d{3}"), "8750-300"),
                         RefFormat("ILM unit code", re.compile(r"[A-Z][1-8]\.\d{2}"), "D5.01"))
+    # "Criterion assessment applies to all units within this qualification (i.e. the learner must adequately
+    # evidence each assessment criterion)" (Assessments). The criteria are in ILM's unit mark sheets, not the
+    # specification, so the bundled units declare none and their results are given directly.
+    criterion_assessment = True
