@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import gc
 import json
@@ -11,13 +12,13 @@ import shlex
 import sys
 import traceback
 from pathlib import Path
-from typing import Iterator, NoReturn
+from typing import IO, Iterator, NoReturn
 
 import click
 
 from qualrules import __version__
 from qualrules import api
-from qualrules.interpreter.cohort import Block, json_array
+from qualrules.interpreter.cohort import Block
 from qualrules.interpreter.engine import journeys, planner
 from qualrules.interpreter.diagnostics import (
     Diagnostic,
@@ -30,16 +31,13 @@ from qualrules.interpreter.diagnostics import (
 )
 from qualrules.interpreter.files import WriteRefused, read_for_rewrite, write_atomically
 from qualrules.interpreter.formatter import format_ruleset
-from qualrules.interpreter.presentation.journeys_text import (
-    eligibility_json_elements,
-    eligibility_text,
-    explanation_text,
-    plan_text,
-)
+from qualrules.interpreter.presentation.journeys_text import explanation_text, plan_text
 from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.library import Library, UnknownQualification
 from qualrules.interpreter.lint import lint
-from qualrules.interpreter.presentation.check_table import CheckTable
+from qualrules.interpreter.presentation.outputs import (STDOUT, Output, OutputRefused, choose_output, opened,
+                                                       write, write_check, write_eligible)
+from qualrules.interpreter.presentation.tabular import TooManyRows
 from qualrules.interpreter.records.readers import Records, read_records
 from qualrules.interpreter.presentation.report import cohort_reports, html_report, summary_text
 from qualrules.interpreter.presentation.specification import specification
@@ -60,6 +58,25 @@ format_option = click.option(
     "--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True,
     help="`table` for people, `json` for programs.",
 )
+
+
+
+def results_options(formats: list[str]):
+    """`--format`, `-o/--output` and `--force` of a command whose results can also go to a file."""
+    def decorate(command):
+        for option in reversed([
+            click.option("--format", "output_format", type=click.Choice(formats), default=None,
+                         help=f"`{formats[0]}` for people (the default, or what the output's name says), "
+                              "`json` for programs, `csv` for spreadsheets and programs."),
+            click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
+                         help="Write the results to this file instead (.csv, .xlsx or .json; replaced whole, "
+                              "never an input; `-`: standard output)."),
+            click.option("--force", is_flag=True, help="Replace a read-only output too, or one with other hard "
+                                                       "links (splitting them)."),
+        ]):
+            command = option(command)
+        return command
+    return decorate
 
 
 def _source_text(file: str) -> str | None:
@@ -99,6 +116,32 @@ def internal_error(error: BaseException, command_line: list[str], debug: bool) -
     location = Location("command line", element=shlex.join(command_line))
     report_diagnostics([Diagnostic("QR900", Severity.ERROR, message, location, hint)])
     sys.exit(EXIT_INTERNAL)
+
+
+def results_output(output: str | None, output_format: str | None, default_format: str) -> Output:
+    try:
+        return choose_output(output, output_format, default_format)
+    except OutputRefused as refusal:
+        command_line_error(refusal.code, refusal.message, f"--output {output}", refusal.hint)
+
+
+@contextlib.contextmanager
+def results_file(target: Output, inputs: tuple[str, ...], force: bool) -> Iterator[IO | None]:
+    """`opened`'s handle, its refusals and failures reported as coded errors located at `--output`."""
+    given = f"--output {target.path}"
+    try:
+        with opened(target, inputs=inputs, force=force) as handle:
+            yield handle
+    except WriteRefused as refusal:
+        command_line_error(refusal.code, f"will not write {target.path}: {refusal.message}", given, refusal.hint)
+    except TooManyRows as full:
+        command_line_error("QR652", f"cannot write {target.path}: {full}", given,
+                           "write CSV instead (`--output results.csv`), which has no limit")
+    except OSError as error:
+        if target.path is None:
+            raise
+        command_line_error("QR606", f"cannot write {target.path}: {error.strerror or error}", given,
+                           "choose a folder that exists and that you may write to")
 
 
 def _raised_by_qualrules(exiting: SystemExit) -> bool:
@@ -193,14 +236,14 @@ def main(ctx: click.Context, color: bool | None, debug: bool) -> None:
 @click.option("-q", "--qualification", "qans", multiple=True, required=True,
               help="QAN of a qualification to check, e.g. 610/3788/6 (repeatable).")
 @ruleset_option
-@format_option
+@results_options(["table", "json", "csv"])
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes deciding blocks of learners  [default: every core].")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar on stderr (default: only when stderr is a terminal).")
 @click.option("-v", "--verbose", is_flag=True, help="Say which engine decides each qualification, and why.")
-def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output_format: str, jobs: int | None,
-          progress: bool | None, verbose: bool) -> None:
+def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output_format: str | None,
+          output: str | None, force: bool, jobs: int | None, progress: bool | None, verbose: bool) -> None:
     """Give each learner in RECORDS (.json, .csv or .xlsx) a verdict for each qualification.
 
     A CSV file whose learners' rows are together (sorted by learner) is read and decided in blocks, so
@@ -210,13 +253,15 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
     Exit status: 0 when every learner achieved every qualification, 1 when any did not (or the record
     lacks data to decide), 2 for bad usage or input that could not be read.
     """
+    target = results_output(output, output_format, "table")
     library = load_library(rulesets)
     targets = [find_qualification(library, qan) for qan in qans]
     if verbose:
         for qualification, _ in targets:
             click.echo(f"{qualification.qan}: {qualification.engine}", err=True)
     try:
-        run = api.check_run(records, [q.qan for q, _ in targets], library, jobs, output_format)
+        run = api.check_run(records, [q.qan for q, _ in targets], library, jobs,
+                            "table" if target.format == "xlsx" else target.format)
     except DiagnosticError as error:
         fail(error.diagnostics)
     shown = sys.stderr.isatty() if progress is None else progress
@@ -231,23 +276,10 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
             yield block
 
     with click.progressbar(length=run.learners, label="Checking", file=sys.stderr, show_pos=True,
-                           hidden=not shown) as bar:
-        if output_format == "json":
-            for piece in json_array(block.json for block in decided()):
-                click.echo(piece, nl=False)
-            click.echo()
-        else:
-            table = None
-            for block in decided():
-                if table is None:
-                    table = CheckTable(block.rows)
-                    click.echo(table.header())
-                for line in table.lines(block.rows):
-                    click.echo(line)
-            if table is None:  # no learners: the header all the same
-                table = CheckTable(())
-                click.echo(table.header())
-            click.echo("\n" + table.summary())
+                           hidden=not shown) as bar, results_file(target, (records, *rulesets), force) as handle:
+        write_check(decided(), target.format, handle)
+    if target.path is not None:
+        click.echo(f"wrote {target.path}: {plural(run.learners, 'learner')}")
     sys.exit(EXIT_USAGE if outcome["failed"] else EXIT_OK if outcome["achieved"] else EXIT_FAILED)
 
 
@@ -256,8 +288,9 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
 @click.option("-q", "--qualification", "qan", required=True,
               help="QAN of the qualification to report on, e.g. 610/3788/6.")
 @ruleset_option
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="The HTML file to write (replaced whole, never left half-written; never an input).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, allow_dash=True),
+              help="The HTML file to write (replaced whole, never left half-written; never an input; "
+                   "`-`: standard output).")
 @click.option("--force", is_flag=True, help="Replace a read-only output too, or one with other hard links "
                                             "(splitting them).")
 def report(records: str, qan: str, rulesets: tuple[str, ...], output: str, force: bool) -> None:
@@ -285,16 +318,13 @@ def report(records: str, qan: str, rulesets: tuple[str, ...], output: str, force
     body_label = body.title if body.name == qualification.awarding_body else qualification.awarding_body
     page = html_report(qualification, entries, awarding_body=body_label, records=Path(records).name,
                        problems=record_set.problems)
-    try:
-        write_atomically(Path(output), page, inputs=(records, *rulesets), force=force)
-    except WriteRefused as refusal:
-        command_line_error(refusal.code, f"will not write {output}: {refusal.message}", f"--output {output}",
-                           refusal.hint)
-    except OSError as error:
-        command_line_error("QR606", f"cannot write {output}: {error.strerror or error}", f"--output {output}",
-                           "choose a folder that exists and that you may write to")
+    target = Output("html", None if output == STDOUT else output)
+    with results_file(target, (records, *rulesets), force) as handle:
+        write(handle, page)
     report_diagnostics([d for errors in record_set.unreadable.values() for d in errors])
-    click.echo(f"wrote {output}: {summary_text(entries)}")
+    # With the page on standard output, what was written is said on stderr, beside the diagnostics.
+    click.echo(f"wrote {'the page' if target.path is None else output}: {summary_text(entries)}",
+               err=target.path is None)
     if record_set.diagnostics:
         sys.exit(EXIT_USAGE)
     sys.exit(EXIT_OK if all(entry.verdict and entry.verdict.achieved for entry in entries) else EXIT_FAILED)
@@ -564,8 +594,9 @@ def plan(records: str, learner_id: str, qan: str, minimise: str, excluded: tuple
 @click.argument("records", type=click.Path(dir_okay=False))
 @click.option("--awarding-body", "body_name", help="Only this awarding body's qualifications, e.g. ISP.")
 @ruleset_option
-@text_format_option
-def eligible(records: str, body_name: str | None, rulesets: tuple[str, ...], output_format: str) -> None:
+@results_options(["text", "json", "csv"])
+def eligible(records: str, body_name: str | None, rulesets: tuple[str, ...], output_format: str | None,
+             output: str | None, force: bool) -> None:
     """For each learner in RECORDS, every loaded qualification already achieved, then how far each of the
     rest is (credits and units the cheapest finish by credits adds), nearest first; those that cannot be
     achieved come last, with the reason.
@@ -573,6 +604,7 @@ def eligible(records: str, body_name: str | None, rulesets: tuple[str, ...], out
     Exit status: 0, or 2 for bad usage or when any row could not be read (those learners are listed with
     their errors).
     """
+    target = results_output(output, output_format, "text")
     library = load_library(rulesets)
     targets = [(q, loaded.body.name, loaded.body.counts_as_achieved)
                for loaded in library.rulesets for q in loaded.qualifications
@@ -601,13 +633,10 @@ def eligible(records: str, body_name: str | None, rulesets: tuple[str, ...], out
         # a file of no learners is one empty block.
         size, order = 10_000, record_set.order
         blocks = (planned(order[start:start + size]) for start in range(0, max(len(order), 1), size))
-        if output_format == "json":
-            for piece in json_array(eligibility_json_elements(rows) for rows in blocks):
-                click.echo(piece, nl=False)
-            click.echo()
-        else:
-            for number, rows in enumerate(blocks):
-                click.echo(("\n" if number else "") + eligibility_text(rows))  # a blank line between learners
+        with results_file(target, (records, *rulesets), force) as handle:
+            write_eligible(blocks, target.format, handle)
     finally:
         gc.enable()
+    if target.path is not None:
+        click.echo(f"wrote {target.path}: {plural(len(record_set.order), 'learner')}")
     sys.exit(EXIT_USAGE if record_set.diagnostics else EXIT_OK)
