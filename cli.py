@@ -31,6 +31,7 @@ from qualrules.interpreter.diagnostics import (
 )
 from qualrules.interpreter.files import WriteRefused, read_for_rewrite, write_atomically
 from qualrules.interpreter.formatter import format_ruleset
+from qualrules.interpreter.global_options import group_options_first
 from qualrules.interpreter.presentation.journeys_text import explanation_text, plan_text
 from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.library import Library, UnknownQualification
@@ -38,6 +39,7 @@ from qualrules.interpreter.lint import lint
 from qualrules.interpreter.presentation.outputs import (STDOUT, Output, OutputRefused, choose_output, opened,
                                                        write, write_check, write_eligible)
 from qualrules.interpreter.presentation.tabular import TooManyRows
+from qualrules.interpreter.presentation.terminal import colour, for_terminal, progress_stream
 from qualrules.interpreter.records.readers import Records, read_records
 from qualrules.interpreter.presentation.report import cohort_reports, html_report, summary_text
 from qualrules.interpreter.presentation.specification import specification
@@ -178,7 +180,8 @@ def load_library(rulesets: tuple[str, ...]) -> Library:
 
 class _GuardedGroup(click.Group):
     """Mistakes click finds itself (a missing option, an unknown choice) are coded diagnostics like ours, and
-    anything a command did not handle is an internal error (QR900): never a traceback, never a verdict's status."""
+    anything a command did not handle is an internal error (QR900): never a traceback, never a verdict's status.
+    The group's own options may also follow the subcommand."""
 
     COMMAND_LINE = "qualrules.command_line"  # where the context keeps the arguments, to name them in a QR900
 
@@ -198,6 +201,9 @@ class _GuardedGroup(click.Group):
         context = super().make_context(info_name, args, parent, **extra)
         context.meta[self.COMMAND_LINE] = command_line
         return context
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, group_options_first(self, ctx, args))
 
     def invoke(self, ctx: click.Context):
         try:
@@ -222,13 +228,14 @@ class _GuardedGroup(click.Group):
 @click.group(cls=_GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="qualrules")
 @click.option("--color/--no-color", default=None,
-              help="Force coloured output on or off (default: colour only on a terminal).")
+              help="Force coloured output on or off (default: colour only on a terminal, none when NO_COLOR is "
+                   "set, always when FORCE_COLOR is).")
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error (QR900).")
 @click.pass_context
 def main(ctx: click.Context, color: bool | None, debug: bool) -> None:
     """Check learners' records against the rules of combination of vocational qualifications."""
     del debug  # the group's guard reads it from ctx.params
-    ctx.color = color
+    ctx.color = colour(color, os.environ)
 
 
 @main.command()
@@ -275,8 +282,9 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
             bar.update(block.learners)
             yield block
 
-    with click.progressbar(length=run.learners, label="Checking", file=sys.stderr, show_pos=True,
-                           hidden=not shown) as bar, results_file(target, (records, *rulesets), force) as handle:
+    with click.progressbar(length=run.learners, label="Checking", show_pos=True, hidden=not shown,
+                           file=progress_stream(click.get_current_context().color)) as bar, \
+            results_file(target, (records, *rulesets), force) as handle:
         write_check(decided(), target.format, handle)
     if target.path is not None:
         click.echo(f"wrote {target.path}: {plural(run.learners, 'learner')}")
@@ -392,8 +400,8 @@ def list_qualifications(rulesets: tuple[str, ...], output_format: str) -> None:
             current = entry["awarding_body"]
             body = library.bodies.get(current)
             click.echo(click.style(escaped(current), bold=True) + (f"  {escaped(body.title)}" if body else ""))
-        click.echo(f"  {entry['qan'].ljust(width)}  {escaped(entry['title'])}  "
-                   + click.style(f"(level {entry['level']}, {plural(entry['units'], 'unit')})", dim=True))
+        click.echo(for_terminal(f"  {entry['qan'].ljust(width)}  {escaped(entry['title'])}  "
+                                + click.style(f"(level {entry['level']}, {plural(entry['units'], 'unit')})", dim=True)))
 
 
 @main.command()
@@ -474,7 +482,8 @@ def show(qan: str, rulesets: tuple[str, ...], output_format: str) -> None:
     qualification, _ = find_qualification(library, qan, given=qan)
     loaded = next(e for e in library.rulesets if any(q is qualification for q in e.qualifications))
     described = specification(loaded, qualification)
-    click.echo(json.dumps(described.to_json(), indent=2) if output_format == "json" else described.text())
+    click.echo(json.dumps(described.to_json(), indent=2) if output_format == "json"
+               else for_terminal(described.text()))
 
 
 # ---- learner journeys: explain, plan, eligible -----------------------------------------------------------
@@ -550,7 +559,7 @@ def explain(records: str, learner_id: str, qan: str, rulesets: tuple[str, ...], 
     learner = find_learner(read_learners(records, library), learner_id, records)
     explanation = journeys.explain(qualification, learner, body.counts_as_achieved)
     click.echo(json.dumps(explanation.to_json(), indent=2) if output_format == "json"
-               else explanation_text(explanation))
+               else for_terminal(explanation_text(explanation)))
     sys.exit(EXIT_OK if explanation.verdict.achieved else EXIT_FAILED)
 
 
@@ -585,7 +594,8 @@ def plan(records: str, learner_id: str, qan: str, minimise: str, excluded: tuple
     except planner.MeasureNotDeclared as error:
         command_line_error("QR608", str(error), f"--minimise {minimise}",
                            "minimise credits or units, or declare `glh` for every unit of the qualification")
-    click.echo(json.dumps(finish.to_json(), indent=2) if output_format == "json" else plan_text(qualification, finish, assumed))
+    click.echo(json.dumps(finish.to_json(), indent=2) if output_format == "json"
+               else for_terminal(plan_text(qualification, finish, assumed)))
     sys.exit(EXIT_OK if finish.status in (planner.PlanStatus.ALREADY_ACHIEVED, planner.PlanStatus.PLANNED)
              else EXIT_FAILED)
 

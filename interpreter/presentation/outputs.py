@@ -17,6 +17,7 @@ from qualrules.interpreter.engine.journeys import Distance
 from qualrules.interpreter.files import replacing
 from qualrules.interpreter.presentation.check_table import CheckTable
 from qualrules.interpreter.presentation.journeys_text import eligibility_json_elements, eligibility_text
+from qualrules.interpreter.presentation.terminal import fit, width
 from qualrules.interpreter.presentation.tabular import (CHECK_COLUMNS, ELIGIBLE_COLUMNS, ERRORS_SHEET,
                                                        RESULTS_SHEET, Workbook, check_cells, csv_text,
                                                        eligible_cells, error_cells)
@@ -102,15 +103,16 @@ def write_check(blocks: Iterable[Block], output_format: str, handle: IO | None) 
                 book.add(ERRORS_SHEET, error_cells("", block.problems))
             book.save(handle)
     else:
+        columns = width(handle is None and sys.stdout.isatty())
         table = None
         for block in blocks:
             if table is None:
-                table = CheckTable(block.rows)
+                table = CheckTable(block.rows, columns)
                 click.echo(table.header(), file=handle)
             for line in table.lines(block.rows):
                 click.echo(line, file=handle)
         if table is None:  # no learners: the header all the same
-            table = CheckTable(())
+            table = CheckTable((), columns)
             click.echo(table.header(), file=handle)
         click.echo("\n" + table.summary(), file=handle)
 
@@ -137,8 +139,10 @@ def write_eligible(blocks: Iterable[EligibleRows], output_format: str, handle: I
                         book.add(ERRORS_SHEET, error_cells(learner, entries))
             book.save(handle)
     else:
+        columns = width(handle is None and sys.stdout.isatty())
         for number, rows in enumerate(blocks):
-            click.echo(("\n" if number else "") + eligibility_text(rows), file=handle)  # a blank line between
+            text = "\n".join(fit(eligibility_text(rows).split("\n"), columns))
+            click.echo(("\n" if number else "") + text, file=handle)  # a blank line between learners
 
 
 def _csv_start(handle: IO | None, columns: Sequence[str]) -> str:
