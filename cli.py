@@ -36,6 +36,7 @@ from qualrules.interpreter.presentation.journeys_text import explanation_text, p
 from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.library import Library, UnknownQualification
 from qualrules.interpreter.lint import lint
+from qualrules.interpreter.presentation.help_examples import epilog
 from qualrules.interpreter.presentation.outputs import (STDOUT, Output, OutputRefused, choose_output, opened,
                                                        write, write_check, write_eligible)
 from qualrules.interpreter.presentation.tabular import TooManyRows
@@ -68,8 +69,8 @@ def results_options(formats: list[str]):
     def decorate(command):
         for option in reversed([
             click.option("--format", "output_format", type=click.Choice(formats), default=None,
-                         help=f"`{formats[0]}` for people (the default, or what the output's name says), "
-                              "`json` for programs, `csv` for spreadsheets and programs."),
+                         help=f"`{formats[0]}` for people, `json` for programs, `csv` for spreadsheets  "
+                              f"[default: {formats[0]}, or the format the --output file's name says]"),
             click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
                          help="Write the results to this file instead (.csv, .xlsx or .json; replaced whole, "
                               "never an input; `-`: standard output)."),
@@ -225,7 +226,8 @@ class _GuardedGroup(click.Group):
             internal_error(error, ctx.meta[self.COMMAND_LINE], ctx.params["debug"])
 
 
-@click.group(cls=_GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog=epilog("qualrules"))
 @click.version_option(__version__, prog_name="qualrules")
 @click.option("--color/--no-color", default=None,
               help="Force coloured output on or off (default: colour only on a terminal, none when NO_COLOR is "
@@ -233,12 +235,17 @@ class _GuardedGroup(click.Group):
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error (QR900).")
 @click.pass_context
 def main(ctx: click.Context, color: bool | None, debug: bool) -> None:
-    """Check learners' records against the rules of combination of vocational qualifications."""
+    """Check learners' records against the rules of combination of vocational qualifications.
+
+    \b
+    The options below work after the command too, as in
+      qualrules list --no-color
+    """
     del debug  # the group's guard reads it from ctx.params
     ctx.color = colour(color, os.environ)
 
 
-@main.command()
+@main.command(epilog=epilog("check"))
 @click.argument("records", type=click.Path(dir_okay=False))
 @click.option("-q", "--qualification", "qans", multiple=True, required=True,
               help="QAN of a qualification to check, e.g. 610/3788/6 (repeatable).")
@@ -291,7 +298,7 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
     sys.exit(EXIT_USAGE if outcome["failed"] else EXIT_OK if outcome["achieved"] else EXIT_FAILED)
 
 
-@main.command()
+@main.command(epilog=epilog("report"))
 @click.argument("records", type=click.Path(dir_okay=False))
 @click.option("-q", "--qualification", "qan", required=True,
               help="QAN of the qualification to report on, e.g. 610/3788/6.")
@@ -338,7 +345,7 @@ def report(records: str, qan: str, rulesets: tuple[str, ...], output: str, force
     sys.exit(EXIT_OK if all(entry.verdict and entry.verdict.achieved for entry in entries) else EXIT_FAILED)
 
 
-@main.command(name="lint")
+@main.command(name="lint", epilog=epilog("lint"))
 @click.argument("files", metavar="RULESET...", nargs=-1, type=click.Path(dir_okay=False))
 @click.option("--bundled", is_flag=True, help="Lint the installed plugins' bundled rulesets as well.")
 @click.option("--strict", is_flag=True, help="Exit 1 when there are warnings, not only errors.")
@@ -379,7 +386,7 @@ def lint_command(files: tuple[str, ...], bundled: bool, strict: bool, verbose: b
     sys.exit(EXIT_FAILED if errors or (strict and warnings) else EXIT_OK)
 
 
-@main.command(name="list")
+@main.command(name="list", epilog=epilog("list"))
 @ruleset_option
 @format_option
 def list_qualifications(rulesets: tuple[str, ...], output_format: str) -> None:
@@ -404,7 +411,7 @@ def list_qualifications(rulesets: tuple[str, ...], output_format: str) -> None:
                                 + click.style(f"(level {entry['level']}, {plural(entry['units'], 'unit')})", dim=True)))
 
 
-@main.command()
+@main.command(epilog=epilog("fmt"))
 @click.argument("files", metavar="RULESET...", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--check", is_flag=True, help="Write nothing; list the files that would change.")
 @click.option("--diff", "show_diff", is_flag=True, help="Write nothing; print a unified diff of the changes.")
@@ -470,7 +477,7 @@ def unified_diff(file: str, before: str, after: str) -> str:
     return "".join(difflib.unified_diff(lines(before), lines(after), file, file, "original", "formatted"))
 
 
-@main.command()
+@main.command(epilog=epilog("show"))
 @click.argument("qan")
 @ruleset_option
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
@@ -540,7 +547,7 @@ def pool_refs(library: Library, qualification, refs: tuple[str, ...], option: st
     return refs
 
 
-@main.command()
+@main.command(epilog=epilog("explain"))
 @click.argument("records", type=click.Path(dir_okay=False))
 @learner_option
 @one_qualification_option
@@ -563,7 +570,7 @@ def explain(records: str, learner_id: str, qan: str, rulesets: tuple[str, ...], 
     sys.exit(EXIT_OK if explanation.verdict.achieved else EXIT_FAILED)
 
 
-@main.command()
+@main.command(epilog=epilog("plan"))
 @click.argument("records", type=click.Path(dir_okay=False))
 @learner_option
 @one_qualification_option
@@ -600,7 +607,7 @@ def plan(records: str, learner_id: str, qan: str, minimise: str, excluded: tuple
              else EXIT_FAILED)
 
 
-@main.command()
+@main.command(epilog=epilog("eligible"))
 @click.argument("records", type=click.Path(dir_okay=False))
 @click.option("--awarding-body", "body_name", help="Only this awarding body's qualifications, e.g. ISP.")
 @ruleset_option
