@@ -1,6 +1,7 @@
 """Replacing a file safely: the old file or the new one, never a part-written one, a lost edit or a lost input.
 
-`write_atomically` writes the new text to a temporary file beside the target and renames it into place. The
+`write_atomically` writes the new text to a temporary file beside the target and renames it into place
+(`replacing` does the same for output written piece by piece, text or bytes, such as a cohort's results). The
 temporary file is created exclusively under an unpredictable name (so a link planted in the folder is never
 followed), gets the target's mode, and its owner and group where the user may give them (root may; anyone
 may keep a group they belong to; otherwise the file becomes the writer's). It is removed on any error and on
