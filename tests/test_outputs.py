@@ -247,3 +247,25 @@ def test_report_to_standard_output(run, tmp_path):
     assert result.stdout.rstrip().endswith("</html>")
     assert "wrote the page: " in result.stderr
     assert not (tmp_path / "-").exists()
+
+
+def test_json_into_a_file_is_what_standard_output_gets(run, tmp_path):
+    assert run("check", "records.csv", "-q", ISP_CERTIFICATE, "-o", "results.json").exit_code == 2
+    printed = run("check", "records.csv", "-q", ISP_CERTIFICATE, "--format", "json").stdout
+    assert (tmp_path / "results.json").read_text(encoding="utf-8") == printed
+    assert run("eligible", "records.csv", "-o", "eligible.json").exit_code == 2
+    assert (tmp_path / "eligible.json").read_text(encoding="utf-8") == \
+        run("eligible", "records.csv", "--format", "json", "-o", "-").stdout
+
+
+def test_a_read_only_output_is_replaced_only_when_forced(run, tmp_path):
+    results = tmp_path / "results.csv"
+    results.write_text("old\n")
+    results.chmod(0o444)
+    refused = run("check", "records.csv", "-q", ISP_CERTIFICATE, "-o", "results.csv")
+    assert refused.exit_code == 2 and "error[QR621]: will not write results.csv: the file is read-only" in refused.stderr
+    assert results.read_text() == "old\n"
+    forced = run("check", "records.csv", "-q", ISP_CERTIFICATE, "-o", "results.csv", "--force")
+    assert forced.exit_code == 2 and "wrote results.csv" in forced.stdout
+    assert results.read_text(encoding="utf-8-sig").startswith("learner,")
+    assert results.stat().st_mode & 0o777 == 0o444

@@ -10,8 +10,6 @@ from typing import IO, Iterable, Mapping
 # An SGR escape sequence, as click.style writes them; other text is taken as it is printed.
 _STYLE = re.compile(r"\x1b\[[0-9;]*m")
 _RESET = "\x1b[0m"
-# Tree branches hang their continuation lines beneath them: a fork or a corner becomes a line or a space.
-_HANGING = str.maketrans({"├": "│", "└": " ", "─": " "})
 # A line's indentation: spaces, branches, and the marks before an item (`✓ `, `! `, `x `).
 _INDENT = re.compile(r"(?:[ │├└─]|[✓✗?!x·+] )*")
 
@@ -82,8 +80,8 @@ def fit(lines: Iterable[str], columns: int | None) -> list[str]:
 def _wrapped(line: str, columns: int) -> list[str]:
     plain = _STYLE.sub("", line)
     indent = _INDENT.match(plain).group(0)
-    hanging = indent.translate(_HANGING)
-    hanging = re.sub(r"[^│ ]", " ", hanging)
+    # Further lines hang beneath the text: a branch that goes on (│, ├) goes on beside them; all else is space.
+    hanging = "".join("│" if character in "│├" else " " for character in indent)
     if len(hanging) > columns // 2:  # too deep to hang under: start further lines at the margin
         hanging = ""
     # The line as (printed character, the styles in force before it); styles are replayed on each new line.
