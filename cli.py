@@ -63,7 +63,6 @@ format_option = click.option(
 )
 
 
-
 def results_options(formats: list[str]):
     """`--format`, `-o/--output` and `--force` of a command whose results can also go to a file."""
     def decorate(command):
@@ -407,8 +406,8 @@ def list_qualifications(rulesets: tuple[str, ...], output_format: str) -> None:
             current = entry["awarding_body"]
             body = library.bodies.get(current)
             click.echo(click.style(escaped(current), bold=True) + (f"  {escaped(body.title)}" if body else ""))
-        click.echo(for_terminal(f"  {entry['qan'].ljust(width)}  {escaped(entry['title'])}  "
-                                + click.style(f"(level {entry['level']}, {plural(entry['units'], 'unit')})", dim=True)))
+        facts = click.style(f"(level {entry['level']}, {plural(entry['units'], 'unit')})", dim=True)
+        click.echo(for_terminal(f"  {entry['qan'].ljust(width)}  {escaped(entry['title'])}  {facts}"))
 
 
 @main.command(epilog=epilog("fmt"))

@@ -263,7 +263,8 @@ def test_a_read_only_output_is_replaced_only_when_forced(run, tmp_path):
     results.write_text("old\n")
     results.chmod(0o444)
     refused = run("check", "records.csv", "-q", ISP_CERTIFICATE, "-o", "results.csv")
-    assert refused.exit_code == 2 and "error[QR621]: will not write results.csv: the file is read-only" in refused.stderr
+    assert refused.exit_code == 2
+    assert "error[QR621]: will not write results.csv: the file is read-only" in refused.stderr
     assert results.read_text() == "old\n"
     forced = run("check", "records.csv", "-q", ISP_CERTIFICATE, "-o", "results.csv", "--force")
     assert forced.exit_code == 2 and "wrote results.csv" in forced.stdout

@@ -100,7 +100,8 @@ def test_colour_choice(flag, environment, expected):
 # ---- fitting lines to the width --------------------------------------------------------------------------
 
 def test_a_tree_line_wraps_under_its_text_keeping_its_style():
-    line = "├─ " + click.style("✓ ", fg="green") + click.style("Total: 16 credits counted, at least 13", bold=True)
+    text = click.style("Total: 16 credits counted, at least 13", bold=True)
+    line = "├─ " + click.style("✓ ", fg="green") + text
     fitted = fit([line, "short"], 24)
     assert [re.sub(r"\x1b\[[0-9;]*m", "", piece) for piece in fitted] == [
         "├─ ✓ Total: 16 credits", "│    counted, at least", "│    13", "short"]
