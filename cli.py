@@ -40,7 +40,7 @@ from qualrules.interpreter.presentation.help_examples import epilog
 from qualrules.interpreter.presentation.outputs import (STDOUT, Output, OutputRefused, choose_output, opened,
                                                        write, write_check, write_eligible)
 from qualrules.interpreter.presentation.tabular import TooManyRows
-from qualrules.interpreter.presentation.terminal import colour, for_terminal, progress_stream
+from qualrules.interpreter.presentation.terminal import colour, for_terminal, progress_stream, stdout_columns
 from qualrules.interpreter.records.readers import Records, read_records
 from qualrules.interpreter.presentation.report import cohort_reports, html_report, summary_text
 from qualrules.interpreter.presentation.specification import specification
@@ -489,7 +489,7 @@ def show(qan: str, rulesets: tuple[str, ...], output_format: str) -> None:
     loaded = next(e for e in library.rulesets if any(q is qualification for q in e.qualifications))
     described = specification(loaded, qualification)
     click.echo(json.dumps(described.to_json(), indent=2) if output_format == "json"
-               else for_terminal(described.text()))
+               else for_terminal(described.text(stdout_columns())))
 
 
 # ---- learner journeys: explain, plan, eligible -----------------------------------------------------------

@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from qualrules.cli import main
 from qualrules.interpreter.global_options import group_options_first
 from qualrules.interpreter.presentation.check_table import CheckTable
+from qualrules.interpreter.presentation.tables import align_columns
 from qualrules.interpreter.presentation.terminal import colour, fit, visible_length
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -69,6 +70,16 @@ class TestOnATerminal:
     def test_the_command_line_overrides_no_color(self):
         assert ESCAPE in on_a_terminal([*CHECK, "--color"], NO_COLOR="1")
 
+    @pytest.mark.parametrize("arguments", [
+        ["show", "600/5929/1"], ["list"],
+        ["explain", str(REPOSITORY / "examples" / "cohort.csv"), "--learner", "A002", "-q", "610/3788/6"],
+        ["eligible", str(REPOSITORY / "examples" / "cohort.csv"), "--awarding-body", "ISP"],
+    ])
+    def test_every_command_fits_the_terminal(self, arguments):
+        lines = on_a_terminal([*arguments, "--no-color"], columns=64).split("\n")
+        assert max(map(len, lines)) <= 64
+        assert max(map(len, on_a_terminal([*arguments, "--no-color"], columns=300).split("\n"))) > 64
+
     def test_lines_fit_the_terminal(self):
         output = on_a_terminal([*CHECK, "--no-color", "--no-progress"], columns=60)
         lines = output.split("\n")
@@ -111,6 +122,14 @@ def test_a_tree_line_wraps_under_its_text_keeping_its_style():
 
 def test_a_word_longer_than_the_line_is_cut():
     assert fit(["x" * 25], 10) == ["x" * 10, "x" * 10, "x" * 5]
+
+
+def test_a_table_cuts_its_widest_column_to_fit():
+    rows = [("Ref", "Title", "Credits"), ("L3B1", "Understanding Organisations", "3"), ("L3B2", "Sales", "3")]
+    assert align_columns(rows, right={2}, width=30, shrink=1) == [
+        "Ref   Title            Credits", "L3B1  Understanding …        3", "L3B2  Sales                  3"]
+    assert align_columns(rows, right={2}, width=10, shrink=1)[1] == "L3B1  Understan…        3"  # no narrower
+    assert align_columns(rows, right={2}) == align_columns(rows, right={2}, width=100, shrink=1)
 
 
 def test_no_width_leaves_lines_whole():

@@ -17,7 +17,7 @@ from qualrules.interpreter.engine.journeys import Distance
 from qualrules.interpreter.files import replacing
 from qualrules.interpreter.presentation.check_table import CheckTable
 from qualrules.interpreter.presentation.journeys_text import eligibility_json_elements, eligibility_text
-from qualrules.interpreter.presentation.terminal import fit, width
+from qualrules.interpreter.presentation.terminal import fit, stdout_columns
 from qualrules.interpreter.presentation.tabular import (CHECK_COLUMNS, ELIGIBLE_COLUMNS, ERRORS_SHEET,
                                                        RESULTS_SHEET, Workbook, check_cells, csv_text,
                                                        eligible_cells, error_cells)
@@ -103,7 +103,7 @@ def write_check(blocks: Iterable[Block], output_format: str, handle: IO | None) 
                 book.add(ERRORS_SHEET, error_cells("", block.problems))
             book.save(handle)
     else:
-        columns = width(handle is None and sys.stdout.isatty())
+        columns = stdout_columns() if handle is None else None
         table = None
         for block in blocks:
             if table is None:
@@ -139,7 +139,7 @@ def write_eligible(blocks: Iterable[EligibleRows], output_format: str, handle: I
                         book.add(ERRORS_SHEET, error_cells(learner, entries))
             book.save(handle)
     else:
-        columns = width(handle is None and sys.stdout.isatty())
+        columns = stdout_columns() if handle is None else None
         for number, rows in enumerate(blocks):
             text = "\n".join(fit(eligibility_text(rows).split("\n"), columns))
             click.echo(("\n" if number else "") + text, file=handle)  # a blank line between learners

@@ -10,8 +10,8 @@ from typing import IO, Iterable, Mapping
 # An SGR escape sequence, as click.style writes them; other text is taken as it is printed.
 _STYLE = re.compile(r"\x1b\[[0-9;]*m")
 _RESET = "\x1b[0m"
-# A line's indentation: spaces, branches, and the marks before an item (`✓ `, `! `, `x `).
-_INDENT = re.compile(r"(?:[ │├└─]|[✓✗?!x·+] )*")
+# A line's indentation: spaces, branches, and the marks before an item (`✓ `, `! `, `x `, `- `).
+_INDENT = re.compile(r"(?:[ │├└─]|[✓✗?!x·+-] )*")
 
 
 def colour(flag: bool | None, environment: Mapping[str, str]) -> bool | None:
@@ -54,9 +54,14 @@ def progress_stream(coloured: bool | None) -> IO[str]:
     return Uncoloured(sys.stderr) if coloured is False else sys.stderr
 
 
+def stdout_columns() -> int | None:
+    """The columns to fit standard output to (None: no limit)."""
+    return width(sys.stdout.isatty())
+
+
 def for_terminal(text: str) -> str:
     """Text for standard output, fitted to the terminal when it is one."""
-    columns = width(sys.stdout.isatty())
+    columns = stdout_columns()
     return text if columns is None else "\n".join(fit(text.split("\n"), columns))
 
 
