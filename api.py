@@ -79,8 +79,8 @@ def evaluate_many(library: Library, qan: str, learners: Sequence[Learner]) -> li
 def check_run(path: str | Path, qans: str | Iterable[str], library: Library | None = None,
               jobs: int | None = None, output_format: str = "json") -> cohort.CheckRun:
     """A check of a records file as it runs, block by block: `learners`, how many the file holds, and
-    `blocks`, each with its learners' rows (`output_format="table"`) or JSON text ("json"), the problems
-    of its rows that name no learner, and tallies. `qualrules check` is built on it; `check_file` and
+    `blocks`, each with its learners' rows (`output_format="table"`), JSON text ("json") or CSV lines
+    ("csv", docs/outputs.md), the problems of its rows that name no learner, and tallies. `qualrules check` is built on it; `check_file` and
     `check_file_json` are simpler to use. Raises DiagnosticError for an unknown QAN or a file that cannot
     be read as a whole, at the call."""
     library = library or _installed_library()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import gc
 import json
@@ -11,13 +12,13 @@ import shlex
 import sys
 import traceback
 from pathlib import Path
-from typing import Iterator, NoReturn
+from typing import IO, Iterator, NoReturn
 
 import click
 
 from qualrules import __version__
 from qualrules import api
-from qualrules.interpreter.cohort import Block, json_array
+from qualrules.interpreter.cohort import Block
 from qualrules.interpreter.engine import journeys, planner
 from qualrules.interpreter.diagnostics import (
     Diagnostic,
@@ -30,17 +31,17 @@ from qualrules.interpreter.diagnostics import (
 )
 from qualrules.interpreter.files import WriteRefused, read_for_rewrite, write_atomically
 from qualrules.interpreter.formatter import format_ruleset
-from qualrules.interpreter.presentation.journeys_text import (
-    eligibility_json_elements,
-    eligibility_text,
-    explanation_text,
-    plan_text,
-)
+from qualrules.interpreter.global_options import group_options_first
+from qualrules.interpreter.presentation.journeys_text import explanation_text, plan_text
 from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.library import Library, UnknownQualification
 from qualrules.interpreter.allowances import is_allowed
 from qualrules.interpreter.lint import lint
-from qualrules.interpreter.presentation.check_table import CheckTable
+from qualrules.interpreter.presentation.help_examples import epilog
+from qualrules.interpreter.presentation.outputs import (STDOUT, Output, OutputRefused, choose_output, opened,
+                                                       write, write_check, write_eligible)
+from qualrules.interpreter.presentation.tabular import TooManyRows
+from qualrules.interpreter.presentation.terminal import colour, for_terminal, progress_stream, stdout_columns
 from qualrules.interpreter.records.readers import Records, read_records
 from qualrules.interpreter.presentation.report import cohort_reports, html_report, summary_text
 from qualrules.interpreter.presentation.specification import specification
@@ -61,6 +62,24 @@ format_option = click.option(
     "--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True,
     help="`table` for people, `json` for programs.",
 )
+
+
+def results_options(formats: list[str]):
+    """`--format`, `-o/--output` and `--force` of a command whose results can also go to a file."""
+    def decorate(command):
+        for option in reversed([
+            click.option("--format", "output_format", type=click.Choice(formats), default=None,
+                         help=f"`{formats[0]}` for people, `json` for programs, `csv` for spreadsheets  "
+                              f"[default: {formats[0]}, or the format the --output file's name says]"),
+            click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
+                         help="Write the results to this file instead (.csv, .xlsx or .json; replaced whole, "
+                              "never an input; `-`: standard output)."),
+            click.option("--force", is_flag=True, help="Replace a read-only output too, or one with other hard "
+                                                       "links (splitting them)."),
+        ]):
+            command = option(command)
+        return command
+    return decorate
 
 
 def _source_text(file: str) -> str | None:
@@ -102,6 +121,32 @@ def internal_error(error: BaseException, command_line: list[str], debug: bool) -
     sys.exit(EXIT_INTERNAL)
 
 
+def results_output(output: str | None, output_format: str | None, default_format: str) -> Output:
+    try:
+        return choose_output(output, output_format, default_format)
+    except OutputRefused as refusal:
+        command_line_error(refusal.code, refusal.message, f"--output {output}", refusal.hint)
+
+
+@contextlib.contextmanager
+def results_file(target: Output, inputs: tuple[str, ...], force: bool) -> Iterator[IO | None]:
+    """`opened`'s handle, its refusals and failures reported as coded errors located at `--output`."""
+    given = f"--output {target.path}"
+    try:
+        with opened(target, inputs=inputs, force=force) as handle:
+            yield handle
+    except WriteRefused as refusal:
+        command_line_error(refusal.code, f"will not write {target.path}: {refusal.message}", given, refusal.hint)
+    except TooManyRows as full:
+        command_line_error("QR652", f"cannot write {target.path}: {full}", given,
+                           "write CSV instead (`--output results.csv`), which has no limit")
+    except OSError as error:
+        if target.path is None:
+            raise
+        command_line_error("QR606", f"cannot write {target.path}: {error.strerror or error}", given,
+                           "choose a folder that exists and that you may write to")
+
+
 def _raised_by_qualrules(exiting: SystemExit) -> bool:
     """Whether qualrules itself asked to exit (a command's status, a signal's), not a plugin calling sys.exit."""
     innermost = exiting.__traceback__
@@ -136,7 +181,8 @@ def load_library(rulesets: tuple[str, ...]) -> Library:
 
 class _GuardedGroup(click.Group):
     """Mistakes click finds itself (a missing option, an unknown choice) are coded diagnostics like ours, and
-    anything a command did not handle is an internal error (QR900): never a traceback, never a verdict's status."""
+    anything a command did not handle is an internal error (QR900): never a traceback, never a verdict's status.
+    The group's own options may also follow the subcommand."""
 
     COMMAND_LINE = "qualrules.command_line"  # where the context keeps the arguments, to name them in a QR900
 
@@ -156,6 +202,9 @@ class _GuardedGroup(click.Group):
         context = super().make_context(info_name, args, parent, **extra)
         context.meta[self.COMMAND_LINE] = command_line
         return context
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, group_options_first(self, ctx, args))
 
     def invoke(self, ctx: click.Context):
         try:
@@ -177,31 +226,38 @@ class _GuardedGroup(click.Group):
             internal_error(error, ctx.meta[self.COMMAND_LINE], ctx.params["debug"])
 
 
-@click.group(cls=_GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog=epilog("qualrules"))
 @click.version_option(__version__, prog_name="qualrules")
 @click.option("--color/--no-color", default=None,
-              help="Force coloured output on or off (default: colour only on a terminal).")
+              help="Force coloured output on or off (default: colour only on a terminal, none when NO_COLOR is "
+                   "set, always when FORCE_COLOR is).")
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error (QR900).")
 @click.pass_context
 def main(ctx: click.Context, color: bool | None, debug: bool) -> None:
-    """Check learners' records against the rules of combination of vocational qualifications."""
+    """Check learners' records against the rules of combination of vocational qualifications.
+
+    \b
+    The options below work after the command too, as in
+      qualrules list --no-color
+    """
     del debug  # the group's guard reads it from ctx.params
-    ctx.color = color
+    ctx.color = colour(color, os.environ)
 
 
-@main.command()
+@main.command(epilog=epilog("check"))
 @click.argument("records", type=click.Path(dir_okay=False))
 @click.option("-q", "--qualification", "qans", multiple=True, required=True,
               help="QAN of a qualification to check, e.g. 610/3788/6 (repeatable).")
 @ruleset_option
-@format_option
+@results_options(["table", "json", "csv"])
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes deciding blocks of learners  [default: every core].")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar on stderr (default: only when stderr is a terminal).")
 @click.option("-v", "--verbose", is_flag=True, help="Say which engine decides each qualification, and why.")
-def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output_format: str, jobs: int | None,
-          progress: bool | None, verbose: bool) -> None:
+def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output_format: str | None,
+          output: str | None, force: bool, jobs: int | None, progress: bool | None, verbose: bool) -> None:
     """Give each learner in RECORDS (.json, .csv or .xlsx) a verdict for each qualification.
 
     A CSV file whose learners' rows are together (sorted by learner) is read and decided in blocks, so
@@ -211,13 +267,15 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
     Exit status: 0 when every learner achieved every qualification, 1 when any did not (or the record
     lacks data to decide), 2 for bad usage or input that could not be read.
     """
+    target = results_output(output, output_format, "table")
     library = load_library(rulesets)
     targets = [find_qualification(library, qan) for qan in qans]
     if verbose:
         for qualification, _ in targets:
             click.echo(f"{qualification.qan}: {qualification.engine}", err=True)
     try:
-        run = api.check_run(records, [q.qan for q, _ in targets], library, jobs, output_format)
+        run = api.check_run(records, [q.qan for q, _ in targets], library, jobs,
+                            "table" if target.format == "xlsx" else target.format)
     except DiagnosticError as error:
         fail(error.diagnostics)
     shown = sys.stderr.isatty() if progress is None else progress
@@ -231,34 +289,23 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
             bar.update(block.learners)
             yield block
 
-    with click.progressbar(length=run.learners, label="Checking", file=sys.stderr, show_pos=True,
-                           hidden=not shown) as bar:
-        if output_format == "json":
-            for piece in json_array(block.json for block in decided()):
-                click.echo(piece, nl=False)
-            click.echo()
-        else:
-            table = None
-            for block in decided():
-                if table is None:
-                    table = CheckTable(block.rows)
-                    click.echo(table.header())
-                for line in table.lines(block.rows):
-                    click.echo(line)
-            if table is None:  # no learners: the header all the same
-                table = CheckTable(())
-                click.echo(table.header())
-            click.echo("\n" + table.summary())
+    with click.progressbar(length=run.learners, label="Checking", show_pos=True, hidden=not shown,
+                           file=progress_stream(click.get_current_context().color)) as bar, \
+            results_file(target, (records, *rulesets), force) as handle:
+        write_check(decided(), target.format, handle)
+    if target.path is not None:
+        click.echo(f"wrote {target.path}: {plural(run.learners, 'learner')}")
     sys.exit(EXIT_USAGE if outcome["failed"] else EXIT_OK if outcome["achieved"] else EXIT_FAILED)
 
 
-@main.command()
+@main.command(epilog=epilog("report"))
 @click.argument("records", type=click.Path(dir_okay=False))
 @click.option("-q", "--qualification", "qan", required=True,
               help="QAN of the qualification to report on, e.g. 610/3788/6.")
 @ruleset_option
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="The HTML file to write (replaced whole, never left half-written; never an input).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, allow_dash=True),
+              help="The HTML file to write (replaced whole, never left half-written; never an input; "
+                   "`-`: standard output).")
 @click.option("--force", is_flag=True, help="Replace a read-only output too, or one with other hard links "
                                             "(splitting them).")
 def report(records: str, qan: str, rulesets: tuple[str, ...], output: str, force: bool) -> None:
@@ -286,22 +333,19 @@ def report(records: str, qan: str, rulesets: tuple[str, ...], output: str, force
     body_label = body.title if body.name == qualification.awarding_body else qualification.awarding_body
     page = html_report(qualification, entries, awarding_body=body_label, records=Path(records).name,
                        problems=record_set.problems)
-    try:
-        write_atomically(Path(output), page, inputs=(records, *rulesets), force=force)
-    except WriteRefused as refusal:
-        command_line_error(refusal.code, f"will not write {output}: {refusal.message}", f"--output {output}",
-                           refusal.hint)
-    except OSError as error:
-        command_line_error("QR606", f"cannot write {output}: {error.strerror or error}", f"--output {output}",
-                           "choose a folder that exists and that you may write to")
+    target = Output("html", None if output == STDOUT else output)
+    with results_file(target, (records, *rulesets), force) as handle:
+        write(handle, page)
     report_diagnostics([d for errors in record_set.unreadable.values() for d in errors])
-    click.echo(f"wrote {output}: {summary_text(entries)}")
+    # With the page on standard output, what was written is said on stderr, beside the diagnostics.
+    click.echo(f"wrote {'the page' if target.path is None else output}: {summary_text(entries)}",
+               err=target.path is None)
     if record_set.diagnostics:
         sys.exit(EXIT_USAGE)
     sys.exit(EXIT_OK if all(entry.verdict and entry.verdict.achieved for entry in entries) else EXIT_FAILED)
 
 
-@main.command(name="lint")
+@main.command(name="lint", epilog=epilog("lint"))
 @click.argument("files", metavar="RULESET...", nargs=-1, type=click.Path(dir_okay=False))
 @click.option("--bundled", is_flag=True, help="Lint the installed plugins' bundled rulesets as well.")
 @click.option("--strict", is_flag=True, help="Exit 1 when there are warnings, not only errors.")
@@ -344,7 +388,7 @@ def lint_command(files: tuple[str, ...], bundled: bool, strict: bool, verbose: b
     sys.exit(EXIT_FAILED if errors or (strict and warnings) else EXIT_OK)
 
 
-@main.command(name="list")
+@main.command(name="list", epilog=epilog("list"))
 @ruleset_option
 @format_option
 def list_qualifications(rulesets: tuple[str, ...], output_format: str) -> None:
@@ -365,11 +409,11 @@ def list_qualifications(rulesets: tuple[str, ...], output_format: str) -> None:
             current = entry["awarding_body"]
             body = library.bodies.get(current)
             click.echo(click.style(escaped(current), bold=True) + (f"  {escaped(body.title)}" if body else ""))
-        click.echo(f"  {entry['qan'].ljust(width)}  {escaped(entry['title'])}  "
-                   + click.style(f"(level {entry['level']}, {plural(entry['units'], 'unit')})", dim=True))
+        facts = click.style(f"(level {entry['level']}, {plural(entry['units'], 'unit')})", dim=True)
+        click.echo(for_terminal(f"  {entry['qan'].ljust(width)}  {escaped(entry['title'])}  {facts}"))
 
 
-@main.command()
+@main.command(epilog=epilog("fmt"))
 @click.argument("files", metavar="RULESET...", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--check", is_flag=True, help="Write nothing; list the files that would change.")
 @click.option("--diff", "show_diff", is_flag=True, help="Write nothing; print a unified diff of the changes.")
@@ -435,7 +479,7 @@ def unified_diff(file: str, before: str, after: str) -> str:
     return "".join(difflib.unified_diff(lines(before), lines(after), file, file, "original", "formatted"))
 
 
-@main.command()
+@main.command(epilog=epilog("show"))
 @click.argument("qan")
 @ruleset_option
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
@@ -447,7 +491,8 @@ def show(qan: str, rulesets: tuple[str, ...], output_format: str) -> None:
     qualification, _ = find_qualification(library, qan, given=qan)
     loaded = next(e for e in library.rulesets if any(q is qualification for q in e.qualifications))
     described = specification(loaded, qualification)
-    click.echo(json.dumps(described.to_json(), indent=2) if output_format == "json" else described.text())
+    click.echo(json.dumps(described.to_json(), indent=2) if output_format == "json"
+               else for_terminal(described.text(stdout_columns())))
 
 
 # ---- learner journeys: explain, plan, eligible -----------------------------------------------------------
@@ -504,7 +549,7 @@ def pool_refs(library: Library, qualification, refs: tuple[str, ...], option: st
     return refs
 
 
-@main.command()
+@main.command(epilog=epilog("explain"))
 @click.argument("records", type=click.Path(dir_okay=False))
 @learner_option
 @one_qualification_option
@@ -523,11 +568,11 @@ def explain(records: str, learner_id: str, qan: str, rulesets: tuple[str, ...], 
     learner = find_learner(read_learners(records, library), learner_id, records)
     explanation = journeys.explain(qualification, learner, body.counts_as_achieved)
     click.echo(json.dumps(explanation.to_json(), indent=2) if output_format == "json"
-               else explanation_text(explanation))
+               else for_terminal(explanation_text(explanation)))
     sys.exit(EXIT_OK if explanation.verdict.achieved else EXIT_FAILED)
 
 
-@main.command()
+@main.command(epilog=epilog("plan"))
 @click.argument("records", type=click.Path(dir_okay=False))
 @learner_option
 @one_qualification_option
@@ -558,17 +603,19 @@ def plan(records: str, learner_id: str, qan: str, minimise: str, excluded: tuple
     except planner.MeasureNotDeclared as error:
         command_line_error("QR608", str(error), f"--minimise {minimise}",
                            "minimise credits or units, or declare `glh` for every unit of the qualification")
-    click.echo(json.dumps(finish.to_json(), indent=2) if output_format == "json" else plan_text(qualification, finish, assumed))
+    click.echo(json.dumps(finish.to_json(), indent=2) if output_format == "json"
+               else for_terminal(plan_text(qualification, finish, assumed)))
     sys.exit(EXIT_OK if finish.status in (planner.PlanStatus.ALREADY_ACHIEVED, planner.PlanStatus.PLANNED)
              else EXIT_FAILED)
 
 
-@main.command()
+@main.command(epilog=epilog("eligible"))
 @click.argument("records", type=click.Path(dir_okay=False))
 @click.option("--awarding-body", "body_name", help="Only this awarding body's qualifications, e.g. ISP.")
 @ruleset_option
-@text_format_option
-def eligible(records: str, body_name: str | None, rulesets: tuple[str, ...], output_format: str) -> None:
+@results_options(["text", "json", "csv"])
+def eligible(records: str, body_name: str | None, rulesets: tuple[str, ...], output_format: str | None,
+             output: str | None, force: bool) -> None:
     """For each learner in RECORDS, every loaded qualification already achieved, then how far each of the
     rest is (credits and units the cheapest finish by credits adds), nearest first; those that cannot be
     achieved come last, with the reason.
@@ -576,6 +623,7 @@ def eligible(records: str, body_name: str | None, rulesets: tuple[str, ...], out
     Exit status: 0, or 2 for bad usage or when any row could not be read (those learners are listed with
     their errors).
     """
+    target = results_output(output, output_format, "text")
     library = load_library(rulesets)
     targets = [(q, loaded.body.name, loaded.body.counts_as_achieved)
                for loaded in library.rulesets for q in loaded.qualifications
@@ -604,13 +652,10 @@ def eligible(records: str, body_name: str | None, rulesets: tuple[str, ...], out
         # a file of no learners is one empty block.
         size, order = 10_000, record_set.order
         blocks = (planned(order[start:start + size]) for start in range(0, max(len(order), 1), size))
-        if output_format == "json":
-            for piece in json_array(eligibility_json_elements(rows) for rows in blocks):
-                click.echo(piece, nl=False)
-            click.echo()
-        else:
-            for number, rows in enumerate(blocks):
-                click.echo(("\n" if number else "") + eligibility_text(rows))  # a blank line between learners
+        with results_file(target, (records, *rulesets), force) as handle:
+            write_eligible(blocks, target.format, handle)
     finally:
         gc.enable()
+    if target.path is not None:
+        click.echo(f"wrote {target.path}: {plural(len(record_set.order), 'learner')}")
     sys.exit(EXIT_USAGE if record_set.diagnostics else EXIT_OK)

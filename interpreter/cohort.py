@@ -25,6 +25,7 @@ from qualrules.interpreter.engine.evaluator import decide, evaluate_many, plain_
 from qualrules.interpreter.library import Library
 from qualrules.interpreter.presentation.check_table import CheckRow
 from qualrules.interpreter.presentation.json_text import array_element, json_string
+from qualrules.interpreter.presentation.tabular import check_cells, csv_text
 from qualrules.interpreter.records.readers import Records, Vocabulary, read_records, read_table_block
 from qualrules.interpreter.records.columnar import ColumnarBlock, Columns
 from qualrules.interpreter.records.stream import columnar_blocks, learner_blocks, open_table, scan_learners, text_facts
@@ -39,7 +40,7 @@ LEARNERS_PER_BLOCK = 1000
 
 @attrs.frozen
 class Block:
-    """One block's results, in input order: rows for people (table) or JSON text for programs."""
+    """One block's results, in input order: rows for people (table), JSON text for programs, or CSV lines."""
 
     learners: int
     rows: tuple[CheckRow, ...]
@@ -48,6 +49,7 @@ class Block:
     problems: tuple[Diagnostic, ...]
     unreadable: int
     all_achieved: bool
+    csv: str = ""
 
 
 @attrs.frozen
@@ -191,9 +193,10 @@ def _check_in_process(task: tuple) -> Block:
 def _block_of(records: Records, rows: list[CheckRow], output_format: str) -> Block:
     json_text = ",\n".join(array_element(row.to_json()) for row in rows) \
         if output_format == "json" else ""
-    return Block(len(records.order), tuple(rows) if output_format != "json" else (), json_text,
+    return Block(len(records.order), tuple(rows) if output_format == "table" else (), json_text,
                  records.problems, len(records.unreadable),
-                 all(row.verdict is not None and row.verdict.achieved for row in rows))
+                 all(row.verdict is not None and row.verdict.achieved for row in rows),
+                 csv_text(check_cells(rows)) if output_format == "csv" else "")
 
 
 def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tuple]) -> Block:

@@ -19,6 +19,12 @@ Conventions in docs/records.md: each ```json or ```csv block is read as a file `
 when saved as an .xlsx spreadsheet. When the line before the block is `<!-- unreadable: ID, ID -->`,
 exactly those learners must be unreadable, every other learner read, and a ```text block right after it
 must hold the messages, one `render_plain` line each.
+
+Conventions in docs/outputs.md, whose blocks are taken in order in one working folder holding the
+repository's examples/: a block after `<!-- file: NAME -->` is written to the file NAME there; a block
+after `<!-- output of: COMMAND -->` is exactly what COMMAND prints there on standard output (lines ending
+CRLF read as LF); a table after `<!-- columns: NAME -->` lists, in its first column, exactly the columns of
+that layout, in order.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import shlex
 import typing
 from pathlib import Path
 
@@ -220,3 +227,40 @@ def test_csv_example_reads_the_same_as_a_spreadsheet(block, library, tmp_path):
     assert from_xlsx.learners == from_csv.learners
     assert from_xlsx.order == from_csv.order
     assert set(from_xlsx.unreadable) == set(from_csv.unreadable)
+
+
+# ---- docs/outputs.md ------------------------------------------------------------------------------
+
+OUTPUTS = ROOT / "docs" / "outputs.md"
+
+
+def test_outputs_examples_are_what_the_commands_print(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from qualrules.cli import main
+
+    (tmp_path / "examples").symlink_to(ROOT / "examples")
+    monkeypatch.chdir(tmp_path)
+    ran = 0
+    for block in blocks(OUTPUTS):
+        marker = block.marker or ""
+        if marker.startswith("file: "):
+            (tmp_path / marker.removeprefix("file: ")).write_text(block.body, encoding="utf-8")
+        elif marker.startswith("output of: "):
+            program, *arguments = shlex.split(marker.removeprefix("output of: "))
+            assert program == "qualrules"
+            result = CliRunner().invoke(main, arguments)
+            assert result.exit_code in (0, 1, 2), result.output
+            assert result.stdout_bytes.decode("utf-8").replace("\r\n", "\n") == block.body, block.id
+            ran += 1
+    assert ran == 3
+
+
+def test_outputs_column_tables_are_the_layouts():
+    from qualrules.interpreter.presentation import tabular
+
+    layouts = {"check": tabular.CHECK_COLUMNS, "eligible": tabular.ELIGIBLE_COLUMNS,
+               "errors": tabular.ERROR_COLUMNS}
+    tables = re.findall(r"^<!-- columns: (\w+) -->\n((?:\|.*\n)+)", OUTPUTS.read_text(encoding="utf-8"), re.M)
+    documented = {name: tuple(re.findall(r"^\| `(\w+)` \|", table, re.M)) for name, table in tables}
+    assert documented == layouts

@@ -9,6 +9,7 @@ import click
 
 from qualrules.interpreter.diagnostics import Diagnostic, escaped, render_plain
 from qualrules.interpreter.engine.evaluator import Status, Verdict
+from qualrules.interpreter.presentation.terminal import fit
 
 STATUS_COLOURS = {Status.ACHIEVED: "green", Status.NOT_ACHIEVED: "red", Status.UNDETERMINED: "yellow"}
 RECORD_ERROR = "record error"
@@ -48,17 +49,24 @@ def _cells(row: CheckRow) -> tuple[str, str, str, str]:
 
 class CheckTable:
     """The verdict table, written as rows arrive: columns are as wide as the first rows need (a later, longer
-    value widens its own line only), and the summary counts every row."""
+    value widens its own line only), and the summary counts every row. Given the terminal's `columns`, the
+    qualification column is narrowed to fit, its titles cut short with `…`, and longer lines are wrapped."""
 
-    def __init__(self, first_rows: Sequence[CheckRow]):
+    def __init__(self, first_rows: Sequence[CheckRow], columns: int | None = None):
         cells = [_cells(row) for row in first_rows]
         self.widths = [max([len(h)] + [len(c[k]) for c in cells]) for k, h in enumerate(HEADERS)]
+        self.columns = columns
+        if columns is not None:
+            excess = sum(self.widths) + 2 * (len(HEADERS) - 1) - columns
+            self.widths[1] = max(len(HEADERS[1]), self.widths[1] - max(excess, 0))
         self.counts = {status: 0 for status in Status}
         self.errors = 0
 
     def _line(self, values: Sequence[str], styles: Sequence[dict]) -> str:
         parts = []
         for k, (value, style) in enumerate(zip(values, styles)):
+            if k == 1 and self.columns is not None and len(value) > self.widths[1]:
+                value = value[:self.widths[1] - 1] + "…"
             padded = value.rjust(self.widths[k]) if k == 3 else value.ljust(self.widths[k])
             parts.append(click.style(padded, **style) if style else padded)
         return "  ".join(parts).rstrip()
@@ -82,7 +90,7 @@ class CheckTable:
                     out.append(indent + click.style("x ", fg="red") + escaped(outcome.detail))
             for needed in row.verdict.missing if row.verdict.status is Status.UNDETERMINED else ():
                 out.append(indent + click.style("? ", fg="yellow") + "the record lacks the " + escaped(needed))
-        return out
+        return fit(out, self.columns)
 
     def summary(self) -> str:
         counts = self.counts

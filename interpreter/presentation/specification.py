@@ -60,14 +60,16 @@ class Specification:
              else "-"),
         )
 
-    def text(self) -> str:
-        """For a terminal: text from the ruleset with anything unprintable shown escaped."""
+    def text(self, columns: int | None = None) -> str:
+        """For a terminal: text from the ruleset with anything unprintable shown escaped; given the terminal's
+        `columns`, the tables' widest column (values, titles) is cut short to fit."""
         out = [click.style(escaped(self.title), bold=True), f"QAN {self.qan}", ""]
-        out.extend(map(escaped, align_columns(self.facts)))
+        out.extend(map(escaped, align_columns(self.facts, width=columns, shrink=1)))
         out += ["", click.style("Units", bold=True)]
         # One alignment for every group's table, so the pool reads as one table.
         header, *rows = align_columns([UNIT_HEADERS, *(_unit_cells(u) for g in self.groups for u in g.units)],
-                                      NUMBER_COLUMNS)
+                                      NUMBER_COLUMNS, width=None if columns is None else columns - 4,
+                                      shrink=UNIT_HEADERS.index("Title"))
         for group in self.groups:
             heading = f"{group.name}: {group.description}" if group.description else group.name
             out += ["", f"  {escaped(heading)}", f"    {header}"]

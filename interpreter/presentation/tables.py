@@ -4,11 +4,24 @@ from __future__ import annotations
 
 from typing import Collection, Sequence
 
+NARROWEST = 10
 
-def align_columns(rows: Sequence[Sequence[str]], right: Collection[int] = ()) -> list[str]:
-    """Each row as one line; columns in `right` are right-aligned, the rest left-aligned; no trailing spaces."""
+
+def align_columns(rows: Sequence[Sequence[str]], right: Collection[int] = (), width: int | None = None,
+                  shrink: int | None = None) -> list[str]:
+    """Each row as one line; columns in `right` are right-aligned, the rest left-aligned; no trailing spaces.
+    Given a `width` the lines must fit, column `shrink` is narrowed (to NARROWEST characters at least), its
+    longer cells cut short with `…`."""
     if not rows:
         return []
     widths = [max(len(row[k]) for row in rows) for k in range(len(rows[0]))]
+    if width is not None and shrink is not None:
+        excess = sum(widths) + 2 * (len(widths) - 1) - width
+        widths[shrink] = min(widths[shrink], max(NARROWEST, widths[shrink] - excess))
+        rows = [[_cut(cell, widths[k]) if k == shrink else cell for k, cell in enumerate(row)] for row in rows]
     return ["  ".join(cell.rjust(widths[k]) if k in right else cell.ljust(widths[k]) for k, cell in enumerate(row))
             .rstrip() for row in rows]
+
+
+def _cut(cell: str, width: int) -> str:
+    return cell if len(cell) <= width else cell[:width - 1] + "…"

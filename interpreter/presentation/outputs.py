@@ -1,0 +1,149 @@
+"""Where a command's results go (`-o FILE`, or standard output for `-` or no `-o`) and in which format: the
+one given with `--format`, else the one the file's extension names."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+from typing import IO, Iterable, Iterator, Sequence
+
+import attrs
+import click
+
+from qualrules.interpreter.cohort import Block, json_array
+from qualrules.interpreter.diagnostics import Diagnostic
+from qualrules.interpreter.engine.journeys import Distance
+from qualrules.interpreter.files import replacing
+from qualrules.interpreter.presentation.check_table import CheckTable
+from qualrules.interpreter.presentation.journeys_text import eligibility_json_elements, eligibility_text
+from qualrules.interpreter.presentation.terminal import fit, stdout_columns
+from qualrules.interpreter.presentation.tabular import (CHECK_COLUMNS, ELIGIBLE_COLUMNS, ERRORS_SHEET,
+                                                       RESULTS_SHEET, Workbook, check_cells, csv_text,
+                                                       eligible_cells, error_cells)
+
+STDOUT = "-"
+FORMAT_OF_EXTENSION = {".csv": "csv", ".xlsx": "xlsx", ".json": "json"}
+# A CSV file starts with a byte order mark, as Excel's own "CSV UTF-8" does: without it Excel reads the file
+# in the computer's legacy encoding and garbles every accented name. Standard output gets none (programs).
+BYTE_ORDER_MARK = "\ufeff"
+
+
+@attrs.define
+class OutputRefused(Exception):
+    """An output that cannot be written, with its diagnostic code."""
+
+    code: str
+    message: str
+    hint: str
+
+
+@attrs.frozen
+class Output:
+    """A chosen output: its format, and the file to write as it was given (None: standard output)."""
+
+    format: str
+    path: str | None
+
+    @property
+    def binary(self) -> bool:
+        return self.format == "xlsx"
+
+
+def choose_output(output: str | None, given_format: str | None, default_format: str) -> Output:
+    """The output `-o OUTPUT --format GIVEN_FORMAT` asks for; raises OutputRefused when the two disagree or
+    the format cannot be told."""
+    if output is None or output == STDOUT:
+        return Output(given_format or default_format, None)
+    named = FORMAT_OF_EXTENSION.get(Path(output).suffix.lower())
+    if given_format is None and named is None:
+        raise OutputRefused("QR650", f"cannot tell which format to write to {output}",
+                            f"name a file ending {', '.join(FORMAT_OF_EXTENSION)}, or give --format")
+    if given_format is not None and named is not None and given_format != named:
+        raise OutputRefused("QR651", f"--format {given_format} disagrees with the file name {output}, which "
+                                     f"names {named}", "leave out --format: the file name says which format "
+                                                       "to write")
+    return Output(given_format or named, output)
+
+
+@contextlib.contextmanager
+def opened(output: Output, *, inputs: Iterable[str | Path], force: bool) -> Iterator[IO | None]:
+    """The handle to write the results to (None for standard output). A file is replaced whole, only once the
+    block ends without an exception (interpreter/files.py), so it is never left half-written."""
+    if output.path is None:
+        yield None
+        return
+    with replacing(Path(output.path), inputs=inputs, force=force, binary=output.binary) as handle:
+        yield handle
+
+
+def write(handle: IO | None, text: str) -> None:
+    """Text for programs, written as it is (`click.echo` would take escape sequences out of it on a pipe)."""
+    (handle or sys.stdout).write(text)
+
+
+def write_check(blocks: Iterable[Block], output_format: str, handle: IO | None) -> None:
+    """`check`'s verdicts in a format, block by block as they are decided; the blocks hold rows (table,
+    xlsx), JSON text (json) or CSV lines (csv), as `check_run` was asked for."""
+    if output_format == "json":
+        for piece in json_array(block.json for block in blocks):
+            write(handle, piece)
+        write(handle, "\n")
+    elif output_format == "csv":
+        write(handle, _csv_start(handle, CHECK_COLUMNS))
+        for block in blocks:
+            write(handle, block.csv)
+    elif output_format == "xlsx":
+        with Workbook(CHECK_COLUMNS) as book:
+            for block in blocks:
+                book.add(RESULTS_SHEET, check_cells(block.rows))
+                listed = {row.learner: row.errors for row in block.rows if row.verdict is None}
+                for learner, errors in listed.items():
+                    book.add(ERRORS_SHEET, error_cells(learner, errors))
+                book.add(ERRORS_SHEET, error_cells("", block.problems))
+            book.save(handle)
+    else:
+        columns = stdout_columns() if handle is None else None
+        table = None
+        for block in blocks:
+            if table is None:
+                table = CheckTable(block.rows, columns)
+                click.echo(table.header(), file=handle)
+            for line in table.lines(block.rows):
+                click.echo(line, file=handle)
+        if table is None:  # no learners: the header all the same
+            table = CheckTable((), columns)
+            click.echo(table.header(), file=handle)
+        click.echo("\n" + table.summary(), file=handle)
+
+
+EligibleRows = Sequence[tuple[str, Sequence[Distance] | Sequence[Diagnostic]]]
+
+
+def write_eligible(blocks: Iterable[EligibleRows], output_format: str, handle: IO | None) -> None:
+    """`eligible`'s distances in a format, a block of learners at a time."""
+    if output_format == "json":
+        for piece in json_array(eligibility_json_elements(rows) for rows in blocks):
+            write(handle, piece)
+        write(handle, "\n")
+    elif output_format == "csv":
+        write(handle, _csv_start(handle, ELIGIBLE_COLUMNS))
+        for rows in blocks:
+            write(handle, csv_text(eligible_cells(rows)))
+    elif output_format == "xlsx":
+        with Workbook(ELIGIBLE_COLUMNS) as book:
+            for rows in blocks:
+                book.add(RESULTS_SHEET, eligible_cells(rows))
+                for learner, entries in rows:
+                    if entries and isinstance(entries[0], Diagnostic):
+                        book.add(ERRORS_SHEET, error_cells(learner, entries))
+            book.save(handle)
+    else:
+        columns = stdout_columns() if handle is None else None
+        for number, rows in enumerate(blocks):
+            text = "\n".join(fit(eligibility_text(rows).split("\n"), columns))
+            click.echo(("\n" if number else "") + text, file=handle)  # a blank line between learners
+
+
+def _csv_start(handle: IO | None, columns: Sequence[str]) -> str:
+    return (BYTE_ORDER_MARK if handle is not None else "") + csv_text([columns])
