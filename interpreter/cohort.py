@@ -24,8 +24,8 @@ from qualrules.interpreter.diagnostics import Diagnostic
 from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.engine.evaluator import Explanations, decide, evaluate_many, plain_holdings, unit_indices
 from qualrules.interpreter.library import Library
-from qualrules.interpreter.presentation.check_table import CheckRow
-from qualrules.interpreter.presentation.json_text import array_element, json_string
+from qualrules.interpreter.presentation.check_table import VERDICT_START, CheckRow, verdict_rest
+from qualrules.interpreter.presentation.json_text import json_string
 from qualrules.interpreter.records.readers import Records, Vocabulary, read_records, read_table_block
 from qualrules.interpreter.records.columnar import ColumnarBlock, Columns
 from qualrules.interpreter.records.stream import columnar_blocks, learner_blocks, open_table, scan_learners, text_facts
@@ -115,7 +115,7 @@ class _Worker:
     settings: CheckSettings
     library: Library
     vocabulary: Vocabulary
-    templates: dict[tuple[str, tuple], tuple[str, str, bool]] = attrs.field(factory=dict)
+    templates: dict[tuple[str, tuple], tuple[str, bool]] = attrs.field(factory=dict)
     dates: dict[str, int] = attrs.field(factory=dict)
     explanations: dict[str, Explanations] = attrs.field(factory=dict)
 
@@ -195,7 +195,7 @@ def _check_in_process(task: tuple) -> Block:
 
 
 def _block_of(records: Records, rows: list[CheckRow], output_format: str) -> Block:
-    json_text = ",\n".join(array_element(row.to_json()) for row in rows) \
+    json_text = ",\n".join(row.json_element() for row in rows) \
         if output_format == "json" else ""
     return Block(len(records.order), tuple(rows) if output_format != "json" else (), json_text,
                  records.problems, len(records.unreadable),
@@ -222,7 +222,7 @@ def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tupl
     for row in decided:
         texts.setdefault(row.learner, []).append(row)
     plain_learners = np.flatnonzero(plain).tolist()
-    keys = [{learner: held.key(learner) for learner in plain_learners} for held in holdings]
+    keys = [dict(zip(plain_learners, held.keys(plain_learners))) for held in holdings]
     templates = worker.templates
     _make_templates(worker, columns, targets, holdings, keys, plain_learners)
     pieces, all_achieved = [], True
@@ -230,12 +230,12 @@ def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tupl
         if plain[learner]:
             name = json_string(learner_id)
             for (qualification, _), qualification_keys in zip(targets, keys):
-                start, rest, achieved = templates[qualification.qan, qualification_keys[learner]]
-                pieces.append(start + name + rest)
+                rest, achieved = templates[qualification.qan, qualification_keys[learner]]
+                pieces.append(VERDICT_START + name + rest)
                 all_achieved &= achieved
         else:
             rows = texts[learner_id]
-            pieces.extend(array_element(row.to_json()) for row in rows)
+            pieces.extend(row.json_element() for row in rows)
             all_achieved &= all(row.verdict is not None and row.verdict.achieved for row in rows)
     return Block(columns.learners, (), ",\n".join(pieces), records.problems, len(records.unreadable),
                  all_achieved)
@@ -262,17 +262,7 @@ def _make_templates(worker: _Worker, columns: Columns, targets: Sequence[tuple],
         known = [plain_holdings(qualification, learner, frozenset(held_units), held.attempted.get(index, ()))
                  for learner, index, held_units in zip(learners, new.values(), units)]
         for key, verdict in zip(new, decide(qualification, learners, known, worker.explanations[qualification.qan])):
-            templates[key] = _template(CheckRow(verdict.learner, qualification.qan, qualification.title, verdict))
-
-
-def _template(row: CheckRow) -> tuple[str, str, bool]:
-    """A verdict's JSON text, indented as an array element, split around the learner's id."""
-    if row.verdict is None:
-        raise RuntimeError(f"the columnar reader took learner {row.learner!r} as readable, the row reader did not")
-    text = array_element(row.to_json())
-    start = '  {\n    "learner": '
-    rest = text[len(start) + len(json_string(row.learner)):]
-    return start, rest, row.verdict is not None and row.verdict.achieved
+            templates[key] = verdict_rest(verdict), verdict.achieved
 
 
 def check_rows(records: Records, targets: Sequence[tuple],

@@ -79,12 +79,15 @@ def test_learners_holding_the_same_units_of_a_rule_share_its_outcome(library):
     assert one.outcomes[business] == evaluate(q, first, body.counts_as_achieved).outcomes[business]
 
 
-def test_the_store_is_bounded(library):
+def test_what_is_kept_is_bounded(library):
+    """Each of the three stores (rule outcomes, reasons for units left out, outcomes on the learner) keeps at
+    most `limit` parts, where keeping everything would hold many more."""
     q, body = library.qualification(ISP_CERTIFICATE)
-    explanations = Explanations(q, limit=5)
     refs = [unit.ref for unit in q.units]
-    batch = [Learner(f"L{k}", dt.date(1990, 1, 1), dt.date(2024, 1, 15),
+    batch = [Learner(f"L{k}", dt.date(1990, 1, 1 + k % 28), dt.date(2024, 1, 15),
                      tuple(Attempt(ref, "pass", dt.date(2024, 6, 1)) for ref in refs[k % 7:k % 7 + 3 + k % 11]))
              for k in range(60)]
-    evaluate_many(q, batch, body.counts_as_achieved, explanations)
-    assert 0 < explanations.kept <= 5
+    bounded, unbounded = Explanations(q, limit=5), Explanations(q)
+    evaluate_many(q, batch, body.counts_as_achieved, bounded)
+    evaluate_many(q, batch, body.counts_as_achieved, unbounded)
+    assert 0 < bounded.kept <= 3 * 5 < unbounded.kept

@@ -318,11 +318,13 @@ class Explanations:
         self.window_text = rule_text(q.window) if q.window is not None else None
         self.age_text = rule_text(q.minimum_age) if q.minimum_age is not None else None
         self._outcomes: dict[tuple[int, int], RuleOutcome] = {}
+        self._set_aside: dict[tuple, SetAside] = {}
+        self._learner_outcomes: dict[tuple, RuleOutcome] = {}
 
     @property
     def kept(self) -> int:
-        """How many outcomes are kept."""
-        return len(self._outcomes)
+        """How many parts are kept."""
+        return len(self._outcomes) + len(self._set_aside) + len(self._learner_outcomes)
 
     def measured(self, claims: "np.ndarray") -> list[tuple[list[int], int, int | None]]:
         """For each claim (a row of `claims`): its total of each of `linear`, its credits, and its GLH
@@ -344,10 +346,33 @@ class Explanations:
         if found is None:
             found = _outcome(self.qualification, requirement, claim)
             if not _names_caps(requirement, found):
-                if len(self._outcomes) >= self.limit:
-                    self._outcomes.clear()
-                self._outcomes[key] = found
+                self._keep(self._outcomes, key, found)
         return found
+
+    def left_out(self, index: int, capped: list[tuple[Linear, int]], in_force: list[Requirement],
+                 context: tuple) -> SetAside:
+        """Why the pool unit `index`, held, is left out of a claim whose caps in force stand at `capped`;
+        `context` is what of the claim the reason depends on (`_left_out_context`)."""
+        key = (index, context)
+        found = self._set_aside.get(key)
+        if found is None:
+            found = self._keep(self._set_aside, key,
+                               SetAside(self.refs[index], _why_not_counted(index, capped, in_force)))
+        return found
+
+    def learner_outcome(self, rule: m.Rule, text: str, met: bool | None, detail: str) -> RuleOutcome:
+        """The outcome of a rule on the learner rather than the claim (a completion window, a minimum age)."""
+        key = (id(rule), met, detail)
+        found = self._learner_outcomes.get(key)
+        if found is None:
+            found = self._keep(self._learner_outcomes, key, RuleOutcome(rule, text, met, detail, ()))
+        return found
+
+    def _keep(self, store: dict, key, value):
+        if len(store) >= self.limit:
+            store.clear()
+        store[key] = value
+        return value
 
 
 @attrs.frozen
@@ -411,9 +436,10 @@ def _claim_facts(explanations: Explanations, holdings: Holdings, status: Status,
     left_out = sorted(available - chosen)
     in_force = _opened(q.requirements, _options_met_by(chosen)) if left_out else []
     capped = [(cap, facts.total_of(cap)) for cap in in_force if isinstance(cap, Linear) and cap.maximum is not None]
+    context = _left_out_context(capped, in_force)
     not_counted = tuple(
-        SetAside(q.units[i].ref, f"the record lacks the date needed to place it within `{explanations.window_text}`"
-                 if i in undated else _why_not_counted(i, capped, in_force))
+        SetAside(q.units[i].ref, f"the record lacks the date needed to place it within `{explanations.window_text}`")
+        if i in undated else explanations.left_out(i, capped, in_force, context)
         for i in left_out
     )
     refs = explanations.refs
@@ -427,9 +453,10 @@ def _verdict(explanations: Explanations, learner: Learner, holdings: Holdings, s
     if q.window is not None:
         in_doubt = bool(holdings.uncertain) and any(q.index[ref] in holdings.uncertain for ref in facts.claim)
         met = None if learner.registered_on is None or in_doubt else True
-        outcomes.append(RuleOutcome(q.window, explanations.window_text, met, holdings.window_detail, ()))
+        outcomes.append(explanations.learner_outcome(q.window, explanations.window_text, met, holdings.window_detail))
     if q.minimum_age is not None:
-        outcomes.append(RuleOutcome(q.minimum_age, explanations.age_text, holdings.age_ok, holdings.age_detail, ()))
+        outcomes.append(explanations.learner_outcome(q.minimum_age, explanations.age_text, holdings.age_ok,
+                                                     holdings.age_detail))
     return Verdict(
         learner=learner.id,
         qan=q.qan,
@@ -528,6 +555,11 @@ def linear_requirements(requirements, option_applies: Callable[[tuple], bool] = 
 def _options_met_by(chosen: set[int]) -> Callable[[tuple], bool]:
     """Only the `either` options the claim meets bind it; the caps of the others are not in force."""
     return lambda option: holds(option, chosen)
+
+
+def _left_out_context(capped: list[tuple[Linear, int]], in_force: list[Requirement]) -> tuple:
+    """What of a claim decides why a unit is left out of it: the caps in force and their totals, the bars."""
+    return tuple((id(cap), total) for cap, total in capped), tuple(id(r) for r in in_force if isinstance(r, Barred))
 
 
 def _why_not_counted(index: int, capped: list[tuple[Linear, int]], in_force: list[Requirement]) -> str:
