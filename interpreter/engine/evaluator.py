@@ -169,16 +169,16 @@ def decide(q: CompiledQualification, learners: Sequence[Learner], holdings: Sequ
     if closest.any():
         claims[closest] = closest_claims(q, everything[closest])
     statuses = np.where(achieved, 0, np.where(undetermined, 1, 2))
-    measured = explanations.measured(claims)
     shared: dict[tuple, _ClaimFacts] = {}
     verdicts = []
-    for learner, held, status_code, chosen, figures in zip(learners, holdings, statuses.tolist(),
-                                                           unit_indices(claims), measured):
+    for learner, held, status_code, chosen, figures, available in zip(
+            learners, holdings, statuses.tolist(), unit_indices(claims), explanations.measured(claims),
+            _row_bits(everything)):
         status = _STATUSES[status_code]
         key = (status, chosen, held.certain, held.uncertain)
         facts = shared.get(key)
         if facts is None:
-            facts = shared[key] = _claim_facts(explanations, held, status, chosen, figures)
+            facts = shared[key] = _claim_facts(explanations, held, status, chosen, figures, available)
         verdicts.append(_verdict(explanations, learner, held, status, facts))
     return verdicts
 
@@ -194,6 +194,13 @@ def unit_masks(width: int, rows: Iterable[frozenset[int]]) -> "np.ndarray":
     columns = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.intp, count=sum(sizes))
     masks[np.repeat(np.arange(len(rows)), sizes), columns] = True
     return masks
+
+
+def _row_bits(masks: "np.ndarray") -> list[int]:
+    """Each row of a boolean matrix as an integer, bit i for column i."""
+    packed = np.packbits(masks, axis=1, bitorder="little")
+    width, data = packed.shape[1], packed.tobytes()
+    return [int.from_bytes(data[k * width:(k + 1) * width], "little") for k in range(len(masks))]
 
 
 def unit_indices(masks: "np.ndarray") -> list[tuple[int, ...]]:
@@ -326,12 +333,13 @@ class Explanations:
         """How many parts are kept."""
         return len(self._outcomes) + len(self._set_aside) + len(self._learner_outcomes)
 
-    def measured(self, claims: "np.ndarray") -> list[tuple[list[int], int, int | None]]:
-        """For each claim (a row of `claims`): its total of each of `linear`, its credits, and its GLH
-        (None when a unit it counts declares none)."""
+    def measured(self, claims: "np.ndarray") -> list[tuple[list[int], int, int | None, int]]:
+        """For each claim (a row of `claims`): its total of each of `linear`, its credits, its GLH (None when a
+        unit it counts declares none) and its units as bits."""
         sums = (claims.astype(np.int64) @ self._weights).tolist()
         undeclared = (claims & self._glh_undeclared).any(axis=1).tolist()
-        return [(row, row[-2], None if missing else row[-1]) for row, missing in zip(sums, undeclared)]
+        return [(row, row[-2], None if missing else row[-1], bits)
+                for row, missing, bits in zip(sums, undeclared, _row_bits(claims))]
 
     def total_of(self, totals: list[int]) -> Callable[[Linear], int]:
         """A claim's total of any linear requirement, from its row of `measured`."""
@@ -344,7 +352,7 @@ class Explanations:
         key = (id(requirement), held & self._scope[id(requirement)])
         found = self._outcomes.get(key)
         if found is None:
-            found = _outcome(self.qualification, requirement, claim)
+            found = _outcome(self.qualification, requirement, claim, self._scope[id(requirement)])
             if not _names_caps(requirement, found):
                 self._keep(self._outcomes, key, found)
         return found
@@ -377,8 +385,10 @@ class Explanations:
 
 @attrs.frozen
 class _Claim:
-    """A claim being explained: its units (as a set and as bits), the units available to it, and its totals."""
+    """A claim being explained: its units (in pool order, as a set and as bits), the units available to it,
+    and its totals."""
 
+    indices: tuple[int, ...]
     chosen: set[int]
     bits: int
     available: frozenset[int]
@@ -419,12 +429,13 @@ class _ClaimFacts:
 
 
 def _claim_facts(explanations: Explanations, holdings: Holdings, status: Status, claim: tuple[int, ...],
-                 measured: tuple[list[int], int, int | None]) -> _ClaimFacts:
+                 measured: tuple[list[int], int, int | None, int], available_bits: int) -> _ClaimFacts:
+    """`available_bits`: the units held (certain or not), as bits."""
     q = explanations.qualification
-    totals, credits, glh = measured
+    totals, credits, glh, bits = measured
     chosen = set(claim)
     available = holdings.certain | holdings.uncertain
-    facts = _Claim(chosen, _bits(claim), available, _bits(available), explanations.total_of(totals))
+    facts = _Claim(claim, chosen, bits, available, available_bits, explanations.total_of(totals))
     outcomes = [explanations.outcome(r, facts) for r in q.requirements]
     if chosen & holdings.uncertain:
         # The claim leans on units in doubt: a rule it meets only with them cannot be called met yet.
@@ -471,11 +482,12 @@ def _verdict(explanations: Explanations, learner: Learner, holdings: Holdings, s
     )
 
 
-def _outcome(q: CompiledQualification, requirement: Requirement, claim: _Claim) -> RuleOutcome:
+def _outcome(q: CompiledQualification, requirement: Requirement, claim: _Claim, scope: int) -> RuleOutcome:
+    """`scope`: the units of the requirement, as bits."""
     text = requirement.text
     chosen = claim.chosen
     if isinstance(requirement, Linear):
-        counted = tuple(q.units[i].ref for i in requirement.members if i in chosen)
+        counted = tuple([q.units[i].ref for i in claim.indices if scope >> i & 1])  # members are in pool order
         total = claim.total_of(requirement)
         met = ((requirement.minimum is None or total >= requirement.minimum)
                and (requirement.maximum is None or total <= requirement.maximum))
