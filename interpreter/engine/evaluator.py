@@ -304,8 +304,10 @@ class Explanations:
 
     A rule's outcome depends only on the units of its scope that the claim counts (for a bar, those the
     learner holds), unless it falls short of a minimum, where it names the caps that kept units out; so
-    outcomes are kept by rule and those units, and learners who hold different units share them. At most
-    `limit` outcomes are kept, and a full store starts afresh, so memory stays flat over any cohort."""
+    outcomes are kept by rule and those units, and learners who hold different units share them. So are the
+    reasons units are left out, by the caps in force and their totals, and the outcomes of rules on the
+    learner (window, age), by what they say. Each of the three stores keeps at most `limit` parts and starts
+    afresh when full, so memory stays flat over any cohort."""
 
     def __init__(self, qualification: CompiledQualification, limit: int = 50_000):
         q = self.qualification = qualification
