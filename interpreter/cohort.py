@@ -15,16 +15,17 @@ import multiprocessing
 import os
 import signal
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, Sequence
 
 import attrs
 
 from qualrules.interpreter.diagnostics import Diagnostic
 from qualrules.interpreter.lazy import lazy_module
-from qualrules.interpreter.engine.evaluator import decide, evaluate_many, plain_holdings
+from qualrules.interpreter.engine.evaluator import Explanations, decide, evaluate_many, plain_holdings, unit_indices
 from qualrules.interpreter.library import Library
-from qualrules.interpreter.presentation.check_table import CheckRow
-from qualrules.interpreter.presentation.json_text import array_element, json_string
+from qualrules.interpreter.presentation.check_table import VERDICT_START, CheckRow, verdict_rest
+from qualrules.interpreter.presentation.json_text import json_string
 from qualrules.interpreter.presentation.tabular import check_cells, csv_text
 from qualrules.interpreter.records.readers import Records, Vocabulary, read_records, read_table_block
 from qualrules.interpreter.records.columnar import ColumnarBlock, Columns
@@ -109,19 +110,24 @@ class CheckSettings:
 
 @attrs.frozen
 class _Worker:
-    """A worker's state for one run: what to check, and the verdict texts of plain learners it has made, by
-    qualification and units held (kept across blocks, so each is made once per worker)."""
+    """A worker's state for one run: what to check, the verdict texts of plain learners it has made, by
+    qualification and units held, and what explaining each qualification's verdicts has worked out (all kept
+    across blocks, so each is made once per worker)."""
 
     settings: CheckSettings
     library: Library
     vocabulary: Vocabulary
-    templates: dict[tuple[str, tuple], tuple[str, str, bool]] = attrs.field(factory=dict)
+    templates: dict[tuple[str, tuple], tuple[str, bool]] = attrs.field(factory=dict)
     dates: dict[str, int] = attrs.field(factory=dict)
+    explanations: dict[str, Explanations] = attrs.field(factory=dict)
 
     def check(self, task: tuple) -> Block:
         """One block decided: read, judged and rendered."""
         settings, vocabulary = self.settings, self.vocabulary
         targets = [self.library.qualification(qan) for qan in settings.qans]
+        for qualification, _ in targets:
+            if qualification.qan not in self.explanations:
+                self.explanations[qualification.qan] = Explanations(qualification)
         # Reading builds many small objects that live as long as the block: collecting them mid-block is waste.
         gc.disable()
         try:
@@ -132,7 +138,7 @@ class _Worker:
                 records = read_table_block(file, vocabulary, header, rows)
             else:
                 records = task[1]
-            return _block_of(records, check_rows(records, targets), settings.output_format)
+            return _block_of(records, check_rows(records, targets, self.explanations), settings.output_format)
         finally:
             gc.enable()
 
@@ -191,7 +197,7 @@ def _check_in_process(task: tuple) -> Block:
 
 
 def _block_of(records: Records, rows: list[CheckRow], output_format: str) -> Block:
-    json_text = ",\n".join(array_element(row.to_json()) for row in rows) \
+    json_text = ",\n".join(row.json_element() for row in rows) \
         if output_format == "json" else ""
     return Block(len(records.order), tuple(rows) if output_format == "table" else (), json_text,
                  records.problems, len(records.unreadable),
@@ -211,7 +217,7 @@ def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tupl
         plain &= held.plain
     records = read_table_block(block.file, vocabulary, block.header,
                                block.rows(columns.learner_rows(np.flatnonzero(~plain))))
-    decided = check_rows(records, targets)
+    decided = check_rows(records, targets, worker.explanations)
     if not plain.any():
         return _block_of(records, decided, output_format)
     # Some learners are plain, so every row has a learner id and each run of rows is one learner.
@@ -219,7 +225,7 @@ def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tupl
     for row in decided:
         texts.setdefault(row.learner, []).append(row)
     plain_learners = np.flatnonzero(plain).tolist()
-    keys = [{learner: held.key(learner) for learner in plain_learners} for held in holdings]
+    keys = [dict(zip(plain_learners, held.keys(plain_learners))) for held in holdings]
     templates = worker.templates
     _make_templates(worker, columns, targets, holdings, keys, plain_learners)
     pieces, all_achieved = [], True
@@ -227,12 +233,12 @@ def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tupl
         if plain[learner]:
             name = json_string(learner_id)
             for (qualification, _), qualification_keys in zip(targets, keys):
-                start, rest, achieved = templates[qualification.qan, qualification_keys[learner]]
-                pieces.append(start + name + rest)
+                rest, achieved = templates[qualification.qan, qualification_keys[learner]]
+                pieces.append(VERDICT_START + name + rest)
                 all_achieved &= achieved
         else:
             rows = texts[learner_id]
-            pieces.extend(array_element(row.to_json()) for row in rows)
+            pieces.extend(row.json_element() for row in rows)
             all_achieved &= all(row.verdict is not None and row.verdict.achieved for row in rows)
     return Block(columns.learners, (), ",\n".join(pieces), records.problems, len(records.unreadable),
                  all_achieved)
@@ -255,28 +261,21 @@ def _make_templates(worker: _Worker, columns: Columns, targets: Sequence[tuple],
         if not new:
             continue
         learners = [columns.learner(index) for index in new.values()]
-        known = [plain_holdings(qualification, learner, frozenset(np.flatnonzero(held.masks[index]).tolist()),
-                                held.attempted.get(index, ()))
-                 for learner, index in zip(learners, new.values())]
-        for key, verdict in zip(new, decide(qualification, learners, known)):
-            templates[key] = _template(CheckRow(verdict.learner, qualification.qan, qualification.title, verdict))
+        units = unit_indices(held.masks[list(new.values())])
+        known = [plain_holdings(qualification, learner, frozenset(held_units), held.attempted.get(index, ()))
+                 for learner, index, held_units in zip(learners, new.values(), units)]
+        for key, verdict in zip(new, decide(qualification, learners, known, worker.explanations[qualification.qan])):
+            templates[key] = verdict_rest(verdict), verdict.achieved
 
 
-def _template(row: CheckRow) -> tuple[str, str, bool]:
-    """A verdict's JSON text, indented as an array element, split around the learner's id."""
-    if row.verdict is None:
-        raise RuntimeError(f"the columnar reader took learner {row.learner!r} as readable, the row reader did not")
-    text = array_element(row.to_json())
-    start = '  {\n    "learner": '
-    rest = text[len(start) + len(json_string(row.learner)):]
-    return start, rest, row.verdict is not None and row.verdict.achieved
-
-
-def check_rows(records: Records, targets: Sequence[tuple]) -> list[CheckRow]:
-    """A row per learner and qualification, in the records' order: a verdict, or the learner's record errors."""
+def check_rows(records: Records, targets: Sequence[tuple],
+               explanations: Mapping[str, Explanations] = MappingProxyType({})) -> list[CheckRow]:
+    """A row per learner and qualification, in the records' order: a verdict, or the learner's record errors.
+    `explanations`, by QAN, carries what earlier blocks worked out."""
     verdicts = {}
     for qualification, body in targets:
-        decided = evaluate_many(qualification, records.learners, body.counts_as_achieved)
+        decided = evaluate_many(qualification, records.learners, body.counts_as_achieved,
+                                explanations.get(qualification.qan))
         verdicts[qualification.qan] = {v.learner: v for v in decided}
     rows = []
     for learner_id in records.order:

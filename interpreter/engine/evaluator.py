@@ -11,13 +11,14 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import enum
+import itertools
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 import attrs
 
 from qualrules.interpreter import model as m
 from qualrules.interpreter.engine.compiler import CompiledQualification
-from qualrules.interpreter.engine.requirements import Alternatives, Barred, Linear, Requirement, declared_total, holds
+from qualrules.interpreter.engine.requirements import Alternatives, Barred, Linear, Requirement, holds
 from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.engine.claims import best_claims, closest_claims
 from qualrules.interpreter.lazy import lazy_module
@@ -134,18 +135,24 @@ def evaluate(qualification: CompiledQualification, learner: Learner, counts: Cal
 
 
 def evaluate_many(qualification: CompiledQualification, learners: Sequence[Learner],
-                  counts: Callable[[str], bool]) -> list[Verdict]:
+                  counts: Callable[[str], bool], explanations: Explanations | None = None) -> list[Verdict]:
     """The verdict for each learner, as `evaluate` gives it: the claims of all of them are chosen together,
     and learners with the same holdings share the work of explaining them.
 
     A learner achieves when a claim from their certain units meets every rule and the age rule holds; when
     a claim exists only with the units in doubt too (or the age cannot be told), the verdict is undetermined;
     otherwise not achieved, with the closest claim."""
-    return decide(qualification, learners, [holdings_of(qualification, learner, counts) for learner in learners])
+    return decide(qualification, learners, [holdings_of(qualification, learner, counts) for learner in learners],
+                  explanations)
 
 
-def decide(q: CompiledQualification, learners: Sequence[Learner], holdings: Sequence[Holdings]) -> list[Verdict]:
-    """The verdicts of learners whose holdings towards `q` are known (`holdings_of`, `plain_holdings`)."""
+def decide(q: CompiledQualification, learners: Sequence[Learner], holdings: Sequence[Holdings],
+           explanations: Explanations | None = None) -> list[Verdict]:
+    """The verdicts of learners whose holdings towards `q` are known (`holdings_of`, `plain_holdings`).
+    `explanations` (for `q`) carries what earlier calls worked out; without it, this call starts afresh."""
+    if explanations is None:
+        explanations = Explanations(q)
+    assert explanations.qualification is q, "explanations belong to one qualification"
     certain = unit_masks(len(q.units), (h.certain for h in holdings))
     everything = certain | unit_masks(len(q.units), (h.uncertain for h in holdings))
     found, claims = best_claims(q, certain)
@@ -164,14 +171,15 @@ def decide(q: CompiledQualification, learners: Sequence[Learner], holdings: Sequ
     statuses = np.where(achieved, 0, np.where(undetermined, 1, 2))
     shared: dict[tuple, _ClaimFacts] = {}
     verdicts = []
-    for learner, held, status_code, claim in zip(learners, holdings, statuses.tolist(), claims):
+    for learner, held, status_code, chosen, figures, available in zip(
+            learners, holdings, statuses.tolist(), unit_indices(claims), explanations.measured(claims),
+            _row_bits(everything)):
         status = _STATUSES[status_code]
-        chosen = tuple(np.flatnonzero(claim).tolist())
         key = (status, chosen, held.certain, held.uncertain)
         facts = shared.get(key)
         if facts is None:
-            facts = shared[key] = _claim_facts(q, held, status, chosen)
-        verdicts.append(_verdict(q, learner, held, status, facts))
+            facts = shared[key] = _claim_facts(explanations, held, status, chosen, figures, available)
+        verdicts.append(_verdict(explanations, learner, held, status, facts))
     return verdicts
 
 
@@ -181,10 +189,26 @@ _STATUSES = (Status.ACHIEVED, Status.UNDETERMINED, Status.NOT_ACHIEVED)
 def unit_masks(width: int, rows: Iterable[frozenset[int]]) -> "np.ndarray":
     """Sets of pool indices as the rows of a boolean matrix `width` units wide."""
     rows = list(rows)
+    sizes = [len(row) for row in rows]
     masks = np.zeros((len(rows), width), dtype=bool)
-    for number, row in enumerate(rows):
-        masks[number, list(row)] = True
+    columns = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.intp, count=sum(sizes))
+    masks[np.repeat(np.arange(len(rows)), sizes), columns] = True
     return masks
+
+
+def _row_bits(masks: "np.ndarray") -> list[int]:
+    """Each row of a boolean matrix as an integer, bit i for column i."""
+    packed = np.packbits(masks, axis=1, bitorder="little")
+    width, data = packed.shape[1], packed.tobytes()
+    return [int.from_bytes(data[k * width:(k + 1) * width], "little") for k in range(len(masks))]
+
+
+def unit_indices(masks: "np.ndarray") -> list[tuple[int, ...]]:
+    """The indices of the True cells of each row of a boolean matrix, in order."""
+    rows, columns = np.nonzero(masks)
+    ends = np.cumsum(np.bincount(rows, minlength=len(masks))).tolist()
+    columns = columns.tolist()
+    return [tuple(columns[start:end]) for start, end in zip([0] + ends[:-1], ends)]
 
 
 def holdings_of(q: CompiledQualification, learner: Learner, counts: Callable[[str], bool]) -> Holdings:
@@ -275,6 +299,126 @@ def _age_facts(q: CompiledQualification, learner: Learner, missing: list[str]) -
     return age >= q.minimum_age.years, f"{needed}: aged {age} at registration on {learner.registered_on.isoformat()}"
 
 
+class Explanations:
+    """What explaining one qualification's verdicts has worked out, kept for the learners that follow.
+
+    A rule's outcome depends only on the units of its scope that the claim counts (for a bar, those the
+    learner holds), unless it falls short of a minimum, where it names the caps that kept units out; so
+    outcomes are kept by rule and those units, and learners who hold different units share them. So are the
+    reasons units are left out, by the caps in force and their totals, and the outcomes of rules on the
+    learner (window, age), by what they say. Each of the three stores keeps at most `limit` parts and starts
+    afresh when full, so memory stays flat over any cohort."""
+
+    def __init__(self, qualification: CompiledQualification, limit: int = 50_000):
+        q = self.qualification = qualification
+        self.limit = limit
+        # Every linear requirement, within `either` options too: the columns of `measured`.
+        self.linear = linear_requirements(q.requirements)
+        self._column = {id(r): k for k, r in enumerate(self.linear)}
+        self._scope = {id(r): _bits(_units_of(r)) for r in q.requirements}
+        weights = np.zeros((len(q.units), len(self.linear) + 2), dtype=np.int64)
+        for k, r in enumerate(self.linear):
+            weights[list(r.members), k] = r.weights
+        weights[:, -2] = [u.credits for u in q.units]
+        weights[:, -1] = [u.glh or 0 for u in q.units]
+        self._weights = weights
+        self._glh_undeclared = np.array([u.glh is None for u in q.units], dtype=bool)
+        self.refs = tuple(u.ref for u in q.units)
+        self.window_text = rule_text(q.window) if q.window is not None else None
+        self.age_text = rule_text(q.minimum_age) if q.minimum_age is not None else None
+        self._outcomes: dict[tuple[int, int], RuleOutcome] = {}
+        self._set_aside: dict[tuple, SetAside] = {}
+        self._learner_outcomes: dict[tuple, RuleOutcome] = {}
+
+    @property
+    def kept(self) -> int:
+        """How many parts are kept."""
+        return len(self._outcomes) + len(self._set_aside) + len(self._learner_outcomes)
+
+    def measured(self, claims: "np.ndarray") -> list[tuple[list[int], int, int | None, int]]:
+        """For each claim (a row of `claims`): its total of each of `linear`, its credits, its GLH (None when a
+        unit it counts declares none) and its units as bits."""
+        sums = (claims.astype(np.int64) @ self._weights).tolist()
+        undeclared = (claims & self._glh_undeclared).any(axis=1).tolist()
+        return [(row, row[-2], None if missing else row[-1], bits)
+                for row, missing, bits in zip(sums, undeclared, _row_bits(claims))]
+
+    def total_of(self, totals: list[int]) -> Callable[[Linear], int]:
+        """A claim's total of any linear requirement, from its row of `measured`."""
+        column = self._column
+        return lambda requirement: totals[column[id(requirement)]]
+
+    def outcome(self, requirement: Requirement, claim: _Claim) -> RuleOutcome:
+        """`requirement` measured on the claim."""
+        held = claim.available_bits if isinstance(requirement, Barred) else claim.bits
+        key = (id(requirement), held & self._scope[id(requirement)])
+        found = self._outcomes.get(key)
+        if found is None:
+            found = _outcome(self.qualification, requirement, claim, self._scope[id(requirement)])
+            if not _names_caps(requirement, found):
+                self._keep(self._outcomes, key, found)
+        return found
+
+    def left_out(self, index: int, capped: list[tuple[Linear, int]], in_force: list[Requirement],
+                 context: tuple) -> SetAside:
+        """Why the pool unit `index`, held, is left out of a claim whose caps in force stand at `capped`;
+        `context` is what of the claim the reason depends on (`_left_out_context`)."""
+        key = (index, context)
+        found = self._set_aside.get(key)
+        if found is None:
+            found = self._keep(self._set_aside, key,
+                               SetAside(self.refs[index], _why_not_counted(index, capped, in_force)))
+        return found
+
+    def learner_outcome(self, rule: m.Rule, text: str, met: bool | None, detail: str) -> RuleOutcome:
+        """The outcome of a rule on the learner rather than the claim (a completion window, a minimum age)."""
+        key = (id(rule), met, detail)
+        found = self._learner_outcomes.get(key)
+        if found is None:
+            found = self._keep(self._learner_outcomes, key, RuleOutcome(rule, text, met, detail, ()))
+        return found
+
+    def _keep(self, store: dict, key, value):
+        if len(store) >= self.limit:
+            store.clear()
+        store[key] = value
+        return value
+
+
+@attrs.frozen
+class _Claim:
+    """A claim being explained: its units (in pool order, as a set and as bits), the units available to it,
+    and its totals."""
+
+    indices: tuple[int, ...]
+    chosen: set[int]
+    bits: int
+    available: frozenset[int]
+    available_bits: int
+    total_of: Callable[[Linear], int]
+
+
+def _bits(indices: Iterable[int]) -> int:
+    """A set of pool indices as an integer, bit i for unit i."""
+    return sum(1 << i for i in set(indices))
+
+
+def _units_of(requirement: Requirement) -> set[int]:
+    """The pool units whose presence can change whether `requirement` holds."""
+    if isinstance(requirement, Linear):
+        return set(requirement.members)
+    if isinstance(requirement, Barred):
+        return set(requirement.first + requirement.second)
+    return {i for option in requirement.options for r in option for i in _units_of(r)}
+
+
+def _names_caps(requirement: Requirement, outcome: RuleOutcome) -> bool:
+    """Whether the outcome falls short of a minimum and so may name caps, whose effect depends on units beyond
+    the requirement's own."""
+    return (isinstance(requirement, Linear) and not isinstance(requirement.rule, m.AllOf)
+            and requirement.minimum is not None and outcome.measured < requirement.minimum)
+
+
 @attrs.frozen
 class _ClaimFacts:
     """What a verdict says that depends only on the claim and the units held, not on who holds them."""
@@ -286,10 +430,15 @@ class _ClaimFacts:
     glh: int | None
 
 
-def _claim_facts(q: CompiledQualification, holdings: Holdings, status: Status, claim: tuple[int, ...]) -> _ClaimFacts:
+def _claim_facts(explanations: Explanations, holdings: Holdings, status: Status, claim: tuple[int, ...],
+                 measured: tuple[list[int], int, int | None, int], available_bits: int) -> _ClaimFacts:
+    """`available_bits`: the units held (certain or not), as bits."""
+    q = explanations.qualification
+    totals, credits, glh, bits = measured
     chosen = set(claim)
     available = holdings.certain | holdings.uncertain
-    outcomes = [_outcome(q, r, chosen, available) for r in q.requirements]
+    facts = _Claim(claim, chosen, bits, available, available_bits, explanations.total_of(totals))
+    outcomes = [explanations.outcome(r, facts) for r in q.requirements]
     if chosen & holdings.uncertain:
         # The claim leans on units in doubt: a rule it meets only with them cannot be called met yet.
         dated = chosen & holdings.certain
@@ -299,26 +448,28 @@ def _claim_facts(q: CompiledQualification, holdings: Holdings, status: Status, c
     undated = holdings.uncertain if status is Status.ACHIEVED else frozenset()
     left_out = sorted(available - chosen)
     in_force = _opened(q.requirements, _options_met_by(chosen)) if left_out else []
-    capped = [(cap, _total(cap, chosen)) for cap in in_force if isinstance(cap, Linear) and cap.maximum is not None]
+    capped = [(cap, facts.total_of(cap)) for cap in in_force if isinstance(cap, Linear) and cap.maximum is not None]
+    context = _left_out_context(capped, in_force)
     not_counted = tuple(
-        SetAside(q.units[i].ref, f"the record lacks the date needed to place it within `{rule_text(q.window)}`"
-                 if i in undated else _why_not_counted(i, capped, in_force))
+        SetAside(q.units[i].ref, f"the record lacks the date needed to place it within `{explanations.window_text}`")
+        if i in undated else explanations.left_out(i, capped, in_force, context)
         for i in left_out
     )
-    return _ClaimFacts(tuple(outcomes), not_counted, tuple(q.units[i].ref for i in claim),
-                       sum(q.units[i].credits for i in claim), declared_total(q.units[i].glh for i in claim))
+    refs = explanations.refs
+    return _ClaimFacts(tuple(outcomes), not_counted, tuple([refs[i] for i in claim]), credits, glh)
 
 
-def _verdict(q: CompiledQualification, learner: Learner, holdings: Holdings, status: Status,
+def _verdict(explanations: Explanations, learner: Learner, holdings: Holdings, status: Status,
              facts: _ClaimFacts) -> Verdict:
+    q = explanations.qualification
     outcomes = list(facts.outcomes)
     if q.window is not None:
-        in_doubt = any(q.index[ref] in holdings.uncertain for ref in facts.claim)
+        in_doubt = bool(holdings.uncertain) and any(q.index[ref] in holdings.uncertain for ref in facts.claim)
         met = None if learner.registered_on is None or in_doubt else True
-        outcomes.append(RuleOutcome(q.window, rule_text(q.window), met, holdings.window_detail, ()))
+        outcomes.append(explanations.learner_outcome(q.window, explanations.window_text, met, holdings.window_detail))
     if q.minimum_age is not None:
-        outcomes.append(RuleOutcome(q.minimum_age, rule_text(q.minimum_age), holdings.age_ok,
-                                    holdings.age_detail, ()))
+        outcomes.append(explanations.learner_outcome(q.minimum_age, explanations.age_text, holdings.age_ok,
+                                                     holdings.age_detail))
     return Verdict(
         learner=learner.id,
         qan=q.qan,
@@ -333,15 +484,13 @@ def _verdict(q: CompiledQualification, learner: Learner, holdings: Holdings, sta
     )
 
 
-def _total(requirement: Linear, chosen: set[int]) -> int:
-    return sum(w for i, w in zip(requirement.members, requirement.weights) if i in chosen)
-
-
-def _outcome(q: CompiledQualification, requirement: Requirement, chosen: set[int], available: set[int]) -> RuleOutcome:
+def _outcome(q: CompiledQualification, requirement: Requirement, claim: _Claim, scope: int) -> RuleOutcome:
+    """`scope`: the units of the requirement, as bits."""
     text = requirement.text
+    chosen = claim.chosen
     if isinstance(requirement, Linear):
-        counted = tuple(q.units[i].ref for i in requirement.members if i in chosen)
-        total = _total(requirement, chosen)
+        counted = tuple([q.units[i].ref for i in claim.indices if scope >> i & 1])  # members are in pool order
+        total = claim.total_of(requirement)
         met = ((requirement.minimum is None or total >= requirement.minimum)
                and (requirement.maximum is None or total <= requirement.maximum))
         if isinstance(requirement.rule, m.AllOf):
@@ -356,7 +505,7 @@ def _outcome(q: CompiledQualification, requirement: Requirement, chosen: set[int
         if requirement.minimum is not None and total < requirement.minimum:
             exact = requirement.minimum == requirement.maximum
             detail += f", {'exactly' if exact else 'at least'} {requirement.minimum} required"
-            caps = _binding_caps(q, requirement, chosen, available)
+            caps = _binding_caps(q, requirement, claim)
             if caps:
                 detail += f" ({'; '.join(caps)})"
         elif requirement.maximum is not None and total > requirement.maximum:
@@ -366,7 +515,7 @@ def _outcome(q: CompiledQualification, requirement: Requirement, chosen: set[int
         return RuleOutcome(requirement.rule, text, met, detail, counted, requirement.measure, total,
                            requirement.minimum, requirement.maximum)
     if isinstance(requirement, Barred):
-        holds_both = not holds((requirement,), available)
+        holds_both = not holds((requirement,), claim.available)
         detail = f"{text}: " + ("the record holds both, so only one side is counted" if holds_both else "met")
         return RuleOutcome(requirement.rule, text, True, detail, ())
     met_options = [k for k, option in enumerate(requirement.options, 1) if holds(option, chosen)]
@@ -386,15 +535,15 @@ def _requirement_phrase(requirement: Linear) -> str:
     return f", at most {high} allowed"
 
 
-def _binding_caps(q: CompiledQualification, short: Linear, chosen: set[int], available: set[int]) -> list[str]:
+def _binding_caps(q: CompiledQualification, short: Linear, claim: _Claim) -> list[str]:
     """Caps that stop available units from counting towards a minimum that falls short."""
     notes = []
-    for cap in linear_requirements(q.requirements, _options_met_by(chosen)):
+    for cap in linear_requirements(q.requirements, _options_met_by(claim.chosen)):
         if cap.maximum is None or cap is short:
             continue
-        total = _total(cap, chosen)
-        blocked = [i for i, w in zip(cap.members, cap.weights)
-                   if i in available and i not in chosen and i in short.members and total + w > cap.maximum]
+        total = claim.total_of(cap)
+        blocked = [i for i, w in zip(cap.members, cap.weights) if i in claim.available and i not in claim.chosen
+                   and i in short.members and total + w > cap.maximum]
         if blocked:
             notes.append(f"{cap.label} capped at {plural(cap.maximum, measure_word(cap.measure, 1))}")
     return notes
@@ -420,6 +569,11 @@ def linear_requirements(requirements, option_applies: Callable[[tuple], bool] = 
 def _options_met_by(chosen: set[int]) -> Callable[[tuple], bool]:
     """Only the `either` options the claim meets bind it; the caps of the others are not in force."""
     return lambda option: holds(option, chosen)
+
+
+def _left_out_context(capped: list[tuple[Linear, int]], in_force: list[Requirement]) -> tuple:
+    """What of a claim decides why a unit is left out of it: the caps in force and their totals, the bars."""
+    return tuple((id(cap), total) for cap, total in capped), tuple(id(r) for r in in_force if isinstance(r, Barred))
 
 
 def _why_not_counted(index: int, capped: list[tuple[Linear, int]], in_force: list[Requirement]) -> str:

@@ -13,14 +13,18 @@ def array_element(value) -> str:
 
 def indented(value, indent: str) -> str:
     """`value` as `json.dumps(value, indent=2)` lays it out when it starts `indent` deep."""
-    if isinstance(value, str):
-        return json_string(value)
+    leaf = _LEAVES.get(type(value))
+    if leaf is not None:
+        return leaf(value)
     inner = indent + "  "
     if isinstance(value, dict):
         if not value:
             return "{}"
-        items = (f"{inner}{json_string(key)}: {indented(item, inner)}" for key, item in value.items())
-        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+        items = []
+        for key, item in value.items():
+            leaf = _LEAVES.get(type(item))
+            items.append(json_string(key) + ": " + (leaf(item) if leaf is not None else indented(item, inner)))
+        return "{\n" + inner + (",\n" + inner).join(items) + "\n" + indent + "}"
     if isinstance(value, list):
         if not value:
             return "[]"
@@ -29,6 +33,8 @@ def indented(value, indent: str) -> str:
         else:
             items = (indented(item, inner) for item in value)
         return "[\n" + inner + (",\n" + inner).join(items) + "\n" + indent + "]"
+    if isinstance(value, str):
+        return json_string(value)
     if value is None or isinstance(value, bool):
         return _JSON_CONSTANTS[value]
     if isinstance(value, int):
@@ -39,3 +45,6 @@ def indented(value, indent: str) -> str:
 _JSON_CONSTANTS = {None: "null", True: "true", False: "false"}
 # What `json.dumps` does with a string (ASCII, as by default), without its per-call set-up.
 json_string = json.encoder.encode_basestring_ascii
+# Values written without looking further, by their exact type: most of what a verdict holds.
+_LEAVES = {str: json_string, int: int.__repr__, bool: _JSON_CONSTANTS.__getitem__,
+           type(None): _JSON_CONSTANTS.__getitem__}

@@ -194,9 +194,12 @@ class ColumnHoldings:
     # By learner: (unit reference, last result word) of each unit attempted but never achieved.
     attempted: dict[int, tuple[tuple[str, str], ...]]
 
-    def key(self, learner: int) -> tuple:
-        """What a plain learner's verdict depends on."""
-        return np.packbits(self.masks[learner]).tobytes(), self.attempted.get(learner, ())
+    def keys(self, learners: list[int]) -> list[tuple]:
+        """For each of some plain learners, what their verdict depends on."""
+        width = (self.masks.shape[1] + 7) // 8
+        packed = np.packbits(self.masks[learners], axis=1).tobytes()
+        attempted = self.attempted
+        return [(packed[k * width:(k + 1) * width], attempted.get(learner, ())) for k, learner in enumerate(learners)]
 
 
 def _deadlines(registered: "np.ndarray", window) -> "np.ndarray":
