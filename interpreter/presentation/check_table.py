@@ -37,11 +37,16 @@ class CheckRow:
         }
 
 
+def status_text(verdict: Verdict) -> str:
+    """`achieved`, or for a graded qualification `achieved, grade DMM`."""
+    return verdict.status.value + (f", grade {verdict.grade}" if verdict.grade is not None else "")
+
+
 HEADERS = ("Learner", "Qualification", "Result", "Credits")
 
 
 def _cells(row: CheckRow) -> tuple[str, str, str, str]:
-    status = row.verdict.status.value if row.verdict else RECORD_ERROR
+    status = status_text(row.verdict) if row.verdict else RECORD_ERROR
     credits = str(row.verdict.credits) if row.verdict else "-"
     return escaped(row.learner), escaped(f"{row.qan} {row.title}"), status, credits
 
