@@ -366,3 +366,60 @@ def test_fmt_writes_every_grading_statement_back_with_the_same_meaning():
     assert "  grade DD at 48 points\n" in formatted
     assert "  allow unclassified up to 60 glh from Group B\n" in formatted
     assert without_positions(build_ruleset(formatted, "x.qual")) == without_positions(build_ruleset(text, "x.qual"))
+
+
+@st.composite
+def grade_plan_scenarios(draw):
+    text, refs, results = draw(graded_scenarios())
+    return text, refs, results, draw(st.integers(0, 3))
+
+
+@given(grade_plan_scenarios())
+@exactness_settings(60)
+def test_grade_plan_matches_brute_force(scenario):
+    from hypothesis import assume
+
+    from qualrules.interpreter.engine.grade_plan import PLANNED_GRADES, GradePlanStatus, plan_grade
+
+    text, refs, results, which = scenario
+    assume(len(refs) <= 6)
+    (q,) = compile_ruleset(build_ruleset(text, "random.qual"))
+    thresholds = q.grading.thresholds
+    target = thresholds[min(which, len(thresholds) - 1)]
+    held = learner([(ref, result) for ref, result in zip(refs, results) if result != "none"])
+    grades = grading.effective_grades(grading.grade_matrix(q, [held], [None]))[0]
+    available = np.zeros((1, len(q.units)), dtype=bool)
+    available[0, [q.index[ref] for ref, result in zip(refs, results) if result != "none"]] = True
+    kept = set(np.flatnonzero(grading.claimable(q, available, grades[None, :])[0]).tolist())
+    passed = {i for i in kept if grades[i] != grading.UNCLASSIFIED}
+    table, compensation = q.grading.points, q.grading.compensation
+    options = []
+    for i in range(len(q.units)):
+        choices = [None] + (["keep"] if i in kept else []) + (list(PLANNED_GRADES) if i not in passed else [])
+        options.append(choices)
+    best = None
+    for choice in itertools.product(*options):
+        claim = [i for i, c in enumerate(choice) if c is not None]
+        if not holds(q.requirements, claim):
+            continue
+        if compensation is not None and sum(w for i, w in zip(compensation.members, compensation.weights)
+                                            if choice[i] == "keep" and grades[i] == grading.UNCLASSIFIED) > compensation.maximum:
+            continue
+        points = sum(table[i][grades[i]] if c == "keep" else table[i][PLANNED_GRADES.index(c) + 1]
+                     for i, c in enumerate(choice) if c is not None)
+        if points < target.points:
+            continue
+        planned = [c for c in choice if c not in (None, "keep")]
+        key = (-planned.count("D*"), -planned.count("D"), -planned.count("M"), -len(planned),
+               sum(q.units[i].credits for i in claim), tuple(c is not None for c in choice),
+               tuple(-(PLANNED_GRADES.index(c) + 1) if c not in (None, "keep") else 0 for c in choice))
+        if best is None or key > best[0]:
+            best = (key, choice)
+    found = plan_grade(q, held, COUNTS, target.grade)
+    if best is None:
+        assert found.status is GradePlanStatus.IMPOSSIBLE
+        return
+    key, choice = best
+    expected = [(q.units[i].ref, c) for i, c in enumerate(choice) if c not in (None, "keep")]
+    assert [(u.unit, u.grade) for u in found.take] == expected
+    assert [u.unit for u in found.claim] == [q.units[i].ref for i, c in enumerate(choice) if c is not None]

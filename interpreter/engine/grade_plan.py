@@ -5,7 +5,7 @@ again) and the caller has not excluded. A plan gives some of them a grade, P, M,
 from the units held (at their grades) and the planned ones meets every rule and earns the target's points.
 Among all such plans it takes, exactly, the one asking for the fewest D*, then the fewest D, then the
 fewest M, then the fewest units, then with the resulting claim counting the most credits, then preferring
-units earlier in the catalogue. It is solved with CP-SAT, optimising those objectives in stages, each
+units earlier in the catalogue, then asking the lower grades of the units earlier in the catalogue. It is solved with CP-SAT, optimising those objectives in stages, each
 proven optimal before the next.
 """
 
@@ -29,6 +29,8 @@ np = lazy_module("numpy")
 
 # Grades a plan may ask for, from the least demanding.
 PLANNED_GRADES = ("P", "M", "D", "D*")
+# Units per tie-break stage over planned grades: 5 ** 20 stays well inside 64 bits.
+_GRADE_CHUNK = 20
 GRADE_WORDS = {"pass": "P", "merit": "M", "distinction": "D", "distinction star": "D*"}
 
 
@@ -114,6 +116,13 @@ def plan_grade(q: CompiledQualification, learner: Learner, counts: Callable[[str
 
     stages = [-count(grade) for grade in reversed(PLANNED_GRADES[1:])]
     stages += [-sum(take.values()), claim_model.measure_expr(m.Measure.CREDITS), *claim_model.tie_break_stages()]
+    # Finally, among plans with the same claim and the same number of each grade: the lower grades in the units
+    # earlier in the catalogue (each unit's grade a digit, base 5, of a number to minimise).
+    ordered = sorted(candidates)
+    for start in range(0, len(ordered), _GRADE_CHUNK):
+        chunk = ordered[start:start + _GRADE_CHUNK]
+        stages.append(-sum(5 ** (len(chunk) - 1 - k) * (rank + 1) * take[i, grade]
+                           for k, i in enumerate(chunk) for rank, grade in enumerate(PLANNED_GRADES)))
     found = claim_model.maximise(stages)
     if found is None:
         return GradePlan(q.qan, learner.id, threshold.grade, GradePlanStatus.IMPOSSIBLE, (), (), 0, threshold.points)
