@@ -55,7 +55,7 @@ _NUMBER_WORDS = {"ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT",
 _RULE_STARTS = {"LEARNERS", "A", "AT", "MIN", "MINIMUM", "MAX", "MAXIMUM", "EXACTLY", "BETWEEN", "CREDITS", "CREDIT", "UNITS", "UNIT",
                 "GLH", "TQT", "ALL", "CHOOSE", "NOT", "COMPLETE", "AGE", "EITHER"}
 _FACT_STARTS = {"LEVEL", "CREDIT", "GUIDED", "TOTAL", "UNITS"}
-_GRADING_STARTS = {"POINTS", "GRADE", "ALLOW", "OTHERWISE"}
+_GRADING_STARTS = {"POINTS", "GRADE", "ALLOW", "OTHERWISE", "MARKS"}
 # Words of a specification's own phrasing (`Learners must achieve`, `A minimum of`, `must come from`,
 # `or higher`, a closing `.`). Each is optional beside a shorter wording, so "expected ..." names them only where
 # nothing else could come; and none is accepted where a name could stand, so they reserve no names.

@@ -37,7 +37,7 @@ def _string(token: Token) -> str:
     return body.replace('\\"', '"').replace("\\\\", "\\")
 
 
-_GRADING_ITEMS = (m.UnitPoints, m.GradeThreshold, m.Compensation, m.FallbackAward)
+_GRADING_ITEMS = (m.UnitPoints, m.GradeThreshold, m.Compensation, m.FallbackAward, m.GradeRow, m.MarkBands)
 
 
 @v_args(meta=True)
@@ -180,6 +180,23 @@ class _Builder(Transformer):
         grade, points = children
         return m.GradeThreshold(grade.value, self._int(points), _span(meta))
 
+    def component_grade(self, meta, children):
+        unit, grade = children
+        if grade.value not in m.UNIT_GRADES:
+            self._error("QR150", f"`{grade.value}` is not a unit grade", _token_span(grade),
+                        hint="a component has one of " + ", ".join(m.UNIT_GRADES))
+        return unit.value, grade.value
+
+    def grade_row(self, meta, children):
+        grade, *components = children
+        return m.GradeRow(grade.value, tuple(components), _span(meta))
+
+    def mark_bands(self, meta, children):
+        unit, *rest = children
+        out_of = self._int(rest[0]) if rest and isinstance(rest[0], Token) else None
+        bands = self._unit_points(meta, None, None, [c for c in rest if not isinstance(c, Token)]).points
+        return m.MarkBands(unit.value, out_of, bands, _span(meta))
+
     def compensation(self, meta, children):
         amount, measure, *rest = children
         return m.Compensation(amount, measure, rest[0] if rest else None, _span(meta))
@@ -195,6 +212,9 @@ class _Builder(Transformer):
         for item in items:
             if isinstance(item, m.UnitPoints):
                 key, first = (item.glh, item.level), points.get((item.glh, item.level))
+            elif isinstance(item, (m.GradeRow, m.MarkBands)):
+                key = (type(item), item.grade if isinstance(item, m.GradeRow) else item.unit)
+                first = single.get(key)
             elif isinstance(item, m.GradeThreshold):
                 key, first = item.grade, thresholds.get(item.grade)
             else:
@@ -205,9 +225,11 @@ class _Builder(Transformer):
                 continue
             {m.UnitPoints: points, m.GradeThreshold: thresholds}.get(type(item), single)[key] = item
         compensation = single.get(m.Compensation)
+        rows = tuple(v for k, v in single.items() if isinstance(v, m.GradeRow))
+        marks = tuple(v for k, v in single.items() if isinstance(v, m.MarkBands))
         grading = None
-        if points or thresholds or compensation:
-            grading = m.Grading(tuple(points.values()), tuple(thresholds.values()), compensation)
+        if points or thresholds or compensation or rows or marks:
+            grading = m.Grading(tuple(points.values()), tuple(thresholds.values()), compensation, rows, marks)
         return grading, single.get(m.FallbackAward)
 
     # ---- qualifications ------------------------------------------------------------------------

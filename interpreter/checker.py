@@ -163,7 +163,9 @@ def check(ruleset: m.Ruleset) -> list[Diagnostic]:
                           hint="keep one and delete the other")
                 learner_rules.setdefault(kind, rule)
         if qualification.grading is not None or qualification.fallback is not None:
-            check_grading(qualification, [u for u in ruleset.units if u.ref in pool_refs], by_qan, error)
+            mandatory = {u.ref for rule in qualification.rules if isinstance(rule, m.AllOf)
+                         for u in catalogue.resolve_set(rule.units)}
+            check_grading(qualification, [u for u in ruleset.units if u.ref in pool_refs], mandatory, by_qan, error)
         cap = compensation_cap(qualification)
         for rule in walk_rules(qualification.rules + ((cap,) if cap else ())):
             if isinstance(rule, m.Either):

@@ -28,13 +28,16 @@ class CompiledGrading:
 
     @property
     def pass_points(self) -> int:
-        """The fewest points that give a grade: below them the qualification is not achieved."""
-        return self.thresholds[0].points
+        """The fewest points that give a grade: below them the qualification is not achieved (0 for a
+        qualification graded by a table of components' grades)."""
+        return self.thresholds[0].points if self.thresholds else 0
 
 
 def compile_grading(grading: m.Grading, pool: Sequence[m.Unit], compensation: Linear | None) -> CompiledGrading:
+    # Graded by a table of components' grades, units earn no points: the claim is chosen as a pass-only one.
+    none = dict.fromkeys(m.UNIT_GRADES, 0)
     points = tuple(tuple(table[grade] for grade in m.UNIT_GRADES)
-                   for table in (points_table(grading, unit) for unit in pool))
+                   for table in (points_table(grading, unit) if grading.unit_points else none for unit in pool))
     return CompiledGrading(grading, points, tuple(sorted(grading.thresholds, key=lambda t: t.points)), compensation)
 
 
@@ -61,6 +64,22 @@ def grade_for(grading: m.Grading, points: int) -> m.GradeThreshold | None:
     return max(reached, key=lambda t: t.points) if reached else None
 
 
+def row_met(grading: m.Grading, grades: dict[str, str]) -> m.GradeRow | None:
+    """The best row of a table of components' grades that `grades` (unit reference to grade) meets."""
+    met = [row for row in grading.rows
+           if all(unit in grades and UNIT_ORDER[grades[unit]] >= UNIT_ORDER[least] for unit, least in row.components)]
+    return max(met, key=lambda row: m.grade_rank(row.grade)) if met else None
+
+
+def mark_grade(bands: m.MarkBands, mark: int) -> str:
+    """The grade a mark gives: the highest band it reaches, U below them all."""
+    reached = [grade for grade, least in bands.bands if mark >= least]
+    return max(reached, key=UNIT_ORDER.__getitem__) if reached else "U"
+
+
+UNIT_ORDER = {grade: rank for rank, grade in enumerate(m.UNIT_GRADES)}
+
+
 def next_grade(grading: m.Grading, points: int) -> m.GradeThreshold | None:
     """The lowest threshold above `points`, or None when the best grade is reached."""
     above = [t for t in grading.thresholds if t.points > points]
@@ -77,8 +96,8 @@ def compensation_cap(qualification: m.Qualification) -> m.Quantity | None:
     return m.Quantity(allowed.measure, m.Bound(None, allowed.amount), allowed.scope, None, allowed.span)
 
 
-def check_grading(qualification: m.Qualification, pool: list[m.Unit], qualifications: dict[str, m.Qualification],
-                  error: Callable[..., None]) -> None:
+def check_grading(qualification: m.Qualification, pool: list[m.Unit], mandatory: set[str],
+                  qualifications: dict[str, m.Qualification], error: Callable[..., None]) -> None:
     """The errors in one qualification's grading statements: `error(code, message, span, hint)` for each."""
     grading, fallback = qualification.grading, qualification.fallback
     if fallback is not None:
@@ -92,6 +111,19 @@ def check_grading(qualification: m.Qualification, pool: list[m.Unit], qualificat
             error("QR155", f"{fallback.qan} is awarded instead of {qualification.qan}, and in turn falls back to it",
                   fallback.span, hint="only the larger qualification names the smaller one")
     if grading is None:
+        return
+    _check_marks(grading, {u.ref for u in pool}, error)
+    if grading.rows:
+        if grading.unit_points or grading.thresholds:
+            first = (grading.unit_points or grading.thresholds)[0]
+            error("QR161", f"{qualification.qan} is graded both by points and by a table of components' grades",
+                  first.span, hint="grade it one way: `points` and `grade ... at N points` lines, or `grade ... when`")
+        for row in grading.rows:
+            optional = [unit for unit, _ in row.components if unit not in mandatory]
+            if optional:
+                error("QR160", f"{', '.join(optional)} {'is' if len(optional) == 1 else 'are'} not a mandatory unit "
+                      f"of {qualification.qan}", row.span,
+                      hint="a table of components' grades names only units an `all of` rule requires")
         return
     if not grading.unit_points or not grading.thresholds:
         missing = "`points` lines" if not grading.unit_points else "`grade ... at N points` lines"
@@ -150,8 +182,13 @@ class UnitGrade:
     points: int
 
 
-def statement_text(statement: m.UnitPoints | m.GradeThreshold | m.Compensation | m.FallbackAward) -> str:
+def statement_text(statement) -> str:
     """A grading statement in its canonical one-line .qual wording."""
+    if isinstance(statement, m.GradeRow):
+        return f"grade {statement.grade} when " + ", ".join(f"{unit} at {grade}" for unit, grade in statement.components)
+    if isinstance(statement, m.MarkBands):
+        out_of = f" out of {statement.out_of}" if statement.out_of is not None else ""
+        return f"marks for {statement.unit}{out_of} " + ", ".join(f"{g} {least}" for g, least in statement.bands)
     if isinstance(statement, m.UnitPoints):
         size = f"for {statement.glh} glh" if statement.glh is not None else "per credit" + (
             f" at level {statement.level}" if statement.level is not None else "")
@@ -165,14 +202,33 @@ def statement_text(statement: m.UnitPoints | m.GradeThreshold | m.Compensation |
 
 
 def statements(qualification: m.Qualification) -> list:
-    """A qualification's grading statements, in the order `fmt` writes them."""
+    """A qualification's grading statements, in the order `fmt` writes them: by kind, each kind as written."""
     grading = qualification.grading
     found: list = []
     if grading is not None:
+        found.extend(grading.marks)
         found.extend(grading.unit_points)
-        found.extend(sorted(grading.thresholds, key=lambda t: t.points))
+        found.extend(grading.thresholds)
+        found.extend(grading.rows)
         if grading.compensation is not None:
             found.append(grading.compensation)
     if qualification.fallback is not None:
         found.append(qualification.fallback)
     return found
+
+
+def _check_marks(grading: m.Grading, pool: set[str], error: Callable[..., None]) -> None:
+    for bands in grading.marks:
+        if bands.unit not in pool:
+            error("QR159", f"`marks for {bands.unit}`: {bands.unit} is not a unit of this qualification's pool",
+                  bands.span, hint="give marks for units in `units from`, by their unit reference")
+        given = dict(bands.bands)
+        ordered = sorted(given.items(), key=lambda item: UNIT_ORDER[item[0]])
+        if "P" not in given:
+            error("QR158", "the marks give no pass band (P)", bands.span, hint="give the least mark of a pass: `P 41`")
+        elif any(low >= high for (_, low), (_, high) in zip(ordered, ordered[1:])):
+            error("QR158", "each better grade needs a higher mark", bands.span,
+                  hint="give each grade's least mark, rising with the grade: `P 41, M 50, D 55`")
+        elif bands.out_of is not None and ordered[-1][1] > bands.out_of:
+            error("QR158", f"{ordered[-1][0]} needs {ordered[-1][1]} marks, more than the {bands.out_of} available",
+                  bands.span, hint="check the bands against the specification")

@@ -207,6 +207,27 @@ class GradeThreshold:
 
 
 @attrs.frozen
+class GradeRow:
+    """`grade D when EXAM at D, PROJECT at M`: a row of a table that combines components' grades, met when each
+    named unit has at least its grade."""
+
+    grade: str
+    components: tuple[tuple[str, str], ...]  # (unit reference, least grade)
+    span: Span
+
+
+@attrs.frozen
+class MarkBands:
+    """`marks for EXAM out of 60 P 41, M 50, D 55`: the grade a mark gives a unit, each band the least mark of
+    its grade; below the lowest band a mark is unclassified."""
+
+    unit: str
+    out_of: int | None
+    bands: tuple[tuple[str, int], ...]  # (grade, least mark), as written
+    span: Span
+
+
+@attrs.frozen
 class Compensation:
     """`allow unclassified up to 60 glh from Group B`: units graded U from the scope may be counted (for no
     points), up to this much of the measure between them; every other unit counted must pass."""
@@ -224,6 +245,8 @@ class Grading:
     unit_points: tuple[UnitPoints, ...]
     thresholds: tuple[GradeThreshold, ...]
     compensation: Compensation | None
+    rows: tuple[GradeRow, ...] = ()
+    marks: tuple[MarkBands, ...] = ()
 
 
 @attrs.frozen

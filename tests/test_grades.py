@@ -423,3 +423,74 @@ def test_grade_plan_matches_brute_force(scenario):
     expected = [(q.units[i].ref, c) for i, c in enumerate(choice) if c not in (None, "keep")]
     assert [(u.unit, u.grade) for u in found.take] == expected
     assert [u.unit for u in found.claim] == [q.units[i].ref for i, c in enumerate(choice) if c is not None]
+
+
+# ---- scored components -------------------------------------------------------------------------------------
+def technical_award_text() -> str:
+    page = (Path(__file__).resolve().parents[1] / "docs" / "language.md").read_text(encoding="utf-8")
+    section = page[page.index("### Scored components"):]
+    start = section.index("```qual\n") + 8
+    return section[start:section.index("```\n", start)]
+
+
+def technical_award():
+    (q,) = compile_ruleset(build_ruleset(technical_award_text(), "award.qual"))
+    return q
+
+
+@pytest.mark.parametrize("mark,grade", [(40, "U"), (41, "P"), (49, "P"), (50, "M"), (54, "M"), (55, "D"), (60, "D")])
+def test_a_mark_gets_the_grade_of_its_band(mark, grade):
+    q = technical_award()
+    verdict = evaluate(q, grades_of(("EXAM", str(mark)), ("PROJ", "distinction"), ("OPT1", "pass")), COUNTS)
+    if grade == "U":
+        assert verdict.status is Status.NOT_ACHIEVED
+        assert ("EXAM", "graded U: below the pass band") in [(s.unit, s.reason) for s in verdict.set_aside]
+    else:
+        assert dict((u.unit, u.grade) for u in verdict.unit_points)["EXAM"] == grade
+
+
+def test_the_grade_table_gives_the_best_row_the_components_meet():
+    q = technical_award()
+    # EXAM M and PROJ D meet the rows for M and P, not D: the lower component decides.
+    verdict = evaluate(q, grades_of(("EXAM", "52"), ("PROJ", "distinction"), ("OPT1", "pass")), COUNTS)
+    assert (verdict.status, verdict.grade, verdict.points) == (Status.ACHIEVED, "M", None)
+    assert verdict.outcomes[-1].detail == "Components: EXAM M, PROJ D: grade M"
+    # A merit in an optional unit changes nothing: only the components count.
+    both = evaluate(q, grades_of(("EXAM", "58"), ("PROJ", "distinction"), ("OPT2", "merit")), COUNTS)
+    assert (both.grade, both.to_json()["points"]) == ("D", None)
+
+
+def test_a_mark_towards_a_pass_only_qualification_does_not_count():
+    text = 'unit EXAM "Exam" level 2 credits 4\nqualification 600/5929/1 "Award"\n  units from EXAM\n  all of EXAM\n'
+    (q,) = compile_ruleset(build_ruleset(text, "plain.qual"))
+    verdict = evaluate(q, grades_of(("EXAM", "58")), COUNTS)
+    assert verdict.status is Status.NOT_ACHIEVED
+    assert ("EXAM", "result '58' does not count as achieved") in [(s.unit, s.reason) for s in verdict.set_aside]
+
+
+def test_a_record_gives_a_mark_as_its_result(tmp_path, library):
+    from qualrules.interpreter.records.readers import read_records
+
+    path = tmp_path / "records.csv"
+    path.write_text("learner,unit,result,achieved_on\nT1,L3B1,52,2024-05-01\nT1,L3B2,52.0,2024-05-01\n",
+                    encoding="utf-8")
+    records = read_records(path, library.vocabulary())
+    assert [a.result for a in records.learners[0].attempts] == ["52", "52"]
+    assert not records.diagnostics
+
+
+@pytest.mark.parametrize("statement,code", [
+    ("marks for EXAM out of 50 P 41, M 50, D 55", "QR158"),
+    ("marks for EXAM M 50, D 55", "QR158"),
+    ("marks for EXAM P 41, M 55, D 50", "QR158"),
+    ("marks for NONE P 1, M 2, D 3", "QR159"),
+    ("grade D* when EXAM at D, OPT1 at D", "QR160"),
+    ("points per credit P 1, M 2, D 3", "QR161"),
+])
+def test_component_errors(statement, code):
+    text = technical_award_text()
+    marks = next(line for line in text.splitlines() if line.strip().startswith("marks for"))
+    text = text.replace(marks, f"  {statement}") if statement.startswith("marks") else text + f"  {statement}\n"
+    with pytest.raises(DiagnosticError) as raised:
+        compile_ruleset(build_ruleset(text, "award.qual"))
+    assert {d.code for d in raised.value.diagnostics} == {code}

@@ -82,10 +82,7 @@ class Verdict:
     points: int | None = None
     unit_points: tuple[UnitGrade, ...] = ()
     fallback: "Verdict | None" = None
-
-    @property
-    def graded(self) -> bool:
-        return self.points is not None
+    graded: bool = False
 
     @property
     def achieved(self) -> bool:
@@ -196,7 +193,7 @@ def decide(q: CompiledQualification, learners: Sequence[Learner], holdings: Sequ
             facts = shared[key] = _claim_facts(q, held, status, chosen)
         verdicts.append(_verdict(q, learner, held, status, facts))
     if grades is not None:
-        verdicts = grading.graded_verdicts(q, verdicts, claims, grades)
+        verdicts = grading.graded_verdicts(q, verdicts, grades, everything)
     return verdicts
 
 

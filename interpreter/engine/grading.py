@@ -55,11 +55,14 @@ def grade_matrix(q: "CompiledQualification", learners: Sequence[Learner],
     """(learners, pool units) int8: each unit's best graded result (an index of m.UNIT_GRADES), NO_GRADE where
     there is none. Results dated after the learner's completion deadline give no grade."""
     grades = np.full((len(learners), len(q.units)), NO_GRADE, dtype=np.int8)
+    bands = {b.unit: b for b in q.grading.source.marks}
     for row, (learner, deadline) in enumerate(zip(learners, deadlines)):
         for attempt in learner.attempts:
             ref = q.catalogue_refs.get(attempt.unit.casefold())
             index = q.index.get(ref) if ref is not None else None
             grade = g.RESULT_GRADES.get(attempt.result)
+            if attempt.result.isdigit():  # a mark: its unit's bands give the grade; without bands it is no pass
+                grade = g.mark_grade(bands[ref], int(attempt.result)) if ref in bands else "U"
             if index is None or grade is None or _late(attempt.achieved_on, deadline):
                 continue
             grades[row, index] = max(grades[row, index], m.UNIT_GRADES.index(grade))
@@ -236,9 +239,11 @@ def _solve(q: "CompiledQualification", available: list[int], unclassified: "np.n
 def counting(q: "CompiledQualification", counts: Callable[[str], bool]) -> Callable[[str], bool]:
     """The policy for result words towards a graded qualification: where it allows unclassified units, a unit
     graded U is held too (whether it may be counted is the claim's to say)."""
-    if q.grading.compensation is None:
+    compensation, marks = q.grading.compensation is not None, bool(q.grading.source.marks)
+    if not compensation and not marks:
         return counts
-    return lambda result: counts(result) or result == "unclassified"
+    return lambda result: counts(result) or (compensation and result == "unclassified") or (
+        marks and result.isdigit())
 
 
 def passing(available: "np.ndarray", grades: "np.ndarray") -> "np.ndarray":
@@ -257,23 +262,34 @@ def best_graded(q: "CompiledQualification", available: "np.ndarray",
     meets every rule but falls short of the pass grade's points)."""
     grades = effective_grades(grades)
     found, claims, points = graded_claims(q, claimable(q, available, grades), grades)
+    if q.grading.source.rows:
+        return found & np.array([_row(q, claim, row) is not None for claim, row in zip(claims, grades)]), claims
     return found & (points >= q.grading.pass_points), claims
 
 
-def graded_verdicts(q: "CompiledQualification", verdicts: list["Verdict"], claims: "np.ndarray",
-                    grades: "np.ndarray") -> list["Verdict"]:
-    """The verdicts with their grades and points, and a line for the points the grades need."""
-    from qualrules.interpreter.engine.evaluator import RuleOutcome, SetAside, Status
+def _row(q: "CompiledQualification", claim: "np.ndarray", grades: "np.ndarray") -> m.GradeRow | None:
+    """The best row of the table of components' grades the claim's units meet."""
+    held = {q.units[i].ref: m.UNIT_GRADES[grades[i]] for i in np.flatnonzero(claim).tolist()}
+    return g.row_met(q.grading.source, held)
+
+
+def graded_verdicts(q: "CompiledQualification", verdicts: list["Verdict"], grades: "np.ndarray",
+                    held: "np.ndarray") -> list["Verdict"]:
+    """The verdicts with their grades and points, and a line for the grade they reach; `held` are the units
+    each learner holds (learners x pool units)."""
+    from qualrules.interpreter.engine.evaluator import RuleOutcome, Status
 
     grades = effective_grades(grades)
     compiled = q.grading
-    allowed = set(compiled.compensation.members) if compiled.compensation is not None else set()
     graded = []
-    for verdict, claim, row in zip(verdicts, claims, grades):
+    for verdict, row, holding in zip(verdicts, grades, held):
         counted = [q.index[ref] for ref in verdict.claim]
         unit_points = tuple(g.UnitGrade(q.units[i].ref, m.UNIT_GRADES[row[i]], compiled.points[i][row[i]])
                             for i in counted)
         points = sum(u.points for u in unit_points)
+        if compiled.source.rows:
+            graded.append(_table_graded(q, verdict, unit_points, row, holding))
+            continue
         reached = g.grade_for(compiled.source, points)
         lowest = compiled.thresholds[0]
         above = g.next_grade(compiled.source, points)
@@ -286,19 +302,48 @@ def graded_verdicts(q: "CompiledQualification", verdicts: list["Verdict"], claim
         outcome = RuleOutcome(lowest, f"grade {lowest.grade} at {lowest.points} points",
                               reached is not None, detail, tuple(u.unit for u in unit_points), None, points,
                               None, None)
-        set_aside = verdict.set_aside
-        if compiled.compensation is not None:  # then units graded U are held, and a claim may leave them out
-            set_aside = tuple(_unclassified_reason(q, s, allowed) if s.unit in q.index
-                              and row[q.index[s.unit]] == UNCLASSIFIED else s for s in set_aside)
-        graded.append(attrs.evolve(verdict, outcomes=verdict.outcomes + (outcome,), set_aside=set_aside,
+        graded.append(attrs.evolve(verdict, outcomes=verdict.outcomes + (outcome,),
+                                   set_aside=_unclassified_reasons(q, verdict, row, holding),
                                    grade=reached.grade if verdict.status is Status.ACHIEVED and reached else None,
-                                   points=points, unit_points=unit_points))
+                                   points=points, unit_points=unit_points, graded=True))
     return graded
+
+
+def _table_graded(q: "CompiledQualification", verdict: "Verdict", unit_points: tuple, grades: "np.ndarray",
+                  held: "np.ndarray") -> "Verdict":
+    """A verdict graded by a table of components' grades: the row the claim meets, if any."""
+    from qualrules.interpreter.engine.evaluator import RuleOutcome, Status
+
+    source = q.grading.source
+    claimed = {u.unit: u.grade for u in unit_points}
+    row = g.row_met(source, claimed)
+    components = sorted({unit for table_row in source.rows for unit, _ in table_row.components},
+                        key=lambda ref: q.index[ref])
+    shown = ", ".join(f"{unit} {claimed.get(unit, 'not counted')}" for unit in components)
+    detail = f"Components: {shown}: " + (f"grade {row.grade}" if row else "no row of the grade table is met")
+    outcome = RuleOutcome(source.rows[0], "grade table", row is not None, detail,
+                          tuple(unit for unit in components if unit in claimed))
+    return attrs.evolve(verdict, outcomes=verdict.outcomes + (outcome,),
+                        set_aside=_unclassified_reasons(q, verdict, grades, held),
+                        grade=row.grade if row and verdict.status is Status.ACHIEVED else None,
+                        points=None, unit_points=unit_points, graded=True)
+
+
+def _unclassified_reasons(q: "CompiledQualification", verdict: "Verdict", grades: "np.ndarray",
+                          held: "np.ndarray") -> tuple:
+    """The verdict's units set aside, those held at U (a mark below the pass band, or an unclassified result
+    under an allowance) saying why they do not count."""
+    compiled = q.grading
+    allowed = set(compiled.compensation.members) if compiled.compensation is not None else set()
+    return tuple(_unclassified_reason(q, s, allowed) if s.unit in q.index and held[q.index[s.unit]]
+                 and grades[q.index[s.unit]] == UNCLASSIFIED else s for s in verdict.set_aside)
 
 
 def _unclassified_reason(q: "CompiledQualification", aside: "SetAside", allowed: set[int]) -> "SetAside":
     compensation = q.grading.source.compensation
-    if q.index[aside.unit] not in allowed:
+    if compensation is None:
+        reason = "graded U: below the pass band"
+    elif q.index[aside.unit] not in allowed:
         where = "" if compensation.scope is None else f" from {set_text(compensation.scope)}"
         reason = f"graded U: only units{where} may count unclassified"
     else:
