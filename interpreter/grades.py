@@ -232,3 +232,33 @@ def _check_marks(grading: m.Grading, pool: set[str], error: Callable[..., None])
         elif bands.out_of is not None and ordered[-1][1] > bands.out_of:
             error("QR158", f"{ordered[-1][0]} needs {ordered[-1][1]} marks, more than the {bands.out_of} available",
                   bands.span, hint="check the bands against the specification")
+
+
+def grading_sentences(qualification: m.Qualification) -> tuple[str, ...]:
+    """A qualification's grading statements in English, as `show` presents them (none for a pass-only one)."""
+    out = []
+    for statement in statements(qualification):
+        if isinstance(statement, m.UnitPoints):
+            (first, points), *rest = statement.points
+            earns = ", ".join([f"{points} points for {first}", *(f"{p} for {grade}" for grade, p in rest)])
+            if statement.glh is not None:
+                out.append(f"A unit of {statement.glh} guided learning hours earns {earns}.")
+            else:
+                level = f" of a unit at level {statement.level}" if statement.level is not None else ""
+                out.append(f"Each credit{level} earns {earns}.")
+        elif isinstance(statement, m.MarkBands):
+            out_of = f" (out of {statement.out_of})" if statement.out_of is not None else ""
+            bands = ", ".join(f"{least} or more is {grade}" for grade, least in statement.bands)
+            out.append(f"{statement.unit}{out_of} is graded by its mark: {bands}.")
+        elif isinstance(statement, m.GradeThreshold):
+            out.append(f"{statement.grade} needs {statement.points} points or more.")
+        elif isinstance(statement, m.GradeRow):
+            needs = " and ".join(f"{unit} at {grade} or better" for unit, grade in statement.components)
+            out.append(f"{statement.grade} needs {needs}.")
+        elif isinstance(statement, m.Compensation):
+            scope = f" from {set_text(statement.scope)}" if statement.scope is not None else ""
+            out.append(f"Units graded U{scope} may count, up to {statement.amount} "
+                       f"{measure_word(statement.measure, statement.amount)} between them.")
+        else:
+            out.append(f"When it is not achieved, {statement.qan} is awarded instead.")
+    return tuple(out)

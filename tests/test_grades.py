@@ -494,3 +494,18 @@ def test_component_errors(statement, code):
     with pytest.raises(DiagnosticError) as raised:
         compile_ruleset(build_ruleset(text, "award.qual"))
     assert {d.code for d in raised.value.diagnostics} == {code}
+
+
+def test_show_gives_the_grading_in_english(national_files, tmp_path, snapshot):
+    ruleset, _ = national_files
+    result = CliRunner().invoke(main, ["show", *ruleset, "601/7155/8"])
+    assert result.exit_code == 0
+    assert result.output[result.output.index("Grading"):] == snapshot
+    shown = json.loads(CliRunner().invoke(main, ["show", *ruleset, "601/7155/8", "--format", "json"]).output)
+    assert shown["grading"][3] == "P needs 36 points or more."
+    (tmp_path / "award.qual").write_text(technical_award_text(), encoding="utf-8")
+    award = CliRunner().invoke(main, ["show", "--ruleset", str(tmp_path / "award.qual"), "600/5929/1"]).output
+    assert "  - EXAM (out of 60) is graded by its mark: 41 or more is P, 50 or more is M, 55 or more is D.\n" in award
+    assert "  - M needs EXAM at M or better and PROJ at M or better.\n" in award
+    plain = json.loads(CliRunner().invoke(main, ["show", "610/3788/6", "--format", "json"]).output)
+    assert "grading" not in plain

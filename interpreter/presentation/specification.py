@@ -10,6 +10,7 @@ from qualrules.interpreter import model as m
 from qualrules.interpreter.checker import Catalogue
 from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.engine.requirements import PoolUnit
+from qualrules.interpreter.grades import grading_sentences
 from qualrules.interpreter.library import LoadedRuleset
 from qualrules.interpreter.diagnostics import escaped
 from qualrules.interpreter.presentation.sentences import Sentence, sentences
@@ -41,6 +42,7 @@ class Specification:
     tqt: m.Declared | None
     groups: tuple[PoolGroup, ...]
     rules: tuple[Sentence, ...]
+    grading: tuple[str, ...] = ()  # a graded qualification's grading statements in English
 
     @property
     def facts(self) -> tuple[tuple[str, str], ...]:
@@ -69,6 +71,9 @@ class Specification:
         out += ["", click.style("Rules of combination", bold=True)]
         for rule in self.rules:
             out.extend(map(escaped, _sentence_lines(rule, "  ")))
+        if self.grading:
+            out += ["", click.style("Grading", bold=True)]
+            out.extend(escaped(f"  - {sentence}") for sentence in self.grading)
         return "\n".join(out)
 
     def to_json(self) -> dict:
@@ -85,6 +90,7 @@ class Specification:
                 for g in self.groups
             ],
             "rules": [s.to_json() for s in self.rules],
+            **({"grading": list(self.grading)} if self.grading else {}),
         }
 
 
@@ -109,6 +115,7 @@ def specification(loaded: LoadedRuleset, qualification: CompiledQualification) -
         groups=tuple(PoolGroup(name or UNGROUPED, descriptions.get(name), tuple(units))
                      for name, units in groups.items()),
         rules=sentences(source.rules, catalogue),
+        grading=grading_sentences(source),
     )
 
 
