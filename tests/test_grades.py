@@ -509,3 +509,22 @@ def test_show_gives_the_grading_in_english(national_files, tmp_path, snapshot):
     assert "  - M needs EXAM at M or better and PROJ at M or better.\n" in award
     plain = json.loads(CliRunner().invoke(main, ["show", "610/3788/6", "--format", "json"]).output)
     assert "grading" not in plain
+
+
+def test_the_cheapest_finish_of_a_graded_qualification_reaches_the_pass_grade_s_points():
+    from qualrules.interpreter.engine.planner import PlanStatus, plan
+
+    q = national()["601/0001/1"]
+    # Every rule met, 18 points of the 24 PP needs: not achieved, and no unit passed at P makes it up
+    # (the 180 GLH are all used).
+    short = plan(q, grades_of(("A1", "pass"), ("B1", "pass"), ("B2", "pass")), COUNTS)
+    assert short.status is PlanStatus.IMPOSSIBLE
+    assert short.reasons == ("no claim reaches the 24 points of PP with the units still to be taken passed at P; "
+                             "`plan --target-grade PP` says which grades would",)
+    # A1 at D and B1 at M (26 points with B2 at P): the finish adds B2, assumed passed at P.
+    finish = plan(q, grades_of(("A1", "distinction"), ("B1", "merit")), COUNTS)
+    assert (finish.status, finish.add, finish.claim) == (PlanStatus.PLANNED, ("B2",), ("A1", "B1", "B2"))
+    # A passing mark is held, not a unit to take: a mark below the pass band is one to take again.
+    award = technical_award()
+    assert plan(award, grades_of(("EXAM", "52"), ("PROJ", "merit")), COUNTS).add == ("OPT1",)
+    assert plan(award, grades_of(("EXAM", "30"), ("PROJ", "merit"), ("OPT1", "pass")), COUNTS).add == ("EXAM",)

@@ -374,3 +374,39 @@ def verdict_json(verdict: "Verdict") -> dict:
         "unit_points": [{"unit": u.unit, "grade": u.grade, "points": u.points} for u in verdict.unit_points],
         "fallback": verdict.fallback.to_json() if verdict.fallback is not None else None,
     }
+
+
+def finish_units(q: "CompiledQualification", learners: Sequence[Learner], deadlines: Sequence[dt.date | None],
+                 certain: "np.ndarray", uncertain: "np.ndarray") -> tuple["np.ndarray", "np.ndarray", "np.ndarray"]:
+    """For a cheapest finish of a graded qualification: the learners' grades, and the units held that a claim
+    may count (certain, and in doubt); a unit held below a pass that may not count is one to take again."""
+    grades = effective_grades(grade_matrix(q, learners, deadlines))
+    return grades, claimable(q, certain, grades), claimable(q, uncertain, grades)
+
+
+def cheapest_graded(q: "CompiledQualification", held: "np.ndarray", candidates: "np.ndarray", grades: "np.ndarray",
+                    measure: m.Measure) -> tuple["np.ndarray", "np.ndarray"]:
+    """For each row: whether adding candidates, each passed at P, gives a claim that meets every rule and reaches
+    the pass grade's points, and the claim that adds the least `measure` of candidates, then the fewest, then
+    counts the most credits, then prefers units earlier in the catalogue (CP-SAT)."""
+    found = np.zeros(len(held), dtype=bool)
+    claims = np.zeros(held.shape, dtype=bool)
+    table = q.grading.points
+    compensation = q.grading.compensation
+    for row in range(len(held)):
+        kept, extra = np.flatnonzero(held[row]).tolist(), np.flatnonzero(candidates[row]).tolist()
+        claim_model = cpsat.ClaimModel(q, set(kept) | set(extra)).require()
+        chosen = claim_model.chosen
+        earned = [(chosen[i], table[i][grades[row, i]]) for i in kept] + [(chosen[i], table[i][PASS]) for i in extra]
+        claim_model.model.add(sum(p * x for x, p in earned) >= q.grading.pass_points)
+        if compensation is not None:
+            counted = [(chosen[i], w) for i, w in zip(compensation.members, compensation.weights)
+                       if i in kept and grades[row, i] == UNCLASSIFIED]
+            if counted:
+                claim_model.model.add(sum(w * x for x, w in counted) <= compensation.maximum)
+        claim = claim_model.maximise([-claim_model.measure_expr(measure, extra),
+                                      -claim_model.measure_expr(m.Measure.UNITS, extra),
+                                      claim_model.measure_expr(m.Measure.CREDITS), *claim_model.tie_break_stages()])
+        if claim is not None:
+            found[row], claims[row, list(claim)] = True, True
+    return found, claims
