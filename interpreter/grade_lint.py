@@ -33,6 +33,7 @@ def grading_lint(q: CompiledQualification) -> Iterator[Diagnostic]:
             yield _diagnostic(q, "QR410", Severity.WARNING, f"{higher.grade} needs more points ({higher.points}) "
                               f"than the better or equal grade {lower.grade} ({lower.points})", higher,
                               "a better grade needs more points: check the thresholds against the specification")
+    yield from _unreachable_rows(q, source)
     everything = np.ones((1, len(q.units)), dtype=bool)
     # Each unit at the passing grade that earns it most.
     best = (np.argmax(np.array(q.grading.points, dtype=np.int64)[:, 1:], axis=1) + 1).astype(np.int8)[None, :]
@@ -47,6 +48,21 @@ def grading_lint(q: CompiledQualification) -> Iterator[Diagnostic]:
                               f"no claim reaches {threshold.grade}: at most {most} points can be counted within "
                               f"the rules" + (f", so {q.qan} can never be achieved" if lowest else ""), threshold,
                               "check the threshold and the `points` lines against the specification")
+
+
+def _unreachable_rows(q: CompiledQualification, source: m.Grading) -> Iterator[Diagnostic]:
+    """Rows of a table of components' grades that can never give their grade: a better grade's row asks no
+    more of any component, so whoever meets this row meets that one too."""
+    order = {grade: rank for rank, grade in enumerate(m.UNIT_GRADES)}
+    for row in source.rows:
+        asked = dict(row.components)
+        easier = next((better for better in source.rows if m.grade_rank(better.grade) > m.grade_rank(row.grade)
+                       and all(unit in asked and order[least] <= order[asked[unit]]
+                               for unit, least in better.components)), None)
+        if easier is not None:
+            yield _diagnostic(q, "QR410", Severity.WARNING, f"{row.grade} is never given: whoever meets its row "
+                              f"meets the row for the better grade {easier.grade}", row,
+                              "a better grade asks more of its components: check the table against the specification")
 
 
 def _diagnostic(q: CompiledQualification, code: str, severity: Severity, message: str, statement,

@@ -528,3 +528,14 @@ def test_the_cheapest_finish_of_a_graded_qualification_reaches_the_pass_grade_s_
     award = technical_award()
     assert plan(award, grades_of(("EXAM", "52"), ("PROJ", "merit")), COUNTS).add == ("OPT1",)
     assert plan(award, grades_of(("EXAM", "30"), ("PROJ", "merit"), ("OPT1", "pass")), COUNTS).add == ("EXAM",)
+
+
+def test_lint_warns_of_a_grade_table_row_that_is_never_given():
+    from qualrules.interpreter.lint import lint_ruleset
+
+    text = technical_award_text().replace("grade D when EXAM at D, PROJ at D", "grade D when EXAM at M")
+    found = [(d.code, d.message) for d in lint_ruleset(build_ruleset(text, "award.qual"), GenericAwardingBody())
+             if d.code == "QR410"]
+    assert found == [("QR410", "M is never given: whoever meets its row meets the row for the better grade D")]
+    assert not [d for d in lint_ruleset(build_ruleset(technical_award_text(), "award.qual"), GenericAwardingBody())
+                if d.code == "QR410"]
