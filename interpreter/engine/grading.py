@@ -14,15 +14,17 @@ credits, then prefers units earlier in the catalogue. It is one more objective o
   units counted unclassified as one more constraint.
 
 Points never fall when a unit is added, so when the claim of every unit a learner may count meets every rule,
-it is the answer on both engines, as for pass-only claims.
+it is the answer on both engines, as for pass-only claims. A qualification graded by a table of components'
+grades gives every unit 0 points, so its claim is the pass-only one. The verdicts' grades, the cheapest
+finish with the pass grade's points (`cheapest_graded`) and the award given instead are also here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import attrs
-from typing import TYPE_CHECKING, Callable, Sequence
 
 from qualrules.interpreter import grades as g
 from qualrules.interpreter import model as m
@@ -30,8 +32,8 @@ from qualrules.interpreter.engine import cpsat
 from qualrules.interpreter.engine.decision import CHUNK_BYTES, MAX_FINISH_CELLS, Decision
 from qualrules.interpreter.engine.requirements import holds
 from qualrules.interpreter.lazy import lazy_module
-from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.grades import statement_text
+from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.wording import set_text
 
 if TYPE_CHECKING:
@@ -41,6 +43,8 @@ if TYPE_CHECKING:
     from qualrules.interpreter.engine.evaluator import SetAside, Verdict
 else:
     np = lazy_module("numpy")
+
+# The verdict's classes are imported where they are used: the evaluator imports this module.
 
 # A sum no claim reaches; the weights of any claim stay far below half of it.
 _INFINITY = 1 << 60
@@ -130,8 +134,13 @@ def _meets(q: "CompiledQualification", claim: list[int], unclassified: "np.ndarr
 
 
 def _compiles(q: "CompiledQualification") -> bool:
+    """Whether the compiled programme decides the best grade: its cells are few enough, and its one sum (points
+    outweighing credits) stays far inside 64 bits, as it does for any real table."""
     decision = q.decision
-    return isinstance(decision, Decision) and decision.finish_cells * _extra_size(q) <= MAX_FINISH_CELLS
+    if not isinstance(decision, Decision) or decision.finish_cells * _extra_size(q) > MAX_FINISH_CELLS:
+        return False
+    per_point = sum(decision.credits) + 1
+    return (sum(max(points) for points in q.grading.points) + 1) * per_point < _INFINITY // 4
 
 
 def _extra_size(q: "CompiledQualification") -> int:
