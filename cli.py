@@ -19,7 +19,8 @@ import click
 from qualrules import __version__
 from qualrules import api
 from qualrules.interpreter.cohort import Block
-from qualrules.interpreter.engine import journeys, planner
+from qualrules.interpreter.engine import grade_plan as grade_plans, journeys, planner
+from qualrules.interpreter.presentation.grades_text import grade_plan_text
 from qualrules.interpreter.diagnostics import (
     Diagnostic,
     DiagnosticError,
@@ -572,6 +573,19 @@ def explain(records: str, learner_id: str, qan: str, rulesets: tuple[str, ...], 
     sys.exit(EXIT_OK if explanation.verdict.achieved else EXIT_FAILED)
 
 
+def grade_plan(qualification, body, learner: Learner, target: str, excluded, output_format: str) -> NoReturn:
+    """`plan --target-grade`: the least demanding grades that reach the target."""
+    if qualification.grading is None:
+        command_line_error("QR220", f"{qualification.qan} is not graded", f"--target-grade {target}",
+                           "plan a graded qualification, or leave out --target-grade")
+    try:
+        found = grade_plans.plan_grade(qualification, learner, body.counts_as_achieved, target, excluded)
+    except grade_plans.UnknownTarget as error:
+        command_line_error("QR221", str(error), f"--target-grade {target}", "give one of its grades")
+    click.echo(json.dumps(found.to_json(), indent=2) if output_format == "json" else grade_plan_text(qualification, found))
+    sys.exit(EXIT_FAILED if found.status is grade_plans.GradePlanStatus.IMPOSSIBLE else EXIT_OK)
+
+
 @main.command(epilog=epilog("plan"))
 @click.argument("records", type=click.Path(dir_okay=False))
 @learner_option
@@ -582,10 +596,12 @@ def explain(records: str, learner_id: str, qan: str, rulesets: tuple[str, ...], 
               help="A unit the plan may not use, e.g. one the provider does not offer (repeatable).")
 @click.option("--with", "assumed", multiple=True, metavar="REF",
               help="What if the learner passes this unit? Plan as though it were achieved (repeatable).")
+@click.option("--target-grade", metavar="GRADE",
+              help="Plan the least demanding grades that reach GRADE (DMM, D*, merit) instead of a finish.")
 @ruleset_option
 @text_format_option
 def plan(records: str, learner_id: str, qan: str, minimise: str, excluded: tuple[str, ...],
-         assumed: tuple[str, ...], rulesets: tuple[str, ...], output_format: str) -> None:
+         assumed: tuple[str, ...], target_grade: str | None, rulesets: tuple[str, ...], output_format: str) -> None:
     """The cheapest set of further units that completes the qualification for one learner, proven optimal
     for the measure minimised (ties: fewer units, then the claim with most credits, then units earlier in
     the catalogue), with the claim it leads to.
@@ -596,6 +612,9 @@ def plan(records: str, learner_id: str, qan: str, minimise: str, excluded: tuple
     library = load_library(rulesets)
     qualification, body = find_qualification(library, qan)
     learner = find_learner(read_learners(records, library), learner_id, records)
+    if target_grade is not None:
+        grade_plan(qualification, body, learner, target_grade, pool_refs(library, qualification, excluded, "--exclude"),
+                   output_format)
     try:
         finish = planner.plan(qualification, learner, body.counts_as_achieved, minimise=minimise,
                               exclude=pool_refs(library, qualification, excluded, "--exclude"),

@@ -37,6 +37,7 @@ _TERMINAL_NAMES = {
     "_NL": "the end of the line",
     "RULE_SEP": "`,`",
     "DOTTED": "a criterion number (1.1)",
+    "GRADE_CODE": "a grade (P, M, D, D*, or several such as DMM)",
     "$END": "the end of the file",
 }
 
@@ -56,6 +57,7 @@ _NUMBER_WORDS = {"ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT",
 _RULE_STARTS = {"LEARNERS", "A", "AT", "MIN", "MINIMUM", "MAX", "MAXIMUM", "EXACTLY", "BETWEEN", "CREDITS", "CREDIT", "UNITS", "UNIT",
                 "GLH", "TQT", "ALL", "CHOOSE", "NOT", "COMPLETE", "AGE", "EITHER"}
 _FACT_STARTS = {"LEVEL", "CREDIT", "GUIDED", "TOTAL", "UNITS"}
+_GRADING_STARTS = {"POINTS", "GRADE", "ALLOW", "OTHERWISE", "MARKS"}
 # Words of a specification's own phrasing (`Learners must achieve`, `A minimum of`, `must come from`,
 # `or higher`, a closing `.`). Each is optional beside a shorter wording, so "expected ..." names them only where
 # nothing else could come; and none is accepted where a name could stand, so they reserve no names.
@@ -310,6 +312,9 @@ def _plain_expected(expected: set[str]) -> list[str]:
         if {"GUIDED", "TOTAL"} <= expected:
             summary.extend(["a key fact", "`units from`"])
             expected = expected - _FACT_STARTS
+        if _GRADING_STARTS <= expected:
+            summary.append("a grading statement")
+            expected = expected - _GRADING_STARTS
     for name in expected:
         if name in _NUMBER_WORDS:
             names.append(_TERMINAL_NAMES["INT"])

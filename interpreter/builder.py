@@ -37,6 +37,9 @@ def _string(token: Token) -> str:
     return body.replace('\\"', '"').replace("\\\\", "\\")
 
 
+_GRADING_ITEMS = (m.UnitPoints, m.GradeThreshold, m.Compensation, m.FallbackAward, m.GradeRow, m.MarkBands)
+
+
 @v_args(meta=True)
 class _Builder(Transformer):
     def __init__(self, filename: str):
@@ -148,6 +151,87 @@ class _Builder(Transformer):
     def either(self, meta, children):
         return m.Either(tuple(children), _span(meta))
 
+    # ---- grading -------------------------------------------------------------------------------
+    def grade_value(self, meta, children):
+        grade, points = children
+        if grade.value not in m.UNIT_GRADES:
+            self._error("QR150", f"`{grade.value}` is not a unit grade", _token_span(grade),
+                        hint="a unit earns points for one of " + ", ".join(m.UNIT_GRADES))
+        return grade.value, self._int(points), _token_span(grade)
+
+    def _unit_points(self, meta, glh, level, values):
+        seen: dict[str, int] = {}
+        for grade, points, span in values:
+            if grade in seen:
+                self._error("QR151", f"the points for {grade} are given twice on one line", span,
+                            hint="give each grade's points once")
+            seen.setdefault(grade, points)
+        return m.UnitPoints(glh, level, tuple(seen.items()), _span(meta))
+
+    def glh_points(self, meta, children):
+        size, *values = children
+        return self._unit_points(meta, self._int(size), None, values)
+
+    def credit_points(self, meta, children):
+        level = self._int(children[0]) if isinstance(children[0], Token) else None
+        return self._unit_points(meta, None, level, [c for c in children if not isinstance(c, Token)])
+
+    def grade_threshold(self, meta, children):
+        grade, points = children
+        return m.GradeThreshold(grade.value, self._int(points), _span(meta))
+
+    def component_grade(self, meta, children):
+        unit, grade = children
+        if grade.value not in m.UNIT_GRADES:
+            self._error("QR150", f"`{grade.value}` is not a unit grade", _token_span(grade),
+                        hint="a component has one of " + ", ".join(m.UNIT_GRADES))
+        return unit.value, grade.value
+
+    def grade_row(self, meta, children):
+        grade, *components = children
+        return m.GradeRow(grade.value, tuple(components), _span(meta))
+
+    def mark_bands(self, meta, children):
+        unit, *rest = children
+        out_of = self._int(rest[0]) if rest and isinstance(rest[0], Token) else None
+        bands = self._unit_points(meta, None, None, [c for c in rest if not isinstance(c, Token)]).points
+        return m.MarkBands(unit.value, out_of, bands, _span(meta))
+
+    def compensation(self, meta, children):
+        amount, measure, *rest = children
+        return m.Compensation(amount, measure, rest[0] if rest else None, _span(meta))
+
+    def fallback_award(self, meta, children):
+        return m.FallbackAward(children[0].value, _span(meta))
+
+    def _grading(self, qan: str, items: list) -> tuple[m.Grading | None, m.FallbackAward | None]:
+        """The grading statements of one qualification, each said once."""
+        points: dict[tuple, m.UnitPoints] = {}
+        thresholds: dict[str, m.GradeThreshold] = {}
+        single: dict[type, object] = {}
+        for item in items:
+            if isinstance(item, m.UnitPoints):
+                key, first = (item.glh, item.level), points.get((item.glh, item.level))
+            elif isinstance(item, (m.GradeRow, m.MarkBands)):
+                key = (type(item), item.grade if isinstance(item, m.GradeRow) else item.unit)
+                first = single.get(key)
+            elif isinstance(item, m.GradeThreshold):
+                key, first = item.grade, thresholds.get(item.grade)
+            else:
+                key, first = type(item), single.get(type(item))
+            if first is not None:
+                self._error("QR151", f"{qan} states this grading statement twice (first on line {first.span.line})",
+                            item.span, hint="keep one and delete the other")
+                continue
+            {m.UnitPoints: points, m.GradeThreshold: thresholds}.get(type(item), single)[key] = item
+        compensation = single.get(m.Compensation)
+        rows = tuple(v for k, v in single.items() if isinstance(v, m.GradeRow))
+        marks = tuple(v for k, v in single.items() if isinstance(v, m.MarkBands))
+        grading = None
+        if points or thresholds or compensation or rows or marks:
+            grading = m.Grading(tuple(points.values()), tuple(thresholds.values()), compensation, rows, marks)
+        return grading, single.get(m.FallbackAward)
+
     # ---- qualifications ------------------------------------------------------------------------
     def declared_exact(self, meta, children):
         value = self._int(children[0])
@@ -182,7 +266,10 @@ class _Builder(Transformer):
         facts: dict[str, object] = {}
         fact_spans: dict[str, m.Span] = {}
         rules: list = []
+        grading_items = [i for i in items if isinstance(i, _GRADING_ITEMS)]
         for item in items:
+            if isinstance(item, _GRADING_ITEMS):
+                continue
             if isinstance(item, list):
                 rules.extend(item)
             elif isinstance(item, tuple):
@@ -206,6 +293,7 @@ class _Builder(Transformer):
             span=_span(meta),
             qan_span=_token_span(qan),
             level_span=fact_spans.get("level"),
+            **dict(zip(("grading", "fallback"), self._grading(qan.value, grading_items))),
         )
 
     # ---- catalogue -----------------------------------------------------------------------------

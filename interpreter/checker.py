@@ -11,6 +11,7 @@ import attrs
 from qualrules.interpreter import model as m
 from qualrules.interpreter.criteria import check_criteria
 from qualrules.interpreter.diagnostics import Diagnostic, Location, Severity, did_you_mean
+from qualrules.interpreter.grades import check_grading, compensation_cap
 
 
 @attrs.frozen
@@ -123,6 +124,7 @@ def check(ruleset: m.Ruleset) -> list[Diagnostic]:
 
     known_names = [*catalogue.units, *catalogue.by_ofqual, *(g.display for g in ruleset.groups)]
     seen_qans: dict[str, m.Qualification] = {}
+    by_qan = {q.qan: q for q in ruleset.qualifications}
     for qualification in ruleset.qualifications:
         if qualification.qan in seen_qans:
             error("QR104", f"qualification {qualification.qan} is declared twice "
@@ -161,7 +163,12 @@ def check(ruleset: m.Ruleset) -> list[Diagnostic]:
                           f"(first on line {learner_rules[kind].span.line})", rule.span,
                           hint="keep one and delete the other")
                 learner_rules.setdefault(kind, rule)
-        for rule in walk_rules(qualification.rules):
+        if qualification.grading is not None or qualification.fallback is not None:
+            mandatory = {u.ref for rule in qualification.rules if isinstance(rule, m.AllOf)
+                         for u in catalogue.resolve_set(rule.units)}
+            check_grading(qualification, [u for u in ruleset.units if u.ref in pool_refs], mandatory, by_qan, error)
+        cap = compensation_cap(qualification)
+        for rule in walk_rules(qualification.rules + ((cap,) if cap else ())):
             if isinstance(rule, m.Either):
                 for option in rule.options:
                     for nested in option:

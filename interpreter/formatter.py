@@ -36,6 +36,7 @@ from qualrules.interpreter import model as m
 from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity
 from qualrules.interpreter.presentation.tables import align_columns
+from qualrules.interpreter.grades import statement_text, statements as grading_statements
 from qualrules.interpreter.wording import rule_text, set_text
 
 INDENT = "  "
@@ -187,6 +188,7 @@ class _Layout:
             lines.append(_Line(1, f"units from {set_text(q.pool, ', ')}", q.pool.span.line))
         for rule in q.rules:
             lines.extend(self._rule(rule, 1))
+        lines.extend(_Line(1, statement_text(item), item.span.line) for item in grading_statements(q))
         return lines
 
     def _rule(self, rule: m.Rule, depth: int) -> list[_Line]:

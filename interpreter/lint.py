@@ -24,6 +24,7 @@ from qualrules.interpreter.checker import Catalogue, check, walk_rules
 from qualrules.interpreter.criteria import lint_criteria, shared_unit_criteria
 from qualrules.interpreter.engine.compiler import CompiledQualification, compile_ruleset
 from qualrules.interpreter.engine.requirements import Alternatives, Linear, Requirement, holds
+from qualrules.interpreter.grade_lint import grading_lint
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity
 from qualrules.interpreter.engine.planner import part_text, why_impossible
 from qualrules.interpreter.engine.cpsat import ClaimModel, Part, PartKind, SolverTimeout, cheapest_completion, cp_model
@@ -90,6 +91,7 @@ def lint_ruleset(ruleset: m.Ruleset, body: AwardingBody, time_budget: float = TI
     if not blocking:
         for q in compile_ruleset(ruleset):
             found.extend(_satisfiability(q, time_budget))
+            found.extend(grading_lint(q))
     return _in_source_order(found)
 
 

@@ -272,6 +272,91 @@ class AwardingBody:
     span: Span
 
 
+# Unit grades from lowest to highest; U (unclassified) is below a pass.
+UNIT_GRADES = ("U", "P", "M", "D", "D*")
+
+
+def grade_letters(grade: str) -> tuple[str, ...]:
+    """A grade's letters: `D*DM` is (D*, D, M)."""
+    return tuple(re.findall(r"D\*|[UPMD]", grade))
+
+
+def grade_rank(grade: str) -> tuple[int, ...]:
+    """Grades compare by their letters in turn, highest first: D*D*D above D*DD above DDD."""
+    return tuple(UNIT_GRADES.index(letter) for letter in grade_letters(grade))
+
+
+@attrs.frozen
+class UnitPoints:
+    """One `points` line: the points a unit earns for each grade, by its size (`points for 60 glh`) or per credit
+    (`points per credit`, optionally only for units of one level)."""
+
+    glh: int | None  # None: per credit
+    level: int | None  # per credit, only for units of this level; None: any level
+    points: tuple[tuple[str, int], ...]  # (grade, points), as written
+    span: Span
+
+
+@attrs.frozen
+class GradeThreshold:
+    """`grade DMM at 176 points`: a claim with this many points or more gets at least this grade."""
+
+    grade: str
+    points: int
+    span: Span
+
+
+@attrs.frozen
+class GradeRow:
+    """`grade D when EXAM at D, PROJECT at M`: a row of a table that combines components' grades, met when each
+    named unit has at least its grade."""
+
+    grade: str
+    components: tuple[tuple[str, str], ...]  # (unit reference, least grade)
+    span: Span
+
+
+@attrs.frozen
+class MarkBands:
+    """`marks for EXAM out of 60 P 41, M 50, D 55`: the grade a mark gives a unit, each band the least mark of
+    its grade; below the lowest band a mark is unclassified."""
+
+    unit: str
+    out_of: int | None
+    bands: tuple[tuple[str, int], ...]  # (grade, least mark), as written
+    span: Span
+
+
+@attrs.frozen
+class Compensation:
+    """`allow unclassified up to 60 glh from Group B`: units graded U from the scope may be counted (for no
+    points), up to this much of the measure between them; every other unit counted must pass."""
+
+    amount: int
+    measure: Measure
+    scope: UnitSet | None
+    span: Span
+
+
+@attrs.frozen
+class Grading:
+    """How a graded qualification turns unit grades into its own grade."""
+
+    unit_points: tuple[UnitPoints, ...]
+    thresholds: tuple[GradeThreshold, ...]
+    compensation: Compensation | None
+    rows: tuple[GradeRow, ...] = ()
+    marks: tuple[MarkBands, ...] = ()
+
+
+@attrs.frozen
+class FallbackAward:
+    """`otherwise award 601/7097/5`: the smaller qualification awarded when this one is not achieved."""
+
+    qan: str
+    span: Span
+
+
 @attrs.frozen
 class Qualification:
     qan: str
@@ -287,6 +372,9 @@ class Qualification:
     qan_span: Span
     # The `level N` statement, where there is one.
     level_span: Span | None = None
+    # Graded qualifications only: None for a pass-only one.
+    grading: Grading | None = None
+    fallback: FallbackAward | None = None
 
 
 @attrs.frozen

@@ -171,8 +171,8 @@ def test_a_plugin_is_asked_its_policy_once_when_loaded(installed):
     body = discover()["Counting"]
     plugin_class = sys.modules["counting_plugin"].Counting
     asked = sorted(plugin_class.asked)
-    assert asked == sorted({"pass", "merit", "distinction", "exemption", "credit transfer",
-                            "referred", "fail", "withdrawn"})
+    assert asked == sorted({"pass", "merit", "distinction", "distinction star", "exemption", "credit transfer",
+                            "referred", "fail", "withdrawn", "unclassified"})
     assert body.counts_as_achieved("pass") and not body.counts_as_achieved("merit")
     assert sorted(plugin_class.asked) == asked  # answering ran no plugin code
 

@@ -8,6 +8,7 @@ import attrs
 from qualrules.interpreter import model as m
 from qualrules.interpreter.checker import Catalogue, check
 from qualrules.interpreter.diagnostics import DiagnosticError
+from qualrules.interpreter.grades import CompiledGrading, compensation_cap, compile_grading
 from qualrules.interpreter.engine.decision import Decision, Unsupported, compile_decision
 from qualrules.interpreter.engine.requirements import Alternatives, Barred, Linear, PoolUnit, Requirement, unit_measure
 from qualrules.interpreter.wording import rule_text, set_text
@@ -30,6 +31,9 @@ class CompiledQualification:
     index: dict[str, int] = attrs.field(eq=False, repr=False)
     # How claims are chosen: the compiled decision procedure, or why CP-SAT is needed instead.
     decision: Decision | Unsupported = attrs.field(eq=False, repr=False)
+    # A graded qualification's points and grades (None: pass-only), and the award given when it is not achieved.
+    grading: CompiledGrading | None = attrs.field(default=None, eq=False, repr=False)
+    fallback: "CompiledQualification | None" = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def engine(self) -> str:
@@ -54,7 +58,16 @@ def compile_ruleset(ruleset: m.Ruleset) -> tuple[CompiledQualification, ...]:
         if unit.ofqual:
             catalogue_refs[unit.ofqual.casefold()] = unit.ref
     body = ruleset.awarding_body.name if ruleset.awarding_body else None
-    return tuple(_compile(q, catalogue, catalogue_refs, body, ruleset.path) for q in ruleset.qualifications)
+    compiled = {q.qan: _compile(q, catalogue, catalogue_refs, body, ruleset.path) for q in ruleset.qualifications}
+
+    def with_fallback(qan: str) -> CompiledQualification:
+        # The checker refuses a chain of fallbacks that comes back to where it started.
+        fallback = compiled[qan].source.fallback
+        if fallback is not None and compiled[qan].fallback is None:
+            compiled[qan] = attrs.evolve(compiled[qan], fallback=with_fallback(fallback.qan))
+        return compiled[qan]
+
+    return tuple(with_fallback(q.qan) for q in ruleset.qualifications)
 
 
 def _compile(q: m.Qualification, catalogue: Catalogue, catalogue_refs: dict[str, str], body: str | None,
@@ -101,10 +114,14 @@ def _compile(q: m.Qualification, catalogue: Catalogue, catalogue_refs: dict[str,
     window = next((r for r in q.rules if isinstance(r, m.CompletionWindow)), None)
     age = next((r for r in q.rules if isinstance(r, m.MinimumAge)), None)
     requirements = tuple(filter(None, map(requirement, q.rules)))
+    grading = None
+    if q.grading is not None:
+        cap = compensation_cap(q)
+        grading = compile_grading(q.grading, pool, requirement(cap) if cap else None)
     return CompiledQualification(
         qan=q.qan, title=q.title, level=q.level, awarding_body=body, source=q, path=path, units=units,
         requirements=requirements, window=window, minimum_age=age, catalogue_refs=catalogue_refs, index=index,
-        decision=compile_decision(tuple(u.credits for u in units), requirements),
+        decision=compile_decision(tuple(u.credits for u in units), requirements), grading=grading,
     )
 
 

@@ -192,6 +192,7 @@ class ClaimModel:
             self.model.clear_objective()
         if not stages:
             _expect_optimal(status, solver)
+        self.solved = solver  # the solution, for callers that read variables of their own
         return tuple(i for i, var in self.chosen.items() if solver.boolean_value(var))
 
     def _hint(self, solver: cp_model.CpSolver) -> None:

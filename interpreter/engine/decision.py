@@ -208,7 +208,7 @@ class Decision:
         claims = np.zeros(held.shape, dtype=bool)
         if self.impossible or not len(held):
             return found, claims
-        moves, ends = self._finish_tables()
+        moves, ends = self.finish_tables()
         weights, infinity = self._finish_weights(held, candidates, costs)
         starts = self._finish_starts(held)
         # Learners who start from one state are searched together, over the cells above the least total
@@ -260,7 +260,7 @@ class Decision:
         total = np.minimum(counted @ np.array(self.credits, dtype=np.int64), self.finish_totals - 1)
         return state * self.finish_totals + total
 
-    def _finish_tables(self) -> tuple["np.ndarray", "np.ndarray"]:
+    def finish_tables(self) -> tuple["np.ndarray", "np.ndarray"]:
         """(moves, ends): for each unit, the cell (state x totals + credit total) each cell moves to when the
         unit is claimed, the sentinel `finish_cells` for no claim; and the cells where a claim meets every rule."""
         if self._finish_tables_cache is None:

@@ -21,6 +21,8 @@ from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.engine.requirements import Alternatives, Barred, Linear, Requirement, holds
 from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.engine.claims import best_claims, closest_claims
+from qualrules.interpreter.engine import grading
+from qualrules.interpreter.grades import UnitGrade
 from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.wording import measure_word, plural, rule_text
 
@@ -75,6 +77,13 @@ class Verdict:
     outcomes: tuple[RuleOutcome, ...]
     set_aside: tuple[SetAside, ...]
     missing: tuple[str, ...]
+    # Graded qualifications only: the grade (None when not achieved), the claim's points and each counted
+    # unit's grade and points, and the smaller award's verdict when this one is not achieved.
+    grade: str | None = None
+    points: int | None = None
+    unit_points: tuple[UnitGrade, ...] = ()
+    fallback: "Verdict | None" = None
+    graded: bool = False
 
     @property
     def achieved(self) -> bool:
@@ -97,6 +106,7 @@ class Verdict:
             "unmet": list(self.unmet),
             "missing": list(self.missing),
             "set_aside": [{"unit": s.unit, "reason": s.reason} for s in self.set_aside],
+            **(grading.verdict_json(self) if self.graded else {}),
         }
 
 
@@ -142,8 +152,13 @@ def evaluate_many(qualification: CompiledQualification, learners: Sequence[Learn
     A learner achieves when a claim from their certain units meets every rule and the age rule holds; when
     a claim exists only with the units in doubt too (or the age cannot be told), the verdict is undetermined;
     otherwise not achieved, with the closest claim."""
-    return decide(qualification, learners, [holdings_of(qualification, learner, counts) for learner in learners],
-                  explanations)
+    graded = qualification.grading is not None
+    held = [holdings_of(qualification, learner, grading.counting(qualification, counts) if graded else counts)
+            for learner in learners]
+    verdicts = decide(qualification, learners, held, explanations)
+    if qualification.fallback is not None:
+        verdicts = grading.with_fallbacks(qualification, learners, verdicts, counts, evaluate_many)
+    return verdicts
 
 
 def decide(q: CompiledQualification, learners: Sequence[Learner], holdings: Sequence[Holdings],
@@ -155,10 +170,13 @@ def decide(q: CompiledQualification, learners: Sequence[Learner], holdings: Sequ
     assert explanations.qualification is q, "explanations belong to one qualification"
     certain = unit_masks(len(q.units), (h.certain for h in holdings))
     everything = certain | unit_masks(len(q.units), (h.uncertain for h in holdings))
-    found, claims = best_claims(q, certain)
+    grades = None
+    if q.grading is not None:
+        grades = grading.grade_matrix(q, learners, [completion_deadline(q, learner) for learner in learners])
+    found, claims = _best(q, certain, grades)
     retry = ~found & (everything != certain).any(axis=1)
     if retry.any():
-        found_with_doubt, claims_with_doubt = best_claims(q, everything[retry])
+        found_with_doubt, claims_with_doubt = _best(q, everything[retry], None if grades is None else grades[retry])
         found[retry], claims[retry] = found_with_doubt, claims_with_doubt
     age_ok = np.array([h.age_ok is True for h in holdings], dtype=bool)
     age_failed = np.array([h.age_ok is False for h in holdings], dtype=bool)
@@ -167,7 +185,8 @@ def decide(q: CompiledQualification, learners: Sequence[Learner], holdings: Sequ
     # Not achieved: the claim found (the age rule failed), else the closest; an empty claim counts as none.
     closest = ~achieved & ~undetermined & ~claims.any(axis=1)
     if closest.any():
-        claims[closest] = closest_claims(q, everything[closest])
+        held = everything[closest] if grades is None else grading.passing(everything[closest], grades[closest])
+        claims[closest] = closest_claims(q, held)
     statuses = np.where(achieved, 0, np.where(undetermined, 1, 2))
     shared: dict[tuple, _ClaimFacts] = {}
     verdicts = []
@@ -180,7 +199,23 @@ def decide(q: CompiledQualification, learners: Sequence[Learner], holdings: Sequ
         if facts is None:
             facts = shared[key] = _claim_facts(explanations, held, status, chosen, figures, available)
         verdicts.append(_verdict(explanations, learner, held, status, facts))
+    if grades is not None:
+        verdicts = grading.graded_verdicts(q, verdicts, grades, everything)
     return verdicts
+
+
+def _best(q: CompiledQualification, available: "np.ndarray", grades: "np.ndarray | None"):
+    """Whether each learner achieves, and the reported claim (kept when a graded claim falls short of a grade)."""
+    if grades is None:
+        return best_claims(q, available)
+    return grading.best_graded(q, available, grades)
+
+
+def completion_deadline(q: CompiledQualification, learner: Learner) -> dt.date | None:
+    """The last day units count under the completion window; None without a window or registration date."""
+    if q.window is None or learner.registered_on is None:
+        return None
+    return add_period(learner.registered_on, q.window.amount, q.window.unit)
 
 
 _STATUSES = (Status.ACHIEVED, Status.UNDETERMINED, Status.NOT_ACHIEVED)

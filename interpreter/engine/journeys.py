@@ -12,6 +12,7 @@ import attrs
 from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.engine.requirements import Alternatives, Linear, Requirement
 from qualrules.interpreter.engine.requirements import holds
+from qualrules.interpreter.engine import grading
 from qualrules.interpreter.engine.evaluator import RuleOutcome, Verdict, holdings_of, linear_requirements, evaluate
 from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.engine.planner import HeldUnits, Plan, PlanStatus, plan, plan_many
@@ -195,7 +196,7 @@ def _held_units(targets: Sequence[tuple[CompiledQualification, str, Callable[[st
     towards the union of those pools, and each target takes its own units from that."""
     groups: dict[object, list[int]] = {}
     for k, (q, _, counts) in enumerate(targets):
-        shared = q.window is None
+        shared = q.window is None and q.grading is None
         key = (id(q.catalogue_refs), counts, q.minimum_age and rule_text(q.minimum_age)) if shared else k
         groups.setdefault(key, []).append(k)
     found: list[HeldUnits] = [None] * len(targets)
@@ -204,7 +205,8 @@ def _held_units(targets: Sequence[tuple[CompiledQualification, str, Callable[[st
         union = {ref: i for i, ref in enumerate(dict.fromkeys(u.ref for k in members for u in targets[k][0].units))}
         # `holdings_of` sees the pool through `index` alone: this view of the first target has the union's.
         view = attrs.evolve(first, index=union)
-        both = HeldUnits.of(len(union), [holdings_of(view, learner, counts) for learner in learners])
+        counting = grading.counting(first, counts) if first.grading else counts
+        both = HeldUnits.of(len(union), [holdings_of(view, learner, counting) for learner in learners])
         for k in members:
             found[k] = both.projected([union[u.ref] for u in targets[k][0].units])
     return found

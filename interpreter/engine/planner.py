@@ -22,6 +22,7 @@ from qualrules.interpreter.engine.decision import Decision
 from qualrules.interpreter.engine.requirements import Linear, declared_total
 from qualrules.interpreter.engine.evaluator import Holdings, holdings_of, add_period, age_on, unit_masks
 from qualrules.interpreter.records.learner import Learner
+from qualrules.interpreter.engine import grading
 from qualrules.interpreter.engine.claims import distinct_rows, best_claims
 from qualrules.interpreter.engine.cpsat import ClaimModel, Part, PartKind, cheapest_completion
 from qualrules.interpreter.lazy import lazy_module
@@ -121,7 +122,7 @@ def plan(q: CompiledQualification, learner: Learner, counts: Callable[[str], boo
     units the plan may not add; `assume_passed` names units to treat as achieved in time (what-if).
     References outside the qualification's pool have no effect. Raises ValueError for an unknown
     `minimise`, and MeasureNotDeclared when minimising GLH over units that declare none."""
-    held = HeldUnits.of(len(q.units), [holdings_of(q, learner, counts)])
+    held = HeldUnits.of(len(q.units), [holdings_of(q, learner, grading.counting(q, counts) if q.grading else counts)])
     return plan_many(q, [learner], held, minimise=minimise, exclude=exclude, assume_passed=assume_passed)[0]
 
 
@@ -141,6 +142,10 @@ def plan_many(q: CompiledQualification, learners: Sequence[Learner], held: HeldU
         raise ValueError(f"cannot minimise {minimise!r}: choose one of {', '.join(MINIMISABLE)}")
     assumed, excluded = sorted(_indices(q, assume_passed)), _indices(q, exclude)
     certain, uncertain = held.certain.copy(), held.uncertain.copy()
+    grades = None
+    if q.grading is not None:  # units held below a pass, where they may not count, are to be taken again
+        grades, certain, uncertain = grading.finish_units(q, learners, _deadlines(q, learners), certain, uncertain)
+        grades[:, assumed] = np.maximum(grades[:, assumed], grading.PASS)
     certain[:, assumed], uncertain[:, assumed] = True, False
     candidates = ~(certain | uncertain)
     candidates[:, sorted(excluded)] = False
@@ -150,9 +155,10 @@ def plan_many(q: CompiledQualification, learners: Sequence[Learner], held: HeldU
     age_failed = np.array([ok is False for ok in held.age_ok], dtype=bool)
     age_met = np.array([ok is True for ok in held.age_ok], dtype=bool)
 
-    settled, claims = best_claims(q, certain)
+    settled, claims = best_claims(q, certain) if grades is None else grading.best_graded(q, certain, grades)
     searched = ~settled & ~age_failed
-    hopeful, hopeful_claims = _cheapest(q, (certain | uncertain)[searched], candidates[searched], measure, costs)
+    hopeful, hopeful_claims = _cheapest(q, (certain | uncertain)[searched], candidates[searched], measure, costs,
+                                        None if grades is None else grades[searched])
     finishes = np.zeros(len(learners), dtype=bool)
     finishes[searched] = hopeful
     claims[searched] = hopeful_claims
@@ -160,7 +166,8 @@ def plan_many(q: CompiledQualification, learners: Sequence[Learner], held: HeldU
     relies_on_missing = np.zeros(len(learners), dtype=bool)
     doubted = finishes & uncertain.any(axis=1)
     if doubted.any():
-        sure, sure_claims = _cheapest(q, certain[doubted], candidates[doubted], measure, costs)
+        sure, sure_claims = _cheapest(q, certain[doubted], candidates[doubted], measure, costs,
+                                      None if grades is None else grades[doubted])
         size = _sizes(claims[doubted] & candidates[doubted], costs)
         relies = ~sure | (_sizes(sure_claims & candidates[doubted], costs) > size)
         relies_on_missing[doubted] = relies
@@ -183,6 +190,11 @@ def plan_many(q: CompiledQualification, learners: Sequence[Learner], held: HeldU
             reasons = unknown[missing]
         elif outcome == _UNDER_AGE:
             reasons = (_age_reason(q, learner),)
+        elif outcome == _NO_FINISH and grades is not None and _cheapest(
+                q, (certain | uncertain)[k:k + 1], candidates[k:k + 1], measure, costs)[0][0]:
+            lowest = q.grading.thresholds[0]  # the rules alone can be met: the points fall short
+            reasons = (f"no claim reaches the {lowest.points} points of {lowest.grade} with the units still to be "
+                       f"taken passed at P; `plan --target-grade {lowest.grade}` says which grades would",)
         elif outcome == _NO_FINISH:
             reasons = _why_impossible_once(q, impossible, certain[k] | uncertain[k], candidates[k], excluded)
         elif outcome == _TOO_LATE:
@@ -195,13 +207,16 @@ def plan_many(q: CompiledQualification, learners: Sequence[Learner], held: HeldU
 
 
 def _cheapest(q: CompiledQualification, held: "np.ndarray", candidates: "np.ndarray", measure: m.Measure,
-              costs: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
+              costs: "np.ndarray", grades: "np.ndarray | None" = None) -> tuple["np.ndarray", "np.ndarray"]:
     """For each row: whether some candidates complete the claim, and the claim `cheapest_completion` gives
-    (`costs`: of each unit in `measure`); identical rows are decided once."""
+    (`costs`: of each unit in `measure`); identical rows are decided once. For a graded qualification
+    (`grades` of the units held), the claim must also reach the pass grade's points, each candidate at P."""
     found = np.zeros(len(held), dtype=bool)
     claims = np.zeros(held.shape, dtype=bool)
     if not len(held):
         return found, claims
+    if grades is not None:
+        return grading.cheapest_graded(q, held, candidates, grades, measure)
     width = held.shape[1]
     unique, inverse = distinct_rows(np.hstack([held, candidates]))
     unique_held, unique_candidates = unique[:, :width], unique[:, width:]

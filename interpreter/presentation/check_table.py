@@ -41,9 +41,9 @@ class CheckRow:
 
 
     def json_element(self) -> str:
-        """`array_element(self.to_json())`: a verdict's text is made from pieces, faster than its dict is laid
-        out, since a cohort writes hundreds of thousands."""
-        if self.verdict is None:
+        """`array_element(self.to_json())`: a pass-only verdict's text is made from pieces, faster than its dict
+        is laid out, since a cohort writes hundreds of thousands."""
+        if self.verdict is None or self.verdict.graded:
             return array_element(self.to_json())
         return VERDICT_START + json_string(self.verdict.learner) + verdict_rest(self.verdict)
 
@@ -84,11 +84,16 @@ def _set_aside_text(unit: str, reason: str) -> str:
     return '\n      {\n        "unit": ' + json_string(unit) + ',\n        "reason": ' + json_string(reason) + "\n      }"
 
 
+def status_text(verdict: Verdict) -> str:
+    """`achieved`, or for a graded qualification `achieved, grade DMM`."""
+    return verdict.status.value + (f", grade {verdict.grade}" if verdict.grade is not None else "")
+
+
 HEADERS = ("Learner", "Qualification", "Result", "Credits")
 
 
 def _cells(row: CheckRow) -> tuple[str, str, str, str]:
-    status = row.verdict.status.value if row.verdict else RECORD_ERROR
+    status = status_text(row.verdict) if row.verdict else RECORD_ERROR
     credits = str(row.verdict.credits) if row.verdict else "-"
     return escaped(row.learner), escaped(f"{row.qan} {row.title}"), status, credits
 

@@ -13,7 +13,7 @@ from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.diagnostics import Diagnostic, escaped, render_plain
 from qualrules.interpreter.engine.evaluator import Status
 from qualrules.interpreter.engine.journeys import Distance, Explanation, RuleExplanation, RuleStatus
-from qualrules.interpreter.presentation.check_table import STATUS_COLOURS
+from qualrules.interpreter.presentation.check_table import STATUS_COLOURS, status_text
 from qualrules.interpreter.engine.planner import Plan, PlanStatus, pool_index
 from qualrules.interpreter.wording import glh_text, measure_word, plural, rule_text
 
@@ -49,9 +49,20 @@ def explanation_text(explanation: Explanation) -> str:
     claim = escaped(f"the claim counts {plural(len(verdict.claim), 'unit')}, {plural(verdict.credits, 'credit')}, "
                     + glh_text(verdict.glh) + (f": {', '.join(verdict.claim)}" if verdict.claim else ""))
     out = [heading(verdict.learner, q),
-           click.style(verdict.status.value, fg=STATUS_COLOURS[verdict.status], bold=True) + f"; {claim}",
+           click.style(status_text(verdict), fg=STATUS_COLOURS[verdict.status], bold=True) + f"; {claim}",
            "", click.style("Rules", bold=True)]
     out += branches([_rule_lines(q, rule) for rule in explanation.rules])
+    if verdict.unit_points and verdict.points is None:  # graded by a table of components' grades
+        out += ["", click.style("Grades", bold=True)]
+        out += branches([[escaped(f"{u.unit}: {u.grade}")] for u in verdict.unit_points])
+    elif verdict.unit_points:
+        out += ["", click.style(f"Points ({verdict.points})", bold=True)]
+        out += branches([[escaped(f"{u.unit}: {u.grade}, {plural(u.points, 'point')}")] for u in verdict.unit_points])
+    if verdict.fallback is not None:
+        fallback = verdict.fallback
+        points = "" if fallback.points is None else f", {plural(fallback.points, 'point')}"
+        out += ["", click.style("Awarded instead", bold=True),
+                escaped(f"{fallback.qan} {fallback.title}: {status_text(fallback)}{points}")]
     if verdict.set_aside:
         out += ["", click.style("Not counted", bold=True)]
         out += branches([[escaped(f"{s.unit}: {s.reason}")] for s in verdict.set_aside])

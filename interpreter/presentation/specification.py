@@ -10,6 +10,7 @@ from qualrules.interpreter import model as m
 from qualrules.interpreter.checker import Catalogue
 from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.engine.requirements import PoolUnit
+from qualrules.interpreter.grades import grading_sentences
 from qualrules.interpreter.library import LoadedRuleset
 from qualrules.interpreter.diagnostics import escaped
 from qualrules.interpreter.presentation.sentences import Sentence, sentences
@@ -46,6 +47,7 @@ class Specification:
     units: dict[str, UnitSpecification]
     # Whether the awarding body assesses every unit by its criteria.
     criterion_assessment: bool
+    grading: tuple[str, ...] = ()  # a graded qualification's grading statements in English
 
     @property
     def facts(self) -> tuple[tuple[str, str], ...]:
@@ -78,6 +80,9 @@ class Specification:
         out += ["", click.style("Rules of combination", bold=True)]
         for rule in self.rules:
             out.extend(map(escaped, _sentence_lines(rule, "  ")))
+        if self.grading:
+            out += ["", click.style("Grading", bold=True)]
+            out.extend(escaped(f"  - {sentence}") for sentence in self.grading)
         described = [u for u in self.units.values() if u.declares_anything]
         if described:
             out += ["", click.style("Unit specifications", bold=True)]
@@ -101,6 +106,7 @@ class Specification:
                 for g in self.groups
             ],
             "rules": [s.to_json() for s in self.rules],
+            **({"grading": list(self.grading)} if self.grading else {}),
         }
 
 
@@ -127,6 +133,7 @@ def specification(loaded: LoadedRuleset, qualification: CompiledQualification) -
         rules=sentences(source.rules, catalogue),
         units={u.ref: UnitSpecification.of(catalogue.units[u.ref], loaded.ruleset) for u in qualification.units},
         criterion_assessment=loaded.body.criterion_assessment,
+        grading=grading_sentences(source),
     )
 
 

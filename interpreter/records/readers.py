@@ -279,6 +279,8 @@ class _Reader:
 
     def _result(self, learner: str, value: Any, location: Location) -> str | None:
         text = normalised_result(value)
+        if MARK.fullmatch(text):  # a mark, which a graded qualification's bands turn into a grade
+            return str(int(float(text)))
         if text not in self.vocabulary.results:
             shown = repr(str(value)) if value not in (None, "") else "empty"
             self._error(learner, "QR503", f"the result is {shown}, which is not a result word", location,
@@ -460,6 +462,10 @@ class _Reader:
                 self._error(learner, "QR510", f"{element} gives \"{key}\" {len(entry.repeated[key])} times",
                             Location(self.file, element=element), hint="keep one: which is right cannot be told")
         return bool(repeated)
+
+
+# A mark in the result column: a whole number (a spreadsheet may store it as 47.0).
+MARK = re.compile(r"[0-9]{1,6}(?:\.0+)?")
 
 
 def normalised_result(value: Any) -> str:

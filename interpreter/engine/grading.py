@@ -1,0 +1,421 @@
+"""The best grade within the rules of combination (docs/semantics.md "Grades"), on both exact engines.
+
+The reported claim of a graded qualification is the one that earns the most points, then counts the most
+credits, then prefers units earlier in the catalogue. It is one more objective of the same engines:
+
+- the compiled decision procedure keeps its cells (a state of the rules' running totals and a credit total,
+  `Decision.finish_tables`) and, where the qualification allows unclassified units, one more running total,
+  the measure counted unclassified, exact up to its cap; over these cells a max-plus programme gives, from the
+  last unit back, the most that units i.. can still add to one sum (points outweighing any credit total, then
+  credits) and end where every rule is met. A unit held at grade U moves the extra total, any other grade
+  leaves it. The claim is read forwards, taking each unit whenever the best sum can still be reached with it:
+  the catalogue-order tie-break, as for pass-only claims;
+- CP-SAT maximises the points, then the credits, then the catalogue order, in stages, with the cap on the
+  units counted unclassified as one more constraint.
+
+Points never fall when a unit is added, so when the claim of every unit a learner may count meets every rule,
+it is the answer on both engines, as for pass-only claims. A qualification graded by a table of components'
+grades gives every unit 0 points, so its claim is the pass-only one. The verdicts' grades, the cheapest
+finish with the pass grade's points (`cheapest_graded`) and the award given instead are also here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Callable, Sequence
+
+import attrs
+
+from qualrules.interpreter import grades as g
+from qualrules.interpreter import model as m
+from qualrules.interpreter.engine import cpsat
+from qualrules.interpreter.engine.decision import CHUNK_BYTES, MAX_FINISH_CELLS, Decision
+from qualrules.interpreter.engine.requirements import holds
+from qualrules.interpreter.lazy import lazy_module
+from qualrules.interpreter.grades import statement_text
+from qualrules.interpreter.records.learner import Learner
+from qualrules.interpreter.wording import set_text
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from qualrules.interpreter.engine.compiler import CompiledQualification
+    from qualrules.interpreter.engine.evaluator import SetAside, Verdict
+else:
+    np = lazy_module("numpy")
+
+# The verdict's classes are imported where they are used: the evaluator imports this module.
+
+# A sum no claim reaches; the weights of any claim stay far below half of it.
+_INFINITY = 1 << 60
+# No grade recorded for the unit.
+NO_GRADE = -1
+UNCLASSIFIED = m.UNIT_GRADES.index("U")
+PASS = m.UNIT_GRADES.index("P")
+
+
+def grade_matrix(q: "CompiledQualification", learners: Sequence[Learner],
+                 deadlines: Sequence[dt.date | None]) -> "np.ndarray":
+    """(learners, pool units) int8: each unit's best graded result (an index of m.UNIT_GRADES), NO_GRADE where
+    there is none. Results dated after the learner's completion deadline give no grade."""
+    grades = np.full((len(learners), len(q.units)), NO_GRADE, dtype=np.int8)
+    bands = {b.unit: b for b in q.grading.source.marks}
+    for row, (learner, deadline) in enumerate(zip(learners, deadlines)):
+        for attempt in learner.attempts:
+            ref = q.catalogue_refs.get(attempt.unit.casefold())
+            index = q.index.get(ref) if ref is not None else None
+            grade = g.RESULT_GRADES.get(attempt.result)
+            if attempt.result.isdigit():  # a mark: its unit's bands give the grade; without bands it is no pass
+                grade = g.mark_grade(bands[ref], int(attempt.result)) if ref in bands else "U"
+            if index is None or grade is None or _late(attempt.achieved_on, deadline):
+                continue
+            grades[row, index] = max(grades[row, index], m.UNIT_GRADES.index(grade))
+    return grades
+
+
+def _late(achieved_on: dt.date | None, deadline: dt.date | None) -> bool:
+    return achieved_on is not None and deadline is not None and achieved_on > deadline
+
+
+def claimable(q: "CompiledQualification", available: "np.ndarray", grades: "np.ndarray") -> "np.ndarray":
+    """The units each learner may count: those held at a pass or better, and those held unclassified where the
+    qualification allows them."""
+    passing = available & (grades > UNCLASSIFIED)
+    compensation = q.grading.compensation
+    if compensation is None:
+        return passing
+    allowed = np.zeros(len(q.units), dtype=bool)
+    allowed[list(compensation.members)] = True
+    return passing | (available & (grades == UNCLASSIFIED) & allowed[None, :])
+
+
+def graded_claims(q: "CompiledQualification", available: "np.ndarray",
+                  grades: "np.ndarray") -> tuple["np.ndarray", "np.ndarray", "np.ndarray"]:
+    """For each row of `available` (learners x pool units the learner may count, `claimable`) with their
+    `grades`: whether some claim meets every rule, that claim (the most points, then credits, then earlier
+    units; all False when none) and its points."""
+    grading = q.grading
+    table = np.array(grading.points, dtype=np.int64).reshape(len(q.units), len(m.UNIT_GRADES))
+    scores = np.where(available, table[np.arange(len(q.units))[None, :], np.maximum(grades, 0)], 0)
+    unclassified = available & (grades == UNCLASSIFIED)
+    keys = np.where(available, grades.astype(np.int64) + 1, 0)
+    unique, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    found = np.zeros(len(unique), dtype=bool)
+    claims = np.zeros(unique.shape, dtype=bool)
+    search = []
+    for row, index in enumerate(first):
+        whole = np.flatnonzero(available[index]).tolist()
+        if _meets(q, whole, unclassified[index]):
+            found[row], claims[row, whole] = True, True
+        else:
+            search.append(row)
+    if search:
+        rows = first[search]
+        if _compiles(q):
+            found[search], claims[search] = _programme(q, available[rows], unclassified[rows], scores[rows])
+        else:
+            for row, index in zip(search, rows):
+                claim = _solve(q, np.flatnonzero(available[index]).tolist(), unclassified[index], scores[index])
+                if claim is not None:
+                    found[row], claims[row, list(claim)] = True, True
+    found, claims = found[inverse], claims[inverse]
+    return found, claims, (scores * claims).sum(axis=1)
+
+
+def _meets(q: "CompiledQualification", claim: list[int], unclassified: "np.ndarray") -> bool:
+    """Whether a claim meets every rule and keeps within the cap on units counted unclassified."""
+    compensation = q.grading.compensation
+    if compensation is not None:
+        counted = sum(w for i, w in zip(compensation.members, compensation.weights) if unclassified[i] and i in claim)
+        if counted > compensation.maximum:
+            return False
+    return holds(q.requirements, claim)
+
+
+def _compiles(q: "CompiledQualification") -> bool:
+    """Whether the compiled programme decides the best grade: its cells are few enough, and its one sum (points
+    outweighing credits) stays far inside 64 bits, as it does for any real table."""
+    decision = q.decision
+    if not isinstance(decision, Decision) or decision.finish_cells * _extra_size(q) > MAX_FINISH_CELLS:
+        return False
+    per_point = sum(decision.credits) + 1
+    return (sum(max(points) for points in q.grading.points) + 1) * per_point < _INFINITY // 4
+
+
+def _extra_size(q: "CompiledQualification") -> int:
+    compensation = q.grading.compensation
+    return 1 if compensation is None else compensation.maximum + 1
+
+
+def _graded_tables(q: "CompiledQualification") -> tuple["np.ndarray", "np.ndarray", "np.ndarray"]:
+    """(pass moves, unclassified moves, ends) over the cells (finish cell x total counted unclassified): the
+    cell each cell moves to when a unit is claimed at a pass or better, or unclassified (the sentinel, the
+    number of cells, for no claim), and the cells where every rule is met."""
+    moves, ends = q.decision.finish_tables()
+    cells, extra = q.decision.finish_cells, _extra_size(q)
+    size = cells * extra
+    counted = np.arange(extra)
+    base = moves[:, :cells, None]
+    passing = np.where(base == cells, size, base * extra + counted[None, None, :]).reshape(len(moves), size)
+    unclassified = np.full((len(moves), size), size, dtype=passing.dtype)
+    compensation = q.grading.compensation
+    if compensation is not None:
+        for unit, weight in zip(compensation.members, compensation.weights):
+            moved = counted + weight
+            target = np.where((base[unit] == cells) | (moved[None, :] >= extra), size,
+                              base[unit] * extra + moved[None, :])
+            unclassified[unit] = target.reshape(size)
+    sentinel = np.full((len(moves), 1), size, dtype=passing.dtype)
+    return (np.hstack([passing, sentinel]), np.hstack([unclassified, sentinel]),
+            np.append(np.repeat(ends, extra), False))
+
+
+def _programme(q: "CompiledQualification", available: "np.ndarray", unclassified: "np.ndarray",
+               scores: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
+    found = np.zeros(len(available), dtype=bool)
+    claims = np.zeros(available.shape, dtype=bool)
+    if q.decision.impossible:  # a rule no claim can meet, which the tables do not track
+        return found, claims
+    passing_moves, unclassified_moves, ends = _graded_tables(q)
+    credits = np.array(q.decision.credits, dtype=np.int64)
+    # One sum to minimise: a point outweighs any credit total, a credit is one; unclaimable units weigh infinity.
+    weights = np.where(available, -(scores * (int(credits.sum()) + 1) + credits[None, :]), _INFINITY)
+    per_learner = (len(credits) + 1) * len(ends) * 8
+    step = max(1, CHUNK_BYTES // per_learner)
+    for start in range(0, len(available), step):
+        rows = slice(start, start + step)
+        layers = _layers(weights[rows], unclassified[rows], passing_moves, unclassified_moves, ends)
+        found[rows], claims[rows] = _read(layers, weights[rows], unclassified[rows], passing_moves, unclassified_moves)
+    return found, claims
+
+
+def _layers(weights, unclassified, passing_moves, unclassified_moves, ends) -> list:
+    """F[0..n], (learners, cells + 1) each: the least sum units i.. can add from each cell and end where every
+    rule is met (`_INFINITY` or more when none can)."""
+    final = np.where(ends, 0, _INFINITY).astype(np.int64)
+    layers = [np.broadcast_to(final, (len(weights), len(final)))]
+    for unit in range(weights.shape[1] - 1, -1, -1):
+        after = layers[-1]
+        weight = weights[:, unit]
+        if (weight >= _INFINITY).all():
+            layers.append(after)
+            continue
+        taken = after[:, passing_moves[unit]]
+        if unclassified[:, unit].any():
+            taken = np.where(unclassified[:, unit][:, None], after[:, unclassified_moves[unit]], taken)
+        taken = taken + weight[:, None]
+        np.minimum(taken, after, out=taken)
+        taken[:, -1] = _INFINITY
+        layers.append(taken)
+    layers.reverse()
+    return layers
+
+
+def _read(layers, weights, unclassified, passing_moves, unclassified_moves) -> tuple["np.ndarray", "np.ndarray"]:
+    """Forwards from the empty claim: take each unit whenever the least sum can still be reached with it."""
+    learners = np.arange(len(weights))
+    cell = np.zeros(len(weights), dtype=np.intp)
+    remaining = layers[0][:, 0].copy()
+    found = remaining < _INFINITY // 2
+    claims = np.zeros(weights.shape, dtype=bool)
+    for unit in range(weights.shape[1]):
+        moved = np.where(unclassified[:, unit], unclassified_moves[unit][cell], passing_moves[unit][cell])
+        weight = weights[:, unit]
+        take = found & (weight < _INFINITY) & (layers[unit + 1][learners, moved] + weight == remaining)
+        claims[:, unit] = take
+        cell = np.where(take, moved, cell)
+        remaining = np.where(take, remaining - weight, remaining)
+    return found, claims
+
+
+def _solve(q: "CompiledQualification", available: list[int], unclassified: "np.ndarray",
+           scores: "np.ndarray") -> tuple[int, ...] | None:
+    """CP-SAT: the most points, then the most credits, then units earlier in the catalogue."""
+    claim_model = cpsat.ClaimModel(q, available).require()
+    compensation = q.grading.compensation
+    if compensation is not None:
+        counted = [(claim_model.chosen[i], w) for i, w in zip(compensation.members, compensation.weights)
+                   if i in claim_model.chosen and unclassified[i]]
+        if counted:
+            claim_model.model.add(sum(w * x for x, w in counted) <= compensation.maximum)
+    points = cpsat.cp_model.LinearExpr.weighted_sum([claim_model.chosen[i] for i in available],
+                                                    [int(scores[i]) for i in available])
+    return claim_model.maximise([points, claim_model.measure_expr(m.Measure.CREDITS),
+                                 *claim_model.tie_break_stages()])
+
+
+def counting(q: "CompiledQualification", counts: Callable[[str], bool]) -> Callable[[str], bool]:
+    """The policy for result words towards a graded qualification: where it allows unclassified units, a unit
+    graded U is held too (whether it may be counted is the claim's to say)."""
+    compensation, marks = q.grading.compensation is not None, bool(q.grading.source.marks)
+    if not compensation and not marks:
+        return counts
+    return lambda result: counts(result) or (compensation and result == "unclassified") or (
+        marks and result.isdigit())
+
+
+def passing(available: "np.ndarray", grades: "np.ndarray") -> "np.ndarray":
+    """The units held at a pass or better."""
+    return available & (grades != UNCLASSIFIED)
+
+
+def effective_grades(grades: "np.ndarray") -> "np.ndarray":
+    # A result that counts without a grade of its own (a plugin's word) earns a pass's points.
+    return np.where(grades == NO_GRADE, PASS, grades)
+
+
+def best_graded(q: "CompiledQualification", available: "np.ndarray",
+                grades: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
+    """Whether each learner achieves a grade, and the claim with the most points (kept, and reported, when it
+    meets every rule but falls short of the pass grade's points)."""
+    grades = effective_grades(grades)
+    found, claims, points = graded_claims(q, claimable(q, available, grades), grades)
+    if q.grading.source.rows:
+        return found & np.array([_row(q, claim, row) is not None for claim, row in zip(claims, grades)]), claims
+    return found & (points >= q.grading.pass_points), claims
+
+
+def _row(q: "CompiledQualification", claim: "np.ndarray", grades: "np.ndarray") -> m.GradeRow | None:
+    """The best row of the table of components' grades the claim's units meet."""
+    held = {q.units[i].ref: m.UNIT_GRADES[grades[i]] for i in np.flatnonzero(claim).tolist()}
+    return g.row_met(q.grading.source, held)
+
+
+def graded_verdicts(q: "CompiledQualification", verdicts: list["Verdict"], grades: "np.ndarray",
+                    held: "np.ndarray") -> list["Verdict"]:
+    """The verdicts with their grades and points, and a line for the grade they reach; `held` are the units
+    each learner holds (learners x pool units)."""
+    from qualrules.interpreter.engine.evaluator import RuleOutcome, Status
+
+    grades = effective_grades(grades)
+    compiled = q.grading
+    graded = []
+    for verdict, row, holding in zip(verdicts, grades, held):
+        counted = [q.index[ref] for ref in verdict.claim]
+        unit_points = tuple(g.UnitGrade(q.units[i].ref, m.UNIT_GRADES[row[i]], compiled.points[i][row[i]])
+                            for i in counted)
+        points = sum(u.points for u in unit_points)
+        if compiled.source.rows:
+            graded.append(_table_graded(q, verdict, unit_points, row, holding))
+            continue
+        reached = g.grade_for(compiled.source, points)
+        lowest = compiled.thresholds[0]
+        above = g.next_grade(compiled.source, points)
+        if reached is None:
+            detail = f"Points: {points} counted, at least {lowest.points} required for {lowest.grade}"
+        else:
+            detail = f"Points: {points} counted, enough for {reached.grade} ({reached.points} or more)"
+            if above is not None:
+                detail += f"; {above.points - points} more for {above.grade} ({above.points})"
+        outcome = RuleOutcome(lowest, f"grade {lowest.grade} at {lowest.points} points",
+                              reached is not None, detail, tuple(u.unit for u in unit_points), None, points,
+                              None, None)
+        graded.append(attrs.evolve(verdict, outcomes=verdict.outcomes + (outcome,),
+                                   set_aside=_unclassified_reasons(q, verdict, row, holding),
+                                   grade=reached.grade if verdict.status is Status.ACHIEVED and reached else None,
+                                   points=points, unit_points=unit_points, graded=True))
+    return graded
+
+
+def _table_graded(q: "CompiledQualification", verdict: "Verdict", unit_points: tuple, grades: "np.ndarray",
+                  held: "np.ndarray") -> "Verdict":
+    """A verdict graded by a table of components' grades: the row the claim meets, if any."""
+    from qualrules.interpreter.engine.evaluator import RuleOutcome, Status
+
+    source = q.grading.source
+    claimed = {u.unit: u.grade for u in unit_points}
+    row = g.row_met(source, claimed)
+    components = sorted({unit for table_row in source.rows for unit, _ in table_row.components},
+                        key=lambda ref: q.index[ref])
+    shown = ", ".join(f"{unit} {claimed.get(unit, 'not counted')}" for unit in components)
+    detail = f"Components: {shown}: " + (f"grade {row.grade}" if row else "no row of the grade table is met")
+    outcome = RuleOutcome(source.rows[0], "grade table", row is not None, detail,
+                          tuple(unit for unit in components if unit in claimed))
+    return attrs.evolve(verdict, outcomes=verdict.outcomes + (outcome,),
+                        set_aside=_unclassified_reasons(q, verdict, grades, held),
+                        grade=row.grade if row and verdict.status is Status.ACHIEVED else None,
+                        points=None, unit_points=unit_points, graded=True)
+
+
+def _unclassified_reasons(q: "CompiledQualification", verdict: "Verdict", grades: "np.ndarray",
+                          held: "np.ndarray") -> tuple:
+    """The verdict's units set aside, those held at U (a mark below the pass band, or an unclassified result
+    under an allowance) saying why they do not count."""
+    compiled = q.grading
+    allowed = set(compiled.compensation.members) if compiled.compensation is not None else set()
+    return tuple(_unclassified_reason(q, s, allowed) if s.unit in q.index and held[q.index[s.unit]]
+                 and grades[q.index[s.unit]] == UNCLASSIFIED else s for s in verdict.set_aside)
+
+
+def _unclassified_reason(q: "CompiledQualification", aside: "SetAside", allowed: set[int]) -> "SetAside":
+    compensation = q.grading.source.compensation
+    if compensation is None:
+        reason = "graded U: below the pass band"
+    elif q.index[aside.unit] not in allowed:
+        where = "" if compensation.scope is None else f" from {set_text(compensation.scope)}"
+        reason = f"graded U: only units{where} may count unclassified"
+    else:
+        reason = f"graded U: not counted within `{statement_text(compensation)}`"
+    return attrs.evolve(aside, reason=reason)
+
+
+def with_fallbacks(q: "CompiledQualification", learners: Sequence[Learner], verdicts: list["Verdict"],
+                   counts: Callable[[str], bool], evaluate_many) -> list["Verdict"]:
+    """Each verdict that is not achieved, with the verdict of the smaller award given instead."""
+    from qualrules.interpreter.engine.evaluator import Status
+
+    short = [k for k, v in enumerate(verdicts) if v.status is Status.NOT_ACHIEVED]
+    if not short:
+        return verdicts
+    instead = evaluate_many(q.fallback, [learners[k] for k in short], counts)
+    verdicts = list(verdicts)
+    for k, fallback in zip(short, instead):
+        verdicts[k] = attrs.evolve(verdicts[k], fallback=fallback)
+    return verdicts
+
+
+def verdict_json(verdict: "Verdict") -> dict:
+    """A graded verdict's own JSON keys."""
+    return {
+        "grade": verdict.grade,
+        "points": verdict.points,
+        "unit_points": [{"unit": u.unit, "grade": u.grade, "points": u.points} for u in verdict.unit_points],
+        "fallback": verdict.fallback.to_json() if verdict.fallback is not None else None,
+    }
+
+
+def finish_units(q: "CompiledQualification", learners: Sequence[Learner], deadlines: Sequence[dt.date | None],
+                 certain: "np.ndarray", uncertain: "np.ndarray") -> tuple["np.ndarray", "np.ndarray", "np.ndarray"]:
+    """For a cheapest finish of a graded qualification: the learners' grades, and the units held that a claim
+    may count (certain, and in doubt); a unit held below a pass that may not count is one to take again."""
+    grades = effective_grades(grade_matrix(q, learners, deadlines))
+    return grades, claimable(q, certain, grades), claimable(q, uncertain, grades)
+
+
+def cheapest_graded(q: "CompiledQualification", held: "np.ndarray", candidates: "np.ndarray", grades: "np.ndarray",
+                    measure: m.Measure) -> tuple["np.ndarray", "np.ndarray"]:
+    """For each row: whether adding candidates, each passed at P, gives a claim that meets every rule and reaches
+    the pass grade's points, and the claim that adds the least `measure` of candidates, then the fewest, then
+    counts the most credits, then prefers units earlier in the catalogue (CP-SAT)."""
+    found = np.zeros(len(held), dtype=bool)
+    claims = np.zeros(held.shape, dtype=bool)
+    table = q.grading.points
+    compensation = q.grading.compensation
+    for row in range(len(held)):
+        kept, extra = np.flatnonzero(held[row]).tolist(), np.flatnonzero(candidates[row]).tolist()
+        claim_model = cpsat.ClaimModel(q, set(kept) | set(extra)).require()
+        chosen = claim_model.chosen
+        earned = [(chosen[i], table[i][grades[row, i]]) for i in kept] + [(chosen[i], table[i][PASS]) for i in extra]
+        claim_model.model.add(sum(p * x for x, p in earned) >= q.grading.pass_points)
+        if compensation is not None:
+            counted = [(chosen[i], w) for i, w in zip(compensation.members, compensation.weights)
+                       if i in kept and grades[row, i] == UNCLASSIFIED]
+            if counted:
+                claim_model.model.add(sum(w * x for x, w in counted) <= compensation.maximum)
+        claim = claim_model.maximise([-claim_model.measure_expr(measure, extra),
+                                      -claim_model.measure_expr(m.Measure.UNITS, extra),
+                                      claim_model.measure_expr(m.Measure.CREDITS), *claim_model.tie_break_stages()])
+        if claim is not None:
+            found[row], claims[row, list(claim)] = True, True
+    return found, claims

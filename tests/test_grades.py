@@ -1,0 +1,541 @@
+"""Graded qualifications: unit grades to points, points to the qualification's grade, the best grade within
+the rules on both engines (against brute force), unclassified units allowed from optional units, and the
+smaller award given instead."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import learner
+from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
+from test_exactness import exactness_settings, rulesets, term_text
+
+from qualrules.cli import main
+from qualrules.interpreter.builder import build_ruleset
+from qualrules.interpreter.diagnostics import DiagnosticError
+from qualrules.interpreter.formatter import format_ruleset, without_positions
+from qualrules.interpreter.engine import grading
+from qualrules.interpreter.engine.compiler import compile_ruleset
+from qualrules.interpreter.engine.decision import Decision
+from qualrules.interpreter.engine.evaluator import Status, evaluate
+from qualrules.interpreter.engine.requirements import holds
+from qualrules.plugins import GenericAwardingBody
+
+COUNTS = GenericAwardingBody().counts_as_achieved
+
+# Shaped on a BTEC National: points per grade by unit size in GLH, then the points each overall grade needs.
+# B3 is listed before B1 and B2, so that catalogue order alone
+# (the pass-only tie-break) would choose it.
+NATIONAL = """\
+group A "Mandatory units"
+unit A1 "Exploring Business" level 3 credits 6 glh 60
+group B "Optional units"
+unit B3 "Investigating Customer Service" level 3 credits 12 glh 120
+unit B1 "Marketing Campaign" level 3 credits 6 glh 60
+unit B2 "Personal and Business Finance" level 3 credits 6 glh 60
+
+qualification 601/0001/1 "Extended Certificate"
+  units from Group A, Group B
+  all of Group A
+  exactly 180 glh
+  points for 60 glh P 6, M 10, D 16
+  points for 120 glh P 12, M 20, D 32
+  grade PP at 24 points
+  grade MP at 30 points
+  grade MM at 36 points
+  grade DM at 42 points
+  grade DD at 48 points
+  {extra}
+"""
+
+
+def national(extra: str = "") -> dict:
+    return {q.qan: q for q in compile_ruleset(build_ruleset(NATIONAL.format(extra=extra), "national.qual"))}
+
+
+def grades_of(*pairs):
+    return learner([(ref, result) for ref, result in pairs])
+
+
+def test_the_best_graded_units_are_chosen_not_the_earliest_nor_the_largest_sum():
+    q = national()["601/0001/1"]
+    # Every unit held: the naive sum 6 + 20 + 16 + 16 = 58 is no claim (300 GLH); catalogue order or the unit
+    # worth most (B3, 20 points) gives A1 + B3 = 26 points, PP; the best claim is A1 + B1 + B2 = 38, MM.
+    verdict = evaluate(q, grades_of(("A1", "pass"), ("B3", "merit"), ("B1", "distinction"), ("B2", "distinction")),
+                       COUNTS)
+    assert verdict.status is Status.ACHIEVED
+    assert (verdict.claim, verdict.points, verdict.grade) == (("A1", "B1", "B2"), 38, "MM")
+    assert [(u.unit, u.grade, u.points) for u in verdict.unit_points] == [("A1", "P", 6), ("B1", "D", 16),
+                                                                         ("B2", "D", 16)]
+    assert verdict.outcomes[-1].detail == "Points: 38 counted, enough for MM (36 or more); 4 more for DM (42)"
+
+
+def test_equal_points_go_to_the_claim_with_more_credits_then_earlier_units():
+    q = national()["601/0001/1"]
+    # A1 + B3 and A1 + B1 + B2 both earn 26 points and count 18 credits: the earlier unit B3 is preferred.
+    verdict = evaluate(q, grades_of(("A1", "pass"), ("B3", "merit"), ("B1", "merit"), ("B2", "merit")), COUNTS)
+    assert (verdict.claim, verdict.points, verdict.grade) == (("A1", "B3"), 26, "PP")
+
+
+def test_meeting_every_rule_below_the_pass_grade_s_points_is_not_achieved():
+    q = national()["601/0001/1"]
+    verdict = evaluate(q, grades_of(("A1", "pass"), ("B1", "pass"), ("B2", "pass")), COUNTS)
+    assert verdict.status is Status.NOT_ACHIEVED
+    assert (verdict.claim, verdict.points, verdict.grade) == (("A1", "B1", "B2"), 18, None)
+    assert verdict.unmet == ("Points: 18 counted, at least 24 required for PP",)
+
+
+def test_unclassified_optional_units_count_within_the_allowance_and_a_mandatory_one_never():
+    q = national("allow unclassified up to 60 glh from Group B")["601/0001/1"]
+    held = grades_of(("A1", "distinction"), ("B1", "unclassified"), ("B2", "merit"))
+    verdict = evaluate(q, held, COUNTS)
+    assert (verdict.status, verdict.claim, verdict.points, verdict.grade) == (Status.ACHIEVED, ("A1", "B1", "B2"), 26,
+                                                                              "PP")
+    assert evaluate(national()["601/0001/1"], held, COUNTS).status is Status.NOT_ACHIEVED
+    # Two unclassified units are 120 GLH, past the allowance of 60.
+    two = evaluate(q, grades_of(("A1", "distinction"), ("B1", "unclassified"), ("B2", "unclassified")), COUNTS)
+    assert two.status is Status.NOT_ACHIEVED
+    mandatory = evaluate(q, grades_of(("A1", "unclassified"), ("B3", "merit"), ("B1", "merit"), ("B2", "merit")),
+                         COUNTS)
+    assert mandatory.status is Status.NOT_ACHIEVED
+    assert ("A1", "graded U: only units from Group B may count unclassified") in [
+        (s.unit, s.reason) for s in mandatory.set_aside]
+
+
+def test_without_an_allowance_an_unclassified_unit_does_not_count():
+    q = national()["601/0001/1"]
+    verdict = evaluate(q, grades_of(("A1", "merit"), ("B3", "merit"), ("B1", "unclassified")), COUNTS)
+    assert (verdict.status, verdict.claim) == (Status.ACHIEVED, ("A1", "B3"))
+    assert ("B1", "result 'unclassified' does not count as achieved") in [(s.unit, s.reason) for s in verdict.set_aside]
+
+
+def test_the_smaller_award_is_given_with_its_own_grade_when_the_larger_is_not_achieved():
+    text = NATIONAL.format(extra="otherwise award 601/0002/2") + """
+qualification 601/0002/2 "Certificate"
+  units from Group A, Group B
+  all of Group A
+  exactly 120 glh
+  points for 60 glh P 6, M 10, D 16
+  points for 120 glh P 12, M 20, D 32
+  grade P at 12 points
+  grade M at 20 points
+  grade D at 32 points
+"""
+    larger = {q.qan: q for q in compile_ruleset(build_ruleset(text, "national.qual"))}["601/0001/1"]
+    verdict = evaluate(larger, grades_of(("A1", "distinction"), ("B1", "distinction")), COUNTS)
+    assert verdict.status is Status.NOT_ACHIEVED
+    fallback = verdict.fallback
+    assert (fallback.qan, fallback.status, fallback.claim, fallback.points, fallback.grade) == (
+        "601/0002/2", Status.ACHIEVED, ("A1", "B1"), 32, "D")
+    assert verdict.to_json()["fallback"]["grade"] == "D"
+    achieved = evaluate(larger, grades_of(("A1", "merit"), ("B3", "merit")), COUNTS)
+    assert achieved.fallback is None
+
+
+def test_points_per_credit_by_level():
+    text = """\
+unit A1 "One" level 3 credits 10
+unit A2 "Two" level 2 credits 5
+qualification 500/0001/1 "Diploma"
+  units from A1, A2
+  all of A1, A2
+  points per credit at level 3 P 7, M 8, D 9
+  points per credit P 5, M 6, D 7
+  grade P at 80 points
+  grade M at 100 points
+"""
+    (q,) = compile_ruleset(build_ruleset(text, "credit.qual"))
+    verdict = evaluate(q, grades_of(("A1", "merit"), ("A2", "distinction")), COUNTS)
+    assert (verdict.points, verdict.grade) == (8 * 10 + 7 * 5, "M")
+
+
+def test_pass_only_verdicts_carry_no_grade_keys():
+    q = national()["601/0001/1"]
+    graded = evaluate(q, grades_of(("A1", "pass")), COUNTS).to_json()
+    assert {"grade", "points", "unit_points", "fallback"} <= set(graded)
+    text = 'unit A1 "One" level 3 credits 6\nqualification 500/0001/1 "Award"\n  units from A1\n  all of A1\n'
+    (plain,) = compile_ruleset(build_ruleset(text, "plain.qual"))
+    assert "grade" not in evaluate(plain, learner(["A1"]), COUNTS).to_json()
+
+
+@pytest.mark.parametrize("extra,code", [
+    ("grade PP at 24 points", "QR151"),
+    ("points for 60 glh P 6, M 10, D 16", "QR151"),
+    ("points per credit P 1, M 2, D 3", "QR156"),
+    ("grade D*D*D at 48 points", "QR157"),
+    ("grade UU at 10 points", "QR150"),
+    ("otherwise award 601/0009/9", "QR155"),
+    ("otherwise award 601/0001/1", "QR155"),
+])
+def test_grading_errors(extra, code):
+    with pytest.raises(DiagnosticError) as raised:
+        compile_ruleset(build_ruleset(NATIONAL.format(extra=extra), "national.qual"))
+    assert {d.code for d in raised.value.diagnostics} == {code}
+
+
+def test_a_unit_no_points_line_covers_and_a_line_without_every_grade():
+    text = NATIONAL.replace("unit B2 \"Personal and Business Finance\" level 3 credits 6 glh 60",
+                            "unit B2 \"Personal and Business Finance\" level 3 credits 9 glh 90")
+    with pytest.raises(DiagnosticError) as raised:
+        compile_ruleset(build_ruleset(text.format(extra="points for 30 glh P 3, M 5"), "national.qual"))
+    assert [d.code for d in raised.value.diagnostics] == ["QR154", "QR153"]
+
+
+# ---- exactness against brute force, on both engines ----------------------------------------------------
+RESULTS = ("pass", "merit", "distinction", "distinction star", "unclassified", "none")
+
+
+@st.composite
+def graded_scenarios(draw):
+    text, catalogue = draw(rulesets())
+    steps = draw(st.lists(st.integers(0, 4), min_size=4, max_size=4))
+    points = list(itertools.accumulate(steps))  # P <= M <= D <= D*, as real tables are
+    lines = [f"  points per credit P {points[0]}, M {points[1]}, D {points[2]}, D* {points[3]}"]
+    top = points[3] * sum(u.credits for u in catalogue.units)
+    for k, value in enumerate(sorted(set(draw(st.lists(st.integers(0, max(1, top)), min_size=1, max_size=3))))):
+        lines.append(f"  grade {'D' * (k + 1)} at {value} points")
+    if draw(st.booleans()):
+        kind, index = draw(st.sampled_from(catalogue.terms()))
+        scope = term_text(draw, catalogue, (kind, index))
+        lines.append(f"  allow unclassified up to {draw(st.integers(1, 8))} credits from {scope}")
+    results = [draw(st.sampled_from(RESULTS)) for _ in catalogue.units]
+    return text + "\n".join(lines) + "\n", [u.ref for u in catalogue.units], results
+
+
+def brute_force(q, available: np.ndarray, grades: np.ndarray):
+    """The claim with the most points, then credits, then the lexicographically greatest choice in catalogue
+    order, by trying every subset; None when no claim meets every rule."""
+    units = np.flatnonzero(available).tolist()
+    compensation = q.grading.compensation
+    table = q.grading.points
+    best = None
+    for size in range(len(units) + 1):
+        for claim in itertools.combinations(units, size):
+            if compensation is not None:
+                unclassified = sum(w for i, w in zip(compensation.members, compensation.weights)
+                                   if i in claim and grades[i] == grading.UNCLASSIFIED)
+                if unclassified > compensation.maximum:
+                    continue
+            if not holds(q.requirements, claim):
+                continue
+            key = (sum(table[i][grades[i]] for i in claim), sum(q.units[i].credits for i in claim),
+                   tuple(i in claim for i in range(len(q.units))))
+            best = key if best is None or key > best else best
+    return None if best is None else tuple(i for i, taken in enumerate(best[2]) if taken)
+
+
+@given(graded_scenarios())
+@exactness_settings(300)
+def test_best_grade_claim_matches_brute_force_on_both_engines(scenario):
+    text, refs, results = scenario
+    (q,) = compile_ruleset(build_ruleset(text, "random.qual"))
+    held = learner([(ref, result) for ref, result in zip(refs, results) if result != "none"])
+    grades = grading.effective_grades(grading.grade_matrix(q, [held], [None]))
+    index = [q.index[ref] for ref in refs]
+    available = np.zeros((1, len(q.units)), dtype=bool)
+    available[0, [i for i, result in zip(index, results) if result != "none"]] = True
+    claimable = grading.claimable(q, available, grades)
+    expected = brute_force(q, claimable[0], grades[0])
+    unclassified = claimable & (grades == grading.UNCLASSIFIED)
+    table = np.array(q.grading.points)
+    scores = np.where(claimable, table[np.arange(len(q.units))[None, :], grades], 0)
+    solved = grading._solve(q, np.flatnonzero(claimable[0]).tolist(), unclassified[0], scores[0])
+    assert (None if solved is None else tuple(sorted(solved))) == expected
+    if isinstance(q.decision, Decision):
+        found, claims = grading._programme(q, claimable, unclassified, scores)
+        assert (tuple(np.flatnonzero(claims[0]).tolist()) if found[0] else None) == expected
+    # The evaluator's verdict reports the same claim, achieved exactly when it reaches the pass grade's points.
+    verdict = evaluate(q, held, COUNTS)
+    if expected is None:
+        assert verdict.status is Status.NOT_ACHIEVED
+    else:
+        points = sum(q.grading.points[i][grades[0][i]] for i in expected)
+        assert verdict.claim == tuple(q.units[i].ref for i in expected)
+        assert verdict.achieved == (points >= q.grading.pass_points)
+        assert verdict.points == points
+
+
+def test_the_documented_example_gives_the_documented_grade():
+    # docs/semantics.md "Grades", on the ruleset of docs/language.md "Grades".
+    page = (Path(__file__).resolve().parents[1] / "docs" / "language.md").read_text(encoding="utf-8")
+    section = page[page.index("## Grades"):]
+    text = section[section.index("```qual\n") + 8:section.index("```\n", section.index("```qual\n") + 8)]
+    q = {q.qan: q for q in compile_ruleset(build_ruleset(text, "national.qual"))}["601/7155/8"]
+    held = grades_of(("1", "merit"), ("2", "merit"), ("4", "distinction"), ("5", "distinction"), ("6", "merit"),
+                     ("7", "pass"), ("8", "distinction"))
+    verdict = evaluate(q, held, COUNTS)
+    assert (verdict.claim, verdict.points, verdict.grade) == (("1", "2", "4", "5", "8"), 78, "D")
+    assert verdict.outcomes[-1].detail == "Points: 78 counted, enough for D (74 or more); 12 more for D* (90)"
+
+
+# ---- the command line -------------------------------------------------------------------------------------
+RECORDS = """\
+learner,unit,result,achieved_on
+G1,1,merit,2024-05-01
+G1,2,merit,2024-05-01
+G1,4,distinction,2024-05-01
+G1,5,distinction,2024-05-01
+G1,6,merit,2024-05-01
+G1,7,pass,2024-05-01
+G1,8,distinction,2024-05-01
+G2,1,distinction,2024-05-01
+G2,2,merit,2024-05-01
+G2,4,pass,2024-05-01
+"""
+
+
+@pytest.fixture
+def national_files(tmp_path):
+    page = (Path(__file__).resolve().parents[1] / "docs" / "language.md").read_text(encoding="utf-8")
+    section = page[page.index("## Grades"):]
+    start = section.index("```qual\n") + 8
+    (tmp_path / "national.qual").write_text(section[start:section.index("```\n", start)], encoding="utf-8")
+    (tmp_path / "records.csv").write_text(RECORDS, encoding="utf-8")
+    return ["--ruleset", str(tmp_path / "national.qual")], str(tmp_path / "records.csv")
+
+
+def test_explain_shows_points_per_unit_the_distance_to_the_next_grade_and_the_award_instead(national_files,
+                                                                                             snapshot):
+    ruleset, records = national_files
+    for learner_id in ("G1", "G2"):
+        result = CliRunner().invoke(main, ["explain", *ruleset, "-q", "601/7155/8", "--learner", learner_id, records])
+        assert result.exit_code == (0 if learner_id == "G1" else 1), result.output
+        assert result.output == snapshot(name=learner_id)
+
+
+def test_check_gives_the_grade_in_the_table_and_in_json(national_files, snapshot):
+    ruleset, records = national_files
+    table = CliRunner().invoke(main, ["check", *ruleset, "-q", "601/7155/8", "-j", "1", records])
+    assert table.output == snapshot(name="table")
+    result = CliRunner().invoke(main, ["check", *ruleset, "-q", "601/7155/8", "-j", "1", "--format", "json", records])
+    rows = json.loads(result.output)
+    assert [(r["learner"], r["grade"], r["points"]) for r in rows] == [("G1", "D", 78), ("G2", None, 45)]
+    assert rows[1]["fallback"]["qualification"] == "601/7157/1"
+    assert (rows[1]["fallback"]["grade"], rows[1]["fallback"]["points"]) == ("M", 24 + 15)
+
+
+# ---- planning for a grade ---------------------------------------------------------------------------------
+def test_plan_target_grade_asks_for_the_fewest_high_grades(national_files):
+    ruleset, records = national_files
+    # G2 holds 1 D, 2 M, 4 P (45 points, 240 GLH) and needs 120 GLH more. For M (52): one unit at P does it
+    # (6 at P: 57). For D (74) the plan needs 29 more: 6 at D* earns only a D's 32 (no D* points of its own),
+    # so a D in one 120-GLH unit, not two 60-GLH units at D (16 + 16) with one more unit.
+    result = CliRunner().invoke(main, ["plan", *ruleset, "-q", "601/7155/8", "--learner", "G2", "--target-grade",
+                                       "merit", "--format", "json", records])
+    found = json.loads(result.output)
+    assert (result.exit_code, found["status"], found["take"]) == (0, "planned", [{"unit": "6", "grade": "P",
+                                                                                   "points": 12}])
+    result = CliRunner().invoke(main, ["plan", *ruleset, "-q", "601/7155/8", "--learner", "G2", "--target-grade",
+                                       "D", "--format", "json", records])
+    found = json.loads(result.output)
+    assert (found["take"], found["points"]) == ([{"unit": "6", "grade": "D", "points": 32}], 77)
+    result = CliRunner().invoke(main, ["plan", *ruleset, "-q", "601/7155/8", "--learner", "G2", "--target-grade",
+                                       "D*", records])
+    assert result.exit_code == 1 and "impossible" in result.output
+
+
+def test_plan_target_grade_text(national_files, snapshot):
+    ruleset, records = national_files
+    result = CliRunner().invoke(main, ["plan", *ruleset, "-q", "601/7155/8", "--learner", "G2", "--target-grade",
+                                       "D", "--exclude", "6", records])
+    assert result.output == snapshot
+
+
+def test_the_documented_target_grade_commands(national_files, tmp_path, monkeypatch):
+    # docs/diagnostics.md, QR221: run from the folder holding national.qual and records.csv.
+    monkeypatch.chdir(tmp_path)
+    page = (Path(__file__).resolve().parents[1] / "docs" / "diagnostics.md").read_text(encoding="utf-8")
+    section = page[page.index("### QR221"):page.index("### QR301")]
+    wrong, right = [line for line in section.splitlines() if line.startswith("qualrules ")]
+    failed = CliRunner().invoke(main, wrong.split()[1:])
+    assert (failed.exit_code, "QR221" in failed.stderr) == (2, True)
+    passed = CliRunner().invoke(main, right.split()[1:])
+    assert passed.exit_code == 0 and "QR" not in passed.stderr
+
+
+def test_fmt_writes_every_grading_statement_back_with_the_same_meaning():
+    text = NATIONAL.format(extra="allow unclassified up to 60 glh from Group B")
+    formatted = format_ruleset(text, "national.qual")
+    assert "  points for 120 glh P 12, M 20, D 32\n" in formatted
+    assert "  grade DD at 48 points\n" in formatted
+    assert "  allow unclassified up to 60 glh from Group B\n" in formatted
+    assert without_positions(build_ruleset(formatted, "x.qual")) == without_positions(build_ruleset(text, "x.qual"))
+
+
+@st.composite
+def grade_plan_scenarios(draw):
+    text, refs, results = draw(graded_scenarios())
+    return text, refs, results, draw(st.integers(0, 3))
+
+
+@given(grade_plan_scenarios())
+@exactness_settings(60)
+def test_grade_plan_matches_brute_force(scenario):
+    from hypothesis import assume
+
+    from qualrules.interpreter.engine.grade_plan import PLANNED_GRADES, GradePlanStatus, plan_grade
+
+    text, refs, results, which = scenario
+    assume(len(refs) <= 6)
+    (q,) = compile_ruleset(build_ruleset(text, "random.qual"))
+    thresholds = q.grading.thresholds
+    target = thresholds[min(which, len(thresholds) - 1)]
+    held = learner([(ref, result) for ref, result in zip(refs, results) if result != "none"])
+    grades = grading.effective_grades(grading.grade_matrix(q, [held], [None]))[0]
+    available = np.zeros((1, len(q.units)), dtype=bool)
+    available[0, [q.index[ref] for ref, result in zip(refs, results) if result != "none"]] = True
+    kept = set(np.flatnonzero(grading.claimable(q, available, grades[None, :])[0]).tolist())
+    passed = {i for i in kept if grades[i] != grading.UNCLASSIFIED}
+    table, compensation = q.grading.points, q.grading.compensation
+    options = []
+    for i in range(len(q.units)):
+        choices = [None] + (["keep"] if i in kept else []) + (list(PLANNED_GRADES) if i not in passed else [])
+        options.append(choices)
+    best = None
+    for choice in itertools.product(*options):
+        claim = [i for i, c in enumerate(choice) if c is not None]
+        if not holds(q.requirements, claim):
+            continue
+        if compensation is not None and sum(w for i, w in zip(compensation.members, compensation.weights)
+                                            if choice[i] == "keep" and grades[i] == grading.UNCLASSIFIED) > compensation.maximum:
+            continue
+        points = sum(table[i][grades[i]] if c == "keep" else table[i][PLANNED_GRADES.index(c) + 1]
+                     for i, c in enumerate(choice) if c is not None)
+        if points < target.points:
+            continue
+        planned = [c for c in choice if c not in (None, "keep")]
+        key = (-planned.count("D*"), -planned.count("D"), -planned.count("M"), -len(planned),
+               sum(q.units[i].credits for i in claim), tuple(c is not None for c in choice),
+               tuple(-(PLANNED_GRADES.index(c) + 1) if c not in (None, "keep") else 0 for c in choice))
+        if best is None or key > best[0]:
+            best = (key, choice)
+    found = plan_grade(q, held, COUNTS, target.grade)
+    if best is None:
+        assert found.status is GradePlanStatus.IMPOSSIBLE
+        return
+    key, choice = best
+    expected = [(q.units[i].ref, c) for i, c in enumerate(choice) if c not in (None, "keep")]
+    assert [(u.unit, u.grade) for u in found.take] == expected
+    assert [u.unit for u in found.claim] == [q.units[i].ref for i, c in enumerate(choice) if c is not None]
+
+
+# ---- scored components -------------------------------------------------------------------------------------
+def technical_award_text() -> str:
+    page = (Path(__file__).resolve().parents[1] / "docs" / "language.md").read_text(encoding="utf-8")
+    section = page[page.index("### Scored components"):]
+    start = section.index("```qual\n") + 8
+    return section[start:section.index("```\n", start)]
+
+
+def technical_award():
+    (q,) = compile_ruleset(build_ruleset(technical_award_text(), "award.qual"))
+    return q
+
+
+@pytest.mark.parametrize("mark,grade", [(40, "U"), (41, "P"), (49, "P"), (50, "M"), (54, "M"), (55, "D"), (60, "D")])
+def test_a_mark_gets_the_grade_of_its_band(mark, grade):
+    q = technical_award()
+    verdict = evaluate(q, grades_of(("EXAM", str(mark)), ("PROJ", "distinction"), ("OPT1", "pass")), COUNTS)
+    if grade == "U":
+        assert verdict.status is Status.NOT_ACHIEVED
+        assert ("EXAM", "graded U: below the pass band") in [(s.unit, s.reason) for s in verdict.set_aside]
+    else:
+        assert dict((u.unit, u.grade) for u in verdict.unit_points)["EXAM"] == grade
+
+
+def test_the_grade_table_gives_the_best_row_the_components_meet():
+    q = technical_award()
+    # EXAM M and PROJ D meet the rows for M and P, not D: the lower component decides.
+    verdict = evaluate(q, grades_of(("EXAM", "52"), ("PROJ", "distinction"), ("OPT1", "pass")), COUNTS)
+    assert (verdict.status, verdict.grade, verdict.points) == (Status.ACHIEVED, "M", None)
+    assert verdict.outcomes[-1].detail == "Components: EXAM M, PROJ D: grade M"
+    # A merit in an optional unit changes nothing: only the components count.
+    both = evaluate(q, grades_of(("EXAM", "58"), ("PROJ", "distinction"), ("OPT2", "merit")), COUNTS)
+    assert (both.grade, both.to_json()["points"]) == ("D", None)
+
+
+def test_a_mark_towards_a_pass_only_qualification_does_not_count():
+    text = 'unit EXAM "Exam" level 2 credits 4\nqualification 600/5929/1 "Award"\n  units from EXAM\n  all of EXAM\n'
+    (q,) = compile_ruleset(build_ruleset(text, "plain.qual"))
+    verdict = evaluate(q, grades_of(("EXAM", "58")), COUNTS)
+    assert verdict.status is Status.NOT_ACHIEVED
+    assert ("EXAM", "result '58' does not count as achieved") in [(s.unit, s.reason) for s in verdict.set_aside]
+
+
+def test_a_record_gives_a_mark_as_its_result(tmp_path, library):
+    from qualrules.interpreter.records.readers import read_records
+
+    path = tmp_path / "records.csv"
+    path.write_text("learner,unit,result,achieved_on\nT1,L3B1,52,2024-05-01\nT1,L3B2,52.0,2024-05-01\n",
+                    encoding="utf-8")
+    records = read_records(path, library.vocabulary())
+    assert [a.result for a in records.learners[0].attempts] == ["52", "52"]
+    assert not records.diagnostics
+
+
+@pytest.mark.parametrize("statement,code", [
+    ("marks for EXAM out of 50 P 41, M 50, D 55", "QR158"),
+    ("marks for EXAM M 50, D 55", "QR158"),
+    ("marks for EXAM P 41, M 55, D 50", "QR158"),
+    ("marks for NONE P 1, M 2, D 3", "QR159"),
+    ("grade D* when EXAM at D, OPT1 at D", "QR160"),
+    ("points per credit P 1, M 2, D 3", "QR161"),
+])
+def test_component_errors(statement, code):
+    text = technical_award_text()
+    marks = next(line for line in text.splitlines() if line.strip().startswith("marks for"))
+    text = text.replace(marks, f"  {statement}") if statement.startswith("marks") else text + f"  {statement}\n"
+    with pytest.raises(DiagnosticError) as raised:
+        compile_ruleset(build_ruleset(text, "award.qual"))
+    assert {d.code for d in raised.value.diagnostics} == {code}
+
+
+def test_show_gives_the_grading_in_english(national_files, tmp_path, snapshot):
+    ruleset, _ = national_files
+    result = CliRunner().invoke(main, ["show", *ruleset, "601/7155/8"])
+    assert result.exit_code == 0
+    assert result.output[result.output.index("Grading"):] == snapshot
+    shown = json.loads(CliRunner().invoke(main, ["show", *ruleset, "601/7155/8", "--format", "json"]).output)
+    assert shown["grading"][3] == "P needs 36 points or more."
+    (tmp_path / "award.qual").write_text(technical_award_text(), encoding="utf-8")
+    award = CliRunner().invoke(main, ["show", "--ruleset", str(tmp_path / "award.qual"), "600/5929/1"]).output
+    assert "  - EXAM (out of 60) is graded by its mark: 41 or more is P, 50 or more is M, 55 or more is D.\n" in award
+    assert "  - M needs EXAM at M or better and PROJ at M or better.\n" in award
+    plain = json.loads(CliRunner().invoke(main, ["show", "610/3788/6", "--format", "json"]).output)
+    assert "grading" not in plain
+
+
+def test_the_cheapest_finish_of_a_graded_qualification_reaches_the_pass_grade_s_points():
+    from qualrules.interpreter.engine.planner import PlanStatus, plan
+
+    q = national()["601/0001/1"]
+    # Every rule met, 18 points of the 24 PP needs: not achieved, and no unit passed at P makes it up
+    # (the 180 GLH are all used).
+    short = plan(q, grades_of(("A1", "pass"), ("B1", "pass"), ("B2", "pass")), COUNTS)
+    assert short.status is PlanStatus.IMPOSSIBLE
+    assert short.reasons == ("no claim reaches the 24 points of PP with the units still to be taken passed at P; "
+                             "`plan --target-grade PP` says which grades would",)
+    # A1 at D and B1 at M (26 points with B2 at P): the finish adds B2, assumed passed at P.
+    finish = plan(q, grades_of(("A1", "distinction"), ("B1", "merit")), COUNTS)
+    assert (finish.status, finish.add, finish.claim) == (PlanStatus.PLANNED, ("B2",), ("A1", "B1", "B2"))
+    # A passing mark is held, not a unit to take: a mark below the pass band is one to take again.
+    award = technical_award()
+    assert plan(award, grades_of(("EXAM", "52"), ("PROJ", "merit")), COUNTS).add == ("OPT1",)
+    assert plan(award, grades_of(("EXAM", "30"), ("PROJ", "merit"), ("OPT1", "pass")), COUNTS).add == ("EXAM",)
+
+
+def test_lint_warns_of_a_grade_table_row_that_is_never_given():
+    from qualrules.interpreter.lint import lint_ruleset
+
+    text = technical_award_text().replace("grade D when EXAM at D, PROJ at D", "grade D when EXAM at M")
+    found = [(d.code, d.message) for d in lint_ruleset(build_ruleset(text, "award.qual"), GenericAwardingBody())
+             if d.code == "QR410"]
+    assert found == [("QR410", "M is never given: whoever meets its row meets the row for the better grade D")]
+    assert not [d for d in lint_ruleset(build_ruleset(technical_award_text(), "award.qual"), GenericAwardingBody())
+                if d.code == "QR410"]
