@@ -41,7 +41,10 @@ def open_parquet(path: Path) -> ParquetTable:
     except Exception as error:  # pyarrow raises assorted errors for files that are not Parquet
         raise DiagnosticError([Diagnostic("QR505", Severity.ERROR, f"cannot read the file as Parquet: {error}",
                                           Location(str(path)))]) from error
-    position = read_header(str(path), iter([(0, names)]), "row").position
+    try:
+        position = read_header(str(path), iter([(0, names)]), "row").position
+    except DiagnosticError as error:  # about the file's columns, which are on no row
+        raise DiagnosticError([attrs.evolve(d, location=Location(str(path))) for d in error.diagnostics]) from None
     read = tuple(names[index] for index in sorted(position.values()))
     return ParquetTable(path, read_header(str(path), iter([(0, list(read))]), "row"), read)
 
