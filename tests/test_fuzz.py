@@ -812,12 +812,12 @@ def test_generated_csv_records_account_for_every_learner(data):
 def test_generated_csv_records_in_utf16_with_semicolons_account_for_every_learner(data):
     choices = DrawnChoices(data)
     text, expected = generated_csv(choices)
-    delimited = _semicolons(text)
+    delimited = semicolon_csv(text)
     if delimited is not None:
         exercise_csv_text(delimited, expected, encoding=choices.pick(("utf-16", "utf-8-sig")))
 
 
-def _semicolons(text: str) -> str | None:
+def semicolon_csv(text: str) -> str | None:
     """A CSV text with semicolons for commas (None when a cell holds a semicolon or a tab, which would then
     be a delimiter too, or a lone surrogate, which no encoding holds)."""
     import csv

@@ -105,7 +105,6 @@ def _decide(file: str, blocks: Callable[[], Iterable[bytes]], requested: str | N
     if failed is None:
         return Decided(encoding, False)
     offset, reason = failed
-    line, column = _line_and_column(blocks(), offset, encoding)
     if by_mark is None and named is None:
         refusal = _not_cp1252(blocks())
         if refusal is None:
@@ -113,6 +112,7 @@ def _decide(file: str, blocks: Callable[[], Iterable[bytes]], requested: str | N
         message = f"the file is not UTF-8 ({reason}), nor Windows-1252 text: {refusal}"
     else:
         message = f"the file is not {encoding.name} text: {reason}"
+    line, column = _line_and_column(blocks(), offset, encoding)
     raise DiagnosticError([Diagnostic("QR514", Severity.ERROR, message, Location(file, line, column),
                                       hint=SAVE_AS_UTF8)])
 
@@ -141,11 +141,14 @@ def _not_cp1252(blocks: Iterable[bytes]) -> str | None:
     """Why a file that is not UTF-8 is not Windows-1252 text either; None when it may be."""
     tail = b""
     for block in blocks:
-        if (found := _CP1252_UNUSED.search(block)) is not None:
-            return f"it holds byte 0x{found.group()[0]:02X}, which Windows-1252 does not use"
         if (found := _CONTROL.search(block)) is not None:
             return (f"it holds the control character 0x{found.group()[0]:02X}, so it may be UTF-16 without a "
                     "byte-order mark, or not a text file")
+        if block.isascii():  # most blocks of a records file: nothing more to look for
+            tail = b""
+            continue
+        if (found := _CP1252_UNUSED.search(block)) is not None:
+            return f"it holds byte 0x{found.group()[0]:02X}, which Windows-1252 does not use"
         # A sequence split between two blocks is found in the last bytes of one and the first of the next.
         if _UTF8_SEQUENCE.search(tail + block) is not None:
             return "other characters in it are UTF-8, so it mixes two encodings"
