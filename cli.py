@@ -300,7 +300,7 @@ def report(records: str, qan: str, rulesets: tuple[str, ...], output: str, force
     entries = cohort_reports(qualification, record_set, body.counts_as_achieved)
     # A ruleset whose awarding body has no plugin is labelled with the name its file declares.
     body_label = body.title if body.name == qualification.awarding_body else qualification.awarding_body
-    page = html_report(qualification, entries, awarding_body=body_label, records=Path(records).name,
+    page = html_report(qualification, entries, awarding_body=body_label, records=STDIN if records == "-" else Path(records).name,
                        problems=record_set.problems)
     try:
         write_atomically(Path(output), page, inputs=(records, *rulesets), force=force)

@@ -365,3 +365,33 @@ def test_the_records_page_standard_input_example_runs(tmp_path, monkeypatch):
     result = check(arguments, Path(given).read_bytes())
     assert program == "qualrules" and result.exit_code == 1, result.stderr
     assert result.stdout.startswith("Learner")
+
+
+def test_a_number_in_a_json_date_is_digits_not_a_serial_number(tmp_path, library):
+    path = tmp_path / "records.json"
+    path.write_text(json.dumps({"learners": [{"id": "J1", "registered_on": 45300.0, "units": [
+        {"unit": "L3B1", "result": "pass", "achieved_on": 45363}]}]}))
+    errors = read_records(path, library.vocabulary()).unreadable["J1"]
+    assert [(e.code, e.message) for e in errors] == [("QR517", "`registered_on` is a number, not a date: '45300.0'"),
+                                                    ("QR517", "`achieved_on` is a number, not a date: '45363'")]
+    serials = read_records(path, library.vocabulary(), ReadOptions(date_formats=("serial",)))
+    assert serials.learners[0].registered_on == dt.date(2024, 1, 9)
+
+
+def test_check_of_an_excel_export_warns_once_and_gives_every_verdict(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("mis.csv").write_bytes(MIS_EXPORT.encode("cp1252"))
+    result = check(["check", "mis.csv", "-q", ISP_CERTIFICATE])
+    assert result.exit_code == 1  # not achieved; the warning changes no status
+    assert result.stderr.count("warning[QR515]") == 1
+    assert result.stderr.startswith("mis.csv: warning[QR515]: the file is not UTF-8: read as Windows-1252")
+    assert [line.split()[0] for line in result.stdout.splitlines()[1:-1] if line[:1].strip()] == ["Renée", "Zoë"]
+    assert result.stdout.splitlines()[-1] == "2 checks: 0 achieved, 2 not achieved"
+
+
+def test_report_names_standard_input_as_the_records(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = check(["report", "-", "--input-format", "csv", "-q", ISP_CERTIFICATE, "-o", "cohort.html"],
+                   MIS_EXPORT.encode("utf-8"))
+    assert result.exit_code == 1, result.stderr
+    assert "&lt;stdin&gt;" in Path("cohort.html").read_text(encoding="utf-8")

@@ -90,7 +90,7 @@ def read_records(path: str | Path, vocabulary: Vocabulary, options: ReadOptions 
         raise _fatal(name, f"cannot read the file as a spreadsheet: {error}") from error
     if kind != "xlsx":
         return read_text_records(data, name, kind, vocabulary, options)
-    reader = _Reader(name, vocabulary, options)
+    reader = _Reader(name, vocabulary, options, typed_cells=True)
     reader.read_rows(rows, row_word="row")
     return reader.result()
 
@@ -253,10 +253,13 @@ def read_table_block(file: str, vocabulary: Vocabulary, header: Header,
 
 
 class _Reader:
-    def __init__(self, file: str, vocabulary: Vocabulary, options: ReadOptions):
+    def __init__(self, file: str, vocabulary: Vocabulary, options: ReadOptions, typed_cells: bool = False):
         self.file = file
         self.vocabulary = vocabulary
         self.options = options
+        # A spreadsheet's cells are typed: a number there is a date's serial number (`dates`), while a
+        # number elsewhere (JSON) is the digits it is written with.
+        self.typed_cells = typed_cells
         self.order: list[str] = []
         self.attempts: dict[str, list[Attempt]] = {}
         self.facts: dict[str, dict[str, tuple[dt.date, Location]]] = {}
@@ -283,6 +286,8 @@ class _Reader:
             self.facts[learner] = {}
 
     def _date(self, learner: str, value: Any, column: str, location: Location, required: bool) -> dt.date | None:
+        if isinstance(value, float) and not self.typed_cells:
+            value = str(value)
         if isinstance(value, str):
             parsed = self.dates.get(value, False)
             if parsed is False:
