@@ -395,3 +395,20 @@ def test_report_names_standard_input_as_the_records(tmp_path, monkeypatch):
                    MIS_EXPORT.encode("utf-8"))
     assert result.exit_code == 1, result.stderr
     assert "&lt;stdin&gt;" in Path("cohort.html").read_text(encoding="utf-8")
+
+
+def test_the_records_page_parquet_example_runs(tmp_path, monkeypatch, library):
+    import csv
+    import io
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "records.md").read_text(encoding="utf-8")
+    (command,) = [line for line in re.findall(r"```sh\n(.*?)\n```", page, re.S) if ".parquet" in line]
+    program, *arguments = shlex.split(command)
+    rows = list(csv.reader(io.StringIO(re.search(r"```csv\n(.*?)```", page, re.S).group(1))))
+    header, body = rows[0], [row for row in rows[1:] if row]
+    monkeypatch.chdir(tmp_path)
+    write_parquet(Path(next(a for a in arguments if a.endswith(".parquet"))),
+                  {name: [row[k] for row in body] for k, name in enumerate(header)})
+    result = check(arguments)
+    assert program == "qualrules" and result.exit_code == 1, result.stderr
+    assert [line.split()[0] for line in result.stdout.splitlines()[1:-1] if line[:1].strip()] == ["A001", "A002"]
