@@ -200,7 +200,7 @@ def main(ctx: click.Context, color: bool | None, debug: bool) -> None:
 
 
 @main.command()
-@click.argument("records", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("records", type=click.Path(allow_dash=True))
 @click.option("-q", "--qualification", "qans", multiple=True, required=True,
               help="QAN of a qualification to check, e.g. 610/3788/6 (repeatable).")
 @ruleset_option
@@ -213,8 +213,8 @@ def main(ctx: click.Context, color: bool | None, debug: bool) -> None:
 @click.option("-v", "--verbose", is_flag=True, help="Say which engine decides each qualification, and why.")
 def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output_format: str, jobs: int | None,
           progress: bool | None, verbose: bool) -> None:
-    """Give each learner in RECORDS (.json, .csv, .xlsx or .parquet; `-` for standard input) a verdict for
-    each qualification.
+    """Give each learner in RECORDS (.json, .csv, .xlsx, .parquet or a folder of Parquet parts; `-` for
+    standard input) a verdict for each qualification.
 
     A CSV file whose learners' rows are together (sorted by learner) is read and decided in blocks, so
     memory stays flat however many learners it holds; verdicts are written as they are decided, in the
@@ -268,7 +268,7 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
 
 
 @main.command()
-@click.argument("records", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("records", type=click.Path(allow_dash=True))
 @click.option("-q", "--qualification", "qan", required=True,
               help="QAN of the qualification to report on, e.g. 610/3788/6.")
 @ruleset_option
@@ -546,7 +546,7 @@ def pool_refs(library: Library, qualification, refs: tuple[str, ...], option: st
 
 
 @main.command()
-@click.argument("records", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("records", type=click.Path(allow_dash=True))
 @input_format_option
 @learner_option
 @one_qualification_option
@@ -570,7 +570,7 @@ def explain(records: str, learner_id: str, qan: str, rulesets: tuple[str, ...], 
 
 
 @main.command()
-@click.argument("records", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("records", type=click.Path(allow_dash=True))
 @input_format_option
 @learner_option
 @one_qualification_option
@@ -607,7 +607,7 @@ def plan(records: str, learner_id: str, qan: str, minimise: str, excluded: tuple
 
 
 @main.command()
-@click.argument("records", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("records", type=click.Path(allow_dash=True))
 @input_format_option
 @click.option("--awarding-body", "body_name", help="Only this awarding body's qualifications, e.g. ISP.")
 @ruleset_option

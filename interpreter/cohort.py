@@ -85,7 +85,7 @@ def open_cohort(source: str | Path | Records, vocabulary: Vocabulary, options: R
             blocks = learner_blocks(rows, header, LEARNERS_PER_BLOCK)
             return Cohort(scan.learners, True, (("rows", str(path), header, block) for block in blocks), warnings)
         rows.close()
-    if path.suffix.lower() == ".parquet" and path.is_file():
+    if input_format is None and (path.suffix.lower() == ".parquet" and path.is_file() or path.is_dir()):
         table = open_parquet(path)
         scan = scan_parquet(table)
         if scan.grouped:

@@ -315,3 +315,18 @@ def test_a_parquet_file_whose_learners_are_not_together_is_read_whole(library, t
     assert not opened.streamed
     blocks = cohort.check_blocks(opened, settings(), library, library.vocabulary(), 1)
     assert "".join(cohort.json_array(b.json for b in blocks)) == whole_file(path, library)
+
+
+def test_a_folder_of_parquet_parts_reads_as_one_table(library, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cohort, "LEARNERS_PER_BLOCK", 3)
+    rows = cohort_rows(9, 30)
+    write_parquet("cohort.parquet", rows)
+    Path("parts").mkdir()
+    # A learner's rows may be split between two parts; the parts are read in the order of their names.
+    for number, start in enumerate(range(0, len(rows), 25)):
+        write_parquet(Path("parts", f"part-{number:05d}.parquet"), rows[start:start + 25], row_group_size=4)
+    Path("parts", "_SUCCESS").write_text("")
+    expected = whole_file(Path("parts"), library)
+    assert streamed(Path("parts"), library) == expected
+    assert expected == whole_file(Path("cohort.parquet"), library).replace('"cohort.parquet"', '"parts"')

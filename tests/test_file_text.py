@@ -412,3 +412,21 @@ def test_the_records_page_parquet_example_runs(tmp_path, monkeypatch, library):
     result = check(arguments)
     assert program == "qualrules" and result.exit_code == 1, result.stderr
     assert [line.split()[0] for line in result.stdout.splitlines()[1:-1] if line[:1].strip()] == ["A001", "A002"]
+
+
+def test_a_folder_of_parquet_parts_needs_parts_with_the_same_columns(library, tmp_path):
+    folder = tmp_path / "extract.parquet"
+    folder.mkdir()
+    with pytest.raises(DiagnosticError) as raised:
+        read_records(folder, library.vocabulary())
+    assert render_plain(raised.value.diagnostics[0]) == f"{folder}: error[QR505]: the folder holds no .parquet file"
+    columns = {"learner": ["A1"], "unit": ["L3B1"], "result": ["pass"], "achieved_on": ["12 Mar 2024"]}
+    write_parquet(folder / "part-0.parquet", columns)
+    write_parquet(folder / "part-1.parquet", {**columns, "achieved_on": ["13 Mar 2024"], "notes": ["x"]})
+    result = check(["check", str(folder), "-q", ISP_CERTIFICATE, "--format", "json"])
+    assert result.exit_code == 1, result.stderr
+    assert json.loads(result.stdout)[0]["units"] == ["L3B1"]
+    write_parquet(folder / "part-2.parquet", {key: value for key, value in columns.items() if key != "result"})
+    with pytest.raises(DiagnosticError) as raised:
+        cohort.open_cohort(folder, library.vocabulary())
+    assert raised.value.diagnostics[0].message == "the part part-2.parquet has no column 'result', which part-0.parquet has"

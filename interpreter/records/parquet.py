@@ -1,9 +1,11 @@
-"""Learner records from a Parquet file: the columns of a records table, read in batches with pyarrow.
+"""Learner records from a Parquet file, or a folder of Parquet parts (as Spark writes `extract.parquet/`):
+the columns of a records table, read in batches with pyarrow.
 
 Only the columns that are read are taken from the file. Each is read as text, as the CSV readers read
 their cells, so every value meets the same rules and every problem the same code: a date column holds
 dates (written as ISO dates) or text in one of the date forms, and a number in it is a mistake unless
-the reading options name `serial`. Rows are numbered from 1, the first row of data, in place of lines.
+the reading options name `serial`. Rows are numbered from 1, the first row of data, in place of lines;
+a folder's parts are read in the order of their names, as one table, its rows numbered through them.
 """
 
 from __future__ import annotations
@@ -23,30 +25,45 @@ BATCH_ROWS = 65_536
 
 @attrs.frozen
 class ParquetTable:
-    """A Parquet file opened for reading: its header, numbering the columns that are read as the batches
-    hold them."""
+    """A Parquet file or folder opened for reading: its parts, and its header, numbering the columns that
+    are read as the batches hold them."""
 
     path: Path
+    parts: tuple[Path, ...]
     header: Header
     names: tuple[str, ...]  # the file's names of the columns read, in the batches' order
 
 
 def open_parquet(path: Path) -> ParquetTable:
-    """The file's columns, checked as a CSV header is; raises DiagnosticError when it is no Parquet file
-    or lacks a column."""
-    import pyarrow.parquet as pq
-
-    try:
-        names = pq.ParquetFile(path).schema_arrow.names
-    except Exception as error:  # pyarrow raises assorted errors for files that are not Parquet
-        raise DiagnosticError([Diagnostic("QR505", Severity.ERROR, f"cannot read the file as Parquet: {error}",
-                                          Location(str(path)))]) from error
+    """The file's columns (a folder's first part's, which every part must have), checked as a CSV header is;
+    raises DiagnosticError when it is no Parquet file or lacks a column."""
+    parts = tuple(sorted(path.glob("*.parquet"))) if path.is_dir() else (path,)
+    if not parts:
+        raise _refused(path, "the folder holds no .parquet file")
+    names = _names(parts[0])
     try:
         position = read_header(str(path), iter([(0, names)]), "row").position
     except DiagnosticError as error:  # about the file's columns, which are on no row
         raise DiagnosticError([attrs.evolve(d, location=Location(str(path))) for d in error.diagnostics]) from None
     read = tuple(names[index] for index in sorted(position.values()))
-    return ParquetTable(path, read_header(str(path), iter([(0, list(read))]), "row"), read)
+    for part in parts[1:]:
+        missing = [name for name in read if name not in _names(part)]
+        if missing:
+            raise _refused(path, f"the part {part.name} has no column {missing[0]!r}, which {parts[0].name} has")
+    return ParquetTable(path, parts, read_header(str(path), iter([(0, list(read))]), "row"), read)
+
+
+def _names(part: Path) -> list[str]:
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.ParquetFile(part).schema_arrow.names
+    except Exception as error:  # pyarrow raises assorted errors for files that are not Parquet
+        raise _refused(part, f"cannot read the file as Parquet: {error}") from error
+
+
+def _refused(path: Path, message: str) -> DiagnosticError:
+    return DiagnosticError([Diagnostic("QR505", Severity.ERROR, message, Location(str(path)))])
 
 
 def batches(table: ParquetTable, columns: tuple[str, ...] | None = None) -> Iterator[Any]:
@@ -57,12 +74,13 @@ def batches(table: ParquetTable, columns: tuple[str, ...] | None = None) -> Iter
 
     names = columns or table.names
     offset = 0
-    with pq.ParquetFile(table.path) as file:
-        for batch in file.iter_batches(batch_size=BATCH_ROWS, columns=list(names)):
-            yield pa.RecordBatch.from_arrays(
-                [_as_text(table, name, batch.column(index), offset) for index, name in enumerate(names)],
-                names=[f"f{k}" for k in range(len(names))])
-            offset += batch.num_rows
+    for part in table.parts:
+        with pq.ParquetFile(part) as file:
+            for batch in file.iter_batches(batch_size=BATCH_ROWS, columns=list(names)):
+                yield pa.RecordBatch.from_arrays(
+                    [_as_text(table, name, batch.column(index), offset) for index, name in enumerate(names)],
+                    names=[f"f{k}" for k in range(len(names))])
+                offset += batch.num_rows
 
 
 def _as_text(table: ParquetTable, name: str, column, offset: int):

@@ -67,11 +67,12 @@ class Vocabulary:
 
 def read_records(path: str | Path, vocabulary: Vocabulary, options: ReadOptions = DEFAULT_OPTIONS,
                  input_format: str | None = None) -> Records:
-    """Read a records file, of the format its extension names unless `input_format` (one of
-    `TEXT_FORMATS`) says; raises DiagnosticError when the file as a whole cannot be read."""
+    """Read a records file (or a folder of Parquet parts), of the format its extension names unless
+    `input_format` (one of `TEXT_FORMATS`) says; raises DiagnosticError when the file as a whole cannot be
+    read."""
     path = Path(path)
     name = str(path)
-    kind = input_format or path.suffix.lower().removeprefix(".")
+    kind = input_format or ("parquet" if path.is_dir() else path.suffix.lower().removeprefix("."))
     if f".{kind}" not in FORMATS:
         raise _fatal(name, f"cannot tell the format of {path.name}",
                      hint="use a .json, .csv, .xlsx or .parquet file, or say which with --input-format csv|json")
