@@ -216,9 +216,9 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
     """Give each learner in RECORDS (.json, .csv, .xlsx, .parquet or a folder of Parquet parts; `-` for
     standard input) a verdict for each qualification.
 
-    A CSV file whose learners' rows are together (sorted by learner) is read and decided in blocks, so
-    memory stays flat however many learners it holds; verdicts are written as they are decided, in the
-    file's order.
+    A CSV or Parquet file whose learners' rows are together (sorted by learner) is read and decided in
+    blocks, so memory stays flat however many learners it holds; verdicts are written as they are decided,
+    in the file's order.
 
     Exit status: 0 when every learner achieved every qualification, 1 when any did not (or the record
     lacks data to decide), 2 for bad usage or input that could not be read.
