@@ -56,12 +56,13 @@ ruleset_option = click.option(
     "--ruleset", "rulesets", multiple=True, type=click.Path(dir_okay=False),
     help="A .qual file to load besides the installed plugins' rulesets (repeatable).",
 )
+INPUT_FORMAT = "qualrules.input_format"  # where the context keeps --input-format, for `records_source`
+
 
 def _remember_input_format(ctx: click.Context, _, value: str | None) -> None:
     ctx.meta[INPUT_FORMAT] = value
 
 
-INPUT_FORMAT = "qualrules.input_format"
 input_format_option = click.option(
     "--input-format", type=click.Choice(TEXT_FORMATS), expose_value=False, callback=_remember_input_format,
     help="The format of records read from standard input (RECORDS `-`) or from a file whose extension "
@@ -300,8 +301,8 @@ def report(records: str, qan: str, rulesets: tuple[str, ...], output: str, force
     entries = cohort_reports(qualification, record_set, body.counts_as_achieved)
     # A ruleset whose awarding body has no plugin is labelled with the name its file declares.
     body_label = body.title if body.name == qualification.awarding_body else qualification.awarding_body
-    page = html_report(qualification, entries, awarding_body=body_label, records=STDIN if records == "-" else Path(records).name,
-                       problems=record_set.problems)
+    page = html_report(qualification, entries, awarding_body=body_label,
+                       records=STDIN if records == "-" else Path(records).name, problems=record_set.problems)
     try:
         write_atomically(Path(output), page, inputs=(records, *rulesets), force=force)
     except WriteRefused as refusal:

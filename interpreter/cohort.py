@@ -1,8 +1,8 @@
 """Checking a whole cohort file: learners read, decided and written out in blocks, on every core.
 
-The file is read in blocks of whole learners (`records.stream`, `records.parquet`), so memory does not grow with the cohort;
-each block is read, decided and rendered in a worker process, and the blocks come back in input order, so
-the output is the same whatever the number of workers. A file that cannot be streamed (JSON, a spreadsheet,
+The file is read in blocks of whole learners (`records.stream`, `records.parquet`), so memory does not
+grow with the cohort; each block is read, decided and rendered in a worker process, and the blocks come
+back in input order, so the output is the same whatever the number of workers. A file that cannot be streamed (JSON, a spreadsheet,
 a CSV or Parquet file whose learners' rows are not together) is read whole first, then decided in the same
 blocks.
 """

@@ -313,7 +313,8 @@ def test_the_other_commands_read_standard_input_too():
 
 
 def test_errors_of_records_from_standard_input_name_it():
-    result = check(["check", "-", "--input-format", "csv", "-q", ISP_CERTIFICATE], (HEADER + "A1,L3B9,pass,\n").encode())
+    result = check(["check", "-", "--input-format", "csv", "-q", ISP_CERTIFICATE],
+                   (HEADER + "A1,L3B9,pass,\n").encode())
     assert result.exit_code == 2
     assert "<stdin>:2: error[QR501]: unknown unit 'L3B9'" in result.stdout  # under the learner, in the table
     result = check(["check", "-", "--input-format", "csv", "-q", ISP_CERTIFICATE], b"learner;unit,result\n")
@@ -429,4 +430,5 @@ def test_a_folder_of_parquet_parts_needs_parts_with_the_same_columns(library, tm
     write_parquet(folder / "part-2.parquet", {key: value for key, value in columns.items() if key != "result"})
     with pytest.raises(DiagnosticError) as raised:
         cohort.open_cohort(folder, library.vocabulary())
-    assert raised.value.diagnostics[0].message == "the part part-2.parquet has no column 'result', which part-0.parquet has"
+    assert raised.value.diagnostics[0].message == ("the part part-2.parquet has no column 'result', which "
+                                                   "part-0.parquet has")
