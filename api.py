@@ -27,6 +27,7 @@ from qualrules.interpreter.presentation.json_text import array_element
 from qualrules.interpreter.records import readers
 from qualrules.interpreter.records.columnar import ColumnarBlock
 from qualrules.interpreter.records.learner import Attempt, Learner
+from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
 from qualrules.interpreter.records.readers import Records
 from qualrules.plugins import AwardingBody
 
@@ -56,11 +57,14 @@ def load(rulesets: Iterable[str | Path] = (), bundled: bool = True) -> Library:
     return Library.load(rulesets, bundled=bundled)
 
 
-def read_records(path: str | Path, library: Library) -> Records:
-    """Every learner of a records file (.json, .csv or .xlsx, docs/records.md), read whole: `learners` are
-    the readable ones, `unreadable` the others with their errors, `order` every id as the file first names
-    it. Raises DiagnosticError when the file as a whole cannot be read."""
-    return readers.read_records(path, library.vocabulary())
+def read_records(path: str | Path, library: Library, options: ReadOptions = DEFAULT_OPTIONS,
+                 input_format: str | None = None) -> Records:
+    """Every learner of a records file (.json, .csv, .xlsx or .parquet, docs/records.md; `input_format`
+    "csv" or "json" for a file named otherwise), read whole, as `options` say its text is written:
+    `learners` are the readable ones, `unreadable` the others with their errors, `order` every id as the
+    file first names it, `warnings` how it was read where it did not say. Raises DiagnosticError when the
+    file as a whole cannot be read."""
+    return readers.read_records(path, library.vocabulary(), options, input_format)
 
 
 def evaluate(library: Library, qan: str, learner: Learner) -> Verdict:
@@ -76,24 +80,26 @@ def evaluate_many(library: Library, qan: str, learners: Sequence[Learner]) -> li
     return evaluator.evaluate_many(qualification, learners, body.counts_as_achieved)
 
 
-def check_run(path: str | Path, qans: str | Iterable[str], library: Library | None = None,
-              jobs: int | None = None, output_format: str = "json") -> cohort.CheckRun:
-    """A check of a records file as it runs, block by block: `learners`, how many the file holds, and
-    `blocks`, each with its learners' rows (`output_format="table"`), JSON text ("json") or CSV lines
-    ("csv", docs/outputs.md), the problems of its rows that name no learner, and tallies. `qualrules check` is built on it; `check_file` and
-    `check_file_json` are simpler to use. Raises DiagnosticError for an unknown QAN or a file that cannot
-    be read as a whole, at the call."""
+def check_run(path: str | Path | Records, qans: str | Iterable[str], library: Library | None = None,
+              jobs: int | None = None, output_format: str = "json", options: ReadOptions = DEFAULT_OPTIONS,
+              input_format: str | None = None) -> cohort.CheckRun:
+    """A check of a records file (or of records read already) as it runs, block by block: `learners`, how
+    many the file holds, `warnings`, how it was read where it did not say, and `blocks`, each with its
+    learners' rows (`output_format="table"`), JSON text ("json") or CSV lines ("csv", docs/outputs.md), the
+    problems of its rows that name no learner, and tallies. `qualrules check` is built on it; `check_file`
+    and `check_file_json` are simpler to use. Raises DiagnosticError for an unknown QAN or a file that
+    cannot be read as a whole, at the call."""
     library = library or _installed_library()
     targets = _targets(library, qans)
     vocabulary = library.vocabulary()
-    opened = cohort.open_cohort(path, vocabulary)
-    settings = cohort.CheckSettings(tuple(q.qan for q, _ in targets), output_format)
+    opened = cohort.open_cohort(path, vocabulary, options, input_format)
+    settings = cohort.CheckSettings(tuple(q.qan for q, _ in targets), output_format, options)
     blocks = cohort.check_blocks(opened, settings, library, vocabulary, _workers(library, jobs, opened.learners))
-    return cohort.CheckRun(opened.learners, blocks)
+    return cohort.CheckRun(opened.learners, blocks, opened.warnings)
 
 
 def check_file(path: str | Path, qans: str | Iterable[str], library: Library | None = None,
-               jobs: int | None = None) -> Iterator[CheckRow]:
+               jobs: int | None = None, options: ReadOptions = DEFAULT_OPTIONS) -> Iterator[CheckRow]:
     """A row for each learner of a records file and each qualification, in the file's order: a verdict, or
     the learner's record errors. A CSV file whose learners' rows are together is read in blocks, so memory
     stays flat however big it is; blocks are decided by `jobs` worker processes (default: every core).
@@ -101,17 +107,17 @@ def check_file(path: str | Path, qans: str | Iterable[str], library: Library | N
     Rows that name no learner (QR506) come as an error row of the learner "" for each qualification, after
     the learners read with them. `library` defaults to the installed plugins' rulesets. Raises
     DiagnosticError for an unknown QAN or a file that cannot be read as a whole, before any row."""
-    return (row for block, rows in _checked_blocks(path, qans, library, jobs, "table")
+    return (row for block, rows in _checked_blocks(path, qans, library, jobs, "table", options)
             for row in (*block.rows, *rows))
 
 
 def check_file_json(path: str | Path, qans: str | Iterable[str], library: Library | None = None,
-                    jobs: int | None = None) -> Iterator[str]:
+                    jobs: int | None = None, options: ReadOptions = DEFAULT_OPTIONS) -> Iterator[str]:
     """`check_file`'s rows as the pieces of one JSON array: the text `qualrules check --format json` prints
     (`CheckRow.to_json` of each row), with the error rows of rows that name no learner, which the command
     reports on stderr instead. Faster than `check_file`: learners whose units alone decide their verdict
     share its text."""
-    blocks = _checked_blocks(path, qans, library, jobs, "json")
+    blocks = _checked_blocks(path, qans, library, jobs, "json", options)
 
     def texts() -> Iterator[str]:
         for block, rows in blocks:
@@ -212,12 +218,12 @@ def _unattached(problems: Sequence[Diagnostic], targets: Sequence[tuple]) -> lis
 
 
 def _checked_blocks(path: str | Path, qans: str | Iterable[str], library: Library | None, jobs: int | None,
-                    output_format: str) -> Iterator[tuple[cohort.Block, list[CheckRow]]]:
+                    output_format: str, options: ReadOptions) -> Iterator[tuple[cohort.Block, list[CheckRow]]]:
     """Each block of a records file decided, with the error rows of its rows that name no learner. The
     file is opened (and any DiagnosticError raised) at the call, not at the first block."""
     library = library or _installed_library()
     targets = _targets(library, qans)
-    run = check_run(path, qans, library, jobs, output_format)
+    run = check_run(path, qans, library, jobs, output_format, options)
     return ((block, _unattached(block.problems, targets)) for block in run.blocks)
 
 

@@ -42,7 +42,7 @@ from qualrules.interpreter.presentation.outputs import (STDOUT, Output, OutputRe
                                                        write, write_check, write_eligible)
 from qualrules.interpreter.presentation.tabular import TooManyRows
 from qualrules.interpreter.presentation.terminal import colour, for_terminal, progress_stream, stdout_columns
-from qualrules.interpreter.records.readers import Records, read_records
+from qualrules.interpreter.records.readers import FORMATS, TEXT_FORMATS, Records, read_records, read_text_records
 from qualrules.interpreter.presentation.report import cohort_reports, html_report, summary_text
 from qualrules.interpreter.presentation.specification import specification
 from qualrules.interpreter.wording import plural
@@ -57,6 +57,18 @@ REPORT_BUGS_TO = "the qualrules maintainers"
 ruleset_option = click.option(
     "--ruleset", "rulesets", multiple=True, type=click.Path(dir_okay=False),
     help="A .qual file to load besides the installed plugins' rulesets (repeatable).",
+)
+INPUT_FORMAT = "qualrules.input_format"  # where the context keeps --input-format, for `records_source`
+
+
+def _remember_input_format(ctx: click.Context, _, value: str | None) -> None:
+    ctx.meta[INPUT_FORMAT] = value
+
+
+input_format_option = click.option(
+    "--input-format", type=click.Choice(TEXT_FORMATS), expose_value=False, callback=_remember_input_format,
+    help="The format of records read from standard input (RECORDS `-`) or from a file whose extension "
+         "does not say.",
 )
 format_option = click.option(
     "--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True,
@@ -246,11 +258,12 @@ def main(ctx: click.Context, color: bool | None, debug: bool) -> None:
 
 
 @main.command(epilog=epilog("check"))
-@click.argument("records", type=click.Path(dir_okay=False))
+@click.argument("records", type=click.Path(allow_dash=True))
 @click.option("-q", "--qualification", "qans", multiple=True, required=True,
               help="QAN of a qualification to check, e.g. 610/3788/6 (repeatable).")
 @ruleset_option
 @results_options(["table", "json", "csv"])
+@input_format_option
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes deciding blocks of learners  [default: every core].")
 @click.option("--progress/--no-progress", default=None,
@@ -258,11 +271,12 @@ def main(ctx: click.Context, color: bool | None, debug: bool) -> None:
 @click.option("-v", "--verbose", is_flag=True, help="Say which engine decides each qualification, and why.")
 def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output_format: str | None,
           output: str | None, force: bool, jobs: int | None, progress: bool | None, verbose: bool) -> None:
-    """Give each learner in RECORDS (.json, .csv or .xlsx) a verdict for each qualification.
+    """Give each learner in RECORDS (.json, .csv, .xlsx, .parquet or a folder of Parquet parts; `-` for
+    standard input) a verdict for each qualification.
 
-    A CSV file whose learners' rows are together (sorted by learner) is read and decided in blocks, so
-    memory stays flat however many learners it holds; verdicts are written as they are decided, in the
-    file's order.
+    A CSV or Parquet file whose learners' rows are together (sorted by learner) is read and decided in
+    blocks, so memory stays flat however many learners it holds; verdicts are written as they are decided,
+    in the file's order.
 
     Exit status: 0 when every learner achieved every qualification, 1 when any did not (or the record
     lacks data to decide), 2 for bad usage or input that could not be read.
@@ -274,10 +288,12 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
         for qualification, _ in targets:
             click.echo(f"{qualification.qan}: {qualification.engine}", err=True)
     try:
-        run = api.check_run(records, [q.qan for q, _ in targets], library, jobs,
-                            "table" if target.format == "xlsx" else target.format)
+        source, input_format = records_source(records, library)
+        run = api.check_run(source, [q.qan for q, _ in targets], library, jobs,
+                            "table" if target.format == "xlsx" else target.format, input_format=input_format)
     except DiagnosticError as error:
         fail(error.diagnostics)
+    report_diagnostics(run.warnings)
     shown = sys.stderr.isatty() if progress is None else progress
     outcome = {"failed": False, "achieved": True}
 
@@ -299,10 +315,11 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
 
 
 @main.command(epilog=epilog("report"))
-@click.argument("records", type=click.Path(dir_okay=False))
+@click.argument("records", type=click.Path(allow_dash=True))
 @click.option("-q", "--qualification", "qan", required=True,
               help="QAN of the qualification to report on, e.g. 610/3788/6.")
 @ruleset_option
+@input_format_option
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, allow_dash=True),
               help="The HTML file to write (replaced whole, never left half-written; never an input; "
                    "`-`: standard output).")
@@ -331,8 +348,8 @@ def report(records: str, qan: str, rulesets: tuple[str, ...], output: str, force
     entries = cohort_reports(qualification, record_set, body.counts_as_achieved)
     # A ruleset whose awarding body has no plugin is labelled with the name its file declares.
     body_label = body.title if body.name == qualification.awarding_body else qualification.awarding_body
-    page = html_report(qualification, entries, awarding_body=body_label, records=Path(records).name,
-                       problems=record_set.problems)
+    page = html_report(qualification, entries, awarding_body=body_label,
+                       records=STDIN if records == "-" else Path(records).name, problems=record_set.problems)
     target = Output("html", None if output == STDOUT else output)
     with results_file(target, (records, *rulesets), force) as handle:
         write(handle, page)
@@ -515,13 +532,40 @@ def find_qualification(library: Library, qan: str, given: str | None = None):
 
 
 def read_learners(records: str, library: Library) -> Records:
-    """Every learner in RECORDS; rows that belong to no learner are reported on stderr."""
+    """Every learner in RECORDS; how the file was read where it did not say, and rows that belong to no
+    learner, are reported on stderr."""
     try:
-        record_set = read_records(records, library.vocabulary())
+        source, input_format = records_source(records, library)
+        record_set = source if isinstance(source, Records) else \
+            read_records(source, library.vocabulary(), input_format=input_format)
     except DiagnosticError as error:
         fail(error.diagnostics)
-    report_diagnostics(record_set.problems)
+    report_diagnostics(record_set.warnings + record_set.problems)
     return record_set
+
+
+STDIN = "<stdin>"
+
+
+def records_source(records: str, library: Library) -> tuple[str | Records, str | None]:
+    """RECORDS as a path and the format `--input-format` gives it, or, for `-`, the records read from
+    standard input; raises DiagnosticError when they cannot be read."""
+    input_format = click.get_current_context().meta.get(INPUT_FORMAT)
+    given = f"--input-format {input_format}"
+    if records != "-":
+        if input_format is not None and Path(records).suffix.lower() in FORMATS:
+            command_line_error("QR627", f"{records} is a {Path(records).suffix.lower()} file: its extension "
+                               f"says its format", given, "leave --input-format out for a file named .json, "
+                               ".csv, .xlsx or .parquet")
+        return records, input_format
+    if input_format is None:
+        command_line_error("QR625", "records read from standard input need their format", "-",
+                           "add --input-format csv or --input-format json")
+    if sys.stdin is None or sys.stdin.isatty():
+        command_line_error("QR626", "standard input is a terminal, not records", "-",
+                           f"pipe or redirect the records in: `qualrules ... - --input-format {input_format} "
+                           f"< records.{input_format}`")
+    return read_text_records(sys.stdin.buffer.read(), STDIN, input_format, library.vocabulary()), None
 
 
 def find_learner(record_set: Records, learner_id: str, records: str) -> Learner:
@@ -550,7 +594,8 @@ def pool_refs(library: Library, qualification, refs: tuple[str, ...], option: st
 
 
 @main.command(epilog=epilog("explain"))
-@click.argument("records", type=click.Path(dir_okay=False))
+@click.argument("records", type=click.Path(allow_dash=True))
+@input_format_option
 @learner_option
 @one_qualification_option
 @ruleset_option
@@ -573,7 +618,8 @@ def explain(records: str, learner_id: str, qan: str, rulesets: tuple[str, ...], 
 
 
 @main.command(epilog=epilog("plan"))
-@click.argument("records", type=click.Path(dir_okay=False))
+@click.argument("records", type=click.Path(allow_dash=True))
+@input_format_option
 @learner_option
 @one_qualification_option
 @click.option("--minimise", type=click.Choice(list(planner.MINIMISABLE)), default="credits", show_default=True,
@@ -610,7 +656,8 @@ def plan(records: str, learner_id: str, qan: str, minimise: str, excluded: tuple
 
 
 @main.command(epilog=epilog("eligible"))
-@click.argument("records", type=click.Path(dir_okay=False))
+@click.argument("records", type=click.Path(allow_dash=True))
+@input_format_option
 @click.option("--awarding-body", "body_name", help="Only this awarding body's qualifications, e.g. ISP.")
 @ruleset_option
 @results_options(["text", "json", "csv"])

@@ -1,9 +1,10 @@
 """Checking a whole cohort file: learners read, decided and written out in blocks, on every core.
 
-The file is read in blocks of whole learners (`records.stream`), so memory does not grow with the cohort;
-each block is read, decided and rendered in a worker process, and the blocks come back in input order, so
-the output is the same whatever the number of workers. A file that cannot be streamed (JSON, a spreadsheet,
-a CSV whose learners' rows are not together) is read whole first, then decided in the same blocks.
+The file is read in blocks of whole learners (`records.stream`, `records.parquet`), so memory does not
+grow with the cohort; each block is read, decided and rendered in a worker process, and the blocks come
+back in input order, so the output is the same whatever the number of workers. A file that cannot be streamed (JSON, a spreadsheet,
+a CSV or Parquet file whose learners' rows are not together) is read whole first, then decided in the same
+blocks.
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ from qualrules.interpreter.library import Library
 from qualrules.interpreter.presentation.check_table import CheckRow
 from qualrules.interpreter.presentation.json_text import array_element, json_string
 from qualrules.interpreter.presentation.tabular import check_cells, csv_text
+from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
 from qualrules.interpreter.records.readers import Records, Vocabulary, read_records, read_table_block
 from qualrules.interpreter.records.columnar import ColumnarBlock, Columns
-from qualrules.interpreter.records.stream import columnar_blocks, learner_blocks, open_table, scan_learners, text_facts
+from qualrules.interpreter.records.parquet import open_parquet, parquet_blocks, scan_parquet
+from qualrules.interpreter.records.stream import columnar_blocks, csv_file, learner_blocks, open_table, scan_learners
 
 if TYPE_CHECKING:
     import numpy as np
@@ -59,25 +62,39 @@ class Cohort:
     learners: int
     streamed: bool
     tasks: Iterator[tuple]
+    # How the file was read where it did not say (`Records.warnings`).
+    warnings: tuple[Diagnostic, ...] = ()
 
 
-def open_cohort(path: str | Path, vocabulary: Vocabulary) -> Cohort:
-    """Open a records file for checking; raises DiagnosticError when the file as a whole cannot be read."""
-    path = Path(path)
-    facts = text_facts(path) if path.suffix.lower() == ".csv" and path.is_file() else None
-    if facts is not None and facts.utf8:
-        header, rows = open_table(path)
-        scan = scan_learners(path, header)
-        if scan.grouped and scan.columnar and facts.quotes_paired:
+def open_cohort(source: str | Path | Records, vocabulary: Vocabulary, options: ReadOptions = DEFAULT_OPTIONS,
+                input_format: str | None = None) -> Cohort:
+    """Open a records file for checking (or take records read already, as from standard input); raises
+    DiagnosticError when the file as a whole cannot be read."""
+    if isinstance(source, Records):
+        return Cohort(len(source.order), False, _record_blocks(source), source.warnings)
+    path = Path(source)
+    if (input_format or path.suffix.lower().removeprefix(".")) == "csv" and path.is_file():
+        file = csv_file(path, options)
+        warning = file.decided.warning(str(path))
+        warnings = (warning,) if warning else ()
+        header, rows = open_table(file)
+        scan = scan_learners(file, header)
+        if scan.grouped and scan.columnar and file.quotes_paired:
             rows.close()
-            blocks = columnar_blocks(path, header, LEARNERS_PER_BLOCK)
-            return Cohort(scan.learners, True, (("columns", block) for block in blocks))
+            blocks = columnar_blocks(file, header, LEARNERS_PER_BLOCK)
+            return Cohort(scan.learners, True, (("columns", block) for block in blocks), warnings)
         if scan.grouped:
             blocks = learner_blocks(rows, header, LEARNERS_PER_BLOCK)
-            return Cohort(scan.learners, True, (("rows", str(path), header, block) for block in blocks))
+            return Cohort(scan.learners, True, (("rows", str(path), header, block) for block in blocks), warnings)
         rows.close()
-    records = read_records(path, vocabulary)
-    return Cohort(len(records.order), False, _record_blocks(records))
+    if input_format is None and (path.suffix.lower() == ".parquet" and path.is_file() or path.is_dir()):
+        table = open_parquet(path)
+        scan = scan_parquet(table)
+        if scan.grouped:
+            blocks = parquet_blocks(table, LEARNERS_PER_BLOCK)
+            return Cohort(scan.learners, True, (("columns", block) for block in blocks))
+    records = read_records(path, vocabulary, options, input_format)
+    return Cohort(len(records.order), False, _record_blocks(records), records.warnings)
 
 
 def _record_blocks(records: Records) -> Iterator[tuple]:
@@ -97,6 +114,8 @@ class CheckRun:
 
     learners: int
     blocks: Iterator[Block]
+    # How the file was read where it did not say (`Records.warnings`), known before any block.
+    warnings: tuple[Diagnostic, ...] = ()
 
 
 @attrs.frozen
@@ -105,6 +124,7 @@ class CheckSettings:
 
     qans: tuple[str, ...]
     output_format: str
+    options: ReadOptions = DEFAULT_OPTIONS
 
 
 @attrs.frozen
@@ -129,7 +149,7 @@ class _Worker:
                 return _check_columns(self, task[1], targets)
             if task[0] == "rows":
                 _, file, header, rows = task
-                records = read_table_block(file, vocabulary, header, rows)
+                records = read_table_block(file, vocabulary, header, rows, settings.options)
             else:
                 records = task[1]
             return _block_of(records, check_rows(records, targets), settings.output_format)
@@ -204,13 +224,13 @@ def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tupl
     (`Columns.holdings`), so learners holding the same units share one text, made once per worker; every
     other learner is read row by row and decided by the full evaluator."""
     vocabulary, output_format = worker.vocabulary, worker.settings.output_format
-    columns = Columns(block, vocabulary, worker.dates)
+    columns = Columns(block, vocabulary, worker.dates, worker.settings.options)
     plain = columns.plain.copy() if output_format == "json" else np.zeros(columns.learners, dtype=bool)
     holdings = [columns.holdings(qualification, body.counts_as_achieved) for qualification, body in targets]
     for held in holdings:
         plain &= held.plain
     records = read_table_block(block.file, vocabulary, block.header,
-                               block.rows(columns.learner_rows(np.flatnonzero(~plain))))
+                               block.rows(columns.learner_rows(np.flatnonzero(~plain))), worker.settings.options)
     decided = check_rows(records, targets)
     if not plain.any():
         return _block_of(records, decided, output_format)

@@ -18,7 +18,9 @@ Conventions in docs/records.md: each ```json or ```csv block is read as a file `
 `records.csv` against the bundled library, and must read without problems; a CSV block must read the same
 when saved as an .xlsx spreadsheet. When the line before the block is `<!-- unreadable: ID, ID -->`,
 exactly those learners must be unreadable, every other learner read, and a ```text block right after it
-must hold the messages, one `render_plain` line each.
+must hold the messages, one `render_plain` line each. When it is `<!-- saved as: ENCODING -->`, the block
+is saved in that encoding, every learner must be read, and a ```text block right after it must hold the
+warnings.
 
 Conventions in docs/outputs.md, whose blocks are taken in order in one working folder holding the
 repository's examples/: a block after `<!-- file: NAME -->` is written to the file NAME there; a block
@@ -46,7 +48,8 @@ from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.checker import walk_rules
 from qualrules.interpreter.engine.compiler import compile_ruleset
 from qualrules.interpreter.diagnostics import DiagnosticError, render, render_plain
-from qualrules.interpreter.records.readers import read_records
+from qualrules.interpreter.records.options import DEFAULT_OPTIONS
+from qualrules.interpreter.records.readers import csv_delimiter, read_records
 
 ROOT = Path(__file__).resolve().parents[1]
 LANGUAGE = ROOT / "docs" / "language.md"
@@ -185,7 +188,7 @@ RECORD_EXAMPLES = [pytest.param(b, RECORD_BLOCKS[k + 1] if k + 1 < len(RECORD_BL
 
 
 def unreadable_ids(block: Block) -> set[str]:
-    if block.marker is None:
+    if block.marker is None or block.marker.startswith("saved as: "):
         return set()
     kind, _, ids = block.marker.partition(":")
     assert kind == "unreadable", f"unknown marker {block.marker!r} at {block.id}"
@@ -200,8 +203,16 @@ def test_records_page_has_json_and_csv_examples():
 def test_record_example_reads_as_documented(block, after, library, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     path = Path(f"records.{block.lang}")
-    path.write_text(block.body, encoding="utf-8")
+    saved_as = block.marker.removeprefix("saved as: ") if block.marker and block.marker.startswith("saved as: ") \
+        else None
+    path.write_text(block.body, encoding=saved_as or "utf-8")
     records = read_records(path, library.vocabulary())
+    warnings = [render_plain(d) for d in records.warnings]
+    if saved_as:
+        assert after is not None and after.lang == "text", "a saved example is followed by its warnings"
+        assert warnings == after.body.splitlines()
+    else:
+        assert warnings == []
 
     expected_unreadable = unreadable_ids(block)
     assert set(records.unreadable) == expected_unreadable
@@ -217,7 +228,8 @@ def test_record_example_reads_as_documented(block, after, library, tmp_path, mon
 @pytest.mark.parametrize("block", [b for b in RECORD_BLOCKS if b.lang == "csv"], ids=lambda b: b.id)
 def test_csv_example_reads_the_same_as_a_spreadsheet(block, library, tmp_path):
     workbook = openpyxl.Workbook()
-    for row in csv.reader(io.StringIO(block.body)):
+    delimiter = csv_delimiter(io.StringIO(block.body), "records.csv", DEFAULT_OPTIONS)
+    for row in csv.reader(io.StringIO(block.body), delimiter=delimiter):
         workbook.active.append(row)
     workbook.save(tmp_path / "records.xlsx")
     (tmp_path / "records.csv").write_text(block.body, encoding="utf-8")

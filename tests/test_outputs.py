@@ -19,7 +19,7 @@ from qualrules.interpreter import cohort
 from qualrules.interpreter.presentation import tabular
 from qualrules.interpreter.presentation.tabular import CHECK_COLUMNS, ELIGIBLE_COLUMNS, ERROR_COLUMNS
 from qualrules.interpreter.records.readers import read_records
-from qualrules.interpreter.records.stream import columnar_blocks, learner_blocks, open_table
+from qualrules.interpreter.records.stream import columnar_blocks, csv_file, learner_blocks, open_table
 
 ISP_CERTIFICATE, ISP_AWARD = "610/3788/6", "610/3791/6"
 # A002 names a unit no catalogue has; the last row names no learner.
@@ -187,10 +187,10 @@ def test_csv_is_the_same_whichever_way_the_file_is_read(per_block, library, tmp_
     records = read_records(path, library.vocabulary())
     expected = tabular.csv_text(tabular.check_cells(
         cohort.check_rows(records, [library.qualification(q) for q in QANS])))
-    header, rows = open_table(path)
+    header, rows = open_table(csv_file(path))
     ways = {"whole file": [("records", records)],
             "rows": [("rows", str(path), header, block) for block in learner_blocks(rows, header, per_block)],
-            "columns": [("columns", block) for block in columnar_blocks(path, header, per_block)]}
+            "columns": [("columns", block) for block in columnar_blocks(csv_file(path), header, per_block)]}
     for way, tasks in ways.items():
         opened = cohort.Cohort(0, True, iter(tasks))
         blocks = cohort.check_blocks(opened, cohort.CheckSettings(QANS, "csv"), library, library.vocabulary(), 1)

@@ -17,7 +17,9 @@ from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.engine.evaluator import add_period, age_on
 from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.records.learner import Learner
-from qualrules.interpreter.records.readers import CELL_LIMIT, Header, Vocabulary, normalised_result, parse_date
+from qualrules.interpreter.records.dates import DateForms, DateProblem
+from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
+from qualrules.interpreter.records.readers import CELL_LIMIT, Header, Vocabulary, normalised_result
 
 if TYPE_CHECKING:
     import numpy as np
@@ -47,13 +49,15 @@ class ColumnarBlock:
 class Columns:
     """The facts of a block's rows, as numpy arrays: per row and per learner (learners are runs of rows)."""
 
-    def __init__(self, block: ColumnarBlock, vocabulary: Vocabulary, dates: dict[str, int]):
+    def __init__(self, block: ColumnarBlock, vocabulary: Vocabulary, dates: dict[str, int],
+                 options: ReadOptions = DEFAULT_OPTIONS):
         """`dates` holds the dates already read, by text; it is shared by the blocks of one run."""
         import pyarrow.compute as pc
 
         position = block.header.position
         self.block = block
         self.known_dates = dates
+        self.date_forms = DateForms.named(options.date_formats)
         ids = pc.utf8_trim_whitespace(block.batch.column(position["learner"]))
         self.rows = len(ids)
         same = pc.equal(ids.slice(1), ids.slice(0, max(self.rows - 1, 0))).to_numpy(zero_copy_only=False)
@@ -106,10 +110,9 @@ class Columns:
         def read(text: str) -> int:
             day = self.known_dates.get(text)
             if day is None:
-                stripped = text.strip()
-                parsed = parse_date(stripped) if stripped else None
-                day = self.known_dates[text] = NO_DATE if not stripped else BAD_DATE if parsed is None \
-                    else parsed.toordinal()
+                parsed = self.date_forms.read(text)
+                day = self.known_dates[text] = NO_DATE if parsed is None else BAD_DATE \
+                    if isinstance(parsed, DateProblem) else parsed.toordinal()
             return day
 
         return self._decoded(column, read)

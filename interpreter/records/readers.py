@@ -19,12 +19,16 @@ from typing import Any, Iterable, Iterator, Mapping
 import attrs
 
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity, did_you_mean
+from qualrules.interpreter.records.dates import DateForms, DateProblem
 from qualrules.interpreter.records.learner import Attempt, Learner
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
+from qualrules.interpreter.records.text import decoded, delimiter_named, header_line, sniffed_delimiter
 
 REQUIRED_COLUMNS = ("learner", "unit", "result", "achieved_on")
 OPTIONAL_COLUMNS = ("registered_on", "date_of_birth")
-FORMATS = (".json", ".csv", ".xlsx")
+FORMATS = (".json", ".csv", ".xlsx", ".parquet")
+# The formats of records read from a stream of text (standard input), or from a file named otherwise.
+TEXT_FORMATS = ("csv", "json")
 # The keys of a JSON learner and of one of its attempts that are read; other keys are ignored.
 LEARNER_KEYS = ("id",) + OPTIONAL_COLUMNS + ("units",)
 ATTEMPT_KEYS = ("unit", "result", "achieved_on")
@@ -44,6 +48,9 @@ class Records:
     unreadable: dict[str, tuple[Diagnostic, ...]]
     # Problems that belong to no learner (a row without a learner id, a malformed file element).
     problems: tuple[Diagnostic, ...]
+    # What was read in a way the file did not say, such as an encoding told from its bytes: no learner's
+    # verdict is in doubt.
+    warnings: tuple[Diagnostic, ...] = ()
 
     @property
     def diagnostics(self) -> tuple[Diagnostic, ...]:
@@ -58,32 +65,59 @@ class Vocabulary:
     results: frozenset[str]
 
 
-def read_records(path: str | Path, vocabulary: Vocabulary, options: ReadOptions = DEFAULT_OPTIONS) -> Records:
-    """Read a records file; raises DiagnosticError when the file as a whole cannot be read."""
+def read_records(path: str | Path, vocabulary: Vocabulary, options: ReadOptions = DEFAULT_OPTIONS,
+                 input_format: str | None = None) -> Records:
+    """Read a records file (or a folder of Parquet parts), of the format its extension names unless
+    `input_format` (one of `TEXT_FORMATS`) says; raises DiagnosticError when the file as a whole cannot be
+    read."""
     path = Path(path)
     name = str(path)
-    suffix = path.suffix.lower()
-    if suffix not in FORMATS:
-        raise _fatal(name, f"cannot tell the format of {path.name}", hint="use a .json, .csv or .xlsx file")
+    kind = input_format or ("parquet" if path.is_dir() else path.suffix.lower().removeprefix("."))
+    if f".{kind}" not in FORMATS:
+        raise _fatal(name, f"cannot tell the format of {path.name}",
+                     hint="use a .json, .csv, .xlsx or .parquet file, or say which with --input-format csv|json")
+    if kind == "parquet":
+        from qualrules.interpreter.records.parquet import read_parquet
+
+        return read_parquet(path, vocabulary, options)
     try:
-        if suffix == ".xlsx":
+        if kind == "xlsx":
             rows = _xlsx_rows(path)
         else:
-            # Line breaks as written, as the streamed reader reads them: a quoted \r\n stays in its cell.
-            with open(path, encoding="utf-8-sig", newline="") as handle:
-                text = handle.read()
-    except (OSError, UnicodeDecodeError) as error:
+            data = path.read_bytes()
+    except OSError as error:
         raise _fatal(name, f"cannot read the file: {error}") from error
     except Exception as error:  # openpyxl raises assorted errors for files that are not workbooks
         raise _fatal(name, f"cannot read the file as a spreadsheet: {error}") from error
-    reader = _Reader(name, vocabulary, options)
-    if suffix == ".json":
-        reader.read_json(text)
-    elif suffix == ".csv":
-        reader.read_rows(csv_rows(io.StringIO(text, newline=""), name), row_word="line")
-    else:
-        reader.read_rows(rows, row_word="row")
+    if kind != "xlsx":
+        return read_text_records(data, name, kind, vocabulary, options)
+    reader = _Reader(name, vocabulary, options, typed_cells=True)
+    reader.read_rows(rows, row_word="row")
     return reader.result()
+
+
+def read_text_records(data: bytes, file: str, input_format: str, vocabulary: Vocabulary,
+                      options: ReadOptions = DEFAULT_OPTIONS) -> Records:
+    """Records from the bytes of a CSV or JSON text (`input_format`), a file's or standard input's."""
+    text, decided = decoded(data, file, options.encoding)
+    reader = _Reader(file, vocabulary, options)
+    if input_format == "json":
+        reader.read_json(text)
+    else:
+        # Line breaks as written, as the streamed reader reads them: a quoted \r\n stays in its cell.
+        delimiter = csv_delimiter(io.StringIO(text, newline=""), file, options)
+        reader.read_rows(csv_rows(io.StringIO(text, newline=""), file, delimiter), row_word="line")
+    warning = decided.warning(file)
+    return attrs.evolve(reader.result(), warnings=(warning,) if warning else ())
+
+
+def csv_delimiter(lines: Iterable[str], file: str, options: ReadOptions) -> str:
+    """The delimiter the options name, or the one the header line (the first that is not blank) uses."""
+    named = delimiter_named(options.delimiter)
+    if named is not None:
+        return named
+    line, text = header_line(lines)
+    return sniffed_delimiter(text, file, line)
 
 
 def _fatal(file: str, message: str, *, line: int | None = None, column: int | None = None,
@@ -107,14 +141,14 @@ _END_OF_FILE = "\x00end of file\x00"
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
-def csv_rows(lines: Iterable[str], file: str) -> Iterator[tuple[int, list[Any]]]:
+def csv_rows(lines: Iterable[str], file: str, delimiter: str = ",") -> Iterator[tuple[int, list[Any]]]:
     """Each CSV row with the physical line it starts on, so quoted newlines inside a cell do not shift what
     is reported. A quote never closed runs to the end of the file: the lines it swallowed come back as
     `SwallowedRow`s."""
     # Cell sizes are checked by the reader, per column (`CELL_LIMIT`), so a large cell in a column that is not
     # read is no error; the csv module's own limit (process-wide) would refuse the whole file.
     csv.field_size_limit(2**31 - 1)
-    reader = csv.reader(itertools.chain(lines, [_END_OF_FILE]))
+    reader = csv.reader(itertools.chain(lines, [_END_OF_FILE]), delimiter=delimiter)
     start, last = 1, None
     try:
         for row in reader:
@@ -126,10 +160,10 @@ def csv_rows(lines: Iterable[str], file: str) -> Iterator[tuple[int, list[Any]]]
         raise _fatal(file, f"cannot read the CSV from here on: {error}", line=start) from error
     line, row = last
     if row != [_END_OF_FILE]:
-        yield from _swallowed(line, row)
+        yield from _swallowed(line, row, delimiter)
 
 
-def _swallowed(line: int, row: list[str]) -> Iterator[tuple[int, SwallowedRow]]:
+def _swallowed(line: int, row: list[str], delimiter: str) -> Iterator[tuple[int, SwallowedRow]]:
     """The lines of a row whose last cell opens a quote that is never closed, each split into cells."""
     # Inside the open quote every line break and comma is text, and no quote stands alone (one would have
     # closed it), so each line of the cell is one line of the file as written.
@@ -140,7 +174,7 @@ def _swallowed(line: int, row: list[str]) -> Iterator[tuple[int, SwallowedRow]]:
     last_line = opened + len(pieces) - 1
 
     def cells(piece: str) -> list[str]:
-        return next(csv.reader([piece]), [])
+        return next(csv.reader([piece], delimiter=delimiter), [])
 
     yield line, SwallowedRow(row[:-1] + cells(pieces[0]), opened, last_line)
     for offset, piece in enumerate(pieces[1:], start=1):
@@ -220,17 +254,21 @@ def read_table_block(file: str, vocabulary: Vocabulary, header: Header,
 
 
 class _Reader:
-    def __init__(self, file: str, vocabulary: Vocabulary, options: ReadOptions):
+    def __init__(self, file: str, vocabulary: Vocabulary, options: ReadOptions, typed_cells: bool = False):
         self.file = file
         self.vocabulary = vocabulary
         self.options = options
+        # A spreadsheet's cells are typed: a number there is a date's serial number (`dates`), while a
+        # number elsewhere (JSON) is the digits it is written with.
+        self.typed_cells = typed_cells
         self.order: list[str] = []
         self.attempts: dict[str, list[Attempt]] = {}
         self.facts: dict[str, dict[str, tuple[dt.date, Location]]] = {}
         self.errors: dict[str, list[Diagnostic]] = {}
         self.problems: list[Diagnostic] = []
+        self.date_forms = DateForms.named(options.date_formats)
         # Dates repeat on every row of a learner (registration, birth) and across learners: parse each text once.
-        self.dates: dict[str, dt.date | None] = {}
+        self.dates: dict[str, dt.date | DateProblem | None] = {}
 
     # ---- shared ----------------------------------------------------------------------------------
     def _error(self, learner: str | None, code: str, message: str, location: Location,
@@ -249,21 +287,19 @@ class _Reader:
             self.facts[learner] = {}
 
     def _date(self, learner: str, value: Any, column: str, location: Location, required: bool) -> dt.date | None:
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        text = "" if value is None else str(value).strip()
-        if not text:
-            if required:
-                self._error(learner, "QR502", f"`{column}` is empty", location, hint="write the date as YYYY-MM-DD")
+        if isinstance(value, float) and not self.typed_cells:
+            value = str(value)
+        if isinstance(value, str):
+            parsed = self.dates.get(value, False)
+            if parsed is False:
+                parsed = self.dates[value] = self.date_forms.read(value)
+        else:
+            parsed = self.date_forms.read(value)
+        if parsed is None and required:
+            self._error(learner, "QR502", f"`{column}` is empty", location, hint=self.date_forms.accepted)
+        if isinstance(parsed, DateProblem):
+            self._error(learner, parsed.code, f"`{column}` is {parsed.what}", location, hint=parsed.hint)
             return None
-        parsed = self.dates.get(text, False)
-        if parsed is False:
-            parsed = self.dates[text] = parse_date(text)
-        if parsed is None:
-            self._error(learner, "QR502", f"`{column}` is not a date: {text!r}", location,
-                        hint="write dates as YYYY-MM-DD (2024-05-01) or DD/MM/YYYY (01/05/2024)")
         return parsed
 
     def _unit(self, learner: str, value: Any, location: Location) -> str | None:
@@ -521,27 +557,3 @@ def _key_offsets(text: str, key: str) -> list[int]:
 
 def _line_and_column(text: str, offset: int) -> tuple[int, int]:
     return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
-
-
-# ASCII digits only: `\d` alone would take fullwidth and other scripts' digits for a date.
-_UK_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})", re.ASCII)
-_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?", re.ASCII)
-
-
-def parse_date(text: str) -> dt.date | None:
-    """ISO dates (2024-05-01, with any time of day after it, as spreadsheet exports write them), or UK
-    day-first dates (01/05/2024); anything else is not a date."""
-    iso = _ISO_DATE.fullmatch(text)
-    uk = _UK_DATE.fullmatch(text)
-    if iso:
-        year, month, day = map(int, iso.groups())
-    elif uk:
-        day, month, year = map(int, uk.groups())
-    else:
-        return None
-    try:
-        return dt.date(year, month, day)
-    except ValueError:
-        return None
-
-
