@@ -22,11 +22,13 @@ from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.engine.evaluator import SetAside, Status, Verdict
 from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.library import Library, UnknownQualification
+from qualrules.interpreter.profile import Profile, load_profile
 from qualrules.interpreter.presentation.check_table import CheckRow
 from qualrules.interpreter.presentation.json_text import array_element
 from qualrules.interpreter.records import readers
 from qualrules.interpreter.records.columnar import ColumnarBlock
 from qualrules.interpreter.records.learner import Attempt, Learner
+from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
 from qualrules.interpreter.records.readers import Records
 from qualrules.plugins import AwardingBody
 
@@ -39,9 +41,9 @@ else:
     pa = lazy_module("pyarrow")
 
 __all__ = [
-    "load", "read_records", "evaluate", "evaluate_many", "check_run", "check_file", "check_file_json", "check_batch",
+    "load", "load_profile", "read_records", "evaluate", "evaluate_many", "check_run", "check_file", "check_file_json", "check_batch",
     "verdict_schema",
-    "Attempt", "CheckRow", "Diagnostic", "DiagnosticError", "Learner", "Library", "Records", "SetAside",
+    "Attempt", "CheckRow", "Diagnostic", "DiagnosticError", "Learner", "Library", "Profile", "ReadOptions", "Records", "SetAside",
     "Status", "Verdict",
 ]
 
@@ -56,11 +58,13 @@ def load(rulesets: Iterable[str | Path] = (), bundled: bool = True) -> Library:
     return Library.load(rulesets, bundled=bundled)
 
 
-def read_records(path: str | Path, library: Library) -> Records:
+def read_records(path: str | Path, library: Library, options: ReadOptions = DEFAULT_OPTIONS) -> Records:
     """Every learner of a records file (.json, .csv or .xlsx, docs/records.md), read whole: `learners` are
     the readable ones, `unreadable` the others with their errors, `order` every id as the file first names
-    it. Raises DiagnosticError when the file as a whole cannot be read."""
-    return readers.read_records(path, library.vocabulary())
+    it, and `problems` those of no learner (warnings among them). `options` says what the file's columns
+    and words mean (a profile's `options`, docs/profiles.md). Raises DiagnosticError when the file as a
+    whole cannot be read."""
+    return readers.read_records(path, library.vocabulary(), options)
 
 
 def evaluate(library: Library, qan: str, learner: Learner) -> Verdict:
@@ -77,41 +81,45 @@ def evaluate_many(library: Library, qan: str, learners: Sequence[Learner]) -> li
 
 
 def check_run(path: str | Path, qans: str | Iterable[str], library: Library | None = None,
-              jobs: int | None = None, output_format: str = "json") -> cohort.CheckRun:
+              jobs: int | None = None, output_format: str = "json",
+              options: ReadOptions = DEFAULT_OPTIONS) -> cohort.CheckRun:
     """A check of a records file as it runs, block by block: `learners`, how many the file holds, and
     `blocks`, each with its learners' rows (`output_format="table"`) or JSON text ("json"), the problems
-    of its rows that name no learner, and tallies. `qualrules check` is built on it; `check_file` and
-    `check_file_json` are simpler to use. Raises DiagnosticError for an unknown QAN or a file that cannot
-    be read as a whole, at the call."""
+    of its rows that name no learner and the file's warnings (each given once, in the first block it
+    concerns), and tallies. `qualrules check` is built on it; `check_file` and `check_file_json` are
+    simpler to use. `options` as for `read_records`. Raises DiagnosticError for an unknown QAN or a file
+    that cannot be read as a whole, at the call."""
     library = library or _installed_library()
     targets = _targets(library, qans)
     vocabulary = library.vocabulary()
-    opened = cohort.open_cohort(path, vocabulary)
-    settings = cohort.CheckSettings(tuple(q.qan for q, _ in targets), output_format)
+    opened = cohort.open_cohort(path, vocabulary, options)
+    settings = cohort.CheckSettings(tuple(q.qan for q, _ in targets), output_format, options)
     blocks = cohort.check_blocks(opened, settings, library, vocabulary, _workers(library, jobs, opened.learners))
     return cohort.CheckRun(opened.learners, blocks)
 
 
 def check_file(path: str | Path, qans: str | Iterable[str], library: Library | None = None,
-               jobs: int | None = None) -> Iterator[CheckRow]:
+               jobs: int | None = None, options: ReadOptions = DEFAULT_OPTIONS) -> Iterator[CheckRow]:
     """A row for each learner of a records file and each qualification, in the file's order: a verdict, or
     the learner's record errors. A CSV file whose learners' rows are together is read in blocks, so memory
     stays flat however big it is; blocks are decided by `jobs` worker processes (default: every core).
 
     Rows that name no learner (QR506) come as an error row of the learner "" for each qualification, after
-    the learners read with them. `library` defaults to the installed plugins' rulesets. Raises
-    DiagnosticError for an unknown QAN or a file that cannot be read as a whole, before any row."""
-    return (row for block, rows in _checked_blocks(path, qans, library, jobs, "table")
+    the learners read with them; warnings (a unit in no catalogue, QR520) are not rows: `check_run`'s
+    blocks carry them. `library` defaults to the installed plugins' rulesets; `options` as for
+    `read_records`. Raises DiagnosticError for an unknown QAN or a file that cannot be read as a whole,
+    before any row."""
+    return (row for block, rows in _checked_blocks(path, qans, library, jobs, "table", options)
             for row in (*block.rows, *rows))
 
 
 def check_file_json(path: str | Path, qans: str | Iterable[str], library: Library | None = None,
-                    jobs: int | None = None) -> Iterator[str]:
+                    jobs: int | None = None, options: ReadOptions = DEFAULT_OPTIONS) -> Iterator[str]:
     """`check_file`'s rows as the pieces of one JSON array: the text `qualrules check --format json` prints
     (`CheckRow.to_json` of each row), with the error rows of rows that name no learner, which the command
     reports on stderr instead. Faster than `check_file`: learners whose units alone decide their verdict
     share its text."""
-    blocks = _checked_blocks(path, qans, library, jobs, "json")
+    blocks = _checked_blocks(path, qans, library, jobs, "json", options)
 
     def texts() -> Iterator[str]:
         for block, rows in blocks:
@@ -122,7 +130,8 @@ def check_file_json(path: str | Path, qans: str | Iterable[str], library: Librar
 
 
 def check_batch(records: "pa.Table | pa.RecordBatch | pd.DataFrame", qans: str | Iterable[str],
-                library: Library | None = None) -> "pa.Table | pa.RecordBatch | pd.DataFrame":
+                library: Library | None = None,
+                options: ReadOptions = DEFAULT_OPTIONS) -> "pa.Table | pa.RecordBatch | pd.DataFrame":
     """Decide a batch of record rows, as a distributed engine hands them over, and return the verdicts as
     the same kind of object: an Arrow table or record batch, or a pandas DataFrame (with Arrow dtypes).
 
@@ -134,13 +143,14 @@ def check_batch(records: "pa.Table | pa.RecordBatch | pd.DataFrame", qans: str |
     json`. A learner whose rows cannot be read gets error rows, with each error's row number in the batch
     (from 1); rows that name no learner give error rows of the learner "".
 
-    `library` defaults to the installed plugins' rulesets, loaded once per process. Raises DiagnosticError
+    `library` defaults to the installed plugins' rulesets, loaded once per process; `options` maps columns
+    and words as for `read_records`, and warnings are not rows. Raises DiagnosticError
     only for an unknown QAN or a batch that cannot be read at all (a required column missing, a column of
     numbers or other non-text values)."""
     library = library or _installed_library()
     targets = _targets(library, qans)
-    block = _record_block(_arrow_table(records))
-    settings = cohort.CheckSettings(tuple(q.qan for q, _ in targets), "json")
+    block = _record_block(_arrow_table(records), options)
+    settings = cohort.CheckSettings(tuple(q.qan for q, _ in targets), "json", options)
     decided = _decided_alone(("columns", block), settings, library, library.vocabulary())
     rows = json.loads(f"[{decided.json}]") + [row.to_json() for row in _unattached(decided.problems, targets)]
     for row in rows:
@@ -207,17 +217,18 @@ def _targets(library: Library, qans: str | Iterable[str]) -> list[tuple[Compiled
 
 
 def _unattached(problems: Sequence[Diagnostic], targets: Sequence[tuple]) -> list[CheckRow]:
-    """Problems that belong to no learner (a row without a learner id), as error rows of the learner ""."""
-    return [CheckRow("", q.qan, q.title, None, tuple(problems)) for q, _ in targets] if problems else []
+    """Errors that belong to no learner (a row without a learner id), as error rows of the learner ""."""
+    errors = tuple(problem for problem in problems if problem.is_error)
+    return [CheckRow("", q.qan, q.title, None, errors) for q, _ in targets] if errors else []
 
 
 def _checked_blocks(path: str | Path, qans: str | Iterable[str], library: Library | None, jobs: int | None,
-                    output_format: str) -> Iterator[tuple[cohort.Block, list[CheckRow]]]:
+                    output_format: str, options: ReadOptions) -> Iterator[tuple[cohort.Block, list[CheckRow]]]:
     """Each block of a records file decided, with the error rows of its rows that name no learner. The
     file is opened (and any DiagnosticError raised) at the call, not at the first block."""
     library = library or _installed_library()
     targets = _targets(library, qans)
-    run = check_run(path, qans, library, jobs, output_format)
+    run = check_run(path, qans, library, jobs, output_format, options)
     return ((block, _unattached(block.problems, targets)) for block in run.blocks)
 
 
@@ -248,13 +259,13 @@ def _arrow_table(records: Any) -> "pa.Table":
                     f"not {type(records).__name__}")
 
 
-def _record_block(table: "pa.Table") -> ColumnarBlock:
+def _record_block(table: "pa.Table", options: ReadOptions) -> ColumnarBlock:
     """A batch's record columns as the text cells of a CSV file, each learner's rows brought together in
     the order the batch first names them, and numbered by their place in the batch."""
     import pyarrow.compute as pc
 
     # The batch's column names are its header, matched as a CSV header is; they stand on no row.
-    found = readers.read_header(_BATCH, iter([(None, table.column_names)]), "row")
+    found = readers.read_header(_BATCH, iter([(None, table.column_names)]), "row", options)
     names = list(found.position)
     columns = [_text_column(name, table.column(found.position[name]).combine_chunks()) for name in names]
     header = readers.Header(found.line, {name: k for k, name in enumerate(names)}, "row", len(names))

@@ -39,6 +39,8 @@ from qualrules.interpreter.presentation.journeys_text import (
 from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.library import Library, UnknownQualification
 from qualrules.interpreter.lint import lint
+from qualrules.interpreter.profile import PROFILE_FILE, Profile, load_profile
+from qualrules.interpreter.starter_profile import starter_profile
 from qualrules.interpreter.presentation.check_table import CheckTable
 from qualrules.interpreter.records.readers import Records, read_records
 from qualrules.interpreter.presentation.report import cohort_reports, html_report, summary_text
@@ -119,13 +121,31 @@ def _stdout_closed() -> bool:
     return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
 
 
-def load_library(rulesets: tuple[str, ...]) -> Library:
-    """The library for a command: what was left out of it (a broken plugin, a clash) is reported first, and
-    the command goes on with the rest."""
+def current_profile() -> Profile:
+    """The run's profile (`--profile`, else the one in the working directory), loaded once and kept on the
+    context; loaded only by commands that use it, so a broken one stops nothing else."""
+    root = click.get_current_context().find_root()
+    if PROFILE_KEY not in root.meta:
+        try:
+            root.meta[PROFILE_KEY] = load_profile(root.params.get("profile"))
+        except DiagnosticError as error:
+            fail(error.diagnostics)
+    return root.meta[PROFILE_KEY]
+
+
+PROFILE_KEY = "qualrules.profile"
+
+
+def load_library(rulesets: tuple[str, ...], with_profile: bool = True) -> Library:
+    """The library for a command, with the profile's rulesets first: what was left out of it (a broken
+    plugin, a clash) is reported first, and the command goes on with the rest."""
+    profile = current_profile() if with_profile else None
     try:
-        library = Library.load(rulesets)
+        library = Library.load((*profile.rulesets, *rulesets) if profile else rulesets)
     except DiagnosticError as error:
         fail(error.diagnostics)
+    if profile and (unknown_words := profile.unknown_words(library.vocabulary())):
+        fail(unknown_words)
     report_diagnostics(library.problems)
     for note in library.notes:
         # A given file replacing a bundled qualification changes verdicts: it must not pass unnoticed.
@@ -181,17 +201,21 @@ class _GuardedGroup(click.Group):
 @click.option("--color/--no-color", default=None,
               help="Force coloured output on or off (default: colour only on a terminal).")
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error (QR900).")
+@click.option("--profile", type=click.Path(dir_okay=False),
+              help=f"The mapping profile saying what records files mean (default: {PROFILE_FILE}, else "
+                   "[tool.qualrules] in pyproject.toml, in the working directory).")
 @click.pass_context
-def main(ctx: click.Context, color: bool | None, debug: bool) -> None:
+def main(ctx: click.Context, color: bool | None, debug: bool, profile: str | None) -> None:
     """Check learners' records against the rules of combination of vocational qualifications."""
-    del debug  # the group's guard reads it from ctx.params
+    del debug, profile  # the group's guard reads --debug, and current_profile() --profile, from ctx.params
     ctx.color = color
 
 
 @main.command()
 @click.argument("records", type=click.Path(dir_okay=False))
-@click.option("-q", "--qualification", "qans", multiple=True, required=True,
-              help="QAN of a qualification to check, e.g. 610/3788/6 (repeatable).")
+@click.option("-q", "--qualification", "qans", multiple=True,
+              help="QAN of a qualification to check, e.g. 610/3788/6 (repeatable; default: the profile's "
+                   "`qualifications`).")
 @ruleset_option
 @format_option
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
@@ -211,12 +235,16 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
     lacks data to decide), 2 for bad usage or input that could not be read.
     """
     library = load_library(rulesets)
-    targets = [find_qualification(library, qan) for qan in qans]
+    profile = current_profile()
+    if not qans and not profile.qualifications:
+        command_line_error("QR636", "no qualification to check", "check",
+                           f"give -q QAN, or add  qualifications = [\"610/3788/6\"]  to {profile.file or PROFILE_FILE}")
+    targets = [find_qualification(library, qan) for qan in qans or profile.qualifications]
     if verbose:
         for qualification, _ in targets:
             click.echo(f"{qualification.qan}: {qualification.engine}", err=True)
     try:
-        run = api.check_run(records, [q.qan for q, _ in targets], library, jobs, output_format)
+        run = api.check_run(records, [q.qan for q, _ in targets], library, jobs, output_format, profile.options)
     except DiagnosticError as error:
         fail(error.diagnostics)
     shown = sys.stderr.isatty() if progress is None else progress
@@ -225,7 +253,7 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
     def decided() -> Iterator[Block]:
         for block in run.blocks:
             report_diagnostics(block.problems)
-            outcome["failed"] |= bool(block.problems) or block.unreadable > 0
+            outcome["failed"] |= any(p.is_error for p in block.problems) or block.unreadable > 0
             outcome["achieved"] &= block.all_achieved
             bar.update(block.learners)
             yield block
@@ -284,7 +312,7 @@ def report(records: str, qan: str, rulesets: tuple[str, ...], output: str, force
     # A ruleset whose awarding body has no plugin is labelled with the name its file declares.
     body_label = body.title if body.name == qualification.awarding_body else qualification.awarding_body
     page = html_report(qualification, entries, awarding_body=body_label, records=Path(records).name,
-                       problems=record_set.problems)
+                       problems=[p for p in record_set.problems if p.is_error])
     try:
         write_atomically(Path(output), page, inputs=(records, *rulesets), force=force)
     except WriteRefused as refusal:
@@ -295,7 +323,7 @@ def report(records: str, qan: str, rulesets: tuple[str, ...], output: str, force
                            "choose a folder that exists and that you may write to")
     report_diagnostics([d for errors in record_set.unreadable.values() for d in errors])
     click.echo(f"wrote {output}: {summary_text(entries)}")
-    if record_set.diagnostics:
+    if any(d.is_error for d in record_set.diagnostics):
         sys.exit(EXIT_USAGE)
     sys.exit(EXIT_OK if all(entry.verdict and entry.verdict.achieved for entry in entries) else EXIT_FAILED)
 
@@ -469,7 +497,7 @@ def find_qualification(library: Library, qan: str, given: str | None = None):
 def read_learners(records: str, library: Library) -> Records:
     """Every learner in RECORDS; rows that belong to no learner are reported on stderr."""
     try:
-        record_set = read_records(records, library.vocabulary())
+        record_set = read_records(records, library.vocabulary(), current_profile().options)
     except DiagnosticError as error:
         fail(error.diagnostics)
     report_diagnostics(record_set.problems)
@@ -610,4 +638,38 @@ def eligible(records: str, body_name: str | None, rulesets: tuple[str, ...], out
                 click.echo(("\n" if number else "") + eligibility_text(rows))  # a blank line between learners
     finally:
         gc.enable()
-    sys.exit(EXIT_USAGE if record_set.diagnostics else EXIT_OK)
+    sys.exit(EXIT_USAGE if any(d.is_error for d in record_set.diagnostics) else EXIT_OK)
+
+
+@main.command()
+@click.argument("records", type=click.Path(dir_okay=False))
+@ruleset_option
+@click.option("-o", "--output", default=PROFILE_FILE, show_default=True, type=click.Path(dir_okay=False),
+              help="The profile to write.")
+@click.option("--force", is_flag=True, help="Replace an existing profile.")
+def init(records: str, rulesets: tuple[str, ...], output: str, force: bool) -> None:
+    """Propose a profile for records files like RECORDS (.csv or .xlsx), from its headings and values:
+    the field each column holds, the result word each of its own words stands for, and the qualifications
+    holding most of its units. What cannot be decided is written as a comment saying so. Review it before
+    use: `check` reads a file only as the profile says, and never guesses.
+
+    Exit status: 0 when the profile was written, 2 when RECORDS cannot be read, the profile exists already
+    (without --force), or for bad usage.
+    """
+    if Path(output).exists() and not force:
+        command_line_error("QR635", f"will not write {output}: it exists already", f"--output {output}",
+                           "review and edit it, or give --force to replace it with a new proposal")
+    library = load_library(rulesets, with_profile=False)
+    try:
+        text = starter_profile(Path(records), library)
+    except DiagnosticError as error:
+        fail(error.diagnostics)
+    try:
+        write_atomically(Path(output), text, inputs=(records, *rulesets), force=force)
+    except WriteRefused as refusal:
+        command_line_error(refusal.code, f"will not write {output}: {refusal.message}", f"--output {output}",
+                           refusal.hint)
+    except OSError as error:
+        command_line_error("QR606", f"cannot write {output}: {error.strerror or error}", f"--output {output}",
+                           "choose a folder that exists and that you may write to")
+    click.echo(f"wrote {output}: review each line, then run `qualrules check {records}`")

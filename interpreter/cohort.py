@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 import attrs
 
-from qualrules.interpreter.diagnostics import Diagnostic
+from qualrules.interpreter.diagnostics import Diagnostic, Severity
 from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.engine.evaluator import decide, evaluate_many, plain_holdings
 from qualrules.interpreter.library import Library
@@ -27,6 +27,7 @@ from qualrules.interpreter.presentation.check_table import CheckRow
 from qualrules.interpreter.presentation.json_text import array_element, json_string
 from qualrules.interpreter.records.readers import Records, Vocabulary, read_records, read_table_block
 from qualrules.interpreter.records.columnar import ColumnarBlock, Columns
+from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
 from qualrules.interpreter.records.stream import columnar_blocks, learner_blocks, open_table, scan_learners, text_facts
 
 if TYPE_CHECKING:
@@ -59,13 +60,13 @@ class Cohort:
     tasks: Iterator[tuple]
 
 
-def open_cohort(path: str | Path, vocabulary: Vocabulary) -> Cohort:
+def open_cohort(path: str | Path, vocabulary: Vocabulary, options: ReadOptions = DEFAULT_OPTIONS) -> Cohort:
     """Open a records file for checking; raises DiagnosticError when the file as a whole cannot be read."""
     path = Path(path)
     facts = text_facts(path) if path.suffix.lower() == ".csv" and path.is_file() else None
     if facts is not None and facts.utf8:
-        header, rows = open_table(path)
-        scan = scan_learners(path, header)
+        header, rows = open_table(path, options)
+        scan = scan_learners(path, header, options)
         if scan.grouped and scan.columnar and facts.quotes_paired:
             rows.close()
             blocks = columnar_blocks(path, header, LEARNERS_PER_BLOCK)
@@ -74,7 +75,7 @@ def open_cohort(path: str | Path, vocabulary: Vocabulary) -> Cohort:
             blocks = learner_blocks(rows, header, LEARNERS_PER_BLOCK)
             return Cohort(scan.learners, True, (("rows", str(path), header, block) for block in blocks))
         rows.close()
-    records = read_records(path, vocabulary)
+    records = read_records(path, vocabulary, options)
     return Cohort(len(records.order), False, _record_blocks(records))
 
 
@@ -103,6 +104,7 @@ class CheckSettings:
 
     qans: tuple[str, ...]
     output_format: str
+    options: ReadOptions = DEFAULT_OPTIONS
 
 
 @attrs.frozen
@@ -127,7 +129,7 @@ class _Worker:
                 return _check_columns(self, task[1], targets)
             if task[0] == "rows":
                 _, file, header, rows = task
-                records = read_table_block(file, vocabulary, header, rows)
+                records = read_table_block(file, vocabulary, header, rows, settings.options)
             else:
                 records = task[1]
             return _block_of(records, check_rows(records, targets), settings.output_format)
@@ -143,6 +145,26 @@ TEMPLATES_KEPT = 40_000
 def check_blocks(cohort: Cohort, settings: CheckSettings, library: Library, vocabulary: Vocabulary,
                  jobs: int) -> Iterator[Block]:
     """Each block of the cohort decided, in input order, by `jobs` worker processes (1: in this process)."""
+    yield from _warned_once(_decided_blocks(cohort, settings, library, vocabulary, jobs))
+
+
+def _warned_once(blocks: Iterator[Block]) -> Iterator[Block]:
+    """The blocks with each warning kept only where it is first given: a unit in no catalogue is named once
+    per file, not once per block."""
+    given: set[tuple[str, str]] = set()
+    for block in blocks:
+        kept = []
+        for problem in block.problems:
+            key = (problem.code, problem.message)
+            if problem.severity is Severity.WARNING and key in given:
+                continue
+            given.add(key)
+            kept.append(problem)
+        yield attrs.evolve(block, problems=tuple(kept)) if len(kept) < len(block.problems) else block
+
+
+def _decided_blocks(cohort: Cohort, settings: CheckSettings, library: Library, vocabulary: Vocabulary,
+                    jobs: int) -> Iterator[Block]:
     worker = _Worker(settings, library, vocabulary)
     if jobs <= 1:
         yield from map(worker.check, cohort.tasks)
@@ -201,13 +223,13 @@ def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tupl
     (`Columns.holdings`), so learners holding the same units share one text, made once per worker; every
     other learner is read row by row and decided by the full evaluator."""
     vocabulary, output_format = worker.vocabulary, worker.settings.output_format
-    columns = Columns(block, vocabulary, worker.dates)
+    columns = Columns(block, vocabulary, worker.dates, worker.settings.options)
     plain = columns.plain.copy() if output_format == "json" else np.zeros(columns.learners, dtype=bool)
     holdings = [columns.holdings(qualification, body.counts_as_achieved) for qualification, body in targets]
     for held in holdings:
         plain &= held.plain
     records = read_table_block(block.file, vocabulary, block.header,
-                               block.rows(columns.learner_rows(np.flatnonzero(~plain))))
+                               block.rows(columns.learner_rows(np.flatnonzero(~plain))), worker.settings.options)
     decided = check_rows(records, targets)
     if not plain.any():
         return _block_of(records, decided, output_format)

@@ -64,6 +64,8 @@ class AwardingBody:
     ruleset_package: str | None = None
     unit_ref_formats: tuple[RefFormat, ...] = ()
     achieving_results: frozenset[str] = ACHIEVING_RESULTS
+    # Result words of this body's own that do not achieve a unit (besides referred, fail and withdrawn).
+    non_achieving_results: frozenset[str] = frozenset()
 
     def rulesets(self) -> list[RulesetSource]:
         if self.ruleset_package is None:
@@ -82,6 +84,11 @@ class AwardingBody:
     def counts_as_achieved(self, result: str) -> bool:
         """Whether a (normalised) result word means the unit was achieved, under this body's policy."""
         return result in self.achieving_results
+
+    @property
+    def result_words(self) -> frozenset[str]:
+        """Every result word a record may give for one of this body's units."""
+        return RESULT_WORDS | self.achieving_results | self.non_achieving_results
 
     def ref_format_problem(self, ref: str) -> str | None:
         """None when `ref` fits one of this body's unit reference formats (or it declares none)."""
@@ -109,9 +116,14 @@ class InstalledBody(AwardingBody):
         self.ruleset_package = _attribute(plugin, "ruleset_package", (str, type(None)))
         self.unit_ref_formats = tuple(_collection(plugin, "unit_ref_formats", RefFormat))
         self.achieving_results = frozenset(_collection(plugin, "achieving_results", str))
+        self.non_achieving_results = frozenset(_collection(plugin, "non_achieving_results", str))
         self.counted_results = frozenset(
-            word for word in RESULT_WORDS | self.achieving_results
+            word for word in self.result_words
             if _answer(f"counts_as_achieved({word!r})", lambda: plugin.counts_as_achieved(word), bool))
+        contradicted = sorted(self.counted_results & self.non_achieving_results)
+        if contradicted:
+            raise PluginError(f"counts {', '.join(map(repr, contradicted))} as achieving, which its "
+                              "non_achieving_results says do not")
         sources = _guarded("rulesets()", plugin.rulesets)
         if not isinstance(sources, (list, tuple)) or not all(
                 isinstance(s, RulesetSource) and isinstance(s.name, str) and isinstance(s.text, str)

@@ -17,6 +17,7 @@ from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.engine.evaluator import add_period, age_on
 from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.records.learner import Learner
+from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
 from qualrules.interpreter.records.readers import CELL_LIMIT, Header, Vocabulary, normalised_result, parse_date
 
 if TYPE_CHECKING:
@@ -47,7 +48,8 @@ class ColumnarBlock:
 class Columns:
     """The facts of a block's rows, as numpy arrays: per row and per learner (learners are runs of rows)."""
 
-    def __init__(self, block: ColumnarBlock, vocabulary: Vocabulary, dates: dict[str, int]):
+    def __init__(self, block: ColumnarBlock, vocabulary: Vocabulary, dates: dict[str, int],
+                 options: ReadOptions = DEFAULT_OPTIONS):
         """`dates` holds the dates already read, by text; it is shared by the blocks of one run."""
         import pyarrow.compute as pc
 
@@ -71,7 +73,11 @@ class Columns:
         self.unit = self._decoded(block.batch.column(position["unit"]),
                                   lambda text: known.get(text.strip().casefold(), -1))
         self.result_words = sorted(vocabulary.results)
-        words = {word: i for i, word in enumerate(self.result_words)}
+        # Words as the profile maps them; a word only some bodies use is left to the row reader, which
+        # checks its unit's body.
+        index = {word: i for i, word in enumerate(self.result_words)}
+        words = {word: i for word, i in index.items() if word not in options.result_words}
+        words.update({given: index[word] for given, word in options.result_words.items() if word in index})
         self.result = self._decoded(block.batch.column(position["result"]),
                                     lambda text: words.get(normalised_result(text), -1))
         self.achieved_on = self._dates(block.batch.column(position["achieved_on"]))

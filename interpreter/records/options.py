@@ -5,6 +5,7 @@ Built from a mapping profile (or left at the defaults) and passed to every reade
 
 from __future__ import annotations
 
+import json
 from typing import Mapping
 
 import attrs
@@ -24,6 +25,19 @@ class ReadOptions:
     date_formats: tuple[str, ...] = ()
     # A unit in no loaded catalogue: "warn" (named once per file; it cannot count) or "error" (QR501).
     unknown_units: str = "warn"
+    # Where a fix to the mapping belongs, for hints: the profile file in use and the prefix of its tables
+    # ("tool.qualrules." in a pyproject.toml).
+    profile_file: str = "qualrules.toml"
+    profile_tables: str = ""
+
+    def fix(self, table: str, key: str, value: str) -> str:
+        """A hint giving the profile line that maps `key` to `value`."""
+        return f"add  {toml_string(key)} = {toml_string(value)}  under [{self.profile_tables}{table}] in {self.profile_file}"
 
 
 DEFAULT_OPTIONS = ReadOptions()
+
+
+def toml_string(text: str) -> str:
+    """`text` as a TOML basic string (JSON's escapes are TOML's, but for a lone surrogate)."""
+    return json.dumps(text, ensure_ascii=False)

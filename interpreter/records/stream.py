@@ -17,6 +17,7 @@ import attrs
 
 from qualrules.interpreter.records.columnar import ColumnarBlock
 from qualrules.interpreter.lazy import lazy_module
+from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
 from qualrules.interpreter.records.readers import CELL_LIMIT, Header, csv_rows, read_header
 
 if TYPE_CHECKING:
@@ -69,11 +70,11 @@ def text_facts(path: Path) -> TextFacts:
     return TextFacts(utf8, quotes % 2 == 0)
 
 
-def open_table(path: Path) -> tuple[Header, Iterator[Row]]:
+def open_table(path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> tuple[Header, Iterator[Row]]:
     """The header of a CSV file and an iterator over the rows after it (the file stays open until they end)."""
     handle = open(path, encoding="utf-8-sig", newline="")
     rows = _closing(csv_rows(handle, str(path)), handle)
-    return read_header(str(path), rows, "line"), rows
+    return read_header(str(path), rows, "line", options), rows
 
 
 def _closing(rows: Iterator[Row], handle) -> Iterator[Row]:
@@ -96,7 +97,7 @@ def _arrow_options(header: Header):
     )
 
 
-def scan_learners(path: Path, header: Header) -> LearnerScan:
+def scan_learners(path: Path, header: Header, options: ReadOptions = DEFAULT_OPTIONS) -> LearnerScan:
     """Count the learners of a CSV file and tell whether each one's rows are together, and whether the
     columnar reader takes every row as the row-by-row reader would."""
     import pyarrow as pa
@@ -110,7 +111,7 @@ def scan_learners(path: Path, header: Header) -> LearnerScan:
         pass
     # A row with more or fewer cells than the header, or a file the columnar reader refuses: the
     # row-by-row reader decides, and reads every block.
-    _, rows = open_table(path)
+    _, rows = open_table(path, options)
     index = header.position["learner"]
     return _scan_of(_python_runs(_learner_cell(row, index) for _, row in rows), columnar=False)
 
