@@ -61,11 +61,11 @@ class Profile:
 NO_PROFILE = Profile(None)
 
 
-def load_profile(given: str | Path | None = None, folder: str | Path = ".") -> Profile:
-    """The profile in use: `given`, else the one in `folder`; raises DiagnosticError for a bad one."""
+def load_profile(file: str | Path | None = None, folder: str | Path = ".") -> Profile:
+    """The profile in use: `file`, else the one in `folder`; raises DiagnosticError for a bad one."""
     folder = Path(folder)
-    if given is not None:
-        path = Path(given)
+    if file is not None:
+        path = Path(file)
         table = PYPROJECT_TABLE if path.name == PYPROJECT else ()
         return _read(path, table, required=True) or NO_PROFILE
     if (folder / PROFILE_FILE).is_file():

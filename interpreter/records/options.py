@@ -30,9 +30,10 @@ class ReadOptions:
     profile_file: str = "qualrules.toml"
     profile_tables: str = ""
 
-    def fix(self, table: str, key: str, value: str) -> str:
-        """A hint giving the profile line that maps `key` to `value`."""
-        return f"add  {toml_string(key)} = {toml_string(value)}  under [{self.profile_tables}{table}] in {self.profile_file}"
+    def fix(self, table: str, *mappings: tuple[str, str]) -> str:
+        """A hint giving the profile lines that map each key to its value under `table`."""
+        lines = "  and  ".join(f"{toml_string(key)} = {toml_string(value)}" for key, value in mappings)
+        return f"add  {lines}  under [{self.profile_tables}{table}] in {self.profile_file}"
 
 
 DEFAULT_OPTIONS = ReadOptions()

@@ -227,12 +227,12 @@ def _missing_hint(missing: list[str], headings: list[str], columns: list[str], o
         close = likely or [heading for heading, column in unread
                            if difflib.get_close_matches(field, [column], n=1, cutoff=0.6)]
         if close:
-            fixes.append(options.fix("columns", close[0], field))
+            fixes.append((close[0], field))
     shown = f"the header has {', '.join(columns) or 'no columns'}"
     if fixes:
-        return f"{shown}; {'; '.join(fixes)}"
+        return f"{shown}; {options.fix('columns', *fixes)}"
     return (f"{shown}; required: {', '.join(REQUIRED_COLUMNS)}; to read a column of another name as one, "
-            + options.fix("columns", "Your Heading", missing[0]))
+            + options.fix("columns", ("Your Heading", missing[0])))
 
 
 def read_table_block(file: str, vocabulary: Vocabulary, header: Header,
@@ -521,11 +521,11 @@ def _word_hint(written: str, vocabulary: Vocabulary, options: ReadOptions) -> st
         return f"use one of {words}"
     likely = likely_word(written)
     if likely in vocabulary.results:
-        return options.fix("results", written, likely)
+        return options.fix("results", (written, likely))
     close = difflib.get_close_matches(normalised_result(written), sorted(vocabulary.results), n=1, cutoff=0.6)
     if close:
-        return f"did you mean `{close[0]}`? if {written!r} stands for it, " + options.fix("results", written, close[0])
-    return f"the result words are {words}; to read {written!r} as one, " + options.fix("results", written, "...")
+        return f"did you mean `{close[0]}`? if {written!r} stands for it, " + options.fix("results", (written, close[0]))
+    return f"the result words are {words}; to read {written!r} as one, " + options.fix("results", (written, "..."))
 
 
 def normalised_result(value: Any) -> str:
