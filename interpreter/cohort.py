@@ -19,13 +19,19 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 import attrs
 
-from qualrules.interpreter.diagnostics import Diagnostic, Severity
+from qualrules.interpreter.diagnostics import Diagnostic, Location, Severity
 from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.engine.evaluator import decide, evaluate_many, plain_holdings
 from qualrules.interpreter.library import Library
 from qualrules.interpreter.presentation.check_table import CheckRow
 from qualrules.interpreter.presentation.json_text import array_element, json_string
-from qualrules.interpreter.records.readers import Records, Vocabulary, read_records, read_table_block
+from qualrules.interpreter.records.readers import (
+    Records,
+    Vocabulary,
+    read_records,
+    read_table_block,
+    unknown_unit_warning,
+)
 from qualrules.interpreter.records.columnar import ColumnarBlock, Columns
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
 from qualrules.interpreter.records.stream import columnar_blocks, learner_blocks, open_table, scan_learners, text_facts
@@ -230,6 +236,7 @@ def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tupl
         plain &= held.plain
     records = read_table_block(block.file, vocabulary, block.header,
                                block.rows(columns.learner_rows(np.flatnonzero(~plain))), worker.settings.options)
+    records = attrs.evolve(records, problems=_column_problems(block, columns, records, vocabulary))
     decided = check_rows(records, targets)
     if not plain.any():
         return _block_of(records, decided, output_format)
@@ -255,6 +262,20 @@ def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tupl
             all_achieved &= all(row.verdict is not None and row.verdict.achieved for row in rows)
     return Block(columns.learners, (), ",\n".join(pieces), records.problems, len(records.unreadable),
                  all_achieved)
+
+
+def _column_problems(block: ColumnarBlock, columns: Columns, records: Records,
+                     vocabulary: Vocabulary) -> tuple[Diagnostic, ...]:
+    """The problems of a block read as columns, in line order: the row reader's, for the learners it read,
+    and a warning for each unit left out, at its first row of the block whoever's it is (the columns saw
+    every row, the row reader only some)."""
+    def location(line: int) -> Location:
+        return Location(block.file, line, element=None if block.header.row_word == "line" else f"row {line}")
+
+    left_out = [unknown_unit_warning(text, location(int(block.lines[row])), vocabulary)
+                for row, text in columns.left_out.values()]
+    kept = [problem for problem in records.problems if problem.code != "QR520"]
+    return tuple(sorted(kept + left_out, key=lambda problem: problem.location.line or 0))
 
 
 def _make_templates(worker: _Worker, columns: Columns, targets: Sequence[tuple], holdings: list, keys: list,

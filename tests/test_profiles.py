@@ -375,3 +375,27 @@ def test_warning_severity_is_a_warning(folder, library):
     Path("records.csv").write_text("learner,unit,result,achieved_on\nA1,XX1,pass,\n", encoding="utf-8")
     (warning,) = read_records("records.csv", library.vocabulary()).problems
     assert warning.severity is Severity.WARNING
+
+
+def test_rows_left_out_read_the_same_as_columns_and_row_by_row(folder):
+    # A unit in no catalogue on rows whose result and date are not read (a bad word, a bad date, a date
+    # before birth): streamed as columns, and read whole row by row, the verdicts and warnings agree.
+    rows = ["learner,unit,result,achieved_on,registered_on,date_of_birth"]
+    for number in range(1500):
+        learner = f"L{number:05d}"
+        rows += [f"{learner},L3B1,pass,2024-03-12,2024-01-15,1999-06-02",
+                 f"{learner},L3B2,{'referred' if number % 3 else 'pass'},2024-03-12,2024-01-15,1999-06-02"]
+        rows += {0: [f"{learner},FS-MATHS,Level 1,2024-03-12,2024-01-15,1999-06-02"],
+                 1: [f"{learner},fs-maths,pass,31/02/2024,2024-01-15,1999-06-02"],
+                 2: [f"{learner},ESOL-E3,pass,1990-01-01,2024-01-15,1999-06-02"]}.get(number % 5, [])
+    Path("grouped.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    header, *body = rows
+    Path("scattered.csv").write_text("\n".join([header, *body[1::2], *body[0::2]]) + "\n", encoding="utf-8")
+    grouped = run("check", "grouped.csv", "-q", ISP_AWARD, "--format", "json", "--jobs", "1")
+    scattered = run("check", "scattered.csv", "-q", ISP_AWARD, "--format", "json", "--jobs", "1")
+    assert grouped.exit_code == scattered.exit_code == 1, grouped.stderr + scattered.stderr
+    by_learner = lambda result: sorted(json.loads(result.stdout), key=lambda row: row["learner"])
+    assert by_learner(grouped) == by_learner(scattered)
+    assert codes(grouped) == codes(scattered) == ["QR520", "QR520"]
+    assert "grouped.csv:4: warning[QR520]: unit 'FS-MATHS'" in grouped.stderr
+    assert "grouped.csv:10: warning[QR520]: unit 'ESOL-E3'" in grouped.stderr

@@ -301,16 +301,12 @@ class _Reader:
             return None
         known = self.vocabulary.unit_refs.get(text.casefold())
         if known is None:
-            close = did_you_mean(text, self.vocabulary.unit_refs.values())
             if self.options.unknown_units == "error":
                 self._error(learner, "QR501", f"unknown unit {text!r}: it is in no loaded catalogue", location,
-                            hint=close)
+                            hint=did_you_mean(text, self.vocabulary.unit_refs.values()))
             elif text.casefold() not in self.unknown_units:
                 self.unknown_units.add(text.casefold())
-                self.problems.append(Diagnostic(
-                    "QR520", Severity.WARNING, f"unit {text!r} is in no loaded catalogue, so it cannot count: "
-                    "its rows are left out of every verdict", location,
-                    close or "give the ruleset that declares it with --ruleset if it should count"))
+                self.problems.append(unknown_unit_warning(text, location, self.vocabulary))
         return known
 
     def _result(self, learner: str, value: Any, location: Location, unit: str | None) -> str | None:
@@ -510,6 +506,14 @@ class _Reader:
                 self._error(learner, "QR510", f"{element} gives \"{key}\" {len(entry.repeated[key])} times",
                             Location(self.file, element=element), hint="keep one: which is right cannot be told")
         return bool(repeated)
+
+
+def unknown_unit_warning(text: str, location: Location, vocabulary: Vocabulary) -> Diagnostic:
+    """QR520: a unit in no loaded catalogue, named once per file at its first row."""
+    return Diagnostic("QR520", Severity.WARNING, f"unit {text!r} is in no loaded catalogue, so it cannot count: its "
+                      "rows are left out of every verdict", location,
+                      did_you_mean(text, vocabulary.unit_refs.values())
+                      or "give the ruleset that declares it with --ruleset if it should count")
 
 
 def _word_hint(written: str, vocabulary: Vocabulary, options: ReadOptions) -> str:
