@@ -225,7 +225,8 @@ def main(ctx: click.Context, color: bool | None, debug: bool, profile: str | Non
 @click.option("-v", "--verbose", is_flag=True, help="Say which engine decides each qualification, and why.")
 def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output_format: str, jobs: int | None,
           progress: bool | None, verbose: bool) -> None:
-    """Give each learner in RECORDS (.json, .csv or .xlsx) a verdict for each qualification.
+    """Give each learner in RECORDS (.json, .csv or .xlsx) a verdict for each qualification: those given
+    with -q, or else the profile's `qualifications` (docs/profiles.md).
 
     A CSV file whose learners' rows are together (sorted by learner) is read and decided in blocks, so
     memory stays flat however many learners it holds; verdicts are written as they are decided, in the

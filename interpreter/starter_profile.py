@@ -65,8 +65,7 @@ def _rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
             import openpyxl
 
             workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-            return ((number, list(row)) for number, row in
-                    enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1))
+            return _sheet_rows(workbook)
     except (OSError, UnicodeDecodeError) as error:
         raise _refused(name, f"cannot read the file: {error}", "give a .csv file saved as UTF-8, or an .xlsx") \
             from error
@@ -74,6 +73,15 @@ def _rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
         raise _refused(name, f"cannot read the file as a spreadsheet: {error}", "save it again as .xlsx") from error
     raise _refused(name, f"cannot propose a profile for {path.name}: only a table has headings to map",
                    "give a .csv or .xlsx file; a JSON file's keys are fixed (docs/records.md)")
+
+
+def _sheet_rows(workbook) -> Iterator[tuple[int, list[Any]]]:
+    """The first sheet's rows; the workbook is closed once they are read."""
+    try:
+        for number, row in enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1):
+            yield number, list(row)
+    finally:
+        workbook.close()
 
 
 def _refused(file: str, message: str, hint: str) -> DiagnosticError:
