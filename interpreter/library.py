@@ -153,9 +153,11 @@ class Library:
                 scoped.setdefault(word, set()).add(body.name)
         unit_bodies: dict[str, set[str]] = {}
         for entry in self.rulesets:
+            # The name the file declares: a plugin's, when it has one, or the one to name it by in messages.
+            declared = entry.ruleset.awarding_body.name if entry.ruleset.awarding_body else entry.body.name
             for unit in entry.ruleset.units:
                 for key in filter(None, (unit.ref, unit.ofqual)):
-                    unit_bodies.setdefault(key.casefold(), set()).add(entry.body.name)
+                    unit_bodies.setdefault(key.casefold(), set()).add(declared)
         return Vocabulary(self.unit_refs(), RESULT_WORDS,
                           {word: frozenset(names) for word, names in scoped.items()},
                           {ref: frozenset(names) for ref, names in unit_bodies.items()})

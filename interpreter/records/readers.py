@@ -44,7 +44,8 @@ class Records:
     learners: tuple[Learner, ...]
     # Learners whose record has errors, by id, in the order met: they get no verdict.
     unreadable: dict[str, tuple[Diagnostic, ...]]
-    # Problems that belong to no learner (a row without a learner id, a malformed file element).
+    # Problems that belong to no learner (a row without a learner id, a malformed file element), and the
+    # file's warnings (a unit in no loaded catalogue, named once).
     problems: tuple[Diagnostic, ...]
 
     @property
