@@ -194,11 +194,14 @@ def cohort_text(count: int, word: str = "P", extra_unit: str | None = None) -> s
     return "".join(lines)
 
 
-@pytest.mark.parametrize("jobs", ["1", "2"])
-def test_a_streamed_file_is_mapped_and_an_unknown_unit_named_once(folder, jobs):
-    # 2,500 learners are three blocks, each holding the unknown unit; grouped, so read as columns.
+@pytest.mark.parametrize("jobs,ragged", [("1", False), ("2", False), ("2", True)])
+def test_a_streamed_file_is_mapped_and_an_unknown_unit_named_once(folder, jobs, ragged):
+    # 2,500 learners are three blocks, each holding the unknown unit; grouped, so read in blocks: as
+    # columns, or row by row when a row has a cell more than the header.
     Path("qualrules.toml").write_text(MIS_PROFILE, encoding="utf-8")
-    Path("cohort.csv").write_text(cohort_text(2500, extra_unit="FS-MATHS"), encoding="utf-8")
+    text = cohort_text(2500, extra_unit="FS-MATHS")
+    Path("cohort.csv").write_text(text.replace("1999-06-02\n", "1999-06-02,note\n", 1) if ragged else text,
+                                  encoding="utf-8")
     for output in ("table", "json"):
         result = run("check", "cohort.csv", "--jobs", jobs, "--format", output)
         assert result.exit_code == 0, result.stderr
@@ -399,3 +402,22 @@ def test_rows_left_out_read_the_same_as_columns_and_row_by_row(folder):
     assert codes(grouped) == codes(scattered) == ["QR520", "QR520"]
     assert "grouped.csv:4: warning[QR520]: unit 'FS-MATHS'" in grouped.stderr
     assert "grouped.csv:10: warning[QR520]: unit 'ESOL-E3'" in grouped.stderr
+
+
+def test_a_pyproject_given_with_profile_is_read_for_its_table(folder):
+    Path("elsewhere").mkdir()
+    Path("elsewhere/pyproject.toml").write_text('[tool.qualrules.results]\n"Passed" = "pass"\n', encoding="utf-8")
+    profile = load_profile("elsewhere/pyproject.toml")
+    assert profile.options.result_words == {"passed": "pass"}
+    assert profile.options.fix("results", ("R", "referred")) == \
+        'add  "R" = "referred"  under [tool.qualrules.results] in elsewhere/pyproject.toml'
+
+
+def test_two_headings_mapped_to_one_field_may_not_both_be_given(folder):
+    Path("qualrules.toml").write_text(MIS_PROFILE.replace('[results]', '"ULN" = "learner"\n\n[results]'),
+                                      encoding="utf-8")
+    Path("export.csv").write_text(MIS_HEADER + "A1,1,L3B1,P,2024-01-01,2024-01-01,1990-01-01\n", encoding="utf-8")
+    result = run("check", "export.csv")
+    assert (result.exit_code, codes(result)) == (2, ["QR510"])
+    assert "the header gives the `learner` column 2 times: 'Learner Ref' (column 1) and 'ULN' (column 2)" \
+        in result.stderr
