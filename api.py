@@ -41,10 +41,10 @@ else:
     pa = lazy_module("pyarrow")
 
 __all__ = [
-    "load", "load_profile", "read_records", "evaluate", "evaluate_many", "check_run", "check_file", "check_file_json", "check_batch",
-    "verdict_schema",
-    "Attempt", "CheckRow", "Diagnostic", "DiagnosticError", "Learner", "Library", "Profile", "ReadOptions", "Records", "SetAside",
-    "Status", "Verdict",
+    "load", "load_profile", "read_records", "evaluate", "evaluate_many", "check_run", "check_file", "check_file_json",
+    "check_batch", "verdict_schema",
+    "Attempt", "CheckRow", "Diagnostic", "DiagnosticError", "Learner", "Library", "Profile", "ReadOptions", "Records",
+    "SetAside", "Status", "Verdict",
 ]
 
 # The name a batch's record diagnostics are reported under, as a file's name; its rows are numbered from 1.

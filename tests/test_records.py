@@ -229,8 +229,8 @@ def test_missing_columns_with_a_near_miss(read):
     # The header is on line 2 (line 1 is blank); `lerner` is close to `learner`.
     error = fatal(read, "records.csv", "\nlerner,unit,result\nA1,L3B1,pass\n")
     assert (error.message, error.location.line) == ("missing columns: learner, achieved_on", 2)
-    assert error.hint == 'the header has lerner, unit, result; add  "lerner" = "learner"  under [columns] in qualrules.toml'
-
+    assert error.hint == ('the header has lerner, unit, result; add  "lerner" = "learner"  under [columns] in '
+                          "qualrules.toml")
 
 
 def test_empty_learner_id(read):

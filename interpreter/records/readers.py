@@ -529,7 +529,8 @@ def _word_hint(written: str, vocabulary: Vocabulary, options: ReadOptions) -> st
         return options.fix("results", (written, likely))
     close = difflib.get_close_matches(normalised_result(written), sorted(vocabulary.results), n=1, cutoff=0.6)
     if close:
-        return f"did you mean `{close[0]}`? if {written!r} stands for it, " + options.fix("results", (written, close[0]))
+        return f"did you mean `{close[0]}`? if {written!r} stands for it, " \
+            + options.fix("results", (written, close[0]))
     return f"the result words are {words}; to read {written!r} as one, " + options.fix("results", (written, "..."))
 
 
