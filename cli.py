@@ -240,7 +240,8 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
     if not qans and not profile.qualifications:
         command_line_error("QR636", "no qualification to check", "check",
                            f"give -q QAN, or add  qualifications = [\"610/3788/6\"]  to {profile.file or PROFILE_FILE}")
-    targets = [find_qualification(library, qan) for qan in qans or profile.qualifications]
+    targets = [find_qualification(library, qan) for qan in qans] if qans else \
+        [profile_qualification(library, profile, qan) for qan in profile.qualifications]
     if verbose:
         for qualification, _ in targets:
             click.echo(f"{qualification.qan}: {qualification.engine}", err=True)
@@ -493,6 +494,15 @@ def find_qualification(library: Library, qan: str, given: str | None = None):
     except UnknownQualification as error:
         command_line_error("QR601", f"no qualification {qan} is loaded", given or f"--qualification {qan}",
                            error.hint)
+
+
+def profile_qualification(library: Library, profile: Profile, qan: str):
+    """A qualification the profile names by default; one not loaded is reported where the profile names it."""
+    try:
+        return library.qualification(qan)
+    except UnknownQualification as error:
+        fail([Diagnostic("QR601", Severity.ERROR, f"no qualification {qan} is loaded",
+                         profile.qualifications_line or Location(profile.file), error.hint)])
 
 
 def read_learners(records: str, library: Library) -> Records:

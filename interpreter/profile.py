@@ -48,6 +48,8 @@ class Profile:
     rulesets: tuple[str, ...] = ()  # paths, relative to the working directory
     # Each mapped result word (normalised) -> where the profile maps it, to report a target that is no word.
     result_lines: Mapping[str, Location] = attrs.field(factory=dict)
+    # Where the profile gives its qualifications, to report one that is not loaded.
+    qualifications_line: Location | None = None
 
     def unknown_words(self, vocabulary: Vocabulary) -> list[Diagnostic]:
         """QR634 for each result word mapped to a word no loaded awarding body accepts."""
@@ -195,7 +197,7 @@ def _profile(document: dict[str, Any], table: tuple[str, ...], lines: "_KeyLines
         raise DiagnosticError(errors)
     options = ReadOptions(columns=columns, result_words=results, **settings,
                           profile_file=str(path), profile_tables=prefix)
-    return Profile(str(path), options, qualifications, rulesets, result_lines)
+    return Profile(str(path), options, qualifications, rulesets, result_lines, lines.at(table + ("qualifications",)))
 
 
 def _error(code: str, file: str, location: Location | None, message: str, hint: str) -> DiagnosticError:

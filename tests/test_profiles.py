@@ -421,3 +421,11 @@ def test_two_headings_mapped_to_one_field_may_not_both_be_given(folder):
     assert (result.exit_code, codes(result)) == (2, ["QR510"])
     assert "the header gives the `learner` column 2 times: 'Learner Ref' (column 1) and 'ULN' (column 2)" \
         in result.stderr
+
+
+def test_a_default_qualification_not_loaded_is_located_in_the_profile(folder):
+    Path("qualrules.toml").write_text('\nqualifications = ["610/3788/7"]\n', encoding="utf-8")
+    Path("records.csv").write_text("learner,unit,result,achieved_on\nA1,L3B1,pass,2024-01-01\n", encoding="utf-8")
+    result = run("check", "records.csv")
+    assert (result.exit_code, codes(result)) == (2, ["QR601"])
+    assert result.stderr.startswith("qualrules.toml:2:1: error[QR601]: no qualification 610/3788/7 is loaded")
