@@ -121,6 +121,9 @@ def _stdout_closed() -> bool:
     return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
 
 
+PROFILE_KEY = "qualrules.profile"  # where the root context keeps the loaded profile
+
+
 def current_profile() -> Profile:
     """The run's profile (`--profile`, else the one in the working directory), loaded once and kept on the
     context; loaded only by commands that use it, so a broken one stops nothing else."""
@@ -131,9 +134,6 @@ def current_profile() -> Profile:
         except DiagnosticError as error:
             fail(error.diagnostics)
     return root.meta[PROFILE_KEY]
-
-
-PROFILE_KEY = "qualrules.profile"
 
 
 def load_library(rulesets: tuple[str, ...], with_profile: bool = True) -> Library:
@@ -238,8 +238,8 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
     library = load_library(rulesets)
     profile = current_profile()
     if not qans and not profile.qualifications:
-        command_line_error("QR636", "no qualification to check", "check",
-                           f"give -q QAN, or add  qualifications = [\"610/3788/6\"]  to {profile.file or PROFILE_FILE}")
+        command_line_error("QR636", "no qualification to check", "check", "give -q QAN, or add  "
+                           f"qualifications = [\"610/3788/6\"]  to {profile.file or PROFILE_FILE}")
     targets = [find_qualification(library, qan) for qan in qans] if qans else \
         [profile_qualification(library, profile, qan) for qan in profile.qualifications]
     if verbose:
