@@ -16,7 +16,7 @@ from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Locat
 from qualrules.interpreter.library import Library
 from qualrules.interpreter.records.options import toml_string
 from qualrules.interpreter.records.readers import FIELDS, REQUIRED_COLUMNS, csv_rows, normalised_result
-from qualrules.interpreter.records.synonyms import heading_key, likely_field, likely_word
+from qualrules.interpreter.records.synonyms import field_match, heading_key, likely_word
 from qualrules.interpreter.wording import plural
 
 # The qualifications proposed as defaults: those holding most of the file's units, at most this many.
@@ -90,23 +90,23 @@ def _refused(file: str, message: str, hint: str) -> DiagnosticError:
 
 def _columns(headings: list[str]) -> tuple[dict[int, str], list[str]]:
     """The field each column is proposed to hold, by column index, and the profile lines saying so."""
-    mapping: dict[int, str] = {}
+    matches = {index: field_match(heading) for index, heading in enumerate(headings) if heading}
+    # Each field goes to the heading surest to hold it (the first, among equally sure ones).
+    best = {}
+    for index, match in matches.items():
+        if match is not None and (match[0] not in best or match[1] < matches[best[match[0]]][1]):
+            best[match[0]] = index
+    mapping = {index: field for field, index in best.items()}
     lines: list[str] = []
-    for index, heading in enumerate(headings):
-        if not heading:
-            continue
-        field = likely_field(heading)
-        key = toml_string(heading)
-        if field is None:
+    for index, match in matches.items():
+        key = toml_string(headings[index])
+        if match is None:
             lines.append(f"# {key} is not read: map it to one of {', '.join(FIELDS)} if it holds one")
-        elif field in mapping.values():
-            taken = headings[next(i for i, f in mapping.items() if f == field)]
-            lines.append(f"# {key} = {toml_string(field)}  # also looks like {field}, and so does "
-                         f"{toml_string(taken)}: only one column can be; choose")
-        else:
-            mapping[index] = field
-            if heading_key(heading) != field:
-                lines.append(f"{key} = {toml_string(field)}")
+        elif best[match[0]] != index:
+            lines.append(f"# {key} = {toml_string(match[0])}  # also looks like {match[0]}, and so does "
+                         f"{toml_string(headings[best[match[0]]])}: only one column can be; choose")
+        elif heading_key(headings[index]) != match[0]:
+            lines.append(f"{key} = {toml_string(match[0])}")
     for field in REQUIRED_COLUMNS:
         if field not in mapping.values():
             lines.append(f"# no column looks like {field}, which is required: "

@@ -429,3 +429,13 @@ def test_a_default_qualification_not_loaded_is_located_in_the_profile(folder):
     result = run("check", "records.csv")
     assert (result.exit_code, codes(result)) == (2, ["QR601"])
     assert result.stderr.startswith("qualrules.toml:2:1: error[QR601]: no qualification 610/3788/7 is loaded")
+
+
+def test_init_gives_a_field_to_the_heading_surest_to_hold_it(folder):
+    Path("export.csv").write_text("Learner No,Student ID,Unit,Outcome,Date\nA1,1,L3B1,P,2024-01-01\n", encoding="utf-8")
+    assert run("init", "export.csv").exit_code == 0
+    text = Path("qualrules.toml").read_text(encoding="utf-8")
+    # `Student ID` is a heading systems write for the learner; `Learner No` is only close to one.
+    assert '"Student ID" = "learner"\n' in text
+    assert '# "Learner No" = "learner"  # also looks like learner, and so does "Student ID"' in text
+    assert '"Unit" =' not in text  # a field's own name needs no line

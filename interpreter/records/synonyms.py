@@ -14,7 +14,7 @@ FIELD_SYNONYMS = {
                 "student_ref", "candidate", "candidate_id", "candidate_number", "uln", "id"),
     "unit": ("unit_ref", "unit_reference", "unit_code", "unit_id", "unit_number", "unit_no", "module",
              "module_code", "component", "component_code"),
-    "result": ("outcome", "grade", "unit_result", "unit_outcome", "unit_grade", "status", "result_code"),
+    "result": ("outcome", "grade", "unit_result", "unit_outcome", "unit_grade", "result_code"),
     "achieved_on": ("achievement_date", "achieved", "achieved_date", "date_achieved", "outcome_date",
                     "result_date", "completion_date", "completed_on", "date"),
     "registered_on": ("registration_date", "registered", "date_registered", "start_date", "started_on",
@@ -44,15 +44,22 @@ def heading_key(heading: str) -> str:
     return heading.strip().casefold().replace(" ", "_")
 
 
-def likely_field(heading: str) -> str | None:
-    """The field a column heading probably holds: a heading systems write for it, or one close to its name."""
+def field_match(heading: str) -> tuple[str, int] | None:
+    """The field a column heading probably holds, and how sure that is (0: its name, 1: a heading systems
+    write for it, 2: a heading close to one of those)."""
     key = heading_key(heading)
     if key in FIELDS:
-        return key
+        return key, 0
     if key in _FIELD_OF:
-        return _FIELD_OF[key]
+        return _FIELD_OF[key], 1
     close = difflib.get_close_matches(key, [*FIELDS, *_FIELD_OF], n=1, cutoff=0.75)
-    return (close[0] if close[0] in FIELDS else _FIELD_OF[close[0]]) if close else None
+    return ((close[0] if close[0] in FIELDS else _FIELD_OF[close[0]]), 2) if close else None
+
+
+def likely_field(heading: str) -> str | None:
+    """The field a column heading probably holds, if any."""
+    match = field_match(heading)
+    return match[0] if match else None
 
 
 def likely_word(word: str) -> str | None:
