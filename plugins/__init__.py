@@ -117,6 +117,10 @@ class InstalledBody(AwardingBody):
         self.unit_ref_formats = tuple(_collection(plugin, "unit_ref_formats", RefFormat))
         self.achieving_results = frozenset(_collection(plugin, "achieving_results", str))
         self.non_achieving_results = frozenset(_collection(plugin, "non_achieving_results", str))
+        unmatched = sorted(word for word in self.result_words if word != " ".join(word.split()).casefold())
+        if unmatched:
+            raise PluginError(f"has result words no record can match ({', '.join(map(repr, unmatched))}): "
+                              "write them in lower case, with single spaces")
         self.counted_results = frozenset(
             word for word in self.result_words
             if _answer(f"counts_as_achieved({word!r})", lambda: plugin.counts_as_achieved(word), bool))

@@ -264,6 +264,13 @@ def test_a_plugins_result_words_apply_to_its_own_units_only(installed, tmp_path,
     assert result.exit_code == 2
 
 
+def test_a_plugin_s_words_must_be_written_as_records_are_matched(installed):
+    installed("shouting", "Shouting = shouting:Shouting\n", BODY.format(name="Shouting")
+              + "    non_achieving_results = frozenset({'Not  Yet'})\n")
+    (problem,) = discover().problems
+    assert "has result words no record can match ('Not  Yet')" in problem.message
+
+
 def test_a_plugin_cannot_count_a_word_it_says_does_not_achieve(installed):
     installed("contrary", "Contrary = contrary:Contrary\n", BODY.format(name="Contrary")
               + "    non_achieving_results = frozenset({'pass'})\n")
