@@ -23,7 +23,7 @@ PROFILE_FILE = "qualrules.toml"
 PYPROJECT = "pyproject.toml"
 PYPROJECT_TABLE = ("tool", "qualrules")
 UNKNOWN_UNITS = ("warn", "error")
-DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+DELIMITERS = (",", ";", "\t")
 
 # Each key of a profile, with the kind of value it takes (for messages) and an example line (for hints).
 KEYS = {

@@ -439,3 +439,13 @@ def test_init_gives_a_field_to_the_heading_surest_to_hold_it(folder):
     assert '"Student ID" = "learner"\n' in text
     assert '# "Learner No" = "learner"  # also looks like learner, and so does "Student ID"' in text
     assert '"Unit" =' not in text  # a field's own name needs no line
+
+
+def test_every_key_reaches_the_read_options(folder):
+    profile = load_profile_text('qualifications = ["610/3791/6"]\nrulesets = ["ours.qual"]\nencoding = "cp1252"\n'
+                                'delimiter = ";"\ndate_formats = ["dd-mm-yyyy"]\nunknown_units = "error"\n'
+                                '[columns]\n"Learner  Ref" = "learner"\n[results]\n"Not  Yet" = "Referred"\n')
+    assert (profile.qualifications, profile.rulesets) == (("610/3791/6",), ("ours.qual",))
+    assert profile.options == ReadOptions(columns={"learner__ref": "learner"}, result_words={"not yet": "referred"},
+                                          encoding="cp1252", delimiter=";", date_formats=("dd-mm-yyyy",),
+                                          unknown_units="error", profile_file="qualrules.toml")
