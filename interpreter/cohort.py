@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 import attrs
 
-from qualrules.interpreter.diagnostics import Diagnostic
+from qualrules.interpreter.diagnostics import Diagnostic, Location
 from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.engine.evaluator import decide, evaluate_many, plain_holdings
 from qualrules.interpreter.library import Library
@@ -28,7 +28,13 @@ from qualrules.interpreter.presentation.check_table import CheckRow
 from qualrules.interpreter.presentation.json_text import array_element, json_string
 from qualrules.interpreter.presentation.tabular import check_cells, csv_text
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
-from qualrules.interpreter.records.readers import Records, Vocabulary, read_records, read_table_block
+from qualrules.interpreter.records.readers import (
+    Records,
+    Vocabulary,
+    read_records,
+    read_table_block,
+    unknown_unit_warning,
+)
 from qualrules.interpreter.records.columnar import ColumnarBlock, Columns
 from qualrules.interpreter.records.parquet import open_parquet, parquet_blocks, scan_parquet
 from qualrules.interpreter.records.stream import columnar_blocks, csv_file, learner_blocks, open_table, scan_learners
@@ -48,11 +54,14 @@ class Block:
     learners: int
     rows: tuple[CheckRow, ...]
     json: str
-    # Problems that belong to no learner (a row without a learner id).
+    # Errors that belong to no learner (a row without a learner id).
     problems: tuple[Diagnostic, ...]
     unreadable: int
     all_achieved: bool
     csv: str = ""
+    # Warnings found reading the block, which leave every verdict as it is; each is given once per file, in
+    # the first block it concerns.
+    warnings: tuple[Diagnostic, ...] = ()
 
 
 @attrs.frozen
@@ -62,7 +71,8 @@ class Cohort:
     learners: int
     streamed: bool
     tasks: Iterator[tuple]
-    # How the file was read where it did not say (`Records.warnings`).
+    # The warnings known once the file is opened: how its text was read (an encoding told from its bytes),
+    # and, for a file read whole, all its `Records.warnings`. The blocks carry the rest.
     warnings: tuple[Diagnostic, ...] = ()
 
 
@@ -88,7 +98,7 @@ def open_cohort(source: str | Path | Records, vocabulary: Vocabulary, options: R
             return Cohort(scan.learners, True, (("rows", str(path), header, block) for block in blocks), warnings)
         rows.close()
     if input_format is None and (path.suffix.lower() == ".parquet" and path.is_file() or path.is_dir()):
-        table = open_parquet(path)
+        table = open_parquet(path, options)
         scan = scan_parquet(table)
         if scan.grouped:
             blocks = parquet_blocks(table, LEARNERS_PER_BLOCK)
@@ -114,7 +124,7 @@ class CheckRun:
 
     learners: int
     blocks: Iterator[Block]
-    # How the file was read where it did not say (`Records.warnings`), known before any block.
+    # The warnings known before any block (`Cohort.warnings`); each block carries those found reading it.
     warnings: tuple[Diagnostic, ...] = ()
 
 
@@ -165,6 +175,25 @@ TEMPLATES_KEPT = 40_000
 def check_blocks(cohort: Cohort, settings: CheckSettings, library: Library, vocabulary: Vocabulary,
                  jobs: int) -> Iterator[Block]:
     """Each block of the cohort decided, in input order, by `jobs` worker processes (1: in this process)."""
+    yield from _warned_once(_decided_blocks(cohort, settings, library, vocabulary, jobs))
+
+
+def _warned_once(blocks: Iterator[Block]) -> Iterator[Block]:
+    """The blocks with each warning kept only where it is first given: a unit in no catalogue is named once
+    per file, not once per block."""
+    given: set[tuple[str, str]] = set()
+    for block in blocks:
+        kept = []
+        for warning in block.warnings:
+            key = (warning.code, warning.message)
+            if key not in given:
+                given.add(key)
+                kept.append(warning)
+        yield attrs.evolve(block, warnings=tuple(kept)) if len(kept) < len(block.warnings) else block
+
+
+def _decided_blocks(cohort: Cohort, settings: CheckSettings, library: Library, vocabulary: Vocabulary,
+                    jobs: int) -> Iterator[Block]:
     worker = _Worker(settings, library, vocabulary)
     if jobs <= 1:
         yield from map(worker.check, cohort.tasks)
@@ -216,7 +245,7 @@ def _block_of(records: Records, rows: list[CheckRow], output_format: str) -> Blo
     return Block(len(records.order), tuple(rows) if output_format == "table" else (), json_text,
                  records.problems, len(records.unreadable),
                  all(row.verdict is not None and row.verdict.achieved for row in rows),
-                 csv_text(check_cells(rows)) if output_format == "csv" else "")
+                 csv_text(check_cells(rows)) if output_format == "csv" else "", records.warnings)
 
 
 def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tuple]) -> Block:
@@ -231,6 +260,7 @@ def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tupl
         plain &= held.plain
     records = read_table_block(block.file, vocabulary, block.header,
                                block.rows(columns.learner_rows(np.flatnonzero(~plain))), worker.settings.options)
+    records = attrs.evolve(records, warnings=_column_warnings(block, columns, records, vocabulary))
     decided = check_rows(records, targets)
     if not plain.any():
         return _block_of(records, decided, output_format)
@@ -255,7 +285,21 @@ def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tupl
             pieces.extend(array_element(row.to_json()) for row in rows)
             all_achieved &= all(row.verdict is not None and row.verdict.achieved for row in rows)
     return Block(columns.learners, (), ",\n".join(pieces), records.problems, len(records.unreadable),
-                 all_achieved)
+                 all_achieved, warnings=records.warnings)
+
+
+def _column_warnings(block: ColumnarBlock, columns: Columns, records: Records,
+                     vocabulary: Vocabulary) -> tuple[Diagnostic, ...]:
+    """The warnings of a block read as columns, in line order: the row reader's, for the learners it read,
+    and one for each unit left out, at its first row of the block whoever's it is (the columns saw every
+    row, the row reader only some)."""
+    def location(line: int) -> Location:
+        return Location(block.file, line, element=None if block.header.row_word == "line" else f"row {line}")
+
+    left_out = [unknown_unit_warning(text, location(int(block.lines[row])), vocabulary)
+                for row, text in columns.left_out.values()]
+    kept = [warning for warning in records.warnings if warning.code != "QR520"]
+    return tuple(sorted(kept + left_out, key=lambda warning: warning.location.line or 0))
 
 
 def _make_templates(worker: _Worker, columns: Columns, targets: Sequence[tuple], holdings: list, keys: list,

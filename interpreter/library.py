@@ -145,9 +145,22 @@ class Library:
         return refs
 
     def vocabulary(self) -> Vocabulary:
-        """What records may say: every loaded unit reference and every result word any body accepts."""
-        results = RESULT_WORDS.union(*(body.achieving_results for body in self.bodies.values()))
-        return Vocabulary(self.unit_refs(), frozenset(results))
+        """What records may say: every loaded unit reference, the result words every body accepts, and the
+        words only some bodies add, for those bodies' units."""
+        scoped: dict[str, set[str]] = {}
+        for body in self.bodies.values():
+            for word in body.result_words - RESULT_WORDS:
+                scoped.setdefault(word, set()).add(body.name)
+        unit_bodies: dict[str, set[str]] = {}
+        for entry in self.rulesets:
+            # The name the file declares: a plugin's, when it has one, or the one to name it by in messages.
+            declared = entry.ruleset.awarding_body.name if entry.ruleset.awarding_body else entry.body.name
+            for unit in entry.ruleset.units:
+                for key in filter(None, (unit.ref, unit.ofqual)):
+                    unit_bodies.setdefault(key.casefold(), set()).add(declared)
+        return Vocabulary(self.unit_refs(), RESULT_WORDS,
+                          {word: frozenset(names) for word, names in scoped.items()},
+                          {ref: frozenset(names) for ref, names in unit_bodies.items()})
 
 
 def _loaded(name: str, text: str, plugins: Plugins, plugin: InstalledBody | None) -> LoadedRuleset:

@@ -1,5 +1,5 @@
-"""Dates in records: each form read, each refusal coded with a hint naming the accepted forms, and the
-reading options' date formats validated."""
+"""Dates in records: each form read, each refusal coded with a hint naming the accepted forms, and
+a profile's date formats validated."""
 
 from __future__ import annotations
 
@@ -42,9 +42,9 @@ def test_the_forms_every_file_may_use(text, date):
     ("2024-W18-3", ACCEPTED),
     ("12/03-2024", ACCEPTED),  # separators that differ
     ("12 Mrz 2024", f"'Mrz' is not the name of a month; {ACCEPTED}"),
-    ("3/12/24", "a two-digit year is read only when the reading options name the form "
+    ("3/12/24", "a two-digit year is read only when the profile names the form "
                 f"(`date_formats = [\"dd/mm/yy\"]`); {ACCEPTED}"),
-    ("12 Mar 24", "a two-digit year is read only when the reading options name the form "
+    ("12 Mar 24", "a two-digit year is read only when the profile names the form "
                   f"(`date_formats = [\"dd/mm/yy\"]`); {ACCEPTED}"),
 ])
 def test_anything_else_is_refused_with_the_accepted_forms(text, hint):
@@ -77,7 +77,7 @@ def test_month_first_when_named_replaces_day_first():
     assert forms.read("03/12/2024") == dt.date(2024, 3, 12)
     assert forms.read("12 Mar 2024") == dt.date(2024, 3, 12)
     assert forms.read("3/12/24") == DateProblem(
-        "QR502", "not a date: '3/12/24'", "a two-digit year is read only when the reading options name the form "
+        "QR502", "not a date: '3/12/24'", "a two-digit year is read only when the profile names the form "
         "(`date_formats = [\"mm/dd/yy\"]`); write dates as 2024-03-12, 03/12/2024, 03-12-2024 or 12 Mar 2024")
     assert DateForms.named(["mm/dd/yy"]).read("3/12/24") == dt.date(2024, 3, 12)
 
@@ -98,7 +98,7 @@ def test_spreadsheet_numbers_are_serials_within_the_years_records_hold():
 def test_digits_in_text_are_serials_only_when_named():
     assert DAY_FIRST.read("45363") == DateProblem(
         "QR517", "a number, not a date: '45363'", "if the column holds spreadsheet serial numbers (45363 is "
-        f"12 Mar 2024), name them in the reading options (`date_formats = [\"serial\"]`); otherwise {ACCEPTED}")
+        f"12 Mar 2024), name them in the profile (`date_formats = [\"serial\"]`); otherwise {ACCEPTED}")
     assert DAY_FIRST.read("20240501") == DateProblem("QR517", "a number, not a date: '20240501'",
                                                      "write it as 2024-05-01")
     assert DAY_FIRST.read("7") == DateProblem("QR517", "a number, not a date: '7'", ACCEPTED)

@@ -18,7 +18,7 @@ Conventions in docs/records.md: each ```json or ```csv block is read as a file `
 `records.csv` against the bundled library, and must read without problems; a CSV block must read the same
 when saved as an .xlsx spreadsheet. When the line before the block is `<!-- unreadable: ID, ID -->`,
 exactly those learners must be unreadable, every other learner read, and a ```text block right after it
-must hold the messages, one `render_plain` line each. When it is `<!-- saved as: ENCODING -->`, the block
+must hold the messages, warnings first, one `render_plain` line each. When it is `<!-- saved as: ENCODING -->`, the block
 is saved in that encoding, every learner must be read, and a ```text block right after it must hold the
 warnings.
 
@@ -207,18 +207,15 @@ def test_record_example_reads_as_documented(block, after, library, tmp_path, mon
         else None
     path.write_text(block.body, encoding=saved_as or "utf-8")
     records = read_records(path, library.vocabulary())
-    warnings = [render_plain(d) for d in records.warnings]
-    if saved_as:
-        assert after is not None and after.lang == "text", "a saved example is followed by its warnings"
-        assert warnings == after.body.splitlines()
-    else:
-        assert warnings == []
-
     expected_unreadable = unreadable_ids(block)
     assert set(records.unreadable) == expected_unreadable
     assert [learner.id for learner in records.learners] == [i for i in records.order if i not in expected_unreadable]
-    messages = [render_plain(d) for d in records.diagnostics]
-    if expected_unreadable:
+    warnings = [render_plain(d) for d in records.warnings]
+    messages = warnings + [render_plain(d) for d in records.diagnostics]
+    if saved_as:
+        assert after is not None and after.lang == "text", "a saved example is followed by its warnings"
+        assert messages == warnings == after.body.splitlines()
+    elif expected_unreadable:
         assert after is not None and after.lang == "text", "an unreadable example is followed by its messages"
         assert messages == after.body.splitlines()
     else:

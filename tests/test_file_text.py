@@ -78,7 +78,7 @@ def test_an_excel_export_in_windows_1252_with_day_first_dates_reads_with_a_warni
     assert (warning.code, warning.severity) == ("QR515", Severity.WARNING)
     assert render_plain(warning) == (
         "records.csv: warning[QR515]: the file is not UTF-8: read as Windows-1252 (cp1252), the encoding Excel on "
-        f"Windows saves CSV in ({SAVE_AS}, or name the encoding in the reading options (`encoding = \"cp1252\"`) "
+        f"Windows saves CSV in ({SAVE_AS}, or name the encoding in the profile (`encoding = \"cp1252\"`) "
         "to read it without this warning)")
     assert records.diagnostics == ()  # a warning is no learner's problem
 
@@ -183,7 +183,7 @@ def test_a_header_with_two_delimiters_is_refused_until_the_options_name_one(read
     assert (diagnostic.code, diagnostic.location.line) == ("QR516", 2)
     assert diagnostic.message == ("cannot tell which character separates the columns: the header has 1 comma and "
                                   "4 semicolons and 1 tab")
-    assert diagnostic.hint == ('name it in the reading options: `delimiter = ","` or `delimiter = ";"` or '
+    assert diagnostic.hint == ('name it in the profile: `delimiter = ","` or `delimiter = ";"` or '
                                '`delimiter = "\\t"`')
     records = read(data, ReadOptions(delimiter=";"))
     assert units(records, "A1") == [("L3B1", "pass", dt.date(2024, 3, 12))]
@@ -314,9 +314,9 @@ def test_the_other_commands_read_standard_input_too():
 
 def test_errors_of_records_from_standard_input_name_it():
     result = check(["check", "-", "--input-format", "csv", "-q", ISP_CERTIFICATE],
-                   (HEADER + "A1,L3B9,pass,\n").encode())
+                   (HEADER + "A1,L3B1,passs,\n").encode())
     assert result.exit_code == 2
-    assert "<stdin>:2: error[QR501]: unknown unit 'L3B9'" in result.stdout  # under the learner, in the table
+    assert "<stdin>:2: error[QR503]: the result is 'passs'" in result.stdout  # under the learner, in the table
     result = check(["check", "-", "--input-format", "csv", "-q", ISP_CERTIFICATE], b"learner;unit,result\n")
     assert (result.exit_code, result.stderr.split(":")[:3]) == (2, ["<stdin>", "1", " error[QR516]"])
 

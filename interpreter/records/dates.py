@@ -1,8 +1,8 @@
-"""Dates in records: the forms every file may use, the forms the reading options may add, and spreadsheet
+"""Dates in records: the forms every file may use, the forms a profile may add, and spreadsheet
 date serial numbers.
 
 Every file may write ISO dates (2024-03-12), day-first dates with `/` or `-` (12/03/2024, 12-03-2024) and
-dates with the month's name (12 Mar 2024, 12-March-2024). The reading options may name forms that a
+dates with the month's name (12 Mar 2024, 12-March-2024). A profile may name forms that a
 file cannot be read by otherwise: two-digit years (`dd/mm/yy`), month-first dates (`mm/dd/yyyy`,
 `mm/dd/yy`), and spreadsheet serial numbers written as text (`serial`).
 """
@@ -62,7 +62,7 @@ class DateForms:
 
     @classmethod
     def named(cls, names: Iterable[str]) -> "DateForms":
-        """The forms the reading options' `date_formats` name; raises ValueError for an unknown name or
+        """The forms a profile's `date_formats` names; raises ValueError for an unknown name or
         names that contradict each other."""
         names = [name.strip().casefold() for name in names]
         unknown = [name for name in names if name not in FORMAT_NAMES]
@@ -102,7 +102,7 @@ class DateForms:
                 day, month = (int(second), int(first)) if self.month_first else (int(first), int(second))
             if len(year_text) == 2 and not self.two_digit_years:
                 return DateProblem("QR502", f"not a date: {text!r}",
-                                   "a two-digit year is read only when the reading options name the form "
+                                   "a two-digit year is read only when the profile names the form "
                                    f"(`date_formats = [\"{'mm/dd/yy' if self.month_first else 'dd/mm/yy'}\"]`); "
                                    + self.accepted)
             year = int(year_text) if len(year_text) == 4 else \
@@ -131,7 +131,7 @@ class DateForms:
             hint = f"write it as {text[:4]}-{text[4:6]}-{text[6:]}"
         elif FIRST_SERIAL <= number < LAST_SERIAL + 1:
             hint = (f"if the column holds spreadsheet serial numbers ({text} is "
-                    f"{_serial_date(number).strftime('%d %b %Y')}), name them in the reading options "
+                    f"{_serial_date(number).strftime('%d %b %Y')}), name them in the profile "
                     f"(`date_formats = [\"serial\"]`); otherwise {self.accepted}")
         else:
             hint = self.accepted

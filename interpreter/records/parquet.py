@@ -4,7 +4,7 @@ the columns of a records table, read in batches with pyarrow.
 Only the columns that are read are taken from the file. Each is read as text, as the CSV readers read
 their cells, so every value meets the same rules and every problem the same code: a date column holds
 dates (written as ISO dates) or text in one of the date forms, and a number in it is a mistake unless
-the reading options name `serial`. Rows are numbered from 1, the first row of data, in place of lines;
+the profile names `serial`. Rows are numbered from 1, the first row of data, in place of lines;
 a folder's parts are read in the order of their names, as one table, its rows numbered through them.
 """
 
@@ -34,15 +34,15 @@ class ParquetTable:
     names: tuple[str, ...]  # the file's names of the columns read, in the batches' order
 
 
-def open_parquet(path: Path) -> ParquetTable:
-    """The file's columns (a folder's first part's, which every part must have), checked as a CSV header is;
-    raises DiagnosticError when it is no Parquet file or lacks a column."""
+def open_parquet(path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> ParquetTable:
+    """The file's columns (a folder's first part's, which every part must have), checked and mapped by
+    `options` as a CSV header is; raises DiagnosticError when it is no Parquet file or lacks a column."""
     parts = tuple(sorted(path.glob("*.parquet"))) if path.is_dir() else (path,)
     if not parts:
         raise _refused(path, "the folder holds no .parquet file")
     names = _names(parts[0])
     try:
-        position = read_header(str(path), iter([(0, names)]), "row").position
+        position = read_header(str(path), iter([(0, names)]), "row", options).position
     except DiagnosticError as error:  # about the file's columns, which are on no row
         raise DiagnosticError([attrs.evolve(d, location=Location(str(path))) for d in error.diagnostics]) from None
     read = tuple(names[index] for index in sorted(position.values()))
@@ -50,7 +50,7 @@ def open_parquet(path: Path) -> ParquetTable:
         missing = [name for name in read if name not in _names(part)]
         if missing:
             raise _refused(path, f"the part {part.name} has no column {missing[0]!r}, which {parts[0].name} has")
-    return ParquetTable(path, parts, read_header(str(path), iter([(0, list(read))]), "row"), read)
+    return ParquetTable(path, parts, read_header(str(path), iter([(0, list(read))]), "row", options), read)
 
 
 def _names(part: Path) -> list[str]:
@@ -130,7 +130,7 @@ def parquet_blocks(table: ParquetTable, learners_per_block: int):
 
 def read_parquet(path: Path, vocabulary: Vocabulary, options: ReadOptions = DEFAULT_OPTIONS) -> Records:
     """Every learner of a Parquet file, read whole."""
-    table = open_parquet(path)
+    table = open_parquet(path, options)
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         number = 1

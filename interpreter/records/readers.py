@@ -26,6 +26,8 @@ from qualrules.interpreter.records.text import decoded, delimiter_named, header_
 
 REQUIRED_COLUMNS = ("learner", "unit", "result", "achieved_on")
 OPTIONAL_COLUMNS = ("registered_on", "date_of_birth")
+# Every field a column can hold, and so every field a profile's [columns] may map a heading to.
+FIELDS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 FORMATS = (".json", ".csv", ".xlsx", ".parquet")
 # The formats of records read from a stream of text (standard input), or from a file named otherwise.
 TEXT_FORMATS = ("csv", "json")
@@ -46,10 +48,10 @@ class Records:
     learners: tuple[Learner, ...]
     # Learners whose record has errors, by id, in the order met: they get no verdict.
     unreadable: dict[str, tuple[Diagnostic, ...]]
-    # Problems that belong to no learner (a row without a learner id, a malformed file element).
+    # Errors that belong to no learner (a row without a learner id, a malformed file element).
     problems: tuple[Diagnostic, ...]
-    # What was read in a way the file did not say, such as an encoding told from its bytes: no learner's
-    # verdict is in doubt.
+    # Warnings, which leave every verdict as it is: what was read in a way the file did not say (an encoding
+    # told from its bytes), and values left out (a unit in no loaded catalogue, named once per file).
     warnings: tuple[Diagnostic, ...] = ()
 
     @property
@@ -62,7 +64,11 @@ class Vocabulary:
     """What record values may say: the known unit references and result words."""
 
     unit_refs: Mapping[str, str]  # case-folded reference -> as written in the catalogue
-    results: frozenset[str]
+    results: frozenset[str]  # the words every awarding body's units may use
+    # A word only some awarding bodies add -> those bodies' names; it may be used for their units only.
+    scoped_results: Mapping[str, frozenset[str]] = attrs.field(factory=dict)
+    # Case-folded reference -> the names of the awarding bodies whose catalogues hold it.
+    unit_bodies: Mapping[str, frozenset[str]] = attrs.field(factory=dict)
 
 
 def read_records(path: str | Path, vocabulary: Vocabulary, options: ReadOptions = DEFAULT_OPTIONS,
@@ -107,8 +113,9 @@ def read_text_records(data: bytes, file: str, input_format: str, vocabulary: Voc
         # Line breaks as written, as the streamed reader reads them: a quoted \r\n stays in its cell.
         delimiter = csv_delimiter(io.StringIO(text, newline=""), file, options)
         reader.read_rows(csv_rows(io.StringIO(text, newline=""), file, delimiter), row_word="line")
+    records = reader.result()
     warning = decided.warning(file)
-    return attrs.evolve(reader.result(), warnings=(warning,) if warning else ())
+    return attrs.evolve(records, warnings=(warning, *records.warnings)) if warning else records
 
 
 def csv_delimiter(lines: Iterable[str], file: str, options: ReadOptions) -> str:
@@ -221,19 +228,17 @@ class Header:
     width: int  # how many columns the header names
 
 
-def read_header(file: str, rows: Iterator[tuple[int, list[Any]]], row_word: str) -> Header:
-    """The first non-empty row of a table, as its header; raises DiagnosticError when a column is missing."""
+def read_header(file: str, rows: Iterator[tuple[int, list[Any]]], row_word: str,
+                options: ReadOptions = DEFAULT_OPTIONS) -> Header:
+    """The first non-empty row of a table, as its header, its headings mapped by `options.columns`; raises
+    DiagnosticError when a column is missing."""
     header_line, header = next(((n, r) for n, r in rows if any(_cell(c) for c in r)), (1, []))
-    columns = [_cell(c).casefold().replace(" ", "_") for c in header]
+    written = [_cell(c).casefold().replace(" ", "_") for c in header]
+    columns = [options.columns.get(c, c) for c in written]
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
-        extra = [c for c in columns if c and c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
-        renames = {c: difflib.get_close_matches(c, extra, n=1, cutoff=0.6) for c in missing}
-        hints = [f"rename `{match[0]}` to `{c}`" for c, match in renames.items() if match]
         raise _fatal(file, f"missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}",
-                     line=header_line,
-                     hint=(f"the header has {', '.join(columns) or 'no columns'}; "
-                           f"{'; '.join(hints) if hints else 'required: ' + ', '.join(REQUIRED_COLUMNS)}"))
+                     line=header_line, hint=_missing_hint(missing, [_cell(c) for c in header], columns, options))
     for name in REQUIRED_COLUMNS + OPTIONAL_COLUMNS:
         given = [index for index, column in enumerate(columns) if column == name]
         if len(given) > 1:
@@ -243,6 +248,26 @@ def read_header(file: str, rows: Iterator[tuple[int, list[Any]]], row_word: str)
                          hint="keep one; a column to be ignored needs a name of its own")
     position = {name: columns.index(name) for name in REQUIRED_COLUMNS + OPTIONAL_COLUMNS if name in columns}
     return Header(header_line, position, row_word, len(header))
+
+
+def _missing_hint(missing: list[str], headings: list[str], columns: list[str], options: ReadOptions) -> str:
+    """The profile lines that would map the header's unread columns to the missing fields, where a heading
+    looks like one; otherwise what is required."""
+    from qualrules.interpreter.records.synonyms import likely_field  # it reads this module's FIELDS
+
+    unread = [(heading, column) for heading, column in zip(headings, columns) if heading and column not in FIELDS]
+    fixes = []
+    for field in missing:
+        likely = [heading for heading, _ in unread if likely_field(heading) == field]
+        close = likely or [heading for heading, column in unread
+                           if difflib.get_close_matches(field, [column], n=1, cutoff=0.6)]
+        if close:
+            fixes.append((close[0], field))
+    shown = f"the header has {', '.join(columns) or 'no columns'}"
+    if fixes:
+        return f"{shown}; {options.fix('columns', *fixes)}"
+    return (f"{shown}; required: {', '.join(REQUIRED_COLUMNS)}; to read a column of another name as one, "
+            + options.fix("columns", ("Your Heading", missing[0])))
 
 
 def read_table_block(file: str, vocabulary: Vocabulary, header: Header,
@@ -266,9 +291,12 @@ class _Reader:
         self.facts: dict[str, dict[str, tuple[dt.date, Location]]] = {}
         self.errors: dict[str, list[Diagnostic]] = {}
         self.problems: list[Diagnostic] = []
+        self.warnings: list[Diagnostic] = []
         self.date_forms = DateForms.named(options.date_formats)
         # Dates repeat on every row of a learner (registration, birth) and across learners: parse each text once.
         self.dates: dict[str, dt.date | DateProblem | None] = {}
+        # Units in no loaded catalogue already warned about (case-folded): each is named once per file.
+        self.unknown_units: set[str] = set()
 
     # ---- shared ----------------------------------------------------------------------------------
     def _error(self, learner: str | None, code: str, message: str, location: Location,
@@ -303,25 +331,43 @@ class _Reader:
         return parsed
 
     def _unit(self, learner: str, value: Any, location: Location) -> str | None:
+        """The unit as its catalogue writes it; None for an empty or unknown one, reported (an unknown one
+        as an error, or warned about once per file when `unknown_units` is "warn")."""
         text = "" if value is None else str(value).strip()
         if not text:
             self._error(learner, "QR501", "the unit reference is empty", location)
             return None
         known = self.vocabulary.unit_refs.get(text.casefold())
         if known is None:
-            self._error(learner, "QR501", f"unknown unit {text!r}: it is in no loaded catalogue", location,
-                        hint=did_you_mean(text, self.vocabulary.unit_refs.values()))
+            if self.options.unknown_units == "error":
+                self._error(learner, "QR501", f"unknown unit {text!r}: it is in no loaded catalogue", location,
+                            hint=did_you_mean(text, self.vocabulary.unit_refs.values()))
+            elif text.casefold() not in self.unknown_units:
+                self.unknown_units.add(text.casefold())
+                self.warnings.append(unknown_unit_warning(text, location, self.vocabulary))
         return known
 
-    def _result(self, learner: str, value: Any, location: Location) -> str | None:
+    def _result(self, learner: str, value: Any, location: Location, unit: str | None) -> str | None:
+        """The result word a cell gives (mapped by `result_words`), when it is one `unit`'s body accepts
+        (any body's, when the unit is not known)."""
         text = normalised_result(value)
-        if text not in self.vocabulary.results:
-            shown = repr(str(value)) if value not in (None, "") else "empty"
-            self._error(learner, "QR503", f"the result is {shown}, which is not a result word", location,
-                        hint=did_you_mean(text, self.vocabulary.results)
-                        or "use one of " + ", ".join(sorted(self.vocabulary.results)))
+        word = self.options.result_words.get(text, text)
+        vocabulary = self.vocabulary
+        if word in vocabulary.results:
+            return word
+        shown = repr(str(value)) if value not in (None, "") else "empty"
+        bodies = vocabulary.scoped_results.get(word, frozenset())
+        owners = vocabulary.unit_bodies.get(unit.casefold(), frozenset()) if unit else bodies
+        if bodies & owners:
+            return word
+        if bodies:
+            self._error(learner, "QR521", f"the result is {shown}, a result word of {' and '.join(sorted(bodies))} "
+                        f"only, and {unit} is a unit of {' and '.join(sorted(owners))}", location,
+                        hint="use one of " + ", ".join(sorted(vocabulary.results)) + f" for {unit}")
             return None
-        return text
+        self._error(learner, "QR503", f"the result is {shown}, which is not a result word", location,
+                    hint=_word_hint(str(value).strip() if value is not None else "", vocabulary, self.options))
+        return None
 
     def _fact(self, learner: str, key: str, value: dt.date | None, location: Location) -> None:
         if value is None:
@@ -337,7 +383,9 @@ class _Reader:
 
     def _attempt(self, learner: str, unit: Any, result: Any, achieved_on: Any, location: Location) -> None:
         ref = self._unit(learner, unit, location)
-        word = self._result(learner, result, location)
+        if ref is None and _cell(unit) and self.options.unknown_units == "warn":
+            return  # warned about: the result and date of a unit that cannot count are not read
+        word = self._result(learner, result, location, ref)
         date = self._date(learner, achieved_on, "achieved_on", location, required=False)
         if ref is not None and word is not None:
             self.attempts[learner].append(Attempt(ref, word, date, location))
@@ -376,12 +424,12 @@ class _Reader:
                 attempts=tuple(self.attempts[learner]),
             ))
         unreadable = {learner: tuple(self.errors[learner]) for learner in self.order if learner in self.errors}
-        return Records(tuple(self.order), tuple(learners), unreadable, tuple(self.problems))
+        return Records(tuple(self.order), tuple(learners), unreadable, tuple(self.problems), tuple(self.warnings))
 
     # ---- tables (CSV, spreadsheet) ---------------------------------------------------------------
     def read_rows(self, rows: Iterable[tuple[int, list[Any]]], row_word: str) -> None:
         rows = iter(rows)
-        self.read_body(rows, read_header(self.file, rows, row_word))
+        self.read_body(rows, read_header(self.file, rows, row_word, self.options))
 
     def read_body(self, rows: Iterable[tuple[int, list[Any]]], header: "Header") -> None:
         """The rows after the header."""
@@ -496,6 +544,31 @@ class _Reader:
                 self._error(learner, "QR510", f"{element} gives \"{key}\" {len(entry.repeated[key])} times",
                             Location(self.file, element=element), hint="keep one: which is right cannot be told")
         return bool(repeated)
+
+
+def unknown_unit_warning(text: str, location: Location, vocabulary: Vocabulary) -> Diagnostic:
+    """QR520: a unit in no loaded catalogue, named once per file at its first row."""
+    return Diagnostic("QR520", Severity.WARNING, f"unit {text!r} is in no loaded catalogue, so it cannot count: its "
+                      "rows are left out of every verdict", location,
+                      did_you_mean(text, vocabulary.unit_refs.values())
+                      or "give the ruleset that declares it with --ruleset if it should count")
+
+
+def _word_hint(written: str, vocabulary: Vocabulary, options: ReadOptions) -> str:
+    """The profile line that would read a result cell as the word it probably stands for; else the words."""
+    from qualrules.interpreter.records.synonyms import likely_word  # it reads this module's FIELDS
+
+    words = ", ".join(sorted(vocabulary.results))
+    if not written:
+        return f"use one of {words}"
+    likely = likely_word(written)
+    if likely in vocabulary.results:
+        return options.fix("results", (written, likely))
+    close = difflib.get_close_matches(normalised_result(written), sorted(vocabulary.results), n=1, cutoff=0.6)
+    if close:
+        return f"did you mean `{close[0]}`? if {written!r} stands for it, " \
+            + options.fix("results", (written, close[0]))
+    return f"the result words are {words}; to read {written!r} as one, " + options.fix("results", (written, "..."))
 
 
 def normalised_result(value: Any) -> str:

@@ -44,7 +44,8 @@ class LearnerScan:
 
 @attrs.frozen
 class CsvFile:
-    """A CSV file, and how its text is written, from one pass over its bytes before any row is read."""
+    """A CSV file, and how its text is written, from one pass over its bytes before any row is read; the
+    options it is read with (what its headings mean)."""
 
     path: Path
     decided: Decided
@@ -52,6 +53,7 @@ class CsvFile:
     # Its quotes pair up. An odd count means a quote is never closed: it swallows the rows after it, which the
     # row reader reports row by row (QR512) and the columnar reader would take as one long cell.
     quotes_paired: bool
+    options: ReadOptions = DEFAULT_OPTIONS
 
 
 def csv_file(path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> CsvFile:
@@ -66,14 +68,15 @@ def csv_file(path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> CsvFile:
             quotes += block.count(b'"') if encoding.ascii_based else decoder.decode(block).count('"')
     with open(path, encoding=encoding.codec, newline="") as handle:
         delimiter = csv_delimiter(handle, str(path), options)
-    return CsvFile(path, decided, delimiter, quotes % 2 == 0)
+    return CsvFile(path, decided, delimiter, quotes % 2 == 0, options)
 
 
 def open_table(file: CsvFile) -> tuple[Header, Iterator[Row]]:
-    """The header of a CSV file and an iterator over the rows after it (the file stays open until they end)."""
+    """The header of a CSV file, its headings mapped by the file's options, and an iterator over the rows
+    after it (the file stays open until they end)."""
     handle = open(file.path, encoding=file.decided.encoding.codec, newline="")
     rows = _closing(csv_rows(handle, str(file.path), file.delimiter), handle)
-    return read_header(str(file.path), rows, "line"), rows
+    return read_header(str(file.path), rows, "line", file.options), rows
 
 
 def _closing(rows: Iterator[Row], handle) -> Iterator[Row]:

@@ -1,4 +1,4 @@
-"""How a records file's text is written: its encoding, told from its bytes or named in the reading options,
+"""How a records file's text is written: its encoding, told from its bytes or named in the profile,
 and the delimiter between a CSV file's cells, told from its header or named.
 
 A file that is not UTF-8 is read as Windows-1252, the encoding Excel on Windows saves "CSV" in, only when
@@ -34,7 +34,7 @@ UTF8 = Encoding("utf-8-sig", "UTF-8")
 UTF16 = Encoding("utf-16", "UTF-16")
 CP1252 = Encoding("cp1252", "Windows-1252 (cp1252)")
 LATIN1 = Encoding("latin-1", "Latin-1 (ISO-8859-1)")
-# The encodings the reading options may name, by their spellings (case and `-`/`_` aside).
+# The encodings a profile may name, by their spellings (case and `-`/`_` aside).
 _NAMED = {"utf8": UTF8, "utf16": UTF16, "cp1252": CP1252, "windows1252": CP1252, "latin1": LATIN1,
           "iso88591": LATIN1}
 ENCODING_NAMES = ("utf-8", "utf-16", "cp1252", "latin-1")
@@ -52,7 +52,7 @@ _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|
 
 
 def encoding_named(name: str | None) -> Encoding | None:
-    """The encoding the reading options name (None: told from the file); raises ValueError for a name
+    """The encoding the profile names (None: told from the file); raises ValueError for a name
     that is not one of `ENCODING_NAMES`."""
     if name is None:
         return None
@@ -74,7 +74,7 @@ class Decided:
             return None
         return Diagnostic("QR515", Severity.WARNING, f"the file is not UTF-8: read as {self.encoding.name}, "
                           "the encoding Excel on Windows saves CSV in", Location(file),
-                          hint=f"{SAVE_AS_UTF8}, or name the encoding in the reading options "
+                          hint=f"{SAVE_AS_UTF8}, or name the encoding in the profile "
                                "(`encoding = \"cp1252\"`) to read it without this warning")
 
 
@@ -185,7 +185,7 @@ DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
 
 
 def delimiter_named(delimiter: str | None) -> str | None:
-    """The delimiter the reading options name (None: told from the header); raises ValueError for one that
+    """The delimiter the profile names (None: told from the header); raises ValueError for one that
     is not a comma, a semicolon or a tab."""
     if delimiter is not None and delimiter not in DELIMITERS:
         raise ValueError(f"the delimiter {delimiter!r} is not one qualrules reads: name \",\", \";\" or \"\\t\"")
@@ -203,7 +203,7 @@ def sniffed_delimiter(line_text: str, file: str, line: int) -> str:
     counts = " and ".join(f"{count} {DELIMITERS[d]}{'s' if count > 1 else ''}" for d, count in found.items())
     raise DiagnosticError([Diagnostic(
         "QR516", Severity.ERROR, f"cannot tell which character separates the columns: the header has {counts}",
-        Location(file, line), hint="name it in the reading options: " + " or ".join(
+        Location(file, line), hint="name it in the profile: " + " or ".join(
             f"`delimiter = \"{d if d != chr(9) else chr(92) + 't'}\"`" for d in found))])
 
 
