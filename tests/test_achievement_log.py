@@ -315,3 +315,212 @@ def test_a_batch_with_criterion_columns_is_read_as_a_log(library):
     table = pa.table({name: [line[k] for line in lines[1:]] for k, name in enumerate(lines[0])})
     (found,) = api.check_batch(table, QAN, library).to_pylist()
     assert (found["learner"], found["achieved"]) == ("A1", True)
+
+
+# ---- the evidence checks -----------------------------------------------------------------------
+
+def unreadable(records, learner: str = "A1") -> list[str]:
+    assert learner not in {l.id for l in records.learners}
+    return [render_plain(d) for d in records.unreadable[learner]]
+
+
+def test_an_unknown_criterion_is_an_error_with_a_did_you_mean(read):
+    text = log(row(learner="A1", unit="L3B1", criterion="2.4", achieved_on="2024-03-01"),
+               row(learner="A1", unit="L3B1", criterion="9.9", achieved_on="2024-03-01"),
+               row(learner="A1", unit="L3B3", criterion="1.1", achieved_on="2024-03-01"),
+               row(learner="A2", unit="L3B1", criterion="1.1", achieved_on="2024-03-01"))
+    records = read("log.csv", text)
+    assert unreadable(records) == [
+        "log.csv:2: error[QR530]: unit L3B1 has no assessment criterion '2.4' (did you mean `2.3`, `2.2` or `2.1`?)",
+        "log.csv:3: error[QR530]: unit L3B1 has no assessment criterion '9.9' (its criteria are 1.1, 1.2, 1.3, 1.4, "
+        "2.1, 2.2, 2.3, 3.1, 3.2, 3.3)",
+        "log.csv:4: error[QR530]: unit L3B3 declares no assessment criteria, so its criterion 1.1 cannot be read "
+        "(give the unit's result on a row with the criterion left empty)",
+    ]
+    # Other learners are read as normal.
+    assert [l.id for l in records.learners] == ["A2"]
+
+
+def test_a_criterion_result_word_must_be_known(read):
+    records = read("log.csv", log(row(learner="A1", unit="L3B1", criterion="1.1", result="done",
+                                      achieved_on="2024-03-01")))
+    assert unreadable(records) == ["log.csv:2: error[QR531]: the criterion result is 'done', which is not a "
+                                   "criterion result word (use met, referred or not yet)"]
+
+
+def with_policy(vocabulary, **changes):
+    """The vocabulary with every logged unit's evidence policy changed."""
+    logs = {key: attrs.evolve(entry, policy=attrs.evolve(entry.policy, **changes))
+            for key, entry in vocabulary.logs.items()}
+    return attrs.evolve(vocabulary, logs=logs)
+
+
+def test_a_method_the_body_does_not_list_for_the_outcome_kind_is_a_warning_that_leaves_the_verdict(read, library):
+    vocabulary = with_policy(library.vocabulary(), methods={
+        m.OutcomeKind.KNOWLEDGE: frozenset({"assignment", "portfolio", "other"}),
+        m.OutcomeKind.SKILLS: frozenset({"observation", "witness testimony", "other"})})
+    text = complete_log().replace("L3B1,3.2,met,2024-03-09,portfolio p.9,assignment",
+                                  "L3B1,3.2,met,2024-03-09,portfolio p.9,Observation") \
+                         .replace("L3B1,3.3,met,2024-03-10,portfolio p.10,assignment",
+                                  "L3B1,3.3,met,2024-03-10,portfolio p.10,questioning")
+    records = read("log.csv", text, vocabulary)
+    assert records.diagnostics == ()
+    assert [render_plain(w) for w in records.warnings] == [
+        # 3.1 (an assignment, for a skills outcome) and 3.3; 3.2's observation is listed, in any case.
+        "log.csv:10: warning[QR532]: L3B1 3.1 is assessed by 'assignment', which is not an evidence method for "
+        "skills criteria (the methods allowed are observation, other, witness testimony)",
+        "log.csv:12: warning[QR532]: L3B1 3.3 is assessed by 'questioning', which is not an evidence method for "
+        "skills criteria (the methods allowed are observation, other, witness testimony)",
+    ]
+    assert verdict(library, records.learners[0]).achieved
+    # A body that lists no methods takes any.
+    assert read("log.csv", text).warnings == ()
+
+
+def test_simulation_where_the_unit_does_not_permit_it_is_an_error_and_where_it_does_not_say_a_warning(read):
+    text = log(row(learner="A1", unit="L3B1", criterion="3.2", achieved_on="2024-03-01", simulated="yes"),
+               row(learner="A1", unit="L3B1", criterion="3.3", achieved_on="2024-03-01", simulated="no"),
+               row(learner="A2", unit="L3B2", criterion="2.3", achieved_on="2024-03-01", simulated="TRUE"),
+               row(learner="A3", unit="L3B2", criterion="2.3", achieved_on="2024-03-01", simulated="maybe"))
+    records = read("log.csv", text)
+    assert unreadable(records) == ["log.csv:2: error[QR533]: L3B1 3.2 is evidenced by simulation, which unit L3B1 "
+                                   "does not permit (evidence it in the workplace, or correct the `simulated` cell)"]
+    assert [render_plain(w) for w in records.warnings] == [
+        "log.csv:4: warning[QR534]: L3B2 2.3 is evidenced by simulation, but unit L3B2 does not say whether "
+        "simulation is permitted (simulation may be used only where the unit's specification says so)"]
+    assert unreadable(records, "A3") == ["log.csv:5: error[QR535]: `simulated` is 'maybe', not yes or no (write yes "
+                                         "when the evidence comes from simulation, and no or nothing otherwise)"]
+    assert [l.id for l in records.learners] == ["A2"]
+
+
+def test_a_criterion_dated_before_registration_is_an_error(read):
+    text = log(row(learner="A1", unit="L3B1", criterion="1.1", achieved_on="2024-01-09", registered_on="2024-01-10"),
+               row(learner="A1", unit="L3B1", criterion="1.2", result="referred", achieved_on="2023-12-01"),
+               row(learner="A1", unit="L3B1", criterion="1.3", achieved_on="2024-01-10"))
+    assert unreadable(read("log.csv", text)) == [
+        "log.csv:2: error[QR536]: L3B1 1.1 is dated 2024-01-09, before the learner registered on 2024-01-10 "
+        "(one of the two dates is mistyped)",
+        "log.csv:3: error[QR536]: L3B1 1.2 is dated 2023-12-01, before the learner registered on 2024-01-10 "
+        "(one of the two dates is mistyped)",
+    ]
+
+
+def test_a_criterion_met_after_the_sign_off_is_an_error_at_the_criterion(read):
+    rows = criterion_rows("A1", "L3B1", L3B1, 0)  # the last, 3.3, on 10 March
+    text = log(rows, sign_off("A1", "L3B1", signed="2024-03-09", learner_signed="2024-03-12"))
+    assert unreadable(read("log.csv", text)) == [
+        "log.csv:11: error[QR537]: L3B1 3.3 is met on 2024-03-10, after the assessor signed the unit off on "
+        "2024-03-09, at line 12 (one of the two dates is mistyped, or the unit is to be signed off again)"]
+    # The learner's declaration counts as much as the assessor's.
+    text = log(rows, sign_off("A1", "L3B1", signed="2024-03-12", learner_signed="2024-03-08"))
+    assert [d.split(", at")[0] for d in unreadable(read("log.csv", text))] == [
+        "log.csv:10: error[QR537]: L3B1 3.2 is met on 2024-03-09, after the learner signed the unit off on 2024-03-08",
+        "log.csv:11: error[QR537]: L3B1 3.3 is met on 2024-03-10, after the learner signed the unit off on 2024-03-08"]
+    # A criterion met before the sign-off and evidenced again after it was met in time.
+    again = row(learner="A1", unit="L3B1", criterion="1.1", result="met", achieved_on="2024-03-20")
+    assert read("log.csv", log(rows, again, sign_off("A1", "L3B1"))).diagnostics == ()
+
+
+def test_a_sign_off_before_every_criterion_is_met_is_an_error_at_the_sign_off(read):
+    text = log(criterion_rows("A1", "L3B1", [n for n in L3B1 if n not in ("2.2", "3.1")], 0),
+               row(learner="A1", unit="L3B1", criterion="2.2", result="referred", achieved_on="2024-03-05"),
+               sign_off("A1", "L3B1", learner_signed=""))
+    assert unreadable(read("log.csv", text)) == [
+        "log.csv:11: error[QR538]: L3B1 is signed off by the assessor on 2024-04-01, but criteria 2.2 and 3.1 are "
+        "not met (sign a unit off once the log shows every criterion met)"]
+    # A sign-off with no criterion rows for its unit is not judged against them, and nor is one not yet signed.
+    assert read("log.csv", log(sign_off("A1", "L3B1"), row(learner="A1", unit="L3B1", result="pass",
+                                                           achieved_on="2024-03-01"))).diagnostics == ()
+    assert read("log.csv", log(row(learner="A1", unit="L3B1", criterion="1.1", achieved_on="2024-03-01"),
+                               sign_off("A1", "L3B1", signed="", learner_signed=""))).diagnostics == ()
+
+
+def test_sign_off_rows_that_disagree_are_an_error(read):
+    text = log(row(learner="A1", unit="L3B1", signed_off_on="2024-04-01", assessor="A. Khan"),
+               row(learner="A1", unit="l3b1", signed_off_on="2024-04-02", assessor="B. Jones"))
+    assert unreadable(read("log.csv", text)) == [
+        "log.csv:3: error[QR539]: the sign-off of L3B1 gives two different `signed_off_on` values: 2024-04-01 "
+        "(line 2) and 2024-04-02 (correct the row that is wrong; a unit is signed off once)",
+        "log.csv:3: error[QR539]: the sign-off of L3B1 gives two different `assessor` values: A. Khan (line 2) and "
+        "B. Jones (correct the row that is wrong; a unit is signed off once)",
+    ]
+
+
+def test_an_iqa_verifier_who_assessed_the_unit_is_a_warning_that_a_body_can_make_an_error(read, library):
+    # R. Patel assessed one criterion of L3B1 and verifies it.
+    text = complete_log().replace("L3B1,2.3,met,2024-03-07,portfolio p.7,assignment,A. Khan",
+                                  "L3B1,2.3,met,2024-03-07,portfolio p.7,assignment,R.  Patel")
+    text = text.replace(sign_off("A1", "L3B1"), sign_off("A1", "L3B1", verified="2024-04-10", verifier="r. patel"))
+    records = read("log.csv", text)
+    assert [render_plain(w) for w in records.warnings] == [
+        "log.csv:13: warning[QR540]: L3B1 is verified by r. patel, who also assessed it (the IQA must be someone "
+        "with no part in the unit's assessment)"]
+    assert verdict(library, records.learners[0]).achieved
+    strict = read("log.csv", text, with_policy(library.vocabulary(), assessor_as_verifier=Severity.ERROR))
+    assert [d.code for d in strict.unreadable["A1"]] == ["QR540"] and strict.warnings == ()
+
+
+def test_a_unit_result_that_its_criterion_rows_contradict_is_an_error(read):
+    text = log(criterion_rows("A1", "L3B1", ["1.1", "1.2"], 0),
+               row(learner="A1", unit="L/650/7899", result="Pass", achieved_on="2024-03-05"),
+               row(learner="A1", unit="L3B1", result="referred", achieved_on="2024-03-04"))
+    assert unreadable(read("log.csv", text)) == [
+        "log.csv:4: error[QR541]: L/650/7899 is recorded as 'pass', but in its criterion rows criteria 1.3, 1.4, "
+        "2.1, 2.2, 2.3, 3.1, 3.2 and 3.3 are not met (record the missing criteria, or correct the unit's result)"]
+
+
+def test_verification_before_the_assessor_signs_off_is_an_error(read):
+    text = log(criterion_rows("A1", "L3B1", L3B1, 0),
+               sign_off("A1", "L3B1", verified="2024-03-31", verifier="R. Patel"),
+               sign_off("A1", "L3B2", signed="", learner_signed="", verified="2024-03-31", verifier="R. Patel"))
+    assert unreadable(read("log.csv", text)) == [
+        "log.csv:12: error[QR542]: L3B1 is verified by the IQA on 2024-03-31, before the assessor signed it off on "
+        "2024-04-01 (the IQA verifies a unit once the assessor has signed it off)",
+        "log.csv:13: error[QR542]: L3B2 is verified by the IQA on 2024-03-31, before the assessor signed it off "
+        "(the IQA verifies a unit once the assessor has signed it off)",
+    ]
+
+
+def test_a_verified_unit_is_claimable_and_a_signed_one_counts(read, library):
+    from qualrules.interpreter.records.achievement import learner_progress
+
+    text = complete_log().replace(sign_off("A1", "L3B1"),
+                                  sign_off("A1", "L3B1", verified="2024-04-10", verifier="R. Patel"))
+    (learner,) = read("log.csv", text).learners
+    units = {entry.unit.ref: entry.unit for entry in library.vocabulary().logs.values()}
+    progress = learner_progress(learner.evidence, learner.sign_offs, units)
+    assert [(ref, p.stage) for ref, p in progress.items()] == [("L3B1", Stage.VERIFIED), ("L3B2", Stage.SIGNED_OFF)]
+
+
+def test_a_plugin_can_make_an_assessor_verifying_their_own_unit_an_error():
+    from qualrules.interpreter.library import evidence_policy
+    from qualrules.plugins import AwardingBody, InstalledBody, PluginError
+
+    class Strict(AwardingBody):
+        name = "STRICT"
+        assessor_as_verifier = "error"
+
+    class Wrong(AwardingBody):
+        name = "WRONG"
+        assessor_as_verifier = "never"
+
+    assert evidence_policy(InstalledBody(Strict(), "strict-dist"), frozenset({"pass"})).assessor_as_verifier \
+        is Severity.ERROR
+    assert evidence_policy(AwardingBody(), frozenset({"pass"})) == EvidencePolicy({}, frozenset({"pass"}))
+    with pytest.raises(PluginError, match='assessor_as_verifier = \'never\', not "warning" or "error"'):
+        InstalledBody(Wrong(), "wrong-dist")
+
+
+def test_the_check_command_reports_warnings_without_failing(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from qualrules.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    Path("award.qual").write_text(AWARD, encoding="utf-8")
+    text = complete_log().replace("L3B2,2.3,met,2024-03-21,portfolio p.7,assignment,A. Khan,",
+                                  "L3B2,2.3,met,2024-03-21,portfolio p.7,assignment,A. Khan,yes")
+    Path("log.csv").write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "log.csv", "-q", QAN, "--ruleset", "award.qual"])
+    assert result.exit_code == 0, result.output
+    assert "warning[QR534]: L3B2 2.3 is evidenced by simulation" in result.stderr
