@@ -524,3 +524,24 @@ def test_the_check_command_reports_warnings_without_failing(tmp_path, monkeypatc
     result = CliRunner().invoke(main, ["check", "log.csv", "-q", QAN, "--ruleset", "award.qual"])
     assert result.exit_code == 0, result.output
     assert "warning[QR534]: L3B2 2.3 is evidenced by simulation" in result.stderr
+
+
+def test_a_spreadsheet_criterion_held_as_a_number_reads_as_printed(read, tmp_path):
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["learner", "unit", "criterion", "achieved_on"])
+    workbook.active.append(["A1", "L3B1", 2.3, dt.datetime(2024, 3, 1, 9, 30)])
+    workbook.save(tmp_path / "log.xlsx")
+    (learner,) = read("log.xlsx", None).learners
+    (evidence,) = learner.evidence
+    assert (evidence.criterion, evidence.result, evidence.achieved_on) == ("2.3", CriterionResult.MET,
+                                                                          dt.date(2024, 3, 1))
+
+
+def test_json_simulated_may_be_true_or_false_or_a_word(read):
+    document = {"learners": [{"id": "A1", "criteria": [
+        {"unit": "L3B2", "criterion": "1.1", "achieved_on": None, "simulated": True},
+        {"unit": "L3B2", "criterion": "1.2", "achieved_on": None, "simulated": "No"},
+        {"unit": "L3B2", "criterion": "1.3", "achieved_on": None}]}]}
+    records = read("log.json", json.dumps(document))
+    assert [e.simulated for e in records.learners[0].evidence] == [True, False, False]
+    assert [w.code for w in records.warnings] == ["QR534"]
