@@ -48,12 +48,12 @@ class LoggedUnit:
 
     unit: Unit
     policy: EvidencePolicy
+    # Each criterion by number, with the kind of its outcome (looked up for every row of a log).
+    criteria: Mapping[str, tuple[Criterion, OutcomeKind]] = attrs.field(init=False, eq=False, repr=False)
 
-    def criterion(self, number: str) -> Criterion | None:
-        return next((c for c in self.unit.criteria if c.number == number), None)
-
-    def kind(self, criterion: Criterion) -> OutcomeKind:
-        return next(o.kind for o in self.unit.outcomes if criterion in o.criteria)
+    def __attrs_post_init__(self) -> None:
+        found = {c.number: (c, o.kind) for o in self.unit.outcomes for c in o.criteria}
+        object.__setattr__(self, "criteria", found)
 
 
 def normalised_method(text: str) -> str:
@@ -66,15 +66,15 @@ def unknown_criterion(logged: LoggedUnit | None, unit: str, number: str, locatio
         return Diagnostic("QR530", Severity.ERROR, f"unit {unit} declares no assessment criteria, so its "
                           f"criterion {number} cannot be read", location,
                           "give the unit's result on a row with the criterion left empty")
-    numbers = [c.number for c in logged.unit.criteria]
+    numbers = list(logged.criteria)
     return Diagnostic("QR530", Severity.ERROR, f"unit {unit} has no assessment criterion {number!r}", location,
                       did_you_mean(number, numbers) or f"its criteria are {', '.join(numbers)}")
 
 
-def row_warnings(logged: LoggedUnit, criterion: Criterion, row: CriterionEvidence) -> list[Diagnostic]:
+def row_warnings(logged: LoggedUnit, criterion: Criterion, kind: OutcomeKind,
+                 row: CriterionEvidence) -> list[Diagnostic]:
     """The checks one criterion row answers alone: its method (QR532) and its use of simulation (QR533, QR534)."""
     found = []
-    kind = logged.kind(criterion)
     allowed = logged.policy.methods.get(kind)
     if row.method and allowed is not None and normalised_method(row.method) not in allowed:
         found.append(Diagnostic("QR532", Severity.WARNING, f"{row.unit} {criterion.number} is assessed by "
