@@ -15,7 +15,7 @@ import attrs
 from qualrules.interpreter.diagnostics import Diagnostic, Location, Severity, did_you_mean
 from qualrules.interpreter.model import Criterion, OutcomeKind, Simulation, Unit
 from qualrules.interpreter.records.achievement import (
-    CriterionEvidence, CriterionResult, SignOff, UnitProgress, learner_progress)
+    CriterionEvidence, CriterionResult, SignOff, learner_progress)
 from qualrules.interpreter.records.learner import Attempt
 from qualrules.interpreter.wording import word_list
 
@@ -98,7 +98,6 @@ class LogJudgement:
     warnings: tuple[Diagnostic, ...]
     # A pass for each unit achieved from its criteria that counts (signed off), on its achievement date.
     attempts: tuple[Attempt, ...]
-    progress: Mapping[str, UnitProgress]
 
 
 def check_log(evidence: tuple[CriterionEvidence, ...], sign_offs: tuple[SignOff, ...],
@@ -158,7 +157,7 @@ def check_log(evidence: tuple[CriterionEvidence, ...], sign_offs: tuple[SignOff,
                 "record the missing criteria, or correct the unit's result"))
     derived = tuple(Attempt(ref, ACHIEVED_FROM_CRITERIA, p.achieved_on, p.sign_off.source)
                     for ref, p in progress.items() if p.counts)
-    return LogJudgement(tuple(errors), tuple(warnings), derived, progress)
+    return LogJudgement(tuple(errors), tuple(warnings), derived)
 
 
 def _first_met_rows(evidence: Iterable[CriterionEvidence]) -> dict[str, dict[str, CriterionEvidence]]:
