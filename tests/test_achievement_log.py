@@ -8,19 +8,18 @@ import json
 import pickle
 from pathlib import Path
 
+import attrs
 import openpyxl
 import pytest
 
 from qualrules import api
+from qualrules.interpreter import model as m
 from qualrules.interpreter.diagnostics import DiagnosticError, Severity, render_plain
 from qualrules.interpreter.library import Library
 from qualrules.interpreter.records.achievement import CriterionResult, SignOff, Stage
 from qualrules.interpreter.records.learner import Attempt
-from qualrules.interpreter.records.log_checks import EvidencePolicy, LoggedUnit
+from qualrules.interpreter.records.log_checks import EvidencePolicy
 from qualrules.interpreter.records.readers import read_records
-from qualrules.interpreter import model as m
-
-import attrs
 
 # L3B1 and L3B2 with every outcome and criterion as the specification prints them.
 AWARD = '''\
@@ -545,3 +544,20 @@ def test_json_simulated_may_be_true_or_false_or_a_word(read):
     records = read("log.json", json.dumps(document))
     assert [e.simulated for e in records.learners[0].evidence] == [True, False, False]
     assert [w.code for w in records.warnings] == ["QR534"]
+
+
+def test_a_long_evidence_location_is_read_and_a_longer_one_reported(read):
+    near = "https://files.example/" + "x" * 2000
+    text = log(row(learner="A1", unit="L3B1", criterion="1.1", achieved_on="2024-03-01", evidence=near),
+               row(learner="A2", unit="L3B1", criterion="1.1", achieved_on="2024-03-01", evidence=near + "y" * 30))
+    records = read("log.csv", text)
+    assert records.learners[0].evidence[0].evidence == near
+    assert [d.code for d in records.unreadable["A2"]] == ["QR511"]
+
+
+def test_a_json_log_entry_giving_a_key_twice_is_refused(read):
+    text = '{"learners": [{"id": "A1", "criteria": [{"unit": "L3B1", "criterion": "1.1", "criterion": "1.2",' \
+           ' "achieved_on": null}]}]}'
+    assert unreadable(read("log.json", text)) == [
+        'log.json (learners[0].criteria[0]): error[QR510]: learners[0].criteria[0] gives "criterion" 2 times '
+        "(keep one: which is right cannot be told)"]
