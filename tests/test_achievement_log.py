@@ -295,14 +295,24 @@ def test_the_vocabulary_with_its_logged_units_survives_pickling(library):
     assert pickle.loads(pickle.dumps(vocabulary)) == vocabulary
 
 
-def test_a_streamed_log_gives_the_verdicts_of_the_whole_file(tmp_path, library):
+def test_a_streamed_log_gives_the_verdicts_of_the_whole_file(tmp_path, library, monkeypatch):
+    from qualrules.interpreter import cohort
+
     learners = [complete_log(f"A{k}") for k in range(3)] + [complete_log("B1", leave_out="3.3", sign_l3b1=False)]
     text = HEADER + "\n" + "".join(part.split("\n", 1)[1] for part in learners)
+    text = text.replace("B1,L3B2,2.3,met,2024-03-21,portfolio p.7,assignment,A. Khan,",
+                        "B1,L3B2,2.3,met,2024-03-21,portfolio p.7,assignment,A. Khan,yes")
     path = tmp_path / "log.csv"
     path.write_text(text, encoding="utf-8")
-    rows = list(api.check_file(path, QAN, library, jobs=1))
+    # A block per learner, decided by two worker processes.
+    monkeypatch.setattr(cohort, "LEARNERS_PER_BLOCK", 1)
+    run = api.check_run(path, QAN, library, jobs=2, output_format="table")
+    assert run.learners == 4
+    blocks = list(run.blocks)
+    rows = [row for block in blocks for row in block.rows]
     assert [(r.learner, r.verdict.achieved) for r in rows] == [("A0", True), ("A1", True), ("A2", True),
                                                                 ("B1", False)]
+    assert [(w.code, w.location.line) for block in blocks for w in block.warnings] == [("QR534", 78)]
     whole = read_records(path, library.vocabulary())
     assert [verdict(library, learner).achieved for learner in whole.learners] == [True, True, True, False]
 
