@@ -108,6 +108,7 @@ def open_cohort(source: str | Path | Records, vocabulary: Vocabulary, options: R
 
 
 def _record_blocks(records: Records) -> Iterator[tuple]:
+    """Records read whole, in blocks; their warnings are the cohort's, given before any block."""
     by_id = {learner.id: learner for learner in records.learners}
     for start in range(0, len(records.order), LEARNERS_PER_BLOCK):
         order = records.order[start:start + LEARNERS_PER_BLOCK]
@@ -253,6 +254,11 @@ def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tupl
     (`Columns.holdings`), so learners holding the same units share one text, made once per worker; every
     other learner is read row by row and decided by the full evaluator."""
     vocabulary, output_format = worker.vocabulary, worker.settings.output_format
+    if block.header.log:
+        # An achievement log's units come from each learner's rows taken together: the row reader reads them.
+        records = read_table_block(block.file, vocabulary, block.header, block.rows(np.arange(block.batch.num_rows)),
+                                   worker.settings.options)
+        return _block_of(records, check_rows(records, targets), output_format)
     columns = Columns(block, vocabulary, worker.dates, worker.settings.options)
     plain = columns.plain.copy() if output_format == "json" else np.zeros(columns.learners, dtype=bool)
     holdings = [columns.holdings(qualification, body.counts_as_achieved) for qualification, body in targets]

@@ -79,6 +79,8 @@ class AwardingBody:
     criterion_assessment: bool = False
     # Result words of this body's own that do not achieve a unit (besides referred, fail and withdrawn).
     non_achieving_results: frozenset[str] = frozenset()
+    # An IQA verifier who also assessed the unit they verify: "warning" (QR540 leaves the verdict) or "error".
+    assessor_as_verifier: str = "warning"
 
     def rulesets(self) -> list[RulesetSource]:
         if self.ruleset_package is None:
@@ -138,6 +140,10 @@ class InstalledBody(AwardingBody):
         if unmatched:
             raise PluginError(f"has result words no record can match ({', '.join(map(repr, unmatched))}): "
                               "write them in lower case, with single spaces")
+        self.assessor_as_verifier = _attribute(plugin, "assessor_as_verifier", str)
+        if self.assessor_as_verifier not in ("warning", "error"):
+            raise PluginError(f"has assessor_as_verifier = {_shown(self.assessor_as_verifier)}, not \"warning\" "
+                              "or \"error\"")
         self.counted_results = frozenset(
             word for word in self.result_words
             if _answer(f"counts_as_achieved({word!r})", lambda: plugin.counts_as_achieved(word), bool))

@@ -97,7 +97,7 @@ def diagnostics_of(language: str, text: str, tmp_path: Path, library) -> list:
     path.write_text(text, encoding="utf-8")
     try:
         records = read_records(path, library.vocabulary())
-        return [*records.warnings, *records.diagnostics]
+        return [*records.diagnostics, *records.warnings]
     except DiagnosticError as error:
         return list(error.diagnostics)
 
@@ -145,8 +145,8 @@ def test_command_example_gives_its_code(code, kind, language, text, tmp_path, mo
 
 
 @pytest.mark.parametrize("code,kind,language,text", TESTED, ids=[f"{e[0]}-{e[1]}" for e in TESTED])
-def test_example_gives_its_code(code, kind, language, text, tmp_path, library):
-    found = diagnostics_of(language, text, tmp_path, library)
+def test_example_gives_its_code(code, kind, language, text, tmp_path, log_library):
+    found = diagnostics_of(language, text, tmp_path, log_library)
     problems = {d.code for d in found if d.severity is not Severity.NOTE}
     if kind == "Wrong":
         assert problems == {code} | COMPANIONS.get(code, set()), found

@@ -9,6 +9,7 @@ a `[tool.qualrules]` table) that must load without problems.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import shlex
@@ -279,10 +280,11 @@ REFUSALS = {
                                   "see docs/profiles.md for the date forms and what each reads"),
     "an unknown policy": ('unknown_units = "warning"\n', "QR632", 1, "did you mean `warn`?"),
     "a column mapped to no field": ('[columns]\n"Learner Ref" = "learner_id"\n', "QR633", 2,
-                                    "did you mean `learner`?"),
+                                    "did you mean `learner` or `learner_signed_on`?"),
     "a column mapped far from any field": ('[columns]\n"Notes" = "comments"\n', "QR633", 2,
                                            "the fields are learner, unit, result, achieved_on, registered_on, "
-                                           "date_of_birth"),
+                                           "date_of_birth, criterion, evidence, method, assessor, simulated, "
+                                           "signed_off_on, learner_signed_on, iqa_verified_on, iqa_verifier"),
 }
 
 
@@ -482,3 +484,31 @@ def test_the_profile_s_encoding_delimiter_and_date_forms_read_the_file(folder):
     refused = run("check", "export.csv", "-q", ISP_AWARD)
     assert (refused.exit_code, codes(refused)) == (2, ["QR632"])
     assert "qualrules.toml:1:1: error[QR632]: `delimiter` cannot be \"|\"" in refused.stderr
+
+
+def test_an_achievement_log_s_columns_are_mapped_too(folder, library):
+    # An e-portfolio export names the log's columns its own way; the profile maps each to its field.
+    Path("qualrules.toml").write_text(
+        '[columns]\n"Candidate" = "learner"\n"Unit Code" = "unit"\n"AC" = "criterion"\n"Assessed" = "achieved_on"\n'
+        '"Evidence Ref" = "evidence"\n"Assessment Method" = "method"\n"Assessor Name" = "assessor"\n'
+        '"Sim" = "simulated"\n"Assessor Signed" = "signed_off_on"\n"Learner Signed" = "learner_signed_on"\n'
+        '"IQA Date" = "iqa_verified_on"\n"IQA" = "iqa_verifier"\n"DOB" = "date_of_birth"\n',
+        encoding="utf-8")
+    criteria = ["1.1", "1.2", "1.3", "1.4", "2.1", "2.2", "2.3", "3.1", "3.2", "3.3"]
+    rows = ["Candidate,Unit Code,AC,Assessed,Evidence Ref,Assessment Method,Assessor Name,Sim,Assessor Signed,"
+            "Learner Signed,IQA Date,IQA,result,DOB,registered_on"]
+    rows += [f"A1,L3B1,{number},2024-03-{day:02d},p.{day},assignment,A. Khan,no,,,,,,1999-06-02,2024-01-10"
+             for day, number in enumerate(criteria, start=1)]
+    rows += ["A1,L3B1,,,,,A. Khan,,2024-03-20,2024-03-21,2024-03-28,R. Patel,,1999-06-02,2024-01-10",
+             "A1,L3B2,,2024-03-12,,,,,,,,,pass,1999-06-02,2024-01-10"]
+    Path("export.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    records = read_records("export.csv", library.vocabulary(), load_profile().options)
+    assert (records.diagnostics, records.warnings) == ((), ())
+    (learner,) = records.learners
+    assert [(row.criterion, row.evidence, row.method, row.assessor, row.simulated) for row in learner.evidence][:1] \
+        == [("1.1", "p.1", "assignment", "A. Khan", False)]
+    (sign_off,) = learner.sign_offs
+    assert (sign_off.signed_off_on, sign_off.learner_signed_on, sign_off.iqa_verified_on, sign_off.iqa_verifier) \
+        == (dt.date(2024, 3, 20), dt.date(2024, 3, 21), dt.date(2024, 3, 28), "R. Patel")
+    result = run("check", "export.csv", "-q", ISP_AWARD, "--format", "json")
+    assert (result.exit_code, json.loads(result.stdout)[0]["status"]) == (0, "achieved"), result.stderr
