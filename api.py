@@ -22,11 +22,13 @@ from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.engine.evaluator import SetAside, Status, Verdict
 from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.library import Library, UnknownQualification
+from qualrules.interpreter.profile import Profile, load_profile
 from qualrules.interpreter.presentation.check_table import CheckRow
 from qualrules.interpreter.presentation.json_text import array_element
 from qualrules.interpreter.records import readers
 from qualrules.interpreter.records.columnar import ColumnarBlock
 from qualrules.interpreter.records.learner import Attempt, Learner
+from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
 from qualrules.interpreter.records.readers import Records
 from qualrules.plugins import AwardingBody
 
@@ -39,10 +41,10 @@ else:
     pa = lazy_module("pyarrow")
 
 __all__ = [
-    "load", "read_records", "evaluate", "evaluate_many", "check_run", "check_file", "check_file_json", "check_batch",
-    "verdict_schema",
-    "Attempt", "CheckRow", "Diagnostic", "DiagnosticError", "Learner", "Library", "Records", "SetAside",
-    "Status", "Verdict",
+    "load", "load_profile", "read_records", "evaluate", "evaluate_many", "check_run", "check_file", "check_file_json",
+    "check_batch", "verdict_schema",
+    "Attempt", "CheckRow", "Diagnostic", "DiagnosticError", "Learner", "Library", "Profile", "ReadOptions", "Records",
+    "SetAside", "Status", "Verdict",
 ]
 
 # The name a batch's record diagnostics are reported under, as a file's name; its rows are numbered from 1.
@@ -56,11 +58,16 @@ def load(rulesets: Iterable[str | Path] = (), bundled: bool = True) -> Library:
     return Library.load(rulesets, bundled=bundled)
 
 
-def read_records(path: str | Path, library: Library) -> Records:
-    """Every learner of a records file (.json, .csv or .xlsx, docs/records.md), read whole: `learners` are
-    the readable ones, `unreadable` the others with their errors, `order` every id as the file first names
-    it. Raises DiagnosticError when the file as a whole cannot be read."""
-    return readers.read_records(path, library.vocabulary())
+def read_records(path: str | Path, library: Library, options: ReadOptions = DEFAULT_OPTIONS,
+                 input_format: str | None = None) -> Records:
+    """Every learner of a records file (.json, .csv, .xlsx or .parquet, docs/records.md; `input_format`
+    "csv" or "json" for a file named otherwise), read whole: `learners` are the readable ones, `unreadable`
+    the others with their errors, `order` every id as the file first names it, `problems` the errors of no
+    learner, and `warnings` what leaves every verdict as it is (how the text was read where the file did
+    not say, a unit in no catalogue). `options` says how the file's text is written and what its columns
+    and words mean (a profile's `options`, docs/profiles.md). Raises DiagnosticError when the file as a
+    whole cannot be read."""
+    return readers.read_records(path, library.vocabulary(), options, input_format)
 
 
 def evaluate(library: Library, qan: str, learner: Learner) -> Verdict:
@@ -76,42 +83,47 @@ def evaluate_many(library: Library, qan: str, learners: Sequence[Learner]) -> li
     return evaluator.evaluate_many(qualification, learners, body.counts_as_achieved)
 
 
-def check_run(path: str | Path, qans: str | Iterable[str], library: Library | None = None,
-              jobs: int | None = None, output_format: str = "json") -> cohort.CheckRun:
-    """A check of a records file as it runs, block by block: `learners`, how many the file holds, and
-    `blocks`, each with its learners' rows (`output_format="table"`), JSON text ("json") or CSV lines
-    ("csv", docs/outputs.md), the problems of its rows that name no learner, and tallies. `qualrules check` is built on it; `check_file` and
-    `check_file_json` are simpler to use. Raises DiagnosticError for an unknown QAN or a file that cannot
-    be read as a whole, at the call."""
+def check_run(path: str | Path | Records, qans: str | Iterable[str], library: Library | None = None,
+              jobs: int | None = None, output_format: str = "json", options: ReadOptions = DEFAULT_OPTIONS,
+              input_format: str | None = None) -> cohort.CheckRun:
+    """A check of a records file (or of records read already) as it runs, block by block: `learners`, how
+    many the file holds, `warnings`, those known before any block, and `blocks`, each with its learners'
+    rows (`output_format="table"`), JSON text ("json") or CSV lines ("csv", docs/outputs.md), the errors
+    of its rows that name no learner, its warnings (each given once per file, in the first block it
+    concerns), and tallies. `qualrules check` is built on it; `check_file` and `check_file_json` are
+    simpler to use. `options` as for `read_records`. Raises DiagnosticError for an unknown QAN or a file
+    that cannot be read as a whole, at the call."""
     library = library or _installed_library()
     targets = _targets(library, qans)
     vocabulary = library.vocabulary()
-    opened = cohort.open_cohort(path, vocabulary)
-    settings = cohort.CheckSettings(tuple(q.qan for q, _ in targets), output_format)
+    opened = cohort.open_cohort(path, vocabulary, options, input_format)
+    settings = cohort.CheckSettings(tuple(q.qan for q, _ in targets), output_format, options)
     blocks = cohort.check_blocks(opened, settings, library, vocabulary, _workers(library, jobs, opened.learners))
-    return cohort.CheckRun(opened.learners, blocks)
+    return cohort.CheckRun(opened.learners, blocks, opened.warnings)
 
 
 def check_file(path: str | Path, qans: str | Iterable[str], library: Library | None = None,
-               jobs: int | None = None) -> Iterator[CheckRow]:
+               jobs: int | None = None, options: ReadOptions = DEFAULT_OPTIONS) -> Iterator[CheckRow]:
     """A row for each learner of a records file and each qualification, in the file's order: a verdict, or
     the learner's record errors. A CSV file whose learners' rows are together is read in blocks, so memory
     stays flat however big it is; blocks are decided by `jobs` worker processes (default: every core).
 
     Rows that name no learner (QR506) come as an error row of the learner "" for each qualification, after
-    the learners read with them. `library` defaults to the installed plugins' rulesets. Raises
-    DiagnosticError for an unknown QAN or a file that cannot be read as a whole, before any row."""
-    return (row for block, rows in _checked_blocks(path, qans, library, jobs, "table")
+    the learners read with them; warnings (a unit in no catalogue, QR520) are not rows: `check_run`
+    carries them. `library` defaults to the installed plugins' rulesets; `options` as for
+    `read_records`. Raises DiagnosticError for an unknown QAN or a file that cannot be read as a whole,
+    before any row."""
+    return (row for block, rows in _checked_blocks(path, qans, library, jobs, "table", options)
             for row in (*block.rows, *rows))
 
 
 def check_file_json(path: str | Path, qans: str | Iterable[str], library: Library | None = None,
-                    jobs: int | None = None) -> Iterator[str]:
+                    jobs: int | None = None, options: ReadOptions = DEFAULT_OPTIONS) -> Iterator[str]:
     """`check_file`'s rows as the pieces of one JSON array: the text `qualrules check --format json` prints
     (`CheckRow.to_json` of each row), with the error rows of rows that name no learner, which the command
     reports on stderr instead. Faster than `check_file`: learners whose units alone decide their verdict
     share its text."""
-    blocks = _checked_blocks(path, qans, library, jobs, "json")
+    blocks = _checked_blocks(path, qans, library, jobs, "json", options)
 
     def texts() -> Iterator[str]:
         for block, rows in blocks:
@@ -122,25 +134,27 @@ def check_file_json(path: str | Path, qans: str | Iterable[str], library: Librar
 
 
 def check_batch(records: "pa.Table | pa.RecordBatch | pd.DataFrame", qans: str | Iterable[str],
-                library: Library | None = None) -> "pa.Table | pa.RecordBatch | pd.DataFrame":
+                library: Library | None = None,
+                options: ReadOptions = DEFAULT_OPTIONS) -> "pa.Table | pa.RecordBatch | pd.DataFrame":
     """Decide a batch of record rows, as a distributed engine hands them over, and return the verdicts as
     the same kind of object: an Arrow table or record batch, or a pandas DataFrame (with Arrow dtypes).
 
     `records` has the columns of a records table (docs/records.md: learner, unit, result, achieved_on,
-    optionally registered_on and date_of_birth; other columns are ignored), with text values, or dates or
-    timestamps in the date columns. Every row of a learner must be in this batch; they need not be
-    together. The result has a row for each learner, in the order the batch first names them, and each
+    optionally registered_on and date_of_birth, or an achievement log's; other columns are ignored), with text
+    values, or dates or timestamps in the date columns. Every row of a learner must be in this batch; they need
+    not be together. The result has a row for each learner, in the order the batch first names them, and each
     qualification, with the columns of `verdict_schema()`, holding the values of `qualrules check --format
     json`. A learner whose rows cannot be read gets error rows, with each error's row number in the batch
     (from 1); rows that name no learner give error rows of the learner "".
 
-    `library` defaults to the installed plugins' rulesets, loaded once per process. Raises DiagnosticError
+    `library` defaults to the installed plugins' rulesets, loaded once per process; `options` maps columns
+    and words as for `read_records`, and warnings are not rows. Raises DiagnosticError
     only for an unknown QAN or a batch that cannot be read at all (a required column missing, a column of
     numbers or other non-text values)."""
     library = library or _installed_library()
     targets = _targets(library, qans)
-    block = _record_block(_arrow_table(records))
-    settings = cohort.CheckSettings(tuple(q.qan for q, _ in targets), "json")
+    block = _record_block(_arrow_table(records), options)
+    settings = cohort.CheckSettings(tuple(q.qan for q, _ in targets), "json", options)
     decided = _decided_alone(("columns", block), settings, library, library.vocabulary())
     rows = json.loads(f"[{decided.json}]") + [row.to_json() for row in _unattached(decided.problems, targets)]
     for row in rows:
@@ -207,17 +221,17 @@ def _targets(library: Library, qans: str | Iterable[str]) -> list[tuple[Compiled
 
 
 def _unattached(problems: Sequence[Diagnostic], targets: Sequence[tuple]) -> list[CheckRow]:
-    """Problems that belong to no learner (a row without a learner id), as error rows of the learner ""."""
+    """Errors that belong to no learner (a row without a learner id), as error rows of the learner ""."""
     return [CheckRow("", q.qan, q.title, None, tuple(problems)) for q, _ in targets] if problems else []
 
 
 def _checked_blocks(path: str | Path, qans: str | Iterable[str], library: Library | None, jobs: int | None,
-                    output_format: str) -> Iterator[tuple[cohort.Block, list[CheckRow]]]:
+                    output_format: str, options: ReadOptions) -> Iterator[tuple[cohort.Block, list[CheckRow]]]:
     """Each block of a records file decided, with the error rows of its rows that name no learner. The
     file is opened (and any DiagnosticError raised) at the call, not at the first block."""
     library = library or _installed_library()
     targets = _targets(library, qans)
-    run = check_run(path, qans, library, jobs, output_format)
+    run = check_run(path, qans, library, jobs, output_format, options)
     return ((block, _unattached(block.problems, targets)) for block in run.blocks)
 
 
@@ -248,13 +262,13 @@ def _arrow_table(records: Any) -> "pa.Table":
                     f"not {type(records).__name__}")
 
 
-def _record_block(table: "pa.Table") -> ColumnarBlock:
+def _record_block(table: "pa.Table", options: ReadOptions) -> ColumnarBlock:
     """A batch's record columns as the text cells of a CSV file, each learner's rows brought together in
     the order the batch first names them, and numbered by their place in the batch."""
     import pyarrow.compute as pc
 
     # The batch's column names are its header, matched as a CSV header is; they stand on no row.
-    found = readers.read_header(_BATCH, iter([(None, table.column_names)]), "row")
+    found = readers.read_header(_BATCH, iter([(None, table.column_names)]), "row", options)
     names = list(found.position)
     columns = [_text_column(name, table.column(found.position[name]).combine_chunks()) for name in names]
     header = readers.Header(found.line, {name: k for k, name in enumerate(names)}, "row", len(names))

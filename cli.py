@@ -43,7 +43,9 @@ from qualrules.interpreter.presentation.outputs import (STDOUT, Output, OutputRe
                                                        write, write_check, write_eligible)
 from qualrules.interpreter.presentation.tabular import TooManyRows
 from qualrules.interpreter.presentation.terminal import colour, for_terminal, progress_stream, stdout_columns
-from qualrules.interpreter.records.readers import Records, read_records
+from qualrules.interpreter.profile import PROFILE_FILE, Profile, load_profile
+from qualrules.interpreter.starter_profile import starter_profile
+from qualrules.interpreter.records.readers import FORMATS, TEXT_FORMATS, Records, read_records, read_text_records
 from qualrules.interpreter.presentation.report import cohort_reports, html_report, summary_text
 from qualrules.interpreter.presentation.specification import specification
 from qualrules.interpreter.wording import plural
@@ -58,6 +60,18 @@ REPORT_BUGS_TO = "the qualrules maintainers"
 ruleset_option = click.option(
     "--ruleset", "rulesets", multiple=True, type=click.Path(dir_okay=False),
     help="A .qual file to load besides the installed plugins' rulesets (repeatable).",
+)
+INPUT_FORMAT = "qualrules.input_format"  # where the context keeps --input-format, for `records_source`
+
+
+def _remember_input_format(ctx: click.Context, _, value: str | None) -> None:
+    ctx.meta[INPUT_FORMAT] = value
+
+
+input_format_option = click.option(
+    "--input-format", type=click.Choice(TEXT_FORMATS), expose_value=False, callback=_remember_input_format,
+    help="The format of records read from standard input (RECORDS `-`) or from a file whose extension "
+         "does not say.",
 )
 format_option = click.option(
     "--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True,
@@ -166,13 +180,31 @@ def _stdout_closed() -> bool:
     return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
 
 
-def load_library(rulesets: tuple[str, ...]) -> Library:
-    """The library for a command: what was left out of it (a broken plugin, a clash) is reported first, and
-    the command goes on with the rest."""
+PROFILE_KEY = "qualrules.profile"  # where the root context keeps the loaded profile
+
+
+def current_profile() -> Profile:
+    """The run's profile (`--profile`, else the one in the working directory), loaded once and kept on the
+    context; loaded only by commands that use it, so a broken one stops nothing else."""
+    root = click.get_current_context().find_root()
+    if PROFILE_KEY not in root.meta:
+        try:
+            root.meta[PROFILE_KEY] = load_profile(root.params.get("profile"))
+        except DiagnosticError as error:
+            fail(error.diagnostics)
+    return root.meta[PROFILE_KEY]
+
+
+def load_library(rulesets: tuple[str, ...], with_profile: bool = True) -> Library:
+    """The library for a command, with the profile's rulesets first: what was left out of it (a broken
+    plugin, a clash) is reported first, and the command goes on with the rest."""
+    profile = current_profile() if with_profile else None
     try:
-        library = Library.load(rulesets)
+        library = Library.load((*profile.rulesets, *rulesets) if profile else rulesets)
     except DiagnosticError as error:
         fail(error.diagnostics)
+    if profile and (unknown_words := profile.unknown_words(library.vocabulary())):
+        fail(unknown_words)
     report_diagnostics(library.problems)
     for note in library.notes:
         # A given file replacing a bundled qualification changes verdicts: it must not pass unnoticed.
@@ -234,24 +266,29 @@ class _GuardedGroup(click.Group):
               help="Force coloured output on or off (default: colour only on a terminal, none when NO_COLOR is "
                    "set, always when FORCE_COLOR is).")
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error (QR900).")
+@click.option("--profile", type=click.Path(dir_okay=False),
+              help=f"The mapping profile saying what records files mean (default: {PROFILE_FILE}, else "
+                   "[tool.qualrules] in pyproject.toml, in the working directory).")
 @click.pass_context
-def main(ctx: click.Context, color: bool | None, debug: bool) -> None:
+def main(ctx: click.Context, color: bool | None, debug: bool, profile: str | None) -> None:
     """Check learners' records against the rules of combination of vocational qualifications.
 
     \b
     The options below work after the command too, as in
       qualrules list --no-color
     """
-    del debug  # the group's guard reads it from ctx.params
+    del debug, profile  # the group's guard reads --debug, and current_profile() --profile, from ctx.params
     ctx.color = colour(color, os.environ)
 
 
 @main.command(epilog=epilog("check"))
-@click.argument("records", type=click.Path(dir_okay=False))
-@click.option("-q", "--qualification", "qans", multiple=True, required=True,
-              help="QAN of a qualification to check, e.g. 610/3788/6 (repeatable).")
+@click.argument("records", type=click.Path(allow_dash=True))
+@click.option("-q", "--qualification", "qans", multiple=True,
+              help="QAN of a qualification to check, e.g. 610/3788/6 (repeatable; default: the profile's "
+                   "`qualifications`).")
 @ruleset_option
 @results_options(["table", "json", "csv"])
+@input_format_option
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes deciding blocks of learners  [default: every core].")
 @click.option("--progress/--no-progress", default=None,
@@ -259,32 +296,41 @@ def main(ctx: click.Context, color: bool | None, debug: bool) -> None:
 @click.option("-v", "--verbose", is_flag=True, help="Say which engine decides each qualification, and why.")
 def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output_format: str | None,
           output: str | None, force: bool, jobs: int | None, progress: bool | None, verbose: bool) -> None:
-    """Give each learner in RECORDS (.json, .csv or .xlsx) a verdict for each qualification.
+    """Give each learner in RECORDS (.json, .csv, .xlsx, .parquet or a folder of Parquet parts; `-` for
+    standard input) a verdict for each qualification: those given with -q, or else the profile's
+    `qualifications` (docs/profiles.md).
 
-    A CSV file whose learners' rows are together (sorted by learner) is read and decided in blocks, so
-    memory stays flat however many learners it holds; verdicts are written as they are decided, in the
-    file's order.
+    A CSV or Parquet file whose learners' rows are together (sorted by learner) is read and decided in
+    blocks, so memory stays flat however many learners it holds; verdicts are written as they are decided,
+    in the file's order.
 
     Exit status: 0 when every learner achieved every qualification, 1 when any did not (or the record
     lacks data to decide), 2 for bad usage or input that could not be read.
     """
     target = results_output(output, output_format, "table")
     library = load_library(rulesets)
-    targets = [find_qualification(library, qan) for qan in qans]
+    profile = current_profile()
+    if not qans and not profile.qualifications:
+        command_line_error("QR636", "no qualification to check", "check", "give -q QAN, or add  "
+                           f"qualifications = [\"610/3788/6\"]  to {profile.file or PROFILE_FILE}")
+    targets = [find_qualification(library, qan) for qan in qans] if qans else \
+        [profile_qualification(library, profile, qan) for qan in profile.qualifications]
     if verbose:
         for qualification, _ in targets:
             click.echo(f"{qualification.qan}: {qualification.engine}", err=True)
     try:
-        run = api.check_run(records, [q.qan for q, _ in targets], library, jobs,
-                            "table" if target.format == "xlsx" else target.format)
+        source, input_format = records_source(records, library)
+        run = api.check_run(source, [q.qan for q, _ in targets], library, jobs,
+                            "table" if target.format == "xlsx" else target.format, profile.options, input_format)
     except DiagnosticError as error:
         fail(error.diagnostics)
+    report_diagnostics(run.warnings)
     shown = sys.stderr.isatty() if progress is None else progress
     outcome = {"failed": False, "achieved": True}
 
     def decided() -> Iterator[Block]:
         for block in run.blocks:
-            report_diagnostics(block.problems)
+            report_diagnostics(block.problems + block.warnings)
             outcome["failed"] |= bool(block.problems) or block.unreadable > 0
             outcome["achieved"] &= block.all_achieved
             bar.update(block.learners)
@@ -300,10 +346,11 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
 
 
 @main.command(epilog=epilog("report"))
-@click.argument("records", type=click.Path(dir_okay=False))
+@click.argument("records", type=click.Path(allow_dash=True))
 @click.option("-q", "--qualification", "qan", required=True,
               help="QAN of the qualification to report on, e.g. 610/3788/6.")
 @ruleset_option
+@input_format_option
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, allow_dash=True),
               help="The HTML file to write (replaced whole, never left half-written; never an input; "
                    "`-`: standard output).")
@@ -332,8 +379,8 @@ def report(records: str, qan: str, rulesets: tuple[str, ...], output: str, force
     entries = cohort_reports(qualification, record_set, body.counts_as_achieved)
     # A ruleset whose awarding body has no plugin is labelled with the name its file declares.
     body_label = body.title if body.name == qualification.awarding_body else qualification.awarding_body
-    page = html_report(qualification, entries, awarding_body=body_label, records=Path(records).name,
-                       problems=record_set.problems)
+    page = html_report(qualification, entries, awarding_body=body_label,
+                       records=STDIN if records == "-" else Path(records).name, problems=record_set.problems)
     target = Output("html", None if output == STDOUT else output)
     with results_file(target, (records, *rulesets), force) as handle:
         write(handle, page)
@@ -515,14 +562,51 @@ def find_qualification(library: Library, qan: str, given: str | None = None):
                            error.hint)
 
 
-def read_learners(records: str, library: Library) -> Records:
-    """Every learner in RECORDS; rows that belong to no learner are reported on stderr."""
+def profile_qualification(library: Library, profile: Profile, qan: str):
+    """A qualification the profile names by default; one not loaded is reported where the profile names it."""
     try:
-        record_set = read_records(records, library.vocabulary())
+        return library.qualification(qan)
+    except UnknownQualification as error:
+        fail([Diagnostic("QR601", Severity.ERROR, f"no qualification {qan} is loaded",
+                         profile.qualifications_line or Location(profile.file), error.hint)])
+
+
+def read_learners(records: str, library: Library) -> Records:
+    """Every learner in RECORDS; how the file was read where it did not say, and rows that belong to no
+    learner, are reported on stderr."""
+    try:
+        source, input_format = records_source(records, library)
+        record_set = source if isinstance(source, Records) else \
+            read_records(source, library.vocabulary(), current_profile().options, input_format)
     except DiagnosticError as error:
         fail(error.diagnostics)
-    report_diagnostics(record_set.problems)
+    report_diagnostics(record_set.problems + record_set.warnings)
     return record_set
+
+
+STDIN = "<stdin>"
+
+
+def records_source(records: str, library: Library) -> tuple[str | Records, str | None]:
+    """RECORDS as a path and the format `--input-format` gives it, or, for `-`, the records read from
+    standard input; raises DiagnosticError when they cannot be read."""
+    input_format = click.get_current_context().meta.get(INPUT_FORMAT)
+    given = f"--input-format {input_format}"
+    if records != "-":
+        if input_format is not None and Path(records).suffix.lower() in FORMATS:
+            command_line_error("QR627", f"{records} is a {Path(records).suffix.lower()} file: its extension "
+                               f"says its format", given, "leave --input-format out for a file named .json, "
+                               ".csv, .xlsx or .parquet")
+        return records, input_format
+    if input_format is None:
+        command_line_error("QR625", "records read from standard input need their format", "-",
+                           "add --input-format csv or --input-format json")
+    if sys.stdin is None or sys.stdin.isatty():
+        command_line_error("QR626", "standard input is a terminal, not records", "-",
+                           f"pipe or redirect the records in: `qualrules ... - --input-format {input_format} "
+                           f"< records.{input_format}`")
+    return read_text_records(sys.stdin.buffer.read(), STDIN, input_format, library.vocabulary(),
+                             current_profile().options), None
 
 
 def find_learner(record_set: Records, learner_id: str, records: str) -> Learner:
@@ -551,7 +635,8 @@ def pool_refs(library: Library, qualification, refs: tuple[str, ...], option: st
 
 
 @main.command(epilog=epilog("explain"))
-@click.argument("records", type=click.Path(dir_okay=False))
+@click.argument("records", type=click.Path(allow_dash=True))
+@input_format_option
 @learner_option
 @one_qualification_option
 @ruleset_option
@@ -587,7 +672,8 @@ def grade_plan(qualification, body, learner: Learner, target: str, excluded, out
 
 
 @main.command(epilog=epilog("plan"))
-@click.argument("records", type=click.Path(dir_okay=False))
+@click.argument("records", type=click.Path(allow_dash=True))
+@input_format_option
 @learner_option
 @one_qualification_option
 @click.option("--minimise", type=click.Choice(list(planner.MINIMISABLE)), default="credits", show_default=True,
@@ -629,7 +715,8 @@ def plan(records: str, learner_id: str, qan: str, minimise: str, excluded: tuple
 
 
 @main.command(epilog=epilog("eligible"))
-@click.argument("records", type=click.Path(dir_okay=False))
+@click.argument("records", type=click.Path(allow_dash=True))
+@input_format_option
 @click.option("--awarding-body", "body_name", help="Only this awarding body's qualifications, e.g. ISP.")
 @ruleset_option
 @results_options(["text", "json", "csv"])
@@ -678,3 +765,31 @@ def eligible(records: str, body_name: str | None, rulesets: tuple[str, ...], out
     if target.path is not None:
         click.echo(f"wrote {target.path}: {plural(len(record_set.order), 'learner')}")
     sys.exit(EXIT_USAGE if record_set.diagnostics else EXIT_OK)
+
+
+@main.command(epilog=epilog("init"))
+@click.argument("records", type=click.Path(dir_okay=False))
+@ruleset_option
+@click.option("-o", "--output", default=PROFILE_FILE, show_default=True, type=click.Path(dir_okay=False),
+              help="The profile to write.")
+@click.option("--force", is_flag=True, help="Replace an existing profile.")
+def init(records: str, rulesets: tuple[str, ...], output: str, force: bool) -> None:
+    """Propose a profile for records files like RECORDS (.csv or .xlsx), from its headings and values:
+    the field each column holds, the result word each of its own words stands for, and the qualifications
+    holding most of its units. What cannot be decided is written as a comment saying so. Review it before
+    use: `check` reads a file only as the profile says, and never guesses.
+
+    Exit status: 0 when the profile was written, 2 when RECORDS cannot be read, the profile exists already
+    (without --force), or for bad usage.
+    """
+    if Path(output).exists() and not force:
+        command_line_error("QR635", f"will not write {output}: it exists already", f"--output {output}",
+                           "review and edit it, or give --force to replace it with a new proposal")
+    library = load_library(rulesets, with_profile=False)
+    try:
+        text = starter_profile(Path(records), library)
+    except DiagnosticError as error:
+        fail(error.diagnostics)
+    with results_file(Output("toml", output), (records, *rulesets), force) as handle:
+        write(handle, text)
+    click.echo(f"wrote {output}: review each line, then run `qualrules check {records}`")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import sys
 import time
 import traceback
@@ -82,6 +83,7 @@ def harnesses(corpus: list[str]) -> dict[str, Harness]:
         "csv-generated": Harness(lambda c: fuzz.generated_csv(c)[0], fuzz.exercise_csv_text),
         "csv-mutated": Harness(lambda c: mutated(fuzz.generated_csv(c)[0], c,
                                                  extra_pieces=fuzz.CSV_PIECES), fuzz.exercise_csv_text),
+        "csv-utf16": Harness(_utf16_case, lambda text: fuzz.exercise_csv_text(text, encoding="utf-16")),
         "json-generated": Harness(lambda c: fuzz.generated_json(c)[0], fuzz.exercise_json_text),
         "json-mutated": Harness(lambda c: mutated(fuzz.generated_json(c)[0], c,
                                                   extra_pieces=fuzz.JSON_PIECES), fuzz.exercise_json_text),
@@ -92,6 +94,16 @@ def harnesses(corpus: list[str]) -> dict[str, Harness]:
         "cli-records": Harness(_cli_records_case, lambda case: fuzz.exercise_cli_records_text(*case)),
         "cli-ruleset": Harness(lambda c: mutated(c.pick(seeds), c), fuzz.exercise_cli_ruleset_text),
     }
+
+
+def _utf16_case(choices: RandomChoices) -> str:
+    """A generated CSV text with semicolons for commas, mutated one time in two, to be saved as UTF-16 (so
+    without lone surrogates, which no encoding holds)."""
+    while (text := fuzz.semicolon_csv(fuzz.generated_csv(choices)[0])) is None:
+        pass
+    if fuzz.chance(choices, 2):
+        text = fuzz.mutate_text(text, choices, extra_pieces=fuzz.CSV_PIECES)
+    return re.sub("[\ud800-\udfff]", "", text).removeprefix("\ufeff")  # UTF-16 writes its own mark
 
 
 def _cli_records_case(choices: RandomChoices) -> tuple[str, str]:

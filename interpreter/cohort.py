@@ -1,9 +1,10 @@
 """Checking a whole cohort file: learners read, decided and written out in blocks, on every core.
 
-The file is read in blocks of whole learners (`records.stream`), so memory does not grow with the cohort;
-each block is read, decided and rendered in a worker process, and the blocks come back in input order, so
-the output is the same whatever the number of workers. A file that cannot be streamed (JSON, a spreadsheet,
-a CSV whose learners' rows are not together) is read whole first, then decided in the same blocks.
+The file is read in blocks of whole learners (`records.stream`, `records.parquet`), so memory does not
+grow with the cohort; each block is read, decided and rendered in a worker process, and the blocks come
+back in input order, so the output is the same whatever the number of workers. A file that cannot be streamed (JSON, a spreadsheet,
+a CSV or Parquet file whose learners' rows are not together) is read whole first, then decided in the same
+blocks.
 """
 
 from __future__ import annotations
@@ -20,16 +21,24 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, Sequence
 
 import attrs
 
-from qualrules.interpreter.diagnostics import Diagnostic
+from qualrules.interpreter.diagnostics import Diagnostic, Location
 from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.engine.evaluator import Explanations, decide, evaluate_many, plain_holdings, unit_indices
 from qualrules.interpreter.library import Library
 from qualrules.interpreter.presentation.check_table import VERDICT_START, CheckRow, verdict_rest
 from qualrules.interpreter.presentation.json_text import json_string
 from qualrules.interpreter.presentation.tabular import check_cells, csv_text
-from qualrules.interpreter.records.readers import Records, Vocabulary, read_records, read_table_block
+from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
+from qualrules.interpreter.records.readers import (
+    Records,
+    Vocabulary,
+    read_records,
+    read_table_block,
+    unknown_unit_warning,
+)
 from qualrules.interpreter.records.columnar import ColumnarBlock, Columns
-from qualrules.interpreter.records.stream import columnar_blocks, learner_blocks, open_table, scan_learners, text_facts
+from qualrules.interpreter.records.parquet import open_parquet, parquet_blocks, scan_parquet
+from qualrules.interpreter.records.stream import columnar_blocks, csv_file, learner_blocks, open_table, scan_learners
 
 if TYPE_CHECKING:
     import numpy as np
@@ -46,11 +55,14 @@ class Block:
     learners: int
     rows: tuple[CheckRow, ...]
     json: str
-    # Problems that belong to no learner (a row without a learner id).
+    # Errors that belong to no learner (a row without a learner id).
     problems: tuple[Diagnostic, ...]
     unreadable: int
     all_achieved: bool
     csv: str = ""
+    # Warnings found reading the block, which leave every verdict as it is; each is given once per file, in
+    # the first block it concerns.
+    warnings: tuple[Diagnostic, ...] = ()
 
 
 @attrs.frozen
@@ -60,28 +72,44 @@ class Cohort:
     learners: int
     streamed: bool
     tasks: Iterator[tuple]
+    # The warnings known once the file is opened: how its text was read (an encoding told from its bytes),
+    # and, for a file read whole, all its `Records.warnings`. The blocks carry the rest.
+    warnings: tuple[Diagnostic, ...] = ()
 
 
-def open_cohort(path: str | Path, vocabulary: Vocabulary) -> Cohort:
-    """Open a records file for checking; raises DiagnosticError when the file as a whole cannot be read."""
-    path = Path(path)
-    facts = text_facts(path) if path.suffix.lower() == ".csv" and path.is_file() else None
-    if facts is not None and facts.utf8:
-        header, rows = open_table(path)
-        scan = scan_learners(path, header)
-        if scan.grouped and scan.columnar and facts.quotes_paired:
+def open_cohort(source: str | Path | Records, vocabulary: Vocabulary, options: ReadOptions = DEFAULT_OPTIONS,
+                input_format: str | None = None) -> Cohort:
+    """Open a records file for checking (or take records read already, as from standard input); raises
+    DiagnosticError when the file as a whole cannot be read."""
+    if isinstance(source, Records):
+        return Cohort(len(source.order), False, _record_blocks(source), source.warnings)
+    path = Path(source)
+    if (input_format or path.suffix.lower().removeprefix(".")) == "csv" and path.is_file():
+        file = csv_file(path, options)
+        warning = file.decided.warning(str(path))
+        warnings = (warning,) if warning else ()
+        header, rows = open_table(file)
+        scan = scan_learners(file, header)
+        if scan.grouped and scan.columnar and file.quotes_paired:
             rows.close()
-            blocks = columnar_blocks(path, header, LEARNERS_PER_BLOCK)
-            return Cohort(scan.learners, True, (("columns", block) for block in blocks))
+            blocks = columnar_blocks(file, header, LEARNERS_PER_BLOCK)
+            return Cohort(scan.learners, True, (("columns", block) for block in blocks), warnings)
         if scan.grouped:
             blocks = learner_blocks(rows, header, LEARNERS_PER_BLOCK)
-            return Cohort(scan.learners, True, (("rows", str(path), header, block) for block in blocks))
+            return Cohort(scan.learners, True, (("rows", str(path), header, block) for block in blocks), warnings)
         rows.close()
-    records = read_records(path, vocabulary)
-    return Cohort(len(records.order), False, _record_blocks(records))
+    if input_format is None and (path.suffix.lower() == ".parquet" and path.is_file() or path.is_dir()):
+        table = open_parquet(path, options)
+        scan = scan_parquet(table)
+        if scan.grouped:
+            blocks = parquet_blocks(table, LEARNERS_PER_BLOCK)
+            return Cohort(scan.learners, True, (("columns", block) for block in blocks))
+    records = read_records(path, vocabulary, options, input_format)
+    return Cohort(len(records.order), False, _record_blocks(records), records.warnings)
 
 
 def _record_blocks(records: Records) -> Iterator[tuple]:
+    """Records read whole, in blocks; their warnings are the cohort's, given before any block."""
     by_id = {learner.id: learner for learner in records.learners}
     for start in range(0, len(records.order), LEARNERS_PER_BLOCK):
         order = records.order[start:start + LEARNERS_PER_BLOCK]
@@ -98,6 +126,8 @@ class CheckRun:
 
     learners: int
     blocks: Iterator[Block]
+    # The warnings known before any block (`Cohort.warnings`); each block carries those found reading it.
+    warnings: tuple[Diagnostic, ...] = ()
 
 
 @attrs.frozen
@@ -106,6 +136,7 @@ class CheckSettings:
 
     qans: tuple[str, ...]
     output_format: str
+    options: ReadOptions = DEFAULT_OPTIONS
 
 
 @attrs.frozen
@@ -135,7 +166,7 @@ class _Worker:
                 return _check_columns(self, task[1], targets)
             if task[0] == "rows":
                 _, file, header, rows = task
-                records = read_table_block(file, vocabulary, header, rows)
+                records = read_table_block(file, vocabulary, header, rows, settings.options)
             else:
                 records = task[1]
             return _block_of(records, check_rows(records, targets, self.explanations), settings.output_format)
@@ -151,6 +182,25 @@ TEMPLATES_KEPT = 40_000
 def check_blocks(cohort: Cohort, settings: CheckSettings, library: Library, vocabulary: Vocabulary,
                  jobs: int) -> Iterator[Block]:
     """Each block of the cohort decided, in input order, by `jobs` worker processes (1: in this process)."""
+    yield from _warned_once(_decided_blocks(cohort, settings, library, vocabulary, jobs))
+
+
+def _warned_once(blocks: Iterator[Block]) -> Iterator[Block]:
+    """The blocks with each warning kept only where it is first given: a unit in no catalogue is named once
+    per file, not once per block."""
+    given: set[tuple[str, str]] = set()
+    for block in blocks:
+        kept = []
+        for warning in block.warnings:
+            key = (warning.code, warning.message)
+            if key not in given:
+                given.add(key)
+                kept.append(warning)
+        yield attrs.evolve(block, warnings=tuple(kept)) if len(kept) < len(block.warnings) else block
+
+
+def _decided_blocks(cohort: Cohort, settings: CheckSettings, library: Library, vocabulary: Vocabulary,
+                    jobs: int) -> Iterator[Block]:
     worker = _Worker(settings, library, vocabulary)
     if jobs <= 1:
         yield from map(worker.check, cohort.tasks)
@@ -202,7 +252,7 @@ def _block_of(records: Records, rows: list[CheckRow], output_format: str) -> Blo
     return Block(len(records.order), tuple(rows) if output_format == "table" else (), json_text,
                  records.problems, len(records.unreadable),
                  all(row.verdict is not None and row.verdict.achieved for row in rows),
-                 csv_text(check_cells(rows)) if output_format == "csv" else "")
+                 csv_text(check_cells(rows)) if output_format == "csv" else "", records.warnings)
 
 
 def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tuple]) -> Block:
@@ -210,13 +260,19 @@ def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tupl
     (`Columns.holdings`), so learners holding the same units share one text, made once per worker; every
     other learner is read row by row and decided by the full evaluator."""
     vocabulary, output_format = worker.vocabulary, worker.settings.output_format
-    columns = Columns(block, vocabulary, worker.dates)
+    if block.header.log:
+        # An achievement log's units come from each learner's rows taken together: the row reader reads them.
+        records = read_table_block(block.file, vocabulary, block.header, block.rows(np.arange(block.batch.num_rows)),
+                                   worker.settings.options)
+        return _block_of(records, check_rows(records, targets), output_format)
+    columns = Columns(block, vocabulary, worker.dates, worker.settings.options)
     plain = columns.plain.copy() if output_format == "json" else np.zeros(columns.learners, dtype=bool)
     holdings = [columns.holdings(qualification, body.counts_as_achieved) for qualification, body in targets]
     for held in holdings:
         plain &= held.plain
     records = read_table_block(block.file, vocabulary, block.header,
-                               block.rows(columns.learner_rows(np.flatnonzero(~plain))))
+                               block.rows(columns.learner_rows(np.flatnonzero(~plain))), worker.settings.options)
+    records = attrs.evolve(records, warnings=_column_warnings(block, columns, records, vocabulary))
     decided = check_rows(records, targets, worker.explanations)
     if not plain.any():
         return _block_of(records, decided, output_format)
@@ -241,7 +297,21 @@ def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tupl
             pieces.extend(row.json_element() for row in rows)
             all_achieved &= all(row.verdict is not None and row.verdict.achieved for row in rows)
     return Block(columns.learners, (), ",\n".join(pieces), records.problems, len(records.unreadable),
-                 all_achieved)
+                 all_achieved, warnings=records.warnings)
+
+
+def _column_warnings(block: ColumnarBlock, columns: Columns, records: Records,
+                     vocabulary: Vocabulary) -> tuple[Diagnostic, ...]:
+    """The warnings of a block read as columns, in line order: the row reader's, for the learners it read,
+    and one for each unit left out, at its first row of the block whoever's it is (the columns saw every
+    row, the row reader only some)."""
+    def location(line: int) -> Location:
+        return Location(block.file, line, element=None if block.header.row_word == "line" else f"row {line}")
+
+    left_out = [unknown_unit_warning(text, location(int(block.lines[row])), vocabulary)
+                for row, text in columns.left_out.values()]
+    kept = [warning for warning in records.warnings if warning.code != "QR520"]
+    return tuple(sorted(kept + left_out, key=lambda warning: warning.location.line or 0))
 
 
 def _make_templates(worker: _Worker, columns: Columns, targets: Sequence[tuple], holdings: list, keys: list,

@@ -11,6 +11,7 @@ from qualrules.interpreter import model as m
 from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.engine.compiler import CompiledQualification, compile_ruleset
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity, did_you_mean
+from qualrules.interpreter.records.log_checks import EvidencePolicy, LoggedUnit
 from qualrules.interpreter.records.readers import Vocabulary
 from qualrules.interpreter.wording import word_list
 from qualrules.plugins import (
@@ -145,9 +146,44 @@ class Library:
         return refs
 
     def vocabulary(self) -> Vocabulary:
-        """What records may say: every loaded unit reference and every result word any body accepts."""
-        results = RESULT_WORDS.union(*(body.achieving_results for body in self.bodies.values()))
-        return Vocabulary(self.unit_refs(), frozenset(results))
+        """What records may say: every loaded unit reference, the result words every body accepts, the
+        words only some bodies add, for those bodies' units, and the units whose achievement logs can be
+        read."""
+        scoped: dict[str, set[str]] = {}
+        for body in self.bodies.values():
+            for word in body.result_words - RESULT_WORDS:
+                scoped.setdefault(word, set()).add(body.name)
+        unit_bodies: dict[str, set[str]] = {}
+        for entry in self.rulesets:
+            # The name the file declares: a plugin's, when it has one, or the one to name it by in messages.
+            declared = entry.ruleset.awarding_body.name if entry.ruleset.awarding_body else entry.body.name
+            for unit in entry.ruleset.units:
+                for key in filter(None, (unit.ref, unit.ofqual)):
+                    unit_bodies.setdefault(key.casefold(), set()).add(declared)
+        return Vocabulary(self.unit_refs(), RESULT_WORDS,
+                          {word: frozenset(names) for word, names in scoped.items()},
+                          {ref: frozenset(names) for ref, names in unit_bodies.items()},
+                          self._logged_units())
+
+    def _logged_units(self) -> dict[str, LoggedUnit]:
+        """Every unit declaring assessment criteria, by case-folded unit and Ofqual reference; a unit in a
+        given ruleset file is read with that file's criteria (given files come after the bundled ones)."""
+        logs: dict[str, LoggedUnit] = {}
+        for entry in self.rulesets:
+            policy = evidence_policy(entry.body)
+            for unit in entry.ruleset.units:
+                if unit.criteria:
+                    logged = LoggedUnit(unit, policy)
+                    logs.update({key.casefold(): logged for key in filter(None, (unit.ref, unit.ofqual))})
+        return logs
+
+
+def evidence_policy(body: AwardingBody) -> EvidencePolicy:
+    """What an awarding body allows of an achievement log's evidence: the methods it lists for each kind of
+    outcome, the result words it counts, and how an assessor verifying their own unit is reported."""
+    return EvidencePolicy(methods=body.evidence_methods,
+                          counted_results=frozenset(w for w in body.result_words if body.counts_as_achieved(w)),
+                          assessor_as_verifier=Severity(body.assessor_as_verifier))
 
 
 def _loaded(name: str, text: str, plugins: Plugins, plugin: InstalledBody | None) -> LoadedRuleset:

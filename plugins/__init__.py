@@ -77,6 +77,10 @@ class AwardingBody:
     # Whether the body assesses every unit criterion by criterion (each assessment criterion must be evidenced);
     # a unit result may still be given directly.
     criterion_assessment: bool = False
+    # Result words of this body's own that do not achieve a unit (besides referred, fail and withdrawn).
+    non_achieving_results: frozenset[str] = frozenset()
+    # An IQA verifier who also assessed the unit they verify: "warning" (QR540 leaves the verdict) or "error".
+    assessor_as_verifier: str = "warning"
 
     def rulesets(self) -> list[RulesetSource]:
         if self.ruleset_package is None:
@@ -95,6 +99,11 @@ class AwardingBody:
     def counts_as_achieved(self, result: str) -> bool:
         """Whether a (normalised) result word means the unit was achieved, under this body's policy."""
         return result in self.achieving_results
+
+    @property
+    def result_words(self) -> frozenset[str]:
+        """Every result word a record may give for one of this body's units."""
+        return RESULT_WORDS | self.achieving_results | self.non_achieving_results
 
     def ref_format_problem(self, ref: str) -> str | None:
         """None when `ref` fits one of this body's unit reference formats (or it declares none). An Ofqual unit
@@ -126,9 +135,22 @@ class InstalledBody(AwardingBody):
         self.achieving_results = frozenset(_collection(plugin, "achieving_results", str))
         self.evidence_methods = _evidence_methods(plugin)
         self.criterion_assessment = _attribute(plugin, "criterion_assessment", bool)
+        self.non_achieving_results = frozenset(_collection(plugin, "non_achieving_results", str))
+        unmatched = sorted(word for word in self.result_words if word != " ".join(word.split()).casefold())
+        if unmatched:
+            raise PluginError(f"has result words no record can match ({', '.join(map(repr, unmatched))}): "
+                              "write them in lower case, with single spaces")
+        self.assessor_as_verifier = _attribute(plugin, "assessor_as_verifier", str)
+        if self.assessor_as_verifier not in ("warning", "error"):
+            raise PluginError(f"has assessor_as_verifier = {_shown(self.assessor_as_verifier)}, not \"warning\" "
+                              "or \"error\"")
         self.counted_results = frozenset(
-            word for word in RESULT_WORDS | self.achieving_results
+            word for word in self.result_words
             if _answer(f"counts_as_achieved({word!r})", lambda: plugin.counts_as_achieved(word), bool))
+        contradicted = sorted(self.counted_results & self.non_achieving_results)
+        if contradicted:
+            raise PluginError(f"counts {', '.join(map(repr, contradicted))} as achieving, which its "
+                              "non_achieving_results says do not")
         sources = _guarded("rulesets()", plugin.rulesets)
         if not isinstance(sources, (list, tuple)) or not all(
                 isinstance(s, RulesetSource) and isinstance(s.name, str) and isinstance(s.text, str)

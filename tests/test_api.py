@@ -120,6 +120,10 @@ def test_read_records_reads_the_whole_file(library, tmp_path):
     bad = write_csv(tmp_path / "bad.csv", [["B1", "L3B1", "pass", "2024-01-01", "", ""],
                                            ["B2", "L3B9", "pass", "2024-01-01", "", ""]])
     records = api.read_records(bad, library)
+    # A unit in no catalogue cannot count, and is warned about; the profile may make it an error instead.
+    assert [learner.id for learner in records.learners] == ["B1", "B2"]
+    assert [(d.code, d.location.line) for d in records.warnings] == [("QR520", 3)] and records.problems == ()
+    records = api.read_records(bad, library, api.ReadOptions(unknown_units="error"))
     assert [learner.id for learner in records.learners] == ["B1"]
     assert [(d.code, d.location.line) for d in records.unreadable["B2"]] == [("QR501", 3)]
     with pytest.raises(api.DiagnosticError) as raised:
@@ -339,7 +343,8 @@ def test_errors_name_the_rows_of_the_batch():
             ["B2", "L3B9", "pass", "2024-05-01", "", ""],
             ["", "L3B1", "pass", "2024-05-01", "", ""],
             ["B1", "L3B2", "pass", "2024-05-01", "2024-02-15", ""]]
-    verdicts = api.check_batch(text_table(rows), ISP_CERTIFICATE).to_pylist()
+    verdicts = api.check_batch(text_table(rows), ISP_CERTIFICATE, options=api.ReadOptions(unknown_units="error"))
+    verdicts = verdicts.to_pylist()
     assert [(row["learner"], row["status"]) for row in verdicts] == [("B1", "error"), ("B2", "error"), ("", "error")]
     assert [row["errors"] for row in verdicts] == [
         [{"code": "QR507", "message": "learner B1 has two different `registered_on` values: 2024-01-15 (line 1) "
@@ -388,7 +393,7 @@ def generated_cohort(library, path: Path, learners: int) -> None:
     generator.write_csv(library, path, learners, seed=11, mix="all")
     with open(path, encoding="utf-8", newline="") as handle:
         header, *rows = list(csv.reader(handle))
-    rows[10][1], rows[200][3], rows[3000][2] = "L3B9", "31/02/2024", "passed"
+    rows[10][2], rows[200][3], rows[3000][2] = "referal", "31/02/2024", "passed"
     rows.append(["", "L3B1", "pass", "2024-05-01", "", ""])
     write_csv(path, rows, header)
 

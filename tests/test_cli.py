@@ -119,16 +119,16 @@ def test_check_bad_record_row_still_reports_other_learners(run, tmp_path, snapsh
         "A1,L3B1,pass,2024-03-12,2024-01-15,1999-06-02\n"
         "A1,L3B2,pass,2024-03-14,2024-01-15,1999-06-02\n"
         "A2,L3B1,pass,2024-03-12,2024-01-15,1999-06-02\n"
-        "A2,L3B7,pass,2024-03-12,2024-01-15,1999-06-02\n"
+        "A2,L3B2,pass,2024-13-12,2024-01-15,1999-06-02\n"
         "A3,L3B1,pass,2024-03-12,2024-01-15,1999-06-02\n"
         ",L3B2,pass,2024-03-12,2024-01-15,1999-06-02\n", encoding="utf-8")
     result = run("check", "records.csv", "-q", ISP_AWARD)
     assert result.exit_code == 2
-    # A1 (L3B1 + L3B2 = 6) achieved, A3 (L3B1 only, 3) not, A2 unreadable: line 5 names an unknown unit.
+    # A1 (L3B1 + L3B2 = 6) achieved, A3 (L3B1 only, 3) not, A2 unreadable: line 5 has no date.
     assert re.search(r"^A1 .* achieved +6$", result.stdout, re.M)
     assert re.search(r"^A2 .* record error +-$", result.stdout, re.M)
     assert re.search(r"^A3 .* not achieved +3$", result.stdout, re.M)
-    assert "records.csv:5: error[QR501]: unknown unit 'L3B7'" in result.stdout
+    assert "records.csv:5: error[QR502]: `achieved_on` is not a date: '2024-13-12'" in result.stdout
     assert result.stderr.startswith("records.csv:7: error[QR506]: the row has no learner id")
     assert result.stdout == snapshot
 

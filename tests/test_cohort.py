@@ -1,5 +1,6 @@
 """Checking a cohort file in blocks: the columnar reader, the row-by-row reader and the whole-file reader
-give the same output, byte for byte, whatever the block size and the number of workers."""
+give the same output, byte for byte, whatever the block size, the number of workers, the file's encoding
+and delimiter, and whether it is CSV or Parquet."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 import os
 import random
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -16,8 +18,9 @@ from click.testing import CliRunner
 from qualrules.cli import main
 from qualrules.interpreter import cohort
 from qualrules.interpreter.library import Library
+from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
 from qualrules.interpreter.records.readers import read_records
-from qualrules.interpreter.records.stream import columnar_blocks, learner_blocks, open_table, scan_learners
+from qualrules.interpreter.records.stream import columnar_blocks, csv_file, learner_blocks, open_table, scan_learners
 
 ISP_CERTIFICATE, ISP_AWARD, ILM = "610/3788/6", "610/3791/6", "600/5929/1"
 QANS = (ISP_CERTIFICATE, ISP_AWARD, ILM)
@@ -113,20 +116,20 @@ def test_columnar_and_row_blocks_give_the_whole_file_verdicts(seed, per_block, l
     path = tmp_path / "cohort.csv"
     write_csv(path, cohort_rows(seed, 40))
     expected = whole_file(path, library)
-    header, rows = open_table(path)
+    header, rows = open_table(csv_file(path))
     by_rows = [("rows", str(path), header, block) for block in learner_blocks(rows, header, per_block)]
-    by_columns = [("columns", block) for block in columnar_blocks(path, header, per_block)]
+    by_columns = [("columns", block) for block in columnar_blocks(csv_file(path), header, per_block)]
     assert decided(by_rows, library)[0] == expected
     assert decided(by_columns, library)[0] == expected
     assert json.loads(expected)  # the cohort gives verdicts, not only errors
-    assert scan_learners(path, header).grouped
+    assert scan_learners(csv_file(path), header).grouped
 
 
 def test_workers_give_the_same_output_in_the_same_order(library, tmp_path):
     path = tmp_path / "cohort.csv"
     write_csv(path, cohort_rows(7, 60))
-    header, _ = open_table(path)
-    tasks = [("columns", block) for block in columnar_blocks(path, header, 4)]
+    header, _ = open_table(csv_file(path))
+    tasks = [("columns", block) for block in columnar_blocks(csv_file(path), header, 4)]
     assert decided(tasks, library, jobs=2)[0] == decided(tasks, library, jobs=1)[0] == whole_file(path, library)
 
 
@@ -135,8 +138,8 @@ def test_a_quoted_newline_does_not_shift_the_lines_reported_after_it(library, tm
     rows = [["A1", "L3B1", "pass\nwith a note", "2024-01-01", "2022-01-01", "1990-01-01"],
             ["A2", "L3B2", "pass", "not a date", "2022-01-01", "1990-01-01"]]
     write_csv(path, rows)
-    header, _ = open_table(path)
-    (block,) = columnar_blocks(path, header, 10)
+    header, _ = open_table(csv_file(path))
+    (block,) = columnar_blocks(csv_file(path), header, 10)
     assert block.lines.tolist() == [2, 4]
     text, _ = decided([("columns", block)], library)
     errors = [e for row in json.loads(text) for e in row.get("errors", [])]
@@ -148,8 +151,8 @@ def test_a_file_whose_learners_are_not_together_is_read_whole(library, tmp_path)
     rows = cohort_rows(3, 20)
     rows.append(rows[0][:])  # the first learner again, at the end
     write_csv(path, rows)
-    header, _ = open_table(path)
-    assert not scan_learners(path, header).grouped
+    header, _ = open_table(csv_file(path))
+    assert not scan_learners(csv_file(path), header).grouped
     opened = cohort.open_cohort(path, library.vocabulary())
     assert not opened.streamed
     blocks = cohort.check_blocks(opened, settings(), library, library.vocabulary(), 1)
@@ -159,8 +162,8 @@ def test_a_file_whose_learners_are_not_together_is_read_whole(library, tmp_path)
 def test_a_ragged_file_streams_through_the_row_reader(library, tmp_path):
     path = tmp_path / "cohort.csv"
     path.write_text("learner,unit,result,achieved_on\nA1,L3B1,pass,2024-01-01\nA2,L3B2\nA3,L3B1,pass,2024-01-01\n")
-    header, _ = open_table(path)
-    scan = scan_learners(path, header)
+    header, _ = open_table(csv_file(path))
+    scan = scan_learners(csv_file(path), header)
     assert (scan.learners, scan.grouped, scan.columnar) == (3, True, False)
     opened = cohort.open_cohort(path, library.vocabulary())
     assert opened.streamed
@@ -197,8 +200,134 @@ def test_ids_that_differ_only_by_what_python_strips_are_one_learner(library, tmp
 def test_a_worker_that_dies_stops_the_run_instead_of_leaving_it_waiting(library, tmp_path, monkeypatch):
     path = tmp_path / "cohort.csv"
     write_csv(path, cohort_rows(5, 12))
-    header, _ = open_table(path)
-    tasks = [("columns", block) for block in columnar_blocks(path, header, 3)]
+    header, _ = open_table(csv_file(path))
+    tasks = [("columns", block) for block in columnar_blocks(csv_file(path), header, 3)]
     monkeypatch.setattr(cohort._Worker, "check", lambda worker, task: os._exit(1))  # inherited by the workers
     with pytest.raises(BrokenProcessPool):
         decided(tasks, library, jobs=2)
+
+
+def write_text_csv(path, rows, encoding: str, delimiter: str) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(HEADER)
+    writer.writerows(rows)
+    path.write_bytes(buffer.getvalue().encode(encoding))
+
+
+def streamed(path, library, options=DEFAULT_OPTIONS) -> str:
+    opened = cohort.open_cohort(path, library.vocabulary(), options)
+    assert opened.streamed
+    blocks = cohort.check_blocks(opened, cohort.CheckSettings(QANS, "json", options), library,
+                                 library.vocabulary(), 1)
+    return "".join(cohort.json_array(b.json for b in blocks))
+
+
+@pytest.mark.parametrize("encoding,delimiter", [("utf-8-sig", ","), ("utf-16", "\t"), ("cp1252", ";"),
+                                                ("utf-8", ";")])
+@pytest.mark.parametrize("per_block", [1, 50])
+def test_every_encoding_and_delimiter_gives_the_verdicts_of_utf8_with_commas(encoding, delimiter, per_block,
+                                                                             library, tmp_path, monkeypatch):
+    rows = cohort_rows(5, 40)
+    assert any(not row[0].isascii() for row in rows)  # the encodings differ in this cohort's bytes
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "variant").mkdir()
+    monkeypatch.chdir(tmp_path / "plain")
+    write_text_csv(Path("cohort.csv"), rows, "utf-8", ",")
+    expected = whole_file(Path("cohort.csv"), library)
+    monkeypatch.chdir(tmp_path / "variant")
+    path = Path("cohort.csv")
+    write_text_csv(path, rows, encoding, delimiter)
+    file = csv_file(path)
+    assert (file.delimiter, file.decided.guessed) == (delimiter, encoding == "cp1252")
+    header, lines = open_table(file)
+    by_rows = [("rows", str(path), header, block) for block in learner_blocks(lines, header, per_block)]
+    by_columns = [("columns", block) for block in columnar_blocks(file, header, per_block)]
+    assert whole_file(path, library) == expected
+    assert decided(by_rows, library)[0] == expected
+    assert decided(by_columns, library)[0] == expected
+    assert streamed(path, library) == expected
+
+
+def test_options_naming_the_encoding_delimiter_and_date_forms_reach_every_path(library, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    rows = cohort_rows(6, 30)
+    for row in rows:
+        row[3] = _two_digit_year(row[3])
+    options = ReadOptions(encoding="latin-1", delimiter=";", date_formats=("dd/mm/yy",))
+    path = Path("cohort.csv")
+    write_text_csv(path, rows, "latin-1", ";")
+    records = read_records(path, library.vocabulary(), options)
+    assert [warning.code for warning in records.warnings] == ["QR520"]  # the cohort's unit in no catalogue, and
+    # no QR515: the encoding is named
+    targets = [library.qualification(q) for q in QANS]
+    expected = json.dumps([row.to_json() for row in cohort.check_rows(records, targets)], indent=2)
+    refused = {e["message"] for row in json.loads(expected) for e in row.get("errors", []) if e["code"] == "QR502"}
+    assert refused == {"`achieved_on` is not a date: '31/02/24'"}  # only the cohort's own bad date
+    assert streamed(path, library, options) == expected
+    header, lines = open_table(csv_file(path, options))
+    settings_with = cohort.CheckSettings(QANS, "json", options)
+    by_rows = [("rows", str(path), header, block) for block in learner_blocks(lines, header, 3)]
+    blocks = cohort.check_blocks(cohort.Cohort(0, True, iter(by_rows)), settings_with, library,
+                                 library.vocabulary(), 1)
+    assert "".join(cohort.json_array(b.json for b in blocks)) == expected
+
+
+def _two_digit_year(date: str) -> str:
+    """An ISO date of the cohort as dd/mm/yy (others, such as the bad `31/02/2024`, with a two-digit year)."""
+    if date[:4].isdigit() and date[4:5] == "-":
+        return f"{date[8:10]}/{date[5:7]}/{date[2:4]}" + date[10:]
+    return date[:-4] + date[-2:] if date.endswith("2024") else date
+
+
+def write_parquet(path, rows, row_group_size: int = 7) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns = list(zip(*rows))
+    pq.write_table(pa.table({name: list(values) for name, values in zip(HEADER, columns)}), path,
+                   row_group_size=row_group_size)
+
+
+@pytest.mark.parametrize("per_block", [1, 3, 50])
+def test_a_parquet_file_streams_with_the_verdicts_read_whole(per_block, library, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cohort, "LEARNERS_PER_BLOCK", per_block)
+    rows = cohort_rows(8, 40)
+    write_parquet("cohort.parquet", rows)
+    expected = whole_file(Path("cohort.parquet"), library)
+    assert streamed(Path("cohort.parquet"), library) == expected
+    # The verdicts of the same rows as CSV; only where an error points differs (a row, not a line).
+    write_csv(tmp_path / "cohort.csv", rows)
+
+    def verdicts(text: str) -> list:
+        return [{key: value for key, value in row.items() if key != "errors"} | {
+            "errors": [error["code"] for error in row.get("errors", [])]} for row in json.loads(text)]
+
+    assert verdicts(expected) == verdicts(whole_file(Path("cohort.csv"), library))
+    assert any(row.get("errors") for row in json.loads(expected))
+
+
+def test_a_parquet_file_whose_learners_are_not_together_is_read_whole(library, tmp_path):
+    path = tmp_path / "cohort.parquet"
+    rows = cohort_rows(3, 20)
+    write_parquet(path, rows + [rows[0][:]])
+    opened = cohort.open_cohort(path, library.vocabulary())
+    assert not opened.streamed
+    blocks = cohort.check_blocks(opened, settings(), library, library.vocabulary(), 1)
+    assert "".join(cohort.json_array(b.json for b in blocks)) == whole_file(path, library)
+
+
+def test_a_folder_of_parquet_parts_reads_as_one_table(library, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cohort, "LEARNERS_PER_BLOCK", 3)
+    rows = cohort_rows(9, 30)
+    write_parquet("cohort.parquet", rows)
+    Path("parts").mkdir()
+    # A learner's rows may be split between two parts; the parts are read in the order of their names.
+    for number, start in enumerate(range(0, len(rows), 25)):
+        write_parquet(Path("parts", f"part-{number:05d}.parquet"), rows[start:start + 25], row_group_size=4)
+    Path("parts", "_SUCCESS").write_text("")
+    expected = whole_file(Path("parts"), library)
+    assert streamed(Path("parts"), library) == expected
+    assert expected == whole_file(Path("cohort.parquet"), library).replace('"cohort.parquet"', '"parts"')

@@ -13,7 +13,7 @@ from qualrules.interpreter.engine.compiler import compile_ruleset
 from qualrules.interpreter.diagnostics import DiagnosticError
 from qualrules.interpreter.engine.evaluator import Status, add_period, evaluate
 from qualrules.interpreter.records.learner import Attempt, Learner
-from qualrules.interpreter.records.readers import Vocabulary, parse_date, read_records
+from qualrules.interpreter.records.readers import Vocabulary, read_records
 from qualrules.plugins import RESULT_WORDS
 
 
@@ -69,20 +69,6 @@ def test_glh_is_unknown_rather_than_zero_when_a_counted_unit_declares_none():
 def test_a_placeholder_registration_date_does_not_overflow_the_calendar():
     assert add_period(dt.date(9999, 12, 31), 3, m.TimeUnit.YEARS) == dt.date.max
     assert add_period(dt.date(2024, 2, 29), 1, m.TimeUnit.YEARS) == dt.date(2025, 2, 28)
-
-
-@pytest.mark.parametrize(("text", "expected"), [
-    ("2024-05-01", dt.date(2024, 5, 1)),
-    ("2024-05-01 10:30:00", dt.date(2024, 5, 1)),
-    ("2024-05-01T10:30", dt.date(2024, 5, 1)),
-    ("01/05/2024", dt.date(2024, 5, 1)),
-    ("20240501", None),
-    ("2024-W18-3", None),
-    ("2024-02-30", None),
-    ("31/02/2024", None),
-])
-def test_only_the_documented_date_forms_are_dates(text, expected):
-    assert parse_date(text) == expected
 
 
 VOCABULARY = Vocabulary({"l3b1": "L3B1"}, RESULT_WORDS)

@@ -324,14 +324,25 @@ def _header_names(cells: Sequence[str]) -> list[str]:
     return [cell.strip().casefold().replace(" ", "_") for cell in cells]
 
 
-def csv_table(text: str):
+def csv_delimiter(text: str) -> str | None:
+    """The delimiter docs/records.md says a CSV text has: the one of comma, semicolon and tab its first line
+    that is not blank holds outside quotes (comma when none); None when it holds more than one, so the whole
+    file must be refused."""
+    line = next((line for line in io.StringIO(text.removeprefix("\ufeff"), newline="") if line.strip()), "")
+    outside = line.split('"')[::2]
+    found = {delimiter for delimiter in ",;\t" if any(delimiter in piece for piece in outside)}
+    return None if len(found) > 1 else next(iter(found), ",")
+
+
+def csv_table(text: str, delimiter: str):
     """The CSV rows as Python's csv module reads them, or UNKNOWN where a strict reader refuses the quoting:
     an unclosed quote runs to the end of the file and its rows are reported (QR512), which no oracle here
     models, so only the accounting invariants hold."""
     import csv
 
     try:
-        return list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""), strict=True))
+        return list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""), strict=True,
+                               delimiter=delimiter))
     except csv.Error:
         return UNKNOWN
 
@@ -355,7 +366,10 @@ def expected_table_learners(rows: Sequence[Sequence]) -> set[str] | None:
 
 
 def expected_csv_learners(text: str):
-    table = csv_table(text)
+    delimiter = csv_delimiter(text)
+    if delimiter is None:
+        return None
+    table = csv_table(text, delimiter)
     return table if table is UNKNOWN else expected_table_learners(table)
 
 
@@ -391,13 +405,14 @@ def exercise_records(path: Path, expected) -> None:
     render_learners(records)
 
 
-def exercise_csv_text(text: str, generated_learners: set[str] | None = None) -> None:
+def exercise_csv_text(text: str, generated_learners: set[str] | None = None, encoding: str = "utf-8") -> None:
+    """The same checks of a CSV text saved in `encoding` (one every text can be saved in)."""
     expected = expected_csv_learners(text)
     if generated_learners is not None:
         assert expected == generated_learners, "the oracle disagrees with the generator"
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder, "records.csv")
-        path.write_text(text, encoding="utf-8", newline="")
+        path.write_text(text, encoding=encoding, newline="")
         exercise_records(path, expected)
 
 
@@ -790,6 +805,30 @@ def mutated_xlsx(choices: Choices) -> bytes:
 def test_generated_csv_records_account_for_every_learner(data):
     text, expected = generated_csv(DrawnChoices(data))
     exercise_csv_text(text, expected)
+
+
+@fuzz_settings(30)
+@given(st.data())
+def test_generated_csv_records_in_utf16_with_semicolons_account_for_every_learner(data):
+    choices = DrawnChoices(data)
+    text, expected = generated_csv(choices)
+    delimited = semicolon_csv(text)
+    if delimited is not None:
+        exercise_csv_text(delimited, expected, encoding=choices.pick(("utf-16", "utf-8-sig")))
+
+
+def semicolon_csv(text: str) -> str | None:
+    """A CSV text with semicolons for commas (None when a cell holds a semicolon or a tab, which would then
+    be a delimiter too, or a lone surrogate, which no encoding holds)."""
+    import csv
+
+    # The encodings write a byte-order mark of their own.
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
+    if any(";" in cell or "\t" in cell for row in rows for cell in row) or re.search("[\ud800-\udfff]", text):
+        return None
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue()
 
 
 @fuzz_settings(60)

@@ -74,6 +74,7 @@ STATUSES = {
     "eligible": {0: ["eligible", "cohort.csv", "--awarding-body", "ISP"],
                  2: ["eligible", "cohort.csv", "--awarding-body", "IPS"]},
     "list": {0: ["list"], 2: ["list", "--ruleset", "missing.qual"]},
+    "init": {0: ["init", "cohort.csv"], 2: ["init", "missing.csv"]},
     "show": {0: ["show", ISP_CERTIFICATE], 2: ["show", "610/3788/7"]},
     "lint": {0: ["lint", "clean.qual"], 1: ["lint", "errors.qual"], 2: ["lint", "missing.qual"]},
     "fmt": {0: ["fmt", "formatted.qual"], 1: ["fmt", "--check", "clean.qual"], 2: ["fmt", "broken.qual"]},
@@ -202,11 +203,11 @@ HOSTILE_IDS = ["\x1b[31mRED", "\ud800x", "bell\x07", "over\rwrite", "\u202eevil"
 @pytest.fixture
 def hostile(tmp_path):
     """A JSON records file whose learners' ids carry escape codes, a lone surrogate and other controls;
-    each holds L3B1, and the last an unknown unit, so its row is a record error."""
+    each holds L3B1, and the last a result that is no result word, so its row is a record error."""
     learners = [{"id": learner, "date_of_birth": "1990-01-01", "registered_on": "2024-01-15",
                  "units": [{"unit": "L3B1", "result": "pass", "achieved_on": "2024-06-01"}]}
                 for learner in HOSTILE_IDS]
-    learners[-1]["units"].append({"unit": "L3B\x1b[2J", "result": "pass", "achieved_on": "2024-06-01"})
+    learners[-1]["units"].append({"unit": "L3B2", "result": "pass\x1b[2J", "achieved_on": "2024-06-01"})
     (tmp_path / "hostile.json").write_text(json.dumps({"learners": learners}), encoding="utf-8")
     return "hostile.json"
 
@@ -219,11 +220,11 @@ def test_escaped():
 
 def test_check_table_escapes_learner_ids(run, hostile, snapshot):
     result = run("check", hostile, "-q", ISP_AWARD)
-    assert result.exit_code == 2  # the unknown unit
+    assert result.exit_code == 2  # the result that is no result word
     assert not UNSAFE.search(result.stdout + result.stderr)
     for learner in HOSTILE_IDS:
         assert re.search(rf"^{re.escape(escaped(learner))} +{ISP_AWARD} ", result.stdout, re.M)
-    assert "unknown unit 'L3B\\x1b[2J'" in result.stdout
+    assert "the result is 'pass\\x1b[2J'" in result.stdout
     assert result.stdout == snapshot
 
 

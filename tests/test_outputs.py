@@ -19,15 +19,15 @@ from qualrules.interpreter import cohort
 from qualrules.interpreter.presentation import tabular
 from qualrules.interpreter.presentation.tabular import CHECK_COLUMNS, ELIGIBLE_COLUMNS, ERROR_COLUMNS
 from qualrules.interpreter.records.readers import read_records
-from qualrules.interpreter.records.stream import columnar_blocks, learner_blocks, open_table
+from qualrules.interpreter.records.stream import columnar_blocks, csv_file, learner_blocks, open_table
 
 ISP_CERTIFICATE, ISP_AWARD = "610/3788/6", "610/3791/6"
-# A002 names a unit no catalogue has; the last row names no learner.
+# A002's date does not exist; the last row names no learner.
 RECORDS = """\
 learner,unit,result,achieved_on,registered_on,date_of_birth
 A001,L3B1,pass,2024-03-12,2024-01-15,1999-06-02
 A001,L3B2,pass,2024-04-02,2024-01-15,1999-06-02
-A002,L3B9,pass,2024-02-20,2024-01-08,2001-11-30
+A002,L3B1,pass,31/04/2024,2024-01-08,2001-11-30
 =HYPERLINK(1),L3B1,pass,2024-02-20,2024-01-08,2001-11-30
 ,L3B1,pass,2024-02-20,2024-01-08,2001-11-30
 """
@@ -38,8 +38,8 @@ A001_CERTIFICATE = {
              "LEADERSHIP or SELF: 0 units counted, at least 1 required",
     "missing": "", "set_aside": "", "errors": "",
 }
-A002_ERROR = ("records.csv:4: error[QR501]: unknown unit 'L3B9': it is in no loaded catalogue "
-              "(did you mean `L3B5`, `L3B4` or `L3B3`?)")
+A002_ERROR = ("records.csv:4: error[QR502]: `achieved_on` is not a date: '31/04/2024' "
+              "(April 2024 has no day 31; write dates as 2024-03-12, 12/03/2024, 12-03-2024 or 12 Mar 2024)")
 
 
 def text(result) -> str:
@@ -123,9 +123,9 @@ def test_check_to_a_workbook(run, tmp_path):
     assert rows == [{key: (int(value) if key in ("credits", "glh") and value else value or None)
                      for key, value in row.items()} for row in as_csv]
     assert sheet_rows(tmp_path / "results.xlsx", "Errors") == [
-        {"learner": "A002", "file": "records.csv", "line": 4, "element": None, "code": "QR501", "severity": "error",
-         "message": "unknown unit 'L3B9': it is in no loaded catalogue",
-         "hint": "did you mean `L3B5`, `L3B4` or `L3B3`?"},
+        {"learner": "A002", "file": "records.csv", "line": 4, "element": None, "code": "QR502", "severity": "error",
+         "message": "`achieved_on` is not a date: '31/04/2024'",
+         "hint": "April 2024 has no day 31; write dates as 2024-03-12, 12/03/2024, 12-03-2024 or 12 Mar 2024"},
         {"learner": None, "file": "records.csv", "line": 6, "element": None, "code": "QR506", "severity": "error",
          "message": "the row has no learner id", "hint": "every row needs the learner it belongs to"}]
 
@@ -187,10 +187,10 @@ def test_csv_is_the_same_whichever_way_the_file_is_read(per_block, library, tmp_
     records = read_records(path, library.vocabulary())
     expected = tabular.csv_text(tabular.check_cells(
         cohort.check_rows(records, [library.qualification(q) for q in QANS])))
-    header, rows = open_table(path)
+    header, rows = open_table(csv_file(path))
     ways = {"whole file": [("records", records)],
             "rows": [("rows", str(path), header, block) for block in learner_blocks(rows, header, per_block)],
-            "columns": [("columns", block) for block in columnar_blocks(path, header, per_block)]}
+            "columns": [("columns", block) for block in columnar_blocks(csv_file(path), header, per_block)]}
     for way, tasks in ways.items():
         opened = cohort.Cohort(0, True, iter(tasks))
         blocks = cohort.check_blocks(opened, cohort.CheckSettings(QANS, "csv"), library, library.vocabulary(), 1)
@@ -233,7 +233,7 @@ def test_eligible_csv_and_workbook(run, tmp_path):
     sheet = sheet_rows(tmp_path / "eligible.xlsx", "Results")
     assert [(r["learner"], r["qualification"] or "", r["status"]) for r in sheet] == \
         [(r["learner"], r["qualification"], r["status"]) for r in rows]
-    assert [(r["learner"], r["code"]) for r in sheet_rows(tmp_path / "eligible.xlsx", "Errors")] == [("A002", "QR501")]
+    assert [(r["learner"], r["code"]) for r in sheet_rows(tmp_path / "eligible.xlsx", "Errors")] == [("A002", "QR502")]
 
 
 # ---- report --------------------------------------------------------------------------------------------

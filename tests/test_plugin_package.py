@@ -100,7 +100,8 @@ def test_check_decides_under_the_plugin_s_result_policy(qualrules, tmp_path):
         "learner,unit,result,achieved_on\n"
         "C1,501,recognition of prior learning,2024-05-01\n"  # CMI's own achieving result: 6 credits
         "C2,502,pass,2024-05-01\n"                           # 5 credits, one short
-        "C2,503,referred,2024-06-01\n", encoding="utf-8")
+        "C2,503,referred,2024-06-01\n"
+        "C2,501,not yet competent,2024-06-01\n", encoding="utf-8")  # CMI's own word that does not achieve
     checked = qualrules("check", "records.csv", "-q", CMI_AWARD, "--format", "json")
     assert checked.returncode == 1, checked.stderr  # C2 has not achieved
     verdicts = json.loads(checked.stdout)

@@ -269,3 +269,47 @@ def test_a_plugin_can_change_the_evidence_methods(installed):
     assert cmi.evidence_methods == {OutcomeKind.KNOWLEDGE: frozenset({"written assignment"}),
                                     OutcomeKind.SKILLS: frozenset({"observation"})}
     assert not cmi.criterion_assessment
+
+
+def test_a_plugins_result_words_apply_to_its_own_units_only(installed, tmp_path, monkeypatch):
+    installed("cmi_words", "CMI = cmi_words:CMI\n", """
+        from qualrules.plugins import AwardingBody
+
+        class CMI(AwardingBody):
+            name = "CMI"
+            ruleset_package = "cmi_words"
+            achieving_results = AwardingBody.achieving_results | {"recognition of prior learning"}
+            non_achieving_results = frozenset({"not yet competent"})
+    """, files={"management.qual": CMI_RULESET})
+    monkeypatch.chdir(tmp_path)
+    Path("records.csv").write_text(
+        "learner,unit,result,achieved_on\n"
+        "C1,501,recognition of prior learning,2024-05-01\n"  # CMI's achieving word on CMI's unit: counts
+        "C2,501,not yet competent,2024-05-01\n"  # CMI's non-achieving word: read, does not count
+        "C2,502,pass,2024-05-01\n"
+        "I1,L3B1,recognition of prior learning,2024-05-01\n",  # CMI's word on an ISP unit: refused
+        encoding="utf-8")
+    result = run("check", "records.csv", "-q", "610/0000/0", "--format", "json")
+    verdicts = {row["learner"]: row for row in json.loads(result.stdout)}
+    assert (verdicts["C1"]["status"], verdicts["C1"]["credits"]) == ("achieved", 6)
+    assert verdicts["C2"]["status"] == "not achieved"
+    assert verdicts["C2"]["set_aside"] == [{"unit": "501", "reason": "result 'not yet competent' does not count "
+                                                                     "as achieved"}]
+    assert [(e["code"], e["message"]) for e in verdicts["I1"]["errors"]] == [
+        ("QR521", "the result is 'recognition of prior learning', a result word of CMI only, and L3B1 is a unit "
+                  "of ISP")]
+    assert result.exit_code == 2
+
+
+def test_a_plugin_s_words_must_be_written_as_records_are_matched(installed):
+    installed("shouting", "Shouting = shouting:Shouting\n", BODY.format(name="Shouting")
+              + "    non_achieving_results = frozenset({'Not  Yet'})\n")
+    (problem,) = discover().problems
+    assert "has result words no record can match ('Not  Yet')" in problem.message
+
+
+def test_a_plugin_cannot_count_a_word_it_says_does_not_achieve(installed):
+    installed("contrary", "Contrary = contrary:Contrary\n", BODY.format(name="Contrary")
+              + "    non_achieving_results = frozenset({'pass'})\n")
+    (problem,) = discover().problems
+    assert "counts 'pass' as achieving, which its non_achieving_results says do not" in problem.message

@@ -55,7 +55,7 @@ A003,L3S1,pass,2024-07-15,2024-02-01,2007-03-15
 <script>alert(1)</script>,L3S2,pass,2024-05-01,2024-02-01,2000-03-15
 <script>alert(1)</script>,L3C6,fail,2024-05-01,2024-02-01,2000-03-15
 A005,L3B1,pass,2024-05-01,2024-02-01,2000-03-15
-A005,L9Z9,pass,2024-05-01,2024-02-01,2000-03-15
+A005,L3B2,pass,31/04/2024,2024-02-01,2000-03-15
 """
 HOSTILE_ID = "<script>alert(1)</script>"
 
@@ -275,11 +275,12 @@ def test_counted_and_surplus_units_with_reasons(cohort):
 
 def test_unreadable_learners_are_shown_with_their_errors_and_exit_2(cohort):
     assert cohort.exit_code == 2
-    assert "cohort.csv:19: error[QR501]: unknown unit 'L9Z9'" in cohort.stderr
+    assert "cohort.csv:19: error[QR502]: `achieved_on` is not a date" in cohort.stderr
     found = elements(cohort.page)
     a005 = find(found, "section", "learner")[4]
     errors = [e.text[0] for e in find(subtree(found, a005), "code")]
-    assert errors == ["cohort.csv:19: error[QR501]: unknown unit 'L9Z9': it is in no loaded catalogue"]
+    assert errors == ["cohort.csv:19: error[QR502]: `achieved_on` is not a date: '31/04/2024' "
+         "(April 2024 has no day 31; write dates as 2024-03-12, 12/03/2024, 12-03-2024 or 12 Mar 2024)"]
 
 
 def test_rows_of_no_learner_are_listed_and_exit_2(tmp_path):
@@ -508,7 +509,8 @@ def test_the_learner_table_data_has_every_learner_in_one_line(compact):
         ["A003", "Not achieved", 16, "age 18 or over"],
         [HOSTILE_ID, "Not achieved", 3, HOSTILE_LINE],
         ["A005", "Record errors", None,
-         "cohort.csv:19: error[QR501]: unknown unit 'L9Z9': it is in no loaded catalogue"],
+         "cohort.csv:19: error[QR502]: `achieved_on` is not a date: '31/04/2024' "
+         "(April 2024 has no day 31; write dates as 2024-03-12, 12/03/2024, 12-03-2024 or 12 Mar 2024)"],
     ]
 
 
@@ -653,8 +655,8 @@ def test_the_browser_opens_the_big_page_with_a_page_of_the_table(browser, big_re
         ["A002", "Not achieved", "11", A002_LINE, "#learner-2"],
         ["A003", "Not achieved", "16", "age 18 or over"],
         [HOSTILE_ID, "Not achieved", "3", HOSTILE_LINE],
-        ["A005", "Record errors", "—", "cohort.csv:19: error[QR501]: unknown unit 'L9Z9': it is in no loaded "
-                                        "catalogue"],
+        ["A005", "Record errors", "—", "cohort.csv:19: error[QR502]: `achieved_on` is not a date: '31/04/2024' "
+         "(April 2024 has no day 31; write dates as 2024-03-12, 12/03/2024, 12-03-2024 or 12 Mar 2024)"],
         ["S000005", "Achieved", "16", "—"],
     ]
     tiles = {t.classes[1]: find(subtree(found, t), "span", "count")[0].text[0] for t in find(found, "li", "tile")}

@@ -131,6 +131,9 @@ def test_a_body_s_own_numbers_are_unknown_without_its_file(files, tmp_path):
     library = api.load([files["tquk"]], bundled=False)
     records = records_file(tmp_path, {"P1": ("NC01", "NC02")})
     read = api.read_records(records, library)
+    # In no loaded catalogue, they cannot count: each is warned about, and the learner decided on the rest.
+    assert ([d.code for d in read.warnings], read.unreadable) == (["QR520", "QR520"], {})
+    read = api.read_records(records, library, api.ReadOptions(unknown_units="error"))
     assert [d.code for d in read.unreadable["P1"]] == ["QR501", "QR501"]
 
 

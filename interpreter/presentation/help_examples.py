@@ -47,6 +47,10 @@ EXAMPLES = {
         ("eligible examples/cohort.csv --awarding-body ISP", "every ISP qualification, nearest first"),
         ("eligible examples/cohort.csv -o eligible.csv", "the same for every body, as CSV"),
     ],
+    "init": [
+        ("init examples/cohort.csv", "a qualrules.toml proposed from a records file, to review"),
+        ("init examples/cohort.csv -o mis.toml", "the same, written to another file"),
+    ],
 }
 
 

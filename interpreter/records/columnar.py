@@ -17,7 +17,9 @@ from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.engine.evaluator import add_period, age_on
 from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.records.learner import Learner
-from qualrules.interpreter.records.readers import CELL_LIMIT, Header, Vocabulary, normalised_result, parse_date
+from qualrules.interpreter.records.dates import DateForms, DateProblem
+from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
+from qualrules.interpreter.records.readers import CELL_LIMIT, Header, Vocabulary, normalised_result
 
 if TYPE_CHECKING:
     import numpy as np
@@ -26,6 +28,9 @@ else:
     np = lazy_module("numpy")
 
 NO_DATE, BAD_DATE = -1, -2
+# A unit cell's index when it is empty or too long (the row reader reports it), or names a unit in no loaded
+# catalogue that is only warned about (its row is left out, as the row reader leaves it).
+BAD_UNIT, LEFT_OUT = -1, -2
 
 
 @attrs.frozen
@@ -47,13 +52,15 @@ class ColumnarBlock:
 class Columns:
     """The facts of a block's rows, as numpy arrays: per row and per learner (learners are runs of rows)."""
 
-    def __init__(self, block: ColumnarBlock, vocabulary: Vocabulary, dates: dict[str, int]):
+    def __init__(self, block: ColumnarBlock, vocabulary: Vocabulary, dates: dict[str, int],
+                 options: ReadOptions = DEFAULT_OPTIONS):
         """`dates` holds the dates already read, by text; it is shared by the blocks of one run."""
         import pyarrow.compute as pc
 
         position = block.header.position
         self.block = block
         self.known_dates = dates
+        self.date_forms = DateForms.named(options.date_formats)
         ids = pc.utf8_trim_whitespace(block.batch.column(position["learner"]))
         self.rows = len(ids)
         same = pc.equal(ids.slice(1), ids.slice(0, max(self.rows - 1, 0))).to_numpy(zero_copy_only=False)
@@ -68,10 +75,20 @@ class Columns:
         self.unit_refs = sorted(set(refs))
         unit_index = {ref.casefold(): i for i, ref in enumerate(self.unit_refs)}
         known = {key: unit_index[ref.casefold()] for key, ref in vocabulary.unit_refs.items()}
-        self.unit = self._decoded(block.batch.column(position["unit"]),
-                                  lambda text: known.get(text.strip().casefold(), -1))
+        unknown = LEFT_OUT if options.unknown_units == "warn" else BAD_UNIT
+        self.unit = self._decoded(block.batch.column(position["unit"]), lambda text: known.get(
+            text.strip().casefold(), unknown if text.strip() else BAD_UNIT))
+        # Each unit left out, case-folded, with the row it is first given on and as written there.
+        left_out = np.flatnonzero(self.unit == LEFT_OUT)
+        self.left_out: dict[str, tuple[int, str]] = {}
+        for row, text in zip(left_out.tolist(), block.batch.column(position["unit"]).take(left_out).to_pylist()):
+            self.left_out.setdefault(text.strip().casefold(), (row, text.strip()))
         self.result_words = sorted(vocabulary.results)
-        words = {word: i for i, word in enumerate(self.result_words)}
+        # Words as the profile maps them; a word only some bodies use is left to the row reader, which
+        # checks its unit's body.
+        index = {word: i for i, word in enumerate(self.result_words)}
+        words = {word: i for word, i in index.items() if word not in options.result_words}
+        words.update({given: index[word] for given, word in options.result_words.items() if word in index})
         self.result = self._decoded(block.batch.column(position["result"]),
                                     lambda text: words.get(normalised_result(text), -1))
         self.achieved_on = self._dates(block.batch.column(position["achieved_on"]))
@@ -79,13 +96,15 @@ class Columns:
         # leaves its learner to it.
         too_long = {name: pc.greater(pc.utf8_length(block.batch.column(index)), CELL_LIMIT)
                     .to_numpy(zero_copy_only=False) for name, index in position.items()}
-        bad_row = (self.unit < 0) | (self.result < 0) | (self.achieved_on == BAD_DATE) \
+        # A row left out is not read for its result and date.
+        read = self.unit != LEFT_OUT
+        bad_row = (self.unit == BAD_UNIT) | (read & ((self.result < 0) | (self.achieved_on == BAD_DATE))) \
             | np.logical_or.reduce(list(too_long.values()))
         self.plain = ~self._any_per_learner(bad_row)
         self.registered_on = self._fact("registered_on")
         self.born = self._fact("date_of_birth")
         self.plain &= ~((self.born >= 0) & (self.registered_on >= 0) & (self.born >= self.registered_on))
-        dated = self.achieved_on >= 0
+        dated = (self.achieved_on >= 0) & read
         self.plain &= ~self._any_per_learner(dated & (self.achieved_on < self.born[self.learner_of_row]))
         if not all(self.ids) or len(set(self.ids)) < self.learners or too_long["learner"].any():
             # A row the row reader takes for no learner's (no id, or one too long: problems only it reports),
@@ -106,10 +125,9 @@ class Columns:
         def read(text: str) -> int:
             day = self.known_dates.get(text)
             if day is None:
-                stripped = text.strip()
-                parsed = parse_date(stripped) if stripped else None
-                day = self.known_dates[text] = NO_DATE if not stripped else BAD_DATE if parsed is None \
-                    else parsed.toordinal()
+                parsed = self.date_forms.read(text)
+                day = self.known_dates[text] = NO_DATE if parsed is None else BAD_DATE \
+                    if isinstance(parsed, DateProblem) else parsed.toordinal()
             return day
 
         return self._decoded(column, read)
@@ -158,7 +176,7 @@ class Columns:
                                       for unit in self.unit_refs] + [-1], dtype=np.int64)
         pool_of_ref = np.array([q.index.get(ref, -1) for ref in refs] + [-1], dtype=np.int64)
         counting = np.array([counts(word) for word in self.result_words] + [False])
-        row_ref = catalogue_of_unit[self.unit]
+        row_ref = catalogue_of_unit[np.maximum(self.unit, BAD_UNIT)]
         row_pool = pool_of_ref[row_ref]
         row_counts = counting[self.result] & (row_ref >= 0)
         # An achieved unit outside the pool is set aside by name: not plain.

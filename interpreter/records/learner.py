@@ -7,6 +7,7 @@ import datetime as dt
 import attrs
 
 from qualrules.interpreter.diagnostics import Location
+from qualrules.interpreter.records.achievement import CriterionEvidence, SignOff
 
 
 @attrs.frozen
@@ -24,5 +25,10 @@ class Learner:
     id: str
     date_of_birth: dt.date | None
     registered_on: dt.date | None
+    # Unit results: those the record gives directly, and a unit achieved from its criteria once it counts
+    # (signed off), as a pass on the date of its last criterion.
     attempts: tuple[Attempt, ...]
     source: Location | None = attrs.field(default=None, eq=False)
+    # The achievement log: criterion rows and unit sign-offs as recorded (records/achievement.py).
+    evidence: tuple[CriterionEvidence, ...] = ()
+    sign_offs: tuple[SignOff, ...] = ()

@@ -19,18 +19,39 @@ from typing import Any, Iterable, Iterator, Mapping
 import attrs
 
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity, did_you_mean
+from qualrules.interpreter.records.dates import DateForms, DateProblem
+from qualrules.interpreter.records.achievement import CriterionEvidence, CriterionResult, SignOff
 from qualrules.interpreter.records.learner import Attempt, Learner
+from qualrules.interpreter.records.log_checks import (
+    CRITERION_RESULTS, SIMULATED_WORDS, LoggedUnit, check_log, row_warnings, unknown_criterion)
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
+from qualrules.interpreter.records.text import decoded, delimiter_named, header_line, sniffed_delimiter
 
 REQUIRED_COLUMNS = ("learner", "unit", "result", "achieved_on")
 OPTIONAL_COLUMNS = ("registered_on", "date_of_birth")
-FORMATS = (".json", ".csv", ".xlsx")
-# The keys of a JSON learner and of one of its attempts that are read; other keys are ignored.
-LEARNER_KEYS = ("id",) + OPTIONAL_COLUMNS + ("units",)
+# A table whose header has a `criterion` column is an achievement log: criterion rows and unit sign-offs as
+# well as unit results (docs/records.md#achievement-logs).
+LOG_REQUIRED_COLUMNS = ("learner", "unit", "criterion", "achieved_on")
+CRITERION_FIELDS = ("evidence", "method", "assessor", "simulated")
+SIGN_OFF_DATES = ("signed_off_on", "learner_signed_on", "iqa_verified_on")
+SIGN_OFF_FIELDS = SIGN_OFF_DATES + ("iqa_verifier",)
+LOG_OPTIONAL_COLUMNS = ("result",) + CRITERION_FIELDS + SIGN_OFF_FIELDS
+# Every field a column can hold, and so every field a profile's [columns] may map a heading to.
+FIELDS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS + ("criterion",) + CRITERION_FIELDS + SIGN_OFF_FIELDS
+FORMATS = (".json", ".csv", ".xlsx", ".parquet")
+# The formats of records read from a stream of text (standard input), or from a file named otherwise.
+TEXT_FORMATS = ("csv", "json")
+# The keys of a JSON learner and of one of its attempts, criteria and sign-offs that are read; other keys
+# are ignored.
+LEARNER_KEYS = ("id",) + OPTIONAL_COLUMNS + ("units", "criteria", "sign_offs")
 ATTEMPT_KEYS = ("unit", "result", "achieved_on")
+CRITERION_KEYS = ("unit", "criterion", "result", "achieved_on") + CRITERION_FIELDS
+SIGN_OFF_KEYS = ("unit", "assessor") + SIGN_OFF_FIELDS
 # No learner id, unit reference, result word or date comes near this many characters: a longer value in a
 # column that is read is a paste gone wrong, reported rather than shown or matched.
 CELL_LIMIT = 256
+# Where evidence is kept may be a long address.
+EVIDENCE_LIMIT = 2048
 # The most rows a spreadsheet can have (Excel's limit): a sheet claiming a row beyond it is not read.
 SPREADSHEET_ROWS = 1_048_576
 
@@ -42,8 +63,12 @@ class Records:
     learners: tuple[Learner, ...]
     # Learners whose record has errors, by id, in the order met: they get no verdict.
     unreadable: dict[str, tuple[Diagnostic, ...]]
-    # Problems that belong to no learner (a row without a learner id, a malformed file element).
+    # Errors that belong to no learner (a row without a learner id, a malformed file element).
     problems: tuple[Diagnostic, ...]
+    # Warnings, which leave every verdict as it is: what was read in a way the file did not say (an encoding
+    # told from its bytes), values left out (a unit in no loaded catalogue, named once per file), and what an
+    # achievement log's evidence gets wrong without changing a verdict (an evidence method not listed).
+    warnings: tuple[Diagnostic, ...] = ()
 
     @property
     def diagnostics(self) -> tuple[Diagnostic, ...]:
@@ -52,38 +77,73 @@ class Records:
 
 @attrs.frozen
 class Vocabulary:
-    """What record values may say: the known unit references and result words."""
+    """What record values may say: the known unit references and result words, and the units whose
+    achievement logs can be read."""
 
     unit_refs: Mapping[str, str]  # case-folded reference -> as written in the catalogue
-    results: frozenset[str]
+    results: frozenset[str]  # the words every awarding body's units may use
+    # A word only some awarding bodies add -> those bodies' names; it may be used for their units only.
+    scoped_results: Mapping[str, frozenset[str]] = attrs.field(factory=dict)
+    # Case-folded reference -> the names of the awarding bodies whose catalogues hold it.
+    unit_bodies: Mapping[str, frozenset[str]] = attrs.field(factory=dict)
+    # Case-folded unit and Ofqual reference -> the unit declaring assessment criteria, with its body's policy.
+    logs: Mapping[str, LoggedUnit] = attrs.field(factory=dict)
 
 
-def read_records(path: str | Path, vocabulary: Vocabulary, options: ReadOptions = DEFAULT_OPTIONS) -> Records:
-    """Read a records file; raises DiagnosticError when the file as a whole cannot be read."""
+def read_records(path: str | Path, vocabulary: Vocabulary, options: ReadOptions = DEFAULT_OPTIONS,
+                 input_format: str | None = None) -> Records:
+    """Read a records file (or a folder of Parquet parts), of the format its extension names unless
+    `input_format` (one of `TEXT_FORMATS`) says; raises DiagnosticError when the file as a whole cannot be
+    read."""
     path = Path(path)
     name = str(path)
-    suffix = path.suffix.lower()
-    if suffix not in FORMATS:
-        raise _fatal(name, f"cannot tell the format of {path.name}", hint="use a .json, .csv or .xlsx file")
+    kind = input_format or ("parquet" if path.is_dir() else path.suffix.lower().removeprefix("."))
+    if f".{kind}" not in FORMATS:
+        raise _fatal(name, f"cannot tell the format of {path.name}",
+                     hint="use a .json, .csv, .xlsx or .parquet file, or say which with --input-format csv|json")
+    if kind == "parquet":
+        from qualrules.interpreter.records.parquet import read_parquet
+
+        return read_parquet(path, vocabulary, options)
     try:
-        if suffix == ".xlsx":
+        if kind == "xlsx":
             rows = _xlsx_rows(path)
         else:
-            # Line breaks as written, as the streamed reader reads them: a quoted \r\n stays in its cell.
-            with open(path, encoding="utf-8-sig", newline="") as handle:
-                text = handle.read()
-    except (OSError, UnicodeDecodeError) as error:
+            data = path.read_bytes()
+    except OSError as error:
         raise _fatal(name, f"cannot read the file: {error}") from error
     except Exception as error:  # openpyxl raises assorted errors for files that are not workbooks
         raise _fatal(name, f"cannot read the file as a spreadsheet: {error}") from error
-    reader = _Reader(name, vocabulary, options)
-    if suffix == ".json":
-        reader.read_json(text)
-    elif suffix == ".csv":
-        reader.read_rows(csv_rows(io.StringIO(text, newline=""), name), row_word="line")
-    else:
-        reader.read_rows(rows, row_word="row")
+    if kind != "xlsx":
+        return read_text_records(data, name, kind, vocabulary, options)
+    reader = _Reader(name, vocabulary, options, typed_cells=True)
+    reader.read_rows(rows, row_word="row")
     return reader.result()
+
+
+def read_text_records(data: bytes, file: str, input_format: str, vocabulary: Vocabulary,
+                      options: ReadOptions = DEFAULT_OPTIONS) -> Records:
+    """Records from the bytes of a CSV or JSON text (`input_format`), a file's or standard input's."""
+    text, decided = decoded(data, file, options.encoding)
+    reader = _Reader(file, vocabulary, options)
+    if input_format == "json":
+        reader.read_json(text)
+    else:
+        # Line breaks as written, as the streamed reader reads them: a quoted \r\n stays in its cell.
+        delimiter = csv_delimiter(io.StringIO(text, newline=""), file, options)
+        reader.read_rows(csv_rows(io.StringIO(text, newline=""), file, delimiter), row_word="line")
+    records = reader.result()
+    warning = decided.warning(file)
+    return attrs.evolve(records, warnings=(warning, *records.warnings)) if warning else records
+
+
+def csv_delimiter(lines: Iterable[str], file: str, options: ReadOptions) -> str:
+    """The delimiter the options name, or the one the header line (the first that is not blank) uses."""
+    named = delimiter_named(options.delimiter)
+    if named is not None:
+        return named
+    line, text = header_line(lines)
+    return sniffed_delimiter(text, file, line)
 
 
 def _fatal(file: str, message: str, *, line: int | None = None, column: int | None = None,
@@ -107,14 +167,14 @@ _END_OF_FILE = "\x00end of file\x00"
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
-def csv_rows(lines: Iterable[str], file: str) -> Iterator[tuple[int, list[Any]]]:
+def csv_rows(lines: Iterable[str], file: str, delimiter: str = ",") -> Iterator[tuple[int, list[Any]]]:
     """Each CSV row with the physical line it starts on, so quoted newlines inside a cell do not shift what
     is reported. A quote never closed runs to the end of the file: the lines it swallowed come back as
     `SwallowedRow`s."""
     # Cell sizes are checked by the reader, per column (`CELL_LIMIT`), so a large cell in a column that is not
     # read is no error; the csv module's own limit (process-wide) would refuse the whole file.
     csv.field_size_limit(2**31 - 1)
-    reader = csv.reader(itertools.chain(lines, [_END_OF_FILE]))
+    reader = csv.reader(itertools.chain(lines, [_END_OF_FILE]), delimiter=delimiter)
     start, last = 1, None
     try:
         for row in reader:
@@ -126,10 +186,10 @@ def csv_rows(lines: Iterable[str], file: str) -> Iterator[tuple[int, list[Any]]]
         raise _fatal(file, f"cannot read the CSV from here on: {error}", line=start) from error
     line, row = last
     if row != [_END_OF_FILE]:
-        yield from _swallowed(line, row)
+        yield from _swallowed(line, row, delimiter)
 
 
-def _swallowed(line: int, row: list[str]) -> Iterator[tuple[int, SwallowedRow]]:
+def _swallowed(line: int, row: list[str], delimiter: str) -> Iterator[tuple[int, SwallowedRow]]:
     """The lines of a row whose last cell opens a quote that is never closed, each split into cells."""
     # Inside the open quote every line break and comma is text, and no quote stands alone (one would have
     # closed it), so each line of the cell is one line of the file as written.
@@ -140,7 +200,7 @@ def _swallowed(line: int, row: list[str]) -> Iterator[tuple[int, SwallowedRow]]:
     last_line = opened + len(pieces) - 1
 
     def cells(piece: str) -> list[str]:
-        return next(csv.reader([piece]), [])
+        return next(csv.reader([piece], delimiter=delimiter), [])
 
     yield line, SwallowedRow(row[:-1] + cells(pieces[0]), opened, last_line)
     for offset, piece in enumerate(pieces[1:], start=1):
@@ -186,29 +246,56 @@ class Header:
     row_word: str  # "line" for CSV, "row" for a spreadsheet
     width: int  # how many columns the header names
 
+    @property
+    def log(self) -> bool:
+        """An achievement log: rows may be criterion rows and sign-offs as well as unit results."""
+        return "criterion" in self.position
 
-def read_header(file: str, rows: Iterator[tuple[int, list[Any]]], row_word: str) -> Header:
-    """The first non-empty row of a table, as its header; raises DiagnosticError when a column is missing."""
+
+def read_header(file: str, rows: Iterator[tuple[int, list[Any]]], row_word: str,
+                options: ReadOptions = DEFAULT_OPTIONS) -> Header:
+    """The first non-empty row of a table, as its header, its headings mapped by `options.columns`; raises
+    DiagnosticError when a column is missing."""
     header_line, header = next(((n, r) for n, r in rows if any(_cell(c) for c in r)), (1, []))
-    columns = [_cell(c).casefold().replace(" ", "_") for c in header]
-    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    written = [_cell(c).casefold().replace(" ", "_") for c in header]
+    columns = [options.columns.get(c, c) for c in written]
+    required = LOG_REQUIRED_COLUMNS if "criterion" in columns else REQUIRED_COLUMNS
+    known = required + OPTIONAL_COLUMNS + (LOG_OPTIONAL_COLUMNS if "criterion" in columns else ())
+    missing = [c for c in required if c not in columns]
     if missing:
-        extra = [c for c in columns if c and c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
-        renames = {c: difflib.get_close_matches(c, extra, n=1, cutoff=0.6) for c in missing}
-        hints = [f"rename `{match[0]}` to `{c}`" for c, match in renames.items() if match]
         raise _fatal(file, f"missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}",
                      line=header_line,
-                     hint=(f"the header has {', '.join(columns) or 'no columns'}; "
-                           f"{'; '.join(hints) if hints else 'required: ' + ', '.join(REQUIRED_COLUMNS)}"))
-    for name in REQUIRED_COLUMNS + OPTIONAL_COLUMNS:
+                     hint=_missing_hint(missing, required, [_cell(c) for c in header], columns, options))
+    for name in known:
         given = [index for index, column in enumerate(columns) if column == name]
         if len(given) > 1:
             raise _fatal(file, f"the header gives the `{name}` column {len(given)} times: "
                          + " and ".join(f"{_cell(header[i])!r} (column {i + 1})" for i in given),
                          line=header_line, code="QR510",
                          hint="keep one; a column to be ignored needs a name of its own")
-    position = {name: columns.index(name) for name in REQUIRED_COLUMNS + OPTIONAL_COLUMNS if name in columns}
+    position = {name: columns.index(name) for name in known if name in columns}
     return Header(header_line, position, row_word, len(header))
+
+
+def _missing_hint(missing: list[str], required: tuple[str, ...], headings: list[str], columns: list[str],
+                  options: ReadOptions) -> str:
+    """The profile lines that would map the header's unread columns to the missing fields, where a heading
+    looks like one; otherwise what is required."""
+    from qualrules.interpreter.records.synonyms import likely_field  # it reads this module's FIELDS
+
+    unread = [(heading, column) for heading, column in zip(headings, columns) if heading and column not in FIELDS]
+    fixes = []
+    for field in missing:
+        likely = [heading for heading, _ in unread if likely_field(heading) == field]
+        close = likely or [heading for heading, column in unread
+                           if difflib.get_close_matches(field, [column], n=1, cutoff=0.6)]
+        if close:
+            fixes.append((close[0], field))
+    shown = f"the header has {', '.join(columns) or 'no columns'}"
+    if fixes:
+        return f"{shown}; {options.fix('columns', *fixes)}"
+    return (f"{shown}; required: {', '.join(required)}; to read a column of another name as one, "
+            + options.fix("columns", ("Your Heading", missing[0])))
 
 
 def read_table_block(file: str, vocabulary: Vocabulary, header: Header,
@@ -220,17 +307,27 @@ def read_table_block(file: str, vocabulary: Vocabulary, header: Header,
 
 
 class _Reader:
-    def __init__(self, file: str, vocabulary: Vocabulary, options: ReadOptions):
+    def __init__(self, file: str, vocabulary: Vocabulary, options: ReadOptions, typed_cells: bool = False):
         self.file = file
         self.vocabulary = vocabulary
         self.options = options
+        # A spreadsheet's cells are typed: a number there is a date's serial number (`dates`), while a
+        # number elsewhere (JSON) is the digits it is written with.
+        self.typed_cells = typed_cells
         self.order: list[str] = []
         self.attempts: dict[str, list[Attempt]] = {}
         self.facts: dict[str, dict[str, tuple[dt.date, Location]]] = {}
         self.errors: dict[str, list[Diagnostic]] = {}
         self.problems: list[Diagnostic] = []
+        self.warnings: list[Diagnostic] = []
+        self.date_forms = DateForms.named(options.date_formats)
+        # The achievement log: criterion rows, and each unit's sign-off fields with the row giving each.
+        self.evidence: dict[str, list[CriterionEvidence]] = {}
+        self.sign_offs: dict[str, dict[str, dict[str, tuple[Any, Location]]]] = {}
         # Dates repeat on every row of a learner (registration, birth) and across learners: parse each text once.
-        self.dates: dict[str, dt.date | None] = {}
+        self.dates: dict[str, dt.date | DateProblem | None] = {}
+        # Units in no loaded catalogue already warned about (case-folded): each is named once per file.
+        self.unknown_units: set[str] = set()
 
     # ---- shared ----------------------------------------------------------------------------------
     def _error(self, learner: str | None, code: str, message: str, location: Location,
@@ -247,47 +344,71 @@ class _Reader:
             self.order.append(learner)
             self.attempts[learner] = []
             self.facts[learner] = {}
+            self.evidence[learner] = []
+            self.sign_offs[learner] = {}
+
+    def _report(self, learner: str, diagnostic: Diagnostic) -> None:
+        if diagnostic.is_error:
+            self.errors.setdefault(learner, []).append(diagnostic)
+        else:
+            self.warnings.append(diagnostic)
 
     def _date(self, learner: str, value: Any, column: str, location: Location, required: bool) -> dt.date | None:
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        text = "" if value is None else str(value).strip()
-        if not text:
-            if required:
-                self._error(learner, "QR502", f"`{column}` is empty", location, hint="write the date as YYYY-MM-DD")
+        if isinstance(value, float) and not self.typed_cells:
+            value = str(value)
+        if isinstance(value, str):
+            parsed = self.dates.get(value, False)
+            if parsed is False:
+                parsed = self.dates[value] = self.date_forms.read(value)
+        else:
+            parsed = self.date_forms.read(value)
+        if parsed is None and required:
+            self._error(learner, "QR502", f"`{column}` is empty", location, hint=self.date_forms.accepted)
+        if isinstance(parsed, DateProblem):
+            self._error(learner, parsed.code, f"`{column}` is {parsed.what}", location, hint=parsed.hint)
             return None
-        parsed = self.dates.get(text, False)
-        if parsed is False:
-            parsed = self.dates[text] = parse_date(text)
-        if parsed is None:
-            self._error(learner, "QR502", f"`{column}` is not a date: {text!r}", location,
-                        hint="write dates as YYYY-MM-DD (2024-05-01) or DD/MM/YYYY (01/05/2024)")
         return parsed
 
     def _unit(self, learner: str, value: Any, location: Location) -> str | None:
+        """The unit as its catalogue writes it; None for an empty or unknown one, reported (an unknown one
+        as an error, or warned about once per file when `unknown_units` is "warn")."""
         text = "" if value is None else str(value).strip()
         if not text:
             self._error(learner, "QR501", "the unit reference is empty", location)
             return None
         known = self.vocabulary.unit_refs.get(text.casefold())
         if known is None:
-            self._error(learner, "QR501", f"unknown unit {text!r}: it is in no loaded catalogue", location,
-                        hint=did_you_mean(text, self.vocabulary.unit_refs.values()))
+            if self.options.unknown_units == "error":
+                self._error(learner, "QR501", f"unknown unit {text!r}: it is in no loaded catalogue", location,
+                            hint=did_you_mean(text, self.vocabulary.unit_refs.values()))
+            elif text.casefold() not in self.unknown_units:
+                self.unknown_units.add(text.casefold())
+                self.warnings.append(unknown_unit_warning(text, location, self.vocabulary))
         return known
 
-    def _result(self, learner: str, value: Any, location: Location) -> str | None:
+    def _result(self, learner: str, value: Any, location: Location, unit: str | None) -> str | None:
+        """The result word a cell gives (mapped by `result_words`), when it is one `unit`'s body accepts
+        (any body's, when the unit is not known)."""
         text = normalised_result(value)
         if MARK.fullmatch(text):  # a mark, which a graded qualification's bands turn into a grade
             return str(int(float(text)))
-        if text not in self.vocabulary.results:
-            shown = repr(str(value)) if value not in (None, "") else "empty"
-            self._error(learner, "QR503", f"the result is {shown}, which is not a result word", location,
-                        hint=did_you_mean(text, self.vocabulary.results)
-                        or "use one of " + ", ".join(sorted(self.vocabulary.results)))
+        word = self.options.result_words.get(text, text)
+        vocabulary = self.vocabulary
+        if word in vocabulary.results:
+            return word
+        shown = repr(str(value)) if value not in (None, "") else "empty"
+        bodies = vocabulary.scoped_results.get(word, frozenset())
+        owners = vocabulary.unit_bodies.get(unit.casefold(), frozenset()) if unit else bodies
+        if bodies & owners:
+            return word
+        if bodies:
+            self._error(learner, "QR521", f"the result is {shown}, a result word of {' and '.join(sorted(bodies))} "
+                        f"only, and {unit} is a unit of {' and '.join(sorted(owners))}", location,
+                        hint="use one of " + ", ".join(sorted(vocabulary.results)) + f" for {unit}")
             return None
-        return text
+        self._error(learner, "QR503", f"the result is {shown}, which is not a result word", location,
+                    hint=_word_hint(str(value).strip() if value is not None else "", vocabulary, self.options))
+        return None
 
     def _fact(self, learner: str, key: str, value: dt.date | None, location: Location) -> None:
         if value is None:
@@ -303,7 +424,9 @@ class _Reader:
 
     def _attempt(self, learner: str, unit: Any, result: Any, achieved_on: Any, location: Location) -> None:
         ref = self._unit(learner, unit, location)
-        word = self._result(learner, result, location)
+        if ref is None and _cell(unit) and self.options.unknown_units == "warn":
+            return  # warned about: the result and date of a unit that cannot count are not read
+        word = self._result(learner, result, location, ref)
         date = self._date(learner, achieved_on, "achieved_on", location, required=False)
         if ref is not None and word is not None:
             self.attempts[learner].append(Attempt(ref, word, date, location))
@@ -312,9 +435,10 @@ class _Reader:
         """Whether any of a row's values that are read is longer than `CELL_LIMIT`; each is reported."""
         found = False
         for key, value in values.items():
-            if isinstance(value, str) and len(value) > CELL_LIMIT:
+            limit = EVIDENCE_LIMIT if key == "evidence" else CELL_LIMIT
+            if isinstance(value, str) and len(value) > limit:
                 self._error(learner, "QR511", f"`{key}` holds {len(value):,} characters, more than a value can "
-                            f"({CELL_LIMIT})", location, hint=f"it begins {value[:40]!r}")
+                            f"({limit})", location, hint=f"it begins {value[:40]!r}")
                 found = True
         return found
 
@@ -330,24 +454,125 @@ class _Reader:
                     self._error(learner, "QR513", f"{attempt.unit} is achieved on {attempt.achieved_on.isoformat()}, "
                                 f"before learner {learner} is born on {born[0].isoformat()}", attempt.source,
                                 hint="one of the two dates is mistyped")
+        logs = {learner: self._log(learner) for learner in self.order}
         learners = []
         for learner in self.order:
             if learner in self.errors:
                 continue
             facts = self.facts[learner]
+            evidence, sign_offs, derived = logs[learner]
             learners.append(Learner(
                 id=learner,
                 date_of_birth=facts.get("date_of_birth", (None,))[0],
                 registered_on=facts.get("registered_on", (None,))[0],
-                attempts=tuple(self.attempts[learner]),
+                attempts=tuple(self.attempts[learner]) + derived,
+                evidence=evidence,
+                sign_offs=sign_offs,
             ))
         unreadable = {learner: tuple(self.errors[learner]) for learner in self.order if learner in self.errors}
-        return Records(tuple(self.order), tuple(learners), unreadable, tuple(self.problems))
+        return Records(tuple(self.order), tuple(learners), unreadable, tuple(self.problems), tuple(self.warnings))
+
+    # ---- achievement logs ------------------------------------------------------------------------
+    def _log(self, learner: str) -> tuple[tuple[CriterionEvidence, ...], tuple[SignOff, ...], tuple[Attempt, ...]]:
+        """A learner's criterion rows and sign-offs, judged together, and the passes they make."""
+        evidence = tuple(self.evidence[learner])
+        sign_offs = tuple(
+            SignOff(unit, *(fields.get(key, (None,))[0] for key in
+                            ("signed_off_on", "assessor", "learner_signed_on", "iqa_verified_on", "iqa_verifier")),
+                    source=source)
+            for unit, (source, fields) in self.sign_offs[learner].items())
+        if not evidence and not sign_offs:
+            return (), (), ()
+        judged = check_log(evidence, sign_offs, self.attempts[learner],
+                           self.facts[learner].get("registered_on", (None,))[0], self.vocabulary.logs)
+        for diagnostic in judged.errors + judged.warnings:
+            self._report(learner, diagnostic)
+        return evidence, sign_offs, judged.attempts
+
+    def _log_row(self, learner: str, values: Mapping[str, Any], location: Location, sign_off_columns: bool) -> None:
+        """A row of an achievement log: a criterion row when it names a criterion; otherwise a unit result,
+        a sign-off, or both."""
+        if _cell(values.get("criterion")):
+            self._criterion(learner, values, location)
+            return
+        result = _cell(values.get("result"))
+        signed = any(_cell(values.get(key)) for key in SIGN_OFF_FIELDS)
+        if result or not (signed or sign_off_columns):
+            self._attempt(learner, values.get("unit"), values.get("result"), values.get("achieved_on"), location)
+        if signed or (sign_off_columns and not result):
+            self._sign_off(learner, values, location)
+
+    def _criterion(self, learner: str, values: Mapping[str, Any], location: Location) -> None:
+        ref = self._unit(learner, values.get("unit"), location)
+        number = _cell(values.get("criterion"))
+        date = self._date(learner, values.get("achieved_on"), "achieved_on", location, required=False)
+        result = self._criterion_result(learner, values.get("result"), date, location)
+        simulated = self._simulated(learner, values.get("simulated"), location)
+        if not number:
+            self._error(learner, "QR506", "the criterion is empty", location,
+                        hint='name it as the specification numbers it: "2.3"')
+            return
+        if ref is None or result is None or simulated is None:
+            return
+        logged = self.vocabulary.logs.get(ref.casefold())
+        if logged is None or number not in logged.criteria:
+            self._report(learner, unknown_criterion(logged, ref, number, location))
+            return
+        criterion, kind = logged.criteria[number]
+        row = CriterionEvidence(logged.unit.ref, number, result, date, _text(values.get("evidence")),
+                                _text(values.get("method")), _text(values.get("assessor")), simulated, location)
+        for diagnostic in row_warnings(logged, criterion, kind, row):
+            self._report(learner, diagnostic)
+        self.evidence[learner].append(row)
+
+    def _criterion_result(self, learner: str, value: Any, date: dt.date | None,
+                          location: Location) -> CriterionResult | None:
+        """A criterion's result word; an empty one is met when the row is dated, and not yet met otherwise."""
+        text = normalised_result(value)
+        if not text:
+            return CriterionResult.MET if date is not None else CriterionResult.NOT_YET
+        if text not in CRITERION_RESULTS:
+            self._error(learner, "QR531", f"the criterion result is {str(value)!r}, which is not a criterion "
+                        "result word", location,
+                        hint=did_you_mean(text, CRITERION_RESULTS) or "use met, referred or not yet")
+            return None
+        return CRITERION_RESULTS[text]
+
+    def _simulated(self, learner: str, value: Any, location: Location) -> bool | None:
+        if isinstance(value, bool):
+            return value
+        text = normalised_result(value)
+        if text not in SIMULATED_WORDS:
+            self._error(learner, "QR535", f"`simulated` is {str(value)!r}, not yes or no", location,
+                        hint="write yes when the evidence comes from simulation, and no or nothing otherwise")
+            return None
+        return SIMULATED_WORDS[text]
+
+    def _sign_off(self, learner: str, values: Mapping[str, Any], location: Location) -> None:
+        """One row of a unit's sign-off; rows for the same unit are merged, and must agree."""
+        ref = self._unit(learner, values.get("unit"), location)
+        fields = {key: self._date(learner, values.get(key), key, location, required=False) for key in SIGN_OFF_DATES}
+        fields.update(assessor=_text(values.get("assessor")), iqa_verifier=_text(values.get("iqa_verifier")))
+        if ref is None:
+            return
+        logged = self.vocabulary.logs.get(ref.casefold())
+        unit = logged.unit.ref if logged else ref
+        _, merged = self.sign_offs[learner].setdefault(unit, (location, {}))
+        for key, value in fields.items():
+            if value is None:
+                continue
+            seen = merged.setdefault(key, (value, location))
+            if seen[0] != value:
+                shown = [v.isoformat() if isinstance(v, dt.date) else v for v in (seen[0], value)]
+                where = f"line {seen[1].line}" if seen[1].line else seen[1].element
+                self._error(learner, "QR539", f"the sign-off of {unit} gives two different `{key}` values: "
+                            f"{shown[0]} ({where}) and {shown[1]}", location,
+                            hint="correct the row that is wrong; a unit is signed off once")
 
     # ---- tables (CSV, spreadsheet) ---------------------------------------------------------------
     def read_rows(self, rows: Iterable[tuple[int, list[Any]]], row_word: str) -> None:
         rows = iter(rows)
-        self.read_body(rows, read_header(self.file, rows, row_word))
+        self.read_body(rows, read_header(self.file, rows, row_word, self.options))
 
     def read_body(self, rows: Iterable[tuple[int, list[Any]]], header: "Header") -> None:
         """The rows after the header."""
@@ -372,13 +597,16 @@ class _Reader:
                             hint="every row needs the learner it belongs to")
                 continue
             self._learner(learner)
-            if self._too_long(learner, {column: value(column) for column in position if column != "learner"},
-                              location):
+            cells = {column: value(column) for column in position if column != "learner"}
+            if self._too_long(learner, cells, location):
                 continue
             for key in OPTIONAL_COLUMNS:
                 if key in position:
                     self._fact(learner, key, self._date(learner, value(key), key, location, required=False), location)
-            self._attempt(learner, value("unit"), value("result"), value("achieved_on"), location)
+            if header.log:
+                self._log_row(learner, cells, location, any(key in position for key in SIGN_OFF_FIELDS))
+            else:
+                self._attempt(learner, value("unit"), value("result"), value("achieved_on"), location)
 
     def _swallowed(self, learner: str | None, number: int, row: SwallowedRow, location: Location) -> None:
         if number <= row.quote_line:
@@ -394,7 +622,8 @@ class _Reader:
     def read_json(self, text: str) -> None:
         try:
             # Whole numbers are kept as written: an id of 5,000 digits is text to a learner record, not a number.
-            document = json.loads(text, parse_int=str, object_pairs_hook=_JsonObject.of)
+            # Criterion numbers likewise: 2.10 is not 2.1.
+            document = json.loads(text, parse_int=str, parse_float=str, object_pairs_hook=_JsonObject.of)
         except json.JSONDecodeError as error:
             raise _fatal(self.file, f"not valid JSON: {error.msg}", line=error.lineno, column=error.colno) from error
         except RecursionError as error:
@@ -452,6 +681,27 @@ class _Reader:
                         or self._too_long(learner, {key: unit.get(key) for key in ATTEMPT_KEYS}, unit_location):
                     continue
                 self._attempt(learner, unit.get("unit"), unit.get("result"), unit.get("achieved_on"), unit_location)
+            self._json_log(learner, entry, element)
+
+    def _json_log(self, learner: str, entry: "_JsonObject", element: str) -> None:
+        """A learner's `criteria` and `sign_offs` lists."""
+        for key, keys, read, example in (
+                ("criteria", CRITERION_KEYS, self._criterion,
+                 '{"unit": "L3B1", "criterion": "1.1", "achieved_on": "2024-05-01"}'),
+                ("sign_offs", SIGN_OFF_KEYS, self._sign_off, '{"unit": "L3B1", "signed_off_on": "2024-05-20"}')):
+            items = entry.get(key, [])
+            if not isinstance(items, list):
+                self._error(learner, "QR506", f'"{key}" must be a list', Location(self.file, element=element))
+                continue
+            for index, item in enumerate(items):
+                location = Location(self.file, element=f"{element}.{key}[{index}]")
+                if not isinstance(item, dict):
+                    self._error(learner, "QR506", f"each of {key} must be an object like {example}", location)
+                    continue
+                if self._repeated([learner], item, keys, location.element) \
+                        or self._too_long(learner, {k: item.get(k) for k in keys}, location):
+                    continue
+                read(learner, item, location)
 
     def _repeated(self, learners: list[str], entry: "_JsonObject", keys: tuple[str, ...], element: str) -> bool:
         """Whether a JSON object gives a key that is read more than once; each such key is reported against
@@ -468,6 +718,31 @@ class _Reader:
 MARK = re.compile(r"[0-9]{1,6}(?:\.0+)?")
 
 
+def unknown_unit_warning(text: str, location: Location, vocabulary: Vocabulary) -> Diagnostic:
+    """QR520: a unit in no loaded catalogue, named once per file at its first row."""
+    return Diagnostic("QR520", Severity.WARNING, f"unit {text!r} is in no loaded catalogue, so it cannot count: its "
+                      "rows are left out of every verdict", location,
+                      did_you_mean(text, vocabulary.unit_refs.values())
+                      or "give the ruleset that declares it with --ruleset if it should count")
+
+
+def _word_hint(written: str, vocabulary: Vocabulary, options: ReadOptions) -> str:
+    """The profile line that would read a result cell as the word it probably stands for; else the words."""
+    from qualrules.interpreter.records.synonyms import likely_word  # it reads this module's FIELDS
+
+    words = ", ".join(sorted(vocabulary.results))
+    if not written:
+        return f"use one of {words}"
+    likely = likely_word(written)
+    if likely in vocabulary.results:
+        return options.fix("results", (written, likely))
+    close = difflib.get_close_matches(normalised_result(written), sorted(vocabulary.results), n=1, cutoff=0.6)
+    if close:
+        return f"did you mean `{close[0]}`? if {written!r} stands for it, " \
+            + options.fix("results", (written, close[0]))
+    return f"the result words are {words}; to read {written!r} as one, " + options.fix("results", (written, "..."))
+
+
 def normalised_result(value: Any) -> str:
     """A result cell as a result word: spaces folded, any letter case."""
     return " ".join(str(value or "").split()).casefold()
@@ -475,6 +750,11 @@ def normalised_result(value: Any) -> str:
 
 def _cell(value: Any) -> str:
     return "" if value is None else str(value).strip()
+
+
+def _text(value: Any) -> str | None:
+    """A free-text cell (evidence, method, a name): None when empty."""
+    return _cell(value) or None
 
 
 class _JsonObject(dict):
@@ -527,27 +807,3 @@ def _key_offsets(text: str, key: str) -> list[int]:
 
 def _line_and_column(text: str, offset: int) -> tuple[int, int]:
     return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
-
-
-# ASCII digits only: `\d` alone would take fullwidth and other scripts' digits for a date.
-_UK_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})", re.ASCII)
-_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?", re.ASCII)
-
-
-def parse_date(text: str) -> dt.date | None:
-    """ISO dates (2024-05-01, with any time of day after it, as spreadsheet exports write them), or UK
-    day-first dates (01/05/2024); anything else is not a date."""
-    iso = _ISO_DATE.fullmatch(text)
-    uk = _UK_DATE.fullmatch(text)
-    if iso:
-        year, month, day = map(int, iso.groups())
-    elif uk:
-        day, month, year = map(int, uk.groups())
-    else:
-        return None
-    try:
-        return dt.date(year, month, day)
-    except ValueError:
-        return None
-
-

@@ -4,6 +4,8 @@ A learner's verdict needs all of their rows, so blocks can be cut only where one
 next learner's begin. That is safe only when every learner's rows are together, as in an export sorted by
 learner; a quick scan of the learner column (pyarrow's multi-threaded CSV reader) tells, before any verdict
 is given, whether they are. A file that is not grouped is read whole instead.
+
+A file in another encoding than UTF-8 streams the same way: the columnar reader transcodes it as it reads.
 """
 
 from __future__ import annotations
@@ -11,13 +13,15 @@ from __future__ import annotations
 import array
 import codecs
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import attrs
 
 from qualrules.interpreter.records.columnar import ColumnarBlock
 from qualrules.interpreter.lazy import lazy_module
-from qualrules.interpreter.records.readers import CELL_LIMIT, Header, csv_rows, read_header
+from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
+from qualrules.interpreter.records.readers import CELL_LIMIT, Header, csv_delimiter, csv_rows, read_header
+from qualrules.interpreter.records.text import BLOCK_SIZE, UTF8, Decided, file_encoding
 
 if TYPE_CHECKING:
     import numpy as np
@@ -39,41 +43,40 @@ class LearnerScan:
 
 
 @attrs.frozen
-class TextFacts:
-    """What one pass over a file's bytes tells before any row is read."""
+class CsvFile:
+    """A CSV file, and how its text is written, from one pass over its bytes before any row is read; the
+    options it is read with (what its headings mean)."""
 
-    utf8: bool  # the whole file decodes as UTF-8
+    path: Path
+    decided: Decided
+    delimiter: str
     # Its quotes pair up. An odd count means a quote is never closed: it swallows the rows after it, which the
     # row reader reports row by row (QR512) and the columnar reader would take as one long cell.
     quotes_paired: bool
+    options: ReadOptions = DEFAULT_OPTIONS
 
 
-def text_facts(path: Path) -> TextFacts:
-    """Read the file in blocks, without holding it, for its `TextFacts`."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
+def csv_file(path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> CsvFile:
+    """Read the file in blocks, without holding it, for its `CsvFile`; raises DiagnosticError when its text
+    cannot be decoded or its delimiter cannot be told."""
+    decided = file_encoding(path, options.encoding)
+    encoding = decided.encoding
     quotes = 0
-    utf8 = True
     with open(path, "rb") as handle:
-        while block := handle.read(1 << 20):
-            quotes += block.count(b'"')
-            if utf8:
-                try:
-                    decoder.decode(block)
-                except UnicodeDecodeError:
-                    utf8 = False
-    if utf8:
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            utf8 = False
-    return TextFacts(utf8, quotes % 2 == 0)
+        decoder = codecs.getincrementaldecoder(encoding.codec)()
+        while block := handle.read(BLOCK_SIZE):
+            quotes += block.count(b'"') if encoding.ascii_based else decoder.decode(block).count('"')
+    with open(path, encoding=encoding.codec, newline="") as handle:
+        delimiter = csv_delimiter(handle, str(path), options)
+    return CsvFile(path, decided, delimiter, quotes % 2 == 0, options)
 
 
-def open_table(path: Path) -> tuple[Header, Iterator[Row]]:
-    """The header of a CSV file and an iterator over the rows after it (the file stays open until they end)."""
-    handle = open(path, encoding="utf-8-sig", newline="")
-    rows = _closing(csv_rows(handle, str(path)), handle)
-    return read_header(str(path), rows, "line"), rows
+def open_table(file: CsvFile) -> tuple[Header, Iterator[Row]]:
+    """The header of a CSV file, its headings mapped by the file's options, and an iterator over the rows
+    after it (the file stays open until they end)."""
+    handle = open(file.path, encoding=file.decided.encoding.codec, newline="")
+    rows = _closing(csv_rows(handle, str(file.path), file.delimiter), handle)
+    return read_header(str(file.path), rows, "line", file.options), rows
 
 
 def _closing(rows: Iterator[Row], handle) -> Iterator[Row]:
@@ -81,22 +84,24 @@ def _closing(rows: Iterator[Row], handle) -> Iterator[Row]:
         yield from rows
 
 
-def _arrow_options(header: Header):
+def _arrow_options(file: CsvFile, header: Header):
     """Every cell a string; blank lines kept as rows, so row numbers follow the file's lines. The columns are
     the header's, so a row of another width (a blank line, say) is refused, whichever row it is."""
     from pyarrow import csv as arrow_csv
     import pyarrow as pa
 
+    # UTF-8 is read as it is (a byte-order mark skipped); any other encoding is transcoded as it is read.
+    encoding = file.decided.encoding
     return (
         arrow_csv.ReadOptions(column_names=[f"f{k}" for k in range(header.width)], skip_rows=header.line,
-                              block_size=1 << 20),
-        arrow_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+                              block_size=1 << 20, encoding="utf8" if encoding == UTF8 else encoding.codec),
+        arrow_csv.ParseOptions(delimiter=file.delimiter, newlines_in_values=True, ignore_empty_lines=False),
         arrow_csv.ConvertOptions(column_types={f"f{k}": pa.string() for k in range(header.width)},
                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
     )
 
 
-def scan_learners(path: Path, header: Header) -> LearnerScan:
+def scan_learners(file: CsvFile, header: Header) -> LearnerScan:
     """Count the learners of a CSV file and tell whether each one's rows are together, and whether the
     columnar reader takes every row as the row-by-row reader would."""
     import pyarrow as pa
@@ -104,22 +109,37 @@ def scan_learners(path: Path, header: Header) -> LearnerScan:
 
     column = f"f{header.position['learner']}"
     try:
-        batches = arrow_csv.open_csv(path, *_arrow_options(header))
-        return _scan_of(_runs(batch.column(column) for batch in batches), columnar=True)
+        batches = arrow_csv.open_csv(file.path, *_arrow_options(file, header))
+        return scan_learner_column(batch.column(column) for batch in batches)
     except (pa.ArrowInvalid, OSError):
         pass
     # A row with more or fewer cells than the header, or a file the columnar reader refuses: the
     # row-by-row reader decides, and reads every block.
-    _, rows = open_table(path)
+    _, rows = open_table(file)
     index = header.position["learner"]
     return _scan_of(_python_runs(_learner_cell(row, index) for _, row in rows), columnar=False)
 
 
-def columnar_blocks(path: Path, header: Header, learners_per_block: int) -> Iterator[ColumnarBlock]:
+def scan_learner_column(columns: Iterable) -> LearnerScan:
+    """The scan of a table's learner column, as string arrays in row order, every row read as columns."""
+    return _scan_of(_runs(columns), columnar=True)
+
+
+def columnar_blocks(file: CsvFile, header: Header, learners_per_block: int) -> Iterator[ColumnarBlock]:
     """The file's rows as Arrow batches of up to `learners_per_block` learners, cut only between learners,
     each row with its physical line (a quoted newline in a cell moves the rows after it down)."""
-    import pyarrow as pa
     from pyarrow import csv as arrow_csv
+
+    batches = arrow_csv.open_csv(file.path, *_arrow_options(file, header))
+    return batch_blocks(str(file.path), header, batches, learners_per_block, lines_are_rows=False)
+
+
+def batch_blocks(file: str, header: Header, batches, learners_per_block: int,
+                 lines_are_rows: bool) -> Iterator[ColumnarBlock]:
+    """Arrow batches of a table's rows (every column a string, as the header numbers them) regrouped into
+    blocks of up to `learners_per_block` learners, cut only between learners. Rows are numbered from the
+    one after the header, each line break in a cell moving the rows after it down unless `lines_are_rows`."""
+    import pyarrow as pa
 
     column = header.position["learner"]
     pending = None
@@ -130,12 +150,15 @@ def columnar_blocks(path: Path, header: Header, learners_per_block: int) -> Iter
         # Copied out of the batch, so that sending the block to a worker sends only its own rows.
         part = pa.RecordBatch.from_arrays([pa.concat_arrays([c.slice(0, end)]) for c in rows.columns],
                                           names=rows.schema.names)
-        breaks = sum(_line_breaks(c) for c in part.columns)
+        if lines_are_rows:
+            breaks = np.zeros(part.num_rows, dtype=np.int64)
+        else:
+            breaks = sum(_line_breaks(c) for c in part.columns)
         lines = next_line + np.arange(part.num_rows) + np.concatenate([[0], np.cumsum(breaks)[:-1]])
         next_line += part.num_rows + int(np.sum(breaks))
-        return ColumnarBlock(str(path), header, lines, part)
+        return ColumnarBlock(file, header, lines, part)
 
-    for batch in arrow_csv.open_csv(path, *_arrow_options(header)):
+    for batch in batches:
         # `pending` holds the rows from the last learner start on, so `rows` begins where a learner does.
         rows = batch if pending is None else pa.concat_batches([pending, batch])
         starts = _learner_starts(rows.column(column)).tolist()

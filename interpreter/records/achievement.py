@@ -1,0 +1,137 @@
+"""An achievement log as records: the evidence for each assessment criterion and each unit's sign-off, and
+what they make of a unit.
+
+A unit is achieved from its criteria when every criterion of every outcome is met, on the date of the last
+of them; it counts towards a qualification once both the assessor and the learner have signed it off; and it
+may be claimed for certification once the IQA has verified it (docs/criteria.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Iterable, Mapping
+
+import attrs
+
+from qualrules.interpreter.diagnostics import Location
+from qualrules.interpreter.model import Criterion, Unit
+
+
+class CriterionResult(enum.Enum):
+    MET = "met"
+    REFERRED = "referred"
+    NOT_YET = "not yet"
+
+
+@attrs.frozen
+class CriterionEvidence:
+    """One row of an achievement log: the assessor's record for one assessment criterion of one unit."""
+
+    unit: str
+    criterion: str  # numbered as the specification prints it: "2.3"
+    result: CriterionResult
+    achieved_on: dt.date | None
+    evidence: str | None  # where the evidence is (a portfolio page, a file)
+    method: str | None  # how it was assessed: "observation", "assignment", ...
+    assessor: str | None
+    simulated: bool = False  # the evidence comes from simulation in a realistic working environment
+    source: Location | None = attrs.field(default=None, eq=False)
+
+
+@attrs.frozen
+class SignOff:
+    """The declarations at the end of a unit's achievement log; each is empty until it happens."""
+
+    unit: str
+    signed_off_on: dt.date | None  # the assessor's declaration
+    assessor: str | None
+    learner_signed_on: dt.date | None  # the learner's declaration
+    iqa_verified_on: dt.date | None
+    iqa_verifier: str | None
+    source: Location | None = attrs.field(default=None, eq=False)
+
+    @property
+    def signed(self) -> bool:
+        """Signed off by both the assessor and the learner."""
+        return self.signed_off_on is not None and self.learner_signed_on is not None
+
+
+class Stage(enum.Enum):
+    """How far a unit with declared criteria has come, in the order it gets there."""
+
+    IN_PROGRESS = "in progress"  # some criterion is not met yet
+    CRITERIA_MET = "criteria met"  # every criterion met; not yet signed off by the assessor and the learner
+    SIGNED_OFF = "signed off"  # counts towards a qualification
+    VERIFIED = "verified"  # verified by the IQA as well: may be claimed for certification
+
+
+@attrs.frozen
+class UnitProgress:
+    unit: str
+    met: tuple[str, ...]  # the criterion numbers met, in catalogue order
+    missing: tuple[Criterion, ...]  # the criteria not met, in catalogue order
+    referred: tuple[str, ...]  # of the missing criteria, those whose last row in the log is a referral
+    achieved_on: dt.date | None  # when every criterion is met: the date of the last of them
+    sign_off: SignOff | None
+    stage: Stage
+
+    @property
+    def counts(self) -> bool:
+        return self.stage in (Stage.SIGNED_OFF, Stage.VERIFIED)
+
+    @property
+    def claimable(self) -> bool:
+        return self.stage is Stage.VERIFIED
+
+
+def unit_progress(unit: Unit, evidence: Iterable[CriterionEvidence], sign_off: SignOff | None) -> UnitProgress:
+    """What a learner's achievement-log rows for one unit with declared criteria make of it.
+
+    A criterion is met when any of its rows says so, on the earliest such date (a later row cannot undo an
+    assessment already made); rows for criteria the unit does not declare are the reader's to report and are
+    ignored here. A unit with no met date on some criterion's row has no achievement date.
+    """
+    met_on: dict[str, dt.date | None] = {}
+    latest_unmet: dict[str, CriterionResult] = {}
+    for row in evidence:
+        if row.result is CriterionResult.MET:
+            earlier = met_on.get(row.criterion, row.achieved_on)
+            met_on[row.criterion] = _earliest(earlier, row.achieved_on)
+        else:
+            latest_unmet[row.criterion] = row.result
+    criteria = unit.criteria
+    met = tuple(c.number for c in criteria if c.number in met_on)
+    missing = tuple(c for c in criteria if c.number not in met_on)
+    referred = tuple(c.number for c in missing if latest_unmet.get(c.number) is CriterionResult.REFERRED)
+    complete = bool(criteria) and not missing
+    dates = [met_on[number] for number in met]
+    achieved_on = max(dates) if complete and None not in dates else None
+    if not complete:
+        stage = Stage.IN_PROGRESS
+    elif sign_off is None or not sign_off.signed:
+        stage = Stage.CRITERIA_MET
+    elif sign_off.iqa_verified_on is None:
+        stage = Stage.SIGNED_OFF
+    else:
+        stage = Stage.VERIFIED
+    return UnitProgress(unit.ref, met, missing, referred, achieved_on, sign_off, stage)
+
+
+def _earliest(first: dt.date | None, second: dt.date | None) -> dt.date | None:
+    if first is None or second is None:
+        return first or second
+    return min(first, second)
+
+
+def learner_progress(evidence: Iterable[CriterionEvidence], sign_offs: Iterable[SignOff],
+                     units: Mapping[str, Unit]) -> dict[str, UnitProgress]:
+    """The progress of every unit with declared criteria that a learner's log names, by reference, in the
+    order the log first names them; `units` maps references to the catalogue's units."""
+    rows: dict[str, list[CriterionEvidence]] = {}
+    for row in evidence:
+        rows.setdefault(row.unit, []).append(row)
+    signed = {s.unit: s for s in sign_offs}
+    named = list(dict.fromkeys([*rows, *signed]))
+    return {ref: unit_progress(units[ref], rows.get(ref, ()), signed.get(ref))
+            for ref in named if ref in units and units[ref].criteria}

@@ -1,0 +1,151 @@
+"""`qualrules init`: a starter profile for a records table, from its header and values.
+
+Each mapping that can be inferred (a heading systems write for a field, a common synonym of a result
+word) is proposed as a line to review; what cannot be decided is written as a comment saying so. Nothing
+here is used when a file is checked: the profile, once reviewed, is what says what the file means.
+"""
+
+from __future__ import annotations
+
+import collections
+import io
+from pathlib import Path
+from typing import Any, Iterator
+
+from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity
+from qualrules.interpreter.library import Library
+from qualrules.interpreter.records.options import toml_string
+from qualrules.interpreter.records.readers import FIELDS, REQUIRED_COLUMNS, csv_rows, normalised_result
+from qualrules.interpreter.records.synonyms import field_match, heading_key, likely_word
+from qualrules.interpreter.wording import plural
+
+# The qualifications proposed as defaults: those holding most of the file's units, at most this many.
+QUALIFICATIONS_PROPOSED = 3
+
+
+def starter_profile(path: Path, library: Library) -> str:
+    """The text of a starter profile for the table at `path`; raises DiagnosticError when it cannot be read."""
+    rows = _rows(path)
+    header = next((row for _, row in rows if any(_text(c) for c in row)), [])
+    headings = [_text(c) for c in header]
+    mapping, lines = _columns(headings)
+    where = {field: index for index, field in mapping.items()}
+    results: collections.Counter[str] = collections.Counter()
+    units: dict[str, str] = {}
+    for _, row in rows:
+        def cell(field: str) -> str:
+            index = where.get(field)
+            return _text(row[index]) if index is not None and index < len(row) else ""
+
+        if "result" in where and cell("result"):
+            results[cell("result")] += 1
+        if "unit" in where and cell("unit"):
+            units.setdefault(cell("unit").casefold(), cell("unit"))
+    vocabulary = library.vocabulary()
+    out = [f"# A qualrules profile for files like {path.name}, proposed by `qualrules init`.",
+           "# Review every line: a file is read only as this profile says (docs/profiles.md).", ""]
+    out += _qualifications(library, units)
+    unknown = sorted(text for key, text in units.items() if key not in vocabulary.unit_refs)
+    if unknown:
+        shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+        out += [f"# {plural(len(unknown), 'unit')} of the file, in no loaded catalogue, cannot count ({shown});",
+                "# each is warned about once. To refuse the learners holding one instead:",
+                '# unknown_units = "error"', ""]
+    out += ["[columns]", "# heading in the file = qualrules field"] + lines + [""]
+    out += ["[results]", "# word in the file = qualrules result word"] + _results(results, vocabulary.results)
+    return "\n".join(out) + "\n"
+
+
+def _rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
+    name, suffix = str(path), path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            return csv_rows(io.StringIO(path.read_text(encoding="utf-8-sig"), newline=""), name)
+        if suffix == ".xlsx":
+            import openpyxl
+
+            workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            return _sheet_rows(workbook)
+    except (OSError, UnicodeDecodeError) as error:
+        raise _refused(name, f"cannot read the file: {error}", "give a .csv file saved as UTF-8, or an .xlsx") \
+            from error
+    except Exception as error:  # openpyxl raises assorted errors for files that are not workbooks
+        raise _refused(name, f"cannot read the file as a spreadsheet: {error}", "save it again as .xlsx") from error
+    raise _refused(name, f"cannot propose a profile for {path.name}: only a table has headings to map",
+                   "give a .csv or .xlsx file; a JSON file's keys are fixed (docs/records.md)")
+
+
+def _sheet_rows(workbook) -> Iterator[tuple[int, list[Any]]]:
+    """The first sheet's rows; the workbook is closed once they are read."""
+    try:
+        for number, row in enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1):
+            yield number, list(row)
+    finally:
+        workbook.close()
+
+
+def _refused(file: str, message: str, hint: str) -> DiagnosticError:
+    return DiagnosticError([Diagnostic("QR637", Severity.ERROR, message, Location(file), hint)])
+
+
+def _columns(headings: list[str]) -> tuple[dict[int, str], list[str]]:
+    """The field each column is proposed to hold, by column index, and the profile lines saying so."""
+    matches = {index: field_match(heading) for index, heading in enumerate(headings) if heading}
+    # Each field goes to the heading surest to hold it (the first, among equally sure ones).
+    best = {}
+    for index, match in matches.items():
+        if match is not None and (match[0] not in best or match[1] < matches[best[match[0]]][1]):
+            best[match[0]] = index
+    mapping = {index: field for field, index in best.items()}
+    lines: list[str] = []
+    for index, match in matches.items():
+        key = toml_string(headings[index])
+        if match is None:
+            lines.append(f"# {key} is not read: map it to one of {', '.join(FIELDS)} if it holds one")
+        elif best[match[0]] != index:
+            lines.append(f"# {key} = {toml_string(match[0])}  # also looks like {match[0]}, and so does "
+                         f"{toml_string(headings[best[match[0]]])}: only one column can be; choose")
+        elif heading_key(headings[index]) != match[0]:
+            lines.append(f"{key} = {toml_string(match[0])}")
+    for field in REQUIRED_COLUMNS:
+        if field not in mapping.values():
+            lines.append(f"# no column looks like {field}, which is required: "
+                         f"\"Your Heading\" = {toml_string(field)}")
+    return mapping, lines
+
+
+def _results(found: collections.Counter[str], words: frozenset[str]) -> list[str]:
+    lines: list[str] = []
+    seen: set[str] = set()
+    for written, _ in found.most_common():
+        key = normalised_result(written)
+        if key in words or key in seen:
+            continue
+        seen.add(key)
+        likely = likely_word(written)
+        if likely in words:
+            lines.append(f"{toml_string(written)} = {toml_string(likely)}")
+        else:
+            lines.append(f"# {toml_string(written)} = \"...\"  # not recognised: map it to one of "
+                         f"{', '.join(sorted(words))}")
+    return lines
+
+
+def _qualifications(library: Library, units: dict[str, str]) -> list[str]:
+    """A commented `qualifications` line naming the loaded qualifications that hold most of the file's units."""
+    held = []
+    for qan, (q, _) in library.qualifications.items():
+        count = sum(1 for key in units if q.index.get(q.catalogue_refs.get(key, "")) is not None)
+        if count:
+            held.append((-count, qan))
+    proposed = [qan for _, qan in sorted(held)[:QUALIFICATIONS_PROPOSED]]
+    lines = ["# The qualifications `qualrules check` checks when no -q is given (`qualrules list` names them)."]
+    if proposed:
+        lines.append("# These hold the most of the file's units; keep the ones you check:")
+    lines += [f"# qualifications = [{', '.join(toml_string(qan) for qan in proposed)}]", ""]
+    return lines
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
