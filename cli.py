@@ -18,7 +18,8 @@ import click
 from qualrules import __version__
 from qualrules import api
 from qualrules.interpreter.cohort import Block, json_array
-from qualrules.interpreter.engine import journeys, planner
+from qualrules.interpreter import model as m
+from qualrules.interpreter.engine import criteria, journeys, planner
 from qualrules.interpreter.diagnostics import (
     Diagnostic,
     DiagnosticError,
@@ -487,6 +488,11 @@ def find_learner(record_set: Records, learner_id: str, records: str) -> Learner:
     return found
 
 
+def ruleset_of(library: Library, qualification) -> m.Ruleset:
+    """The ruleset that declares a loaded qualification, with its catalogue's criteria and standards."""
+    return next(e.ruleset for e in library.rulesets if any(q is qualification for q in e.qualifications))
+
+
 def pool_refs(library: Library, qualification, refs: tuple[str, ...], option: str) -> tuple[str, ...]:
     """Unit references given to `option`; unknown ones are a usage error, ones outside the pool get a note."""
     known = library.unit_refs()
@@ -518,7 +524,8 @@ def explain(records: str, learner_id: str, qan: str, rulesets: tuple[str, ...], 
     library = load_library(rulesets)
     qualification, body = find_qualification(library, qan)
     learner = find_learner(read_learners(records, library), learner_id, records)
-    explanation = journeys.explain(qualification, learner, body.counts_as_achieved)
+    explanation = criteria.with_criteria(journeys.explain(qualification, learner, body.counts_as_achieved),
+                                         ruleset_of(library, qualification), learner, body.counts_as_achieved)
     click.echo(json.dumps(explanation.to_json(), indent=2) if output_format == "json"
                else explanation_text(explanation))
     sys.exit(EXIT_OK if explanation.verdict.achieved else EXIT_FAILED)
@@ -551,10 +558,13 @@ def plan(records: str, learner_id: str, qan: str, minimise: str, excluded: tuple
     try:
         finish = planner.plan(qualification, learner, body.counts_as_achieved, minimise=minimise,
                               exclude=pool_refs(library, qualification, excluded, "--exclude"),
-                              assume_passed=pool_refs(library, qualification, assumed, "--with"))
+                              assume_passed=pool_refs(library, qualification, assumed, "--with"),
+                              catalogue=criteria.catalogue_units(ruleset_of(library, qualification)))
     except planner.MeasureNotDeclared as error:
+        declare = "its assessment criteria, or --exclude it" if minimise == planner.CRITERIA else \
+            "`glh` for every unit of the qualification"
         command_line_error("QR608", str(error), f"--minimise {minimise}",
-                           "minimise credits or units, or declare `glh` for every unit of the qualification")
+                           f"minimise credits or units, or declare {declare}")
     click.echo(json.dumps(finish.to_json(), indent=2) if output_format == "json" else plan_text(qualification, finish, assumed))
     sys.exit(EXIT_OK if finish.status in (planner.PlanStatus.ALREADY_ACHIEVED, planner.PlanStatus.PLANNED)
              else EXIT_FAILED)
