@@ -29,7 +29,7 @@ from qualrules.interpreter.diagnostics import (
     escaped,
     render,
 )
-from qualrules.interpreter.files import WriteRefused, read_for_rewrite, write_atomically
+from qualrules.interpreter.files import WriteRefused, read_for_rewrite, replacing, write_atomically
 from qualrules.interpreter.formatter import format_ruleset
 from qualrules.interpreter.presentation.journeys_text import (
     eligibility_json_elements,
@@ -40,6 +40,7 @@ from qualrules.interpreter.presentation.journeys_text import (
 from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.library import Library, UnknownQualification
 from qualrules.interpreter.lint import lint
+from qualrules.interpreter.presentation import claim_file
 from qualrules.interpreter.presentation.check_table import CheckTable
 from qualrules.interpreter.records.readers import Records, read_records
 from qualrules.interpreter.presentation.report import cohort_reports, html_report, summary_text
@@ -568,6 +569,52 @@ def plan(records: str, learner_id: str, qan: str, minimise: str, excluded: tuple
     click.echo(json.dumps(finish.to_json(), indent=2) if output_format == "json" else plan_text(qualification, finish, assumed))
     sys.exit(EXIT_OK if finish.status in (planner.PlanStatus.ALREADY_ACHIEVED, planner.PlanStatus.PLANNED)
              else EXIT_FAILED)
+
+
+@main.command()
+@click.argument("records", type=click.Path(dir_okay=False))
+@one_qualification_option
+@ruleset_option
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="The claim to write: .csv, or .xlsx with a second sheet of the learners not ready.")
+@click.option("--force", is_flag=True, help="Replace a read-only output too, or one with other hard links.")
+def claim(records: str, qan: str, rulesets: tuple[str, ...], output: str, force: bool) -> None:
+    """Write the certification claim for one qualification: a row for each learner in RECORDS who has
+    achieved it from units each signed off by the assessor and the learner and verified by the IQA, with
+    the units claimed and their results (columns in docs/criteria.md). Every learner not ready is named on
+    stderr with the reason (QR641). The file is replaced whole, never left half-written.
+
+    Exit status: 0 when every learner is ready, 1 when any is not, 2 for bad usage or unreadable rows.
+    """
+    suffix = Path(output).suffix.casefold()
+    if suffix not in claim_file.FORMATS:
+        command_line_error("QR640", f"cannot tell how to write {output}: a claim is a .csv or an .xlsx file",
+                           f"--output {output}", "name the output claim.csv or claim.xlsx")
+    library = load_library(rulesets)
+    qualification, body = find_qualification(library, qan)
+    record_set = read_learners(records, library)
+    ready, not_ready = criteria.cohort_readiness(qualification, ruleset_of(library, qualification),
+                                                 record_set.learners, record_set.order, record_set.unreadable,
+                                                 body.counts_as_achieved)
+    write_output(output, claim_file.claim_file(qualification, ready, not_ready, suffix), (records, *rulesets),
+                 force)
+    report_diagnostics([d for errors in record_set.unreadable.values() for d in errors])
+    report_diagnostics(claim_file.not_ready_notes(qualification, not_ready, records))
+    click.echo(f"wrote {output}: {plural(len(ready), 'learner')} ready to claim, {len(not_ready)} not ready")
+    sys.exit(EXIT_USAGE if record_set.diagnostics else EXIT_FAILED if not_ready else EXIT_OK)
+
+
+def write_output(output: str, content: str | bytes, inputs: tuple[str, ...], force: bool) -> None:
+    """Replace OUTPUT whole with `content`; a refusal or a failure to write is a usage error (exit 2)."""
+    try:
+        with replacing(Path(output), inputs=inputs, force=force, binary=isinstance(content, bytes)) as handle:
+            handle.write(content)
+    except WriteRefused as refusal:
+        command_line_error(refusal.code, f"will not write {output}: {refusal.message}", f"--output {output}",
+                           refusal.hint)
+    except OSError as error:
+        command_line_error("QR606", f"cannot write {output}: {error.strerror or error}", f"--output {output}",
+                           "choose a folder that exists and that you may write to")
 
 
 @main.command()

@@ -23,7 +23,7 @@ import stat
 import tempfile
 import threading
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import IO, Iterable, Iterator
 
 import attrs
 
@@ -67,6 +67,16 @@ def write_atomically(path: Path, text: str, *, inputs: Iterable[str | Path] = ()
                      unchanged_since: FileState | None = None, force: bool = False) -> None:
     """Replace `path` (a symbolic link is followed, not replaced) with `text`, refusing a target that is one
     of `inputs` or, when `unchanged_since` is given, that changed since. Raises `WriteRefused` or `OSError`."""
+    with replacing(path, inputs=inputs, unchanged_since=unchanged_since, force=force) as handle:
+        handle.write(text)
+
+
+@contextlib.contextmanager
+def replacing(path: Path, *, inputs: Iterable[str | Path] = (), unchanged_since: FileState | None = None,
+              force: bool = False, binary: bool = False) -> Iterator[IO]:
+    """A handle on the replacement of `path`, for output written piece by piece: UTF-8 text with `\n`
+    newlines, or bytes when `binary`. The target is checked as `write_atomically` checks it before anything
+    is written, and replaced only when the block ends without an exception; otherwise it is left as it was."""
     target = Path(os.path.realpath(path))
     try:
         existing = os.stat(target)
@@ -80,9 +90,10 @@ def write_atomically(path: Path, text: str, *, inputs: Iterable[str | Path] = ()
         try:
             descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.",
                                                      suffix=TEMPORARY_SUFFIX, dir=target.parent)
-            with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
+            with (os.fdopen(descriptor, "wb") if binary else
+                  os.fdopen(descriptor, "w", encoding="utf-8", newline="\n")) as handle:
                 _take_owner_and_mode(handle.fileno(), existing)
-                handle.write(text)
+                yield handle
                 handle.flush()
                 os.fsync(handle.fileno())
             if unchanged_since is not None:

@@ -299,3 +299,20 @@ def _why_unverified(unit: UnitCriteria | None, sign_off: SignOff | None) -> str:
     if not sign_off.signed:
         return _unsigned(sign_off)
     return "not yet verified by the IQA"
+
+
+def cohort_readiness(q: CompiledQualification, ruleset: m.Ruleset, learners: Sequence[Learner],
+                     order: Sequence[str], unreadable: Mapping[str, object],
+                     counts: Callable[[str], bool]) -> tuple[list[Readiness], list[tuple[str, tuple[str, ...]]]]:
+    """The learners ready to be claimed, and each other learner (`order`: every id, readable or not) with the
+    reasons they are not, in input order; a learner whose record has errors is never ready."""
+    decided = {learner.id: readiness(q, ruleset, learner, counts) for learner in learners}
+    ready, not_ready = [], []
+    for learner_id in order:
+        if learner_id in unreadable:
+            not_ready.append((learner_id, ("the record has errors, so no verdict is given",)))
+        elif decided[learner_id].ready:
+            ready.append(decided[learner_id])
+        else:
+            not_ready.append((learner_id, decided[learner_id].reasons))
+    return ready, not_ready
