@@ -41,6 +41,7 @@ from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.library import Library, UnknownQualification
 from qualrules.interpreter.lint import lint
 from qualrules.interpreter.presentation import claim_file
+from qualrules.interpreter.presentation.achievement_log import achievement_log_html
 from qualrules.interpreter.presentation.check_table import CheckTable
 from qualrules.interpreter.records.readers import Records, read_records
 from qualrules.interpreter.presentation.report import cohort_reports, html_report, summary_text
@@ -602,6 +603,36 @@ def claim(records: str, qan: str, rulesets: tuple[str, ...], output: str, force:
     report_diagnostics(claim_file.not_ready_notes(qualification, not_ready, records))
     click.echo(f"wrote {output}: {plural(len(ready), 'learner')} ready to claim, {len(not_ready)} not ready")
     sys.exit(EXIT_USAGE if record_set.diagnostics else EXIT_FAILED if not_ready else EXIT_OK)
+
+
+@main.command(name="log")
+@click.argument("records", type=click.Path(dir_okay=False))
+@learner_option
+@one_qualification_option
+@ruleset_option
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="The HTML file to write (replaced whole, never left half-written; never an input).")
+@click.option("--force", is_flag=True, help="Replace a read-only output too, or one with other hard links.")
+def achievement_log(records: str, learner_id: str, qan: str, rulesets: tuple[str, ...], output: str,
+                    force: bool) -> None:
+    """Write one learner's achievement log for a qualification as one printable HTML page (A4): for an
+    Award, every unit with each learning outcome and assessment criterion, achieved or not, the evidence,
+    method, date and assessor, and the declarations; for a Certificate or Diploma, the qualification
+    achievement log of every unit (optional units not taken marked so) and the assessor's declaration once
+    achieved, then the logs of the units started; and the learner's KSB coverage.
+
+    Exit status as for `explain`: 0 when the learner achieved, 1 when not, 2 for bad usage or unreadable input.
+    """
+    library = load_library(rulesets)
+    qualification, body = find_qualification(library, qan)
+    learner = find_learner(read_learners(records, library), learner_id, records)
+    label = body.title if body.name == qualification.awarding_body else qualification.awarding_body
+    verdict = api.evaluate(library, qualification.qan, learner)
+    page = achievement_log_html(qualification, ruleset_of(library, qualification), learner, verdict,
+                                body.counts_as_achieved, awarding_body=label)
+    write_output(output, page, (records, *rulesets), force)
+    click.echo(f"wrote {output}: {learner_id} {verdict.status.value}")
+    sys.exit(EXIT_OK if verdict.achieved else EXIT_FAILED)
 
 
 def write_output(output: str, content: str | bytes, inputs: tuple[str, ...], force: bool) -> None:

@@ -239,8 +239,7 @@ def html_report(qualification: CompiledQualification, learners: Sequence[Learner
     if records:
         facts.append(f"records: {records}")
     in_full = detail.in_full(learners)
-    # No fetches of any kind: the page works offline and leaks nothing when opened.
-    policy = "default-src 'none'; style-src 'unsafe-inline'"
+    policy = NO_FETCHES
     if detail.compact(learners):
         # The one script allowed is the page's own, by its hash: no other script, inline or fetched, runs.
         policy += f"; script-src '{SCRIPT_HASH}'"
@@ -263,6 +262,17 @@ def html_report(qualification: CompiledQualification, learners: Sequence[Learner
         *(_learner(q, k + 1, learners[k]) for k in in_full),
         "</main>",
     ]
+    return html_page(title, STYLE, body, policy, scripts)
+
+
+# No fetches of any kind: a page works offline and leaks nothing when opened.
+NO_FETCHES = "default-src 'none'; style-src 'unsafe-inline'"
+
+
+def html_page(title: str, style: str, body: Sequence[str], policy: str = NO_FETCHES,
+              scripts: Sequence[str] = ()) -> str:
+    """A whole self-contained page: `title` (escaped here), inline `style`, the body's parts (empty ones
+    left out) and only what `policy` allows."""
     return "\n".join([
         "<!DOCTYPE html>",
         '<html lang="en">',
@@ -271,7 +281,7 @@ def html_report(qualification: CompiledQualification, learners: Sequence[Learner
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f'<meta http-equiv="Content-Security-Policy" content="{policy}">',
         f"<title>{escape(title)}</title>",
-        f"<style>{STYLE}</style>",
+        f"<style>{style}</style>",
         *scripts,
         "</head>",
         "<body>",
