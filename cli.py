@@ -44,7 +44,8 @@ from qualrules.interpreter.presentation import claim_file
 from qualrules.interpreter.presentation.achievement_log import achievement_log_html
 from qualrules.interpreter.presentation.check_table import CheckTable
 from qualrules.interpreter.records.readers import Records, read_records
-from qualrules.interpreter.presentation.report import cohort_reports, html_report, summary_text
+from qualrules.interpreter.presentation.report import (cohort_reports, html_report, summary_text,
+                                                      with_criteria_progress)
 from qualrules.interpreter.presentation.specification import specification
 from qualrules.interpreter.wording import plural
 from qualrules.plugins import RulesetSource, discover
@@ -283,7 +284,8 @@ def report(records: str, qan: str, rulesets: tuple[str, ...], output: str, force
     library = load_library(rulesets)
     qualification, body = find_qualification(library, qan)
     record_set = read_learners(records, library)
-    entries = cohort_reports(qualification, record_set, body.counts_as_achieved)
+    entries = with_criteria_progress(cohort_reports(qualification, record_set, body.counts_as_achieved),
+                                     qualification, ruleset_of(library, qualification), record_set)
     # A ruleset whose awarding body has no plugin is labelled with the name its file declares.
     body_label = body.title if body.name == qualification.awarding_body else qualification.awarding_body
     page = html_report(qualification, entries, awarding_body=body_label, records=Path(records).name,

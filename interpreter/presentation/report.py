@@ -29,9 +29,11 @@ import attrs
 
 from qualrules.interpreter import model as m
 from qualrules.interpreter.engine.compiler import CompiledQualification
+from qualrules.interpreter.engine.criteria import UnitCriteria, catalogue_units, has_log, unit_criteria
 from qualrules.interpreter.engine.requirements import Linear
 from qualrules.interpreter.diagnostics import Diagnostic, escaped, render_plain
 from qualrules.interpreter.engine.evaluator import RuleOutcome, Status, Verdict, evaluate_many
+from qualrules.interpreter.records.achievement import Stage
 from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.records.readers import Records
 from qualrules.interpreter.engine.planner import Plan, PlanStatus, plan
@@ -99,6 +101,8 @@ class LearnerReport:
     verdict: Verdict | None = None
     plan: Plan | None = None
     errors: tuple[Diagnostic, ...] = ()
+    # From the learner's achievement log: the pool units with declared criteria that do not count yet.
+    unfinished: tuple[UnitCriteria, ...] = ()
 
     @property
     def standing(self) -> Standing:
@@ -183,6 +187,17 @@ def cohort_reports(qualification: CompiledQualification, records: Records, count
             learner, verdict = decided[entries[k].learner]
             entries[k] = learner_report(qualification, learner, verdict, counts)
     return entries
+
+
+def with_criteria_progress(entries: Sequence[LearnerReport], qualification: CompiledQualification,
+                           ruleset: m.Ruleset, records: Records) -> list[LearnerReport]:
+    """The entries with, for each learner whose record has an achievement log, the units that do not count
+    yet and how many of their criteria are met."""
+    units = catalogue_units(ruleset)
+    logs = {learner.id: learner for learner in records.learners if has_log(learner)}
+    return [attrs.evolve(entry, unfinished=tuple(u for u in unit_criteria(qualification, units, logs[entry.learner])
+                                                 if not u.progress.counts))
+            if entry.learner in logs else entry for entry in entries]
 
 
 def learner_report(qualification: CompiledQualification, learner: Learner, verdict: Verdict,
@@ -570,6 +585,7 @@ def _learner(q: CompiledQualification, number: int, entry: LearnerReport) -> str
                          + "</p>")
         parts.append(_rules(q, verdict, entry.plan))
         parts.append(_units(q, verdict))
+        parts.append(_unfinished(entry.unfinished))
         parts.append(_plan(q, verdict, entry.plan))
     parts.append("</section>")
     return "\n".join(parts)
@@ -690,6 +706,22 @@ def _unit_table(q: CompiledQualification, refs: Iterable[str], kind: str, captio
         f'<table class="{kind}"><caption>{escape(caption)}</caption><thead><tr><th scope="col">Unit</th>'
         '<th scope="col">Title</th><th scope="col">Group</th><th scope="col" class="number">Credits</th></tr>'
         f'</thead><tbody>{"".join(rows)}</tbody></table>'
+    )
+
+
+def _unfinished(unfinished: Sequence[UnitCriteria]) -> str:
+    """The units of the learner's log that do not count yet: criteria met of the total, and what is awaited."""
+    if not unfinished:
+        return ""
+    rows = "".join(
+        f'<tr><th scope="row">{escape(u.unit.ref)}</th><td>{escape(u.unit.title)}</td>'
+        f'<td class="number">{len(u.progress.met)} / {u.total}</td>'
+        f"<td>{escape('in progress' if u.progress.stage is Stage.IN_PROGRESS else u.standing)}</td></tr>"
+        for u in unfinished)
+    return (
+        f'<table class="criteria-progress"><caption>Units in progress ({plural(len(unfinished), "unit")})</caption>'
+        '<thead><tr><th scope="col">Unit</th><th scope="col">Title</th><th scope="col" class="number">Criteria met'
+        f'</th><th scope="col">Standing</th></tr></thead><tbody>{rows}</tbody></table>'
     )
 
 
