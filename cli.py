@@ -19,7 +19,7 @@ from qualrules import __version__
 from qualrules import api
 from qualrules.interpreter.cohort import Block, json_array
 from qualrules.interpreter import model as m
-from qualrules.interpreter.engine import criteria, journeys, planner
+from qualrules.interpreter.engine import assessment, journeys, planner
 from qualrules.interpreter.diagnostics import (
     Diagnostic,
     DiagnosticError,
@@ -528,7 +528,7 @@ def explain(records: str, learner_id: str, qan: str, rulesets: tuple[str, ...], 
     library = load_library(rulesets)
     qualification, body = find_qualification(library, qan)
     learner = find_learner(read_learners(records, library), learner_id, records)
-    explanation = criteria.with_criteria(journeys.explain(qualification, learner, body.counts_as_achieved),
+    explanation = assessment.with_criteria(journeys.explain(qualification, learner, body.counts_as_achieved),
                                          ruleset_of(library, qualification), learner, body.counts_as_achieved)
     click.echo(json.dumps(explanation.to_json(), indent=2) if output_format == "json"
                else explanation_text(explanation))
@@ -563,7 +563,7 @@ def plan(records: str, learner_id: str, qan: str, minimise: str, excluded: tuple
         finish = planner.plan(qualification, learner, body.counts_as_achieved, minimise=minimise,
                               exclude=pool_refs(library, qualification, excluded, "--exclude"),
                               assume_passed=pool_refs(library, qualification, assumed, "--with"),
-                              catalogue=criteria.catalogue_units(ruleset_of(library, qualification)))
+                              catalogue=assessment.catalogue_units(ruleset_of(library, qualification)))
     except planner.MeasureNotDeclared as error:
         declare = "its assessment criteria, or --exclude it" if minimise == planner.CRITERIA else \
             "`glh` for every unit of the qualification"
@@ -596,7 +596,7 @@ def claim(records: str, qan: str, rulesets: tuple[str, ...], output: str, force:
     library = load_library(rulesets)
     qualification, body = find_qualification(library, qan)
     record_set = read_learners(records, library)
-    ready, not_ready = criteria.cohort_readiness(qualification, ruleset_of(library, qualification),
+    ready, not_ready = assessment.cohort_readiness(qualification, ruleset_of(library, qualification),
                                                  record_set.learners, record_set.order, record_set.unreadable,
                                                  body.counts_as_achieved)
     write_output(output, claim_file.claim_file(qualification, ready, not_ready, suffix), (records, *rulesets),

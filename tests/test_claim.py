@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from criteria_demo import AWARD, CATALOGUE, RULESET, every, logged, signed
 from qualrules.cli import main
-from qualrules.interpreter.engine import criteria
+from qualrules.interpreter.engine import assessment
 from qualrules.interpreter.presentation import claim_file
 
 COUNTS = {"pass"}.__contains__
@@ -23,7 +23,7 @@ FORMULA = logged("=HYPERLINK(\"x\")", every("L3B1") + every("L3B2", 5), [signed(
 
 
 def cohort(*learners):
-    return criteria.cohort_readiness(AWARD, RULESET, learners, [l.id for l in learners], {}, COUNTS)
+    return assessment.cohort_readiness(AWARD, RULESET, learners, [l.id for l in learners], {}, COUNTS)
 
 
 def test_the_claim_csv_has_a_row_per_ready_learner_with_every_unit_claimed():

@@ -13,7 +13,7 @@ import click
 import pytest
 
 from criteria_demo import (AWARD, CERTIFICATE, RULESET, UNITS, every, logged, met, signed)
-from qualrules.interpreter.engine import criteria, journeys, planner
+from qualrules.interpreter.engine import assessment, journeys, planner
 from qualrules.interpreter.engine.claims import best_claims
 from qualrules.interpreter.engine.decision import Unsupported
 from qualrules.interpreter.engine.evaluator import unit_masks
@@ -25,7 +25,7 @@ COUNTS = {"pass"}.__contains__
 
 
 def explained(q, learner: Learner) -> journeys.Explanation:
-    return criteria.with_criteria(journeys.explain(q, learner, COUNTS), RULESET, learner, COUNTS)
+    return assessment.with_criteria(journeys.explain(q, learner, COUNTS), RULESET, learner, COUNTS)
 
 
 # L3B1 lacks 2.2 (referred once); L3B2 is signed off and verified.
@@ -77,7 +77,7 @@ def test_every_criterion_met_and_signed_off_achieves_from_the_log_alone():
 def test_a_learner_without_a_log_is_explained_exactly_as_before():
     plain = logged("P1", results=("L3B1",))
     explanation = journeys.explain(AWARD, plain, COUNTS)
-    assert criteria.criteria_detail(AWARD, RULESET, plain, COUNTS) is None
+    assert assessment.criteria_detail(AWARD, RULESET, plain, COUNTS) is None
     with_none = attrs.evolve(explanation, criteria=None)
     assert explanation_text(with_none) == explanation_text(explanation)
     assert json.dumps(with_none.to_json()) == json.dumps(explanation.to_json())
@@ -125,7 +125,7 @@ def test_the_plan_by_criteria_is_the_least_of_every_choice_of_units(engine):
     q = CERTIFICATE if engine == "compiled" else attrs.evolve(CERTIFICATE, decision=Unsupported("tested"))
     rng = random.Random(8)
     learners = [random_log(rng, n) for n in range(40)]
-    to_go = criteria.criteria_to_go(q, UNITS, learners)
+    to_go = assessment.criteria_to_go(q, UNITS, learners)
     held = planner.HeldUnits.of(len(q.units), [planner.holdings_of(q, learner, COUNTS) for learner in learners])
     plans = planner.plan_many(q, learners, held, minimise="criteria", catalogue=UNITS, exclude=["L3X9"])
     candidates = [i for i, unit in enumerate(q.units) if unit.ref != "L3X9"]
@@ -147,7 +147,7 @@ def test_the_plan_by_criteria_is_the_least_of_every_choice_of_units(engine):
 # ---- readiness for the certification claim ------------------------------------------------------------------
 
 def test_a_learner_is_ready_once_every_unit_of_a_claim_is_signed_off_and_verified():
-    ready = criteria.readiness(AWARD, RULESET, logged("C1", every("L3B1") + every("L3B2", 5),
+    ready = assessment.readiness(AWARD, RULESET, logged("C1", every("L3B1") + every("L3B2", 5),
                                                       [signed("L3B1", 12), signed("L3B2", 10)]), COUNTS)
     assert ready.ready
     assert [(u.unit.ref, u.result, u.achieved_on.isoformat(), u.sign_off.iqa_verifier) for u in ready.claim] == [
@@ -157,10 +157,10 @@ def test_a_learner_is_ready_once_every_unit_of_a_claim_is_signed_off_and_verifie
 def test_a_learner_not_ready_is_told_why_for_each_unit():
     unverified = logged("C2", every("L3B1") + every("L3B2", 5),
                         [signed("L3B1", 12, verified=False), signed("L3B2", 10)])
-    assert criteria.readiness(AWARD, RULESET, unverified, COUNTS).reasons == ("L3B1: not yet verified by the IQA",)
+    assert assessment.readiness(AWARD, RULESET, unverified, COUNTS).reasons == ("L3B1: not yet verified by the IQA",)
     direct = logged("C3", every("L3B2", 5), [signed("L3B2", 10)], results=("L3B1",))
-    assert criteria.readiness(AWARD, RULESET, direct, COUNTS).reasons == ("L3B1: no sign-off recorded",)
-    assert criteria.readiness(AWARD, RULESET, SHORT, COUNTS).reasons == ("has not achieved 900/0000/1 "
+    assert assessment.readiness(AWARD, RULESET, direct, COUNTS).reasons == ("L3B1: no sign-off recorded",)
+    assert assessment.readiness(AWARD, RULESET, SHORT, COUNTS).reasons == ("has not achieved 900/0000/1 "
                                                                        "(not achieved)",)
 
 
@@ -169,5 +169,5 @@ def test_readiness_claims_from_the_verified_units_when_they_achieve_it_alone():
     learner = logged("C4", every("L3B1") + every("L3S1", 1) + every("L3S2", 2) + every("L3B2", 3),
                      [signed("L3B1", 12), signed("L3S1", 12, verified=False), signed("L3S2", 12),
                       signed("L3B2", 12)])
-    ready = criteria.readiness(CERTIFICATE, RULESET, learner, COUNTS)
+    ready = assessment.readiness(CERTIFICATE, RULESET, learner, COUNTS)
     assert ready.ready and [u.unit.ref for u in ready.claim] == ["L3B1", "L3B2", "L3S2"]

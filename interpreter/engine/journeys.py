@@ -21,7 +21,7 @@ from qualrules.interpreter.wording import rule_text
 if TYPE_CHECKING:
     import numpy as np
 
-    from qualrules.interpreter.engine.criteria import CriteriaDetail
+    from qualrules.interpreter.engine.assessment import CriteriaDetail
 else:
     np = lazy_module("numpy")
 
@@ -75,7 +75,7 @@ class RuleExplanation:
 @attrs.frozen
 class Explanation:
     """The full reasoning for one learner and qualification: the verdict, each rule, and the cheapest finish
-    by credits; for a learner with an achievement log, its criteria and KSB coverage (`criteria.py`)."""
+    by credits; for a learner with an achievement log, its criteria and KSB coverage (`assessment.py`)."""
 
     qualification: CompiledQualification
     verdict: Verdict

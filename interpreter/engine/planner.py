@@ -24,7 +24,7 @@ from qualrules.interpreter.engine.evaluator import Holdings, holdings_of, add_pe
 from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.engine.claims import distinct_rows, best_claims
 from qualrules.interpreter.engine.cpsat import ClaimModel, Part, PartKind, cheapest_completion
-from qualrules.interpreter.engine.criteria import criteria_to_go
+from qualrules.interpreter.engine.assessment import criteria_to_go
 from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.wording import measure_word, rule_text, word_list
 
@@ -34,7 +34,7 @@ else:
     np = lazy_module("numpy")
 
 # What a plan can minimise: a measure of the units added, or the assessment criteria they still need, which
-# differ from learner to learner (counted from each one's achievement log, `criteria.criteria_to_go`).
+# differ from learner to learner (counted from each one's achievement log, `assessment.criteria_to_go`).
 MEASURES = {"credits": m.Measure.CREDITS, "glh": m.Measure.GLH, "units": m.Measure.UNITS}
 CRITERIA = "criteria"
 MINIMISABLE = (*MEASURES, CRITERIA)

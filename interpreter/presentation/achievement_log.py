@@ -18,7 +18,7 @@ from typing import Callable, Mapping, Sequence
 
 from qualrules.interpreter import model as m
 from qualrules.interpreter.engine.compiler import CompiledQualification
-from qualrules.interpreter.engine.criteria import (KsbCoverage, UnitCriteria, catalogue_units, ksb_coverage,
+from qualrules.interpreter.engine.assessment import (KsbCoverage, UnitCriteria, catalogue_units, ksb_coverage,
                                                    unit_criteria)
 from qualrules.interpreter.engine.evaluator import Verdict
 from qualrules.interpreter.engine.requirements import Linear

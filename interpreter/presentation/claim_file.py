@@ -14,7 +14,7 @@ from typing import Iterable, Sequence
 
 from qualrules.interpreter.diagnostics import Diagnostic, Location, Severity, escaped
 from qualrules.interpreter.engine.compiler import CompiledQualification
-from qualrules.interpreter.engine.criteria import Readiness
+from qualrules.interpreter.engine.assessment import Readiness
 
 Cell = str | int | None
 

@@ -10,7 +10,7 @@ import click
 
 from qualrules.interpreter.presentation.json_text import array_element, indented
 from qualrules.interpreter.engine.compiler import CompiledQualification
-from qualrules.interpreter.engine.criteria import CriteriaDetail, KsbEvidence, UnitCriteria
+from qualrules.interpreter.engine.assessment import CriteriaDetail, KsbEvidence, UnitCriteria
 from qualrules.interpreter.diagnostics import Diagnostic, escaped, render_plain
 from qualrules.interpreter.engine.evaluator import Status
 from qualrules.interpreter.engine.journeys import Distance, Explanation, RuleExplanation, RuleStatus

@@ -29,7 +29,7 @@ import attrs
 
 from qualrules.interpreter import model as m
 from qualrules.interpreter.engine.compiler import CompiledQualification
-from qualrules.interpreter.engine.criteria import UnitCriteria, catalogue_units, has_log, unit_criteria
+from qualrules.interpreter.engine.assessment import UnitCriteria, catalogue_units, has_log, unit_criteria
 from qualrules.interpreter.engine.requirements import Linear
 from qualrules.interpreter.diagnostics import Diagnostic, escaped, render_plain
 from qualrules.interpreter.engine.evaluator import RuleOutcome, Status, Verdict, evaluate_many
