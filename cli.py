@@ -585,7 +585,7 @@ def claim(records: str, qan: str, rulesets: tuple[str, ...], output: str, force:
     """Write the certification claim for one qualification: a row for each learner in RECORDS who has
     achieved it from units each signed off by the assessor and the learner and verified by the IQA, with
     the units claimed and their results (columns in docs/criteria.md). Every learner not ready is named on
-    stderr with the reason (QR641). The file is replaced whole, never left half-written.
+    stderr with the reason. The file is replaced whole, never left half-written.
 
     Exit status: 0 when every learner is ready, 1 when any is not, 2 for bad usage or unreadable rows.
     """
@@ -602,7 +602,8 @@ def claim(records: str, qan: str, rulesets: tuple[str, ...], output: str, force:
     write_output(output, claim_file.claim_file(qualification, ready, not_ready, suffix), (records, *rulesets),
                  force)
     report_diagnostics([d for errors in record_set.unreadable.values() for d in errors])
-    report_diagnostics(claim_file.not_ready_notes(qualification, not_ready, records))
+    for note in claim_file.not_ready_notes(qualification, not_ready):
+        click.echo(click.style("note:", fg="yellow", bold=True) + f" {note}", err=True)
     click.echo(f"wrote {output}: {plural(len(ready), 'learner')} ready to claim, {len(not_ready)} not ready")
     sys.exit(EXIT_USAGE if record_set.diagnostics else EXIT_FAILED if not_ready else EXIT_OK)
 

@@ -81,7 +81,7 @@ def test_claim_names_each_learner_not_ready_and_writes_the_header(files):
     result = run(files, "claim.csv")
     assert result.exit_code == 1
     assert result.stdout == f"wrote {files / 'claim.csv'}: 0 learners ready to claim, 2 not ready\n"
-    assert "note[QR641]: learner 'D1' is not ready to be claimed for 900/0000/1: L3B1: no sign-off recorded; " \
+    assert "note: learner 'D1' is not ready to be claimed for 900/0000/1: L3B1: no sign-off recorded; " \
            "L3B2: no sign-off recorded" in result.stderr
     assert "learner 'D2' is not ready to be claimed for 900/0000/1: has not achieved 900/0000/1 (not achieved)" \
         in result.stderr

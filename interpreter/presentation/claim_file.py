@@ -12,7 +12,7 @@ import csv
 import io
 from typing import Iterable, Sequence
 
-from qualrules.interpreter.diagnostics import Diagnostic, Location, Severity, escaped
+from qualrules.interpreter.diagnostics import escaped
 from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.engine.assessment import Readiness
 
@@ -108,9 +108,7 @@ def claim_file(q: CompiledQualification, ready: Sequence[Readiness], not_ready: 
     return claim_workbook(q, ready, not_ready) if suffix == ".xlsx" else claim_csv(q, ready)
 
 
-def not_ready_notes(q: CompiledQualification, not_ready: Iterable[tuple[str, Sequence[str]]],
-                    records: str) -> list[Diagnostic]:
-    """A note (QR641) for each learner not ready to be claimed, with the reasons."""
-    return [Diagnostic("QR641", Severity.NOTE, f"learner {learner!r} is not ready to be claimed for {q.qan}: "
-                       + "; ".join(reasons), Location(records, element=f"learner {learner}"))
+def not_ready_notes(q: CompiledQualification, not_ready: Iterable[tuple[str, Sequence[str]]]) -> list[str]:
+    """A line for each learner not ready to be claimed, with the reasons (unprintable text escaped)."""
+    return [escaped(f"learner {learner!r} is not ready to be claimed for {q.qan}: " + "; ".join(reasons))
             for learner, reasons in not_ready]
