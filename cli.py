@@ -228,7 +228,7 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
 
     def decided() -> Iterator[Block]:
         for block in run.blocks:
-            report_diagnostics(block.problems)
+            report_diagnostics(block.problems + block.warnings)
             outcome["failed"] |= bool(block.problems) or block.unreadable > 0
             outcome["achieved"] &= block.all_achieved
             bar.update(block.learners)
@@ -477,7 +477,7 @@ def read_learners(records: str, library: Library) -> Records:
         record_set = read_records(records, library.vocabulary())
     except DiagnosticError as error:
         fail(error.diagnostics)
-    report_diagnostics(record_set.problems)
+    report_diagnostics(record_set.problems + record_set.warnings)
     return record_set
 
 

@@ -48,6 +48,8 @@ class Block:
     problems: tuple[Diagnostic, ...]
     unreadable: int
     all_achieved: bool
+    # Warnings about the block's records that leave every verdict as it is.
+    warnings: tuple[Diagnostic, ...] = ()
 
 
 @attrs.frozen
@@ -84,7 +86,8 @@ def _record_blocks(records: Records) -> Iterator[tuple]:
         order = records.order[start:start + LEARNERS_PER_BLOCK]
         block = Records(order, tuple(by_id[i] for i in order if i in by_id),
                         {i: records.unreadable[i] for i in order if i in records.unreadable},
-                        records.problems if start == 0 else ())
+                        records.problems if start == 0 else (),
+                        records.warnings if start == 0 else ())
         yield ("records", block)
 
 
@@ -193,7 +196,7 @@ def _block_of(records: Records, rows: list[CheckRow], output_format: str) -> Blo
         if output_format == "json" else ""
     return Block(len(records.order), tuple(rows) if output_format != "json" else (), json_text,
                  records.problems, len(records.unreadable),
-                 all(row.verdict is not None and row.verdict.achieved for row in rows))
+                 all(row.verdict is not None and row.verdict.achieved for row in rows), records.warnings)
 
 
 def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tuple]) -> Block:
@@ -201,6 +204,10 @@ def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tupl
     (`Columns.holdings`), so learners holding the same units share one text, made once per worker; every
     other learner is read row by row and decided by the full evaluator."""
     vocabulary, output_format = worker.vocabulary, worker.settings.output_format
+    if block.header.log:
+        # An achievement log's units come from each learner's rows taken together: the row reader reads them.
+        records = read_table_block(block.file, vocabulary, block.header, block.rows(np.arange(block.batch.num_rows)))
+        return _block_of(records, check_rows(records, targets), output_format)
     columns = Columns(block, vocabulary, worker.dates)
     plain = columns.plain.copy() if output_format == "json" else np.zeros(columns.learners, dtype=bool)
     holdings = [columns.holdings(qualification, body.counts_as_achieved) for qualification, body in targets]

@@ -11,6 +11,7 @@ from qualrules.interpreter import model as m
 from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.engine.compiler import CompiledQualification, compile_ruleset
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity, did_you_mean
+from qualrules.interpreter.records.log_checks import EvidencePolicy, LoggedUnit
 from qualrules.interpreter.records.readers import Vocabulary
 from qualrules.interpreter.wording import word_list
 from qualrules.plugins import (
@@ -147,7 +148,26 @@ class Library:
     def vocabulary(self) -> Vocabulary:
         """What records may say: every loaded unit reference and every result word any body accepts."""
         results = RESULT_WORDS.union(*(body.achieving_results for body in self.bodies.values()))
-        return Vocabulary(self.unit_refs(), frozenset(results))
+        return Vocabulary(self.unit_refs(), frozenset(results), self._logged_units(results))
+
+    def _logged_units(self, results: frozenset[str]) -> dict[str, LoggedUnit]:
+        """Every unit declaring assessment criteria, by case-folded unit and Ofqual reference; a unit in a
+        given ruleset file is read with that file's criteria (given files come after the bundled ones)."""
+        logs: dict[str, LoggedUnit] = {}
+        for entry in self.rulesets:
+            policy = evidence_policy(entry.body, results)
+            for unit in entry.ruleset.units:
+                if unit.criteria:
+                    logged = LoggedUnit(unit, policy)
+                    logs.update({key.casefold(): logged for key in filter(None, (unit.ref, unit.ofqual))})
+        return logs
+
+
+def evidence_policy(body: AwardingBody, results: frozenset[str]) -> EvidencePolicy:
+    """What an awarding body allows of an achievement log's evidence. No body lists its evidence methods
+    per outcome kind yet, so any method is taken."""
+    return EvidencePolicy(methods={}, counted_results=frozenset(w for w in results if body.counts_as_achieved(w)),
+                          assessor_as_verifier=Severity(body.assessor_as_verifier))
 
 
 def _loaded(name: str, text: str, plugins: Plugins, plugin: InstalledBody | None) -> LoadedRuleset:

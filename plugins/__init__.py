@@ -64,6 +64,8 @@ class AwardingBody:
     ruleset_package: str | None = None
     unit_ref_formats: tuple[RefFormat, ...] = ()
     achieving_results: frozenset[str] = ACHIEVING_RESULTS
+    # An IQA verifier who also assessed the unit they verify: "warning" (QR540 leaves the verdict) or "error".
+    assessor_as_verifier: str = "warning"
 
     def rulesets(self) -> list[RulesetSource]:
         if self.ruleset_package is None:
@@ -109,6 +111,10 @@ class InstalledBody(AwardingBody):
         self.ruleset_package = _attribute(plugin, "ruleset_package", (str, type(None)))
         self.unit_ref_formats = tuple(_collection(plugin, "unit_ref_formats", RefFormat))
         self.achieving_results = frozenset(_collection(plugin, "achieving_results", str))
+        self.assessor_as_verifier = _attribute(plugin, "assessor_as_verifier", str)
+        if self.assessor_as_verifier not in ("warning", "error"):
+            raise PluginError(f"has assessor_as_verifier = {_shown(self.assessor_as_verifier)}, not \"warning\" "
+                              "or \"error\"")
         self.counted_results = frozenset(
             word for word in RESULT_WORDS | self.achieving_results
             if _answer(f"counts_as_achieved({word!r})", lambda: plugin.counts_as_achieved(word), bool))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -29,6 +30,16 @@ qualification 900/0000/1 "Demonstration Award"
 @pytest.fixture(scope="session")
 def library() -> Library:
     return Library.load()
+
+
+# The catalogue the documentation's achievement-log examples are read against, besides the bundled ones.
+ACHIEVEMENT_LOG_RULESET = Path(__file__).resolve().parents[1] / "examples" / "achievement-log.qual"
+
+
+@pytest.fixture(scope="session")
+def log_library() -> Library:
+    """The bundled library and the example catalogue whose units declare assessment criteria."""
+    return Library.load([ACHIEVEMENT_LOG_RULESET])
 
 
 @pytest.fixture(scope="session")

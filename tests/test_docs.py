@@ -18,7 +18,9 @@ Conventions in docs/records.md: each ```json or ```csv block is read as a file `
 `records.csv` against the bundled library, and must read without problems; a CSV block must read the same
 when saved as an .xlsx spreadsheet. When the line before the block is `<!-- unreadable: ID, ID -->`,
 exactly those learners must be unreadable, every other learner read, and a ```text block right after it
-must hold the messages, one `render_plain` line each.
+must hold the messages, one `render_plain` line each; when it is `<!-- achieves QAN: ID, ID -->`, exactly
+those learners achieve that qualification. The record examples of docs/criteria.md follow the same
+conventions. Both pages' examples are read against the bundled library and examples/achievement-log.qual.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import attrs
 import openpyxl
 import pytest
 
+from qualrules import api
 from qualrules.grammar.parser import lark_parser, parse
 from qualrules.interpreter import model as m
 from qualrules.interpreter.builder import build_ruleset
@@ -44,6 +47,7 @@ from qualrules.interpreter.records.readers import read_records
 ROOT = Path(__file__).resolve().parents[1]
 LANGUAGE = ROOT / "docs" / "language.md"
 RECORDS = ROOT / "docs" / "records.md"
+CRITERIA = ROOT / "docs" / "criteria.md"
 
 FRAGMENT_HEADER = 'qualification 999/9999/9 "Fragment"'
 
@@ -173,16 +177,29 @@ def test_docs_show_every_keyword_as_code():
 # ---- docs/records.md ------------------------------------------------------------------------------
 
 RECORD_BLOCKS = blocks(RECORDS)
-RECORD_EXAMPLES = [pytest.param(b, RECORD_BLOCKS[k + 1] if k + 1 < len(RECORD_BLOCKS) else None, id=b.id)
-                   for k, b in enumerate(RECORD_BLOCKS) if b.lang in ("json", "csv")]
+CRITERIA_BLOCKS = blocks(CRITERIA)
+
+
+def record_examples(page: list[Block], name: str) -> list:
+    return [pytest.param(b, page[k + 1] if k + 1 < len(page) else None, id=f"{name} {b.id}")
+            for k, b in enumerate(page) if b.lang in ("json", "csv")]
+
+
+RECORD_EXAMPLES = record_examples(RECORD_BLOCKS, "records") + record_examples(CRITERIA_BLOCKS, "criteria")
+
+
+def marker_ids(block: Block, expected: str) -> tuple[str, set[str]]:
+    """The words after the marker's kind (a QAN, or nothing) and the ids it names; none without a marker."""
+    if block.marker is None or not block.marker.startswith(expected):
+        assert block.marker is None or block.marker.startswith(("unreadable:", "achieves ")), \
+            f"unknown marker {block.marker!r} at {block.id}"
+        return "", set()
+    head, _, ids = block.marker.partition(":")
+    return head.removeprefix(expected).strip(), {i.strip() for i in ids.split(",")}
 
 
 def unreadable_ids(block: Block) -> set[str]:
-    if block.marker is None:
-        return set()
-    kind, _, ids = block.marker.partition(":")
-    assert kind == "unreadable", f"unknown marker {block.marker!r} at {block.id}"
-    return {i.strip() for i in ids.split(",")}
+    return marker_ids(block, "unreadable")[1]
 
 
 def test_records_page_has_json_and_csv_examples():
@@ -190,16 +207,20 @@ def test_records_page_has_json_and_csv_examples():
 
 
 @pytest.mark.parametrize("block, after", RECORD_EXAMPLES)
-def test_record_example_reads_as_documented(block, after, library, tmp_path, monkeypatch):
+def test_record_example_reads_as_documented(block, after, log_library, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     path = Path(f"records.{block.lang}")
     path.write_text(block.body, encoding="utf-8")
-    records = read_records(path, library.vocabulary())
+    records = read_records(path, log_library.vocabulary())
 
     expected_unreadable = unreadable_ids(block)
     assert set(records.unreadable) == expected_unreadable
     assert [learner.id for learner in records.learners] == [i for i in records.order if i not in expected_unreadable]
-    messages = [render_plain(d) for d in records.diagnostics]
+    messages = [render_plain(d) for d in records.diagnostics + records.warnings]
+    qan, achievers = marker_ids(block, "achieves")
+    if qan:
+        assert {learner.id for learner in records.learners
+                if api.evaluate(log_library, qan, learner).achieved} == achievers
     if expected_unreadable:
         assert after is not None and after.lang == "text", "an unreadable example is followed by its messages"
         assert messages == after.body.splitlines()
@@ -207,16 +228,16 @@ def test_record_example_reads_as_documented(block, after, library, tmp_path, mon
         assert messages == []
 
 
-@pytest.mark.parametrize("block", [b for b in RECORD_BLOCKS if b.lang == "csv"], ids=lambda b: b.id)
-def test_csv_example_reads_the_same_as_a_spreadsheet(block, library, tmp_path):
+@pytest.mark.parametrize("block", [b for b in RECORD_BLOCKS + CRITERIA_BLOCKS if b.lang == "csv"], ids=lambda b: b.id)
+def test_csv_example_reads_the_same_as_a_spreadsheet(block, log_library, tmp_path):
     workbook = openpyxl.Workbook()
     for row in csv.reader(io.StringIO(block.body)):
         workbook.active.append(row)
     workbook.save(tmp_path / "records.xlsx")
     (tmp_path / "records.csv").write_text(block.body, encoding="utf-8")
 
-    from_csv = read_records(tmp_path / "records.csv", library.vocabulary())
-    from_xlsx = read_records(tmp_path / "records.xlsx", library.vocabulary())
+    from_csv = read_records(tmp_path / "records.csv", log_library.vocabulary())
+    from_xlsx = read_records(tmp_path / "records.xlsx", log_library.vocabulary())
     assert from_xlsx.learners == from_csv.learners
     assert from_xlsx.order == from_csv.order
     assert set(from_xlsx.unreadable) == set(from_csv.unreadable)

@@ -35,6 +35,7 @@ class CriterionEvidence:
     evidence: str | None  # where the evidence is (a portfolio page, a file)
     method: str | None  # how it was assessed: "observation", "assignment", ...
     assessor: str | None
+    simulated: bool = False  # the evidence comes from simulation in a realistic working environment
     source: Location | None = attrs.field(default=None, eq=False)
 
 

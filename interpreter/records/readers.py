@@ -19,18 +19,33 @@ from typing import Any, Iterable, Iterator, Mapping
 import attrs
 
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity, did_you_mean
+from qualrules.interpreter.records.achievement import CriterionEvidence, CriterionResult, SignOff
 from qualrules.interpreter.records.learner import Attempt, Learner
+from qualrules.interpreter.records.log_checks import (
+    CRITERION_RESULTS, SIMULATED_WORDS, LoggedUnit, check_log, row_warnings, unknown_criterion)
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
 
 REQUIRED_COLUMNS = ("learner", "unit", "result", "achieved_on")
 OPTIONAL_COLUMNS = ("registered_on", "date_of_birth")
+# A table whose header has a `criterion` column is an achievement log: criterion rows and unit sign-offs as
+# well as unit results (docs/records.md#achievement-logs).
+LOG_REQUIRED_COLUMNS = ("learner", "unit", "criterion", "achieved_on")
+CRITERION_FIELDS = ("evidence", "method", "assessor", "simulated")
+SIGN_OFF_DATES = ("signed_off_on", "learner_signed_on", "iqa_verified_on")
+SIGN_OFF_FIELDS = SIGN_OFF_DATES + ("iqa_verifier",)
+LOG_OPTIONAL_COLUMNS = ("result",) + CRITERION_FIELDS + SIGN_OFF_FIELDS
 FORMATS = (".json", ".csv", ".xlsx")
-# The keys of a JSON learner and of one of its attempts that are read; other keys are ignored.
-LEARNER_KEYS = ("id",) + OPTIONAL_COLUMNS + ("units",)
+# The keys of a JSON learner and of one of its attempts, criteria and sign-offs that are read; other keys
+# are ignored.
+LEARNER_KEYS = ("id",) + OPTIONAL_COLUMNS + ("units", "criteria", "sign_offs")
 ATTEMPT_KEYS = ("unit", "result", "achieved_on")
+CRITERION_KEYS = ("unit", "criterion", "result", "achieved_on") + CRITERION_FIELDS
+SIGN_OFF_KEYS = ("unit", "assessor") + SIGN_OFF_FIELDS
 # No learner id, unit reference, result word or date comes near this many characters: a longer value in a
 # column that is read is a paste gone wrong, reported rather than shown or matched.
 CELL_LIMIT = 256
+# Where evidence is kept may be a long address.
+EVIDENCE_LIMIT = 2048
 # The most rows a spreadsheet can have (Excel's limit): a sheet claiming a row beyond it is not read.
 SPREADSHEET_ROWS = 1_048_576
 
@@ -44,6 +59,8 @@ class Records:
     unreadable: dict[str, tuple[Diagnostic, ...]]
     # Problems that belong to no learner (a row without a learner id, a malformed file element).
     problems: tuple[Diagnostic, ...]
+    # Warnings about readable values that leave every verdict as it is (an evidence method not listed).
+    warnings: tuple[Diagnostic, ...] = ()
 
     @property
     def diagnostics(self) -> tuple[Diagnostic, ...]:
@@ -52,10 +69,13 @@ class Records:
 
 @attrs.frozen
 class Vocabulary:
-    """What record values may say: the known unit references and result words."""
+    """What record values may say: the known unit references and result words, and the units whose
+    achievement logs can be read."""
 
     unit_refs: Mapping[str, str]  # case-folded reference -> as written in the catalogue
     results: frozenset[str]
+    # Case-folded unit and Ofqual reference -> the unit declaring assessment criteria, with its body's policy.
+    logs: Mapping[str, LoggedUnit] = attrs.field(factory=dict)
 
 
 def read_records(path: str | Path, vocabulary: Vocabulary, options: ReadOptions = DEFAULT_OPTIONS) -> Records:
@@ -186,28 +206,35 @@ class Header:
     row_word: str  # "line" for CSV, "row" for a spreadsheet
     width: int  # how many columns the header names
 
+    @property
+    def log(self) -> bool:
+        """An achievement log: rows may be criterion rows and sign-offs as well as unit results."""
+        return "criterion" in self.position
+
 
 def read_header(file: str, rows: Iterator[tuple[int, list[Any]]], row_word: str) -> Header:
     """The first non-empty row of a table, as its header; raises DiagnosticError when a column is missing."""
     header_line, header = next(((n, r) for n, r in rows if any(_cell(c) for c in r)), (1, []))
     columns = [_cell(c).casefold().replace(" ", "_") for c in header]
-    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    required = LOG_REQUIRED_COLUMNS if "criterion" in columns else REQUIRED_COLUMNS
+    known = required + OPTIONAL_COLUMNS + (LOG_OPTIONAL_COLUMNS if "criterion" in columns else ())
+    missing = [c for c in required if c not in columns]
     if missing:
-        extra = [c for c in columns if c and c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+        extra = [c for c in columns if c and c not in known]
         renames = {c: difflib.get_close_matches(c, extra, n=1, cutoff=0.6) for c in missing}
         hints = [f"rename `{match[0]}` to `{c}`" for c, match in renames.items() if match]
         raise _fatal(file, f"missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}",
                      line=header_line,
                      hint=(f"the header has {', '.join(columns) or 'no columns'}; "
-                           f"{'; '.join(hints) if hints else 'required: ' + ', '.join(REQUIRED_COLUMNS)}"))
-    for name in REQUIRED_COLUMNS + OPTIONAL_COLUMNS:
+                           f"{'; '.join(hints) if hints else 'required: ' + ', '.join(required)}"))
+    for name in known:
         given = [index for index, column in enumerate(columns) if column == name]
         if len(given) > 1:
             raise _fatal(file, f"the header gives the `{name}` column {len(given)} times: "
                          + " and ".join(f"{_cell(header[i])!r} (column {i + 1})" for i in given),
                          line=header_line, code="QR510",
                          hint="keep one; a column to be ignored needs a name of its own")
-    position = {name: columns.index(name) for name in REQUIRED_COLUMNS + OPTIONAL_COLUMNS if name in columns}
+    position = {name: columns.index(name) for name in known if name in columns}
     return Header(header_line, position, row_word, len(header))
 
 
@@ -229,6 +256,10 @@ class _Reader:
         self.facts: dict[str, dict[str, tuple[dt.date, Location]]] = {}
         self.errors: dict[str, list[Diagnostic]] = {}
         self.problems: list[Diagnostic] = []
+        self.warnings: list[Diagnostic] = []
+        # The achievement log: criterion rows, and each unit's sign-off fields with the row giving each.
+        self.evidence: dict[str, list[CriterionEvidence]] = {}
+        self.sign_offs: dict[str, dict[str, dict[str, tuple[Any, Location]]]] = {}
         # Dates repeat on every row of a learner (registration, birth) and across learners: parse each text once.
         self.dates: dict[str, dt.date | None] = {}
 
@@ -247,6 +278,14 @@ class _Reader:
             self.order.append(learner)
             self.attempts[learner] = []
             self.facts[learner] = {}
+            self.evidence[learner] = []
+            self.sign_offs[learner] = {}
+
+    def _report(self, learner: str, diagnostic: Diagnostic) -> None:
+        if diagnostic.is_error:
+            self.errors.setdefault(learner, []).append(diagnostic)
+        else:
+            self.warnings.append(diagnostic)
 
     def _date(self, learner: str, value: Any, column: str, location: Location, required: bool) -> dt.date | None:
         if isinstance(value, dt.datetime):
@@ -310,9 +349,10 @@ class _Reader:
         """Whether any of a row's values that are read is longer than `CELL_LIMIT`; each is reported."""
         found = False
         for key, value in values.items():
-            if isinstance(value, str) and len(value) > CELL_LIMIT:
+            limit = EVIDENCE_LIMIT if key == "evidence" else CELL_LIMIT
+            if isinstance(value, str) and len(value) > limit:
                 self._error(learner, "QR511", f"`{key}` holds {len(value):,} characters, more than a value can "
-                            f"({CELL_LIMIT})", location, hint=f"it begins {value[:40]!r}")
+                            f"({limit})", location, hint=f"it begins {value[:40]!r}")
                 found = True
         return found
 
@@ -328,19 +368,120 @@ class _Reader:
                     self._error(learner, "QR513", f"{attempt.unit} is achieved on {attempt.achieved_on.isoformat()}, "
                                 f"before learner {learner} is born on {born[0].isoformat()}", attempt.source,
                                 hint="one of the two dates is mistyped")
+        logs = {learner: self._log(learner) for learner in self.order}
         learners = []
         for learner in self.order:
             if learner in self.errors:
                 continue
             facts = self.facts[learner]
+            evidence, sign_offs, derived = logs[learner]
             learners.append(Learner(
                 id=learner,
                 date_of_birth=facts.get("date_of_birth", (None,))[0],
                 registered_on=facts.get("registered_on", (None,))[0],
-                attempts=tuple(self.attempts[learner]),
+                attempts=tuple(self.attempts[learner]) + derived,
+                evidence=evidence,
+                sign_offs=sign_offs,
             ))
         unreadable = {learner: tuple(self.errors[learner]) for learner in self.order if learner in self.errors}
-        return Records(tuple(self.order), tuple(learners), unreadable, tuple(self.problems))
+        return Records(tuple(self.order), tuple(learners), unreadable, tuple(self.problems), tuple(self.warnings))
+
+    # ---- achievement logs ------------------------------------------------------------------------
+    def _log(self, learner: str) -> tuple[tuple[CriterionEvidence, ...], tuple[SignOff, ...], tuple[Attempt, ...]]:
+        """A learner's criterion rows and sign-offs, judged together, and the passes they make."""
+        evidence = tuple(self.evidence[learner])
+        sign_offs = tuple(
+            SignOff(unit, *(fields.get(key, (None,))[0] for key in
+                            ("signed_off_on", "assessor", "learner_signed_on", "iqa_verified_on", "iqa_verifier")),
+                    source=source)
+            for unit, (source, fields) in self.sign_offs[learner].items())
+        if not evidence and not sign_offs:
+            return (), (), ()
+        judged = check_log(evidence, sign_offs, self.attempts[learner],
+                           self.facts[learner].get("registered_on", (None,))[0], self.vocabulary.logs)
+        for diagnostic in judged.errors + judged.warnings:
+            self._report(learner, diagnostic)
+        return evidence, sign_offs, judged.attempts
+
+    def _log_row(self, learner: str, values: Mapping[str, Any], location: Location, sign_off_columns: bool) -> None:
+        """A row of an achievement log: a criterion row when it names a criterion; otherwise a unit result,
+        a sign-off, or both."""
+        if _cell(values.get("criterion")):
+            self._criterion(learner, values, location)
+            return
+        result = _cell(values.get("result"))
+        signed = any(_cell(values.get(key)) for key in SIGN_OFF_FIELDS)
+        if result or not (signed or sign_off_columns):
+            self._attempt(learner, values.get("unit"), values.get("result"), values.get("achieved_on"), location)
+        if signed or (sign_off_columns and not result):
+            self._sign_off(learner, values, location)
+
+    def _criterion(self, learner: str, values: Mapping[str, Any], location: Location) -> None:
+        ref = self._unit(learner, values.get("unit"), location)
+        number = _cell(values.get("criterion"))
+        date = self._date(learner, values.get("achieved_on"), "achieved_on", location, required=False)
+        result = self._criterion_result(learner, values.get("result"), date, location)
+        simulated = self._simulated(learner, values.get("simulated"), location)
+        if not number:
+            self._error(learner, "QR506", "the criterion is empty", location,
+                        hint='name it as the specification numbers it: "2.3"')
+            return
+        if ref is None or result is None or simulated is None:
+            return
+        logged = self.vocabulary.logs.get(ref.casefold())
+        criterion = logged.criterion(number) if logged else None
+        if criterion is None:
+            self._report(learner, unknown_criterion(logged, ref, number, location))
+            return
+        row = CriterionEvidence(logged.unit.ref, number, result, date, _text(values.get("evidence")),
+                                _text(values.get("method")), _text(values.get("assessor")), simulated, location)
+        for diagnostic in row_warnings(logged, criterion, row):
+            self._report(learner, diagnostic)
+        self.evidence[learner].append(row)
+
+    def _criterion_result(self, learner: str, value: Any, date: dt.date | None,
+                          location: Location) -> CriterionResult | None:
+        """A criterion's result word; an empty one is met when the row is dated, and not yet met otherwise."""
+        text = normalised_result(value)
+        if not text:
+            return CriterionResult.MET if date is not None else CriterionResult.NOT_YET
+        if text not in CRITERION_RESULTS:
+            self._error(learner, "QR531", f"the criterion result is {str(value)!r}, which is not a criterion "
+                        "result word", location,
+                        hint=did_you_mean(text, CRITERION_RESULTS) or "use met, referred or not yet")
+            return None
+        return CRITERION_RESULTS[text]
+
+    def _simulated(self, learner: str, value: Any, location: Location) -> bool | None:
+        if isinstance(value, bool):
+            return value
+        text = normalised_result(value)
+        if text not in SIMULATED_WORDS:
+            self._error(learner, "QR535", f"`simulated` is {str(value)!r}, not yes or no", location,
+                        hint="write yes when the evidence comes from simulation, and no or nothing otherwise")
+            return None
+        return SIMULATED_WORDS[text]
+
+    def _sign_off(self, learner: str, values: Mapping[str, Any], location: Location) -> None:
+        """One row of a unit's sign-off; rows for the same unit are merged, and must agree."""
+        ref = self._unit(learner, values.get("unit"), location)
+        fields = {key: self._date(learner, values.get(key), key, location, required=False) for key in SIGN_OFF_DATES}
+        fields.update(assessor=_text(values.get("assessor")), iqa_verifier=_text(values.get("iqa_verifier")))
+        if ref is None:
+            return
+        logged = self.vocabulary.logs.get(ref.casefold())
+        unit = logged.unit.ref if logged else ref
+        _, merged = self.sign_offs[learner].setdefault(unit, (location, {}))
+        for key, value in fields.items():
+            if value is None:
+                continue
+            seen = merged.setdefault(key, (value, location))
+            if seen[0] != value:
+                shown = [v.isoformat() if isinstance(v, dt.date) else v for v in (seen[0], value)]
+                where = f"line {seen[1].line}" if seen[1].line else seen[1].element
+                self._error(learner, "QR539", f"the sign-off of {unit} gives two different `{key}` values: "
+                            f"{shown[0]} ({where}) and {shown[1]}", location,
+                            hint="correct the row that is wrong; a unit is signed off once")
 
     # ---- tables (CSV, spreadsheet) ---------------------------------------------------------------
     def read_rows(self, rows: Iterable[tuple[int, list[Any]]], row_word: str) -> None:
@@ -376,7 +517,11 @@ class _Reader:
             for key in OPTIONAL_COLUMNS:
                 if key in position:
                     self._fact(learner, key, self._date(learner, value(key), key, location, required=False), location)
-            self._attempt(learner, value("unit"), value("result"), value("achieved_on"), location)
+            if header.log:
+                self._log_row(learner, {column: value(column) for column in position}, location,
+                              any(key in position for key in SIGN_OFF_FIELDS))
+            else:
+                self._attempt(learner, value("unit"), value("result"), value("achieved_on"), location)
 
     def _swallowed(self, learner: str | None, number: int, row: SwallowedRow, location: Location) -> None:
         if number <= row.quote_line:
@@ -392,7 +537,8 @@ class _Reader:
     def read_json(self, text: str) -> None:
         try:
             # Whole numbers are kept as written: an id of 5,000 digits is text to a learner record, not a number.
-            document = json.loads(text, parse_int=str, object_pairs_hook=_JsonObject.of)
+            # Criterion numbers likewise: 2.10 is not 2.1.
+            document = json.loads(text, parse_int=str, parse_float=str, object_pairs_hook=_JsonObject.of)
         except json.JSONDecodeError as error:
             raise _fatal(self.file, f"not valid JSON: {error.msg}", line=error.lineno, column=error.colno) from error
         except RecursionError as error:
@@ -450,6 +596,27 @@ class _Reader:
                         or self._too_long(learner, {key: unit.get(key) for key in ATTEMPT_KEYS}, unit_location):
                     continue
                 self._attempt(learner, unit.get("unit"), unit.get("result"), unit.get("achieved_on"), unit_location)
+            self._json_log(learner, entry, element)
+
+    def _json_log(self, learner: str, entry: "_JsonObject", element: str) -> None:
+        """A learner's `criteria` and `sign_offs` lists."""
+        for key, keys, read, example in (
+                ("criteria", CRITERION_KEYS, self._criterion,
+                 '{"unit": "L3B1", "criterion": "1.1", "achieved_on": "2024-05-01"}'),
+                ("sign_offs", SIGN_OFF_KEYS, self._sign_off, '{"unit": "L3B1", "signed_off_on": "2024-05-20"}')):
+            items = entry.get(key, [])
+            if not isinstance(items, list):
+                self._error(learner, "QR506", f'"{key}" must be a list', Location(self.file, element=element))
+                continue
+            for index, item in enumerate(items):
+                location = Location(self.file, element=f"{element}.{key}[{index}]")
+                if not isinstance(item, dict):
+                    self._error(learner, "QR506", f"each of {key} must be an object like {example}", location)
+                    continue
+                if self._repeated([learner], item, keys, location.element) \
+                        or self._too_long(learner, {k: item.get(k) for k in keys}, location):
+                    continue
+                read(learner, item, location)
 
     def _repeated(self, learners: list[str], entry: "_JsonObject", keys: tuple[str, ...], element: str) -> bool:
         """Whether a JSON object gives a key that is read more than once; each such key is reported against
@@ -469,6 +636,11 @@ def normalised_result(value: Any) -> str:
 
 def _cell(value: Any) -> str:
     return "" if value is None else str(value).strip()
+
+
+def _text(value: Any) -> str | None:
+    """A free-text cell (evidence, method, a name): None when empty."""
+    return _cell(value) or None
 
 
 class _JsonObject(dict):
