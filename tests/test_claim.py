@@ -106,3 +106,13 @@ def test_claim_never_writes_over_its_records(files):
                                        str(files / "demo.qual"), "-o", str(files / "records.csv")])
     assert result.exit_code == 2
     assert (files / "records.csv").read_text(encoding="utf-8").startswith("learner,unit,result")
+
+
+def test_a_learner_whose_rows_cannot_be_read_is_never_ready_and_the_rest_are_still_claimed(files):
+    (files / "records.csv").write_text("learner,unit,result,achieved_on\nD1,L3B1,pass,2024-05-01\n"
+                                       "D3,L3B1,pass,not a date\n", encoding="utf-8")
+    result = run(files, "claim.csv")
+    assert result.exit_code == 2
+    assert "learner 'D3' is not ready to be claimed for 900/0000/1: the record has errors" in result.stderr
+    assert "error[" in result.stderr
+    assert (files / "claim.csv").exists()
