@@ -127,9 +127,9 @@ def check_batch(records: "pa.Table | pa.RecordBatch | pd.DataFrame", qans: str |
     the same kind of object: an Arrow table or record batch, or a pandas DataFrame (with Arrow dtypes).
 
     `records` has the columns of a records table (docs/records.md: learner, unit, result, achieved_on,
-    optionally registered_on and date_of_birth; other columns are ignored), with text values, or dates or
-    timestamps in the date columns. Every row of a learner must be in this batch; they need not be
-    together. The result has a row for each learner, in the order the batch first names them, and each
+    optionally registered_on and date_of_birth, or an achievement log's; other columns are ignored), with text
+    values, or dates or timestamps in the date columns. Every row of a learner must be in this batch; they need
+    not be together. The result has a row for each learner, in the order the batch first names them, and each
     qualification, with the columns of `verdict_schema()`, holding the values of `qualrules check --format
     json`. A learner whose rows cannot be read gets error rows, with each error's row number in the batch
     (from 1); rows that name no learner give error rows of the learner "".

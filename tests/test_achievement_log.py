@@ -8,19 +8,18 @@ import json
 import pickle
 from pathlib import Path
 
+import attrs
 import openpyxl
 import pytest
 
 from qualrules import api
+from qualrules.interpreter import model as m
 from qualrules.interpreter.diagnostics import DiagnosticError, Severity, render_plain
 from qualrules.interpreter.library import Library
 from qualrules.interpreter.records.achievement import CriterionResult, SignOff, Stage
 from qualrules.interpreter.records.learner import Attempt
-from qualrules.interpreter.records.log_checks import EvidencePolicy, LoggedUnit
+from qualrules.interpreter.records.log_checks import EvidencePolicy
 from qualrules.interpreter.records.readers import read_records
-from qualrules.interpreter import model as m
-
-import attrs
 
 # L3B1 and L3B2 with every outcome and criterion as the specification prints them.
 AWARD = '''\
@@ -296,14 +295,24 @@ def test_the_vocabulary_with_its_logged_units_survives_pickling(library):
     assert pickle.loads(pickle.dumps(vocabulary)) == vocabulary
 
 
-def test_a_streamed_log_gives_the_verdicts_of_the_whole_file(tmp_path, library):
+def test_a_streamed_log_gives_the_verdicts_of_the_whole_file(tmp_path, library, monkeypatch):
+    from qualrules.interpreter import cohort
+
     learners = [complete_log(f"A{k}") for k in range(3)] + [complete_log("B1", leave_out="3.3", sign_l3b1=False)]
     text = HEADER + "\n" + "".join(part.split("\n", 1)[1] for part in learners)
+    text = text.replace("B1,L3B2,2.3,met,2024-03-21,portfolio p.7,assignment,A. Khan,",
+                        "B1,L3B2,2.3,met,2024-03-21,portfolio p.7,assignment,A. Khan,yes")
     path = tmp_path / "log.csv"
     path.write_text(text, encoding="utf-8")
-    rows = list(api.check_file(path, QAN, library, jobs=1))
+    # A block per learner, decided by two worker processes.
+    monkeypatch.setattr(cohort, "LEARNERS_PER_BLOCK", 1)
+    run = api.check_run(path, QAN, library, jobs=2, output_format="table")
+    assert run.learners == 4
+    blocks = list(run.blocks)
+    rows = [row for block in blocks for row in block.rows]
     assert [(r.learner, r.verdict.achieved) for r in rows] == [("A0", True), ("A1", True), ("A2", True),
                                                                 ("B1", False)]
+    assert [(w.code, w.location.line) for block in blocks for w in block.warnings] == [("QR534", 78)]
     whole = read_records(path, library.vocabulary())
     assert [verdict(library, learner).achieved for learner in whole.learners] == [True, True, True, False]
 
@@ -545,3 +554,20 @@ def test_json_simulated_may_be_true_or_false_or_a_word(read):
     records = read("log.json", json.dumps(document))
     assert [e.simulated for e in records.learners[0].evidence] == [True, False, False]
     assert [w.code for w in records.warnings] == ["QR534"]
+
+
+def test_a_long_evidence_location_is_read_and_a_longer_one_reported(read):
+    near = "https://files.example/" + "x" * 2000
+    text = log(row(learner="A1", unit="L3B1", criterion="1.1", achieved_on="2024-03-01", evidence=near),
+               row(learner="A2", unit="L3B1", criterion="1.1", achieved_on="2024-03-01", evidence=near + "y" * 30))
+    records = read("log.csv", text)
+    assert records.learners[0].evidence[0].evidence == near
+    assert [d.code for d in records.unreadable["A2"]] == ["QR511"]
+
+
+def test_a_json_log_entry_giving_a_key_twice_is_refused(read):
+    text = '{"learners": [{"id": "A1", "criteria": [{"unit": "L3B1", "criterion": "1.1", "criterion": "1.2",' \
+           ' "achieved_on": null}]}]}'
+    assert unreadable(read("log.json", text)) == [
+        'log.json (learners[0].criteria[0]): error[QR510]: learners[0].criteria[0] gives "criterion" 2 times '
+        "(keep one: which is right cannot be told)"]

@@ -15,7 +15,7 @@ import attrs
 from qualrules.interpreter.diagnostics import Diagnostic, Location, Severity, did_you_mean
 from qualrules.interpreter.model import Criterion, OutcomeKind, Simulation, Unit
 from qualrules.interpreter.records.achievement import (
-    CriterionEvidence, CriterionResult, SignOff, UnitProgress, learner_progress)
+    CriterionEvidence, CriterionResult, SignOff, learner_progress)
 from qualrules.interpreter.records.learner import Attempt
 from qualrules.interpreter.wording import word_list
 
@@ -48,12 +48,12 @@ class LoggedUnit:
 
     unit: Unit
     policy: EvidencePolicy
+    # Each criterion by number, with the kind of its outcome (looked up for every row of a log).
+    criteria: Mapping[str, tuple[Criterion, OutcomeKind]] = attrs.field(init=False, eq=False, repr=False)
 
-    def criterion(self, number: str) -> Criterion | None:
-        return next((c for c in self.unit.criteria if c.number == number), None)
-
-    def kind(self, criterion: Criterion) -> OutcomeKind:
-        return next(o.kind for o in self.unit.outcomes if criterion in o.criteria)
+    def __attrs_post_init__(self) -> None:
+        found = {c.number: (c, o.kind) for o in self.unit.outcomes for c in o.criteria}
+        object.__setattr__(self, "criteria", found)
 
 
 def normalised_method(text: str) -> str:
@@ -66,15 +66,15 @@ def unknown_criterion(logged: LoggedUnit | None, unit: str, number: str, locatio
         return Diagnostic("QR530", Severity.ERROR, f"unit {unit} declares no assessment criteria, so its "
                           f"criterion {number} cannot be read", location,
                           "give the unit's result on a row with the criterion left empty")
-    numbers = [c.number for c in logged.unit.criteria]
+    numbers = list(logged.criteria)
     return Diagnostic("QR530", Severity.ERROR, f"unit {unit} has no assessment criterion {number!r}", location,
                       did_you_mean(number, numbers) or f"its criteria are {', '.join(numbers)}")
 
 
-def row_warnings(logged: LoggedUnit, criterion: Criterion, row: CriterionEvidence) -> list[Diagnostic]:
+def row_warnings(logged: LoggedUnit, criterion: Criterion, kind: OutcomeKind,
+                 row: CriterionEvidence) -> list[Diagnostic]:
     """The checks one criterion row answers alone: its method (QR532) and its use of simulation (QR533, QR534)."""
     found = []
-    kind = logged.kind(criterion)
     allowed = logged.policy.methods.get(kind)
     if row.method and allowed is not None and normalised_method(row.method) not in allowed:
         found.append(Diagnostic("QR532", Severity.WARNING, f"{row.unit} {criterion.number} is assessed by "
@@ -98,7 +98,6 @@ class LogJudgement:
     warnings: tuple[Diagnostic, ...]
     # A pass for each unit achieved from its criteria that counts (signed off), on its achievement date.
     attempts: tuple[Attempt, ...]
-    progress: Mapping[str, UnitProgress]
 
 
 def check_log(evidence: tuple[CriterionEvidence, ...], sign_offs: tuple[SignOff, ...],
@@ -158,7 +157,7 @@ def check_log(evidence: tuple[CriterionEvidence, ...], sign_offs: tuple[SignOff,
                 "record the missing criteria, or correct the unit's result"))
     derived = tuple(Attempt(ref, ACHIEVED_FROM_CRITERIA, p.achieved_on, p.sign_off.source)
                     for ref, p in progress.items() if p.counts)
-    return LogJudgement(tuple(errors), tuple(warnings), derived, progress)
+    return LogJudgement(tuple(errors), tuple(warnings), derived)
 
 
 def _first_met_rows(evidence: Iterable[CriterionEvidence]) -> dict[str, dict[str, CriterionEvidence]]:

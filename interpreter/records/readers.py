@@ -429,13 +429,13 @@ class _Reader:
         if ref is None or result is None or simulated is None:
             return
         logged = self.vocabulary.logs.get(ref.casefold())
-        criterion = logged.criterion(number) if logged else None
-        if criterion is None:
+        if logged is None or number not in logged.criteria:
             self._report(learner, unknown_criterion(logged, ref, number, location))
             return
+        criterion, kind = logged.criteria[number]
         row = CriterionEvidence(logged.unit.ref, number, result, date, _text(values.get("evidence")),
                                 _text(values.get("method")), _text(values.get("assessor")), simulated, location)
-        for diagnostic in row_warnings(logged, criterion, row):
+        for diagnostic in row_warnings(logged, criterion, kind, row):
             self._report(learner, diagnostic)
         self.evidence[learner].append(row)
 
@@ -511,15 +511,14 @@ class _Reader:
                             hint="every row needs the learner it belongs to")
                 continue
             self._learner(learner)
-            if self._too_long(learner, {column: value(column) for column in position if column != "learner"},
-                              location):
+            cells = {column: value(column) for column in position if column != "learner"}
+            if self._too_long(learner, cells, location):
                 continue
             for key in OPTIONAL_COLUMNS:
                 if key in position:
                     self._fact(learner, key, self._date(learner, value(key), key, location, required=False), location)
             if header.log:
-                self._log_row(learner, {column: value(column) for column in position}, location,
-                              any(key in position for key in SIGN_OFF_FIELDS))
+                self._log_row(learner, cells, location, any(key in position for key in SIGN_OFF_FIELDS))
             else:
                 self._attempt(learner, value("unit"), value("result"), value("achieved_on"), location)
 
