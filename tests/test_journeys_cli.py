@@ -74,8 +74,9 @@ def test_log_from_the_log(run, tmp_path):
     assert (result.exit_code, result.stdout) == (1, f"wrote {output}: A1 not achieved\n")
     page = output.read_text(encoding="utf-8")
     assert "Award achievement log" in page
-    assert ("<td>Explain barriers to effective communication</td><td class=\"state\">referred</td>"
-            "<td>portfolio p.4</td><td>assignment</td><td>2024-05-04</td><td>A. Assessor</td>") in page
+    assert ('<td>Explain barriers to effective communication</td><td class="state">referred</td>'
+            '<td class="evidence">portfolio p.4</td><td class="method">assignment</td>'
+            '<td class="date">2024-05-04</td><td class="assessor">A. Assessor</td>') in page
 
 
 def test_report_shows_criteria_progress_from_the_log(run, tmp_path):

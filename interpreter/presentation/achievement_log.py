@@ -225,11 +225,15 @@ def _criteria_table(unit: m.Unit, rows: Sequence[CriterionEvidence]) -> str:
             body.append(
                 f'<tr class="{"met" if achieved else "unmet"}"><th scope="row">{escape(criterion.number)}</th>'
                 f"<td>{escape(criterion.text)}</td><td class=\"state\">{escape(state)}</td>"
-                + "".join(f"<td>{escape(cell)}</td>" for cell in cells) + "</tr>")
+                + "".join(f'<td class="{kind}">{escape(cell)}</td>' for kind, cell in zip(_EVIDENCE_CELLS, cells))
+                + "</tr>")
     return ('<table class="log criteria"><thead><tr><th scope="col">AC</th><th scope="col">Assessment criterion'
             '</th><th scope="col">Achieved</th><th scope="col">Evidence location</th><th scope="col">Method</th>'
             '<th scope="col">Date</th><th scope="col">Assessor</th></tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table>')
+
+
+_EVIDENCE_CELLS = ("evidence", "method", "date", "assessor")
 
 
 def _shown_rows(rows: Sequence[CriterionEvidence]) -> dict[str, CriterionEvidence]:
@@ -307,12 +311,12 @@ h3 { font-size: 14px; margin: 14px 0 6px; }
 .standing { margin: 4px 0 8px; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
 th, td { text-align: left; padding: 4px 6px; border: 1px solid var(--line); vertical-align: top;
-  overflow-wrap: anywhere; }
+  overflow-wrap: break-word; }
 thead th { background: #eef1f4; font-size: 12px; }
 tr.outcome th { background: #f6f8fa; font-weight: 600; }
 .kind { font-weight: 400; color: var(--muted); }
 tr.met .state { color: var(--met); }
-tbody th { white-space: nowrap; }
+tbody th, .state, .method, .date, .assessor { white-space: nowrap; }
 tr.unmet .state { color: var(--unmet); font-weight: 600; }
 tr.not-taken { color: var(--muted); }
 .number { text-align: right; font-variant-numeric: tabular-nums; }
