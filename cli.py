@@ -19,7 +19,8 @@ import click
 from qualrules import __version__
 from qualrules import api
 from qualrules.interpreter.cohort import Block
-from qualrules.interpreter.engine import grade_plan as grade_plans, journeys, planner
+from qualrules.interpreter import model as m
+from qualrules.interpreter.engine import assessment, grade_plan as grade_plans, journeys, planner
 from qualrules.interpreter.presentation.grades_text import grade_plan_text
 from qualrules.interpreter.diagnostics import (
     Diagnostic,
@@ -46,7 +47,10 @@ from qualrules.interpreter.presentation.terminal import colour, for_terminal, pr
 from qualrules.interpreter.profile import PROFILE_FILE, Profile, load_profile
 from qualrules.interpreter.starter_profile import starter_profile
 from qualrules.interpreter.records.readers import FORMATS, TEXT_FORMATS, Records, read_records, read_text_records
-from qualrules.interpreter.presentation.report import cohort_reports, html_report, summary_text
+from qualrules.interpreter.presentation.report import (cohort_reports, html_report, summary_text,
+                                                      with_criteria_progress)
+from qualrules.interpreter.presentation import claim_file
+from qualrules.interpreter.presentation.achievement_log import achievement_log_html
 from qualrules.interpreter.presentation.specification import specification
 from qualrules.interpreter.wording import plural
 from qualrules.plugins import RulesetSource, discover
@@ -376,7 +380,8 @@ def report(records: str, qan: str, rulesets: tuple[str, ...], output: str, force
     library = load_library(rulesets)
     qualification, body = find_qualification(library, qan)
     record_set = read_learners(records, library)
-    entries = cohort_reports(qualification, record_set, body.counts_as_achieved)
+    entries = with_criteria_progress(cohort_reports(qualification, record_set, body.counts_as_achieved),
+                                     qualification, ruleset_of(library, qualification), record_set)
     # A ruleset whose awarding body has no plugin is labelled with the name its file declares.
     body_label = body.title if body.name == qualification.awarding_body else qualification.awarding_body
     page = html_report(qualification, entries, awarding_body=body_label,
@@ -620,6 +625,11 @@ def find_learner(record_set: Records, learner_id: str, records: str) -> Learner:
     return found
 
 
+def ruleset_of(library: Library, qualification) -> m.Ruleset:
+    """The ruleset that declares a loaded qualification, with its catalogue's criteria and standards."""
+    return next(e.ruleset for e in library.rulesets if any(q is qualification for q in e.qualifications))
+
+
 def pool_refs(library: Library, qualification, refs: tuple[str, ...], option: str) -> tuple[str, ...]:
     """Unit references given to `option`; unknown ones are a usage error, ones outside the pool get a note."""
     known = library.unit_refs()
@@ -652,7 +662,8 @@ def explain(records: str, learner_id: str, qan: str, rulesets: tuple[str, ...], 
     library = load_library(rulesets)
     qualification, body = find_qualification(library, qan)
     learner = find_learner(read_learners(records, library), learner_id, records)
-    explanation = journeys.explain(qualification, learner, body.counts_as_achieved)
+    explanation = assessment.with_criteria(journeys.explain(qualification, learner, body.counts_as_achieved),
+                                         ruleset_of(library, qualification), learner, body.counts_as_achieved)
     click.echo(json.dumps(explanation.to_json(), indent=2) if output_format == "json"
                else for_terminal(explanation_text(explanation)))
     sys.exit(EXIT_OK if explanation.verdict.achieved else EXIT_FAILED)
@@ -704,14 +715,94 @@ def plan(records: str, learner_id: str, qan: str, minimise: str, excluded: tuple
     try:
         finish = planner.plan(qualification, learner, body.counts_as_achieved, minimise=minimise,
                               exclude=pool_refs(library, qualification, excluded, "--exclude"),
-                              assume_passed=pool_refs(library, qualification, assumed, "--with"))
+                              assume_passed=pool_refs(library, qualification, assumed, "--with"),
+                              catalogue=assessment.catalogue_units(ruleset_of(library, qualification)))
     except planner.MeasureNotDeclared as error:
+        declare = "its assessment criteria, or --exclude it" if minimise == planner.CRITERIA else \
+            "`glh` for every unit of the qualification"
         command_line_error("QR608", str(error), f"--minimise {minimise}",
-                           "minimise credits or units, or declare `glh` for every unit of the qualification")
+                           f"minimise credits or units, or declare {declare}")
     click.echo(json.dumps(finish.to_json(), indent=2) if output_format == "json"
                else for_terminal(plan_text(qualification, finish, assumed)))
     sys.exit(EXIT_OK if finish.status in (planner.PlanStatus.ALREADY_ACHIEVED, planner.PlanStatus.PLANNED)
              else EXIT_FAILED)
+
+
+@main.command(epilog=epilog("claim"))
+@click.argument("records", type=click.Path(allow_dash=True))
+@input_format_option
+@one_qualification_option
+@ruleset_option
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, allow_dash=True),
+              help="The claim to write: .csv, or .xlsx with a second sheet of the learners not ready "
+                   "(`-`: CSV on standard output).")
+@click.option("--force", is_flag=True, help="Replace a read-only output too, or one with other hard links.")
+def claim(records: str, qan: str, rulesets: tuple[str, ...], output: str, force: bool) -> None:
+    """Write the certification claim for one qualification: a row for each learner in RECORDS who has
+    achieved it from units each signed off by the assessor and the learner and verified by the IQA, with
+    the units claimed and their results (columns in docs/criteria.md). Every learner not ready is named on
+    stderr with the reason. The file is replaced whole, never left half-written.
+
+    Exit status: 0 when every learner is ready, 1 when any is not, 2 for bad usage or unreadable rows.
+    """
+    suffix = ".csv" if output == STDOUT else Path(output).suffix.casefold()
+    if suffix not in claim_file.FORMATS:
+        command_line_error("QR640", f"cannot tell how to write {output}: a claim is a .csv or an .xlsx file",
+                           f"--output {output}", "name the output claim.csv or claim.xlsx")
+    library = load_library(rulesets)
+    qualification, body = find_qualification(library, qan)
+    record_set = read_learners(records, library)
+    ready, not_ready = assessment.cohort_readiness(qualification, ruleset_of(library, qualification),
+                                                 record_set.learners, record_set.order, record_set.unreadable,
+                                                 body.counts_as_achieved)
+    content = claim_file.claim_file(qualification, ready, not_ready, suffix)
+    target = Output(suffix.lstrip("."), None if output == STDOUT else output)
+    with results_file(target, (records, *rulesets), force) as handle:
+        if isinstance(content, bytes):
+            handle.write(content)
+        else:
+            write(handle, content)
+    report_diagnostics([d for errors in record_set.unreadable.values() for d in errors])
+    for note in claim_file.not_ready_notes(qualification, not_ready):
+        click.echo(click.style("note:", fg="yellow", bold=True) + f" {note}", err=True)
+    click.echo(f"wrote {'the claim' if target.path is None else output}: {plural(len(ready), 'learner')} ready "
+               f"to claim, {len(not_ready)} not ready", err=target.path is None)
+    sys.exit(EXIT_USAGE if record_set.diagnostics else EXIT_FAILED if not_ready else EXIT_OK)
+
+
+@main.command(name="log", epilog=epilog("log"))
+@click.argument("records", type=click.Path(allow_dash=True))
+@input_format_option
+@learner_option
+@one_qualification_option
+@ruleset_option
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, allow_dash=True),
+              help="The HTML file to write (replaced whole, never left half-written; never an input; "
+                   "`-`: standard output).")
+@click.option("--force", is_flag=True, help="Replace a read-only output too, or one with other hard links.")
+def achievement_log(records: str, learner_id: str, qan: str, rulesets: tuple[str, ...], output: str,
+                    force: bool) -> None:
+    """Write one learner's achievement log for a qualification as one printable HTML page (A4): for an
+    Award, every unit with each learning outcome and assessment criterion, achieved or not, the evidence,
+    method, date and assessor, and the declarations; for a Certificate or Diploma, the qualification
+    achievement log of every unit (optional units not taken marked so) and the assessor's declaration once
+    achieved, then the logs of the units started; and the learner's KSB coverage.
+
+    Exit status as for `explain`: 0 when the learner achieved, 1 when not, 2 for bad usage or unreadable input.
+    """
+    library = load_library(rulesets)
+    qualification, body = find_qualification(library, qan)
+    learner = find_learner(read_learners(records, library), learner_id, records)
+    label = body.title if body.name == qualification.awarding_body else qualification.awarding_body
+    verdict = api.evaluate(library, qualification.qan, learner)
+    page = achievement_log_html(qualification, ruleset_of(library, qualification), learner, verdict,
+                                body.counts_as_achieved, awarding_body=label)
+    target = Output("html", None if output == STDOUT else output)
+    with results_file(target, (records, *rulesets), force) as handle:
+        write(handle, page)
+    click.echo(f"wrote {'the log' if target.path is None else output}: {learner_id} {verdict.status.value}",
+               err=target.path is None)
+    sys.exit(EXIT_OK if verdict.achieved else EXIT_FAILED)
 
 
 @main.command(epilog=epilog("eligible"))

@@ -36,6 +36,18 @@ qualification 900/0000/6 "Demonstration Award"
 """
 
 
+ACHIEVEMENT_LOG = str(REPOSITORY / "examples" / "achievement-log.qual")
+VERIFIED_LOG = """\
+learner,unit,criterion,achieved_on,signed_off_on,learner_signed_on,iqa_verified_on,iqa_verifier
+L001,SC1,1.1,2024-03-04,,,,
+L001,SC1,1.2,2024-03-18,,,,
+L001,SC1,2.1,2024-04-02,,,,
+L001,SC1,,,2024-04-05,2024-04-06,2024-04-20,R. Patel
+L001,SC2,1.1,2024-04-09,,,,
+L001,SC2,,,2024-04-12,2024-04-12,2024-04-20,R. Patel
+"""
+
+
 @pytest.fixture
 def run(tmp_path, monkeypatch):
     """run(*args) -> click Result, in a working directory holding the example cohort and a few rulesets."""
@@ -50,6 +62,8 @@ def run(tmp_path, monkeypatch):
     Path("errors.qual").write_text(CLEAN_RULESET.replace("units from CORE", "units from CORE\n  all of D9"),
                                    encoding="utf-8")
     Path("broken.qual").write_text("awarding body DEMO\ngroup\n", encoding="utf-8")
+    # One learner whose Award units are signed off and verified: ready to be claimed.
+    Path("verified.csv").write_text(VERIFIED_LOG, encoding="utf-8")
 
     def invoke(*args: str):
         return CliRunner().invoke(main, list(args))
@@ -71,6 +85,12 @@ STATUSES = {
     "plan": {0: ["plan", "cohort.csv", "--learner", "A002", "-q", ISP_CERTIFICATE],
              1: ["plan", "cohort.csv", "--learner", "A003", "-q", ISP_CERTIFICATE],
              2: ["plan", "cohort.csv", "--learner", "A002", "-q", ISP_CERTIFICATE, "--with", "L3C7"]},
+    "log": {0: ["log", "cohort.csv", "--learner", "A001", "-q", ISP_CERTIFICATE, "-o", "log.html"],
+            1: ["log", "cohort.csv", "--learner", "A002", "-q", ISP_CERTIFICATE, "-o", "log.html"],
+            2: ["log", "cohort.csv", "--learner", "A02", "-q", ISP_CERTIFICATE, "-o", "log.html"]},
+    "claim": {0: ["claim", "verified.csv", "-q", "999/0001/4", "--ruleset", ACHIEVEMENT_LOG, "-o", "claim.csv"],
+              1: ["claim", "cohort.csv", "-q", ISP_CERTIFICATE, "-o", "claim.csv"],
+              2: ["claim", "cohort.csv", "-q", ISP_CERTIFICATE, "-o", "claim.txt"]},
     "eligible": {0: ["eligible", "cohort.csv", "--awarding-body", "ISP"],
                  2: ["eligible", "cohort.csv", "--awarding-body", "IPS"]},
     "list": {0: ["list"], 2: ["list", "--ruleset", "missing.qual"]},

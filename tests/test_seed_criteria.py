@@ -8,11 +8,15 @@ The seed is read here on its own terms, not through the ruleset: each unit speci
 
 from __future__ import annotations
 
+import csv
+import json
 import re
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from qualrules.cli import main
 from qualrules.interpreter import model as m
 from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.criteria import unit_ksbs
@@ -119,3 +123,20 @@ def test_simulation_is_permitted_where_the_assessor_guidance_says_so_and_nowhere
     for unit in catalogue.units:
         expected = m.Simulation.PERMITTED if unit.ref in stating else m.Simulation.NOT_PERMITTED
         assert unit.simulation is expected, unit.ref
+
+
+def test_the_isp_award_is_achieved_from_achievement_log_rows_alone_and_a_missing_criterion_is_named(tmp_path):
+    # examples/achievement-log.csv: A101 meets every criterion of L3B1 and L3B2, both signed off and verified;
+    # A102 has every one but L3B1 2.2, and L3B1 is not signed off.
+    log = str(Path(__file__).resolve().parents[1] / "examples" / "achievement-log.csv")
+    runner = CliRunner()
+    checked = runner.invoke(main, ["check", log, "-q", "610/3791/6", "--format", "json"])
+    verdicts = {v["learner"]: v for v in json.loads(checked.output)}
+    assert (verdicts["A101"]["status"], verdicts["A101"]["units"]) == ("achieved", ["L3B1", "L3B2"])
+    assert (verdicts["A102"]["status"], verdicts["A102"]["units"]) == ("not achieved", ["L3B2"])
+    explained = runner.invoke(main, ["explain", log, "--learner", "A102", "-q", "610/3791/6", "--no-color"])
+    assert "✗ L3B1 2.2 Explain barriers to effective communication" in explained.output
+    claimed = runner.invoke(main, ["claim", log, "-q", "610/3791/6", "-o", str(tmp_path / "claim.csv")])
+    assert claimed.exit_code == 1
+    assert [row[0] for row in csv.reader((tmp_path / "claim.csv").read_text(encoding="utf-8").splitlines())][1:] \
+        == ["A101"]

@@ -276,14 +276,17 @@ def closest_claim(qualification: CompiledQualification, available: Collection[in
 
 
 def cheapest_completion(qualification: CompiledQualification, held: Collection[int], candidates: Collection[int],
-                        measure: m.Measure, deadline: float | None = None) -> tuple[int, ...] | None:
+                        measure: m.Measure | Sequence[int], deadline: float | None = None) -> tuple[int, ...] | None:
     """The claim from the `held` units plus some `candidates` that achieves the qualification while using
-    the least total `measure` of candidates; ties go to fewer candidates, then the claim with the most
-    credits, then earliest units. None when no choice of candidates would do."""
+    the least total `measure` of candidates (a measure of the units, or a cost for each pool unit); ties go
+    to fewer candidates, then the claim with the most credits, then earliest units. None when no choice of
+    candidates would do."""
     claim_model = ClaimModel(qualification, set(held) | set(candidates), deadline).require()
     extra = sorted(candidates)
+    cost = (claim_model.measure_expr(measure, extra) if isinstance(measure, m.Measure) else
+            cp_model.LinearExpr.weighted_sum([claim_model.chosen[i] for i in extra], [measure[i] for i in extra]))
     return claim_model.maximise([
-        -claim_model.measure_expr(measure, extra),
+        -cost,
         -claim_model.measure_expr(m.Measure.UNITS, extra),
         claim_model.measure_expr(m.Measure.CREDITS),
         *claim_model.tie_break_stages(),

@@ -394,10 +394,11 @@ def finish_units(q: "CompiledQualification", learners: Sequence[Learner], deadli
 
 
 def cheapest_graded(q: "CompiledQualification", held: "np.ndarray", candidates: "np.ndarray", grades: "np.ndarray",
-                    measure: m.Measure) -> tuple["np.ndarray", "np.ndarray"]:
+                    costs: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
     """For each row: whether adding candidates, each passed at P, gives a claim that meets every rule and reaches
-    the pass grade's points, and the claim that adds the least `measure` of candidates, then the fewest, then
-    counts the most credits, then prefers units earlier in the catalogue (CP-SAT)."""
+    the pass grade's points, and the claim whose added candidates cost the least (`costs`: of each unit, or for
+    each row of each unit), then the fewest, then counts the most credits, then prefers units earlier in the
+    catalogue (CP-SAT)."""
     found = np.zeros(len(held), dtype=bool)
     claims = np.zeros(held.shape, dtype=bool)
     table = q.grading.points
@@ -413,7 +414,11 @@ def cheapest_graded(q: "CompiledQualification", held: "np.ndarray", candidates: 
                        if i in kept and grades[row, i] == UNCLASSIFIED]
             if counted:
                 claim_model.model.add(sum(w * x for x, w in counted) <= compensation.maximum)
-        claim = claim_model.maximise([-claim_model.measure_expr(measure, extra),
+        row_costs = costs[row] if costs.ndim == 2 else costs
+        added = [i for i in extra if i in chosen]
+        spent = cpsat.cp_model.LinearExpr.weighted_sum([chosen[i] for i in added],
+                                                       [int(row_costs[i]) for i in added])
+        claim = claim_model.maximise([-spent,
                                       -claim_model.measure_expr(m.Measure.UNITS, extra),
                                       claim_model.measure_expr(m.Measure.CREDITS), *claim_model.tie_break_stages()])
         if claim is not None:

@@ -21,6 +21,8 @@ from qualrules.interpreter.wording import rule_text
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from qualrules.interpreter.engine.assessment import CriteriaDetail
 else:
     np = lazy_module("numpy")
 
@@ -74,16 +76,17 @@ class RuleExplanation:
 @attrs.frozen
 class Explanation:
     """The full reasoning for one learner and qualification: the verdict, each rule, and the cheapest finish
-    by credits."""
+    by credits; for a learner with an achievement log, its criteria and KSB coverage (`assessment.py`)."""
 
     qualification: CompiledQualification
     verdict: Verdict
     plan: Plan
     rules: tuple[RuleExplanation, ...]
+    criteria: "CriteriaDetail | None" = None
 
     def to_json(self) -> dict:
         verdict = self.verdict
-        return {
+        data = {
             "learner": verdict.learner,
             "qualification": verdict.qan,
             "title": verdict.title,
@@ -96,6 +99,9 @@ class Explanation:
             "missing": list(verdict.missing),
             "plan": self.plan.to_json(),
         }
+        if self.criteria is not None:
+            data["criteria"] = self.criteria.to_json()
+        return data
 
 
 def explain(q: CompiledQualification, learner: Learner, counts: Callable[[str], bool]) -> Explanation:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import TYPE_CHECKING, Callable, Collection, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Collection, Iterable, Mapping, Sequence
 
 import attrs
 
@@ -25,6 +25,7 @@ from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.engine import grading
 from qualrules.interpreter.engine.claims import distinct_rows, best_claims
 from qualrules.interpreter.engine.cpsat import ClaimModel, Part, PartKind, cheapest_completion
+from qualrules.interpreter.engine.assessment import criteria_to_go
 from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.wording import measure_word, rule_text, word_list
 
@@ -33,7 +34,11 @@ if TYPE_CHECKING:
 else:
     np = lazy_module("numpy")
 
-MINIMISABLE = {"credits": m.Measure.CREDITS, "glh": m.Measure.GLH, "units": m.Measure.UNITS}
+# What a plan can minimise: a measure of the units added, or the assessment criteria they still need, which
+# differ from learner to learner (counted from each one's achievement log, `assessment.criteria_to_go`).
+MEASURES = {"credits": m.Measure.CREDITS, "glh": m.Measure.GLH, "units": m.Measure.UNITS}
+CRITERIA = "criteria"
+MINIMISABLE = (*MEASURES, CRITERIA)
 
 
 class PlanStatus(enum.Enum):
@@ -91,7 +96,7 @@ def pool_index(q: CompiledQualification, ref: str) -> int | None:
 
 
 class MeasureNotDeclared(ValueError):
-    """The measure to minimise is not declared for every unit a plan could add."""
+    """The measure to minimise (GLH, or assessment criteria) is not declared for every unit a plan could add."""
 
 
 @attrs.frozen
@@ -117,13 +122,16 @@ class HeldUnits:
 
 
 def plan(q: CompiledQualification, learner: Learner, counts: Callable[[str], bool], *, minimise: str = "credits",
-         exclude: Collection[str] = (), assume_passed: Collection[str] = ()) -> Plan:
+         exclude: Collection[str] = (), assume_passed: Collection[str] = (),
+         catalogue: Mapping[str, m.Unit] | None = None) -> Plan:
     """The cheapest finish. `counts(result)` is the awarding body's policy for result words; `exclude` names
     units the plan may not add; `assume_passed` names units to treat as achieved in time (what-if).
-    References outside the qualification's pool have no effect. Raises ValueError for an unknown
-    `minimise`, and MeasureNotDeclared when minimising GLH over units that declare none."""
+    References outside the qualification's pool have no effect. Minimising criteria needs the `catalogue`'s
+    units by reference, which declare them. Raises ValueError for an unknown `minimise`, and
+    MeasureNotDeclared when minimising GLH or criteria over units that declare none."""
     held = HeldUnits.of(len(q.units), [holdings_of(q, learner, grading.counting(q, counts) if q.grading else counts)])
-    return plan_many(q, [learner], held, minimise=minimise, exclude=exclude, assume_passed=assume_passed)[0]
+    return plan_many(q, [learner], held, minimise=minimise, exclude=exclude, assume_passed=assume_passed,
+                     catalogue=catalogue)[0]
 
 
 # What decides a learner's plan, in the order `plan_many` tells them apart; the last three are impossible.
@@ -134,12 +142,14 @@ _STATUS_OF = (PlanStatus.PLANNED, PlanStatus.ALREADY_ACHIEVED, PlanStatus.UNDETE
 
 def plan_many(q: CompiledQualification, learners: Sequence[Learner], held: HeldUnits, *,
               minimise: str = "credits", exclude: Collection[str] = (),
-              assume_passed: Collection[str] = ()) -> list[Plan]:
+              assume_passed: Collection[str] = (), catalogue: Mapping[str, m.Unit] | None = None) -> list[Plan]:
     """The cheapest finish for each learner, as `plan` gives it, from what their records give towards `q`:
     the claims of all of them are chosen together."""
-    measure = MINIMISABLE.get(minimise)
-    if measure is None:
+    if minimise not in MINIMISABLE:
         raise ValueError(f"cannot minimise {minimise!r}: choose one of {', '.join(MINIMISABLE)}")
+    if minimise == CRITERIA and catalogue is None:
+        raise ValueError("minimising criteria needs the catalogue's units, which declare them")
+    measure = MEASURES.get(minimise)
     assumed, excluded = sorted(_indices(q, assume_passed)), _indices(q, exclude)
     certain, uncertain = held.certain.copy(), held.uncertain.copy()
     grades = None
@@ -151,14 +161,19 @@ def plan_many(q: CompiledQualification, learners: Sequence[Learner], held: HeldU
     candidates[:, sorted(excluded)] = False
     if measure is m.Measure.GLH:
         _refuse_undeclared_glh(q, candidates)
-    costs = _costs(q, measure)
+    if measure is None:
+        to_go = criteria_to_go(q, catalogue, learners)
+        _refuse_undeclared_criteria(q, candidates, to_go)
+        costs = np.maximum(to_go, 0)  # a unit that declares none is never a candidate, so never costed
+    else:
+        costs = _costs(q, measure)
     age_failed = np.array([ok is False for ok in held.age_ok], dtype=bool)
     age_met = np.array([ok is True for ok in held.age_ok], dtype=bool)
 
     settled, claims = best_claims(q, certain) if grades is None else grading.best_graded(q, certain, grades)
     searched = ~settled & ~age_failed
-    hopeful, hopeful_claims = _cheapest(q, (certain | uncertain)[searched], candidates[searched], measure, costs,
-                                        None if grades is None else grades[searched])
+    hopeful, hopeful_claims = _cheapest(q, (certain | uncertain)[searched], candidates[searched],
+                                        _rows(costs, searched), None if grades is None else grades[searched])
     finishes = np.zeros(len(learners), dtype=bool)
     finishes[searched] = hopeful
     claims[searched] = hopeful_claims
@@ -166,10 +181,11 @@ def plan_many(q: CompiledQualification, learners: Sequence[Learner], held: HeldU
     relies_on_missing = np.zeros(len(learners), dtype=bool)
     doubted = finishes & uncertain.any(axis=1)
     if doubted.any():
-        sure, sure_claims = _cheapest(q, certain[doubted], candidates[doubted], measure, costs,
+        doubted_costs = _rows(costs, doubted)
+        sure, sure_claims = _cheapest(q, certain[doubted], candidates[doubted], doubted_costs,
                                       None if grades is None else grades[doubted])
-        size = _sizes(claims[doubted] & candidates[doubted], costs)
-        relies = ~sure | (_sizes(sure_claims & candidates[doubted], costs) > size)
+        size = _sizes(claims[doubted] & candidates[doubted], doubted_costs)
+        relies = ~sure | (_sizes(sure_claims & candidates[doubted], doubted_costs) > size)
         relies_on_missing[doubted] = relies
         claims[np.flatnonzero(doubted)[~relies]] = sure_claims[~relies]
 
@@ -179,7 +195,8 @@ def plan_many(q: CompiledQualification, learners: Sequence[Learner], held: HeldU
     outcomes = np.select([age_failed, settled & age_met, settled, ~finishes, too_late, relies_on_missing | ~age_met],
                          [_UNDER_AGE, _ACHIEVED, _UNKNOWN, _NO_FINISH, _TOO_LATE, _UNKNOWN], _PLANNED)
     claims[outcomes >= _UNDER_AGE] = False  # an impossible plan adds and claims nothing
-    parts = _claim_parts(q, claims, candidates, costs)
+    parts = _claim_parts(q, claims, candidates)
+    spent = _spent(claims & candidates, costs).tolist()
     impossible: dict[tuple, tuple[str, ...]] = {}
     unknown: dict[tuple[str, ...], tuple[str, ...]] = {}
     plans = []
@@ -191,7 +208,7 @@ def plan_many(q: CompiledQualification, learners: Sequence[Learner], held: HeldU
         elif outcome == _UNDER_AGE:
             reasons = (_age_reason(q, learner),)
         elif outcome == _NO_FINISH and grades is not None and _cheapest(
-                q, (certain | uncertain)[k:k + 1], candidates[k:k + 1], measure, costs)[0][0]:
+                q, (certain | uncertain)[k:k + 1], candidates[k:k + 1], _rows(costs, slice(k, k + 1)))[0][0]:
             lowest = q.grading.thresholds[0]  # the rules alone can be met: the points fall short
             reasons = (f"no claim reaches the {lowest.points} points of {lowest.grade} with the units still to be "
                        f"taken passed at P; `plan --target-grade {lowest.grade}` says which grades would",)
@@ -202,21 +219,30 @@ def plan_many(q: CompiledQualification, learners: Sequence[Learner], held: HeldU
         else:
             reasons = ()
         plans.append(Plan(qan=q.qan, learner=learner.id, status=_STATUS_OF[outcome], minimise=minimise,
-                          reasons=reasons, deadline=deadlines[k], **part))
+                          cost=spent[k], reasons=reasons, deadline=deadlines[k], **part))
     return plans
 
 
-def _cheapest(q: CompiledQualification, held: "np.ndarray", candidates: "np.ndarray", measure: m.Measure,
-              costs: "np.ndarray", grades: "np.ndarray | None" = None) -> tuple["np.ndarray", "np.ndarray"]:
+def _cheapest(q: CompiledQualification, held: "np.ndarray", candidates: "np.ndarray", costs: "np.ndarray",
+              grades: "np.ndarray | None" = None) -> tuple["np.ndarray", "np.ndarray"]:
     """For each row: whether some candidates complete the claim, and the claim `cheapest_completion` gives
-    (`costs`: of each unit in `measure`); identical rows are decided once. For a graded qualification
-    (`grades` of the units held), the claim must also reach the pass grade's points, each candidate at P."""
+    (`costs`: of each unit, or for each row of each unit); identical rows are decided once. For a graded
+    qualification (`grades` of the units held), the claim must also reach the pass grade's points, each
+    candidate at P."""
     found = np.zeros(len(held), dtype=bool)
     claims = np.zeros(held.shape, dtype=bool)
     if not len(held):
         return found, claims
     if grades is not None:
-        return grading.cheapest_graded(q, held, candidates, grades, measure)
+        return grading.cheapest_graded(q, held, candidates, grades, costs)
+    if costs.ndim == 2:
+        # Costs that differ between rows (criteria still to go): the rows of each cost row together.
+        rows: dict[bytes, list[int]] = {}
+        for row, row_costs in enumerate(costs):
+            rows.setdefault(row_costs.tobytes(), []).append(row)
+        for group in rows.values():
+            found[group], claims[group] = _cheapest(q, held[group], candidates[group], costs[group[0]])
+        return found, claims
     width = held.shape[1]
     unique, inverse = distinct_rows(np.hstack([held, candidates]))
     unique_held, unique_candidates = unique[:, :width], unique[:, width:]
@@ -227,7 +253,7 @@ def _cheapest(q: CompiledQualification, held: "np.ndarray", candidates: "np.ndar
         unique_claims = np.zeros(unique_held.shape, dtype=bool)
         for row, (row_held, row_candidates) in enumerate(zip(unique_held, unique_candidates)):
             claim = cheapest_completion(q, np.flatnonzero(row_held).tolist(),
-                                        np.flatnonzero(row_candidates).tolist(), measure)
+                                        np.flatnonzero(row_candidates).tolist(), costs.tolist())
             if claim is not None:
                 unique_found[row] = True
                 unique_claims[row, list(claim)] = True
@@ -250,9 +276,29 @@ def _refuse_undeclared_glh(q: CompiledQualification, candidates: "np.ndarray") -
         raise MeasureNotDeclared(f"cannot minimise GLH: {word_list(refs, 'and')} {verb} no guided learning hours")
 
 
+def _refuse_undeclared_criteria(q: CompiledQualification, candidates: "np.ndarray", to_go: "np.ndarray") -> None:
+    """MeasureNotDeclared, naming the candidates of the first learner who has some that declare no criteria."""
+    undeclared = candidates & (to_go < 0)
+    if undeclared.any():
+        refs = [q.units[i].ref for i in np.flatnonzero(undeclared[undeclared.any(axis=1)][0]).tolist()]
+        verb = "declares" if len(refs) == 1 else "declare"
+        raise MeasureNotDeclared(f"cannot minimise criteria: {word_list(refs, 'and')} {verb} no assessment criteria")
+
+
+def _rows(costs: "np.ndarray", rows: "np.ndarray") -> "np.ndarray":
+    """The costs of these rows: the same for every row, or each row's own."""
+    return costs[rows] if costs.ndim == 2 else costs
+
+
+def _spent(added: "np.ndarray", costs: "np.ndarray") -> "np.ndarray":
+    """The total cost of each row's added units."""
+    added = added.astype(np.int64)
+    return (added * costs).sum(axis=1) if costs.ndim == 2 else added @ costs
+
+
 def _sizes(added: "np.ndarray", costs: "np.ndarray") -> "np.ndarray":
     """The total cost of each row's added units, then their number, as one comparable number."""
-    return (added.astype(np.int64) @ costs) * (added.shape[1] + 1) + added.sum(axis=1)
+    return _spent(added, costs) * (added.shape[1] + 1) + added.sum(axis=1)
 
 
 def _deadlines(q: CompiledQualification, learners: Sequence[Learner]) -> list[dt.date | None]:
@@ -266,8 +312,7 @@ def _deadlines(q: CompiledQualification, learners: Sequence[Learner]) -> list[dt
     return [found[learner.registered_on] for learner in learners]
 
 
-def _claim_parts(q: CompiledQualification, claims: "np.ndarray", candidates: "np.ndarray",
-                 costs: "np.ndarray") -> list[dict]:
+def _claim_parts(q: CompiledQualification, claims: "np.ndarray", candidates: "np.ndarray") -> list[dict]:
     """For each row, what a plan says of its claim and the candidates it adds; identical rows share one."""
     width = len(q.units)
     unique, inverse = distinct_rows(np.hstack([claims, claims & candidates]))
@@ -275,11 +320,11 @@ def _claim_parts(q: CompiledQualification, claims: "np.ndarray", candidates: "np
     refs = np.array([unit.ref for unit in q.units], dtype=object)
     glh = [unit.glh for unit in q.units]
     credits = np.array([unit.credits for unit in q.units], dtype=np.int64)
-    shared = [dict(add=tuple(refs[row_added].tolist()), cost=cost, claim=tuple(refs[row_chosen].tolist()),
+    shared = [dict(add=tuple(refs[row_added].tolist()), claim=tuple(refs[row_chosen].tolist()),
                    credits_to_add=added_credits, units_to_add=units,
                    glh_to_add=declared_total(glh[i] for i in np.flatnonzero(row_added).tolist()))
-              for row_chosen, row_added, cost, added_credits, units in zip(
-                  chosen, added, (added @ costs).tolist(), (added @ credits).tolist(), added.sum(axis=1).tolist())]
+              for row_chosen, row_added, added_credits, units in zip(
+                  chosen, added, (added @ credits).tolist(), added.sum(axis=1).tolist())]
     return [shared[k] for k in inverse.tolist()]
 
 

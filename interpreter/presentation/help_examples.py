@@ -47,6 +47,14 @@ EXAMPLES = {
         ("eligible examples/cohort.csv --awarding-body ISP", "every ISP qualification, nearest first"),
         ("eligible examples/cohort.csv -o eligible.csv", "the same for every body, as CSV"),
     ],
+    "log": [
+        ("log examples/achievement-log.csv --learner A102 -q 610/3791/6 -o log.html", "A102's achievement log"),
+        ("log examples/achievement-log.csv --learner A101 -q 610/3791/6 -o -", "the page on standard output"),
+    ],
+    "claim": [
+        ("claim examples/achievement-log.csv -q 610/3791/6 -o claim.csv", "who may be claimed, as CSV"),
+        ("claim examples/achievement-log.csv -q 610/3791/6 -o claim.xlsx", "the same as a workbook"),
+    ],
     "init": [
         ("init examples/cohort.csv", "a qualrules.toml proposed from a records file, to review"),
         ("init examples/cohort.csv -o mis.toml", "the same, written to another file"),

@@ -10,6 +10,7 @@ import click
 
 from qualrules.interpreter.presentation.json_text import array_element, indented
 from qualrules.interpreter.engine.compiler import CompiledQualification
+from qualrules.interpreter.engine.assessment import CriteriaDetail, KsbEvidence, UnitCriteria
 from qualrules.interpreter.diagnostics import Diagnostic, escaped, render_plain
 from qualrules.interpreter.engine.evaluator import Status
 from qualrules.interpreter.engine.journeys import Distance, Explanation, RuleExplanation, RuleStatus
@@ -20,7 +21,8 @@ from qualrules.interpreter.wording import glh_text, measure_word, plural, rule_t
 RULE_MARKS = {RuleStatus.MET: ("✓", "green"), RuleStatus.NOT_MET: ("✗", "red"), RuleStatus.CANNOT_TELL: ("?", "yellow")}
 PLAN_COLOURS = {PlanStatus.ALREADY_ACHIEVED: "green", PlanStatus.PLANNED: "cyan", PlanStatus.IMPOSSIBLE: "red",
                 PlanStatus.UNDETERMINED: "yellow"}
-MINIMISED = {"credits": "fewest credits", "glh": "fewest guided learning hours", "units": "fewest units"}
+MINIMISED = {"credits": "fewest credits", "glh": "fewest guided learning hours", "units": "fewest units",
+             "criteria": "fewest assessment criteria still to meet"}
 
 
 # (first line, further lines) of a branch, then of the last branch: styled once, as a cohort writes thousands.
@@ -69,10 +71,47 @@ def explanation_text(explanation: Explanation) -> str:
     if verdict.missing:
         out += ["", click.style("Missing from the record", bold=True)]
         out += branches([[escaped(needed)] for needed in verdict.missing])
+    if explanation.criteria is not None:
+        out += criteria_lines(explanation.criteria)
     if verdict.status is not Status.ACHIEVED:
         out += ["", click.style(f"Cheapest finish ({MINIMISED[explanation.plan.minimise]})", bold=True)]
         out += ["   " + line for line in plan_lines(q, explanation.plan)]
     return "\n".join(out)
+
+
+def criteria_lines(detail: CriteriaDetail) -> list[str]:
+    """The achievement log's part of an explanation: each unit it names, with the criteria still missing by
+    learning outcome, then the KSBs of each standard evidenced and remaining."""
+    out = []
+    if detail.units:
+        out += ["", click.style("Assessment criteria", bold=True)]
+        out += branches([_unit_criteria_lines(found) for found in detail.units])
+    for coverage in detail.ksbs:
+        out += ["", click.style(escaped(f"KSB coverage: {coverage.standard.title}"), bold=True)]
+        out += branches([*([_ksb_line(e, "✓", "green", f"evidenced by {', '.join(e.units)}")]
+                           for e in coverage.evidenced),
+                         *([_ksb_line(e, "✗", "red", f"to come from {' or '.join(e.units)}" if e.units
+                                      else "no unit of this qualification maps to it")]
+                           for e in coverage.remaining)])
+    return out
+
+
+def _unit_criteria_lines(found: UnitCriteria) -> list[str]:
+    ref = found.unit.ref
+    colour = "green" if found.progress.counts else "yellow"
+    lines = [escaped(f"{ref}  {found.unit.title}: ") + click.style(escaped(found.standing), fg=colour)]
+    referred = set(found.progress.referred)
+    lines += branches([[escaped(f"outcome {gap.outcome.number}  {gap.outcome.text}"),
+                        *branches([[click.style("✗ ", fg="red") + escaped(f"{ref} {c.number} {c.text}")
+                                    + (click.style("  (referred)", fg="red") if c.number in referred else "")]
+                                   for c in gap.missing])]
+                       for gap in found.gaps])
+    return lines
+
+
+def _ksb_line(evidence: KsbEvidence, mark: str, colour: str, units: str) -> str:
+    return (click.style(f"{mark} ", fg=colour) + escaped(f"{evidence.ksb.code}  {evidence.ksb.text}  ")
+            + click.style(escaped(f"({units})"), dim=True))
 
 
 def _rule_lines(q: CompiledQualification, rule: RuleExplanation) -> list[str]:
@@ -140,8 +179,10 @@ def plan_lines(q: CompiledQualification, finish: Plan) -> list[str]:
     if finish.status is PlanStatus.ALREADY_ACHIEVED or not finish.add:
         out.append((status + ": " if finish.status is PlanStatus.ALREADY_ACHIEVED else "") + "nothing to add")
     else:
+        criteria = (f", {finish.cost} assessment {'criterion' if finish.cost == 1 else 'criteria'} to meet"
+                    if finish.minimise == "criteria" else "")
         out.append(f"add {plural(finish.units_to_add, 'unit')}: {plural(finish.credits_to_add, 'credit')}, "
-                   + glh_text(finish.glh_to_add))
+                   + glh_text(finish.glh_to_add) + criteria)
         out += branches([[click.style("+ ", fg="green", bold=True) + _unit_line(q, ref)] for ref in finish.add])
     credits = sum(q.units[q.index[ref]].credits for ref in finish.claim)
     out.append(escaped(f"resulting claim: {', '.join(finish.claim) or 'none'} "

@@ -29,9 +29,11 @@ import attrs
 
 from qualrules.interpreter import model as m
 from qualrules.interpreter.engine.compiler import CompiledQualification
+from qualrules.interpreter.engine.assessment import UnitCriteria, catalogue_units, has_log, unit_criteria
 from qualrules.interpreter.engine.requirements import Linear
 from qualrules.interpreter.diagnostics import Diagnostic, escaped, render_plain
 from qualrules.interpreter.engine.evaluator import RuleOutcome, Status, Verdict, evaluate_many
+from qualrules.interpreter.records.achievement import Stage
 from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.records.readers import Records
 from qualrules.interpreter.engine.planner import Plan, PlanStatus, plan
@@ -99,6 +101,8 @@ class LearnerReport:
     verdict: Verdict | None = None
     plan: Plan | None = None
     errors: tuple[Diagnostic, ...] = ()
+    # From the learner's achievement log: the pool units with declared criteria that do not count yet.
+    unfinished: tuple[UnitCriteria, ...] = ()
 
     @property
     def standing(self) -> Standing:
@@ -185,6 +189,17 @@ def cohort_reports(qualification: CompiledQualification, records: Records, count
     return entries
 
 
+def with_criteria_progress(entries: Sequence[LearnerReport], qualification: CompiledQualification,
+                           ruleset: m.Ruleset, records: Records) -> list[LearnerReport]:
+    """The entries with, for each learner whose record has an achievement log, the units that do not count
+    yet and how many of their criteria are met."""
+    units = catalogue_units(ruleset)
+    logs = {learner.id: learner for learner in records.learners if has_log(learner)}
+    return [attrs.evolve(entry, unfinished=tuple(u for u in unit_criteria(qualification, units, logs[entry.learner])
+                                                 if not u.progress.counts))
+            if entry.learner in logs else entry for entry in entries]
+
+
 def learner_report(qualification: CompiledQualification, learner: Learner, verdict: Verdict,
                    counts: Callable[[str], bool]) -> LearnerReport:
     """One learner in full: the verdict and, unless achieved, the cheapest plan by credits."""
@@ -239,8 +254,7 @@ def html_report(qualification: CompiledQualification, learners: Sequence[Learner
     if records:
         facts.append(f"records: {records}")
     in_full = detail.in_full(learners)
-    # No fetches of any kind: the page works offline and leaks nothing when opened.
-    policy = "default-src 'none'; style-src 'unsafe-inline'"
+    policy = NO_FETCHES
     if detail.compact(learners):
         # The one script allowed is the page's own, by its hash: no other script, inline or fetched, runs.
         policy += f"; script-src '{SCRIPT_HASH}'"
@@ -263,6 +277,17 @@ def html_report(qualification: CompiledQualification, learners: Sequence[Learner
         *(_learner(q, k + 1, learners[k]) for k in in_full),
         "</main>",
     ]
+    return html_page(title, STYLE, body, policy, scripts)
+
+
+# No fetches of any kind: a page works offline and leaks nothing when opened.
+NO_FETCHES = "default-src 'none'; style-src 'unsafe-inline'"
+
+
+def html_page(title: str, style: str, body: Sequence[str], policy: str = NO_FETCHES,
+              scripts: Sequence[str] = ()) -> str:
+    """A whole self-contained page: `title` (escaped here), inline `style`, the body's parts (empty ones
+    left out) and only what `policy` allows."""
     return "\n".join([
         "<!DOCTYPE html>",
         '<html lang="en">',
@@ -271,7 +296,7 @@ def html_report(qualification: CompiledQualification, learners: Sequence[Learner
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f'<meta http-equiv="Content-Security-Policy" content="{policy}">',
         f"<title>{escape(title)}</title>",
-        f"<style>{STYLE}</style>",
+        f"<style>{style}</style>",
         *scripts,
         "</head>",
         "<body>",
@@ -560,6 +585,7 @@ def _learner(q: CompiledQualification, number: int, entry: LearnerReport) -> str
                          + "</p>")
         parts.append(_rules(q, verdict, entry.plan))
         parts.append(_units(q, verdict))
+        parts.append(_unfinished(entry.unfinished))
         parts.append(_plan(q, verdict, entry.plan))
     parts.append("</section>")
     return "\n".join(parts)
@@ -680,6 +706,22 @@ def _unit_table(q: CompiledQualification, refs: Iterable[str], kind: str, captio
         f'<table class="{kind}"><caption>{escape(caption)}</caption><thead><tr><th scope="col">Unit</th>'
         '<th scope="col">Title</th><th scope="col">Group</th><th scope="col" class="number">Credits</th></tr>'
         f'</thead><tbody>{"".join(rows)}</tbody></table>'
+    )
+
+
+def _unfinished(unfinished: Sequence[UnitCriteria]) -> str:
+    """The units of the learner's log that do not count yet: criteria met of the total, and what is awaited."""
+    if not unfinished:
+        return ""
+    rows = "".join(
+        f'<tr><th scope="row">{escape(u.unit.ref)}</th><td>{escape(u.unit.title)}</td>'
+        f'<td class="number">{len(u.progress.met)} / {u.total}</td>'
+        f"<td>{escape('in progress' if u.progress.stage is Stage.IN_PROGRESS else u.standing)}</td></tr>"
+        for u in unfinished)
+    return (
+        f'<table class="criteria-progress"><caption>Units in progress ({plural(len(unfinished), "unit")})</caption>'
+        '<thead><tr><th scope="col">Unit</th><th scope="col">Title</th><th scope="col" class="number">Criteria met'
+        f'</th><th scope="col">Standing</th></tr></thead><tbody>{rows}</tbody></table>'
     )
 
 

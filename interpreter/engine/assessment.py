@@ -1,0 +1,318 @@
+"""What a learner's achievement log says towards one qualification. Pure: no I/O, no clock.
+
+For each pool unit the log names: how far it has come and, by learning outcome, the assessment criteria
+still missing; the KSBs of apprenticeship standards that the learner's achieved units evidence and those that
+remain; the criteria each pool unit still needs, as the cost `plan --minimise criteria` keeps smallest; and
+whether the learner may be claimed for certification (docs/criteria.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
+
+import attrs
+
+from qualrules.interpreter import model as m
+from qualrules.interpreter.engine.compiler import CompiledQualification
+from qualrules.interpreter.engine.evaluator import Verdict, evaluate
+from qualrules.interpreter.lazy import lazy_module
+from qualrules.interpreter.records.achievement import SignOff, Stage, UnitProgress, learner_progress
+from qualrules.interpreter.records.learner import Attempt, Learner
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from qualrules.interpreter.engine.journeys import Explanation
+else:
+    np = lazy_module("numpy")
+
+
+def catalogue_units(ruleset: m.Ruleset) -> dict[str, m.Unit]:
+    """The ruleset's units by unit reference."""
+    return {unit.ref: unit for unit in ruleset.units}
+
+
+def has_log(learner: Learner) -> bool:
+    return bool(learner.evidence or learner.sign_offs)
+
+
+# ---- criteria of each unit -------------------------------------------------------------------------------
+
+@attrs.frozen
+class OutcomeGap:
+    """A learning outcome with the assessment criteria of it not yet met."""
+
+    outcome: m.Outcome
+    missing: tuple[m.Criterion, ...]
+
+
+@attrs.frozen
+class UnitCriteria:
+    """One unit of a learner's log: the unit as the catalogue declares it and what the log makes of it."""
+
+    unit: m.Unit
+    progress: UnitProgress
+
+    @property
+    def total(self) -> int:
+        return len(self.unit.criteria)
+
+    @property
+    def gaps(self) -> tuple[OutcomeGap, ...]:
+        """The missing criteria by outcome, in catalogue order; outcomes fully met are left out."""
+        missing = {c.number for c in self.progress.missing}
+        gaps = (OutcomeGap(o, tuple(c for c in o.criteria if c.number in missing)) for o in self.unit.outcomes)
+        return tuple(gap for gap in gaps if gap.missing)
+
+    @property
+    def standing(self) -> str:
+        """What the unit still needs, in words: criteria, the declarations, or the IQA's verification."""
+        progress = self.progress
+        if progress.stage is Stage.IN_PROGRESS:
+            return f"in progress: {len(progress.met)} of {self.total} criteria met"
+        if progress.stage is Stage.CRITERIA_MET:
+            return "every criterion met, " + _unsigned(progress.sign_off) + ", so it does not count yet"
+        if progress.stage is Stage.SIGNED_OFF:
+            return "signed off; not yet verified by the IQA, so it cannot be claimed for certification yet"
+        return "signed off and verified by the IQA"
+
+    def to_json(self) -> dict:
+        progress = self.progress
+        return {
+            "unit": self.unit.ref,
+            "stage": progress.stage.value,
+            "met": len(progress.met),
+            "total": self.total,
+            "achieved_on": progress.achieved_on.isoformat() if progress.achieved_on else None,
+            "missing": [{"outcome": gap.outcome.number, "text": gap.outcome.text,
+                         "criteria": [{"criterion": c.number, "text": c.text,
+                                       "referred": c.number in progress.referred} for c in gap.missing]}
+                        for gap in self.gaps],
+        }
+
+
+def _unsigned(sign_off: SignOff | None) -> str:
+    if sign_off is None or (sign_off.signed_off_on is None and sign_off.learner_signed_on is None):
+        return "not yet signed off by the assessor and the learner"
+    if sign_off.signed_off_on is None:
+        return "not yet signed off by the assessor"
+    return "not yet signed off by the learner"
+
+
+def unit_criteria(q: CompiledQualification, units: Mapping[str, m.Unit], learner: Learner) -> tuple[UnitCriteria, ...]:
+    """The pool units with declared criteria that the learner's log names (by unit or Ofqual reference, in
+    any case), in catalogue order."""
+    evidence = [attrs.evolve(row, unit=ref) for row in learner.evidence if (ref := _ref(q, row.unit)) in q.index]
+    sign_offs = [attrs.evolve(row, unit=ref) for row in learner.sign_offs if (ref := _ref(q, row.unit)) in q.index]
+    progress = learner_progress(evidence, sign_offs, units)
+    return tuple(UnitCriteria(units[pool.ref], progress[pool.ref]) for pool in q.units if pool.ref in progress)
+
+
+def criteria_to_go(q: CompiledQualification, units: Mapping[str, m.Unit],
+                   learners: Sequence[Learner]) -> "np.ndarray":
+    """Learners x pool units: how many assessment criteria of each unit the learner's log does not show met
+    (every one for a unit the log does not name); -1 for a unit that declares no criteria."""
+    declared = [len(units[pool.ref].criteria) if pool.ref in units else 0 for pool in q.units]
+    to_go = np.array([[count if count else -1 for count in declared]] * len(learners), dtype=np.int64)
+    to_go = to_go.reshape(len(learners), len(q.units))
+    for row, learner in enumerate(learners):
+        if has_log(learner):
+            for found in unit_criteria(q, units, learner):
+                to_go[row, q.index[found.unit.ref]] = len(found.progress.missing)
+    return to_go
+
+
+# ---- KSB coverage --------------------------------------------------------------------------------------
+
+@attrs.frozen
+class KsbEvidence:
+    """One KSB of a standard, with the units that evidence it: the learner's achieved units for a KSB
+    evidenced, or the qualification's units that map to it for one that remains (none: no unit does)."""
+
+    ksb: m.Ksb
+    units: tuple[str, ...]
+
+
+@attrs.frozen
+class KsbCoverage:
+    standard: m.Standard
+    evidenced: tuple[KsbEvidence, ...]
+    remaining: tuple[KsbEvidence, ...]
+
+    def to_json(self) -> dict:
+        return {
+            "standard": self.standard.title,
+            "evidenced": [{"ksb": e.ksb.code, "text": e.ksb.text, "units": list(e.units)} for e in self.evidenced],
+            "remaining": [{"ksb": e.ksb.code, "text": e.ksb.text, "units": list(e.units)} for e in self.remaining],
+        }
+
+
+def ksb_coverage(q: CompiledQualification, ruleset: m.Ruleset, learner: Learner,
+                 counts: Callable[[str], bool]) -> tuple[KsbCoverage, ...]:
+    """For each standard some unit of the qualification maps to: which of its KSBs the learner's achieved
+    units evidence (a unit counts once achieved: a result that counts, or signed off from its log), and which
+    remain, with the qualification's units that would evidence them."""
+    units = catalogue_units(ruleset)
+    achieved = [ref for ref in dict.fromkeys(q.catalogue_refs.get(a.unit.casefold()) for a in learner.attempts
+                                             if counts(a.result)) if ref in units]
+    pool = [units[u.ref] for u in q.units]
+    linked = {link.standard for unit in pool for link in unit.ksb_links}
+    coverage = []
+    for standard in ruleset.standards:
+        if standard.title not in linked:
+            continue
+        evidenced, remaining = [], []
+        for ksb in standard.ksbs:
+            by = tuple(ref for ref in achieved if _maps(units[ref], standard, ksb))
+            if by:
+                evidenced.append(KsbEvidence(ksb, by))
+            else:
+                remaining.append(KsbEvidence(ksb, tuple(u.ref for u in pool if _maps(u, standard, ksb))))
+        coverage.append(KsbCoverage(standard, tuple(evidenced), tuple(remaining)))
+    return tuple(coverage)
+
+
+def _maps(unit: m.Unit, standard: m.Standard, ksb: m.Ksb) -> bool:
+    return any(link.standard == standard.title and any(ref.code == ksb.code for ref in link.ksbs)
+               for link in unit.ksb_links)
+
+
+@attrs.frozen
+class CriteriaDetail:
+    """What `explain` adds for a learner with an achievement log."""
+
+    units: tuple[UnitCriteria, ...]
+    ksbs: tuple[KsbCoverage, ...]
+
+    def to_json(self) -> dict:
+        return {"units": [u.to_json() for u in self.units], "ksbs": [k.to_json() for k in self.ksbs]}
+
+
+def criteria_detail(q: CompiledQualification, ruleset: m.Ruleset, learner: Learner,
+                    counts: Callable[[str], bool]) -> CriteriaDetail | None:
+    """The criterion detail and KSB coverage of a learner whose record has an achievement log; None for a
+    learner without one, whose explanation stays as it was."""
+    if not has_log(learner):
+        return None
+    return CriteriaDetail(unit_criteria(q, catalogue_units(ruleset), learner),
+                          ksb_coverage(q, ruleset, learner, counts))
+
+
+def with_criteria(explanation: "Explanation", ruleset: m.Ruleset, learner: Learner,
+                  counts: Callable[[str], bool]) -> "Explanation":
+    """`journeys.explain`'s explanation with the learner's criteria detail added (`criteria_detail`)."""
+    return attrs.evolve(explanation, criteria=criteria_detail(explanation.qualification, ruleset, learner, counts))
+
+
+# ---- the certification claim ---------------------------------------------------------------------------
+
+@attrs.frozen
+class ClaimedUnit:
+    """A unit on the certification claim: its result as recorded, and who signed it off and verified it."""
+
+    unit: m.Unit
+    result: str
+    achieved_on: dt.date | None
+    sign_off: SignOff
+
+
+@attrs.frozen
+class Readiness:
+    """Whether a learner may be claimed for certification of one qualification: `claim` when they may,
+    otherwise `reasons` why not."""
+
+    learner: Learner
+    verdict: Verdict
+    claim: tuple[ClaimedUnit, ...]
+    reasons: tuple[str, ...]
+
+    @property
+    def ready(self) -> bool:
+        return not self.reasons
+
+
+def readiness(q: CompiledQualification, ruleset: m.Ruleset, learner: Learner,
+              counts: Callable[[str], bool]) -> Readiness:
+    """A learner is ready when a claim achieving the qualification can be made from units that are each
+    signed off by the assessor and the learner and verified by the IQA (and, for a unit with declared
+    criteria, whose every criterion is met). Otherwise the reasons: the qualification is not achieved, or
+    the units of the claim that are not yet verified, and why."""
+    units = catalogue_units(ruleset)
+    verified = _verified(q, units, learner)
+    verifiable = attrs.evolve(learner, attempts=tuple(a for a in learner.attempts if _ref(q, a.unit) in verified))
+    verdict = evaluate(q, verifiable, counts)
+    if verdict.achieved:
+        first = _first_counting(q, learner, counts)
+        claim = tuple(ClaimedUnit(units[ref], first[ref].result, first[ref].achieved_on, verified[ref])
+                      for ref in verdict.claim)
+        return Readiness(learner, verdict, claim, ())
+    overall = evaluate(q, learner, counts)
+    if not overall.achieved:
+        reason = f"has not achieved {q.qan} ({overall.status.value})"
+        return Readiness(learner, overall, (), (reason,))
+    progress = unit_criteria(q, units, learner)
+    stages = {found.unit.ref: found for found in progress}
+    signed = {ref: s for s in learner.sign_offs if (ref := _ref(q, s.unit)) is not None}
+    reasons = tuple(f"{ref}: {_why_unverified(stages.get(ref), signed.get(ref))}"
+                    for ref in overall.claim if ref not in verified)
+    return Readiness(learner, overall, (), reasons)
+
+
+def _ref(q: CompiledQualification, written: str) -> str | None:
+    return q.catalogue_refs.get(written.casefold())
+
+
+def _verified(q: CompiledQualification, units: Mapping[str, m.Unit], learner: Learner) -> dict[str, SignOff]:
+    """The units the learner's log shows signed off and IQA-verified, with their sign-offs."""
+    stages = {found.unit.ref: found.progress for found in unit_criteria(q, units, learner)}
+    found = {}
+    for sign_off in learner.sign_offs:
+        ref = _ref(q, sign_off.unit)
+        if ref is None or not sign_off.signed or sign_off.iqa_verified_on is None:
+            continue
+        if ref in stages and not stages[ref].claimable:
+            continue  # a unit with criteria is verified only once every criterion is met
+        found[ref] = sign_off
+    return found
+
+
+def _first_counting(q: CompiledQualification, learner: Learner, counts: Callable[[str], bool]) -> dict[str, Attempt]:
+    """Each unit's earliest result that counts as achieved (undated results after dated ones)."""
+    found: dict[str, Attempt] = {}
+    for attempt in learner.attempts:
+        ref = _ref(q, attempt.unit)
+        if ref is None or not counts(attempt.result):
+            continue
+        known = found.get(ref)
+        if known is None or (attempt.achieved_on is not None
+                             and (known.achieved_on is None or attempt.achieved_on < known.achieved_on)):
+            found[ref] = attempt
+    return found
+
+
+def _why_unverified(unit: UnitCriteria | None, sign_off: SignOff | None) -> str:
+    if unit is not None and unit.progress.stage is Stage.IN_PROGRESS:
+        return unit.standing
+    if sign_off is None:
+        return "no sign-off recorded"
+    if not sign_off.signed:
+        return _unsigned(sign_off)
+    return "not yet verified by the IQA"
+
+
+def cohort_readiness(q: CompiledQualification, ruleset: m.Ruleset, learners: Sequence[Learner],
+                     order: Sequence[str], unreadable: Mapping[str, object],
+                     counts: Callable[[str], bool]) -> tuple[list[Readiness], list[tuple[str, tuple[str, ...]]]]:
+    """The learners ready to be claimed, and each other learner (`order`: every id, readable or not) with the
+    reasons they are not, in input order; a learner whose record has errors is never ready."""
+    decided = {learner.id: readiness(q, ruleset, learner, counts) for learner in learners}
+    ready, not_ready = [], []
+    for learner_id in order:
+        if learner_id in unreadable:
+            not_ready.append((learner_id, ("the record has errors, so no verdict is given",)))
+        elif decided[learner_id].ready:
+            ready.append(decided[learner_id])
+        else:
+            not_ready.append((learner_id, decided[learner_id].reasons))
+    return ready, not_ready
