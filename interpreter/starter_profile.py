@@ -14,8 +14,9 @@ from typing import Any, Iterator
 
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity
 from qualrules.interpreter.library import Library
-from qualrules.interpreter.records.options import toml_string
-from qualrules.interpreter.records.readers import FIELDS, REQUIRED_COLUMNS, csv_rows, normalised_result
+from qualrules.interpreter.records.options import DEFAULT_OPTIONS, toml_string
+from qualrules.interpreter.records.readers import FIELDS, REQUIRED_COLUMNS, csv_delimiter, csv_rows, normalised_result
+from qualrules.interpreter.records.text import decoded
 from qualrules.interpreter.records.synonyms import field_match, heading_key, likely_word
 from qualrules.interpreter.wording import plural
 
@@ -25,7 +26,7 @@ QUALIFICATIONS_PROPOSED = 3
 
 def starter_profile(path: Path, library: Library) -> str:
     """The text of a starter profile for the table at `path`; raises DiagnosticError when it cannot be read."""
-    rows = _rows(path)
+    rows, reading = _rows(path)
     header = next((row for _, row in rows if any(_text(c) for c in row)), [])
     headings = [_text(c) for c in header]
     mapping, lines = _columns(headings)
@@ -44,7 +45,7 @@ def starter_profile(path: Path, library: Library) -> str:
     vocabulary = library.vocabulary()
     out = [f"# A qualrules profile for files like {path.name}, proposed by `qualrules init`.",
            "# Review every line: a file is read only as this profile says (docs/profiles.md).", ""]
-    out += _qualifications(library, units)
+    out += reading + _qualifications(library, units)
     unknown = sorted(text for key, text in units.items() if key not in vocabulary.unit_refs)
     if unknown:
         shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
@@ -56,19 +57,27 @@ def starter_profile(path: Path, library: Library) -> str:
     return "\n".join(out) + "\n"
 
 
-def _rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
+def _rows(path: Path) -> tuple[Iterator[tuple[int, list[Any]]], list[str]]:
+    """The table's rows, and the profile lines that read it as it is written: its encoding, when it cannot be
+    UTF-8, and its delimiter, when it is not a comma."""
     name, suffix = str(path), path.suffix.lower()
     try:
         if suffix == ".csv":
-            return csv_rows(io.StringIO(path.read_text(encoding="utf-8-sig"), newline=""), name)
+            text, decided = decoded(path.read_bytes(), name, None)
+            delimiter = csv_delimiter(io.StringIO(text, newline=""), name, DEFAULT_OPTIONS)
+            reading = ([f"# The file is not UTF-8: it reads as {decided.encoding.name}.",
+                        f"encoding = {toml_string(decided.encoding.codec)}"] if decided.guessed else [])
+            reading += [f"delimiter = {toml_string(delimiter)}"] if delimiter != "," else []
+            return csv_rows(io.StringIO(text, newline=""), name, delimiter), reading + [""] * bool(reading)
         if suffix == ".xlsx":
             import openpyxl
 
             workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-            return _sheet_rows(workbook)
-    except (OSError, UnicodeDecodeError) as error:
-        raise _refused(name, f"cannot read the file: {error}", "give a .csv file saved as UTF-8, or an .xlsx") \
-            from error
+            return _sheet_rows(workbook), []
+    except OSError as error:
+        raise _refused(name, f"cannot read the file: {error}", "give a .csv or an .xlsx file") from error
+    except DiagnosticError:
+        raise
     except Exception as error:  # openpyxl raises assorted errors for files that are not workbooks
         raise _refused(name, f"cannot read the file as a spreadsheet: {error}", "save it again as .xlsx") from error
     raise _refused(name, f"cannot propose a profile for {path.name}: only a table has headings to map",

@@ -122,6 +122,26 @@ def test_an_mis_export_checks_after_init_and_one_reviewed_line(folder):
     assert verdicts["A002"]["set_aside"] == [{"unit": "L3B2", "reason": "result 'referred' does not count as achieved"}]
 
 
+def test_an_excel_export_on_windows_with_day_first_dates_checks_after_init_and_one_reviewed_line(folder):
+    # The export as Excel on Windows saves it: cp1252 (the ë of Zoë), semicolons, three day-first date forms.
+    Path("export.csv").write_bytes((
+        MIS_HEADER.replace(",", ";")
+        + "Zoë;4839201746;L3B1;P;12-03-2024;10 Jan 2024;02/06/1999\n"
+          "Zoë;4839201746;L3B2;Achieved;12 Mar 2024;10 Jan 2024;02/06/1999\n"
+          "A002;5520918374;L3B1;Referral;12/03/2024;08/01/2024;30/11/2001\n"
+          "A002;5520918374;L3B2;Passed;12/03/2024;08/01/2024;30/11/2001\n").encode("cp1252"))
+    assert run("init", "export.csv").exit_code == 0
+    proposed = Path("qualrules.toml").read_text(encoding="utf-8")
+    assert 'encoding = "cp1252"' in proposed and 'delimiter = ";"' in proposed
+    reviewed = re.sub(r"^# qualifications = .*$", f'qualifications = ["{ISP_AWARD}"]', proposed, flags=re.M)
+    Path("qualrules.toml").write_text(reviewed, encoding="utf-8")
+    checked = run("check", "export.csv", "--format", "json")
+    assert (checked.exit_code, checked.stderr) == (1, "")
+    verdicts = {row["learner"]: row for row in json.loads(checked.stdout)}
+    assert (verdicts["Zoë"]["status"], verdicts["Zoë"]["units"]) == ("achieved", ["L3B1", "L3B2"])
+    assert (verdicts["A002"]["status"], verdicts["A002"]["units"]) == ("not achieved", ["L3B2"])
+
+
 # ---- where the profile is found -----------------------------------------------------------------------
 
 def test_qualrules_toml_wins_over_pyproject(folder):
