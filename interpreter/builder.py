@@ -40,6 +40,14 @@ def _string(token: Token) -> str:
 _GRADING_ITEMS = (m.UnitPoints, m.GradeThreshold, m.Compensation, m.FallbackAward, m.GradeRow, m.MarkBands)
 
 
+@attrs.frozen
+class _Barring:
+    """A `barring code` or `not barred` line, before it joins its unit."""
+
+    code: str | None
+    span: m.Span
+
+
 @v_args(meta=True)
 class _Builder(Transformer):
     def __init__(self, filename: str):
@@ -334,6 +342,7 @@ class _Builder(Transformer):
             return True
 
         sector, simulation, simulation_span = None, m.Simulation.NOT_STATED, None
+        barring, barring_span = None, None
         for detail in details:
             if isinstance(detail, m.Sector) and once("sector", detail.span):
                 sector = detail
@@ -341,6 +350,8 @@ class _Builder(Transformer):
                 simulation, simulation_span = detail
             elif isinstance(detail, m.KsbLink):
                 once(f'KSBs of "{detail.standard}"', detail.span)
+            elif isinstance(detail, _Barring) and once("barring code", detail.span):
+                barring, barring_span = detail.code, detail.span
         return m.Unit(
             ref=ref.value,
             title=_string(title),
@@ -358,6 +369,8 @@ class _Builder(Transformer):
             simulation=simulation,
             ksb_links=tuple(d for d in details if isinstance(d, m.KsbLink)),
             simulation_span=simulation_span,
+            barring=barring,
+            barring_span=barring_span,
         )
 
     # ---- outcomes, criteria and the unit's other details -----------------------------------------
@@ -381,6 +394,12 @@ class _Builder(Transformer):
 
     def simulation_not_permitted(self, meta, children):
         return (m.Simulation.NOT_PERMITTED, _span(meta))
+
+    def barring_code(self, meta, children):
+        return _Barring(children[0].value, _span(meta))
+
+    def not_barred(self, meta, children):
+        return _Barring(None, _span(meta))
 
     def ksbs(self, meta, children):
         *codes, standard = children

@@ -241,6 +241,10 @@ class Unit:
     ksb_links: tuple[KsbLink, ...] = ()
     # Where `simulation ...` is stated, for diagnostics and the formatter.
     simulation_span: Span | None = None
+    # The unit's barring code: of the units sharing one, a claim counts at most one. None with a span is the
+    # specification's own "not barred" marker; None without one, nothing stated.
+    barring: str | None = None
+    barring_span: Span | None = None
 
     @property
     def criteria(self) -> tuple[Criterion, ...]:

@@ -24,7 +24,7 @@ from conftest import ILM_CERTIFICATE, ISP_CERTIFICATE, ISP_APPRENTICESHIP, ISP_D
 from hypothesis import event as hypothesis_event, given
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
-from test_exactness import (BARRED, EITHER_WITH_CAPS, ILM_LIKE, KNAPSACK, QAN, SUM_RULE_KINDS, BruteForce,
+from test_exactness import (BARRED, BARRING, EITHER_WITH_CAPS, ILM_LIKE, KNAPSACK, QAN, SUM_RULE_KINDS, BruteForce,
                             CatalogueSpec, CatalogueUnit, bound_phrase, catalogues, compiled, exactness_settings,
                             catalogue_lines, indices, simple_rules, term_text)
 
@@ -150,7 +150,8 @@ def check_against_brute_force(text: str, available: np.ndarray, order: list[int]
     (ILM_LIKE, [[True] * 8, [True, True, False, False, True, True, True, True]]),
     (KNAPSACK, [[True] * 4, [True, False, True, False], [False, True, False, True]]),
     (ALL_OF_AND_CAP, [[True] * 4, [True, True, False, True], [False] * 4]),
-], ids=["ILM-like cap", "knapsack", "all of against a cap"])
+    (BARRING, [[True] * 4, [True, True, True, False], [True, False, True, True]]),
+], ids=["ILM-like cap", "knapsack", "all of against a cap", "barring code"])
 def test_compiled_matches_brute_force_by_hand_cases(text, rows):
     _, q = compiled(text)
     assert isinstance(q.decision, Decision)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import attrs
 
 from qualrules.interpreter import model as m
+from qualrules.interpreter.barring import units_by_code
 from qualrules.interpreter.checker import Catalogue, check
 from qualrules.interpreter.diagnostics import DiagnosticError
 from qualrules.interpreter.grades import CompiledGrading, compensation_cap, compile_grading
@@ -113,7 +114,7 @@ def _compile(q: m.Qualification, catalogue: Catalogue, catalogue_refs: dict[str,
 
     window = next((r for r in q.rules if isinstance(r, m.CompletionWindow)), None)
     age = next((r for r in q.rules if isinstance(r, m.MinimumAge)), None)
-    requirements = tuple(filter(None, map(requirement, q.rules)))
+    requirements = tuple(filter(None, map(requirement, q.rules))) + _barring_caps(pool, index)
     grading = None
     if q.grading is not None:
         cap = compensation_cap(q)
@@ -125,3 +126,21 @@ def _compile(q: m.Qualification, catalogue: Catalogue, catalogue_refs: dict[str,
     )
 
 
+
+
+def _barring_caps(pool: tuple[m.Unit, ...], index: dict[str, int]) -> tuple[Linear, ...]:
+    """Each barring code that two or more pool units share caps them at one unit between them: a linear
+    requirement like any other, so both engines, explanations and plans treat it unchanged."""
+    caps = []
+    for units in units_by_code(pool).values():
+        if len(units) < 2:
+            continue
+        first = units[0]
+        names = tuple(m.NameRef(u.ref, False, u.barring_span) for u in units)
+        rule = m.Quantity(m.Measure.UNITS, m.Bound(None, 1), m.UnitSet(names, first.barring_span), None,
+                          first.barring_span)
+        members = tuple(index[u.ref] for u in units)
+        text = f"barring code {first.barring}: at most one of {', '.join(u.ref for u in units)} counts"
+        caps.append(Linear(rule, text, f"barring code {first.barring}", m.Measure.UNITS, members,
+                           (1,) * len(members), None, 1, barring=first.barring))
+    return tuple(caps)
