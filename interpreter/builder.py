@@ -48,6 +48,14 @@ class _Barring:
     span: m.Span
 
 
+@attrs.frozen
+class _Levels:
+    """A rule's level filter, before it joins its rule: the least and greatest level it counts."""
+
+    low: int | None
+    high: int | None
+
+
 @v_args(meta=True)
 class _Builder(Transformer):
     def __init__(self, filename: str):
@@ -94,8 +102,19 @@ class _Builder(Transformer):
     def scope(self, meta, children):
         return children[0]
 
-    def level_filter(self, meta, children):
-        return ("level", self._int(children[0]))
+    def level_or_above(self, meta, children):
+        return _Levels(self._int(children[0]), None)
+
+    def level_or_below(self, meta, children):
+        return _Levels(None, self._int(children[0]))
+
+    def level_pair(self, meta, children):
+        low, high = map(self._int, children)
+        if high != low + 1:
+            self._error("QR171", f"`at level {low} or {high}` does not name a level and the one above it",
+                        _span(meta), hint=f"write the level sought and the one above it (`at level {low} or "
+                        f"{low + 1}`), or `at level {min(low, high)} or above` with the pool or scope limiting it")
+        return _Levels(low, high)
 
     # ---- bounds --------------------------------------------------------------------------------
     def at_least(self, meta, children):
@@ -117,8 +136,8 @@ class _Builder(Transformer):
     # ---- rules ---------------------------------------------------------------------------------
     def _quantity(self, meta, measure, bound, rest):
         scope = next((c for c in rest if isinstance(c, m.UnitSet)), None)
-        level = next((c[1] for c in rest if isinstance(c, tuple)), None)
-        return m.Quantity(measure, bound, scope, level, _span(meta))
+        levels = next((c for c in rest if isinstance(c, _Levels)), _Levels(None, None))
+        return m.Quantity(measure, bound, scope, levels.low, _span(meta), max_level=levels.high)
 
     def bound_measure(self, meta, children):
         bound, measure, *rest = children

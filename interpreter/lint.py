@@ -29,7 +29,7 @@ from qualrules.interpreter.grade_lint import grading_lint
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity
 from qualrules.interpreter.engine.planner import part_text, why_impossible
 from qualrules.interpreter.engine.cpsat import ClaimModel, Part, PartKind, SolverTimeout, cheapest_completion, cp_model
-from qualrules.interpreter.wording import measure_word, plural, rule_text, set_text, word_list
+from qualrules.interpreter.wording import level_text, measure_word, plural, rule_text, set_text, word_list
 from qualrules.plugins import AwardingBody, GenericAwardingBody, RulesetSource
 
 QAN_FORMAT = re.compile(r"\d{3}/\d{4}/[0-9X]")
@@ -453,7 +453,7 @@ def _why_implied(q: CompiledQualification, part: Part, implying: list[Part], dea
 
 def _counted_from(rule: m.Rule) -> str:
     if isinstance(rule, m.Quantity):
-        level = f" at level {rule.min_level} or above" if rule.min_level is not None else ""
+        level = level_text(rule)
         return (f" from {set_text(rule.scope)}" if rule.scope is not None else "") + level
     if isinstance(rule, (m.AllOf, m.Choose)):
         return f" of {set_text(rule.units, ', ')}"

@@ -68,6 +68,13 @@ class Quantity:
     scope: UnitSet | None
     min_level: int | None
     span: Span
+    # `at level N or below`, `at level 3 or 4`: the greatest level counted.
+    max_level: int | None = None
+
+    def counts_level(self, level: int) -> bool:
+        """Whether the rule's level filter counts a unit of this level."""
+        return ((self.min_level is None or level >= self.min_level)
+                and (self.max_level is None or level <= self.max_level))
 
 
 @attrs.frozen

@@ -138,6 +138,16 @@ def bound_phrase(draw, largest: int, measure: str, *, comparison: bool) -> str:
     return f"{kind} {amount} {measure}"
 
 
+def level_filter(draw) -> tuple[str, Callable[[int], bool]]:
+    """A rule's level filter, with and without an upper bound, and which unit levels it counts."""
+    low = draw(st.integers(2, 4))
+    return draw(st.sampled_from([
+        (f"at level {low} or above", lambda level: level >= low),
+        (f"at level {low} or below", lambda level: level <= low),
+        (f"at level {low} or {low + 1}", lambda level: low <= level <= low + 1),
+    ]))
+
+
 RULE_KINDS = ("total", "credits from", "units from", "unit count", "all of", "choose", "not both", "level",
               "glh from")
 # Every kind of sum rule: what the compiled decision procedure covers.
@@ -171,9 +181,11 @@ def simple_rules(draw, catalogue: CatalogueSpec, kinds: tuple[str, ...] = RULE_K
         first, second = draw(st.lists(st.sampled_from(catalogue.terms()), min_size=2, max_size=2, unique=True))
         return f"not both {term_text(draw, catalogue, first)} and {term_text(draw, catalogue, second)}"
     if kind == "level":
-        level = draw(st.integers(2, 5))
-        high = sum(u.credits for u in catalogue.units if u.level >= level)
-        return f"at least {draw(st.integers(1, max(1, high)))} credits at level {level} or above"
+        text, counted = level_filter(draw)
+        high = sum(u.credits for u in catalogue.units if counted(u.level))
+        if draw(st.booleans()):
+            return f"at least {draw(st.integers(1, max(1, high)))} credits {text}"
+        return f"at most {draw(st.integers(0, max(0, high)))} credits {text}"
     text, members = unit_set(draw, catalogue)
     return f"{bound_phrase(draw, sum(u.glh for u in members), 'glh', comparison=False)} from {text}"
 
@@ -267,7 +279,8 @@ class BruteForce:
     def amount(self, rule: m.Quantity, claim: Claim) -> int:
         counted = claim if rule.scope is None else claim & self.resolve_set(rule.scope)
         counted = [self.units[ref] for ref in counted
-                   if rule.min_level is None or self.units[ref].level >= rule.min_level]
+                   if (rule.min_level is None or self.units[ref].level >= rule.min_level)
+                   and (rule.max_level is None or self.units[ref].level <= rule.max_level)]
         if rule.measure is m.Measure.UNITS:
             return len(counted)
         return sum(getattr(u, rule.measure.value) for u in counted)
@@ -440,6 +453,18 @@ qualification 999/0001/1 "Barring codes"
   at least 8 credits
   at least 1 unit from Group B
 """
+# Only levels 3 and 4 count towards the first rule: reading it as "level 3 or above" would count D (level 5).
+LEVEL_BOUNDS = """\
+group 1 "All"
+unit A "Level two" level 2 credits 4 glh 10
+unit B "Level three" level 3 credits 3 glh 10
+unit C "Level four" level 4 credits 5 glh 10
+unit D "Level five" level 5 credits 6 glh 10
+qualification 999/0001/1 "Level bounds"
+  units from Group 1
+  at least 8 credits at level 3 or 4
+  at most 4 credits at level 2 or below
+"""
 
 
 @attrs.frozen
@@ -489,6 +514,11 @@ TRICKY = (
     Tricky("a bar over the barring code's units goes to CP-SAT and still counts one of them",
            Scenario(BARRING + "  not both C1 and R1\n", passed("H1", "C1", "H2")),
            True, ("C1", "H2")),
+    Tricky("B and D make 9 credits at level 3 or above, but only B's 3 are at level 3 or 4",
+           Scenario(LEVEL_BOUNDS, passed("A", "B", "D")),
+           False, ("A", "B", "D")),
+    Tricky("B and C make 8 credits at level 3 or 4", Scenario(LEVEL_BOUNDS, passed("B", "C", "D")),
+           True, ("B", "C", "D")),
 )
 
 

@@ -12,7 +12,7 @@ from qualrules.interpreter.diagnostics import DiagnosticError
 from qualrules.interpreter.grades import CompiledGrading, compensation_cap, compile_grading
 from qualrules.interpreter.engine.decision import Decision, Unsupported, compile_decision
 from qualrules.interpreter.engine.requirements import Alternatives, Barred, Linear, PoolUnit, Requirement, unit_measure
-from qualrules.interpreter.wording import rule_text, set_text
+from qualrules.interpreter.wording import level_text, rule_text, set_text
 
 
 @attrs.frozen
@@ -82,9 +82,9 @@ def _compile(q: m.Qualification, catalogue: Catalogue, catalogue_refs: dict[str,
         for u in pool
     )
 
-    def members(unit_set: m.UnitSet | None, min_level: int | None = None) -> tuple[int, ...]:
+    def members(unit_set: m.UnitSet | None, rule: m.Quantity | None = None) -> tuple[int, ...]:
         chosen = pool if unit_set is None else catalogue.resolve_set(unit_set)
-        found = {index[u.ref] for u in chosen if min_level is None or u.level >= min_level}
+        found = {index[u.ref] for u in chosen if rule is None or rule.counts_level(u.level)}
         return tuple(sorted(found))
 
     def linear(rule, label, measure, member_indices, minimum, maximum) -> Linear:
@@ -94,9 +94,8 @@ def _compile(q: m.Qualification, catalogue: Catalogue, catalogue_refs: dict[str,
     def requirement(rule: m.Rule) -> Requirement | None:
         if isinstance(rule, m.Quantity):
             label = set_text(rule.scope) if rule.scope else "Total"
-            if rule.min_level is not None:
-                label += f" at level {rule.min_level} or above"
-            return linear(rule, label, rule.measure, members(rule.scope, rule.min_level),
+            label += level_text(rule)
+            return linear(rule, label, rule.measure, members(rule.scope, rule),
                           rule.bound.minimum, rule.bound.maximum)
         if isinstance(rule, m.AllOf):
             found = members(rule.units)
