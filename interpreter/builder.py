@@ -112,8 +112,8 @@ class _Builder(Transformer):
         low, high = map(self._int, children)
         if high != low + 1:
             self._error("QR171", f"`at level {low} or {high}` does not name a level and the one above it",
-                        _span(meta), hint=f"write the level sought and the one above it (`at level {low} or "
-                        f"{low + 1}`), or `at level {min(low, high)} or above` with the pool or scope limiting it")
+                        _span(meta), hint=f"for a level and the one above it write `at level {low} or {low + 1}`; "
+                        f"for every level from {min(low, high)} up, `at level {min(low, high)} or above`")
         return _Levels(low, high)
 
     # ---- bounds --------------------------------------------------------------------------------
