@@ -40,6 +40,22 @@ def _string(token: Token) -> str:
 _GRADING_ITEMS = (m.UnitPoints, m.GradeThreshold, m.Compensation, m.FallbackAward, m.GradeRow, m.MarkBands)
 
 
+@attrs.frozen
+class _Barring:
+    """A `barring code` or `not barred` line, before it joins its unit."""
+
+    code: str | None
+    span: m.Span
+
+
+@attrs.frozen
+class _Levels:
+    """A rule's level filter, before it joins its rule: the least and greatest level it counts."""
+
+    low: int | None
+    high: int | None
+
+
 @v_args(meta=True)
 class _Builder(Transformer):
     def __init__(self, filename: str):
@@ -86,8 +102,19 @@ class _Builder(Transformer):
     def scope(self, meta, children):
         return children[0]
 
-    def level_filter(self, meta, children):
-        return ("level", self._int(children[0]))
+    def level_or_above(self, meta, children):
+        return _Levels(self._int(children[0]), None)
+
+    def level_or_below(self, meta, children):
+        return _Levels(None, self._int(children[0]))
+
+    def level_pair(self, meta, children):
+        low, high = map(self._int, children)
+        if high != low + 1:
+            self._error("QR171", f"`at level {low} or {high}` does not name a level and the one above it",
+                        _span(meta), hint=f"for a level and the one above it write `at level {low} or {low + 1}`; "
+                        f"for every level from {min(low, high)} up, `at level {min(low, high)} or above`")
+        return _Levels(low, high)
 
     # ---- bounds --------------------------------------------------------------------------------
     def at_least(self, meta, children):
@@ -109,8 +136,8 @@ class _Builder(Transformer):
     # ---- rules ---------------------------------------------------------------------------------
     def _quantity(self, meta, measure, bound, rest):
         scope = next((c for c in rest if isinstance(c, m.UnitSet)), None)
-        level = next((c[1] for c in rest if isinstance(c, tuple)), None)
-        return m.Quantity(measure, bound, scope, level, _span(meta))
+        levels = next((c for c in rest if isinstance(c, _Levels)), _Levels(None, None))
+        return m.Quantity(measure, bound, scope, levels.low, _span(meta), max_level=levels.high)
 
     def bound_measure(self, meta, children):
         bound, measure, *rest = children
@@ -334,6 +361,7 @@ class _Builder(Transformer):
             return True
 
         sector, simulation, simulation_span = None, m.Simulation.NOT_STATED, None
+        barring, barring_span = None, None
         for detail in details:
             if isinstance(detail, m.Sector) and once("sector", detail.span):
                 sector = detail
@@ -341,6 +369,8 @@ class _Builder(Transformer):
                 simulation, simulation_span = detail
             elif isinstance(detail, m.KsbLink):
                 once(f'KSBs of "{detail.standard}"', detail.span)
+            elif isinstance(detail, _Barring) and once("barring code", detail.span):
+                barring, barring_span = detail.code, detail.span
         return m.Unit(
             ref=ref.value,
             title=_string(title),
@@ -358,6 +388,8 @@ class _Builder(Transformer):
             simulation=simulation,
             ksb_links=tuple(d for d in details if isinstance(d, m.KsbLink)),
             simulation_span=simulation_span,
+            barring=barring,
+            barring_span=barring_span,
         )
 
     # ---- outcomes, criteria and the unit's other details -----------------------------------------
@@ -381,6 +413,12 @@ class _Builder(Transformer):
 
     def simulation_not_permitted(self, meta, children):
         return (m.Simulation.NOT_PERMITTED, _span(meta))
+
+    def barring_code(self, meta, children):
+        return _Barring(children[0].value, _span(meta))
+
+    def not_barred(self, meta, children):
+        return _Barring(None, _span(meta))
 
     def ksbs(self, meta, children):
         *codes, standard = children

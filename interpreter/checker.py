@@ -188,7 +188,7 @@ def check(ruleset: m.Ruleset) -> list[Diagnostic]:
                 field = rule.measure.value
                 measured = catalogue.resolve_set(rule.scope) if rule.scope else catalogue.ruleset.units
                 lacking = [u.ref for u in measured if u.ref in pool_refs and getattr(u, field) is None
-                           and (rule.min_level is None or u.level >= rule.min_level)]
+                           and rule.counts_level(u.level)]
                 if lacking:
                     error("QR111", f"the rule measures {field.upper()}, but {', '.join(lacking)} "
                           f"{'gives' if len(lacking) == 1 else 'give'} no `{field}` value", rule.span,

@@ -19,6 +19,7 @@ from qualrules.grammar.parser import reserved_keyword
 from qualrules.interpreter import model as m
 from qualrules.interpreter.model import OFQUAL_UNIT_FORMAT
 from qualrules.interpreter.allowances import apply_allowances
+from qualrules.interpreter.barring import lint_barring
 from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.checker import Catalogue, check, walk_rules
 from qualrules.interpreter.criteria import lint_criteria, shared_unit_criteria
@@ -28,7 +29,7 @@ from qualrules.interpreter.grade_lint import grading_lint
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity
 from qualrules.interpreter.engine.planner import part_text, why_impossible
 from qualrules.interpreter.engine.cpsat import ClaimModel, Part, PartKind, SolverTimeout, cheapest_completion, cp_model
-from qualrules.interpreter.wording import measure_word, plural, rule_text, set_text, word_list
+from qualrules.interpreter.wording import level_text, measure_word, plural, rule_text, set_text, word_list
 from qualrules.plugins import AwardingBody, GenericAwardingBody, RulesetSource
 
 QAN_FORMAT = re.compile(r"\d{3}/\d{4}/[0-9X]")
@@ -87,6 +88,7 @@ def lint_ruleset(ruleset: m.Ruleset, body: AwardingBody, time_budget: float = TI
         *_identifiers(ruleset, body),
         *_unit_figures(ruleset),
         *lint_criteria(ruleset),
+        *lint_barring(ruleset),
     ]
     if not blocking:
         for q in compile_ruleset(ruleset):
@@ -333,14 +335,15 @@ def _caps_below_minimums(q: CompiledQualification) -> tuple[list[Diagnostic], se
                 message = (f"the cap of {cap.maximum} {word} in `{cap.text}` (line {cap.rule.span.line}) "
                            f"is below the minimum of {low.minimum} that `{low.text}` "
                            f"(line {low.rule.span.line}) needs from the same units")
+                fix = ("check the barring codes against the specification, or require only one of the "
+                       "units" if _is_barring(cap) else "raise the cap or lower the minimum")
                 if option:
                     dead.add(id(requirements))
                     found.append(_diagnostic("QR402", Severity.WARNING, message + ", so this option of `either` "
-                                             "can never be met", q.path, low.rule.span,
-                                             "raise the cap or lower the minimum"))
+                                             "can never be met", q.path, low.rule.span, fix))
                 else:
                     found.append(_diagnostic("QR402", Severity.ERROR, message + f", so {q.qan} can never be "
-                                             "achieved", q.path, cap.rule.span, "raise the cap or lower the minimum"))
+                                             "achieved", q.path, cap.rule.span, fix))
         for requirement in requirements:
             if isinstance(requirement, Alternatives):
                 for nested in requirement.options:
@@ -377,6 +380,8 @@ def _never_binding(q: CompiledQualification, deadline: float) -> Iterator[Diagno
     kept = list(all_parts)
     implied: dict[int, list[tuple[Part, str, list[Part]]]] = defaultdict(list)
     for part in all_parts:
+        if _is_barring(q.requirements[part.requirement]):
+            continue  # a barring code states a fact of the catalogue, not a rule that could be deleted
         others = [p for p in kept if p != part]
         if can_fail(part, others):
             continue
@@ -399,6 +404,10 @@ def _never_binding(q: CompiledQualification, deadline: float) -> Iterator[Diagno
                           _restated_hint(q, implying, mutual))
 
 
+def _is_barring(requirement: Requirement) -> bool:
+    return isinstance(requirement, Linear) and requirement.barring is not None
+
+
 ALLOW_QR404 = "`# lint: allow QR404 because ...`"
 
 
@@ -406,9 +415,11 @@ def _restated_hint(q: CompiledQualification, implying: list[Part], mutual: bool)
     """What to do about a rule that never binds. Specifications often state a rule their other rules already
     imply, and that rule may be the one to keep: the hint says which rules restate which, never only
     "delete it"."""
-    rules = [q.requirements[index].rule for index in sorted({p.requirement for p in implying})]
-    named = word_list([f"`{rule_text(rule)}` (line {rule.span.line})" for rule in rules], "and")
-    if mutual:
+    requirements = [q.requirements[index] for index in sorted({p.requirement for p in implying})]
+    rules = [r.rule for r in requirements]
+    named = word_list([f"`{r.text}` (line {r.rule.span.line})" for r in requirements], "and")
+    # A barring code is the catalogue's, never the rule to delete.
+    if mutual and not any(map(_is_barring, requirements)):
         return (f"this rule and {named} restate each other: keep the one the specification states and delete "
                 f"the other, or keep both and add {ALLOW_QR404}")
     if rules:
@@ -442,7 +453,7 @@ def _why_implied(q: CompiledQualification, part: Part, implying: list[Part], dea
 
 def _counted_from(rule: m.Rule) -> str:
     if isinstance(rule, m.Quantity):
-        level = f" at level {rule.min_level} or above" if rule.min_level is not None else ""
+        level = level_text(rule)
         return (f" from {set_text(rule.scope)}" if rule.scope is not None else "") + level
     if isinstance(rule, (m.AllOf, m.Choose)):
         return f" of {set_text(rule.units, ', ')}"

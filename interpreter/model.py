@@ -68,6 +68,13 @@ class Quantity:
     scope: UnitSet | None
     min_level: int | None
     span: Span
+    # `at level N or below`, `at level 3 or 4`: the greatest level counted.
+    max_level: int | None = None
+
+    def counts_level(self, level: int) -> bool:
+        """Whether the rule's level filter counts a unit of this level."""
+        return ((self.min_level is None or level >= self.min_level)
+                and (self.max_level is None or level <= self.max_level))
 
 
 @attrs.frozen
@@ -241,6 +248,10 @@ class Unit:
     ksb_links: tuple[KsbLink, ...] = ()
     # Where `simulation ...` is stated, for diagnostics and the formatter.
     simulation_span: Span | None = None
+    # The unit's barring code: of the units sharing one, a claim counts at most one. None with a span is the
+    # specification's own "not barred" marker; None without one, nothing stated.
+    barring: str | None = None
+    barring_span: Span | None = None
 
     @property
     def criteria(self) -> tuple[Criterion, ...]:

@@ -47,10 +47,22 @@ def glh_text(total: int | None) -> str:
     return "GLH not declared for every unit" if total is None else f"{total} GLH"
 
 
+def level_text(rule: m.Quantity) -> str:
+    """A quantity rule's level filter as written after it (`at level 3 or above`), or "" when it has none."""
+    low, high = rule.min_level, rule.max_level
+    if low is None and high is None:
+        return ""
+    if high is None:
+        return f" at level {low} or above"
+    if low is None:
+        return f" at level {high} or below"
+    return f" at level {low} or {high}"
+
+
 def rule_text(rule: m.Rule) -> str:
     """One rule as its canonical one-line .qual text (an `either` block is summarised)."""
     if isinstance(rule, m.Quantity):
-        level = f" at level {rule.min_level} or above" if rule.min_level is not None else ""
+        level = level_text(rule)
         word = measure_word(rule.measure, last_number(rule.bound))
         # `at least 2 BUSINESS units`, but `at least 2 units from 501, 502`: a bare number after a count reads badly.
         if rule.measure is m.Measure.UNITS and rule.scope is not None and not any(

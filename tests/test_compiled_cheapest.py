@@ -71,7 +71,7 @@ def brute_cheapest(brute: BruteForce, q, held: set[int], candidates: set[int], c
     for size in range(len(pool) + 1):
         for claim in itertools.combinations(pool, size):
             refs = frozenset(q.units[i].ref for i in claim)
-            if not all(brute.holds(rule, refs) for rule in brute.rules):
+            if not brute.satisfies(refs):
                 continue
             added = [i for i in claim if i in candidates]
             key = (sum(costs[i] for i in added), len(added), -sum(q.units[i].credits for i in claim),

@@ -24,9 +24,9 @@ from conftest import ILM_CERTIFICATE, ISP_CERTIFICATE, ISP_APPRENTICESHIP, ISP_D
 from hypothesis import event as hypothesis_event, given
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
-from test_exactness import (BARRED, EITHER_WITH_CAPS, ILM_LIKE, KNAPSACK, QAN, SUM_RULE_KINDS, BruteForce,
-                            CatalogueSpec, CatalogueUnit, bound_phrase, catalogues, compiled, exactness_settings,
-                            catalogue_lines, indices, simple_rules, term_text)
+from test_exactness import (BARRED, BARRING, EITHER_WITH_CAPS, ILM_LIKE, KNAPSACK, LEVEL_BOUNDS, QAN, SUM_RULE_KINDS,
+                            BruteForce, CatalogueSpec, CatalogueUnit, bound_phrase, catalogues, compiled,
+                            exactness_settings, level_filter, catalogue_lines, indices, simple_rules, term_text)
 
 from qualrules.interpreter.engine import claims, cpsat
 from qualrules.interpreter.engine import decision as decision_module
@@ -150,7 +150,9 @@ def check_against_brute_force(text: str, available: np.ndarray, order: list[int]
     (ILM_LIKE, [[True] * 8, [True, True, False, False, True, True, True, True]]),
     (KNAPSACK, [[True] * 4, [True, False, True, False], [False, True, False, True]]),
     (ALL_OF_AND_CAP, [[True] * 4, [True, True, False, True], [False] * 4]),
-], ids=["ILM-like cap", "knapsack", "all of against a cap"])
+    (BARRING, [[True] * 4, [True, True, True, False], [True, False, True, True]]),
+    (LEVEL_BOUNDS, [[True] * 4, [True, True, False, True], [False, True, True, False]]),
+], ids=["ILM-like cap", "knapsack", "all of against a cap", "barring code", "level bounds"])
 def test_compiled_matches_brute_force_by_hand_cases(text, rows):
     _, q = compiled(text)
     assert isinstance(q.decision, Decision)
@@ -218,9 +220,9 @@ def wide_rules(draw, catalogue: CatalogueSpec) -> str:
     if kind == "glh from":
         return f"{bound_phrase(draw, sum(u.glh for u in members), 'glh', comparison=False)} from {text}"
     if kind == "level":
-        level = draw(st.integers(2, 5))
-        high = sum(u.credits for u in catalogue.units if u.level >= level)
-        return f"at least {draw(st.integers(1, max(1, min(40, high))))} credits at level {level} or above"
+        text, counted = level_filter(draw)
+        high = sum(u.credits for u in catalogue.units if counted(u.level))
+        return f"at least {draw(st.integers(1, max(1, min(40, high))))} credits {text}"
     if kind == "choose":
         return f"choose {draw(st.integers(1, len(members)))} of {', '.join(u.ref for u in members)}"
     if kind == "all of":

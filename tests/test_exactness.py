@@ -49,6 +49,8 @@ class CatalogueUnit:
     level: int
     glh: int
     group: int
+    # A barring code (`barring code B1` under the unit line): of the units sharing one, a claim counts one.
+    barring: str | None = None
 
 
 @attrs.frozen
@@ -94,6 +96,7 @@ def catalogues(draw) -> CatalogueSpec:
             level=draw(st.integers(2, 5)),
             glh=draw(st.integers(1, 40)),
             group=group,
+            barring=draw(st.sampled_from([None, None, None, "B1", "B2", "b2"])),
         )
         for n, group in zip(numbers, membership)
     )
@@ -135,6 +138,16 @@ def bound_phrase(draw, largest: int, measure: str, *, comparison: bool) -> str:
     return f"{kind} {amount} {measure}"
 
 
+def level_filter(draw) -> tuple[str, Callable[[int], bool]]:
+    """A rule's level filter, with and without an upper bound, and which unit levels it counts."""
+    low = draw(st.integers(2, 4))
+    return draw(st.sampled_from([
+        (f"at level {low} or above", lambda level: level >= low),
+        (f"at level {low} or below", lambda level: level <= low),
+        (f"at level {low} or {low + 1}", lambda level: low <= level <= low + 1),
+    ]))
+
+
 RULE_KINDS = ("total", "credits from", "units from", "unit count", "all of", "choose", "not both", "level",
               "glh from")
 # Every kind of sum rule: what the compiled decision procedure covers.
@@ -168,9 +181,11 @@ def simple_rules(draw, catalogue: CatalogueSpec, kinds: tuple[str, ...] = RULE_K
         first, second = draw(st.lists(st.sampled_from(catalogue.terms()), min_size=2, max_size=2, unique=True))
         return f"not both {term_text(draw, catalogue, first)} and {term_text(draw, catalogue, second)}"
     if kind == "level":
-        level = draw(st.integers(2, 5))
-        high = sum(u.credits for u in catalogue.units if u.level >= level)
-        return f"at least {draw(st.integers(1, max(1, high)))} credits at level {level} or above"
+        text, counted = level_filter(draw)
+        high = sum(u.credits for u in catalogue.units if counted(u.level))
+        if draw(st.booleans()):
+            return f"at least {draw(st.integers(1, max(1, high)))} credits {text}"
+        return f"at most {draw(st.integers(0, max(0, high)))} credits {text}"
     text, members = unit_set(draw, catalogue)
     return f"{bound_phrase(draw, sum(u.glh for u in members), 'glh', comparison=False)} from {text}"
 
@@ -192,6 +207,8 @@ def catalogue_lines(catalogue: CatalogueSpec) -> list[str]:
             ofqual = f" ofqual {unit.ofqual}" if unit.ofqual else ""
             lines.append(f'unit {unit.ref} "Unit {unit.ref}"{ofqual} level {unit.level} '
                          f'credits {unit.credits} glh {unit.glh}')
+            if unit.barring is not None:
+                lines.append(f"  barring code {unit.barring}")
     pool = ", ".join(f"Group {g}" if g.isdigit() else g for g in catalogue.groups)
     return lines + [f'qualification {QAN} "Random qualification"', f"  units from {pool}"]
 
@@ -243,6 +260,13 @@ class BruteForce:
         # Windows and ages never reach the claim; the others are the compiled requirements, in order.
         self.rules = tuple(r for r in self.qualification.rules if not isinstance(r, (m.CompletionWindow,
                                                                                     m.MinimumAge)))
+        # The pool units of each barring code two or more of them share (codes ignore letter case), in the
+        # order the codes first appear: the compiled requirements that follow the rules.
+        codes: dict[str, set[str]] = {}
+        for ref in self.pool:
+            if self.units[ref].barring is not None:
+                codes.setdefault(self.units[ref].barring.casefold(), set()).add(ref)
+        self.barred = tuple(refs for refs in codes.values() if len(refs) >= 2)
 
     def resolve(self, ref: m.NameRef) -> set[str]:
         if ref.group_keyword or ref.name in self.group_names:
@@ -255,7 +279,8 @@ class BruteForce:
     def amount(self, rule: m.Quantity, claim: Claim) -> int:
         counted = claim if rule.scope is None else claim & self.resolve_set(rule.scope)
         counted = [self.units[ref] for ref in counted
-                   if rule.min_level is None or self.units[ref].level >= rule.min_level]
+                   if (rule.min_level is None or self.units[ref].level >= rule.min_level)
+                   and (rule.max_level is None or self.units[ref].level <= rule.max_level)]
         if rule.measure is m.Measure.UNITS:
             return len(counted)
         return sum(getattr(u, rule.measure.value) for u in counted)
@@ -283,6 +308,10 @@ class BruteForce:
     def holds(self, rule: m.Rule, claim: Claim) -> bool:
         return self.minimum_holds(rule, claim) and self.limit_holds(rule, claim)
 
+    def barring_holds(self, claim: Claim) -> bool:
+        """At most one unit of each shared barring code."""
+        return all(len(refs & claim) <= 1 for refs in self.barred)
+
     def parts(self) -> dict[Part, Callable[[Claim], bool]]:
         """The solver's split of the rules into parts, each with its own test."""
         found = {}
@@ -304,6 +333,8 @@ class BruteForce:
                 found[Part(index, PartKind.BARRED)] = limit
             else:
                 found[Part(index, PartKind.EITHER)] = minimum
+        for k, refs in enumerate(self.barred, len(self.rules)):
+            found[Part(k, PartKind.MAXIMUM)] = lambda claim, refs=refs: len(refs & claim) <= 1
         return found
 
     def claims(self, available: Iterable[str]) -> Iterable[Claim]:
@@ -322,10 +353,10 @@ class BruteForce:
         return tuple(ref for ref in self.pool if ref in claim)
 
     def satisfies(self, claim: Claim) -> bool:
-        return all(self.holds(rule, claim) for rule in self.rules)
+        return self.barring_holds(claim) and all(self.holds(rule, claim) for rule in self.rules)
 
     def within_limits(self, claim: Claim) -> bool:
-        return all(self.limit_holds(rule, claim) for rule in self.rules)
+        return self.barring_holds(claim) and all(self.limit_holds(rule, claim) for rule in self.rules)
 
     def best(self, available: Iterable[str]) -> Claim | None:
         satisfying = [c for c in self.claims(available) if self.satisfies(c)]
@@ -406,6 +437,34 @@ qualification 999/0001/1 "Exact knapsack"
   credits = 7
   choose 1 of U2, U1
 """
+# A greedy choice of the bigger of two barred units (H1) leaves Group B empty; H2 with C1 achieves.
+BARRING = """\
+group A "Group A"
+unit H1 "Health and safety" level 2 credits 6 glh 10
+  barring code HS1
+unit C1 "Customer service" level 2 credits 4 glh 10
+  not barred
+group B "Group B"
+unit H2 "Health and safety in the workplace" level 2 credits 4 glh 10
+  barring code hs1
+unit R1 "Retail operations" level 2 credits 5 glh 10
+qualification 999/0001/1 "Barring codes"
+  units from Group A, Group B
+  at least 8 credits
+  at least 1 unit from Group B
+"""
+# Only levels 3 and 4 count towards the first rule: reading it as "level 3 or above" would count D (level 5).
+LEVEL_BOUNDS = """\
+group 1 "All"
+unit A "Level two" level 2 credits 4 glh 10
+unit B "Level three" level 3 credits 3 glh 10
+unit C "Level four" level 4 credits 5 glh 10
+unit D "Level five" level 5 credits 6 glh 10
+qualification 999/0001/1 "Level bounds"
+  units from Group 1
+  at least 8 credits at level 3 or 4
+  at most 4 credits at level 2 or below
+"""
 
 
 @attrs.frozen
@@ -446,6 +505,20 @@ TRICKY = (
     Tricky("U4+U2 is 8 credits, over the exact 7; U2 alone meets `choose 1` (U3 was referred)",
            Scenario(KNAPSACK, (("U4", "pass"), ("U3", "referred"), ("U2", "pass"))),
            False, ("U2",)),
+    Tricky("the bigger barred unit H1 would leave Group B empty: H2 counts instead",
+           Scenario(BARRING, passed("H1", "C1", "H2")),
+           True, ("C1", "H2")),
+    Tricky("with R1 too, H1 counts: 15 credits against 13 with H2",
+           Scenario(BARRING, passed("H1", "C1", "H2", "R1")),
+           True, ("H1", "C1", "R1")),
+    Tricky("a bar over the barring code's units goes to CP-SAT and still counts one of them",
+           Scenario(BARRING + "  not both C1 and R1\n", passed("H1", "C1", "H2")),
+           True, ("C1", "H2")),
+    Tricky("B and D make 9 credits at level 3 or above, but only B's 3 are at level 3 or 4",
+           Scenario(LEVEL_BOUNDS, passed("A", "B", "D")),
+           False, ("A", "B", "D")),
+    Tricky("B and C make 8 credits at level 3 or 4", Scenario(LEVEL_BOUNDS, passed("B", "C", "D")),
+           True, ("B", "C", "D")),
 )
 
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 import attrs
 
 from qualrules.interpreter import model as m
+from qualrules.interpreter.barring import units_by_code
 from qualrules.interpreter.checker import Catalogue, check
 from qualrules.interpreter.diagnostics import DiagnosticError
 from qualrules.interpreter.grades import CompiledGrading, compensation_cap, compile_grading
 from qualrules.interpreter.engine.decision import Decision, Unsupported, compile_decision
 from qualrules.interpreter.engine.requirements import Alternatives, Barred, Linear, PoolUnit, Requirement, unit_measure
-from qualrules.interpreter.wording import rule_text, set_text
+from qualrules.interpreter.wording import level_text, rule_text, set_text
 
 
 @attrs.frozen
@@ -81,9 +82,9 @@ def _compile(q: m.Qualification, catalogue: Catalogue, catalogue_refs: dict[str,
         for u in pool
     )
 
-    def members(unit_set: m.UnitSet | None, min_level: int | None = None) -> tuple[int, ...]:
+    def members(unit_set: m.UnitSet | None, rule: m.Quantity | None = None) -> tuple[int, ...]:
         chosen = pool if unit_set is None else catalogue.resolve_set(unit_set)
-        found = {index[u.ref] for u in chosen if min_level is None or u.level >= min_level}
+        found = {index[u.ref] for u in chosen if rule is None or rule.counts_level(u.level)}
         return tuple(sorted(found))
 
     def linear(rule, label, measure, member_indices, minimum, maximum) -> Linear:
@@ -93,9 +94,8 @@ def _compile(q: m.Qualification, catalogue: Catalogue, catalogue_refs: dict[str,
     def requirement(rule: m.Rule) -> Requirement | None:
         if isinstance(rule, m.Quantity):
             label = set_text(rule.scope) if rule.scope else "Total"
-            if rule.min_level is not None:
-                label += f" at level {rule.min_level} or above"
-            return linear(rule, label, rule.measure, members(rule.scope, rule.min_level),
+            label += level_text(rule)
+            return linear(rule, label, rule.measure, members(rule.scope, rule),
                           rule.bound.minimum, rule.bound.maximum)
         if isinstance(rule, m.AllOf):
             found = members(rule.units)
@@ -113,7 +113,7 @@ def _compile(q: m.Qualification, catalogue: Catalogue, catalogue_refs: dict[str,
 
     window = next((r for r in q.rules if isinstance(r, m.CompletionWindow)), None)
     age = next((r for r in q.rules if isinstance(r, m.MinimumAge)), None)
-    requirements = tuple(filter(None, map(requirement, q.rules)))
+    requirements = tuple(filter(None, map(requirement, q.rules))) + _barring_caps(pool, index)
     grading = None
     if q.grading is not None:
         cap = compensation_cap(q)
@@ -125,3 +125,21 @@ def _compile(q: m.Qualification, catalogue: Catalogue, catalogue_refs: dict[str,
     )
 
 
+
+
+def _barring_caps(pool: tuple[m.Unit, ...], index: dict[str, int]) -> tuple[Linear, ...]:
+    """Each barring code that two or more pool units share caps them at one unit between them: a linear
+    requirement like any other, so both engines, explanations and plans treat it unchanged."""
+    caps = []
+    for units in units_by_code(pool).values():
+        if len(units) < 2:
+            continue
+        first = units[0]
+        names = tuple(m.NameRef(u.ref, False, u.barring_span) for u in units)
+        rule = m.Quantity(m.Measure.UNITS, m.Bound(None, 1), m.UnitSet(names, first.barring_span), None,
+                          first.barring_span)
+        members = tuple(index[u.ref] for u in units)
+        text = f"barring code {first.barring}: at most one of {', '.join(u.ref for u in units)} counts"
+        caps.append(Linear(rule, text, f"barring code {first.barring}", m.Measure.UNITS, members,
+                           (1,) * len(members), None, 1, barring=first.barring))
+    return tuple(caps)

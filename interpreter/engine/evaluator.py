@@ -616,6 +616,8 @@ def _why_not_counted(index: int, capped: list[tuple[Linear, int]], in_force: lis
     pass, or a bar; otherwise the claim simply needs nothing more."""
     for cap, total in capped:
         if index in cap.members and total + cap.weights[cap.members.index(index)] > cap.maximum:
+            if cap.barring is not None:
+                return f"barred: it shares barring code {cap.barring} with a unit the claim counts"
             return f"{cap.label} is capped at {plural(cap.maximum, measure_word(cap.measure, 1))}"
     for requirement in in_force:
         if isinstance(requirement, Barred) and index in requirement.first + requirement.second:

@@ -34,6 +34,8 @@ class Linear:
     weights: tuple[int, ...]
     minimum: int | None
     maximum: int | None
+    # Set on the cap of one unit that a barring code places on the units sharing it: the code.
+    barring: str | None = None
 
 
 @attrs.frozen

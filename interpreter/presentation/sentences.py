@@ -10,7 +10,8 @@ import attrs
 
 from qualrules.interpreter import model as m
 from qualrules.interpreter.checker import Catalogue
-from qualrules.interpreter.wording import bound_text, last_number, period_text, plural, rule_text, word_list
+from qualrules.interpreter.wording import (bound_text, last_number, level_text, period_text, plural, rule_text,
+                                           word_list)
 
 
 @attrs.frozen
@@ -66,8 +67,7 @@ def _quantity(rule: m.Quantity, catalogue: Catalogue) -> str:
     low = rule.bound.minimum
     # "between 13 and" + "36 credits": the bound's words, then its last number with the measure's words.
     amount = f"{bound_text(rule.bound).rsplit(' ', 1)[0]} {_amount(rule.measure, last_number(rule.bound))}"
-    if rule.min_level is not None:
-        amount += f" at level {rule.min_level} or above"
+    amount += level_text(rule)
     if rule.scope is None:
         return f"{amount} may count towards the qualification" if low is None else f"learners must achieve {amount}"
     verb = "may" if low is None else "must"
