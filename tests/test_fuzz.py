@@ -1,4 +1,4 @@
-"""Fuzzing (issue 10): hostile, mutated and generated inputs through every layer that reads or writes text.
+"""Fuzzing: hostile, mutated and generated inputs through every layer that reads or writes text.
 
 Each harness below takes one input and checks what must hold for any input whatsoever:
 
@@ -7,13 +7,12 @@ Each harness below takes one input and checks what must hold for any input whats
   missing, and the streamed `check` path names the same learners with the same verdicts as the whole-file one;
 - what is written parses: JSON output as JSON, the HTML report with no markup but its own, `fmt` output
   back to the same ruleset (and `fmt` of it changes nothing);
-- the command line exits 0, 1 or 2 and never prints a traceback; exit 3 (the internal error of issue 10's
-  guard) is a bug found, so it fails too.
+- the command line exits 0, 1 or 2 and never prints a traceback; exit 3 (the internal error of the command
+  line's guard) is a bug found, so it fails too.
 
 Inputs are drawn through `Choices`, so the same mutators and generators serve these bounded, derandomized
-tests and `benchmarks/fuzz.py`, which runs them for millions of cases. Inputs that hit a bug issue 10
-already lists are kept out of the generic tests (each exclusion says which item), and each such bug has
-its own small strict-xfail test below, so the fix turns it into a failure and the marker is removed.
+tests and `benchmarks/fuzz.py`, which runs them for millions of cases. A bug found has its own small regression
+test below.
 """
 
 from __future__ import annotations
@@ -133,7 +132,7 @@ RULE_LINES = ("all of A1", "at least 3 credits", "at most 2 units from Group 1",
               "units from Group 1", "either", "or", "end", 'qualification 600/5929/1 "Q"', 'group 9 "G"',
               'unit Z9 "Z" level 2 credits 1', "awarding body ILM")
 
-# Deep enough for the recursion limit of every recursive stage (issue 10 met crashes at 200 and 300).
+# Deep enough for the recursion limit of every recursive stage (crashes were once met at 200 and 300).
 MAX_NESTING = 400
 
 
@@ -900,7 +899,6 @@ def check_csv(tmp_path: Path, text: str):
 
 
 def test_report_writes_a_learner_id_holding_a_lone_surrogate(tmp_path):
-    # issue 10, item 2
     path = tmp_path / "records.json"
     path.write_text('{"learners": [{"id": "\\ud800x"}]}', encoding="utf-8")
     run_cli("report", str(path), "-q", ISP_CERTIFICATE, "-o", str(tmp_path / "report.html"))
