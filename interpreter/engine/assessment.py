@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 import attrs
 
 from qualrules.interpreter import model as m
+from qualrules.interpreter.criteria import unit_ksbs
 from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.engine.evaluator import Verdict, evaluate
 from qualrules.interpreter.lazy import lazy_module
@@ -158,24 +159,20 @@ def ksb_coverage(q: CompiledQualification, ruleset: m.Ruleset, learner: Learner,
                                              if counts(a.result)) if ref in units]
     pool = [units[u.ref] for u in q.units]
     linked = {link.standard for unit in pool for link in unit.ksb_links}
+    maps = {ref: unit_ksbs(units[ref], ruleset) for ref in dict.fromkeys([*(u.ref for u in pool), *achieved])}
     coverage = []
     for standard in ruleset.standards:
         if standard.title not in linked:
             continue
         evidenced, remaining = [], []
         for ksb in standard.ksbs:
-            by = tuple(ref for ref in achieved if _maps(units[ref], standard, ksb))
+            by = tuple(ref for ref in achieved if (standard, ksb) in maps[ref])
             if by:
                 evidenced.append(KsbEvidence(ksb, by))
             else:
-                remaining.append(KsbEvidence(ksb, tuple(u.ref for u in pool if _maps(u, standard, ksb))))
+                remaining.append(KsbEvidence(ksb, tuple(u.ref for u in pool if (standard, ksb) in maps[u.ref])))
         coverage.append(KsbCoverage(standard, tuple(evidenced), tuple(remaining)))
     return tuple(coverage)
-
-
-def _maps(unit: m.Unit, standard: m.Standard, ksb: m.Ksb) -> bool:
-    return any(link.standard == standard.title and any(ref.code == ksb.code for ref in link.ksbs)
-               for link in unit.ksb_links)
 
 
 @attrs.frozen
