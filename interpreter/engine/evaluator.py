@@ -580,7 +580,7 @@ def _binding_caps(q: CompiledQualification, short: Linear, claim: _Claim) -> lis
         blocked = [i for i, w in zip(cap.members, cap.weights) if i in claim.available and i not in claim.chosen
                    and i in short.members and total + w > cap.maximum]
         if blocked:
-            notes.append(f"{cap.label} capped at {plural(cap.maximum, measure_word(cap.measure, 1))}")
+            notes.append(f"{cap.label} capped at {cap.maximum} {measure_word(cap.measure, cap.maximum)}")
     return notes
 
 
@@ -618,7 +618,7 @@ def _why_not_counted(index: int, capped: list[tuple[Linear, int]], in_force: lis
         if index in cap.members and total + cap.weights[cap.members.index(index)] > cap.maximum:
             if cap.barring is not None:
                 return f"barred: it shares barring code {cap.barring} with a unit the claim counts"
-            return f"{cap.label} is capped at {plural(cap.maximum, measure_word(cap.measure, 1))}"
+            return f"{cap.label} is capped at {cap.maximum} {measure_word(cap.measure, cap.maximum)}"
     for requirement in in_force:
         if isinstance(requirement, Barred) and index in requirement.first + requirement.second:
             return f"barred: {requirement.text}"
