@@ -83,6 +83,10 @@ format_option = click.option(
 )
 
 
+force_option = click.option("--force", is_flag=True, help="Replace a read-only output too, or one with other hard "
+                                                         "links (splitting them).")
+
+
 def results_options(formats: list[str]):
     """`--format`, `-o/--output` and `--force` of a command whose results can also go to a file."""
     def decorate(command):
@@ -93,8 +97,7 @@ def results_options(formats: list[str]):
             click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
                          help="Write the results to this file instead (.csv, .xlsx or .json; replaced whole, "
                               "never an input; `-`: standard output)."),
-            click.option("--force", is_flag=True, help="Replace a read-only output too, or one with other hard "
-                                                       "links (splitting them)."),
+            force_option,
         ]):
             command = option(command)
         return command
@@ -358,8 +361,7 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, allow_dash=True),
               help="The HTML file to write (replaced whole, never left half-written; never an input; "
                    "`-`: standard output).")
-@click.option("--force", is_flag=True, help="Replace a read-only output too, or one with other hard links "
-                                            "(splitting them).")
+@force_option
 def report(records: str, qan: str, rulesets: tuple[str, ...], output: str, force: bool) -> None:
     """Write a cohort report for one qualification as one self-contained HTML page.
 
@@ -736,7 +738,7 @@ def plan(records: str, learner_id: str, qan: str, minimise: str, excluded: tuple
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, allow_dash=True),
               help="The claim to write: .csv, or .xlsx with a second sheet of the learners not ready "
                    "(`-`: CSV on standard output).")
-@click.option("--force", is_flag=True, help="Replace a read-only output too, or one with other hard links.")
+@force_option
 def claim(records: str, qan: str, rulesets: tuple[str, ...], output: str, force: bool) -> None:
     """Write the certification claim for one qualification: a row for each learner in RECORDS who has
     achieved it from units each signed off by the assessor and the learner and verified by the IQA, with
@@ -779,7 +781,7 @@ def claim(records: str, qan: str, rulesets: tuple[str, ...], output: str, force:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, allow_dash=True),
               help="The HTML file to write (replaced whole, never left half-written; never an input; "
                    "`-`: standard output).")
-@click.option("--force", is_flag=True, help="Replace a read-only output too, or one with other hard links.")
+@force_option
 def achievement_log(records: str, learner_id: str, qan: str, rulesets: tuple[str, ...], output: str,
                     force: bool) -> None:
     """Write one learner's achievement log for a qualification as one printable HTML page (A4): for an
