@@ -720,10 +720,11 @@ def plan(records: str, learner_id: str, qan: str, minimise: str, excluded: tuple
                               assume_passed=pool_refs(library, qualification, assumed, "--with"),
                               catalogue=assessment.catalogue_units(ruleset_of(library, qualification)))
     except planner.MeasureNotDeclared as error:
-        declare = "its assessment criteria, or --exclude it" if minimise == planner.CRITERIA else \
-            "`glh` for every unit of the qualification"
-        command_line_error("QR608", str(error), f"--minimise {minimise}",
-                           f"minimise credits or units, or declare {declare}")
+        declare = {planner.CRITERIA: "its assessment criteria, or --exclude it",
+                   "credits": "`credits` for every unit of the qualification"}.get(
+            minimise, "`glh` for every unit of the qualification")
+        others = "glh or units" if minimise == "credits" else "credits or units"
+        command_line_error("QR608", str(error), f"--minimise {minimise}", f"minimise {others}, or declare {declare}")
     click.echo(json.dumps(finish.to_json(), indent=2) if output_format == "json"
                else for_terminal(plan_text(qualification, finish, assumed)))
     sys.exit(EXIT_OK if finish.status in (planner.PlanStatus.ALREADY_ACHIEVED, planner.PlanStatus.PLANNED)

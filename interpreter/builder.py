@@ -342,10 +342,13 @@ class _Builder(Transformer):
                 continue
             values[key] = token
             spans[key] = _span(field.meta)
-        for required in ("level", "credits"):
-            if required not in values:
-                self._error("QR106", f"unit {ref.value} has no `{required}`", _token_span(ref),
-                            hint=f"add `{required} N` to the unit line")
+        if "level" not in values:
+            self._error("QR106", f"unit {ref.value} has no `level`", _token_span(ref),
+                        hint="add `level N` to the unit line")
+        # A unit's size is its credits or, where a specification gives none (BTEC Nationals), its GLH.
+        if "credits" not in values and "glh" not in values:
+            self._error("QR106", f"unit {ref.value} has no `credits` or `glh`", _token_span(ref),
+                        hint="add `credits N`, or `glh N` where the specification sizes units in hours only")
 
         def number(key):
             return self._int(values[key]) if key in values else None

@@ -1,6 +1,6 @@
 """Static checks that must pass before a ruleset can be compiled: names resolve, nothing is declared
-twice, every qualification has a pool, its rules stay inside it, and GLH/TQT rules measure only units
-that give those values."""
+twice, every qualification has a pool, its rules stay inside it, and credit, GLH and TQT rules measure
+only units that give those values."""
 
 from __future__ import annotations
 
@@ -184,14 +184,17 @@ def check(ruleset: m.Ruleset) -> list[Diagnostic]:
                     error("QR110", f"{catalogue.display(ref)} names units outside the pool of "
                           f"{qualification.qan}: {', '.join(outside)}", ref.span,
                           hint="add them to `units from`, or name only units inside it")
-            if isinstance(rule, m.Quantity) and rule.measure in (m.Measure.GLH, m.Measure.TQT):
+            if isinstance(rule, m.Quantity) and rule.measure is not m.Measure.UNITS:
+                # Credits too: a unit sized only in GLH cannot count towards a credit rule, nor be kept out of it.
                 field = rule.measure.value
                 measured = catalogue.resolve_set(rule.scope) if rule.scope else catalogue.ruleset.units
                 lacking = [u.ref for u in measured if u.ref in pool_refs and getattr(u, field) is None
                            and rule.counts_level(u.level)]
                 if lacking:
-                    error("QR111", f"the rule measures {field.upper()}, but {', '.join(lacking)} "
+                    shown = "credits" if rule.measure is m.Measure.CREDITS else field.upper()
+                    error("QR111", f"the rule measures {shown}, but {', '.join(lacking)} "
                           f"{'gives' if len(lacking) == 1 else 'give'} no `{field}` value", rule.span,
-                          hint=f"add `{field} N` to the unit line{'s' if len(lacking) > 1 else ''}")
+                          hint=f"add `{field} N` to the unit line{'s' if len(lacking) > 1 else ''}"
+                          + (", or measure the rule in `glh`" if rule.measure is m.Measure.CREDITS else ""))
     diagnostics.extend(check_criteria(ruleset))
     return sorted(diagnostics, key=lambda d: (d.location.line, d.location.column))

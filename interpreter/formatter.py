@@ -253,7 +253,7 @@ def _unit_table(units: list[m.Unit]) -> list[_Line]:
             width = max(len(str(getattr(u, name))) for u in units if getattr(u, name) is not None)
             row.append("" if value is None else f"{name} {str(value).rjust(width) if right else str(value).ljust(width)}")
         rows.append(row)
-    # Every row ends with its credits (a unit must give them), so trailing comments line up too.
+    # Rows end with their credits, or GLH in a section sized in GLH only, so trailing comments line up too.
     lines = []
     for index, (text, unit) in enumerate(zip(align_columns(rows), units)):
         details = _unit_details(unit)

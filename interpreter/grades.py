@@ -43,15 +43,15 @@ def compile_grading(grading: m.Grading, pool: Sequence[m.Unit], compensation: Li
 
 def points_table(grading: m.Grading, unit: m.Unit) -> dict[str, int] | None:
     """The points the unit earns for each grade (U earns 0 unless the line says otherwise, a D* without points
-    of its own earns a D's), or None when no `points` line covers it."""
+    of its own earns a D's), or None when no `points` line covers it (points per credit need its credits)."""
     line = next((p for p in grading.unit_points if p.glh is not None and p.glh == unit.glh), None)
     scale = 1
     if line is None:
         per_credit = [p for p in grading.unit_points if p.glh is None]
         line = next((p for p in per_credit if p.level == unit.level), None) or next(
             (p for p in per_credit if p.level is None), None)
-        scale = unit.credits or 0
-    if line is None:
+        scale = unit.credits
+    if line is None or scale is None:
         return None
     table = {"U": 0, **dict(line.points)}
     table.setdefault("D*", table.get("D", 0))
@@ -146,7 +146,8 @@ def check_grading(qualification: m.Qualification, pool: list[m.Unit], mandatory:
             sizes = "a `points for N glh` line for its GLH" if kinds == {False} else "a `points per credit` line"
             error("QR154", f"{', '.join(uncovered)} {'earns' if len(uncovered) == 1 else 'earn'} no points: "
                   f"no `points` line covers {'it' if len(uncovered) == 1 else 'them'}", grading.unit_points[0].span,
-                  hint=f"add {sizes} (each unit needs its `glh` for points by size)")
+                  hint=f"add {sizes} (each unit needs its `glh` for points by size, its `credits` for points "
+                  "per credit)")
     by_points: dict[int, m.GradeThreshold] = {}
     for threshold in grading.thresholds:
         first = by_points.get(threshold.points)

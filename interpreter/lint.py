@@ -27,7 +27,7 @@ from qualrules.interpreter.engine.compiler import CompiledQualification, compile
 from qualrules.interpreter.engine.requirements import Alternatives, Linear, Requirement, holds
 from qualrules.interpreter.grade_lint import grading_lint
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity
-from qualrules.interpreter.engine.planner import part_text, why_impossible
+from qualrules.interpreter.engine.planner import MEASURES, finish_measure, part_text, why_impossible
 from qualrules.interpreter.engine.cpsat import ClaimModel, Part, PartKind, SolverTimeout, cheapest_completion, cp_model
 from qualrules.interpreter.wording import level_text, measure_word, plural, rule_text, set_text, word_list
 from qualrules.plugins import AwardingBody, GenericAwardingBody, RulesetSource
@@ -298,11 +298,13 @@ def _witness_and_redundancy(q: CompiledQualification, dead_options: set[int], de
     """For an achievable qualification: its smallest claim, then rules and options that never matter and
     declared sizes the claims contradict."""
     header = q.source.qan_span
-    witness = cheapest_completion(q, (), range(len(q.units)), m.Measure.CREDITS, deadline)
+    # Smallest by credits, or by GLH where units are sized in GLH only.
+    measure = MEASURES[finish_measure(q)]
+    witness = cheapest_completion(q, (), range(len(q.units)), measure, deadline)
     assert witness is not None, "a qualification without conflicting rules has a claim that achieves it"
-    credits = sum(q.units[i].credits for i in witness)
-    smallest = f"the smallest claim is {', '.join(q.units[i].ref for i in witness)} ({plural(credits, 'credit')})" \
-        if witness else "with no units at all"
+    size = sum(q.measure(measure, i) for i in witness)
+    smallest = f"the smallest claim is {', '.join(q.units[i].ref for i in witness)} " \
+        f"({size} {measure_word(measure, size)})" if witness else "with no units at all"
     found.append(_diagnostic("QR400", Severity.NOTE, f"{q.qan} can be achieved; {smallest}", q.path, header))
     if not witness:
         found.append(_diagnostic("QR403", Severity.WARNING, f"{q.qan} is achieved by a learner with no units",
@@ -490,8 +492,7 @@ def _declared_facts(q: CompiledQualification, deadline: float) -> Iterator[Diagn
     for keyword, label, attribute, measure in DECLARED_FACTS:
         declared: m.Declared | None = getattr(q.source, attribute)
         # Pool units name their GLH and TQT fields as the measures do.
-        if declared is None or (measure is not m.Measure.CREDITS
-                                and any(getattr(u, measure.value) is None for u in q.units)):
+        if declared is None or any(getattr(u, measure.value) is None for u in q.units):
             continue
         low = _extreme(q, measure, deadline, lowest=True)
         high = _extreme(q, measure, deadline, lowest=False)

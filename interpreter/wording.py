@@ -43,6 +43,11 @@ def period_text(window: m.CompletionWindow) -> str:
     return plural(window.amount, "year" if window.unit is m.TimeUnit.YEARS else "month")
 
 
+def credits_text(total: int | None) -> str:
+    """A credit total, where a unit sized in GLH only leaves it undeclared."""
+    return "credits not declared for every unit" if total is None else plural(total, "credit")
+
+
 def glh_text(total: int | None) -> str:
     return "GLH not declared for every unit" if total is None else f"{total} GLH"
 

@@ -121,7 +121,7 @@ def _compile(q: m.Qualification, catalogue: Catalogue, catalogue_refs: dict[str,
     return CompiledQualification(
         qan=q.qan, title=q.title, level=q.level, awarding_body=body, source=q, path=path, units=units,
         requirements=requirements, window=window, minimum_age=age, catalogue_refs=catalogue_refs, index=index,
-        decision=compile_decision(tuple(u.credits for u in units), requirements), grading=grading,
+        decision=compile_decision(tuple(unit_measure(u, m.Measure.CREDITS) for u in units), requirements), grading=grading,
     )
 
 

@@ -72,7 +72,7 @@ class Verdict:
     title: str
     status: Status
     claim: tuple[str, ...]
-    credits: int
+    credits: int | None  # None when a counted unit declares no credits (sized in GLH only)
     glh: int | None  # None when a counted unit declares no GLH
     outcomes: tuple[RuleOutcome, ...]
     set_aside: tuple[SetAside, ...]
@@ -354,9 +354,10 @@ class Explanations:
         weights = np.zeros((len(q.units), len(self.linear) + 2), dtype=np.int64)
         for k, r in enumerate(self.linear):
             weights[list(r.members), k] = r.weights
-        weights[:, -2] = [u.credits for u in q.units]
+        weights[:, -2] = [u.credits or 0 for u in q.units]
         weights[:, -1] = [u.glh or 0 for u in q.units]
         self._weights = weights
+        self._credits_undeclared = np.array([u.credits is None for u in q.units], dtype=bool)
         self._glh_undeclared = np.array([u.glh is None for u in q.units], dtype=bool)
         self.refs = tuple(u.ref for u in q.units)
         self.window_text = rule_text(q.window) if q.window is not None else None
@@ -370,13 +371,14 @@ class Explanations:
         """How many parts are kept."""
         return len(self._outcomes) + len(self._set_aside) + len(self._learner_outcomes)
 
-    def measured(self, claims: "np.ndarray") -> list[tuple[list[int], int, int | None, int]]:
-        """For each claim (a row of `claims`): its total of each of `linear`, its credits, its GLH (None when a
-        unit it counts declares none) and its units as bits."""
+    def measured(self, claims: "np.ndarray") -> list[tuple[list[int], int | None, int | None, int]]:
+        """For each claim (a row of `claims`): its total of each of `linear`, its credits and its GLH (each None
+        when a unit it counts declares none) and its units as bits."""
         sums = (claims.astype(np.int64) @ self._weights).tolist()
-        undeclared = (claims & self._glh_undeclared).any(axis=1).tolist()
-        return [(row, row[-2], None if missing else row[-1], bits)
-                for row, missing, bits in zip(sums, undeclared, _row_bits(claims))]
+        no_credits = (claims & self._credits_undeclared).any(axis=1).tolist()
+        no_glh = (claims & self._glh_undeclared).any(axis=1).tolist()
+        return [(row, None if credits_missing else row[-2], None if glh_missing else row[-1], bits)
+                for row, credits_missing, glh_missing, bits in zip(sums, no_credits, no_glh, _row_bits(claims))]
 
     def total_of(self, totals: list[int]) -> Callable[[Linear], int]:
         """A claim's total of any linear requirement, from its row of `measured`."""
@@ -461,12 +463,12 @@ class _ClaimFacts:
     outcomes: tuple[RuleOutcome, ...]
     not_counted: tuple[SetAside, ...]
     claim: tuple[str, ...]
-    credits: int
+    credits: int | None
     glh: int | None
 
 
 def _claim_facts(explanations: Explanations, holdings: Holdings, status: Status, claim: tuple[int, ...],
-                 measured: tuple[list[int], int, int | None, int], available_bits: int) -> _ClaimFacts:
+                 measured: tuple[list[int], int | None, int | None, int], available_bits: int) -> _ClaimFacts:
     """`available_bits`: the units held (certain or not), as bits."""
     q = explanations.qualification
     totals, credits, glh, bits = measured

@@ -15,7 +15,7 @@ from qualrules.interpreter.engine.requirements import holds
 from qualrules.interpreter.engine import grading
 from qualrules.interpreter.engine.evaluator import RuleOutcome, Verdict, holdings_of, linear_requirements, evaluate
 from qualrules.interpreter.records.learner import Learner
-from qualrules.interpreter.engine.planner import HeldUnits, Plan, PlanStatus, plan, plan_many
+from qualrules.interpreter.engine.planner import HeldUnits, Plan, PlanStatus, finish_measure, plan, plan_many
 from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.wording import rule_text
 
@@ -107,7 +107,7 @@ class Explanation:
 def explain(q: CompiledQualification, learner: Learner, counts: Callable[[str], bool]) -> Explanation:
     """The verdict with every rule explained, and the cheapest finish by credits."""
     verdict = evaluate(q, learner, counts)
-    finish = plan(q, learner, counts)
+    finish = plan(q, learner, counts, minimise=finish_measure(q))
     chosen = {q.index[ref] for ref in verdict.claim}
     # The evaluator reports one outcome per requirement, in order, then the completion window and age.
     requirements: list[Requirement | None] = list(q.requirements)
@@ -165,6 +165,8 @@ class Distance:
         }
 
 
+# The credits to add of a finish whose units declare none, for ordering: more than any real finish adds.
+_NO_CREDITS = 1 << 62
 _RANK = {PlanStatus.ALREADY_ACHIEVED: 0, PlanStatus.PLANNED: 1, PlanStatus.UNDETERMINED: 1,
          PlanStatus.IMPOSSIBLE: 2}
 
@@ -181,14 +183,17 @@ def eligibility_many(targets: Iterable[tuple[CompiledQualification, str, Callabl
                      learners: Sequence[Learner]) -> list[tuple[Distance, ...]]:
     """`eligibility` for each learner; each target's plans for all of them are made together."""
     targets = list(targets)
-    plans = [plan_many(q, learners, held) for (q, _, _), held in zip(targets, _held_units(targets, learners))]
+    plans = [plan_many(q, learners, held, minimise=finish_measure(q))
+             for (q, _, _), held in zip(targets, _held_units(targets, learners))]
     distances = [[Distance(q, body, finish) for finish in by_target] for (q, body, _), by_target in zip(targets, plans)]
 
     def by_learner(values: Iterable[int]) -> "np.ndarray":
         return np.array(list(values), dtype=np.int64).reshape(len(targets), len(learners)).T
 
     rank = by_learner(_RANK[finish.status] for by_target in plans for finish in by_target)
-    credits = by_learner(finish.credits_to_add for by_target in plans for finish in by_target)
+    # A finish of units sized in GLH only has no credit total: it comes after those that have one.
+    credits = by_learner(_NO_CREDITS if finish.credits_to_add is None else finish.credits_to_add
+                         for by_target in plans for finish in by_target)
     units = by_learner(finish.units_to_add for by_target in plans for finish in by_target)
     # Every learner's order at once; lexsort is stable, so ties keep the order given.
     order = np.lexsort((units, credits, rank), axis=-1)

@@ -66,7 +66,7 @@ class Plan:
     add: tuple[str, ...]
     cost: int
     claim: tuple[str, ...]
-    credits_to_add: int
+    credits_to_add: int | None  # None when an added unit declares no credits (sized in GLH only)
     units_to_add: int
     glh_to_add: int | None  # None when an added unit declares no GLH
     reasons: tuple[str, ...]
@@ -128,7 +128,7 @@ def plan(q: CompiledQualification, learner: Learner, counts: Callable[[str], boo
     units the plan may not add; `assume_passed` names units to treat as achieved in time (what-if).
     References outside the qualification's pool have no effect. Minimising criteria needs the `catalogue`'s
     units by reference, which declare them. Raises ValueError for an unknown `minimise`, and
-    MeasureNotDeclared when minimising GLH or criteria over units that declare none."""
+    MeasureNotDeclared when minimising credits, GLH or criteria over units that declare none."""
     held = HeldUnits.of(len(q.units), [holdings_of(q, learner, grading.counting(q, counts) if q.grading else counts)])
     return plan_many(q, [learner], held, minimise=minimise, exclude=exclude, assume_passed=assume_passed,
                      catalogue=catalogue)[0]
@@ -159,8 +159,8 @@ def plan_many(q: CompiledQualification, learners: Sequence[Learner], held: HeldU
     certain[:, assumed], uncertain[:, assumed] = True, False
     candidates = ~(certain | uncertain)
     candidates[:, sorted(excluded)] = False
-    if measure is m.Measure.GLH:
-        _refuse_undeclared_glh(q, candidates)
+    if measure in (m.Measure.GLH, m.Measure.CREDITS):
+        _refuse_undeclared(q, candidates, measure)
     if measure is None:
         to_go = criteria_to_go(q, catalogue, learners)
         _refuse_undeclared_criteria(q, candidates, to_go)
@@ -261,19 +261,33 @@ def _cheapest(q: CompiledQualification, held: "np.ndarray", candidates: "np.ndar
 
 
 def _costs(q: CompiledQualification, measure: m.Measure) -> "np.ndarray":
-    """What adding each pool unit costs in `measure`. A unit that declares no GLH is never a candidate when
-    GLH are minimised (`_refuse_undeclared_glh`), so its cost of 0 is never counted."""
+    """What adding each pool unit costs in `measure`. A unit that declares no GLH (or credits) is never a
+    candidate when they are minimised (`_refuse_undeclared`), so its cost of 0 is never counted."""
     return np.array([0 if measure is m.Measure.GLH and unit.glh is None else q.measure(measure, i)
                      for i, unit in enumerate(q.units)], dtype=np.int64)
 
 
-def _refuse_undeclared_glh(q: CompiledQualification, candidates: "np.ndarray") -> None:
-    """MeasureNotDeclared, naming the first learner's candidates that declare no GLH, if any learner has some."""
-    undeclared = candidates & np.array([unit.glh is None for unit in q.units], dtype=bool)
+_UNDECLARED = {m.Measure.GLH: ("GLH", "guided learning hours"), m.Measure.CREDITS: ("credits", "credits")}
+
+
+def _refuse_undeclared(q: CompiledQualification, candidates: "np.ndarray", measure: m.Measure) -> None:
+    """MeasureNotDeclared, naming the first learner's candidates that declare no GLH (or credits), if any
+    learner has some."""
+    undeclared = candidates & np.array([getattr(unit, measure.value) is None for unit in q.units], dtype=bool)
     if undeclared.any():
         refs = [q.units[i].ref for i in np.flatnonzero(undeclared[undeclared.any(axis=1)][0]).tolist()]
         verb = "declares" if len(refs) == 1 else "declare"
-        raise MeasureNotDeclared(f"cannot minimise GLH: {word_list(refs, 'and')} {verb} no guided learning hours")
+        short, long = _UNDECLARED[measure]
+        raise MeasureNotDeclared(f"cannot minimise {short}: {word_list(refs, 'and')} {verb} no {long}")
+
+
+def finish_measure(q: CompiledQualification) -> str:
+    """What a finish that names no measure minimises: credits, or GLH for a qualification whose units are sized
+    in GLH only (BTEC Nationals), or units when neither is declared for every unit."""
+    for name in ("credits", "glh"):
+        if all(getattr(unit, name) is not None for unit in q.units):
+            return name
+    return "units"
 
 
 def _refuse_undeclared_criteria(q: CompiledQualification, candidates: "np.ndarray", to_go: "np.ndarray") -> None:
@@ -319,12 +333,13 @@ def _claim_parts(q: CompiledQualification, claims: "np.ndarray", candidates: "np
     chosen, added = unique[:, :width], unique[:, width:]
     refs = np.array([unit.ref for unit in q.units], dtype=object)
     glh = [unit.glh for unit in q.units]
-    credits = np.array([unit.credits for unit in q.units], dtype=np.int64)
-    shared = [dict(add=tuple(refs[row_added].tolist()), claim=tuple(refs[row_chosen].tolist()),
-                   credits_to_add=added_credits, units_to_add=units,
-                   glh_to_add=declared_total(glh[i] for i in np.flatnonzero(row_added).tolist()))
-              for row_chosen, row_added, added_credits, units in zip(
-                  chosen, added, (added @ credits).tolist(), added.sum(axis=1).tolist())]
+    credits = [unit.credits for unit in q.units]
+    shared = []
+    for row_chosen, row_added, units in zip(chosen, added, added.sum(axis=1).tolist()):
+        added_indices = np.flatnonzero(row_added).tolist()
+        shared.append(dict(add=tuple(refs[row_added].tolist()), claim=tuple(refs[row_chosen].tolist()),
+                           credits_to_add=declared_total(credits[i] for i in added_indices), units_to_add=units,
+                           glh_to_add=declared_total(glh[i] for i in added_indices)))
     return [shared[k] for k in inverse.tolist()]
 
 

@@ -15,7 +15,7 @@ class PoolUnit:
     ref: str
     title: str
     level: int
-    credits: int
+    credits: int | None  # None: sized in GLH only
     glh: int | None
     tqt: int | None
     ofqual: str | None
@@ -63,7 +63,9 @@ Requirement = Union[Linear, Barred, Alternatives]
 def unit_measure(unit: PoolUnit, measure: m.Measure) -> int:
     """What one unit adds to a total of `measure`."""
     if measure is m.Measure.CREDITS:
-        return unit.credits
+        # The checker refuses credit rules over units without credits, so only the tie-break "the most
+        # credits" (docs/semantics.md) meets one here, and to it such a unit adds none.
+        return unit.credits or 0
     if measure is m.Measure.UNITS:
         return 1
     value = unit.glh if measure is m.Measure.GLH else unit.tqt

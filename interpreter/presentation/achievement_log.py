@@ -25,7 +25,7 @@ from qualrules.interpreter.engine.requirements import Linear
 from qualrules.interpreter.presentation.report import escape, html_page
 from qualrules.interpreter.records.achievement import CriterionEvidence, CriterionResult, SignOff
 from qualrules.interpreter.records.learner import Learner
-from qualrules.interpreter.wording import plural
+from qualrules.interpreter.wording import credits_text, plural
 
 _AWARD = re.compile(r"\bAward\b")
 
@@ -79,7 +79,7 @@ def achievement_log_html(q: CompiledQualification, ruleset: m.Ruleset, learner: 
 
 def _verdict_line(q: CompiledQualification, verdict: Verdict) -> str:
     if verdict.achieved:
-        return f"Achieved: {plural(verdict.credits, 'credit')} from {', '.join(verdict.claim)}."
+        return f"Achieved: {credits_text(verdict.credits)} from {', '.join(verdict.claim)}."
     unmet = "; ".join(verdict.unmet)
     return f"Not yet achieved ({verdict.status.value}): {unmet}." if unmet else \
         f"Not yet achieved ({verdict.status.value})."
@@ -140,7 +140,7 @@ def _qualification_log(q: CompiledQualification, verdict: Verdict, started: Mapp
         rows.append(
             f'<tr class="{"taken" if taken else "not-taken"}"><th scope="row">{escape(pool.ref)}</th>'
             f"<td>{escape(pool.title)}</td><td>{escape(pool.group or '')}</td>"
-            f'<td class="number">{pool.credits}</td><td>{kind}</td><td>{escape(standing)}</td>'
+            f'<td class="number">{"—" if pool.credits is None else pool.credits}</td><td>{kind}</td><td>{escape(standing)}</td>'
             f"<td>{_signed(sign_offs.get(pool.ref))}</td><td>{_verified(sign_offs.get(pool.ref))}</td></tr>")
     if verdict.achieved:
         declaration = (

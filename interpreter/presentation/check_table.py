@@ -62,7 +62,7 @@ def verdict_rest(verdict: Verdict) -> str:
         ',\n    "title": ', json_string(verdict.title),
         ',\n    "achieved": ', "true" if verdict.achieved else "false",
         ',\n    "status": ', json_string(verdict.status.value),
-        ',\n    "credits": ', int.__repr__(verdict.credits),
+        ',\n    "credits": ', "null" if verdict.credits is None else int.__repr__(verdict.credits),
         ',\n    "glh": ', "null" if verdict.glh is None else int.__repr__(verdict.glh),
         ',\n    "units": ', _strings(verdict.claim),
         ',\n    "unmet": ', _strings(verdict.unmet),
@@ -94,7 +94,8 @@ HEADERS = ("Learner", "Qualification", "Result", "Credits")
 
 def _cells(row: CheckRow) -> tuple[str, str, str, str]:
     status = status_text(row.verdict) if row.verdict else RECORD_ERROR
-    credits = str(row.verdict.credits) if row.verdict else "-"
+    # A claim of units sized in GLH only has no credit total: a dash, as an unknown GLH total is empty elsewhere.
+    credits = "-" if row.verdict is None else "—" if row.verdict.credits is None else str(row.verdict.credits)
     return escaped(row.learner), escaped(f"{row.qan} {row.title}"), status, credits
 
 

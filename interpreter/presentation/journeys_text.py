@@ -16,11 +16,13 @@ from qualrules.interpreter.engine.evaluator import Status
 from qualrules.interpreter.engine.journeys import Distance, Explanation, RuleExplanation, RuleStatus
 from qualrules.interpreter.presentation.check_table import STATUS_COLOURS, status_text
 from qualrules.interpreter.engine.planner import Plan, PlanStatus, pool_index
-from qualrules.interpreter.wording import glh_text, measure_word, plural, rule_text
+from qualrules.interpreter.engine.requirements import declared_total
+from qualrules.interpreter.wording import credits_text, glh_text, measure_word, plural, rule_text, word_list
 
 RULE_MARKS = {RuleStatus.MET: ("✓", "green"), RuleStatus.NOT_MET: ("✗", "red"), RuleStatus.CANNOT_TELL: ("?", "yellow")}
 PLAN_COLOURS = {PlanStatus.ALREADY_ACHIEVED: "green", PlanStatus.PLANNED: "cyan", PlanStatus.IMPOSSIBLE: "red",
                 PlanStatus.UNDETERMINED: "yellow"}
+MINIMISED_BY = {"credits": "credits", "glh": "GLH", "units": "units"}
 MINIMISED = {"credits": "fewest credits", "glh": "fewest guided learning hours", "units": "fewest units",
              "criteria": "fewest assessment criteria still to meet"}
 
@@ -48,7 +50,7 @@ def heading(learner: str, q: CompiledQualification) -> str:
 
 def explanation_text(explanation: Explanation) -> str:
     q, verdict = explanation.qualification, explanation.verdict
-    claim = escaped(f"the claim counts {plural(len(verdict.claim), 'unit')}, {plural(verdict.credits, 'credit')}, "
+    claim = escaped(f"the claim counts {plural(len(verdict.claim), 'unit')}, {credits_text(verdict.credits)}, "
                     + glh_text(verdict.glh) + (f": {', '.join(verdict.claim)}" if verdict.claim else ""))
     out = [heading(verdict.learner, q),
            click.style(status_text(verdict), fg=STATUS_COLOURS[verdict.status], bold=True) + f"; {claim}",
@@ -181,12 +183,12 @@ def plan_lines(q: CompiledQualification, finish: Plan) -> list[str]:
     else:
         criteria = (f", {finish.cost} assessment {'criterion' if finish.cost == 1 else 'criteria'} to meet"
                     if finish.minimise == "criteria" else "")
-        out.append(f"add {plural(finish.units_to_add, 'unit')}: {plural(finish.credits_to_add, 'credit')}, "
+        out.append(f"add {plural(finish.units_to_add, 'unit')}: {credits_text(finish.credits_to_add)}, "
                    + glh_text(finish.glh_to_add) + criteria)
         out += branches([[click.style("+ ", fg="green", bold=True) + _unit_line(q, ref)] for ref in finish.add])
-    credits = sum(q.units[q.index[ref]].credits for ref in finish.claim)
+    credits = declared_total(q.units[q.index[ref]].credits for ref in finish.claim)
     out.append(escaped(f"resulting claim: {', '.join(finish.claim) or 'none'} "
-                       f"({plural(len(finish.claim), 'unit')}, {plural(credits, 'credit')})"))
+                       f"({plural(len(finish.claim), 'unit')}, {credits_text(credits)})"))
     if finish.add and q.window is not None:
         window = escaped(rule_text(q.window))
         out.append(f"to count, the units must be achieved by {finish.deadline.isoformat()} (`{window}`)"
@@ -197,8 +199,9 @@ def plan_lines(q: CompiledQualification, finish: Plan) -> list[str]:
 
 def _unit_line(q: CompiledQualification, ref: str) -> str:
     unit = q.units[q.index[ref]]
-    glh = f", {unit.glh} GLH" if unit.glh is not None else ""
-    return escaped(f"{ref}  {unit.title}  ") + click.style(f"({plural(unit.credits, 'credit')}{glh})", dim=True)
+    sizes = [plural(unit.credits, "credit")] if unit.credits is not None else []
+    sizes += [f"{unit.glh} GLH"] if unit.glh is not None else []
+    return escaped(f"{ref}  {unit.title}  ") + click.style(f"({', '.join(sizes)})", dim=True)
 
 
 # ---- eligible --------------------------------------------------------------------------------------------
@@ -232,7 +235,7 @@ def eligibility_text(learners: Sequence[tuple[str, Sequence[Distance] | Sequence
         lacking = dict.fromkeys(r for d in to_go if d.plan.status is PlanStatus.UNDETERMINED for r in d.plan.reasons)
         sections = [
             ("achieved", [lines_of(d) for d in achieved]),
-            ("to go (cheapest finish by credits)", [lines_of(d) for d in to_go]),
+            (_to_go_heading(to_go), [lines_of(d) for d in to_go]),
             ("cannot be achieved", [[click.style(escaped("; ".join(reasons)), fg="red"),
                                      *branches([lines_of(d) for d in found])]
                                     for reasons, found in impossible.items()]),
@@ -240,6 +243,12 @@ def eligibility_text(learners: Sequence[tuple[str, Sequence[Distance] | Sequence
         ]
         out += branches([[click.style(name, bold=True), *branches(items)] for name, items in sections if items])
     return "\n".join(out)
+
+
+def _to_go_heading(to_go: Sequence[Distance]) -> str:
+    """The heading of the qualifications still to go, naming what their cheapest finishes minimise."""
+    measures = dict.fromkeys(MINIMISED_BY[d.plan.minimise] for d in to_go)
+    return f"to go (cheapest finish by {word_list(list(measures), 'or')})"
 
 
 def _distance_lines(distance: Distance) -> list[str]:
@@ -250,8 +259,9 @@ def _distance_lines(distance: Distance) -> list[str]:
     line = click.style(f"{mark} ", fg=colour, bold=True) + escaped(f"{q.qan}  {q.title}")
     if finish.status in (PlanStatus.ALREADY_ACHIEVED, PlanStatus.IMPOSSIBLE):
         return [line]
-    gap = (f"{plural(finish.credits_to_add, 'credit')}, {plural(finish.units_to_add, 'unit')}" if finish.add
-           else "nothing to add")
+    # A finish of units sized in GLH only is measured, and was found, in GLH.
+    size = glh_text(finish.glh_to_add) if finish.credits_to_add is None else plural(finish.credits_to_add, "credit")
+    gap = f"{size}, {plural(finish.units_to_add, 'unit')}" if finish.add else "nothing to add"
     return [line + "  " + click.style(gap, fg=colour, bold=True),
             *([click.style(escaped("add " + ", ".join(finish.add)), dim=True)] if finish.add else [])]
 

@@ -36,8 +36,8 @@ from qualrules.interpreter.engine.evaluator import RuleOutcome, Status, Verdict,
 from qualrules.interpreter.records.achievement import Stage
 from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.records.readers import Records
-from qualrules.interpreter.engine.planner import Plan, PlanStatus, plan
-from qualrules.interpreter.wording import glh_text, measure_word, plural
+from qualrules.interpreter.engine.planner import Plan, PlanStatus, finish_measure, plan
+from qualrules.interpreter.wording import credits_text, glh_text, measure_word, plural
 
 
 def escape(text: str) -> str:
@@ -116,7 +116,9 @@ class LearnerReport:
             return Standing.NOT_ACHIEVED
         if self.plan.status is PlanStatus.IMPOSSIBLE:
             return Standing.CANNOT
-        if self.plan.status is PlanStatus.PLANNED and self.plan.credits_to_add <= CLOSE_CREDITS:
+        # A finish of units sized in GLH only has no credits to compare: it is not called close.
+        if (self.plan.status is PlanStatus.PLANNED and self.plan.credits_to_add is not None
+                and self.plan.credits_to_add <= CLOSE_CREDITS):
             return Standing.CLOSE
         return Standing.FURTHER
 
@@ -203,7 +205,7 @@ def with_criteria_progress(entries: Sequence[LearnerReport], qualification: Comp
 def learner_report(qualification: CompiledQualification, learner: Learner, verdict: Verdict,
                    counts: Callable[[str], bool]) -> LearnerReport:
     """One learner in full: the verdict and, unless achieved, the cheapest plan by credits."""
-    route = None if verdict.achieved else plan(qualification, learner, counts, minimise="credits")
+    route = None if verdict.achieved else plan(qualification, learner, counts, minimise=finish_measure(qualification))
     return LearnerReport(learner.id, verdict, route)
 
 
@@ -367,7 +369,7 @@ def _overview(learners: Sequence[LearnerReport]) -> str:
     rows = []
     for k, entry in enumerate(learners, 1):
         verdict = entry.verdict
-        counted = "—" if verdict is None else str(verdict.credits)
+        counted = "—" if verdict is None or verdict.credits is None else str(verdict.credits)
         rows.append(
             f'<tr><th scope="row"><a href="#learner-{k}">{escape(entry.learner)}</a></th>'
             f"<td>{_badge(entry.standing)}</td>"
@@ -594,7 +596,7 @@ def _learner(q: CompiledQualification, number: int, entry: LearnerReport) -> str
 def _claim_line(verdict: Verdict) -> str:
     verb = {Status.ACHIEVED: "Achieved with", Status.NOT_ACHIEVED: "Not achieved: the closest claim counts",
             Status.UNDETERMINED: "Undetermined: the best claim counts"}[verdict.status]
-    return (f"{verb} <strong>{plural(verdict.credits, 'credit')}</strong> from "
+    return (f"{verb} <strong>{credits_text(verdict.credits)}</strong> from "
             f"{plural(len(verdict.claim), 'unit')} ({glh_text(verdict.glh)}).")
 
 
@@ -676,7 +678,7 @@ def _bar(outcome: RuleOutcome, after: int | None, state: str) -> str:
 def _units(q: CompiledQualification, verdict: Verdict) -> str:
     parts = ['<div class="units">']
     if verdict.claim:
-        caption = f"Units counted ({plural(len(verdict.claim), 'unit')}, {plural(verdict.credits, 'credit')})"
+        caption = f"Units counted ({plural(len(verdict.claim), 'unit')}, {credits_text(verdict.credits)})"
         parts.append(_unit_table(q, verdict.claim, "counted", caption))
     else:
         parts.append('<p class="none">No units counted.</p>')
@@ -695,13 +697,17 @@ def _units(q: CompiledQualification, verdict: Verdict) -> str:
     return "\n".join(parts)
 
 
+def _or_dash(value: int | None) -> str:
+    return "—" if value is None else str(value)
+
+
 def _unit_table(q: CompiledQualification, refs: Iterable[str], kind: str, caption: str) -> str:
     """Pool units with their titles, groups and credits."""
     rows = []
     for ref in refs:
         unit = q.units[q.index[ref]]
         rows.append(f'<tr><th scope="row">{escape(ref)}</th><td>{escape(unit.title)}</td>'
-                    f'<td class="group">{escape(unit.group or "")}</td><td class="number">{unit.credits}</td></tr>')
+                    f'<td class="group">{escape(unit.group or "")}</td><td class="number">{_or_dash(unit.credits)}</td></tr>')
     return (
         f'<table class="{kind}"><caption>{escape(caption)}</caption><thead><tr><th scope="col">Unit</th>'
         '<th scope="col">Title</th><th scope="col">Group</th><th scope="col" class="number">Credits</th></tr>'
@@ -743,7 +749,7 @@ def _plan(q: CompiledQualification, verdict: Verdict, plan: Plan | None) -> str:
             if plan.status is PlanStatus.UNDETERMINED else ""
         parts.append(
             f'<p class="plan-line">Add <strong>{plural(plan.units_to_add, "unit")}</strong> worth '
-            f'<strong>{plural(plan.credits_to_add, "credit")}</strong> ({glh_text(plan.glh_to_add)}){hedge}: '
+            f'<strong>{credits_text(plan.credits_to_add)}</strong> ({glh_text(plan.glh_to_add)}){hedge}: '
             f"the fewest {escape(measure)} that complete the qualification.</p>"
         )
         parts.append(_unit_table(q, plan.add, "add", "Units to add"))
