@@ -224,9 +224,15 @@ class _Builder(Transformer):
         bands = self._unit_points(meta, None, None, [c for c in rest if not isinstance(c, Token)]).points
         return m.MarkBands(unit.value, out_of, bands, _span(meta))
 
+    def unclassified_allowed(self, meta, children):
+        return "U"
+
+    def near_pass_allowed(self, meta, children):
+        return "N"
+
     def compensation(self, meta, children):
-        amount, measure, *rest = children
-        return m.Compensation(amount, measure, rest[0] if rest else None, _span(meta))
+        lowest, amount, measure, *rest = children
+        return m.Compensation(amount, measure, rest[0] if rest else None, _span(meta), lowest)
 
     def fallback_award(self, meta, children):
         return m.FallbackAward(children[0].value, _span(meta))

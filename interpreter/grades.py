@@ -14,7 +14,9 @@ from qualrules.interpreter.wording import measure_word, set_text
 # The grade a result word gives a unit. Exemptions and credit transfers carry no grade of their own: they
 # earn a pass's points.
 RESULT_GRADES = {"pass": "P", "merit": "M", "distinction": "D", "distinction star": "D*", "unclassified": "U",
-                 "exemption": "P", "credit transfer": "P"}
+                 "near pass": "N", "exemption": "P", "credit transfer": "P"}
+# The result words of the grades below a pass, which only an allowance lets a claim count.
+BELOW_PASS_RESULTS = {"U": ("unclassified", "near pass"), "N": ("near pass",)}
 
 
 @attrs.frozen
@@ -42,8 +44,8 @@ def compile_grading(grading: m.Grading, pool: Sequence[m.Unit], compensation: Li
 
 
 def points_table(grading: m.Grading, unit: m.Unit) -> dict[str, int] | None:
-    """The points the unit earns for each grade (U earns 0 unless the line says otherwise, a D* without points
-    of its own earns a D's), or None when no `points` line covers it (points per credit need its credits)."""
+    """The points the unit earns for each grade (U and N earn 0 unless the line says otherwise, a D* without
+    points of its own earns a D's), or None when no `points` line covers it (points per credit need its credits)."""
     line = next((p for p in grading.unit_points if p.glh is not None and p.glh == unit.glh), None)
     scale = 1
     if line is None:
@@ -53,7 +55,7 @@ def points_table(grading: m.Grading, unit: m.Unit) -> dict[str, int] | None:
         scale = unit.credits
     if line is None or scale is None:
         return None
-    table = {"U": 0, **dict(line.points)}
+    table = {"U": 0, "N": 0, **dict(line.points)}
     table.setdefault("D*", table.get("D", 0))
     return {grade: points * scale for grade, points in table.items()}
 
@@ -155,9 +157,10 @@ def check_grading(qualification: m.Qualification, pool: list[m.Unit], mandatory:
             error("QR157", f"{first.grade} and {threshold.grade} both need {threshold.points} points",
                   threshold.span, hint="each grade needs its own number of points")
         by_points.setdefault(threshold.points, threshold)
-        if "U" in m.grade_letters(threshold.grade):
+        if {"U", "N"} & set(m.grade_letters(threshold.grade)):
             error("QR150", f"`{threshold.grade}` is not a grade a qualification awards", threshold.span,
-                  hint="U (unclassified) is what a learner gets below every threshold: give no threshold for it")
+                  hint="U (unclassified) is what a learner gets below every threshold, and N (near pass) is a "
+                  "unit's grade: give no threshold for them")
 
 
 def _falls_back_to(qualifications: dict[str, m.Qualification], start: str, target: str) -> bool:
@@ -198,7 +201,8 @@ def statement_text(statement) -> str:
         return f"grade {statement.grade} at {statement.points} points"
     if isinstance(statement, m.Compensation):
         scope = f" from {set_text(statement.scope)}" if statement.scope is not None else ""
-        return f"allow unclassified up to {statement.amount} {measure_word(statement.measure, statement.amount)}{scope}"
+        allowed = "unclassified" if statement.lowest == "U" else "near pass"
+        return f"allow {allowed} up to {statement.amount} {measure_word(statement.measure, statement.amount)}{scope}"
     return f"otherwise award {statement.qan}"
 
 
@@ -258,7 +262,8 @@ def grading_sentences(qualification: m.Qualification) -> tuple[str, ...]:
             out.append(f"{statement.grade} needs {needs}.")
         elif isinstance(statement, m.Compensation):
             scope = f" from {set_text(statement.scope)}" if statement.scope is not None else ""
-            out.append(f"Units graded U{scope} may count, up to {statement.amount} "
+            graded = "U or N (near pass)" if statement.lowest == "U" else "N (near pass)"
+            out.append(f"Units graded {graded}{scope} may count, up to {statement.amount} "
                        f"{measure_word(statement.measure, statement.amount)} between them.")
         else:
             out.append(f"When it is not achieved, {statement.qan} is awarded instead.")

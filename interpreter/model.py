@@ -283,13 +283,14 @@ class AwardingBody:
     span: Span
 
 
-# Unit grades from lowest to highest; U (unclassified) is below a pass.
-UNIT_GRADES = ("U", "P", "M", "D", "D*")
+# Unit grades from lowest to highest; U (unclassified) and N (near pass, given by BTEC Nationals' external
+# units) are below a pass.
+UNIT_GRADES = ("U", "N", "P", "M", "D", "D*")
 
 
 def grade_letters(grade: str) -> tuple[str, ...]:
     """A grade's letters: `D*DM` is (D*, D, M)."""
-    return tuple(re.findall(r"D\*|[UPMD]", grade))
+    return tuple(re.findall(r"D\*|[UNPMD]", grade))
 
 
 def grade_rank(grade: str) -> tuple[int, ...]:
@@ -340,13 +341,16 @@ class MarkBands:
 
 @attrs.frozen
 class Compensation:
-    """`allow unclassified up to 60 glh from Group B`: units graded U from the scope may be counted (for no
-    points), up to this much of the measure between them; every other unit counted must pass."""
+    """`allow unclassified up to 60 glh from Group B`: units graded below a pass (U or N) from the scope may be
+    counted, for their points, up to this much of the measure between them; every other unit counted must
+    pass. `allow near pass up to ...` allows units graded N only."""
 
     amount: int
     measure: Measure
     scope: UnitSet | None
     span: Span
+    # The lowest grade counted under the allowance: U (unclassified, and so near pass too) or N (near pass).
+    lowest: str = "U"
 
 
 @attrs.frozen

@@ -28,8 +28,8 @@ from qualrules.interpreter.model import OFQUAL_UNIT_FORMAT, OutcomeKind
 ENTRY_POINT_GROUP = "qualrules.plugins"
 
 # Result words a record may use, and the ones that count as achieving the unit unless a plugin says otherwise.
-RESULT_WORDS = frozenset({"pass", "merit", "distinction", "distinction star", "unclassified", "exemption",
-                          "credit transfer", "referred", "fail", "withdrawn"})
+RESULT_WORDS = frozenset({"pass", "merit", "distinction", "distinction star", "near pass", "unclassified",
+                          "exemption", "credit transfer", "referred", "fail", "withdrawn"})
 ACHIEVING_RESULTS = frozenset({"pass", "merit", "distinction", "distinction star", "exemption", "credit transfer"})
 # The evidence methods a criterion of each kind of outcome may be met by unless a plugin says otherwise
 # (docs/criteria.md): lower-case words, as records name them.

@@ -92,7 +92,52 @@ def test_both_engines_give_the_trap_s_best_claim(engine):
     assert tuple(q.units[i].ref for i in claim) == ("1", "2", "3", "7", "4", "5", "8", "14", "9")
 
 
-GRADES = ("pass", "merit", "distinction", "unclassified", "none")
+def replaced(pairs, **results):
+    """TRAP with some units' results replaced (`none` leaves the unit out)."""
+    return [(ref, results.get(f"u{ref}", result)) for ref, result in pairs if results.get(f"u{ref}") != "none"]
+
+
+def test_a_near_pass_earns_its_points_where_the_allowance_names_the_unit():
+    q = compiled()[DIPLOMA]
+    # 2 at N earns 6 instead of M's 15: 41 mandatory points + 74 optional = 115, MM.
+    verdict = evaluate(q, learner(replaced(TRAP, u2="near pass")), COUNTS)
+    assert (verdict.status, verdict.points, verdict.grade) == (Status.ACHIEVED, 115, "MM")
+    assert ("2", "N", 6) in [(u.unit, u.grade, u.points) for u in verdict.unit_points]
+    # 2 and 3 both at N (210 GLH, the whole allowance): 9 + 6 + 8 + 6 + 74 = 103, one point short of MM.
+    both = evaluate(q, learner(replaced(TRAP, u2="near pass", u3="near pass")), COUNTS)
+    assert (both.points, both.grade) == (103, "MP")
+    assert both.outcomes[-1].detail == "Points: 103 counted, enough for MP (88 or more); 1 more for MM (104)"
+
+
+def test_a_mandatory_unit_the_allowance_does_not_name_must_pass():
+    q = compiled()[DIPLOMA]
+    verdict = evaluate(q, learner(replaced(TRAP, u1="near pass")), COUNTS)
+    assert verdict.status is Status.NOT_ACHIEVED
+    assert ("1", "graded N: only units from 2 or 3 may count at near pass") in [(s.unit, s.reason)
+                                                                              for s in verdict.set_aside]
+    assert verdict.fallback.status is Status.NOT_ACHIEVED  # the Extended Certificate needs unit 1 too
+    # A near-pass allowance lets no unclassified unit count.
+    unclassified = evaluate(q, learner(replaced(TRAP, u3="unclassified")), COUNTS)
+    assert unclassified.status is Status.NOT_ACHIEVED
+    assert ("3", "result 'unclassified' does not count as achieved") in [(s.unit, s.reason)
+                                                                         for s in unclassified.set_aside]
+
+
+def test_an_unclassified_allowance_lets_a_near_pass_count_too():
+    text = RULESET.read_text(encoding="utf-8").replace("allow near pass up to 210 glh from 2 or 3",
+                                                      "allow unclassified up to 60 glh from Group B", 1)
+    q = compiled(text)[DIPLOMA]
+    # Without 22, 360 optional GLH needs 9, 4, 5, 8 and 14: 14 at N counts under the allowance, for the
+    # 0 points a 60-GLH unit earns at N: 50 + 20 + 48 = 118, MM.
+    verdict = evaluate(q, learner(replaced(TRAP, u22="none", u14="near pass")), COUNTS)
+    assert (verdict.status, verdict.points, verdict.grade) == (Status.ACHIEVED, 118, "MM")
+    assert ("14", "N", 0) in [(u.unit, u.grade, u.points) for u in verdict.unit_points]
+    # Under the file's own allowance (near pass from 2 and 3 only) 14 cannot count: no 720 GLH claim.
+    strict = evaluate(compiled()[DIPLOMA], learner(replaced(TRAP, u22="none", u14="near pass")), COUNTS)
+    assert strict.status is Status.NOT_ACHIEVED
+
+
+GRADES = ("pass", "merit", "distinction", "near pass", "unclassified", "none")
 
 
 @given(st.lists(st.sampled_from(GRADES), min_size=10, max_size=10))
@@ -102,22 +147,30 @@ def test_best_grade_matches_brute_force_on_both_engines(results):
     refs = [u.ref for u in q.units]
     held = learner([(ref, result) for ref, result in zip(refs, results) if result != "none"])
     grades = grading.effective_grades(grading.grade_matrix(q, [held], [None]))
-    available = grading.claimable(q, np.array([[r not in ("none", "unclassified") for r in results]]), grades)
+    available = grading.claimable(q, np.array([[r != "none" for r in results]]), grades)
+    below_pass = available & (grades < grading.PASS)
     table = np.array(q.grading.points)
     scores = np.where(available, table[np.arange(len(q.units))[None, :], grades], 0)
     units = np.flatnonzero(available[0]).tolist()
+    cap = q.grading.compensation
     best = None
     for size in range(len(units) + 1):
         for claim in itertools.combinations(units, size):
-            if holds(q.requirements, claim):
+            near = sum(w for i, w in zip(cap.members, cap.weights) if i in claim and below_pass[0][i])
+            if near <= cap.maximum and holds(q.requirements, claim):
                 key = (sum(int(scores[0][i]) for i in claim), tuple(i in claim for i in range(len(q.units))))
                 best = key if best is None or key > best else best
     expected = None if best is None else tuple(i for i, taken in enumerate(best[1]) if taken)
-    none = np.zeros_like(available)
-    found, claims = grading._programme(q, available, none, scores)
+    found, claims = grading._programme(q, available, below_pass, scores)
     assert (tuple(np.flatnonzero(claims[0]).tolist()) if found[0] else None) == expected
-    solved = grading._solve(q, units, none[0], scores[0])
+    solved = grading._solve(q, units, below_pass[0], scores[0])
     assert (None if solved is None else tuple(sorted(solved))) == expected
+    verdict = evaluate(q, held, COUNTS)
+    if expected is None:
+        assert verdict.status is Status.NOT_ACHIEVED
+    else:
+        assert verdict.claim == tuple(q.units[i].ref for i in expected)
+        assert verdict.achieved == (sum(int(scores[0][i]) for i in expected) >= q.grading.pass_points)
 
 
 # ---- credit rules over units without credits ------------------------------------------------------------
@@ -233,3 +286,34 @@ def test_fmt_keeps_the_file_as_it_is():
     formatted = format_ruleset(text, "btec_national.qual")
     assert formatted == text
     assert without_positions(build_ruleset(formatted, "a")) == without_positions(build_ruleset(text, "a"))
+
+
+def test_the_documented_near_pass_example():
+    # docs/language.md "Near Pass".
+    page = (Path(__file__).resolve().parents[1] / "docs" / "language.md").read_text(encoding="utf-8")
+    section = page[page.index("### Near Pass"):]
+    start = section.index("```qual\n") + 8
+    (q,) = compile_ruleset(build_ruleset(section[start:section.index("```\n", start)], "near.qual"))
+    held = [("1", "merit"), ("2", "near pass"), ("3", "merit"), ("4", "distinction")]
+    verdict = evaluate(q, learner(held), COUNTS)
+    assert (verdict.status, verdict.points, verdict.grade) == (Status.ACHIEVED, 57, "M")
+    assert evaluate(q, learner([("1", "near pass"), *held[1:]]), COUNTS).status is Status.NOT_ACHIEVED
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("path", sorted([*(ROOT / "rulesets").rglob("*.qual"), *(ROOT / "examples").rglob("*.qual")]))
+def test_a_grade_letter_n_leaves_the_bundled_rulesets_as_they_were(path):
+    # N became a grade letter: the lexer must still read every bundled ruleset and example.
+    assert compile_ruleset(build_ruleset(path.read_text(encoding="utf-8"), str(path)))
+
+
+def test_a_unit_named_n_is_still_a_unit_where_a_name_stands():
+    text = ('group 1 "Group 1"\nunit N "Unit N" level 3 glh 60\nqualification 699/0003/3 "Award"\n'
+            '  units from Group 1\n  all of N\n  marks for N out of 10 N 3, P 5\n  grade M when N at N\n')
+    (q,) = compile_ruleset(build_ruleset(text, "n.qual"))
+    assert q.grading.source.marks[0].bands == (("N", 3), ("P", 5))
+    assert q.grading.source.rows[0].components == (("N", "N"),)
+    verdict = evaluate(q, learner([("N", "4")]), COUNTS)
+    assert (verdict.status, verdict.grade) == (Status.NOT_ACHIEVED, None)  # a mark of 4 is N: no pass, no claim

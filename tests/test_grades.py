@@ -18,6 +18,7 @@ from test_exactness import exactness_settings, rulesets, term_text
 
 from qualrules.cli import main
 from qualrules.interpreter.builder import build_ruleset
+from qualrules.interpreter import model as m
 from qualrules.interpreter.diagnostics import DiagnosticError
 from qualrules.interpreter.formatter import format_ruleset, without_positions
 from qualrules.interpreter.engine import grading
@@ -188,7 +189,7 @@ def test_a_unit_no_points_line_covers_and_a_line_without_every_grade():
 
 
 # ---- exactness against brute force, on both engines ----------------------------------------------------
-RESULTS = ("pass", "merit", "distinction", "distinction star", "unclassified", "none")
+RESULTS = ("pass", "merit", "distinction", "distinction star", "near pass", "unclassified", "none")
 
 
 @st.composite
@@ -196,14 +197,16 @@ def graded_scenarios(draw):
     text, catalogue = draw(rulesets())
     steps = draw(st.lists(st.integers(0, 4), min_size=4, max_size=4))
     points = list(itertools.accumulate(steps))  # P <= M <= D <= D*, as real tables are
-    lines = [f"  points per credit P {points[0]}, M {points[1]}, D {points[2]}, D* {points[3]}"]
+    near_pass = draw(st.integers(0, points[0]))
+    lines = [f"  points per credit N {near_pass}, P {points[0]}, M {points[1]}, D {points[2]}, D* {points[3]}"]
     top = points[3] * sum(u.credits for u in catalogue.units)
     for k, value in enumerate(sorted(set(draw(st.lists(st.integers(0, max(1, top)), min_size=1, max_size=3))))):
         lines.append(f"  grade {'D' * (k + 1)} at {value} points")
     if draw(st.booleans()):
         kind, index = draw(st.sampled_from(catalogue.terms()))
         scope = term_text(draw, catalogue, (kind, index))
-        lines.append(f"  allow unclassified up to {draw(st.integers(1, 8))} credits from {scope}")
+        allowed = draw(st.sampled_from(["unclassified", "near pass"]))
+        lines.append(f"  allow {allowed} up to {draw(st.integers(1, 8))} credits from {scope}")
     results = [draw(st.sampled_from(RESULTS)) for _ in catalogue.units]
     return text + "\n".join(lines) + "\n", [u.ref for u in catalogue.units], results
 
@@ -219,7 +222,7 @@ def brute_force(q, available: np.ndarray, grades: np.ndarray):
         for claim in itertools.combinations(units, size):
             if compensation is not None:
                 unclassified = sum(w for i, w in zip(compensation.members, compensation.weights)
-                                   if i in claim and grades[i] == grading.UNCLASSIFIED)
+                                   if i in claim and grades[i] < grading.PASS)
                 if unclassified > compensation.maximum:
                     continue
             if not holds(q.requirements, claim):
@@ -242,7 +245,7 @@ def test_best_grade_claim_matches_brute_force_on_both_engines(scenario):
     available[0, [i for i, result in zip(index, results) if result != "none"]] = True
     claimable = grading.claimable(q, available, grades)
     expected = brute_force(q, claimable[0], grades[0])
-    unclassified = claimable & (grades == grading.UNCLASSIFIED)
+    unclassified = claimable & (grades < grading.PASS)
     table = np.array(q.grading.points)
     scores = np.where(claimable, table[np.arange(len(q.units))[None, :], grades], 0)
     solved = grading._solve(q, np.flatnonzero(claimable[0]).tolist(), unclassified[0], scores[0])
@@ -391,7 +394,7 @@ def test_grade_plan_matches_brute_force(scenario):
     available = np.zeros((1, len(q.units)), dtype=bool)
     available[0, [q.index[ref] for ref, result in zip(refs, results) if result != "none"]] = True
     kept = set(np.flatnonzero(grading.claimable(q, available, grades[None, :])[0]).tolist())
-    passed = {i for i in kept if grades[i] != grading.UNCLASSIFIED}
+    passed = {i for i in kept if grades[i] >= grading.PASS}
     table, compensation = q.grading.points, q.grading.compensation
     options = []
     for i in range(len(q.units)):
@@ -403,9 +406,9 @@ def test_grade_plan_matches_brute_force(scenario):
         if not holds(q.requirements, claim):
             continue
         if compensation is not None and sum(w for i, w in zip(compensation.members, compensation.weights)
-                                            if choice[i] == "keep" and grades[i] == grading.UNCLASSIFIED) > compensation.maximum:
+                                            if choice[i] == "keep" and grades[i] < grading.PASS) > compensation.maximum:
             continue
-        points = sum(table[i][grades[i]] if c == "keep" else table[i][PLANNED_GRADES.index(c) + 1]
+        points = sum(table[i][grades[i]] if c == "keep" else table[i][m.UNIT_GRADES.index(c)]
                      for i, c in enumerate(choice) if c is not None)
         if points < target.points:
             continue

@@ -172,7 +172,7 @@ def test_a_plugin_is_asked_its_policy_once_when_loaded(installed):
     plugin_class = sys.modules["counting_plugin"].Counting
     asked = sorted(plugin_class.asked)
     assert asked == sorted({"pass", "merit", "distinction", "distinction star", "exemption", "credit transfer",
-                            "referred", "fail", "withdrawn", "unclassified"})
+                            "referred", "fail", "withdrawn", "near pass", "unclassified"})
     assert body.counts_as_achieved("pass") and not body.counts_as_achieved("merit")
     assert sorted(plugin_class.asked) == asked  # answering ran no plugin code
 

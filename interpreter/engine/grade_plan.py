@@ -90,7 +90,7 @@ def plan_grade(q: CompiledQualification, learner: Learner, counts: Callable[[str
     available = np.zeros((1, len(q.units)), dtype=bool)
     available[0, sorted(held.certain)] = True
     kept = np.flatnonzero(grading.claimable(q, available, grades[None, :])[0]).tolist()
-    passed = {i for i in kept if grades[i] != grading.UNCLASSIFIED}
+    passed = {i for i in kept if grades[i] >= grading.PASS}
     excluded = {pool_index(q, ref) for ref in exclude}
     candidates = [i for i in range(len(q.units)) if i not in passed and i not in excluded]
     claim_model = cpsat.ClaimModel(q, set(kept) | set(candidates)).require()
@@ -107,7 +107,7 @@ def plan_grade(q: CompiledQualification, learner: Learner, counts: Callable[[str
     compensation = q.grading.compensation
     if compensation is not None:
         unclassified = [(keep[i], w) for i, w in zip(compensation.members, compensation.weights)
-                        if i in keep and grades[i] == grading.UNCLASSIFIED]
+                        if i in keep and grades[i] < grading.PASS]
         if unclassified:
             model.add(sum(w * literal for literal, w in unclassified) <= compensation.maximum)
 

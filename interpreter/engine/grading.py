@@ -50,7 +50,6 @@ else:
 _INFINITY = 1 << 60
 # No grade recorded for the unit.
 NO_GRADE = -1
-UNCLASSIFIED = m.UNIT_GRADES.index("U")
 PASS = m.UNIT_GRADES.index("P")
 
 
@@ -78,15 +77,16 @@ def _late(achieved_on: dt.date | None, deadline: dt.date | None) -> bool:
 
 
 def claimable(q: "CompiledQualification", available: "np.ndarray", grades: "np.ndarray") -> "np.ndarray":
-    """The units each learner may count: those held at a pass or better, and those held unclassified where the
-    qualification allows them."""
-    passing = available & (grades > UNCLASSIFIED)
+    """The units each learner may count: those held at a pass or better, and those held below a pass (U or N)
+    where the qualification's allowance lets them count."""
+    passing = available & (grades >= PASS)
     compensation = q.grading.compensation
     if compensation is None:
         return passing
     allowed = np.zeros(len(q.units), dtype=bool)
     allowed[list(compensation.members)] = True
-    return passing | (available & (grades == UNCLASSIFIED) & allowed[None, :])
+    lowest = m.UNIT_GRADES.index(q.grading.source.compensation.lowest)
+    return passing | (available & (grades >= lowest) & (grades < PASS) & allowed[None, :])
 
 
 def graded_claims(q: "CompiledQualification", available: "np.ndarray",
@@ -97,7 +97,7 @@ def graded_claims(q: "CompiledQualification", available: "np.ndarray",
     grading = q.grading
     table = np.array(grading.points, dtype=np.int64).reshape(len(q.units), len(m.UNIT_GRADES))
     scores = np.where(available, table[np.arange(len(q.units))[None, :], np.maximum(grades, 0)], 0)
-    unclassified = available & (grades == UNCLASSIFIED)
+    unclassified = available & (grades < PASS)  # below a pass: counted under the allowance
     keys = np.where(available, grades.astype(np.int64) + 1, 0)
     unique, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
@@ -246,18 +246,18 @@ def _solve(q: "CompiledQualification", available: list[int], unclassified: "np.n
 
 
 def counting(q: "CompiledQualification", counts: Callable[[str], bool]) -> Callable[[str], bool]:
-    """The policy for result words towards a graded qualification: where it allows unclassified units, a unit
-    graded U is held too (whether it may be counted is the claim's to say)."""
-    compensation, marks = q.grading.compensation is not None, bool(q.grading.source.marks)
-    if not compensation and not marks:
+    """The policy for result words towards a graded qualification: where it allows units below a pass, a unit
+    graded U or N (as the allowance says) is held too (whether it may be counted is the claim's to say)."""
+    allowance, marks = q.grading.source.compensation, bool(q.grading.source.marks)
+    if allowance is None and not marks:
         return counts
-    return lambda result: counts(result) or (compensation and result == "unclassified") or (
-        marks and result.isdigit())
+    below = g.BELOW_PASS_RESULTS[allowance.lowest] if allowance is not None else ()
+    return lambda result: counts(result) or result in below or (marks and result.isdigit())
 
 
 def passing(available: "np.ndarray", grades: "np.ndarray") -> "np.ndarray":
-    """The units held at a pass or better."""
-    return available & (grades != UNCLASSIFIED)
+    """The units held at a pass or better (or counted by a result word that carries no grade)."""
+    return available & ((grades >= PASS) | (grades == NO_GRADE))
 
 
 def effective_grades(grades: "np.ndarray") -> "np.ndarray":
@@ -344,19 +344,24 @@ def _unclassified_reasons(q: "CompiledQualification", verdict: "Verdict", grades
     under an allowance) saying why they do not count."""
     compiled = q.grading
     allowed = set(compiled.compensation.members) if compiled.compensation is not None else set()
-    return tuple(_unclassified_reason(q, s, allowed) if s.unit in q.index and held[q.index[s.unit]]
-                 and grades[q.index[s.unit]] == UNCLASSIFIED else s for s in verdict.set_aside)
+    return tuple(_unclassified_reason(q, s, allowed, m.UNIT_GRADES[grades[q.index[s.unit]]])
+                 if s.unit in q.index and held[q.index[s.unit]] and grades[q.index[s.unit]] < PASS else s
+                 for s in verdict.set_aside)
 
 
-def _unclassified_reason(q: "CompiledQualification", aside: "SetAside", allowed: set[int]) -> "SetAside":
+def _unclassified_reason(q: "CompiledQualification", aside: "SetAside", allowed: set[int],
+                         grade: str) -> "SetAside":
     compensation = q.grading.source.compensation
     if compensation is None:
-        reason = "graded U: below the pass band"
+        reason = f"graded {grade}: below the pass band"
+    elif m.UNIT_GRADES.index(grade) < m.UNIT_GRADES.index(compensation.lowest):
+        reason = f"graded {grade}: `{statement_text(compensation)}` allows near pass only"
     elif q.index[aside.unit] not in allowed:
         where = "" if compensation.scope is None else f" from {set_text(compensation.scope)}"
-        reason = f"graded U: only units{where} may count unclassified"
+        below = "unclassified" if compensation.lowest == "U" else "at near pass"
+        reason = f"graded {grade}: only units{where} may count {below}"
     else:
-        reason = f"graded U: not counted within `{statement_text(compensation)}`"
+        reason = f"graded {grade}: not counted within `{statement_text(compensation)}`"
     return attrs.evolve(aside, reason=reason)
 
 
@@ -411,7 +416,7 @@ def cheapest_graded(q: "CompiledQualification", held: "np.ndarray", candidates: 
         claim_model.model.add(sum(p * x for x, p in earned) >= q.grading.pass_points)
         if compensation is not None:
             counted = [(chosen[i], w) for i, w in zip(compensation.members, compensation.weights)
-                       if i in kept and grades[row, i] == UNCLASSIFIED]
+                       if i in kept and grades[row, i] < PASS]
             if counted:
                 claim_model.model.add(sum(w * x for x, w in counted) <= compensation.maximum)
         row_costs = costs[row] if costs.ndim == 2 else costs
