@@ -104,6 +104,17 @@ def test_the_verdict_json_gives_the_reason(barring_file):
         {"unit": "H1", "reason": "barred: it shares barring code HS1 with a unit the claim counts"}]
 
 
+def test_show_gives_each_unit_s_code_and_the_units_a_code_bars(barring_file, snapshot):
+    ruleset, _ = barring_file
+    result = CliRunner().invoke(main, ["show", "DEMO/7", "--ruleset", ruleset])
+    assert result.exit_code == 0, result.output
+    assert result.output == snapshot
+    shown = json.loads(CliRunner().invoke(main, ["show", "DEMO/7", "--ruleset", ruleset, "--format", "json"]).output)
+    units = {u["ref"]: u["barring"] for group in shown["groups"] for u in group["units"]}
+    assert units == {"H1": {"code": "HS1"}, "C1": {"code": None}, "H2": {"code": "hs1"}, "R1": None}
+    assert shown["barring_codes"] == [{"code": "HS1", "units": ["H1", "H2"]}]
+
+
 def test_the_formatter_writes_the_lines_under_the_unit_and_is_idempotent():
     scrambled = BARRING.replace("  barring code HS1\n", "      BARRING CODE HS1\n").replace(
         "  not barred\n", "NOT   Barred\n")

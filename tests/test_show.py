@@ -123,6 +123,20 @@ def test_show_nests_either_blocks_and_lists_units_outside_groups(tmp_path, snaps
     assert result.stdout == snapshot
 
 
+@pytest.mark.parametrize("header, shown", [('awarding body TQUK "TQUK"', "TQUK"),
+                                            ('awarding body TQUK "tquk"', "TQUK"),
+                                            ('awarding body TQUK "Training Qualifications UK"',
+                                             "TQUK, Training Qualifications UK")])
+def test_show_names_the_awarding_body_once_when_its_title_repeats_its_name(tmp_path, header, shown):
+    ruleset = tmp_path / "tquk.qual"
+    ruleset.write_text(f'{header}\nunit D/601/5313 "Principles of Customer Service" level 2 credits 3\n'
+                       'qualification 900/0000/1 "Award"\n  units from D/601/5313\n  all of D/601/5313\n',
+                       encoding="utf-8")
+    result = show("900/0000/1", "--ruleset", str(ruleset))
+    assert result.exit_code == 0, result.output
+    assert f"Awarding body             {shown}\n" in result.stdout
+
+
 def test_show_and_list_show_unprintable_text_from_a_ruleset_escaped(tmp_path):
     ruleset = tmp_path / "hostile.qual"
     ruleset.write_text('awarding body EVIL "Evil \x1b[2J Body"\n'

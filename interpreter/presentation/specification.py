@@ -9,13 +9,14 @@ import click
 from qualrules.interpreter import model as m
 from qualrules.interpreter.checker import Catalogue
 from qualrules.interpreter.engine.compiler import CompiledQualification
-from qualrules.interpreter.engine.requirements import PoolUnit
+from qualrules.interpreter.engine.requirements import Linear, PoolUnit
 from qualrules.interpreter.grades import grading_sentences
 from qualrules.interpreter.library import LoadedRuleset
 from qualrules.interpreter.diagnostics import escaped
 from qualrules.interpreter.presentation.sentences import Sentence, sentences
 from qualrules.interpreter.presentation.tables import align_columns
 from qualrules.interpreter.presentation.unit_specification import UnitSpecification
+from qualrules.interpreter.wording import word_list
 
 UNIT_HEADERS = ("Ofqual ref", "Ref", "Title", "Level", "Credits", "GLH", "TQT")
 NUMBER_COLUMNS = frozenset({3, 4, 5, 6})
@@ -48,10 +49,16 @@ class Specification:
     # Whether the awarding body assesses every unit by its criteria.
     criterion_assessment: bool
     grading: tuple[str, ...] = ()  # a graded qualification's grading statements in English
+    # Each barring code two or more pool units share, with those units: a claim counts one of them.
+    barring: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def facts(self) -> tuple[tuple[str, str], ...]:
-        body = ", ".join(filter(None, (self.awarding_body, self.awarding_body_title)))
+        # A title that only repeats the name (`awarding body TQUK "TQUK"`) is said once.
+        title = self.awarding_body_title
+        if title is not None and self.awarding_body is not None and title.casefold() == self.awarding_body.casefold():
+            title = None
+        body = ", ".join(filter(None, (self.awarding_body, title)))
         return (
             ("Awarding body", body or "-"),
             ("Level", "-" if self.level is None else str(self.level)),
@@ -80,6 +87,8 @@ class Specification:
         out += ["", click.style("Rules of combination", bold=True)]
         for rule in self.rules:
             out.extend(map(escaped, _sentence_lines(rule, "  ")))
+        for code, refs in self.barring:
+            out.append(escaped(f"  - Only one of {word_list(list(refs), 'and')} counts: they share barring code {code}."))
         if self.grading:
             out += ["", click.style("Grading", bold=True)]
             out.extend(escaped(f"  - {sentence}") for sentence in self.grading)
@@ -107,6 +116,8 @@ class Specification:
             ],
             "rules": [s.to_json() for s in self.rules],
             **({"grading": list(self.grading)} if self.grading else {}),
+            **({"barring_codes": [{"code": code, "units": list(refs)} for code, refs in self.barring]}
+               if self.barring else {}),
         }
 
 
@@ -134,6 +145,8 @@ def specification(loaded: LoadedRuleset, qualification: CompiledQualification) -
         units={u.ref: UnitSpecification.of(catalogue.units[u.ref], loaded.ruleset) for u in qualification.units},
         criterion_assessment=loaded.body.criterion_assessment,
         grading=grading_sentences(source),
+        barring=tuple((cap.barring, tuple(qualification.units[i].ref for i in cap.members))
+                      for cap in qualification.requirements if isinstance(cap, Linear) and cap.barring is not None),
     )
 
 

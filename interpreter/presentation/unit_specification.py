@@ -1,6 +1,6 @@
 """A unit's own specification as `show` presents it: its learning outcomes and assessment criteria, numbered and
 worded as the specification prints them, its sector subject area, whether simulation is permitted, and the
-KSBs it maps to. Pure: model in, lines of text or JSON-ready dicts out."""
+KSBs it maps to, and its barring code. Pure: model in, lines of text or JSON-ready dicts out."""
 
 from __future__ import annotations
 
@@ -19,15 +19,20 @@ class UnitSpecification:
     simulation: m.Simulation
     # Each KSB the unit maps to, with the title of its standard.
     ksbs: tuple[tuple[str, m.Ksb], ...]
+    # The unit's barring code; None with `barring_stated` is the specification's "not barred".
+    barring: str | None = None
+    barring_stated: bool = False
 
     @classmethod
     def of(cls, unit: m.Unit, ruleset: m.Ruleset) -> "UnitSpecification":
         ksbs = tuple((standard.title, ksb) for standard, ksb in unit_ksbs(unit, ruleset))
-        return cls(unit.ref, unit.title, unit.outcomes, unit.sector, unit.simulation, ksbs)
+        return cls(unit.ref, unit.title, unit.outcomes, unit.sector, unit.simulation, ksbs, unit.barring,
+                   unit.barring_span is not None)
 
     @property
     def declares_anything(self) -> bool:
-        return bool(self.outcomes or self.sector or self.ksbs or self.simulation is not m.Simulation.NOT_STATED)
+        return bool(self.outcomes or self.sector or self.ksbs or self.simulation is not m.Simulation.NOT_STATED
+                    or self.barring_stated)
 
     def lines(self) -> list[str]:
         """The unit's heading, then its details indented two spaces (outcomes first, as the specification's table
@@ -41,6 +46,8 @@ class UnitSpecification:
         if self.sector is not None:
             out.append(f"  Sector: {' '.join(filter(None, (self.sector.code, self.sector.title)))}")
         out.append(f"  Simulation: {self.simulation.value}")
+        if self.barring_stated:
+            out.append(f"  Barring code: {self.barring if self.barring is not None else 'not barred'}")
         standards = list(dict.fromkeys(title for title, _ in self.ksbs))
         if not standards:
             out.append("  KSBs: not linked to an apprenticeship standard")
@@ -59,6 +66,8 @@ class UnitSpecification:
                 for o in self.outcomes
             ],
             "ksbs": [{"standard": title, "code": ksb.code, "text": ksb.text} for title, ksb in self.ksbs],
+            # {"code": null} is the specification's "not barred"; null, no barring stated.
+            "barring": {"code": self.barring} if self.barring_stated else None,
         }
 
 
