@@ -161,6 +161,10 @@ def check_batch(records: "pa.Table | pa.RecordBatch | pd.DataFrame", qans: str |
         if "errors" in row:
             row["errors"] = [{"code": e["code"], "message": e["message"], "hint": e["hint"], "row": e["line"]}
                              for e in row["errors"]]
+        fallback = row.get("fallback")
+        if fallback is not None:  # the award given instead: its QAN, status and grade, flat
+            row.update(fallback_qualification=fallback["qualification"], fallback_status=fallback["status"],
+                       fallback_grade=fallback["grade"])
     if isinstance(records, pa.RecordBatch):
         return pa.RecordBatch.from_pylist(rows, schema=verdict_schema())
     verdicts = pa.Table.from_pylist(rows, schema=verdict_schema())
@@ -175,7 +179,8 @@ def check_batch(records: "pa.Table | pa.RecordBatch | pd.DataFrame", qans: str |
 def verdict_schema() -> "pa.Schema":
     """The columns of `check_batch`'s verdicts: the keys of `qualrules check --format json`'s objects, and
     `errors`. A key a row's JSON object lacks is null: `credits` to `set_aside` on an error row, `errors` on
-    a verdict."""
+    a verdict, the grading columns on a pass-only verdict. The award given instead of a graded qualification
+    is given by its QAN, status and grade."""
     text = pa.string()
     return pa.schema([
         ("learner", text),
@@ -183,13 +188,20 @@ def verdict_schema() -> "pa.Schema":
         ("title", text),
         ("achieved", pa.bool_()),
         ("status", text),  # achieved, not achieved, undetermined or error
-        ("credits", pa.int64()),
+        ("credits", pa.int64()),  # also null in a verdict that counts a unit sized in GLH only
         ("glh", pa.int64()),  # also null in a verdict whose counted units do not all declare GLH
         ("units", pa.list_(text)),
         ("unmet", pa.list_(text)),
         ("missing", pa.list_(text)),
         ("set_aside", pa.list_(pa.struct([("unit", text), ("reason", text)]))),
         ("errors", pa.list_(pa.struct([("code", text), ("message", text), ("hint", text), ("row", pa.int64())]))),
+        # Graded qualifications only (docs/language.md "Grades"); added after the pass-only columns.
+        ("grade", text),
+        ("points", pa.int64()),
+        ("unit_points", pa.list_(pa.struct([("unit", text), ("grade", text), ("points", pa.int64())]))),
+        ("fallback_qualification", text),
+        ("fallback_status", text),
+        ("fallback_grade", text),
     ])
 
 

@@ -68,9 +68,14 @@ def error_of(error: dict) -> tuple:
     return error["code"], re.sub(r"line \d+", "line N", error["message"]), error["hint"]
 
 
+# check_batch's columns for a graded qualification's verdict, null for a pass-only one, whose JSON lacks them.
+GRADED_COLUMNS = ("grade", "points", "unit_points", "fallback_qualification", "fallback_status", "fallback_grade")
+
+
 def as_printed(row: dict) -> dict:
-    """A check_batch verdict as the command prints it: only the keys its JSON object has."""
-    verdict_keys = [name for name in api.verdict_schema().names if name != "errors"]
+    """A pass-only check_batch verdict as the command prints it: only the keys its JSON object has."""
+    assert all(row[key] is None for key in GRADED_COLUMNS)
+    verdict_keys = [name for name in api.verdict_schema().names if name not in ("errors", *GRADED_COLUMNS)]
     if row["status"] != "error":
         assert row["errors"] is None
         return {key: row[key] for key in verdict_keys}
@@ -274,6 +279,24 @@ def test_check_batch_gives_the_command_values(seed, tmp_path):
     assert isinstance(verdicts, pa.Table) and verdicts.schema == api.verdict_schema()
     assert [as_printed(row) for row in verdicts.to_pylist()] == expected
     assert {row["status"] for row in expected} >= {"achieved", "not achieved", "error"}
+
+
+def test_check_batch_gives_a_graded_verdict_s_grade_points_and_award_instead():
+    ruleset = Path(__file__).resolve().parent / "data" / "btec_national.qual"
+    library = api.load([ruleset], bundled=False)
+    trap = [("1", "pass"), ("2", "merit"), ("3", "merit"), ("7", "pass"), ("9", "merit"), ("22", "merit"),
+            ("4", "distinction"), ("5", "distinction"), ("8", "distinction"), ("14", "pass")]
+    rows = [("G1", unit, result, "2025-06-01") for unit, result in trap]
+    rows += [("G2", unit, result, "2025-06-01") for unit, result in trap if unit != "7"]
+    table = pa.table(dict(zip(("learner", "unit", "result", "achieved_on"), map(list, zip(*rows)))))
+    verdicts = api.check_batch(table, ["699/0002/4"], library).to_pylist()
+    assert [(v["learner"], v["status"], v["credits"], v["grade"]) for v in verdicts] == [
+        ("G1", "achieved", None, "DM"), ("G2", "not achieved", None, None)]
+    assert (verdicts[0]["glh"], verdicts[0]["points"]) == (720, 124)
+    assert verdicts[0]["unit_points"][:2] == [{"unit": "1", "grade": "P", "points": 9},
+                                              {"unit": "2", "grade": "M", "points": 15}]
+    assert [(v["fallback_qualification"], v["fallback_status"], v["fallback_grade"]) for v in verdicts] == [
+        (None, None, None), ("699/0001/2", "achieved", "M")]
 
 
 def test_a_learners_rows_need_not_be_together(library):
