@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import html
 import json
 import os
 import re
@@ -683,3 +684,89 @@ def test_the_browser_finds_learners_by_part_of_their_id(browser, big_report):
     assert [row[0] for row in rows] == ["A001", "A002", "A003", "A005"]
     _, rows, count = rendered_table(browser, big_report, "?find=%3Cscript")
     assert (count, rows) == ("Learners 1–1 of 1 (page 1 of 1)", [[HOSTILE_ID, "Not achieved", "3", HOSTILE_LINE]])
+
+
+# ---- a graded qualification ---------------------------------------------------------------------------
+
+BTEC = Path(__file__).resolve().parent / "data" / "btec_national.qual"
+BTEC_DIPLOMA = "699/0002/4"
+# G1 holds the trap of tests/test_glh_only.py (DM, 124 points); G2 the same without unit 7, so the Diploma is
+# not achieved and the Extended Certificate is awarded instead (M, 60 points); G3 has 1 at U, so neither is.
+TRAP = (("1", "pass"), ("2", "merit"), ("3", "merit"), ("7", "pass"), ("9", "merit"), ("22", "merit"),
+        ("4", "distinction"), ("5", "distinction"), ("8", "distinction"), ("14", "pass"))
+GRADED_COHORT = "learner,unit,result,achieved_on\n" + "".join(
+    f"{learner},{unit},{result},2025-06-01\n" for learner, pairs in (
+        ("G1", TRAP), ("G2", [p for p in TRAP if p[0] != "7"]),
+        ("G3", [("1", "unclassified"), *TRAP[1:]])) for unit, result in pairs)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> Written:
+    return run_report(tmp_path_factory.mktemp("graded"), GRADED_COHORT, BTEC_DIPLOMA, "--ruleset", str(BTEC))
+
+
+def text_of(found: list[Element], root: Element) -> str:
+    return " ".join(text for e in subtree(found, root) for text in e.text)
+
+
+def test_a_graded_page_gives_each_learner_s_grade_and_points(graded, snapshot):
+    assert graded.exit_code == 1, graded.stdout
+    found = elements(graded.page)
+    overview = find(found, "table", "learners")[0]
+    assert [text_of(found, th) for th in find(subtree(found, overview), "th", scope="col")] == [
+        "Learner", "Standing", "Credits counted", "Grade", "To finish"]
+    rows = [[text_of(found, td) for td in find(subtree(found, tr), "td")]
+            for tr in find(subtree(found, overview), "tr")[1:]]
+    # The closest claims' points are the verdicts' own, as `check` gives them.
+    checked = CliRunner().invoke(main, ["check", str(graded.directory / "cohort.csv"), "-q", BTEC_DIPLOMA,
+                                        "--ruleset", str(BTEC), "--format", "json"])
+    points = {v["learner"]: v["points"] for v in json.loads(checked.stdout)}
+    assert [row[1:3] for row in rows] == [["—", "DM, 124 points"],
+                                          ["—", f"{points['G2']} points; instead 699/0001/2 at M"],
+                                          ["—", f"{points['G3']} points"]]
+    # The lines' text in document order (an element's own pieces come before its children's in `text_of`).
+    lines = [html.unescape(re.sub(r"<[^>]+>", "", line))
+             for line in re.findall(r'<p class="grade-line">(.*?)</p>', graded.page)]
+    assert lines[0] == "Grade DM with 124 points; 20 points more for DD (144)."
+    assert lines[1].endswith("Awarded instead: 699/0001/2 BTEC Level 3 National Extended Certificate in Business "
+                             "at grade M with 60 points.")
+    assert lines[2].endswith("Nor is the award given instead, 699/0001/2 BTEC Level 3 National Extended "
+                             "Certificate in Business, achieved.")
+    counted = find(found, "table", "counted")[0]
+    assert [text_of(found, td) for td in find(subtree(found, find(subtree(found, counted), "tr")[1]), "td")] == [
+        "Exploring Business", "A", "—", "P", "9"]
+    assert outline(graded.page) == snapshot
+
+
+@pytest.fixture(scope="module")
+def graded_compact(graded) -> Path:
+    """The graded cohort as a compact page (the learner table drawn by the page's script), with G1 in full."""
+    from qualrules import api
+
+    library = api.load([BTEC], bundled=False)
+    q, body = library.qualification(BTEC_DIPLOMA)
+    with contextlib.chdir(graded.directory):
+        records = read_records("cohort.csv", library.vocabulary())
+    detail = Detail(whole_cohort=2, nearest=1)
+    page = html_report(q, cohort_reports(q, records, body.counts_as_achieved, detail), records="cohort.csv",
+                       detail=detail)
+    path = graded.directory / "compact.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def test_a_graded_compact_page_gives_the_grade_in_the_table_data(graded_compact):
+    data = table_data(graded_compact.read_text(encoding="utf-8"))
+    assert data["graded"] is True
+    assert [(row[0], row[4]) for row in data["rows"]][0] == ("G1", "DM, 124 points")
+    assert all(len(row) == 5 for row in data["rows"])
+
+
+def test_the_browser_draws_the_grade_column_of_a_graded_compact_page(browser, graded_compact):
+    found, rows, count = rendered_table(browser, graded_compact)
+    assert count == "Learners 1–3 of 3 (page 1 of 1)"
+    table = find(found, "table", "learners")[0]
+    assert [text_of(found, th) for th in find(subtree(found, table), "th", scope="col")] == [
+        "Learner", "Standing", "Credits counted", "Grade", "What is missing"]
+    assert rows[0][:4] == ["G1", "Achieved", "—", "DM, 124 points"]
+    assert rows[1][3].endswith("points; instead 699/0001/2 at M")

@@ -33,6 +33,7 @@ from qualrules.interpreter.engine.assessment import UnitCriteria, catalogue_unit
 from qualrules.interpreter.engine.requirements import Linear
 from qualrules.interpreter.diagnostics import Diagnostic, escaped, render_plain
 from qualrules.interpreter.engine.evaluator import RuleOutcome, Status, Verdict, evaluate_many
+from qualrules.interpreter.grades import UnitGrade, next_grade
 from qualrules.interpreter.records.achievement import Stage
 from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.records.readers import Records
@@ -262,12 +263,12 @@ def html_report(qualification: CompiledQualification, learners: Sequence[Learner
         policy += f"; script-src '{SCRIPT_HASH}'"
         scripts = [f"<script>{SCRIPT}</script>"]
         sections = [_compact_summary(learners, detail, in_full), _rule_figures(learners),
-                    _learner_table(learners, in_full), _problems(problems), _nearest(q, learners, in_full)]
+                    _learner_table(q, learners, in_full), _problems(problems), _nearest(q, learners, in_full)]
     else:
         scripts = []
         sections = [_summary(cohort_counts(e.standing for e in learners), len(learners), _PLAN_DEFINITION,
                              _wanted(q, learners)),
-                    _overview(learners), _problems(problems)]
+                    _overview(q, learners), _problems(problems)]
     body = [
         '<header class="page-head">',
         '<p class="kicker">Cohort report</p>',
@@ -363,24 +364,27 @@ def _wanted(q: CompiledQualification, learners: Sequence[LearnerReport], shown: 
     )
 
 
-def _overview(learners: Sequence[LearnerReport]) -> str:
+def _overview(q: CompiledQualification, learners: Sequence[LearnerReport]) -> str:
     if not learners:
         return ""
+    graded = q.grading is not None
     rows = []
     for k, entry in enumerate(learners, 1):
         verdict = entry.verdict
         counted = "—" if verdict is None or verdict.credits is None else str(verdict.credits)
+        grade = f"<td>{escape(_grade_cell(verdict))}</td>" if graded else ""
         rows.append(
             f'<tr><th scope="row"><a href="#learner-{k}">{escape(entry.learner)}</a></th>'
             f"<td>{_badge(entry.standing)}</td>"
-            f'<td class="number">{counted}</td><td>{escape(_to_finish(entry))}</td></tr>'
+            f'<td class="number">{counted}</td>{grade}<td>{escape(_to_finish(entry))}</td></tr>'
         )
     return "\n".join([
         '<section class="overview" aria-labelledby="overview-heading">',
         '<h2 id="overview-heading">Learners</h2>',
         '<table class="learners">',
         '<thead><tr><th scope="col">Learner</th><th scope="col">Standing</th>'
-        '<th scope="col" class="number">Credits counted</th><th scope="col">To finish</th></tr></thead>',
+        '<th scope="col" class="number">Credits counted</th>' + (_GRADE_HEADING if graded else "")
+        + '<th scope="col">To finish</th></tr></thead>',
         f'<tbody>{"".join(rows)}</tbody>',
         "</table>",
         "</section>",
@@ -395,7 +399,8 @@ def _to_finish(entry: LearnerReport) -> str:
         return "—"
     if plan.add:
         hedge = ", if the missing data allows" if plan.status is PlanStatus.UNDETERMINED else ""
-        return f"add {plural(plan.credits_to_add, 'credit')} in {plural(plan.units_to_add, 'unit')}{hedge}"
+        size = glh_text(plan.glh_to_add) if plan.credits_to_add is None else plural(plan.credits_to_add, "credit")
+        return f"add {size} in {plural(plan.units_to_add, 'unit')}{hedge}"
     return {PlanStatus.IMPOSSIBLE: "cannot be completed",
             PlanStatus.UNDETERMINED: "needs the missing data"}.get(plan.status, "nothing to add")
 
@@ -468,7 +473,7 @@ def _rule_figures(learners: Sequence[LearnerReport]) -> str:
     ])
 
 
-def _learner_table(learners: Sequence[LearnerReport], in_full: Sequence[int]) -> str:
+def _learner_table(q: CompiledQualification, learners: Sequence[LearnerReport], in_full: Sequence[int]) -> str:
     """Every learner, one short line each; the page's script draws a page of the table at a time from the
     data block, filtered by standing and by part of the learner id."""
     counts = cohort_counts((e.verdict_standing for e in learners), VERDICT_STANDINGS)
@@ -493,26 +498,31 @@ def _learner_table(learners: Sequence[LearnerReport], in_full: Sequence[int]) ->
         "need no script.</p></noscript>",
         '<table class="learners">',
         '<thead><tr><th scope="col">Learner</th><th scope="col">Standing</th>'
-        '<th scope="col" class="number">Credits counted</th><th scope="col">What is missing</th></tr></thead>',
+        '<th scope="col" class="number">Credits counted</th>' + (_GRADE_HEADING if q.grading is not None else "")
+        + '<th scope="col">What is missing</th></tr></thead>',
         '<tbody id="learner-rows"></tbody>',
         "</table>",
-        f'<script type="application/json" id="learner-data">{_table_data(learners, in_full)}</script>',
+        f'<script type="application/json" id="learner-data">{_table_data(q, learners, in_full)}</script>',
         "</section>",
     ])
 
 
-def _table_data(learners: Sequence[LearnerReport], in_full: Sequence[int]) -> str:
+def _table_data(q: CompiledQualification, learners: Sequence[LearnerReport], in_full: Sequence[int]) -> str:
     """The learner table as JSON: a row [id, standing, credits, line] per learner, where standing and line
     index `standings` and `lines` (learners with the same shortfall share a line), and the positions of the
-    learners shown in full, whose ids link to their sections."""
+    learners shown in full, whose ids link to their sections. A graded qualification's rows end with the
+    grade cell (`graded`)."""
+    graded = q.grading is not None
     numbers = {standing: k for k, standing in enumerate(VERDICT_STANDINGS)}
     lines: dict[str, int] = {}
     rows = []
     for entry in learners:
         credits = None if entry.verdict is None else entry.verdict.credits
         line = lines.setdefault(_missing_line(entry), len(lines))
-        rows.append([entry.learner, numbers[entry.verdict_standing], credits, line])
+        rows.append([entry.learner, numbers[entry.verdict_standing], credits, line]
+                    + ([_grade_cell(entry.verdict)] if graded else []))
     data = {
+        "graded": graded,
         "standings": [[_css(standing), _ICONS[standing], standing.value] for standing in VERDICT_STANDINGS],
         "lines": list(lines),
         "inFull": sorted(in_full),
@@ -582,6 +592,8 @@ def _learner(q: CompiledQualification, number: int, entry: LearnerReport) -> str
     else:
         verdict = entry.verdict
         parts.append(f'<p class="claim-line">{_claim_line(verdict)}</p>')
+        if verdict.graded:
+            parts.append(_grade_line(q, verdict))
         if verdict.missing and not verdict.achieved:
             parts.append('<p class="missing">The record lacks: ' + "; ".join(escape(m) for m in verdict.missing)
                          + "</p>")
@@ -596,7 +608,9 @@ def _learner(q: CompiledQualification, number: int, entry: LearnerReport) -> str
 def _claim_line(verdict: Verdict) -> str:
     verb = {Status.ACHIEVED: "Achieved with", Status.NOT_ACHIEVED: "Not achieved: the closest claim counts",
             Status.UNDETERMINED: "Undetermined: the best claim counts"}[verdict.status]
-    return (f"{verb} <strong>{credits_text(verdict.credits)}</strong> from "
+    if verdict.credits is None:  # units sized in GLH only: the claim's size is its hours
+        return f"{verb} <strong>{glh_text(verdict.glh)}</strong> from {plural(len(verdict.claim), 'unit')}."
+    return (f"{verb} <strong>{plural(verdict.credits, 'credit')}</strong> from "
             f"{plural(len(verdict.claim), 'unit')} ({glh_text(verdict.glh)}).")
 
 
@@ -617,6 +631,9 @@ def _rule(q: CompiledQualification, outcome: RuleOutcome, planned: set[str] | No
     ]
     if outcome.measured is None:
         parts.append(f'<p class="detail">{escape(outcome.detail)}</p>')
+    elif outcome.measure is None:  # a graded verdict's points, against the pass grade's
+        parts.append(_bar(attrs.evolve(outcome, minimum=q.grading.pass_points), None, state, "points"))
+        parts.append(f'<p class="detail">{escape(outcome.detail)}</p>')
     else:
         parts.append(_bar(outcome, _planned_figure(q, outcome, planned), state))
     parts.append("</li>")
@@ -634,10 +651,10 @@ def _planned_figure(q: CompiledQualification, outcome: RuleOutcome, planned: set
     return figure if figure > outcome.measured else None
 
 
-def _bar(outcome: RuleOutcome, after: int | None, state: str) -> str:
+def _bar(outcome: RuleOutcome, after: int | None, state: str, word: str | None = None) -> str:
     measured, low, high = outcome.measured, outcome.minimum, outcome.maximum
     scale = max(1, measured, after or 0, low or 0, high or 0)
-    word = measure_word(outcome.measure, measured)
+    word = word or measure_word(outcome.measure, measured)
 
     def at(value: int) -> str:
         return f"{100 * value / scale:.2f}%"
@@ -679,7 +696,8 @@ def _units(q: CompiledQualification, verdict: Verdict) -> str:
     parts = ['<div class="units">']
     if verdict.claim:
         caption = f"Units counted ({plural(len(verdict.claim), 'unit')}, {credits_text(verdict.credits)})"
-        parts.append(_unit_table(q, verdict.claim, "counted", caption))
+        parts.append(_unit_table(q, verdict.claim, "counted", caption,
+                                 {u.unit: u for u in verdict.unit_points} if verdict.graded else None))
     else:
         parts.append('<p class="none">No units counted.</p>')
     if verdict.set_aside:
@@ -701,18 +719,73 @@ def _or_dash(value: int | None) -> str:
     return "—" if value is None else str(value)
 
 
-def _unit_table(q: CompiledQualification, refs: Iterable[str], kind: str, caption: str) -> str:
-    """Pool units with their titles, groups and credits."""
+def _unit_table(q: CompiledQualification, refs: Iterable[str], kind: str, caption: str,
+                grades: dict[str, UnitGrade] | None = None) -> str:
+    """Pool units with their titles, groups and credits, and for a graded verdict's counted units (`grades`,
+    by reference) each one's grade and points."""
     rows = []
     for ref in refs:
         unit = q.units[q.index[ref]]
+        graded = "" if grades is None else (f"<td>{escape(grades[ref].grade)}</td>"
+                                            f'<td class="number">{grades[ref].points}</td>')
         rows.append(f'<tr><th scope="row">{escape(ref)}</th><td>{escape(unit.title)}</td>'
-                    f'<td class="group">{escape(unit.group or "")}</td><td class="number">{_or_dash(unit.credits)}</td></tr>')
+                    f'<td class="group">{escape(unit.group or "")}</td><td class="number">{_or_dash(unit.credits)}</td>'
+                    f"{graded}</tr>")
+    graded = "" if grades is None else '<th scope="col">Grade</th><th scope="col" class="number">Points</th>'
     return (
         f'<table class="{kind}"><caption>{escape(caption)}</caption><thead><tr><th scope="col">Unit</th>'
-        '<th scope="col">Title</th><th scope="col">Group</th><th scope="col" class="number">Credits</th></tr>'
-        f'</thead><tbody>{"".join(rows)}</tbody></table>'
+        '<th scope="col">Title</th><th scope="col">Group</th><th scope="col" class="number">Credits</th>'
+        f'{graded}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
     )
+
+
+# ---- graded qualifications ---------------------------------------------------------------------------
+
+_GRADE_HEADING = '<th scope="col">Grade</th>'
+
+
+def _grade_cell(verdict: Verdict | None) -> str:
+    """`DM, 124 points`; `60 points` without a grade; and the award given instead, when it is achieved."""
+    if verdict is None or not verdict.graded:
+        return "—"
+    shown = ([verdict.grade] if verdict.grade is not None else []) + (
+        [plural(verdict.points, "point")] if verdict.points is not None else [])
+    text = ", ".join(shown) or "—"
+    fallback = verdict.fallback
+    if fallback is not None and fallback.status is Status.ACHIEVED:
+        text += f"; instead {fallback.qan}" + (f" at {fallback.grade}" if fallback.grade is not None else "")
+    return text
+
+
+def _grade_line(q: CompiledQualification, verdict: Verdict) -> str:
+    """A graded verdict's grade and the points to the next one, or how far the points fall short, and the
+    award given instead."""
+    if verdict.status is Status.ACHIEVED and verdict.grade is not None:
+        text = f"Grade <strong>{escape(verdict.grade)}</strong>"
+        if verdict.points is not None:
+            text += f" with {plural(verdict.points, 'point')}"
+            above = next_grade(q.grading.source, verdict.points)
+            if above is not None:
+                text += (f"; {plural(above.points - verdict.points, 'point')} more for {escape(above.grade)} "
+                         f"({above.points})")
+    elif verdict.points is not None:
+        lowest = q.grading.thresholds[0]
+        text = f"No grade yet: the claim earns {plural(verdict.points, 'point')}"
+        if verdict.points < lowest.points:
+            text += f", {lowest.points - verdict.points} short of {escape(lowest.grade)} ({lowest.points})"
+        else:
+            text += ", but does not meet the rules"
+    else:
+        text = "No grade yet"
+    fallback = verdict.fallback
+    if fallback is not None and fallback.status is Status.ACHIEVED:
+        grade = f" at grade <strong>{escape(fallback.grade)}</strong>" if fallback.grade is not None else ""
+        points = f" with {plural(fallback.points, 'point')}" if fallback.points is not None else ""
+        text += f". Awarded instead: {escape(fallback.qan)} {escape(fallback.title)}{grade}{points}"
+    elif fallback is not None:
+        text += f". Nor is the award given instead, {escape(fallback.qan)} {escape(fallback.title)}, achieved"
+    return f'<p class="grade-line">{text}.</p>'
+
 
 
 def _unfinished(unfinished: Sequence[UnitCriteria]) -> str:
@@ -747,9 +820,11 @@ def _plan(q: CompiledQualification, verdict: Verdict, plan: Plan | None) -> str:
             plan.minimise, plan.minimise)
         hedge = " if the missing data turns out in the learner's favour" \
             if plan.status is PlanStatus.UNDETERMINED else ""
+        # Units sized in GLH only are worth their hours.
+        worth = (f"<strong>{glh_text(plan.glh_to_add)}</strong>" if plan.credits_to_add is None else
+                 f"<strong>{plural(plan.credits_to_add, 'credit')}</strong> ({glh_text(plan.glh_to_add)})")
         parts.append(
-            f'<p class="plan-line">Add <strong>{plural(plan.units_to_add, "unit")}</strong> worth '
-            f'<strong>{credits_text(plan.credits_to_add)}</strong> ({glh_text(plan.glh_to_add)}){hedge}: '
+            f'<p class="plan-line">Add <strong>{plural(plan.units_to_add, "unit")}</strong> worth {worth}{hedge}: '
             f"the fewest {escape(measure)} that complete the qualification.</p>"
         )
         parts.append(_unit_table(q, plan.add, "add", "Units to add"))
@@ -813,7 +888,7 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 
   function row(k) {
-    const [id, standing, credits, line] = data.rows[k];
+    const [id, standing, credits, line, grade] = data.rows[k];
     const [css, icon, label] = data.standings[standing];
     const learner = element("th", "", id);
     learner.scope = "row";
@@ -824,9 +899,10 @@ document.addEventListener("DOMContentLoaded", () => {
     }
     const mark = element("span", "icon", icon);
     mark.setAttribute("aria-hidden", "true");
-    return element("tr", "", learner, element("td", "", element("span", "badge " + css, mark, " " + label)),
-      element("td", "number", credits === null ? "\u2014" : String(credits)),
-      element("td", "", data.lines[line] || "\u2014"));
+    const cells = [learner, element("td", "", element("span", "badge " + css, mark, " " + label)),
+      element("td", "number", credits === null ? "\u2014" : String(credits))];
+    if (data.graded) cells.push(element("td", "", grade));
+    return element("tr", "", ...cells, element("td", "", data.lines[line] || "\u2014"));
   }
 
   function show() {
