@@ -290,7 +290,7 @@ def test_a_unit_row_without_a_result_in_a_log_without_sign_off_columns_is_refuse
     records = read("log.csv", "learner,unit,criterion,achieved_on\nA1,L3B1,,2024-03-01\n")
     assert messages(records) == ["log.csv:2: error[QR503]: the result is empty, which is not a result word "
                                  "(use one of credit transfer, distinction, distinction star, exemption, fail, "
-                                 "merit, pass, referred, unclassified, withdrawn)"]
+                                 "merit, near pass, pass, referred, unclassified, withdrawn)"]
 
 
 def test_the_vocabulary_with_its_logged_units_survives_pickling(library):
