@@ -317,3 +317,12 @@ def test_a_unit_named_n_is_still_a_unit_where_a_name_stands():
     assert q.grading.source.rows[0].components == (("N", "N"),)
     verdict = evaluate(q, learner([("N", "4")]), COUNTS)
     assert (verdict.status, verdict.grade) == (Status.NOT_ACHIEVED, None)  # a mark of 4 is N: no pass, no claim
+
+
+@pytest.mark.parametrize("statement", ["grade PN at 40 points", "grade N at 40 points"])
+def test_near_pass_is_a_unit_s_grade_never_a_qualification_s(statement):
+    text = RULESET.read_text(encoding="utf-8").replace("grade P at 36 points", statement)
+    with pytest.raises(DiagnosticError) as raised:
+        compiled(text)
+    (error,) = raised.value.diagnostics
+    assert (error.code, error.message) == ("QR150", f"`{statement.split()[1]}` is not a grade a qualification awards")
