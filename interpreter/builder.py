@@ -32,6 +32,10 @@ def _token_span(token: Token) -> m.Span:
     return m.Span(token.line, token.column, token.end_line, token.end_column)
 
 
+def _name(token: Token) -> m.NameRef:
+    return m.NameRef(token.value, False, _token_span(token))
+
+
 def _string(token: Token) -> str:
     body = token.value[1:-1]
     return body.replace('\\"', '"').replace("\\\\", "\\")
@@ -46,6 +50,13 @@ class _Barring:
 
     code: str | None
     span: m.Span
+
+
+@attrs.frozen
+class _Replacements:
+    """The units an equivalence's originals count as, before they join their statement."""
+
+    names: tuple[m.NameRef, ...]
 
 
 @attrs.frozen
@@ -438,7 +449,23 @@ class _Builder(Transformer):
         description = _string(rest[0]) if rest and isinstance(rest[0], Token) else None
         group = m.Group(name.value, description, _token_span(name))
         units = tuple(attrs.evolve(u, group=group.name) for u in rest if isinstance(u, m.Unit))
-        return group, units
+        return group, units, tuple(e for e in rest if isinstance(e, m.Equivalence))
+
+    def equivalence(self, meta, children):
+        originals = tuple(_name(token) for token in children if isinstance(token, Token))
+        replacements = next(c for c in children if isinstance(c, _Replacements)).names
+        kind, credit_of = next((c for c in children if isinstance(c, tuple)), (m.EquivalentCredit.REPLACEMENT, None))
+        return m.Equivalence(originals, replacements, kind, _span(meta), credit_of)
+
+    def replacements(self, meta, children):
+        return _Replacements(tuple(map(_name, children)))
+
+    def own_credit(self, meta, children):
+        return (m.EquivalentCredit.OWN, None)
+
+    def replacement_credit(self, meta, children):
+        (ref,) = children
+        return (m.EquivalentCredit.REPLACEMENT, _name(ref))
 
     def awarding_body(self, meta, children):
         name, *rest = children
@@ -459,11 +486,13 @@ def build_ruleset(text: str, filename: str) -> m.Ruleset:
         raise DiagnosticError(builder.diagnostics)
     awarding_body = next((i for i in items if isinstance(i, m.AwardingBody)), None)
     groups, units = [], [i for i in items if isinstance(i, m.Unit)]
+    equivalences = [i for i in items if isinstance(i, m.Equivalence)]
     for item in items:
         if isinstance(item, tuple):
-            group, group_units = item
+            group, group_units, group_equivalences = item
             groups.append(group)
             units.extend(group_units)
+            equivalences.extend(group_equivalences)
     return m.Ruleset(
         path=filename,
         awarding_body=awarding_body,
@@ -472,4 +501,5 @@ def build_ruleset(text: str, filename: str) -> m.Ruleset:
         qualifications=tuple(i for i in items if isinstance(i, m.Qualification)),
         comments=tuple(m.Comment(c.value, c.line, c.column) for c in parsed.comments),
         standards=tuple(i for i in items if isinstance(i, m.Standard)),
+        equivalences=tuple(equivalences),
     )

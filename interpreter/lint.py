@@ -20,6 +20,7 @@ from qualrules.interpreter import model as m
 from qualrules.interpreter.model import OFQUAL_UNIT_FORMAT
 from qualrules.interpreter.allowances import apply_allowances
 from qualrules.interpreter.barring import lint_barring
+from qualrules.interpreter.equivalences import lint_equivalences, original_ref
 from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.checker import Catalogue, check, walk_rules
 from qualrules.interpreter.criteria import lint_criteria, shared_unit_criteria
@@ -89,6 +90,7 @@ def lint_ruleset(ruleset: m.Ruleset, body: AwardingBody, time_budget: float = TI
         *_unit_figures(ruleset),
         *lint_criteria(ruleset),
         *lint_barring(ruleset),
+        *lint_equivalences(ruleset, catalogue),
     ]
     if not blocking:
         for q in compile_ruleset(ruleset):
@@ -140,8 +142,10 @@ def _structure(ruleset: m.Ruleset, catalogue: Catalogue) -> Iterator[Diagnostic]
         if group.name not in used_groups:
             yield _diagnostic("QR120", Severity.WARNING, f"{group.display} is not used by any qualification",
                               file, group.span, "name it in a `units from` line or a rule, or delete it")
+    # A predecessor unit is declared for the equivalence that accepts it, not for a pool.
+    originals = {original_ref(n, catalogue) for e in ruleset.equivalences for n in e.originals}
     for unit in catalogue.units.values():
-        if unit.ref not in pooled:
+        if unit.ref not in pooled and unit.ref not in originals:
             yield _diagnostic("QR122", Severity.WARNING, f"unit {unit.ref} is in no qualification's pool", file,
                               unit.ref_span, "add it to a qualification's `units from` line, or delete it")
     named = [(unit.ref, unit.ref_span, "unit") for unit in catalogue.units.values()]
@@ -405,7 +409,8 @@ def _never_binding(q: CompiledQualification, deadline: float) -> Iterator[Diagno
 
 
 def _is_barring(requirement: Requirement) -> bool:
-    return isinstance(requirement, Linear) and requirement.barring is not None
+    """Whether a requirement is a fact of the catalogue (a barring code's or an equivalence's cap)."""
+    return isinstance(requirement, Linear) and (requirement.barring is not None or requirement.equivalence is not None)
 
 
 ALLOW_QR404 = "`# lint: allow QR404 because ...`"

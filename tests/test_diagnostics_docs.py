@@ -104,7 +104,7 @@ def diagnostics_of(language: str, text: str, tmp_path: Path, library) -> list:
 
 # A layout fmt refuses comes from a name lint warns about: the two always come together.
 # An allowance without a reason allows nothing, so the warning it was written for comes with it.
-COMPANIONS = {"QR607": {"QR124"}, "QR125": {"QR301"}}
+COMPANIONS = {"QR607": {"QR124"}, "QR125": {"QR301"}, "QR424": {"QR122"}}
 
 
 # Codes whose examples cannot be run from the example cohort alone: an unreadable file, a broken third-party

@@ -159,6 +159,8 @@ def plan_many(q: CompiledQualification, learners: Sequence[Learner], held: HeldU
     certain[:, assumed], uncertain[:, assumed] = True, False
     candidates = ~(certain | uncertain)
     candidates[:, sorted(excluded)] = False
+    if q.equivalents is not None:
+        candidates[:, q.equivalents.first:] = False  # an equivalent is held by its originals, never taken
     if measure is m.Measure.GLH:
         _refuse_undeclared_glh(q, candidates)
     if measure is None:

@@ -65,6 +65,9 @@ def explanation_text(explanation: Explanation) -> str:
         points = "" if fallback.points is None else f", {plural(fallback.points, 'point')}"
         out += ["", click.style("Awarded instead", bold=True),
                 escaped(f"{fallback.qan} {fallback.title}: {status_text(fallback)}{points}")]
+    if verdict.equivalents:
+        out += ["", click.style("Counted by equivalence", bold=True)]
+        out += branches([[escaped(e.text)] for e in verdict.equivalents])
     if verdict.set_aside:
         out += ["", click.style("Not counted", bold=True)]
         out += branches([[escaped(f"{s.unit}: {s.reason}")] for s in verdict.set_aside])

@@ -10,6 +10,7 @@ from qualrules.interpreter import model as m
 from qualrules.interpreter.checker import Catalogue
 from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.engine.requirements import PoolUnit
+from qualrules.interpreter.equivalences import counting_statements, statement_sentence
 from qualrules.interpreter.grades import grading_sentences
 from qualrules.interpreter.library import LoadedRuleset
 from qualrules.interpreter.diagnostics import escaped
@@ -48,6 +49,8 @@ class Specification:
     # Whether the awarding body assesses every unit by its criteria.
     criterion_assessment: bool
     grading: tuple[str, ...] = ()  # a graded qualification's grading statements in English
+    # The equivalence statements that count as a pool unit, in English (`statement_sentence`).
+    equivalences: tuple[str, ...] = ()
 
     @property
     def facts(self) -> tuple[tuple[str, str], ...]:
@@ -80,6 +83,9 @@ class Specification:
         out += ["", click.style("Rules of combination", bold=True)]
         for rule in self.rules:
             out.extend(map(escaped, _sentence_lines(rule, "  ")))
+        if self.equivalences:
+            out += ["", click.style("Unit equivalences", bold=True)]
+            out.extend(escaped(f"  - {sentence}") for sentence in self.equivalences)
         if self.grading:
             out += ["", click.style("Grading", bold=True)]
             out.extend(escaped(f"  - {sentence}") for sentence in self.grading)
@@ -107,6 +113,7 @@ class Specification:
             ],
             "rules": [s.to_json() for s in self.rules],
             **({"grading": list(self.grading)} if self.grading else {}),
+            **({"equivalences": list(self.equivalences)} if self.equivalences else {}),
         }
 
 
@@ -115,7 +122,7 @@ def specification(loaded: LoadedRuleset, qualification: CompiledQualification) -
     catalogue = Catalogue.of(loaded.ruleset)
     descriptions = {g.display: g.description for g in loaded.ruleset.groups}
     groups: dict[str | None, list[PoolUnit]] = {}
-    for unit in qualification.units:
+    for unit in qualification.catalogue_units:
         groups.setdefault(unit.group, []).append(unit)
     body = loaded.ruleset.awarding_body
     source = qualification.source
@@ -131,9 +138,11 @@ def specification(loaded: LoadedRuleset, qualification: CompiledQualification) -
         groups=tuple(PoolGroup(name or UNGROUPED, descriptions.get(name), tuple(units))
                      for name, units in groups.items()),
         rules=sentences(source.rules, catalogue),
-        units={u.ref: UnitSpecification.of(catalogue.units[u.ref], loaded.ruleset) for u in qualification.units},
+        units={u.ref: UnitSpecification.of(catalogue.units[u.ref], loaded.ruleset)
+               for u in qualification.catalogue_units},
         criterion_assessment=loaded.body.criterion_assessment,
         grading=grading_sentences(source),
+        equivalences=tuple(statement_sentence(s, catalogue) for s in counting_statements(qualification)),
     )
 
 
