@@ -501,5 +501,5 @@ def build_ruleset(text: str, filename: str) -> m.Ruleset:
         qualifications=tuple(i for i in items if isinstance(i, m.Qualification)),
         comments=tuple(m.Comment(c.value, c.line, c.column) for c in parsed.comments),
         standards=tuple(i for i in items if isinstance(i, m.Standard)),
-        equivalences=tuple(equivalences),
+        equivalences=tuple(sorted(equivalences, key=lambda e: e.span.line)),
     )

@@ -56,6 +56,8 @@ class Equivalents:
     units: tuple[Equivalent, ...]
     first: int
     outside: dict[str, str] = attrs.field(eq=False)
+    # The pool index of each unit an equivalent counts as.
+    _position: dict[str, int] = attrs.field(eq=False, alias="position")
 
     def of(self, index: int) -> Equivalent:
         return self.units[index - self.first]
@@ -89,16 +91,21 @@ class Equivalents:
         equivalents: an original the claim counts as another unit says so; an equivalent left out is said of
         its originals outside the pool, unless the claim counts them by another equivalence."""
         used: dict[str, list[str]] = {}
+        replaced: dict[str, tuple[str, ...]] = {}
         for index in sorted(chosen):
             if index >= self.first:
+                replaced[self.of(index).replacement] = self.of(index).originals
                 for original in self.of(index).originals:
                     used.setdefault(original, []).append(self.of(index).replacement)
         found: list[list] = []
         said: dict[str, list] = {}
         for index, ref, reason in left_out:
             if index < self.first:
-                found.append([ref, f"counted as {word_list(used[ref], 'and')}, by an equivalence"
-                              if ref in used else reason])
+                if ref in used:
+                    reason = f"counted as {word_list(used[ref], 'and')}, by an equivalence"
+                elif ref in replaced:
+                    reason = f"counted once, by {word_list(list(replaced[ref]), 'and')} instead"
+                found.append([ref, reason])
                 continue
             equivalent = self.of(index)
             for original in equivalent.originals:
@@ -111,6 +118,11 @@ class Equivalents:
                 said[original] = [original, f"counts as {equivalent.replacement} but is not counted: {reason}"]
                 found.append(said[original])
         return [(ref, reason) for ref, reason in found]
+
+    def in_catalogue_order(self, claim: tuple[int, ...]) -> tuple[int, ...]:
+        """A claim's pool units with each equivalent where the unit it counts as stands in the catalogue."""
+        position = {e.index: self._position[e.replacement] for e in self.units}
+        return tuple(sorted(claim, key=lambda i: (position.get(i, i), i)))
 
     def counted(self, claim: tuple[int, ...]) -> tuple[Equivalent, ...]:
         """The equivalents a claim counts, in the order of the units they count as."""
@@ -183,10 +195,10 @@ def check_equivalences(ruleset: m.Ruleset, catalogue, error: Callable[..., None]
     for statement in ruleset.equivalences:
         for name in statement.replacements:
             unit = catalogue.units.get(name.name) or catalogue.by_ofqual.get(name.name)
-            if unit is None:
+            if unit is None and catalogue.group_named(name) is None:
                 error("QR185", f"unit {name.name} is not declared in this file, so nothing can count as it",
                       name.span, did_you_mean(name.name, units) or "declare the unit in the catalogue, above")
-            else:
+            elif unit is not None:
                 replaced.add(unit.ref)
         for name in (*statement.originals, *statement.replacements):
             if catalogue.group_named(name) is not None:
@@ -265,7 +277,7 @@ def compile_equivalents(ruleset: m.Ruleset, catalogue, pool: tuple[m.Unit, ...],
     if not found:
         return units, None
     outside = {o.casefold(): o for e in found for o in e.originals if o not in index}
-    return units + tuple(added), Equivalents(tuple(found), len(units), outside)
+    return units + tuple(added), Equivalents(tuple(found), len(units), outside, index)
 
 
 def with_equivalents(requirements: tuple[Requirement, ...], units: tuple[PoolUnit, ...],

@@ -486,6 +486,8 @@ def _claim_facts(explanations: Explanations, holdings: Holdings, status: Status,
     """`available_bits`: the units held (certain or not), as bits."""
     q = explanations.qualification
     totals, credits, glh, bits = measured
+    if q.equivalents is not None:
+        claim = q.equivalents.in_catalogue_order(claim)
     chosen = set(claim)
     available = holdings.certain | holdings.uncertain
     facts = _Claim(claim, chosen, bits, available, available_bits, explanations.total_of(totals))

@@ -322,7 +322,10 @@ def _claim_parts(q: CompiledQualification, claims: "np.ndarray", candidates: "np
     refs = np.array([unit.ref for unit in q.units], dtype=object)
     glh = [unit.glh for unit in q.units]
     credits = np.array([unit.credits for unit in q.units], dtype=np.int64)
-    shared = [dict(add=tuple(refs[row_added].tolist()), claim=tuple(refs[row_chosen].tolist()),
+    # Equivalents stand where the units they count as do, as in a verdict's claim.
+    ordered = q.equivalents.in_catalogue_order if q.equivalents is not None else tuple
+    shared = [dict(add=tuple(refs[row_added].tolist()),
+                   claim=tuple(refs[i] for i in ordered(tuple(np.flatnonzero(row_chosen).tolist()))),
                    credits_to_add=added_credits, units_to_add=units,
                    glh_to_add=declared_total(glh[i] for i in np.flatnonzero(row_added).tolist()))
               for row_chosen, row_added, added_credits, units in zip(

@@ -53,7 +53,9 @@ def explanation_text(explanation: Explanation) -> str:
     out = [heading(verdict.learner, q),
            click.style(status_text(verdict), fg=STATUS_COLOURS[verdict.status], bold=True) + f"; {claim}",
            "", click.style("Rules", bold=True)]
-    out += branches([_rule_lines(q, rule) for rule in explanation.rules])
+    # A unit the claim counts by an equivalent is measured as that equivalent (with its own credit, perhaps).
+    counted_as = {e.replacement: e.index for e in verdict.equivalents or ()}
+    out += branches([_rule_lines(q, rule, counted_as) for rule in explanation.rules])
     if verdict.unit_points and verdict.points is None:  # graded by a table of components' grades
         out += ["", click.style("Grades", bold=True)]
         out += branches([[escaped(f"{u.unit}: {u.grade}")] for u in verdict.unit_points])
@@ -117,13 +119,14 @@ def _ksb_line(evidence: KsbEvidence, mark: str, colour: str, units: str) -> str:
             + click.style(escaped(f"({units})"), dim=True))
 
 
-def _rule_lines(q: CompiledQualification, rule: RuleExplanation) -> list[str]:
+def _rule_lines(q: CompiledQualification, rule: RuleExplanation, counted_as: dict[str, int]) -> list[str]:
     mark, colour = RULE_MARKS[rule.status]
     outcome = rule.outcome
     lines = [click.style(f"{mark} ", fg=colour, bold=True) + escaped(outcome.text) + "  "
              + click.style(rule.status.value, fg=colour), click.style(escaped(outcome.detail), dim=True)]
     if outcome.counted:
-        lines.append(escaped("counted: " + ", ".join(_counted(q, rule, ref) for ref in outcome.counted)))
+        lines.append(escaped("counted: " + ", ".join(_counted(q, rule, counted_as.get(ref, q.index.get(ref)), ref)
+                                                    for ref in outcome.counted)))
     if rule.options:
         lines += branches([[click.style(f"{'✓' if o.met else '✗'} ", fg='green' if o.met else 'red')
                             + escaped(f"option {k}: " + "; ".join(o.rules))] for k, o in enumerate(rule.options, 1)])
@@ -134,12 +137,13 @@ def _rule_lines(q: CompiledQualification, rule: RuleExplanation) -> list[str]:
     return lines
 
 
-def _counted(q: CompiledQualification, rule: RuleExplanation, ref: str) -> str:
-    """A counted unit with its value in the rule's measure, when the rule measures more than units."""
+def _counted(q: CompiledQualification, rule: RuleExplanation, index: int, ref: str) -> str:
+    """A counted unit (pool unit `index`) with its value in the rule's measure, when the rule measures more
+    than units."""
     measure = rule.outcome.measure
     if measure is None or measure.value == "units":
         return ref
-    return f"{ref} ({q.measure(measure, q.index[ref])})"
+    return f"{ref} ({q.measure(measure, index)})"
 
 
 def _needs(rule: RuleExplanation) -> str | None:
