@@ -317,7 +317,7 @@ def _caps(equivalents: Equivalents, index: dict[str, int], standing: dict[int, l
         ref = by_index[stand_ins[0]].replacement
         caps.append(_cap((target, *stand_ins), by_index[stand_ins[0]].statement.span,
                          f"unit {ref} counts once: as itself or by one equivalence",
-                         "the claim counts it already, by an equivalence", (ref,)))
+                         f"{ref} counts once, and the claim counts it already", (ref,)))
     # Each original's uses: itself (when in the pool), and each statement's equivalents of it.
     uses: dict[str, dict[int, list[int]]] = {}
     for equivalent in equivalents.units:

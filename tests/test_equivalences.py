@@ -187,6 +187,19 @@ def test_one_unit_counts_as_two_and_the_claim_may_use_one_of_them():
         False, ("8607-201", "8607-202", "8607-203", "8607-204"), 12)
 
 
+def test_an_original_whose_equivalents_the_claim_does_not_need_says_why():
+    # Beside 8607-203 held itself, 8600-230's equivalents would pass Group 2's cap.
+    verdict = claims_of(PREDECESSORS, ["8607-201", "8607-202", "8607-203", "8607-204", "8600-230"])
+    assert (verdict.claim, equivalents(verdict)) == (("8607-201", "8607-202", "8607-203", "8607-204"), [])
+    assert set_aside(verdict) == [
+        ("8600-230", "counts as 8607-203 or 8607-204 but is not counted: Group 2 is capped at 6 credits")]
+    # With 8607-201's credit, 8600-201 ties with 8607-201 itself, which the claim counts as the earlier unit.
+    verdict = claims_of(PREDECESSORS.replace(" with its own credit", ""), ["8607-201", "8600-201", "8607-202"])
+    assert (verdict.claim, equivalents(verdict)) == (("8607-201", "8607-202"), [])
+    assert set_aside(verdict) == [
+        ("8600-201", "counts as 8607-201 but is not counted: 8607-201 counts once, and the claim counts it already")]
+
+
 def test_an_equivalent_is_achieved_when_the_last_of_its_originals_is():
     text = needing(11) + "  complete within 1 year\n"
     on_time, late = dt.date(2024, 6, 1), dt.date(2025, 6, 1)
