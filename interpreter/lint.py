@@ -281,7 +281,7 @@ def _satisfiability(q: CompiledQualification, time_budget: float) -> list[Diagno
 
 def _achievable(q: CompiledQualification, deadline: float, found: list[Diagnostic]) -> bool:
     """Whether some claim meets every rule; when none does, the error that says why is added to `found`."""
-    everything = range(len(q.units))
+    everything = range(len(q.catalogue_units))
     conflict = ClaimModel(q, everything, deadline).conflict()
     if conflict is None:
         return True
@@ -302,7 +302,7 @@ def _witness_and_redundancy(q: CompiledQualification, dead_options: set[int], de
     """For an achievable qualification: its smallest claim, then rules and options that never matter and
     declared sizes the claims contradict."""
     header = q.source.qan_span
-    witness = cheapest_completion(q, (), range(len(q.units)), m.Measure.CREDITS, deadline)
+    witness = cheapest_completion(q, (), range(len(q.catalogue_units)), m.Measure.CREDITS, deadline)
     assert witness is not None, "a qualification without conflicting rules has a claim that achieves it"
     credits = sum(q.units[i].credits for i in witness)
     smallest = f"the smallest claim is {', '.join(q.units[i].ref for i in witness)} ({plural(credits, 'credit')})" \
@@ -361,8 +361,8 @@ def _extreme(q: CompiledQualification, measure: m.Measure, deadline: float, *, l
              members: Iterable[int] | None = None, required: Iterable[Part] | None = None) -> int:
     """The least (or greatest) total of `measure` over `members` (default: the whole claim) among the
     claims that meet the `required` parts (default: every rule)."""
-    members = range(len(q.units)) if members is None else members
-    claim_model = ClaimModel(q, range(len(q.units)), deadline).require(required)
+    members = range(len(q.catalogue_units)) if members is None else members
+    claim_model = ClaimModel(q, range(len(q.catalogue_units)), deadline).require(required)
     total = claim_model.measure_expr(measure, members)
     claim = claim_model.maximise([-total if lowest else total])
     assert claim is not None, "only achievable qualifications are measured"
@@ -374,7 +374,7 @@ def _never_binding(q: CompiledQualification, deadline: float) -> Iterator[Diagno
     order, and a rule found redundant is left out when checking the later ones: of two rules that imply
     each other, only the first is reported. One model answers every question: each asks, through
     assumptions, whether some parts can hold while one fails."""
-    claim_model = ClaimModel(q, range(len(q.units)), deadline)
+    claim_model = ClaimModel(q, range(len(q.catalogue_units)), deadline)
     all_parts = list(claim_model.parts)
     failing = {part: ~claim_model.holds(q.requirements[part.requirement], part.kind) for part in all_parts}
 
@@ -475,7 +475,7 @@ def _dead_options(q: CompiledQualification, known_dead: set[int], deadline: floa
         undecided = {number: option for number, option in enumerate(requirement.options, 1)
                      if id(option) not in known_dead}
         while undecided:
-            claim_model = ClaimModel(q, range(len(q.units)), deadline)
+            claim_model = ClaimModel(q, range(len(q.catalogue_units)), deadline)
             claim_model.require(p for p in claim_model.parts if p.requirement != index)
             meets = [claim_model.holds_all(option) for option in undecided.values()]
             claim_model.model.add_bool_or(meets)

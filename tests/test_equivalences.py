@@ -450,6 +450,17 @@ def test_an_equivalence_to_units_in_no_pool_can_never_count():
                                  "never count")
 
 
+def test_the_linter_judges_a_qualification_by_its_own_units():
+    # With 8600-201's own 6 credits, 8607-202 and 8607-205 would make 13 from three units; from the pool's own
+    # units the smallest claim is four.
+    (note,) = [d for d in lint([RulesetSource("table.qual", PREDECESSORS)], BODIES) if d.code == "QR400"]
+    assert note.message == ("600/1000/9 can be achieved; the smallest claim is 8607-201, 8607-202, 8607-204, "
+                            "8607-205 (13 credits)")
+    # A qualification only an equivalent could complete can never be achieved by a learner new to it.
+    text = PREDECESSORS.replace("at least 13 credits", "at least 14 credits")
+    assert "QR401" in {d.code for d in lint([RulesetSource("table.qual", text)], BODIES)}
+
+
 def test_a_predecessor_declared_for_its_equivalence_is_in_no_pool_without_a_warning():
     assert lint_of(PREDECESSORS) == []
 
