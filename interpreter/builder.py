@@ -449,13 +449,17 @@ class _Builder(Transformer):
         description = _string(rest[0]) if rest and isinstance(rest[0], Token) else None
         group = m.Group(name.value, description, _token_span(name))
         units = tuple(attrs.evolve(u, group=group.name) for u in rest if isinstance(u, m.Unit))
-        return group, units, tuple(e for e in rest if isinstance(e, m.Equivalence))
+        return group, units, tuple(e for e in rest if isinstance(e, (m.Equivalence, m.ApprovalColumn)))
 
     def equivalence(self, meta, children):
         originals = tuple(_name(token) for token in children if isinstance(token, Token))
         replacements = next(c for c in children if isinstance(c, _Replacements)).names
         kind, credit_of = next((c for c in children if isinstance(c, tuple)), (m.EquivalentCredit.REPLACEMENT, None))
-        return m.Equivalence(originals, replacements, kind, _span(meta), credit_of)
+        approval = any(isinstance(c, Tree) and c.data == "approval" for c in children)
+        return m.Equivalence(originals, replacements, kind, _span(meta), credit_of, approval)
+
+    def approval_column(self, meta, children):
+        return m.ApprovalColumn(_string(children[0]), _span(meta))
 
     def replacements(self, meta, children):
         return _Replacements(tuple(map(_name, children)))
@@ -486,13 +490,14 @@ def build_ruleset(text: str, filename: str) -> m.Ruleset:
         raise DiagnosticError(builder.diagnostics)
     awarding_body = next((i for i in items if isinstance(i, m.AwardingBody)), None)
     groups, units = [], [i for i in items if isinstance(i, m.Unit)]
-    equivalences = [i for i in items if isinstance(i, m.Equivalence)]
+    # The table of equivalences and the approval column, wherever they stand among the units.
+    table = [i for i in items if isinstance(i, (m.Equivalence, m.ApprovalColumn))]
     for item in items:
         if isinstance(item, tuple):
-            group, group_units, group_equivalences = item
+            group, group_units, group_table = item
             groups.append(group)
             units.extend(group_units)
-            equivalences.extend(group_equivalences)
+            table.extend(group_table)
     return m.Ruleset(
         path=filename,
         awarding_body=awarding_body,
@@ -501,5 +506,6 @@ def build_ruleset(text: str, filename: str) -> m.Ruleset:
         qualifications=tuple(i for i in items if isinstance(i, m.Qualification)),
         comments=tuple(m.Comment(c.value, c.line, c.column) for c in parsed.comments),
         standards=tuple(i for i in items if isinstance(i, m.Standard)),
-        equivalences=tuple(sorted(equivalences, key=lambda e: e.span.line)),
+        equivalences=tuple(sorted((e for e in table if isinstance(e, m.Equivalence)), key=lambda e: e.span.line)),
+        approval_columns=tuple(sorted((c for c in table if isinstance(c, m.ApprovalColumn)), key=lambda c: c.span.line)),
     )

@@ -58,33 +58,59 @@ class Equivalents:
     outside: dict[str, str] = attrs.field(eq=False)
     # The pool index of each unit an equivalent counts as.
     _position: dict[str, int] = attrs.field(eq=False, alias="position")
+    # The record column an approval is read from (`approval column "..."`), for what a record lacks.
+    approval_column: str | None = None
 
     def of(self, index: int) -> Equivalent:
         return self.units[index - self.first]
 
-    def hold(self, placed: dict[str, bool | None], certain: set[int], uncertain: set[int]
-             ) -> list[tuple[str, str]]:
-        """Adds the equivalents the record gives to `certain` (every original achieved, within any window) or
-        `uncertain` (some only in doubt); `placed` holds, by reference, each achieved unit the qualification
-        could use: True when it counts, None when in doubt, False when set aside. Returns why each original
-        outside the pool, achieved, gives no equivalent, as (reference, reason)."""
+    def hold(self, placed: dict[str, bool | None], approved: dict[str, bool | None], certain: set[int],
+             uncertain: set[int]) -> tuple[list[tuple[str, str]], list[str], set[int]]:
+        """Adds the equivalents the record gives to `certain` (every original achieved, within any window, and
+        approved where the statement says `when approved`) or `uncertain` (some of that only in doubt).
+        `placed` holds, by reference, each achieved unit the qualification could use: True when it counts, None
+        when in doubt, False when set aside; `approved`, for each, whether its rows record the approval (None:
+        they do not say). Returns why each original outside the pool, achieved, gives no equivalent, as
+        (reference, reason), the approvals the record lacks, and the equivalents in doubt for want of them."""
         given: set[str] = set()
+        unapproved: set[int] = set()
+        refused: dict[str, list[str]] = {}
+        lacking: list[str] = []
         for equivalent in self.units:
             states = [placed.get(o, False) for o in equivalent.originals]
             if False in states:
                 continue
+            if equivalent.statement.approval:
+                approvals = [approved.get(o) for o in equivalent.originals]
+                if False in approvals:
+                    for original, state in zip(equivalent.originals, approvals):
+                        if state is False:
+                            refused.setdefault(original, []).append(equivalent.replacement)
+                    continue
+                for original, state in zip(equivalent.originals, approvals):
+                    needed = (f"approval of {original} in `{self.approval_column}` (needed for "
+                              f"`{equivalence_text(equivalent.statement)}`)")
+                    if state is None and needed not in lacking:
+                        lacking.append(needed)
+                if None in approvals:
+                    unapproved.add(equivalent.index)
+                states += approvals
             (certain if all(states) else uncertain).add(equivalent.index)
             given.update(equivalent.originals)
         found = []
         for original in self.outside.values():
             if placed.get(original, False) is False or original in given:
                 continue
+            if original in refused:
+                found.append((original, f"not one of this qualification's units; its exemption as "
+                              f"{word_list(refused[original], 'and')} is not approved"))
+                continue
             partial = [(e.replacement, [o for o in e.originals if placed.get(o, False) is False])
                        for e in self.units if original in e.originals]
             found.append((original, "not one of this qualification's units; it counts as "
                           + word_list([f"{replacement} only together with {word_list(lacking, 'and')}"
                                        for replacement, lacking in partial], "or")))
-        return found
+        return found, lacking, unapproved
 
     def not_counted(self, left_out: list[tuple[int, str, str]], chosen: set[int]) -> list[tuple[str, str]]:
         """The units held and not counted, (pool index, reference, reason) each, as a verdict says them with
@@ -157,8 +183,10 @@ def equivalence_text(statement: m.Equivalence) -> str:
     else:
         text = f"units {' and '.join(originals)} together count as {replacements}"
     if statement.credit is m.EquivalentCredit.OWN:
-        return text + f" with {'its' if len(originals) == 1 else 'their'} own credit"
-    return text + (f" with {statement.credit_of.name}'s credit" if statement.credit_of is not None else "")
+        text += f" with {'its' if len(originals) == 1 else 'their'} own credit"
+    elif statement.credit_of is not None:
+        text += f" with {statement.credit_of.name}'s credit"
+    return text + (" when approved" if statement.approval else "")
 
 
 def counting_statements(q) -> tuple[m.Equivalence, ...]:
@@ -178,18 +206,24 @@ def statement_sentence(statement: m.Equivalence, catalogue) -> str:
         text = f"Units {word_list(originals, 'and')} together count as {word_list(replacements, 'and')}"
     if statement.credit is m.EquivalentCredit.OWN:
         credits = sum(catalogue.units[o].credits or 0 for o in originals)
-        return text + f", with {'its' if len(originals) == 1 else 'their'} own credit ({credits})."
-    if len(replacements) == 1:
+        text += f", with {'its' if len(originals) == 1 else 'their'} own credit ({credits})"
+    elif len(replacements) == 1:
         unit = catalogue.units.get(replacements[0])
         figure = f" ({unit.credits})" if unit is not None and unit.credits is not None else ""
-        return text + f", with {replacements[0]}'s credit{figure}."
-    return text + ", each with the credit of the unit it counts as."
+        text += f", with {replacements[0]}'s credit{figure}"
+    else:
+        text += ", each with the credit of the unit it counts as"
+    if statement.approval:
+        column = catalogue.ruleset.approval_columns[0].name
+        text += f", when the record's `{column}` column says it is approved"
+    return text + "."
 
 
 # ---- static checks ---------------------------------------------------------------------------------
 
 def check_equivalences(ruleset: m.Ruleset, catalogue, error: Callable[..., None]) -> None:
-    """The checker's errors about equivalence statements (QR185 to QR189), through the checker's `error`."""
+    """The checker's errors about equivalence statements and the approval column (QR185 to QR189), through the
+    checker's `error`."""
     units = [*catalogue.units, *catalogue.by_ofqual]
     replaced: set[str] = set()
     for statement in ruleset.equivalences:
@@ -225,14 +259,20 @@ def check_equivalences(ruleset: m.Ruleset, catalogue, error: Callable[..., None]
             undeclared = [n.name for n in statement.originals if n.name not in catalogue.units
                           and n.name not in catalogue.by_ofqual]
             if len(statement.replacements) > 1:
-                error("QR188", "`with its own credit` on an equivalence that counts as several units: the "
+                error("QR187", "`with its own credit` on an equivalence that counts as several units: the "
                       "original's credit cannot be shared between them", statement.span,
                       "delete it: each replacement then carries its own credit")
             elif undeclared:
-                error("QR188", f"`with {'its' if len(statement.originals) == 1 else 'their'} own credit`, but "
+                error("QR187", f"`with {'its' if len(statement.originals) == 1 else 'their'} own credit`, but "
                       f"{word_list(undeclared, 'and')} {'is' if len(undeclared) == 1 else 'are'} not declared "
                       "in this file, so the credit is unknown", statement.span,
                       "declare the original units with their credits, or delete `with ... own credit`")
+        if statement.approval and not ruleset.approval_columns:
+            error("QR188", "`when approved`, but the file declares no approval column to read the approval from",
+                  statement.span, 'declare the record column that holds it, e.g. `approval column "Approved"`')
+    for column in ruleset.approval_columns[1:]:
+        error("QR188", f"a second approval column (the first is on line {ruleset.approval_columns[0].span.line})",
+              column.span, "a file reads its approvals from one column: keep one and delete the other")
     for q in ruleset.qualifications:
         if q.grading is None or q.pool is None:
             continue
@@ -277,7 +317,8 @@ def compile_equivalents(ruleset: m.Ruleset, catalogue, pool: tuple[m.Unit, ...],
     if not found:
         return units, None
     outside = {o.casefold(): o for e in found for o in e.originals if o not in index}
-    return units + tuple(added), Equivalents(tuple(found), len(units), outside, index)
+    column = ruleset.approval_columns[0].name if ruleset.approval_columns else None
+    return units + tuple(added), Equivalents(tuple(found), len(units), outside, index, column)
 
 
 def with_equivalents(requirements: tuple[Requirement, ...], units: tuple[PoolUnit, ...],

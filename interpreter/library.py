@@ -12,6 +12,7 @@ from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.engine.compiler import CompiledQualification, compile_ruleset
 from qualrules.interpreter.equivalences import undeclared_originals
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity, did_you_mean
+from qualrules.interpreter.records.approvals import column_key
 from qualrules.interpreter.records.log_checks import EvidencePolicy, LoggedUnit
 from qualrules.interpreter.records.readers import Vocabulary
 from qualrules.interpreter.wording import word_list
@@ -168,7 +169,9 @@ class Library:
         return Vocabulary(self.unit_refs(), RESULT_WORDS,
                           {word: frozenset(names) for word, names in scoped.items()},
                           {ref: frozenset(names) for ref, names in unit_bodies.items()},
-                          self._logged_units())
+                          self._logged_units(),
+                          frozenset(column_key(column.name) for entry in self.rulesets
+                                    for column in entry.ruleset.approval_columns))
 
     def _logged_units(self) -> dict[str, LoggedUnit]:
         """Every unit declaring assessment criteria, by case-folded unit and Ofqual reference; a unit in a

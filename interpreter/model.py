@@ -406,6 +406,16 @@ class Equivalence:
     span: Span
     # `with B's credit` as written, so the checker can tell when it names no replacement; None when unstated.
     credit_of: NameRef | None = None
+    # `when approved`: only an original whose record row the ruleset's approval column marks approved counts.
+    approval: bool = False
+
+
+@attrs.frozen
+class ApprovalColumn:
+    """`approval column "Exemption approved"`: the record column that says whether an exemption was approved."""
+
+    name: str
+    span: Span
 
 
 @attrs.frozen
@@ -427,3 +437,4 @@ class Ruleset:
     comments: tuple[Comment, ...]
     standards: tuple[Standard, ...] = ()
     equivalences: tuple[Equivalence, ...] = ()
+    approval_columns: tuple[ApprovalColumn, ...] = ()

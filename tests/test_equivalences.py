@@ -27,6 +27,7 @@ from qualrules.interpreter.engine.evaluator import evaluate, holdings_of
 from qualrules.interpreter.engine.planner import plan
 from qualrules.interpreter.formatter import format_ruleset
 from qualrules.interpreter.lint import lint
+from qualrules.interpreter.records.learner import Attempt, Learner
 from qualrules.plugins import RulesetSource, discover
 
 # A predecessor-unit table as ILM-style specifications print it: "Learners who achieved units of the 2012
@@ -385,10 +386,12 @@ def test_an_equivalence_to_an_undeclared_unit_says_which_was_meant(snapshot):
     ("unit 8600-210 counts as Group 1", None, None),
     ("unit 8600-210 counts as 8607-202 with 8607-201's credit", "QR187",
      "`with 8607-201's credit` names no unit this equivalence counts as alone"),
-    ("unit 8607-205 counts as 8607-203 and 8607-204 with its own credit", "QR188",
+    ("unit 8600-210 counts as 8607-202 when approved", "QR188",
+     "`when approved`, but the file declares no approval column to read the approval from"),
+    ("unit 8607-205 counts as 8607-203 and 8607-204 with its own credit", "QR187",
      "`with its own credit` on an equivalence that counts as several units: the original's credit cannot be "
      "shared between them"),
-    ("units 8600-210 and 8600-211 together count as 8607-202 with their own credit", "QR188",
+    ("units 8600-210 and 8600-211 together count as 8607-202 with their own credit", "QR187",
      "`with their own credit`, but 8600-210 and 8600-211 are not declared in this file, so the credit is "
      "unknown"),
 ])
@@ -408,6 +411,14 @@ def test_a_group_named_as_a_unit_is_refused():
     text = text.replace("unit 8600-230 counts as 8607-203 and 8607-204", "unit 8600-230 counts as OPTIONS")
     ((error), *others) = errors_of(text)
     assert (error.code, error.message) == ("QR186", "`OPTIONS` is a group: an equivalence names units")
+
+
+def test_a_second_approval_column_is_refused():
+    text = PREDECESSORS.replace("unit 8600-230 counts", 'approval column "Approved"\napproval column "CICM"\n'
+                                "unit 8600-230 counts")
+    (error,) = errors_of(text)
+    assert (error.code, error.location.line) == ("QR188", line_of(text, 'approval column "CICM"'))
+    assert error.message == f"a second approval column (the first is on line {line_of(text, 'approval column')})"
 
 
 def test_a_graded_qualification_cannot_count_equivalents_yet():
@@ -465,6 +476,125 @@ def test_a_predecessor_declared_for_its_equivalence_is_in_no_pool_without_a_warn
     assert lint_of(PREDECESSORS) == []
 
 
+# ---- exemptions that need approval ------------------------------------------------------------------
+
+# CICM-style exemptions: another body's unit is accepted only once the awarding body approves each claim.
+EXEMPTIONS = PREDECESSORS.replace("unit 8600-230 counts as 8607-203 and 8607-204\n",
+                                  'approval column "Exemption approved"\n'
+                                  "unit ACCA-F4 counts as 8607-205 when approved\n"
+                                  "unit 8607-203 counts as 8607-202 when approved\n")
+
+
+def with_approvals(units) -> Learner:
+    """A learner from (ref, approved) pairs, each passed on one day."""
+    return Learner("L1", dt.date(1990, 1, 1), dt.date(2024, 1, 15),
+                   tuple(Attempt(ref, "pass", dt.date(2024, 6, 1), None, approved) for ref, approved in units))
+
+
+def decided(text: str, units):
+    _, q = compiled(text)
+    found = evaluate(q, with_approvals(units), COUNTS)
+    cp = _on_cpsat(q, with_approvals(units))
+    assert (cp.status, cp.claim, cp.credits, cp.set_aside, cp.missing) == (
+        found.status, found.claim, found.credits, found.set_aside, found.missing)
+    return found
+
+
+BASE = [("8607-201", None), ("8607-202", None), ("8607-204", None)]
+
+
+def test_an_approved_exemption_counts():
+    verdict = decided(EXEMPTIONS, BASE + [("ACCA-F4", True)])
+    # 4 + 3 + 2 + 4 (8607-205 by ACCA-F4) = 13.
+    assert (verdict.achieved, verdict.credits, equivalents(verdict)) == (
+        True, 13, ["8607-205 by ACCA-F4, with 8607-205's credit"])
+
+
+def test_a_refused_exemption_counts_as_the_unit_held_only():
+    verdict = decided(EXEMPTIONS, BASE + [("ACCA-F4", False)])
+    assert (verdict.achieved, verdict.credits, equivalents(verdict)) == (False, 9, [])
+    assert set_aside(verdict) == [("ACCA-F4", "not one of this qualification's units; its exemption as 8607-205 is "
+                                   "not approved")]
+    # A pool unit whose exemption is refused still counts as itself: 8607-203 in Group 2.
+    # Its exemption refused, 8607-203 cannot stand for the mandatory 8607-202; as itself it loses to 8607-205
+    # under Group 2's cap.
+    verdict = decided(EXEMPTIONS, [("8607-201", None), ("8607-203", False), ("8607-205", None)])
+    assert (verdict.claim, verdict.credits, equivalents(verdict)) == (("8607-201", "8607-205"), 8, [])
+    assert verdict.unmet[0] == "all of Group 1: 1 of 2 units counted, still needed: 8607-202"
+    assert set_aside(verdict) == [("8607-203", "Group 2 is capped at 6 credits")]
+    # Approved, it stands for 8607-202: 4 + 3 + 4 = 11.
+    verdict = decided(EXEMPTIONS, [("8607-201", None), ("8607-203", True), ("8607-205", None)])
+    assert (verdict.claim, verdict.credits) == (("8607-201", "8607-202", "8607-205"), 11)
+    assert set_aside(verdict) == [("8607-203", "counted as 8607-202, by an equivalence")]
+
+
+def test_an_approval_not_recorded_gives_cannot_tell():
+    verdict = decided(EXEMPTIONS, BASE + [("ACCA-F4", None)])
+    assert verdict.status.value == "undetermined"
+    assert verdict.missing == ("approval of ACCA-F4 in `Exemption approved` (needed for `unit ACCA-F4 counts as "
+                               "8607-205 when approved`)",)
+    assert verdict.unmet == ("Total: 13 credits counted, at least 13 required (only with units whose approvals are "
+                             "in doubt)",)
+    # Achieved without it, the verdict stands: the approval cannot change it.
+    verdict = decided(EXEMPTIONS, BASE + [("8607-205", None), ("ACCA-F4", None)])
+    assert verdict.achieved and set_aside(verdict) == [
+        ("ACCA-F4", "counts as 8607-205 but is not counted: the record does not say whether the exemption was "
+                    "approved")]
+
+
+def test_one_approved_row_of_several_is_enough():
+    verdict = decided(EXEMPTIONS, BASE + [("ACCA-F4", None), ("ACCA-F4", False), ("ACCA-F4", True)])
+    assert verdict.achieved
+    verdict = decided(EXEMPTIONS, BASE + [("ACCA-F4", None), ("ACCA-F4", False)])
+    assert verdict.status.value == "undetermined"
+
+
+@pytest.fixture
+def exemption_files(tmp_path):
+    ruleset = tmp_path / "exemptions.qual"
+    ruleset.write_text(EXEMPTIONS, encoding="utf-8")
+    return tmp_path, str(ruleset)
+
+
+def test_the_approval_column_is_read_from_csv_and_json(exemption_files):
+    folder, ruleset = exemption_files
+    rows = "".join(f"{learner},{ref},pass,2024-06-01,{approved}\n" for learner, approved in
+                   (("A", "Yes"), ("R", "not approved"), ("U", "")) for ref in ("8607-201", "8607-202", "8607-204"))
+    rows += "A,ACCA-F4,exemption,2023-06-01,Yes\nR,ACCA-F4,exemption,2023-06-01,NOT  APPROVED\nU,ACCA-F4,exemption,2023-06-01,\n"
+    (folder / "records.csv").write_text("learner,unit,result,achieved_on,Exemption Approved\n" + rows, encoding="utf-8")
+    found = json.loads(run("check", str(folder / "records.csv"), "-q", "600/1000/9", "--ruleset", ruleset,
+                           "--format", "json").stdout)
+    assert [(v["learner"], v["status"]) for v in found] == [("A", "achieved"), ("R", "not achieved"),
+                                                             ("U", "undetermined")]
+    document = {"learners": [{"id": "J", "units": [
+        {"unit": "8607-201", "result": "pass"}, {"unit": "8607-202", "result": "pass"},
+        {"unit": "8607-204", "result": "pass"},
+        {"unit": "ACCA-F4", "result": "exemption", "Exemption approved": "approved"}]}]}
+    (folder / "records.json").write_text(json.dumps(document), encoding="utf-8")
+    (verdict,) = json.loads(run("check", str(folder / "records.json"), "-q", "600/1000/9", "--ruleset", ruleset,
+                                "--format", "json").stdout)
+    assert (verdict["status"], verdict["equivalents"]) == (
+        "achieved", [{"unit": "8607-205", "by": ["ACCA-F4"], "credit": "replacement"}])
+
+
+def test_an_approval_that_says_neither_is_a_record_error(exemption_files):
+    folder, ruleset = exemption_files
+    (folder / "records.csv").write_text("learner,unit,result,achieved_on,exemption approved\n"
+                                        "E001,ACCA-F4,exemption,2023-06-30,pending\n", encoding="utf-8")
+    result = run("check", str(folder / "records.csv"), "-q", "600/1000/9", "--ruleset", ruleset)
+    assert result.exit_code == 2
+    assert ("records.csv:2: error[QR546]: `exemption_approved` is 'pending', which does not say whether the "
+            "exemption was approved") in result.output
+
+
+def test_the_formatter_keeps_the_approval_column_and_when_approved():
+    formatted = format_ruleset(EXEMPTIONS.replace("when approved", "WHEN Approved"), "table.qual")
+    assert ('approval column "Exemption approved"\nunit 8600-201 counts as 8607-201 with its own credit\n'
+            "units 8600-210 and 8600-211 together count as 8607-202\n"
+            "unit ACCA-F4 counts as 8607-205 when approved\n") in formatted
+    assert format_ruleset(formatted, "table.qual") == formatted
+
+
 # ---- against brute force ---------------------------------------------------------------------------
 
 EXTERNAL = ("X/1", "X/2")
@@ -497,11 +627,11 @@ class EquivalenceBrute(BruteForce):
                    if (rule.min_level is None or self.units[ref].level >= rule.min_level)
                    and (rule.max_level is None or self.units[ref].level <= rule.max_level))
 
-    def items(self, held: set[str]) -> list[Item]:
+    def items(self, held: set[str], approved: set[str]) -> list[Item]:
         found = [Item(ref, None, self.units[ref].credits, (ref,)) for ref in self.pool if ref in held]
         for k, statement in enumerate(self.statements):
             originals = tuple(n.name for n in statement.originals)
-            if not set(originals) <= held:
+            if not set(originals) <= (approved if statement.approval else held):
                 continue
             for name in statement.replacements:
                 if name.name in self.pool:
@@ -524,9 +654,9 @@ class EquivalenceBrute(BruteForce):
         self.credit_of = {i.unit: i.credits for i in items}
         return self.satisfies(claim), self.within_limits(claim), claim
 
-    def best_items(self, held: set[str]) -> tuple[Item, ...] | None:
+    def best_items(self, held: set[str], approved: set[str]) -> tuple[Item, ...] | None:
         """The reported claim: most credits, then the greatest choice vector over the items in engine order."""
-        items = self.items(held)
+        items = self.items(held, approved)
         best, best_key = None, None
         for size in range(len(items) + 1):
             for chosen in itertools.combinations(items, size):
@@ -552,13 +682,15 @@ def equivalence_scenarios(draw):
         own = len(replacements) == 1 and set(originals) <= set(refs) and draw(st.booleans())
         head = (f"unit {originals[0]} counts as" if len(originals) == 1
                 else f"units {' and '.join(originals)} together count as")
-        statements.append(f"{head} {' and '.join(replacements)}" + (" with its own credit" if own else ""))
+        statements.append(f"{head} {' and '.join(replacements)}" + (" with its own credit" if own else "")
+                          + (" when approved" if draw(st.integers(0, 3)) == 0 else ""))
     lines = catalogue_lines(catalogue)
-    lines[-2:-2] = statements
+    lines[-2:-2] = ['approval column "Approved"'] + statements
     for _ in range(draw(st.integers(1, 3))):
         lines.append("  " + draw(simple_rules(catalogue, ("total", "credits from", "units from", "all of",
                                                            "choose", "level"))))
-    held = [r for r in refs + list(EXTERNAL) if draw(st.booleans())]
+    # Each unit held, with whether its row records an exemption approved.
+    held = [(r, draw(st.booleans())) for r in refs + list(EXTERNAL) if draw(st.booleans())]
     return "\n".join(lines) + "\n", held
 
 
@@ -568,11 +700,11 @@ def test_verdict_and_claim_with_equivalences_agree_with_brute_force_on_both_engi
     text, held = scenario
     ruleset, q = compiled(text)
     brute = EquivalenceBrute(ruleset)
-    expected = brute.best_items(set(held))
+    expected = brute.best_items({ref for ref, _ in held}, {ref for ref, approved in held if approved})
     event("achieved" if expected is not None else "not achieved")
     if expected is not None and any(i.statement is not None for i in expected):
         event("the claim counts an equivalent")
-    who = learner(held)
+    who = with_approvals(held)
     verdicts = [evaluate(q, who, COUNTS), _on_cpsat(q, who)]
     if not isinstance(q.decision, Decision):
         verdicts = verdicts[1:]

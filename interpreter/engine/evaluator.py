@@ -142,6 +142,8 @@ class Holdings:
     age_ok: bool | None
     age_detail: str | None
     window_detail: str | None
+    # The equivalents in doubt because the record does not say whether their exemption was approved.
+    unapproved: frozenset[int] = frozenset()
 
 
 def evaluate(qualification: CompiledQualification, learner: Learner, counts: Callable[[str], bool]) -> Verdict:
@@ -254,6 +256,8 @@ def unit_indices(masks: "np.ndarray") -> list[tuple[int, ...]]:
 def holdings_of(q: CompiledQualification, learner: Learner, counts: Callable[[str], bool]) -> Holdings:
     achieved: dict[str, dt.date | None] = {}
     attempted: dict[str, list[str]] = {}
+    # What each counting row of a unit records of an exemption's approval (None: nothing).
+    approvals: dict[str, list[bool | None]] = {}
     outside = q.equivalents.outside if q.equivalents is not None else {}
     for attempt in learner.attempts:
         ref = q.catalogue_refs.get(attempt.unit.casefold()) or outside.get(attempt.unit.casefold())
@@ -262,11 +266,13 @@ def holdings_of(q: CompiledQualification, learner: Learner, counts: Callable[[st
         if counts(attempt.result):
             known = [d for d in (achieved.get(ref), attempt.achieved_on) if d is not None]
             achieved[ref] = min(known) if known else None
+            approvals.setdefault(ref, []).append(attempt.approved)
         else:
             attempted.setdefault(ref, []).append(attempt.result)
 
     set_aside: list[SetAside] = []
     missing: list[str] = []
+    unapproved: set[int] = set()
     certain: set[int] = set()
     uncertain: set[int] = set()
     deadline, window_detail = _window_facts(q, learner, missing)
@@ -295,14 +301,18 @@ def holdings_of(q: CompiledQualification, learner: Learner, counts: Callable[[st
         if index is not None and placed[ref] is not False:
             (certain if placed[ref] else uncertain).add(index)
     if q.equivalents is not None:
-        set_aside.extend(SetAside(ref, reason) for ref, reason in q.equivalents.hold(placed, certain, uncertain))
+        # Approved when a counting row says so; refused only when every one says not.
+        approved = {ref: True if True in rows else None if None in rows else False for ref, rows in approvals.items()}
+        refused, lacking, unapproved = q.equivalents.hold(placed, approved, certain, uncertain)
+        set_aside.extend(SetAside(ref, reason) for ref, reason in refused)
+        missing.extend(lacking)
     if late:
         window_detail += f"; {plural(late, 'unit')} achieved after that set aside"
     set_aside.extend(_not_achieved(ref, results[-1]) for ref, results in attempted.items() if ref not in achieved)
 
     age_ok, age_detail = _age_facts(q, learner, missing)
     return Holdings(frozenset(certain), frozenset(uncertain), tuple(set_aside), tuple(missing),
-                     age_ok, age_detail, window_detail)
+                     age_ok, age_detail, window_detail, frozenset(unapproved))
 
 
 def plain_holdings(q: CompiledQualification, learner: Learner, certain: frozenset[int],
@@ -496,15 +506,22 @@ def _claim_facts(explanations: Explanations, holdings: Holdings, status: Status,
     if chosen & holdings.uncertain:
         # The claim leans on units in doubt: a rule it meets only with them cannot be called met yet.
         dated = chosen & holdings.certain
-        outcomes = [attrs.evolve(o, met=None, detail=o.detail + " (only with units whose dates are in doubt)")
+        doubted = chosen & holdings.uncertain
+        kinds = [kind for kind, units in (("dates", doubted - holdings.unapproved),
+                                          ("approvals", doubted & holdings.unapproved)) if units]
+        in_doubt = f" (only with units whose {' or '.join(kinds)} are in doubt)"
+        outcomes = [attrs.evolve(o, met=None, detail=o.detail + in_doubt)
                     if o.met and not holds((r,), dated) else o for o, r in zip(outcomes, shown)]
-    # An achieved verdict is reached without the units in doubt, so those are left out for want of a date.
+    # An achieved verdict is reached without the units in doubt, so those are left out for want of a date
+    # (or of an exemption's approval).
     undated = holdings.uncertain if status is Status.ACHIEVED else frozenset()
     left_out = sorted(available - chosen)
     in_force = _opened(q.requirements, _options_met_by(chosen)) if left_out else []
     capped = [(cap, facts.total_of(cap)) for cap in in_force if isinstance(cap, Linear) and cap.maximum is not None]
     context = _left_out_context(capped, in_force)
     not_counted = tuple(
+        SetAside(q.units[i].ref, "the record does not say whether the exemption was approved")
+        if i in undated and i in holdings.unapproved else
         SetAside(q.units[i].ref, f"the record lacks the date needed to place it within `{explanations.window_text}`")
         if i in undated else explanations.left_out(i, capped, in_force, context)
         for i in left_out
