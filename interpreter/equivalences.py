@@ -9,7 +9,6 @@ towards the equivalents."""
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 from typing import Callable, Iterator
 
@@ -17,7 +16,7 @@ import attrs
 
 from qualrules.interpreter import model as m
 from qualrules.interpreter.diagnostics import Diagnostic, Location, Severity, did_you_mean
-from qualrules.interpreter.engine.requirements import Alternatives, Barred, Linear, PoolUnit, Requirement, unit_measure
+from qualrules.interpreter.engine.requirements import Barred, Linear, PoolUnit, Requirement, unit_measure
 from qualrules.interpreter.wording import word_list
 
 
@@ -105,11 +104,8 @@ class Equivalents:
                 found.append((original, f"not one of this qualification's units; its exemption as "
                               f"{word_list(refused[original], 'and')} is not approved"))
                 continue
-            partial = [(e.replacement, [o for o in e.originals if placed.get(o, False) is False])
-                       for e in self.units if original in e.originals]
-            found.append((original, "not one of this qualification's units; it counts as "
-                          + word_list([f"{replacement} only together with {word_list(lacking, 'and')}"
-                                       for replacement, lacking in partial], "or")))
+            found.append((original, "not one of this qualification's units; it counts as " + word_list(
+                [_wanting(e, placed, approved) for e in self.units if original in e.originals], "or")))
         return found, lacking, unapproved
 
     def not_counted(self, left_out: list[tuple[int, str, str]], chosen: set[int]) -> list[tuple[str, str]]:
@@ -153,6 +149,16 @@ class Equivalents:
     def counted(self, claim: tuple[int, ...]) -> tuple[Equivalent, ...]:
         """The equivalents a claim counts, in the order of the units they count as."""
         return tuple(self.of(i) for i in claim if i >= self.first)
+
+
+def _wanting(equivalent: Equivalent, placed: dict[str, bool | None], approved: dict[str, bool | None]) -> str:
+    """`M2 only together with X/2`: what an equivalent that one original gives no more still wants."""
+    absent = [o for o in equivalent.originals if placed.get(o, False) is False]
+    refused = [o for o in equivalent.originals if o not in absent and equivalent.statement.approval
+               and approved.get(o) is False]
+    wants = ([f"together with {word_list(absent, 'and')}"] if absent else []) + \
+        ([f"with the exemption of {word_list(refused, 'and')} approved"] if refused else [])
+    return f"{equivalent.replacement} only {' and '.join(wants)}"
 
 
 def undeclared_originals(ruleset: m.Ruleset) -> Iterator[str]:

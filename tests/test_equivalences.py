@@ -542,6 +542,18 @@ def test_an_approval_not_recorded_gives_cannot_tell():
                     "approved")]
 
 
+def test_two_units_together_need_both_approved():
+    text = EXEMPTIONS.replace("unit ACCA-F4 counts as 8607-205 when approved",
+                              "units ACCA-F4 and ACCA-F5 together count as 8607-205 when approved")
+    verdict = decided(text, BASE + [("ACCA-F4", True), ("ACCA-F5", False)])
+    assert (verdict.achieved, equivalents(verdict)) == (False, [])
+    assert set_aside(verdict) == [
+        ("ACCA-F4", "not one of this qualification's units; it counts as 8607-205 only with the exemption of "
+                    "ACCA-F5 approved"),
+        ("ACCA-F5", "not one of this qualification's units; its exemption as 8607-205 is not approved")]
+    assert decided(text, BASE + [("ACCA-F4", True), ("ACCA-F5", True)]).achieved
+
+
 def test_one_approved_row_of_several_is_enough():
     verdict = decided(EXEMPTIONS, BASE + [("ACCA-F4", None), ("ACCA-F4", False), ("ACCA-F4", True)])
     assert verdict.achieved
