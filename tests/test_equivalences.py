@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+from pathlib import Path
 
 import attrs
 import numpy as np
@@ -317,6 +318,24 @@ def test_explain_of_a_learner_short_of_a_partner_unit(table_files, snapshot):
     assert result.exit_code == 1, result.output
     assert "it counts as 8607-202 only together with 8600-211" in result.stdout
     assert result.stdout == snapshot
+
+
+def test_plan_says_which_held_units_its_claim_counts_by_equivalence(table_files, snapshot):
+    ruleset, records = table_files
+    result = run("plan", records, "--learner", "T2", "-q", "600/1000/9", "--ruleset", ruleset)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == snapshot
+    folder = Path(records).parent
+    (folder / "p1.csv").write_text("learner,unit,result,achieved_on\nP1,8600-201,pass,2024-01-01\n"
+                                   "P1,8600-230,pass,2024-01-01\n", encoding="utf-8")
+    result = run("plan", str(folder / "p1.csv"), "--learner", "P1", "-q", "600/1000/9", "--ruleset", ruleset)
+    # 6 (8607-201 by 8600-201) + 3 (8607-202, added) + 3 + 2 (by 8600-230) = 14.
+    assert "resulting claim: 8607-201, 8607-202, 8607-203, 8607-204 (4 units, 14 credits)" in result.stdout
+    assert result.stdout == snapshot
+    found = json.loads(run("plan", str(folder / "p1.csv"), "--learner", "P1", "-q", "600/1000/9", "--ruleset",
+                           ruleset, "--format", "json").stdout)
+    assert (found["add"], found["equivalents"][0]) == (["8607-202"], {"unit": "8607-201", "by": ["8600-201"],
+                                                                      "credit": "own"})
 
 
 def test_show_prints_the_table(table_files, snapshot):

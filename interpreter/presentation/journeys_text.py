@@ -191,9 +191,12 @@ def plan_lines(q: CompiledQualification, finish: Plan) -> list[str]:
         out.append(f"add {plural(finish.units_to_add, 'unit')}: {plural(finish.credits_to_add, 'credit')}, "
                    + glh_text(finish.glh_to_add) + criteria)
         out += branches([[click.style("+ ", fg="green", bold=True) + _unit_line(q, ref)] for ref in finish.add])
-    credits = sum(q.units[q.index[ref]].credits for ref in finish.claim)
+    counted_as = {e.replacement: e.index for e in finish.equivalents or ()}
+    credits = sum(q.units[counted_as.get(ref, q.index[ref])].credits for ref in finish.claim)
     out.append(escaped(f"resulting claim: {', '.join(finish.claim) or 'none'} "
                        f"({plural(len(finish.claim), 'unit')}, {plural(credits, 'credit')})"))
+    if finish.equivalents:
+        out.append(escaped("by equivalence: " + "; ".join(e.text for e in finish.equivalents)))
     if finish.add and q.window is not None:
         window = escaped(rule_text(q.window))
         out.append(f"to count, the units must be achieved by {finish.deadline.isoformat()} (`{window}`)"
