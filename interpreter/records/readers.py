@@ -280,6 +280,7 @@ def read_header(file: str, rows: Iterator[tuple[int, list[Any]]], row_word: str,
                          line=header_line, code="QR510",
                          hint="keep one; a column to be ignored needs a name of its own")
     position = {name: columns.index(name) for name in known if name in columns}
+    # The first of two columns of one name, as for the known ones (reversed, so the first is written last).
     others = {column: index for index, column in reversed(list(enumerate(columns))) if column not in position}
     return Header(header_line, position, row_word, len(header), others)
 
