@@ -32,6 +32,10 @@ def _token_span(token: Token) -> m.Span:
     return m.Span(token.line, token.column, token.end_line, token.end_column)
 
 
+def _name(token: Token) -> m.NameRef:
+    return m.NameRef(token.value, False, _token_span(token))
+
+
 def _string(token: Token) -> str:
     body = token.value[1:-1]
     return body.replace('\\"', '"').replace("\\\\", "\\")
@@ -46,6 +50,13 @@ class _Barring:
 
     code: str | None
     span: m.Span
+
+
+@attrs.frozen
+class _Replacements:
+    """The units an equivalence's originals count as, before they join their statement."""
+
+    names: tuple[m.NameRef, ...]
 
 
 @attrs.frozen
@@ -447,7 +458,27 @@ class _Builder(Transformer):
         description = _string(rest[0]) if rest and isinstance(rest[0], Token) else None
         group = m.Group(name.value, description, _token_span(name))
         units = tuple(attrs.evolve(u, group=group.name) for u in rest if isinstance(u, m.Unit))
-        return group, units
+        return group, units, tuple(e for e in rest if isinstance(e, (m.Equivalence, m.ApprovalColumn)))
+
+    def equivalence(self, meta, children):
+        originals = tuple(_name(token) for token in children if isinstance(token, Token))
+        replacements = next(c for c in children if isinstance(c, _Replacements)).names
+        kind, credit_of = next((c for c in children if isinstance(c, tuple)), (m.EquivalentCredit.REPLACEMENT, None))
+        approval = any(isinstance(c, Tree) and c.data == "approval" for c in children)
+        return m.Equivalence(originals, replacements, kind, _span(meta), credit_of, approval)
+
+    def approval_column(self, meta, children):
+        return m.ApprovalColumn(_string(children[0]), _span(meta))
+
+    def replacements(self, meta, children):
+        return _Replacements(tuple(map(_name, children)))
+
+    def own_credit(self, meta, children):
+        return (m.EquivalentCredit.OWN, None)
+
+    def replacement_credit(self, meta, children):
+        (ref,) = children
+        return (m.EquivalentCredit.REPLACEMENT, _name(ref))
 
     def awarding_body(self, meta, children):
         name, *rest = children
@@ -468,11 +499,14 @@ def build_ruleset(text: str, filename: str) -> m.Ruleset:
         raise DiagnosticError(builder.diagnostics)
     awarding_body = next((i for i in items if isinstance(i, m.AwardingBody)), None)
     groups, units = [], [i for i in items if isinstance(i, m.Unit)]
+    # The table of equivalences and the approval column, wherever they stand among the units.
+    table = [i for i in items if isinstance(i, (m.Equivalence, m.ApprovalColumn))]
     for item in items:
         if isinstance(item, tuple):
-            group, group_units = item
+            group, group_units, group_table = item
             groups.append(group)
             units.extend(group_units)
+            table.extend(group_table)
     return m.Ruleset(
         path=filename,
         awarding_body=awarding_body,
@@ -481,4 +515,6 @@ def build_ruleset(text: str, filename: str) -> m.Ruleset:
         qualifications=tuple(i for i in items if isinstance(i, m.Qualification)),
         comments=tuple(m.Comment(c.value, c.line, c.column) for c in parsed.comments),
         standards=tuple(i for i in items if isinstance(i, m.Standard)),
+        equivalences=tuple(sorted((e for e in table if isinstance(e, m.Equivalence)), key=lambda e: e.span.line)),
+        approval_columns=tuple(sorted((c for c in table if isinstance(c, m.ApprovalColumn)), key=lambda c: c.span.line)),
     )

@@ -10,6 +10,7 @@ import attrs
 
 from qualrules.interpreter import model as m
 from qualrules.interpreter.criteria import check_criteria
+from qualrules.interpreter.equivalences import check_equivalences
 from qualrules.interpreter.diagnostics import Diagnostic, Location, Severity, did_you_mean
 from qualrules.interpreter.grades import check_grading, compensation_cap
 
@@ -196,5 +197,6 @@ def check(ruleset: m.Ruleset) -> list[Diagnostic]:
                           f"{'gives' if len(lacking) == 1 else 'give'} no `{field}` value", rule.span,
                           hint=f"add `{field} N` to the unit line{'s' if len(lacking) > 1 else ''}"
                           + (", or measure the rule in `glh`" if rule.measure is m.Measure.CREDITS else ""))
+    check_equivalences(ruleset, catalogue, error)
     diagnostics.extend(check_criteria(ruleset))
     return sorted(diagnostics, key=lambda d: (d.location.line, d.location.column))

@@ -10,6 +10,8 @@ Layout:
 - under its unit line, a unit's details are indented two spaces in a fixed order (sector, simulation,
   barring code, outcomes in source order with their criteria indented two spaces more, then `ksbs`
   lines), and a blank line follows them unless the unit is the last of its section;
+- the approval column, then the unit equivalences in source order, form a section of their own after the
+  catalogue's;
 - a qualification's statements are indented two spaces, facts first in a fixed order (level, credit
   value, guided learning hours, total qualification time, units from), then its rules in source order,
   one rule per line in the wording of `rule_text` (rules written on one line joined by commas are
@@ -35,6 +37,7 @@ import attrs
 from qualrules.interpreter import model as m
 from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity
+from qualrules.interpreter.equivalences import equivalence_text
 from qualrules.interpreter.presentation.tables import align_columns
 from qualrules.interpreter.grades import statement_text, statements as grading_statements
 from qualrules.interpreter.wording import rule_text, set_text
@@ -136,6 +139,9 @@ class _Layout:
             sections.append([_Line(0, f"awarding body {body.name}{title}", body.span.line)])
         sections.extend(_standard(standard) for standard in self.ruleset.standards)
         sections.extend(self._catalogue())
+        sections.append([_Line(0, f"approval column {_quoted(c.name)}", c.span.line)
+                         for c in self.ruleset.approval_columns]
+                        + [_Line(0, equivalence_text(e), e.span.line) for e in self.ruleset.equivalences])
         sections.extend(self._qualification(q) for q in self.ruleset.qualifications)
 
         out: list[str] = []

@@ -10,7 +10,9 @@ import attrs
 from qualrules.interpreter import model as m
 from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.engine.compiler import CompiledQualification, compile_ruleset
+from qualrules.interpreter.equivalences import undeclared_originals
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity, did_you_mean
+from qualrules.interpreter.records.approvals import column_key
 from qualrules.interpreter.records.log_checks import EvidencePolicy, LoggedUnit
 from qualrules.interpreter.records.readers import Vocabulary
 from qualrules.interpreter.wording import word_list
@@ -143,6 +145,8 @@ class Library:
             for unit in entry.ruleset.units:
                 for key in filter(None, (unit.ref, unit.ofqual)):
                     refs.setdefault(key.casefold(), key)
+            for key in undeclared_originals(entry.ruleset):
+                refs.setdefault(key.casefold(), key)
         return refs
 
     def vocabulary(self) -> Vocabulary:
@@ -160,10 +164,14 @@ class Library:
             for unit in entry.ruleset.units:
                 for key in filter(None, (unit.ref, unit.ofqual)):
                     unit_bodies.setdefault(key.casefold(), set()).add(declared)
+            for key in undeclared_originals(entry.ruleset):
+                unit_bodies.setdefault(key.casefold(), set()).add(declared)
         return Vocabulary(self.unit_refs(), RESULT_WORDS,
                           {word: frozenset(names) for word, names in scoped.items()},
                           {ref: frozenset(names) for ref, names in unit_bodies.items()},
-                          self._logged_units())
+                          self._logged_units(),
+                          frozenset(column_key(column.name) for entry in self.rulesets
+                                    for column in entry.ruleset.approval_columns))
 
     def _logged_units(self) -> dict[str, LoggedUnit]:
         """Every unit declaring assessment criteria, by case-folded unit and Ofqual reference; a unit in a

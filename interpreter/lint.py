@@ -20,6 +20,7 @@ from qualrules.interpreter import model as m
 from qualrules.interpreter.model import OFQUAL_UNIT_FORMAT
 from qualrules.interpreter.allowances import apply_allowances
 from qualrules.interpreter.barring import lint_barring
+from qualrules.interpreter.equivalences import lint_equivalences, original_ref
 from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.checker import Catalogue, check, walk_rules
 from qualrules.interpreter.criteria import lint_criteria, shared_unit_criteria
@@ -89,6 +90,7 @@ def lint_ruleset(ruleset: m.Ruleset, body: AwardingBody, time_budget: float = TI
         *_unit_figures(ruleset),
         *lint_criteria(ruleset),
         *lint_barring(ruleset),
+        *lint_equivalences(ruleset, catalogue),
     ]
     if not blocking:
         for q in compile_ruleset(ruleset):
@@ -140,8 +142,10 @@ def _structure(ruleset: m.Ruleset, catalogue: Catalogue) -> Iterator[Diagnostic]
         if group.name not in used_groups:
             yield _diagnostic("QR120", Severity.WARNING, f"{group.display} is not used by any qualification",
                               file, group.span, "name it in a `units from` line or a rule, or delete it")
+    # A predecessor unit is declared for the equivalence that accepts it, not for a pool.
+    originals = {original_ref(n, catalogue) for e in ruleset.equivalences for n in e.originals}
     for unit in catalogue.units.values():
-        if unit.ref not in pooled:
+        if unit.ref not in pooled and unit.ref not in originals:
             yield _diagnostic("QR122", Severity.WARNING, f"unit {unit.ref} is in no qualification's pool", file,
                               unit.ref_span, "add it to a qualification's `units from` line, or delete it")
     named = [(unit.ref, unit.ref_span, "unit") for unit in catalogue.units.values()]
@@ -277,7 +281,7 @@ def _satisfiability(q: CompiledQualification, time_budget: float) -> list[Diagno
 
 def _achievable(q: CompiledQualification, deadline: float, found: list[Diagnostic]) -> bool:
     """Whether some claim meets every rule; when none does, the error that says why is added to `found`."""
-    everything = range(len(q.units))
+    everything = range(len(q.catalogue_units))
     conflict = ClaimModel(q, everything, deadline).conflict()
     if conflict is None:
         return True
@@ -300,7 +304,7 @@ def _witness_and_redundancy(q: CompiledQualification, dead_options: set[int], de
     header = q.source.qan_span
     # Smallest by credits, or by GLH where units are sized in GLH only.
     measure = MEASURES[finish_measure(q)]
-    witness = cheapest_completion(q, (), range(len(q.units)), measure, deadline)
+    witness = cheapest_completion(q, (), range(len(q.catalogue_units)), measure, deadline)
     assert witness is not None, "a qualification without conflicting rules has a claim that achieves it"
     size = sum(q.measure(measure, i) for i in witness)
     smallest = f"the smallest claim is {', '.join(q.units[i].ref for i in witness)} " \
@@ -359,8 +363,8 @@ def _extreme(q: CompiledQualification, measure: m.Measure, deadline: float, *, l
              members: Iterable[int] | None = None, required: Iterable[Part] | None = None) -> int:
     """The least (or greatest) total of `measure` over `members` (default: the whole claim) among the
     claims that meet the `required` parts (default: every rule)."""
-    members = range(len(q.units)) if members is None else members
-    claim_model = ClaimModel(q, range(len(q.units)), deadline).require(required)
+    members = range(len(q.catalogue_units)) if members is None else members
+    claim_model = ClaimModel(q, range(len(q.catalogue_units)), deadline).require(required)
     total = claim_model.measure_expr(measure, members)
     claim = claim_model.maximise([-total if lowest else total])
     assert claim is not None, "only achievable qualifications are measured"
@@ -372,7 +376,7 @@ def _never_binding(q: CompiledQualification, deadline: float) -> Iterator[Diagno
     order, and a rule found redundant is left out when checking the later ones: of two rules that imply
     each other, only the first is reported. One model answers every question: each asks, through
     assumptions, whether some parts can hold while one fails."""
-    claim_model = ClaimModel(q, range(len(q.units)), deadline)
+    claim_model = ClaimModel(q, range(len(q.catalogue_units)), deadline)
     all_parts = list(claim_model.parts)
     failing = {part: ~claim_model.holds(q.requirements[part.requirement], part.kind) for part in all_parts}
 
@@ -407,7 +411,8 @@ def _never_binding(q: CompiledQualification, deadline: float) -> Iterator[Diagno
 
 
 def _is_barring(requirement: Requirement) -> bool:
-    return isinstance(requirement, Linear) and requirement.barring is not None
+    """Whether a requirement is a fact of the catalogue (a barring code's or an equivalence's cap)."""
+    return isinstance(requirement, Linear) and (requirement.barring is not None or requirement.equivalence is not None)
 
 
 ALLOW_QR404 = "`# lint: allow QR404 because ...`"
@@ -472,7 +477,7 @@ def _dead_options(q: CompiledQualification, known_dead: set[int], deadline: floa
         undecided = {number: option for number, option in enumerate(requirement.options, 1)
                      if id(option) not in known_dead}
         while undecided:
-            claim_model = ClaimModel(q, range(len(q.units)), deadline)
+            claim_model = ClaimModel(q, range(len(q.catalogue_units)), deadline)
             claim_model.require(p for p in claim_model.parts if p.requirement != index)
             meets = [claim_model.holds_all(option) for option in undecided.values()]
             claim_model.model.add_bool_or(meets)

@@ -392,6 +392,36 @@ class Qualification:
     fallback: FallbackAward | None = None
 
 
+class EquivalentCredit(enum.Enum):
+    """Whose credit an equivalent carries: the unit it counts as (the default), or the units it stands for."""
+
+    REPLACEMENT = "replacement"
+    OWN = "own"
+
+
+@attrs.frozen
+class Equivalence:
+    """`unit A counts as B` (or `units A1 and A2 together count as B`, `unit A counts as B and C`): holding
+    every original, a learner may count them in place of each replacement. See docs/semantics.md."""
+
+    originals: tuple[NameRef, ...]
+    replacements: tuple[NameRef, ...]
+    credit: EquivalentCredit
+    span: Span
+    # `with B's credit` as written, so the checker can tell when it names no replacement; None when unstated.
+    credit_of: NameRef | None = None
+    # `when approved`: only an original whose record row the ruleset's approval column marks approved counts.
+    approval: bool = False
+
+
+@attrs.frozen
+class ApprovalColumn:
+    """`approval column "Exemption approved"`: the record column that says whether an exemption was approved."""
+
+    name: str
+    span: Span
+
+
 @attrs.frozen
 class Comment:
     text: str
@@ -410,3 +440,5 @@ class Ruleset:
     qualifications: tuple[Qualification, ...]
     comments: tuple[Comment, ...]
     standards: tuple[Standard, ...] = ()
+    equivalences: tuple[Equivalence, ...] = ()
+    approval_columns: tuple[ApprovalColumn, ...] = ()

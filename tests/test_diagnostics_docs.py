@@ -104,7 +104,7 @@ def diagnostics_of(language: str, text: str, tmp_path: Path, library) -> list:
 
 # A layout fmt refuses comes from a name lint warns about: the two always come together.
 # An allowance without a reason allows nothing, so the warning it was written for comes with it.
-COMPANIONS = {"QR607": {"QR124"}, "QR125": {"QR301"}}
+COMPANIONS = {"QR607": {"QR124"}, "QR125": {"QR301"}, "QR424": {"QR122"}}
 
 
 # Codes whose examples cannot be run from the example cohort alone: an unreadable file, a broken third-party
@@ -116,9 +116,10 @@ COMPANIONS = {"QR607": {"QR124"}, "QR125": {"QR301"}}
 # shrinks the sheet to give QR652); files in other encodings than UTF-8 and Parquet columns, which a page's
 # text cannot hold, and standard input from a terminal (tests/test_file_text.py covers QR514, QR515, QR518
 # and QR626); a plugin's own result word (no bundled plugin adds one; tests/test_plugins.py gives QR521
-# through a plugin that does); and a grade plan, which needs a graded ruleset (tests/test_grades.py runs
-# QR221's commands).
-UNTESTED = {"QR005", "QR215", "QR221", "QR406", "QR514", "QR515", "QR518", "QR521", "QR605", "QR608",
+# through a plugin that does); a grade plan, which needs a graded ruleset (tests/test_grades.py runs
+# QR221's commands); and an approval column, which no bundled ruleset declares (tests/test_equivalences.py
+# reads QR546's rows).
+UNTESTED = {"QR005", "QR215", "QR221", "QR546", "QR406", "QR514", "QR515", "QR518", "QR521", "QR605", "QR608",
             "QR621", "QR622", "QR623", "QR626", "QR652"} | INTERNAL
 TESTED = [e for e in examples() if e[2] in ("qual", "csv", "json", "toml") and e[0] not in UNTESTED]
 COMMANDS = [e for e in examples() if e[2] == "sh" and e[0] not in UNTESTED]

@@ -284,7 +284,7 @@ def test_outputs_examples_are_what_the_commands_print(tmp_path, monkeypatch):
             assert result.exit_code in (0, 1, 2), result.output
             assert result.stdout_bytes.decode("utf-8").replace("\r\n", "\n") == block.body, block.id
             ran += 1
-    assert ran == 3
+    assert ran == 5
 
 
 def test_outputs_column_tables_are_the_layouts():

@@ -107,7 +107,7 @@ def unit_criteria(q: CompiledQualification, units: Mapping[str, m.Unit], learner
     evidence = [attrs.evolve(row, unit=ref) for row in learner.evidence if (ref := _ref(q, row.unit)) in q.index]
     sign_offs = [attrs.evolve(row, unit=ref) for row in learner.sign_offs if (ref := _ref(q, row.unit)) in q.index]
     progress = learner_progress(evidence, sign_offs, units)
-    return tuple(UnitCriteria(units[pool.ref], progress[pool.ref]) for pool in q.units if pool.ref in progress)
+    return tuple(UnitCriteria(units[pool.ref], progress[pool.ref]) for pool in q.catalogue_units if pool.ref in progress)
 
 
 def criteria_to_go(q: CompiledQualification, units: Mapping[str, m.Unit],

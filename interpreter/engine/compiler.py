@@ -9,6 +9,7 @@ from qualrules.interpreter import model as m
 from qualrules.interpreter.barring import units_by_code
 from qualrules.interpreter.checker import Catalogue, check
 from qualrules.interpreter.diagnostics import DiagnosticError
+from qualrules.interpreter.equivalences import Equivalents, compile_equivalents, with_equivalents
 from qualrules.interpreter.grades import CompiledGrading, compensation_cap, compile_grading
 from qualrules.interpreter.engine.decision import Decision, Unsupported, compile_decision
 from qualrules.interpreter.engine.requirements import Alternatives, Barred, Linear, PoolUnit, Requirement, unit_measure
@@ -35,6 +36,8 @@ class CompiledQualification:
     # A graded qualification's points and grades (None: pass-only), and the award given when it is not achieved.
     grading: CompiledGrading | None = attrs.field(default=None, eq=False, repr=False)
     fallback: "CompiledQualification | None" = attrs.field(default=None, eq=False, repr=False)
+    # The pool units from `equivalents.first` on are equivalents (`unit A counts as B`); None: there are none.
+    equivalents: Equivalents | None = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def engine(self) -> str:
@@ -42,6 +45,11 @@ class CompiledQualification:
         if isinstance(self.decision, Decision):
             return self.decision.description
         return f"CP-SAT: {self.decision.reason}"
+
+    @property
+    def catalogue_units(self) -> tuple[PoolUnit, ...]:
+        """The pool's catalogue units, without the equivalents the compiler adds after them."""
+        return self.units if self.equivalents is None else self.units[:self.equivalents.first]
 
     def measure(self, measure: m.Measure, index: int) -> int:
         return unit_measure(self.units[index], measure)
@@ -114,6 +122,9 @@ def _compile(q: m.Qualification, catalogue: Catalogue, catalogue_refs: dict[str,
     window = next((r for r in q.rules if isinstance(r, m.CompletionWindow)), None)
     age = next((r for r in q.rules if isinstance(r, m.MinimumAge)), None)
     requirements = tuple(filter(None, map(requirement, q.rules))) + _barring_caps(pool, index)
+    units, equivalents = compile_equivalents(catalogue.ruleset, catalogue, pool, units)
+    if equivalents is not None:
+        requirements = with_equivalents(requirements, units, equivalents, index)
     grading = None
     if q.grading is not None:
         cap = compensation_cap(q)
@@ -122,6 +133,7 @@ def _compile(q: m.Qualification, catalogue: Catalogue, catalogue_refs: dict[str,
         qan=q.qan, title=q.title, level=q.level, awarding_body=body, source=q, path=path, units=units,
         requirements=requirements, window=window, minimum_age=age, catalogue_refs=catalogue_refs, index=index,
         decision=compile_decision(tuple(unit_measure(u, m.Measure.CREDITS) for u in units), requirements), grading=grading,
+        equivalents=equivalents,
     )
 
 

@@ -18,10 +18,11 @@ import attrs
 
 from qualrules.interpreter import model as m
 from qualrules.interpreter.engine.compiler import CompiledQualification
-from qualrules.interpreter.engine.requirements import Alternatives, Barred, Linear, Requirement, holds
+from qualrules.interpreter.engine.requirements import Alternatives, Barred, Linear, Requirement, holds, reported
 from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.engine.claims import best_claims, closest_claims
 from qualrules.interpreter.engine import grading
+from qualrules.interpreter.equivalences import Equivalent
 from qualrules.interpreter.grades import UnitGrade
 from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.wording import measure_word, plural, rule_text
@@ -84,6 +85,9 @@ class Verdict:
     unit_points: tuple[UnitGrade, ...] = ()
     fallback: "Verdict | None" = None
     graded: bool = False
+    # The equivalents the claim counts (`unit A counts as B`: B counted by A), in claim order; None when the
+    # qualification has no equivalences.
+    equivalents: tuple[Equivalent, ...] | None = None
 
     @property
     def achieved(self) -> bool:
@@ -107,6 +111,7 @@ class Verdict:
             "missing": list(self.missing),
             "set_aside": [{"unit": s.unit, "reason": s.reason} for s in self.set_aside],
             **(grading.verdict_json(self) if self.graded else {}),
+            **({} if self.equivalents is None else {"equivalents": [e.to_json() for e in self.equivalents]}),
         }
 
 
@@ -137,6 +142,8 @@ class Holdings:
     age_ok: bool | None
     age_detail: str | None
     window_detail: str | None
+    # The equivalents in doubt because the record does not say whether their exemption was approved.
+    unapproved: frozenset[int] = frozenset()
 
 
 def evaluate(qualification: CompiledQualification, learner: Learner, counts: Callable[[str], bool]) -> Verdict:
@@ -249,46 +256,63 @@ def unit_indices(masks: "np.ndarray") -> list[tuple[int, ...]]:
 def holdings_of(q: CompiledQualification, learner: Learner, counts: Callable[[str], bool]) -> Holdings:
     achieved: dict[str, dt.date | None] = {}
     attempted: dict[str, list[str]] = {}
+    # What each counting row of a unit records of an exemption's approval (None: nothing).
+    approvals: dict[str, list[bool | None]] = {}
+    outside = q.equivalents.outside if q.equivalents is not None else {}
     for attempt in learner.attempts:
-        ref = q.catalogue_refs.get(attempt.unit.casefold())
+        ref = q.catalogue_refs.get(attempt.unit.casefold()) or outside.get(attempt.unit.casefold())
         if ref is None:
             continue  # a unit of another awarding body's catalogue
         if counts(attempt.result):
             known = [d for d in (achieved.get(ref), attempt.achieved_on) if d is not None]
             achieved[ref] = min(known) if known else None
+            approvals.setdefault(ref, []).append(attempt.approved)
         else:
             attempted.setdefault(ref, []).append(attempt.result)
 
     set_aside: list[SetAside] = []
     missing: list[str] = []
+    unapproved: set[int] = set()
     certain: set[int] = set()
     uncertain: set[int] = set()
     deadline, window_detail = _window_facts(q, learner, missing)
     late = 0
+    # Each achieved unit the qualification can use: True when it counts, None when in doubt, False when late.
+    placed: dict[str, bool | None] = {}
     for ref, achieved_on in achieved.items():
         index = q.index.get(ref)
-        if index is None:
+        if index is None and ref.casefold() not in outside:
             set_aside.append(SetAside(ref, "not one of this qualification's units"))
-        elif q.window is None:
-            certain.add(index)
+            continue
+        if q.window is None:
+            placed[ref] = True
         elif achieved_on is None:
-            uncertain.add(index)
+            placed[ref] = None
             missing.append(f"achievement date of {ref} (needed for `{rule_text(q.window)}`)")
         elif deadline is None:
-            uncertain.add(index)
+            placed[ref] = None
         elif achieved_on > deadline:
             late += 1
+            placed[ref] = False
             set_aside.append(SetAside(ref, f"achieved on {achieved_on.isoformat()}, after the completion "
                                            f"deadline of {deadline.isoformat()}"))
         else:
-            certain.add(index)
+            placed[ref] = True
+        if index is not None and placed[ref] is not False:
+            (certain if placed[ref] else uncertain).add(index)
+    if q.equivalents is not None:
+        # Approved when a counting row says so; refused only when every one says not.
+        approved = {ref: True if True in rows else None if None in rows else False for ref, rows in approvals.items()}
+        refused, lacking, unapproved = q.equivalents.hold(placed, approved, certain, uncertain)
+        set_aside.extend(SetAside(ref, reason) for ref, reason in refused)
+        missing.extend(lacking)
     if late:
         window_detail += f"; {plural(late, 'unit')} achieved after that set aside"
     set_aside.extend(_not_achieved(ref, results[-1]) for ref, results in attempted.items() if ref not in achieved)
 
     age_ok, age_detail = _age_facts(q, learner, missing)
     return Holdings(frozenset(certain), frozenset(uncertain), tuple(set_aside), tuple(missing),
-                     age_ok, age_detail, window_detail)
+                     age_ok, age_detail, window_detail, frozenset(unapproved))
 
 
 def plain_holdings(q: CompiledQualification, learner: Learner, certain: frozenset[int],
@@ -465,6 +489,8 @@ class _ClaimFacts:
     claim: tuple[str, ...]
     credits: int | None
     glh: int | None
+    equivalents: tuple[Equivalent, ...] | None
+    indices: tuple[int, ...]
 
 
 def _claim_facts(explanations: Explanations, holdings: Holdings, status: Status, claim: tuple[int, ...],
@@ -472,28 +498,44 @@ def _claim_facts(explanations: Explanations, holdings: Holdings, status: Status,
     """`available_bits`: the units held (certain or not), as bits."""
     q = explanations.qualification
     totals, credits, glh, bits = measured
+    if q.equivalents is not None:
+        claim = q.equivalents.in_catalogue_order(claim)
     chosen = set(claim)
     available = holdings.certain | holdings.uncertain
     facts = _Claim(claim, chosen, bits, available, available_bits, explanations.total_of(totals))
-    outcomes = [explanations.outcome(r, facts) for r in q.requirements]
+    shown = reported(q.requirements)
+    outcomes = [explanations.outcome(r, facts) for r in shown]
     if chosen & holdings.uncertain:
         # The claim leans on units in doubt: a rule it meets only with them cannot be called met yet.
         dated = chosen & holdings.certain
-        outcomes = [attrs.evolve(o, met=None, detail=o.detail + " (only with units whose dates are in doubt)")
-                    if o.met and not holds((r,), dated) else o for o, r in zip(outcomes, q.requirements)]
-    # An achieved verdict is reached without the units in doubt, so those are left out for want of a date.
+        doubted = chosen & holdings.uncertain
+        kinds = [kind for kind, units in (("dates", doubted - holdings.unapproved),
+                                          ("approvals", doubted & holdings.unapproved)) if units]
+        in_doubt = f" (only with units whose {' or '.join(kinds)} are in doubt)"
+        outcomes = [attrs.evolve(o, met=None, detail=o.detail + in_doubt)
+                    if o.met and not holds((r,), dated) else o for o, r in zip(outcomes, shown)]
+    # An achieved verdict is reached without the units in doubt, so those are left out for want of a date
+    # (or of an exemption's approval).
     undated = holdings.uncertain if status is Status.ACHIEVED else frozenset()
     left_out = sorted(available - chosen)
     in_force = _opened(q.requirements, _options_met_by(chosen)) if left_out else []
     capped = [(cap, facts.total_of(cap)) for cap in in_force if isinstance(cap, Linear) and cap.maximum is not None]
     context = _left_out_context(capped, in_force)
     not_counted = tuple(
+        SetAside(q.units[i].ref, "the record does not say whether the exemption was approved")
+        if i in undated and i in holdings.unapproved else
         SetAside(q.units[i].ref, f"the record lacks the date needed to place it within `{explanations.window_text}`")
         if i in undated else explanations.left_out(i, capped, in_force, context)
         for i in left_out
     )
     refs = explanations.refs
-    return _ClaimFacts(tuple(outcomes), not_counted, tuple([refs[i] for i in claim]), credits, glh)
+    equivalents = None
+    if q.equivalents is not None:
+        not_counted = tuple(SetAside(ref, reason) for ref, reason in q.equivalents.not_counted(
+            [(i, s.unit, s.reason) for i, s in zip(left_out, not_counted)], chosen))
+        equivalents = q.equivalents.counted(claim)
+    return _ClaimFacts(tuple(outcomes), not_counted, tuple([refs[i] for i in claim]), credits, glh, equivalents,
+                       claim)
 
 
 def _verdict(explanations: Explanations, learner: Learner, holdings: Holdings, status: Status,
@@ -501,7 +543,7 @@ def _verdict(explanations: Explanations, learner: Learner, holdings: Holdings, s
     q = explanations.qualification
     outcomes = list(facts.outcomes)
     if q.window is not None:
-        in_doubt = bool(holdings.uncertain) and any(q.index[ref] in holdings.uncertain for ref in facts.claim)
+        in_doubt = bool(holdings.uncertain) and any(i in holdings.uncertain for i in facts.indices)
         met = None if learner.registered_on is None or in_doubt else True
         outcomes.append(explanations.learner_outcome(q.window, explanations.window_text, met, holdings.window_detail))
     if q.minimum_age is not None:
@@ -518,6 +560,7 @@ def _verdict(explanations: Explanations, learner: Learner, holdings: Holdings, s
         outcomes=tuple(outcomes),
         set_aside=facts.not_counted + holdings.set_aside,
         missing=holdings.missing,
+        equivalents=facts.equivalents,
     )
 
 
@@ -531,8 +574,11 @@ def _outcome(q: CompiledQualification, requirement: Requirement, claim: _Claim, 
         met = ((requirement.minimum is None or total >= requirement.minimum)
                and (requirement.maximum is None or total <= requirement.maximum))
         if isinstance(requirement.rule, m.AllOf):
-            lacking = [q.units[i].ref for i in requirement.members if i not in chosen]
-            detail = f"{requirement.label}: {total} of {len(requirement.members)} units counted"
+            # The units named; an equivalent counted stands for its unit (the claim counts each unit once).
+            named = requirement.minimum
+            counted_refs = {q.units[i].ref for i in chosen}
+            lacking = [q.units[i].ref for i in requirement.members[:named] if q.units[i].ref not in counted_refs]
+            detail = f"{requirement.label}: {total} of {named} units counted"
             if lacking:
                 detail += f", still needed: {', '.join(lacking)}"
             return RuleOutcome(requirement.rule, text, met, detail, counted, requirement.measure, total,
@@ -576,8 +622,8 @@ def _binding_caps(q: CompiledQualification, short: Linear, claim: _Claim) -> lis
     """Caps that stop available units from counting towards a minimum that falls short."""
     notes = []
     for cap in linear_requirements(q.requirements, _options_met_by(claim.chosen)):
-        if cap.maximum is None or cap is short:
-            continue
+        if cap.maximum is None or cap is short or cap.equivalence is not None:
+            continue  # an equivalence's cap is said of the unit it keeps out
         total = claim.total_of(cap)
         blocked = [i for i, w in zip(cap.members, cap.weights) if i in claim.available and i not in claim.chosen
                    and i in short.members and total + w > cap.maximum]
@@ -620,6 +666,8 @@ def _why_not_counted(index: int, capped: list[tuple[Linear, int]], in_force: lis
         if index in cap.members and total + cap.weights[cap.members.index(index)] > cap.maximum:
             if cap.barring is not None:
                 return f"barred: it shares barring code {cap.barring} with a unit the claim counts"
+            if cap.equivalence is not None:
+                return cap.equivalence
             return f"{cap.label} is capped at {cap.maximum} {measure_word(cap.measure, cap.maximum)}"
     for requirement in in_force:
         if isinstance(requirement, Barred) and index in requirement.first + requirement.second:

@@ -11,7 +11,7 @@ import attrs
 
 from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.engine.requirements import Alternatives, Linear, Requirement
-from qualrules.interpreter.engine.requirements import holds
+from qualrules.interpreter.engine.requirements import holds, reported
 from qualrules.interpreter.engine import grading
 from qualrules.interpreter.engine.evaluator import RuleOutcome, Verdict, holdings_of, linear_requirements, evaluate
 from qualrules.interpreter.records.learner import Learner
@@ -96,6 +96,7 @@ class Explanation:
             "glh": verdict.glh,
             "rules": [rule.to_json() for rule in self.rules],
             "not_counted": [{"unit": s.unit, "reason": s.reason} for s in verdict.set_aside],
+            **({} if verdict.equivalents is None else {"equivalents": [e.to_json() for e in verdict.equivalents]}),
             "missing": list(verdict.missing),
             "plan": self.plan.to_json(),
         }
@@ -109,8 +110,9 @@ def explain(q: CompiledQualification, learner: Learner, counts: Callable[[str], 
     verdict = evaluate(q, learner, counts)
     finish = plan(q, learner, counts, minimise=finish_measure(q))
     chosen = {q.index[ref] for ref in verdict.claim}
-    # The evaluator reports one outcome per requirement, in order, then the completion window and age.
-    requirements: list[Requirement | None] = list(q.requirements)
+    # The evaluator reports one outcome per requirement but an equivalence's caps, in order, then the
+    # completion window and age.
+    requirements: list[Requirement | None] = list(reported(q.requirements))
     requirements += [None] * (len(verdict.outcomes) - len(requirements))
     rules = tuple(_rule(q, outcome, requirement, chosen, finish)
                   for outcome, requirement in zip(verdict.outcomes, requirements))

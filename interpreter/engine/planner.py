@@ -26,6 +26,7 @@ from qualrules.interpreter.engine import grading
 from qualrules.interpreter.engine.claims import distinct_rows, best_claims
 from qualrules.interpreter.engine.cpsat import ClaimModel, Part, PartKind, cheapest_completion
 from qualrules.interpreter.engine.assessment import criteria_to_go
+from qualrules.interpreter.equivalences import Equivalent
 from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.wording import measure_word, rule_text, word_list
 
@@ -71,6 +72,9 @@ class Plan:
     glh_to_add: int | None  # None when an added unit declares no GLH
     reasons: tuple[str, ...]
     deadline: dt.date | None = None
+    # The equivalents the resulting claim counts (which held units stand for which); None when the
+    # qualification has no equivalences.
+    equivalents: tuple[Equivalent, ...] | None = None
 
     def to_json(self) -> dict:
         return {
@@ -86,6 +90,7 @@ class Plan:
             "glh_to_add": self.glh_to_add,
             "reasons": list(self.reasons),
             "deadline": self.deadline.isoformat() if self.deadline else None,
+            **({} if self.equivalents is None else {"equivalents": [e.to_json() for e in self.equivalents]}),
         }
 
 
@@ -159,6 +164,8 @@ def plan_many(q: CompiledQualification, learners: Sequence[Learner], held: HeldU
     certain[:, assumed], uncertain[:, assumed] = True, False
     candidates = ~(certain | uncertain)
     candidates[:, sorted(excluded)] = False
+    if q.equivalents is not None:
+        candidates[:, q.equivalents.first:] = False  # an equivalent is held by its originals, never taken
     if measure in (m.Measure.GLH, m.Measure.CREDITS):
         _refuse_undeclared(q, candidates, measure)
     if measure is None:
@@ -334,12 +341,16 @@ def _claim_parts(q: CompiledQualification, claims: "np.ndarray", candidates: "np
     refs = np.array([unit.ref for unit in q.units], dtype=object)
     glh = [unit.glh for unit in q.units]
     credits = [unit.credits for unit in q.units]
+    # Equivalents stand where the units they count as do, as in a verdict's claim.
+    ordered = q.equivalents.in_catalogue_order if q.equivalents is not None else tuple
+    claims = [ordered(tuple(np.flatnonzero(row).tolist())) for row in chosen]
     shared = []
-    for row_chosen, row_added, units in zip(chosen, added, added.sum(axis=1).tolist()):
+    for claim, row_added, units in zip(claims, added, added.sum(axis=1).tolist()):
         added_indices = np.flatnonzero(row_added).tolist()
-        shared.append(dict(add=tuple(refs[row_added].tolist()), claim=tuple(refs[row_chosen].tolist()),
+        shared.append(dict(add=tuple(refs[row_added].tolist()), claim=tuple(refs[i] for i in claim),
                            credits_to_add=declared_total(credits[i] for i in added_indices), units_to_add=units,
-                           glh_to_add=declared_total(glh[i] for i in added_indices)))
+                           glh_to_add=declared_total(glh[i] for i in added_indices),
+                           equivalents=None if q.equivalents is None else q.equivalents.counted(claim)))
     return [shared[k] for k in inverse.tolist()]
 
 

@@ -36,6 +36,9 @@ class Linear:
     maximum: int | None
     # Set on the cap of one unit that a barring code places on the units sharing it: the code.
     barring: str | None = None
+    # Set on the caps of one unit that equivalences place (interpreter/equivalences.py): why a unit they
+    # keep out is not counted.
+    equivalence: str | None = None
 
 
 @attrs.frozen
@@ -58,6 +61,12 @@ class Alternatives:
 
 
 Requirement = Union[Linear, Barred, Alternatives]
+
+
+def reported(requirements: Iterable[Requirement]) -> list[Requirement]:
+    """The requirements a verdict gives an outcome for, in order: all but an equivalence's caps, which every
+    claim meets (the verdict names the equivalents counted instead)."""
+    return [r for r in requirements if not (isinstance(r, Linear) and r.equivalence is not None)]
 
 
 def unit_measure(unit: PoolUnit, measure: m.Measure) -> int:

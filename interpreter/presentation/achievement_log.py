@@ -54,11 +54,11 @@ def achievement_log_html(q: CompiledQualification, ruleset: m.Ruleset, learner: 
         facts.append(f"registered {learner.registered_on.isoformat()}")
     if is_award(q):
         kind = "Award achievement log"
-        shown = [pool.ref for pool in q.units]
+        shown = [pool.ref for pool in q.catalogue_units]
         sections = []
     else:
         kind = "Qualification achievement log"
-        shown = [pool.ref for pool in q.units if pool.ref in started or pool.ref in sign_offs]
+        shown = [pool.ref for pool in q.catalogue_units if pool.ref in started or pool.ref in sign_offs]
         sections = [_qualification_log(q, verdict, started, sign_offs, results)]
     sections += [_unit_log(q, units[ref], started.get(ref), rows.get(ref, ()), sign_offs.get(ref), results.get(ref))
                  for ref in shown]
@@ -126,7 +126,7 @@ def _qualification_log(q: CompiledQualification, verdict: Verdict, started: Mapp
     mandatory = _mandatory(q)
     claimed = set(verdict.claim)
     rows = []
-    for pool in q.units:
+    for pool in q.catalogue_units:
         taken = pool.ref in started or pool.ref in sign_offs or pool.ref in results
         kind = "mandatory" if pool.ref in mandatory else "optional"
         if not taken:

@@ -43,7 +43,7 @@ class CheckRow:
     def json_element(self) -> str:
         """`array_element(self.to_json())`: a pass-only verdict's text is made from pieces, faster than its dict
         is laid out, since a cohort writes hundreds of thousands."""
-        if self.verdict is None or self.verdict.graded:
+        if self.verdict is None or self.verdict.graded or self.verdict.equivalents is not None:
             return array_element(self.to_json())
         return VERDICT_START + json_string(self.verdict.learner) + verdict_rest(self.verdict)
 

@@ -55,7 +55,9 @@ def explanation_text(explanation: Explanation) -> str:
     out = [heading(verdict.learner, q),
            click.style(status_text(verdict), fg=STATUS_COLOURS[verdict.status], bold=True) + f"; {claim}",
            "", click.style("Rules", bold=True)]
-    out += branches([_rule_lines(q, rule) for rule in explanation.rules])
+    # A unit the claim counts by an equivalent is measured as that equivalent (with its own credit, perhaps).
+    counted_as = {e.replacement: e.index for e in verdict.equivalents or ()}
+    out += branches([_rule_lines(q, rule, counted_as) for rule in explanation.rules])
     if verdict.unit_points and verdict.points is None:  # graded by a table of components' grades
         out += ["", click.style("Grades", bold=True)]
         out += branches([[escaped(f"{u.unit}: {u.grade}")] for u in verdict.unit_points])
@@ -67,6 +69,9 @@ def explanation_text(explanation: Explanation) -> str:
         points = "" if fallback.points is None else f", {plural(fallback.points, 'point')}"
         out += ["", click.style("Awarded instead", bold=True),
                 escaped(f"{fallback.qan} {fallback.title}: {status_text(fallback)}{points}")]
+    if verdict.equivalents:
+        out += ["", click.style("Counted by equivalence", bold=True)]
+        out += branches([[escaped(e.text)] for e in verdict.equivalents])
     if verdict.set_aside:
         out += ["", click.style("Not counted", bold=True)]
         out += branches([[escaped(f"{s.unit}: {s.reason}")] for s in verdict.set_aside])
@@ -116,13 +121,14 @@ def _ksb_line(evidence: KsbEvidence, mark: str, colour: str, units: str) -> str:
             + click.style(escaped(f"({units})"), dim=True))
 
 
-def _rule_lines(q: CompiledQualification, rule: RuleExplanation) -> list[str]:
+def _rule_lines(q: CompiledQualification, rule: RuleExplanation, counted_as: dict[str, int]) -> list[str]:
     mark, colour = RULE_MARKS[rule.status]
     outcome = rule.outcome
     lines = [click.style(f"{mark} ", fg=colour, bold=True) + escaped(outcome.text) + "  "
              + click.style(rule.status.value, fg=colour), click.style(escaped(outcome.detail), dim=True)]
     if outcome.counted:
-        lines.append(escaped("counted: " + ", ".join(_counted(q, rule, ref) for ref in outcome.counted)))
+        lines.append(escaped("counted: " + ", ".join(_counted(q, rule, counted_as.get(ref, q.index.get(ref)), ref)
+                                                    for ref in outcome.counted)))
     if rule.options:
         lines += branches([[click.style(f"{'✓' if o.met else '✗'} ", fg='green' if o.met else 'red')
                             + escaped(f"option {k}: " + "; ".join(o.rules))] for k, o in enumerate(rule.options, 1)])
@@ -133,12 +139,13 @@ def _rule_lines(q: CompiledQualification, rule: RuleExplanation) -> list[str]:
     return lines
 
 
-def _counted(q: CompiledQualification, rule: RuleExplanation, ref: str) -> str:
-    """A counted unit with its value in the rule's measure, when the rule measures more than units."""
+def _counted(q: CompiledQualification, rule: RuleExplanation, index: int, ref: str) -> str:
+    """A counted unit (pool unit `index`) with its value in the rule's measure, when the rule measures more
+    than units."""
     measure = rule.outcome.measure
     if measure is None or measure.value == "units":
         return ref
-    return f"{ref} ({q.measure(measure, q.index[ref])})"
+    return f"{ref} ({q.measure(measure, index)})"
 
 
 def _needs(rule: RuleExplanation) -> str | None:
@@ -186,9 +193,12 @@ def plan_lines(q: CompiledQualification, finish: Plan) -> list[str]:
         out.append(f"add {plural(finish.units_to_add, 'unit')}: {credits_text(finish.credits_to_add)}, "
                    + glh_text(finish.glh_to_add) + criteria)
         out += branches([[click.style("+ ", fg="green", bold=True) + _unit_line(q, ref)] for ref in finish.add])
-    credits = declared_total(q.units[q.index[ref]].credits for ref in finish.claim)
+    counted_as = {e.replacement: e.index for e in finish.equivalents or ()}
+    credits = declared_total(q.units[counted_as.get(ref, q.index[ref])].credits for ref in finish.claim)
     out.append(escaped(f"resulting claim: {', '.join(finish.claim) or 'none'} "
                        f"({plural(len(finish.claim), 'unit')}, {credits_text(credits)})"))
+    if finish.equivalents:
+        out.append(escaped("by equivalence: " + "; ".join(e.text for e in finish.equivalents)))
     if finish.add and q.window is not None:
         window = escaped(rule_text(q.window))
         out.append(f"to count, the units must be achieved by {finish.deadline.isoformat()} (`{window}`)"

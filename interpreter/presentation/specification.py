@@ -10,6 +10,7 @@ from qualrules.interpreter import model as m
 from qualrules.interpreter.checker import Catalogue
 from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.engine.requirements import Linear, PoolUnit
+from qualrules.interpreter.equivalences import counting_statements, statement_sentence
 from qualrules.interpreter.grades import grading_sentences
 from qualrules.interpreter.library import LoadedRuleset
 from qualrules.interpreter.diagnostics import escaped
@@ -51,6 +52,8 @@ class Specification:
     grading: tuple[str, ...] = ()  # a graded qualification's grading statements in English
     # Each barring code two or more pool units share, with those units: a claim counts one of them.
     barring: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # The equivalence statements that count as a pool unit, in English (`statement_sentence`).
+    equivalences: tuple[str, ...] = ()
 
     @property
     def facts(self) -> tuple[tuple[str, str], ...]:
@@ -89,6 +92,9 @@ class Specification:
             out.extend(map(escaped, _sentence_lines(rule, "  ")))
         for code, refs in self.barring:
             out.append(escaped(f"  - Only one of {word_list(list(refs), 'and')} counts: they share barring code {code}."))
+        if self.equivalences:
+            out += ["", click.style("Unit equivalences", bold=True)]
+            out.extend(escaped(f"  - {sentence}") for sentence in self.equivalences)
         if self.grading:
             out += ["", click.style("Grading", bold=True)]
             out.extend(escaped(f"  - {sentence}") for sentence in self.grading)
@@ -118,6 +124,7 @@ class Specification:
             **({"grading": list(self.grading)} if self.grading else {}),
             **({"barring_codes": [{"code": code, "units": list(refs)} for code, refs in self.barring]}
                if self.barring else {}),
+            **({"equivalences": list(self.equivalences)} if self.equivalences else {}),
         }
 
 
@@ -126,7 +133,7 @@ def specification(loaded: LoadedRuleset, qualification: CompiledQualification) -
     catalogue = Catalogue.of(loaded.ruleset)
     descriptions = {g.display: g.description for g in loaded.ruleset.groups}
     groups: dict[str | None, list[PoolUnit]] = {}
-    for unit in qualification.units:
+    for unit in qualification.catalogue_units:
         groups.setdefault(unit.group, []).append(unit)
     body = loaded.ruleset.awarding_body
     source = qualification.source
@@ -142,11 +149,13 @@ def specification(loaded: LoadedRuleset, qualification: CompiledQualification) -
         groups=tuple(PoolGroup(name or UNGROUPED, descriptions.get(name), tuple(units))
                      for name, units in groups.items()),
         rules=sentences(source.rules, catalogue),
-        units={u.ref: UnitSpecification.of(catalogue.units[u.ref], loaded.ruleset) for u in qualification.units},
+        units={u.ref: UnitSpecification.of(catalogue.units[u.ref], loaded.ruleset)
+               for u in qualification.catalogue_units},
         criterion_assessment=loaded.body.criterion_assessment,
         grading=grading_sentences(source),
         barring=tuple((cap.barring, tuple(qualification.units[i].ref for i in cap.members))
                       for cap in qualification.requirements if isinstance(cap, Linear) and cap.barring is not None),
+        equivalences=tuple(statement_sentence(s, catalogue) for s in counting_statements(qualification)),
     )
 
 

@@ -18,6 +18,8 @@ class Attempt:
     result: str
     achieved_on: dt.date | None
     source: Location | None = attrs.field(default=None, eq=False)
+    # An exemption's approval, from the ruleset's approval column: None when the row gives none.
+    approved: bool | None = None
 
 
 @attrs.frozen

@@ -14,11 +14,13 @@ import itertools
 import json
 import re
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Iterable, Iterator, Mapping
 
 import attrs
 
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity, did_you_mean
+from qualrules.interpreter.records.approvals import approval, column_key
 from qualrules.interpreter.records.dates import DateForms, DateProblem
 from qualrules.interpreter.records.achievement import CriterionEvidence, CriterionResult, SignOff
 from qualrules.interpreter.records.learner import Attempt, Learner
@@ -88,6 +90,8 @@ class Vocabulary:
     unit_bodies: Mapping[str, frozenset[str]] = attrs.field(factory=dict)
     # Case-folded unit and Ofqual reference -> the unit declaring assessment criteria, with its body's policy.
     logs: Mapping[str, LoggedUnit] = attrs.field(factory=dict)
+    # The approval columns loaded rulesets declare (`approvals.column_key`): read on each unit's row.
+    approval_columns: frozenset[str] = frozenset()
 
 
 def read_records(path: str | Path, vocabulary: Vocabulary, options: ReadOptions = DEFAULT_OPTIONS,
@@ -245,6 +249,8 @@ class Header:
     position: dict[str, int]
     row_word: str  # "line" for CSV, "row" for a spreadsheet
     width: int  # how many columns the header names
+    # The other columns, by name as matched (`approvals.column_key`): a ruleset may declare one to be read.
+    others: dict[str, int] = attrs.field(factory=dict)
 
     @property
     def log(self) -> bool:
@@ -274,7 +280,9 @@ def read_header(file: str, rows: Iterator[tuple[int, list[Any]]], row_word: str,
                          line=header_line, code="QR510",
                          hint="keep one; a column to be ignored needs a name of its own")
     position = {name: columns.index(name) for name in known if name in columns}
-    return Header(header_line, position, row_word, len(header))
+    # The first of two columns of one name, as for the known ones (reversed, so the first is written last).
+    others = {column: index for index, column in reversed(list(enumerate(columns))) if column not in position}
+    return Header(header_line, position, row_word, len(header), others)
 
 
 def _missing_hint(missing: list[str], required: tuple[str, ...], headings: list[str], columns: list[str],
@@ -422,14 +430,24 @@ class _Reader:
                         f"{seen[0].isoformat()} ({where}) and {value.isoformat()}", location,
                         hint="correct the row that is wrong; every row of a learner must agree")
 
-    def _attempt(self, learner: str, unit: Any, result: Any, achieved_on: Any, location: Location) -> None:
+    def _attempt(self, learner: str, unit: Any, result: Any, achieved_on: Any, location: Location,
+                 approvals: Mapping[str, Any] = MappingProxyType({})) -> None:
+        """`approvals`: the row's cells of the approval columns the loaded rulesets declare, by column."""
         ref = self._unit(learner, unit, location)
         if ref is None and _cell(unit) and self.options.unknown_units == "warn":
             return  # warned about: the result and date of a unit that cannot count are not read
         word = self._result(learner, result, location, ref)
         date = self._date(learner, achieved_on, "achieved_on", location, required=False)
+        approved = None
+        for column, value in approvals.items():
+            try:
+                approved = approval(value) if approved is None else approved
+            except ValueError:
+                self._error(learner, "QR546", f"`{column}` is {str(value).strip()!r}, which does not say whether "
+                            "the exemption was approved", location,
+                            hint="write yes or no (approved, not approved), or leave it empty when not yet known")
         if ref is not None and word is not None:
-            self.attempts[learner].append(Attempt(ref, word, date, location))
+            self.attempts[learner].append(Attempt(ref, word, date, location, approved))
 
     def _too_long(self, learner: str | None, values: Mapping[str, Any], location: Location) -> bool:
         """Whether any of a row's values that are read is longer than `CELL_LIMIT`; each is reported."""
@@ -606,7 +624,9 @@ class _Reader:
             if header.log:
                 self._log_row(learner, cells, location, any(key in position for key in SIGN_OFF_FIELDS))
             else:
-                self._attempt(learner, value("unit"), value("result"), value("achieved_on"), location)
+                self._attempt(learner, value("unit"), value("result"), value("achieved_on"), location,
+                              {column: row[index] if index < len(row) else None for column, index in
+                               header.others.items() if column in self.vocabulary.approval_columns})
 
     def _swallowed(self, learner: str | None, number: int, row: SwallowedRow, location: Location) -> None:
         if number <= row.quote_line:
@@ -680,7 +700,9 @@ class _Reader:
                 if self._repeated([learner], unit, ATTEMPT_KEYS, unit_location.element) \
                         or self._too_long(learner, {key: unit.get(key) for key in ATTEMPT_KEYS}, unit_location):
                     continue
-                self._attempt(learner, unit.get("unit"), unit.get("result"), unit.get("achieved_on"), unit_location)
+                self._attempt(learner, unit.get("unit"), unit.get("result"), unit.get("achieved_on"), unit_location,
+                              {key: value for key, value in unit.items()
+                               if column_key(key) in self.vocabulary.approval_columns})
             self._json_log(learner, entry, element)
 
     def _json_log(self, learner: str, entry: "_JsonObject", element: str) -> None:
