@@ -27,6 +27,7 @@ from qualrules.interpreter.engine.evaluator import Explanations, decide, evaluat
 from qualrules.interpreter.library import Library
 from qualrules.interpreter.presentation.check_table import VERDICT_START, CheckRow, verdict_rest
 from qualrules.interpreter.presentation.json_text import json_string
+from qualrules.interpreter.presentation.plain_verdicts import Pieces, PlainVerdicts
 from qualrules.interpreter.presentation.tabular import check_cells, csv_text
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
 from qualrules.interpreter.records.readers import (
@@ -142,8 +143,8 @@ class CheckSettings:
 @attrs.frozen
 class _Worker:
     """A worker's state for one run: what to check, the verdict texts of plain learners it has made, by
-    qualification and units held, and what explaining each qualification's verdicts has worked out (all kept
-    across blocks, so each is made once per worker)."""
+    qualification and units held, the pieces of achieved ones, and what explaining each qualification's
+    verdicts has worked out (all kept across blocks, so each is made once per worker)."""
 
     settings: CheckSettings
     library: Library
@@ -151,6 +152,16 @@ class _Worker:
     templates: dict[tuple[str, tuple], tuple[str, bool]] = attrs.field(factory=dict)
     dates: dict[str, int] = attrs.field(factory=dict)
     explanations: dict[str, Explanations] = attrs.field(factory=dict)
+    pieces: Pieces = attrs.field(factory=Pieces)
+    verdict_pieces: dict[str, PlainVerdicts | None] = attrs.field(factory=dict)
+
+    def plain_verdicts(self, qualification) -> PlainVerdicts | None:
+        """The pieces of the qualification's achieved verdicts, or None when they do not tell them whole."""
+        if qualification.qan not in self.verdict_pieces:
+            self.verdict_pieces[qualification.qan] = PlainVerdicts(
+                qualification, self.explanations[qualification.qan], self.pieces) \
+                if PlainVerdicts.covers(qualification) else None
+        return self.verdict_pieces[qualification.qan]
 
     def check(self, task: tuple) -> Block:
         """One block decided: read, judged and rendered."""
@@ -257,8 +268,9 @@ def _block_of(records: Records, rows: list[CheckRow], output_format: str) -> Blo
 
 def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tuple]) -> Block:
     """A block read as columns. A plain learner's verdict text depends only on the units they hold
-    (`Columns.holdings`), so learners holding the same units share one text, made once per worker; every
-    other learner is read row by row and decided by the full evaluator."""
+    (`Columns.holdings`): an achieved one is joined from pieces for the whole block at once
+    (`plain_verdicts`), and otherwise learners holding the same units share one text, made once per worker.
+    Every other learner is read row by row and decided by the full evaluator."""
     vocabulary, output_format = worker.vocabulary, worker.settings.output_format
     if block.header.log:
         # An achievement log's units come from each learner's rows taken together: the row reader reads them.
@@ -280,23 +292,53 @@ def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tupl
     texts: dict[str, list[CheckRow]] = {}
     for row in decided:
         texts.setdefault(row.learner, []).append(row)
-    plain_learners = np.flatnonzero(plain).tolist()
-    keys = [dict(zip(plain_learners, held.keys(plain_learners))) for held in holdings]
-    templates = worker.templates
-    _make_templates(worker, columns, targets, holdings, keys, plain_learners)
-    pieces, all_achieved = [], True
-    for learner, learner_id in enumerate(columns.ids):
-        if plain[learner]:
-            name = json_string(learner_id)
-            for (qualification, _), qualification_keys in zip(targets, keys):
-                rest, achieved = templates[qualification.qan, qualification_keys[learner]]
-                pieces.append(VERDICT_START + name + rest)
+    plain_learners = np.flatnonzero(plain)
+    # The numbers of `worker.pieces` each learner's text is joined from, one matrix per qualification; a
+    # number below 0 names a text of this block: -1 - k the id of learner k, the others after them.
+    extra = [json_string(learner_id) for learner_id in columns.ids]
+    extra_number: dict[str, int] = {}
+
+    def number(text: str) -> int:
+        if text not in extra_number:
+            extra_number[text] = -1 - len(extra)
+            extra.append(text)
+        return extra_number[text]
+
+    pieces = worker.pieces
+    separator, start = pieces.number(",\n"), pieces.number(VERDICT_START)
+    matrices, all_achieved = [], True
+    for target, held in zip(targets, holdings):
+        qualification = target[0]
+        verdicts = worker.plain_verdicts(qualification)
+        left = plain_learners
+        rests = np.zeros((columns.learners, 1), dtype=np.int64)
+        if verdicts is not None:
+            rows, found = verdicts.rows(held.masks[plain_learners],
+                                        [held.attempted.get(k, ()) for k in plain_learners.tolist()],
+                                        lambda row: columns.learner(int(plain_learners[row])))
+            rests = np.zeros((columns.learners, rows.shape[1]), dtype=np.int64)
+            rests[plain_learners] = rows
+            left = plain_learners[~found]
+        if len(left):
+            # Learners the pieces do not tell: a verdict text for each set of units, made by the evaluator.
+            learners = left.tolist()
+            keys = dict(zip(learners, held.keys(learners)))
+            _make_templates(worker, columns, [target], [held], [keys], learners)
+            for learner in learners:
+                rest, achieved = worker.templates[qualification.qan, keys[learner]]
+                rests[learner, 0] = number(rest)
                 all_achieved &= achieved
-        else:
-            rows = texts[learner_id]
-            pieces.extend(row.json_element() for row in rows)
-            all_achieved &= all(row.verdict is not None and row.verdict.achieved for row in rows)
-    return Block(columns.learners, (), ",\n".join(pieces), records.problems, len(records.unreadable),
+        heads = np.zeros((columns.learners, 3), dtype=np.int64)
+        heads[:, 0], heads[:, 1], heads[:, 2] = separator, start, -1 - np.arange(columns.learners)
+        matrices.append(np.hstack([heads, rests]))
+    numbers = np.hstack(matrices)
+    for learner in np.flatnonzero(~plain).tolist():
+        rows = texts[columns.ids[learner]]
+        numbers[learner] = 0
+        numbers[learner, :2] = separator, number(",\n".join(row.json_element() for row in rows))
+        all_achieved &= all(row.verdict is not None and row.verdict.achieved for row in rows)
+    numbers[0, 0] = 0  # the block's first verdict follows no other
+    return Block(columns.learners, (), pieces.join(numbers, extra), records.problems, len(records.unreadable),
                  all_achieved, warnings=records.warnings)
 
 

@@ -133,6 +133,39 @@ def test_workers_give_the_same_output_in_the_same_order(library, tmp_path):
     assert decided(tasks, library, jobs=2)[0] == decided(tasks, library, jobs=1)[0] == whole_file(path, library)
 
 
+def plain_rows(seed: int, learners: int, library: Library) -> list[list[str]]:
+    """Learners whose records a verdict takes as they are: any number of each qualification's units passed
+    (often more than a cap allows), some only referred, so that most achieve with units set aside."""
+    rng = random.Random(seed)
+    pools = [[unit.ref for unit in library.qualification(qan)[0].units] for qan in QANS]
+    rows = []
+    for number in range(learners):
+        learner, registered = f"P{number:04d}", f"2022-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        pool = rng.choice(pools)
+        for unit in rng.sample(pool, rng.randint(0, len(pool))):
+            result = rng.choice(["pass"] * 8 + ["referred", "merit"])
+            rows.append([learner, unit, result, f"2023-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                         registered, "1990-05-17"])
+            if rng.random() < 0.1:
+                rows.append([learner, rng.choice(pool), "referred", "2023-02-01", registered, "1990-05-17"])
+        if not rows or rows[-1][0] != learner:
+            rows.append([learner, pool[0], "referred", "2023-03-01", registered, "1990-05-17"])
+    return rows
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_plain_learners_joined_from_pieces_give_the_whole_file_verdicts(seed, library, tmp_path):
+    path = tmp_path / "cohort.csv"
+    write_csv(path, plain_rows(seed, 300, library))
+    header, _ = open_table(csv_file(path))
+    tasks = [("columns", block) for block in columnar_blocks(csv_file(path), header, 37)]
+    expected = whole_file(path, library)
+    assert decided(tasks, library)[0] == expected
+    verdicts = json.loads(expected)
+    assert {v["status"] for v in verdicts} == {"achieved", "not achieved"}
+    assert any(v["achieved"] and v["set_aside"] for v in verdicts)
+
+
 def test_a_quoted_newline_does_not_shift_the_lines_reported_after_it(library, tmp_path):
     path = tmp_path / "cohort.csv"
     rows = [["A1", "L3B1", "pass\nwith a note", "2024-01-01", "2022-01-01", "1990-01-01"],
