@@ -313,12 +313,14 @@ def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tupl
         left = plain_learners
         rests = np.zeros((columns.learners, 1), dtype=np.int64)
         if verdicts is not None:
-            rows, found = verdicts.rows(held.masks[plain_learners],
-                                        [held.attempted.get(k, ()) for k in plain_learners.tolist()],
-                                        lambda row: columns.learner(int(plain_learners[row])))
+            rows, told, achieved = verdicts.rows(
+                held.masks[plain_learners], [held.attempted.get(k, ()) for k in plain_learners.tolist()],
+                np.isin(plain_learners, list(held.young)), lambda row: columns.learner(int(plain_learners[row])),
+                number)
             rests = np.zeros((columns.learners, rows.shape[1]), dtype=np.int64)
             rests[plain_learners] = rows
-            left = plain_learners[~found]
+            left = plain_learners[~told]
+            all_achieved &= bool(achieved[told].all())
         if len(left):
             # Learners the pieces do not tell: a verdict text for each set of units, made by the evaluator.
             learners = left.tolist()

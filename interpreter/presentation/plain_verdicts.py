@@ -8,8 +8,9 @@ the claim counts; each unit held and left out, with the claim's totals under the
 unit only attempted, with its last result word. The claims of the whole block are chosen at once
 (`claims.best_claims`); each piece is made once per worker, in the verdict's own layout (`check_table`) and
 the evaluator's own words (`Explanations`); a learner's text is the pieces named by their row of a matrix.
-Rows of learners who have not achieved are left empty: their verdicts say which rules fall short, and are
-made whole by the evaluator.
+A learner too young for the age rule is told the same way, with the age rule unmet. Rows of learners whose
+units meet no claim are left empty: their verdicts say which rules fall short, and are made whole by the
+evaluator.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ class Pieces:
 
 
 class PlainVerdicts:
-    """The pieces of one qualification's achieved verdicts, made as they are first needed."""
+    """The pieces of one qualification's verdicts whose claim meets every rule, made as they are first needed."""
 
     def __init__(self, qualification: CompiledQualification, explanations: Explanations, pieces: Pieces):
         self.q = qualification
@@ -70,6 +71,8 @@ class PlainVerdicts:
         self.pieces = pieces
         number = pieces.number
         self.head = number(verdict_head(qualification.qan, qualification.title, True, Status.ACHIEVED.value))
+        self.young_head = number(verdict_head(qualification.qan, qualification.title, False,
+                                              Status.NOT_ACHIEVED.value))
         self.units = np.array([[number(string_item(ref, first)) for ref in explanations.refs]
                                for first in (False, True)], dtype=np.int64)
         # By whether the claim counts any unit: the end of its units, the empty unmet and missing lists.
@@ -87,11 +90,14 @@ class PlainVerdicts:
         return (qualification.grading is None and qualification.fallback is None
                 and all(isinstance(r, Linear) for r in qualification.requirements))
 
-    def rows(self, held: "np.ndarray", attempted: Sequence[tuple[tuple[str, str], ...]],
-             learner: Callable[[int], Learner]) -> tuple["np.ndarray", "np.ndarray"]:
-        """For plain learners achieving the pool units of each row of `held` and only attempting `attempted`
-        (`ColumnHoldings`): the numbers of each one's verdict text after their id, and whether they achieve
-        (a learner who does not has a row of zeros). `learner(k)` is the learner of row k."""
+    def rows(self, held: "np.ndarray", attempted: Sequence[tuple[tuple[str, str], ...]], young: "np.ndarray",
+             learner: Callable[[int], Learner], block_text: Callable[[str], int]
+             ) -> tuple["np.ndarray", "np.ndarray", "np.ndarray"]:
+        """For plain learners achieving the pool units of each row of `held`, only attempting `attempted` and
+        failing the age rule where `young` (`ColumnHoldings`): the numbers of each one's verdict text after
+        their id; whether the numbers tell it (a learner whose units meet no claim has a row of zeros); and
+        whether they achieve. `learner(k)` is the learner of row k; `block_text` numbers a text of this
+        block alone."""
         count, width = held.shape
         found, claims = best_claims(self.q, held)
         sums, undeclared = self.explanations.sums(claims)
@@ -119,8 +125,15 @@ class PlainVerdicts:
                                                                                 learner)
         numbers[:, -1] = self.close[(left.any(axis=1) | np.array([bool(units) for units in attempted],
                                                                  dtype=bool)).astype(np.int64)]
+        # A claim meets every rule but the learner is too young: the age rule is the one rule unmet.
+        for row in np.flatnonzero(found & young).tolist():
+            detail = plain_holdings(self.q, learner(row), frozenset(), ()).age_detail
+            numbers[row, 0] = self.young_head
+            numbers[row, 2 + width] = block_text((LIST_END if claims[row].any() else EMPTY_LIST) + UNMET
+                                                 + string_item(detail, True) + LIST_END + MISSING + EMPTY_LIST
+                                                 + SET_ASIDE)
         numbers[~found] = 0
-        return numbers, found
+        return numbers, found, found & ~young
 
     @staticmethod
     def _numbered(keys: "np.ndarray", make: Callable[..., int]) -> "np.ndarray":

@@ -167,8 +167,9 @@ class Columns:
     def holdings(self, q: CompiledQualification, counts: Callable[[str], bool]) -> "ColumnHoldings":
         """For one qualification: each learner's achieved pool units, and which learners are plain for it:
         every unit they achieved is dated within any completion window, none is outside the pool, and any
-        age rule holds, so their units (and those only attempted) alone decide the verdict. Nobody is plain for
-        a graded qualification: the grades of their units decide it too."""
+        age rule can be told, so their units (and those only attempted, and whether they are old enough) alone
+        decide the verdict. Nobody is plain for a graded qualification: the grades of their units decide it
+        too."""
         plain = self.plain.copy() if q.grading is None else np.zeros_like(self.plain)
         refs = sorted(set(q.catalogue_refs.values()))
         ref_index = {ref: i for i, ref in enumerate(refs)}
@@ -188,9 +189,13 @@ class Columns:
             late_or_undated = claimable & ((self.achieved_on < 0)
                                            | (self.achieved_on > deadlines[self.learner_of_row]))
             plain &= ~self._any_per_learner(late_or_undated)
+        # The learners too young for the age rule, by their age at registration: what their verdicts say of it.
+        young: dict[int, tuple[int, int]] = {}
         if q.minimum_age is not None:
             plain &= (self.born >= 0) & (self.registered_on >= 0)
-            plain &= _ages(self.born, self.registered_on) >= q.minimum_age.years
+            ages = _ages(self.born, self.registered_on)
+            for learner in np.flatnonzero(plain & (ages < q.minimum_age.years)).tolist():
+                young[learner] = (int(ages[learner]), int(self.registered_on[learner]))
         masks = np.zeros((self.learners, len(q.units)), dtype=bool)
         masks[self.learner_of_row[claimable], row_pool[claimable]] = True
         # Units attempted and never achieved, with the last word recorded, in the order first attempted.
@@ -201,7 +206,8 @@ class Columns:
         for row in np.flatnonzero(only_attempted).tolist():
             learner = int(self.learner_of_row[row])
             attempted.setdefault(learner, {})[refs[row_ref[row]]] = self.result_words[self.result[row]]
-        return ColumnHoldings(masks, plain, {learner: tuple(units.items()) for learner, units in attempted.items()})
+        return ColumnHoldings(masks, plain, {learner: tuple(units.items()) for learner, units in attempted.items()},
+                              young)
 
 
 @attrs.frozen
@@ -209,16 +215,20 @@ class ColumnHoldings:
     """What a block's rows give towards one qualification."""
 
     masks: Any  # learners x pool units, bool: the units achieved (within any window)
-    plain: Any  # learners, bool: the units and `attempted` alone decide the verdict
+    # Learners, bool: the units, `attempted` and `young` alone decide the verdict.
+    plain: Any
     # By learner: (unit reference, last result word) of each unit attempted but never achieved.
     attempted: dict[int, tuple[tuple[str, str], ...]]
+    # By plain learner the age rule fails: their age and the day (ordinal) they registered on.
+    young: dict[int, tuple[int, int]] = attrs.field(factory=dict)
 
     def keys(self, learners: list[int]) -> list[tuple]:
         """For each of some plain learners, what their verdict depends on."""
         width = (self.masks.shape[1] + 7) // 8
         packed = np.packbits(self.masks[learners], axis=1).tobytes()
-        attempted = self.attempted
-        return [(packed[k * width:(k + 1) * width], attempted.get(learner, ())) for k, learner in enumerate(learners)]
+        attempted, young = self.attempted, self.young
+        return [(packed[k * width:(k + 1) * width], attempted.get(learner, ()), young.get(learner))
+                for k, learner in enumerate(learners)]
 
 
 def _deadlines(registered: "np.ndarray", window) -> "np.ndarray":
