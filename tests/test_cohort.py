@@ -364,3 +364,38 @@ def test_a_folder_of_parquet_parts_reads_as_one_table(library, tmp_path, monkeyp
     expected = whole_file(Path("parts"), library)
     assert streamed(Path("parts"), library) == expected
     assert expected == whole_file(Path("cohort.parquet"), library).replace('"cohort.parquet"', '"parts"')
+
+
+def test_iso_dates_read_as_columns_are_the_dates_the_row_reader_reads():
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from qualrules.interpreter.records.columnar import BAD_DATE, _iso_days
+    from qualrules.interpreter.records.dates import DateForms
+
+    texts = [dt.date.fromordinal(day).isoformat() for day in range(1, dt.date.max.toordinal() + 1, 97)]
+    texts += ["0001-01-01", "9999-12-31", "2024-02-29", "2000-02-29", "1900-02-29", "2023-02-29", "2023-04-31",
+              "2023-13-01", "2023-00-10", "2023-01-00", "2023-01-32", "0000-01-01", "2023-1-01", " 2023-01-01",
+              "２023-01-01", "2023-01-01T10:30", ""]
+    iso, days = _iso_days(pa.array(["x"] + texts).slice(1))  # an offset into the array's text, as a block has
+    read = [DateForms().read(text) for text in texts]
+    assert iso.tolist() == [len(text) == 10 and text.isascii() and text[:4].isdigit() for text in texts]
+    assert [day for day, taken in zip(days.tolist(), iso) if taken] == [
+        day.toordinal() if isinstance(day, dt.date) else BAD_DATE for day, taken in zip(read, iso) if taken]
+
+
+def test_ages_read_as_columns_are_the_evaluator_s_ages():
+    import datetime as dt
+
+    import numpy as np
+
+    from qualrules.interpreter.engine.evaluator import age_on
+    from qualrules.interpreter.records.columnar import NO_DATE, _ages
+
+    rng = random.Random(5)
+    born = [rng.randint(1, 3_000_000) for _ in range(5000)] + [dt.date(2000, 2, 29).toordinal(), NO_DATE, 5]
+    registered = [b + rng.randint(-400, 40_000) for b in born[:-3]] + [dt.date(2018, 2, 28).toordinal(), 9, NO_DATE]
+    expected = [age_on(dt.date.fromordinal(b), dt.date.fromordinal(r)) if b > 0 and r > 0 else -1
+                for b, r in zip(born, registered)]
+    assert _ages(np.array(born), np.array(registered)).tolist() == expected

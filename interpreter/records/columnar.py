@@ -130,7 +130,12 @@ class Columns:
                     if isinstance(parsed, DateProblem) else parsed.toordinal()
             return day
 
-        return self._decoded(column, read)
+        iso, days = _iso_days(column)
+        if iso.all():
+            return days
+        others = np.flatnonzero(~iso)
+        days[others] = self._decoded(column.take(others), read)
+        return days
 
     def _fact(self, name: str) -> "np.ndarray":
         """A learner-level date (the same on each of a learner's rows): per learner, or NO_DATE; a learner
@@ -239,6 +244,51 @@ def _deadlines(registered: "np.ndarray", window) -> "np.ndarray":
 
 
 def _ages(born: "np.ndarray", registered: "np.ndarray") -> "np.ndarray":
-    ages = [age_on(dt.date.fromordinal(b), dt.date.fromordinal(r)) if b > 0 and r > 0 else -1
-            for b, r in zip(born.tolist(), registered.tolist())]
-    return np.array(ages, dtype=np.int64)
+    """Each age on the day of registration, as `age_on` tells it; -1 where a date is missing."""
+    (born_year, born_day), (year, day) = _year_and_day(born), _year_and_day(registered)
+    ages = year - born_year - (day < born_day)
+    return np.where((born > 0) & (registered > 0), ages, -1)
+
+
+# The ordinal of 1 January 1970, where numpy's days begin.
+_EPOCH = dt.date(1970, 1, 1).toordinal()
+
+
+def _year_and_day(ordinals: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
+    """Each ordinal's year, and its month and day as month * 100 + day (so that they order as dates do)."""
+    days = (np.maximum(ordinals, 1) - _EPOCH).astype("datetime64[D]")
+    months = days.astype("datetime64[M]")
+    years = months.astype("datetime64[Y]")
+    month = (months - years).astype(np.int64) + 1
+    return years.astype(np.int64) + 1970, month * 100 + (days - months).astype(np.int64) + 1
+
+
+def _iso_days(column) -> tuple["np.ndarray", "np.ndarray"]:
+    """Which cells are written exactly as an ISO date, yyyy-mm-dd (all digits ASCII), the form most files
+    use; and their ordinals, BAD_DATE for one that is no day of the calendar, as `DateForms.read` reads
+    them. Other cells are left to it."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    iso = pc.match_substring_regex(column, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$").to_numpy(zero_copy_only=False)
+    days = np.full(len(column), NO_DATE, dtype=np.int64)
+    if not iso.any():
+        return iso, days
+    texts = pa.concat_arrays([column.filter(pa.array(iso))]).cast(pa.string())
+    start = texts.offset
+    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int32)[start:start + len(texts) + 1]
+    digits = np.frombuffer(texts.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]].reshape(-1, 10)
+    digits = digits.astype(np.int64) - ord("0")
+    year = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
+    month, day = digits[:, 5] * 10 + digits[:, 6], digits[:, 8] * 10 + digits[:, 9]
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    lengths = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+    valid = (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1)
+    valid &= day <= lengths[np.where(valid, month, 0)] + (leap & (month == 2))
+    # Days from the civil calendar, counting years from 1 March so that a leap day ends its year.
+    shifted = year - (month <= 2)
+    era, of_era = np.divmod(shifted, 400)
+    of_year = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
+    ordinals = era * 146097 + of_era * 365 + of_era // 4 - of_era // 100 + of_year - 305
+    days[iso] = np.where(valid, ordinals, BAD_DATE)
+    return iso, days
