@@ -130,12 +130,15 @@ class Columns:
                     if isinstance(parsed, DateProblem) else parsed.toordinal()
             return day
 
-        iso, days = _iso_days(column)
-        if iso.all():
-            return days
+        import pyarrow as pa
+
+        # Each distinct text read once: ISO dates all together, any other one by `read`.
+        encoded = column.dictionary_encode() if not pa.types.is_dictionary(column.type) else column
+        iso, days = _iso_days(encoded.dictionary)
         others = np.flatnonzero(~iso)
-        days[others] = self._decoded(column.take(others), read)
-        return days
+        if len(others):
+            days[others] = [read(text) for text in encoded.dictionary.take(others).to_pylist()]
+        return days[encoded.indices.to_numpy(zero_copy_only=False)]
 
     def _fact(self, name: str) -> "np.ndarray":
         """A learner-level date (the same on each of a learner's rows): per learner, or NO_DATE; a learner
@@ -268,21 +271,25 @@ def _iso_days(column) -> tuple["np.ndarray", "np.ndarray"]:
     use; and their ordinals, BAD_DATE for one that is no day of the calendar, as `DateForms.read` reads
     them. Other cells are left to it."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
-    iso = pc.match_substring_regex(column, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$").to_numpy(zero_copy_only=False)
+    column = column.cast(pa.string())
+    offsets = np.frombuffer(column.buffers()[1], dtype=np.int32)[column.offset:column.offset + len(column) + 1]
+    text = np.frombuffer(column.buffers()[2], dtype=np.uint8) if len(column.buffers()) > 2 \
+        and column.buffers()[2] is not None else np.zeros(0, dtype=np.uint8)
     days = np.full(len(column), NO_DATE, dtype=np.int64)
+    iso = np.diff(offsets) == 10
     if not iso.any():
         return iso, days
-    texts = pa.concat_arrays([column.filter(pa.array(iso))]).cast(pa.string())
-    start = texts.offset
-    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int32)[start:start + len(texts) + 1]
-    digits = np.frombuffer(texts.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]].reshape(-1, 10)
-    digits = digits.astype(np.int64) - ord("0")
+    digits = text[offsets[:-1][iso, None] + np.arange(10)].astype(np.int32) - ord("0")
+    dashes = (digits[:, 4] == ord("-") - ord("0")) & (digits[:, 7] == ord("-") - ord("0"))
+    numbers = np.delete(digits, [4, 7], axis=1)
+    written = dashes & ((numbers >= 0) & (numbers <= 9)).all(axis=1)
+    iso[iso] = written
+    digits = digits[written]
     year = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
     month, day = digits[:, 5] * 10 + digits[:, 6], digits[:, 8] * 10 + digits[:, 9]
     leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    lengths = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+    lengths = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int32)
     valid = (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1)
     valid &= day <= lengths[np.where(valid, month, 0)] + (leap & (month == 2))
     # Days from the civil calendar, counting years from 1 March so that a leap day ends its year.
