@@ -46,7 +46,9 @@ if TYPE_CHECKING:
 else:
     np = lazy_module("numpy")
 
-LEARNERS_PER_BLOCK = 1000
+# Large enough that what a block costs whatever its size (a pass of the decision over every unit, say) is
+# small beside its learners; small enough that several blocks keep every worker busy.
+LEARNERS_PER_BLOCK = 4000
 
 
 @attrs.frozen

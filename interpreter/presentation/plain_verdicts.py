@@ -15,6 +15,7 @@ evaluator.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from qualrules.interpreter.engine.claims import best_claims
@@ -138,7 +139,18 @@ class PlainVerdicts:
     @staticmethod
     def _numbered(keys: "np.ndarray", make: Callable[..., int]) -> "np.ndarray":
         """`make(*key)` for each row of `keys`, made once for each distinct row."""
-        distinct, inverse = np.unique(keys, axis=0, return_inverse=True)
+        if not len(keys):
+            return np.zeros(0, dtype=np.int64)
+        keys = keys.astype(np.int64)
+        low, high = keys.min(axis=0), keys.max(axis=0)
+        spans = (high - low + 1).tolist()
+        if math.prod(spans) < 1 << 62:
+            # Each row as one number, which sorts many times faster than rows.
+            strides = np.cumprod([1] + spans[:-1]).astype(np.int64)
+            _, first, inverse = np.unique((keys - low) @ strides, return_index=True, return_inverse=True)
+            distinct = keys[first]
+        else:
+            distinct, inverse = np.unique(keys, axis=0, return_inverse=True)
         made = np.array([make(*key) for key in distinct.tolist()], dtype=np.int64)
         return made[inverse.ravel()]
 

@@ -207,9 +207,9 @@ class Columns:
         masks = np.zeros((self.learners, len(q.units)), dtype=bool)
         masks[self.learner_of_row[claimable], row_pool[claimable]] = True
         # Units attempted and never achieved, with the last word recorded, in the order first attempted.
-        achieved = np.unique(self.learner_of_row[row_counts] * len(refs) + row_ref[row_counts])
-        only_attempted = (row_ref >= 0) & ~counting[self.result] & ~np.isin(
-            self.learner_of_row * len(refs) + row_ref, achieved)
+        achieved = np.zeros((self.learners, len(refs) + 1), dtype=bool)
+        achieved[self.learner_of_row[row_counts], row_ref[row_counts]] = True
+        only_attempted = (row_ref >= 0) & ~counting[self.result] & ~achieved[self.learner_of_row, row_ref]
         attempted: dict[int, dict[str, str]] = {}
         for row in np.flatnonzero(only_attempted).tolist():
             learner = int(self.learner_of_row[row])

@@ -108,8 +108,12 @@ def scan_learners(file: CsvFile, header: Header) -> LearnerScan:
     from pyarrow import csv as arrow_csv
 
     column = f"f{header.position['learner']}"
+    read, parse, convert = _arrow_options(file, header)
+    # Every row is still split into all its cells (so a row of another width is found), but only the
+    # learner column is made into strings.
+    convert.include_columns = [column]
     try:
-        batches = arrow_csv.open_csv(file.path, *_arrow_options(file, header))
+        batches = arrow_csv.open_csv(file.path, read, parse, convert)
         return scan_learner_column(batch.column(column) for batch in batches)
     except (pa.ArrowInvalid, OSError):
         pass
@@ -122,7 +126,12 @@ def scan_learners(file: CsvFile, header: Header) -> LearnerScan:
 
 def scan_learner_column(columns: Iterable) -> LearnerScan:
     """The scan of a table's learner column, as string arrays in row order, every row read as columns."""
-    return _scan_of(_runs(columns), columnar=True)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    runs = pa.chunked_array(list(_runs(columns)), pa.string())
+    distinct = pc.count_distinct(runs).as_py() if len(runs) else 0
+    return LearnerScan(distinct, distinct == len(runs), columnar=True)
 
 
 def columnar_blocks(file: CsvFile, header: Header, learners_per_block: int) -> Iterator[ColumnarBlock]:
@@ -175,7 +184,13 @@ def batch_blocks(file: str, header: Header, batches, learners_per_block: int,
 def _line_breaks(column) -> "np.ndarray":
     r"""The line breaks in each cell as the row reader counts lines: \r\n, \r or \n (plain substring counts,
     which are many times faster than one regular expression)."""
+    import pyarrow as pa
     import pyarrow.compute as pc
+
+    text = column.buffers()[2] if pa.types.is_string(column.type) else b"\n"
+    if text is None or not np.isin(np.frombuffer(text, dtype=np.uint8), (10, 13)).any():
+        # No cell holds a line break (most files): nothing to count, cell by cell.
+        return np.zeros(len(column), dtype=np.int64)
 
     def count(text: str) -> "np.ndarray":
         return pc.count_substring(column, text).to_numpy(zero_copy_only=False)
@@ -184,9 +199,10 @@ def _line_breaks(column) -> "np.ndarray":
     return newlines + returns - count("\r\n") if returns.any() else newlines
 
 
-def _runs(columns) -> Iterator[str]:
+def _runs(columns) -> Iterator:
     """The learner id at the start of each run of rows for one learner (rows without an id, or with one too
-    long to read, belong to none)."""
+    long to read, belong to none), as string arrays."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     previous = None
@@ -195,14 +211,21 @@ def _runs(columns) -> Iterator[str]:
         ids = ids.filter(pc.and_(pc.not_equal(ids, ""), pc.less_equal(pc.utf8_length(column), CELL_LIMIT)))
         if len(ids) == 0:
             continue
-        starts = ids.slice(1).filter(pc.not_equal(ids.slice(1), ids.slice(0, len(ids) - 1))).to_pylist()
-        first = ids[0].as_py()
-        if first != previous:
-            yield first.strip()
-        # Python's idea of white space, as the row reader strips ids, is wider than Unicode's: two runs that
-        # differ only by such a character then read as one learner twice, and the file is read whole.
-        yield from (learner.strip() for learner in starts)
+        starts = ids.slice(1).filter(pc.not_equal(ids.slice(1), ids.slice(0, len(ids) - 1)))
+        if ids[0].as_py() != previous:
+            starts = pa.concat_arrays([ids.slice(0, 1), starts])
         previous = ids[-1].as_py()
+        # Python's idea of white space, as the row reader strips ids, may be wider than Unicode's: two runs
+        # that differ only by such a character then read as one learner twice, and the file is read whole.
+        if pc.any(pc.match_substring_regex(starts, _PYTHON_ONLY_SPACE)).as_py():
+            starts = pa.array([learner.strip() for learner in starts.to_pylist()], pa.string())
+        yield starts
+
+
+# A learner id that starts or ends with a character Python's str.strip takes for white space (the last of them
+# is U+3000).
+_PYTHON_SPACE = "".join(f"\\x{{{code:x}}}" for code in range(0x3001) if chr(code).isspace())
+_PYTHON_ONLY_SPACE = f"^[{_PYTHON_SPACE}]|[{_PYTHON_SPACE}]$"
 
 
 def _learner_starts(column) -> "np.ndarray":
