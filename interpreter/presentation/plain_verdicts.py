@@ -119,13 +119,12 @@ class PlainVerdicts:
             keys = np.column_stack([sums[rows][:, caps], units, first])
             numbers[rows, 3 + width + units] = self._numbered(
                 keys, lambda *key: self._left_out_piece(tuple(key[:-2]), key[-2], bool(key[-1])))
-        after = 3 + 2 * width
-        for row, units in enumerate(attempted):
-            if units:
-                numbers[row, after:after + len(units)] = self._attempted_pieces(units, bool(left[row].any()), row,
-                                                                                learner)
-        numbers[:, -1] = self.close[(left.any(axis=1) | np.array([bool(units) for units in attempted],
-                                                                 dtype=bool)).astype(np.int64)]
+        after, any_left = 3 + 2 * width, left.any(axis=1)
+        tried = np.array([bool(units) for units in attempted], dtype=bool)
+        for row in np.flatnonzero(tried).tolist():
+            units = attempted[row]
+            numbers[row, after:after + len(units)] = self._attempted_pieces(units, bool(any_left[row]), row, learner)
+        numbers[:, -1] = self.close[(any_left | tried).astype(np.int64)]
         # A claim meets every rule but the learner is too young: the age rule is the one rule unmet.
         for row in np.flatnonzero(found & young).tolist():
             detail = plain_holdings(self.q, learner(row), frozenset(), ()).age_detail

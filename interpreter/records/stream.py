@@ -236,6 +236,10 @@ def _learner_starts(column) -> "np.ndarray":
 
     ids = pc.utf8_trim_whitespace(column)
     named = pc.not_equal(ids, "")
+    if pc.all(named).as_py() is not False:
+        # Every row names its learner (most files): a learner starts wherever the id changes.
+        changed = pc.not_equal(ids.slice(1), ids.slice(0, max(len(ids) - 1, 0))).to_numpy(zero_copy_only=False)
+        return np.flatnonzero(np.concatenate([[len(ids) > 0], changed]))
     last_seen = pc.fill_null_forward(pc.if_else(named, ids, pa.scalar(None, pa.string())))
     before = pa.concat_arrays([pa.array([None], pa.string()), last_seen.slice(0, max(len(ids) - 1, 0))])
     starts = pc.and_(named, pc.fill_null(pc.not_equal(ids, before), True))
