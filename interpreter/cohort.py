@@ -39,7 +39,9 @@ from qualrules.interpreter.records.readers import (
 )
 from qualrules.interpreter.records.columnar import ColumnarBlock, Columns
 from qualrules.interpreter.records.parquet import open_parquet, parquet_blocks, scan_parquet
-from qualrules.interpreter.records.stream import columnar_blocks, csv_file, learner_blocks, open_table, scan_learners
+from qualrules.interpreter.records.stream import (
+    columnar_blocks, csv_file, learner_blocks, line_ranges, open_table, read_lines, scan_learners,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -92,9 +94,13 @@ def open_cohort(source: str | Path | Records, vocabulary: Vocabulary, options: R
         warning = file.decided.warning(str(path))
         warnings = (warning,) if warning else ()
         header, rows = open_table(file)
-        scan = scan_learners(file, header)
+        scan = scan_learners(file, header, LEARNERS_PER_BLOCK)
         if scan.grouped and scan.columnar and file.quotes_paired:
             rows.close()
+            ranges = line_ranges(file, header, scan)
+            if ranges is not None:
+                # Each worker reads its own blocks from the file: this process only hands out where they are.
+                return Cohort(scan.learners, True, (("lines", file, header, *where) for where in ranges), warnings)
             blocks = columnar_blocks(file, header, LEARNERS_PER_BLOCK)
             return Cohort(scan.learners, True, (("columns", block) for block in blocks), warnings)
         if scan.grouped:
@@ -177,6 +183,8 @@ class _Worker:
         try:
             if task[0] == "columns":
                 return _check_columns(self, task[1], targets)
+            if task[0] == "lines":
+                return _check_columns(self, read_lines(*task[1:]), targets)
             if task[0] == "rows":
                 _, file, header, rows = task
                 records = read_table_block(file, vocabulary, header, rows, settings.options)

@@ -399,3 +399,28 @@ def test_ages_read_as_columns_are_the_evaluator_s_ages():
     expected = [age_on(dt.date.fromordinal(b), dt.date.fromordinal(r)) if b > 0 and r > 0 else -1
                 for b, r in zip(born, registered)]
     assert _ages(np.array(born), np.array(registered)).tolist() == expected
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+@pytest.mark.parametrize("last_line_ended", [True, False])
+def test_a_file_of_one_line_per_row_is_read_by_each_worker_from_where_its_blocks_start(
+        ending, last_line_ended, library, tmp_path, monkeypatch):
+    monkeypatch.setattr(cohort, "LEARNERS_PER_BLOCK", 7)
+    certificate = library.qualification(ISP_CERTIFICATE)[0]
+    rows = plain_rows(4, 120, [unit.ref for unit in certificate.units])
+    rows[5][3], rows[40][1] = "31/02/2024", "XYZ9"  # a bad date and a unit in no catalogue still fail one learner
+    path = tmp_path / "cohort.csv"
+    path.write_bytes((ending.join(",".join(row) for row in [HEADER] + rows) + ending * last_line_ended).encode())
+    opened = cohort.open_cohort(path, library.vocabulary())
+    tasks = list(opened.tasks)
+    assert {task[0] for task in tasks} == {"lines"} and len(tasks) == -(-opened.learners // 7)
+    blocks = cohort.check_blocks(cohort.Cohort(opened.learners, True, iter(tasks)), settings(qans=(ISP_CERTIFICATE,)),
+                                 library, library.vocabulary(), 1)
+    assert "".join(cohort.json_array(b.json for b in blocks)) == whole_file(path, library, (ISP_CERTIFICATE,))
+
+
+def test_a_file_with_a_line_break_in_a_cell_is_cut_into_blocks_by_this_process(library, tmp_path):
+    path = tmp_path / "cohort.csv"
+    write_csv(path, [["A1", "L3B1", "pass\nwith a note", "2024-01-01", "2022-01-01", "1990-01-01"],
+                     ["A2", "L3B2", "pass", "2024-01-01", "2022-01-01", "1990-01-01"]])
+    assert [task[0] for task in cohort.open_cohort(path, library.vocabulary()).tasks] == ["columns"]
