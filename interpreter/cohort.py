@@ -315,7 +315,8 @@ def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tupl
         return extra_number[text]
 
     pieces = worker.pieces
-    separator, start = pieces.number(",\n"), pieces.number(VERDICT_START)
+    separator, start = pieces.number(",\n"), pieces.number(",\n" + VERDICT_START)
+    ids = -1 - np.arange(columns.learners)
     matrices, all_achieved = [], True
     for target, held in zip(targets, holdings):
         qualification = target[0]
@@ -340,16 +341,15 @@ def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tupl
                 rest, achieved = worker.templates[qualification.qan, keys[learner]]
                 rests[learner, 0] = number(rest)
                 all_achieved &= achieved
-        heads = np.zeros((columns.learners, 3), dtype=np.int64)
-        heads[:, 0], heads[:, 1], heads[:, 2] = separator, start, -1 - np.arange(columns.learners)
-        matrices.append(np.hstack([heads, rests]))
+        matrices += [np.full((columns.learners, 1), start, dtype=np.int64), ids[:, None], rests]
     numbers = np.hstack(matrices)
     for learner in np.flatnonzero(~plain).tolist():
         rows = texts[columns.ids[learner]]
         numbers[learner] = 0
         numbers[learner, :2] = separator, number(",\n".join(row.json_element() for row in rows))
         all_achieved &= all(row.verdict is not None and row.verdict.achieved for row in rows)
-    numbers[0, 0] = 0  # the block's first verdict follows no other
+    # The block's first verdict follows no other.
+    numbers[0, 0] = 0 if numbers[0, 0] == separator else pieces.number(VERDICT_START)
     return Block(columns.learners, (), pieces.join(numbers, extra), records.problems, len(records.unreadable),
                  all_achieved, warnings=records.warnings)
 

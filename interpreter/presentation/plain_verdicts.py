@@ -71,9 +71,6 @@ class PlainVerdicts:
         self.explanations = explanations
         self.pieces = pieces
         number = pieces.number
-        self.head = number(verdict_head(qualification.qan, qualification.title, True, Status.ACHIEVED.value))
-        self.young_head = number(verdict_head(qualification.qan, qualification.title, False,
-                                              Status.NOT_ACHIEVED.value))
         self.units = np.array([[number(string_item(ref, first)) for ref in explanations.refs]
                                for first in (False, True)], dtype=np.int64)
         # By whether the claim counts any unit: the end of its units, the empty unmet and missing lists.
@@ -81,7 +78,7 @@ class PlainVerdicts:
                                 for end in (EMPTY_LIST, LIST_END)], dtype=np.int64)
         # By whether any unit is set aside.
         self.close = np.array([number(end + VERDICT_END) for end in (EMPTY_LIST, LIST_END)], dtype=np.int64)
-        self._figures: dict[tuple[int, int | None], int] = {}
+        self._heads: dict[tuple[bool, int, int | None], int] = {}
         self._left_out: dict[tuple[tuple[int, ...], int, bool], int] = {}
         self._attempted: dict[tuple[tuple, bool], list[int]] = {}
 
@@ -104,22 +101,22 @@ class PlainVerdicts:
         sums, undeclared = self.explanations.sums(claims)
         left = held & ~claims
         most = max(map(len, attempted), default=0)
-        numbers = np.zeros((count, 3 + 2 * width + most + 1), dtype=np.int64)
-        numbers[:, 0] = self.head
-        numbers[:, 1] = self._numbered(np.stack([sums[:, -2], sums[:, -1], undeclared], axis=1),
-                                       lambda c, g, u: self._figure(c, None if u else g))
-        numbers[:, 2:2 + width] = np.where(claims, self.units[(np.cumsum(claims, axis=1) == 1).astype(np.int64),
+        numbers = np.zeros((count, 2 + 2 * width + most + 1), dtype=np.int64)
+        # Whether they achieve, the claim's credits and its GLH (or that a unit it counts declares none).
+        numbers[:, 0] = self._numbered(np.stack([~young, sums[:, -2], sums[:, -1], undeclared], axis=1),
+                                       lambda a, c, g, u: self._head(bool(a), c, None if u else g))
+        numbers[:, 1:1 + width] = np.where(claims, self.units[(np.cumsum(claims, axis=1) == 1).astype(np.int64),
                                                                 np.arange(width)], 0)
-        numbers[:, 2 + width] = self.middle[claims.any(axis=1).astype(np.int64)]
+        numbers[:, 1 + width] = self.middle[claims.any(axis=1).astype(np.int64)]
         caps = list(self.explanations.caps)
         if left.any():
             # A unit left out is named with what decides why: the claim's totals under the caps.
             rows, units = np.nonzero(left)
             first = (np.cumsum(left, axis=1) == 1)[rows, units]
             keys = np.column_stack([sums[rows][:, caps], units, first])
-            numbers[rows, 3 + width + units] = self._numbered(
+            numbers[rows, 2 + width + units] = self._numbered(
                 keys, lambda *key: self._left_out_piece(tuple(key[:-2]), key[-2], bool(key[-1])))
-        after, any_left = 3 + 2 * width, left.any(axis=1)
+        after, any_left = 2 + 2 * width, left.any(axis=1)
         tried = np.array([bool(units) for units in attempted], dtype=bool)
         for row in np.flatnonzero(tried).tolist():
             units = attempted[row]
@@ -128,8 +125,7 @@ class PlainVerdicts:
         # A claim meets every rule but the learner is too young: the age rule is the one rule unmet.
         for row in np.flatnonzero(found & young).tolist():
             detail = plain_holdings(self.q, learner(row), frozenset(), ()).age_detail
-            numbers[row, 0] = self.young_head
-            numbers[row, 2 + width] = block_text((LIST_END if claims[row].any() else EMPTY_LIST) + UNMET
+            numbers[row, 1 + width] = block_text((LIST_END if claims[row].any() else EMPTY_LIST) + UNMET
                                                  + string_item(detail, True) + LIST_END + MISSING + EMPTY_LIST
                                                  + SET_ASIDE)
         numbers[~found] = 0
@@ -153,10 +149,13 @@ class PlainVerdicts:
         made = np.array([make(*key) for key in distinct.tolist()], dtype=np.int64)
         return made[inverse.ravel()]
 
-    def _figure(self, credits: int, glh: int | None) -> int:
-        found = self._figures.get((credits, glh))
+    def _head(self, achieved: bool, credits: int, glh: int | None) -> int:
+        """The piece from the id to the units: `achieved` or (too young) not, and the claim's figures."""
+        found = self._heads.get((achieved, credits, glh))
         if found is None:
-            found = self._figures[credits, glh] = self.pieces.number(figures_text(credits, glh))
+            status = Status.ACHIEVED if achieved else Status.NOT_ACHIEVED
+            found = self._heads[achieved, credits, glh] = self.pieces.number(
+                verdict_head(self.q.qan, self.q.title, achieved, status.value) + figures_text(credits, glh))
         return found
 
     def _left_out_piece(self, cap_totals: tuple[int, ...], unit: int, first: bool) -> int:

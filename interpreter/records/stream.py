@@ -82,7 +82,7 @@ def csv_file(path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> CsvFile:
             quotes += block.count(b'"') if encoding.ascii_based else decoder.decode(block).count('"')
             if encoding == UTF8:
                 newlines.append(block.count(b"\n"))
-                lone_returns |= block.count(b"\r") != block.count(b"\r\n")
+                lone_returns = lone_returns or b"\r" in block and block.count(b"\r") != block.count(b"\r\n")
                 last = block[-1:]
     with open(path, encoding=encoding.codec, newline="") as handle:
         delimiter = csv_delimiter(handle, str(path), options)
