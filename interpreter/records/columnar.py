@@ -94,8 +94,7 @@ class Columns:
         self.achieved_on = self._dates(block.batch.column(position["achieved_on"]))
         # A row this reader would report (unknown unit or word, malformed date, a value too long to read)
         # leaves its learner to it.
-        too_long = {name: pc.greater(pc.utf8_length(block.batch.column(index)), CELL_LIMIT)
-                    .to_numpy(zero_copy_only=False) for name, index in position.items()}
+        too_long = {name: _too_long(block.batch.column(index)) for name, index in position.items()}
         # A row left out is not read for its result and date.
         read = self.unit != LEFT_OUT
         bad_row = (self.unit == BAD_UNIT) | (read & ((self.result < 0) | (self.achieved_on == BAD_DATE))) \
@@ -237,6 +236,18 @@ class ColumnHoldings:
         attempted, young = self.attempted, self.young
         return [(packed[k * width:(k + 1) * width], attempted.get(learner, ()), young.get(learner))
                 for k, learner in enumerate(learners)]
+
+
+def _too_long(column) -> "np.ndarray":
+    """Which cells hold more than CELL_LIMIT characters; none can when none holds as many bytes."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_string(column.type):
+        offsets = np.frombuffer(column.buffers()[1], dtype=np.int32)[column.offset:column.offset + len(column) + 1]
+        if not len(column) or offsets[-1] - offsets[0] <= CELL_LIMIT or (np.diff(offsets) <= CELL_LIMIT).all():
+            return np.zeros(len(column), dtype=bool)
+    return pc.greater(pc.utf8_length(column), CELL_LIMIT).to_numpy(zero_copy_only=False)
 
 
 def _deadlines(registered: "np.ndarray", window) -> "np.ndarray":
