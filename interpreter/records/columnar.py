@@ -94,7 +94,7 @@ class Columns:
         self.achieved_on = self._dates(block.batch.column(position["achieved_on"]))
         # A row this reader would report (unknown unit or word, malformed date, a value too long to read)
         # leaves its learner to it.
-        too_long = {name: _too_long(block.batch.column(index)) for name, index in position.items()}
+        too_long = {name: too_long_cells(block.batch.column(index)) for name, index in position.items()}
         # A row left out is not read for its result and date.
         read = self.unit != LEFT_OUT
         bad_row = (self.unit == BAD_UNIT) | (read & ((self.result < 0) | (self.achieved_on == BAD_DATE))) \
@@ -238,7 +238,7 @@ class ColumnHoldings:
                 for k, learner in enumerate(learners)]
 
 
-def _too_long(column) -> "np.ndarray":
+def too_long_cells(column) -> "np.ndarray":
     """Which cells hold more than CELL_LIMIT characters; none can when none holds as many bytes."""
     import pyarrow as pa
     import pyarrow.compute as pc

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import array
 import codecs
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import attrs
 
-from qualrules.interpreter.records.columnar import ColumnarBlock
+from qualrules.interpreter.records.columnar import ColumnarBlock, too_long_cells
 from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
 from qualrules.interpreter.records.readers import CELL_LIMIT, Header, csv_delimiter, csv_rows, read_header
@@ -134,8 +135,9 @@ def scan_learners(file: CsvFile, header: Header, learners_per_block: int = 1) ->
     column = f"f{header.position['learner']}"
     read, parse, convert = _arrow_options(file, header)
     # Every row is still split into all its cells (so a row of another width is found), but only the
-    # learner column is made into strings.
+    # learner column is made into strings, in large batches.
     convert.include_columns = [column]
+    read.block_size = 1 << 23
     try:
         batches = arrow_csv.open_csv(file.path, read, parse, convert)
         return scan_learner_column((batch.column(column) for batch in batches), learners_per_block)
@@ -285,11 +287,11 @@ def _runs(columns, counts: dict[str, int]) -> Iterator:
     previous = None
     for column in columns:
         ids = pc.utf8_trim_whitespace(column)
-        named = pc.and_(pc.not_equal(ids, ""), pc.less_equal(pc.utf8_length(column), CELL_LIMIT))
-        at = np.flatnonzero(named.to_numpy(zero_copy_only=False)) + counts["rows"]
+        named = pc.not_equal(ids, "").to_numpy(zero_copy_only=False) & ~too_long_cells(column)
+        at = np.flatnonzero(named) + counts["rows"]
         counts["rows"] += len(column)
         counts["named"] += len(at)
-        ids = ids.filter(named)
+        ids = ids.filter(pa.array(named))
         if len(ids) == 0:
             continue
         changed = np.flatnonzero(pc.not_equal(ids.slice(1), ids.slice(0, len(ids) - 1))
@@ -298,17 +300,26 @@ def _runs(columns, counts: dict[str, int]) -> Iterator:
             changed = np.concatenate([[0], changed])
         starts, at = ids.take(changed), at[changed]
         previous = ids[-1].as_py()
-        # Python's idea of white space, as the row reader strips ids, may be wider than Unicode's: two runs
+        # Python's idea of white space, as the row reader strips ids, may be wider than Arrow's: two runs
         # that differ only by such a character then read as one learner twice, and the file is read whole.
-        if pc.any(pc.match_substring_regex(starts, _PYTHON_ONLY_SPACE)).as_py():
+        if _python_only_space() and pc.any(pc.match_substring_regex(starts, _python_only_space())).as_py():
             starts = pa.array([learner.strip() for learner in starts.to_pylist()], pa.string())
         yield starts, at
 
 
-# A learner id that starts or ends with a character Python's str.strip takes for white space (the last of them
-# is U+3000).
-_PYTHON_SPACE = "".join(f"\\x{{{code:x}}}" for code in range(0x3001) if chr(code).isspace())
-_PYTHON_ONLY_SPACE = f"^[{_PYTHON_SPACE}]|[{_PYTHON_SPACE}]$"
+@functools.cache
+def _python_only_space() -> str:
+    """A pattern for an id that starts or ends with a character Python's str.strip takes for white space
+    and Arrow's trim does not (the last such character of Python's is U+3000); empty when there is none."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    spaces = [chr(code) for code in range(0x3001) if chr(code).isspace()]
+    kept = [c for c, trimmed in zip(spaces, pc.utf8_trim_whitespace(pa.array(spaces)).to_pylist()) if trimmed]
+    if not kept:
+        return ""
+    either = "".join(f"\\x{{{ord(c):x}}}" for c in kept)
+    return f"^[{either}]|[{either}]$"
 
 
 def _learner_starts(column) -> "np.ndarray":
