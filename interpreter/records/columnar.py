@@ -145,13 +145,23 @@ class Columns:
         count = self.learners
         if name not in self.block.header.position:
             return np.full(count, NO_DATE, dtype=np.int64)
-        days = self._dates(self.block.batch.column(self.block.header.position[name]))
+        import pyarrow.compute as pc
+
+        if not count:
+            return np.full(count, NO_DATE, dtype=np.int64)
+        column = self.block.batch.column(self.block.header.position[name])
+        same = pc.equal(column.slice(1), column.slice(0, self.rows - 1)).to_numpy(zero_copy_only=False)
+        if (same | (self.learner_of_row[1:] != self.learner_of_row[:-1])).all():
+            # Each learner's rows say the same (as they mostly do): their first row says it for all.
+            days = self._dates(column.take(self.start_rows))
+            self.plain &= days != BAD_DATE
+            return np.where(days >= 0, days, NO_DATE)
+        days = self._dates(column)
         self.plain &= ~self._any_per_learner(days == BAD_DATE)
+        # Each learner's rows are one run of rows, so a learner's figure is a reduction over their run.
         dated = days >= 0
-        highest = np.full(count, NO_DATE, dtype=np.int64)
-        np.maximum.at(highest, self.learner_of_row[dated], days[dated])
-        lowest = np.full(count, np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(lowest, self.learner_of_row[dated], days[dated])
+        highest = np.maximum.reduceat(np.where(dated, days, NO_DATE), self.start_rows)
+        lowest = np.minimum.reduceat(np.where(dated, days, np.iinfo(np.int64).max), self.start_rows)
         self.plain &= ~((highest >= 0) & (lowest != highest))
         return highest
 
