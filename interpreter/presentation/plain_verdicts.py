@@ -93,9 +93,9 @@ class PlainVerdicts:
              ) -> tuple["np.ndarray", "np.ndarray", "np.ndarray"]:
         """For plain learners achieving the pool units of each row of `held`, only attempting `attempted` and
         failing the age rule where `young` (`ColumnHoldings`): the numbers of each one's verdict text after
-        their id; whether the numbers tell it (a learner whose units meet no claim has a row of zeros); and
-        whether they achieve. `learner(k)` is the learner of row k; `block_text` numbers a text of this
-        block alone."""
+        their id; whether the numbers tell it (a learner whose units meet no claim, or who is too young and
+        claims nothing, has a row of zeros); and whether they achieve. `learner(k)` is the learner of row k;
+        `block_text` numbers a text of this block alone."""
         count, width = held.shape
         found, claims = best_claims(self.q, held)
         sums, undeclared = self.explanations.sums(claims)
@@ -122,14 +122,15 @@ class PlainVerdicts:
             units = attempted[row]
             numbers[row, after:after + len(units)] = self._attempted_pieces(units, bool(any_left[row]), row, learner)
         numbers[:, -1] = self.close[(any_left | tried).astype(np.int64)]
+        # A learner too young whose claim counts nothing is given the closest claim instead: the evaluator's.
+        told = found & ~(young & ~claims.any(axis=1))
         # A claim meets every rule but the learner is too young: the age rule is the one rule unmet.
-        for row in np.flatnonzero(found & young).tolist():
+        for row in np.flatnonzero(told & young).tolist():
             detail = plain_holdings(self.q, learner(row), frozenset(), ()).age_detail
-            numbers[row, 1 + width] = block_text((LIST_END if claims[row].any() else EMPTY_LIST) + UNMET
-                                                 + string_item(detail, True) + LIST_END + MISSING + EMPTY_LIST
-                                                 + SET_ASIDE)
-        numbers[~found] = 0
-        return numbers, found, found & ~young
+            numbers[row, 1 + width] = block_text(LIST_END + UNMET + string_item(detail, True) + LIST_END
+                                                 + MISSING + EMPTY_LIST + SET_ASIDE)
+        numbers[~told] = 0
+        return numbers, told, told & ~young
 
     @staticmethod
     def _numbered(keys: "np.ndarray", make: Callable[..., int]) -> "np.ndarray":

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import attrs
 
 from qualrules.interpreter.engine.compiler import CompiledQualification
-from qualrules.interpreter.engine.evaluator import add_period, age_on
+from qualrules.interpreter.engine.evaluator import add_period
 from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.records.dates import DateForms, DateProblem
