@@ -135,9 +135,8 @@ def scan_learners(file: CsvFile, header: Header, learners_per_block: int = 1) ->
     column = f"f{header.position['learner']}"
     read, parse, convert = _arrow_options(file, header)
     # Every row is still split into all its cells (so a row of another width is found), but only the
-    # learner column is made into strings, in large batches.
+    # learner column is made into strings.
     convert.include_columns = [column]
-    read.block_size = 1 << 23
     try:
         batches = arrow_csv.open_csv(file.path, read, parse, convert)
         return scan_learner_column((batch.column(column) for batch in batches), learners_per_block)
