@@ -414,9 +414,9 @@ def test_a_file_of_one_line_per_row_is_read_by_each_worker_from_where_its_blocks
     opened = cohort.open_cohort(path, library.vocabulary())
     tasks = list(opened.tasks)
     assert {task[0] for task in tasks} == {"lines"} and len(tasks) == -(-opened.learners // 7)
-    blocks = cohort.check_blocks(cohort.Cohort(opened.learners, True, iter(tasks)), settings(qans=(ISP_CERTIFICATE,)),
-                                 library, library.vocabulary(), 1)
-    assert "".join(cohort.json_array(b.json for b in blocks)) == whole_file(path, library, (ISP_CERTIFICATE,))
+    expected = whole_file(path, library, (ISP_CERTIFICATE,))
+    assert decided(tasks, library, qans=(ISP_CERTIFICATE,))[0] == expected
+    assert decided(tasks, library, jobs=2, qans=(ISP_CERTIFICATE,))[0] == expected
 
 
 def test_a_file_with_a_line_break_in_a_cell_is_cut_into_blocks_by_this_process(library, tmp_path):
