@@ -4,8 +4,9 @@ than asserted.
 For each cohort size: `qualrules check` (and `eligible` on smaller cohorts) over a CSV file written by
 cohort.py, each run in a fresh process, against a plain stdlib csv pass over the same file run alternately
 with it: wall and CPU seconds, learners and verdicts per second, peak RSS, and the ratios to the csv
-pass. Then how peak RSS grows from the smallest cohort to the largest, and the per-learner worst case:
-one learner holding every ISP unit, against the ISP Certificate, evaluated in this process.
+pass (of CPU seconds too, which others' work on a shared machine disturbs less than wall time). Then how
+peak RSS grows from the smallest cohort to the largest, and the per-learner worst case: one learner holding
+every ISP unit, against the ISP Certificate, evaluated in this process.
 
 Usage: python benchmarks/cohort_scale.py [--sizes 20000 200000] [--big] [--repeat 3] [--eligible-sizes 1000 10000]
 """
@@ -81,6 +82,7 @@ class Figures(NamedTuple):
     cpu: float
     peak_mib: float
     wall_ratio: float  # to the baseline run just before each run
+    cpu_ratio: float  # CPU seconds, likewise: steadier than wall time when others share the machine
     peak_ratio: float
     verdicts_per_learner: int
 
@@ -149,6 +151,7 @@ def measure(path: Path, learners: int, targets: Sequence[Command], repeat: int) 
     base_runs: list[Run] = []
     runs: dict[Command, list[Run]] = {target: [] for target in targets}
     ratios: dict[Command, list[float]] = {target: [] for target in targets}
+    cpu_ratios: dict[Command, list[float]] = {target: [] for target in targets}
     with tempfile.TemporaryDirectory() as scratch:
         output = Path(scratch) / "output.json"
         for _ in range(repeat):
@@ -158,20 +161,21 @@ def measure(path: Path, learners: int, targets: Sequence[Command], repeat: int) 
                 base_runs.append(base)
                 runs[target].append(result)
                 ratios[target].append(result.wall / base.wall)
-    base_figures = summary(learners, base_runs, [1.0], base_runs, 0)
+                cpu_ratios[target].append(result.cpu / base.cpu)
+    base_figures = summary(learners, base_runs, [1.0], [1.0], base_runs, 0)
     figures = {BASELINE: base_figures}
     for target in targets:
-        figures[target.label] = summary(learners, runs[target], ratios[target], base_runs,
+        figures[target.label] = summary(learners, runs[target], ratios[target], cpu_ratios[target], base_runs,
                                         target.verdicts_per_learner)
     return figures
 
 
-def summary(learners: int, runs: list[Run], ratios: list[float], base_runs: list[Run],
+def summary(learners: int, runs: list[Run], ratios: list[float], cpu_ratios: list[float], base_runs: list[Run],
             verdicts_per_learner: int) -> Figures:
     peak = statistics.median(r.peak_mib for r in runs)
     return Figures(learners, statistics.median(r.wall for r in runs), statistics.median(r.cpu for r in runs),
-                   peak, statistics.median(ratios), peak / statistics.median(r.peak_mib for r in base_runs),
-                   verdicts_per_learner)
+                   peak, statistics.median(ratios), statistics.median(cpu_ratios),
+                   peak / statistics.median(r.peak_mib for r in base_runs), verdicts_per_learner)
 
 
 # ---- the figures ---------------------------------------------------------------------------------
@@ -191,11 +195,11 @@ def report_cohort(library: Library, size: int, seed: int, mix: str, targets: Seq
     print(f"  {path}: {rows:,} rows, {path.stat().st_size / 2**20:,.1f} MiB ({origin})", flush=True)
     figures = measure(path, size, targets, repeat)
     print(f"  {'command':<40} {'wall s':>8} {'CPU s':>8} {'learners/s':>11} {'verdicts/s':>11} "
-          f"{'peak MiB':>9} {'× csv wall':>11} {'× csv RSS':>10}")
+          f"{'peak MiB':>9} {'× csv wall':>11} {'× csv CPU':>10} {'× csv RSS':>10}")
     for label, f in figures.items():
         verdicts = f"{f.learners * f.verdicts_per_learner / f.wall:,.0f}" if f.verdicts_per_learner else "-"
         print(f"  {label:<40} {f.wall:>8.2f} {f.cpu:>8.2f} {f.learners / f.wall:>11,.0f} {verdicts:>11} "
-              f"{f.peak_mib:>9.1f} {f.wall_ratio:>11.1f} {f.peak_ratio:>10.1f}", flush=True)
+              f"{f.peak_mib:>9.1f} {f.wall_ratio:>11.1f} {f.cpu_ratio:>10.1f} {f.peak_ratio:>10.1f}", flush=True)
     return figures
 
 

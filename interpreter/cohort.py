@@ -27,6 +27,7 @@ from qualrules.interpreter.engine.evaluator import Explanations, decide, evaluat
 from qualrules.interpreter.library import Library
 from qualrules.interpreter.presentation.check_table import VERDICT_START, CheckRow, verdict_rest
 from qualrules.interpreter.presentation.json_text import json_string
+from qualrules.interpreter.presentation.plain_verdicts import Pieces, PlainVerdicts
 from qualrules.interpreter.presentation.tabular import check_cells, csv_text
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
 from qualrules.interpreter.records.readers import (
@@ -38,14 +39,18 @@ from qualrules.interpreter.records.readers import (
 )
 from qualrules.interpreter.records.columnar import ColumnarBlock, Columns
 from qualrules.interpreter.records.parquet import open_parquet, parquet_blocks, scan_parquet
-from qualrules.interpreter.records.stream import columnar_blocks, csv_file, learner_blocks, open_table, scan_learners
+from qualrules.interpreter.records.stream import (
+    columnar_blocks, csv_file, learner_blocks, line_ranges, open_table, read_lines, scan_learners,
+)
 
 if TYPE_CHECKING:
     import numpy as np
 else:
     np = lazy_module("numpy")
 
-LEARNERS_PER_BLOCK = 1000
+# Large enough that what a block costs whatever its size (a pass of the decision over every unit, say) is
+# small beside its learners; small enough that several blocks keep every worker busy.
+LEARNERS_PER_BLOCK = 4000
 
 
 @attrs.frozen
@@ -89,9 +94,13 @@ def open_cohort(source: str | Path | Records, vocabulary: Vocabulary, options: R
         warning = file.decided.warning(str(path))
         warnings = (warning,) if warning else ()
         header, rows = open_table(file)
-        scan = scan_learners(file, header)
+        scan = scan_learners(file, header, LEARNERS_PER_BLOCK)
         if scan.grouped and scan.columnar and file.quotes_paired:
             rows.close()
+            ranges = line_ranges(file, header, scan)
+            if ranges is not None:
+                # Each worker reads its own blocks from the file: this process only hands out where they are.
+                return Cohort(scan.learners, True, (("lines", file, header, *where) for where in ranges), warnings)
             blocks = columnar_blocks(file, header, LEARNERS_PER_BLOCK)
             return Cohort(scan.learners, True, (("columns", block) for block in blocks), warnings)
         if scan.grouped:
@@ -142,8 +151,8 @@ class CheckSettings:
 @attrs.frozen
 class _Worker:
     """A worker's state for one run: what to check, the verdict texts of plain learners it has made, by
-    qualification and units held, and what explaining each qualification's verdicts has worked out (all kept
-    across blocks, so each is made once per worker)."""
+    qualification and units held, the pieces of achieved ones, and what explaining each qualification's
+    verdicts has worked out (all kept across blocks, so each is made once per worker)."""
 
     settings: CheckSettings
     library: Library
@@ -151,6 +160,16 @@ class _Worker:
     templates: dict[tuple[str, tuple], tuple[str, bool]] = attrs.field(factory=dict)
     dates: dict[str, int] = attrs.field(factory=dict)
     explanations: dict[str, Explanations] = attrs.field(factory=dict)
+    pieces: Pieces = attrs.field(factory=Pieces)
+    verdict_pieces: dict[str, PlainVerdicts | None] = attrs.field(factory=dict)
+
+    def plain_verdicts(self, qualification) -> PlainVerdicts | None:
+        """The pieces of the qualification's achieved verdicts, or None when they do not tell them whole."""
+        if qualification.qan not in self.verdict_pieces:
+            self.verdict_pieces[qualification.qan] = PlainVerdicts(
+                qualification, self.explanations[qualification.qan], self.pieces) \
+                if PlainVerdicts.covers(qualification) else None
+        return self.verdict_pieces[qualification.qan]
 
     def check(self, task: tuple) -> Block:
         """One block decided: read, judged and rendered."""
@@ -164,6 +183,8 @@ class _Worker:
         try:
             if task[0] == "columns":
                 return _check_columns(self, task[1], targets)
+            if task[0] == "lines":
+                return _check_columns(self, read_lines(*task[1:]), targets)
             if task[0] == "rows":
                 _, file, header, rows = task
                 records = read_table_block(file, vocabulary, header, rows, settings.options)
@@ -257,8 +278,9 @@ def _block_of(records: Records, rows: list[CheckRow], output_format: str) -> Blo
 
 def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tuple]) -> Block:
     """A block read as columns. A plain learner's verdict text depends only on the units they hold
-    (`Columns.holdings`), so learners holding the same units share one text, made once per worker; every
-    other learner is read row by row and decided by the full evaluator."""
+    (`Columns.holdings`): an achieved one is joined from pieces for the whole block at once
+    (`plain_verdicts`), and otherwise learners holding the same units share one text, made once per worker.
+    Every other learner is read row by row and decided by the full evaluator."""
     vocabulary, output_format = worker.vocabulary, worker.settings.output_format
     if block.header.log:
         # An achievement log's units come from each learner's rows taken together: the row reader reads them.
@@ -280,23 +302,55 @@ def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tupl
     texts: dict[str, list[CheckRow]] = {}
     for row in decided:
         texts.setdefault(row.learner, []).append(row)
-    plain_learners = np.flatnonzero(plain).tolist()
-    keys = [dict(zip(plain_learners, held.keys(plain_learners))) for held in holdings]
-    templates = worker.templates
-    _make_templates(worker, columns, targets, holdings, keys, plain_learners)
-    pieces, all_achieved = [], True
-    for learner, learner_id in enumerate(columns.ids):
-        if plain[learner]:
-            name = json_string(learner_id)
-            for (qualification, _), qualification_keys in zip(targets, keys):
-                rest, achieved = templates[qualification.qan, qualification_keys[learner]]
-                pieces.append(VERDICT_START + name + rest)
+    plain_learners = np.flatnonzero(plain)
+    # The numbers of `worker.pieces` each learner's text is joined from, one matrix per qualification; a
+    # number below 0 names a text of this block: -1 - k the id of learner k, the others after them.
+    extra = [json_string(learner_id) for learner_id in columns.ids]
+    extra_number: dict[str, int] = {}
+
+    def number(text: str) -> int:
+        if text not in extra_number:
+            extra_number[text] = -1 - len(extra)
+            extra.append(text)
+        return extra_number[text]
+
+    pieces = worker.pieces
+    separator, start = pieces.number(",\n"), pieces.number(",\n" + VERDICT_START)
+    ids = -1 - np.arange(columns.learners)
+    matrices, all_achieved = [], True
+    for target, held in zip(targets, holdings):
+        qualification = target[0]
+        verdicts = worker.plain_verdicts(qualification)
+        left = plain_learners
+        rests = np.zeros((columns.learners, 1), dtype=np.int64)
+        if verdicts is not None:
+            rows, told, achieved = verdicts.rows(
+                held.masks[plain_learners], [held.attempted.get(k, ()) for k in plain_learners.tolist()],
+                np.isin(plain_learners, list(held.young)), lambda row: columns.learner(int(plain_learners[row])),
+                number)
+            rests = np.zeros((columns.learners, rows.shape[1]), dtype=np.int64)
+            rests[plain_learners] = rows
+            left = plain_learners[~told]
+            all_achieved &= bool(achieved[told].all())
+        if len(left):
+            # Learners the pieces do not tell: a verdict text for each set of units, made by the evaluator.
+            learners = left.tolist()
+            keys = dict(zip(learners, held.keys(learners)))
+            _make_templates(worker, columns, [target], [held], [keys], learners)
+            for learner in learners:
+                rest, achieved = worker.templates[qualification.qan, keys[learner]]
+                rests[learner, 0] = number(rest)
                 all_achieved &= achieved
-        else:
-            rows = texts[learner_id]
-            pieces.extend(row.json_element() for row in rows)
-            all_achieved &= all(row.verdict is not None and row.verdict.achieved for row in rows)
-    return Block(columns.learners, (), ",\n".join(pieces), records.problems, len(records.unreadable),
+        matrices += [np.full((columns.learners, 1), start, dtype=np.int64), ids[:, None], rests]
+    numbers = np.hstack(matrices)
+    for learner in np.flatnonzero(~plain).tolist():
+        rows = texts[columns.ids[learner]]
+        numbers[learner] = 0
+        numbers[learner, :2] = separator, number(",\n".join(row.json_element() for row in rows))
+        all_achieved &= all(row.verdict is not None and row.verdict.achieved for row in rows)
+    # The block's first verdict follows no other.
+    numbers[0, 0] = 0 if numbers[0, 0] == separator else pieces.number(VERDICT_START)
+    return Block(columns.learners, (), pieces.join(numbers, extra), records.problems, len(records.unreadable),
                  all_achieved, warnings=records.warnings)
 
 

@@ -93,20 +93,20 @@ def write_csv(path, rows) -> None:
     path.write_text(buffer.getvalue(), encoding="utf-8")
 
 
-def settings(output_format: str = "json") -> cohort.CheckSettings:
-    return cohort.CheckSettings(QANS, output_format)
+def settings(output_format: str = "json", qans: tuple[str, ...] = QANS) -> cohort.CheckSettings:
+    return cohort.CheckSettings(qans, output_format)
 
 
-def decided(tasks, library, jobs: int = 1) -> tuple[str, list]:
+def decided(tasks, library, jobs: int = 1, qans: tuple[str, ...] = QANS) -> tuple[str, list]:
     """The JSON text and the problems of every block, in order."""
     opened = cohort.Cohort(0, True, iter(tasks))
-    blocks = list(cohort.check_blocks(opened, settings(), library, library.vocabulary(), jobs))
+    blocks = list(cohort.check_blocks(opened, settings(qans=qans), library, library.vocabulary(), jobs))
     return "".join(cohort.json_array(b.json for b in blocks)), [d for b in blocks for d in b.problems]
 
 
-def whole_file(path, library) -> str:
+def whole_file(path, library, qans: tuple[str, ...] = QANS) -> str:
     records = read_records(path, library.vocabulary())
-    rows = cohort.check_rows(records, [library.qualification(q) for q in QANS])
+    rows = cohort.check_rows(records, [library.qualification(q) for q in qans])
     return json.dumps([row.to_json() for row in rows], indent=2)
 
 
@@ -131,6 +131,39 @@ def test_workers_give_the_same_output_in_the_same_order(library, tmp_path):
     header, _ = open_table(csv_file(path))
     tasks = [("columns", block) for block in columnar_blocks(csv_file(path), header, 4)]
     assert decided(tasks, library, jobs=2)[0] == decided(tasks, library, jobs=1)[0] == whole_file(path, library)
+
+
+def plain_rows(seed: int, learners: int, pool: list[str]) -> list[list[str]]:
+    """Learners whose records a verdict takes as they are: any number of the pool's units passed (often more
+    than a cap allows), some only referred, a few too young for an age rule."""
+    rng = random.Random(seed)
+    rows = []
+    for number in range(learners):
+        learner, registered = f"P{number:04d}", f"2022-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        born = rng.choice(["1990-05-17"] * 9 + ["2006-02-11"])
+        for unit in rng.sample(pool, rng.randint(0, len(pool))):
+            result = rng.choice(["pass"] * 8 + ["referred", "merit"])
+            rows.append([learner, unit, result, f"2023-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                         registered, born])
+            if rng.random() < 0.1:
+                rows.append([learner, rng.choice(pool), "referred", "2023-02-01", registered, born])
+        if not rows or rows[-1][0] != learner:
+            rows.append([learner, pool[0], "referred", "2023-03-01", registered, born])
+    return rows
+
+
+@pytest.mark.parametrize("seed", range(2))
+@pytest.mark.parametrize("qan", QANS)
+def test_plain_learners_joined_from_pieces_give_the_whole_file_verdicts(qan, seed, library, tmp_path):
+    path = tmp_path / "cohort.csv"
+    write_csv(path, plain_rows(seed, 300, [unit.ref for unit in library.qualification(qan)[0].units]))
+    header, _ = open_table(csv_file(path))
+    tasks = [("columns", block) for block in columnar_blocks(csv_file(path), header, 37)]
+    expected = whole_file(path, library, (qan,))
+    assert decided(tasks, library, qans=(qan,))[0] == expected
+    verdicts = json.loads(expected)
+    assert {v["status"] for v in verdicts} == {"achieved", "not achieved"}
+    assert any(v["achieved"] for v in verdicts) and any(v["set_aside"] for v in verdicts)
 
 
 def test_a_quoted_newline_does_not_shift_the_lines_reported_after_it(library, tmp_path):
@@ -331,3 +364,63 @@ def test_a_folder_of_parquet_parts_reads_as_one_table(library, tmp_path, monkeyp
     expected = whole_file(Path("parts"), library)
     assert streamed(Path("parts"), library) == expected
     assert expected == whole_file(Path("cohort.parquet"), library).replace('"cohort.parquet"', '"parts"')
+
+
+def test_iso_dates_read_as_columns_are_the_dates_the_row_reader_reads():
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from qualrules.interpreter.records.columnar import BAD_DATE, _iso_days
+    from qualrules.interpreter.records.dates import DateForms
+
+    texts = [dt.date.fromordinal(day).isoformat() for day in range(1, dt.date.max.toordinal() + 1, 97)]
+    texts += ["0001-01-01", "9999-12-31", "2024-02-29", "2000-02-29", "1900-02-29", "2023-02-29", "2023-04-31",
+              "2023-13-01", "2023-00-10", "2023-01-00", "2023-01-32", "0000-01-01", "2023-1-01", " 2023-01-01",
+              "２023-01-01", "2023-01-01T10:30", ""]
+    iso, days = _iso_days(pa.array(["x"] + texts).slice(1))  # an offset into the array's text, as a block has
+    read = [DateForms().read(text) for text in texts]
+    assert iso.tolist() == [len(text) == 10 and text.isascii() and text[:4].isdigit() for text in texts]
+    assert [day for day, taken in zip(days.tolist(), iso) if taken] == [
+        day.toordinal() if isinstance(day, dt.date) else BAD_DATE for day, taken in zip(read, iso) if taken]
+
+
+def test_ages_read_as_columns_are_the_evaluator_s_ages():
+    import datetime as dt
+
+    import numpy as np
+
+    from qualrules.interpreter.engine.evaluator import age_on
+    from qualrules.interpreter.records.columnar import NO_DATE, _ages
+
+    rng = random.Random(5)
+    born = [rng.randint(1, 3_000_000) for _ in range(5000)] + [dt.date(2000, 2, 29).toordinal(), NO_DATE, 5]
+    registered = [b + rng.randint(-400, 40_000) for b in born[:-3]] + [dt.date(2018, 2, 28).toordinal(), 9, NO_DATE]
+    expected = [age_on(dt.date.fromordinal(b), dt.date.fromordinal(r)) if b > 0 and r > 0 else -1
+                for b, r in zip(born, registered)]
+    assert _ages(np.array(born), np.array(registered)).tolist() == expected
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+@pytest.mark.parametrize("last_line_ended", [True, False])
+def test_a_file_of_one_line_per_row_is_read_by_each_worker_from_where_its_blocks_start(
+        ending, last_line_ended, library, tmp_path, monkeypatch):
+    monkeypatch.setattr(cohort, "LEARNERS_PER_BLOCK", 7)
+    certificate = library.qualification(ISP_CERTIFICATE)[0]
+    rows = plain_rows(4, 120, [unit.ref for unit in certificate.units])
+    rows[5][3], rows[40][1] = "31/02/2024", "XYZ9"  # a bad date and a unit in no catalogue still fail one learner
+    path = tmp_path / "cohort.csv"
+    path.write_bytes((ending.join(",".join(row) for row in [HEADER] + rows) + ending * last_line_ended).encode())
+    opened = cohort.open_cohort(path, library.vocabulary())
+    tasks = list(opened.tasks)
+    assert {task[0] for task in tasks} == {"lines"} and len(tasks) == -(-opened.learners // 7)
+    expected = whole_file(path, library, (ISP_CERTIFICATE,))
+    assert decided(tasks, library, qans=(ISP_CERTIFICATE,))[0] == expected
+    assert decided(tasks, library, jobs=2, qans=(ISP_CERTIFICATE,))[0] == expected
+
+
+def test_a_file_with_a_line_break_in_a_cell_is_cut_into_blocks_by_this_process(library, tmp_path):
+    path = tmp_path / "cohort.csv"
+    write_csv(path, [["A1", "L3B1", "pass\nwith a note", "2024-01-01", "2022-01-01", "1990-01-01"],
+                     ["A2", "L3B2", "pass", "2024-01-01", "2022-01-01", "1990-01-01"]])
+    assert [task[0] for task in cohort.open_cohort(path, library.vocabulary()).tasks] == ["columns"]

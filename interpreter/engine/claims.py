@@ -68,6 +68,11 @@ def distinct_rows(available: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
     if len(available) <= 1 or available.shape[1] == 0:
         return available[:1], np.zeros(len(available), dtype=np.int64)
     packed = np.packbits(available, axis=1)
-    keys = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1])))[:, 0]
+    if packed.shape[1] <= 8:
+        # Up to 64 units a row is one integer, which sorts many times faster than bytes.
+        packed = np.pad(packed, ((0, 0), (0, 8 - packed.shape[1])))
+        keys = np.ascontiguousarray(packed).view(np.uint64)[:, 0]
+    else:
+        keys = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1])))[:, 0]
     _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     return available[first], inverse.reshape(-1)

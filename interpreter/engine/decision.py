@@ -412,6 +412,12 @@ def _chunked(rows: "np.ndarray", per_learner: int):
 def _shift_left(bitsets: "np.ndarray", amount: int, width: int) -> "np.ndarray":
     """Each multi-word bitset (last axis: words, least significant first) shifted up by `amount`, cut to `width`."""
     words = bitsets.shape[-1]
+    spare = words * 64 - width
+    if words == 1:
+        # One word (credit totals up to 63): a plain shift, the most common case by far.
+        if amount >= 64:
+            return np.zeros_like(bitsets)
+        return (bitsets << np.uint64(amount)) & np.uint64((1 << (64 - spare)) - 1)
     whole, part = divmod(amount, 64)
     out = np.zeros_like(bitsets)
     if whole < words:
@@ -421,7 +427,6 @@ def _shift_left(bitsets: "np.ndarray", amount: int, width: int) -> "np.ndarray":
             out[..., whole:] = bitsets[..., :words - whole] << np.uint64(part)
             if words - whole > 1:
                 out[..., whole + 1:] |= bitsets[..., :words - whole - 1] >> np.uint64(64 - part)
-    spare = words * 64 - width
     if spare:
         out[..., -1] &= np.uint64((1 << (64 - spare)) - 1)
     return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import enum
+import functools
 import itertools
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
@@ -398,11 +399,27 @@ class Explanations:
     def measured(self, claims: "np.ndarray") -> list[tuple[list[int], int | None, int | None, int]]:
         """For each claim (a row of `claims`): its total of each of `linear`, its credits and its GLH (each None
         when a unit it counts declares none) and its units as bits."""
-        sums = (claims.astype(np.int64) @ self._weights).tolist()
-        no_credits = (claims & self._credits_undeclared).any(axis=1).tolist()
-        no_glh = (claims & self._glh_undeclared).any(axis=1).tolist()
+        sums, no_credits, no_glh = self.sums(claims)
         return [(row, None if credits_missing else row[-2], None if glh_missing else row[-1], bits)
-                for row, credits_missing, glh_missing, bits in zip(sums, no_credits, no_glh, _row_bits(claims))]
+                for row, credits_missing, glh_missing, bits
+                in zip(sums.tolist(), no_credits.tolist(), no_glh.tolist(), _row_bits(claims))]
+
+    def sums(self, claims: "np.ndarray") -> tuple["np.ndarray", "np.ndarray", "np.ndarray"]:
+        """`measured` as arrays: each claim's totals of `linear`, then its credits and GLH; and whether a unit
+        it counts declares no credits, and no GLH."""
+        return (claims.astype(np.int64) @ self._weights, (claims & self._credits_undeclared).any(axis=1),
+                (claims & self._glh_undeclared).any(axis=1))
+
+    @functools.cached_property
+    def caps(self) -> tuple[int, ...]:
+        """The columns of `linear` (and of `sums`) that set a maximum."""
+        return tuple(k for k, r in enumerate(self.linear) if r.maximum is not None)
+
+    def left_out_under_caps(self, index: int, cap_totals: tuple[int, ...]) -> SetAside:
+        """`left_out` for a qualification whose requirements are all linear, so that every cap is in force: the
+        claim's totals under the caps are `cap_totals`, in the order of `caps`."""
+        capped = [(self.linear[k], total) for k, total in zip(self.caps, cap_totals)]
+        return self.left_out(index, capped, self.linear, _left_out_context(capped, self.linear))
 
     def total_of(self, totals: list[int]) -> Callable[[Linear], int]:
         """A claim's total of any linear requirement, from its row of `measured`."""

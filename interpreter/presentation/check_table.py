@@ -55,27 +55,49 @@ VERDICT_START = '  {\n    "learner": '
 
 def verdict_rest(verdict: Verdict) -> str:
     """The JSON text of a verdict after the learner's id, in the layout of `Verdict.to_json`'s keys."""
-    set_aside = ("[" + ",".join([_set_aside_text(s.unit, s.reason) for s in verdict.set_aside]) + "\n    ]"
-                 if verdict.set_aside else "[]")
+    set_aside = [set_aside_item(s.unit, s.reason, k == 0) for k, s in enumerate(verdict.set_aside)]
     return "".join([
-        ',\n    "qualification": ', json_string(verdict.qan),
-        ',\n    "title": ', json_string(verdict.title),
-        ',\n    "achieved": ', "true" if verdict.achieved else "false",
-        ',\n    "status": ', json_string(verdict.status.value),
-        ',\n    "credits": ', "null" if verdict.credits is None else int.__repr__(verdict.credits),
-        ',\n    "glh": ', "null" if verdict.glh is None else int.__repr__(verdict.glh),
-        ',\n    "units": ', _strings(verdict.claim),
-        ',\n    "unmet": ', _strings(verdict.unmet),
-        ',\n    "missing": ', _strings(verdict.missing),
-        ',\n    "set_aside": ', set_aside,
-        "\n  }",
+        verdict_head(verdict.qan, verdict.title, verdict.achieved, verdict.status.value),
+        figures_text(verdict.credits, verdict.glh),
+        _strings(verdict.claim),
+        UNMET, _strings(verdict.unmet),
+        MISSING, _strings(verdict.missing),
+        SET_ASIDE, "".join(set_aside) + LIST_END if set_aside else EMPTY_LIST,
+        VERDICT_END,
     ])
+
+
+# The pieces of `verdict_rest`, which `plain_verdicts` also joins, learner by learner: a list's items are
+# each written with what comes before them (LIST_FIRST or LIST_NEXT), and LIST_END closes a list that has any.
+LIST_FIRST, LIST_NEXT, LIST_END, EMPTY_LIST = "[\n      ", ",\n      ", "\n    ]", "[]"
+UNMET, MISSING, SET_ASIDE, VERDICT_END = ',\n    "unmet": ', ',\n    "missing": ', ',\n    "set_aside": ', "\n  }"
+
+
+def verdict_head(qan: str, title: str, achieved: bool, status: str) -> str:
+    """The text after the learner's id up to the value of credits."""
+    return "".join([',\n    "qualification": ', json_string(qan), ',\n    "title": ', json_string(title),
+                    ',\n    "achieved": ', "true" if achieved else "false", ',\n    "status": ', json_string(status),
+                    ',\n    "credits": '])
+
+
+def figures_text(credits: int | None, glh: int | None) -> str:
+    """The credits, the GLH and the key of the units counted."""
+    return ("null" if credits is None else int.__repr__(credits)) + ',\n    "glh": ' \
+        + ("null" if glh is None else int.__repr__(glh)) + ',\n    "units": '
+
+
+def string_item(value: str, first: bool) -> str:
+    return (LIST_FIRST if first else LIST_NEXT) + json_string(value)
+
+
+def set_aside_item(unit: str, reason: str, first: bool) -> str:
+    return ("[" if first else ",") + _set_aside_text(unit, reason)
 
 
 def _strings(values: Sequence[str]) -> str:
     if not values:
-        return "[]"
-    return "[\n      " + ",\n      ".join(map(json_string, values)) + "\n    ]"
+        return EMPTY_LIST
+    return LIST_FIRST + LIST_NEXT.join(map(json_string, values)) + LIST_END
 
 
 @functools.lru_cache(maxsize=4096)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import attrs
 
 from qualrules.interpreter.engine.compiler import CompiledQualification
-from qualrules.interpreter.engine.evaluator import add_period, age_on
+from qualrules.interpreter.engine.evaluator import add_period
 from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.records.dates import DateForms, DateProblem
@@ -94,8 +94,7 @@ class Columns:
         self.achieved_on = self._dates(block.batch.column(position["achieved_on"]))
         # A row this reader would report (unknown unit or word, malformed date, a value too long to read)
         # leaves its learner to it.
-        too_long = {name: pc.greater(pc.utf8_length(block.batch.column(index)), CELL_LIMIT)
-                    .to_numpy(zero_copy_only=False) for name, index in position.items()}
+        too_long = {name: too_long_cells(block.batch.column(index)) for name, index in position.items()}
         # A row left out is not read for its result and date.
         read = self.unit != LEFT_OUT
         bad_row = (self.unit == BAD_UNIT) | (read & ((self.result < 0) | (self.achieved_on == BAD_DATE))) \
@@ -130,7 +129,15 @@ class Columns:
                     if isinstance(parsed, DateProblem) else parsed.toordinal()
             return day
 
-        return self._decoded(column, read)
+        import pyarrow as pa
+
+        # Each distinct text read once: ISO dates all together, any other one by `read`.
+        encoded = column.dictionary_encode() if not pa.types.is_dictionary(column.type) else column
+        iso, days = _iso_days(encoded.dictionary)
+        others = np.flatnonzero(~iso)
+        if len(others):
+            days[others] = [read(text) for text in encoded.dictionary.take(others).to_pylist()]
+        return days[encoded.indices.to_numpy(zero_copy_only=False)]
 
     def _fact(self, name: str) -> "np.ndarray":
         """A learner-level date (the same on each of a learner's rows): per learner, or NO_DATE; a learner
@@ -138,13 +145,23 @@ class Columns:
         count = self.learners
         if name not in self.block.header.position:
             return np.full(count, NO_DATE, dtype=np.int64)
-        days = self._dates(self.block.batch.column(self.block.header.position[name]))
+        import pyarrow.compute as pc
+
+        if not count:
+            return np.full(count, NO_DATE, dtype=np.int64)
+        column = self.block.batch.column(self.block.header.position[name])
+        same = pc.equal(column.slice(1), column.slice(0, self.rows - 1)).to_numpy(zero_copy_only=False)
+        if (same | (self.learner_of_row[1:] != self.learner_of_row[:-1])).all():
+            # Each learner's rows say the same (as they mostly do): their first row says it for all.
+            days = self._dates(column.take(self.start_rows))
+            self.plain &= days != BAD_DATE
+            return np.where(days >= 0, days, NO_DATE)
+        days = self._dates(column)
         self.plain &= ~self._any_per_learner(days == BAD_DATE)
+        # Each learner's rows are one run of rows, so a learner's figure is a reduction over their run.
         dated = days >= 0
-        highest = np.full(count, NO_DATE, dtype=np.int64)
-        np.maximum.at(highest, self.learner_of_row[dated], days[dated])
-        lowest = np.full(count, np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(lowest, self.learner_of_row[dated], days[dated])
+        highest = np.maximum.reduceat(np.where(dated, days, NO_DATE), self.start_rows)
+        lowest = np.minimum.reduceat(np.where(dated, days, np.iinfo(np.int64).max), self.start_rows)
         self.plain &= ~((highest >= 0) & (lowest != highest))
         return highest
 
@@ -167,9 +184,9 @@ class Columns:
     def holdings(self, q: CompiledQualification, counts: Callable[[str], bool]) -> "ColumnHoldings":
         """For one qualification: each learner's achieved pool units, and which learners are plain for it:
         every unit they achieved is dated within any completion window, none is outside the pool, and any
-        age rule holds, so their units (and those only attempted) alone decide the verdict. Nobody is plain for
-        a graded qualification (the grades of their units decide it too), nor for one with equivalences (which
-        `evaluator.holdings_of` reads)."""
+        age rule can be told, so their units (and those only attempted, and whether they are old enough) alone
+        decide the verdict. Nobody is plain for a graded qualification (the grades of their units decide it
+        too), nor for one with equivalences (which `evaluator.holdings_of` reads)."""
         plain = self.plain.copy() if q.grading is None and q.equivalents is None else np.zeros_like(self.plain)
         refs = sorted(set(q.catalogue_refs.values()))
         ref_index = {ref: i for i, ref in enumerate(refs)}
@@ -189,20 +206,25 @@ class Columns:
             late_or_undated = claimable & ((self.achieved_on < 0)
                                            | (self.achieved_on > deadlines[self.learner_of_row]))
             plain &= ~self._any_per_learner(late_or_undated)
+        # The learners too young for the age rule, by their age at registration: what their verdicts say of it.
+        young: dict[int, tuple[int, int]] = {}
         if q.minimum_age is not None:
             plain &= (self.born >= 0) & (self.registered_on >= 0)
-            plain &= _ages(self.born, self.registered_on) >= q.minimum_age.years
+            ages = _ages(self.born, self.registered_on)
+            for learner in np.flatnonzero(plain & (ages < q.minimum_age.years)).tolist():
+                young[learner] = (int(ages[learner]), int(self.registered_on[learner]))
         masks = np.zeros((self.learners, len(q.units)), dtype=bool)
         masks[self.learner_of_row[claimable], row_pool[claimable]] = True
         # Units attempted and never achieved, with the last word recorded, in the order first attempted.
-        achieved = np.unique(self.learner_of_row[row_counts] * len(refs) + row_ref[row_counts])
-        only_attempted = (row_ref >= 0) & ~counting[self.result] & ~np.isin(
-            self.learner_of_row * len(refs) + row_ref, achieved)
+        achieved = np.zeros((self.learners, len(refs) + 1), dtype=bool)
+        achieved[self.learner_of_row[row_counts], row_ref[row_counts]] = True
+        only_attempted = (row_ref >= 0) & ~counting[self.result] & ~achieved[self.learner_of_row, row_ref]
         attempted: dict[int, dict[str, str]] = {}
         for row in np.flatnonzero(only_attempted).tolist():
             learner = int(self.learner_of_row[row])
             attempted.setdefault(learner, {})[refs[row_ref[row]]] = self.result_words[self.result[row]]
-        return ColumnHoldings(masks, plain, {learner: tuple(units.items()) for learner, units in attempted.items()})
+        return ColumnHoldings(masks, plain, {learner: tuple(units.items()) for learner, units in attempted.items()},
+                              young)
 
 
 @attrs.frozen
@@ -210,16 +232,32 @@ class ColumnHoldings:
     """What a block's rows give towards one qualification."""
 
     masks: Any  # learners x pool units, bool: the units achieved (within any window)
-    plain: Any  # learners, bool: the units and `attempted` alone decide the verdict
+    # Learners, bool: the units, `attempted` and `young` alone decide the verdict.
+    plain: Any
     # By learner: (unit reference, last result word) of each unit attempted but never achieved.
     attempted: dict[int, tuple[tuple[str, str], ...]]
+    # By plain learner the age rule fails: their age and the day (ordinal) they registered on.
+    young: dict[int, tuple[int, int]] = attrs.field(factory=dict)
 
     def keys(self, learners: list[int]) -> list[tuple]:
         """For each of some plain learners, what their verdict depends on."""
         width = (self.masks.shape[1] + 7) // 8
         packed = np.packbits(self.masks[learners], axis=1).tobytes()
-        attempted = self.attempted
-        return [(packed[k * width:(k + 1) * width], attempted.get(learner, ())) for k, learner in enumerate(learners)]
+        attempted, young = self.attempted, self.young
+        return [(packed[k * width:(k + 1) * width], attempted.get(learner, ()), young.get(learner))
+                for k, learner in enumerate(learners)]
+
+
+def too_long_cells(column) -> "np.ndarray":
+    """Which cells hold more than CELL_LIMIT characters; none can when none holds as many bytes."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_string(column.type):
+        offsets = np.frombuffer(column.buffers()[1], dtype=np.int32)[column.offset:column.offset + len(column) + 1]
+        if not len(column) or offsets[-1] - offsets[0] <= CELL_LIMIT or (np.diff(offsets) <= CELL_LIMIT).all():
+            return np.zeros(len(column), dtype=bool)
+    return pc.greater(pc.utf8_length(column), CELL_LIMIT).to_numpy(zero_copy_only=False)
 
 
 def _deadlines(registered: "np.ndarray", window) -> "np.ndarray":
@@ -230,6 +268,55 @@ def _deadlines(registered: "np.ndarray", window) -> "np.ndarray":
 
 
 def _ages(born: "np.ndarray", registered: "np.ndarray") -> "np.ndarray":
-    ages = [age_on(dt.date.fromordinal(b), dt.date.fromordinal(r)) if b > 0 and r > 0 else -1
-            for b, r in zip(born.tolist(), registered.tolist())]
-    return np.array(ages, dtype=np.int64)
+    """Each age on the day of registration, as `age_on` tells it; -1 where a date is missing."""
+    (born_year, born_day), (year, day) = _year_and_day(born), _year_and_day(registered)
+    ages = year - born_year - (day < born_day)
+    return np.where((born > 0) & (registered > 0), ages, -1)
+
+
+# The ordinal of 1 January 1970, where numpy's days begin.
+_EPOCH = dt.date(1970, 1, 1).toordinal()
+
+
+def _year_and_day(ordinals: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
+    """Each ordinal's year, and its month and day as month * 100 + day (so that they order as dates do)."""
+    days = (np.maximum(ordinals, 1) - _EPOCH).astype("datetime64[D]")
+    months = days.astype("datetime64[M]")
+    years = months.astype("datetime64[Y]")
+    month = (months - years).astype(np.int64) + 1
+    return years.astype(np.int64) + 1970, month * 100 + (days - months).astype(np.int64) + 1
+
+
+def _iso_days(column) -> tuple["np.ndarray", "np.ndarray"]:
+    """Which cells are written exactly as an ISO date, yyyy-mm-dd (all digits ASCII), the form most files
+    use; and their ordinals, BAD_DATE for one that is no day of the calendar, as `DateForms.read` reads
+    them. Other cells are left to it."""
+    import pyarrow as pa
+
+    column = column.cast(pa.string())
+    offsets = np.frombuffer(column.buffers()[1], dtype=np.int32)[column.offset:column.offset + len(column) + 1]
+    text = np.frombuffer(column.buffers()[2], dtype=np.uint8) if len(column.buffers()) > 2 \
+        and column.buffers()[2] is not None else np.zeros(0, dtype=np.uint8)
+    days = np.full(len(column), NO_DATE, dtype=np.int64)
+    iso = np.diff(offsets) == 10
+    if not iso.any():
+        return iso, days
+    digits = text[offsets[:-1][iso, None] + np.arange(10)].astype(np.int32) - ord("0")
+    dashes = (digits[:, 4] == ord("-") - ord("0")) & (digits[:, 7] == ord("-") - ord("0"))
+    numbers = np.delete(digits, [4, 7], axis=1)
+    written = dashes & ((numbers >= 0) & (numbers <= 9)).all(axis=1)
+    iso[iso] = written
+    digits = digits[written]
+    year = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
+    month, day = digits[:, 5] * 10 + digits[:, 6], digits[:, 8] * 10 + digits[:, 9]
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    lengths = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int32)
+    valid = (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1)
+    valid &= day <= lengths[np.where(valid, month, 0)] + (leap & (month == 2))
+    # Days from the civil calendar, counting years from 1 March so that a leap day ends its year.
+    shifted = year - (month <= 2)
+    era, of_era = np.divmod(shifted, 400)
+    of_year = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
+    ordinals = era * 146097 + of_era * 365 + of_era // 4 - of_era // 100 + of_year - 305
+    days[iso] = np.where(valid, ordinals, BAD_DATE)
+    return iso, days

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import array
 import codecs
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import attrs
 
-from qualrules.interpreter.records.columnar import ColumnarBlock
+from qualrules.interpreter.records.columnar import ColumnarBlock, too_long_cells
 from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
 from qualrules.interpreter.records.readers import CELL_LIMIT, Header, csv_delimiter, csv_rows, read_header
@@ -40,6 +41,11 @@ class LearnerScan:
     grouped: bool
     # The columnar reader reads every row (no row has more or fewer cells than the header).
     columnar: bool
+    # How many rows follow the header, and whether each names its learner (an id neither empty nor too long).
+    rows: int = 0
+    all_named: bool = False
+    # The rows (counted from 0 after the header) at which blocks of `learners_per_block` learners start.
+    cuts: tuple[int, ...] = ()
 
 
 @attrs.frozen
@@ -54,6 +60,11 @@ class CsvFile:
     # row reader reports row by row (QR512) and the columnar reader would take as one long cell.
     quotes_paired: bool
     options: ReadOptions = DEFAULT_OPTIONS
+    # For a UTF-8 file whose lines all end in \n (or \r\n): the line breaks in each BLOCK_SIZE bytes of it,
+    # so that where a line starts can be found without reading the lines before it; and how many lines it
+    # has. Empty for any other file.
+    newlines: tuple[int, ...] = ()
+    lines: int = 0
 
 
 def csv_file(path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> CsvFile:
@@ -62,13 +73,24 @@ def csv_file(path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> CsvFile:
     decided = file_encoding(path, options.encoding)
     encoding = decided.encoding
     quotes = 0
+    newlines: list[int] = []
+    # A \r alone ends a line too; one at the end of a block, before the \n starting the next, counts as one.
+    lone_returns = False
+    last = b""
     with open(path, "rb") as handle:
         decoder = codecs.getincrementaldecoder(encoding.codec)()
         while block := handle.read(BLOCK_SIZE):
             quotes += block.count(b'"') if encoding.ascii_based else decoder.decode(block).count('"')
+            if encoding == UTF8:
+                newlines.append(block.count(b"\n"))
+                lone_returns = lone_returns or b"\r" in block and block.count(b"\r") != block.count(b"\r\n")
+                last = block[-1:]
     with open(path, encoding=encoding.codec, newline="") as handle:
         delimiter = csv_delimiter(handle, str(path), options)
-    return CsvFile(path, decided, delimiter, quotes % 2 == 0, options)
+    if encoding != UTF8 or lone_returns:
+        return CsvFile(path, decided, delimiter, quotes % 2 == 0, options)
+    return CsvFile(path, decided, delimiter, quotes % 2 == 0, options, tuple(newlines),
+                   sum(newlines) + (last not in (b"", b"\n")))
 
 
 def open_table(file: CsvFile) -> tuple[Header, Iterator[Row]]:
@@ -84,16 +106,18 @@ def _closing(rows: Iterator[Row], handle) -> Iterator[Row]:
         yield from rows
 
 
-def _arrow_options(file: CsvFile, header: Header):
+def _arrow_options(file: CsvFile, header: Header, skip_rows: int | None = None):
     """Every cell a string; blank lines kept as rows, so row numbers follow the file's lines. The columns are
-    the header's, so a row of another width (a blank line, say) is refused, whichever row it is."""
+    the header's, so a row of another width (a blank line, say) is refused, whichever row it is. The rows
+    are those after the header, or after the first `skip_rows` lines."""
     from pyarrow import csv as arrow_csv
     import pyarrow as pa
 
     # UTF-8 is read as it is (a byte-order mark skipped); any other encoding is transcoded as it is read.
     encoding = file.decided.encoding
     return (
-        arrow_csv.ReadOptions(column_names=[f"f{k}" for k in range(header.width)], skip_rows=header.line,
+        arrow_csv.ReadOptions(column_names=[f"f{k}" for k in range(header.width)],
+                              skip_rows=header.line if skip_rows is None else skip_rows,
                               block_size=1 << 20, encoding="utf8" if encoding == UTF8 else encoding.codec),
         arrow_csv.ParseOptions(delimiter=file.delimiter, newlines_in_values=True, ignore_empty_lines=False),
         arrow_csv.ConvertOptions(column_types={f"f{k}": pa.string() for k in range(header.width)},
@@ -101,16 +125,21 @@ def _arrow_options(file: CsvFile, header: Header):
     )
 
 
-def scan_learners(file: CsvFile, header: Header) -> LearnerScan:
+def scan_learners(file: CsvFile, header: Header, learners_per_block: int = 1) -> LearnerScan:
     """Count the learners of a CSV file and tell whether each one's rows are together, and whether the
-    columnar reader takes every row as the row-by-row reader would."""
+    columnar reader takes every row as the row-by-row reader would; and where blocks of
+    `learners_per_block` learners would start."""
     import pyarrow as pa
     from pyarrow import csv as arrow_csv
 
     column = f"f{header.position['learner']}"
+    read, parse, convert = _arrow_options(file, header)
+    # Every row is still split into all its cells (so a row of another width is found), but only the
+    # learner column is made into strings.
+    convert.include_columns = [column]
     try:
-        batches = arrow_csv.open_csv(file.path, *_arrow_options(file, header))
-        return scan_learner_column(batch.column(column) for batch in batches)
+        batches = arrow_csv.open_csv(file.path, read, parse, convert)
+        return scan_learner_column((batch.column(column) for batch in batches), learners_per_block)
     except (pa.ArrowInvalid, OSError):
         pass
     # A row with more or fewer cells than the header, or a file the columnar reader refuses: the
@@ -120,9 +149,21 @@ def scan_learners(file: CsvFile, header: Header) -> LearnerScan:
     return _scan_of(_python_runs(_learner_cell(row, index) for _, row in rows), columnar=False)
 
 
-def scan_learner_column(columns: Iterable) -> LearnerScan:
+def scan_learner_column(columns: Iterable, learners_per_block: int = 1) -> LearnerScan:
     """The scan of a table's learner column, as string arrays in row order, every row read as columns."""
-    return _scan_of(_runs(columns), columnar=True)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    counts = {"rows": 0, "named": 0}
+    ids, cuts = [], []
+    for starts, at in _runs(columns, counts):
+        # Of the rows where runs start, only those where a block would start are kept.
+        cuts.extend(at[(-sum(map(len, ids))) % learners_per_block::learners_per_block].tolist())
+        ids.append(starts)
+    runs = pa.chunked_array(ids, pa.string())
+    distinct = pc.count_distinct(runs).as_py() if len(runs) else 0
+    return LearnerScan(distinct, distinct == len(runs), True, counts["rows"], counts["named"] == counts["rows"],
+                       (0,) + tuple(cuts[1:]))
 
 
 def columnar_blocks(file: CsvFile, header: Header, learners_per_block: int) -> Iterator[ColumnarBlock]:
@@ -132,6 +173,51 @@ def columnar_blocks(file: CsvFile, header: Header, learners_per_block: int) -> I
 
     batches = arrow_csv.open_csv(file.path, *_arrow_options(file, header))
     return batch_blocks(str(file.path), header, batches, learners_per_block, lines_are_rows=False)
+
+
+def line_ranges(file: CsvFile, header: Header, scan: LearnerScan) -> Iterator[tuple[int, int, int]] | None:
+    """Where in the file each block of `scan.cuts` lies, as (first byte, end byte, first line), when every
+    row is one line (no cell holds a line break) and names its learner, so that a block can be read on its
+    own (`read_lines`) without reading the rows before it; else None."""
+    if not (file.newlines and scan.columnar and scan.grouped and scan.all_named and file.quotes_paired
+            and file.lines - header.line == scan.rows and scan.rows):
+        return None
+    return _line_ranges(file, header, scan)
+
+
+def _line_ranges(file: CsvFile, header: Header, scan: LearnerScan) -> Iterator[tuple[int, int, int]]:
+    lines = [header.line + 1 + row for row in scan.cuts]
+    starts = _line_starts(file, lines) + [file.path.stat().st_size]
+    for line, start, end in zip(lines, starts, starts[1:]):
+        yield start, end, line
+
+
+def _line_starts(file: CsvFile, lines: list[int]) -> list[int]:
+    """The first byte of each line (numbered from 1, as the file's line breaks count them)."""
+    before = np.cumsum(file.newlines)
+    found = []
+    with open(file.path, "rb") as handle:
+        for line in lines:
+            # Line L starts after the (L - 1)th line break: find its block of bytes, then it in the block.
+            block = int(np.searchsorted(before, line - 1))
+            handle.seek(block * BLOCK_SIZE)
+            breaks = np.flatnonzero(np.frombuffer(handle.read(BLOCK_SIZE), dtype=np.uint8) == ord("\n"))
+            found.append(block * BLOCK_SIZE + int(breaks[line - 2 - (before[block - 1] if block else 0)]) + 1)
+    return found
+
+
+def read_lines(file: CsvFile, header: Header, start: int, end: int, line: int) -> ColumnarBlock:
+    """The rows of one of `line_ranges`' blocks: bytes `start` to `end` of the file, from line `line` on."""
+    import pyarrow as pa
+    from pyarrow import csv as arrow_csv
+
+    with open(file.path, "rb") as handle:
+        handle.seek(start)
+        text = handle.read(end - start)
+    table = arrow_csv.read_csv(pa.py_buffer(text), *_arrow_options(file, header, skip_rows=0))
+    batch = pa.RecordBatch.from_arrays([column.combine_chunks() for column in table.columns],
+                                       names=table.column_names)
+    return ColumnarBlock(str(file.path), header, line + np.arange(batch.num_rows), batch)
 
 
 def batch_blocks(file: str, header: Header, batches, learners_per_block: int,
@@ -175,7 +261,13 @@ def batch_blocks(file: str, header: Header, batches, learners_per_block: int,
 def _line_breaks(column) -> "np.ndarray":
     r"""The line breaks in each cell as the row reader counts lines: \r\n, \r or \n (plain substring counts,
     which are many times faster than one regular expression)."""
+    import pyarrow as pa
     import pyarrow.compute as pc
+
+    text = column.buffers()[2] if pa.types.is_string(column.type) else b"\n"
+    if text is None or not np.isin(np.frombuffer(text, dtype=np.uint8), (10, 13)).any():
+        # No cell holds a line break (most files): nothing to count, cell by cell.
+        return np.zeros(len(column), dtype=np.int64)
 
     def count(text: str) -> "np.ndarray":
         return pc.count_substring(column, text).to_numpy(zero_copy_only=False)
@@ -184,25 +276,49 @@ def _line_breaks(column) -> "np.ndarray":
     return newlines + returns - count("\r\n") if returns.any() else newlines
 
 
-def _runs(columns) -> Iterator[str]:
+def _runs(columns, counts: dict[str, int]) -> Iterator:
     """The learner id at the start of each run of rows for one learner (rows without an id, or with one too
-    long to read, belong to none)."""
+    long to read, belong to none), as string arrays, with the row of each (counted from 0). `counts` is told
+    how many rows there are, and how many name a learner."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     previous = None
     for column in columns:
         ids = pc.utf8_trim_whitespace(column)
-        ids = ids.filter(pc.and_(pc.not_equal(ids, ""), pc.less_equal(pc.utf8_length(column), CELL_LIMIT)))
+        named = pc.not_equal(ids, "").to_numpy(zero_copy_only=False) & ~too_long_cells(column)
+        at = np.flatnonzero(named) + counts["rows"]
+        counts["rows"] += len(column)
+        counts["named"] += len(at)
+        ids = ids.filter(pa.array(named))
         if len(ids) == 0:
             continue
-        starts = ids.slice(1).filter(pc.not_equal(ids.slice(1), ids.slice(0, len(ids) - 1))).to_pylist()
-        first = ids[0].as_py()
-        if first != previous:
-            yield first.strip()
-        # Python's idea of white space, as the row reader strips ids, is wider than Unicode's: two runs that
-        # differ only by such a character then read as one learner twice, and the file is read whole.
-        yield from (learner.strip() for learner in starts)
+        changed = np.flatnonzero(pc.not_equal(ids.slice(1), ids.slice(0, len(ids) - 1))
+                                 .to_numpy(zero_copy_only=False)) + 1
+        if ids[0].as_py() != previous:
+            changed = np.concatenate([[0], changed])
+        starts, at = ids.take(changed), at[changed]
         previous = ids[-1].as_py()
+        # Python's idea of white space, as the row reader strips ids, may be wider than Arrow's: two runs
+        # that differ only by such a character then read as one learner twice, and the file is read whole.
+        if _python_only_space() and pc.any(pc.match_substring_regex(starts, _python_only_space())).as_py():
+            starts = pa.array([learner.strip() for learner in starts.to_pylist()], pa.string())
+        yield starts, at
+
+
+@functools.cache
+def _python_only_space() -> str:
+    """A pattern for an id that starts or ends with a character Python's str.strip takes for white space
+    and Arrow's trim does not (the last such character of Python's is U+3000); empty when there is none."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    spaces = [chr(code) for code in range(0x3001) if chr(code).isspace()]
+    kept = [c for c, trimmed in zip(spaces, pc.utf8_trim_whitespace(pa.array(spaces)).to_pylist()) if trimmed]
+    if not kept:
+        return ""
+    either = "".join(f"\\x{{{ord(c):x}}}" for c in kept)
+    return f"^[{either}]|[{either}]$"
 
 
 def _learner_starts(column) -> "np.ndarray":
@@ -213,6 +329,10 @@ def _learner_starts(column) -> "np.ndarray":
 
     ids = pc.utf8_trim_whitespace(column)
     named = pc.not_equal(ids, "")
+    if pc.all(named).as_py() is not False:
+        # Every row names its learner (most files): a learner starts wherever the id changes.
+        changed = pc.not_equal(ids.slice(1), ids.slice(0, max(len(ids) - 1, 0))).to_numpy(zero_copy_only=False)
+        return np.flatnonzero(np.concatenate([[len(ids) > 0], changed]))
     last_seen = pc.fill_null_forward(pc.if_else(named, ids, pa.scalar(None, pa.string())))
     before = pa.concat_arrays([pa.array([None], pa.string()), last_seen.slice(0, max(len(ids) - 1, 0))])
     starts = pc.and_(named, pc.fill_null(pc.not_equal(ids, before), True))
