@@ -362,6 +362,7 @@ class _Builder(Transformer):
 
         sector, simulation, simulation_span = None, m.Simulation.NOT_STATED, None
         barring, barring_span = None, None
+        prerequisite = None
         for detail in details:
             if isinstance(detail, m.Sector) and once("sector", detail.span):
                 sector = detail
@@ -371,6 +372,8 @@ class _Builder(Transformer):
                 once(f'KSBs of "{detail.standard}"', detail.span)
             elif isinstance(detail, _Barring) and once("barring code", detail.span):
                 barring, barring_span = detail.code, detail.span
+            elif isinstance(detail, m.UnitPrerequisite) and once("prerequisites", detail.span):
+                prerequisite = detail
         return m.Unit(
             ref=ref.value,
             title=_string(title),
@@ -390,6 +393,7 @@ class _Builder(Transformer):
             simulation_span=simulation_span,
             barring=barring,
             barring_span=barring_span,
+            prerequisite=prerequisite,
         )
 
     # ---- outcomes, criteria and the unit's other details -----------------------------------------
@@ -419,6 +423,9 @@ class _Builder(Transformer):
 
     def not_barred(self, meta, children):
         return _Barring(None, _span(meta))
+
+    def unit_requires(self, meta, children):
+        return m.UnitPrerequisite(tuple(m.NameRef(c.value, False, _token_span(c)) for c in children), _span(meta))
 
     def ksbs(self, meta, children):
         *codes, standard = children

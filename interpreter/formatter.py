@@ -8,8 +8,8 @@ Layout:
   another): `unit REF  "title"  ofqual X  level N  glh N  tqt N  credits N`, numbers right-aligned,
   a field no unit of the section gives is left out, one a unit lacks is left blank;
 - under its unit line, a unit's details are indented two spaces in a fixed order (sector, simulation,
-  barring code, outcomes in source order with their criteria indented two spaces more, then `ksbs`
-  lines), and a blank line follows them unless the unit is the last of its section;
+  barring code, `requires`, outcomes in source order with their criteria indented two spaces more, then
+  `ksbs` lines), and a blank line follows them unless the unit is the last of its section;
 - a qualification's statements are indented two spaces, facts first in a fixed order (level, credit
   value, guided learning hours, total qualification time, units from), then its rules in source order,
   one rule per line in the wording of `rule_text` (rules written on one line joined by commas are
@@ -229,6 +229,9 @@ def _unit_details(unit: m.Unit) -> list[_Line]:
     if unit.barring_span is not None:
         text = f"barring code {unit.barring}" if unit.barring is not None else "not barred"
         lines.append(_Line(1, text, unit.barring_span.line))
+    if unit.prerequisite is not None:
+        names = ", ".join(ref.name for ref in unit.prerequisite.units)
+        lines.append(_Line(1, f"requires {names}", unit.prerequisite.span.line))
     for outcome in unit.outcomes:
         lines.append(_Line(1, f"outcome {outcome.number} {outcome.kind.value} {_quoted(outcome.text)}",
                            outcome.span.line))

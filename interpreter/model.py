@@ -227,6 +227,14 @@ class KsbLink:
 
 
 @attrs.frozen
+class UnitPrerequisite:
+    """`requires A, B` under a unit: it counts only when each unit named was achieved on or before its own date."""
+
+    units: tuple[NameRef, ...]
+    span: Span
+
+
+@attrs.frozen
 class Unit:
     ref: str
     title: str
@@ -252,6 +260,7 @@ class Unit:
     # specification's own "not barred" marker; None without one, nothing stated.
     barring: str | None = None
     barring_span: Span | None = None
+    prerequisite: UnitPrerequisite | None = None
 
     @property
     def criteria(self) -> tuple[Criterion, ...]:

@@ -10,6 +10,7 @@ from qualrules.interpreter.barring import units_by_code
 from qualrules.interpreter.checker import Catalogue, check
 from qualrules.interpreter.diagnostics import DiagnosticError
 from qualrules.interpreter.grades import CompiledGrading, compensation_cap, compile_grading
+from qualrules.interpreter.prerequisites import prerequisite_graph, reachable
 from qualrules.interpreter.engine.decision import Decision, Unsupported, compile_decision
 from qualrules.interpreter.engine.requirements import Alternatives, Barred, Linear, PoolUnit, Requirement, unit_measure
 from qualrules.interpreter.wording import level_text, rule_text, set_text
@@ -35,6 +36,9 @@ class CompiledQualification:
     # A graded qualification's points and grades (None: pass-only), and the award given when it is not achieved.
     grading: CompiledGrading | None = attrs.field(default=None, eq=False, repr=False)
     fallback: "CompiledQualification | None" = attrs.field(default=None, eq=False, repr=False)
+    # The unit prerequisites that decide whether pool units count, by unit reference (prerequisites.py); the
+    # units they name may lie outside the pool.
+    prerequisites: dict[str, tuple[str, ...]] = attrs.field(factory=dict, eq=False, repr=False)
 
     @property
     def engine(self) -> str:
@@ -59,7 +63,10 @@ def compile_ruleset(ruleset: m.Ruleset) -> tuple[CompiledQualification, ...]:
         if unit.ofqual:
             catalogue_refs[unit.ofqual.casefold()] = unit.ref
     body = ruleset.awarding_body.name if ruleset.awarding_body else None
+    graph = prerequisite_graph(ruleset, catalogue.unit_named)
     compiled = {q.qan: _compile(q, catalogue, catalogue_refs, body, ruleset.path) for q in ruleset.qualifications}
+    compiled = {qan: attrs.evolve(c, prerequisites=reachable(graph, [u.ref for u in c.units]))
+                for qan, c in compiled.items()}
 
     def with_fallback(qan: str) -> CompiledQualification:
         # The checker refuses a chain of fallbacks that comes back to where it started.

@@ -24,6 +24,7 @@ from qualrules.interpreter.engine.claims import best_claims, closest_claims
 from qualrules.interpreter.engine import grading
 from qualrules.interpreter.grades import UnitGrade
 from qualrules.interpreter.lazy import lazy_module
+from qualrules.interpreter.prerequisites import standings as prerequisite_standings
 from qualrules.interpreter.wording import measure_word, plural, rule_text
 
 if TYPE_CHECKING:
@@ -137,6 +138,8 @@ class Holdings:
     age_ok: bool | None
     age_detail: str | None
     window_detail: str | None
+    # Units in doubt for want of a date a prerequisite needs: pool index, and why (the window's are implied).
+    doubts: tuple[tuple[int, str], ...] = ()
 
 
 def evaluate(qualification: CompiledQualification, learner: Learner, counts: Callable[[str], bool]) -> Verdict:
@@ -194,7 +197,7 @@ def decide(q: CompiledQualification, learners: Sequence[Learner], holdings: Sequ
             learners, holdings, statuses.tolist(), unit_indices(claims), explanations.measured(claims),
             _row_bits(everything)):
         status = _STATUSES[status_code]
-        key = (status, chosen, held.certain, held.uncertain)
+        key = (status, chosen, held.certain, held.uncertain, held.doubts)
         facts = shared.get(key)
         if facts is None:
             facts = shared[key] = _claim_facts(explanations, held, status, chosen, figures, available)
@@ -247,29 +250,44 @@ def unit_indices(masks: "np.ndarray") -> list[tuple[int, ...]]:
 
 
 def holdings_of(q: CompiledQualification, learner: Learner, counts: Callable[[str], bool]) -> Holdings:
-    achieved: dict[str, dt.date | None] = {}
+    dates: dict[str, list[dt.date | None]] = {}
     attempted: dict[str, list[str]] = {}
     for attempt in learner.attempts:
         ref = q.catalogue_refs.get(attempt.unit.casefold())
         if ref is None:
             continue  # a unit of another awarding body's catalogue
         if counts(attempt.result):
-            known = [d for d in (achieved.get(ref), attempt.achieved_on) if d is not None]
-            achieved[ref] = min(known) if known else None
+            dates.setdefault(ref, []).append(attempt.achieved_on)
         else:
             attempted.setdefault(ref, []).append(attempt.result)
+    achieved = {ref: min((d for d in on if d is not None), default=None) for ref, on in dates.items()}
+    standings = prerequisite_standings(dates, q.prerequisites) if q.prerequisites else {}
 
     set_aside: list[SetAside] = []
     missing: list[str] = []
+    doubts: dict[int, str] = {}
     certain: set[int] = set()
     uncertain: set[int] = set()
     deadline, window_detail = _window_facts(q, learner, missing)
     late = 0
     for ref, achieved_on in achieved.items():
         index = q.index.get(ref)
+        standing = standings.get(ref)
         if index is None:
             set_aside.append(SetAside(ref, "not one of this qualification's units"))
-        elif q.window is None:
+            continue
+        if standing is not None:
+            if standing.counts is False:
+                set_aside.append(SetAside(ref, standing.reason))
+                continue
+            if standing.counts is None:
+                uncertain.add(index)
+                if standing.reason not in missing:
+                    missing.append(standing.reason)
+                doubts[index] = f"the record lacks the {standing.reason}"
+                continue
+            achieved_on = standing.on
+        if q.window is None:
             certain.add(index)
         elif achieved_on is None:
             uncertain.add(index)
@@ -288,7 +306,7 @@ def holdings_of(q: CompiledQualification, learner: Learner, counts: Callable[[st
 
     age_ok, age_detail = _age_facts(q, learner, missing)
     return Holdings(frozenset(certain), frozenset(uncertain), tuple(set_aside), tuple(missing),
-                     age_ok, age_detail, window_detail)
+                    age_ok, age_detail, window_detail, tuple(sorted(doubts.items())))
 
 
 def plain_holdings(q: CompiledQualification, learner: Learner, certain: frozenset[int],
@@ -481,12 +499,14 @@ def _claim_facts(explanations: Explanations, holdings: Holdings, status: Status,
                     if o.met and not holds((r,), dated) else o for o, r in zip(outcomes, q.requirements)]
     # An achieved verdict is reached without the units in doubt, so those are left out for want of a date.
     undated = holdings.uncertain if status is Status.ACHIEVED else frozenset()
+    doubts = dict(holdings.doubts)
     left_out = sorted(available - chosen)
     in_force = _opened(q.requirements, _options_met_by(chosen)) if left_out else []
     capped = [(cap, facts.total_of(cap)) for cap in in_force if isinstance(cap, Linear) and cap.maximum is not None]
     context = _left_out_context(capped, in_force)
     not_counted = tuple(
-        SetAside(q.units[i].ref, f"the record lacks the date needed to place it within `{explanations.window_text}`")
+        SetAside(q.units[i].ref, doubts.get(i) or
+                 f"the record lacks the date needed to place it within `{explanations.window_text}`")
         if i in undated else explanations.left_out(i, capped, in_force, context)
         for i in left_out
     )

@@ -12,6 +12,7 @@ from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.engine.requirements import PoolUnit
 from qualrules.interpreter.grades import grading_sentences
 from qualrules.interpreter.library import LoadedRuleset
+from qualrules.interpreter.prerequisites import prerequisite_sentences
 from qualrules.interpreter.diagnostics import escaped
 from qualrules.interpreter.presentation.sentences import Sentence, sentences
 from qualrules.interpreter.presentation.tables import align_columns
@@ -48,6 +49,7 @@ class Specification:
     # Whether the awarding body assesses every unit by its criteria.
     criterion_assessment: bool
     grading: tuple[str, ...] = ()  # a graded qualification's grading statements in English
+    prerequisites: tuple[str, ...] = ()  # the pool units' prerequisites in English
 
     @property
     def facts(self) -> tuple[tuple[str, str], ...]:
@@ -80,6 +82,9 @@ class Specification:
         out += ["", click.style("Rules of combination", bold=True)]
         for rule in self.rules:
             out.extend(map(escaped, _sentence_lines(rule, "  ")))
+        if self.prerequisites:
+            out += ["", click.style("Prerequisites", bold=True)]
+            out.extend(escaped(f"  - {sentence}") for sentence in self.prerequisites)
         if self.grading:
             out += ["", click.style("Grading", bold=True)]
             out.extend(escaped(f"  - {sentence}") for sentence in self.grading)
@@ -107,6 +112,7 @@ class Specification:
             ],
             "rules": [s.to_json() for s in self.rules],
             **({"grading": list(self.grading)} if self.grading else {}),
+            **({"prerequisites": list(self.prerequisites)} if self.prerequisites else {}),
         }
 
 
@@ -134,6 +140,7 @@ def specification(loaded: LoadedRuleset, qualification: CompiledQualification) -
         units={u.ref: UnitSpecification.of(catalogue.units[u.ref], loaded.ruleset) for u in qualification.units},
         criterion_assessment=loaded.body.criterion_assessment,
         grading=grading_sentences(source),
+        prerequisites=prerequisite_sentences(qualification.prerequisites),
     )
 
 
