@@ -295,7 +295,7 @@ class _Builder(Transformer):
         rules: list = []
         grading_items = [i for i in items if isinstance(i, _GRADING_ITEMS)]
         for item in items:
-            if isinstance(item, _GRADING_ITEMS):
+            if isinstance(item, (_GRADING_ITEMS, m.AttainmentRequirement)):
                 continue
             if isinstance(item, list):
                 rules.extend(item)
@@ -321,7 +321,59 @@ class _Builder(Transformer):
             qan_span=_token_span(qan),
             level_span=fact_spans.get("level"),
             **dict(zip(("grading", "fallback"), self._grading(qan.value, grading_items))),
+            attainment=tuple(i for i in items if isinstance(i, m.AttainmentRequirement)),
         )
+
+    # ---- learner attributes, external qualifications and what a qualification requires of them -----------
+    def attribute(self, meta, children):
+        name, choices, column = children
+        return m.LearnerAttribute(name.value, choices, _string(column), _span(meta))
+
+    def yes_or_no(self, meta, children):
+        return None
+
+    def word_choices(self, meta, children):
+        return tuple(_string(c) for c in children)
+
+    def external(self, meta, children):
+        code, title, column, *grades = children
+        return m.ExternalQualification(code.value, _string(title), _string(column), tuple(grades), _span(meta),
+                                       _token_span(code))
+
+    def external_grades(self, meta, children):
+        *words, level = children
+        return m.GradeLevels(tuple(g for word in words for g in word), level, _span(meta))
+
+    def grade_word(self, meta, children):
+        if children[0].type == "STRING":
+            return (_string(children[0]),)
+        first, last = (self._int(c) for c in (children[0], children[-1]))
+        step = -1 if last < first else 1
+        return tuple(str(n) for n in range(first, last + step, step))
+
+    def plain_level(self, meta, children):
+        return m.AttainedLevel(self._int(children[0]), False)
+
+    def entry_level(self, meta, children):
+        return m.AttainedLevel(self._int(children[0]), True)
+
+    def no_level(self, meta, children):
+        return None
+
+    def attainment(self, meta, children):
+        level, *rest = children
+        sources = tuple(m.NameRef(c.value, False, _token_span(c)) for c in rest if isinstance(c, Token))
+        others = [c for c in rest if not isinstance(c, Token)]
+        return m.AttainmentRequirement(level, sources, tuple(zip(others[::2], others[1::2])), _span(meta))
+
+    def condition_yes(self, meta, children):
+        return m.Condition(children[0].value, None, False, _span(meta))
+
+    def condition_no(self, meta, children):
+        return m.Condition(children[0].value, None, True, _span(meta))
+
+    def condition_word(self, meta, children):
+        return m.Condition(children[0].value, _string(children[1]), False, _span(meta))
 
     # ---- catalogue -----------------------------------------------------------------------------
     def group_name(self, meta, children):
@@ -479,4 +531,6 @@ def build_ruleset(text: str, filename: str) -> m.Ruleset:
         qualifications=tuple(i for i in items if isinstance(i, m.Qualification)),
         comments=tuple(m.Comment(c.value, c.line, c.column) for c in parsed.comments),
         standards=tuple(i for i in items if isinstance(i, m.Standard)),
+        attributes=tuple(i for i in items if isinstance(i, m.LearnerAttribute)),
+        externals=tuple(i for i in items if isinstance(i, m.ExternalQualification)),
     )

@@ -1,7 +1,8 @@
 """The canonical layout of a .qual file, in the spirit of gofmt: one way to write every ruleset.
 
 Layout:
-- the `awarding body` line, each `standard` with its `ksb` lines (indented), each `group` with its units,
+- the `awarding body` line, the learner attributes and external qualifications (each external's grade
+  lines indented), each `standard` with its `ksb` lines (indented), each `group` with its units,
   and each qualification form sections separated by one blank line; units before the first group form a
   section of their own;
 - unit lines are a table aligned within each section (so adding a unit to one group never re-aligns
@@ -33,6 +34,7 @@ from collections import Counter
 import attrs
 
 from qualrules.interpreter import model as m
+from qualrules.interpreter.attainment import requirement_text
 from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity
 from qualrules.interpreter.presentation.tables import align_columns
@@ -134,6 +136,7 @@ class _Layout:
         if body is not None:
             title = f" {_quoted(body.title)}" if body.title is not None else ""
             sections.append([_Line(0, f"awarding body {body.name}{title}", body.span.line)])
+        sections.append(learner_column_lines(self.ruleset))
         sections.extend(_standard(standard) for standard in self.ruleset.standards)
         sections.extend(self._catalogue())
         sections.extend(self._qualification(q) for q in self.ruleset.qualifications)
@@ -189,6 +192,7 @@ class _Layout:
         for rule in q.rules:
             lines.extend(self._rule(rule, 1))
         lines.extend(_Line(1, statement_text(item), item.span.line) for item in grading_statements(q))
+        lines.extend(_Line(1, requirement_text(item), item.span.line) for item in q.attainment)
         return lines
 
     def _rule(self, rule: m.Rule, depth: int) -> list[_Line]:
@@ -212,6 +216,34 @@ class _Layout:
 
 # Separates a unit with details from the next unit of its section.
 _BLANK = _Line(0, "", -1)
+
+
+def learner_column_lines(ruleset: m.Ruleset) -> list[_Line]:
+    """The learner attributes and external qualifications, as declared, each external's grade lines under it."""
+    lines = []
+    for declared in sorted((*ruleset.attributes, *ruleset.externals), key=lambda d: d.span.line):
+        if isinstance(declared, m.LearnerAttribute):
+            kind = ("yes or no" if declared.choices is None
+                    else "word " + ", ".join(map(_quoted, declared.choices)))
+            lines.append(_Line(0, f"attribute {declared.name} {kind} column {_quoted(declared.column)}",
+                               declared.span.line))
+            continue
+        lines.append(_Line(0, f"external {declared.code} {_quoted(declared.title)} column "
+                              f"{_quoted(declared.column)}", declared.span.line))
+        for row in declared.grades:
+            level = "no level" if row.level is None else row.level.text
+            lines.append(_Line(1, f"grade {_grade_words(row.grades)} {level}", row.span.line))
+    return lines
+
+
+def _grade_words(grades: tuple[str, ...]) -> str:
+    """`9 to 4` for a run of whole numbers a step apart, else each grade, numbers bare and words quoted."""
+    if len(grades) > 2 and all(g.isdigit() and g == str(int(g)) for g in grades):
+        numbers = [int(g) for g in grades]
+        step = numbers[1] - numbers[0]
+        if step in (1, -1) and all(b - a == step for a, b in zip(numbers, numbers[1:])):
+            return f"{numbers[0]} to {numbers[-1]}"
+    return ", ".join(g if g.isdigit() and g == str(int(g)) else _quoted(g) for g in grades)
 
 
 def _standard(standard: m.Standard) -> list[_Line]:

@@ -10,6 +10,7 @@ from qualrules.interpreter.barring import units_by_code
 from qualrules.interpreter.checker import Catalogue, check
 from qualrules.interpreter.diagnostics import DiagnosticError
 from qualrules.interpreter.grades import CompiledGrading, compensation_cap, compile_grading
+from qualrules.interpreter.attainment import CompiledAttainment, compile_attainment
 from qualrules.interpreter.prerequisites import prerequisite_graph, reachable
 from qualrules.interpreter.engine.decision import Decision, Unsupported, compile_decision
 from qualrules.interpreter.engine.requirements import Alternatives, Barred, Linear, PoolUnit, Requirement, unit_measure
@@ -39,6 +40,8 @@ class CompiledQualification:
     # The unit prerequisites that decide whether pool units count, by unit reference (prerequisites.py); the
     # units they name may lie outside the pool.
     prerequisites: dict[str, tuple[str, ...]] = attrs.field(factory=dict, eq=False, repr=False)
+    # What the learner must hold besides units (English and maths), read from the record's columns.
+    attainment: tuple[CompiledAttainment, ...] = attrs.field(default=(), eq=False, repr=False)
 
     @property
     def engine(self) -> str:
@@ -65,7 +68,8 @@ def compile_ruleset(ruleset: m.Ruleset) -> tuple[CompiledQualification, ...]:
     body = ruleset.awarding_body.name if ruleset.awarding_body else None
     graph = prerequisite_graph(ruleset, catalogue.unit_named)
     compiled = {q.qan: _compile(q, catalogue, catalogue_refs, body, ruleset.path) for q in ruleset.qualifications}
-    compiled = {qan: attrs.evolve(c, prerequisites=reachable(graph, [u.ref for u in c.units]))
+    compiled = {qan: attrs.evolve(c, prerequisites=reachable(graph, [u.ref for u in c.units]),
+                                  attainment=compile_attainment(ruleset, c.source))
                 for qan, c in compiled.items()}
 
     def with_fallback(qan: str) -> CompiledQualification:

@@ -25,6 +25,7 @@ from qualrules.interpreter.engine import grading
 from qualrules.interpreter.grades import UnitGrade
 from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.prerequisites import standings as prerequisite_standings
+from qualrules.interpreter.attainment import AttainmentOutcome, attainment_outcome
 from qualrules.interpreter.wording import measure_word, plural, rule_text
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ class RuleOutcome:
     `measured` and the bounds give the figures behind `detail`; other rules leave them None.
     """
 
-    rule: m.Rule
+    rule: m.Rule | m.AttainmentRequirement
     text: str
     met: bool | None
     detail: str
@@ -140,6 +141,14 @@ class Holdings:
     window_detail: str | None
     # Units in doubt for want of a date a prerequisite needs: pool index, and why (the window's are implied).
     doubts: tuple[tuple[int, str], ...] = ()
+    # The outcome of each of the qualification's requirements of the learner besides units (English, maths).
+    attainment: tuple[AttainmentOutcome, ...] = ()
+
+    @property
+    def learner_ok(self) -> bool | None:
+        """Whether every requirement on the learner rather than the claim (age, attainment) holds."""
+        said = [self.age_ok, *(o.met for o in self.attainment)]
+        return False if False in said else None if None in said else True
 
 
 def evaluate(qualification: CompiledQualification, learner: Learner, counts: Callable[[str], bool]) -> Verdict:
@@ -181,8 +190,8 @@ def decide(q: CompiledQualification, learners: Sequence[Learner], holdings: Sequ
     if retry.any():
         found_with_doubt, claims_with_doubt = _best(q, everything[retry], None if grades is None else grades[retry])
         found[retry], claims[retry] = found_with_doubt, claims_with_doubt
-    age_ok = np.array([h.age_ok is True for h in holdings], dtype=bool)
-    age_failed = np.array([h.age_ok is False for h in holdings], dtype=bool)
+    age_ok = np.array([h.learner_ok is True for h in holdings], dtype=bool)
+    age_failed = np.array([h.learner_ok is False for h in holdings], dtype=bool)
     achieved = found & age_ok & ~retry
     undetermined = ~achieved & found & ~age_failed
     # Not achieved: the claim found (the age rule failed), else the closest; an empty claim counts as none.
@@ -305,8 +314,9 @@ def holdings_of(q: CompiledQualification, learner: Learner, counts: Callable[[st
     set_aside.extend(_not_achieved(ref, results[-1]) for ref, results in attempted.items() if ref not in achieved)
 
     age_ok, age_detail = _age_facts(q, learner, missing)
+    attainment = _attainment_facts(q, learner, missing)
     return Holdings(frozenset(certain), frozenset(uncertain), tuple(set_aside), tuple(missing),
-                    age_ok, age_detail, window_detail, tuple(sorted(doubts.items())))
+                    age_ok, age_detail, window_detail, tuple(sorted(doubts.items())), attainment)
 
 
 def plain_holdings(q: CompiledQualification, learner: Learner, certain: frozenset[int],
@@ -317,13 +327,21 @@ def plain_holdings(q: CompiledQualification, learner: Learner, certain: frozense
     missing: list[str] = []
     _, window_detail = _window_facts(q, learner, missing)
     age_ok, age_detail = _age_facts(q, learner, missing)
-    assert not missing, "a plain record lacks nothing"
+    assert not missing and not q.attainment, "a plain record lacks nothing, and no requirement reads its columns"
     set_aside = tuple(_not_achieved(ref, word) for ref, word in attempted)
     return Holdings(certain, frozenset(), set_aside, (), age_ok, age_detail, window_detail)
 
 
 def _not_achieved(ref: str, result: str) -> SetAside:
     return SetAside(ref, f"result {result!r} does not count as achieved")
+
+
+def _attainment_facts(q: CompiledQualification, learner: Learner, missing: list[str]) -> tuple[AttainmentOutcome, ...]:
+    """The outcome of each requirement of the learner besides units; what they need and the record lacks goes
+    in `missing`."""
+    outcomes = tuple(attainment_outcome(requirement, learner.attributes) for requirement in q.attainment)
+    missing.extend(needed for outcome in outcomes for needed in outcome.missing if needed not in missing)
+    return outcomes
 
 
 def _window_facts(q: CompiledQualification, learner: Learner, missing: list[str]) -> tuple[dt.date | None, str | None]:
@@ -423,7 +441,7 @@ class Explanations:
                                SetAside(self.refs[index], _why_not_counted(index, capped, in_force)))
         return found
 
-    def learner_outcome(self, rule: m.Rule, text: str, met: bool | None, detail: str) -> RuleOutcome:
+    def learner_outcome(self, rule: m.Rule | m.AttainmentRequirement, text: str, met: bool | None, detail: str) -> RuleOutcome:
         """The outcome of a rule on the learner rather than the claim (a completion window, a minimum age)."""
         key = (id(rule), met, detail)
         found = self._learner_outcomes.get(key)
@@ -525,6 +543,9 @@ def _verdict(explanations: Explanations, learner: Learner, holdings: Holdings, s
     if q.minimum_age is not None:
         outcomes.append(explanations.learner_outcome(q.minimum_age, explanations.age_text, holdings.age_ok,
                                                      holdings.age_detail))
+    for requirement, outcome in zip(q.attainment, holdings.attainment):
+        outcomes.append(explanations.learner_outcome(requirement.requirement, requirement.text, outcome.met,
+                                                     outcome.detail))
     return Verdict(
         learner=learner.id,
         qan=q.qan,

@@ -26,6 +26,7 @@ from qualrules.interpreter.engine import grading
 from qualrules.interpreter.engine.claims import distinct_rows, best_claims
 from qualrules.interpreter.engine.cpsat import ClaimModel, Part, PartKind, cheapest_completion
 from qualrules.interpreter.engine.assessment import criteria_to_go
+from qualrules.interpreter.attainment import attainment_outcome
 from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.wording import measure_word, rule_text, word_list
 
@@ -103,7 +104,7 @@ class MeasureNotDeclared(ValueError):
 class HeldUnits:
     """What many learners' records give towards one pool, as a plan needs it: the units achieved (`certain`)
     and those whose dates are in doubt (`uncertain`), learners x pool units; and per learner the data the
-    record lacks and whether the age rule holds (None: cannot tell)."""
+    record lacks and whether the age rule and the other requirements of the learner hold (None: cannot tell)."""
 
     certain: "np.ndarray"
     uncertain: "np.ndarray"
@@ -114,7 +115,7 @@ class HeldUnits:
     def of(cls, width: int, holdings: Sequence[Holdings]) -> "HeldUnits":
         """From each learner's holdings (`holdings_of`) towards a pool of `width` units."""
         return cls(unit_masks(width, (h.certain for h in holdings)), unit_masks(width, (h.uncertain for h in holdings)),
-                   [h.missing for h in holdings], [h.age_ok for h in holdings])
+                   [h.missing for h in holdings], [h.learner_ok for h in holdings])
 
     def projected(self, columns: Sequence[int]) -> "HeldUnits":
         """Towards the pool whose units are these columns of this one."""
@@ -343,9 +344,15 @@ def _indices(q: CompiledQualification, refs: Iterable[str]) -> frozenset[int]:
 
 
 def _age_reason(q: CompiledQualification, learner: Learner) -> str:
-    age = age_on(learner.date_of_birth, learner.registered_on)
-    return (f"the learner was aged {age} at registration on {learner.registered_on.isoformat()}, "
-            f"and the qualification requires `{rule_text(q.minimum_age)}`")
+    """Why a requirement of the learner rather than of units fails: the age rule, else one that reads the
+    record's own columns (English and maths), which no unit can change."""
+    if q.minimum_age is not None and learner.date_of_birth is not None and learner.registered_on is not None:
+        age = age_on(learner.date_of_birth, learner.registered_on)
+        if age < q.minimum_age.years:
+            return (f"the learner was aged {age} at registration on {learner.registered_on.isoformat()}, "
+                    f"and the qualification requires `{rule_text(q.minimum_age)}`")
+    failed = next(o for o in (attainment_outcome(r, learner.attributes) for r in q.attainment) if o.met is False)
+    return f"no unit can meet this requirement of the learner: {failed.detail}"
 
 
 def _deadline_passed(learner: Learner, deadline: dt.date | None) -> str | None:

@@ -12,6 +12,7 @@ from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.engine.requirements import PoolUnit
 from qualrules.interpreter.grades import grading_sentences
 from qualrules.interpreter.library import LoadedRuleset
+from qualrules.interpreter.attainment import requirement_sentence
 from qualrules.interpreter.prerequisites import prerequisite_sentences
 from qualrules.interpreter.diagnostics import escaped
 from qualrules.interpreter.presentation.sentences import Sentence, sentences
@@ -50,6 +51,7 @@ class Specification:
     criterion_assessment: bool
     grading: tuple[str, ...] = ()  # a graded qualification's grading statements in English
     prerequisites: tuple[str, ...] = ()  # the pool units' prerequisites in English
+    learner_requirements: tuple[str, ...] = ()  # what the learner must hold besides units, in English
 
     @property
     def facts(self) -> tuple[tuple[str, str], ...]:
@@ -82,6 +84,9 @@ class Specification:
         out += ["", click.style("Rules of combination", bold=True)]
         for rule in self.rules:
             out.extend(map(escaped, _sentence_lines(rule, "  ")))
+        if self.learner_requirements:
+            out += ["", click.style("Requirements of the learner", bold=True)]
+            out.extend(escaped(f"  - {sentence}") for sentence in self.learner_requirements)
         if self.prerequisites:
             out += ["", click.style("Prerequisites", bold=True)]
             out.extend(escaped(f"  - {sentence}") for sentence in self.prerequisites)
@@ -113,6 +118,7 @@ class Specification:
             "rules": [s.to_json() for s in self.rules],
             **({"grading": list(self.grading)} if self.grading else {}),
             **({"prerequisites": list(self.prerequisites)} if self.prerequisites else {}),
+            **({"learner_requirements": list(self.learner_requirements)} if self.learner_requirements else {}),
         }
 
 
@@ -141,6 +147,7 @@ def specification(loaded: LoadedRuleset, qualification: CompiledQualification) -
         criterion_assessment=loaded.body.criterion_assessment,
         grading=grading_sentences(source),
         prerequisites=prerequisite_sentences(qualification.prerequisites),
+        learner_requirements=tuple(map(requirement_sentence, qualification.attainment)),
     )
 
 

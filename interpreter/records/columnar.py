@@ -168,9 +168,11 @@ class Columns:
         """For one qualification: each learner's achieved pool units, and which learners are plain for it:
         every unit they achieved is dated within any completion window, none is outside the pool, and any
         age rule holds, so their units (and those only attempted) alone decide the verdict. Nobody is plain for
-        a graded qualification, nor for one whose units have prerequisites: the grades of their units, or the
-        order they were achieved in, decide it too."""
-        plain = self.plain.copy() if q.grading is None and not q.prerequisites else np.zeros_like(self.plain)
+        a graded qualification, nor for one whose units have prerequisites or that requires something of the
+        learner besides units: the grades of their units, the order they were achieved in, or the record's own
+        columns decide it too."""
+        plain = (self.plain.copy() if q.grading is None and not q.prerequisites and not q.attainment
+                 else np.zeros_like(self.plain))
         refs = sorted(set(q.catalogue_refs.values()))
         ref_index = {ref: i for i, ref in enumerate(refs)}
         catalogue_of_unit = np.array([ref_index.get(q.catalogue_refs.get(unit.casefold()), -1)

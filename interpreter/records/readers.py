@@ -18,6 +18,7 @@ from typing import Any, Iterable, Iterator, Mapping
 
 import attrs
 
+from qualrules.interpreter.attainment import column_key
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity, did_you_mean
 from qualrules.interpreter.records.dates import DateForms, DateProblem
 from qualrules.interpreter.records.achievement import CriterionEvidence, CriterionResult, SignOff
@@ -43,7 +44,7 @@ FORMATS = (".json", ".csv", ".xlsx", ".parquet")
 TEXT_FORMATS = ("csv", "json")
 # The keys of a JSON learner and of one of its attempts, criteria and sign-offs that are read; other keys
 # are ignored.
-LEARNER_KEYS = ("id",) + OPTIONAL_COLUMNS + ("units", "criteria", "sign_offs")
+LEARNER_KEYS = ("id",) + OPTIONAL_COLUMNS + ("units", "criteria", "sign_offs", "attributes")
 ATTEMPT_KEYS = ("unit", "result", "achieved_on")
 CRITERION_KEYS = ("unit", "criterion", "result", "achieved_on") + CRITERION_FIELDS
 SIGN_OFF_KEYS = ("unit", "assessor") + SIGN_OFF_FIELDS
@@ -88,6 +89,9 @@ class Vocabulary:
     unit_bodies: Mapping[str, frozenset[str]] = attrs.field(factory=dict)
     # Case-folded unit and Ofqual reference -> the unit declaring assessment criteria, with its body's policy.
     logs: Mapping[str, LoggedUnit] = attrs.field(factory=dict)
+    # The columns rulesets declare (learner attributes, external qualifications' grades), by heading as compared
+    # (attainment.column_key) -> the values they may hold, case-folded.
+    columns: Mapping[str, frozenset[str]] = attrs.field(factory=dict)
 
 
 def read_records(path: str | Path, vocabulary: Vocabulary, options: ReadOptions = DEFAULT_OPTIONS,
@@ -245,6 +249,9 @@ class Header:
     position: dict[str, int]
     row_word: str  # "line" for CSV, "row" for a spreadsheet
     width: int  # how many columns the header names
+    # Every other column, by its heading as written: those a ruleset declares are read as the learner's
+    # attributes, the rest ignored.
+    others: dict[str, int] = attrs.field(factory=dict)
 
     @property
     def log(self) -> bool:
@@ -274,7 +281,11 @@ def read_header(file: str, rows: Iterator[tuple[int, list[Any]]], row_word: str,
                          line=header_line, code="QR510",
                          hint="keep one; a column to be ignored needs a name of its own")
     position = {name: columns.index(name) for name in known if name in columns}
-    return Header(header_line, position, row_word, len(header))
+    others = {}
+    for index, (cell, column) in enumerate(zip(header, columns)):
+        if column not in known and _cell(cell):
+            others.setdefault(_cell(cell), index)
+    return Header(header_line, position, row_word, len(header), others)
 
 
 def _missing_hint(missing: list[str], required: tuple[str, ...], headings: list[str], columns: list[str],
@@ -328,6 +339,8 @@ class _Reader:
         self.dates: dict[str, dt.date | DateProblem | None] = {}
         # Units in no loaded catalogue already warned about (case-folded): each is named once per file.
         self.unknown_units: set[str] = set()
+        # The values of declared columns, each with the row that gave it first.
+        self.attributes: dict[str, dict[str, tuple[str, Location]]] = {}
 
     # ---- shared ----------------------------------------------------------------------------------
     def _error(self, learner: str | None, code: str, message: str, location: Location,
@@ -346,6 +359,7 @@ class _Reader:
             self.facts[learner] = {}
             self.evidence[learner] = []
             self.sign_offs[learner] = {}
+            self.attributes[learner] = {}
 
     def _report(self, learner: str, diagnostic: Diagnostic) -> None:
         if diagnostic.is_error:
@@ -422,6 +436,27 @@ class _Reader:
                         f"{seen[0].isoformat()} ({where}) and {value.isoformat()}", location,
                         hint="correct the row that is wrong; every row of a learner must agree")
 
+    def _attribute(self, learner: str, key: str, heading: str, value: Any, location: Location) -> None:
+        """A value of a column a ruleset declares; a blank cell says nothing."""
+        written = _cell(value)
+        if not written:
+            return
+        allowed = self.vocabulary.columns[key]
+        if written.casefold() not in allowed:
+            shown = ", ".join(sorted(allowed, key=lambda w: (not w.isdigit(), -int(w) if w.isdigit() else 0, w))[:12])
+            self._error(learner, "QR550", f"`{heading}` holds {written[:40]!r}, which no ruleset's declaration "
+                        "of that column allows", location,
+                        hint=f"one of: {shown}; or leave it blank where the record does not know")
+            return
+        seen = self.attributes[learner].get(key)
+        if seen is None:
+            self.attributes[learner][key] = (written, location)
+        elif seen[0].casefold() != written.casefold():
+            where = f"line {seen[1].line}" if seen[1].line else seen[1].element
+            self._error(learner, "QR551", f"learner {learner} has two different `{heading}` values: "
+                        f"{seen[0]!r} ({where}) and {written!r}", location,
+                        hint="correct the row that is wrong; every row of a learner must agree")
+
     def _attempt(self, learner: str, unit: Any, result: Any, achieved_on: Any, location: Location) -> None:
         ref = self._unit(learner, unit, location)
         if ref is None and _cell(unit) and self.options.unknown_units == "warn":
@@ -468,6 +503,7 @@ class _Reader:
                 attempts=tuple(self.attempts[learner]) + derived,
                 evidence=evidence,
                 sign_offs=sign_offs,
+                attributes={key: value for key, (value, _) in self.attributes[learner].items()},
             ))
         unreadable = {learner: tuple(self.errors[learner]) for learner in self.order if learner in self.errors}
         return Records(tuple(self.order), tuple(learners), unreadable, tuple(self.problems), tuple(self.warnings))
@@ -603,6 +639,9 @@ class _Reader:
             for key in OPTIONAL_COLUMNS:
                 if key in position:
                     self._fact(learner, key, self._date(learner, value(key), key, location, required=False), location)
+            for heading, index in header.others.items():
+                if column_key(heading) in self.vocabulary.columns and index < len(row):
+                    self._attribute(learner, column_key(heading), heading, row[index], location)
             if header.log:
                 self._log_row(learner, cells, location, any(key in position for key in SIGN_OFF_FIELDS))
             else:
@@ -667,6 +706,7 @@ class _Reader:
             for key in OPTIONAL_COLUMNS:
                 self._fact(learner, key, self._date(learner, entry.get(key), key,
                                                     Location(self.file, element=f"{element}.{key}"), False), location)
+            self._json_attributes(learner, entry.get("attributes", {}), f"{element}.attributes")
             units = entry.get("units", [])
             if not isinstance(units, list):
                 self._error(learner, "QR506", '"units" must be a list', location)
@@ -682,6 +722,17 @@ class _Reader:
                     continue
                 self._attempt(learner, unit.get("unit"), unit.get("result"), unit.get("achieved_on"), unit_location)
             self._json_log(learner, entry, element)
+
+    def _json_attributes(self, learner: str, given: Any, element: str) -> None:
+        """A learner's `attributes` object: the values of declared columns, by heading; others are ignored."""
+        if not isinstance(given, dict):
+            self._error(learner, "QR506", '"attributes" must be an object like {"EHCP": "yes"}',
+                        Location(self.file, element=element))
+            return
+        for heading, value in given.items():
+            key = column_key(heading)
+            if key in self.vocabulary.columns and not isinstance(value, (dict, list)):
+                self._attribute(learner, key, heading, value, Location(self.file, element=f"{element}.{heading}"))
 
     def _json_log(self, learner: str, entry: "_JsonObject", element: str) -> None:
         """A learner's `criteria` and `sign_offs` lists."""
