@@ -295,7 +295,7 @@ class _Builder(Transformer):
         rules: list = []
         grading_items = [i for i in items if isinstance(i, _GRADING_ITEMS)]
         for item in items:
-            if isinstance(item, (_GRADING_ITEMS, m.AttainmentRequirement)):
+            if isinstance(item, (_GRADING_ITEMS, m.AttainmentRequirement, m.QualificationPrerequisite)):
                 continue
             if isinstance(item, list):
                 rules.extend(item)
@@ -322,7 +322,12 @@ class _Builder(Transformer):
             level_span=fact_spans.get("level"),
             **dict(zip(("grading", "fallback"), self._grading(qan.value, grading_items))),
             attainment=tuple(i for i in items if isinstance(i, m.AttainmentRequirement)),
+            required_qualifications=tuple(i for i in items if isinstance(i, m.QualificationPrerequisite)),
         )
+
+    def qualification_requires(self, meta, children):
+        qan, *before = children
+        return m.QualificationPrerequisite(qan.value, bool(before), _span(meta), _token_span(qan))
 
     # ---- learner attributes, external qualifications and what a qualification requires of them -----------
     def attribute(self, meta, children):

@@ -13,7 +13,7 @@ from qualrules.interpreter.criteria import check_criteria
 from qualrules.interpreter.diagnostics import Diagnostic, Location, Severity, did_you_mean
 from qualrules.interpreter.grades import check_grading, compensation_cap
 from qualrules.interpreter.attainment import check_attainment
-from qualrules.interpreter.prerequisites import check_prerequisites
+from qualrules.interpreter.prerequisites import check_prerequisites, check_qualification_prerequisites
 
 
 @attrs.frozen
@@ -131,6 +131,7 @@ def check(ruleset: m.Ruleset) -> list[Diagnostic]:
     known_names = [*catalogue.units, *catalogue.by_ofqual, *(g.display for g in ruleset.groups)]
     check_prerequisites(ruleset, catalogue.unit_named, [*catalogue.units, *catalogue.by_ofqual], error)
     check_attainment(ruleset, error)
+    check_qualification_prerequisites(ruleset, error)
     seen_qans: dict[str, m.Qualification] = {}
     by_qan = {q.qan: q for q in ruleset.qualifications}
     for qualification in ruleset.qualifications:

@@ -193,6 +193,7 @@ class _Layout:
             lines.extend(self._rule(rule, 1))
         lines.extend(_Line(1, statement_text(item), item.span.line) for item in grading_statements(q))
         lines.extend(_Line(1, requirement_text(item), item.span.line) for item in q.attainment)
+        lines.extend(_Line(1, item.text, item.span.line) for item in q.required_qualifications)
         return lines
 
     def _rule(self, rule: m.Rule, depth: int) -> list[_Line]:

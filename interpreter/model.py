@@ -397,6 +397,8 @@ class Qualification:
     fallback: FallbackAward | None = None
     # What the learner must hold outside the file's units (English and maths), in source order.
     attainment: tuple[AttainmentRequirement, ...] = ()
+    # Other qualifications of the file the learner must have achieved, in source order.
+    required_qualifications: tuple[QualificationPrerequisite, ...] = ()
 
 
 @attrs.frozen
@@ -475,6 +477,21 @@ class AttainmentRequirement:
     sources: tuple[NameRef, ...]
     exceptions: tuple[tuple[AttainedLevel, Condition], ...]
     span: Span
+
+
+@attrs.frozen
+class QualificationPrerequisite:
+    """`requires 610/3788/6 achieved [before registration]`: another qualification of the file that the same
+    record must achieve, from results dated by the registration date where `before registration` says so."""
+
+    qan: str
+    before_registration: bool
+    span: Span
+    qan_span: Span
+
+    @property
+    def text(self) -> str:
+        return f"requires {self.qan} achieved" + (" before registration" if self.before_registration else "")
 
 
 @attrs.frozen

@@ -32,6 +32,27 @@ def check_prerequisites(ruleset: m.Ruleset, unit_named: Callable[[str], m.Unit |
               hint="check the prerequisites against the specification: one of these units must come first")
 
 
+def check_qualification_prerequisites(ruleset: m.Ruleset, error: Callable[..., None]) -> None:
+    """Each `requires QAN achieved` names another qualification of the file, and none comes back to itself."""
+    qans = [q.qan for q in ruleset.qualifications]
+    graph = {}
+    for qualification in ruleset.qualifications:
+        for line in qualification.required_qualifications:
+            if line.qan == qualification.qan:
+                error("QR197", f"{qualification.qan} requires itself", line.qan_span, hint="delete the line")
+            elif line.qan not in qans:
+                error("QR197", f"{line.qan} is not a qualification of this file", line.qan_span,
+                      hint=did_you_mean(line.qan, qans) or "a prerequisite qualification is declared in the same file")
+        graph.setdefault(qualification.qan, tuple(line.qan for line in qualification.required_qualifications
+                                                  if line.qan in qans and line.qan != qualification.qan))
+    by_qan = {q.qan: q for q in reversed(ruleset.qualifications)}
+    for cycle in _cycles(graph):
+        first = next(line for line in by_qan[cycle[0]].required_qualifications if line.qan == cycle[1 % len(cycle)])
+        error("QR198", f"the qualification prerequisites {' -> '.join(cycle + (cycle[0],))} form a cycle, so none "
+              "of them can ever be achieved", first.span,
+              hint="check them against the specifications: one of these qualifications must come first")
+
+
 def prerequisite_graph(ruleset: m.Ruleset, unit_named: Callable[[str], m.Unit | None]) -> dict[str, tuple[str, ...]]:
     """Each unit with prerequisites, by unit reference, to the references of the units it requires (those that
     resolve to one other unit), in the order written."""

@@ -290,3 +290,93 @@ def test_fmt_keeps_the_line_in_canonical_form():
     formatted = format_ruleset(scrambled, "e.qual")
     assert "\n  requires 202, 203\n" in formatted
     assert format_ruleset(formatted, "e.qual") == formatted
+
+
+# ---- qualifications required first ------------------------------------------------------------------------
+# After a City & Guilds inspection and testing award, open to holders of the Level 2 certificate.
+CERTIFICATE_FIRST = """\
+awarding body CG "City & Guilds"
+unit 101 "Health and safety" level 2 credits 6
+unit 102 "Electrical science" level 2 credits 6
+unit 301 "Inspection and testing" level 3 credits 10
+qualification 610/3788/6 "Level 2 Certificate"
+  units from 101, 102
+  all of 101, 102
+qualification 610/3789/8 "Level 3 Award in Inspection and Testing"
+  units from 301
+  all of 301
+  requires 610/3788/6 achieved before registration
+qualification 610/3790/4 "Level 3 Award in Testing"
+  units from 301
+  all of 301
+  requires 610/3788/6 achieved
+"""
+
+
+def awards():
+    _, before, anytime = compile_ruleset(build_ruleset(CERTIFICATE_FIRST, "awards.qual"))
+    return before, anytime
+
+
+def record(dates, registered_on=D(2023, 9, 1)):
+    """Passes of 101, 102 and 301 on the dates given (None: undated; a unit left out: not passed)."""
+    return learner([(ref, "pass", on) for ref, on in dates.items()], registered_on=registered_on)
+
+
+@pytest.mark.parametrize("dates,registered_on,before,anytime", [
+    # The certificate completed before registering for the award: both met.
+    ({"101": D(2023, 3, 1), "102": D(2023, 5, 1), "301": D(2024, 3, 1)}, D(2023, 9, 1),
+     Status.ACHIEVED, Status.ACHIEVED),
+    # Trap: the certificate completed, but only after registering: met only on a later date.
+    ({"101": D(2023, 3, 1), "102": D(2023, 11, 1), "301": D(2024, 3, 1)}, D(2023, 9, 1),
+     Status.NOT_ACHIEVED, Status.ACHIEVED),
+    # A certificate unit with no date might be in time: cannot tell.
+    ({"101": D(2023, 3, 1), "102": None, "301": D(2024, 3, 1)}, D(2023, 9, 1),
+     Status.UNDETERMINED, Status.ACHIEVED),
+    # No registration date: cannot tell when the certificate is achieved, not met when it is not.
+    ({"101": D(2023, 3, 1), "102": D(2023, 5, 1), "301": D(2024, 3, 1)}, None, Status.UNDETERMINED, Status.ACHIEVED),
+    ({"101": D(2023, 3, 1), "301": D(2024, 3, 1)}, None, Status.NOT_ACHIEVED, Status.NOT_ACHIEVED),
+])
+def test_a_qualification_required_first(dates, registered_on, before, anytime):
+    first, second = awards()
+    assert evaluate(first, record(dates, registered_on), COUNTS).status is before
+    assert evaluate(second, record(dates, registered_on), COUNTS).status is anytime
+
+
+def test_the_outcome_names_the_qualification_and_the_date():
+    first, _ = awards()
+    verdict = evaluate(first, record({"101": D(2023, 3, 1), "102": D(2023, 11, 1), "301": D(2024, 3, 1)}), COUNTS)
+    assert verdict.unmet == ("requires 610/3788/6 achieved before registration: 610/3788/6 Level 2 Certificate is "
+                             "not achieved with the results dated by the registration date, 2023-09-01",)
+    undated = evaluate(first, record({"101": D(2023, 3, 1), "102": None, "301": D(2024, 3, 1)}), COUNTS)
+    assert undated.missing == ("achievement date of 102 (needed for `requires 610/3788/6 achieved before "
+                               "registration`)",)
+
+
+@pytest.mark.parametrize("change,code,message", [
+    (("requires 610/3788/6 achieved\n", "requires 610/3790/4 achieved\n"), "QR197", "610/3790/4 requires itself"),
+    (("requires 610/3788/6 achieved\n", "requires 600/5929/1 achieved\n"), "QR197",
+     "600/5929/1 is not a qualification of this file"),
+    (("  all of 101, 102\n", "  all of 101, 102\n  requires 610/3790/4 achieved\n"), "QR198",
+     "the qualification prerequisites 610/3788/6 -> 610/3790/4 -> 610/3788/6 form a cycle, so none of them can "
+     "ever be achieved"),
+])
+def test_required_qualifications_are_checked(change, code, message):
+    assert [(c, m) for c, _, m in errors(CERTIFICATE_FIRST.replace(*change))] == [(code, message)]
+
+
+def test_plan_and_fmt_of_a_required_qualification(tmp_path):
+    (tmp_path / "awards.qual").write_text(CERTIFICATE_FIRST, encoding="utf-8")
+    (tmp_path / "records.csv").write_text("learner,unit,result,achieved_on,registered_on\n"
+                                          "LATE,101,pass,2023-03-01,2023-09-01\nLATE,102,pass,2023-11-01,2023-09-01\n",
+                                          encoding="utf-8")
+    result = CliRunner().invoke(main, ["plan", str(tmp_path / "records.csv"), "--learner", "LATE", "-q", "610/3789/8",
+                                       "--ruleset", str(tmp_path / "awards.qual"), "--format", "json"])
+    plan = json.loads(result.stdout)
+    assert (plan["status"], plan["reasons"]) == ("impossible", [
+        "no unit can meet this requirement of the learner: requires 610/3788/6 achieved before registration: "
+        "610/3788/6 Level 2 Certificate is not achieved with the results dated by the registration date, 2023-09-01"])
+    scrambled = CERTIFICATE_FIRST.replace("achieved before registration", "ACHIEVED  Before registration.")
+    formatted = format_ruleset(scrambled, "awards.qual")
+    assert "\n  requires 610/3788/6 achieved before registration\n" in formatted
+    assert format_ruleset(formatted, "awards.qual") == formatted

@@ -42,6 +42,9 @@ class CompiledQualification:
     prerequisites: dict[str, tuple[str, ...]] = attrs.field(factory=dict, eq=False, repr=False)
     # What the learner must hold besides units (English and maths), read from the record's columns.
     attainment: tuple[CompiledAttainment, ...] = attrs.field(default=(), eq=False, repr=False)
+    # The other qualifications of the file the learner must have achieved, each with its `requires` line.
+    required_qualifications: tuple[tuple[m.QualificationPrerequisite, "CompiledQualification"], ...] = attrs.field(
+        default=(), eq=False, repr=False)
 
     @property
     def engine(self) -> str:
@@ -79,7 +82,18 @@ def compile_ruleset(ruleset: m.Ruleset) -> tuple[CompiledQualification, ...]:
             compiled[qan] = attrs.evolve(compiled[qan], fallback=with_fallback(fallback.qan))
         return compiled[qan]
 
-    return tuple(with_fallback(q.qan) for q in ruleset.qualifications)
+    for q in ruleset.qualifications:
+        with_fallback(q.qan)
+
+    def with_required(qan: str) -> CompiledQualification:
+        # The checker refuses qualification prerequisites that come back to where they started.
+        lines = compiled[qan].source.required_qualifications
+        if lines and not compiled[qan].required_qualifications:
+            compiled[qan] = attrs.evolve(compiled[qan], required_qualifications=tuple(
+                (line, with_required(line.qan)) for line in lines))
+        return compiled[qan]
+
+    return tuple(with_required(q.qan) for q in ruleset.qualifications)
 
 
 def _compile(q: m.Qualification, catalogue: Catalogue, catalogue_refs: dict[str, str], body: str | None,

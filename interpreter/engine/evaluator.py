@@ -48,7 +48,7 @@ class RuleOutcome:
     `measured` and the bounds give the figures behind `detail`; other rules leave them None.
     """
 
-    rule: m.Rule | m.AttainmentRequirement
+    rule: m.Rule | m.AttainmentRequirement | m.QualificationPrerequisite
     text: str
     met: bool | None
     detail: str
@@ -141,7 +141,8 @@ class Holdings:
     window_detail: str | None
     # Units in doubt for want of a date a prerequisite needs: pool index, and why (the window's are implied).
     doubts: tuple[tuple[int, str], ...] = ()
-    # The outcome of each of the qualification's requirements of the learner besides units (English, maths).
+    # The outcome of each of the qualification's requirements of the learner besides units: its `requires
+    # LEVEL in ...` lines (English, maths), then its `requires QAN achieved` lines.
     attainment: tuple[AttainmentOutcome, ...] = ()
 
     @property
@@ -165,8 +166,8 @@ def evaluate_many(qualification: CompiledQualification, learners: Sequence[Learn
     a claim exists only with the units in doubt too (or the age cannot be told), the verdict is undetermined;
     otherwise not achieved, with the closest claim."""
     graded = qualification.grading is not None
-    held = [holdings_of(qualification, learner, grading.counting(qualification, counts) if graded else counts)
-            for learner in learners]
+    held = [holdings_of(qualification, learner, grading.counting(qualification, counts) if graded else counts,
+                        counts) for learner in learners]
     verdicts = decide(qualification, learners, held, explanations)
     if qualification.fallback is not None:
         verdicts = grading.with_fallbacks(qualification, learners, verdicts, counts, evaluate_many)
@@ -258,7 +259,11 @@ def unit_indices(masks: "np.ndarray") -> list[tuple[int, ...]]:
     return [tuple(columns[start:end]) for start, end in zip([0] + ends[:-1], ends)]
 
 
-def holdings_of(q: CompiledQualification, learner: Learner, counts: Callable[[str], bool]) -> Holdings:
+def holdings_of(q: CompiledQualification, learner: Learner, counts: Callable[[str], bool],
+                policy: Callable[[str], bool] | None = None) -> Holdings:
+    """What the record gives towards `q`; `counts` says which results count towards it, `policy` (where it
+    differs: a graded qualification's unclassified units) the awarding body's own policy, by which the
+    qualifications it requires are decided."""
     dates: dict[str, list[dt.date | None]] = {}
     attempted: dict[str, list[str]] = {}
     for attempt in learner.attempts:
@@ -314,7 +319,7 @@ def holdings_of(q: CompiledQualification, learner: Learner, counts: Callable[[st
     set_aside.extend(_not_achieved(ref, results[-1]) for ref, results in attempted.items() if ref not in achieved)
 
     age_ok, age_detail = _age_facts(q, learner, missing)
-    attainment = _attainment_facts(q, learner, missing)
+    attainment = _attainment_facts(q, learner, missing) + _required_facts(q, learner, policy or counts, missing)
     return Holdings(frozenset(certain), frozenset(uncertain), tuple(set_aside), tuple(missing),
                     age_ok, age_detail, window_detail, tuple(sorted(doubts.items())), attainment)
 
@@ -327,7 +332,8 @@ def plain_holdings(q: CompiledQualification, learner: Learner, certain: frozense
     missing: list[str] = []
     _, window_detail = _window_facts(q, learner, missing)
     age_ok, age_detail = _age_facts(q, learner, missing)
-    assert not missing and not q.attainment, "a plain record lacks nothing, and no requirement reads its columns"
+    assert not missing and not q.attainment and not q.required_qualifications, \
+        "a plain record lacks nothing, and nothing but its units decides it"
     set_aside = tuple(_not_achieved(ref, word) for ref, word in attempted)
     return Holdings(certain, frozenset(), set_aside, (), age_ok, age_detail, window_detail)
 
@@ -342,6 +348,44 @@ def _attainment_facts(q: CompiledQualification, learner: Learner, missing: list[
     outcomes = tuple(attainment_outcome(requirement, learner.attributes) for requirement in q.attainment)
     missing.extend(needed for outcome in outcomes for needed in outcome.missing if needed not in missing)
     return outcomes
+
+
+def _required_facts(q: CompiledQualification, learner: Learner, counts: Callable[[str], bool],
+                    missing: list[str]) -> tuple[AttainmentOutcome, ...]:
+    """Whether the record achieves each qualification `q` requires (docs/semantics.md "Qualifications
+    required"); what deciding one needs and the record lacks goes in `missing`."""
+    outcomes = []
+    for line, required in q.required_qualifications:
+        named = f"{required.qan} {required.title}"
+        by = learner.registered_on
+        if not line.before_registration or by is None:
+            verdict = evaluate(required, learner, counts)
+            met = {Status.ACHIEVED: True, Status.NOT_ACHIEVED: False}.get(verdict.status)
+            lacking = verdict.missing
+            if line.before_registration and met is not False:
+                met, lacking = None, (f"registration date (needed for `{line.text}`)",)
+        else:
+            dated = attrs.evolve(learner, attempts=tuple(a for a in learner.attempts
+                                                         if a.achieved_on is not None and a.achieved_on <= by))
+            # Results of the required qualification's pool units with no date might be dated in time.
+            undated = tuple(a for a in learner.attempts if a.achieved_on is None
+                            and required.catalogue_refs.get(a.unit.casefold()) in required.index)
+            verdict = evaluate(required, dated, counts)
+            met = True if verdict.achieved else None if verdict.status is Status.UNDETERMINED else False
+            lacking = verdict.missing
+            if met is False and undated:
+                possible = evaluate(required, attrs.evolve(dated, attempts=dated.attempts + undated), counts)
+                if possible.status is not Status.NOT_ACHIEVED:
+                    met, lacking = None, possible.missing + tuple(dict.fromkeys(
+                        f"achievement date of {required.catalogue_refs[a.unit.casefold()]} (needed for "
+                        f"`{line.text}`)" for a in undated))
+        when = f" with the results dated by the registration date, {by.isoformat()}" \
+            if line.before_registration and by is not None else ""
+        said = (f"{named} is achieved{when}" if met else f"{named} is not achieved{when}" if met is False
+                else f"cannot tell whether {named} is achieved{when}")
+        missing.extend(needed for needed in lacking if needed not in missing)
+        outcomes.append(AttainmentOutcome(met, f"{line.text}: {said}", tuple(lacking)))
+    return tuple(outcomes)
 
 
 def _window_facts(q: CompiledQualification, learner: Learner, missing: list[str]) -> tuple[dt.date | None, str | None]:
@@ -441,7 +485,7 @@ class Explanations:
                                SetAside(self.refs[index], _why_not_counted(index, capped, in_force)))
         return found
 
-    def learner_outcome(self, rule: m.Rule | m.AttainmentRequirement, text: str, met: bool | None, detail: str) -> RuleOutcome:
+    def learner_outcome(self, rule: m.Rule | m.AttainmentRequirement | m.QualificationPrerequisite, text: str, met: bool | None, detail: str) -> RuleOutcome:
         """The outcome of a rule on the learner rather than the claim (a completion window, a minimum age)."""
         key = (id(rule), met, detail)
         found = self._learner_outcomes.get(key)
@@ -543,9 +587,10 @@ def _verdict(explanations: Explanations, learner: Learner, holdings: Holdings, s
     if q.minimum_age is not None:
         outcomes.append(explanations.learner_outcome(q.minimum_age, explanations.age_text, holdings.age_ok,
                                                      holdings.age_detail))
-    for requirement, outcome in zip(q.attainment, holdings.attainment):
-        outcomes.append(explanations.learner_outcome(requirement.requirement, requirement.text, outcome.met,
-                                                     outcome.detail))
+    requirements = [(r.requirement, r.text) for r in q.attainment] + [
+        (line, line.text) for line, _ in q.required_qualifications]
+    for (requirement, text), outcome in zip(requirements, holdings.attainment):
+        outcomes.append(explanations.learner_outcome(requirement, text, outcome.met, outcome.detail))
     return Verdict(
         learner=learner.id,
         qan=q.qan,

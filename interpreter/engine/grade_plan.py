@@ -85,7 +85,7 @@ def plan_grade(q: CompiledQualification, learner: Learner, counts: Callable[[str
     """The least demanding grades in the units still to be taken that reach `target` (see the module's
     docstring). `exclude` names units (unit or Ofqual references, any case) the plan may not add."""
     threshold = target_threshold(q, target)
-    held = holdings_of(q, learner, grading.counting(q, counts))
+    held = holdings_of(q, learner, grading.counting(q, counts), counts)
     grades = grading.effective_grades(grading.grade_matrix(q, [learner], [completion_deadline(q, learner)]))[0]
     available = np.zeros((1, len(q.units)), dtype=bool)
     available[0, sorted(held.certain)] = True

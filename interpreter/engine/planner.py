@@ -26,7 +26,6 @@ from qualrules.interpreter.engine import grading
 from qualrules.interpreter.engine.claims import distinct_rows, best_claims
 from qualrules.interpreter.engine.cpsat import ClaimModel, Part, PartKind, cheapest_completion
 from qualrules.interpreter.engine.assessment import criteria_to_go
-from qualrules.interpreter.attainment import attainment_outcome
 from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.wording import measure_word, rule_text, word_list
 
@@ -110,16 +109,20 @@ class HeldUnits:
     uncertain: "np.ndarray"
     missing: Sequence[tuple[str, ...]]
     age_ok: Sequence[bool | None]
+    # Per learner, the first requirement of the learner besides units and age that fails, as explained.
+    failures: Sequence[str | None] = ()
 
     @classmethod
     def of(cls, width: int, holdings: Sequence[Holdings]) -> "HeldUnits":
         """From each learner's holdings (`holdings_of`) towards a pool of `width` units."""
         return cls(unit_masks(width, (h.certain for h in holdings)), unit_masks(width, (h.uncertain for h in holdings)),
-                   [h.missing for h in holdings], [h.learner_ok for h in holdings])
+                   [h.missing for h in holdings], [h.learner_ok for h in holdings],
+                   [next((o.detail for o in h.attainment if o.met is False), None) for h in holdings])
 
     def projected(self, columns: Sequence[int]) -> "HeldUnits":
         """Towards the pool whose units are these columns of this one."""
-        return HeldUnits(self.certain[:, columns], self.uncertain[:, columns], self.missing, self.age_ok)
+        return HeldUnits(self.certain[:, columns], self.uncertain[:, columns], self.missing, self.age_ok,
+                         self.failures)
 
 
 def plan(q: CompiledQualification, learner: Learner, counts: Callable[[str], bool], *, minimise: str = "credits",
@@ -130,7 +133,8 @@ def plan(q: CompiledQualification, learner: Learner, counts: Callable[[str], boo
     References outside the qualification's pool have no effect. Minimising criteria needs the `catalogue`'s
     units by reference, which declare them. Raises ValueError for an unknown `minimise`, and
     MeasureNotDeclared when minimising GLH or criteria over units that declare none."""
-    held = HeldUnits.of(len(q.units), [holdings_of(q, learner, grading.counting(q, counts) if q.grading else counts)])
+    held = HeldUnits.of(len(q.units), [holdings_of(q, learner, grading.counting(q, counts) if q.grading else counts,
+                                                   counts)])
     return plan_many(q, [learner], held, minimise=minimise, exclude=exclude, assume_passed=assume_passed,
                      catalogue=catalogue)[0]
 
@@ -207,7 +211,7 @@ def plan_many(q: CompiledQualification, learners: Sequence[Learner], held: HeldU
                 unknown[missing] = tuple(f"the record lacks the {needed}" for needed in missing)
             reasons = unknown[missing]
         elif outcome == _UNDER_AGE:
-            reasons = (_age_reason(q, learner),)
+            reasons = (_age_reason(q, learner, held.failures[k]),)
         elif outcome == _NO_FINISH and grades is not None and _cheapest(
                 q, (certain | uncertain)[k:k + 1], candidates[k:k + 1], _rows(costs, slice(k, k + 1)))[0][0]:
             lowest = q.grading.thresholds[0]  # the rules alone can be met: the points fall short
@@ -343,7 +347,7 @@ def _indices(q: CompiledQualification, refs: Iterable[str]) -> frozenset[int]:
     return frozenset(i for ref in refs if (i := pool_index(q, ref)) is not None)
 
 
-def _age_reason(q: CompiledQualification, learner: Learner) -> str:
+def _age_reason(q: CompiledQualification, learner: Learner, failure: str | None) -> str:
     """Why a requirement of the learner rather than of units fails: the age rule, else one that reads the
     record's own columns (English and maths), which no unit can change."""
     if q.minimum_age is not None and learner.date_of_birth is not None and learner.registered_on is not None:
@@ -351,8 +355,7 @@ def _age_reason(q: CompiledQualification, learner: Learner) -> str:
         if age < q.minimum_age.years:
             return (f"the learner was aged {age} at registration on {learner.registered_on.isoformat()}, "
                     f"and the qualification requires `{rule_text(q.minimum_age)}`")
-    failed = next(o for o in (attainment_outcome(r, learner.attributes) for r in q.attainment) if o.met is False)
-    return f"no unit can meet this requirement of the learner: {failed.detail}"
+    return f"no unit can meet this requirement of the learner: {failure}"
 
 
 def _deadline_passed(learner: Learner, deadline: dt.date | None) -> str | None:

@@ -147,7 +147,10 @@ def specification(loaded: LoadedRuleset, qualification: CompiledQualification) -
         criterion_assessment=loaded.body.criterion_assessment,
         grading=grading_sentences(source),
         prerequisites=prerequisite_sentences(qualification.prerequisites),
-        learner_requirements=tuple(map(requirement_sentence, qualification.attainment)),
+        learner_requirements=tuple(map(requirement_sentence, qualification.attainment)) + tuple(
+            f"Learners must have achieved {required.qan} {required.title}"
+            f"{' before registering' if line.before_registration else ''}."
+            for line, required in qualification.required_qualifications),
     )
 
 

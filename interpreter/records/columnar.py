@@ -172,7 +172,7 @@ class Columns:
         learner besides units: the grades of their units, the order they were achieved in, or the record's own
         columns decide it too."""
         plain = (self.plain.copy() if q.grading is None and not q.prerequisites and not q.attainment
-                 else np.zeros_like(self.plain))
+                 and not q.required_qualifications else np.zeros_like(self.plain))
         refs = sorted(set(q.catalogue_refs.values()))
         ref_index = {ref: i for i, ref in enumerate(refs)}
         catalogue_of_unit = np.array([ref_index.get(q.catalogue_refs.get(unit.casefold()), -1)
