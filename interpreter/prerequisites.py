@@ -173,3 +173,26 @@ def prerequisite_sentences(graph: Mapping[str, tuple[str, ...]]) -> tuple[str, .
     return tuple(f"{ref} counts only when {' and '.join(required)} "
                  f"{'was' if len(required) == 1 else 'were'} achieved on or before it."
                  for ref, required in graph.items())
+
+
+def plan_limits(graph: Mapping[str, tuple[str, ...]], index: Mapping[str, int], refs: Sequence[str],
+                held: frozenset[str], candidates: set[int]) -> tuple[set[int], list[tuple[int, int]]]:
+    """Which pool units a plan may add, and the pairs (b, a) where adding b needs adding a too: a unit added
+    counts only when each unit it requires counts already (`held`) or is added with it. A unit whose
+    prerequisite is neither (outside the pool, excluded) cannot be added, nor can what requires it."""
+    allowed = set(candidates)
+    while True:
+        implications = []
+        refused = set()
+        for b in allowed:
+            for required in graph.get(refs[b], ()):
+                if required in held:
+                    continue
+                a = index.get(required)
+                if a is None or a not in allowed:
+                    refused.add(b)
+                else:
+                    implications.append((b, a))
+        if not refused:
+            return allowed, sorted(implications)
+        allowed -= refused

@@ -207,10 +207,9 @@ def brute_force_counting(prerequisites, attempts) -> set[str]:
     return set(counts_from)
 
 
-def brute_force_verdict(text, credits, counting):
-    """The best claim over the counting units by enumeration: (achieved, claim)."""
+def rules_met(text, credits):
+    """The test of whether a claim (unit references) meets the scenario's rules, read from the model."""
     qualification = build_ruleset(text, "p.qual").qualifications[0]
-    units = sorted(counting, key=lambda r: int(r[1:]))
 
     def meets(claim):
         total = sum(credits[int(r[1:])] for r in claim)
@@ -222,11 +221,39 @@ def brute_force_verdict(text, credits, counting):
                 return False
         return True
 
+    return meets
+
+
+def brute_force_verdict(text, credits, counting):
+    """The best claim over the counting units by enumeration: (achieved, claim)."""
+    meets = rules_met(text, credits)
+    units = sorted(counting, key=lambda r: int(r[1:]))
     claims = [c for n in range(len(units) + 1) for c in itertools.combinations(units, n) if meets(c)]
     if not claims:
         return False, None
     best = max(claims, key=lambda c: (sum(credits[int(r[1:])] for r in c), [u in c for u in units]))
     return True, best
+
+
+def brute_force_cheapest(text, prerequisites, credits, counting):
+    """The fewest credits a plan must add, by enumeration (None: no plan): a unit added counts once each unit
+    it requires counts already or is added too, counted or not."""
+    meets = rules_met(text, credits)
+    pool = [f"U{k}" for k in range(len(credits))]
+    held = [u for u in pool if u in counting]
+    to_add = [u for u in pool if u not in counting]
+    best = None
+    for n in range(len(to_add) + 1):
+        for added in itertools.combinations(to_add, n):
+            cost = sum(credits[int(r[1:])] for r in added)
+            if best is not None and cost >= best:
+                continue
+            if any(r not in counting and r not in added for b in added for r in prerequisites.get(b, ())):
+                continue
+            usable = held + list(added)
+            if any(meets(claim) for m in range(len(usable) + 1) for claim in itertools.combinations(usable, m)):
+                best = cost
+    return best
 
 
 @exactness_settings(300)
@@ -380,3 +407,78 @@ def test_plan_and_fmt_of_a_required_qualification(tmp_path):
     formatted = format_ruleset(scrambled, "awards.qual")
     assert "\n  requires 610/3788/6 achieved before registration\n" in formatted
     assert format_ruleset(formatted, "awards.qual") == formatted
+
+
+# ---- plans ------------------------------------------------------------------------------------------------
+OPTIONS = """\
+group A "Mandatory"
+unit 201 "Health and safety" level 2 credits 6
+unit 202 "Electrical science" level 2 credits 5
+group B "Optional"
+unit 203 "Installing wiring systems" level 2 credits 8
+  requires 201
+unit 204 "Inspection and testing" level 3 credits 6
+  requires 203
+unit 205 "Fault finding" level 3 credits 9
+unit 206 "Isolation" level 3 credits 6
+  requires 207
+unit 207 "Safe isolation, short course" level 2 credits 2
+qualification 999/0001/1 "Options with prerequisites"
+  units from Group A, Group B
+  all of Group A
+  at least 17 credits
+qualification 999/0001/2 "Without the short course"
+  units from 201, 202, 203, 204, 205, 206
+  all of 201, 202
+  at least 17 credits
+"""
+
+
+@pytest.mark.parametrize("engine", ["compiled", "CP-SAT"])
+@pytest.mark.parametrize("held,added", [
+    # Trap: 204 (6 credits) is the cheapest option, but it needs 203 first; 203 alone (8) is cheaper than both.
+    (["201", "202"], ("203",)),
+    # With 203 held, the learner has 19 credits already.
+    (["201", "202", "203"], ()),
+])
+def test_a_plan_adds_a_unit_only_with_what_it_requires(engine, held, added):
+    from qualrules.interpreter.engine.planner import plan
+
+    (q, _) = compile_ruleset(build_ruleset(OPTIONS, "options.qual"))
+    if engine == "CP-SAT":
+        q = attrs.evolve(q, decision=Unsupported("tested on CP-SAT"))
+    found = plan(q, learner(held), COUNTS)
+    assert found.add == added
+
+
+def test_a_plan_never_adds_a_unit_whose_prerequisite_it_cannot_add():
+    from qualrules.interpreter.engine.planner import plan
+
+    _, q = compile_ruleset(build_ruleset(OPTIONS, "options.qual"))
+    # 206 (6 credits) would do, but 207 is outside this pool: 206 can be added only once 207 is held.
+    assert plan(q, learner(["201", "202"]), COUNTS).add == ("203",)
+    assert plan(q, learner(["201", "202", "207"]), COUNTS).add == ("206",)
+    # 203 taken before 201 is to be taken again; 204, after that early 203, does not count either.
+    early = learner([("201", "pass", D(2024, 3, 1)), ("202", "pass", D(2024, 1, 1)), ("203", "pass", D(2024, 2, 1)),
+                     ("204", "pass", D(2024, 4, 1))])
+    found = plan(q, early, COUNTS)
+    assert (found.add, found.claim) == (("203",), ("201", "202", "203"))
+
+
+@exactness_settings(200)
+@given(scenarios())
+def test_plans_on_both_engines_agree_with_brute_force(scenario):
+    from qualrules.interpreter.engine.planner import PlanStatus, plan
+
+    text, prerequisites, credits, attempts = scenario
+    (compiled,) = compile_ruleset(build_ruleset(text, "p.qual"))
+    cheapest = brute_force_cheapest(text, prerequisites, credits, brute_force_counting(prerequisites, attempts))
+    for q in (compiled, attrs.evolve(compiled, decision=Unsupported("tested on CP-SAT"))):
+        found = plan(q, learner(attempts), COUNTS)
+        assert (found.status is PlanStatus.IMPOSSIBLE) == (cheapest is None)
+        if cheapest is not None:
+            assert found.cost == cheapest
+            # Each unit added counts: what it requires is held or added too; the claim meets the rules.
+            counting = brute_force_counting(prerequisites, attempts)
+            assert all(r in counting or r in found.add for b in found.add for r in prerequisites.get(b, ()))
+            assert set(found.claim) <= counting | set(found.add) and rules_met(text, credits)(found.claim)

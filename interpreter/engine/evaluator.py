@@ -144,6 +144,8 @@ class Holdings:
     # The outcome of each of the qualification's requirements of the learner besides units: its `requires
     # LEVEL in ...` lines (English, maths), then its `requires QAN achieved` lines.
     attainment: tuple[AttainmentOutcome, ...] = ()
+    # Where units have prerequisites: the catalogue units achieved that count, or may, as a prerequisite.
+    prerequisites_held: frozenset[str] = frozenset()
 
     @property
     def learner_ok(self) -> bool | None:
@@ -320,8 +322,10 @@ def holdings_of(q: CompiledQualification, learner: Learner, counts: Callable[[st
 
     age_ok, age_detail = _age_facts(q, learner, missing)
     attainment = _attainment_facts(q, learner, missing) + _required_facts(q, learner, policy or counts, missing)
+    prerequisites_held = frozenset(ref for ref in achieved if ref not in standings or standings[ref].counts
+                                   is not False) if q.prerequisites else frozenset()
     return Holdings(frozenset(certain), frozenset(uncertain), tuple(set_aside), tuple(missing),
-                    age_ok, age_detail, window_detail, tuple(sorted(doubts.items())), attainment)
+                    age_ok, age_detail, window_detail, tuple(sorted(doubts.items())), attainment, prerequisites_held)
 
 
 def plain_holdings(q: CompiledQualification, learner: Learner, certain: frozenset[int],
