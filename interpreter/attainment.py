@@ -2,7 +2,7 @@
 (`requires level 2 in GCSE-MATHS or FS-MATHS, entry level 3 when ehcp`), read from the record's own columns.
 A learner-level requirement like `age N or over`: it never changes which units a claim counts, so the engines
 never see it. The checker's and linter's rules for the declarations, and each requirement's outcome for one
-learner, are here (docs/semantics.md "English, maths and other requirements of the learner")."""
+learner, are here (docs/semantics.md "Requirements of the learner besides units")."""
 
 from __future__ import annotations
 

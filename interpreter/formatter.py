@@ -136,7 +136,7 @@ class _Layout:
         if body is not None:
             title = f" {_quoted(body.title)}" if body.title is not None else ""
             sections.append([_Line(0, f"awarding body {body.name}{title}", body.span.line)])
-        sections.append(learner_column_lines(self.ruleset))
+        sections.append(_learner_columns(self.ruleset))
         sections.extend(_standard(standard) for standard in self.ruleset.standards)
         sections.extend(self._catalogue())
         sections.extend(self._qualification(q) for q in self.ruleset.qualifications)
@@ -219,7 +219,7 @@ class _Layout:
 _BLANK = _Line(0, "", -1)
 
 
-def learner_column_lines(ruleset: m.Ruleset) -> list[_Line]:
+def _learner_columns(ruleset: m.Ruleset) -> list[_Line]:
     """The learner attributes and external qualifications, as declared, each external's grade lines under it."""
     lines = []
     for declared in sorted((*ruleset.attributes, *ruleset.externals), key=lambda d: d.span.line):

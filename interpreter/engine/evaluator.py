@@ -164,8 +164,9 @@ def evaluate_many(qualification: CompiledQualification, learners: Sequence[Learn
     """The verdict for each learner, as `evaluate` gives it: the claims of all of them are chosen together,
     and learners with the same holdings share the work of explaining them.
 
-    A learner achieves when a claim from their certain units meets every rule and the age rule holds; when
-    a claim exists only with the units in doubt too (or the age cannot be told), the verdict is undetermined;
+    A learner achieves when a claim from their certain units meets every rule and every requirement of the
+    learner holds (age, attainment, qualifications required); when a claim exists only with the units in
+    doubt too (or such a requirement cannot be told), the verdict is undetermined;
     otherwise not achieved, with the closest claim."""
     graded = qualification.grading is not None
     held = [holdings_of(qualification, learner, grading.counting(qualification, counts) if graded else counts,
@@ -193,11 +194,12 @@ def decide(q: CompiledQualification, learners: Sequence[Learner], holdings: Sequ
     if retry.any():
         found_with_doubt, claims_with_doubt = _best(q, everything[retry], None if grades is None else grades[retry])
         found[retry], claims[retry] = found_with_doubt, claims_with_doubt
-    age_ok = np.array([h.learner_ok is True for h in holdings], dtype=bool)
-    age_failed = np.array([h.learner_ok is False for h in holdings], dtype=bool)
-    achieved = found & age_ok & ~retry
-    undetermined = ~achieved & found & ~age_failed
-    # Not achieved: the claim found (the age rule failed), else the closest; an empty claim counts as none.
+    learner_ok = np.array([h.learner_ok is True for h in holdings], dtype=bool)
+    learner_failed = np.array([h.learner_ok is False for h in holdings], dtype=bool)
+    achieved = found & learner_ok & ~retry
+    undetermined = ~achieved & found & ~learner_failed
+    # Not achieved: the claim found (a requirement of the learner failed), else the closest; an empty claim
+    # counts as none.
     closest = ~achieved & ~undetermined & ~claims.any(axis=1)
     if closest.any():
         held = everything[closest] if grades is None else grading.passing(everything[closest], grades[closest])
