@@ -482,3 +482,30 @@ def test_plans_on_both_engines_agree_with_brute_force(scenario):
             counting = brute_force_counting(prerequisites, attempts)
             assert all(r in counting or r in found.add for b in found.add for r in prerequisites.get(b, ()))
             assert set(found.claim) <= counting | set(found.add) and rules_met(text, credits)(found.claim)
+
+
+GRADED = """\
+group A "All units"
+unit U1 "Customer service" level 3 credits 6 glh 60
+unit U2 "Complaints handling" level 3 credits 6 glh 60
+  requires U3
+unit U3 "Communication" level 3 credits 6 glh 60
+qualification 999/0001/1 "Graded, with a prerequisite"
+  units from Group A
+  exactly 2 units
+  points for 60 glh P 16, M 20, D 24
+  grade P at 32 points
+  grade M at 40 points
+  grade D at 48 points
+"""
+
+
+def test_a_grade_plan_takes_only_units_whose_prerequisites_count():
+    from qualrules.interpreter.engine.grade_plan import plan_grade
+
+    (q,) = compile_ruleset(build_ruleset(GRADED, "graded.qual"))
+    found = plan_grade(q, learner([("U1", "pass")]), COUNTS, "M")
+    # A grade plan adds a unit only when what it requires counts already: U2 needs U3, which is not held, so
+    # U2 is not planned (at M with U3 at M it would do, were U3 achieved first) and U3 at D is.
+    assert [(u.unit, u.grade) for u in found.take] == [("U3", "D")]
+    assert evaluate(q, learner([("U1", "pass"), ("U2", "distinction")]), COUNTS).achieved is False
