@@ -149,7 +149,7 @@ class Holdings:
 
     @property
     def learner_ok(self) -> bool | None:
-        """Whether every requirement on the learner rather than the claim (age, attainment) holds."""
+        """Whether every requirement on the learner rather than the claim holds (None: cannot tell)."""
         said = [self.age_ok, *(o.met for o in self.attainment)]
         return False if False in said else None if None in said else True
 
