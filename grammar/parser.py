@@ -55,7 +55,7 @@ _NUMBER_WORDS = {"ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT",
 # Keywords that can open a rule, and those that open a key fact or the pool: where the parser could take any
 # rule, the message says "a rule" rather than listing twenty keywords.
 _RULE_STARTS = {"LEARNERS", "A", "AT", "MIN", "MINIMUM", "MAX", "MAXIMUM", "EXACTLY", "BETWEEN", "CREDITS", "CREDIT", "UNITS", "UNIT",
-                "GLH", "TQT", "ALL", "CHOOSE", "NOT", "COMPLETE", "AGE", "EITHER"}
+                "GLH", "TQT", "ALL", "CHOOSE", "NOT", "COMPLETE", "AGE", "EITHER", "REQUIRES"}
 _FACT_STARTS = {"LEVEL", "CREDIT", "GUIDED", "TOTAL", "UNITS"}
 _GRADING_STARTS = {"POINTS", "GRADE", "ALLOW", "OTHERWISE", "MARKS"}
 # Words of a specification's own phrasing (`Learners must achieve`, `A minimum of`, `must come from`,

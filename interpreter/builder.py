@@ -312,7 +312,7 @@ class _Builder(Transformer):
         rules: list = []
         grading_items = [i for i in items if isinstance(i, _GRADING_ITEMS)]
         for item in items:
-            if isinstance(item, _GRADING_ITEMS):
+            if isinstance(item, (_GRADING_ITEMS, m.AttainmentRequirement, m.QualificationPrerequisite)):
                 continue
             if isinstance(item, list):
                 rules.extend(item)
@@ -338,7 +338,64 @@ class _Builder(Transformer):
             qan_span=_token_span(qan),
             level_span=fact_spans.get("level"),
             **dict(zip(("grading", "fallback"), self._grading(qan.value, grading_items))),
+            attainment=tuple(i for i in items if isinstance(i, m.AttainmentRequirement)),
+            required_qualifications=tuple(i for i in items if isinstance(i, m.QualificationPrerequisite)),
         )
+
+    def qualification_requires(self, meta, children):
+        qan, *before = children
+        return m.QualificationPrerequisite(qan.value, bool(before), _span(meta), _token_span(qan))
+
+    # ---- learner attributes, external qualifications and what a qualification requires of them -----------
+    def attribute(self, meta, children):
+        name, choices, column = children
+        return m.LearnerAttribute(name.value, choices, _string(column), _span(meta))
+
+    def yes_or_no(self, meta, children):
+        return None
+
+    def word_choices(self, meta, children):
+        return tuple(_string(c) for c in children)
+
+    def external(self, meta, children):
+        code, title, column, *grades = children
+        return m.ExternalQualification(code.value, _string(title), _string(column), tuple(grades), _span(meta),
+                                       _token_span(code))
+
+    def external_grades(self, meta, children):
+        *words, level = children
+        return m.GradeLevels(tuple(g for word in words for g in word), level, _span(meta))
+
+    def grade_word(self, meta, children):
+        if children[0].type == "STRING":
+            return (_string(children[0]),)
+        first, last = (self._int(c) for c in (children[0], children[-1]))
+        step = -1 if last < first else 1
+        return tuple(str(n) for n in range(first, last + step, step))
+
+    def plain_level(self, meta, children):
+        return m.AttainedLevel(self._int(children[0]), False)
+
+    def entry_level(self, meta, children):
+        return m.AttainedLevel(self._int(children[0]), True)
+
+    def no_level(self, meta, children):
+        return None
+
+    def attainment(self, meta, children):
+        level, *rest = children
+        sources = tuple(m.NameRef(c.value, False, _token_span(c)) for c in rest if isinstance(c, Token))
+        others = [c for c in rest if not isinstance(c, Token)]
+        return m.AttainmentRequirement(level, sources, tuple(zip(others[::2], others[1::2])), _span(meta))
+
+    def condition_yes(self, meta, children):
+        return m.Condition(children[0].value, None, False, _span(meta))
+
+    def condition_no(self, meta, children):
+        return m.Condition(children[0].value, None, True, _span(meta))
+
+    def condition_word(self, meta, children):
+        return m.Condition(children[0].value, _string(children[1]), False, _span(meta))
 
     # ---- catalogue -----------------------------------------------------------------------------
     def group_name(self, meta, children):
@@ -382,6 +439,7 @@ class _Builder(Transformer):
 
         sector, simulation, simulation_span = None, m.Simulation.NOT_STATED, None
         barring, barring_span = None, None
+        prerequisite = None
         for detail in details:
             if isinstance(detail, m.Sector) and once("sector", detail.span):
                 sector = detail
@@ -391,6 +449,8 @@ class _Builder(Transformer):
                 once(f'KSBs of "{detail.standard}"', detail.span)
             elif isinstance(detail, _Barring) and once("barring code", detail.span):
                 barring, barring_span = detail.code, detail.span
+            elif isinstance(detail, m.UnitPrerequisite) and once("prerequisites", detail.span):
+                prerequisite = detail
         return m.Unit(
             ref=ref.value,
             title=_string(title),
@@ -410,6 +470,7 @@ class _Builder(Transformer):
             simulation_span=simulation_span,
             barring=barring,
             barring_span=barring_span,
+            prerequisite=prerequisite,
         )
 
     # ---- outcomes, criteria and the unit's other details -----------------------------------------
@@ -439,6 +500,9 @@ class _Builder(Transformer):
 
     def not_barred(self, meta, children):
         return _Barring(None, _span(meta))
+
+    def unit_requires(self, meta, children):
+        return m.UnitPrerequisite(tuple(m.NameRef(c.value, False, _token_span(c)) for c in children), _span(meta))
 
     def ksbs(self, meta, children):
         *codes, standard = children
@@ -517,4 +581,6 @@ def build_ruleset(text: str, filename: str) -> m.Ruleset:
         standards=tuple(i for i in items if isinstance(i, m.Standard)),
         equivalences=tuple(sorted((e for e in table if isinstance(e, m.Equivalence)), key=lambda e: e.span.line)),
         approval_columns=tuple(sorted((c for c in table if isinstance(c, m.ApprovalColumn)), key=lambda c: c.span.line)),
+        attributes=tuple(i for i in items if isinstance(i, m.LearnerAttribute)),
+        externals=tuple(i for i in items if isinstance(i, m.ExternalQualification)),
     )

@@ -13,6 +13,8 @@ from qualrules.interpreter.criteria import check_criteria
 from qualrules.interpreter.equivalences import check_equivalences
 from qualrules.interpreter.diagnostics import Diagnostic, Location, Severity, did_you_mean
 from qualrules.interpreter.grades import check_grading, compensation_cap
+from qualrules.interpreter.attainment import check_attainment
+from qualrules.interpreter.prerequisites import check_prerequisites, check_qualification_prerequisites
 
 
 @attrs.frozen
@@ -51,6 +53,10 @@ class Catalogue:
         if is_group:
             return self.members[ref.name]
         return (unit,) if unit is not None else None
+
+    def unit_named(self, name: str) -> m.Unit | None:
+        """The unit of this unit or Ofqual reference, or None."""
+        return self.units.get(name) or self.by_ofqual.get(name)
 
     def group_named(self, ref: m.NameRef) -> m.Group | None:
         """The group a name stands for; None for a unit, an unknown name, or a name both a unit and a group."""
@@ -124,6 +130,9 @@ def check(ruleset: m.Ruleset) -> list[Diagnostic]:
                   hint="rename the group so rules can tell the two apart")
 
     known_names = [*catalogue.units, *catalogue.by_ofqual, *(g.display for g in ruleset.groups)]
+    check_prerequisites(ruleset, catalogue.unit_named, [*catalogue.units, *catalogue.by_ofqual], error)
+    check_attainment(ruleset, error)
+    check_qualification_prerequisites(ruleset, error)
     seen_qans: dict[str, m.Qualification] = {}
     by_qan = {q.qan: q for q in ruleset.qualifications}
     for qualification in ruleset.qualifications:

@@ -1,15 +1,16 @@
 """The canonical layout of a .qual file, in the spirit of gofmt: one way to write every ruleset.
 
 Layout:
-- the `awarding body` line, each `standard` with its `ksb` lines (indented), each `group` with its units,
+- the `awarding body` line, the learner attributes and external qualifications (each external's grade
+  lines indented), each `standard` with its `ksb` lines (indented), each `group` with its units,
   and each qualification form sections separated by one blank line; units before the first group form a
   section of their own;
 - unit lines are a table aligned within each section (so adding a unit to one group never re-aligns
   another): `unit REF  "title"  ofqual X  level N  glh N  tqt N  credits N`, numbers right-aligned,
   a field no unit of the section gives is left out, one a unit lacks is left blank;
 - under its unit line, a unit's details are indented two spaces in a fixed order (sector, simulation,
-  barring code, outcomes in source order with their criteria indented two spaces more, then `ksbs`
-  lines), and a blank line follows them unless the unit is the last of its section;
+  barring code, `requires`, outcomes in source order with their criteria indented two spaces more, then
+  `ksbs` lines), and a blank line follows them unless the unit is the last of its section;
 - the approval column, then the unit equivalences in source order, form a section of their own after the
   catalogue's;
 - a qualification's statements are indented two spaces, facts first in a fixed order (level, credit
@@ -35,6 +36,7 @@ from collections import Counter
 import attrs
 
 from qualrules.interpreter import model as m
+from qualrules.interpreter.attainment import requirement_text
 from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity
 from qualrules.interpreter.equivalences import equivalence_text
@@ -137,6 +139,7 @@ class _Layout:
         if body is not None:
             title = f" {_quoted(body.title)}" if body.title is not None else ""
             sections.append([_Line(0, f"awarding body {body.name}{title}", body.span.line)])
+        sections.append(_learner_columns(self.ruleset))
         sections.extend(_standard(standard) for standard in self.ruleset.standards)
         sections.extend(self._catalogue())
         sections.append([_Line(0, f"approval column {_quoted(c.name)}", c.span.line)
@@ -195,6 +198,8 @@ class _Layout:
         for rule in q.rules:
             lines.extend(self._rule(rule, 1))
         lines.extend(_Line(1, statement_text(item), item.span.line) for item in grading_statements(q))
+        lines.extend(_Line(1, requirement_text(item), item.span.line) for item in q.attainment)
+        lines.extend(_Line(1, item.text, item.span.line) for item in q.required_qualifications)
         return lines
 
     def _rule(self, rule: m.Rule, depth: int) -> list[_Line]:
@@ -220,6 +225,34 @@ class _Layout:
 _BLANK = _Line(0, "", -1)
 
 
+def _learner_columns(ruleset: m.Ruleset) -> list[_Line]:
+    """The learner attributes and external qualifications, as declared, each external's grade lines under it."""
+    lines = []
+    for declared in sorted((*ruleset.attributes, *ruleset.externals), key=lambda d: d.span.line):
+        if isinstance(declared, m.LearnerAttribute):
+            kind = ("yes or no" if declared.choices is None
+                    else "word " + ", ".join(map(_quoted, declared.choices)))
+            lines.append(_Line(0, f"attribute {declared.name} {kind} column {_quoted(declared.column)}",
+                               declared.span.line))
+            continue
+        lines.append(_Line(0, f"external {declared.code} {_quoted(declared.title)} column "
+                              f"{_quoted(declared.column)}", declared.span.line))
+        for row in declared.grades:
+            level = "no level" if row.level is None else row.level.text
+            lines.append(_Line(1, f"grade {_grade_words(row.grades)} {level}", row.span.line))
+    return lines
+
+
+def _grade_words(grades: tuple[str, ...]) -> str:
+    """`9 to 4` for a run of whole numbers a step apart, else each grade, numbers bare and words quoted."""
+    if len(grades) > 2 and all(g.isdigit() and g == str(int(g)) for g in grades):
+        numbers = [int(g) for g in grades]
+        step = numbers[1] - numbers[0]
+        if step in (1, -1) and all(b - a == step for a, b in zip(numbers, numbers[1:])):
+            return f"{numbers[0]} to {numbers[-1]}"
+    return ", ".join(g if g.isdigit() and g == str(int(g)) else _quoted(g) for g in grades)
+
+
 def _standard(standard: m.Standard) -> list[_Line]:
     return [_Line(0, f"standard {_quoted(standard.title)}", standard.span.line),
             *(_Line(1, f"ksb {ksb.code} {_quoted(ksb.text)}", ksb.span.line) for ksb in standard.ksbs)]
@@ -235,6 +268,9 @@ def _unit_details(unit: m.Unit) -> list[_Line]:
     if unit.barring_span is not None:
         text = f"barring code {unit.barring}" if unit.barring is not None else "not barred"
         lines.append(_Line(1, text, unit.barring_span.line))
+    if unit.prerequisite is not None:
+        names = ", ".join(ref.name for ref in unit.prerequisite.units)
+        lines.append(_Line(1, f"requires {names}", unit.prerequisite.span.line))
     for outcome in unit.outcomes:
         lines.append(_Line(1, f"outcome {outcome.number} {outcome.kind.value} {_quoted(outcome.text)}",
                            outcome.span.line))

@@ -8,6 +8,7 @@ from typing import Iterable, Mapping
 import attrs
 
 from qualrules.interpreter import model as m
+from qualrules.interpreter.attainment import declared_columns
 from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.engine.compiler import CompiledQualification, compile_ruleset
 from qualrules.interpreter.equivalences import undeclared_originals
@@ -169,7 +170,7 @@ class Library:
         return Vocabulary(self.unit_refs(), RESULT_WORDS,
                           {word: frozenset(names) for word, names in scoped.items()},
                           {ref: frozenset(names) for ref, names in unit_bodies.items()},
-                          self._logged_units(),
+                          self._logged_units(), declared_columns(entry.ruleset for entry in self.rulesets),
                           frozenset(column_key(column.name) for entry in self.rulesets
                                     for column in entry.ruleset.approval_columns))
 

@@ -19,6 +19,7 @@ from qualrules.grammar.parser import reserved_keyword
 from qualrules.interpreter import model as m
 from qualrules.interpreter.model import OFQUAL_UNIT_FORMAT
 from qualrules.interpreter.allowances import apply_allowances
+from qualrules.interpreter.attainment import lint_attainment
 from qualrules.interpreter.barring import lint_barring
 from qualrules.interpreter.equivalences import lint_equivalences, original_ref
 from qualrules.interpreter.builder import build_ruleset
@@ -91,6 +92,7 @@ def lint_ruleset(ruleset: m.Ruleset, body: AwardingBody, time_budget: float = TI
         *lint_criteria(ruleset),
         *lint_barring(ruleset),
         *lint_equivalences(ruleset, catalogue),
+        *lint_attainment(ruleset),
     ]
     if not blocking:
         for q in compile_ruleset(ruleset):

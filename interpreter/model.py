@@ -227,6 +227,14 @@ class KsbLink:
 
 
 @attrs.frozen
+class UnitPrerequisite:
+    """`requires A, B` under a unit: it counts only when each unit named was achieved on or before its own date."""
+
+    units: tuple[NameRef, ...]
+    span: Span
+
+
+@attrs.frozen
 class Unit:
     ref: str
     title: str
@@ -252,6 +260,7 @@ class Unit:
     # specification's own "not barred" marker; None without one, nothing stated.
     barring: str | None = None
     barring_span: Span | None = None
+    prerequisite: UnitPrerequisite | None = None
 
     @property
     def criteria(self) -> tuple[Criterion, ...]:
@@ -390,6 +399,103 @@ class Qualification:
     # Graded qualifications only: None for a pass-only one.
     grading: Grading | None = None
     fallback: FallbackAward | None = None
+    # What the learner must hold outside the file's units (English and maths), in source order.
+    attainment: tuple[AttainmentRequirement, ...] = ()
+    # Other qualifications of the file the learner must have achieved, in source order.
+    required_qualifications: tuple[QualificationPrerequisite, ...] = ()
+
+
+@attrs.frozen
+class AttainedLevel:
+    """A level of attainment as English and maths requirements state it: `level 2`, `entry level 3`."""
+
+    number: int
+    entry: bool
+
+    @property
+    def rank(self) -> tuple[int, int]:
+        """Entry levels 1 to 3 come below level 1."""
+        return (0, self.number) if self.entry else (1, self.number)
+
+    @property
+    def text(self) -> str:
+        return f"entry level {self.number}" if self.entry else f"level {self.number}"
+
+
+@attrs.frozen
+class LearnerAttribute:
+    """`attribute ehcp yes or no column "EHCP"`: a fact about the learner that rules may read from a record
+    column; `choices` lists the words it may hold, None for yes or no."""
+
+    name: str
+    choices: tuple[str, ...] | None
+    column: str
+    span: Span
+
+
+@attrs.frozen
+class GradeLevels:
+    """`grade 9 to 4 level 2` under an external qualification: the grades that give one level (None: no level)."""
+
+    grades: tuple[str, ...]
+    level: AttainedLevel | None
+    span: Span
+
+
+@attrs.frozen
+class ExternalQualification:
+    """A qualification taken outside the file (a GCSE, Functional Skills), whose grade a record column holds."""
+
+    code: str
+    title: str
+    column: str
+    grades: tuple[GradeLevels, ...]
+    span: Span
+    code_span: Span
+
+
+@attrs.frozen
+class Condition:
+    """`when ehcp`, `when not ehcp`, `when funding is "19+"`: a test of one learner attribute."""
+
+    attribute: str
+    word: str | None  # None: a yes or no attribute, tested for yes
+    negated: bool
+    span: Span
+
+    @property
+    def text(self) -> str:
+        if self.word is not None:
+            quoted = self.word.replace("\\", "\\\\").replace('"', '\\"')
+            return f'{self.attribute} is "{quoted}"'
+        return f"not {self.attribute}" if self.negated else self.attribute
+
+
+@attrs.frozen
+class AttainmentRequirement:
+    """`requires level 2 in GCSE-MATHS or FS-MATHS, entry level 3 when ehcp`: the learner must hold one of the
+    external qualifications at the level, or at another level where a condition on the learner holds (the
+    first that does)."""
+
+    level: AttainedLevel
+    sources: tuple[NameRef, ...]
+    exceptions: tuple[tuple[AttainedLevel, Condition], ...]
+    span: Span
+
+
+@attrs.frozen
+class QualificationPrerequisite:
+    """`requires 610/3788/6 achieved [before registration]`: another qualification of the file that the same
+    record must achieve, from results dated by the registration date where `before registration` says so."""
+
+    qan: str
+    before_registration: bool
+    span: Span
+    qan_span: Span
+
+    @property
+    def text(self) -> str:
+        return f"requires {self.qan} achieved" + (" before registration" if self.before_registration else "")
 
 
 class EquivalentCredit(enum.Enum):
@@ -442,3 +548,6 @@ class Ruleset:
     standards: tuple[Standard, ...] = ()
     equivalences: tuple[Equivalence, ...] = ()
     approval_columns: tuple[ApprovalColumn, ...] = ()
+    # Learner attributes and external qualifications that rules read from a record's columns.
+    attributes: tuple[LearnerAttribute, ...] = ()
+    externals: tuple[ExternalQualification, ...] = ()

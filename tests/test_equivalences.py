@@ -614,7 +614,7 @@ def test_an_approval_that_says_neither_is_a_record_error(exemption_files):
                                         "E001,ACCA-F4,exemption,2023-06-30,pending\n", encoding="utf-8")
     result = run("check", str(folder / "records.csv"), "-q", "600/1000/9", "--ruleset", ruleset)
     assert result.exit_code == 2
-    assert ("records.csv:2: error[QR546]: `exemption_approved` is 'pending', which does not say whether the "
+    assert ("records.csv:2: error[QR546]: `exemption approved` is 'pending', which does not say whether the "
             "exemption was approved") in result.output
 
 

@@ -11,6 +11,8 @@ from qualrules.interpreter.checker import Catalogue, check
 from qualrules.interpreter.diagnostics import DiagnosticError
 from qualrules.interpreter.equivalences import Equivalents, compile_equivalents, with_equivalents
 from qualrules.interpreter.grades import CompiledGrading, compensation_cap, compile_grading
+from qualrules.interpreter.attainment import CompiledAttainment, compile_attainment
+from qualrules.interpreter.prerequisites import prerequisite_graph, reachable
 from qualrules.interpreter.engine.decision import Decision, Unsupported, compile_decision
 from qualrules.interpreter.engine.requirements import Alternatives, Barred, Linear, PoolUnit, Requirement, unit_measure
 from qualrules.interpreter.wording import level_text, rule_text, set_text
@@ -38,6 +40,14 @@ class CompiledQualification:
     fallback: "CompiledQualification | None" = attrs.field(default=None, eq=False, repr=False)
     # The pool units from `equivalents.first` on are equivalents (`unit A counts as B`); None: there are none.
     equivalents: Equivalents | None = attrs.field(default=None, eq=False, repr=False)
+    # The unit prerequisites that decide whether pool units count, by unit reference (prerequisites.py); the
+    # units they name may lie outside the pool.
+    prerequisites: dict[str, tuple[str, ...]] = attrs.field(factory=dict, eq=False, repr=False)
+    # What the learner must hold besides units (English and maths), read from the record's columns.
+    attainment: tuple[CompiledAttainment, ...] = attrs.field(default=(), eq=False, repr=False)
+    # The other qualifications of the file the learner must have achieved, each with its `requires` line.
+    required_qualifications: tuple[tuple[m.QualificationPrerequisite, "CompiledQualification"], ...] = attrs.field(
+        default=(), eq=False, repr=False)
 
     @property
     def engine(self) -> str:
@@ -67,7 +77,11 @@ def compile_ruleset(ruleset: m.Ruleset) -> tuple[CompiledQualification, ...]:
         if unit.ofqual:
             catalogue_refs[unit.ofqual.casefold()] = unit.ref
     body = ruleset.awarding_body.name if ruleset.awarding_body else None
+    graph = prerequisite_graph(ruleset, catalogue.unit_named)
     compiled = {q.qan: _compile(q, catalogue, catalogue_refs, body, ruleset.path) for q in ruleset.qualifications}
+    compiled = {qan: attrs.evolve(c, prerequisites=reachable(graph, [u.ref for u in c.units]),
+                                  attainment=compile_attainment(ruleset, c.source))
+                for qan, c in compiled.items()}
 
     def with_fallback(qan: str) -> CompiledQualification:
         # The checker refuses a chain of fallbacks that comes back to where it started.
@@ -76,7 +90,18 @@ def compile_ruleset(ruleset: m.Ruleset) -> tuple[CompiledQualification, ...]:
             compiled[qan] = attrs.evolve(compiled[qan], fallback=with_fallback(fallback.qan))
         return compiled[qan]
 
-    return tuple(with_fallback(q.qan) for q in ruleset.qualifications)
+    for q in ruleset.qualifications:
+        with_fallback(q.qan)
+
+    def with_required(qan: str) -> CompiledQualification:
+        # The checker refuses qualification prerequisites that come back to where they started.
+        lines = compiled[qan].source.required_qualifications
+        if lines and not compiled[qan].required_qualifications:
+            compiled[qan] = attrs.evolve(compiled[qan], required_qualifications=tuple(
+                (line, with_required(line.qan)) for line in lines))
+        return compiled[qan]
+
+    return tuple(with_required(q.qan) for q in ruleset.qualifications)
 
 
 def _compile(q: m.Qualification, catalogue: Catalogue, catalogue_refs: dict[str, str], body: str | None,

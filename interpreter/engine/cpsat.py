@@ -291,3 +291,28 @@ def cheapest_completion(qualification: CompiledQualification, held: Collection[i
         claim_model.measure_expr(m.Measure.CREDITS),
         *claim_model.tie_break_stages(),
     ])
+
+
+def cheapest_with_prerequisites(qualification: CompiledQualification, held: Collection[int],
+                                candidates: Collection[int], costs: Sequence[int],
+                                implications: Iterable[tuple[int, int]]) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+    """As `cheapest_completion` with a cost for each pool unit, where adding candidate b needs candidate a added
+    too, for each pair (b, a): a prerequisite, which must be achieved first but need not count. The claim and
+    the candidates added (those it counts and the prerequisites they need), or None."""
+    claim_model = ClaimModel(qualification, set(held) | set(candidates)).require()
+    model, chosen = claim_model.model, claim_model.chosen
+    ordered = sorted(candidates)
+    added = {i: model.new_bool_var(f"added_{i}") for i in ordered}
+    for i in ordered:
+        model.add(chosen[i] <= added[i])
+    for b, a in implications:
+        model.add(added[b] <= added[a])
+    claim = claim_model.maximise([
+        -cp_model.LinearExpr.weighted_sum([added[i] for i in ordered], [costs[i] for i in ordered]),
+        -cp_model.LinearExpr.sum([added[i] for i in ordered]),
+        claim_model.measure_expr(m.Measure.CREDITS),
+        *claim_model.tie_break_stages(),
+    ])
+    if claim is None:
+        return None
+    return claim, tuple(i for i in ordered if claim_model.solved.boolean_value(added[i]))

@@ -26,6 +26,8 @@ from qualrules.interpreter.engine import grading
 from qualrules.interpreter.equivalences import Equivalent
 from qualrules.interpreter.grades import UnitGrade
 from qualrules.interpreter.lazy import lazy_module
+from qualrules.interpreter.prerequisites import standings as prerequisite_standings
+from qualrules.interpreter.attainment import AttainmentOutcome, attainment_outcome
 from qualrules.interpreter.wording import measure_word, plural, rule_text
 
 if TYPE_CHECKING:
@@ -48,7 +50,7 @@ class RuleOutcome:
     `measured` and the bounds give the figures behind `detail`; other rules leave them None.
     """
 
-    rule: m.Rule
+    rule: m.Rule | m.AttainmentRequirement | m.QualificationPrerequisite
     text: str
     met: bool | None
     detail: str
@@ -145,6 +147,19 @@ class Holdings:
     window_detail: str | None
     # The equivalents in doubt because the record does not say whether their exemption was approved.
     unapproved: frozenset[int] = frozenset()
+    # Units in doubt for want of a date a prerequisite needs: pool index, and why (the window's are implied).
+    doubts: tuple[tuple[int, str], ...] = ()
+    # The outcome of each of the qualification's requirements of the learner besides units: its `requires
+    # LEVEL in ...` lines (English, maths), then its `requires QAN achieved` lines.
+    attainment: tuple[AttainmentOutcome, ...] = ()
+    # Where units have prerequisites: the catalogue units achieved that count, or may, as a prerequisite.
+    prerequisites_held: frozenset[str] = frozenset()
+
+    @property
+    def learner_ok(self) -> bool | None:
+        """Whether every requirement on the learner rather than the claim holds (None: cannot tell)."""
+        said = [self.age_ok, *(o.met for o in self.attainment)]
+        return False if False in said else None if None in said else True
 
 
 def evaluate(qualification: CompiledQualification, learner: Learner, counts: Callable[[str], bool]) -> Verdict:
@@ -157,12 +172,13 @@ def evaluate_many(qualification: CompiledQualification, learners: Sequence[Learn
     """The verdict for each learner, as `evaluate` gives it: the claims of all of them are chosen together,
     and learners with the same holdings share the work of explaining them.
 
-    A learner achieves when a claim from their certain units meets every rule and the age rule holds; when
-    a claim exists only with the units in doubt too (or the age cannot be told), the verdict is undetermined;
+    A learner achieves when a claim from their certain units meets every rule and every requirement of the
+    learner holds (age, attainment, qualifications required); when a claim exists only with the units in
+    doubt too (or such a requirement cannot be told), the verdict is undetermined;
     otherwise not achieved, with the closest claim."""
     graded = qualification.grading is not None
-    held = [holdings_of(qualification, learner, grading.counting(qualification, counts) if graded else counts)
-            for learner in learners]
+    held = [holdings_of(qualification, learner, grading.counting(qualification, counts) if graded else counts,
+                        counts) for learner in learners]
     verdicts = decide(qualification, learners, held, explanations)
     if qualification.fallback is not None:
         verdicts = grading.with_fallbacks(qualification, learners, verdicts, counts, evaluate_many)
@@ -186,11 +202,12 @@ def decide(q: CompiledQualification, learners: Sequence[Learner], holdings: Sequ
     if retry.any():
         found_with_doubt, claims_with_doubt = _best(q, everything[retry], None if grades is None else grades[retry])
         found[retry], claims[retry] = found_with_doubt, claims_with_doubt
-    age_ok = np.array([h.age_ok is True for h in holdings], dtype=bool)
-    age_failed = np.array([h.age_ok is False for h in holdings], dtype=bool)
-    achieved = found & age_ok & ~retry
-    undetermined = ~achieved & found & ~age_failed
-    # Not achieved: the claim found (the age rule failed), else the closest; an empty claim counts as none.
+    learner_ok = np.array([h.learner_ok is True for h in holdings], dtype=bool)
+    learner_failed = np.array([h.learner_ok is False for h in holdings], dtype=bool)
+    achieved = found & learner_ok & ~retry
+    undetermined = ~achieved & found & ~learner_failed
+    # Not achieved: the claim found (a requirement of the learner failed), else the closest; an empty claim
+    # counts as none.
     closest = ~achieved & ~undetermined & ~claims.any(axis=1)
     if closest.any():
         held = everything[closest] if grades is None else grading.passing(everything[closest], grades[closest])
@@ -202,7 +219,7 @@ def decide(q: CompiledQualification, learners: Sequence[Learner], holdings: Sequ
             learners, holdings, statuses.tolist(), unit_indices(claims), explanations.measured(claims),
             _row_bits(everything)):
         status = _STATUSES[status_code]
-        key = (status, chosen, held.certain, held.uncertain)
+        key = (status, chosen, held.certain, held.uncertain, held.doubts)
         facts = shared.get(key)
         if facts is None:
             facts = shared[key] = _claim_facts(explanations, held, status, chosen, figures, available)
@@ -254,8 +271,12 @@ def unit_indices(masks: "np.ndarray") -> list[tuple[int, ...]]:
     return [tuple(columns[start:end]) for start, end in zip([0] + ends[:-1], ends)]
 
 
-def holdings_of(q: CompiledQualification, learner: Learner, counts: Callable[[str], bool]) -> Holdings:
-    achieved: dict[str, dt.date | None] = {}
+def holdings_of(q: CompiledQualification, learner: Learner, counts: Callable[[str], bool],
+                policy: Callable[[str], bool] | None = None) -> Holdings:
+    """What the record gives towards `q`; `counts` says which results count towards it, `policy` (where it
+    differs: a graded qualification's unclassified units) the awarding body's own policy, by which the
+    qualifications it requires are decided."""
+    dates: dict[str, list[dt.date | None]] = {}
     attempted: dict[str, list[str]] = {}
     # What each counting row of a unit records of an exemption's approval (None: nothing).
     approvals: dict[str, list[bool | None]] = {}
@@ -265,15 +286,17 @@ def holdings_of(q: CompiledQualification, learner: Learner, counts: Callable[[st
         if ref is None:
             continue  # a unit of another awarding body's catalogue
         if counts(attempt.result):
-            known = [d for d in (achieved.get(ref), attempt.achieved_on) if d is not None]
-            achieved[ref] = min(known) if known else None
+            dates.setdefault(ref, []).append(attempt.achieved_on)
             approvals.setdefault(ref, []).append(attempt.approved)
         else:
             attempted.setdefault(ref, []).append(attempt.result)
+    achieved = {ref: min((d for d in on if d is not None), default=None) for ref, on in dates.items()}
+    standings = prerequisite_standings(dates, q.prerequisites) if q.prerequisites else {}
 
     set_aside: list[SetAside] = []
     missing: list[str] = []
     unapproved: set[int] = set()
+    doubts: dict[int, str] = {}
     certain: set[int] = set()
     uncertain: set[int] = set()
     deadline, window_detail = _window_facts(q, learner, missing)
@@ -285,6 +308,21 @@ def holdings_of(q: CompiledQualification, learner: Learner, counts: Callable[[st
         if index is None and ref.casefold() not in outside:
             set_aside.append(SetAside(ref, "not one of this qualification's units"))
             continue
+        standing = standings.get(ref)
+        if standing is not None:
+            if standing.counts is False:
+                placed[ref] = False
+                set_aside.append(SetAside(ref, standing.reason))
+                continue
+            if standing.counts is None:
+                placed[ref] = None
+                if index is not None:
+                    uncertain.add(index)
+                    doubts[index] = f"the record lacks the {standing.reason}"
+                if standing.reason not in missing:
+                    missing.append(standing.reason)
+                continue
+            achieved_on = standing.on
         if q.window is None:
             placed[ref] = True
         elif achieved_on is None:
@@ -312,8 +350,12 @@ def holdings_of(q: CompiledQualification, learner: Learner, counts: Callable[[st
     set_aside.extend(_not_achieved(ref, results[-1]) for ref, results in attempted.items() if ref not in achieved)
 
     age_ok, age_detail = _age_facts(q, learner, missing)
+    attainment = _attainment_facts(q, learner, missing) + _required_facts(q, learner, policy or counts, missing)
+    prerequisites_held = frozenset(ref for ref in achieved if ref not in standings or standings[ref].counts
+                                   is not False) if q.prerequisites else frozenset()
     return Holdings(frozenset(certain), frozenset(uncertain), tuple(set_aside), tuple(missing),
-                     age_ok, age_detail, window_detail, frozenset(unapproved))
+                    age_ok, age_detail, window_detail, unapproved=frozenset(unapproved),
+                    doubts=tuple(sorted(doubts.items())), attainment=attainment, prerequisites_held=prerequisites_held)
 
 
 def plain_holdings(q: CompiledQualification, learner: Learner, certain: frozenset[int],
@@ -324,13 +366,60 @@ def plain_holdings(q: CompiledQualification, learner: Learner, certain: frozense
     missing: list[str] = []
     _, window_detail = _window_facts(q, learner, missing)
     age_ok, age_detail = _age_facts(q, learner, missing)
-    assert not missing, "a plain record lacks nothing"
+    assert not missing and not q.attainment and not q.required_qualifications, \
+        "a plain record lacks nothing, and nothing but its units decides it"
     set_aside = tuple(_not_achieved(ref, word) for ref, word in attempted)
     return Holdings(certain, frozenset(), set_aside, (), age_ok, age_detail, window_detail)
 
 
 def _not_achieved(ref: str, result: str) -> SetAside:
     return SetAside(ref, f"result {result!r} does not count as achieved")
+
+
+def _attainment_facts(q: CompiledQualification, learner: Learner, missing: list[str]) -> tuple[AttainmentOutcome, ...]:
+    """The outcome of each requirement of the learner besides units; what they need and the record lacks goes
+    in `missing`."""
+    outcomes = tuple(attainment_outcome(requirement, learner.attributes) for requirement in q.attainment)
+    missing.extend(needed for outcome in outcomes for needed in outcome.missing if needed not in missing)
+    return outcomes
+
+
+def _required_facts(q: CompiledQualification, learner: Learner, counts: Callable[[str], bool],
+                    missing: list[str]) -> tuple[AttainmentOutcome, ...]:
+    """Whether the record achieves each qualification `q` requires (docs/semantics.md "Qualifications
+    required"); what deciding one needs and the record lacks goes in `missing`."""
+    outcomes = []
+    for line, required in q.required_qualifications:
+        named = f"{required.qan} {required.title}"
+        by = learner.registered_on
+        if not line.before_registration or by is None:
+            verdict = evaluate(required, learner, counts)
+            met = {Status.ACHIEVED: True, Status.NOT_ACHIEVED: False}.get(verdict.status)
+            lacking = verdict.missing
+            if line.before_registration and met is not False:
+                met, lacking = None, (f"registration date (needed for `{line.text}`)",)
+        else:
+            dated = attrs.evolve(learner, attempts=tuple(a for a in learner.attempts
+                                                         if a.achieved_on is not None and a.achieved_on <= by))
+            # Results of the required qualification's pool units with no date might be dated in time.
+            undated = tuple(a for a in learner.attempts if a.achieved_on is None
+                            and required.catalogue_refs.get(a.unit.casefold()) in required.index)
+            verdict = evaluate(required, dated, counts)
+            met = True if verdict.achieved else None if verdict.status is Status.UNDETERMINED else False
+            lacking = verdict.missing
+            if met is False and undated:
+                possible = evaluate(required, attrs.evolve(dated, attempts=dated.attempts + undated), counts)
+                if possible.status is not Status.NOT_ACHIEVED:
+                    met, lacking = None, possible.missing + tuple(dict.fromkeys(
+                        f"achievement date of {required.catalogue_refs[a.unit.casefold()]} (needed for "
+                        f"`{line.text}`)" for a in undated))
+        when = f" with the results dated by the registration date, {by.isoformat()}" \
+            if line.before_registration and by is not None else ""
+        said = (f"{named} is achieved{when}" if met else f"{named} is not achieved{when}" if met is False
+                else f"cannot tell whether {named} is achieved{when}")
+        missing.extend(needed for needed in lacking if needed not in missing)
+        outcomes.append(AttainmentOutcome(met, f"{line.text}: {said}", tuple(lacking)))
+    return tuple(outcomes)
 
 
 def _window_facts(q: CompiledQualification, learner: Learner, missing: list[str]) -> tuple[dt.date | None, str | None]:
@@ -448,7 +537,7 @@ class Explanations:
                                SetAside(self.refs[index], _why_not_counted(index, capped, in_force)))
         return found
 
-    def learner_outcome(self, rule: m.Rule, text: str, met: bool | None, detail: str) -> RuleOutcome:
+    def learner_outcome(self, rule: m.Rule | m.AttainmentRequirement | m.QualificationPrerequisite, text: str, met: bool | None, detail: str) -> RuleOutcome:
         """The outcome of a rule on the learner rather than the claim (a completion window, a minimum age)."""
         key = (id(rule), met, detail)
         found = self._learner_outcomes.get(key)
@@ -534,6 +623,7 @@ def _claim_facts(explanations: Explanations, holdings: Holdings, status: Status,
     # An achieved verdict is reached without the units in doubt, so those are left out for want of a date
     # (or of an exemption's approval).
     undated = holdings.uncertain if status is Status.ACHIEVED else frozenset()
+    doubts = dict(holdings.doubts)
     left_out = sorted(available - chosen)
     in_force = _opened(q.requirements, _options_met_by(chosen)) if left_out else []
     capped = [(cap, facts.total_of(cap)) for cap in in_force if isinstance(cap, Linear) and cap.maximum is not None]
@@ -541,7 +631,8 @@ def _claim_facts(explanations: Explanations, holdings: Holdings, status: Status,
     not_counted = tuple(
         SetAside(q.units[i].ref, "the record does not say whether the exemption was approved")
         if i in undated and i in holdings.unapproved else
-        SetAside(q.units[i].ref, f"the record lacks the date needed to place it within `{explanations.window_text}`")
+        SetAside(q.units[i].ref, doubts.get(i) or
+                 f"the record lacks the date needed to place it within `{explanations.window_text}`")
         if i in undated else explanations.left_out(i, capped, in_force, context)
         for i in left_out
     )
@@ -566,6 +657,10 @@ def _verdict(explanations: Explanations, learner: Learner, holdings: Holdings, s
     if q.minimum_age is not None:
         outcomes.append(explanations.learner_outcome(q.minimum_age, explanations.age_text, holdings.age_ok,
                                                      holdings.age_detail))
+    requirements = [(r.requirement, r.text) for r in q.attainment] + [
+        (line, line.text) for line, _ in q.required_qualifications]
+    for (requirement, text), outcome in zip(requirements, holdings.attainment):
+        outcomes.append(explanations.learner_outcome(requirement, text, outcome.met, outcome.detail))
     return Verdict(
         learner=learner.id,
         qan=q.qan,

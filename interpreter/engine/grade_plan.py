@@ -18,6 +18,7 @@ import attrs
 
 from qualrules.interpreter import grades as g
 from qualrules.interpreter import model as m
+from qualrules.interpreter.prerequisites import plan_limits
 from qualrules.interpreter.engine import cpsat, grading
 from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.engine.evaluator import completion_deadline, holdings_of
@@ -85,7 +86,7 @@ def plan_grade(q: CompiledQualification, learner: Learner, counts: Callable[[str
     """The least demanding grades in the units still to be taken that reach `target` (see the module's
     docstring). `exclude` names units (unit or Ofqual references, any case) the plan may not add."""
     threshold = target_threshold(q, target)
-    held = holdings_of(q, learner, grading.counting(q, counts))
+    held = holdings_of(q, learner, grading.counting(q, counts), counts)
     grades = grading.effective_grades(grading.grade_matrix(q, [learner], [completion_deadline(q, learner)]))[0]
     available = np.zeros((1, len(q.units)), dtype=bool)
     available[0, sorted(held.certain)] = True
@@ -93,6 +94,10 @@ def plan_grade(q: CompiledQualification, learner: Learner, counts: Callable[[str
     passed = {i for i in kept if grades[i] >= grading.PASS}
     excluded = {pool_index(q, ref) for ref in exclude}
     candidates = [i for i in range(len(q.units)) if i not in passed and i not in excluded]
+    if q.prerequisites:  # a unit is planned only when what it requires counts already (docs/planning.md)
+        allowed, _ = plan_limits(q.prerequisites, {}, [u.ref for u in q.units], held.prerequisites_held,
+                                 set(candidates))
+        candidates = sorted(allowed)
     claim_model = cpsat.ClaimModel(q, set(kept) | set(candidates)).require()
     model, chosen = claim_model.model, claim_model.chosen
     keep = {i: model.new_bool_var(f"keep_{i}") for i in kept}

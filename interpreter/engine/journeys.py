@@ -209,7 +209,9 @@ def _held_units(targets: Sequence[tuple[CompiledQualification, str, Callable[[st
     towards the union of those pools, and each target takes its own units from that."""
     groups: dict[object, list[int]] = {}
     for k, (q, _, counts) in enumerate(targets):
-        shared = q.window is None and q.grading is None
+        # Prerequisites and requirements of the learner are each qualification's own, so are its holdings.
+        shared = (q.window is None and q.grading is None and not q.prerequisites and not q.attainment
+                  and not q.required_qualifications)
         key = (id(q.catalogue_refs), counts, q.minimum_age and rule_text(q.minimum_age)) if shared else k
         groups.setdefault(key, []).append(k)
     found: list[HeldUnits] = [None] * len(targets)
@@ -219,7 +221,7 @@ def _held_units(targets: Sequence[tuple[CompiledQualification, str, Callable[[st
         # `holdings_of` sees the pool through `index` alone: this view of the first target has the union's.
         view = attrs.evolve(first, index=union)
         counting = grading.counting(first, counts) if first.grading else counts
-        both = HeldUnits.of(len(union), [holdings_of(view, learner, counting) for learner in learners])
+        both = HeldUnits.of(len(union), [holdings_of(view, learner, counting, counts) for learner in learners])
         for k in members:
             found[k] = both.projected([union[u.ref] for u in targets[k][0].units])
     return found

@@ -24,9 +24,11 @@ from qualrules.interpreter.engine.evaluator import Holdings, holdings_of, add_pe
 from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.engine import grading
 from qualrules.interpreter.engine.claims import distinct_rows, best_claims
-from qualrules.interpreter.engine.cpsat import ClaimModel, Part, PartKind, cheapest_completion
+from qualrules.interpreter.engine.cpsat import (
+    ClaimModel, Part, PartKind, cheapest_completion, cheapest_with_prerequisites)
 from qualrules.interpreter.engine.assessment import criteria_to_go
 from qualrules.interpreter.equivalences import Equivalent
+from qualrules.interpreter.prerequisites import plan_limits
 from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.wording import measure_word, rule_text, word_list
 
@@ -108,22 +110,29 @@ class MeasureNotDeclared(ValueError):
 class HeldUnits:
     """What many learners' records give towards one pool, as a plan needs it: the units achieved (`certain`)
     and those whose dates are in doubt (`uncertain`), learners x pool units; and per learner the data the
-    record lacks and whether the age rule holds (None: cannot tell)."""
+    record lacks and whether the age rule and the other requirements of the learner hold (None: cannot tell)."""
 
     certain: "np.ndarray"
     uncertain: "np.ndarray"
     missing: Sequence[tuple[str, ...]]
     age_ok: Sequence[bool | None]
+    # Per learner, the first requirement of the learner besides units and age that fails, as explained.
+    failures: Sequence[str | None] = ()
+    # Per learner, where units have prerequisites: the catalogue units that count, or may, as one.
+    prerequisites_held: Sequence[frozenset[str]] = ()
 
     @classmethod
     def of(cls, width: int, holdings: Sequence[Holdings]) -> "HeldUnits":
         """From each learner's holdings (`holdings_of`) towards a pool of `width` units."""
         return cls(unit_masks(width, (h.certain for h in holdings)), unit_masks(width, (h.uncertain for h in holdings)),
-                   [h.missing for h in holdings], [h.age_ok for h in holdings])
+                   [h.missing for h in holdings], [h.learner_ok for h in holdings],
+                   [next((o.detail for o in h.attainment if o.met is False), None) for h in holdings],
+                   [h.prerequisites_held for h in holdings])
 
     def projected(self, columns: Sequence[int]) -> "HeldUnits":
         """Towards the pool whose units are these columns of this one."""
-        return HeldUnits(self.certain[:, columns], self.uncertain[:, columns], self.missing, self.age_ok)
+        return HeldUnits(self.certain[:, columns], self.uncertain[:, columns], self.missing, self.age_ok,
+                         self.failures, self.prerequisites_held)
 
 
 def plan(q: CompiledQualification, learner: Learner, counts: Callable[[str], bool], *, minimise: str = "credits",
@@ -134,7 +143,8 @@ def plan(q: CompiledQualification, learner: Learner, counts: Callable[[str], boo
     References outside the qualification's pool have no effect. Minimising criteria needs the `catalogue`'s
     units by reference, which declare them. Raises ValueError for an unknown `minimise`, and
     MeasureNotDeclared when minimising credits, GLH or criteria over units that declare none."""
-    held = HeldUnits.of(len(q.units), [holdings_of(q, learner, grading.counting(q, counts) if q.grading else counts)])
+    held = HeldUnits.of(len(q.units), [holdings_of(q, learner, grading.counting(q, counts) if q.grading else counts,
+                                                   counts)])
     return plan_many(q, [learner], held, minimise=minimise, exclude=exclude, assume_passed=assume_passed,
                      catalogue=catalogue)[0]
 
@@ -174,36 +184,45 @@ def plan_many(q: CompiledQualification, learners: Sequence[Learner], held: HeldU
         costs = np.maximum(to_go, 0)  # a unit that declares none is never a candidate, so never costed
     else:
         costs = _costs(q, measure)
+    implications = _prerequisite_limits(q, held, assumed, candidates, graded=grades is not None)
     age_failed = np.array([ok is False for ok in held.age_ok], dtype=bool)
     age_met = np.array([ok is True for ok in held.age_ok], dtype=bool)
 
     settled, claims = best_claims(q, certain) if grades is None else grading.best_graded(q, certain, grades)
     searched = ~settled & ~age_failed
-    hopeful, hopeful_claims = _cheapest(q, (certain | uncertain)[searched], candidates[searched],
-                                        _rows(costs, searched), None if grades is None else grades[searched])
+    hopeful, hopeful_claims, hopeful_extra = _cheapest(
+        q, (certain | uncertain)[searched], candidates[searched], _rows(costs, searched),
+        None if grades is None else grades[searched], _rows_of(implications, searched))
     finishes = np.zeros(len(learners), dtype=bool)
     finishes[searched] = hopeful
     claims[searched] = hopeful_claims
+    # Units a plan adds only because a unit it adds requires them: achieved first, not counted.
+    prerequisites_added = np.zeros(claims.shape, dtype=bool)
+    prerequisites_added[searched] = hopeful_extra
     # Prefer a finish that does not depend on the dates the record lacks, when it costs no more.
     relies_on_missing = np.zeros(len(learners), dtype=bool)
     doubted = finishes & uncertain.any(axis=1)
     if doubted.any():
         doubted_costs = _rows(costs, doubted)
-        sure, sure_claims = _cheapest(q, certain[doubted], candidates[doubted], doubted_costs,
-                                      None if grades is None else grades[doubted])
-        size = _sizes(claims[doubted] & candidates[doubted], doubted_costs)
-        relies = ~sure | (_sizes(sure_claims & candidates[doubted], doubted_costs) > size)
+        sure, sure_claims, sure_extra = _cheapest(q, certain[doubted], candidates[doubted], doubted_costs,
+                                                  None if grades is None else grades[doubted],
+                                                  _rows_of(implications, doubted))
+        size = _sizes((claims[doubted] & candidates[doubted]) | prerequisites_added[doubted], doubted_costs)
+        relies = ~sure | (_sizes((sure_claims & candidates[doubted]) | sure_extra, doubted_costs) > size)
         relies_on_missing[doubted] = relies
         claims[np.flatnonzero(doubted)[~relies]] = sure_claims[~relies]
+        prerequisites_added[np.flatnonzero(doubted)[~relies]] = sure_extra[~relies]
 
     deadlines = _deadlines(q, learners)
     passed = [_deadline_passed(learner, deadline) for learner, deadline in zip(learners, deadlines)]
-    too_late = finishes & (claims & candidates).any(axis=1) & np.array([p is not None for p in passed], dtype=bool)
+    added = (claims & candidates) | prerequisites_added
+    too_late = finishes & added.any(axis=1) & np.array([p is not None for p in passed], dtype=bool)
     outcomes = np.select([age_failed, settled & age_met, settled, ~finishes, too_late, relies_on_missing | ~age_met],
                          [_UNDER_AGE, _ACHIEVED, _UNKNOWN, _NO_FINISH, _TOO_LATE, _UNKNOWN], _PLANNED)
     claims[outcomes >= _UNDER_AGE] = False  # an impossible plan adds and claims nothing
-    parts = _claim_parts(q, claims, candidates)
-    spent = _spent(claims & candidates, costs).tolist()
+    added[outcomes >= _UNDER_AGE] = False
+    parts = _claim_parts(q, claims, added)
+    spent = _spent(added, costs).tolist()
     impossible: dict[tuple, tuple[str, ...]] = {}
     unknown: dict[tuple[str, ...], tuple[str, ...]] = {}
     plans = []
@@ -213,7 +232,7 @@ def plan_many(q: CompiledQualification, learners: Sequence[Learner], held: HeldU
                 unknown[missing] = tuple(f"the record lacks the {needed}" for needed in missing)
             reasons = unknown[missing]
         elif outcome == _UNDER_AGE:
-            reasons = (_age_reason(q, learner),)
+            reasons = (_age_reason(q, learner, held.failures[k]),)
         elif outcome == _NO_FINISH and grades is not None and _cheapest(
                 q, (certain | uncertain)[k:k + 1], candidates[k:k + 1], _rows(costs, slice(k, k + 1)))[0][0]:
             lowest = q.grading.thresholds[0]  # the rules alone can be met: the points fall short
@@ -231,25 +250,42 @@ def plan_many(q: CompiledQualification, learners: Sequence[Learner], held: HeldU
 
 
 def _cheapest(q: CompiledQualification, held: "np.ndarray", candidates: "np.ndarray", costs: "np.ndarray",
-              grades: "np.ndarray | None" = None) -> tuple["np.ndarray", "np.ndarray"]:
+              grades: "np.ndarray | None" = None,
+              implications: Sequence[tuple[tuple[int, int], ...]] | None = None) -> tuple["np.ndarray", "np.ndarray"]:
     """For each row: whether some candidates complete the claim, and the claim `cheapest_completion` gives
     (`costs`: of each unit, or for each row of each unit); identical rows are decided once. For a graded
     qualification (`grades` of the units held), the claim must also reach the pass grade's points, each
-    candidate at P."""
+    candidate at P. `implications`, for each row: the pairs (b, a) where adding b needs a added too (CP-SAT
+    keeps them); the third matrix holds the units added only as prerequisites, outside the claim."""
     found = np.zeros(len(held), dtype=bool)
     claims = np.zeros(held.shape, dtype=bool)
+    none_extra = np.zeros(held.shape, dtype=bool)
     if not len(held):
-        return found, claims
+        return found, claims, none_extra
     if grades is not None:
-        return grading.cheapest_graded(q, held, candidates, grades, costs)
+        return (*grading.cheapest_graded(q, held, candidates, grades, costs), none_extra)
+    bound = [row for row, pairs in enumerate(implications or ()) if pairs]
+    if bound:
+        extra = np.zeros(held.shape, dtype=bool)
+        for row in bound:
+            row_costs = costs[row] if costs.ndim == 2 else costs
+            solved = cheapest_with_prerequisites(q, np.flatnonzero(held[row]).tolist(),
+                                                 np.flatnonzero(candidates[row]).tolist(), row_costs.tolist(),
+                                                 implications[row])
+            if solved is not None:
+                claim, added = solved
+                found[row], claims[row, list(claim)], extra[row, list(added)] = True, True, True
+        free = np.setdiff1d(np.arange(len(held)), bound)
+        found[free], claims[free], _ = _cheapest(q, held[free], candidates[free], _rows(costs, free))
+        return found, claims, extra & ~claims
     if costs.ndim == 2:
         # Costs that differ between rows (criteria still to go): the rows of each cost row together.
         rows: dict[bytes, list[int]] = {}
         for row, row_costs in enumerate(costs):
             rows.setdefault(row_costs.tobytes(), []).append(row)
         for group in rows.values():
-            found[group], claims[group] = _cheapest(q, held[group], candidates[group], costs[group[0]])
-        return found, claims
+            found[group], claims[group], _ = _cheapest(q, held[group], candidates[group], costs[group[0]])
+        return found, claims, none_extra
     width = held.shape[1]
     unique, inverse = distinct_rows(np.hstack([held, candidates]))
     unique_held, unique_candidates = unique[:, :width], unique[:, width:]
@@ -264,7 +300,7 @@ def _cheapest(q: CompiledQualification, held: "np.ndarray", candidates: "np.ndar
             if claim is not None:
                 unique_found[row] = True
                 unique_claims[row, list(claim)] = True
-    return unique_found[inverse], unique_claims[inverse]
+    return unique_found[inverse], unique_claims[inverse], none_extra
 
 
 def _costs(q: CompiledQualification, measure: m.Measure) -> "np.ndarray":
@@ -306,6 +342,30 @@ def _refuse_undeclared_criteria(q: CompiledQualification, candidates: "np.ndarra
         raise MeasureNotDeclared(f"cannot minimise criteria: {word_list(refs, 'and')} {verb} no assessment criteria")
 
 
+def _prerequisite_limits(q: CompiledQualification, held: HeldUnits, assumed: Sequence[int], candidates: "np.ndarray",
+                         graded: bool) -> list[tuple[tuple[int, int], ...]] | None:
+    """Where units have prerequisites, narrow each learner's candidates (a row of `candidates`, in place) to the
+    units that can count once added, and give the pairs (b, a) where adding b needs a added too. A graded
+    plan cannot keep such pairs, so there a unit is added only when what it requires counts already."""
+    if not q.prerequisites:
+        return None
+    refs = [u.ref for u in q.units]
+    assumed_refs = frozenset(refs[i] for i in assumed)
+    found = []
+    for k, held_refs in enumerate(held.prerequisites_held):
+        allowed, pairs = plan_limits(q.prerequisites, {} if graded else q.index, refs, held_refs | assumed_refs,
+                                     set(np.flatnonzero(candidates[k]).tolist()))
+        candidates[k] = False
+        candidates[k, sorted(allowed)] = True
+        found.append(tuple(pairs))
+    return found
+
+
+def _rows_of(implications: list | None, rows: "np.ndarray") -> list | None:
+    """The implications of the rows a boolean mask selects."""
+    return None if implications is None else [implications[k] for k in np.flatnonzero(rows)]
+
+
 def _rows(costs: "np.ndarray", rows: "np.ndarray") -> "np.ndarray":
     """The costs of these rows: the same for every row, or each row's own."""
     return costs[rows] if costs.ndim == 2 else costs
@@ -333,10 +393,10 @@ def _deadlines(q: CompiledQualification, learners: Sequence[Learner]) -> list[dt
     return [found[learner.registered_on] for learner in learners]
 
 
-def _claim_parts(q: CompiledQualification, claims: "np.ndarray", candidates: "np.ndarray") -> list[dict]:
-    """For each row, what a plan says of its claim and the candidates it adds; identical rows share one."""
+def _claim_parts(q: CompiledQualification, claims: "np.ndarray", added: "np.ndarray") -> list[dict]:
+    """For each row, what a plan says of its claim and the units it adds; identical rows share one."""
     width = len(q.units)
-    unique, inverse = distinct_rows(np.hstack([claims, claims & candidates]))
+    unique, inverse = distinct_rows(np.hstack([claims, added]))
     chosen, added = unique[:, :width], unique[:, width:]
     refs = np.array([unit.ref for unit in q.units], dtype=object)
     glh = [unit.glh for unit in q.units]
@@ -368,10 +428,15 @@ def _indices(q: CompiledQualification, refs: Iterable[str]) -> frozenset[int]:
     return frozenset(i for ref in refs if (i := pool_index(q, ref)) is not None)
 
 
-def _age_reason(q: CompiledQualification, learner: Learner) -> str:
-    age = age_on(learner.date_of_birth, learner.registered_on)
-    return (f"the learner was aged {age} at registration on {learner.registered_on.isoformat()}, "
-            f"and the qualification requires `{rule_text(q.minimum_age)}`")
+def _age_reason(q: CompiledQualification, learner: Learner, failure: str | None) -> str:
+    """Why a requirement of the learner rather than of units fails: the age rule, else one that reads the
+    record's own columns (English and maths), which no unit can change."""
+    if q.minimum_age is not None and learner.date_of_birth is not None and learner.registered_on is not None:
+        age = age_on(learner.date_of_birth, learner.registered_on)
+        if age < q.minimum_age.years:
+            return (f"the learner was aged {age} at registration on {learner.registered_on.isoformat()}, "
+                    f"and the qualification requires `{rule_text(q.minimum_age)}`")
+    return f"no unit can meet this requirement of the learner: {failure}"
 
 
 def _deadline_passed(learner: Learner, deadline: dt.date | None) -> str | None:

@@ -13,6 +13,8 @@ from qualrules.interpreter.engine.requirements import Linear, PoolUnit
 from qualrules.interpreter.equivalences import counting_statements, statement_sentence
 from qualrules.interpreter.grades import grading_sentences
 from qualrules.interpreter.library import LoadedRuleset
+from qualrules.interpreter.attainment import requirement_sentence
+from qualrules.interpreter.prerequisites import prerequisite_sentences
 from qualrules.interpreter.diagnostics import escaped
 from qualrules.interpreter.presentation.sentences import Sentence, sentences
 from qualrules.interpreter.presentation.tables import align_columns
@@ -54,6 +56,8 @@ class Specification:
     barring: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # The equivalence statements that count as a pool unit, in English (`statement_sentence`).
     equivalences: tuple[str, ...] = ()
+    prerequisites: tuple[str, ...] = ()  # the pool units' prerequisites in English
+    learner_requirements: tuple[str, ...] = ()  # what the learner must hold besides units, in English
 
     @property
     def facts(self) -> tuple[tuple[str, str], ...]:
@@ -95,6 +99,12 @@ class Specification:
         if self.equivalences:
             out += ["", click.style("Unit equivalences", bold=True)]
             out.extend(escaped(f"  - {sentence}") for sentence in self.equivalences)
+        if self.learner_requirements:
+            out += ["", click.style("Requirements of the learner", bold=True)]
+            out.extend(escaped(f"  - {sentence}") for sentence in self.learner_requirements)
+        if self.prerequisites:
+            out += ["", click.style("Prerequisites", bold=True)]
+            out.extend(escaped(f"  - {sentence}") for sentence in self.prerequisites)
         if self.grading:
             out += ["", click.style("Grading", bold=True)]
             out.extend(escaped(f"  - {sentence}") for sentence in self.grading)
@@ -125,6 +135,8 @@ class Specification:
             **({"barring_codes": [{"code": code, "units": list(refs)} for code, refs in self.barring]}
                if self.barring else {}),
             **({"equivalences": list(self.equivalences)} if self.equivalences else {}),
+            **({"prerequisites": list(self.prerequisites)} if self.prerequisites else {}),
+            **({"learner_requirements": list(self.learner_requirements)} if self.learner_requirements else {}),
         }
 
 
@@ -156,6 +168,11 @@ def specification(loaded: LoadedRuleset, qualification: CompiledQualification) -
         barring=tuple((cap.barring, tuple(qualification.units[i].ref for i in cap.members))
                       for cap in qualification.requirements if isinstance(cap, Linear) and cap.barring is not None),
         equivalences=tuple(statement_sentence(s, catalogue) for s in counting_statements(qualification)),
+        prerequisites=prerequisite_sentences(qualification.prerequisites),
+        learner_requirements=tuple(map(requirement_sentence, qualification.attainment)) + tuple(
+            f"Learners must have achieved {required.qan} {required.title}"
+            f"{' before registering' if line.before_registration else ''}."
+            for line, required in qualification.required_qualifications),
     )
 
 

@@ -185,9 +185,12 @@ class Columns:
         """For one qualification: each learner's achieved pool units, and which learners are plain for it:
         every unit they achieved is dated within any completion window, none is outside the pool, and any
         age rule can be told, so their units (and those only attempted, and whether they are old enough) alone
-        decide the verdict. Nobody is plain for a graded qualification (the grades of their units decide it
-        too), nor for one with equivalences (which `evaluator.holdings_of` reads)."""
-        plain = self.plain.copy() if q.grading is None and q.equivalents is None else np.zeros_like(self.plain)
+        decide the verdict. Nobody is plain for a graded qualification, nor for one with equivalences, nor for
+        one whose units have prerequisites or that requires something of the learner besides units: the grades
+        of their units, exemptions' approvals, the order units were achieved in, or the record's own columns
+        decide it too (`evaluator.holdings_of` reads them)."""
+        plain = (self.plain.copy() if q.grading is None and q.equivalents is None and not q.prerequisites
+                 and not q.attainment and not q.required_qualifications else np.zeros_like(self.plain))
         refs = sorted(set(q.catalogue_refs.values()))
         ref_index = {ref: i for i, ref in enumerate(refs)}
         catalogue_of_unit = np.array([ref_index.get(q.catalogue_refs.get(unit.casefold()), -1)

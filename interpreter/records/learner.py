@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Mapping
 
 import attrs
 
@@ -34,3 +35,6 @@ class Learner:
     # The achievement log: criterion rows and unit sign-offs as recorded (records/achievement.py).
     evidence: tuple[CriterionEvidence, ...] = ()
     sign_offs: tuple[SignOff, ...] = ()
+    # The values of the columns rulesets declare (learner attributes, external qualifications' grades), by
+    # column key (attainment.column_key), as written.
+    attributes: Mapping[str, str] = attrs.field(factory=dict)

@@ -45,7 +45,7 @@ FORMATS = (".json", ".csv", ".xlsx", ".parquet")
 TEXT_FORMATS = ("csv", "json")
 # The keys of a JSON learner and of one of its attempts, criteria and sign-offs that are read; other keys
 # are ignored.
-LEARNER_KEYS = ("id",) + OPTIONAL_COLUMNS + ("units", "criteria", "sign_offs")
+LEARNER_KEYS = ("id",) + OPTIONAL_COLUMNS + ("units", "criteria", "sign_offs", "attributes")
 ATTEMPT_KEYS = ("unit", "result", "achieved_on")
 CRITERION_KEYS = ("unit", "criterion", "result", "achieved_on") + CRITERION_FIELDS
 SIGN_OFF_KEYS = ("unit", "assessor") + SIGN_OFF_FIELDS
@@ -90,6 +90,9 @@ class Vocabulary:
     unit_bodies: Mapping[str, frozenset[str]] = attrs.field(factory=dict)
     # Case-folded unit and Ofqual reference -> the unit declaring assessment criteria, with its body's policy.
     logs: Mapping[str, LoggedUnit] = attrs.field(factory=dict)
+    # The columns rulesets declare (learner attributes, external qualifications' grades), by heading as compared
+    # (`approvals.column_key`) -> the values they may hold, case-folded.
+    columns: Mapping[str, frozenset[str]] = attrs.field(factory=dict)
     # The approval columns loaded rulesets declare (`approvals.column_key`): read on each unit's row.
     approval_columns: frozenset[str] = frozenset()
 
@@ -249,7 +252,8 @@ class Header:
     position: dict[str, int]
     row_word: str  # "line" for CSV, "row" for a spreadsheet
     width: int  # how many columns the header names
-    # The other columns, by name as matched (`approvals.column_key`): a ruleset may declare one to be read.
+    # Every other column, by its heading as written: those a ruleset declares are read (a learner's attributes,
+    # an exemption's approval on a unit's row), the rest ignored.
     others: dict[str, int] = attrs.field(factory=dict)
 
     @property
@@ -280,8 +284,10 @@ def read_header(file: str, rows: Iterator[tuple[int, list[Any]]], row_word: str,
                          line=header_line, code="QR510",
                          hint="keep one; a column to be ignored needs a name of its own")
     position = {name: columns.index(name) for name in known if name in columns}
-    # The first of two columns of one name, as for the known ones (reversed, so the first is written last).
-    others = {column: index for index, column in reversed(list(enumerate(columns))) if column not in position}
+    others = {}
+    for index, (cell, column) in enumerate(zip(header, columns)):
+        if column not in known and _cell(cell):
+            others.setdefault(_cell(cell), index)
     return Header(header_line, position, row_word, len(header), others)
 
 
@@ -336,6 +342,8 @@ class _Reader:
         self.dates: dict[str, dt.date | DateProblem | None] = {}
         # Units in no loaded catalogue already warned about (case-folded): each is named once per file.
         self.unknown_units: set[str] = set()
+        # The values of declared columns, each with the row that gave it first.
+        self.attributes: dict[str, dict[str, tuple[str, Location]]] = {}
 
     # ---- shared ----------------------------------------------------------------------------------
     def _error(self, learner: str | None, code: str, message: str, location: Location,
@@ -354,6 +362,7 @@ class _Reader:
             self.facts[learner] = {}
             self.evidence[learner] = []
             self.sign_offs[learner] = {}
+            self.attributes[learner] = {}
 
     def _report(self, learner: str, diagnostic: Diagnostic) -> None:
         if diagnostic.is_error:
@@ -430,6 +439,27 @@ class _Reader:
                         f"{seen[0].isoformat()} ({where}) and {value.isoformat()}", location,
                         hint="correct the row that is wrong; every row of a learner must agree")
 
+    def _attribute(self, learner: str, key: str, heading: str, value: Any, location: Location) -> None:
+        """A value of a column a ruleset declares; a blank cell says nothing."""
+        written = _cell(value)
+        if not written:
+            return
+        allowed = self.vocabulary.columns[key]
+        if written.casefold() not in allowed:
+            shown = ", ".join(sorted(allowed, key=lambda w: (not w.isdigit(), -int(w) if w.isdigit() else 0, w))[:12])
+            self._error(learner, "QR550", f"`{heading}` holds {written[:40]!r}, which no ruleset's declaration "
+                        "of that column allows", location,
+                        hint=f"one of: {shown}; or leave it blank where the record does not know")
+            return
+        seen = self.attributes[learner].get(key)
+        if seen is None:
+            self.attributes[learner][key] = (written, location)
+        elif seen[0].casefold() != written.casefold():
+            where = f"line {seen[1].line}" if seen[1].line else seen[1].element
+            self._error(learner, "QR551", f"learner {learner} has two different `{heading}` values: "
+                        f"{seen[0]!r} ({where}) and {written!r}", location,
+                        hint="correct the row that is wrong; every row of a learner must agree")
+
     def _attempt(self, learner: str, unit: Any, result: Any, achieved_on: Any, location: Location,
                  approvals: Mapping[str, Any] = MappingProxyType({})) -> None:
         """`approvals`: the row's cells of the approval columns the loaded rulesets declare, by column."""
@@ -486,6 +516,7 @@ class _Reader:
                 attempts=tuple(self.attempts[learner]) + derived,
                 evidence=evidence,
                 sign_offs=sign_offs,
+                attributes={key: value for key, (value, _) in self.attributes[learner].items()},
             ))
         unreadable = {learner: tuple(self.errors[learner]) for learner in self.order if learner in self.errors}
         return Records(tuple(self.order), tuple(learners), unreadable, tuple(self.problems), tuple(self.warnings))
@@ -621,12 +652,15 @@ class _Reader:
             for key in OPTIONAL_COLUMNS:
                 if key in position:
                     self._fact(learner, key, self._date(learner, value(key), key, location, required=False), location)
+            for heading, index in header.others.items():
+                if column_key(heading) in self.vocabulary.columns and index < len(row):
+                    self._attribute(learner, column_key(heading), heading, row[index], location)
             if header.log:
                 self._log_row(learner, cells, location, any(key in position for key in SIGN_OFF_FIELDS))
             else:
                 self._attempt(learner, value("unit"), value("result"), value("achieved_on"), location,
-                              {column: row[index] if index < len(row) else None for column, index in
-                               header.others.items() if column in self.vocabulary.approval_columns})
+                              {heading: row[index] if index < len(row) else None for heading, index in
+                               header.others.items() if column_key(heading) in self.vocabulary.approval_columns})
 
     def _swallowed(self, learner: str | None, number: int, row: SwallowedRow, location: Location) -> None:
         if number <= row.quote_line:
@@ -687,6 +721,7 @@ class _Reader:
             for key in OPTIONAL_COLUMNS:
                 self._fact(learner, key, self._date(learner, entry.get(key), key,
                                                     Location(self.file, element=f"{element}.{key}"), False), location)
+            self._json_attributes(learner, entry.get("attributes", {}), f"{element}.attributes")
             units = entry.get("units", [])
             if not isinstance(units, list):
                 self._error(learner, "QR506", '"units" must be a list', location)
@@ -704,6 +739,17 @@ class _Reader:
                               {key: value for key, value in unit.items()
                                if column_key(key) in self.vocabulary.approval_columns})
             self._json_log(learner, entry, element)
+
+    def _json_attributes(self, learner: str, given: Any, element: str) -> None:
+        """A learner's `attributes` object: the values of declared columns, by heading; others are ignored."""
+        if not isinstance(given, dict):
+            self._error(learner, "QR506", '"attributes" must be an object like {"EHCP": "yes"}',
+                        Location(self.file, element=element))
+            return
+        for heading, value in given.items():
+            key = column_key(heading)
+            if key in self.vocabulary.columns and not isinstance(value, (dict, list)):
+                self._attribute(learner, key, heading, value, Location(self.file, element=f"{element}.{heading}"))
 
     def _json_log(self, learner: str, entry: "_JsonObject", element: str) -> None:
         """A learner's `criteria` and `sign_offs` lists."""
