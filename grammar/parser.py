@@ -44,9 +44,10 @@ _TERMINAL_NAMES = {
 # Well-formed stand-ins for block headers that have a syntax error, so recovery keeps the block's shape.
 _STAND_INS = {"qualification": 'qualification QAN "title"', "group": "group NAME", "either": "either",
               "or": "or", "end": "end", "unit": 'unit REF "title"', "outcome": 'outcome 1 knowledge "text"',
-              "standard": 'standard "title"'}
+              "standard": 'standard "title"', "pathway": 'pathway "name"'}
 
 _EITHER_HINT = "an `either` block needs at least one `or` and a closing `end`"
+_PATHWAY_HINT = "a `pathway` block needs a closing `end`"
 # Keywords that open a new statement outside a qualification's rules: met inside `either`, the block was not closed.
 _TOP_LEVEL_KEYWORDS = {"QUALIFICATION", "GROUP", "UNIT", "AWARDING", "STANDARD"}
 
@@ -190,10 +191,13 @@ def _parse_recovering(lines: list[str], filename: str, comments: list[Token]) ->
         try:
             for token in lexer.lex(state):
                 state.feed_token(token)
-                if token.type == "EITHER":
+                # A `pathway` block closes with `end` too; `pathway required` is a statement, not a block.
+                if token.type in ("EITHER", "PATHWAY"):
                     open_blocks += 1
                     if open_blocks > MAX_EITHER_DEPTH:
                         return None, [*diagnostics, _too_deep(token, filename)]
+                elif token.type == "REQUIRED":
+                    open_blocks -= 1
                 elif token.type == "END":
                     open_blocks -= 1
                 elif token.type == "_NL":
@@ -258,7 +262,7 @@ def _describe(error: UnexpectedInput, lines: list[str], filename: str) -> Diagno
             severity=Severity.ERROR,
             message=f"the file ends too early; expected {expected}",
             location=Location(filename, last, _indent(lines[last - 1]) + 1, last, len(lines[last - 1].rstrip()) + 1),
-            hint=_EITHER_HINT if {"END", "OR"} & _accepted(error) else None,
+            hint=_EITHER_HINT if "OR" in _accepted(error) else _PATHWAY_HINT if "END" in _accepted(error) else None,
         )
     assert isinstance(error, UnexpectedToken)
     token = error.token

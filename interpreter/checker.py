@@ -12,6 +12,7 @@ from qualrules.interpreter import model as m
 from qualrules.interpreter.criteria import check_criteria
 from qualrules.interpreter.diagnostics import Diagnostic, Location, Severity, did_you_mean
 from qualrules.interpreter.grades import check_grading, compensation_cap
+from qualrules.interpreter.pathways import check_pathways, pathway_rules
 
 
 @attrs.frozen
@@ -167,8 +168,9 @@ def check(ruleset: m.Ruleset) -> list[Diagnostic]:
             mandatory = {u.ref for rule in qualification.rules if isinstance(rule, m.AllOf)
                          for u in catalogue.resolve_set(rule.units)}
             check_grading(qualification, [u for u in ruleset.units if u.ref in pool_refs], mandatory, by_qan, error)
+        check_pathways(qualification, error)
         cap = compensation_cap(qualification)
-        for rule in walk_rules(qualification.rules + ((cap,) if cap else ())):
+        for rule in walk_rules(qualification.rules + pathway_rules(qualification) + ((cap,) if cap else ())):
             if isinstance(rule, m.Either):
                 for option in rule.options:
                     for nested in option:

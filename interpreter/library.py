@@ -163,7 +163,9 @@ class Library:
         return Vocabulary(self.unit_refs(), RESULT_WORDS,
                           {word: frozenset(names) for word, names in scoped.items()},
                           {ref: frozenset(names) for ref, names in unit_bodies.items()},
-                          self._logged_units())
+                          self._logged_units(),
+                          {p.name.casefold(): p.name for entry in self.rulesets
+                           for q in entry.ruleset.qualifications for p in q.pathways})
 
     def _logged_units(self) -> dict[str, LoggedUnit]:
         """Every unit declaring assessment criteria, by case-folded unit and Ofqual reference; a unit in a

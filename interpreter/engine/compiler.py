@@ -16,6 +16,19 @@ from qualrules.interpreter.wording import level_text, rule_text, set_text
 
 
 @attrs.frozen
+class CompiledPathway:
+    """A pathway with the qualification it makes: the qualification's requirements and the pathway's, over the
+    same pool, decided by whichever engine suits them, as any qualification is."""
+
+    source: m.Pathway
+    qualification: "CompiledQualification"
+
+    @property
+    def name(self) -> str:
+        return self.source.name
+
+
+@attrs.frozen
 class CompiledQualification:
     qan: str
     title: str
@@ -35,6 +48,9 @@ class CompiledQualification:
     # A graded qualification's points and grades (None: pass-only), and the award given when it is not achieved.
     grading: CompiledGrading | None = attrs.field(default=None, eq=False, repr=False)
     fallback: "CompiledQualification | None" = attrs.field(default=None, eq=False, repr=False)
+    # Its pathways, in the order declared, and whether one is required for the award.
+    pathways: tuple[CompiledPathway, ...] = attrs.field(default=(), eq=False, repr=False)
+    pathway_required: bool = False
 
     @property
     def engine(self) -> str:
@@ -72,7 +88,8 @@ def compile_ruleset(ruleset: m.Ruleset) -> tuple[CompiledQualification, ...]:
 
 
 def _compile(q: m.Qualification, catalogue: Catalogue, catalogue_refs: dict[str, str], body: str | None,
-             path: str) -> CompiledQualification:
+             path: str, pathway: m.Pathway | None = None) -> CompiledQualification:
+    """`pathway`: compile the qualification within this pathway, its rules added to the qualification's."""
     pool_refs = {u.ref for u in catalogue.resolve_set(q.pool)}
     pool = tuple(u for u in catalogue.ruleset.units if u.ref in pool_refs)
     index = {u.ref: i for i, u in enumerate(pool)}
@@ -113,7 +130,11 @@ def _compile(q: m.Qualification, catalogue: Catalogue, catalogue_refs: dict[str,
 
     window = next((r for r in q.rules if isinstance(r, m.CompletionWindow)), None)
     age = next((r for r in q.rules if isinstance(r, m.MinimumAge)), None)
-    requirements = tuple(filter(None, map(requirement, q.rules))) + _barring_caps(pool, index)
+    requirements = tuple(filter(None, map(requirement, q.rules)))
+    if pathway is not None:
+        # Each of the pathway's rules reads with its name, so an explanation tells them from the qualification's.
+        requirements += tuple(_named(r, pathway.name) for r in filter(None, map(requirement, pathway.rules)))
+    requirements += _barring_caps(pool, index)
     grading = None
     if q.grading is not None:
         cap = compensation_cap(q)
@@ -122,9 +143,18 @@ def _compile(q: m.Qualification, catalogue: Catalogue, catalogue_refs: dict[str,
         qan=q.qan, title=q.title, level=q.level, awarding_body=body, source=q, path=path, units=units,
         requirements=requirements, window=window, minimum_age=age, catalogue_refs=catalogue_refs, index=index,
         decision=compile_decision(tuple(u.credits for u in units), requirements), grading=grading,
+        pathways=tuple(CompiledPathway(p, _compile(q, catalogue, catalogue_refs, body, path, p))
+                       for p in (q.pathways if pathway is None else ())),
+        pathway_required=pathway is None and q.pathway_required is not None,
     )
 
 
+
+
+def _named(requirement: Requirement, name: str) -> Requirement:
+    """A pathway's requirement, its text (and a linear one's label) opening with the pathway's name."""
+    named = attrs.evolve(requirement, text=f"{name}: {requirement.text}")
+    return attrs.evolve(named, label=f"{name}: {named.label}") if isinstance(named, Linear) else named
 
 
 def _barring_caps(pool: tuple[m.Unit, ...], index: dict[str, int]) -> tuple[Linear, ...]:

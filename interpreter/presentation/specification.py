@@ -12,6 +12,7 @@ from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.engine.requirements import PoolUnit
 from qualrules.interpreter.grades import grading_sentences
 from qualrules.interpreter.library import LoadedRuleset
+from qualrules.interpreter.pathways import pathway_sentences
 from qualrules.interpreter.diagnostics import escaped
 from qualrules.interpreter.presentation.sentences import Sentence, sentences
 from qualrules.interpreter.presentation.tables import align_columns
@@ -48,6 +49,10 @@ class Specification:
     # Whether the awarding body assesses every unit by its criteria.
     criterion_assessment: bool
     grading: tuple[str, ...] = ()  # a graded qualification's grading statements in English
+    # Endorsed titles: how the title is awarded, in English, and each pathway's name with its own rules.
+    pathway_terms: tuple[str, ...] = ()
+    pathways: tuple[tuple[str, tuple[Sentence, ...]], ...] = ()
+    pathway_required: bool = False
 
     @property
     def facts(self) -> tuple[tuple[str, str], ...]:
@@ -80,6 +85,13 @@ class Specification:
         out += ["", click.style("Rules of combination", bold=True)]
         for rule in self.rules:
             out.extend(map(escaped, _sentence_lines(rule, "  ")))
+        if self.pathways:
+            out += ["", click.style("Pathways", bold=True)]
+            out.extend(escaped(f"  {sentence}") for sentence in self.pathway_terms)
+            for name, rules in self.pathways:
+                out += ["", f"  {escaped(name)}"]
+                for rule in rules:
+                    out.extend(map(escaped, _sentence_lines(rule, "    ")))
         if self.grading:
             out += ["", click.style("Grading", bold=True)]
             out.extend(escaped(f"  - {sentence}") for sentence in self.grading)
@@ -107,6 +119,8 @@ class Specification:
             ],
             "rules": [s.to_json() for s in self.rules],
             **({"grading": list(self.grading)} if self.grading else {}),
+            **({"pathways": [{"name": name, "rules": [s.to_json() for s in rules]} for name, rules in self.pathways],
+                "pathway_required": self.pathway_required} if self.pathways else {}),
         }
 
 
@@ -134,6 +148,9 @@ def specification(loaded: LoadedRuleset, qualification: CompiledQualification) -
         units={u.ref: UnitSpecification.of(catalogue.units[u.ref], loaded.ruleset) for u in qualification.units},
         criterion_assessment=loaded.body.criterion_assessment,
         grading=grading_sentences(source),
+        pathway_terms=pathway_sentences(source),
+        pathways=tuple((p.name, sentences(p.rules, catalogue)) for p in source.pathways),
+        pathway_required=source.pathway_required is not None,
     )
 
 

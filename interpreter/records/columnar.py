@@ -19,7 +19,7 @@ from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.records.dates import DateForms, DateProblem
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
-from qualrules.interpreter.records.readers import CELL_LIMIT, Header, Vocabulary, normalised_result
+from qualrules.interpreter.records.readers import CELL_LIMIT, PATHWAY_COLUMN, Header, Vocabulary, normalised_result
 
 if TYPE_CHECKING:
     import numpy as np
@@ -106,6 +106,11 @@ class Columns:
         self.plain &= ~((self.born >= 0) & (self.registered_on >= 0) & (self.born >= self.registered_on))
         dated = (self.achieved_on >= 0) & read
         self.plain &= ~self._any_per_learner(dated & (self.achieved_on < self.born[self.learner_of_row]))
+        if PATHWAY_COLUMN in position and vocabulary.pathways:
+            # A learner's pathway is read, and checked, row by row.
+            cells = pc.utf8_trim_whitespace(block.batch.column(position[PATHWAY_COLUMN]))
+            named = pc.greater(pc.utf8_length(cells), 0)
+            self.plain &= ~self._any_per_learner(named.fill_null(False).to_numpy(zero_copy_only=False))
         if not all(self.ids) or len(set(self.ids)) < self.learners or too_long["learner"].any():
             # A row the row reader takes for no learner's (no id, or one too long: problems only it reports),
             # or one learner in two runs.
@@ -168,8 +173,8 @@ class Columns:
         """For one qualification: each learner's achieved pool units, and which learners are plain for it:
         every unit they achieved is dated within any completion window, none is outside the pool, and any
         age rule holds, so their units (and those only attempted) alone decide the verdict. Nobody is plain for
-        a graded qualification: the grades of their units decide it too."""
-        plain = self.plain.copy() if q.grading is None else np.zeros_like(self.plain)
+        a graded qualification, nor for one with pathways: their grades, or pathway, decide it too."""
+        plain = self.plain.copy() if q.grading is None and not q.pathways else np.zeros_like(self.plain)
         refs = sorted(set(q.catalogue_refs.values()))
         ref_index = {ref: i for i, ref in enumerate(refs)}
         catalogue_of_unit = np.array([ref_index.get(q.catalogue_refs.get(unit.casefold()), -1)

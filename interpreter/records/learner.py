@@ -32,3 +32,5 @@ class Learner:
     # The achievement log: criterion rows and unit sign-offs as recorded (records/achievement.py).
     evidence: tuple[CriterionEvidence, ...] = ()
     sign_offs: tuple[SignOff, ...] = ()
+    # The pathway (endorsed title) the learner is registered for, as the record's `pathway` column names it.
+    pathway: str | None = None
