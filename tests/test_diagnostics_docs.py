@@ -117,9 +117,10 @@ COMPANIONS = {"QR607": {"QR124"}, "QR125": {"QR301"}}
 # text cannot hold, and standard input from a terminal (tests/test_file_text.py covers QR514, QR515, QR518
 # and QR626); a plugin's own result word (no bundled plugin adds one; tests/test_plugins.py gives QR521
 # through a plugin that does); and a grade plan, which needs a graded ruleset (tests/test_grades.py runs
-# QR221's commands).
-UNTESTED = {"QR005", "QR215", "QR221", "QR406", "QR514", "QR515", "QR518", "QR521", "QR605", "QR608",
-            "QR621", "QR622", "QR623", "QR626", "QR652"} | INTERNAL
+# QR221's commands); a learner's pathway, which is read only where a loaded qualification declares pathways
+# (tests/test_pathways.py reads QR543's and QR544's records against one that does).
+UNTESTED = {"QR005", "QR215", "QR221", "QR406", "QR514", "QR515", "QR518", "QR521", "QR543", "QR544", "QR605",
+            "QR608", "QR621", "QR622", "QR623", "QR626", "QR652"} | INTERNAL
 TESTED = [e for e in examples() if e[2] in ("qual", "csv", "json", "toml") and e[0] not in UNTESTED]
 COMMANDS = [e for e in examples() if e[2] == "sh" and e[0] not in UNTESTED]
 
