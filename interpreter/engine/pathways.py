@@ -69,27 +69,28 @@ def _awarded(q: "CompiledQualification", learner: Learner, verdict: "Verdict",
     names = [p.name for p in q.pathways]
     recorded = recorded_pathway(q, learner)
     order = list(range(len(names))) if recorded is None else [recorded]
+    # A pathway the record names that is another qualification's changes nothing here; the decision says so.
+    other = "" if learner.pathway is None or recorded is not None else \
+        f" (the record's pathway {learner.pathway!r} is not one of {q.qan}'s)"
     first = next((k for k in order if within[k].status is not Status.NOT_ACHIEVED), None)
     if first is not None and within[first].status is Status.ACHIEVED:
         how = "the pathway recorded for the learner" if recorded is not None else \
             "the first pathway met, in the order declared"
-        decision = f'awarded with pathway "{names[first]}": {how}'
-        return _standing(q, within[first], within, first, decision, first)
+        return _standing(q, within[first], within, first, f'awarded with pathway "{names[first]}": {how}{other}',
+                         first)
     if first is not None:  # in doubt, before any pathway met
         decision = f'the title depends on pathway "{names[first]}", whose rules the record cannot yet decide'
-        return _standing(q, within[first], within, None, decision, first)
-    considered = word_list([f'"{names[k]}"' for k in order], "or")
-    unrecorded = "" if learner.pathway is None or recorded is not None else \
-        f" (the record's pathway {learner.pathway!r} is not one of {q.qan}'s)"
+        return _standing(q, within[first], within, None, decision + other, first)
+    unmet = f'the recorded pathway "{names[recorded]}" is not met' if recorded is not None else \
+        f"no pathway is met{other}"
     if not q.pathway_required:
-        decision = f"no pathway met{unrecorded}: awarded the general title" if verdict.achieved \
-            else f"no pathway met{unrecorded}"
+        decision = f"{unmet}: awarded the general title" if verdict.achieved else unmet
         return _standing(q, verdict, within, None, decision, None)
     closest = min(order, key=lambda k: (len(within[k].unmet), k))
+    considered = word_list([f'"{names[k]}"' for k in order], "or")
     required = RuleOutcome(q.source.pathway_required, "pathway required", False,
                            f"pathway required: the rules of {considered} are not met", ())
-    decision = f"a pathway is required and none is met{unrecorded}; the claim shown is pathway " \
-               f'"{names[closest]}"\'s closest'
+    decision = f'a pathway is required and {unmet}; the claim shown is the closest for "{names[closest]}"'
     found = attrs.evolve(within[closest], status=Status.NOT_ACHIEVED, grade=None,
                          outcomes=within[closest].outcomes + (required,))
     return _standing(q, found, within, None, decision, closest)
