@@ -5,6 +5,7 @@ explain, plan, show, fmt and lint make of them."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import attrs
@@ -22,6 +23,7 @@ from qualrules.interpreter.diagnostics import DiagnosticError
 from qualrules.interpreter.engine.compiler import compile_ruleset
 from qualrules.interpreter.engine.decision import Unsupported
 from qualrules.interpreter.engine.evaluator import Status, evaluate
+from qualrules.interpreter.engine.grade_plan import GradePlanStatus, plan_grade
 from qualrules.interpreter.engine.planner import plan
 from qualrules.interpreter.formatter import format_ruleset, without_positions
 from qualrules.interpreter.lint import lint
@@ -78,7 +80,8 @@ def test_the_first_pathway_met_is_awarded_unless_the_record_names_another(qualif
     units = [*MANDATORY, "5", "13", "14", "17", "18", "19"]
     first = both_engines(q, learner(units))
     assert (first.pathway, first.claim) == ("Human Resources", (*MANDATORY, "5", "13", "14", "17", "18"))
-    assert first.pathway_decision == 'awarded with pathway "Human Resources": the first pathway met, in the order declared'
+    assert first.pathway_decision == \
+        'awarded with pathway "Human Resources": the first pathway met, in the order declared'
     chosen = both_engines(q, attrs.evolve(learner(units), pathway="marketing"))
     assert (chosen.pathway, chosen.claim) == ("Marketing", (*MANDATORY, "5", "13", "17", "18", "19"))
     assert chosen.pathway_decision == 'awarded with pathway "Marketing": the pathway recorded for the learner'
@@ -131,6 +134,17 @@ def test_the_grade_is_the_best_within_the_pathway_awarded(qualifications):
     verdict = both_engines(q, record)
     assert (verdict.pathway, verdict.grade, verdict.points) == ("Marketing", "P", 710)
     assert verdict.claim == (*MANDATORY, "13", "14", "17", "18", "19")
+
+
+def test_a_grade_plan_is_made_within_the_pathway_awarded(qualifications):
+    # As above: Marketing's claim holds 17, 18 and 19 at P, and the 20 credits left under the cap earn at most
+    # 180 points at D (a D* earns a D's), so 710 is the most within Marketing, short of M's 720; the
+    # qualification's own rules already reach M.
+    q = qualifications[GRADED]
+    record = learner([*((ref, "merit") for ref in MANDATORY), ("13", "distinction"), ("14", "distinction"),
+                      ("15", "distinction"), "17", "18", "19"])
+    assert plan_grade(q, record, COUNTS, "M").status is GradePlanStatus.IMPOSSIBLE
+    assert plan_grade(attrs.evolve(q, pathways=()), record, COUNTS, "M").status is GradePlanStatus.ALREADY_REACHED
 
 
 def test_a_pathway_in_doubt_before_any_met_leaves_the_verdict_undetermined():
@@ -303,6 +317,24 @@ def test_check_gives_the_pathway_in_the_table_json_and_csv(files, snapshot):
     lines = csv.output.splitlines()
     assert lines[0].endswith(",errors,pathway")
     assert lines[1].startswith("T1,") and lines[1].endswith(",Marketing")
+
+
+def test_the_compact_report_counts_each_pathway_s_rules_over_the_verdicts_that_measure_them(files, library):
+    from qualrules.interpreter.presentation.report import Detail, cohort_reports, html_report
+
+    q, _ = library.qualification(MANAGEMENT)
+    detail = Detail(whole_cohort=0, nearest=1)
+    page = html_report(q, cohort_reports(q, api.read_records(files[1], library), COUNTS, detail), detail=detail)
+    figures = page[page.index("rule-figures-heading"):]
+    figures = figures[:figures.index("</table>")]
+    rows = {row.split("<div")[0]: re.findall(r'<td class="number">([\d,]+)</td>', row)
+            for row in re.findall(r'<tr><th scope="row">(.*?)</tr>', figures, re.S)}
+    # Met, not met, cannot tell: T1 is awarded Marketing; T2 and T3 are shown within Human Resources and
+    # Marketing, their closest pathways.
+    assert rows["Marketing: all of 17, 18, 19"] == ["1", "1", "0"]
+    assert rows["Human Resources: choose 1 of 5, 15"] == ["0", "1", "0"]
+    assert rows["pathway required"] == ["0", "2", "0"]
+    assert rows["at least 90 credits"] == ["2", "1", "0"]
 
 
 def test_show_lists_the_pathways_in_english(snapshot):

@@ -111,6 +111,18 @@ def claimed_within(q: "CompiledQualification", verdict: "Verdict") -> "CompiledQ
     return next((p.qualification for p in q.pathways if p.name == verdict.within), q)
 
 
+def graded_within(q: "CompiledQualification", learner: Learner, counts: Callable[[str], bool]
+                  ) -> "CompiledQualification":
+    """The qualification a grade plan is made within: the pathway recorded for the learner, else the one whose
+    rules chose the verdict's claim (the pathway awarded, or the closest when one is required), else `q`'s own."""
+    from qualrules.interpreter.engine.evaluator import evaluate
+
+    recorded = recorded_pathway(q, learner)
+    if recorded is not None:
+        return q.pathways[recorded].qualification
+    return claimed_within(q, evaluate(q, learner, counts))
+
+
 def plans_within(q: "CompiledQualification", learners: Sequence[Learner],
                  plan_all: Callable[["CompiledQualification"], list["Plan"]]) -> list["Plan"]:
     """The cheapest finish of a qualification with pathways, for each learner: of the pathway recorded for the

@@ -39,7 +39,8 @@ def check_cells(rows: Iterable[CheckRow]) -> Iterator[tuple[Cell, ...]]:
     for row in rows:
         verdict = row.verdict
         if verdict is None:
-            yield (row.learner, row.qan, row.title, UNREADABLE, None, None, "", "", "", "", _errors_text(row.errors), "")
+            yield (row.learner, row.qan, row.title, UNREADABLE, None, None, "", "", "", "", _errors_text(row.errors),
+                   "")
             continue
         yield (row.learner, row.qan, row.title, verdict.status.value, verdict.credits, verdict.glh,
                "; ".join(verdict.claim), "\n".join(verdict.unmet), "\n".join(verdict.missing),

@@ -694,7 +694,8 @@ class _Reader:
             for key in OPTIONAL_COLUMNS:
                 self._fact(learner, key, self._date(learner, entry.get(key), key,
                                                     Location(self.file, element=f"{element}.{key}"), False), location)
-            self._pathway(learner, entry.get(PATHWAY_COLUMN), Location(self.file, element=f"{element}.{PATHWAY_COLUMN}"))
+            self._pathway(learner, entry.get(PATHWAY_COLUMN),
+                          Location(self.file, element=f"{element}.{PATHWAY_COLUMN}"))
             units = entry.get("units", [])
             if not isinstance(units, list):
                 self._error(learner, "QR506", '"units" must be a list', location)
