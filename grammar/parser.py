@@ -215,8 +215,8 @@ def _parse_recovering(lines: list[str], filename: str, comments: list[Token]) ->
                 lines[line - 1] = ""
             else:
                 diagnostics.append(diagnostic)
-                # After an unclosed `either`, every later line would be read inside it: stop at the cause.
-                unclosed = diagnostic.hint == _EITHER_HINT
+                # After an unclosed block, every later line would be read inside it: stop at the cause.
+                unclosed = diagnostic.hint in (_EITHER_HINT, _PATHWAY_HINT)
                 if (len(diagnostics) >= MAX_SYNTAX_ERRORS or diagnostic.code == "QR003" or unclosed
                         or not lines[line - 1].strip()):
                     return None, diagnostics
@@ -351,12 +351,16 @@ def _hint(token: Token, expected: set[str], lines: list[str]) -> str | None:
         return 'an assessment criterion goes under its learning outcome: `outcome 1 knowledge "Understand ..."`'
     if {"KNOWLEDGE", "SKILLS"} <= expected:
         return 'state the outcome\'s kind: `knowledge` ("Understand ...") or `skills` ("Be able to ...")'
+    if token.type == "REF" and "REQUIRED" in expected:
+        return 'a pathway\'s name goes in double quotes: `pathway "Marketing"`; or write `pathway required`'
     if token.type == "REF" and "STRING" in expected:
         return 'put the title in double quotes: "Understand Sales Communication"'
     if token.type == "_NL" and "STRING" in expected:
         return "a unit or qualification needs a quoted title after its reference"
-    if (token.type in _TOP_LEVEL_KEYWORDS and "END" in expected) or (token.type == "END" and "OR" in expected):
+    if (token.type in _TOP_LEVEL_KEYWORDS and "OR" in expected) or (token.type == "END" and "OR" in expected):
         return _EITHER_HINT
+    if token.type in _TOP_LEVEL_KEYWORDS and "END" in expected:
+        return _PATHWAY_HINT
     line = lines[token.line - 1]
     statement = line.split()
     if statement[0].casefold() in ("unit", "group") and "STRING" not in expected and any(
