@@ -11,7 +11,7 @@ from qualrules.interpreter.diagnostics import Diagnostic, Location, Severity
 from qualrules.interpreter.wording import word_list
 
 if TYPE_CHECKING:
-    from qualrules.interpreter.engine.compiler import CompiledQualification
+    from qualrules.interpreter.engine.compiler import CompiledPathway, CompiledQualification
 
 
 def pathway_rules(qualification: m.Qualification) -> tuple[m.Rule, ...]:
@@ -56,8 +56,9 @@ def pathway_sentences(qualification: m.Qualification) -> tuple[str, ...]:
 
 
 def lint_pathways(q: "CompiledQualification", deadline: float) -> Iterator[Diagnostic]:
-    """For a qualification some claim achieves: each pathway no claim can complete (QR420), and each whose rules
-    every claim meeting the qualification's own meets (QR421)."""
+    """For a qualification some claim achieves: each pathway no claim can complete (QR420), each whose rules
+    every claim meeting the qualification's own meets (QR421), and each whose every claim meets the rules of a
+    pathway before it (QR422), so that only a learner registered for it is awarded it."""
     from qualrules.interpreter.engine.cpsat import ClaimModel
     from qualrules.interpreter.engine.planner import why_impossible
 
@@ -72,11 +73,25 @@ def lint_pathways(q: "CompiledQualification", deadline: float) -> Iterator[Diagn
                              f"{reason}", location,
                              "relax the pathway's rules, or check them against the specification")
             continue
-        declared = {id(rule) for rule in pathway.rules}
-        own = [r for r in within.requirements if id(r.rule) in declared]
         claim_model = ClaimModel(q, everything, deadline).require()
-        if not claim_model.feasible_with([~claim_model.holds_all(own)]):
+        if not claim_model.feasible_with([~claim_model.holds_all(_own(compiled))]):
             yield Diagnostic("QR421", Severity.WARNING, f'every learner who achieves {q.qan} meets the rules of '
                              f'pathway "{pathway.name}"', location,
                              "a pathway's rules add to the qualification's: check them against the specification; "
                              "the pathways after it are awarded only to learners registered for them")
+            continue
+        earlier = q.pathways[:q.pathways.index(compiled)]
+        claim_model = ClaimModel(within, everything, deadline).require()
+        if earlier and not claim_model.feasible_with([~claim_model.holds_all(_own(p)) for p in earlier]):
+            names = word_list([f'"{p.name}"' for p in earlier], "or")
+            yield Diagnostic("QR422", Severity.WARNING, f'every claim that completes pathway "{pathway.name}" also '
+                             f"completes {names}, declared before it, so only a learner registered for it is "
+                             "awarded it", location,
+                             "pathways are awarded in the order written: put the more demanding pathway first, or "
+                             "check the rules against the specification")
+
+
+def _own(compiled: "CompiledPathway") -> list:
+    """The requirements of a pathway's qualification that are the pathway's own rules."""
+    declared = {id(rule) for rule in compiled.source.rules}
+    return [r for r in compiled.qualification.requirements if id(r.rule) in declared]

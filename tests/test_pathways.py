@@ -247,6 +247,19 @@ def test_a_pathway_a_record_cannot_mean_is_a_located_record_error(tmp_path, libr
     assert [learner.id for learner in records.learners] == ["L002"]
 
 
+def test_a_pathway_column_is_checked_on_the_fast_path_too(tmp_path):
+    # A grouped CSV is read as columns; a learner naming a pathway is read row by row, where it is checked,
+    # even when the qualification checked has no pathways.
+    path = tmp_path / "records.csv"
+    path.write_text("learner,unit,result,achieved_on,pathway\nA1,L3B1,pass,2024-01-01,Marketting\n"
+                    "A2,L3B1,pass,2024-01-01,\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--ruleset", str(RULESET), "-q", "610/3788/6", "-j", "1",
+                                       "--format", "json", str(path)])
+    rows = json.loads(result.stdout)
+    assert [(r["learner"], r["status"]) for r in rows] == [("A1", "error"), ("A2", "not achieved")]
+    assert rows[0]["errors"][0]["code"] == "QR543"
+
+
 def test_without_a_pathway_loaded_the_column_is_not_read(tmp_path):
     path = tmp_path / "records.csv"
     path.write_text("learner,unit,result,achieved_on,pathway\nA001,L3B1,pass,2024-03-12,anything\n",
@@ -377,6 +390,10 @@ def test_a_pathway_no_learner_can_complete_and_one_every_achiever_completes():
     assert codes('  at most 12 credits\n  pathway "Retail"\n    all of B1, B2\n  end\n') == [("QR420", 8)]
     assert codes('  at least 12 credits\n  pathway "Retail"\n    at least 6 credits\n  end\n') == [("QR421", 8)]
     assert codes('  at least 12 credits\n  pathway "Retail"\n  end\n') == [("QR421", 8)]
+    retail = '  pathway "Retail"\n    all of B1\n  end\n'
+    management = '  pathway "Retail Management"\n    all of B1, B2\n  end\n'
+    assert codes(retail + management) == [("QR422", 10)]
+    assert codes(management + retail) == []
 
 
 def test_pathway_errors_stop_the_ruleset_from_compiling():
