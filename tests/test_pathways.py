@@ -97,7 +97,9 @@ def test_a_recorded_pathway_not_met_gives_the_general_title_and_its_plan(qualifi
     assert verdict.pathway_decision == 'the recorded pathway "Accounting" is not met: awarded the general title'
     # Accounting needs all of 5, 6 and 7: 30 more credits, within the cap of 50 from Group B.
     finish = plan(q, record, COUNTS)
-    assert (finish.add, finish.claim) == (("5", "6", "7"), (*MANDATORY, "5", "6", "7", "13", "14"))
+    assert (finish.pathway, finish.add, finish.claim) == (
+        "Accounting", ("5", "6", "7"), (*MANDATORY, "5", "6", "7", "13", "14"))
+    assert plan(q, attrs.evolve(record, pathway=None), COUNTS).pathway is None  # the general title: achieved
 
 
 def test_when_a_pathway_is_required_meeting_none_is_not_achieved(qualifications):
@@ -110,7 +112,8 @@ def test_when_a_pathway_is_required_meeting_none_is_not_achieved(qualifications)
     assert verdict.within == "Human Resources"
     assert verdict.unmet[-1] == 'pathway required: the rules of "Human Resources" or "Marketing" are not met'
     # The cheapest finish is Human Resources': one 10-credit unit, 5 before 15 in the catalogue.
-    assert plan(q, record, COUNTS).add == ("5",)
+    finish = plan(q, record, COUNTS)
+    assert (finish.pathway, finish.add) == ("Human Resources", ("5",))
 
 
 def test_a_pathway_of_another_qualification_leaves_the_order_to_decide(qualifications):

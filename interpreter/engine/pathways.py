@@ -133,7 +133,7 @@ def plans_within(q: "CompiledQualification", learners: Sequence[Learner],
 
     rank = {PlanStatus.ALREADY_ACHIEVED: 0, PlanStatus.PLANNED: 1, PlanStatus.UNDETERMINED: 2, PlanStatus.IMPOSSIBLE: 3}
     general = plan_all(attrs.evolve(q, pathways=()))
-    by_pathway = [plan_all(p.qualification) for p in q.pathways]
+    by_pathway = [[attrs.evolve(finish, pathway=p.name) for finish in plan_all(p.qualification)] for p in q.pathways]
     found = []
     for k, learner in enumerate(learners):
         recorded = recorded_pathway(q, learner)

@@ -71,6 +71,8 @@ class Plan:
     glh_to_add: int | None  # None when an added unit declares no GLH
     reasons: tuple[str, ...]
     deadline: dt.date | None = None
+    # A qualification with pathways only: the pathway the plan completes (None: the general title).
+    pathway: str | None = None
 
     def to_json(self) -> dict:
         return {
@@ -86,6 +88,7 @@ class Plan:
             "glh_to_add": self.glh_to_add,
             "reasons": list(self.reasons),
             "deadline": self.deadline.isoformat() if self.deadline else None,
+            **({"pathway": self.pathway} if self.pathway is not None else {}),
         }
 
 

@@ -187,10 +187,10 @@ def plan_lines(q: CompiledQualification, finish: Plan) -> list[str]:
     """The plan's body: status, units to add, resulting claim and deadline, or the reasons it cannot be made."""
     colour = PLAN_COLOURS[finish.status]
     status = click.style(finish.status.value, fg=colour, bold=True)
+    out = [escaped(f'for pathway "{finish.pathway}"')] if finish.pathway is not None else []
     if finish.status is PlanStatus.IMPOSSIBLE:
-        return [click.style("cannot be achieved", fg=colour, bold=True)
-                + escaped(", because " + "; ".join(finish.reasons))]
-    out = []
+        return out + [click.style("cannot be achieved", fg=colour, bold=True)
+                      + escaped(", because " + "; ".join(finish.reasons))]
     if finish.status is PlanStatus.UNDETERMINED:
         out.append(status + escaped(": " + "; ".join(finish.reasons)))
         out.append("if the missing data turns out in the learner's favour:")
