@@ -44,9 +44,10 @@ _TERMINAL_NAMES = {
 # Well-formed stand-ins for block headers that have a syntax error, so recovery keeps the block's shape.
 _STAND_INS = {"qualification": 'qualification QAN "title"', "group": "group NAME", "either": "either",
               "or": "or", "end": "end", "unit": 'unit REF "title"', "outcome": 'outcome 1 knowledge "text"',
-              "standard": 'standard "title"'}
+              "standard": 'standard "title"', "pathway": 'pathway "name"'}
 
 _EITHER_HINT = "an `either` block needs at least one `or` and a closing `end`"
+_PATHWAY_HINT = "a `pathway` block needs a closing `end`"
 # Keywords that open a new statement outside a qualification's rules: met inside `either`, the block was not closed.
 _TOP_LEVEL_KEYWORDS = {"QUALIFICATION", "GROUP", "UNIT", "AWARDING", "STANDARD"}
 
@@ -190,10 +191,13 @@ def _parse_recovering(lines: list[str], filename: str, comments: list[Token]) ->
         try:
             for token in lexer.lex(state):
                 state.feed_token(token)
-                if token.type == "EITHER":
+                # A `pathway` block closes with `end` too; `pathway required` is a statement, not a block.
+                if token.type in ("EITHER", "PATHWAY"):
                     open_blocks += 1
                     if open_blocks > MAX_EITHER_DEPTH:
                         return None, [*diagnostics, _too_deep(token, filename)]
+                elif token.type == "REQUIRED":
+                    open_blocks -= 1
                 elif token.type == "END":
                     open_blocks -= 1
                 elif token.type == "_NL":
@@ -211,8 +215,8 @@ def _parse_recovering(lines: list[str], filename: str, comments: list[Token]) ->
                 lines[line - 1] = ""
             else:
                 diagnostics.append(diagnostic)
-                # After an unclosed `either`, every later line would be read inside it: stop at the cause.
-                unclosed = diagnostic.hint == _EITHER_HINT
+                # After an unclosed block, every later line would be read inside it: stop at the cause.
+                unclosed = diagnostic.hint in (_EITHER_HINT, _PATHWAY_HINT)
                 if (len(diagnostics) >= MAX_SYNTAX_ERRORS or diagnostic.code == "QR003" or unclosed
                         or not lines[line - 1].strip()):
                     return None, diagnostics
@@ -258,7 +262,7 @@ def _describe(error: UnexpectedInput, lines: list[str], filename: str) -> Diagno
             severity=Severity.ERROR,
             message=f"the file ends too early; expected {expected}",
             location=Location(filename, last, _indent(lines[last - 1]) + 1, last, len(lines[last - 1].rstrip()) + 1),
-            hint=_EITHER_HINT if {"END", "OR"} & _accepted(error) else None,
+            hint=_EITHER_HINT if "OR" in _accepted(error) else _PATHWAY_HINT if "END" in _accepted(error) else None,
         )
     assert isinstance(error, UnexpectedToken)
     token = error.token
@@ -347,12 +351,16 @@ def _hint(token: Token, expected: set[str], lines: list[str]) -> str | None:
         return 'an assessment criterion goes under its learning outcome: `outcome 1 knowledge "Understand ..."`'
     if {"KNOWLEDGE", "SKILLS"} <= expected:
         return 'state the outcome\'s kind: `knowledge` ("Understand ...") or `skills` ("Be able to ...")'
+    if token.type == "REF" and "REQUIRED" in expected:
+        return 'a pathway\'s name goes in double quotes: `pathway "Marketing"`; or write `pathway required`'
     if token.type == "REF" and "STRING" in expected:
         return 'put the title in double quotes: "Understand Sales Communication"'
     if token.type == "_NL" and "STRING" in expected:
         return "a unit or qualification needs a quoted title after its reference"
-    if (token.type in _TOP_LEVEL_KEYWORDS and "END" in expected) or (token.type == "END" and "OR" in expected):
+    if (token.type in _TOP_LEVEL_KEYWORDS and "OR" in expected) or (token.type == "END" and "OR" in expected):
         return _EITHER_HINT
+    if token.type in _TOP_LEVEL_KEYWORDS and "END" in expected:
+        return _PATHWAY_HINT
     line = lines[token.line - 1]
     statement = line.split()
     if statement[0].casefold() in ("unit", "group") and "STRING" not in expected and any(

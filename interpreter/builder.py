@@ -60,6 +60,13 @@ class _Replacements:
 
 
 @attrs.frozen
+class _PathwayRequired:
+    """`pathway required`, before the qualification it belongs to is built."""
+
+    span: m.Span
+
+
+@attrs.frozen
 class _Levels:
     """A rule's level filter, before it joins its rule: the least and greatest level it counts."""
 
@@ -305,6 +312,25 @@ class _Builder(Transformer):
     def pool(self, meta, children):
         return ("units from", children[0], _span(meta))
 
+    # ---- pathways --------------------------------------------------------------------------------
+    def pathway(self, meta, children):
+        name, *items = children
+        rules: list = []
+        for item in items:
+            rules.extend(item if isinstance(item, list) else [item])
+        return m.Pathway(_string(name), tuple(rules), _span(meta), _token_span(name))
+
+    def pathway_required(self, meta, children):
+        return _PathwayRequired(_span(meta))
+
+    def _pathway_required(self, qan: str, items: list) -> m.Span | None:
+        """Where `pathway required` is said, once."""
+        said = [item.span for item in items if isinstance(item, _PathwayRequired)]
+        for span in said[1:]:
+            self._error("QR183", f"{qan} says `pathway required` twice (first on line {said[0].line})", span,
+                        hint="keep one and delete the other")
+        return said[0] if said else None
+
     def qualification(self, meta, children):
         qan, title, *items = children
         facts: dict[str, object] = {}
@@ -312,7 +338,8 @@ class _Builder(Transformer):
         rules: list = []
         grading_items = [i for i in items if isinstance(i, _GRADING_ITEMS)]
         for item in items:
-            if isinstance(item, (_GRADING_ITEMS, m.AttainmentRequirement, m.QualificationPrerequisite)):
+            if isinstance(item, (*_GRADING_ITEMS, m.AttainmentRequirement, m.QualificationPrerequisite, m.Pathway,
+                                 _PathwayRequired)):
                 continue
             if isinstance(item, list):
                 rules.extend(item)
@@ -340,6 +367,8 @@ class _Builder(Transformer):
             **dict(zip(("grading", "fallback"), self._grading(qan.value, grading_items))),
             attainment=tuple(i for i in items if isinstance(i, m.AttainmentRequirement)),
             required_qualifications=tuple(i for i in items if isinstance(i, m.QualificationPrerequisite)),
+            pathways=tuple(i for i in items if isinstance(i, m.Pathway)),
+            pathway_required=self._pathway_required(qan.value, items),
         )
 
     def qualification_requires(self, meta, children):

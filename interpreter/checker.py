@@ -15,6 +15,7 @@ from qualrules.interpreter.diagnostics import Diagnostic, Location, Severity, di
 from qualrules.interpreter.grades import check_grading, compensation_cap
 from qualrules.interpreter.attainment import check_attainment
 from qualrules.interpreter.prerequisites import check_prerequisites, check_qualification_prerequisites
+from qualrules.interpreter.pathways import check_pathways, pathway_rules
 
 
 @attrs.frozen
@@ -177,8 +178,9 @@ def check(ruleset: m.Ruleset) -> list[Diagnostic]:
             mandatory = {u.ref for rule in qualification.rules if isinstance(rule, m.AllOf)
                          for u in catalogue.resolve_set(rule.units)}
             check_grading(qualification, [u for u in ruleset.units if u.ref in pool_refs], mandatory, by_qan, error)
+        check_pathways(qualification, error)
         cap = compensation_cap(qualification)
-        for rule in walk_rules(qualification.rules + ((cap,) if cap else ())):
+        for rule in walk_rules(qualification.rules + pathway_rules(qualification) + ((cap,) if cap else ())):
             if isinstance(rule, m.Either):
                 for option in rule.options:
                     for nested in option:

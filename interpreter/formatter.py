@@ -197,6 +197,14 @@ class _Layout:
             lines.append(_Line(1, f"units from {set_text(q.pool, ', ')}", q.pool.span.line))
         for rule in q.rules:
             lines.extend(self._rule(rule, 1))
+        for pathway in q.pathways:
+            lines.append(_Line(1, f"pathway {_quoted(pathway.name)}", pathway.span.line))
+            for rule in pathway.rules:
+                lines.extend(self._rule(rule, 2))
+            last = self._last_line(pathway.rules[-1]) if pathway.rules else pathway.span.line
+            lines.append(_Line(1, "end", self._next_code_line(last)))
+        if q.pathway_required is not None:
+            lines.append(_Line(1, "pathway required", q.pathway_required.line))
         lines.extend(_Line(1, statement_text(item), item.span.line) for item in grading_statements(q))
         lines.extend(_Line(1, requirement_text(item), item.span.line) for item in q.attainment)
         lines.extend(_Line(1, item.text, item.span.line) for item in q.required_qualifications)

@@ -172,7 +172,9 @@ class Library:
                           {ref: frozenset(names) for ref, names in unit_bodies.items()},
                           self._logged_units(), declared_columns(entry.ruleset for entry in self.rulesets),
                           frozenset(column_key(column.name) for entry in self.rulesets
-                                    for column in entry.ruleset.approval_columns))
+                                    for column in entry.ruleset.approval_columns),
+                          pathways={p.name.casefold(): p.name for entry in self.rulesets
+                                    for q in entry.ruleset.qualifications for p in q.pathways})
 
     def _logged_units(self) -> dict[str, LoggedUnit]:
         """Every unit declaring assessment criteria, by case-folded unit and Ofqual reference; a unit in a

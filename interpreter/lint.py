@@ -28,6 +28,7 @@ from qualrules.interpreter.criteria import lint_criteria, shared_unit_criteria
 from qualrules.interpreter.engine.compiler import CompiledQualification, compile_ruleset
 from qualrules.interpreter.engine.requirements import Alternatives, Linear, Requirement, holds
 from qualrules.interpreter.grade_lint import grading_lint
+from qualrules.interpreter.pathways import lint_pathways
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity
 from qualrules.interpreter.engine.planner import MEASURES, finish_measure, part_text, why_impossible
 from qualrules.interpreter.engine.cpsat import ClaimModel, Part, PartKind, SolverTimeout, cheapest_completion, cp_model
@@ -273,6 +274,8 @@ def _satisfiability(q: CompiledQualification, time_budget: float) -> list[Diagno
             unproven = ("its smallest claim, and which rules never bind, which options can never be met and "
                         "whether the declared sizes match")
             _witness_and_redundancy(q, dead_options, deadline, found)
+            unproven = "whether each of its pathways can be completed, and whether its rules add anything"
+            found.extend(lint_pathways(q, deadline))
     except SolverTimeout:
         found.append(_diagnostic("QR406", Severity.WARNING, f"satisfiability not proven within {time_budget:g} s: "
                                  f"{unproven} for {q.qan}", q.path, q.source.qan_span,

@@ -382,6 +382,18 @@ class FallbackAward:
 
 
 @attrs.frozen
+class Pathway:
+    """`pathway "Marketing"` ... `end`: a named pathway, the endorsement of an endorsed title. Its rules add to
+    the qualification's own; a learner who meets both is awarded the title with the pathway's name."""
+
+    name: str
+    rules: tuple[Rule, ...]
+    span: Span
+    # The quoted name alone, for diagnostics that point at it.
+    name_span: Span
+
+
+@attrs.frozen
 class Qualification:
     qan: str
     title: str
@@ -399,6 +411,10 @@ class Qualification:
     # Graded qualifications only: None for a pass-only one.
     grading: Grading | None = None
     fallback: FallbackAward | None = None
+    # Endorsed titles, in the order declared (their precedence), and where `pathway required` says the
+    # qualification is awarded only with one of them (None: it has a general title too).
+    pathways: tuple[Pathway, ...] = ()
+    pathway_required: Span | None = None
     # What the learner must hold outside the file's units (English and maths), in source order.
     attainment: tuple[AttainmentRequirement, ...] = ()
     # Other qualifications of the file the learner must have achieved, in source order.

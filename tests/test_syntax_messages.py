@@ -144,7 +144,7 @@ def test_a_word_the_lexer_split_is_reported_whole():
 
 def test_where_any_rule_may_come_the_message_says_so():
     assert first("misspelt keyword").message == (
-        "unexpected `levle`; expected one of a rule, a key fact, `units from`, a grading statement, `qualification`, the end of the file")
+        "unexpected `levle`; expected one of a rule, a key fact, `units from`, a grading statement, `pathway`, `qualification`, the end of the file")
 
 
 def test_a_comma_is_never_both_unexpected_and_expected():

@@ -19,6 +19,19 @@ from qualrules.interpreter.wording import level_text, rule_text, set_text
 
 
 @attrs.frozen
+class CompiledPathway:
+    """A pathway with the qualification it makes: the qualification's requirements and the pathway's, over the
+    same pool, decided by whichever engine suits them, as any qualification is."""
+
+    source: m.Pathway
+    qualification: "CompiledQualification"
+
+    @property
+    def name(self) -> str:
+        return self.source.name
+
+
+@attrs.frozen
 class CompiledQualification:
     qan: str
     title: str
@@ -48,6 +61,9 @@ class CompiledQualification:
     # The other qualifications of the file the learner must have achieved, each with its `requires` line.
     required_qualifications: tuple[tuple[m.QualificationPrerequisite, "CompiledQualification"], ...] = attrs.field(
         default=(), eq=False, repr=False)
+    # Its pathways, in the order declared, and whether one is required for the award.
+    pathways: tuple[CompiledPathway, ...] = attrs.field(default=(), eq=False, repr=False)
+    pathway_required: bool = False
 
     @property
     def engine(self) -> str:
@@ -79,8 +95,8 @@ def compile_ruleset(ruleset: m.Ruleset) -> tuple[CompiledQualification, ...]:
     body = ruleset.awarding_body.name if ruleset.awarding_body else None
     graph = prerequisite_graph(ruleset, catalogue.unit_named)
     compiled = {q.qan: _compile(q, catalogue, catalogue_refs, body, ruleset.path) for q in ruleset.qualifications}
-    compiled = {qan: attrs.evolve(c, prerequisites=reachable(graph, [u.ref for u in c.units]),
-                                  attainment=compile_attainment(ruleset, c.source))
+    compiled = {qan: _with_learner_facts(c, reachable(graph, [u.ref for u in c.units]),
+                                         compile_attainment(ruleset, c.source))
                 for qan, c in compiled.items()}
 
     def with_fallback(qan: str) -> CompiledQualification:
@@ -97,15 +113,28 @@ def compile_ruleset(ruleset: m.Ruleset) -> tuple[CompiledQualification, ...]:
         # The checker refuses qualification prerequisites that come back to where they started.
         lines = compiled[qan].source.required_qualifications
         if lines and not compiled[qan].required_qualifications:
-            compiled[qan] = attrs.evolve(compiled[qan], required_qualifications=tuple(
-                (line, with_required(line.qan)) for line in lines))
+            required = tuple((line, with_required(line.qan)) for line in lines)
+            compiled[qan] = attrs.evolve(compiled[qan], required_qualifications=required, pathways=tuple(
+                attrs.evolve(p, qualification=attrs.evolve(p.qualification, required_qualifications=required))
+                for p in compiled[qan].pathways))
         return compiled[qan]
 
     return tuple(with_required(q.qan) for q in ruleset.qualifications)
 
 
+def _with_learner_facts(c: CompiledQualification, prerequisites: dict[str, tuple[str, ...]],
+                        attainment: tuple[CompiledAttainment, ...]) -> CompiledQualification:
+    """`c`, and the qualification of each of its pathways, with the unit prerequisites and requirements of the
+    learner that decide it too."""
+    return attrs.evolve(c, prerequisites=prerequisites, attainment=attainment, pathways=tuple(
+        attrs.evolve(p, qualification=attrs.evolve(p.qualification, prerequisites=prerequisites,
+                                                   attainment=attainment))
+        for p in c.pathways))
+
+
 def _compile(q: m.Qualification, catalogue: Catalogue, catalogue_refs: dict[str, str], body: str | None,
-             path: str) -> CompiledQualification:
+             path: str, pathway: m.Pathway | None = None) -> CompiledQualification:
+    """`pathway`: compile the qualification within this pathway, its rules added to the qualification's."""
     pool_refs = {u.ref for u in catalogue.resolve_set(q.pool)}
     pool = tuple(u for u in catalogue.ruleset.units if u.ref in pool_refs)
     index = {u.ref: i for i, u in enumerate(pool)}
@@ -146,7 +175,11 @@ def _compile(q: m.Qualification, catalogue: Catalogue, catalogue_refs: dict[str,
 
     window = next((r for r in q.rules if isinstance(r, m.CompletionWindow)), None)
     age = next((r for r in q.rules if isinstance(r, m.MinimumAge)), None)
-    requirements = tuple(filter(None, map(requirement, q.rules))) + _barring_caps(pool, index)
+    requirements = tuple(filter(None, map(requirement, q.rules)))
+    if pathway is not None:
+        # Each of the pathway's rules reads with its name, so an explanation tells them from the qualification's.
+        requirements += tuple(_named(r, pathway.name) for r in filter(None, map(requirement, pathway.rules)))
+    requirements += _barring_caps(pool, index)
     units, equivalents = compile_equivalents(catalogue.ruleset, catalogue, pool, units)
     if equivalents is not None:
         requirements = with_equivalents(requirements, units, equivalents, index)
@@ -157,11 +190,20 @@ def _compile(q: m.Qualification, catalogue: Catalogue, catalogue_refs: dict[str,
     return CompiledQualification(
         qan=q.qan, title=q.title, level=q.level, awarding_body=body, source=q, path=path, units=units,
         requirements=requirements, window=window, minimum_age=age, catalogue_refs=catalogue_refs, index=index,
-        decision=compile_decision(tuple(unit_measure(u, m.Measure.CREDITS) for u in units), requirements), grading=grading,
-        equivalents=equivalents,
+        decision=compile_decision(tuple(unit_measure(u, m.Measure.CREDITS) for u in units), requirements),
+        grading=grading, equivalents=equivalents,
+        pathways=tuple(CompiledPathway(p, _compile(q, catalogue, catalogue_refs, body, path, p))
+                       for p in (q.pathways if pathway is None else ())),
+        pathway_required=pathway is None and q.pathway_required is not None,
     )
 
 
+
+
+def _named(requirement: Requirement, name: str) -> Requirement:
+    """A pathway's requirement, its text (and a linear one's label) opening with the pathway's name."""
+    named = attrs.evolve(requirement, text=f"{name}: {requirement.text}")
+    return attrs.evolve(named, label=f"{name}: {named.label}") if isinstance(named, Linear) else named
 
 
 def _barring_caps(pool: tuple[m.Unit, ...], index: dict[str, int]) -> tuple[Linear, ...]:

@@ -24,6 +24,7 @@ from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.engine.claims import best_claims, closest_claims
 from qualrules.interpreter.engine import grading
 from qualrules.interpreter.equivalences import Equivalent
+from qualrules.interpreter.engine.pathways import PathwayStanding, pathway_json, with_pathways
 from qualrules.interpreter.grades import UnitGrade
 from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.prerequisites import standings as prerequisite_standings
@@ -91,10 +92,24 @@ class Verdict:
     # The equivalents the claim counts (`unit A counts as B`: B counted by A), in claim order; None when the
     # qualification has no equivalences.
     equivalents: tuple[Equivalent, ...] | None = None
+    # Qualifications with pathways only: the pathway awarded (None: the general title, or none), each pathway
+    # on the learner's record, and how the title was decided.
+    pathway: str | None = None
+    pathways: tuple[PathwayStanding, ...] = ()
+    pathway_decision: str | None = None
+    # The pathway whose rules chose the reported claim (the one awarded, or the closest); None: the qualification's.
+    within: str | None = None
 
     @property
     def achieved(self) -> bool:
         return self.status is Status.ACHIEVED
+
+    @property
+    def awarded_title(self) -> str | None:
+        """The title awarded: the qualification's, with the pathway's name in brackets; None when not achieved."""
+        if not self.achieved:
+            return None
+        return f"{self.title} ({self.pathway})" if self.pathway is not None else self.title
 
     @property
     def unmet(self) -> tuple[str, ...]:
@@ -115,6 +130,7 @@ class Verdict:
             "set_aside": [{"unit": s.unit, "reason": s.reason} for s in self.set_aside],
             **(grading.verdict_json(self) if self.graded else {}),
             **({} if self.equivalents is None else {"equivalents": [e.to_json() for e in self.equivalents]}),
+            **(pathway_json(self) if self.pathways else {}),
         }
 
 
@@ -180,6 +196,8 @@ def evaluate_many(qualification: CompiledQualification, learners: Sequence[Learn
     held = [holdings_of(qualification, learner, grading.counting(qualification, counts) if graded else counts,
                         counts) for learner in learners]
     verdicts = decide(qualification, learners, held, explanations)
+    if qualification.pathways:
+        verdicts = with_pathways(qualification, learners, verdicts, counts, evaluate_many)
     if qualification.fallback is not None:
         verdicts = grading.with_fallbacks(qualification, learners, verdicts, counts, evaluate_many)
     return verdicts

@@ -22,6 +22,7 @@ from qualrules.interpreter.prerequisites import plan_limits
 from qualrules.interpreter.engine import cpsat, grading
 from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.engine.evaluator import completion_deadline, holdings_of
+from qualrules.interpreter.engine.pathways import graded_within
 from qualrules.interpreter.engine.planner import pool_index
 from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.records.learner import Learner
@@ -86,6 +87,8 @@ def plan_grade(q: CompiledQualification, learner: Learner, counts: Callable[[str
     """The least demanding grades in the units still to be taken that reach `target` (see the module's
     docstring). `exclude` names units (unit or Ofqual references, any case) the plan may not add."""
     threshold = target_threshold(q, target)
+    if q.pathways:
+        q = graded_within(q, learner, counts)
     held = holdings_of(q, learner, grading.counting(q, counts), counts)
     grades = grading.effective_grades(grading.grade_matrix(q, [learner], [completion_deadline(q, learner)]))[0]
     available = np.zeros((1, len(q.units)), dtype=bool)

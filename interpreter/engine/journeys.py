@@ -13,6 +13,7 @@ from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.engine.requirements import Alternatives, Linear, Requirement
 from qualrules.interpreter.engine.requirements import holds, reported
 from qualrules.interpreter.engine import grading
+from qualrules.interpreter.engine.pathways import claimed_within, pathway_json
 from qualrules.interpreter.engine.evaluator import RuleOutcome, Verdict, holdings_of, linear_requirements, evaluate
 from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.engine.planner import HeldUnits, Plan, PlanStatus, finish_measure, plan, plan_many
@@ -100,6 +101,8 @@ class Explanation:
             "missing": list(verdict.missing),
             "plan": self.plan.to_json(),
         }
+        if verdict.pathways:
+            data.update(pathway_json(verdict))
         if self.criteria is not None:
             data["criteria"] = self.criteria.to_json()
         return data
@@ -110,9 +113,9 @@ def explain(q: CompiledQualification, learner: Learner, counts: Callable[[str], 
     verdict = evaluate(q, learner, counts)
     finish = plan(q, learner, counts, minimise=finish_measure(q))
     chosen = {q.index[ref] for ref in verdict.claim}
-    # The evaluator reports one outcome per requirement but an equivalence's caps, in order, then the
-    # completion window and age.
-    requirements: list[Requirement | None] = list(reported(q.requirements))
+    # The evaluator reports one outcome per requirement (of the pathway whose rules chose the claim, if any) but
+    # an equivalence's caps, in order, then the completion window and age.
+    requirements: list[Requirement | None] = list(reported(claimed_within(q, verdict).requirements))
     requirements += [None] * (len(verdict.outcomes) - len(requirements))
     rules = tuple(_rule(q, outcome, requirement, chosen, finish)
                   for outcome, requirement in zip(verdict.outcomes, requirements))

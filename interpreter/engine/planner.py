@@ -22,7 +22,7 @@ from qualrules.interpreter.engine.decision import Decision
 from qualrules.interpreter.engine.requirements import Linear, declared_total
 from qualrules.interpreter.engine.evaluator import Holdings, holdings_of, add_period, age_on, unit_masks
 from qualrules.interpreter.records.learner import Learner
-from qualrules.interpreter.engine import grading
+from qualrules.interpreter.engine import grading, pathways
 from qualrules.interpreter.engine.claims import distinct_rows, best_claims
 from qualrules.interpreter.engine.cpsat import (
     ClaimModel, Part, PartKind, cheapest_completion, cheapest_with_prerequisites)
@@ -77,6 +77,8 @@ class Plan:
     # The equivalents the resulting claim counts (which held units stand for which); None when the
     # qualification has no equivalences.
     equivalents: tuple[Equivalent, ...] | None = None
+    # A qualification with pathways only: the pathway the plan completes (None: the general title).
+    pathway: str | None = None
 
     def to_json(self) -> dict:
         return {
@@ -93,6 +95,7 @@ class Plan:
             "reasons": list(self.reasons),
             "deadline": self.deadline.isoformat() if self.deadline else None,
             **({} if self.equivalents is None else {"equivalents": [e.to_json() for e in self.equivalents]}),
+            **({"pathway": self.pathway} if self.pathway is not None else {}),
         }
 
 
@@ -160,6 +163,10 @@ def plan_many(q: CompiledQualification, learners: Sequence[Learner], held: HeldU
               assume_passed: Collection[str] = (), catalogue: Mapping[str, m.Unit] | None = None) -> list[Plan]:
     """The cheapest finish for each learner, as `plan` gives it, from what their records give towards `q`:
     the claims of all of them are chosen together."""
+    if q.pathways:  # each pathway's qualification has the same pool, so the same holdings
+        return pathways.plans_within(q, learners, lambda target: plan_many(
+            target, learners, held, minimise=minimise, exclude=exclude, assume_passed=assume_passed,
+            catalogue=catalogue))
     if minimise not in MINIMISABLE:
         raise ValueError(f"cannot minimise {minimise!r}: choose one of {', '.join(MINIMISABLE)}")
     if minimise == CRITERIA and catalogue is None:

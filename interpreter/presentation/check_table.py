@@ -43,7 +43,7 @@ class CheckRow:
     def json_element(self) -> str:
         """`array_element(self.to_json())`: a pass-only verdict's text is made from pieces, faster than its dict
         is laid out, since a cohort writes hundreds of thousands."""
-        if self.verdict is None or self.verdict.graded or self.verdict.equivalents is not None:
+        if self.verdict is None or self.verdict.graded or self.verdict.equivalents is not None or self.verdict.pathways:
             return array_element(self.to_json())
         return VERDICT_START + json_string(self.verdict.learner) + verdict_rest(self.verdict)
 
@@ -107,8 +107,10 @@ def _set_aside_text(unit: str, reason: str) -> str:
 
 
 def status_text(verdict: Verdict) -> str:
-    """`achieved`, or for a graded qualification `achieved, grade DMM`."""
-    return verdict.status.value + (f", grade {verdict.grade}" if verdict.grade is not None else "")
+    """`achieved`, or for a graded qualification `achieved, grade DMM`, with the pathway awarded (`achieved,
+    pathway Marketing`)."""
+    return (verdict.status.value + (f", grade {verdict.grade}" if verdict.grade is not None else "")
+            + (f", pathway {verdict.pathway}" if verdict.pathway is not None else ""))
 
 
 HEADERS = ("Learner", "Qualification", "Result", "Credits")

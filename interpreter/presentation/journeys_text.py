@@ -14,6 +14,7 @@ from qualrules.interpreter.engine.assessment import CriteriaDetail, KsbEvidence,
 from qualrules.interpreter.diagnostics import Diagnostic, escaped, render_plain
 from qualrules.interpreter.engine.evaluator import Status
 from qualrules.interpreter.engine.journeys import Distance, Explanation, RuleExplanation, RuleStatus
+from qualrules.interpreter.engine.pathways import PathwayStanding
 from qualrules.interpreter.presentation.check_table import STATUS_COLOURS, status_text
 from qualrules.interpreter.engine.planner import Plan, PlanStatus, pool_index
 from qualrules.interpreter.engine.requirements import declared_total
@@ -64,6 +65,9 @@ def explanation_text(explanation: Explanation) -> str:
     elif verdict.unit_points:
         out += ["", click.style(f"Points ({verdict.points})", bold=True)]
         out += branches([[escaped(f"{u.unit}: {u.grade}, {plural(u.points, 'point')}")] for u in verdict.unit_points])
+    if verdict.pathways:
+        out += ["", click.style("Pathways", bold=True), escaped(verdict.pathway_decision)]
+        out += branches([_pathway_lines(standing) for standing in verdict.pathways])
     if verdict.fallback is not None:
         fallback = verdict.fallback
         points = "" if fallback.points is None else f", {plural(fallback.points, 'point')}"
@@ -84,6 +88,20 @@ def explanation_text(explanation: Explanation) -> str:
         out += ["", click.style(f"Cheapest finish ({MINIMISED[explanation.plan.minimise]})", bold=True)]
         out += ["   " + line for line in plan_lines(q, explanation.plan)]
     return "\n".join(out)
+
+
+_PATHWAY_MARKS = {"achieved": RULE_MARKS[RuleStatus.MET], "not achieved": RULE_MARKS[RuleStatus.NOT_MET],
+                  "undetermined": RULE_MARKS[RuleStatus.CANNOT_TELL]}
+_PATHWAY_WORDS = {"achieved": "rules met", "not achieved": "rules not met", "undetermined": "cannot tell yet"}
+
+
+def _pathway_lines(standing: PathwayStanding) -> list[str]:
+    """One pathway on the learner's record: met or not, awarded or not, and what of its own rules is unmet."""
+    mark, colour = _PATHWAY_MARKS[standing.status]
+    awarded = ", awarded" if standing.awarded else ""
+    return [click.style(f"{mark} ", fg=colour, bold=True) + escaped(f"{standing.name}: "
+                                                                     f"{_PATHWAY_WORDS[standing.status]}{awarded}"),
+            *("   " + escaped(unmet) for unmet in standing.unmet)]
 
 
 def criteria_lines(detail: CriteriaDetail) -> list[str]:
@@ -178,10 +196,10 @@ def plan_lines(q: CompiledQualification, finish: Plan) -> list[str]:
     """The plan's body: status, units to add, resulting claim and deadline, or the reasons it cannot be made."""
     colour = PLAN_COLOURS[finish.status]
     status = click.style(finish.status.value, fg=colour, bold=True)
+    out = [escaped(f'for pathway "{finish.pathway}"')] if finish.pathway is not None else []
     if finish.status is PlanStatus.IMPOSSIBLE:
-        return [click.style("cannot be achieved", fg=colour, bold=True)
-                + escaped(", because " + "; ".join(finish.reasons))]
-    out = []
+        return out + [click.style("cannot be achieved", fg=colour, bold=True)
+                      + escaped(", because " + "; ".join(finish.reasons))]
     if finish.status is PlanStatus.UNDETERMINED:
         out.append(status + escaped(": " + "; ".join(finish.reasons)))
         out.append("if the missing data turns out in the learner's favour:")

@@ -438,9 +438,16 @@ def _rule_figures(learners: Sequence[LearnerReport]) -> str:
     if not verdicts:
         return ""
     rows = []
-    # Every verdict measures the qualification's rules in the same order.
-    for position, first in enumerate(verdicts[0].outcomes):
-        outcomes = [verdict.outcomes[position] for verdict in verdicts]
+    # Each rule by its wording (and, for a rule written twice, which time): verdicts of a qualification with
+    # pathways measure the rules of the pathway chosen, so each pathway's rules are counted over its verdicts.
+    by_rule: dict[tuple[str, int], list[RuleOutcome]] = {}
+    for verdict in verdicts:
+        seen: Counter = Counter()
+        for outcome in verdict.outcomes:
+            seen[outcome.text] += 1
+            by_rule.setdefault((outcome.text, seen[outcome.text]), []).append(outcome)
+    for outcomes in by_rule.values():
+        first = outcomes[0]
         met = Counter(outcome.met for outcome in outcomes)
         shortfalls = sorted(s for o in outcomes if o.met is False and (s := _shortfall(o)) is not None)
         typical = largest = "—"

@@ -15,6 +15,7 @@ from qualrules.interpreter.grades import grading_sentences
 from qualrules.interpreter.library import LoadedRuleset
 from qualrules.interpreter.attainment import requirement_sentence
 from qualrules.interpreter.prerequisites import prerequisite_sentences
+from qualrules.interpreter.pathways import pathway_sentences
 from qualrules.interpreter.diagnostics import escaped
 from qualrules.interpreter.presentation.sentences import Sentence, sentences
 from qualrules.interpreter.presentation.tables import align_columns
@@ -58,6 +59,10 @@ class Specification:
     equivalences: tuple[str, ...] = ()
     prerequisites: tuple[str, ...] = ()  # the pool units' prerequisites in English
     learner_requirements: tuple[str, ...] = ()  # what the learner must hold besides units, in English
+    # Endorsed titles: how the title is awarded, in English, and each pathway's name with its own rules.
+    pathway_terms: tuple[str, ...] = ()
+    pathways: tuple[tuple[str, tuple[Sentence, ...]], ...] = ()
+    pathway_required: bool = False
 
     @property
     def facts(self) -> tuple[tuple[str, str], ...]:
@@ -105,6 +110,13 @@ class Specification:
         if self.prerequisites:
             out += ["", click.style("Prerequisites", bold=True)]
             out.extend(escaped(f"  - {sentence}") for sentence in self.prerequisites)
+        if self.pathways:
+            out += ["", click.style("Pathways", bold=True)]
+            out.extend(escaped(f"  {sentence}") for sentence in self.pathway_terms)
+            for name, rules in self.pathways:
+                out += ["", f"  {escaped(name)}"]
+                for rule in rules:
+                    out.extend(map(escaped, _sentence_lines(rule, "    ")))
         if self.grading:
             out += ["", click.style("Grading", bold=True)]
             out.extend(escaped(f"  - {sentence}") for sentence in self.grading)
@@ -137,6 +149,8 @@ class Specification:
             **({"equivalences": list(self.equivalences)} if self.equivalences else {}),
             **({"prerequisites": list(self.prerequisites)} if self.prerequisites else {}),
             **({"learner_requirements": list(self.learner_requirements)} if self.learner_requirements else {}),
+            **({"pathways": [{"name": name, "rules": [s.to_json() for s in rules]} for name, rules in self.pathways],
+                "pathway_required": self.pathway_required} if self.pathways else {}),
         }
 
 
@@ -173,6 +187,9 @@ def specification(loaded: LoadedRuleset, qualification: CompiledQualification) -
             f"Learners must have achieved {required.qan} {required.title}"
             f"{' before registering' if line.before_registration else ''}."
             for line, required in qualification.required_qualifications),
+        pathway_terms=pathway_sentences(source),
+        pathways=tuple((p.name, sentences(p.rules, catalogue)) for p in source.pathways),
+        pathway_required=source.pathway_required is not None,
     )
 
 

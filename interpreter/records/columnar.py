@@ -19,7 +19,7 @@ from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.records.dates import DateForms, DateProblem
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
-from qualrules.interpreter.records.readers import CELL_LIMIT, Header, Vocabulary, normalised_result
+from qualrules.interpreter.records.readers import CELL_LIMIT, PATHWAY_COLUMN, Header, Vocabulary, normalised_result
 
 if TYPE_CHECKING:
     import numpy as np
@@ -105,6 +105,11 @@ class Columns:
         self.plain &= ~((self.born >= 0) & (self.registered_on >= 0) & (self.born >= self.registered_on))
         dated = (self.achieved_on >= 0) & read
         self.plain &= ~self._any_per_learner(dated & (self.achieved_on < self.born[self.learner_of_row]))
+        if PATHWAY_COLUMN in position and vocabulary.pathways:
+            # A learner's pathway is read, and checked, row by row.
+            cells = pc.utf8_trim_whitespace(block.batch.column(position[PATHWAY_COLUMN]))
+            named = pc.greater(pc.utf8_length(cells), 0)
+            self.plain &= ~self._any_per_learner(named.fill_null(False).to_numpy(zero_copy_only=False))
         if not all(self.ids) or len(set(self.ids)) < self.learners or too_long["learner"].any():
             # A row the row reader takes for no learner's (no id, or one too long: problems only it reports),
             # or one learner in two runs.
@@ -185,12 +190,13 @@ class Columns:
         """For one qualification: each learner's achieved pool units, and which learners are plain for it:
         every unit they achieved is dated within any completion window, none is outside the pool, and any
         age rule can be told, so their units (and those only attempted, and whether they are old enough) alone
-        decide the verdict. Nobody is plain for a graded qualification, nor for one with equivalences, nor for
-        one whose units have prerequisites or that requires something of the learner besides units: the grades
-        of their units, exemptions' approvals, the order units were achieved in, or the record's own columns
-        decide it too (`evaluator.holdings_of` reads them)."""
+        decide the verdict. Nobody is plain for a graded qualification, nor for one with equivalences or
+        pathways, nor for one whose units have prerequisites or that requires something of the learner besides
+        units: the grades of their units, exemptions' approvals, the learner's pathway, the order units were
+        achieved in or the record's own columns decide it too (`evaluator.holdings_of` reads them)."""
         plain = (self.plain.copy() if q.grading is None and q.equivalents is None and not q.prerequisites
-                 and not q.attainment and not q.required_qualifications else np.zeros_like(self.plain))
+                 and not q.attainment and not q.required_qualifications and not q.pathways
+                 else np.zeros_like(self.plain))
         refs = sorted(set(q.catalogue_refs.values()))
         ref_index = {ref: i for i, ref in enumerate(refs)}
         catalogue_of_unit = np.array([ref_index.get(q.catalogue_refs.get(unit.casefold()), -1)

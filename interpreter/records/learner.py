@@ -38,3 +38,5 @@ class Learner:
     # The values of the columns rulesets declare (learner attributes, external qualifications' grades), by
     # column key (attainment.column_key), as written.
     attributes: Mapping[str, str] = attrs.field(factory=dict)
+    # The pathway (endorsed title) the learner is registered for, as the record's `pathway` column names it.
+    pathway: str | None = None

@@ -31,6 +31,8 @@ from qualrules.interpreter.records.text import decoded, delimiter_named, header_
 
 REQUIRED_COLUMNS = ("learner", "unit", "result", "achieved_on")
 OPTIONAL_COLUMNS = ("registered_on", "date_of_birth")
+# The pathway (endorsed title) a learner is registered for: read where a loaded qualification declares one.
+PATHWAY_COLUMN = "pathway"
 # A table whose header has a `criterion` column is an achievement log: criterion rows and unit sign-offs as
 # well as unit results (docs/records.md#achievement-logs).
 LOG_REQUIRED_COLUMNS = ("learner", "unit", "criterion", "achieved_on")
@@ -39,13 +41,13 @@ SIGN_OFF_DATES = ("signed_off_on", "learner_signed_on", "iqa_verified_on")
 SIGN_OFF_FIELDS = SIGN_OFF_DATES + ("iqa_verifier",)
 LOG_OPTIONAL_COLUMNS = ("result",) + CRITERION_FIELDS + SIGN_OFF_FIELDS
 # Every field a column can hold, and so every field a profile's [columns] may map a heading to.
-FIELDS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS + ("criterion",) + CRITERION_FIELDS + SIGN_OFF_FIELDS
+FIELDS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS + (PATHWAY_COLUMN, "criterion",) + CRITERION_FIELDS + SIGN_OFF_FIELDS
 FORMATS = (".json", ".csv", ".xlsx", ".parquet")
 # The formats of records read from a stream of text (standard input), or from a file named otherwise.
 TEXT_FORMATS = ("csv", "json")
 # The keys of a JSON learner and of one of its attempts, criteria and sign-offs that are read; other keys
 # are ignored.
-LEARNER_KEYS = ("id",) + OPTIONAL_COLUMNS + ("units", "criteria", "sign_offs", "attributes")
+LEARNER_KEYS = ("id",) + OPTIONAL_COLUMNS + (PATHWAY_COLUMN, "units", "criteria", "sign_offs", "attributes")
 ATTEMPT_KEYS = ("unit", "result", "achieved_on")
 CRITERION_KEYS = ("unit", "criterion", "result", "achieved_on") + CRITERION_FIELDS
 SIGN_OFF_KEYS = ("unit", "assessor") + SIGN_OFF_FIELDS
@@ -95,6 +97,8 @@ class Vocabulary:
     columns: Mapping[str, frozenset[str]] = attrs.field(factory=dict)
     # The approval columns loaded rulesets declare (`approvals.column_key`): read on each unit's row.
     approval_columns: frozenset[str] = frozenset()
+    # Case-folded name -> every loaded qualification's pathway of that name, as declared.
+    pathways: Mapping[str, str] = attrs.field(factory=dict)
 
 
 def read_records(path: str | Path, vocabulary: Vocabulary, options: ReadOptions = DEFAULT_OPTIONS,
@@ -270,7 +274,7 @@ def read_header(file: str, rows: Iterator[tuple[int, list[Any]]], row_word: str,
     written = [_cell(c).casefold().replace(" ", "_") for c in header]
     columns = [options.columns.get(c, c) for c in written]
     required = LOG_REQUIRED_COLUMNS if "criterion" in columns else REQUIRED_COLUMNS
-    known = required + OPTIONAL_COLUMNS + (LOG_OPTIONAL_COLUMNS if "criterion" in columns else ())
+    known = required + OPTIONAL_COLUMNS + (PATHWAY_COLUMN,) + (LOG_OPTIONAL_COLUMNS if "criterion" in columns else ())
     missing = [c for c in required if c not in columns]
     if missing:
         raise _fatal(file, f"missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}",
@@ -344,6 +348,8 @@ class _Reader:
         self.unknown_units: set[str] = set()
         # The values of declared columns, each with the row that gave it first.
         self.attributes: dict[str, dict[str, tuple[str, Location]]] = {}
+        # Each learner's pathway, as its loaded qualification names it, with the row first giving it.
+        self.pathways: dict[str, tuple[str, Location]] = {}
 
     # ---- shared ----------------------------------------------------------------------------------
     def _error(self, learner: str | None, code: str, message: str, location: Location,
@@ -460,6 +466,24 @@ class _Reader:
                         f"{seen[0]!r} ({where}) and {written!r}", location,
                         hint="correct the row that is wrong; every row of a learner must agree")
 
+    def _pathway(self, learner: str, value: Any, location: Location) -> None:
+        """The pathway a learner's row names, read only where a loaded qualification declares pathways."""
+        text = _cell(value)
+        if not text or not self.vocabulary.pathways:
+            return
+        name = self.vocabulary.pathways.get(text.casefold())
+        if name is None:
+            self._error(learner, "QR543", f"unknown pathway {text!r}: no loaded qualification declares it", location,
+                        hint=did_you_mean(text, self.vocabulary.pathways.values())
+                        or "the pathways are " + ", ".join(sorted(set(self.vocabulary.pathways.values()))))
+            return
+        seen = self.pathways.setdefault(learner, (name, location))
+        if seen[0] != name:
+            where = f"line {seen[1].line}" if seen[1].line else seen[1].element
+            self._error(learner, "QR544", f"learner {learner} has two different pathways: {seen[0]!r} ({where}) "
+                        f"and {name!r}", location,
+                        hint="a learner is registered for one pathway: correct the row that is wrong")
+
     def _attempt(self, learner: str, unit: Any, result: Any, achieved_on: Any, location: Location,
                  approvals: Mapping[str, Any] = MappingProxyType({})) -> None:
         """`approvals`: the row's cells of the approval columns the loaded rulesets declare, by column."""
@@ -513,6 +537,7 @@ class _Reader:
                 id=learner,
                 date_of_birth=facts.get("date_of_birth", (None,))[0],
                 registered_on=facts.get("registered_on", (None,))[0],
+                pathway=self.pathways.get(learner, (None,))[0],
                 attempts=tuple(self.attempts[learner]) + derived,
                 evidence=evidence,
                 sign_offs=sign_offs,
@@ -655,6 +680,8 @@ class _Reader:
             for heading, index in header.others.items():
                 if column_key(heading) in self.vocabulary.columns and index < len(row):
                     self._attribute(learner, column_key(heading), heading, row[index], location)
+            if PATHWAY_COLUMN in position:
+                self._pathway(learner, value(PATHWAY_COLUMN), location)
             if header.log:
                 self._log_row(learner, cells, location, any(key in position for key in SIGN_OFF_FIELDS))
             else:
@@ -716,12 +743,14 @@ class _Reader:
                 self._learner(name)
             if self._repeated(names, entry, LEARNER_KEYS, element):
                 continue
-            if self._too_long(learner, {key: entry.get(key) for key in OPTIONAL_COLUMNS}, location):
+            if self._too_long(learner, {key: entry.get(key) for key in (*OPTIONAL_COLUMNS, PATHWAY_COLUMN)}, location):
                 continue
             for key in OPTIONAL_COLUMNS:
                 self._fact(learner, key, self._date(learner, entry.get(key), key,
                                                     Location(self.file, element=f"{element}.{key}"), False), location)
             self._json_attributes(learner, entry.get("attributes", {}), f"{element}.attributes")
+            self._pathway(learner, entry.get(PATHWAY_COLUMN),
+                          Location(self.file, element=f"{element}.{PATHWAY_COLUMN}"))
             units = entry.get("units", [])
             if not isinstance(units, list):
                 self._error(learner, "QR506", '"units" must be a list', location)
