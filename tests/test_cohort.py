@@ -579,3 +579,21 @@ def test_a_learner_with_sound_declared_values_stays_plain_for_a_qualification_th
         "BAD", "CLASH", "MISTYPED", "PENDING", "ACCOUNTS", "ASTROLOGY", "TWOPATHS"]
     isp = columns.holdings(declared_library.qualification(ISP_CERTIFICATE)[0], lambda word: word == "pass")
     assert dict(zip(columns.ids, isp.plain.tolist()))["SALES"]
+
+
+def test_a_parquet_file_s_declared_column_of_lists_is_refused_and_an_undeclared_one_ignored(declared_library,
+                                                                                           tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from qualrules.interpreter.diagnostics import DiagnosticError
+
+    table = declared_table(declared_rows())
+    lists = pa.array([["Y"]] * table.num_rows)
+    pq.write_table(table.append_column("Notes", lists), tmp_path / "ignored.parquet")
+    assert read_records(tmp_path / "ignored.parquet", declared_library.vocabulary()).order[:2] == ("MET", "EHCP")
+    pq.write_table(table.set_column(table.column_names.index("EHCP"), "EHCP", lists), tmp_path / "lists.parquet")
+    with pytest.raises(DiagnosticError) as raised:
+        read_records(tmp_path / "lists.parquet", declared_library.vocabulary())
+    assert [(d.code, d.message, d.location.line) for d in raised.value.diagnostics] == [
+        ("QR518", "the `EHCP` column holds values of type list<element: string>, not single values", 1)]
