@@ -26,7 +26,7 @@ from qualrules.interpreter.profile import Profile, load_profile
 from qualrules.interpreter.presentation.check_table import CheckRow
 from qualrules.interpreter.presentation.json_text import array_element
 from qualrules.interpreter.records import readers
-from qualrules.interpreter.records.columnar import ColumnarBlock
+from qualrules.interpreter.records.columnar import ColumnarBlock, declared_columns
 from qualrules.interpreter.records.learner import Attempt, Learner
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
 from qualrules.interpreter.records.readers import Records
@@ -140,8 +140,9 @@ def check_batch(records: "pa.Table | pa.RecordBatch | pd.DataFrame", qans: str |
     the same kind of object: an Arrow table or record batch, or a pandas DataFrame (with Arrow dtypes).
 
     `records` has the columns of a records table (docs/records.md: learner, unit, result, achieved_on,
-    optionally registered_on and date_of_birth, or an achievement log's; other columns are ignored), with text
-    values, or dates or timestamps in the date columns. Every row of a learner must be in this batch; they need
+    optionally registered_on, date_of_birth and pathway, or an achievement log's; the columns the loaded
+    rulesets declare, learner attributes, external qualifications' grades and approvals, as text, booleans or
+    numbers; other columns are ignored), with text values, or dates or timestamps in the date columns. Every row of a learner must be in this batch; they need
     not be together. The result has a row for each learner, in the order the batch first names them, and each
     qualification, with the columns of `verdict_schema()`, holding the values of `qualrules check --format
     json`. A learner whose rows cannot be read gets error rows, with each error's row number in the batch
@@ -153,9 +154,10 @@ def check_batch(records: "pa.Table | pa.RecordBatch | pd.DataFrame", qans: str |
     numbers or other non-text values)."""
     library = library or _installed_library()
     targets = _targets(library, qans)
-    block = _record_block(_arrow_table(records), options)
+    vocabulary = library.vocabulary()
+    block = _record_block(_arrow_table(records), vocabulary, options)
     settings = cohort.CheckSettings(tuple(q.qan for q, _ in targets), "json", options)
-    decided = _decided_alone(("columns", block), settings, library, library.vocabulary())
+    decided = _decided_alone(("columns", block), settings, library, vocabulary)
     rows = json.loads(f"[{decided.json}]") + [row.to_json() for row in _unattached(decided.problems, targets)]
     for row in rows:
         if "errors" in row:
@@ -179,8 +181,9 @@ def check_batch(records: "pa.Table | pa.RecordBatch | pd.DataFrame", qans: str |
 def verdict_schema() -> "pa.Schema":
     """The columns of `check_batch`'s verdicts: the keys of `qualrules check --format json`'s objects, and
     `errors`. A key a row's JSON object lacks is null: `credits` to `set_aside` on an error row, `errors` on
-    a verdict, the grading columns on a pass-only verdict. The award given instead of a graded qualification
-    is given by its QAN, status and grade."""
+    a verdict, the grading columns on a pass-only verdict, `equivalents` on a verdict of a qualification
+    whose pool holds no unit of an equivalence, `pathway` when none is awarded. The award given instead of a
+    graded qualification is given by its QAN, status and grade."""
     text = pa.string()
     return pa.schema([
         ("learner", text),
@@ -202,6 +205,9 @@ def verdict_schema() -> "pa.Schema":
         ("fallback_qualification", text),
         ("fallback_status", text),
         ("fallback_grade", text),
+        # Unit equivalences and pathways (docs/language.md), added after the graded columns.
+        ("equivalents", pa.list_(pa.struct([("unit", text), ("by", pa.list_(text)), ("credit", text)]))),
+        ("pathway", text),
     ])
 
 
@@ -274,19 +280,23 @@ def _arrow_table(records: Any) -> "pa.Table":
                     f"not {type(records).__name__}")
 
 
-def _record_block(table: "pa.Table", options: ReadOptions) -> ColumnarBlock:
-    """A batch's record columns as the text cells of a CSV file, each learner's rows brought together in
-    the order the batch first names them, and numbered by their place in the batch."""
+def _record_block(table: "pa.Table", vocabulary: readers.Vocabulary, options: ReadOptions) -> ColumnarBlock:
+    """A batch's record columns, and those `vocabulary` declares, as the text cells of a CSV file, each
+    learner's rows brought together in the order the batch first names them, and numbered by their place in
+    the batch."""
     import pyarrow.compute as pc
 
     # The batch's column names are its header, matched as a CSV header is; they stand on no row.
     found = readers.read_header(_BATCH, iter([(None, table.column_names)]), "row", options)
     names = list(found.position)
+    declared = declared_columns(found, vocabulary)
     columns = [_text_column(name, table.column(found.position[name]).combine_chunks()) for name in names]
-    header = readers.Header(found.line, {name: k for k, name in enumerate(names)}, "row", len(names))
+    columns += [_declared_column(heading, table.column(index).combine_chunks()) for heading, index in declared.items()]
+    header = readers.Header(found.line, {name: k for k, name in enumerate(names)}, "row", len(columns),
+                            {heading: len(names) + k for k, heading in enumerate(declared)})
     first_named = pc.utf8_trim_whitespace(columns[header.position["learner"]]).dictionary_encode()
     order = np.argsort(first_named.indices.to_numpy(), kind="stable")
-    batch = pa.RecordBatch.from_arrays([column.take(order) for column in columns], names=names)
+    batch = pa.RecordBatch.from_arrays([column.take(order) for column in columns], names=names + list(declared))
     return ColumnarBlock(_BATCH, header, order + 1, batch)
 
 
@@ -305,6 +315,22 @@ def _text_column(name: str, column: "pa.Array") -> "pa.Array":
         raise _unreadable_batch(f"column `{name}` holds values of type {kind}, not text or dates",
                                 hint="give ids, units and results as text (an integer id is read as its digits), "
                                      "and dates as text, dates or timestamps")
+    return pc.fill_null(pc.cast(column, pa.string()), "")
+
+
+def _declared_column(heading: str, column: "pa.Array") -> "pa.Array":
+    """A declared column (docs/records.md "Declared columns") as a CSV file's cells would hold it: text,
+    true or false for a boolean, a number's digits (a pandas column of whole numbers with blanks is of
+    floats: 5.0 is 5), an empty cell for null."""
+    import pyarrow.compute as pc
+
+    if pa.types.is_dictionary(column.type):  # pandas categoricals
+        column = column.dictionary_decode()
+    kind = column.type
+    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_boolean(kind)
+            or pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_null(kind)):
+        raise _unreadable_batch(f"column `{heading}` holds values of type {kind}, not text, yes or no, or numbers",
+                                hint="give a declared column's values as text, booleans or numbers")
     return pc.fill_null(pc.cast(column, pa.string()), "")
 
 

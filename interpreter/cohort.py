@@ -108,7 +108,7 @@ def open_cohort(source: str | Path | Records, vocabulary: Vocabulary, options: R
             return Cohort(scan.learners, True, (("rows", str(path), header, block) for block in blocks), warnings)
         rows.close()
     if input_format is None and (path.suffix.lower() == ".parquet" and path.is_file() or path.is_dir()):
-        table = open_parquet(path, options)
+        table = open_parquet(path, vocabulary, options)
         scan = scan_parquet(table)
         if scan.grouped:
             blocks = parquet_blocks(table, LEARNERS_PER_BLOCK)

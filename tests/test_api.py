@@ -27,8 +27,10 @@ from qualrules import api
 from qualrules.cli import main
 from qualrules.interpreter import cohort
 from qualrules.plugins import AwardingBody
-# Learners sorted by id with every kind of trouble a verdict must mention, shared with the cohort tests.
-from test_cohort import cohort_rows
+# Learners sorted by id with every kind of trouble a verdict must mention, shared with the cohort tests, and
+# learners whose verdicts need a ruleset's declared columns.
+from test_cohort import (DECLARED_QANS, cohort_rows, declared_csv_text, declared_library, declared_rows,
+                         declared_table, whole_file)
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "cohort.csv"
@@ -68,8 +70,10 @@ def error_of(error: dict) -> tuple:
     return error["code"], re.sub(r"line \d+", "line N", error["message"]), error["hint"]
 
 
-# check_batch's columns for a graded qualification's verdict, null for a pass-only one, whose JSON lacks them.
-GRADED_COLUMNS = ("grade", "points", "unit_points", "fallback_qualification", "fallback_status", "fallback_grade")
+# check_batch's columns for a graded qualification's verdict, and for one with equivalences or pathways: null
+# for a pass-only one, whose JSON lacks them.
+GRADED_COLUMNS = ("grade", "points", "unit_points", "fallback_qualification", "fallback_status", "fallback_grade",
+                  "equivalents", "pathway")
 
 
 def as_printed(row: dict) -> dict:
@@ -376,6 +380,60 @@ def test_errors_name_the_rows_of_the_batch():
           "hint": "did you mean `L3B5`, `L3B4` or `L3B3`?", "row": 2}],
         [{"code": "QR506", "message": "the row has no learner id",
           "hint": "every row needs the learner it belongs to", "row": 3}]]
+
+
+def same_values(batch_row: dict, printed_row: dict) -> bool:
+    """Whether a check_batch verdict holds the values of the command's JSON object, key for key: null where the
+    object lacks a column's key, and each error as both give it."""
+    def values(row: dict) -> dict:
+        return {key: [error_of(e) for e in row[key]] if key == "errors" else row[key]
+                for key in api.verdict_schema().names if key in printed_row}
+
+    return values(batch_row) == values(printed_row) and all(
+        batch_row[key] is None for key in api.verdict_schema().names if key not in printed_row)
+
+
+def test_check_batch_reads_the_declared_columns_as_a_csv_file_does(declared_library, tmp_path):
+    rows = declared_rows()
+    path = tmp_path / "export.csv"
+    path.write_text(declared_csv_text(rows), encoding="utf-8")
+    expected = json.loads(whole_file(path, declared_library, DECLARED_QANS))
+    table = declared_table(rows)
+    # In pandas the flag is of objects (True, False, None), the grades floats (5.0, NaN), the approvals
+    # categorical.
+    frame = table.to_pandas()
+    assert [str(frame[name].dtype) for name in ("EHCP", "EngGrade", "Exemption approved")] == [
+        "object", "float64", "category"]
+    for records in (table, frame):
+        verdicts = api.check_batch(records, DECLARED_QANS, declared_library)
+        verdicts = pa.Table.from_pandas(verdicts, preserve_index=False) if isinstance(verdicts, pd.DataFrame) \
+            else verdicts
+        got = verdicts.to_pylist()
+        assert len(got) == len(expected) and all(map(same_values, got, expected))
+    by_learner = {(row["learner"], row["qualification"]): row for row in got}
+    assert by_learner["ACCOUNTS", "500/7112/9"]["pathway"] == "Accounting"
+    assert by_learner["APPROVED", "600/1000/9"]["equivalents"] == [
+        {"unit": "8607-205", "by": ["ACCA-F4"], "credit": "replacement"}]
+    assert (by_learner["MET", "ST0005"]["status"], by_learner["UNKNOWN", "ST0005"]["status"]) == (
+        "achieved", "undetermined")
+    # Each error at its row of the batch, from 1.
+    assert {learner: by_learner[learner, "ST0005"]["errors"][0]["row"] for learner, _ in by_learner
+            if by_learner[learner, "ST0005"]["errors"]} == {
+        "BAD": 7, "CLASH": 10, "MISTYPED": 18, "PENDING": 36, "ASTROLOGY": 45, "TWOPATHS": 54}
+
+
+def test_a_declared_column_of_dates_is_refused(declared_library):
+    rows = declared_rows()
+    table = declared_table(rows)
+    dates = pa.array([dt.date(2024, 1, 1)] * table.num_rows)
+    with pytest.raises(api.DiagnosticError) as raised:
+        api.check_batch(table.set_column(table.column_names.index("EHCP"), "EHCP", dates), "ST0005",
+                        declared_library)
+    assert [(d.code, d.message) for d in raised.value.diagnostics] == [
+        ("QR505", "column `EHCP` holds values of type date32[day], not text, yes or no, or numbers")]
+    # A column no ruleset declares is not read, whatever it holds.
+    verdicts = api.check_batch(table.append_column("Started", dates), "ST0005", declared_library)
+    assert verdicts["learner"].to_pylist() == list(dict.fromkeys(row[0] for row in rows))
 
 
 def test_a_batch_that_cannot_be_read_is_a_diagnostic():

@@ -424,3 +424,176 @@ def test_a_file_with_a_line_break_in_a_cell_is_cut_into_blocks_by_this_process(l
     write_csv(path, [["A1", "L3B1", "pass\nwith a note", "2024-01-01", "2022-01-01", "1990-01-01"],
                      ["A2", "L3B2", "pass", "2024-01-01", "2022-01-01", "1990-01-01"]])
     assert [task[0] for task in cohort.open_cohort(path, library.vocabulary()).tasks] == ["columns"]
+
+
+# ---- declared columns, approvals and pathways, in every format ---------------------------------------------
+
+DECLARED_HEADER = HEADER + ["pathway", "EHCP", "EngGrade", "MathGrade", "Exemption approved", "Tutor"]
+DECLARED_QANS = ("ST0005", "600/1000/9", "500/7112/9", ISP_CERTIFICATE)
+ISP_UNITS = ("L3B1", "L3B2", "L3C1", "L3C2", "L3L1")
+EXEMPTION_UNITS = ("8607-201", "8607-202", "8607-204")
+ACCOUNTING_UNITS = ("1", "2", "3", "4", "5", "6", "7", "35")
+
+
+def declared_rows() -> list[list]:
+    """Learners whose verdicts need the ruleset's columns (an EHCP flag, GCSE grades, an exemption's approval,
+    a pathway) as typed values, as an export gives them (None for a blank), with every error they can hold."""
+    rows = []
+
+    def learner(learner_id: str, units, pathway=None, ehcp=None, english=None, maths=None, approved=None):
+        for k, unit in enumerate(units):
+            value = lambda given: given[k] if isinstance(given, list) else given
+            rows.append([learner_id, unit, "exemption" if unit == "ACCA-F4" else "pass", f"2024-06-{k + 1:02d}",
+                         "2024-01-15", "1990-01-01", value(pathway), value(ehcp), value(english), value(maths),
+                         approved if unit == "ACCA-F4" else None, 1.5])
+
+    learner("MET", ("EPA1", "EPA2"), ehcp=False, english=5, maths=4)
+    learner("EHCP", ("EPA1", "EPA2"), ehcp=True, english=2, maths=2)
+    learner("UNKNOWN", ("EPA1", "EPA2"), english=3, maths=5)  # no EHCP flag, no functional skills: cannot tell
+    learner("BAD", ("EPA1", "EPA2"), ehcp=False, english=[12, None], maths=4)  # QR550
+    learner("CLASH", ("EPA1", "EPA2"), ehcp=[False, True], english=5, maths=4)  # QR551
+    # Sound values a qualification does not read change nothing: the learner's units decide the certificate.
+    learner("SALES", ISP_UNITS, ehcp=False, english=5)
+    learner("MISTYPED", ISP_UNITS, english=[None, None, 0, None, None])  # QR550, whatever the qualification
+    learner("APPROVED", EXEMPTION_UNITS + ("ACCA-F4",), approved="Yes")
+    learner("REFUSED", EXEMPTION_UNITS + ("ACCA-F4",), approved="not approved")
+    learner("UNSAID", EXEMPTION_UNITS + ("ACCA-F4",))
+    learner("PENDING", EXEMPTION_UNITS + ("ACCA-F4",), approved="pending")  # QR546
+    learner("ACCOUNTS", ACCOUNTING_UNITS, pathway=[None, "accounting"] + [None] * 6)
+    learner("ASTROLOGY", ACCOUNTING_UNITS, pathway=["Astrology"] + [None] * 7)  # QR543
+    learner("TWOPATHS", ACCOUNTING_UNITS, pathway=["Accounting", "Marketing"] + [None] * 6)  # QR544
+    return rows
+
+
+def declared_table(rows):
+    """The rows as an Arrow table: the flag boolean, the grades integers, the approvals a dictionary (as pandas
+    writes a categorical), and an unread column of floats."""
+    import pyarrow as pa
+
+    columns = dict(zip(DECLARED_HEADER, map(list, zip(*rows))))
+    types = {"EHCP": pa.bool_(), "EngGrade": pa.int64(), "MathGrade": pa.int64(), "Tutor": pa.float64()}
+    table = pa.table({name: pa.array(values, types.get(name, pa.string())) for name, values in columns.items()})
+    approved = table.column_names.index("Exemption approved")
+    return table.set_column(approved, "Exemption approved", table.column(approved).dictionary_encode())
+
+
+def declared_csv_text(rows) -> str:
+    """The rows as a CSV file writes them: true and false, digits, an empty cell for a blank."""
+    def cell(value) -> str:
+        return "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(DECLARED_HEADER)
+    writer.writerows([[cell(value) for value in row] for row in rows])
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def declared_library(tmp_path_factory) -> Library:
+    from test_attainment import ADULT_CARE
+    from test_equivalences import EXEMPTIONS
+
+    folder = tmp_path_factory.mktemp("declared")
+    (folder / "adult-care.qual").write_text(ADULT_CARE, encoding="utf-8")
+    (folder / "exemptions.qual").write_text(EXEMPTIONS, encoding="utf-8")
+    return Library.load([folder / "adult-care.qual", folder / "exemptions.qual",
+                         Path(__file__).parent / "data" / "business_pathways.qual"])
+
+
+DECLARED_ERRORS = {
+    "BAD": ("QR550", "`EngGrade` holds '12', which no ruleset's declaration of that column allows"),
+    "CLASH": ("QR551", "learner CLASH has two different `EHCP` values: 'false' (line N) and 'true'"),
+    "MISTYPED": ("QR550", "`EngGrade` holds '0', which no ruleset's declaration of that column allows"),
+    "PENDING": ("QR546", "`Exemption approved` is 'pending', which does not say whether the exemption was approved"),
+    "ASTROLOGY": ("QR543", "unknown pathway 'Astrology': no loaded qualification declares it"),
+    "TWOPATHS": ("QR544", "learner TWOPATHS has two different pathways: 'Accounting' (line N) and 'Marketing'"),
+}
+
+
+def declared_verdicts(text: str) -> list[dict]:
+    """Verdicts with each error as its code and message, the line a message cites as N: a CSV file cites its
+    line, a Parquet file its row."""
+    import re
+
+    return [{key: value for key, value in row.items() if key != "errors"}
+            | ({"errors": [(e["code"], re.sub(r"line \d+", "line N", e["message"])) for e in row["errors"]]}
+               if "errors" in row else {}) for row in json.loads(text)]
+
+
+def test_declared_columns_give_the_same_verdicts_from_csv_and_parquet(declared_library, tmp_path, monkeypatch):
+    import pyarrow.parquet as pq
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cohort, "LEARNERS_PER_BLOCK", 4)
+    rows = declared_rows()
+    Path("export.csv").write_text(declared_csv_text(rows), encoding="utf-8")
+    pq.write_table(declared_table(rows), "export.parquet", row_group_size=5)
+    expected = whole_file(Path("export.csv"), declared_library, DECLARED_QANS)
+    for path in (Path("export.csv"), Path("export.parquet")):
+        opened = cohort.open_cohort(path, declared_library.vocabulary())
+        assert opened.streamed
+        blocks = cohort.check_blocks(opened, settings(qans=DECLARED_QANS), declared_library,
+                                     declared_library.vocabulary(), 1)
+        by_blocks = "".join(cohort.json_array(b.json for b in blocks))
+        assert declared_verdicts(by_blocks) == declared_verdicts(whole_file(path, declared_library, DECLARED_QANS)) \
+            == declared_verdicts(expected)
+    verdicts = declared_verdicts(expected)
+    assert {(row["learner"], row["qualification"]): row["status"] for row in verdicts if row["status"] != "error"
+            and row["learner"] not in ("SALES", "ACCOUNTS") and row["qualification"] in ("ST0005", "600/1000/9")} \
+        == {("MET", "ST0005"): "achieved", ("EHCP", "ST0005"): "achieved", ("UNKNOWN", "ST0005"): "undetermined",
+            **{(learner, "ST0005"): "not achieved" for learner in ("APPROVED", "REFUSED", "UNSAID")},
+            **{(learner, "600/1000/9"): "not achieved" for learner in ("MET", "EHCP", "UNKNOWN", "REFUSED")},
+            ("APPROVED", "600/1000/9"): "achieved", ("UNSAID", "600/1000/9"): "undetermined"}
+    by_learner = {(row["learner"], row["qualification"]): row for row in verdicts}
+    assert by_learner["SALES", ISP_CERTIFICATE]["status"] == "achieved"
+    assert (by_learner["ACCOUNTS", "500/7112/9"]["status"], by_learner["ACCOUNTS", "500/7112/9"]["pathway"]) \
+        == ("achieved", "Accounting")
+    assert by_learner["APPROVED", "600/1000/9"]["equivalents"] == [
+        {"unit": "8607-205", "by": ["ACCA-F4"], "credit": "replacement"}]
+    errors = {row["learner"]: row["errors"] for row in verdicts if "errors" in row}
+    assert errors == {learner: [error] for learner, error in DECLARED_ERRORS.items()}
+    # Each error where it stands: the file's line in CSV, the row of data (from 1) in Parquet.
+    for path, at in (("export.csv", lambda row: {"line": row + 1}), ("export.parquet",
+                                                                   lambda row: {"line": row, "element": f"row {row}"})):
+        located = {row["learner"]: row["errors"][0] for row in json.loads(whole_file(Path(path), declared_library,
+                                                                                     DECLARED_QANS))
+                   if "errors" in row}
+        assert {learner: {key: error[key] for key in at(0)} for learner, error in located.items()} == {
+            "BAD": at(7), "CLASH": at(10), "MISTYPED": at(18), "PENDING": at(36), "ASTROLOGY": at(45),
+            "TWOPATHS": at(54)}
+
+
+def test_a_learner_with_sound_declared_values_stays_plain_for_a_qualification_that_reads_none(
+        declared_library, tmp_path):
+    from qualrules.interpreter.records.columnar import Columns
+
+    path = tmp_path / "export.csv"
+    path.write_text(declared_csv_text(declared_rows()), encoding="utf-8")
+    header, _ = open_table(csv_file(path))
+    (block,) = columnar_blocks(csv_file(path), header, 100)
+    columns = Columns(block, declared_library.vocabulary(), {})
+    plain = dict(zip(columns.ids, columns.plain.tolist()))
+    # A named pathway is read row by row, as are the values the row reader would report.
+    assert [learner for learner, is_plain in plain.items() if not is_plain] == [
+        "BAD", "CLASH", "MISTYPED", "PENDING", "ACCOUNTS", "ASTROLOGY", "TWOPATHS"]
+    isp = columns.holdings(declared_library.qualification(ISP_CERTIFICATE)[0], lambda word: word == "pass")
+    assert dict(zip(columns.ids, isp.plain.tolist()))["SALES"]
+
+
+def test_a_parquet_file_s_declared_column_of_lists_is_refused_and_an_undeclared_one_ignored(declared_library,
+                                                                                           tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from qualrules.interpreter.diagnostics import DiagnosticError
+
+    table = declared_table(declared_rows())
+    lists = pa.array([["Y"]] * table.num_rows)
+    pq.write_table(table.append_column("Notes", lists), tmp_path / "ignored.parquet")
+    assert read_records(tmp_path / "ignored.parquet", declared_library.vocabulary()).order[:2] == ("MET", "EHCP")
+    pq.write_table(table.set_column(table.column_names.index("EHCP"), "EHCP", lists), tmp_path / "lists.parquet")
+    with pytest.raises(DiagnosticError) as raised:
+        read_records(tmp_path / "lists.parquet", declared_library.vocabulary())
+    assert [(d.code, d.message, d.location.line) for d in raised.value.diagnostics] == [
+        ("QR518", "the `EHCP` column holds values of type list<element: string>, not single values", 1)]

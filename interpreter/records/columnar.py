@@ -16,6 +16,7 @@ import attrs
 from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.engine.evaluator import add_period
 from qualrules.interpreter.lazy import lazy_module
+from qualrules.interpreter.records.approvals import approval, column_key
 from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.records.dates import DateForms, DateProblem
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
@@ -31,6 +32,8 @@ NO_DATE, BAD_DATE = -1, -2
 # A unit cell's index when it is empty or too long (the row reader reports it), or names a unit in no loaded
 # catalogue that is only warned about (its row is left out, as the row reader leaves it).
 BAD_UNIT, LEFT_OUT = -1, -2
+# A declared column's cell when it is empty, or holds what the row reader would report.
+NO_VALUE, BAD_VALUE = -1, -2
 
 
 @attrs.frozen
@@ -110,10 +113,43 @@ class Columns:
             cells = pc.utf8_trim_whitespace(block.batch.column(position[PATHWAY_COLUMN]))
             named = pc.greater(pc.utf8_length(cells), 0)
             self.plain &= ~self._any_per_learner(named.fill_null(False).to_numpy(zero_copy_only=False))
+        for heading, index in declared_columns(block.header, vocabulary).items():
+            self.plain &= ~self._misdeclared(block.batch.column(index), column_key(heading), vocabulary)
         if not all(self.ids) or len(set(self.ids)) < self.learners or too_long["learner"].any():
             # A row the row reader takes for no learner's (no id, or one too long: problems only it reports),
             # or one learner in two runs.
             self.plain[:] = False
+
+    def _misdeclared(self, column, key: str, vocabulary: Vocabulary) -> "np.ndarray":
+        """Per learner, whether the row reader would report their cells of a declared column: a value no
+        declaration allows (QR550) or two different ones (QR551), or an approval that says neither (QR546).
+        Learners whose values are sound stay plain: only a qualification that reads them is not."""
+        allowed = vocabulary.columns.get(key)
+        values: dict[str, int] = {}
+
+        def read(text: str) -> int:
+            written = text.strip()
+            if not written:
+                return NO_VALUE
+            if key in vocabulary.approval_columns:
+                try:
+                    approval(written)
+                except ValueError:
+                    return BAD_VALUE
+            if allowed is None:
+                return NO_VALUE
+            if written.casefold() not in allowed:
+                return BAD_VALUE
+            return values.setdefault(written.casefold(), len(values))
+
+        found = self._decoded(column, read)
+        wrong = self._any_per_learner(found == BAD_VALUE)
+        if values and self.rows:
+            given = found >= 0
+            highest = np.maximum.reduceat(np.where(given, found, NO_VALUE), self.start_rows)
+            lowest = np.minimum.reduceat(np.where(given, found, len(values)), self.start_rows)
+            wrong |= (highest >= 0) & (lowest != highest)
+        return wrong
 
     def _decoded(self, column, read: Callable[[str], int]) -> "np.ndarray":
         """`read` applied to each distinct text of a column, spread back over the rows."""
@@ -255,6 +291,13 @@ class ColumnHoldings:
         attempted, young = self.attempted, self.young
         return [(packed[k * width:(k + 1) * width], attempted.get(learner, ()), young.get(learner))
                 for k, learner in enumerate(learners)]
+
+
+def declared_columns(header: Header, vocabulary: Vocabulary) -> dict[str, int]:
+    """The header's columns that loaded rulesets declare (learner attributes, external qualifications' grades,
+    exemptions' approvals), by heading as written: those of its other columns the row reader reads."""
+    return {heading: index for heading, index in header.others.items()
+            if column_key(heading) in vocabulary.columns or column_key(heading) in vocabulary.approval_columns}
 
 
 def too_long_cells(column) -> "np.ndarray":

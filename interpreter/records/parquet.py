@@ -16,6 +16,7 @@ from typing import Any, Iterator
 import attrs
 
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity
+from qualrules.interpreter.records.columnar import declared_columns
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
 from qualrules.interpreter.records.readers import Header, Records, Vocabulary, read_header, read_table_block
 from qualrules.interpreter.records.stream import LearnerScan, batch_blocks, scan_learner_column
@@ -34,18 +35,20 @@ class ParquetTable:
     names: tuple[str, ...]  # the file's names of the columns read, in the batches' order
 
 
-def open_parquet(path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> ParquetTable:
+def open_parquet(path: Path, vocabulary: Vocabulary, options: ReadOptions = DEFAULT_OPTIONS) -> ParquetTable:
     """The file's columns (a folder's first part's, which every part must have), checked and mapped by
-    `options` as a CSV header is; raises DiagnosticError when it is no Parquet file or lacks a column."""
+    `options` as a CSV header is, with those `vocabulary` declares (`columnar.declared_columns`); raises
+    DiagnosticError when it is no Parquet file or lacks a column."""
     parts = tuple(sorted(path.glob("*.parquet"))) if path.is_dir() else (path,)
     if not parts:
         raise _refused(path, "the folder holds no .parquet file")
     names = _names(parts[0])
     try:
-        position = read_header(str(path), iter([(0, names)]), "row", options).position
+        header = read_header(str(path), iter([(0, names)]), "row", options)
     except DiagnosticError as error:  # about the file's columns, which are on no row
         raise DiagnosticError([attrs.evolve(d, location=Location(str(path))) for d in error.diagnostics]) from None
-    read = tuple(names[index] for index in sorted(position.values()))
+    indices = {*header.position.values(), *declared_columns(header, vocabulary).values()}
+    read = tuple(names[index] for index in sorted(indices))
     for part in parts[1:]:
         missing = [name for name in read if name not in _names(part)]
         if missing:
@@ -130,7 +133,7 @@ def parquet_blocks(table: ParquetTable, learners_per_block: int):
 
 def read_parquet(path: Path, vocabulary: Vocabulary, options: ReadOptions = DEFAULT_OPTIONS) -> Records:
     """Every learner of a Parquet file, read whole."""
-    table = open_parquet(path, options)
+    table = open_parquet(path, vocabulary, options)
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         number = 1
