@@ -276,19 +276,36 @@ def check_equivalences(ruleset: m.Ruleset, catalogue, error: Callable[..., None]
     for column in ruleset.approval_columns[1:]:
         error("QR188", f"a second approval column (the first is on line {ruleset.approval_columns[0].span.line})",
               column.span, "a file reads its approvals from one column: keep one and delete the other")
-    combined = [s for s in ruleset.equivalences if len(s.originals) > 1]
     for q in ruleset.qualifications:
-        if q.grading is None or q.pool is None or not combined:
-            continue
-        pool = {u.ref for u in catalogue.resolve_set(q.pool)}
-        graded = sorted({ref for s in combined for ref in (original_ref(n, catalogue) for n in s.replacements)
-                         if ref in pool})
-        if graded:
-            error("QR189", f"{q.qan} is graded, and {word_list(graded, 'and')} in its pool "
-                  f"{'is' if len(graded) == 1 else 'are'} counted by several units together, and such an "
-                  "equivalent has no grade of its own", q.qan_span,
-                  "record the unit the learner holds as the one it counts as, with the grade the awarding body "
-                  "gave it, or keep the combined equivalence for pass-only qualifications")
+        if q.grading is not None and q.pool is not None:
+            _check_graded(q, ruleset, catalogue, error)
+
+
+def _check_graded(q: m.Qualification, ruleset: m.Ruleset, catalogue, error: Callable[..., None]) -> None:
+    """QR189: the equivalents a graded qualification cannot grade, those of several units together (no rule
+    gives them a grade) and those of a component of a table of components' grades (whose claim is chosen
+    without weighing grades)."""
+    pool = {u.ref for u in catalogue.resolve_set(q.pool)}
+
+    def counted_as(statements) -> list[str]:
+        return sorted({ref for s in statements for ref in (original_ref(n, catalogue) for n in s.replacements)
+                       if ref in pool})
+
+    combined = counted_as(s for s in ruleset.equivalences if len(s.originals) > 1)
+    if combined:
+        error("QR189", f"{q.qan} is graded, and {word_list(combined, 'and')} in its pool "
+              f"{'is' if len(combined) == 1 else 'are'} counted by several units together, and such an "
+              "equivalent has no grade of its own", q.qan_span,
+              "record the unit the learner holds as the one it counts as, with the grade the awarding body "
+              "gave it, or keep the combined equivalence for pass-only qualifications")
+    components = {unit for row in q.grading.rows for unit, _ in row.components}
+    tabled = [ref for ref in counted_as(ruleset.equivalences) if ref in components and ref not in combined]
+    if tabled:
+        error("QR189", f"{q.qan} is graded by a table of components' grades, and its component "
+              f"{word_list(tabled, 'and')} {'has' if len(tabled) == 1 else 'have'} an equivalence: the table "
+              "cannot weigh an equivalent's grade against the component's own", q.qan_span,
+              "record the unit the learner holds as the component itself, with its grade, or grade the "
+              "qualification by points")
 
 
 def _repeats(items: list[tuple[m.NameRef, str]]) -> Iterator[tuple[tuple[m.NameRef, str], tuple]]:
