@@ -7,6 +7,7 @@ original as itself, or counting one achievement twice, would give another grade;
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import attrs
 import pytest
@@ -24,32 +25,12 @@ from qualrules.interpreter.engine.decision import Decision
 from qualrules.interpreter.engine.evaluator import Status, evaluate
 from qualrules.interpreter.engine.grade_plan import GradePlanStatus, plan_grade
 
-# B1 is mandatory; OLD1, a predecessor of B1 in no pool, and OLD2 (9 credits), of C2, are declared for their
-# credit. A credit earns 1 point at P, 2 at M, 3 at D.
-CERTIFICATE = """\
-unit OLD1 "Alpha (2015)" level 3 credits 6 glh 60
-unit OLD2 "Gamma (2015)" level 3 credits 9 glh 90
-
-group 1 "Mandatory"
-unit B1 "Alpha" level 3 credits 6 glh 60
-
-group 2 "Optional"
-unit C1 "Beta"  level 3 credits 6 glh 60
-unit C2 "Gamma" level 3 credits 6 glh 60
-
-unit OLD1 counts as B1
-unit OLD2 counts as C2 with its own credit
-
-qualification 999/0002/1 "Graded Certificate"
-  units from Group 1, Group 2
-  all of Group 1
-  at least 12 credits
-  points per credit P 1, M 2, D 3
-  grade P at 12 points
-  grade M at 24 points
-  grade D at 36 points
-  grade D* at 42 points
-"""
+# The example of docs/language.md "Equivalents in a graded qualification": B1 is mandatory; OLD1, a predecessor
+# of B1 in no pool, and OLD2 (9 credits), of C2, are declared for their credit. A credit earns 1 point at P, 2
+# at M, 3 at D.
+_PAGE = (Path(__file__).resolve().parents[1] / "docs" / "language.md").read_text(encoding="utf-8")
+_SECTION = _PAGE[_PAGE.index("### Equivalents in a graded qualification"):]
+CERTIFICATE = _SECTION[_SECTION.index("```qual\n") + 8:_SECTION.index("```\n", _SECTION.index("```qual\n") + 8)]
 
 
 def verdicts(text: str, *results):
@@ -144,8 +125,8 @@ def test_a_component_of_a_grade_table_may_not_have_an_equivalence():
         compiled(text)
     (error,) = raised.value.diagnostics
     assert (error.code, error.location.line) == ("QR189", text.splitlines().index(
-        'qualification 999/0002/1 "Graded Certificate"') + 1)
-    assert error.message == ("999/0002/1 is graded by a table of components' grades, and its component B1 has an "
+        'qualification 999/0002/6 "Graded Certificate"') + 1)
+    assert error.message == ("999/0002/6 is graded by a table of components' grades, and its component B1 has an "
                              "equivalence: the table cannot weigh an equivalent's grade against the component's own")
     compiled(text.replace("unit OLD1 counts as B1\n", ""))  # C2's equivalent is no component's: no error
 
@@ -155,7 +136,7 @@ def test_explain_names_the_equivalent_with_its_grade_and_points(tmp_path, snapsh
     (tmp_path / "records.csv").write_text("learner,unit,result,achieved_on\nL1,B1,pass,2024-06-01\n"
                                           "L1,OLD1,distinction,2024-06-01\nL1,C1,distinction,2024-06-01\n",
                                           encoding="utf-8")
-    result = CliRunner().invoke(main, ["explain", "--ruleset", str(tmp_path / "graded.qual"), "-q", "999/0002/1",
+    result = CliRunner().invoke(main, ["explain", "--ruleset", str(tmp_path / "graded.qual"), "-q", "999/0002/6",
                                        "--learner", "L1", str(tmp_path / "records.csv")])
     assert result.exit_code == 0, result.output
     assert result.output == snapshot
