@@ -231,15 +231,12 @@ def check_equivalences(ruleset: m.Ruleset, catalogue, error: Callable[..., None]
     """The checker's errors about equivalence statements and the approval column (QR185 to QR189), through the
     checker's `error`."""
     units = [*catalogue.units, *catalogue.by_ofqual]
-    replaced: set[str] = set()
     for statement in ruleset.equivalences:
         for name in statement.replacements:
             unit = catalogue.units.get(name.name) or catalogue.by_ofqual.get(name.name)
             if unit is None and catalogue.group_named(name) is None:
                 error("QR185", f"unit {name.name} is not declared in this file, so nothing can count as it",
                       name.span, did_you_mean(name.name, units) or "declare the unit in the catalogue, above")
-            elif unit is not None:
-                replaced.add(unit.ref)
         for name in (*statement.originals, *statement.replacements):
             if catalogue.group_named(name) is not None:
                 error("QR186", f"`{name.name}` is a group: an equivalence names units", name.span,
@@ -280,14 +277,35 @@ def check_equivalences(ruleset: m.Ruleset, catalogue, error: Callable[..., None]
         error("QR188", f"a second approval column (the first is on line {ruleset.approval_columns[0].span.line})",
               column.span, "a file reads its approvals from one column: keep one and delete the other")
     for q in ruleset.qualifications:
-        if q.grading is None or q.pool is None:
-            continue
-        graded = sorted(replaced & {u.ref for u in catalogue.resolve_set(q.pool)})
-        if graded:
-            error("QR189", f"{q.qan} is graded, and {word_list(graded, 'and')} in its pool "
-                  f"{'has' if len(graded) == 1 else 'have'} an equivalence: equivalents carry no grade yet",
-                  q.qan_span, "record the unit the learner holds as the one it counts as, with its grade, "
-                  "or keep the equivalence for pass-only qualifications")
+        if q.grading is not None and q.pool is not None:
+            _check_graded(q, ruleset, catalogue, error)
+
+
+def _check_graded(q: m.Qualification, ruleset: m.Ruleset, catalogue, error: Callable[..., None]) -> None:
+    """QR189: the equivalents a graded qualification cannot grade, those of several units together (no rule
+    gives them a grade) and those of a component of a table of components' grades (whose claim is chosen
+    without weighing grades)."""
+    pool = {u.ref for u in catalogue.resolve_set(q.pool)}
+
+    def counted_as(statements) -> list[str]:
+        return sorted({ref for s in statements for ref in (original_ref(n, catalogue) for n in s.replacements)
+                       if ref in pool})
+
+    combined = counted_as(s for s in ruleset.equivalences if len(s.originals) > 1)
+    if combined:
+        error("QR189", f"{q.qan} is graded, and {word_list(combined, 'and')} in its pool "
+              f"{'is' if len(combined) == 1 else 'are'} counted by several units together, and such an "
+              "equivalent has no grade of its own", q.qan_span,
+              "record the unit the learner holds as the one it counts as, with the grade the awarding body "
+              "gave it, or keep the combined equivalence for pass-only qualifications")
+    components = {unit for row in q.grading.rows for unit, _ in row.components}
+    tabled = [ref for ref in counted_as(ruleset.equivalences) if ref in components and ref not in combined]
+    if tabled:
+        error("QR189", f"{q.qan} is graded by a table of components' grades, and its component "
+              f"{word_list(tabled, 'and')} {'has' if len(tabled) == 1 else 'have'} an equivalence: the table "
+              "cannot weigh an equivalent's grade against the component's own", q.qan_span,
+              "record the unit the learner holds as the component itself, with its grade, or grade the "
+              "qualification by points")
 
 
 def _repeats(items: list[tuple[m.NameRef, str]]) -> Iterator[tuple[tuple[m.NameRef, str], tuple]]:
@@ -331,24 +349,45 @@ def with_equivalents(requirements: tuple[Requirement, ...], units: tuple[PoolUni
                      equivalents: Equivalents, index: dict[str, int]) -> tuple[Requirement, ...]:
     """The requirements with each equivalent standing wherever the unit it counts as stands, followed by the
     caps that keep one achievement from counting twice."""
+    standing = _standing(equivalents, index)
+    return (tuple(_stand_in(r, units, standing) for r in requirements)
+            + _caps(equivalents, index, standing))
+
+
+def graded_pool(pool: tuple[m.Unit, ...], units: tuple[PoolUnit, ...], equivalents: Equivalents,
+                index: dict[str, int], compensation: Linear | None) -> tuple[tuple[m.Unit, ...], Linear | None]:
+    """For a graded qualification: the pool with each equivalent after it, as the unit it counts as with the
+    equivalent's credit (so its points are that unit's, per credit at its own credit under `with its own
+    credit`), and the allowance of units below a pass with the equivalents standing in it too."""
+    graded = pool + tuple(attrs.evolve(pool[index[e.replacement]], credits=units[e.index].credits)
+                          for e in equivalents.units)
+    if compensation is not None:
+        compensation = _stand_in(compensation, units, _standing(equivalents, index))
+    return graded, compensation
+
+
+def _standing(equivalents: Equivalents, index: dict[str, int]) -> dict[int, list[int]]:
+    """The equivalents of each pool unit, by pool index."""
     standing: dict[int, list[int]] = {}
     for equivalent in equivalents.units:
         standing.setdefault(index[equivalent.replacement], []).append(equivalent.index)
+    return standing
 
+
+def _stand_in(requirement: Requirement, units: tuple[PoolUnit, ...], standing: dict[int, list[int]]) -> Requirement:
+    """The requirement with each equivalent standing wherever the unit it counts as stands."""
     def widened(members: tuple[int, ...]) -> tuple[int, ...]:
         return members + tuple(e for i in members for e in standing.get(i, ()))
 
-    def rewrite(requirement: Requirement) -> Requirement:
-        if isinstance(requirement, Linear):
-            members = widened(requirement.members)
-            weights = requirement.weights + tuple(unit_measure(units[i], requirement.measure)
-                                                  for i in members[len(requirement.members):])
-            return attrs.evolve(requirement, members=members, weights=weights)
-        if isinstance(requirement, Barred):
-            return attrs.evolve(requirement, first=widened(requirement.first), second=widened(requirement.second))
-        return attrs.evolve(requirement, options=tuple(tuple(map(rewrite, o)) for o in requirement.options))
-
-    return tuple(map(rewrite, requirements)) + _caps(equivalents, index, standing)
+    if isinstance(requirement, Linear):
+        members = widened(requirement.members)
+        weights = requirement.weights + tuple(unit_measure(units[i], requirement.measure)
+                                              for i in members[len(requirement.members):])
+        return attrs.evolve(requirement, members=members, weights=weights)
+    if isinstance(requirement, Barred):
+        return attrs.evolve(requirement, first=widened(requirement.first), second=widened(requirement.second))
+    return attrs.evolve(requirement, options=tuple(tuple(_stand_in(r, units, standing) for r in o)
+                                                   for o in requirement.options))
 
 
 def _cap(members: tuple[int, ...], span: m.Span, text: str, reason: str, units: tuple[str, ...]) -> Linear:

@@ -184,6 +184,13 @@ class UnitGrade:
     unit: str
     grade: str
     points: int
+    # The units the claim counts it by, when it counts the unit by an equivalent (`unit A counts as B`).
+    by: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """`B1 by OLD1`, as explanations name the unit counted."""
+        return f"{self.unit} by {' and '.join(self.by)}" if self.by else self.unit
 
 
 def statement_text(statement) -> str:

@@ -440,12 +440,14 @@ def test_a_second_approval_column_is_refused():
     assert error.message == f"a second approval column (the first is on line {line_of(text, 'approval column')})"
 
 
-def test_a_graded_qualification_cannot_count_equivalents_yet():
+def test_a_graded_qualification_refuses_only_equivalents_of_several_units():
+    # One original's equivalents carry its grade (tests/test_graded_equivalences.py); no rule grades several.
     text = PREDECESSORS + "  points per credit P 7, M 8, D 9\n  grade P at 70 points\n"
     (error,) = errors_of(text)
     assert (error.code, error.location.line) == ("QR189", line_of(text, "qualification"))
-    assert error.message == ("600/1000/9 is graded, and 8607-201, 8607-202, 8607-203 and 8607-204 in its pool have "
-                             "an equivalence: equivalents carry no grade yet")
+    assert error.message == ("600/1000/9 is graded, and 8607-202 in its pool is counted by several units together, "
+                             "and such an equivalent has no grade of its own")
+    compiled(text.replace("units 8600-210 and 8600-211 together count as 8607-202\n", ""))  # no error
 
 
 BODIES = discover()

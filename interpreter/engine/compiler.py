@@ -9,7 +9,7 @@ from qualrules.interpreter import model as m
 from qualrules.interpreter.barring import units_by_code
 from qualrules.interpreter.checker import Catalogue, check
 from qualrules.interpreter.diagnostics import DiagnosticError
-from qualrules.interpreter.equivalences import Equivalents, compile_equivalents, with_equivalents
+from qualrules.interpreter.equivalences import Equivalents, compile_equivalents, graded_pool, with_equivalents
 from qualrules.interpreter.grades import CompiledGrading, compensation_cap, compile_grading
 from qualrules.interpreter.attainment import CompiledAttainment, compile_attainment
 from qualrules.interpreter.prerequisites import prerequisite_graph, reachable
@@ -186,7 +186,10 @@ def _compile(q: m.Qualification, catalogue: Catalogue, catalogue_refs: dict[str,
     grading = None
     if q.grading is not None:
         cap = compensation_cap(q)
-        grading = compile_grading(q.grading, pool, requirement(cap) if cap else None)
+        graded, compensation = pool, requirement(cap) if cap else None
+        if equivalents is not None:
+            graded, compensation = graded_pool(pool, units, equivalents, index, compensation)
+        grading = compile_grading(q.grading, graded, compensation)
     return CompiledQualification(
         qan=q.qan, title=q.title, level=q.level, awarding_body=body, source=q, path=path, units=units,
         requirements=requirements, window=window, minimum_age=age, catalogue_refs=catalogue_refs, index=index,

@@ -96,7 +96,8 @@ def plan_grade(q: CompiledQualification, learner: Learner, counts: Callable[[str
     kept = np.flatnonzero(grading.claimable(q, available, grades[None, :])[0]).tolist()
     passed = {i for i in kept if grades[i] >= grading.PASS}
     excluded = {pool_index(q, ref) for ref in exclude}
-    candidates = [i for i in range(len(q.units)) if i not in passed and i not in excluded]
+    # An equivalent is held by its originals, never taken: only the pool's own units are planned.
+    candidates = [i for i in range(len(q.catalogue_units)) if i not in passed and i not in excluded]
     if q.prerequisites:  # a unit is planned only when what it requires counts already (docs/planning.md)
         allowed, _ = plan_limits(q.prerequisites, {}, [u.ref for u in q.units], held.prerequisites_held,
                                  set(candidates))
@@ -137,9 +138,10 @@ def plan_grade(q: CompiledQualification, learner: Learner, counts: Callable[[str
     planned = tuple(g.UnitGrade(q.units[i].ref, grade, table[i][m.UNIT_GRADES.index(grade)])
                     for (i, grade), literal in take.items() if claim_model.solved.boolean_value(literal))
     planned_refs = {u.unit: u for u in planned}
-    claim = tuple(planned_refs.get(q.units[i].ref) or g.UnitGrade(q.units[i].ref, m.UNIT_GRADES[grades[i]],
-                                                                  table[i][grades[i]])
-                  for i in sorted(found))
+    order = q.equivalents.in_catalogue_order if q.equivalents is not None else sorted
+    claim = tuple(planned_refs.get(q.units[i].ref) or g.UnitGrade(
+        q.units[i].ref, m.UNIT_GRADES[grades[i]], table[i][grades[i]],
+        q.equivalents.of(i).originals if i >= len(q.catalogue_units) else ()) for i in order(found))
     status = GradePlanStatus.PLANNED if planned else GradePlanStatus.ALREADY_REACHED
     return GradePlan(q.qan, learner.id, threshold.grade, status, planned, claim, sum(u.points for u in claim),
                      threshold.points)

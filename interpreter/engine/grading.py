@@ -56,20 +56,36 @@ PASS = m.UNIT_GRADES.index("P")
 def grade_matrix(q: "CompiledQualification", learners: Sequence[Learner],
                  deadlines: Sequence[dt.date | None]) -> "np.ndarray":
     """(learners, pool units) int8: each unit's best graded result (an index of m.UNIT_GRADES), NO_GRADE where
-    there is none. Results dated after the learner's completion deadline give no grade."""
+    there is none. Results dated after the learner's completion deadline give no grade. An equivalent's grade
+    is its original's best result as the unit it counts as (a mark graded by that unit's bands, or else by the
+    original's own)."""
     grades = np.full((len(learners), len(q.units)), NO_GRADE, dtype=np.int8)
     bands = {b.unit: b for b in q.grading.source.marks}
+    outside = q.equivalents.outside if q.equivalents is not None else {}
+    by_original: dict[str, list[int]] = {}
+    for equivalent in q.equivalents.units if q.equivalents is not None else ():
+        for original in equivalent.originals:
+            by_original.setdefault(original, []).append(equivalent.index)
     for row, (learner, deadline) in enumerate(zip(learners, deadlines)):
         for attempt in learner.attempts:
-            ref = q.catalogue_refs.get(attempt.unit.casefold())
-            index = q.index.get(ref) if ref is not None else None
-            grade = g.RESULT_GRADES.get(attempt.result)
-            if attempt.result.isdigit():  # a mark: its unit's bands give the grade; without bands it is no pass
-                grade = g.mark_grade(bands[ref], int(attempt.result)) if ref in bands else "U"
-            if index is None or grade is None or _late(attempt.achieved_on, deadline):
+            ref = q.catalogue_refs.get(attempt.unit.casefold()) or outside.get(attempt.unit.casefold())
+            if ref is None or _late(attempt.achieved_on, deadline):
                 continue
-            grades[row, index] = max(grades[row, index], m.UNIT_GRADES.index(grade))
+            uses = ([(q.index[ref], bands.get(ref))] if ref in q.index else []) + [
+                (e, bands.get(q.units[e].ref) or bands.get(ref)) for e in by_original.get(ref, ())]
+            for index, marks in uses:
+                grade = _result_grade(attempt.result, marks)
+                if grade is not None:
+                    grades[row, index] = max(grades[row, index], m.UNIT_GRADES.index(grade))
     return grades
+
+
+def _result_grade(result: str, bands: m.MarkBands | None) -> str | None:
+    """The grade a result gives a unit graded by `bands` (None: by none); None for a word that gives no grade.
+    A mark without bands is no pass."""
+    if result.isdigit():
+        return g.mark_grade(bands, int(result)) if bands is not None else "U"
+    return g.RESULT_GRADES.get(result)
 
 
 def _late(achieved_on: dt.date | None, deadline: dt.date | None) -> bool:
@@ -292,9 +308,15 @@ def graded_verdicts(q: "CompiledQualification", verdicts: list["Verdict"], grade
     compiled = q.grading
     graded = []
     for verdict, row, holding in zip(verdicts, grades, held):
-        counted = [q.index[ref] for ref in verdict.claim]
-        unit_points = tuple(g.UnitGrade(q.units[i].ref, m.UNIT_GRADES[row[i]], compiled.points[i][row[i]])
-                            for i in counted)
+        # A unit the claim counts by an equivalent is graded as that equivalent.
+        counted_as = {e.replacement: e for e in verdict.equivalents or ()}
+        unit_points = []
+        for ref in verdict.claim:
+            equivalent = counted_as.get(ref)
+            i = q.index[ref] if equivalent is None else equivalent.index
+            unit_points.append(g.UnitGrade(ref, m.UNIT_GRADES[row[i]], compiled.points[i][row[i]],
+                                           () if equivalent is None else equivalent.originals))
+        unit_points = tuple(unit_points)
         points = sum(u.points for u in unit_points)
         if compiled.source.rows:
             graded.append(_table_graded(q, verdict, unit_points, row, holding))

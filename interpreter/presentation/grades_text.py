@@ -24,6 +24,6 @@ def grade_plan_text(q: CompiledQualification, found: GradePlan) -> str:
         out.append(f"take {plural(len(found.take), 'unit')}:")
         out += branches([[escaped(f"{u.unit}  {q.units[q.index[u.unit]].title}  at {u.grade} or better "
                                   f"({plural(u.points, 'point')})")] for u in found.take])
-    out.append(escaped("resulting claim: " + ", ".join(f"{u.unit} {u.grade}" for u in found.claim)
+    out.append(escaped("resulting claim: " + ", ".join(f"{u.label} {u.grade}" for u in found.claim)
                        + f" ({plural(found.points, 'point')})"))
     return "\n".join(out)

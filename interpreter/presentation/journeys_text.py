@@ -61,10 +61,10 @@ def explanation_text(explanation: Explanation) -> str:
     out += branches([_rule_lines(q, rule, counted_as) for rule in explanation.rules])
     if verdict.unit_points and verdict.points is None:  # graded by a table of components' grades
         out += ["", click.style("Grades", bold=True)]
-        out += branches([[escaped(f"{u.unit}: {u.grade}")] for u in verdict.unit_points])
+        out += branches([[escaped(f"{u.label}: {u.grade}")] for u in verdict.unit_points])
     elif verdict.unit_points:
         out += ["", click.style(f"Points ({verdict.points})", bold=True)]
-        out += branches([[escaped(f"{u.unit}: {u.grade}, {plural(u.points, 'point')}")] for u in verdict.unit_points])
+        out += branches([[escaped(f"{u.label}: {u.grade}, {plural(u.points, 'point')}")] for u in verdict.unit_points])
     if verdict.pathways:
         out += ["", click.style("Pathways", bold=True), escaped(verdict.pathway_decision)]
         out += branches([_pathway_lines(standing) for standing in verdict.pathways])
