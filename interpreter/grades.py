@@ -9,7 +9,7 @@ import attrs
 
 from qualrules.interpreter import model as m
 from qualrules.interpreter.engine.requirements import Linear
-from qualrules.interpreter.wording import measure_word, set_text
+from qualrules.interpreter.wording import measure_word, plural, set_text
 
 # The grade a result word gives a unit. Exemptions and credit transfers carry no grade of their own: they
 # earn a pass's points.
@@ -252,7 +252,7 @@ def grading_sentences(qualification: m.Qualification) -> tuple[str, ...]:
     for statement in statements(qualification):
         if isinstance(statement, m.UnitPoints):
             (first, points), *rest = statement.points
-            earns = ", ".join([f"{points} points for {first}", *(f"{p} for {grade}" for grade, p in rest)])
+            earns = ", ".join([f"{plural(points, 'point')} for {first}", *(f"{p} for {grade}" for grade, p in rest)])
             if statement.glh is not None:
                 out.append(f"A unit of {statement.glh} guided learning hours earns {earns}.")
             else:
@@ -263,7 +263,7 @@ def grading_sentences(qualification: m.Qualification) -> tuple[str, ...]:
             bands = ", ".join(f"{least} or more is {grade}" for grade, least in statement.bands)
             out.append(f"{statement.unit}{out_of} is graded by its mark: {bands}.")
         elif isinstance(statement, m.GradeThreshold):
-            out.append(f"{statement.grade} needs {statement.points} points or more.")
+            out.append(f"{statement.grade} needs {plural(statement.points, 'point')} or more.")
         elif isinstance(statement, m.GradeRow):
             needs = " and ".join(f"{unit} at {grade} or better" for unit, grade in statement.components)
             out.append(f"{statement.grade} needs {needs}.")
