@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import hashlib
+import os
 import re
 from importlib import resources
 
@@ -108,7 +110,24 @@ def lark_parser() -> Lark:
         maybe_placeholders=False,
         lexer_callbacks={"COMMENT": _collect_comment},
         postlex=_MergeNewlines(),
+        cache=parser_cache(grammar),
     )
+
+
+def parser_cache(grammar: str) -> str | bool:
+    """The file that keeps the parser's tables between runs (building them takes half a second, reading them a
+    few milliseconds), in the user's own cache folder; False where there is none that only the user can
+    write: Lark reads the file with pickle, so a file others could write would run their code."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(base, "qualrules")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        info = os.stat(folder)
+    except OSError:
+        return False
+    if not hasattr(os, "getuid") or info.st_uid != os.getuid() or info.st_mode & 0o022:
+        return False
+    return os.path.join(folder, f"parser-{hashlib.sha256(grammar.encode()).hexdigest()[:16]}.lark")
 
 
 def reserved_keyword(name: str) -> str | None:
