@@ -234,9 +234,14 @@ def requirement_text(ref: str, required: Sequence[str]) -> str:
     return f"{ref} requires {', '.join(required)}"
 
 
-def prerequisite_sentences(graph: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
-    """Each prerequisite as `show` states it, in catalogue order."""
-    return tuple(f"{ref} counts only when {' and '.join(required)} "
+def prerequisite_sentences(graph: Mapping[str, tuple[str, ...]],
+                           equivalents: Mapping[str, Sequence[StandIn]]) -> tuple[str, ...]:
+    """Each prerequisite as `show` states it, in catalogue order, saying where an equivalent may stand for the
+    unit required."""
+    def named(ref: str) -> str:
+        return f"{ref} (or a unit that counts as it)" if ref in equivalents else ref
+
+    return tuple(f"{ref} counts only when {' and '.join(map(named, required))} "
                  f"{'was' if len(required) == 1 else 'were'} achieved on or before it."
                  for ref, required in graph.items())
 
