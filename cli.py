@@ -689,8 +689,9 @@ def grade_plan(qualification, body, learner: Learner, target: str, excluded, out
 @input_format_option
 @learner_option
 @one_qualification_option
-@click.option("--minimise", type=click.Choice(list(planner.MINIMISABLE)), default="credits", show_default=True,
-              help="What the plan keeps as small as possible.")
+@click.option("--minimise", type=click.Choice(list(planner.MINIMISABLE)),
+              help="What the plan keeps as small as possible.  [default: credits, or glh where the units are "
+                   "sized in GLH only, as explain's cheapest finish]")
 @click.option("--exclude", "excluded", multiple=True, metavar="REF",
               help="A unit the plan may not use, e.g. one the provider does not offer (repeatable).")
 @click.option("--with", "assumed", multiple=True, metavar="REF",
@@ -699,7 +700,7 @@ def grade_plan(qualification, body, learner: Learner, target: str, excluded, out
               help="Plan the least demanding grades that reach GRADE (DMM, D*, merit) instead of a finish.")
 @ruleset_option
 @text_format_option
-def plan(records: str, learner_id: str, qan: str, minimise: str, excluded: tuple[str, ...],
+def plan(records: str, learner_id: str, qan: str, minimise: str | None, excluded: tuple[str, ...],
          assumed: tuple[str, ...], target_grade: str | None, rulesets: tuple[str, ...], output_format: str) -> None:
     """The cheapest set of further units that completes the qualification for one learner, proven optimal
     for the measure minimised (ties: fewer units, then the claim with most credits, then units earlier in
@@ -711,6 +712,7 @@ def plan(records: str, learner_id: str, qan: str, minimise: str, excluded: tuple
     library = load_library(rulesets)
     qualification, body = find_qualification(library, qan)
     learner = find_learner(read_learners(records, library), learner_id, records)
+    minimise = minimise or planner.finish_measure(qualification)
     if target_grade is not None:
         grade_plan(qualification, body, learner, target_grade, pool_refs(library, qualification, excluded, "--exclude"),
                    output_format)

@@ -380,6 +380,10 @@ def _hint(token: Token, expected: set[str], lines: list[str]) -> str | None:
         return _EITHER_HINT
     if token.type in _TOP_LEVEL_KEYWORDS and "END" in expected:
         return _PATHWAY_HINT
+    if token.value.casefold() == "requires" and "END" in expected:
+        block = "one option of `either`" if "OR" in expected else "one pathway"
+        return (f"a requirement of the learner (`requires ...`) applies to the whole qualification, not to {block}: "
+                "move it out of the block")
     line = lines[token.line - 1]
     statement = line.split()
     if statement[0].casefold() in ("unit", "group") and "STRING" not in expected and any(

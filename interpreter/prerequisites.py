@@ -11,6 +11,7 @@ import attrs
 
 from qualrules.interpreter import model as m
 from qualrules.interpreter.diagnostics import did_you_mean
+from qualrules.interpreter.equivalences import equivalence_text, original_ref
 
 
 def check_prerequisites(ruleset: m.Ruleset, unit_named: Callable[[str], m.Unit | None],
@@ -115,11 +116,43 @@ class Standing:
     reason: str | None
 
 
-def standings(dates: Mapping[str, Sequence[dt.date | None]],
-              graph: Mapping[str, tuple[str, ...]]) -> dict[str, Standing]:
+@attrs.frozen
+class StandIn:
+    """An equivalence by which a record's units stand for a unit that another requires (`unit A counts as B`):
+    the originals, by reference, and, where it counts only `when approved`, the record column that says so and
+    the statement, for what a record lacks."""
+
+    originals: tuple[str, ...]
+    statement: str
+    approval_column: str | None = None
+
+
+def stand_ins(ruleset: m.Ruleset, catalogue, graph: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[StandIn, ...]]:
+    """Each unit that `graph` names as a prerequisite, by reference, to the equivalences that count as it."""
+    required = {ref for refs in graph.values() for ref in refs}
+    column = ruleset.approval_columns[0].name if ruleset.approval_columns else None
+    found: dict[str, list[StandIn]] = {}
+    for statement in ruleset.equivalences:
+        originals = tuple(original_ref(n, catalogue) for n in statement.originals)
+        for name in statement.replacements:
+            ref = original_ref(name, catalogue)
+            if ref in required:
+                found.setdefault(ref, []).append(StandIn(originals, equivalence_text(statement),
+                                                         column if statement.approval else None))
+    return {ref: tuple(ways) for ref, ways in found.items()}
+
+
+def standings(dates: Mapping[str, Sequence[dt.date | None]], graph: Mapping[str, tuple[str, ...]],
+              equivalents: Mapping[str, Sequence[StandIn]] | None = None,
+              approved: Mapping[str, bool | None] | None = None) -> tuple[dict[str, Standing], dict[str, Standing]]:
     """The standing of each achieved unit (`dates`: reference to the dates of its counting results, None where
-    undated) that has prerequisites. A prerequisite counts only when it counts itself, from its own date."""
+    undated) that has prerequisites, and of each unit required, as a prerequisite: the record holds it itself
+    or by one of its `equivalents` (dated when the last of its originals is, and approved, by `approved`, where
+    it needs approval). A prerequisite counts only when it counts itself, from its own date."""
+    equivalents = equivalents or {}
+    approved = approved or {}
     found: dict[str, Standing] = {}
+    as_required: dict[str, Standing] = {}
 
     def standing(ref: str) -> Standing:
         if ref in found:
@@ -132,16 +165,13 @@ def standings(dates: Mapping[str, Sequence[dt.date | None]],
         needed = f"needed for `{requirement_text(ref, graph[ref])}`"
         refused, doubts, since = None, [], None
         for required in graph[ref]:
-            if required not in dates:
+            before = held(required, needed)
+            if before is None:
                 refused = refused or f"requires {required}, which the record does not show achieved"
-                continue
-            before = standing(required)
-            if before.counts is False:
+            elif before.counts is False:
                 refused = refused or f"requires {required}, which does not count: {before.reason}"
             elif before.counts is None:
                 doubts.append(before.reason)
-            elif before.on is None:
-                doubts.append(f"achievement date of {required} ({needed})")
             elif since is None or before.on > since:
                 since = before.on
         if refused is not None:
@@ -155,22 +185,63 @@ def standings(dates: Mapping[str, Sequence[dt.date | None]],
             elif None in own:
                 result = Standing(None, None, f"achievement date of {ref} ({needed})")
             else:
-                latest = max((found[r].on, r) for r in graph[ref])
+                latest = max((as_required[r].on, r) for r in graph[ref])
                 result = Standing(False, None, f"achieved on {known[-1].isoformat()}, before its prerequisite "
                                                f"{latest[1]} was achieved on {latest[0].isoformat()}")
         found[ref] = result
         return result
 
-    return {ref: standing(ref) for ref in dates if ref in graph}
+    def held(required: str, needed: str) -> Standing | None:
+        """How `required` stands as a prerequisite: counting from its earliest date, by itself or by an
+        equivalent; None when the record holds it in neither way."""
+        ways = [standing(required)] if required in dates else []
+        for way in equivalents.get(required, ()):
+            if all(o in dates for o in way.originals):
+                ways.append(_by_equivalent(required, way, [standing(o) for o in way.originals], approved, needed))
+        ways = [w if w.counts is not True or w.on is not None
+                else Standing(None, None, f"achievement date of {required} ({needed})") for w in ways]
+        dated = sorted((w for w in ways if w.counts), key=lambda w: w.on)
+        result = next(iter(dated), None) or next((w for w in ways if w.counts is None), None) or \
+            next(iter(ways), None)
+        if result is not None:
+            as_required[required] = result
+        return result
+
+    found_standings = {ref: standing(ref) for ref in dates if ref in graph}
+    return found_standings, as_required
+
+
+def _by_equivalent(required: str, way: StandIn, originals: list[Standing], approved: Mapping[str, bool | None],
+                   needed: str) -> Standing:
+    """How `required` stands by one equivalence whose originals the record holds, with their standings."""
+    for original, before in zip(way.originals, originals):
+        if before.counts is False:
+            return Standing(False, None, f"{original}, which counts as {required}, does not count: {before.reason}")
+        if way.approval_column is not None and approved.get(original) is False:
+            return Standing(False, None, f"the exemption of {original} as {required} is not approved")
+    for original, before in zip(way.originals, originals):
+        if before.counts is None:
+            return before
+        if before.on is None:
+            return Standing(None, None, f"achievement date of {original} ({needed})")
+        if way.approval_column is not None and approved.get(original) is None:
+            return Standing(None, None, f"approval of {original} in `{way.approval_column}` (needed for "
+                                        f"`{way.statement}`)")
+    return Standing(True, max(before.on for before in originals), None)
 
 
 def requirement_text(ref: str, required: Sequence[str]) -> str:
     return f"{ref} requires {', '.join(required)}"
 
 
-def prerequisite_sentences(graph: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
-    """Each prerequisite as `show` states it, in catalogue order."""
-    return tuple(f"{ref} counts only when {' and '.join(required)} "
+def prerequisite_sentences(graph: Mapping[str, tuple[str, ...]],
+                           equivalents: Mapping[str, Sequence[StandIn]]) -> tuple[str, ...]:
+    """Each prerequisite as `show` states it, in catalogue order, saying where an equivalent may stand for the
+    unit required."""
+    def named(ref: str) -> str:
+        return f"{ref} (or a unit that counts as it)" if ref in equivalents else ref
+
+    return tuple(f"{ref} counts only when {' and '.join(map(named, required))} "
                  f"{'was' if len(required) == 1 else 'were'} achieved on or before it."
                  for ref, required in graph.items())
 

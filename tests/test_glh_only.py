@@ -259,7 +259,9 @@ def test_plan_minimises_glh_and_refuses_credits(tmp_path):
     finish = json.loads(result.output)
     assert result.exit_code == 0
     assert (finish["add"], finish["glh_to_add"], finish["credits_to_add"]) == (["7"], 60, None)
-    refused = run("plan", str(short), "--learner", "T1", "-q", DIPLOMA)
+    # Without --minimise, plan minimises GLH too, as explain's cheapest finish does; credits are refused.
+    assert json.loads(run("plan", str(short), "--learner", "T1", "-q", DIPLOMA, "--format", "json").output) == finish
+    refused = run("plan", str(short), "--learner", "T1", "-q", DIPLOMA, "--minimise", "credits")
     assert refused.exit_code == 2
     assert "error[QR608]: cannot minimise credits: 7 declares no credits" in refused.output
     assert "minimise glh or units, or declare `credits` for every unit of the qualification" in refused.output

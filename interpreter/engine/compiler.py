@@ -12,7 +12,7 @@ from qualrules.interpreter.diagnostics import DiagnosticError
 from qualrules.interpreter.equivalences import Equivalents, compile_equivalents, graded_pool, with_equivalents
 from qualrules.interpreter.grades import CompiledGrading, compensation_cap, compile_grading
 from qualrules.interpreter.attainment import CompiledAttainment, compile_attainment
-from qualrules.interpreter.prerequisites import prerequisite_graph, reachable
+from qualrules.interpreter.prerequisites import StandIn, prerequisite_graph, reachable, stand_ins
 from qualrules.interpreter.engine.decision import Decision, Unsupported, compile_decision
 from qualrules.interpreter.engine.requirements import Alternatives, Barred, Linear, PoolUnit, Requirement, unit_measure
 from qualrules.interpreter.wording import level_text, rule_text, set_text
@@ -56,6 +56,8 @@ class CompiledQualification:
     # The unit prerequisites that decide whether pool units count, by unit reference (prerequisites.py); the
     # units they name may lie outside the pool.
     prerequisites: dict[str, tuple[str, ...]] = attrs.field(factory=dict, eq=False, repr=False)
+    # The equivalences by which a record's units stand for a unit those prerequisites require, by its reference.
+    stand_ins: dict[str, tuple[StandIn, ...]] = attrs.field(factory=dict, eq=False, repr=False)
     # What the learner must hold besides units (English and maths), read from the record's columns.
     attainment: tuple[CompiledAttainment, ...] = attrs.field(default=(), eq=False, repr=False)
     # The other qualifications of the file the learner must have achieved, each with its `requires` line.
@@ -94,8 +96,9 @@ def compile_ruleset(ruleset: m.Ruleset) -> tuple[CompiledQualification, ...]:
             catalogue_refs[unit.ofqual.casefold()] = unit.ref
     body = ruleset.awarding_body.name if ruleset.awarding_body else None
     graph = prerequisite_graph(ruleset, catalogue.unit_named)
+    ways = stand_ins(ruleset, catalogue, graph)
     compiled = {q.qan: _compile(q, catalogue, catalogue_refs, body, ruleset.path) for q in ruleset.qualifications}
-    compiled = {qan: _with_learner_facts(c, reachable(graph, [u.ref for u in c.units]),
+    compiled = {qan: _with_learner_facts(c, reachable(graph, [u.ref for u in c.units]), ways,
                                          compile_attainment(ruleset, c.source))
                 for qan, c in compiled.items()}
 
@@ -123,13 +126,15 @@ def compile_ruleset(ruleset: m.Ruleset) -> tuple[CompiledQualification, ...]:
 
 
 def _with_learner_facts(c: CompiledQualification, prerequisites: dict[str, tuple[str, ...]],
+                        ways: dict[str, tuple[StandIn, ...]],
                         attainment: tuple[CompiledAttainment, ...]) -> CompiledQualification:
-    """`c`, and the qualification of each of its pathways, with the unit prerequisites and requirements of the
-    learner that decide it too."""
-    return attrs.evolve(c, prerequisites=prerequisites, attainment=attainment, pathways=tuple(
-        attrs.evolve(p, qualification=attrs.evolve(p.qualification, prerequisites=prerequisites,
-                                                   attainment=attainment))
-        for p in c.pathways))
+    """`c`, and the qualification of each of its pathways, with the unit prerequisites (and the equivalences
+    that stand for the units they require) and requirements of the learner that decide it too."""
+    required = {ref for refs in prerequisites.values() for ref in refs}
+    facts = dict(prerequisites=prerequisites, attainment=attainment,
+                 stand_ins={ref: found for ref, found in ways.items() if ref in required})
+    return attrs.evolve(c, **facts, pathways=tuple(
+        attrs.evolve(p, qualification=attrs.evolve(p.qualification, **facts)) for p in c.pathways))
 
 
 def _compile(q: m.Qualification, catalogue: Catalogue, catalogue_refs: dict[str, str], body: str | None,

@@ -299,8 +299,10 @@ def holdings_of(q: CompiledQualification, learner: Learner, counts: Callable[[st
     # What each counting row of a unit records of an exemption's approval (None: nothing).
     approvals: dict[str, list[bool | None]] = {}
     outside = q.equivalents.outside if q.equivalents is not None else {}
+    # The originals outside the catalogue whose equivalents a prerequisite can be met by are read too.
+    read = {**{o.casefold(): o for ways in q.stand_ins.values() for way in ways for o in way.originals}, **outside}
     for attempt in learner.attempts:
-        ref = q.catalogue_refs.get(attempt.unit.casefold()) or outside.get(attempt.unit.casefold())
+        ref = q.catalogue_refs.get(attempt.unit.casefold()) or read.get(attempt.unit.casefold())
         if ref is None:
             continue  # a unit of another awarding body's catalogue
         if counts(attempt.result):
@@ -309,7 +311,10 @@ def holdings_of(q: CompiledQualification, learner: Learner, counts: Callable[[st
         else:
             attempted.setdefault(ref, []).append(attempt.result)
     achieved = {ref: min((d for d in on if d is not None), default=None) for ref, on in dates.items()}
-    standings = prerequisite_standings(dates, q.prerequisites) if q.prerequisites else {}
+    # Approved when a counting row says so; refused only when every one says not.
+    approved = {ref: True if True in rows else None if None in rows else False for ref, rows in approvals.items()}
+    standings, as_required = prerequisite_standings(dates, q.prerequisites, q.stand_ins, approved) \
+        if q.prerequisites else ({}, {})
 
     set_aside: list[SetAside] = []
     missing: list[str] = []
@@ -358,19 +363,19 @@ def holdings_of(q: CompiledQualification, learner: Learner, counts: Callable[[st
         if index is not None and placed[ref] is not False:
             (certain if placed[ref] else uncertain).add(index)
     if q.equivalents is not None:
-        # Approved when a counting row says so; refused only when every one says not.
-        approved = {ref: True if True in rows else None if None in rows else False for ref, rows in approvals.items()}
         refused, lacking, unapproved = q.equivalents.hold(placed, approved, certain, uncertain)
         set_aside.extend(SetAside(ref, reason) for ref, reason in refused)
-        missing.extend(lacking)
+        missing.extend(needed for needed in lacking if needed not in missing)
     if late:
         window_detail += f"; {plural(late, 'unit')} achieved after that set aside"
     set_aside.extend(_not_achieved(ref, results[-1]) for ref, results in attempted.items() if ref not in achieved)
 
     age_ok, age_detail = _age_facts(q, learner, missing)
     attainment = _attainment_facts(q, learner, missing) + _required_facts(q, learner, policy or counts, missing)
-    prerequisites_held = frozenset(ref for ref in achieved if ref not in standings or standings[ref].counts
-                                   is not False) if q.prerequisites else frozenset()
+    # A unit required held by an equivalent alone counts as held too.
+    prerequisites_held = frozenset(
+        [ref for ref in achieved if ref not in standings or standings[ref].counts is not False]
+        + [ref for ref, held in as_required.items() if held.counts is not False]) if q.prerequisites else frozenset()
     return Holdings(frozenset(certain), frozenset(uncertain), tuple(set_aside), tuple(missing),
                     age_ok, age_detail, window_detail, unapproved=frozenset(unapproved),
                     doubts=tuple(sorted(doubts.items())), attainment=attainment, prerequisites_held=prerequisites_held)

@@ -188,8 +188,7 @@ def eligibility_many(targets: Iterable[tuple[CompiledQualification, str, Callabl
                      learners: Sequence[Learner]) -> list[tuple[Distance, ...]]:
     """`eligibility` for each learner; each target's plans for all of them are made together."""
     targets = list(targets)
-    plans = [plan_many(q, learners, held, minimise=finish_measure(q))
-             for (q, _, _), held in zip(targets, _held_units(targets, learners))]
+    plans = [_finishes(q, learners, held) for (q, _, _), held in zip(targets, _held_units(targets, learners))]
     distances = [[Distance(q, body, finish) for finish in by_target] for (q, body, _), by_target in zip(targets, plans)]
 
     def by_learner(values: Iterable[int]) -> "np.ndarray":
@@ -205,6 +204,16 @@ def eligibility_many(targets: Iterable[tuple[CompiledQualification, str, Callabl
     return [tuple(distances[t][k] for t in row) for k, row in enumerate(order.tolist())]
 
 
+def _finishes(q: CompiledQualification, learners: Sequence[Learner], held: HeldUnits) -> list[Plan]:
+    """Each learner's cheapest finish of `q`; a learner registered for a pathway whose rules are not met, who
+    already holds the general title, has achieved the qualification all the same."""
+    found = plan_many(q, learners, held, minimise=finish_measure(q))
+    if not q.pathways or q.pathway_required or all(f.status is PlanStatus.ALREADY_ACHIEVED for f in found):
+        return found
+    general = plan_many(attrs.evolve(q, pathways=()), learners, held, minimise=finish_measure(q))
+    return [g if g.status is PlanStatus.ALREADY_ACHIEVED else f for f, g in zip(found, general)]
+
+
 def _held_units(targets: Sequence[tuple[CompiledQualification, str, Callable[[str], bool]]],
                 learners: Sequence[Learner]) -> list[HeldUnits]:
     """What the learners' records give towards each target. Targets of one catalogue and result policy, with
@@ -212,18 +221,23 @@ def _held_units(targets: Sequence[tuple[CompiledQualification, str, Callable[[st
     towards the union of those pools, and each target takes its own units from that."""
     groups: dict[object, list[int]] = {}
     for k, (q, _, counts) in enumerate(targets):
-        # Prerequisites and requirements of the learner are each qualification's own, so are its holdings.
+        # Prerequisites, requirements of the learner and equivalents (pool units numbered after the
+        # qualification's own) are each qualification's own, so are its holdings.
         shared = (q.window is None and q.grading is None and not q.prerequisites and not q.attainment
-                  and not q.required_qualifications)
+                  and not q.required_qualifications and q.equivalents is None)
         key = (id(q.catalogue_refs), counts, q.minimum_age and rule_text(q.minimum_age)) if shared else k
         groups.setdefault(key, []).append(k)
     found: list[HeldUnits] = [None] * len(targets)
     for members in groups.values():
         first, _, counts = targets[members[0]]
+        counting = grading.counting(first, counts) if first.grading else counts
+        if len(members) == 1:
+            found[members[0]] = HeldUnits.of(len(first.units), [holdings_of(first, learner, counting, counts)
+                                                                for learner in learners])
+            continue
         union = {ref: i for i, ref in enumerate(dict.fromkeys(u.ref for k in members for u in targets[k][0].units))}
         # `holdings_of` sees the pool through `index` alone: this view of the first target has the union's.
         view = attrs.evolve(first, index=union)
-        counting = grading.counting(first, counts) if first.grading else counts
         both = HeldUnits.of(len(union), [holdings_of(view, learner, counting, counts) for learner in learners])
         for k in members:
             found[k] = both.projected([union[u.ref] for u in targets[k][0].units])

@@ -79,7 +79,10 @@ def _awarded(q: "CompiledQualification", learner: Learner, verdict: "Verdict",
         return _standing(q, within[first], within, first, f'awarded with pathway "{names[first]}": {how}{other}',
                          first)
     if first is not None:  # in doubt, before any pathway met
-        decision = f'the title depends on pathway "{names[first]}", whose rules the record cannot yet decide'
+        decision = f'the title depends on pathway "{names[first]}", whose rules the record cannot yet decide' \
+            if _own_unmet(q.pathways[first], within[first]) else \
+            f'the title depends on pathway "{names[first]}": its own rules are met, but the record lacks what ' \
+            "the qualification's rules need"
         return _standing(q, within[first], within, None, decision + other, first)
     unmet = f'the recorded pathway "{names[recorded]}" is not met' if recorded is not None else \
         f"no pathway is met{other}"
@@ -131,7 +134,9 @@ def plans_within(q: "CompiledQualification", learners: Sequence[Learner],
     qualification without pathways."""
     from qualrules.interpreter.engine.planner import PlanStatus
 
-    rank = {PlanStatus.ALREADY_ACHIEVED: 0, PlanStatus.PLANNED: 1, PlanStatus.UNDETERMINED: 2, PlanStatus.IMPOSSIBLE: 3}
+    # An undetermined finish costs what it adds should the missing data turn out in the learner's favour, as
+    # its verdict assumes: ranked with the planned by that cost, not after them.
+    rank = {PlanStatus.ALREADY_ACHIEVED: 0, PlanStatus.PLANNED: 1, PlanStatus.UNDETERMINED: 1, PlanStatus.IMPOSSIBLE: 2}
     general = plan_all(attrs.evolve(q, pathways=()))
     by_pathway = [[attrs.evolve(finish, pathway=p.name) for finish in plan_all(p.qualification)] for p in q.pathways]
     found = []

@@ -99,8 +99,10 @@ def _pathway_lines(standing: PathwayStanding) -> list[str]:
     """One pathway on the learner's record: met or not, awarded or not, and what of its own rules is unmet."""
     mark, colour = _PATHWAY_MARKS[standing.status]
     awarded = ", awarded" if standing.awarded else ""
-    return [click.style(f"{mark} ", fg=colour, bold=True) + escaped(f"{standing.name}: "
-                                                                     f"{_PATHWAY_WORDS[standing.status]}{awarded}"),
+    # In doubt with none of its own rules unmet: what the record lacks is the qualification's.
+    words = "rules met, cannot tell yet" if standing.status == "undetermined" and not standing.unmet \
+        else _PATHWAY_WORDS[standing.status]
+    return [click.style(f"{mark} ", fg=colour, bold=True) + escaped(f"{standing.name}: {words}{awarded}"),
             *("   " + escaped(unmet) for unmet in standing.unmet)]
 
 

@@ -266,7 +266,7 @@ def html_report(qualification: CompiledQualification, learners: Sequence[Learner
                     _learner_table(q, learners, in_full), _problems(problems), _nearest(q, learners, in_full)]
     else:
         scripts = []
-        sections = [_summary(cohort_counts(e.standing for e in learners), len(learners), _PLAN_DEFINITION,
+        sections = [_summary(cohort_counts(e.standing for e in learners), len(learners), _plan_definition(q),
                              _wanted(q, learners)),
                     _overview(q, learners), _problems(problems)]
     body = [
@@ -312,10 +312,13 @@ def html_page(title: str, style: str, body: Sequence[str], policy: str = NO_FETC
 
 # ---- cohort ------------------------------------------------------------------------------------------
 
-_PLAN_DEFINITION = (
-    f"<strong>Close</strong> means the learner has not achieved yet and the cheapest plan to finish adds at most "
-    f"{CLOSE_CREDITS} credits. Plans are the proven cheapest set of extra units by credits."
-)
+def _plan_definition(q: CompiledQualification) -> str:
+    """What `close` means, and the measure the plans minimise: GLH where the units are sized in GLH only."""
+    measure = finish_measure(q)
+    words = {"credits": "credits", "glh": "guided learning hours", "units": "units"}[measure]
+    text = (f"<strong>Close</strong> means the learner has not achieved yet and the cheapest plan to finish adds at "
+            f"most {CLOSE_CREDITS} credits. Plans are the proven cheapest set of extra units by {words}")
+    return text + ("." if measure == "credits" else ", so none is called close.")
 
 
 def _summary(counts: dict[Standing, int], size: int, definition: str, wanted: str = "") -> str:
@@ -373,10 +376,11 @@ def _overview(q: CompiledQualification, learners: Sequence[LearnerReport]) -> st
         verdict = entry.verdict
         counted = "—" if verdict is None or verdict.credits is None else str(verdict.credits)
         grade = f"<td>{escape(_grade_cell(verdict))}</td>" if graded else ""
+        pathway = f"<td>{escape(_pathway_cell(verdict))}</td>" if q.pathways else ""
         rows.append(
             f'<tr><th scope="row"><a href="#learner-{k}">{escape(entry.learner)}</a></th>'
             f"<td>{_badge(entry.standing)}</td>"
-            f'<td class="number">{counted}</td>{grade}<td>{escape(_to_finish(entry))}</td></tr>'
+            f'<td class="number">{counted}</td>{grade}{pathway}<td>{escape(_to_finish(entry))}</td></tr>'
         )
     return "\n".join([
         '<section class="overview" aria-labelledby="overview-heading">',
@@ -384,7 +388,7 @@ def _overview(q: CompiledQualification, learners: Sequence[LearnerReport]) -> st
         '<table class="learners">',
         '<thead><tr><th scope="col">Learner</th><th scope="col">Standing</th>'
         '<th scope="col" class="number">Credits counted</th>' + (_GRADE_HEADING if graded else "")
-        + '<th scope="col">To finish</th></tr></thead>',
+        + (_PATHWAY_HEADING if q.pathways else "") + '<th scope="col">To finish</th></tr></thead>',
         f'<tbody>{"".join(rows)}</tbody>',
         "</table>",
         "</section>",
@@ -506,7 +510,7 @@ def _learner_table(q: CompiledQualification, learners: Sequence[LearnerReport], 
         '<table class="learners">',
         '<thead><tr><th scope="col">Learner</th><th scope="col">Standing</th>'
         '<th scope="col" class="number">Credits counted</th>' + (_GRADE_HEADING if q.grading is not None else "")
-        + '<th scope="col">What is missing</th></tr></thead>',
+        + (_PATHWAY_HEADING if q.pathways else "") + '<th scope="col">What is missing</th></tr></thead>',
         '<tbody id="learner-rows"></tbody>',
         "</table>",
         f'<script type="application/json" id="learner-data">{_table_data(q, learners, in_full)}</script>',
@@ -518,7 +522,7 @@ def _table_data(q: CompiledQualification, learners: Sequence[LearnerReport], in_
     """The learner table as JSON: a row [id, standing, credits, line] per learner, where standing and line
     index `standings` and `lines` (learners with the same shortfall share a line), and the positions of the
     learners shown in full, whose ids link to their sections. A graded qualification's rows end with the
-    grade cell (`graded`)."""
+    grade cell (`graded`), then a qualification with pathways' with the pathway cell (`pathways`)."""
     graded = q.grading is not None
     numbers = {standing: k for k, standing in enumerate(VERDICT_STANDINGS)}
     lines: dict[str, int] = {}
@@ -527,9 +531,11 @@ def _table_data(q: CompiledQualification, learners: Sequence[LearnerReport], in_
         credits = None if entry.verdict is None else entry.verdict.credits
         line = lines.setdefault(_missing_line(entry), len(lines))
         rows.append([entry.learner, numbers[entry.verdict_standing], credits, line]
-                    + ([_grade_cell(entry.verdict)] if graded else []))
+                    + ([_grade_cell(entry.verdict)] if graded else [])
+                    + ([_pathway_cell(entry.verdict)] if q.pathways else []))
     data = {
         "graded": graded,
+        "pathways": bool(q.pathways),
         "standings": [[_css(standing), _ICONS[standing], standing.value] for standing in VERDICT_STANDINGS],
         "lines": list(lines),
         "inFull": sorted(in_full),
@@ -601,6 +607,8 @@ def _learner(q: CompiledQualification, number: int, entry: LearnerReport) -> str
         parts.append(f'<p class="claim-line">{_claim_line(verdict)}</p>')
         if verdict.graded:
             parts.append(_grade_line(q, verdict))
+        if q.pathways:
+            parts.append(_pathway_line(verdict))
         if verdict.missing and not verdict.achieved:
             parts.append('<p class="missing">The record lacks: ' + "; ".join(escape(m) for m in verdict.missing)
                          + "</p>")
@@ -744,6 +752,27 @@ def _unit_table(q: CompiledQualification, refs: Iterable[str], kind: str, captio
         '<th scope="col">Title</th><th scope="col">Group</th><th scope="col" class="number">Credits</th>'
         f'{graded}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
     )
+
+
+# ---- pathways ----------------------------------------------------------------------------------------
+
+_PATHWAY_HEADING = '<th scope="col">Pathway</th>'
+
+
+def _pathway_cell(verdict: Verdict | None) -> str:
+    """The pathway awarded; `general title` for an award without one; a dash when nothing is awarded."""
+    if verdict is None or not verdict.achieved:
+        return "—"
+    return verdict.pathway if verdict.pathway is not None else "general title"
+
+
+def _pathway_line(verdict: Verdict) -> str:
+    """How the pathway was decided, and the title on the certificate when one is awarded."""
+    decision = verdict.pathway_decision or ""
+    text = escape(decision[:1].upper() + decision[1:])
+    if verdict.achieved:
+        text += f". The title awarded: <strong>{escape(verdict.awarded_title)}</strong>"
+    return f'<p class="pathway-line">{text}.</p>'
 
 
 # ---- graded qualifications ---------------------------------------------------------------------------
@@ -895,7 +924,7 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 
   function row(k) {
-    const [id, standing, credits, line, grade] = data.rows[k];
+    const [id, standing, credits, line, ...more] = data.rows[k];
     const [css, icon, label] = data.standings[standing];
     const learner = element("th", "", id);
     learner.scope = "row";
@@ -908,7 +937,8 @@ document.addEventListener("DOMContentLoaded", () => {
     mark.setAttribute("aria-hidden", "true");
     const cells = [learner, element("td", "", element("span", "badge " + css, mark, " " + label)),
       element("td", "number", credits === null ? "\u2014" : String(credits))];
-    if (data.graded) cells.push(element("td", "", grade));
+    if (data.graded) cells.push(element("td", "", more.shift()));
+    if (data.pathways) cells.push(element("td", "", more.shift()));
     return element("tr", "", ...cells, element("td", "", data.lines[line] || "\u2014"));
   }
 

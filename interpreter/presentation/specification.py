@@ -182,7 +182,7 @@ def specification(loaded: LoadedRuleset, qualification: CompiledQualification) -
         barring=tuple((cap.barring, tuple(qualification.units[i].ref for i in cap.members))
                       for cap in qualification.requirements if isinstance(cap, Linear) and cap.barring is not None),
         equivalences=tuple(statement_sentence(s, catalogue) for s in counting_statements(qualification)),
-        prerequisites=prerequisite_sentences(qualification.prerequisites),
+        prerequisites=prerequisite_sentences(qualification.prerequisites, qualification.stand_ins),
         learner_requirements=tuple(map(requirement_sentence, qualification.attainment)) + tuple(
             f"Learners must have achieved {required.qan} {required.title}"
             f"{' before registering' if line.before_registration else ''}."
