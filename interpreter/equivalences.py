@@ -30,6 +30,8 @@ class Equivalent:
     originals: tuple[str, ...]
     credit: m.EquivalentCredit
     statement: m.Equivalence
+    # False when the unit it counts as is sized in GLH only: there is no credit to carry, so none is named.
+    carries_credit: bool = True
 
     @property
     def credit_text(self) -> str:
@@ -41,7 +43,8 @@ class Equivalent:
     @property
     def text(self) -> str:
         """`M1 by OLD1, with M1's credit`: which held units stand for which, with whose credit."""
-        return f"{self.replacement} by {word_list(list(self.originals), 'and')}, {self.credit_text}"
+        credit = f", {self.credit_text}" if self.carries_credit else ""
+        return f"{self.replacement} by {word_list(list(self.originals), 'and')}{credit}"
 
     def to_json(self) -> dict:
         return {"unit": self.replacement, "by": list(self.originals), "credit": self.credit.value}
@@ -215,13 +218,14 @@ def statement_sentence(statement: m.Equivalence, catalogue) -> str:
         text += f", with {'its' if len(originals) == 1 else 'their'} own credit ({credits})"
     elif len(replacements) == 1:
         unit = catalogue.units.get(replacements[0])
-        figure = f" ({unit.credits})" if unit is not None and unit.credits is not None else ""
-        text += f", with {replacements[0]}'s credit{figure}"
+        if unit is None or unit.credits is not None:
+            figure = f" ({unit.credits})" if unit is not None else ""
+            text += f", with {replacements[0]}'s credit{figure}"
     else:
         text += ", each with the credit of the unit it counts as"
     if statement.approval:
         column = catalogue.ruleset.approval_columns[0].name
-        text += f", when the record's `{column}` column says it is approved"
+        text += f"{',' if ',' in text else ''} when the record's `{column}` column says it is approved"
     return text + "."
 
 
@@ -294,7 +298,7 @@ def _check_graded(q: m.Qualification, ruleset: m.Ruleset, catalogue, error: Call
     combined = counted_as(s for s in ruleset.equivalences if len(s.originals) > 1)
     if combined:
         error("QR189", f"{q.qan} is graded, and {word_list(combined, 'and')} in its pool "
-              f"{'is' if len(combined) == 1 else 'are'} counted by several units together, and such an "
+              f"{'is' if len(combined) == 1 else 'are'} counted by several units together: such an "
               "equivalent has no grade of its own", q.qan_span,
               "record the unit the learner holds as the one it counts as, with the grade the awarding body "
               "gave it, or keep the combined equivalence for pass-only qualifications")
@@ -336,7 +340,8 @@ def compile_equivalents(ruleset: m.Ruleset, catalogue, pool: tuple[m.Unit, ...],
             credits = target.credits
             if statement.credit is m.EquivalentCredit.OWN:
                 credits = sum(catalogue.units[o].credits or 0 for o in originals)
-            found.append(Equivalent(len(units) + len(added), replacement, originals, statement.credit, statement))
+            found.append(Equivalent(len(units) + len(added), replacement, originals, statement.credit, statement,
+                                    carries_credit=credits is not None))
             added.append(attrs.evolve(target, credits=credits))
     if not found:
         return units, None

@@ -445,8 +445,8 @@ def test_a_graded_qualification_refuses_only_equivalents_of_several_units():
     text = PREDECESSORS + "  points per credit P 7, M 8, D 9\n  grade P at 70 points\n"
     (error,) = errors_of(text)
     assert (error.code, error.location.line) == ("QR189", line_of(text, "qualification"))
-    assert error.message == ("600/1000/9 is graded, and 8607-202 in its pool is counted by several units together, "
-                             "and such an equivalent has no grade of its own")
+    assert error.message == ("600/1000/9 is graded, and 8607-202 in its pool is counted by several units together: "
+                             "such an equivalent has no grade of its own")
     compiled(text.replace("units 8600-210 and 8600-211 together count as 8607-202\n", ""))  # no error
 
 

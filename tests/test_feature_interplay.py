@@ -119,14 +119,14 @@ def test_hand_computed_verdicts(library, cohort, key):
 def test_an_equivalent_is_what_completes_the_pathway(library, cohort):
     verdict = decided(library, DIPLOMA, cohort["L01"])
     assert verdict.awarded_title == "BTEC Level 3 National Diploma in Business (Marketing)"
-    assert [e.text for e in verdict.equivalents] == ["14 by H/502/1414, with 14's credit"]
+    assert [e.text for e in verdict.equivalents] == ["14 by H/502/1414"]
     assert (verdict.credits, verdict.glh) == (None, 480)  # sized in GLH only: no credit total, never 0
 
 
 def test_a_prerequisite_is_met_by_an_equivalent_of_the_unit_required(library, cohort):
     verdict = decided(library, DIPLOMA, cohort["L02"])
     assert (verdict.status, verdict.pathway, verdict.set_aside) == (ACHIEVED, "Finance", ())
-    assert [e.text for e in verdict.equivalents] == ["10 by H/502/1010, with 10's credit"]
+    assert [e.text for e in verdict.equivalents] == ["10 by H/502/1010"]
     # An exemption approved stands for 10 too; one whose approval is blank leaves 11 in doubt, the approval
     # listed once as what the record lacks.
     assert decided(library, DIPLOMA, cohort["L06"]).pathway == "Finance"
@@ -226,7 +226,7 @@ def test_plan_keeps_the_recorded_pathway_and_the_equivalent(library, cohort):
     q, body = library.qualification(MANAGEMENT)
     done = plan(q, cohort["L02"], body.counts_as_achieved, minimise="units")
     assert (done.status, done.pathway, [e.text for e in done.equivalents]) == (
-        PlanStatus.ALREADY_ACHIEVED, "Finance", ["10 by H/502/1010, with 10's credit"])
+        PlanStatus.ALREADY_ACHIEVED, "Finance", ["10 by H/502/1010"])
 
 
 # ---- what people read --------------------------------------------------------------------------------------
@@ -386,11 +386,13 @@ def refusal(text: str):
     return raised.value.diagnostics[0]
 
 
-def test_an_equivalent_in_a_graded_qualification_is_refused_with_its_code():
-    found = refusal(with_lines("units from Group A, 22, 19", "units from Group A, 22, 19, 14"))
+def test_a_combined_equivalent_in_a_graded_qualification_is_refused_with_its_code():
+    text = with_lines("units from Group A, 22, 19", "units from Group A, 22, 19, 14").replace(
+        "unit H/502/1414 counts as 14", "units H/502/1414 and H/502/1415 together count as 14")
+    found = refusal(text)
     assert found.code == "QR189"
-    assert found.message == \
-        "699/0102/8 is graded, and 14 in its pool has an equivalence: equivalents carry no grade yet"
+    assert found.message == ("699/0102/8 is graded, and 14 in its pool is counted by several units together: such "
+                             "an equivalent has no grade of its own")
 
 
 @pytest.mark.parametrize("line", ["requires level 2 in GCSE-MATHS", "requires 699/0100/4 achieved"])
