@@ -453,7 +453,7 @@ def list_qualifications(rulesets: tuple[str, ...], output_format: str) -> None:
     for loaded in library.rulesets:
         for q in loaded.qualifications:
             entries.append({"awarding_body": loaded.body.name, "qan": q.qan, "title": q.title,
-                            "level": q.level, "units": len(q.units), "source": loaded.name})
+                            "level": q.level, "units": len(q.catalogue_units), "source": loaded.name})
     if output_format == "json":
         click.echo(json.dumps(entries, indent=2))
         return
@@ -827,7 +827,7 @@ def eligible(records: str, body_name: str | None, rulesets: tuple[str, ...], out
     """
     target = results_output(output, output_format, "text")
     library = load_library(rulesets)
-    targets = [(q, loaded.body.name, loaded.body.counts_as_achieved)
+    targets = [(q, q.awarding_body or loaded.body.name, loaded.body.counts_as_achieved)
                for loaded in library.rulesets for q in loaded.qualifications
                if body_name is None or (q.awarding_body or "").casefold() == body_name.casefold()]
     if not targets:
