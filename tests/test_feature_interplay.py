@@ -254,6 +254,8 @@ def test_eligible_over_every_qualification_of_the_file(snapshot):
     l10 = next(r for r in rows if r["learner"] == "L10")
     assert [(d["qualification"], d["status"]) for d in l10["qualifications"]][:2] == [
         (DIPLOMA, "already achieved"), (EXTENDED, "already achieved")]
+    # The ruleset's own awarding body, though no plugin of that name is installed.
+    assert {d["awarding_body"] for d in l10["qualifications"]} == {"PEARSON"}
     finish = run("plan", str(COHORT), "--learner", "L10", "-q", DIPLOMA, *R, "--format", "json")
     assert json.loads(finish.output)["pathway"] == "Finance"
 
