@@ -432,3 +432,33 @@ def test_a_folder_of_parquet_parts_needs_parts_with_the_same_columns(library, tm
         cohort.open_cohort(folder, library.vocabulary())
     assert raised.value.diagnostics[0].message == ("the part part-2.parquet has no column 'result', which "
                                                    "part-0.parquet has")
+
+
+@pytest.mark.parametrize("data", [
+    HEADER.encode() + b"A1,L3B1,pass,2024-03-12\n" * 5 + b"A2,L3B1,pa\x81ss,2024-03-12\n" + b"A3,L3B1,pass,\n" * 5,
+    "\ufeff".encode() + HEADER.encode() + b"A1,L3B1,pass,2024-03-12\n" * 5 + b"A2,L3B1,\xe9,\n",
+    HEADER.encode() + "Zoë,L3B1,pass,2024-03-12\n".encode() * 9 + b"A2,L3B1,pass,\xff\n",
+])
+@pytest.mark.parametrize("block_size", range(1, 40, 7))
+def test_blocks_of_ascii_that_are_not_decoded_change_no_verdict_on_the_text(tmp_path, monkeypatch, data, block_size):
+    # Blocks all ASCII are told text without decoding them: the first bad byte is found where it is, whether
+    # a block boundary falls before it, after it, inside a character before it or after a byte-order mark.
+    path = tmp_path / "records.csv"
+    path.write_bytes(data)
+    with pytest.raises(DiagnosticError) as whole:
+        text.file_encoding(path, "utf-8")
+    monkeypatch.setattr(text, "BLOCK_SIZE", block_size)
+    with pytest.raises(DiagnosticError) as in_blocks:
+        text.file_encoding(path, "utf-8")
+    assert in_blocks.value.diagnostics == whole.value.diagnostics
+    path.write_bytes(data.replace(b"\x81", b"").replace(b"\xe9", b"e").replace(b"\xff", b""))  # the bad bytes mended
+    assert text.file_encoding(path, None) == text.Decided(text.UTF8, False)
+
+
+def test_a_bad_byte_after_a_byte_order_mark_is_located_at_its_own_column(tmp_path):
+    # Excel's "CSV UTF-8" starts with the mark, which is no character of the first line.
+    path = tmp_path / "records.csv"
+    path.write_bytes("\ufeff".encode() + HEADER.encode() + b"A2,L3B1,\xe9,\n")
+    with pytest.raises(DiagnosticError) as raised:
+        text.file_encoding(path, "utf-8")
+    assert (raised.value.diagnostics[0].location.line, raised.value.diagnostics[0].location.column) == (2, 9)

@@ -119,11 +119,17 @@ def _decide(file: str, blocks: Callable[[], Iterable[bytes]], requested: str | N
 
 def _first_undecodable(blocks: Iterable[bytes], encoding: Encoding) -> tuple[int, str] | None:
     """The offset of the first byte that is not text in `encoding`, and what it is; None when all are."""
-    decoder = codecs.getincrementaldecoder(encoding.codec)()
+    # UTF-8 without the byte-order mark's handling, which would count offsets from after the mark (a mark is
+    # UTF-8 itself).
+    decoder = codecs.getincrementaldecoder("utf-8" if encoding == UTF8 else encoding.codec)()
     consumed = 0
     try:
         for block in blocks:
             pending = len(decoder.getstate()[0])
+            if encoding.ascii_based and not pending and block.isascii():
+                # ASCII is text in every such encoding, and telling so is many times faster than decoding it.
+                consumed += len(block)
+                continue
             try:
                 decoder.decode(block)
             except UnicodeDecodeError as error:
