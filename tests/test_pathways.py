@@ -419,3 +419,31 @@ def test_a_pathway_s_name_is_quoted():
         build_ruleset(CATALOGUE + "  pathway Retail\n    all of B1\n  end\n", "example.qual")
     (diagnostic,) = raised.value.diagnostics
     assert diagnostic.hint == 'a pathway\'s name goes in double quotes: `pathway "Marketing"`; or write `pathway required`'
+
+
+REQUIRES_FIRST = """awarding body DEMO "Demo"
+unit A1 "Alpha" level 2 credits 5
+unit B1 "Beta" level 3 credits 5
+unit B2 "Gamma" level 3 credits 5
+
+qualification 600/0001/1 "Level 2 Award"
+  units from A1
+  all of A1
+
+qualification 600/0002/3 "Level 3 Certificate"
+  units from B1, B2
+  at least 5 credits
+  requires 600/0001/1 achieved
+  pathway "Gamma"
+    all of B2
+  end
+"""
+
+
+def test_a_pathway_is_not_awarded_to_a_learner_who_lacks_the_qualification_required_first():
+    _, certificate = compile_ruleset(build_ruleset(REQUIRES_FIRST, "x.qual"))
+    without = evaluate(certificate, learner(["B2"]), COUNTS)
+    assert (without.status, without.pathway) == (Status.NOT_ACHIEVED, None)
+    assert without.unmet == ("requires 600/0001/1 achieved: 600/0001/1 Level 2 Award is not achieved",)
+    with_award = evaluate(certificate, learner(["B2", "A1"]), COUNTS)
+    assert (with_award.status, with_award.pathway) == (Status.ACHIEVED, "Gamma")
