@@ -300,14 +300,18 @@ def holdings_of(q: CompiledQualification, learner: Learner, counts: Callable[[st
     approvals: dict[str, list[bool | None]] = {}
     outside = q.equivalents.outside if q.equivalents is not None else {}
     # The originals outside the catalogue whose equivalents a prerequisite can be met by are read too.
-    read = {**{o.casefold(): o for ways in q.stand_ins.values() for way in ways for o in way.originals}, **outside}
+    read = {**{o.casefold(): o for ways in q.stand_ins.values() for way in ways for o in way.originals}, **outside} \
+        if q.stand_ins else outside
+    # Only equivalents read approvals (as pool units, or as what a prerequisite is met by).
+    approving = q.equivalents is not None or bool(q.stand_ins)
     for attempt in learner.attempts:
         ref = q.catalogue_refs.get(attempt.unit.casefold()) or read.get(attempt.unit.casefold())
         if ref is None:
             continue  # a unit of another awarding body's catalogue
         if counts(attempt.result):
             dates.setdefault(ref, []).append(attempt.achieved_on)
-            approvals.setdefault(ref, []).append(attempt.approved)
+            if approving:
+                approvals.setdefault(ref, []).append(attempt.approved)
         else:
             attempted.setdefault(ref, []).append(attempt.result)
     achieved = {ref: min((d for d in on if d is not None), default=None) for ref, on in dates.items()}
