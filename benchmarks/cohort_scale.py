@@ -48,12 +48,15 @@ CHECK_COMMANDS = ("check", "check-two")
 # Runs one command (stdout and stderr to files) and prints its wall and CPU seconds, peak RSS and exit
 # status. It is a small process of its own because a child's peak RSS starts at its parent's: the kernel
 # carries the high-water mark over exec, so a child of this script would report at least this script's.
+# The command runs as an installed one does, from Python's cached bytecode: an environment that stops
+# Python writing it (PYTHONDONTWRITEBYTECODE) would have every run compile qualrules' modules afresh.
 MEASURE = """import os, resource, sys, time
 output, errors, *argv = sys.argv[1:]
+environment = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
 flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
 actions = [(os.POSIX_SPAWN_OPEN, 1, output, flags, 0o644), (os.POSIX_SPAWN_OPEN, 2, errors, flags, 0o644)]
 start = time.perf_counter()
-pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=actions)
+pid = os.posix_spawn(argv[0], argv, environment, file_actions=actions)
 status = os.waitpid(pid, 0)[1]
 wall = time.perf_counter() - start
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -183,7 +186,7 @@ def report_environment(repeat: int) -> None:
     print(f"Python {platform.python_version()} on {platform.platform()}, {os.cpu_count()} CPUs; "
           f"qualrules {metadata.version('qualrules')}")
     print(f"Medians of {plural(repeat, 'run')}, each in a fresh process and straight after a csv pass over the "
-          f"same file; peak RSS of that process")
+          f"same file; peak RSS of that process; Python's cached bytecode used, as by an installed command")
 
 
 def report_cohort(library: Library, size: int, seed: int, mix: str, targets: Sequence[Command],

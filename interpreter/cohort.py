@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, Sequence
 import attrs
 
 from qualrules.interpreter.diagnostics import Diagnostic, Location
+from qualrules.interpreter import process
 from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.engine.evaluator import Explanations, decide, evaluate_many, plain_holdings, unit_indices
 from qualrules.interpreter.library import Library
@@ -254,6 +255,7 @@ def default_jobs() -> int:
 def _adopt(worker: _Worker) -> None:
     global _process_worker
     _process_worker = worker
+    process.keep_freed_memory()
     # Ctrl-C is the parent's to handle: it stops the run, and the workers with it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 

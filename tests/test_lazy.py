@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
+
+import pytest
 
 from qualrules.interpreter.lazy import lazy_module
 
@@ -48,3 +51,27 @@ def test_a_lazy_submodule_is_found_through_its_package(tmp_path, monkeypatch):
     assert lazy_package.heavy.VALUE == 7
     for name in ("lazy_package.heavy", "lazy_package"):
         monkeypatch.delitem(sys.modules, name)
+
+
+def test_the_command_checks_a_cohort_without_loading_pandas_and_leaves_it_importable(tmp_path):
+    pytest.importorskip("pandas")
+    records = tmp_path / "cohort.csv"
+    records.write_text("learner,unit,result,achieved_on\nL1,L3B1,pass,2024-01-10\nL1,L3B2,pass,2024-02-10\n")
+    # As the console script runs: `qualrules.run` owns the process (`interpreter.process`).
+    probe = textwrap.dedent(f"""
+        import sys
+        from qualrules import run
+        sys.argv = ["qualrules", "check", {str(records)!r}, "-q", "610/3788/6", "--format", "json"]
+        try:
+            run()
+        except SystemExit:
+            pass
+        loaded_by_check = "pandas" in sys.modules
+        import pandas, pyarrow
+        frame = pyarrow.Table.from_pandas(pandas.DataFrame({{"learner": ["L1"]}})).to_pandas()
+        print(loaded_by_check, list(frame["learner"]), file=sys.stderr)
+    """)
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    verdict, = json.loads(result.stdout)
+    assert (verdict["learner"], verdict["status"], verdict["units"]) == ("L1", "not achieved", ["L3B1", "L3B2"])
+    assert result.stderr.split() == ["False", "['L1']"]
