@@ -12,12 +12,23 @@ import random
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+import datetime as dt
+
+import numpy as np
 import pytest
 from click.testing import CliRunner
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from test_compiled_engine import sum_rulesets
+from test_exactness import compiled, exactness_settings
 
 from qualrules.cli import main
 from qualrules.interpreter import cohort
+from qualrules.interpreter.engine.evaluator import Explanations, decide, plain_holdings
 from qualrules.interpreter.library import Library
+from qualrules.interpreter.presentation.check_table import verdict_rest
+from qualrules.interpreter.presentation.plain_verdicts import Pieces, PlainVerdicts
+from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
 from qualrules.interpreter.records.readers import read_records
 from qualrules.interpreter.records.stream import columnar_blocks, csv_file, learner_blocks, open_table, scan_learners
@@ -597,3 +608,41 @@ def test_a_parquet_file_s_declared_column_of_lists_is_refused_and_an_undeclared_
         read_records(tmp_path / "lists.parquet", declared_library.vocabulary())
     assert [(d.code, d.message, d.location.line) for d in raised.value.diagnostics] == [
         ("QR518", "the `EHCP` column holds values of type list<element: string>, not single values", 1)]
+
+
+@exactness_settings(max_examples=60)
+@given(st.data())
+def test_verdicts_joined_from_pieces_are_the_evaluator_s_for_random_rulesets_of_sums(data):
+    # Achieved or not, capped or short, too young or not: a plain learner's text from pieces is the
+    # evaluator's, whatever rules of sums (caps, barring codes, `all of`, levels) a qualification has.
+    text, _ = data.draw(sum_rulesets(), label="ruleset")
+    if data.draw(st.booleans(), label="age rule"):
+        text += "  age 18 or over\n"
+    _, q = compiled(text)
+    assume(PlainVerdicts.covers(q))
+    explanations, pieces = Explanations(q), Pieces()
+    verdicts = PlainVerdicts(q, explanations, pieces)
+    width = len(q.units)
+    rows = data.draw(st.lists(st.lists(st.booleans(), min_size=width, max_size=width), min_size=1, max_size=12),
+                     label="units held")
+    held = np.array(rows + [[True] * width], dtype=bool)
+    refs = [unit.ref for unit in q.units]
+    attempted = [tuple((refs[k], "referred") for k in range(width) if not row[k] and k % 3 == 0)
+                 for row in held.tolist()]
+    born = [dt.date(2010 if data.draw(st.booleans(), label=f"young {k}") else 1990, 5, 17) for k in range(len(held))]
+    learners = [Learner(f"P{k}", born[k], dt.date(2024, 1, 8), ()) for k in range(len(held))]
+    young = np.array([b.year == 2010 and q.minimum_age is not None for b in born], dtype=bool)
+    extra: list[str] = []
+
+    def block_text(text: str) -> int:
+        extra.append(text)
+        return -len(extra)
+
+    numbers, told, achieved = verdicts.rows(held, attempted, young, learners.__getitem__, block_text)
+    expected = decide(q, learners, [plain_holdings(q, learner, frozenset(np.flatnonzero(row).tolist()), tried)
+                                    for learner, row, tried in zip(learners, held, attempted)], explanations)
+    for row in np.flatnonzero(told).tolist():
+        assert pieces.join(numbers[row], extra) == verdict_rest(expected[row])
+        assert achieved[row] == expected[row].achieved
+    # Only a learner too young whose claim meets every rule with no unit is left to the evaluator.
+    assert all(young[row] and not expected[row].claim for row in np.flatnonzero(~told).tolist())

@@ -542,6 +542,17 @@ class Explanations:
         column = self._column
         return lambda requirement: totals[column[id(requirement)]]
 
+    def shortfalls(self, claim: "np.ndarray", held: "np.ndarray") -> tuple[str, ...]:
+        """What the verdict of a learner holding the pool units `held` for certain (a boolean row) says of each
+        rule on units that `claim` (a row likewise) does not meet: its unmet list, but for what it says of
+        the learner's own requirements (a window, an age)."""
+        ((totals, _, _, bits),) = self.measured(claim[None, :])
+        chosen = tuple(np.flatnonzero(claim).tolist())
+        available = frozenset(np.flatnonzero(held).tolist())
+        facts = _Claim(chosen, set(chosen), bits, available, _bits(available), self.total_of(totals))
+        outcomes = (self.outcome(r, facts) for r in reported(self.qualification.requirements))
+        return tuple(o.detail for o in outcomes if o.met is not True)
+
     def outcome(self, requirement: Requirement, claim: _Claim) -> RuleOutcome:
         """`requirement` measured on the claim."""
         held = claim.available_bits if isinstance(requirement, Barred) else claim.bits
