@@ -369,8 +369,9 @@ class Decision:
                 layers.append(after)
                 continue
             moved = _shift_left(after[:, :, transitions[unit], :], self.credits[unit], self.totals)
-            moved &= np.where(holders, np.uint64(0xFFFFFFFFFFFFFFFF), np.uint64(0))[:, None, None, None]
-            layers.append(after | moved)
+            moved[~holders] = 0
+            moved |= after
+            layers.append(moved)
         layers.reverse()
         return layers
 
@@ -410,14 +411,17 @@ def _chunked(rows: "np.ndarray", per_learner: int):
 
 
 def _shift_left(bitsets: "np.ndarray", amount: int, width: int) -> "np.ndarray":
-    """Each multi-word bitset (last axis: words, least significant first) shifted up by `amount`, cut to `width`."""
+    """Each multi-word bitset (last axis: words, least significant first) shifted up by `amount`, cut to
+    `width`; a one-word `bitsets` is shifted in place."""
     words = bitsets.shape[-1]
     spare = words * 64 - width
     if words == 1:
         # One word (credit totals up to 63): a plain shift, the most common case by far.
         if amount >= 64:
             return np.zeros_like(bitsets)
-        return (bitsets << np.uint64(amount)) & np.uint64((1 << (64 - spare)) - 1)
+        bitsets <<= np.uint64(amount)
+        bitsets &= np.uint64((1 << (64 - spare)) - 1)
+        return bitsets
     whole, part = divmod(amount, 64)
     out = np.zeros_like(bitsets)
     if whole < words:

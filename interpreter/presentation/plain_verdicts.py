@@ -48,6 +48,7 @@ class Pieces:
     def __init__(self):
         self.texts = [""]
         self._numbers = {"": 0}
+        self._array: "np.ndarray | None" = None
 
     def number(self, text: str) -> int:
         found = self._numbers.get(text)
@@ -60,8 +61,10 @@ class Pieces:
         """The texts the numbers name, in row order; number -1 - k names `extra[k]`."""
         numbers = numbers.ravel()
         numbers = numbers[numbers != 0]
-        numbers = np.where(numbers < 0, len(self.texts) - 1 - numbers, numbers)
-        return "".join(map((self.texts + list(extra)).__getitem__, numbers.tolist()))
+        if self._array is None or len(self._array) < len(self.texts):
+            self._array = np.array(self.texts, dtype=object)
+        texts = np.concatenate([self._array, np.array(extra, dtype=object)])
+        return "".join(texts[np.where(numbers < 0, len(self._array) - 1 - numbers, numbers)].tolist())
 
 
 class PlainVerdicts:

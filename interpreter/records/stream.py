@@ -214,7 +214,10 @@ def read_lines(file: CsvFile, header: Header, start: int, end: int, line: int) -
     with open(file.path, "rb") as handle:
         handle.seek(start)
         text = handle.read(end - start)
-    table = arrow_csv.read_csv(pa.py_buffer(text), *_arrow_options(file, header, skip_rows=0))
+    read, parse, convert = _arrow_options(file, header, skip_rows=0)
+    # A worker reads its blocks on its own core; the other cores are the other workers'.
+    read.use_threads = False
+    table = arrow_csv.read_csv(pa.py_buffer(text), read, parse, convert)
     batch = pa.RecordBatch.from_arrays([column.combine_chunks() for column in table.columns],
                                        names=table.column_names)
     return ColumnarBlock(str(file.path), header, line + np.arange(batch.num_rows), batch)
