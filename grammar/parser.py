@@ -22,6 +22,7 @@ from lark.parsers.lalr_parser_state import ParserState
 from lark.utils import TextSlice
 
 from qualrules.interpreter.diagnostics import Diagnostic, Location, Severity, did_you_mean
+from qualrules.interpreter.user_cache import cache_folder
 
 MAX_SYNTAX_ERRORS = 20
 
@@ -116,16 +117,9 @@ def lark_parser() -> Lark:
 
 def parser_cache(grammar: str) -> str | bool:
     """The file that keeps the parser's tables between runs (building them takes half a second, reading them a
-    few milliseconds), in the user's own cache folder; False where there is none that only the user can
-    write: Lark reads the file with pickle, so a file others could write would run their code."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = os.path.join(base, "qualrules")
-    try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-        info = os.stat(folder)
-    except OSError:
-        return False
-    if not hasattr(os, "getuid") or info.st_uid != os.getuid() or info.st_mode & 0o022:
+    few milliseconds), in the user's own cache folder (`user_cache`); False where there is none."""
+    folder = cache_folder()
+    if folder is None:
         return False
     return os.path.join(folder, f"parser-{hashlib.sha256(grammar.encode()).hexdigest()[:16]}.lark")
 

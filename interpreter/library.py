@@ -15,6 +15,7 @@ from qualrules.interpreter.equivalences import undeclared_originals
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity, did_you_mean
 from qualrules.interpreter.records.approvals import column_key
 from qualrules.interpreter.records.log_checks import EvidencePolicy, LoggedUnit
+from qualrules.interpreter.ruleset_cache import built_ruleset
 from qualrules.interpreter.records.readers import Vocabulary
 from qualrules.interpreter.wording import word_list
 from qualrules.plugins import (
@@ -198,8 +199,9 @@ def evidence_policy(body: AwardingBody) -> EvidencePolicy:
 
 
 def _loaded(name: str, text: str, plugins: Plugins, plugin: InstalledBody | None) -> LoadedRuleset:
-    """One ruleset built and compiled, under the policy of the awarding body it names; raises DiagnosticError."""
-    ruleset = build_ruleset(text, name)
+    """One ruleset built and compiled, under the policy of the awarding body it names; raises DiagnosticError.
+    A plugin's ruleset, read on every run, is built once and kept (`ruleset_cache`)."""
+    ruleset = built_ruleset(text, name) if plugin is not None else build_ruleset(text, name)
     compiled = compile_ruleset(ruleset)
     body_name = ruleset.awarding_body.name if ruleset.awarding_body else None
     body = plugins.get(body_name) if body_name else None

@@ -80,7 +80,10 @@ def csv_file(path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> CsvFile:
     with open(path, "rb") as handle:
         decoder = codecs.getincrementaldecoder(encoding.codec)()
         while block := handle.read(BLOCK_SIZE):
-            quotes += block.count(b'"') if encoding.ascii_based else decoder.decode(block).count('"')
+            if not encoding.ascii_based:
+                quotes += decoder.decode(block).count('"')
+            elif b'"' in block:  # many times faster than counting, and most blocks hold none
+                quotes += block.count(b'"')
             if encoding == UTF8:
                 newlines.append(block.count(b"\n"))
                 lone_returns = lone_returns or b"\r" in block and block.count(b"\r") != block.count(b"\r\n")
