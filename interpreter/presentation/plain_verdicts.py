@@ -181,7 +181,8 @@ class PlainVerdicts:
                 columns.append((unreached & kept_out)[:, None])
         return np.hstack(columns)
 
-    def _short_middle(self, key: tuple[int, ...], held: "np.ndarray", claim: "np.ndarray") -> tuple[int, tuple[str, ...]]:
+    def _short_middle(self, key: tuple[int, ...], held: "np.ndarray",
+                      claim: "np.ndarray") -> tuple[int, tuple[str, ...]]:
         """The piece from the end of the units to the set-aside list of a claim that falls short (`key`: whether
         it counts any unit, then `_shortfall_keys`), made from one learner's units; and the rules unmet."""
         found = self._short.get(key)
