@@ -58,10 +58,15 @@ class _PandasHiddenLoader(importlib.abc.Loader):
 
     def exec_module(self, module) -> None:
         self.loader.exec_module(module)
+        # pyarrow's first conversion, when it looks for pandas once and for all (a pyarrow without
+        # `scalar` is only not spared the look).
+        convert = getattr(module, "scalar", None)
+        if convert is None:
+            return
         refusal = _RefusePandas()
         sys.meta_path.insert(0, refusal)
         try:
-            module.scalar("")  # pyarrow's first conversion, when it looks for pandas once and for all
+            convert("")
         finally:
             sys.meta_path.remove(refusal)
 
