@@ -6,8 +6,9 @@ __version__ = "0.1.0"
 
 
 def run() -> None:
-    """The `qualrules` command, in a process of its own (`interpreter.process`). Ctrl-C while the command line is still being imported ends it as quietly as
-    the command's own guard does later (`cli._GuardedGroup`), not with a traceback."""
+    """The `qualrules` command, in a process of its own (`interpreter.process`). Ctrl-C while the command line
+    is still being imported ends it as quietly as the command's own guard does later (`cli._GuardedGroup`),
+    not with a traceback."""
     from qualrules.interpreter import process
 
     process.keep_freed_memory()
