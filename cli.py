@@ -18,7 +18,7 @@ import click
 
 from qualrules import __version__
 from qualrules import api
-from qualrules.interpreter.cohort import Block
+from qualrules.interpreter import cohort
 from qualrules.interpreter import model as m
 from qualrules.interpreter.engine import assessment, grade_plan as grade_plans, journeys, planner
 from qualrules.interpreter.presentation.grades_text import grade_plan_text
@@ -335,7 +335,7 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
     shown = sys.stderr.isatty() if progress is None else progress
     outcome = {"failed": False, "achieved": True}
 
-    def decided() -> Iterator[Block]:
+    def decided() -> Iterator[cohort.Block]:
         for block in run.blocks:
             report_diagnostics(block.problems + block.warnings)
             outcome["failed"] |= bool(block.problems) or block.unreadable > 0
@@ -836,31 +836,51 @@ def eligible(records: str, body_name: str | None, rulesets: tuple[str, ...], out
         hint = did_you_mean(body_name, names) or f"loaded: {', '.join(names) or 'none'}"
         command_line_error("QR604", f"no loaded qualification is from awarding body {body_name!r}",
                            f"--awarding-body {body_name}", hint)
-    # Records and plans are millions of small objects that live until they are written: the collector would
-    # only walk them again and again.
-    gc.disable()
+    options = current_profile().options
     try:
-        record_set = read_learners(records, library)
-        readable = {learner.id: learner for learner in record_set.learners}
+        source, input_format = records_source(records, library)
+        opened = cohort.open_cohort(source, library.vocabulary(), options, input_format)
+    except DiagnosticError as error:
+        fail(error.diagnostics)
+    report_diagnostics(opened.warnings)
+    outcome = {"learners": 0, "failed": False}
 
-        def planned(order: list[str]) -> list:
-            """(learner id, distances or record errors) for these learners, in input order."""
-            learners = [readable[learner_id] for learner_id in order if learner_id in readable]
-            found = dict(zip((learner.id for learner in learners), journeys.eligibility_many(targets, learners)))
-            return [(learner_id, found[learner_id] if learner_id in found else record_set.unreadable[learner_id])
-                    for learner_id in order]
+    def planned(record_set: Records) -> list:
+        """(learner id, distances or record errors) for a block's learners, in input order."""
+        report_diagnostics(record_set.problems + record_set.warnings)
+        outcome["learners"] += len(record_set.order)
+        outcome["failed"] |= bool(record_set.diagnostics)
+        found = dict(zip((learner.id for learner in record_set.learners),
+                         journeys.eligibility_many(targets, record_set.learners)))
+        return [(learner_id, found[learner_id] if learner_id in found else record_set.unreadable[learner_id])
+                for learner_id in record_set.order]
 
-        # Planned and written a block of learners at a time, so that memory holds one block's plans and text;
-        # a file of no learners is one empty block.
-        size, order = 10_000, record_set.order
-        blocks = (planned(order[start:start + size]) for start in range(0, max(len(order), 1), size))
-        with results_file(target, (records, *rulesets), force) as handle:
-            write_eligible(blocks, target.format, handle)
-    finally:
-        gc.enable()
+    def blocks() -> Iterator[list]:
+        """Planned and written a block of learners at a time (as `check` reads them), so that memory holds one
+        block's records, plans and text; a file of no learners is one empty block."""
+        read = cohort.records_blocks(opened, library.vocabulary(), options)
+        written = False
+        while True:
+            # A block's records and plans are many small objects that live until it is written: collecting
+            # them while it is read and planned would only walk them again and again.
+            gc.disable()
+            try:
+                record_set = next(read, None)
+                rows = planned(record_set) if record_set is not None else None
+            finally:
+                gc.enable()
+            if rows is None:
+                break
+            written = True
+            yield rows
+        if not written:
+            yield []
+
+    with results_file(target, (records, *rulesets), force) as handle:
+        write_eligible(blocks(), target.format, handle)
     if target.path is not None:
-        click.echo(f"wrote {target.path}: {plural(len(record_set.order), 'learner')}")
-    sys.exit(EXIT_USAGE if record_set.diagnostics else EXIT_OK)
+        click.echo(f"wrote {target.path}: {plural(outcome['learners'], 'learner')}")
+    sys.exit(EXIT_USAGE if outcome["failed"] else EXIT_OK)
 
 
 @main.command(epilog=epilog("init"))

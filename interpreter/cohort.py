@@ -186,14 +186,33 @@ class _Worker:
                 return _check_columns(self, task[1], targets)
             if task[0] == "lines":
                 return _check_columns(self, read_lines(*task[1:]), targets)
-            if task[0] == "rows":
-                _, file, header, rows = task
-                records = read_table_block(file, vocabulary, header, rows, settings.options)
-            else:
-                records = task[1]
+            records = task_records(task, vocabulary, settings.options)
             return _block_of(records, check_rows(records, targets, self.explanations), settings.output_format)
         finally:
             gc.enable()
+
+
+def task_records(task: tuple, vocabulary: Vocabulary, options: ReadOptions = DEFAULT_OPTIONS) -> Records:
+    """The records of one of a cohort's blocks, every row read by the row reader."""
+    if task[0] == "records":
+        return task[1]
+    if task[0] == "rows":
+        _, file, header, rows = task
+        return read_table_block(file, vocabulary, header, rows, options)
+    block = task[1] if task[0] == "columns" else read_lines(*task[1:])
+    return read_table_block(block.file, vocabulary, block.header, block.rows(np.arange(block.batch.num_rows)),
+                            options)
+
+
+def records_blocks(cohort: Cohort, vocabulary: Vocabulary, options: ReadOptions = DEFAULT_OPTIONS
+                   ) -> Iterator[Records]:
+    """The cohort's blocks as records, in input order, each warning kept only in the first block that gives
+    it (as `check_blocks` keeps them), for commands that read every learner's record whole."""
+    given: set[tuple[str, str]] = set()
+    for task in cohort.tasks:
+        records = task_records(task, vocabulary, options)
+        kept = _first_given(records.warnings, given)
+        yield attrs.evolve(records, warnings=kept) if len(kept) < len(records.warnings) else records
 
 
 # In a worker process: the state of the run it serves, set when the process starts.
@@ -212,13 +231,19 @@ def _warned_once(blocks: Iterator[Block]) -> Iterator[Block]:
     per file, not once per block."""
     given: set[tuple[str, str]] = set()
     for block in blocks:
-        kept = []
-        for warning in block.warnings:
-            key = (warning.code, warning.message)
-            if key not in given:
-                given.add(key)
-                kept.append(warning)
-        yield attrs.evolve(block, warnings=tuple(kept)) if len(kept) < len(block.warnings) else block
+        kept = _first_given(block.warnings, given)
+        yield attrs.evolve(block, warnings=kept) if len(kept) < len(block.warnings) else block
+
+
+def _first_given(warnings: tuple[Diagnostic, ...], given: set[tuple[str, str]]) -> tuple[Diagnostic, ...]:
+    """The warnings not in `given` (by code and message), which are added to it."""
+    kept = []
+    for warning in warnings:
+        key = (warning.code, warning.message)
+        if key not in given:
+            given.add(key)
+            kept.append(warning)
+    return tuple(kept)
 
 
 def _decided_blocks(cohort: Cohort, settings: CheckSettings, library: Library, vocabulary: Vocabulary,

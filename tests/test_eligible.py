@@ -13,7 +13,9 @@ import click
 from click.testing import CliRunner
 
 from conftest import ISP_CERTIFICATE, ISP_DIPLOMA, learner
+from qualrules import cli
 from qualrules.cli import main
+from qualrules.interpreter import cohort
 from qualrules.interpreter.engine import decision as decision_module
 from qualrules.interpreter.engine.journeys import _RANK, Distance, eligibility, eligibility_many
 from qualrules.interpreter.engine.planner import PlanStatus, plan
@@ -178,3 +180,26 @@ def test_a_cohort_past_one_block_is_written_as_one(tmp_path, monkeypatch, librar
     entries = json.loads(laid_out.stdout)
     assert len(entries) == 10_003 and "errors" in entries[9_999] and "errors" in entries[10_000]
     assert laid_out.stdout == json.dumps(entries, indent=2) + "\n"
+
+
+def test_a_file_of_learners_together_is_planned_block_by_block_never_read_whole(tmp_path, monkeypatch):
+    # Memory holds one block of learners, whatever the cohort: the file is read in blocks, as `check` reads
+    # it, and a warning that holds for several blocks is given once.
+    monkeypatch.chdir(tmp_path)
+    lines = ["learner,unit,result,achieved_on,date_of_birth,registered_on"]
+    for number in range(7):
+        lines += [f"P{number},L3B1,pass,2024-02-01,1990-01-01,2024-01-15",
+                  f"P{number},XYZ9,pass,2024-02-01,1990-01-01,2024-01-15"]
+    Path("records.csv").write_text("\n".join(lines) + "\n")
+    whole = run("records.csv", "--format", "json")
+    monkeypatch.setattr(cohort, "LEARNERS_PER_BLOCK", 2)
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the file was read whole")
+
+    monkeypatch.setattr(cohort, "read_records", refused)
+    monkeypatch.setattr(cli, "read_records", refused)
+    blocks = run("records.csv", "--format", "json")
+    assert blocks.exit_code == whole.exit_code == 0
+    assert blocks.stdout == whole.stdout and len(json.loads(blocks.stdout)) == 7
+    assert blocks.stderr.count("QR520") == whole.stderr.count("QR520") == 1
