@@ -300,7 +300,8 @@ def expected_json_learners(text: str):
     refused as a whole (not JSON, no "learners" list, or "learners" twice), UNKNOWN when a learner gives
     "id" twice (which id is meant cannot be told, so only the accounting invariants hold)."""
     try:
-        document = json.loads(text.removeprefix("\ufeff"), object_pairs_hook=_objects, parse_int=str)
+        document = json.loads(text.removeprefix("\ufeff"), object_pairs_hook=_objects, parse_int=str,
+                              parse_float=str)
     except RecursionError:
         return UNKNOWN  # nested beyond Python's parser: the reader may refuse it or read it, never crash
     except ValueError:
@@ -313,7 +314,8 @@ def expected_json_learners(text: str):
         if _repeats(entry, "id"):
             return UNKNOWN
         identifier = entry.get("id") if isinstance(entry, dict) else None
-        # Whole numbers arrive as their digits (`parse_int=str`); ids over CELL_LIMIT belong to no learner.
+        # Numbers arrive as they are written (`parse_int`, `parse_float`), as the reader reads them (an id
+        # `1.5` is the learner "1.5"); ids over CELL_LIMIT belong to no learner.
         if isinstance(identifier, str) and identifier.strip() and len(identifier) <= CELL_LIMIT:
             ids.add(identifier.strip())
     return ids

@@ -236,6 +236,12 @@ def test_empty_learner_id_in_json(read):
     assert [learner.id for learner in records.learners] == ["B"]
 
 
+def test_a_json_id_written_as_a_number_is_read_as_written(read):
+    records = read("records.json", '{"learners": [{"id": 3, "units": []}, {"id": 1.5}, {"id": 1e3}]}')
+    assert [learner.id for learner in records.learners] == ["3", "1.5", "1e3"]
+    assert [d.code for d in records.problems] == []
+
+
 def test_conflicting_date_of_birth_across_rows(read):
     records = read("records.csv", HEADER + "A1,L3B1,pass,2024-03-12,2024-01-15,1999-06-02\n"
                                            "A1,L3B2,pass,2024-03-13,2024-01-15,1999-06-02\n"
