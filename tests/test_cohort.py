@@ -430,6 +430,32 @@ def test_a_file_of_one_line_per_row_is_read_by_each_worker_from_where_its_blocks
     assert decided(tasks, library, jobs=2, qans=(ISP_CERTIFICATE,))[0] == expected
 
 
+def test_a_byte_order_mark_that_starts_a_block_s_first_id_stays_in_the_id(library, tmp_path, monkeypatch):
+    # The columnar reader drops a byte-order mark at the start of what it reads: a block read from where it
+    # starts in the file would lose the one that begins its first learner's id.
+    monkeypatch.setattr(cohort, "LEARNERS_PER_BLOCK", 1)
+    path = tmp_path / "cohort.csv"
+    write_csv(path, [["A1", "L3B1", "pass", "2024-01-01", "2022-01-01", "1990-01-01"],
+                     ["\ufeffB2", "L3B2", "pass", "2024-01-01", "2022-01-01", "1990-01-01"]])
+    opened = cohort.open_cohort(path, library.vocabulary())
+    tasks = list(opened.tasks)
+    assert [task[0] for task in tasks] == ["lines", "lines"]
+    streamed = decided(tasks, library, qans=(ISP_CERTIFICATE,))[0]
+    assert streamed == whole_file(path, library, (ISP_CERTIFICATE,))
+    assert [verdict["learner"] for verdict in json.loads(streamed)] == ["A1", "\ufeffB2"]
+
+
+def test_a_quote_never_closed_hides_no_learner_from_the_count(library, tmp_path):
+    path = tmp_path / "cohort.csv"
+    path.write_text("\n".join([",".join(HEADER), "A1,L3B1,pass,2024-01-01,2022-01-01,1990-01-01",
+                               'A2,L3B2,pass,2024-01-01,2022-01-01,"1990-01-01',
+                               "A3,L3B2,pass,2024-01-01,2022-01-01,1990-01-01"]) + "\n", encoding="utf-8")
+    opened = cohort.open_cohort(path, library.vocabulary())
+    records = read_records(path, library.vocabulary())
+    assert opened.learners == len(records.order) == 3
+    assert decided(opened.tasks, library, qans=(ISP_CERTIFICATE,))[0] == whole_file(path, library, (ISP_CERTIFICATE,))
+
+
 def test_a_file_with_a_line_break_in_a_cell_is_cut_into_blocks_by_this_process(library, tmp_path):
     path = tmp_path / "cohort.csv"
     write_csv(path, [["A1", "L3B1", "pass\nwith a note", "2024-01-01", "2022-01-01", "1990-01-01"],

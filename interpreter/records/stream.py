@@ -146,13 +146,15 @@ def scan_learners(file: CsvFile, header: Header, learners_per_block: int = 1) ->
     # Every row is still split into all its cells (so a row of another width is found), but only the
     # learner column is made into strings.
     convert.include_columns = [column]
-    try:
-        batches = arrow_csv.open_csv(file.path, read, parse, convert)
-        return scan_learner_column((batch.column(column) for batch in batches), learners_per_block)
-    except (pa.ArrowInvalid, OSError):
-        pass
-    # A row with more or fewer cells than the header, or a file the columnar reader refuses: the
-    # row-by-row reader decides, and reads every block.
+    # A quote never closed would be one long cell to the columnar reader, hiding the learners after it.
+    if file.quotes_paired:
+        try:
+            batches = arrow_csv.open_csv(file.path, read, parse, convert)
+            return scan_learner_column((batch.column(column) for batch in batches), learners_per_block)
+        except (pa.ArrowInvalid, OSError):
+            pass
+    # A row with more or fewer cells than the header, a quote never closed, or a file the columnar reader
+    # refuses: the row-by-row reader decides, and reads every block.
     _, rows = open_table(file)
     index = header.position["learner"]
     return _scan_of(_python_runs(_learner_cell(row, index) for _, row in rows), columnar=False)
@@ -223,7 +225,12 @@ def read_lines(file: CsvFile, header: Header, start: int, end: int, line: int) -
     with open(file.path, "rb") as handle:
         handle.seek(start)
         text = handle.read(end - start)
-    read, parse, convert = _arrow_options(file, header, skip_rows=0)
+    # The columnar reader drops a byte-order mark that starts its text; one that starts a learner's id on the
+    # block's first line is the id's own, so that line is read as the second of the text.
+    skip = int(text.startswith(codecs.BOM_UTF8))
+    if skip:
+        text = b"\n" + text
+    read, parse, convert = _arrow_options(file, header, skip_rows=skip)
     # One thread reads a block faster than several (it is a megabyte or two), and the other cores are the
     # other workers'.
     read.use_threads = False
