@@ -96,7 +96,7 @@ def open_cohort(source: str | Path | Records, vocabulary: Vocabulary, options: R
         warnings = (warning,) if warning else ()
         header, rows = open_table(file)
         scan = scan_learners(file, header, LEARNERS_PER_BLOCK)
-        if scan.grouped and scan.columnar and file.quotes_paired:
+        if scan.grouped and scan.columnar and file.regular_quotes:
             rows.close()
             ranges = line_ranges(file, header, scan)
             if ranges is not None:

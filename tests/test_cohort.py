@@ -4,6 +4,7 @@ and delimiter, and whether it is CSV or Parquet."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -30,6 +31,7 @@ from qualrules.interpreter.presentation.check_table import verdict_rest
 from qualrules.interpreter.presentation.plain_verdicts import Pieces, PlainVerdicts
 from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
+from qualrules.interpreter.records import stream
 from qualrules.interpreter.records.readers import read_records
 from qualrules.interpreter.records.stream import columnar_blocks, csv_file, learner_blocks, open_table, scan_learners
 
@@ -672,3 +674,53 @@ def test_verdicts_joined_from_pieces_are_the_evaluator_s_for_random_rulesets_of_
         assert achieved[row] == expected[row].achieved
     # Only a learner too young whose claim meets every rule with no unit is left to the evaluator.
     assert all(young[row] and not expected[row].claim for row in np.flatnonzero(~told).tolist())
+
+
+def quoting_of(*blocks: bytes, delimiter: str = ",") -> bool:
+    quoting = stream._Quoting(delimiter)
+    for block in blocks:
+        (quoting.read if b'"' in block else quoting.passed)(block)
+    return quoting.regular()
+
+
+@pytest.mark.parametrize("text", [
+    b'"L1","L3B1","pass"\r\n"L2","L3B2","pass"',  # every cell quoted, lines ended by \r\n
+    b'L1,"pass, with a note",2024-01-01\nL2,"",2024-01-02\n',  # a delimiter in a cell; an empty quoted cell
+    b'L1,"pass\nwith a note",2024-01-01\n',  # a line break in a quoted cell
+    b'\xef\xbb\xbf"learner",unit\n',  # a quote at the file's start, after a byte-order mark
+])
+def test_quotes_that_open_and_close_cells_are_regular(text):
+    assert quoting_of(text)
+    # Whatever the blocks (a byte-order mark is whole in the first).
+    mark = len(codecs.BOM_UTF8) if text.startswith(codecs.BOM_UTF8) else 0
+    assert quoting_of(text[:mark], *(text[k:k + 1] for k in range(mark, len(text))))
+
+
+@pytest.mark.parametrize("text", [
+    b'Result,h",",Unit\n',  # a quote inside a cell that does not start with one
+    b',,,,5","","\n,L',
+    b'L1,"say ""pass""",2024-01-01\n',  # a doubled quote inside a quoted cell
+    b'L1, "pass",2024-01-01\n',  # a space before the quote
+    b'L1,"pass" ,2024-01-01\n',  # a space after it
+    b'L1,"pass,2024-01-01\n',  # a quote never closed
+])
+def test_any_other_quote_is_irregular(text):
+    assert not quoting_of(text)
+    assert not quoting_of(*(text[k:k + 1] for k in range(len(text))))
+
+
+@pytest.mark.parametrize("text", [
+    'Result,h",",Unit,achieved_on,learner,\n,,,,,0,',
+    'result,Learner,,Unit,,achieved_on,\n,,,,5","","\n,L',
+    'learner,unit,result,achieved_on\nA1,L3B1,pa"ss,2024-01-01\nA2,L3B2,pass,2024-01-01\n',
+])
+def test_a_file_with_irregular_quotes_is_read_by_the_row_reader_with_the_whole_file_verdicts(text, library,
+                                                                                             tmp_path):
+    # Arrow and Python's csv split irregular quotes differently: reading such a file as columns lost learners.
+    path = tmp_path / "cohort.csv"
+    path.write_text(text, encoding="utf-8")
+    opened = cohort.open_cohort(path, library.vocabulary())
+    tasks = list(opened.tasks)
+    assert {task[0] for task in tasks} == {"rows"}
+    assert opened.learners == len(read_records(path, library.vocabulary()).order)
+    assert decided(tasks, library)[0] == whole_file(path, library)

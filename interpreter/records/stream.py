@@ -56,8 +56,7 @@ class CsvFile:
     path: Path
     decided: Decided
     delimiter: str
-    # How many quotes it holds. An odd count means a quote is never closed: it swallows the rows after it,
-    # which the row reader reports row by row (QR512) and the columnar reader would take as one long cell.
+    # How many quotes it holds (a file without any is parsed as one whose cells hold no line break).
     quotes: int
     options: ReadOptions = DEFAULT_OPTIONS
     # For a UTF-8 file whose lines all end in \n (or \r\n): the line breaks in each BLOCK_SIZE bytes of it,
@@ -65,10 +64,10 @@ class CsvFile:
     # has. Empty for any other file.
     newlines: tuple[int, ...] = ()
     lines: int = 0
-
-    @property
-    def quotes_paired(self) -> bool:
-        return self.quotes % 2 == 0
+    # Every quoted cell opens where a cell starts and closes where one ends (`_Quoting`), so the columnar
+    # reader splits the cells as the row reader does. Any other quote (one never closed, which swallows the
+    # rows after it, or one inside a cell that does not start with one) leaves the file to the row reader.
+    regular_quotes: bool = True
 
 
 def csv_file(path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> CsvFile:
@@ -76,7 +75,10 @@ def csv_file(path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> CsvFile:
     cannot be decoded or its delimiter cannot be told."""
     decided = file_encoding(path, options.encoding)
     encoding = decided.encoding
+    with open(path, encoding=encoding.codec, newline="") as handle:
+        delimiter = csv_delimiter(handle, str(path), options)
     quotes = 0
+    quoting = _Quoting(delimiter) if encoding.ascii_based else None
     newlines: list[int] = []
     # A \r alone ends a line too; one at the end of a block, before the \n starting the next, counts as one.
     lone_returns = False
@@ -84,20 +86,82 @@ def csv_file(path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> CsvFile:
     with open(path, "rb") as handle:
         decoder = codecs.getincrementaldecoder(encoding.codec)()
         while block := handle.read(BLOCK_SIZE):
-            if not encoding.ascii_based:
+            if quoting is None:
                 quotes += decoder.decode(block).count('"')
             elif b'"' in block:  # many times faster than counting, and most blocks hold none
                 quotes += block.count(b'"')
+                quoting.read(block)
+            else:
+                quoting.passed(block)
             if encoding == UTF8:
                 newlines.append(block.count(b"\n"))
                 lone_returns = lone_returns or b"\r" in block and block.count(b"\r") != block.count(b"\r\n")
                 last = block[-1:]
-    with open(path, encoding=encoding.codec, newline="") as handle:
-        delimiter = csv_delimiter(handle, str(path), options)
+    # Quotes this check does not read (UTF-16's) are taken for irregular, as a quote never closed is.
+    regular = quotes == 0 or quoting is not None and quoting.regular()
     if encoding != UTF8 or lone_returns:
-        return CsvFile(path, decided, delimiter, quotes, options)
+        return CsvFile(path, decided, delimiter, quotes, options, regular_quotes=regular)
     return CsvFile(path, decided, delimiter, quotes, options, tuple(newlines),
-                   sum(newlines) + (last not in (b"", b"\n")))
+                   sum(newlines) + (last not in (b"", b"\n")), regular)
+
+
+class _Quoting:
+    """Whether a file's quotes are regular, read block by block: each quote that opens a quoted cell stands
+    where a cell starts (the file's start, or after a delimiter or a line break), and each that closes one
+    stands where a cell ends (before a delimiter, a line break or the file's end). Quotes alternate, opening
+    and closing, so a doubled quote inside a quoted cell, or any quote inside a cell that does not start with
+    one, reads as irregular: such a file is left to the row reader, which is exact for any quoting."""
+
+    def __init__(self, delimiter: str):
+        # By byte: whether it may stand beside a quote that opens or closes a cell.
+        self.bounds = np.zeros(256, dtype=bool)
+        self.bounds[[ord(delimiter), ord("\n"), ord("\r")]] = True
+        self.inside = False  # the blocks read so far end inside a quoted cell
+        self.last = ord("\n")  # the byte before the next block (the file's start stands after a line break)
+        self.closing_at_end = False  # the last block ended with a closing quote, whose next byte is unread
+        self.irregular = False
+        self.first = True
+
+    def read(self, block: bytes) -> None:
+        """Read a block holding a quote."""
+        data = np.frombuffer(self._cells(block), dtype=np.uint8)
+        if not len(data):
+            return
+        self._closing_checked(int(data[0]))
+        at = np.flatnonzero(data == ord('"'))
+        # Quotes alternate: the first of the block opens a cell unless the blocks before end inside one.
+        opening, closing = at[int(self.inside)::2], at[1 - int(self.inside)::2]
+        before = data[opening - 1]
+        if len(opening) and opening[0] == 0:
+            before[0] = self.last  # the block's first byte opens a cell: the byte before is the last block's
+        self.closing_at_end = bool(len(closing)) and closing[-1] + 1 == len(data)
+        after = data[closing[:-1] + 1] if self.closing_at_end else data[closing + 1]
+        self.irregular |= not self.bounds[before].all() or not self.bounds[after].all()
+        self.inside ^= len(at) % 2 == 1
+        self.last = int(data[-1])
+
+    def passed(self, block: bytes) -> None:
+        """Read a block holding no quote."""
+        block = self._cells(block)
+        if block:
+            self._closing_checked(block[0])
+            self.closing_at_end = False
+            self.last = block[-1]
+
+    def _cells(self, block: bytes) -> bytes:
+        """The block without the byte-order mark that may start the file, before its first cell."""
+        if self.first:
+            self.first = False
+            return block.removeprefix(codecs.BOM_UTF8)
+        return block
+
+    def _closing_checked(self, next_byte: int) -> None:
+        if self.closing_at_end and not self.bounds[next_byte]:
+            self.irregular = True
+
+    def regular(self) -> bool:
+        """Whether every quote read was regular, and none is left open at the file's end."""
+        return not self.irregular and not self.inside
 
 
 def open_table(file: CsvFile) -> tuple[Header, Iterator[Row]]:
@@ -146,14 +210,15 @@ def scan_learners(file: CsvFile, header: Header, learners_per_block: int = 1) ->
     # Every row is still split into all its cells (so a row of another width is found), but only the
     # learner column is made into strings.
     convert.include_columns = [column]
-    # A quote never closed would be one long cell to the columnar reader, hiding the learners after it.
-    if file.quotes_paired:
+    # Irregular quotes split cells otherwise in the columnar reader: a quote never closed, say, would be one
+    # long cell to it, hiding the learners after it.
+    if file.regular_quotes:
         try:
             batches = arrow_csv.open_csv(file.path, read, parse, convert)
             return scan_learner_column((batch.column(column) for batch in batches), learners_per_block)
         except (pa.ArrowInvalid, OSError):
             pass
-    # A row with more or fewer cells than the header, a quote never closed, or a file the columnar reader
+    # A row with more or fewer cells than the header, irregular quotes, or a file the columnar reader
     # refuses: the row-by-row reader decides, and reads every block.
     _, rows = open_table(file)
     index = header.position["learner"]
@@ -190,7 +255,7 @@ def line_ranges(file: CsvFile, header: Header, scan: LearnerScan) -> Iterator[tu
     """Where in the file each block of `scan.cuts` lies, as (first byte, end byte, first line), when every
     row is one line (no cell holds a line break) and names its learner, so that a block can be read on its
     own (`read_lines`) without reading the rows before it; else None."""
-    if not (file.newlines and scan.columnar and scan.grouped and scan.all_named and file.quotes_paired
+    if not (file.newlines and scan.columnar and scan.grouped and scan.all_named and file.regular_quotes
             and file.lines - header.line == scan.rows and scan.rows):
         return None
     return _line_ranges(file, header, scan)
