@@ -199,7 +199,11 @@ def task_records(task: tuple, vocabulary: Vocabulary, options: ReadOptions = DEF
     if task[0] == "rows":
         _, file, header, rows = task
         return read_table_block(file, vocabulary, header, rows, options)
-    block = task[1] if task[0] == "columns" else read_lines(*task[1:])
+    return _rows_read(task[1] if task[0] == "columns" else read_lines(*task[1:]), vocabulary, options)
+
+
+def _rows_read(block: ColumnarBlock, vocabulary: Vocabulary, options: ReadOptions) -> Records:
+    """A block read as columns, then every row of it read by the row reader."""
     return read_table_block(block.file, vocabulary, block.header, block.rows(np.arange(block.batch.num_rows)),
                             options)
 
@@ -311,8 +315,7 @@ def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tupl
     vocabulary, output_format = worker.vocabulary, worker.settings.output_format
     if block.header.log:
         # An achievement log's units come from each learner's rows taken together: the row reader reads them.
-        records = read_table_block(block.file, vocabulary, block.header, block.rows(np.arange(block.batch.num_rows)),
-                                   worker.settings.options)
+        records = _rows_read(block, vocabulary, worker.settings.options)
         return _block_of(records, check_rows(records, targets), output_format)
     columns = Columns(block, vocabulary, worker.dates, worker.settings.options)
     plain = columns.plain.copy() if output_format == "json" else np.zeros(columns.learners, dtype=bool)
