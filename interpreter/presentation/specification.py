@@ -101,15 +101,12 @@ class Specification:
             out.extend(map(escaped, _sentence_lines(rule, "  ")))
         for code, refs in self.barring:
             out.append(escaped(f"  - Only one of {word_list(list(refs), 'and')} counts: they share barring code {code}."))
-        if self.equivalences:
-            out += ["", click.style("Unit equivalences", bold=True)]
-            out.extend(escaped(f"  - {sentence}") for sentence in self.equivalences)
-        if self.learner_requirements:
-            out += ["", click.style("Requirements of the learner", bold=True)]
-            out.extend(escaped(f"  - {sentence}") for sentence in self.learner_requirements)
-        if self.prerequisites:
-            out += ["", click.style("Prerequisites", bold=True)]
-            out.extend(escaped(f"  - {sentence}") for sentence in self.prerequisites)
+        for heading, statements in (("Unit equivalences", self.equivalences),
+                                   ("Requirements of the learner", self.learner_requirements),
+                                   ("Prerequisites", self.prerequisites)):
+            if statements:
+                out += ["", click.style(heading, bold=True)]
+                out.extend(escaped(f"  - {sentence}") for sentence in statements)
         if self.pathways:
             out += ["", click.style("Pathways", bold=True)]
             out.extend(escaped(f"  {sentence}") for sentence in self.pathway_terms)
