@@ -354,10 +354,10 @@ def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tupl
         left = plain_learners
         rests = np.zeros((columns.learners, 1), dtype=np.int64)
         if verdicts is not None:
+            row_of = {learner: row for row, learner in enumerate(plain_learners.tolist())}
             rows, told, achieved = verdicts.rows(
                 held.masks[plain_learners], [held.attempted.get(k, ()) for k in plain_learners.tolist()],
-                np.isin(plain_learners, list(held.young)), lambda row: columns.learner(int(plain_learners[row])),
-                number)
+                {row_of[k]: ages for k, ages in held.young.items() if k in row_of}, number)
             rests = np.zeros((columns.learners, rows.shape[1]), dtype=np.int64)
             rests[plain_learners] = rows
             left = plain_learners[~told]

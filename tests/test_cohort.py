@@ -25,7 +25,7 @@ from test_exactness import compiled, exactness_settings
 
 from qualrules.cli import main
 from qualrules.interpreter import cohort
-from qualrules.interpreter.engine.evaluator import Explanations, decide, plain_holdings
+from qualrules.interpreter.engine.evaluator import Explanations, age_on, decide, plain_holdings
 from qualrules.interpreter.library import Library
 from qualrules.interpreter.presentation.check_table import verdict_rest
 from qualrules.interpreter.presentation.plain_verdicts import Pieces, PlainVerdicts
@@ -403,7 +403,6 @@ def test_ages_read_as_columns_are_the_evaluator_s_ages():
 
     import numpy as np
 
-    from qualrules.interpreter.engine.evaluator import age_on
     from qualrules.interpreter.records.columnar import NO_DATE, _ages
 
     rng = random.Random(5)
@@ -658,22 +657,24 @@ def test_verdicts_joined_from_pieces_are_the_evaluator_s_for_random_rulesets_of_
     attempted = [tuple((refs[k], "referred") for k in range(width) if not row[k] and k % 3 == 0)
                  for row in held.tolist()]
     born = [dt.date(2010 if data.draw(st.booleans(), label=f"young {k}") else 1990, 5, 17) for k in range(len(held))]
-    learners = [Learner(f"P{k}", born[k], dt.date(2024, 1, 8), ()) for k in range(len(held))]
-    young = np.array([b.year == 2010 and q.minimum_age is not None for b in born], dtype=bool)
+    registered_on = dt.date(2024, 1, 8)
+    learners = [Learner(f"P{k}", born[k], registered_on, ()) for k in range(len(held))]
+    young = {k: (age_on(b, registered_on), registered_on.toordinal()) for k, b in enumerate(born)
+             if b.year == 2010 and q.minimum_age is not None}
     extra: list[str] = []
 
     def block_text(text: str) -> int:
         extra.append(text)
         return -len(extra)
 
-    numbers, told, achieved = verdicts.rows(held, attempted, young, learners.__getitem__, block_text)
+    numbers, told, achieved = verdicts.rows(held, attempted, young, block_text)
     expected = decide(q, learners, [plain_holdings(q, learner, frozenset(np.flatnonzero(row).tolist()), tried)
                                     for learner, row, tried in zip(learners, held, attempted)], explanations)
     for row in np.flatnonzero(told).tolist():
         assert pieces.join(numbers[row], extra) == verdict_rest(expected[row])
         assert achieved[row] == expected[row].achieved
     # Only a learner too young whose claim meets every rule with no unit is left to the evaluator.
-    assert all(young[row] and not expected[row].claim for row in np.flatnonzero(~told).tolist())
+    assert all(row in young and not expected[row].claim for row in np.flatnonzero(~told).tolist())
 
 
 def quoting_of(*blocks: bytes, delimiter: str = ",") -> bool:

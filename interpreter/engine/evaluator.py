@@ -372,7 +372,7 @@ def holdings_of(q: CompiledQualification, learner: Learner, counts: Callable[[st
         missing.extend(needed for needed in lacking if needed not in missing)
     if late:
         window_detail += f"; {plural(late, 'unit')} achieved after that set aside"
-    set_aside.extend(_not_achieved(ref, results[-1]) for ref, results in attempted.items() if ref not in achieved)
+    set_aside.extend(not_achieved(ref, results[-1]) for ref, results in attempted.items() if ref not in achieved)
 
     age_ok, age_detail = _age_facts(q, learner, missing)
     attainment = _attainment_facts(q, learner, missing) + _required_facts(q, learner, policy or counts, missing)
@@ -395,11 +395,12 @@ def plain_holdings(q: CompiledQualification, learner: Learner, certain: frozense
     age_ok, age_detail = _age_facts(q, learner, missing)
     assert not missing and not q.attainment and not q.required_qualifications, \
         "a plain record lacks nothing, and nothing but its units decides it"
-    set_aside = tuple(_not_achieved(ref, word) for ref, word in attempted)
+    set_aside = tuple(not_achieved(ref, word) for ref, word in attempted)
     return Holdings(certain, frozenset(), set_aside, (), age_ok, age_detail, window_detail)
 
 
-def _not_achieved(ref: str, result: str) -> SetAside:
+def not_achieved(ref: str, result: str) -> SetAside:
+    """Why a unit attempted and never achieved is set aside: its last result word."""
     return SetAside(ref, f"result {result!r} does not count as achieved")
 
 
@@ -472,7 +473,12 @@ def _age_facts(q: CompiledQualification, learner: Learner, missing: list[str]) -
         missing.append(f"{absent} (needed for `{needed}`)")
         return None, f"{needed}: no {absent} in the record"
     age = age_on(learner.date_of_birth, learner.registered_on)
-    return age >= q.minimum_age.years, f"{needed}: aged {age} at registration on {learner.registered_on.isoformat()}"
+    return age >= q.minimum_age.years, age_detail(needed, age, learner.registered_on)
+
+
+def age_detail(needed: str, age: int, registered_on: dt.date) -> str:
+    """How the age rule (`needed`, its text) reads for a learner of `age` at registration on `registered_on`."""
+    return f"{needed}: aged {age} at registration on {registered_on.isoformat()}"
 
 
 class Explanations:

@@ -15,20 +15,20 @@ rule unmet after any other."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from qualrules.interpreter import model as m
 from qualrules.interpreter.engine.claims import best_claims, closest_claims
 from qualrules.interpreter.engine.compiler import CompiledQualification
-from qualrules.interpreter.engine.evaluator import Explanations, Status, plain_holdings
+from qualrules.interpreter.engine.evaluator import Explanations, Status, age_detail, not_achieved
 from qualrules.interpreter.engine.requirements import Linear
 from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.presentation.check_table import (
     EMPTY_LIST, LIST_END, MISSING, SET_ASIDE, UNMET, VERDICT_END, figures_text, set_aside_item, string_item,
     verdict_head,
 )
-from qualrules.interpreter.records.learner import Learner
 
 if TYPE_CHECKING:
     import numpy as np
@@ -93,15 +93,17 @@ class PlainVerdicts:
         return (qualification.grading is None and qualification.fallback is None
                 and all(isinstance(r, Linear) for r in qualification.requirements))
 
-    def rows(self, held: "np.ndarray", attempted: Sequence[tuple[tuple[str, str], ...]], young: "np.ndarray",
-             learner: Callable[[int], Learner], block_text: Callable[[str], int]
+    def rows(self, held: "np.ndarray", attempted: Sequence[tuple[tuple[str, str], ...]],
+             young: Mapping[int, tuple[int, int]], block_text: Callable[[str], int]
              ) -> tuple["np.ndarray", "np.ndarray", "np.ndarray"]:
-        """For plain learners achieving the pool units of each row of `held`, only attempting `attempted` and
-        failing the age rule where `young` (`ColumnHoldings`): the numbers of each one's verdict text after
-        their id; whether the numbers tell it (a learner too young whose claim meets every rule but counts
-        no unit has a row of zeros); and whether they achieve. `learner(k)` is the learner of row k;
-        `block_text` numbers a text of this block alone."""
+        """For plain learners achieving the pool units of each row of `held`, only attempting `attempted` and,
+        by row, too young for the age rule at the age and on the day of registration (an ordinal) in `young`
+        (`ColumnHoldings`): the numbers of each one's verdict text after their id; whether the numbers tell
+        it (a learner too young whose claim meets every rule but counts no unit has a row of zeros); and
+        whether they achieve. `block_text` numbers a text of this block alone."""
         count, width = held.shape
+        too_young = np.zeros(count, dtype=bool)
+        too_young[list(young)] = True
         found, claims = best_claims(self.q, held)
         short = ~found
         if short.any():
@@ -113,7 +115,7 @@ class PlainVerdicts:
         numbers = np.zeros((count, 2 + 2 * width + most + 1), dtype=np.int64)
         # Whether they achieve, the claim's credits and its GLH (or that a unit it counts declares none).
         numbers[:, 0] = self._numbered(
-            np.stack([found & ~young, sums[:, -2], sums[:, -1], no_credits, no_glh], axis=1),
+            np.stack([found & ~too_young, sums[:, -2], sums[:, -1], no_credits, no_glh], axis=1),
             lambda a, c, g, nc, ng: self._head(bool(a), None if nc else c, None if ng else g))
         numbers[:, 1:1 + width] = np.where(claims, self.units[(np.cumsum(claims, axis=1) == 1).astype(np.int64),
                                                                 np.arange(width)], 0)
@@ -130,7 +132,7 @@ class PlainVerdicts:
         tried = np.array([bool(units) for units in attempted], dtype=bool)
         for row in np.flatnonzero(tried).tolist():
             units = attempted[row]
-            numbers[row, after:after + len(units)] = self._attempted_pieces(units, bool(any_left[row]), row, learner)
+            numbers[row, after:after + len(units)] = self._attempted_pieces(units, bool(any_left[row]))
         numbers[:, -1] = self.close[(any_left | tried).astype(np.int64)]
         shortfalls: dict[int, tuple[str, ...]] = {}
         if short.any():
@@ -140,20 +142,21 @@ class PlainVerdicts:
             distinct, inverse = _distinct(keys)
             made = [self._short_middle(tuple(keys[k].tolist()), held[rows[k]], claims[rows[k]]) for k in distinct]
             numbers[rows, 1 + width] = np.array([piece for piece, _ in made], dtype=np.int64)[inverse]
-            shortfalls = {row: made[inverse[k]][1] for k, row in enumerate(rows.tolist()) if young[row]}
+            shortfalls = {row: made[inverse[k]][1] for k, row in enumerate(rows.tolist()) if too_young[row]}
         # A learner too young whose claim meets every rule but counts nothing is given the closest claim
         # instead: the evaluator's.
-        told = ~(found & young & ~counted)
+        told = ~(found & too_young & ~counted)
         # A learner too young is told so after the rules their claim falls short of, if any.
-        for row in np.flatnonzero(told & young).tolist():
-            detail = plain_holdings(self.q, learner(row), frozenset(), ()).age_detail
-            unmet = shortfalls.get(row, ()) + (detail,)
+        for row in np.flatnonzero(told & too_young).tolist():
+            age, registered_on = young[row]
+            unmet = shortfalls.get(row, ()) + (
+                age_detail(self.explanations.age_text, age, dt.date.fromordinal(registered_on)),)
             numbers[row, 1 + width] = block_text(
                 (LIST_END if counted[row] else EMPTY_LIST) + UNMET
                 + "".join(string_item(text, k == 0) for k, text in enumerate(unmet)) + LIST_END
                 + MISSING + EMPTY_LIST + SET_ASIDE)
         numbers[~told] = 0
-        return numbers, told, told & found & ~young
+        return numbers, told, told & found & ~too_young
 
     def _shortfall_keys(self, held: "np.ndarray", claims: "np.ndarray", sums: "np.ndarray") -> "np.ndarray":
         """For claims that meet not every rule: what the rules' outcomes depend on (`Explanations.shortfalls`).
@@ -222,20 +225,19 @@ class PlainVerdicts:
             found = self._left_out[key] = self.pieces.number(set_aside_item(reason.unit, reason.reason, first))
         return found
 
-    def _attempted_pieces(self, units: tuple[tuple[str, str], ...], after_left_out: bool, row: int,
-                          learner: Callable[[int], Learner]) -> list[int]:
+    def _attempted_pieces(self, units: tuple[tuple[str, str], ...], after_left_out: bool) -> list[int]:
         """The pieces of the units only attempted, which follow those left out: set aside as the evaluator
-        words it for a plain learner (whose other facts do not change it)."""
+        words it."""
         key = (units, after_left_out)
         found = self._attempted.get(key)
         if found is None:
             if len(self._attempted) > ATTEMPTS_KEPT:
                 self._attempted.clear()
-            set_aside = plain_holdings(self.q, learner(row), frozenset(), units).set_aside
-            found = self._attempted[key] = [self.pieces.number(set_aside_item(s.unit, s.reason,
-                                                                              k == 0 and not after_left_out))
-                                            for k, s in enumerate(set_aside)]
+            found = self._attempted[key] = [
+                self.pieces.number(set_aside_item(ref, not_achieved(ref, word).reason, k == 0 and not after_left_out))
+                for k, (ref, word) in enumerate(units)]
         return found
+
 
 
 def _distinct(keys: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
