@@ -56,7 +56,7 @@ class Library:
     # What was left out, for every command to show before it carries on with the rest: broken plugins
     # and plugins' rulesets with errors (QR605), QANs that more than one bundled ruleset declares (QR104).
     problems: tuple[Diagnostic, ...] = ()
-    # QANs left out because bundled rulesets disagree about them, each with the reason.
+    # QANs (in capitals) left out because bundled rulesets disagree about them, each with the reason.
     refused: Mapping[str, str] = attrs.field(factory=dict)
 
     @classmethod
@@ -90,14 +90,16 @@ class Library:
             except DiagnosticError as error:
                 errors.extend(error.diagnostics)
 
+        # By QAN, which lookups match ignoring case (`qualification`): two that differ only by case are one.
         declared: dict[str, list[tuple[LoadedRuleset, CompiledQualification]]] = {}
         for entry in loaded:
             for q in entry.qualifications:
-                declared.setdefault(q.qan, []).append((entry, q))
+                declared.setdefault(q.qan.upper(), []).append((entry, q))
         notes: list[str] = []
         refused: dict[str, str] = {}
         owner: dict[str, LoadedRuleset] = {}
-        for qan, declarations in declared.items():
+        for key, declarations in declared.items():
+            qan = declarations[0][1].qan
             given = [(entry, q) for entry, q in declarations if entry.plugin is None]
             if len(given) > 1:
                 (first, _), (second, q) = given[:2]
@@ -105,22 +107,22 @@ class Library:
                                          f"qualification {qan} is declared in both {first.name} and {second.name}",
                                          _location(second, q)))
             elif given:
-                owner[qan] = given[0][0]
-                notes.extend(f"{qan} from {owner[qan].name} replaces the one in {entry.name}"
-                             for entry, _ in declarations if entry is not owner[qan])
+                owner[key] = given[0][0]
+                notes.extend(f"{qan} from {owner[key].name} replaces the one in {entry.name}"
+                             for entry, _ in declarations if entry is not owner[key])
             elif len(declarations) > 1:
                 # Which plugin is right is not ours to guess, and a silent choice would change verdicts.
                 plugins_declaring = word_list([_bundled_by(entry) for entry, _ in declarations], "and")
-                refused[qan] = f"{qan} is declared by {plugins_declaring}, so it is left out"
+                refused[key] = f"{qan} is declared by {plugins_declaring}, so it is left out"
                 problems.append(Diagnostic(
-                    "QR104", Severity.ERROR, f"qualification {refused[qan]}", _location(*declarations[-1]),
+                    "QR104", Severity.ERROR, f"qualification {refused[key]}", _location(*declarations[-1]),
                     "uninstall one of the plugins, or give the ruleset to use with --ruleset"))
             else:
-                owner[qan] = declarations[0][0]
+                owner[key] = declarations[0][0]
         if errors:
             raise DiagnosticError([*problems, *errors])
         kept = _with_shared_units(tuple(
-            attrs.evolve(entry, qualifications=tuple(q for q in entry.qualifications if owner.get(q.qan) is entry))
+            attrs.evolve(entry, qualifications=tuple(q for q in entry.qualifications if owner.get(q.qan.upper()) is entry))
             for entry in loaded
         ))
         return cls(kept, plugins.bodies, tuple(notes), tuple(problems), refused)
@@ -130,12 +132,13 @@ class Library:
         return {q.qan: (q, entry.body) for entry in self.rulesets for q in entry.qualifications}
 
     def qualification(self, qan: str) -> tuple[CompiledQualification, AwardingBody]:
-        """Look a QAN up (spaces and the case of a final X do not matter); raises UnknownQualification with a
-        did-you-mean hint."""
+        """Look a QAN up (spaces and case do not matter: a final X may be written x); raises
+        UnknownQualification with a did-you-mean hint."""
         qan = qan.strip().upper()
         known = self.qualifications
-        if qan in known:
-            return known[qan]
+        found = next((entry for written, entry in known.items() if written.upper() == qan), None)
+        if found is not None:
+            return found
         if qan in self.refused:
             raise UnknownQualification(qan, self.refused[qan])
         raise UnknownQualification(qan, did_you_mean(qan, known) or "`qualrules list` shows the installed qualifications")

@@ -241,6 +241,27 @@ def test_a_ruleset_given_on_the_command_line_settles_a_clash_and_says_so_visibly
     assert all(line.startswith("\x1b[") for line in notes)  # highlighted on a terminal
 
 
+def test_a_qan_is_found_however_its_letters_are_written(tmp_path):
+    # A QAN not in Ofqual's format is only warned about (QR201), so it may hold letters of either case.
+    (tmp_path / "local.qual").write_text(IMPOSTOR_RULESET.replace("610/3788/6", "Local-Cert"))
+    ruleset = ["--ruleset", str(tmp_path / "local.qual")]
+    for written in ("Local-Cert", "local-cert", " LOCAL-CERT "):
+        shown = run("show", written, *ruleset, "--format", "json")
+        assert shown.exit_code == 0, shown.output
+        assert json.loads(shown.stdout)["qan"] == "Local-Cert"
+    checked = run("check", COHORT, "-q", "local-cert", *ruleset, "--format", "json")
+    assert {v["qualification"] for v in json.loads(checked.stdout)} == {"Local-Cert"}
+
+
+def test_two_rulesets_declaring_one_qan_in_different_cases_clash(tmp_path):
+    (tmp_path / "one.qual").write_text(IMPOSTOR_RULESET.replace("610/3788/6", "Local-Cert"))
+    (tmp_path / "two.qual").write_text(IMPOSTOR_RULESET.replace("610/3788/6", "LOCAL-CERT"))
+    listed = run("list", "--ruleset", str(tmp_path / "one.qual"), "--ruleset", str(tmp_path / "two.qual"))
+    assert listed.exit_code == 2
+    assert f"error[QR104]: qualification Local-Cert is declared in both {tmp_path / 'one.qual'} and " \
+           f"{tmp_path / 'two.qual'}" in listed.stderr
+
+
 def click_unstyled(text: str) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
