@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import json
-import multiprocessing
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
@@ -98,7 +97,8 @@ def check_run(path: str | Path | Records, qans: str | Iterable[str], library: Li
     vocabulary = library.vocabulary()
     opened = cohort.open_cohort(path, vocabulary, options, input_format)
     settings = cohort.CheckSettings(tuple(q.qan for q, _ in targets), output_format, options)
-    blocks = cohort.check_blocks(opened, settings, library, vocabulary, _workers(library, jobs, opened.learners))
+    blocks = cohort.check_blocks(opened, settings, library, vocabulary,
+                                 cohort.worker_processes(jobs, opened.learners, library))
     return cohort.CheckRun(opened.learners, blocks, opened.warnings)
 
 
@@ -251,16 +251,6 @@ def _checked_blocks(path: str | Path, qans: str | Iterable[str], library: Librar
     targets = _targets(library, qans)
     run = check_run(path, qans, library, jobs, output_format, options)
     return ((block, _unattached(block.problems, targets)) for block in run.blocks)
-
-
-def _workers(library: Library, jobs: int | None, learners: int) -> int:
-    """How many worker processes decide a file's blocks: `jobs` (default: every core), no more than blocks."""
-    blocks = -(-learners // cohort.LEARNERS_PER_BLOCK)
-    # Where workers cannot be forked, each loads the installed plugins' rulesets afresh (they are given no
-    # other), so a library of other rulesets is decided in this process there.
-    if "fork" not in multiprocessing.get_all_start_methods() and library is not _installed_library():
-        return 1
-    return min(jobs or cohort.default_jobs(), max(1, blocks))
 
 
 # ---- batches ------------------------------------------------------------------------------------------

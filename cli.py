@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import difflib
-import gc
 import json
 import os
 import select
@@ -39,6 +38,7 @@ from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.library import Library, UnknownQualification
 from qualrules.interpreter.allowances import is_allowed
 from qualrules.interpreter.lint import lint
+from qualrules.interpreter.presentation.eligible_blocks import EligibleText
 from qualrules.interpreter.presentation.help_examples import epilog
 from qualrules.interpreter.presentation.outputs import (STDOUT, Output, OutputRefused, choose_output, opened,
                                                        write, write_check, write_eligible)
@@ -102,6 +102,19 @@ def results_options(formats: list[str]):
             command = option(command)
         return command
     return decorate
+
+
+jobs_option = click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+                           help="Worker processes deciding blocks of learners  [default: every core].")
+progress_option = click.option("--progress/--no-progress", default=None,
+                               help="Show a progress bar on stderr (default: only when stderr is a terminal).")
+
+
+def progress_bar(learners: int, label: str, shown: bool | None):
+    """A bar of learners done on stderr, shown when `shown` (None: when stderr is a terminal)."""
+    return click.progressbar(length=learners, label=label, show_pos=True,
+                             hidden=not (sys.stderr.isatty() if shown is None else shown),
+                             file=progress_stream(click.get_current_context().color))
 
 
 def _source_text(file: str) -> str | None:
@@ -296,10 +309,8 @@ def main(ctx: click.Context, color: bool | None, debug: bool, profile: str | Non
 @ruleset_option
 @results_options(["table", "json", "csv"])
 @input_format_option
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="Worker processes deciding blocks of learners  [default: every core].")
-@click.option("--progress/--no-progress", default=None,
-              help="Show a progress bar on stderr (default: only when stderr is a terminal).")
+@jobs_option
+@progress_option
 @click.option("-v", "--verbose", is_flag=True, help="Say which engine decides each qualification, and why.")
 def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output_format: str | None,
           output: str | None, force: bool, jobs: int | None, progress: bool | None, verbose: bool) -> None:
@@ -332,7 +343,6 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
     except DiagnosticError as error:
         fail(error.diagnostics)
     report_diagnostics(run.warnings)
-    shown = sys.stderr.isatty() if progress is None else progress
     outcome = {"failed": False, "achieved": True}
 
     def decided() -> Iterator[cohort.Block]:
@@ -343,8 +353,7 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
             bar.update(block.learners)
             yield block
 
-    with click.progressbar(length=run.learners, label="Checking", show_pos=True, hidden=not shown,
-                           file=progress_stream(click.get_current_context().color)) as bar, \
+    with progress_bar(run.learners, "Checking", progress) as bar, \
             results_file(target, (records, *rulesets), force) as handle:
         write_check(decided(), target.format, handle)
     if target.path is not None:
@@ -816,8 +825,10 @@ def achievement_log(records: str, learner_id: str, qan: str, rulesets: tuple[str
 @click.option("--awarding-body", "body_name", help="Only this awarding body's qualifications, e.g. ISP.")
 @ruleset_option
 @results_options(["text", "json", "csv"])
+@jobs_option
+@progress_option
 def eligible(records: str, body_name: str | None, rulesets: tuple[str, ...], output_format: str | None,
-             output: str | None, force: bool) -> None:
+             output: str | None, force: bool, jobs: int | None, progress: bool | None) -> None:
     """For each learner in RECORDS, every loaded qualification already achieved, then how far each of the
     rest is (credits and units the cheapest finish by credits adds), nearest first; those that cannot be
     achieved come last, with the reason.
@@ -827,10 +838,7 @@ def eligible(records: str, body_name: str | None, rulesets: tuple[str, ...], out
     """
     target = results_output(output, output_format, "text")
     library = load_library(rulesets)
-    targets = [(q, q.awarding_body or loaded.body.name, loaded.body.counts_as_achieved)
-               for loaded in library.rulesets for q in loaded.qualifications
-               if body_name is None or (q.awarding_body or "").casefold() == body_name.casefold()]
-    if not targets:
+    if not cohort.eligible_targets(library, body_name):
         names = sorted({q.awarding_body for loaded in library.rulesets for q in loaded.qualifications
                         if q.awarding_body})
         hint = did_you_mean(body_name, names) or f"loaded: {', '.join(names) or 'none'}"
@@ -843,41 +851,23 @@ def eligible(records: str, body_name: str | None, rulesets: tuple[str, ...], out
     except DiagnosticError as error:
         fail(error.diagnostics)
     report_diagnostics(opened.warnings)
+    columns = stdout_columns() if target.format == "text" and target.path is None else None
+    settings = cohort.PlanSettings(body_name, target.format, columns, options)
+    blocks = cohort.planned_blocks(opened, settings, library,
+                                   cohort.worker_processes(jobs, opened.learners, library))
     outcome = {"learners": 0, "failed": False}
 
-    def planned(record_set: Records) -> list:
-        """(learner id, distances or record errors) for a block's learners, in input order."""
-        report_diagnostics(record_set.problems + record_set.warnings)
-        outcome["learners"] += len(record_set.order)
-        outcome["failed"] |= bool(record_set.diagnostics)
-        found = dict(zip((learner.id for learner in record_set.learners),
-                         journeys.eligibility_many(targets, record_set.learners)))
-        return [(learner_id, found[learner_id] if learner_id in found else record_set.unreadable[learner_id])
-                for learner_id in record_set.order]
+    def planned() -> Iterator[EligibleText]:
+        for block in blocks:
+            report_diagnostics(block.problems + block.warnings)
+            outcome["learners"] += block.learners
+            outcome["failed"] |= block.failed
+            bar.update(block.learners)
+            yield block.results
 
-    def blocks() -> Iterator[list]:
-        """Planned and written a block of learners at a time (as `check` reads them), so that memory holds one
-        block's records, plans and text; a file of no learners is one empty block."""
-        read = cohort.records_blocks(opened, library.vocabulary(), options)
-        written = False
-        while True:
-            # A block's records and plans are many small objects that live until it is written: collecting
-            # them while it is read and planned would only walk them again and again.
-            gc.disable()
-            try:
-                record_set = next(read, None)
-                rows = planned(record_set) if record_set is not None else None
-            finally:
-                gc.enable()
-            if rows is None:
-                break
-            written = True
-            yield rows
-        if not written:
-            yield []
-
-    with results_file(target, (records, *rulesets), force) as handle:
-        write_eligible(blocks(), target.format, handle)
+    with progress_bar(opened.learners, "Planning", progress) as bar, \
+            results_file(target, (records, *rulesets), force) as handle:
+        write_eligible(planned(), target.format, handle)
     if target.path is not None:
         click.echo(f"wrote {target.path}: {plural(outcome['learners'], 'learner')}")
     sys.exit(EXIT_USAGE if outcome["failed"] else EXIT_OK)

@@ -1,10 +1,11 @@
-"""Checking a whole cohort file: learners read, decided and written out in blocks, on every core.
+"""Checking a whole cohort file (`check`), or planning each learner's finishes (`eligible`): learners read,
+decided and written out in blocks, on every core.
 
 The file is read in blocks of whole learners (`records.stream`, `records.parquet`), so memory does not
 grow with the cohort; each block is read, decided and rendered in a worker process, and the blocks come
-back in input order, so the output is the same whatever the number of workers. A file that cannot be streamed (JSON, a spreadsheet,
-a CSV or Parquet file whose learners' rows are not together) is read whole first, then decided in the same
-blocks.
+back in input order, so the output is the same whatever the number of workers. A file that cannot be
+streamed (JSON, a spreadsheet, a CSV or Parquet file whose learners' rows are not together) is read whole
+first, then decided in the same blocks.
 """
 
 from __future__ import annotations
@@ -12,21 +13,25 @@ from __future__ import annotations
 import collections
 import concurrent.futures
 import gc
+import itertools
 import multiprocessing
 import os
 import signal
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import attrs
 
 from qualrules.interpreter.diagnostics import Diagnostic, Location
 from qualrules.interpreter import process
 from qualrules.interpreter.lazy import lazy_module
+from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.engine.evaluator import Explanations, decide, evaluate_many, plain_holdings, unit_indices
+from qualrules.interpreter.engine.journeys import eligibility_many
 from qualrules.interpreter.library import Library
 from qualrules.interpreter.presentation.check_table import VERDICT_START, CheckRow, verdict_rest
+from qualrules.interpreter.presentation.eligible_blocks import EligibleText, eligible_text
 from qualrules.interpreter.presentation.json_text import json_string
 from qualrules.interpreter.presentation.plain_verdicts import Pieces, PlainVerdicts
 from qualrules.interpreter.presentation.tabular import check_cells, csv_text
@@ -208,31 +213,21 @@ def _rows_read(block: ColumnarBlock, vocabulary: Vocabulary, options: ReadOption
                             options)
 
 
-def records_blocks(cohort: Cohort, vocabulary: Vocabulary, options: ReadOptions = DEFAULT_OPTIONS
-                   ) -> Iterator[Records]:
-    """The cohort's blocks as records, in input order, each warning kept only in the first block that gives
-    it (as `check_blocks` keeps them), for commands that read every learner's record whole."""
-    given: set[tuple[str, str]] = set()
-    for task in cohort.tasks:
-        records = task_records(task, vocabulary, options)
-        kept = _first_given(records.warnings, given)
-        yield attrs.evolve(records, warnings=kept) if len(kept) < len(records.warnings) else records
-
-
-# In a worker process: the state of the run it serves, set when the process starts.
-_process_worker: _Worker | None = None
+# In a worker process: what it does with each block of the run it serves, set when the process starts.
+_process_work: Callable[[tuple], Any] | None = None
 TEMPLATES_KEPT = 40_000
 
 
 def check_blocks(cohort: Cohort, settings: CheckSettings, library: Library, vocabulary: Vocabulary,
                  jobs: int) -> Iterator[Block]:
     """Each block of the cohort decided, in input order, by `jobs` worker processes (1: in this process)."""
-    yield from _warned_once(_decided_blocks(cohort, settings, library, vocabulary, jobs))
+    worker = _Worker(settings, library, vocabulary)
+    yield from _warned_once(_in_order(cohort.tasks, worker.check, jobs, (_load_checker, settings)))
 
 
-def _warned_once(blocks: Iterator[Block]) -> Iterator[Block]:
-    """The blocks with each warning kept only where it is first given: a unit in no catalogue is named once
-    per file, not once per block."""
+def _warned_once(blocks: Iterator[Any]) -> Iterator[Any]:
+    """The blocks (each with its `warnings`) with each warning kept only where it is first given: a unit in
+    no catalogue is named once per file, not once per block."""
     given: set[tuple[str, str]] = set()
     for block in blocks:
         kept = _first_given(block.warnings, given)
@@ -250,24 +245,25 @@ def _first_given(warnings: tuple[Diagnostic, ...], given: set[tuple[str, str]]) 
     return tuple(kept)
 
 
-def _decided_blocks(cohort: Cohort, settings: CheckSettings, library: Library, vocabulary: Vocabulary,
-                    jobs: int) -> Iterator[Block]:
-    worker = _Worker(settings, library, vocabulary)
+def _in_order(tasks: Iterable[tuple], work: Callable[[tuple], Any], jobs: int,
+              load: tuple[Callable[[Any], None], Any]) -> Iterator[Any]:
+    """`work` done on each task, in the tasks' order, by `jobs` worker processes (1: in this process).
+    Forked workers inherit `work` and the run's loaded library; elsewhere each one starts by calling
+    `load[0](load[1])`, which loads the installed plugins' rulesets (callers run any other library in this
+    process there). A worker that dies breaks the pool, which raises here rather than waiting for its block
+    for ever."""
     if jobs <= 1:
-        yield from map(worker.check, cohort.tasks)
+        yield from map(work, tasks)
         return
-    # Forked workers inherit the run's loaded library; elsewhere each one loads the installed plugins'
-    # rulesets (callers run any other library in this process there). A worker that dies breaks the pool,
-    # which raises here rather than waiting for its block for ever.
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    start = (_adopt, worker) if method == "fork" else (_load, settings)
+    start = (_adopt, work) if method == "fork" else load
     with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method),
                                                 initializer=start[0], initargs=(start[1],)) as pool:
         # A few blocks in flight per worker, no more, so the file is not read far ahead of the workers.
         pending: collections.deque = collections.deque()
         try:
-            for task in cohort.tasks:
-                pending.append(pool.submit(_check_in_process, task))
+            for task in tasks:
+                pending.append(pool.submit(_work_in_process, task))
                 if len(pending) >= 2 * jobs:
                     yield pending.popleft().result()
             while pending:
@@ -277,25 +273,109 @@ def _decided_blocks(cohort: Cohort, settings: CheckSettings, library: Library, v
                 future.cancel()
 
 
-def default_jobs() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+@attrs.frozen
+class PlanSettings:
+    """What every worker planning `eligible` needs to know of a run, besides its library: whose
+    qualifications (None: every loaded one), and how to write the results."""
+
+    awarding_body: str | None
+    output_format: str  # text, json, csv or xlsx
+    columns: int | None = None  # the width text is fitted to (None: as it is)
+    options: ReadOptions = DEFAULT_OPTIONS
 
 
-def _adopt(worker: _Worker) -> None:
-    global _process_worker
-    _process_worker = worker
+@attrs.frozen
+class PlannedBlock:
+    """One block's `eligible` results, in input order, in the run's output format."""
+
+    learners: int
+    results: EligibleText
+    # Errors that belong to no learner (a row without a learner id); whether any row could not be read.
+    problems: tuple[Diagnostic, ...]
+    failed: bool
+    warnings: tuple[Diagnostic, ...] = ()
+
+
+def eligible_targets(library: Library, awarding_body: str | None
+                     ) -> list[tuple[CompiledQualification, str, Callable[[str], bool]]]:
+    """The qualifications `eligible` plans, with the awarding body each is shown under and its result policy:
+    every loaded one, or those of `awarding_body` (matched ignoring case)."""
+    return [(q, q.awarding_body or loaded.body.name, loaded.body.counts_as_achieved)
+            for loaded in library.rulesets for q in loaded.qualifications
+            if awarding_body is None or (q.awarding_body or "").casefold() == awarding_body.casefold()]
+
+
+def planned_blocks(cohort: Cohort, settings: PlanSettings, library: Library, jobs: int) -> Iterator[PlannedBlock]:
+    """Each block of the cohort planned against every target qualification and written out, in input order,
+    by `jobs` worker processes (1: in this process); a cohort of no learners is one empty block."""
+    planner = _Planner(settings, library, library.vocabulary())
+    blocks = _in_order(cohort.tasks, planner, jobs, (_load_planner, settings))
+    first = next(blocks, None)
+    yield from _warned_once(itertools.chain([first] if first is not None else [planner.empty()], blocks))
+
+
+@attrs.frozen
+class _Planner:
+    settings: PlanSettings
+    library: Library
+    vocabulary: Vocabulary
+    targets: list = attrs.field(init=False)
+
+    @targets.default
+    def _targets(self) -> list:
+        return eligible_targets(self.library, self.settings.awarding_body)
+
+    def __call__(self, task: tuple) -> PlannedBlock:
+        """One block planned: read, each learner's distances found, and written out."""
+        settings = self.settings
+        # A block's records and plans are many small objects that live until it is written: collecting
+        # them while it is read and planned would only walk them again and again.
+        gc.disable()
+        try:
+            records = task_records(task, self.vocabulary, settings.options)
+            found = dict(zip((learner.id for learner in records.learners),
+                             eligibility_many(self.targets, records.learners)))
+            rows = [(learner_id, found[learner_id] if learner_id in found else records.unreadable[learner_id])
+                    for learner_id in records.order]
+            return PlannedBlock(len(records.order), eligible_text(rows, settings.output_format, settings.columns),
+                                records.problems, bool(records.diagnostics), records.warnings)
+        finally:
+            gc.enable()
+
+    def empty(self) -> PlannedBlock:
+        return PlannedBlock(0, eligible_text([], self.settings.output_format, self.settings.columns), (), False)
+
+
+def _load_planner(settings: PlanSettings) -> None:
+    library = Library.load()
+    _adopt(_Planner(settings, library, library.vocabulary()))
+
+
+def worker_processes(jobs: int | None, learners: int, library: Library) -> int:
+    """How many worker processes decide a cohort's blocks: `jobs` (default: every core), no more than there
+    are blocks. Where workers cannot be forked, each loads the installed plugins' rulesets afresh (they are
+    given no other), so a library of other rulesets is decided in this process there."""
+    if "fork" not in multiprocessing.get_all_start_methods() and not library.installed_only:
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return min(jobs or cores, max(1, -(-learners // LEARNERS_PER_BLOCK)))
+
+
+def _adopt(work: Callable[[tuple], Any]) -> None:
+    global _process_work
+    _process_work = work
     process.keep_freed_memory()
     # Ctrl-C is the parent's to handle: it stops the run, and the workers with it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _load(settings: CheckSettings) -> None:
+def _load_checker(settings: CheckSettings) -> None:
     library = Library.load()
-    _adopt(_Worker(settings, library, library.vocabulary()))
+    _adopt(_Worker(settings, library, library.vocabulary()).check)
 
 
-def _check_in_process(task: tuple) -> Block:
-    return _process_worker.check(task)
+def _work_in_process(task: tuple) -> Any:
+    return _process_work(task)
 
 
 def _block_of(records: Records, rows: list[CheckRow], output_format: str) -> Block:

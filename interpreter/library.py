@@ -58,6 +58,9 @@ class Library:
     problems: tuple[Diagnostic, ...] = ()
     # QANs (in capitals) left out because bundled rulesets disagree about them, each with the reason.
     refused: Mapping[str, str] = attrs.field(factory=dict)
+    # Loaded from the installed plugins alone, as every process that loads them has it (a worker process that
+    # cannot be forked loads its own).
+    installed_only: bool = False
 
     @classmethod
     def load(cls, paths: Iterable[str | Path] = (), *, bundled: bool = True) -> "Library":
@@ -125,7 +128,8 @@ class Library:
             attrs.evolve(entry, qualifications=tuple(q for q in entry.qualifications if owner.get(q.qan.upper()) is entry))
             for entry in loaded
         ))
-        return cls(kept, plugins.bodies, tuple(notes), tuple(problems), refused)
+        return cls(kept, plugins.bodies, tuple(notes), tuple(problems), refused,
+                   installed_only=bundled and not any(entry.plugin is None for entry in loaded))
 
     @property
     def qualifications(self) -> dict[str, tuple[CompiledQualification, AwardingBody]]:

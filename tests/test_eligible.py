@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import attrs
+import pytest
 import click
 from click.testing import CliRunner
 
@@ -20,6 +21,7 @@ from qualrules.interpreter.engine import decision as decision_module
 from qualrules.interpreter.engine.journeys import _RANK, Distance, eligibility, eligibility_many
 from qualrules.interpreter.engine.planner import PlanStatus, plan
 from qualrules.interpreter.presentation.journeys_text import eligibility_json_elements, eligibility_text
+from qualrules.interpreter.library import Library
 from qualrules.interpreter.records.readers import read_records
 
 ROOT = Path(__file__).parent.parent
@@ -203,3 +205,69 @@ def test_a_file_of_learners_together_is_planned_block_by_block_never_read_whole(
     assert blocks.exit_code == whole.exit_code == 0
     assert blocks.stdout == whole.stdout and len(json.loads(blocks.stdout)) == 7
     assert blocks.stderr.count("QR520") == whole.stderr.count("QR520") == 1
+
+
+def sheets_of(path: Path) -> dict[str, list[tuple]]:
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in workbook.worksheets}
+    finally:
+        workbook.close()
+
+
+@pytest.mark.parametrize("output_format", ["text", "json", "csv", "xlsx"])
+def test_blocks_planned_on_two_workers_are_written_as_one_process_writes_them(tmp_path, monkeypatch, output_format):
+    # The blocks come back in the file's order, with a learner whose rows cannot be read, a row that names no
+    # learner and a unit in no catalogue among them, each reported once, as one process reports them.
+    monkeypatch.chdir(tmp_path)
+    lines = ["learner,unit,result,achieved_on,date_of_birth,registered_on"]
+    for number in range(9):
+        result = "pased" if number == 4 else "pass"
+        lines += [f"P{number},L3B1,{result},2024-02-01,1990-01-01,2024-01-15",
+                  f"P{number},XYZ9,pass,2024-02-01,1990-01-01,2024-01-15"]
+    lines.insert(12, ",L3B2,pass,2024-02-01,1990-01-01,2024-01-15")
+    Path("records.csv").write_text("\n".join(lines) + "\n")
+    monkeypatch.setattr(cohort, "LEARNERS_PER_BLOCK", 2)
+    written = {}
+    for jobs in ("1", "2"):
+        to_file = ["-o", f"eligible-{jobs}.xlsx"] if output_format == "xlsx" else ["--format", output_format]
+        written[jobs] = run("records.csv", *to_file, "--jobs", jobs)
+    one, two = written["1"], written["2"]
+    assert one.exit_code == two.exit_code == 2
+    assert (one.stdout, one.stderr) == (two.stdout.replace("eligible-2", "eligible-1"), two.stderr)
+    assert one.stderr.count("QR520") == 1 and one.stderr.count("QR506") == 1
+    if output_format == "xlsx":
+        sheets = sheets_of(Path("eligible-2.xlsx"))
+        assert sheets == sheets_of(Path("eligible-1.xlsx"))
+        assert [row[0] for row in sheets["Errors"][1:]] == ["P4"] and sheets["Errors"][1][4] == "QR503"
+    else:
+        assert "QR503" in two.stdout
+        assert two.stdout.index("P3") < two.stdout.index("P4") < two.stdout.index("P5") < two.stdout.index("P8")
+
+
+def test_a_progress_bar_is_shown_when_asked_for(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("records.csv").write_text("learner,unit,result,achieved_on\nP1,L3B1,pass,2024-02-01\n")
+    assert "Planning" in run("records.csv", "--progress").stderr
+    assert "Planning" not in run("records.csv").stderr  # stderr is no terminal here
+
+
+def test_where_workers_cannot_be_forked_each_loads_the_installed_rulesets(tmp_path, monkeypatch):
+    # Spawned workers plan the blocks with the installed plugins' rulesets, which they load themselves:
+    # the same output as one process gives.
+    import multiprocessing
+
+    monkeypatch.chdir(tmp_path)
+    lines = ["learner,unit,result,achieved_on,date_of_birth,registered_on"]
+    lines += [f"P{number},L3B{number % 5 + 1},pass,2024-02-01,1990-01-01,2024-01-15" for number in range(5)]
+    Path("records.csv").write_text("\n".join(lines) + "\n")
+    alone = run("records.csv", "--format", "json", "--jobs", "1")
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    monkeypatch.setattr(cohort, "LEARNERS_PER_BLOCK", 2)
+    # A library of other rulesets than the installed ones would be decided in this process instead.
+    assert cohort.worker_processes(2, 5, Library.load()) == 2
+    assert cohort.worker_processes(2, 5, Library.load([ROOT / "tests" / "data" / "demo.qual"])) == 1
+    workers = run("records.csv", "--format", "json", "--jobs", "2")
+    assert (workers.exit_code, workers.stdout) == (alone.exit_code, alone.stdout)

@@ -76,9 +76,12 @@ class TestOnATerminal:
         ["eligible", str(REPOSITORY / "examples" / "cohort.csv"), "--awarding-body", "ISP"],
     ])
     def test_every_command_fits_the_terminal(self, arguments):
-        lines = on_a_terminal([*arguments, "--no-color"], columns=64).split("\n")
-        assert max(map(len, lines)) <= 64
-        assert max(map(len, on_a_terminal([*arguments, "--no-color"], columns=300).split("\n"))) > 64
+        def widest(columns: int) -> int:
+            # A progress bar is drawn again over itself after each carriage return.
+            return max(map(len, re.split("[\r\n]", on_a_terminal([*arguments, "--no-color"], columns=columns))))
+
+        assert widest(64) <= 64
+        assert widest(300) > 64
 
     def test_lines_fit_the_terminal(self):
         output = on_a_terminal([*CHECK, "--no-color", "--no-progress"], columns=60)

@@ -12,15 +12,12 @@ import attrs
 import click
 
 from qualrules.interpreter.cohort import Block, json_array
-from qualrules.interpreter.diagnostics import Diagnostic
-from qualrules.interpreter.engine.journeys import Distance
 from qualrules.interpreter.files import replacing
 from qualrules.interpreter.presentation.check_table import CheckTable
-from qualrules.interpreter.presentation.journeys_text import eligibility_json_elements, eligibility_text
-from qualrules.interpreter.presentation.terminal import fit, stdout_columns
+from qualrules.interpreter.presentation.eligible_blocks import EligibleText
+from qualrules.interpreter.presentation.terminal import stdout_columns
 from qualrules.interpreter.presentation.tabular import (CHECK_COLUMNS, ELIGIBLE_COLUMNS, ERRORS_SHEET,
-                                                       RESULTS_SHEET, Workbook, check_cells, csv_text,
-                                                       eligible_cells, error_cells)
+                                                       RESULTS_SHEET, Workbook, check_cells, csv_text, error_cells)
 
 STDOUT = "-"
 FORMAT_OF_EXTENSION = {".csv": "csv", ".xlsx": "xlsx", ".json": "json"}
@@ -117,32 +114,26 @@ def write_check(blocks: Iterable[Block], output_format: str, handle: IO | None) 
         click.echo("\n" + table.summary(), file=handle)
 
 
-EligibleRows = Sequence[tuple[str, Sequence[Distance] | Sequence[Diagnostic]]]
 
-
-def write_eligible(blocks: Iterable[EligibleRows], output_format: str, handle: IO | None) -> None:
-    """`eligible`'s distances in a format, a block of learners at a time."""
+def write_eligible(blocks: Iterable[EligibleText], output_format: str, handle: IO | None) -> None:
+    """`eligible`'s results in a format, a block of learners at a time, each made as `eligible_text`."""
     if output_format == "json":
-        for piece in json_array(eligibility_json_elements(rows) for rows in blocks):
+        for piece in json_array(block.text for block in blocks):
             write(handle, piece)
         write(handle, "\n")
     elif output_format == "csv":
         write(handle, _csv_start(handle, ELIGIBLE_COLUMNS))
-        for rows in blocks:
-            write(handle, csv_text(eligible_cells(rows)))
+        for block in blocks:
+            write(handle, block.text)
     elif output_format == "xlsx":
         with Workbook(ELIGIBLE_COLUMNS) as book:
-            for rows in blocks:
-                book.add(RESULTS_SHEET, eligible_cells(rows))
-                for learner, entries in rows:
-                    if entries and isinstance(entries[0], Diagnostic):
-                        book.add(ERRORS_SHEET, error_cells(learner, entries))
+            for block in blocks:
+                book.add(RESULTS_SHEET, block.results)
+                book.add(ERRORS_SHEET, block.errors)
             book.save(handle)
     else:
-        columns = stdout_columns() if handle is None else None
-        for number, rows in enumerate(blocks):
-            text = "\n".join(fit(eligibility_text(rows).split("\n"), columns))
-            click.echo(("\n" if number else "") + text, file=handle)  # a blank line between learners
+        for number, block in enumerate(blocks):
+            click.echo(("\n" if number else "") + block.text, file=handle)  # a blank line between learners
 
 
 def _csv_start(handle: IO | None, columns: Sequence[str]) -> str:
