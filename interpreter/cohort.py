@@ -34,6 +34,7 @@ from qualrules.interpreter.presentation.check_table import VERDICT_START, CheckR
 from qualrules.interpreter.presentation.eligible_blocks import EligibleText, eligible_text
 from qualrules.interpreter.presentation.json_text import json_string
 from qualrules.interpreter.presentation.plain_verdicts import Pieces, PlainVerdicts
+from qualrules.interpreter.presentation.report import CohortFigures, verdict_entries
 from qualrules.interpreter.presentation.tabular import check_cells, csv_text
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
 from qualrules.interpreter.records.readers import (
@@ -213,6 +214,18 @@ def _rows_read(block: ColumnarBlock, vocabulary: Vocabulary, options: ReadOption
                             options)
 
 
+def whole_records(cohort: Cohort, vocabulary: Vocabulary, options: ReadOptions = DEFAULT_OPTIONS) -> Records:
+    """Every block of the cohort read and put together: the records of a cohort small enough to hold; each
+    warning given once (the cohort's own, `Cohort.warnings`, apart)."""
+    blocks = [task_records(task, vocabulary, options) for task in cohort.tasks]
+    given: set[tuple[str, str]] = set()
+    return Records(tuple(learner for block in blocks for learner in block.order),
+                   tuple(learner for block in blocks for learner in block.learners),
+                   {learner: errors for block in blocks for learner, errors in block.unreadable.items()},
+                   tuple(problem for block in blocks for problem in block.problems),
+                   tuple(warning for block in blocks for warning in _first_given(block.warnings, given)))
+
+
 # In a worker process: what it does with each block of the run it serves, set when the process starts.
 _process_work: Callable[[tuple], Any] | None = None
 TEMPLATES_KEPT = 40_000
@@ -349,6 +362,69 @@ class _Planner:
 def _load_planner(settings: PlanSettings) -> None:
     library = Library.load()
     _adopt(_Planner(settings, library, library.vocabulary()))
+
+
+@attrs.frozen
+class ReportSettings:
+    """What every worker gathering a compact cohort report needs to know of a run, besides its library."""
+
+    qan: str
+    nearest: int  # how many learners who have not achieved each block offers to be shown in full
+    options: ReadOptions = DEFAULT_OPTIONS
+
+
+@attrs.frozen
+class GatheredBlock:
+    """One block's part of a compact cohort report: its learners' figures, and what its records got wrong."""
+
+    learners: int
+    figures: CohortFigures
+    # Errors that belong to no learner (a row without a learner id), and those of learners whose rows cannot
+    # be read; whether every learner of the block achieved.
+    problems: tuple[Diagnostic, ...]
+    unreadable: tuple[Diagnostic, ...]
+    all_achieved: bool
+    warnings: tuple[Diagnostic, ...] = ()
+
+
+def gathered_blocks(cohort: Cohort, settings: ReportSettings, library: Library, jobs: int
+                    ) -> Iterator[GatheredBlock]:
+    """Each block of the cohort decided and gathered into figures for a compact report, in input order, by
+    `jobs` worker processes (1: in this process)."""
+    gatherer = _Gatherer(settings, library, library.vocabulary())
+    yield from _warned_once(_in_order(cohort.tasks, gatherer, jobs, (_load_gatherer, settings)))
+
+
+@attrs.frozen
+class _Gatherer:
+    settings: ReportSettings
+    library: Library
+    vocabulary: Vocabulary
+
+    def __call__(self, task: tuple) -> GatheredBlock:
+        """One block read, decided and gathered: its figures, with the records of the learners it offers to
+        be shown in full."""
+        settings = self.settings
+        qualification, body = self.library.qualification(settings.qan)
+        # A block's records and verdicts are many small objects that live until it is gathered: collecting
+        # them meanwhile would only walk them again and again.
+        gc.disable()
+        try:
+            records = task_records(task, self.vocabulary, settings.options)
+            entries, learners = verdict_entries(qualification, records, body.counts_as_achieved)
+            figures = CohortFigures.of(qualification, settings.nearest)
+            figures.add(entries, learners)
+            return GatheredBlock(len(entries), figures, records.problems,
+                                 tuple(d for errors in records.unreadable.values() for d in errors),
+                                 all(entry.verdict is not None and entry.verdict.achieved for entry in entries),
+                                 records.warnings)
+        finally:
+            gc.enable()
+
+
+def _load_gatherer(settings: ReportSettings) -> None:
+    library = Library.load()
+    _adopt(_Gatherer(settings, library, library.vocabulary()))
 
 
 def worker_processes(jobs: int | None, learners: int, library: Library) -> int:

@@ -725,3 +725,34 @@ def test_a_file_with_irregular_quotes_is_read_by_the_row_reader_with_the_whole_f
     assert {task[0] for task in tasks} == {"rows"}
     assert opened.learners == len(read_records(path, library.vocabulary()).order)
     assert decided(tasks, library)[0] == whole_file(path, library)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("qan", [ISP_CERTIFICATE, ILM])
+def test_a_compact_report_gathered_in_blocks_is_the_page_of_every_learner_at_once(jobs, qan, library, tmp_path,
+                                                                                 monkeypatch):
+    # The figures, the learner table and the nearest learners in full, gathered a block at a time on
+    # workers, make the page `html_report` makes of every learner read whole: records with every kind of
+    # trouble among them, so errors, undetermined verdicts and unknown units are gathered too.
+    from qualrules import cli
+    from qualrules.interpreter.presentation.report import (Detail, cohort_reports, html_report, summary_text,
+                                                          with_criteria_progress)
+
+    monkeypatch.chdir(tmp_path)
+    rows = cohort_rows(3, 60)
+    at = next(k for k in range(len(rows) // 2, len(rows)) if rows[k][0] != rows[k - 1][0])
+    write_csv(tmp_path / "cohort.csv", rows[:at] + [["", "L3B1", "pass", "2024-01-01", "", ""]] + rows[at:])
+    detail = Detail(whole_cohort=10, nearest=4)
+    monkeypatch.setattr(cli, "DETAIL", detail)
+    monkeypatch.setattr(cohort, "LEARNERS_PER_BLOCK", 7)
+    result = CliRunner().invoke(main, ["report", "cohort.csv", "-q", qan, "-o", "report.html", "--jobs", jobs])
+    q, body = library.qualification(qan)
+    ruleset = next(e.ruleset for e in library.rulesets if any(found is q for found in e.qualifications))
+    records = read_records("cohort.csv", library.vocabulary())
+    entries = with_criteria_progress(cohort_reports(q, records, body.counts_as_achieved, detail), q, ruleset, records)
+    expected = html_report(q, entries, awarding_body=body.title, records="cohort.csv", problems=records.problems,
+                           detail=detail)
+    assert (tmp_path / "report.html").read_text(encoding="utf-8") == expected
+    assert result.exit_code == 2  # some rows have errors, reported on stderr
+    assert result.stdout == f"wrote report.html: {summary_text(entries, detail)}\n"
+    assert "QR520" in result.stderr and "QR506" in result.stderr and records.unreadable and records.problems

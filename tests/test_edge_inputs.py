@@ -10,7 +10,6 @@ from qualrules.interpreter import model as m
 from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.checker import check
 from qualrules.interpreter.engine.compiler import compile_ruleset
-from qualrules.interpreter.diagnostics import DiagnosticError
 from qualrules.interpreter.engine.evaluator import Status, add_period, evaluate
 from qualrules.interpreter.records.learner import Attempt, Learner
 from qualrules.interpreter.records.readers import Vocabulary, read_records

@@ -3,7 +3,6 @@ located, and the streamed paths (row blocks, columnar blocks) agreeing with the 
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import time
@@ -171,7 +170,7 @@ def hostile_cohort() -> str:
     huge = "y" * 200_000
     return (HEADER.replace("\n", ",notes\n")
             + "".join(ROW.format(f"P{k}").replace("\n", ",\n") for k in range(3))
-            + f"B1,L3B1,pass,1990-01-01,2024-01-15,1999-06-02,\n"  # achieved before born
+            + "B1,L3B1,pass,1990-01-01,2024-01-15,1999-06-02,\n"  # achieved before born
             + f"B2,L3B1,pass,2024-05-01,2024-01-15,1999-06-02,{huge}\n"  # a huge note: not an error
             + f"B3,{long},pass,2024-05-01,2024-01-15,1999-06-02,\n"
             + f"{long},L3B1,pass,2024-05-01,2024-01-15,1999-06-02,\n"

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from click.testing import CliRunner
 
 from conftest import ISP_CERTIFICATE
@@ -770,3 +772,15 @@ def test_the_browser_draws_the_grade_column_of_a_graded_compact_page(browser, gr
         "Learner", "Standing", "Credits counted", "Grade", "What is missing"]
     assert rows[0][:4] == ["G1", "Achieved", "—", "DM, 124 points"]
     assert rows[1][3].endswith("points; instead 699/0001/2 at M")
+
+
+@given(st.lists(st.integers(min_value=1, max_value=40), max_size=60))
+def test_a_rule_tally_s_typical_shortfall_is_the_lower_median_of_every_shortfall(shortfalls):
+    import statistics
+    from collections import Counter
+
+    from qualrules.interpreter.presentation.report import RuleTally
+
+    tally = RuleTally("at least 13 credits", None, shortfalls=Counter(shortfalls))
+    expected = (statistics.median_low(shortfalls), max(shortfalls)) if shortfalls else None
+    assert tally.typical_and_largest() == expected

@@ -5,7 +5,9 @@ bigger one gets the compact page, which a browser opens in a second or two even 
 summary, each rule's cohort figures, a learner table that one small inline script (allowed by its hash in
 the page's Content-Security-Policy) filters and pages, and in full only the learners nearest to achieving.
 
-Pure: verdicts and plans in, an HTML string out. Every value that comes from a record or a ruleset
+Pure: verdicts and plans in, an HTML string out. The compact page is made from `CohortFigures`, which
+gather what it shows of every learner a block at a time, so a cohort of any size is reported without
+holding its verdicts. Every value that comes from a record or a ruleset
 (learner ids, unit references and titles, reasons, diagnostics) passes through `escape` (unprintable
 characters and lone surrogates as their escapes, then `html.escape`), or, in the compact page's table data,
 through JSON with `<` and lone surrogates escaped, so a hostile record can neither inject markup nor make
@@ -21,7 +23,6 @@ import hashlib
 import html
 import json
 import re
-import statistics
 from collections import Counter
 from typing import Callable, Iterable, Sequence
 
@@ -150,9 +151,9 @@ class Detail:
         """Positions in `learners` of those shown in full, in the order shown."""
         if not self.compact(learners):
             return list(range(len(learners)))
-        short = [k for k, entry in enumerate(learners)
+        short = [(_nearness(entry.verdict), k) for k, entry in enumerate(learners)
                  if entry.verdict is not None and entry.verdict.status is Status.NOT_ACHIEVED]
-        return sorted(short, key=lambda k: _nearness(learners[k].verdict))[:self.nearest]
+        return [k for _, k, *_ in _nearest_first(short, self.nearest)]
 
 
 DETAIL = Detail()
@@ -169,6 +170,12 @@ def _nearness(verdict: Verdict) -> tuple[bool, int, int, int]:
     return too_young, len(unmet), credits_short, other_short
 
 
+def _nearest_first(candidates: Iterable[tuple], count: int) -> list[tuple]:
+    """The `count` candidates (nearness, position, ...) nearest to achieving, nearest first: by `_nearness`,
+    then by position in the cohort."""
+    return sorted(candidates, key=lambda candidate: (candidate[0], candidate[1]))[:count]
+
+
 def _shortfall(outcome: RuleOutcome) -> int | None:
     """How much more of its measure a rule needs, when it measures something and falls short of a minimum."""
     if outcome.measured is None or outcome.minimum is None or outcome.measured >= outcome.minimum:
@@ -176,20 +183,175 @@ def _shortfall(outcome: RuleOutcome) -> int | None:
     return outcome.minimum - outcome.measured
 
 
+@attrs.frozen
+class RuleTally:
+    """One rule across a cohort's verdicts: how many claims meet it, fall short or cannot tell, and how many
+    fall short by each amount, in its measure."""
+
+    text: str
+    measure: m.Measure | None
+    met: Counter = attrs.field(factory=Counter)
+    shortfalls: Counter = attrs.field(factory=Counter)
+
+    def typical_and_largest(self) -> tuple[int, int] | None:
+        """The median (the lower middle one) and the largest shortfall; None when none falls short."""
+        count = sum(self.shortfalls.values())
+        if not count:
+            return None
+        middle, seen = (count - 1) // 2, 0
+        amounts = sorted(self.shortfalls)
+        for amount in amounts:
+            seen += self.shortfalls[amount]
+            if seen > middle:
+                return amount, amounts[-1]
+        raise AssertionError("the counts add up to `count`")
+
+
+@attrs.define
+class CohortFigures:
+    """What the compact page shows of every learner, gathered a block of learners at a time (`add`, or
+    `merge` of a block's own figures, in the cohort's order), so that a cohort of any size is reported without
+    holding its verdicts: the standings, each rule's tally, the learner table's rows, and the candidates to be
+    shown in full: the `nearest` learners who have not achieved, by `_nearness`, then position."""
+
+    # How many learners to keep as candidates; whether the table has a grade column and a pathway column.
+    nearest: int
+    graded: bool
+    pathways: bool
+    learners: int = 0
+    verdicts: int = 0
+    standings: Counter = attrs.field(factory=Counter)
+    # Each rule by its wording (and, for a rule written twice, which time), in the order first met: verdicts
+    # of a qualification with pathways measure the rules of the pathway chosen, so each pathway's rules are
+    # counted over its verdicts.
+    rules: dict[tuple[str, int], RuleTally] = attrs.field(factory=dict)
+    # The table's rows not yet written, each with its line as text: (id, standing, credits, line, cells...);
+    # the rows written, as runs of JSON text; the lines by number, learners with the same shortfall sharing one.
+    rows: list[tuple] = attrs.field(factory=list)
+    written: list[str] = attrs.field(factory=list)
+    lines: dict[str, int] = attrs.field(factory=dict)
+    # (nearness, position, record): the learner's record, when `add` was given it, to be decided again and
+    # planned in the process that writes the page (verdicts refer to the rules of its own qualification).
+    candidates: list[tuple[tuple, int, Learner | None]] = attrs.field(factory=list)
+
+    @classmethod
+    def of(cls, qualification: CompiledQualification, nearest: int) -> "CohortFigures":
+        return cls(nearest, qualification.grading is not None, bool(qualification.pathways))
+
+    def add(self, entries: Sequence[LearnerReport], learners: Sequence[Learner | None] = ()) -> None:
+        """The next learners of the cohort, in order; `learners[k]` is the record of `entries[k]`, when given."""
+        numbers = {standing: k for k, standing in enumerate(VERDICT_STANDINGS)}
+        graded, pathways = self.graded, self.pathways
+        candidates = []
+        for k, entry in enumerate(entries):
+            verdict = entry.verdict
+            self.standings[entry.verdict_standing] += 1
+            self.rows.append((entry.learner, numbers[entry.verdict_standing],
+                              None if verdict is None else verdict.credits, _missing_line(entry))
+                             + ((_grade_cell(verdict),) if graded else ()) + ((_pathway_cell(verdict),) if pathways else ()))
+            if verdict is None:
+                continue
+            self.verdicts += 1
+            seen: Counter = Counter()
+            for outcome in verdict.outcomes:
+                seen[outcome.text] += 1
+                tally = self.rules.setdefault((outcome.text, seen[outcome.text]),
+                                              RuleTally(outcome.text, outcome.measure))
+                tally.met[outcome.met] += 1
+                if outcome.met is False and (short := _shortfall(outcome)) is not None:
+                    tally.shortfalls[short] += 1
+            if verdict.status is Status.NOT_ACHIEVED:
+                candidates.append((_nearness(verdict), self.learners + k, learners[k] if learners else None))
+        self.learners += len(entries)
+        self._keep_nearest(candidates)
+
+    def merge(self, later: "CohortFigures") -> None:
+        """The figures of the learners that follow, gathered on their own."""
+        self._write_rows()
+        self.rows = later.rows
+        self._write_rows()
+        self.standings.update(later.standings)
+        for key, tally in later.rules.items():
+            mine = self.rules.setdefault(key, RuleTally(tally.text, tally.measure))
+            mine.met.update(tally.met)
+            mine.shortfalls.update(tally.shortfalls)
+        self._keep_nearest([(nearness, self.learners + position, learner)
+                            for nearness, position, learner in later.candidates])
+        self.learners += later.learners
+        self.verdicts += later.verdicts
+
+    def counts(self) -> dict[Standing, int]:
+        """How many learners' verdicts stand where."""
+        return {standing: self.standings[standing] for standing in VERDICT_STANDINGS}
+
+    def _write_rows(self) -> None:
+        lines = self.lines
+        if self.rows:
+            rows = [[row[0], row[1], row[2], lines.setdefault(row[3], len(lines)), *row[4:]] for row in self.rows]
+            self.written.append(_script_json(rows)[1:-1])
+            self.rows = []
+
+    def _keep_nearest(self, candidates: list[tuple]) -> None:
+        self.candidates = _nearest_first(self.candidates + candidates, self.nearest)
+
+    def table_data(self, in_full: Sequence[int]) -> str:
+        """The learner table as JSON: a row [id, standing, credits, line] per learner, where standing and line
+        index `standings` and `lines`, and the positions of the learners shown in full, whose ids link to
+        their sections. A graded qualification's rows end with the grade cell (`graded`), then a
+        qualification with pathways' with the pathway cell (`pathways`)."""
+        self._write_rows()
+        head = _script_json({
+            "graded": self.graded,
+            "pathways": self.pathways,
+            "standings": [[_css(standing), _ICONS[standing], standing.value] for standing in VERDICT_STANDINGS],
+            "lines": list(self.lines),
+            "inFull": sorted(in_full),
+            "rows": [],
+        })
+        return head.removesuffix("[]}") + "[" + ",".join(self.written) + "]}"
+
+
+def _script_json(value) -> str:
+    """JSON for the page's data block. Inside a script element only `<` can end it early (`</script`) or
+    change how it is read (`<!--`); to JSON, `\u003c` is the same character. A lone surrogate (only a JSON
+    record can hold one) is written as its JSON escape: as a character it cannot be written as UTF-8."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+    return _LONE_SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+
+
 def cohort_reports(qualification: CompiledQualification, records: Records, counts: Callable[[str], bool],
                    detail: Detail = DETAIL) -> list[LearnerReport]:
     """Every learner of `records`, in order: the verdicts (decided together), the errors of unreadable
     records, and the cheapest plans of the learners `detail` shows in full; `counts` as for `evaluate`."""
+    entries, learners = verdict_entries(qualification, records, counts)
+    for k in detail.in_full(entries):
+        if entries[k].verdict is not None:
+            entries[k] = learner_report(qualification, learners[k], entries[k].verdict, counts)
+    return entries
+
+
+def verdict_entries(qualification: CompiledQualification, records: Records, counts: Callable[[str], bool]
+                    ) -> tuple[list[LearnerReport], list[Learner | None]]:
+    """Every learner of `records`, in order, with a verdict (decided together) or the errors of an unreadable
+    record; and each one's record (None when unreadable)."""
     verdicts = evaluate_many(qualification, records.learners, counts)
     decided = {learner.id: (learner, verdict) for learner, verdict in zip(records.learners, verdicts)}
     entries = [LearnerReport(learner_id, decided[learner_id][1]) if learner_id in decided
                else LearnerReport(learner_id, errors=records.unreadable[learner_id])
                for learner_id in records.order]
-    for k in detail.in_full(entries):
-        if entries[k].verdict is not None:
-            learner, verdict = decided[entries[k].learner]
-            entries[k] = learner_report(qualification, learner, verdict, counts)
-    return entries
+    return entries, [decided[learner_id][0] if learner_id in decided else None for learner_id in records.order]
+
+
+def nearest_in_full(qualification: CompiledQualification, figures: CohortFigures, counts: Callable[[str], bool],
+                    ruleset: m.Ruleset) -> list[tuple[int, LearnerReport]]:
+    """The candidates of `figures` (gathered with their records) in full, nearest first, with their positions:
+    each decided again, with the cheapest plan and the criteria progress of any achievement log."""
+    learners = [learner for _, _, learner in figures.candidates]
+    entries = [learner_report(qualification, learner, evaluate_many(qualification, [learner], counts)[0], counts)
+               for learner in learners]
+    entries = with_criteria_progress(entries, qualification, ruleset,
+                                     Records(tuple(learner.id for learner in learners), tuple(learners), {}, ()))
+    return [(position, entry) for (_, position, _), entry in zip(figures.candidates, entries)]
 
 
 def with_criteria_progress(entries: Sequence[LearnerReport], qualification: CompiledQualification,
@@ -223,8 +385,13 @@ def summary_text(learners: Sequence[LearnerReport], detail: Detail = DETAIL) -> 
     if not detail.compact(learners):
         return f"{_tally(len(learners), 'learner')}: {_spread(cohort_counts(e.standing for e in learners))}"
     counts = cohort_counts((e.verdict_standing for e in learners), VERDICT_STANDINGS)
-    text = f"{_tally(len(learners), 'learner')}: {_spread(counts)}"
-    nearest = [learners[k] for k in detail.in_full(learners)]
+    return compact_summary_text(len(learners), counts, [learners[k] for k in detail.in_full(learners)])
+
+
+def compact_summary_text(learners: int, counts: dict[Standing, int], nearest: Sequence[LearnerReport]) -> str:
+    """`summary_text` of a compact page: how many learners, the verdicts' `counts`, and the standings of
+    the `nearest` shown in full."""
+    text = f"{_tally(learners, 'learner')}: {_spread(counts)}"
     if nearest:
         text += f"; in full, the {len(nearest)} nearest to achieving: " \
                 f"{_spread(cohort_counts(e.standing for e in nearest))}"
@@ -248,6 +415,36 @@ def html_report(qualification: CompiledQualification, learners: Sequence[Learner
     page's form and whom it shows in full). `awarding_body` and `records` (the records file's name) only
     label the header; `problems` are record problems that belong to no learner."""
     q = qualification
+    if detail.compact(learners):
+        figures = CohortFigures.of(q, detail.nearest)
+        figures.add(learners)
+        shown = [(position, learners[position]) for _, position, _ in figures.candidates]
+        return compact_html_report(q, figures, shown, awarding_body=awarding_body, records=records,
+                                   problems=problems, detail=detail)
+    sections = [_summary(cohort_counts(e.standing for e in learners), len(learners), _plan_definition(q),
+                         _wanted(q, learners)),
+                _overview(q, learners), _problems(problems)]
+    return _report_page(q, sections, list(enumerate(learners)), awarding_body, records)
+
+
+def compact_html_report(qualification: CompiledQualification, figures: CohortFigures,
+                        shown: Sequence[tuple[int, LearnerReport]], *, awarding_body: str | None = None,
+                        records: str | None = None, problems: Sequence[Diagnostic] = (),
+                        detail: Detail = DETAIL) -> str:
+    """The compact page of a big cohort, from its `figures` and the learners `shown` in full (their positions
+    in the cohort and their reports with plans, nearest first: `figures.candidates`, planned)."""
+    q = qualification
+    in_full = [position for position, _ in shown]
+    sections = [_compact_summary(figures, detail, in_full), _rule_figures(figures),
+                _learner_table(q, figures, in_full), _problems(problems), _nearest(q, [e for _, e in shown])]
+    # The one script allowed is the page's own, by its hash: no other script, inline or fetched, runs.
+    return _report_page(q, sections, shown, awarding_body, records, f"{NO_FETCHES}; script-src '{SCRIPT_HASH}'",
+                        [f"<script>{SCRIPT}</script>"])
+
+
+def _report_page(q: CompiledQualification, sections: Sequence[str], shown: Sequence[tuple[int, LearnerReport]],
+                 awarding_body: str | None, records: str | None, policy: str | None = None,
+                 scripts: Sequence[str] = ()) -> str:
     title = f"Cohort report: {q.title}"
     facts = [f"QAN {q.qan}"]
     if q.level is not None:
@@ -256,19 +453,6 @@ def html_report(qualification: CompiledQualification, learners: Sequence[Learner
         facts.append(awarding_body)
     if records:
         facts.append(f"records: {records}")
-    in_full = detail.in_full(learners)
-    policy = NO_FETCHES
-    if detail.compact(learners):
-        # The one script allowed is the page's own, by its hash: no other script, inline or fetched, runs.
-        policy += f"; script-src '{SCRIPT_HASH}'"
-        scripts = [f"<script>{SCRIPT}</script>"]
-        sections = [_compact_summary(learners, detail, in_full), _rule_figures(learners),
-                    _learner_table(q, learners, in_full), _problems(problems), _nearest(q, learners, in_full)]
-    else:
-        scripts = []
-        sections = [_summary(cohort_counts(e.standing for e in learners), len(learners), _plan_definition(q),
-                             _wanted(q, learners)),
-                    _overview(q, learners), _problems(problems)]
     body = [
         '<header class="page-head">',
         '<p class="kicker">Cohort report</p>',
@@ -277,10 +461,10 @@ def html_report(qualification: CompiledQualification, learners: Sequence[Learner
         "</header>",
         "<main>",
         *sections,
-        *(_learner(q, k + 1, learners[k]) for k in in_full),
+        *(_learner(q, position + 1, entry) for position, entry in shown),
         "</main>",
     ]
-    return html_page(title, STYLE, body, policy, scripts)
+    return html_page(title, STYLE, body, policy or NO_FETCHES, scripts)
 
 
 # No fetches of any kind: a page works offline and leaks nothing when opened.
@@ -422,7 +606,7 @@ def _problems(problems: Sequence[Diagnostic]) -> str:
 
 # ---- a compact page: a big cohort ----------------------------------------------------------------------
 
-def _compact_summary(learners: Sequence[LearnerReport], detail: Detail, in_full: Sequence[int]) -> str:
+def _compact_summary(figures: CohortFigures, detail: Detail, in_full: Sequence[int]) -> str:
     definition = (
         f"A cohort of more than {detail.whole_cohort:,} learners is summarised rather than shown whole. "
         "<strong>Not achieved</strong> counts close, further to go and cannot achieve together: only the "
@@ -431,39 +615,28 @@ def _compact_summary(learners: Sequence[LearnerReport], detail: Detail, in_full:
     if in_full:
         definition += (", and plans are made for the learners <a href=\"#nearest-heading\">nearest to "
                        "achieving</a>, shown in full below")
-    counts = cohort_counts((e.verdict_standing for e in learners), VERDICT_STANDINGS)
-    return _summary(counts, len(learners), definition + ".")
+    return _summary(figures.counts(), figures.learners, definition + ".")
 
 
-def _rule_figures(learners: Sequence[LearnerReport]) -> str:
+def _rule_figures(figures: CohortFigures) -> str:
     """Each rule across the cohort: how many learners' reported claims meet it, how many fall short and by
     how much."""
-    verdicts = [entry.verdict for entry in learners if entry.verdict is not None]
-    if not verdicts:
+    if not figures.verdicts:
         return ""
     rows = []
-    # Each rule by its wording (and, for a rule written twice, which time): verdicts of a qualification with
-    # pathways measure the rules of the pathway chosen, so each pathway's rules are counted over its verdicts.
-    by_rule: dict[tuple[str, int], list[RuleOutcome]] = {}
-    for verdict in verdicts:
-        seen: Counter = Counter()
-        for outcome in verdict.outcomes:
-            seen[outcome.text] += 1
-            by_rule.setdefault((outcome.text, seen[outcome.text]), []).append(outcome)
-    for outcomes in by_rule.values():
-        first = outcomes[0]
-        met = Counter(outcome.met for outcome in outcomes)
-        shortfalls = sorted(s for o in outcomes if o.met is False and (s := _shortfall(o)) is not None)
+    for tally in figures.rules.values():
+        met = tally.met
         typical = largest = "—"
-        if shortfalls:
-            median = statistics.median_low(shortfalls)
-            typical = f"{median:,} {measure_word(first.measure, median)}"
-            largest = f"{shortfalls[-1]:,} {measure_word(first.measure, shortfalls[-1])}"
+        shortfalls = tally.typical_and_largest()
+        if shortfalls is not None:
+            median, most = shortfalls
+            typical = f"{median:,} {measure_word(tally.measure, median)}"
+            largest = f"{most:,} {measure_word(tally.measure, most)}"
         parts = [("achieved", "Met", met[True]), ("further", "Not met", met[False]),
                  ("undetermined", "Cannot tell", met[None])]
         share = ", ".join(f"{count:,} {label.lower()}" for _, label, count in parts if count)
         rows.append(
-            f'<tr><th scope="row">{escape(first.text)}'
+            f'<tr><th scope="row">{escape(tally.text)}'
             f'<div class="spread share" role="img" aria-label="{share}">{_segments(parts)}</div></th>'
             + "".join(f'<td class="number">{count:,}</td>' for _, _, count in parts)
             + f"<td>{typical}</td><td>{largest}</td></tr>"
@@ -471,9 +644,9 @@ def _rule_figures(learners: Sequence[LearnerReport]) -> str:
     return "\n".join([
         '<section class="rule-figures" aria-labelledby="rule-figures-heading">',
         '<h2 id="rule-figures-heading">Rule by rule</h2>',
-        f'<p class="lead">Each rule measured on each of the {_tally(len(verdicts), "learner")} with a verdict, on '
-        "the claim the verdict reports (for a learner who has not achieved, the closest claim). A shortfall is "
-        "how much more a rule needs; the typical one is the median among those who fall short.</p>",
+        f'<p class="lead">Each rule measured on each of the {_tally(figures.verdicts, "learner")} with a verdict, '
+        "on the claim the verdict reports (for a learner who has not achieved, the closest claim). A shortfall "
+        "is how much more a rule needs; the typical one is the median among those who fall short.</p>",
         '<table class="cohort-rules">',
         '<thead><tr><th scope="col">Rule</th><th scope="col" class="number">Met</th>'
         '<th scope="col" class="number">Not met</th><th scope="col" class="number">Cannot tell</th>'
@@ -484,11 +657,11 @@ def _rule_figures(learners: Sequence[LearnerReport]) -> str:
     ])
 
 
-def _learner_table(q: CompiledQualification, learners: Sequence[LearnerReport], in_full: Sequence[int]) -> str:
+def _learner_table(q: CompiledQualification, figures: CohortFigures, in_full: Sequence[int]) -> str:
     """Every learner, one short line each; the page's script draws a page of the table at a time from the
     data block, filtered by standing and by part of the learner id."""
-    counts = cohort_counts((e.verdict_standing for e in learners), VERDICT_STANDINGS)
-    options = [f'<option value="">All learners ({len(learners):,})</option>'] + [
+    counts = figures.counts()
+    options = [f'<option value="">All learners ({figures.learners:,})</option>'] + [
         f'<option value="{_css(standing)}">{standing.value} ({count:,})</option>'
         for standing, count in counts.items()
     ]
@@ -513,40 +686,9 @@ def _learner_table(q: CompiledQualification, learners: Sequence[LearnerReport], 
         + (_PATHWAY_HEADING if q.pathways else "") + '<th scope="col">What is missing</th></tr></thead>',
         '<tbody id="learner-rows"></tbody>',
         "</table>",
-        f'<script type="application/json" id="learner-data">{_table_data(q, learners, in_full)}</script>',
+        f'<script type="application/json" id="learner-data">{figures.table_data(in_full)}</script>',
         "</section>",
     ])
-
-
-def _table_data(q: CompiledQualification, learners: Sequence[LearnerReport], in_full: Sequence[int]) -> str:
-    """The learner table as JSON: a row [id, standing, credits, line] per learner, where standing and line
-    index `standings` and `lines` (learners with the same shortfall share a line), and the positions of the
-    learners shown in full, whose ids link to their sections. A graded qualification's rows end with the
-    grade cell (`graded`), then a qualification with pathways' with the pathway cell (`pathways`)."""
-    graded = q.grading is not None
-    numbers = {standing: k for k, standing in enumerate(VERDICT_STANDINGS)}
-    lines: dict[str, int] = {}
-    rows = []
-    for entry in learners:
-        credits = None if entry.verdict is None else entry.verdict.credits
-        line = lines.setdefault(_missing_line(entry), len(lines))
-        rows.append([entry.learner, numbers[entry.verdict_standing], credits, line]
-                    + ([_grade_cell(entry.verdict)] if graded else [])
-                    + ([_pathway_cell(entry.verdict)] if q.pathways else []))
-    data = {
-        "graded": graded,
-        "pathways": bool(q.pathways),
-        "standings": [[_css(standing), _ICONS[standing], standing.value] for standing in VERDICT_STANDINGS],
-        "lines": list(lines),
-        "inFull": sorted(in_full),
-        "rows": rows,
-    }
-    # Inside a script element only `<` can end it early (`</script`) or change how it is read (`<!--`);
-    # to JSON, `\u003c` is the same character.
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
-    # A lone surrogate (only a JSON record can hold one) as its JSON escape: as a character it cannot be
-    # written as UTF-8.
-    return _LONE_SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
 def _missing_line(entry: LearnerReport) -> str:
@@ -568,10 +710,9 @@ def _missing_line(entry: LearnerReport) -> str:
     return "; ".join(parts)
 
 
-def _nearest(q: CompiledQualification, learners: Sequence[LearnerReport], in_full: Sequence[int]) -> str:
-    if not in_full:
+def _nearest(q: CompiledQualification, shown: Sequence[LearnerReport]) -> str:
+    if not shown:
         return ""
-    shown = [learners[k] for k in in_full]
     return "\n".join(filter(None, [
         '<section class="nearest" aria-labelledby="nearest-heading">',
         '<h2 id="nearest-heading">Nearest to achieving</h2>',
