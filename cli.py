@@ -46,6 +46,7 @@ from qualrules.interpreter.presentation.tabular import TooManyRows
 from qualrules.interpreter.presentation.terminal import colour, for_terminal, progress_stream, stdout_columns
 from qualrules.interpreter.profile import PROFILE_FILE, Profile, load_profile
 from qualrules.interpreter.starter_profile import starter_profile
+from qualrules.interpreter.records.options import ReadOptions
 from qualrules.interpreter.records.readers import FORMATS, TEXT_FORMATS, Records, read_records, read_text_records
 from qualrules.interpreter.presentation.report import (DETAIL, CohortFigures, cohort_reports, compact_html_report,
                                                       compact_summary_text, html_report, nearest_in_full,
@@ -396,12 +397,7 @@ def report(records: str, qan: str, rulesets: tuple[str, ...], output: str, force
     library = load_library(rulesets)
     qualification, body = find_qualification(library, qan)
     ruleset, options = ruleset_of(library, qualification), current_profile().options
-    try:
-        source, input_format = records_source(records, library)
-        opened = cohort.open_cohort(source, library.vocabulary(), options, input_format)
-    except DiagnosticError as error:
-        fail(error.diagnostics)
-    report_diagnostics(opened.warnings)
+    opened = open_records(records, library, options)
     # A ruleset whose awarding body has no plugin is labelled with the name its file declares.
     labels = {"awarding_body": body.title if body.name == qualification.awarding_body else qualification.awarding_body,
               "records": STDIN if records == "-" else Path(records).name}
@@ -628,6 +624,18 @@ def read_learners(records: str, library: Library) -> Records:
         fail(error.diagnostics)
     report_diagnostics(record_set.problems + record_set.warnings)
     return record_set
+
+
+def open_records(records: str, library: Library, options: ReadOptions) -> cohort.Cohort:
+    """RECORDS opened to be read a block of learners at a time; what is known of how the file was read is
+    reported on stderr."""
+    try:
+        source, input_format = records_source(records, library)
+        opened = cohort.open_cohort(source, library.vocabulary(), options, input_format)
+    except DiagnosticError as error:
+        fail(error.diagnostics)
+    report_diagnostics(opened.warnings)
+    return opened
 
 
 STDIN = "<stdin>"
@@ -875,12 +883,7 @@ def eligible(records: str, body_name: str | None, rulesets: tuple[str, ...], out
         command_line_error("QR604", f"no loaded qualification is from awarding body {body_name!r}",
                            f"--awarding-body {body_name}", hint)
     options = current_profile().options
-    try:
-        source, input_format = records_source(records, library)
-        opened = cohort.open_cohort(source, library.vocabulary(), options, input_format)
-    except DiagnosticError as error:
-        fail(error.diagnostics)
-    report_diagnostics(opened.warnings)
+    opened = open_records(records, library, options)
     columns = stdout_columns() if target.format == "text" and target.path is None else None
     settings = cohort.PlanSettings(body_name, target.format, columns, options)
     blocks = cohort.planned_blocks(opened, settings, library,
