@@ -32,7 +32,7 @@ from qualrules.interpreter.presentation.plain_verdicts import Pieces, PlainVerdi
 from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
 from qualrules.interpreter.records import stream
-from qualrules.interpreter.records.readers import read_records
+from qualrules.interpreter.records.readers import CELL_LIMIT, read_records
 from qualrules.interpreter.records.stream import columnar_blocks, csv_file, learner_blocks, open_table, scan_learners
 
 ISP_CERTIFICATE, ISP_AWARD, ILM = "610/3788/6", "610/3791/6", "600/5929/1"
@@ -144,6 +144,22 @@ def test_workers_give_the_same_output_in_the_same_order(library, tmp_path):
     header, _ = open_table(csv_file(path))
     tasks = [("columns", block) for block in columnar_blocks(csv_file(path), header, 4)]
     assert decided(tasks, library, jobs=2)[0] == decided(tasks, library, jobs=1)[0] == whole_file(path, library)
+
+
+def test_a_row_whose_id_is_too_long_to_read_cuts_no_learner_in_two(library, tmp_path):
+    # Such a row belongs to no learner (QR511), as the scan reads it, so A1's rows on both sides of it are one
+    # learner's, in one block: one verdict, as the whole file gives.
+    path = tmp_path / "cohort.csv"
+    dates = ["2023-01-01", "2022-12-01", "1990-01-01"]
+    write_csv(path, [["A1", "L3B1", "pass", *dates], ["x" * (CELL_LIMIT + 1), "L3B2", "pass", *dates],
+                     ["A1", "L3B2", "pass", *dates], ["A2", "L3B1", "pass", *dates], ["A3", "L3B1", "pass", *dates]])
+    header, rows = open_table(csv_file(path))
+    assert scan_learners(csv_file(path), header).grouped
+    blocks = list(learner_blocks(rows, header, 1))
+    assert [[row[1][0] for row in block] for block in blocks] == [["A1", "x" * (CELL_LIMIT + 1), "A1"], ["A2"], ["A3"]]
+    json_text, problems = decided([("rows", str(path), header, block) for block in blocks], library)
+    assert json_text == whole_file(path, library)
+    assert [d.code for d in problems] == ["QR511"]
 
 
 def plain_rows(seed: int, learners: int, pool: list[str]) -> list[list[str]]:

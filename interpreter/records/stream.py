@@ -451,7 +451,8 @@ def learner_blocks(rows: Iterator[Row], header: Header, learners_per_block: int)
     block: list[Row] = []
     learners, current = 0, None
     for number, row in rows:
-        learner = str(row[column]).strip() if column < len(row) else ""
+        # As the scan reads ids: a row whose id is too long to read belongs to no learner, like one without.
+        learner = _learner_cell(row, column)
         if learner and learner != current:
             if learners == learners_per_block:
                 yield block
