@@ -35,6 +35,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_exactness import rulesets
 
+from qualrules import cli
 from qualrules.cli import main
 from qualrules.grammar.parser import lark_parser
 from qualrules.interpreter import cohort
@@ -48,7 +49,8 @@ from qualrules.interpreter.library import Library, LoadedRuleset
 from qualrules.interpreter.lint import lint
 from qualrules.interpreter.presentation.check_table import CheckRow, CheckTable
 from qualrules.interpreter.presentation.journeys_text import eligibility_text, explanation_text, plan_text
-from qualrules.interpreter.presentation.report import Detail, cohort_reports, html_report, summary_text
+from qualrules.interpreter.presentation.report import (Detail, cohort_reports, html_report, summary_text,
+                                                      with_criteria_progress)
 from qualrules.interpreter.presentation.specification import specification
 from qualrules.interpreter.records.learner import Attempt, Learner
 from qualrules.interpreter.records.readers import CELL_LIMIT, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Records, read_records
@@ -607,6 +609,7 @@ def exercise_cli_records(path: Path) -> None:
     run_cli("report", str(path), "-q", ISP_CERTIFICATE, "-o", str(out))
     if out.exists():
         check_html(out.read_text(encoding="utf-8"))
+    compact_report_is_the_whole_read_s(path)
     eligible = run_cli("eligible", str(path), "--awarding-body", "ILM", "--format", "json")
     if eligible.stdout.strip():
         json.loads(eligible.stdout)
@@ -616,6 +619,27 @@ def exercise_cli_records(path: Path) -> None:
             result = run_cli(command, str(path), "--learner", learner, "-q", ISP_CERTIFICATE, "--format", "json")
             if result.exit_code != 2:
                 json.loads(result.stdout)
+
+
+def compact_report_is_the_whole_read_s(path: Path) -> None:
+    """The compact page of `report`, gathered in blocks of two learners, is `html_report`'s page over every
+    learner read whole."""
+    detail, page = Detail(whole_cohort=1, nearest=2), path.with_name("compact.html")
+    with contextlib.ExitStack() as patches:
+        for module, name, value in ((cli, "DETAIL", detail), (cohort, "LEARNERS_PER_BLOCK", 2)):
+            patches.callback(setattr, module, name, getattr(module, name))
+            setattr(module, name, value)
+        run_cli("report", str(path), "-q", ISP_CERTIFICATE, "-o", str(page), "-j", "1")
+    try:
+        records = read_records(str(path), library().vocabulary())
+    except DiagnosticError:
+        assert not page.exists()
+        return
+    q, body = library().qualification(ISP_CERTIFICATE)
+    ruleset = next(e.ruleset for e in library().rulesets if any(found is q for found in e.qualifications))
+    entries = with_criteria_progress(cohort_reports(q, records, body.counts_as_achieved, detail), q, ruleset, records)
+    assert page.read_text(encoding="utf-8") == html_report(q, entries, awarding_body=body.title, records=path.name,
+                                                           problems=records.problems, detail=detail)
 
 
 def _first_learner(check_json: str) -> str | None:
