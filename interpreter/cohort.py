@@ -125,9 +125,10 @@ def open_cohort(source: str | Path | Records, vocabulary: Vocabulary, options: R
 
 
 def _record_blocks(records: Records) -> Iterator[tuple]:
-    """Records read whole, in blocks; their warnings are the cohort's, given before any block."""
+    """Records read whole, in blocks; their warnings are the cohort's, given before any block. Records of no
+    learner are one block, which carries their problems (an entry without an id, say)."""
     by_id = {learner.id: learner for learner in records.learners}
-    for start in range(0, len(records.order), LEARNERS_PER_BLOCK):
+    for start in range(0, max(len(records.order), 1), LEARNERS_PER_BLOCK):
         order = records.order[start:start + LEARNERS_PER_BLOCK]
         block = Records(order, tuple(by_id[i] for i in order if i in by_id),
                         {i: records.unreadable[i] for i in order if i in records.unreadable},

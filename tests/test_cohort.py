@@ -772,3 +772,14 @@ def test_a_compact_report_gathered_in_blocks_is_the_page_of_every_learner_at_onc
     assert result.exit_code == 2  # some rows have errors, reported on stderr
     assert result.stdout == f"wrote report.html: {summary_text(entries, detail)}\n"
     assert "QR520" in result.stderr and "QR506" in result.stderr and records.unreadable and records.problems
+
+
+@pytest.mark.parametrize("command", [["check", "-q", ISP_CERTIFICATE], ["eligible"],
+                                     ["report", "-q", ISP_CERTIFICATE, "-o", "report.html"]])
+def test_a_file_read_whole_whose_only_entry_names_no_learner_is_an_error(command, tmp_path, monkeypatch):
+    # No learner, but a problem: it is reported, and the exit status says the input could not all be read.
+    monkeypatch.chdir(tmp_path)
+    Path("records.json").write_text('{"learners": [{"units": []}]}', encoding="utf-8")
+    result = CliRunner().invoke(main, [command[0], "records.json", *command[1:]])
+    assert result.exit_code == 2
+    assert 'error[QR506]: a learner needs an "id"' in result.stderr
