@@ -783,3 +783,21 @@ def test_a_file_read_whole_whose_only_entry_names_no_learner_is_an_error(command
     result = CliRunner().invoke(main, [command[0], "records.json", *command[1:]])
     assert result.exit_code == 2
     assert 'error[QR506]: a learner needs an "id"' in result.stderr
+
+
+def test_where_workers_cannot_be_forked_each_gathers_a_report_with_the_installed_rulesets(tmp_path, monkeypatch):
+    import multiprocessing
+
+    from qualrules import cli
+    from qualrules.interpreter.presentation.report import Detail
+
+    monkeypatch.chdir(tmp_path)
+    write_csv(tmp_path / "cohort.csv", cohort_rows(5, 12))
+    monkeypatch.setattr(cli, "DETAIL", Detail(whole_cohort=3, nearest=2))
+    monkeypatch.setattr(cohort, "LEARNERS_PER_BLOCK", 4)
+    arguments = ["report", "cohort.csv", "-q", ISP_CERTIFICATE]
+    alone = CliRunner().invoke(main, [*arguments, "-o", "alone.html", "--jobs", "1"])
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    spawned = CliRunner().invoke(main, [*arguments, "-o", "spawned.html", "--jobs", "2"])
+    assert spawned.exit_code == alone.exit_code
+    assert Path("spawned.html").read_text(encoding="utf-8") == Path("alone.html").read_text(encoding="utf-8")
