@@ -408,7 +408,8 @@ def report(records: str, qan: str, rulesets: tuple[str, ...], output: str, force
         entries = with_criteria_progress(cohort_reports(qualification, record_set, counts, DETAIL), qualification,
                                          ruleset, record_set)
         page = html_report(qualification, entries, problems=record_set.problems, detail=DETAIL, **labels)
-        summary, unreadable = summary_text(entries, DETAIL), [d for errors in record_set.unreadable.values() for d in errors]
+        summary = summary_text(entries, DETAIL)
+        unreadable = [d for errors in record_set.unreadable.values() for d in errors]
         failed, achieved = bool(record_set.diagnostics), all(e.verdict and e.verdict.achieved for e in entries)
     else:
         figures, problems, unreadable, achieved = CohortFigures.of(qualification, DETAIL.nearest), [], [], True

@@ -246,9 +246,9 @@ class CohortFigures:
         for k, entry in enumerate(entries):
             verdict = entry.verdict
             self.standings[entry.verdict_standing] += 1
+            cells = ((_grade_cell(verdict),) if graded else ()) + ((_pathway_cell(verdict),) if pathways else ())
             self.rows.append((entry.learner, numbers[entry.verdict_standing],
-                              None if verdict is None else verdict.credits, _missing_line(entry))
-                             + ((_grade_cell(verdict),) if graded else ()) + ((_pathway_cell(verdict),) if pathways else ()))
+                              None if verdict is None else verdict.credits, _missing_line(entry), *cells))
             if verdict is None:
                 continue
             self.verdicts += 1
