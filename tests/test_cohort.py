@@ -157,9 +157,12 @@ def test_a_row_whose_id_is_too_long_to_read_cuts_no_learner_in_two(library, tmp_
     assert scan_learners(csv_file(path), header).grouped
     blocks = list(learner_blocks(rows, header, 1))
     assert [[row[1][0] for row in block] for block in blocks] == [["A1", "x" * (CELL_LIMIT + 1), "A1"], ["A2"], ["A3"]]
-    json_text, problems = decided([("rows", str(path), header, block) for block in blocks], library)
-    assert json_text == whole_file(path, library)
-    assert [d.code for d in problems] == ["QR511"]
+    by_columns = [("columns", block) for block in columnar_blocks(csv_file(path), header, 1)]
+    assert [block.batch.num_rows for _, block in by_columns] == [3, 1, 1]
+    for tasks in ([("rows", str(path), header, block) for block in blocks], by_columns):
+        json_text, problems = decided(tasks, library)
+        assert json_text == whole_file(path, library)
+        assert [d.code for d in problems] == ["QR511"]
 
 
 def plain_rows(seed: int, learners: int, pool: list[str]) -> list[list[str]]:

@@ -407,13 +407,13 @@ def _python_only_space() -> str:
 
 
 def _learner_starts(column) -> "np.ndarray":
-    """The rows where a learner's rows begin: an id unlike the last id seen (rows without an id belong to
-    the learner before them)."""
+    """The rows where a learner's rows begin: an id unlike the last id seen (rows without an id, or with one
+    too long to read, belong to the learner before them, as the scan reads them)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     ids = pc.utf8_trim_whitespace(column)
-    named = pc.not_equal(ids, "")
+    named = pc.and_(pc.not_equal(ids, ""), pa.array(~too_long_cells(column)))
     if pc.all(named).as_py() is not False:
         # Every row names its learner (most files): a learner starts wherever the id changes.
         changed = pc.not_equal(ids.slice(1), ids.slice(0, max(len(ids) - 1, 0))).to_numpy(zero_copy_only=False)
