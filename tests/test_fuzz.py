@@ -460,18 +460,23 @@ def write_xlsx(path: Path, table: Sequence[Sequence]) -> None:
 
 
 def check_streamed(path: Path, records: Records) -> None:
-    """`check`'s blocks (streamed and columnar for a grouped CSV file) give every learner of the whole-file
-    read once per qualification, with the same verdict text."""
+    """`check`'s blocks (streamed and columnar for a grouped CSV file), of the usual size and of two learners
+    (so that blocks are cut), give every learner of the whole-file read once per qualification, with the same
+    verdict text."""
     targets = [library().qualification(qan) for qan in CHECKED]
     vocabulary = library().vocabulary()
-    opened = cohort.open_cohort(path, vocabulary)
-    settings = cohort.CheckSettings(CHECKED, "json")
-    blocks = list(cohort.check_blocks(opened, settings, library(), vocabulary, 1))
-    streamed = json.loads("".join(cohort.json_array(block.json for block in blocks)))
     whole = json.loads(json.dumps([row.to_json() for row in cohort.check_rows(records, targets)]))
-    assert [row["learner"] for row in streamed] == [row["learner"] for row in whole]
-    assert streamed == whole
-    assert opened.learners == len(records.order)
+    for per_block in (cohort.LEARNERS_PER_BLOCK, 2):
+        with contextlib.ExitStack() as patches:
+            patches.callback(setattr, cohort, "LEARNERS_PER_BLOCK", cohort.LEARNERS_PER_BLOCK)
+            cohort.LEARNERS_PER_BLOCK = per_block
+            opened = cohort.open_cohort(path, vocabulary)
+            settings = cohort.CheckSettings(CHECKED, "json")
+            blocks = list(cohort.check_blocks(opened, settings, library(), vocabulary, 1))
+        streamed = json.loads("".join(cohort.json_array(block.json for block in blocks)))
+        assert [row["learner"] for row in streamed] == [row["learner"] for row in whole]
+        assert streamed == whole
+        assert opened.learners == len(records.order)
 
 
 def render_learners(records: Records) -> None:
