@@ -179,24 +179,19 @@ class _Worker:
                 if PlainVerdicts.covers(qualification) else None
         return self.verdict_pieces[qualification.qan]
 
-    def check(self, task: tuple) -> Block:
+    def __call__(self, task: tuple) -> Block:
         """One block decided: read, judged and rendered."""
         settings, vocabulary = self.settings, self.vocabulary
         targets = [self.library.qualification(qan) for qan in settings.qans]
         for qualification, _ in targets:
             if qualification.qan not in self.explanations:
                 self.explanations[qualification.qan] = Explanations(qualification)
-        # Reading builds many small objects that live as long as the block: collecting them mid-block is waste.
-        gc.disable()
-        try:
-            if task[0] == "columns":
-                return _check_columns(self, task[1], targets)
-            if task[0] == "lines":
-                return _check_columns(self, read_lines(*task[1:]), targets)
-            records = task_records(task, vocabulary, settings.options)
-            return _block_of(records, check_rows(records, targets, self.explanations), settings.output_format)
-        finally:
-            gc.enable()
+        if task[0] == "columns":
+            return _check_columns(self, task[1], targets)
+        if task[0] == "lines":
+            return _check_columns(self, read_lines(*task[1:]), targets)
+        records = task_records(task, vocabulary, settings.options)
+        return _block_of(records, check_rows(records, targets, self.explanations), settings.output_format)
 
 
 def task_records(task: tuple, vocabulary: Vocabulary, options: ReadOptions = DEFAULT_OPTIONS) -> Records:
@@ -236,7 +231,7 @@ def check_blocks(cohort: Cohort, settings: CheckSettings, library: Library, voca
                  jobs: int) -> Iterator[Block]:
     """Each block of the cohort decided, in input order, by `jobs` worker processes (1: in this process)."""
     worker = _Worker(settings, library, vocabulary)
-    yield from _warned_once(_in_order(cohort.tasks, worker.check, jobs, (_load_checker, settings)))
+    yield from _warned_once(_in_order(cohort.tasks, worker, jobs))
 
 
 def _warned_once(blocks: Iterator[Any]) -> Iterator[Any]:
@@ -259,18 +254,16 @@ def _first_given(warnings: tuple[Diagnostic, ...], given: set[tuple[str, str]]) 
     return tuple(kept)
 
 
-def _in_order(tasks: Iterable[tuple], work: Callable[[tuple], Any], jobs: int,
-              load: tuple[Callable[[Any], None], Any]) -> Iterator[Any]:
+def _in_order(tasks: Iterable[tuple], work: "_Worker | _Planner | _Gatherer", jobs: int) -> Iterator[Any]:
     """`work` done on each task, in the tasks' order, by `jobs` worker processes (1: in this process).
-    Forked workers inherit `work` and the run's loaded library; elsewhere each one starts by calling
-    `load[0](load[1])`, which loads the installed plugins' rulesets (callers run any other library in this
-    process there). A worker that dies breaks the pool, which raises here rather than waiting for its block
-    for ever."""
+    Forked workers inherit `work` and the run's loaded library; elsewhere each one makes its own of the same
+    kind and settings, with the installed plugins' rulesets (callers run any other library in this process
+    there). A worker that dies breaks the pool, which raises here rather than waiting for its block for ever."""
     if jobs <= 1:
-        yield from map(work, tasks)
+        yield from (_without_collection(work, task) for task in tasks)
         return
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    start = (_adopt, work) if method == "fork" else load
+    start = (_adopt, work) if method == "fork" else (_load, (type(work), work.settings))
     with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method),
                                                 initializer=start[0], initargs=(start[1],)) as pool:
         # A few blocks in flight per worker, no more, so the file is not read far ahead of the workers.
@@ -323,7 +316,7 @@ def planned_blocks(cohort: Cohort, settings: PlanSettings, library: Library, job
     """Each block of the cohort planned against every target qualification and written out, in input order,
     by `jobs` worker processes (1: in this process); a cohort of no learners is one empty block."""
     planner = _Planner(settings, library, library.vocabulary())
-    blocks = _in_order(cohort.tasks, planner, jobs, (_load_planner, settings))
+    blocks = _in_order(cohort.tasks, planner, jobs)
     first = next(blocks, None)
     yield from _warned_once(itertools.chain([first] if first is not None else [planner.empty()], blocks))
 
@@ -342,27 +335,16 @@ class _Planner:
     def __call__(self, task: tuple) -> PlannedBlock:
         """One block planned: read, each learner's distances found, and written out."""
         settings = self.settings
-        # A block's records and plans are many small objects that live until it is written: collecting
-        # them while it is read and planned would only walk them again and again.
-        gc.disable()
-        try:
-            records = task_records(task, self.vocabulary, settings.options)
-            found = dict(zip((learner.id for learner in records.learners),
-                             eligibility_many(self.targets, records.learners)))
-            rows = [(learner_id, found[learner_id] if learner_id in found else records.unreadable[learner_id])
-                    for learner_id in records.order]
-            return PlannedBlock(len(records.order), eligible_text(rows, settings.output_format, settings.columns),
-                                records.problems, bool(records.diagnostics), records.warnings)
-        finally:
-            gc.enable()
+        records = task_records(task, self.vocabulary, settings.options)
+        found = dict(zip((learner.id for learner in records.learners),
+                         eligibility_many(self.targets, records.learners)))
+        rows = [(learner_id, found[learner_id] if learner_id in found else records.unreadable[learner_id])
+                for learner_id in records.order]
+        return PlannedBlock(len(records.order), eligible_text(rows, settings.output_format, settings.columns),
+                            records.problems, bool(records.diagnostics), records.warnings)
 
     def empty(self) -> PlannedBlock:
         return PlannedBlock(0, eligible_text([], self.settings.output_format, self.settings.columns), (), False)
-
-
-def _load_planner(settings: PlanSettings) -> None:
-    library = Library.load()
-    _adopt(_Planner(settings, library, library.vocabulary()))
 
 
 @attrs.frozen
@@ -393,7 +375,7 @@ def gathered_blocks(cohort: Cohort, settings: ReportSettings, library: Library, 
     """Each block of the cohort decided and gathered into figures for a compact report, in input order, by
     `jobs` worker processes (1: in this process)."""
     gatherer = _Gatherer(settings, library, library.vocabulary())
-    yield from _warned_once(_in_order(cohort.tasks, gatherer, jobs, (_load_gatherer, settings)))
+    yield from _warned_once(_in_order(cohort.tasks, gatherer, jobs))
 
 
 @attrs.frozen
@@ -407,25 +389,14 @@ class _Gatherer:
         be shown in full."""
         settings = self.settings
         qualification, body = self.library.qualification(settings.qan)
-        # A block's records and verdicts are many small objects that live until it is gathered: collecting
-        # them meanwhile would only walk them again and again.
-        gc.disable()
-        try:
-            records = task_records(task, self.vocabulary, settings.options)
-            entries, learners = verdict_entries(qualification, records, body.counts_as_achieved)
-            figures = CohortFigures.of(qualification, settings.nearest)
-            figures.add(entries, learners)
-            return GatheredBlock(len(entries), figures, records.problems,
-                                 tuple(d for errors in records.unreadable.values() for d in errors),
-                                 all(entry.verdict is not None and entry.verdict.achieved for entry in entries),
-                                 records.warnings)
-        finally:
-            gc.enable()
-
-
-def _load_gatherer(settings: ReportSettings) -> None:
-    library = Library.load()
-    _adopt(_Gatherer(settings, library, library.vocabulary()))
+        records = task_records(task, self.vocabulary, settings.options)
+        entries, learners = verdict_entries(qualification, records, body.counts_as_achieved)
+        figures = CohortFigures.of(qualification, settings.nearest)
+        figures.add(entries, learners)
+        return GatheredBlock(len(entries), figures, records.problems,
+                             tuple(d for errors in records.unreadable.values() for d in errors),
+                             all(entry.verdict is not None and entry.verdict.achieved for entry in entries),
+                             records.warnings)
 
 
 def worker_processes(jobs: int | None, learners: int, library: Library) -> int:
@@ -446,13 +417,26 @@ def _adopt(work: Callable[[tuple], Any]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _load_checker(settings: CheckSettings) -> None:
+def _load(made: tuple[type, Any]) -> None:
+    """In a worker that was not forked: its own worker of the run's kind and settings, with the installed
+    plugins' rulesets."""
+    kind, settings = made
     library = Library.load()
-    _adopt(_Worker(settings, library, library.vocabulary()).check)
+    _adopt(kind(settings, library, library.vocabulary()))
 
 
 def _work_in_process(task: tuple) -> Any:
-    return _process_work(task)
+    return _without_collection(_process_work, task)
+
+
+def _without_collection(work: Callable[[tuple], Any], task: tuple) -> Any:
+    # A block's records and results are many small objects that live as long as the block: collecting them
+    # while it is read and decided would only walk them again and again.
+    gc.disable()
+    try:
+        return work(task)
+    finally:
+        gc.enable()
 
 
 def _block_of(records: Records, rows: list[CheckRow], output_format: str) -> Block:

@@ -267,7 +267,7 @@ def test_a_worker_that_dies_stops_the_run_instead_of_leaving_it_waiting(library,
     write_csv(path, cohort_rows(5, 12))
     header, _ = open_table(csv_file(path))
     tasks = [("columns", block) for block in columnar_blocks(csv_file(path), header, 3)]
-    monkeypatch.setattr(cohort._Worker, "check", lambda worker, task: os._exit(1))  # inherited by the workers
+    monkeypatch.setattr(cohort._Worker, "__call__", lambda worker, task: os._exit(1))  # inherited by the workers
     with pytest.raises(BrokenProcessPool):
         decided(tasks, library, jobs=2)
 
