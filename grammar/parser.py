@@ -86,17 +86,29 @@ def _collect_comment(token: Token) -> Token:
     return token
 
 
+# The type given to a word run into the keyword before it (`qualificationn`, `group1`), which no rule takes.
+GLUED = "GLUED"
+
+
 class _MergeNewlines:
-    """Blank and comment-only lines lex as runs of newline tokens; the grammar wants one per statement."""
+    """Blank and comment-only lines lex as runs of newline tokens; the grammar wants one per statement.
+
+    A keyword matches the start of a longer word (`qualificationn` lexes as `qualification` + `n`), which could
+    silently read as a keyword and a name: the word after a keyword with no space between is made a GLUED
+    token, which the parser refuses, so the whole word is reported."""
 
     always_accept = ("_NL",)
 
     def process(self, stream):
-        previous = "_NL"  # also drops newlines before the first statement
+        keywords = _keyword_terminals()
+        previous = Token("_NL", "")  # also drops newlines before the first statement
         for token in stream:
-            if token.type == "_NL" and previous == "_NL":
+            if token.type == "_NL" and previous.type == "_NL":
                 continue
-            previous = token.type
+            if (previous.type in keywords and token.start_pos == previous.end_pos
+                    and token.value[:1].isalnum()):
+                token = Token.new_borrow_pos(GLUED, token.value, token)
+            previous = token
             yield token
 
 
@@ -236,6 +248,9 @@ def _parse_recovering(lines: list[str], filename: str, comments: list[Token]) ->
                 # A faulty block header gives way to a well-formed one, so the statements under it are still
                 # read as its own.
                 keyword = re.match(r"\s*([A-Za-z]*)", lines[line - 1]).group(1).casefold()
+                if isinstance(error, UnexpectedToken) and error.token.type == GLUED:
+                    # `qualificationn ...`: the keyword the word starts with opens the block.
+                    keyword = lines[line - 1][:error.token.column - 1].split()[-1].casefold()
                 lines[line - 1] = _STAND_INS.get(keyword, "")
                 if lines[line - 1]:
                     stood_in.add(line)
@@ -287,12 +302,14 @@ def _describe(error: UnexpectedInput, lines: list[str], filename: str) -> Diagno
     if start < token.column - 1:
         # The token is the tail of a longer word (`levels` lexes as `level` + `s`): report the word.
         word = re.match(r"\S+", line[start:]).group()
+        keyword, rest = line[start:token.column - 1], token.value
+        spaced = token.type == GLUED and (rest.isdigit() or rest.casefold() in map(str.casefold, _keywords()))
         return Diagnostic(
             code="QR001",
             severity=Severity.ERROR,
             message=f"unexpected `{word}`",
             location=Location(filename, token.line, start + 1, token.line, start + len(word) + 1),
-            hint=did_you_mean(word, _keywords()),
+            hint=f"put a space between `{keyword}` and `{rest}`" if spaced else did_you_mean(word, _keywords()),
         )
     found = "end of line" if token.type == "_NL" else f"`{token.value}`"
     end_line, end_column = (token.line, token.column + 1) if token.type == "_NL" else (token.end_line, token.end_column)
@@ -342,6 +359,12 @@ def _plain_expected(expected: set[str]) -> list[str]:
         else:
             names.append(name.lower())
     return summary + sorted(set(names))
+
+
+@functools.cache
+def _keyword_terminals() -> frozenset[str]:
+    """The names of the terminals that are keywords (words the grammar spells out)."""
+    return frozenset(t.name for t in lark_parser().terminals if t.pattern.type == "str" and t.pattern.value.isalpha())
 
 
 def _keywords() -> list[str]:

@@ -142,6 +142,26 @@ def test_a_word_the_lexer_split_is_reported_whole():
     assert (error.message, error.hint) == ("unexpected `levels`", "did you mean `level`?")
 
 
+def test_a_keyword_run_into_a_name_is_never_read_as_keyword_and_name():
+    # Split, each of these would parse: a qualification of QAN `n`, Group 1, and `at least`.
+    text = ('awarding body ISP "x"\ngroup1 "Optional units"\nunit T1 "Three One" level 3 credits 2\n'
+            'qualificationn "Certificate"\n  units from Group 1\n  atleast 2 credits\n')
+    found = [(d.location.line, d.location.column, d.message, d.hint) for d in parse(text, "demo.qual").diagnostics]
+    # The block under the faulty header is still read as a qualification's: its rules raise nothing more.
+    assert found == [
+        (2, 1, "unexpected `group1`", "put a space between `group` and `1`"),
+        (4, 1, "unexpected `qualificationn`", "did you mean `qualification`?"),
+        (6, 3, "unexpected `atleast`", "put a space between `at` and `least`"),
+    ]
+
+
+def test_a_name_that_starts_with_a_keyword_is_one_name():
+    text = CATALOGUE.replace("group 3", "group GroupA") + QUALIFICATION.replace("Group 3", "GroupA")
+    result = parse(text, "demo.qual")
+    assert result.diagnostics == ()
+    assert "GroupA" in {str(token) for token in result.tree.scan_values(lambda v: True)}
+
+
 def test_where_any_rule_may_come_the_message_says_so():
     assert first("misspelt keyword").message == (
         "unexpected `levle`; expected one of a rule, a key fact, `units from`, a grading statement, `pathway`, `qualification`, the end of the file")
