@@ -88,6 +88,9 @@ def test_learner_progress_covers_each_unit_with_criteria_that_the_log_names_in_o
     signed_only = SignOff("L3B1", dt.date(2024, 5, 1), "A. Assessor", None, None, None)
     progress = learner_progress([], [signed_only], UNITS)
     assert list(progress) == ["L3B1"] and progress["L3B1"].stage is Stage.IN_PROGRESS
+    # A result given directly, with no criterion rows, stands as recorded: the sign-off does not make the
+    # unit judged from criteria it never logged.
+    assert learner_progress([], [signed_only], UNITS, given={"L3B1"}) == {}
     # L3B2 declares no criteria: a unit result row is what achieves it, not a log.
     other = CriterionEvidence("L3B2", "1.1", CriterionResult.MET, dt.date(2024, 5, 1), None, None, None)
     assert learner_progress([other], [], UNITS) == {}

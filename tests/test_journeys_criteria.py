@@ -164,6 +164,19 @@ def test_a_learner_not_ready_is_told_why_for_each_unit():
                                                                        "(not achieved)",)
 
 
+def test_a_unit_result_given_directly_stands_for_the_claim_once_signed_off_and_verified():
+    # L3B1 declares criteria, but its result (a credit transfer, say) is given directly, with no criterion
+    # rows: the result stands as recorded, so the signed-off, verified unit may be claimed.
+    direct = logged("C5", every("L3B2", 5), [signed("L3B1", 12), signed("L3B2", 10)], results=("L3B1",))
+    ready = assessment.readiness(AWARD, RULESET, direct, COUNTS)
+    assert ready.ready and [u.unit.ref for u in ready.claim] == ["L3B1", "L3B2"]
+    assert [found.unit.ref for found in explained(AWARD, direct).criteria.units] == ["L3B2"]
+    # A sign-off with neither criterion rows nor a result is still a unit whose criteria are all to meet.
+    unlogged = logged("C6", every("L3B2", 5), [signed("L3B1", 12), signed("L3B2", 10)])
+    assert [(found.unit.ref, found.standing) for found in explained(AWARD, unlogged).criteria.units] == [
+        ("L3B1", "in progress: 0 of 4 criteria met"), ("L3B2", "signed off and verified by the IQA")]
+
+
 def test_readiness_claims_from_the_verified_units_when_they_achieve_it_alone():
     # L3S1 is signed off but not verified; the verified units make 10 credits without it.
     learner = logged("C4", every("L3B1") + every("L3S1", 1) + every("L3S2", 2) + every("L3B2", 3),

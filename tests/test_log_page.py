@@ -71,6 +71,20 @@ def test_the_qualification_log_of_an_achiever_carries_the_assessors_declaration(
     assert "result: pass on 2024-05-31" in html
 
 
+def test_a_unit_with_criteria_given_only_a_result_shows_the_result_not_empty_criteria():
+    learner = logged("A3", every("L3B2", 5), [signed("L3B1", 12), signed("L3B2", 10)], results=("L3B1",))
+    found = elements(page(CERTIFICATE, learner))
+    table = find(found, "section", "qualification-log")[0]
+    rows = {find(subtree(found, tr), "th")[0].text[0]: [e.text[0] for e in subtree(found, tr)[1:] if e.text]
+            for tr in find(subtree(found, table), "tr")[1:]}
+    assert rows["L3B1"][4] == "result: pass on 2024-05-31; counted"
+    l3b1 = find(found, "section", "unit-log")[0]
+    assert find(subtree(found, l3b1), "p", "standing")[0].text == [
+        "Its result as recorded: pass on 2024-05-31; the log has no criterion rows for this unit, so the result "
+        "stands as recorded."]
+    assert not find(subtree(found, l3b1), "table")
+
+
 def test_hostile_text_stays_text_and_nothing_is_fetched():
     hostile = "<script>alert(1)</script>"
     learner = logged(hostile, [CriterionEvidence("L3B1", "1.1", CriterionResult.MET, None, '<img src=x onerror=1>',

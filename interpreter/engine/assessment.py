@@ -103,10 +103,11 @@ def _unsigned(sign_off: SignOff | None) -> str:
 
 def unit_criteria(q: CompiledQualification, units: Mapping[str, m.Unit], learner: Learner) -> tuple[UnitCriteria, ...]:
     """The pool units with declared criteria that the learner's log names (by unit or Ofqual reference, in
-    any case), in catalogue order."""
+    any case), in catalogue order: not a unit whose result is given directly and that has no criterion rows."""
     evidence = [attrs.evolve(row, unit=ref) for row in learner.evidence if (ref := _ref(q, row.unit)) in q.index]
     sign_offs = [attrs.evolve(row, unit=ref) for row in learner.sign_offs if (ref := _ref(q, row.unit)) in q.index]
-    progress = learner_progress(evidence, sign_offs, units)
+    given = {_ref(q, attempt.unit) for attempt in learner.attempts}
+    progress = learner_progress(evidence, sign_offs, units, given)
     return tuple(UnitCriteria(units[pool.ref], progress[pool.ref]) for pool in q.catalogue_units if pool.ref in progress)
 
 
@@ -232,8 +233,8 @@ class Readiness:
 def readiness(q: CompiledQualification, ruleset: m.Ruleset, learner: Learner,
               counts: Callable[[str], bool]) -> Readiness:
     """A learner is ready when a claim achieving the qualification can be made from units that are each
-    signed off by the assessor and the learner and verified by the IQA (and, for a unit with declared
-    criteria, whose every criterion is met). Otherwise the reasons: the qualification is not achieved, or
+    signed off by the assessor and the learner and verified by the IQA (and, for a unit whose criteria the
+    log records, whose every criterion is met). Otherwise the reasons: the qualification is not achieved, or
     the units of the claim that are not yet verified, and why."""
     units = catalogue_units(ruleset)
     verified = _verified(q, units, learner)

@@ -196,7 +196,10 @@ def _unit_log(q: CompiledQualification, unit: m.Unit, found: UnitCriteria | None
         f'<h2 id="{heading_id}">{escape(unit.ref)} {escape(unit.title)}</h2>',
         f'<p class="facts">{" · ".join(escape(f) for f in facts)}</p>',
     ]
-    if unit.criteria:
+    if unit.criteria and found is None and results:
+        parts.append(f'<p class="standing">Its result as recorded: {escape(", ".join(results))}; the log has no '
+                     "criterion rows for this unit, so the result stands as recorded.</p>")
+    elif unit.criteria:
         standing = found.standing if found is not None else f"not started: 0 of {len(unit.criteria)} criteria met"
         parts.append(f'<p class="standing">{escape(standing)}</p>')
         parts.append(_criteria_table(unit, rows))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Iterable, Mapping
+from typing import Collection, Iterable, Mapping
 
 import attrs
 
@@ -125,13 +125,15 @@ def _earliest(first: dt.date | None, second: dt.date | None) -> dt.date | None:
 
 
 def learner_progress(evidence: Iterable[CriterionEvidence], sign_offs: Iterable[SignOff],
-                     units: Mapping[str, Unit]) -> dict[str, UnitProgress]:
+                     units: Mapping[str, Unit], given: Collection[str] = ()) -> dict[str, UnitProgress]:
     """The progress of every unit with declared criteria that a learner's log names, by reference, in the
-    order the log first names them; `units` maps references to the catalogue's units."""
+    order the log first names them; `units` maps references to the catalogue's units. A unit whose result is
+    given directly (`given`) and that has no criterion rows is not judged from criteria, even when signed
+    off: its result stands as recorded."""
     rows: dict[str, list[CriterionEvidence]] = {}
     for row in evidence:
         rows.setdefault(row.unit, []).append(row)
     signed = {s.unit: s for s in sign_offs}
-    named = list(dict.fromkeys([*rows, *signed]))
+    named = [ref for ref in dict.fromkeys([*rows, *signed]) if ref in rows or ref not in given]
     return {ref: unit_progress(units[ref], rows.get(ref, ()), signed.get(ref))
             for ref in named if ref in units and units[ref].criteria}
