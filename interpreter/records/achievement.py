@@ -56,6 +56,11 @@ class SignOff:
         """Signed off by both the assessor and the learner."""
         return self.signed_off_on is not None and self.learner_signed_on is not None
 
+    @property
+    def verified(self) -> bool:
+        """Verified by a named IQA: a date alone says no one is answerable for the verification."""
+        return self.iqa_verified_on is not None and bool((self.iqa_verifier or "").strip())
+
 
 class Stage(enum.Enum):
     """How far a unit with declared criteria has come, in the order it gets there."""
@@ -111,7 +116,7 @@ def unit_progress(unit: Unit, evidence: Iterable[CriterionEvidence], sign_off: S
         stage = Stage.IN_PROGRESS
     elif sign_off is None or not sign_off.signed:
         stage = Stage.CRITERIA_MET
-    elif sign_off.iqa_verified_on is None:
+    elif not sign_off.verified:
         stage = Stage.SIGNED_OFF
     else:
         stage = Stage.VERIFIED
