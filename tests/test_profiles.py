@@ -259,6 +259,21 @@ def test_a_mapped_word_shows_as_its_result_word_in_verdicts(folder):
     assert verdict["set_aside"][0]["reason"] == "result 'referred' does not count as achieved"
 
 
+def test_a_number_the_profile_maps_is_a_result_code_not_a_mark(folder):
+    Path("qualrules.toml").write_text('[results]\n"1" = "pass"\n"0" = "fail"\n', encoding="utf-8")
+    rows = [("A1", "L3B1", 1), ("A1", "L3B2", 1), ("A2", "L3B1", 1), ("A2", "L3B2", 0)]
+    Path("codes.csv").write_text("learner,unit,result,achieved_on,registered_on,date_of_birth\n" + "".join(
+        f"{learner},{unit},{code},2024-03-12,2024-01-15,1990-01-01\n" for learner, unit, code in rows),
+        encoding="utf-8")
+    verdicts = json.loads(run("check", "codes.csv", "-q", ISP_AWARD, "--format", "json").stdout)
+    assert [v["status"] for v in verdicts] == ["achieved", "not achieved"]
+    # The row reader, as `explain` reads a learner, agrees with the columns `check` reads.
+    explained = json.loads(run("explain", "codes.csv", "-q", ISP_AWARD, "--learner", "A1", "--format", "json").stdout)
+    assert explained["status"] == "achieved"
+    records = read_records(Path("codes.csv"), api.load().vocabulary(), load_profile().options)
+    assert {attempt.result for learner in records.learners for attempt in learner.attempts} == {"pass", "fail"}
+
+
 def test_check_uses_the_given_qualifications_over_the_profiles(folder):
     Path("qualrules.toml").write_text(MIS_PROFILE, encoding="utf-8")
     Path("cohort.csv").write_text(cohort_text(1), encoding="utf-8")

@@ -413,7 +413,9 @@ class _Reader:
         """The result word a cell gives (mapped by `result_words`), when it is one `unit`'s body accepts
         (any body's, when the unit is not known)."""
         text = normalised_result(value)
-        if MARK.fullmatch(text):  # a mark, which a graded qualification's bands turn into a grade
+        # A mark, which a graded qualification's bands turn into a grade, unless the profile maps the number
+        # as a result code (an export's `1` for a pass).
+        if MARK.fullmatch(text) and text not in self.options.result_words:
             return str(int(float(text)))
         word = self.options.result_words.get(text, text)
         vocabulary = self.vocabulary
