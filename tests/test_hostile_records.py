@@ -150,6 +150,52 @@ def test_a_quote_closed_at_the_very_end_is_no_error(read):
     assert records.unreadable == {} and records.order == ("A1",)
 
 
+STRAY_QUOTE = (HEADER.replace("\n", ",notes\n") + 'A1,L3B1,pass,2024-05-01,2024-01-15,1999-06-02,"resubmitted, see file\n'
+               + "".join(ROW.format(learner).replace("\n", ",\n") for learner in ("A1", "A2", "A2"))
+               + 'A3,L3B1,pass,2024-05-01,2024-01-15,1999-06-02,{closing}\n'
+               + "".join(ROW.format(learner).replace("\n", ",\n") for learner in ("A3", "A4", "A4")))
+
+
+@pytest.mark.parametrize("closing", ['uses a 27" monitor', 'checked by IV"'])
+def test_a_stray_quote_closed_lines_later_names_the_rows_it_swallowed(read, library, closing, monkeypatch):
+    text = STRAY_QUOTE.format(closing=closing)
+    records = read("records.csv", text)
+    accounted_for(records, ["A1", "A2", "A3", "A4"])
+    assert [learner.id for learner in records.learners] == ["A4"]
+    assert [(d.location.line, d.message) for d in records.diagnostics] == [
+        (2, "a quote opens on line 2 and is closed only on line 6, so lines that look like rows (3, 4, 5 and 6) "
+            "are read as one cell of this line"),
+        *((line, f"line {line} is inside the quote opened on line 2, which closes on line 6") for line in (3, 4, 5, 6))]
+    # A check of the file, streamed in blocks as small as a learner, gives each learner once, with the errors.
+    monkeypatch.setattr(cohort, "LEARNERS_PER_BLOCK", 1)
+    opened = cohort.open_cohort("records.csv", library.vocabulary())
+    blocks = list(cohort.check_blocks(opened, cohort.CheckSettings(("610/3791/6",), "json"), library,
+                                      library.vocabulary(), 1))
+    verdicts = json.loads("".join(cohort.json_array(block.json for block in blocks)))
+    assert [(v["learner"], v["status"]) for v in verdicts] == [
+        ("A1", "error"), ("A2", "error"), ("A3", "error"), ("A4", "not achieved")]
+
+
+def test_a_quoted_note_over_several_lines_with_commas_is_only_a_note(read, library):
+    text = (HEADER.replace("\n", ",notes\n") + 'A1,L3B1,pass,2024-05-01,2024-01-15,1999-06-02,"first, then\n'
+            'second, third, fourth, fifth, sixth"\n' + ROW.format("A1").replace("\n", ",\n"))
+    records = read("records.csv", text)
+    assert records.diagnostics == () and [learner.id for learner in records.learners] == ["A1"]
+
+
+@pytest.mark.parametrize("block_size", [5, 16, 33, 1 << 20])
+def test_the_byte_pass_leaves_a_file_whose_quoted_cells_may_hold_rows_to_the_row_reader(
+        tmp_path, monkeypatch, block_size):
+    from qualrules.interpreter.records import stream
+    monkeypatch.setattr(stream, "BLOCK_SIZE", block_size)
+    path = tmp_path / "records.csv"
+    for text, regular in [(STRAY_QUOTE.format(closing='checked by IV"'), False),
+                          (HEADER.replace("\n", ",notes\n") + 'A1,L3B1,pass,2024-05-01,2024-01-15,1999-06-02,'
+                           '"one line, then\nanother line"\n' + ROW.format("A2").replace("\n", ',"a, b"\n'), True)]:
+        path.write_text(text, encoding="utf-8")
+        assert csv_file(path).regular_quotes is regular
+
+
 @pytest.mark.parametrize("header", ["learner,unit,result,result,achieved_on",
                                     "learner,unit,result,achieved_on,notes,Achieved On"])
 def test_a_column_given_twice_is_an_error(read, header):

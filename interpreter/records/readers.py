@@ -28,6 +28,7 @@ from qualrules.interpreter.records.log_checks import (
     CRITERION_RESULTS, SIMULATED_WORDS, LoggedUnit, check_log, row_warnings, unknown_criterion)
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
 from qualrules.interpreter.records.text import decoded, delimiter_named, header_line, sniffed_delimiter
+from qualrules.interpreter.wording import word_list
 
 REQUIRED_COLUMNS = ("learner", "unit", "result", "achieved_on")
 OPTIONAL_COLUMNS = ("registered_on", "date_of_birth")
@@ -162,6 +163,10 @@ def _fatal(file: str, message: str, *, line: int | None = None, column: int | No
     return DiagnosticError([Diagnostic(code, Severity.ERROR, message, Location(file, line, column), hint)])
 
 
+_STRAY_QUOTE_HINT = ('a quote inside a cell (an inch mark, say) must be doubled (""), or the cell written '
+                     "without quotes around it")
+
+
 class SwallowedRow(list):
     """The cells of a line inside a quote that is never closed, split as if the quote were not there: they
     name the line's learner, who is reported as unreadable, and are never read as data."""
@@ -170,6 +175,15 @@ class SwallowedRow(list):
         super().__init__(cells)
         self.quote_line = quote_line  # the line the unclosed quote opens on
         self.last_line = last_line  # the last line of the file, where the quote's cell ends
+
+
+class QuotedLines(list):
+    """The cells of a row with a quoted cell whose later lines hold the delimiter: lines that may be rows a
+    stray quote swallowed, until a quote closed it (the reader tells, by their learner and unit cells)."""
+
+    def __init__(self, cells: list[str], delimiter: str):
+        super().__init__(cells)
+        self.delimiter = delimiter
 
 
 # Follows the last line of a CSV file: alone it is a row of its own; swallowed into the last cell, the file
@@ -181,7 +195,7 @@ _NEWLINE = re.compile(r"\r\n|\r|\n")
 def csv_rows(lines: Iterable[str], file: str, delimiter: str = ",") -> Iterator[tuple[int, list[Any]]]:
     """Each CSV row with the physical line it starts on, so quoted newlines inside a cell do not shift what
     is reported. A quote never closed runs to the end of the file: the lines it swallowed come back as
-    `SwallowedRow`s."""
+    `SwallowedRow`s. A row whose quoted cell holds lines with the delimiter comes back as `QuotedLines`."""
     # Cell sizes are checked by the reader, per column (`CELL_LIMIT`), so a large cell in a column that is not
     # read is no error; the csv module's own limit (process-wide) would refuse the whole file.
     csv.field_size_limit(2**31 - 1)
@@ -191,6 +205,9 @@ def csv_rows(lines: Iterable[str], file: str, delimiter: str = ",") -> Iterator[
         for row in reader:
             if last is not None:
                 yield last
+            if reader.line_num > start and any(delimiter in line for cell in row
+                                               for line in _NEWLINE.split(cell)[1:]):
+                row = QuotedLines(row, delimiter)
             last = start, row
             start = reader.line_num + 1
     except csv.Error as error:
@@ -665,6 +682,8 @@ class _Reader:
             if self._too_long(None, {"learner": value("learner")}, location):
                 continue
             learner = _cell(value("learner"))
+            if isinstance(row, QuotedLines) and self._quoted_rows(learner, number, row, header, location):
+                continue
             if isinstance(row, SwallowedRow):
                 self._swallowed(learner or None, number, row, location)
                 continue
@@ -690,6 +709,32 @@ class _Reader:
                 self._attempt(learner, value("unit"), value("result"), value("achieved_on"), location,
                               {heading: row[index] if index < len(row) else None for heading, index in
                                header.others.items() if column_key(heading) in self.vocabulary.approval_columns})
+
+    def _quoted_rows(self, learner: str, number: int, row: QuotedLines, header: "Header",
+                     location: Location) -> bool:
+        """Whether lines inside the row's quoted cells are rows, each naming a learner and a known unit: a
+        stray quote (`27" monitor`, say) opened the cell, and a later quote closed it. The row and each such
+        line are then errors (QR512) against the learners they name, whose records are unreadable."""
+        lines, swallowed = number, []
+        for cell in row:
+            pieces = _NEWLINE.split(str(cell))
+            for offset, piece in enumerate(pieces[1:], start=1):
+                cells = next(csv.reader([piece], delimiter=row.delimiter), [])
+                named, unit = (_cell(cells[header.position[key]]) if header.position[key] < len(cells) else ""
+                               for key in ("learner", "unit"))
+                if named and unit.casefold() in self.vocabulary.unit_refs:
+                    swallowed.append((lines + offset, named))
+            lines += len(pieces) - 1
+        if not swallowed:
+            return False
+        last = lines
+        self._error(learner or None, "QR512", f"a quote opens on line {number} and is closed only on line {last}, "
+                    f"so lines that look like rows ({word_list([str(n) for n, _ in swallowed], 'and')}) are read "
+                    "as one cell of this line", location, hint=_STRAY_QUOTE_HINT)
+        for line, named in swallowed:
+            self._error(named, "QR512", f"line {line} is inside the quote opened on line {number}, which "
+                        f"closes on line {last}", attrs.evolve(location, line=line), hint=_STRAY_QUOTE_HINT)
+        return True
 
     def _swallowed(self, learner: str | None, number: int, row: SwallowedRow, location: Location) -> None:
         if number <= row.quote_line:

@@ -21,7 +21,9 @@ import attrs
 from qualrules.interpreter.records.columnar import ColumnarBlock, too_long_cells
 from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
-from qualrules.interpreter.records.readers import CELL_LIMIT, Header, csv_delimiter, csv_rows, read_header
+from qualrules.interpreter.records.readers import (
+    CELL_LIMIT, Header, QuotedLines, csv_delimiter, csv_rows, read_header,
+)
 from qualrules.interpreter.records.text import BLOCK_SIZE, UTF8, Decided, file_encoding
 
 if TYPE_CHECKING:
@@ -116,7 +118,9 @@ class _Quoting:
         # By byte: whether it may stand beside a quote that opens or closes a cell.
         self.bounds = np.zeros(256, dtype=bool)
         self.bounds[[ord(delimiter), ord("\n"), ord("\r")]] = True
+        self.delimiter = ord(delimiter)
         self.inside = False  # the blocks read so far end inside a quoted cell
+        self.broken = False  # ... and the cell holds a line break so far
         self.last = ord("\n")  # the byte before the next block (the file's start stands after a line break)
         self.closing_at_end = False  # the last block ended with a closing quote, whose next byte is unread
         self.irregular = False
@@ -137,12 +141,32 @@ class _Quoting:
         self.closing_at_end = bool(len(closing)) and closing[-1] + 1 == len(data)
         after = data[closing[:-1] + 1] if self.closing_at_end else data[closing + 1]
         self.irregular |= not self.bounds[before].all() or not self.bounds[after].all()
+        self._rows_in_cells(data, opening, closing)
         self.inside ^= len(at) % 2 == 1
         self.last = int(data[-1])
+
+    def _rows_in_cells(self, data: "np.ndarray", opening: "np.ndarray", closing: "np.ndarray") -> None:
+        """A quoted cell with the delimiter after a line break in it may hold rows that a stray quote
+        swallowed (until a later quote closed it): the row reader, which tells, reads such a file."""
+        starts = np.concatenate([[0], opening]) if self.inside else opening
+        open_at_end = len(starts) > len(closing)
+        ends = np.concatenate([closing, [len(data)]]) if open_at_end else closing
+        breaks = np.flatnonzero((data == ord("\n")) | (data == ord("\r")))
+        first_break = np.append(breaks, len(data))[np.searchsorted(breaks, starts)]
+        if self.inside and self.broken:
+            first_break[0] = 0
+        broken = first_break < ends
+        if broken.any():  # most quoted cells hold no line break: nothing more to look at
+            delimiters = np.flatnonzero(data == self.delimiter)
+            last_delimiter = np.insert(delimiters, 0, -1)[np.searchsorted(delimiters, ends)]
+            self.irregular |= bool((last_delimiter > first_break).any())
+        self.broken = open_at_end and bool(broken[-1])
 
     def passed(self, block: bytes) -> None:
         """Read a block holding no quote."""
         block = self._cells(block)
+        if block and self.inside:
+            self._rows_in_cells(np.frombuffer(block, dtype=np.uint8), np.zeros(0, np.int64), np.zeros(0, np.int64))
         if block:
             self._closing_checked(block[0])
             self.closing_at_end = False
@@ -160,7 +184,8 @@ class _Quoting:
             self.irregular = True
 
     def regular(self) -> bool:
-        """Whether every quote read was regular, and none is left open at the file's end."""
+        """Whether every quote read was regular, none is left open at the file's end, and no quoted cell
+        may hold swallowed rows (`_rows_in_cells`)."""
         return not self.irregular and not self.inside
 
 
@@ -222,7 +247,17 @@ def scan_learners(file: CsvFile, header: Header, learners_per_block: int = 1) ->
     # refuses: the row-by-row reader decides, and reads every block.
     _, rows = open_table(file)
     index = header.position["learner"]
-    return _scan_of(_python_runs(_learner_cell(row, index) for _, row in rows), columnar=False)
+    quoted_lines = False
+
+    def ids() -> Iterator[str]:
+        nonlocal quoted_lines
+        for _, row in rows:
+            quoted_lines = quoted_lines or isinstance(row, QuotedLines)
+            yield _learner_cell(row, index)
+
+    scan = _scan_of(_python_runs(ids()), columnar=False)
+    # Lines inside a quoted cell may be rows naming learners the scan cannot see: the file is read whole.
+    return attrs.evolve(scan, grouped=False) if quoted_lines else scan
 
 
 def scan_learner_column(columns: Iterable, learners_per_block: int = 1) -> LearnerScan:
