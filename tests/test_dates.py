@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import attrs
+
 import pytest
 
 from qualrules.interpreter.records.dates import FORMAT_NAMES, DateForms, DateProblem
@@ -93,6 +95,11 @@ def test_spreadsheet_numbers_are_serials_within_the_years_records_hold():
     assert DAY_FIRST.read(73051) == DateProblem("QR517", "the number 73051, which is no date", span)
     assert DAY_FIRST.read(float("nan")) == DateProblem("QR517", "the number nan, which is no date", span)
     assert DAY_FIRST.read(True) == DateProblem("QR502", "not a date: 'True'", ACCEPTED)
+    mac = attrs.evolve(DAY_FIRST, epoch=dt.date(1904, 1, 1))
+    assert mac.read(43901) == dt.date(2024, 3, 12)
+    assert mac.read(2192) == dt.date(1910, 1, 1)
+    assert mac.read(2191) == DateProblem("QR517", "the number 2191, which is no date", "a spreadsheet date is a "
+                                         "serial number from 2192 (01 Jan 1910) to 71588 (31 Dec 2099); " + ACCEPTED)
 
 
 def test_digits_in_text_are_serials_only_when_named():

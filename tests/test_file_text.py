@@ -212,6 +212,21 @@ def test_a_spreadsheet_number_cell_in_a_date_column_is_a_serial_number_within_ra
                                                                     "`achieved_on` is the number 2024, which is a year")
 
 
+def test_a_workbook_of_the_1904_date_system_counts_its_serial_numbers_from_1904(library, tmp_path):
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    workbook = openpyxl.Workbook()
+    workbook.epoch = CALENDAR_MAC_1904
+    sheet = workbook.active
+    sheet.append(["learner", "unit", "result", "achieved_on"])
+    # 43901 days after 1 January 1904; a date cell is a date whatever the system.
+    sheet.append(["A1", "L3B1", "pass", 43901])
+    sheet.append(["A1", "L3B2", "pass", dt.datetime(2024, 3, 12)])
+    workbook.save(tmp_path / "records.xlsx")
+    records = read_records(tmp_path / "records.xlsx", library.vocabulary())
+    assert units(records, "A1") == [("L3B1", "pass", dt.date(2024, 3, 12)), ("L3B2", "pass", dt.date(2024, 3, 12))]
+
+
 # ---- Parquet -----------------------------------------------------------------------------------
 
 def write_parquet(path: Path, columns: dict) -> Path:

@@ -59,6 +59,9 @@ class DateForms:
     month_first: bool = False
     two_digit_years: bool = False
     serials: bool = False
+    # The day serial number 0 stands for: 30 December 1899, or 1 January 1904 in a workbook of the 1904 date
+    # system (spreadsheets first made on a Mac).
+    epoch: dt.date = SERIAL_EPOCH
 
     @classmethod
     def named(cls, names: Iterable[str]) -> "DateForms":
@@ -81,13 +84,13 @@ class DateForms:
         if isinstance(value, dt.date):
             return value
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return _serial(value, f"the number {value:g}", self.accepted)
+            return self._serial(value, f"the number {value:g}")
         text = "" if value is None else str(value).strip()
         if not text:
             return None
         if _NUMBER.fullmatch(text):
             if self.serials:
-                return _serial(float(text), repr(text), self.accepted)
+                return self._serial(float(text), repr(text))
             return self._number(text)
         if match := _ISO.fullmatch(text):
             year, month, day = map(int, match.groups())
@@ -138,17 +141,23 @@ class DateForms:
         return DateProblem("QR517", f"a number, not a date: {text!r}", hint)
 
 
-def _serial(number: float, shown: str, accepted: str) -> dt.date | DateProblem:
-    if math.isfinite(number) and FIRST_SERIAL <= number < LAST_SERIAL + 1:
-        return _serial_date(number)
-    first, last = (_serial_date(n).strftime("%d %b %Y") for n in (FIRST_SERIAL, LAST_SERIAL))
-    looks_like = "a year" if math.isfinite(number) and 1900 <= number <= 2100 and number == int(number) else \
-        "no date"
-    return DateProblem("QR517", f"{shown}, which is {looks_like}",
-                       f"a spreadsheet date is a serial number from {FIRST_SERIAL} ({first}) to {LAST_SERIAL} "
-                       f"({last}); {accepted}")
+    def _serial(self, number: float, shown: str) -> dt.date | DateProblem:
+        first, last = (FIRST_SERIAL - self.shift, LAST_SERIAL - self.shift)
+        if math.isfinite(number) and first <= number < last + 1:
+            return _serial_date(number, self.epoch)
+        looks_like = "a year" if math.isfinite(number) and 1900 <= number <= 2100 and number == int(number) else \
+            "no date"
+        first_day, last_day = (_serial_date(n, self.epoch).strftime("%d %b %Y") for n in (first, last))
+        return DateProblem("QR517", f"{shown}, which is {looks_like}",
+                           f"a spreadsheet date is a serial number from {first} ({first_day}) to {last} "
+                           f"({last_day}); {self.accepted}")
+
+    @property
+    def shift(self) -> int:
+        """How many days the epoch is after 30 December 1899."""
+        return (self.epoch - SERIAL_EPOCH).days
 
 
-def _serial_date(number: float) -> dt.date:
+def _serial_date(number: float, epoch: dt.date = SERIAL_EPOCH) -> dt.date:
     """A spreadsheet serial number's day (a fraction, the time of day, is ignored)."""
-    return SERIAL_EPOCH + dt.timedelta(days=int(number))
+    return epoch + dt.timedelta(days=int(number))

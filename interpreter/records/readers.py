@@ -119,7 +119,7 @@ def read_records(path: str | Path, vocabulary: Vocabulary, options: ReadOptions 
         return read_parquet(path, vocabulary, options)
     try:
         if kind == "xlsx":
-            rows = _xlsx_rows(path)
+            rows, epoch = _xlsx_rows(path)
         else:
             data = path.read_bytes()
     except OSError as error:
@@ -129,6 +129,7 @@ def read_records(path: str | Path, vocabulary: Vocabulary, options: ReadOptions 
     if kind != "xlsx":
         return read_text_records(data, name, kind, vocabulary, options)
     reader = _Reader(name, vocabulary, options, typed_cells=True)
+    reader.date_forms = attrs.evolve(reader.date_forms, epoch=epoch)
     reader.read_rows(rows, row_word="row")
     return reader.result()
 
@@ -235,16 +236,17 @@ def _swallowed(line: int, row: list[str], delimiter: str) -> Iterator[tuple[int,
         yield opened + offset, SwallowedRow(cells(piece), opened, last_line)
 
 
-def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
+def _xlsx_rows(path: Path) -> tuple[Iterator[tuple[int, list[Any]]], dt.date]:
     """The first sheet's rows, streamed: the workbook is opened here (so a file that is no workbook fails
-    at once), and its rows are read one by one as they are taken."""
+    at once), and its rows are read one by one as they are taken; and the day its date serial numbers count
+    from (its date system's)."""
     import openpyxl
 
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     sheet = workbook.worksheets[0]
     # The extent a sheet declares may be wrong either way: read the rows it holds.
     sheet.reset_dimensions()
-    return _sheet_rows(workbook, sheet.iter_rows(values_only=True), str(path))
+    return _sheet_rows(workbook, sheet.iter_rows(values_only=True), str(path)), workbook.epoch.date()
 
 
 def _sheet_rows(workbook, rows: Iterator[tuple], file: str) -> Iterator[tuple[int, list[Any]]]:
