@@ -804,8 +804,15 @@ def claim(records: str, qan: str, rulesets: tuple[str, ...], output: str, force:
                            f"--output {output}", "name the output claim.csv or claim.xlsx")
     library = load_library(rulesets)
     qualification, body = find_qualification(library, qan)
+    ruleset = ruleset_of(library, qualification)
+    # The claim carries the QAN and the units' Ofqual references to the awarding body: they must be real.
+    from qualrules.interpreter.lint import claimed_identifier_errors
+    wrong = list(claimed_identifier_errors(ruleset, [q for q in ruleset.qualifications if q.qan == qualification.qan],
+                                           [u for u in ruleset.units if u.ref in qualification.index]))
+    if wrong:
+        fail(wrong)
     record_set = read_learners(records, library)
-    ready, not_ready = assessment.cohort_readiness(qualification, ruleset_of(library, qualification),
+    ready, not_ready = assessment.cohort_readiness(qualification, ruleset,
                                                  record_set.learners, record_set.order, record_set.unreadable,
                                                  body.counts_as_achieved)
     content = claim_file.claim_file(qualification, ready, not_ready, suffix)

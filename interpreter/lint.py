@@ -187,28 +187,35 @@ def qan_check_character(digits: str) -> str:
 def _identifiers(ruleset: m.Ruleset, body: AwardingBody) -> Iterator[Diagnostic]:
     file = ruleset.path
     for q in ruleset.qualifications:
-        span = q.qan_span
         if not QAN_FORMAT.fullmatch(q.qan):
-            yield _diagnostic("QR201", Severity.WARNING, f"`{q.qan}` is not in the format of a QAN", file, span,
-                              "a QAN is three digits, four digits and a check character: 610/3788/6")
-            continue
-        digits = q.qan[:3] + q.qan[4:8]
-        expected = qan_check_character(digits)
-        if q.qan[-1] != expected:
-            yield _diagnostic("QR202", Severity.ERROR, f"{q.qan} fails the QAN check: the check character "
-                              f"of {q.qan[:8]} is {expected}", file, span,
-                              f"did you mean `{q.qan[:9]}{expected}`? If not, one of the other digits is wrong")
+            yield _diagnostic("QR201", Severity.WARNING, f"`{q.qan}` is not in the format of a QAN", file,
+                              q.qan_span, "a QAN is three digits, four digits and a check character: 610/3788/6")
+    yield from claimed_identifier_errors(ruleset, ruleset.qualifications, ruleset.units)
     for unit in ruleset.units:
-        if unit.ofqual and not OFQUAL_UNIT_FORMAT.fullmatch(unit.ofqual):
-            yield _diagnostic("QR203", Severity.ERROR, f"`{unit.ofqual}` is not in the format of an Ofqual unit "
-                              "reference", file, unit.field_spans["ofqual"],
-                              "an Ofqual unit reference is a capital letter, three digits and four digits: "
-                              "L/650/7899")
         problem = body.ref_format_problem(unit.ref)
         if problem:
             yield _diagnostic("QR204", Severity.WARNING, f"unit reference {unit.ref} does not follow the "
                               f"{body.name} format", file, unit.ref_span, problem)
     yield from _similar_prefixes(ruleset)
+
+
+def claimed_identifier_errors(ruleset: m.Ruleset, qualifications: Iterable[m.Qualification],
+                              units: Iterable[m.Unit]) -> Iterator[Diagnostic]:
+    """The identifiers a certification claim carries that the awarding body and Ofqual cannot know: a QAN in
+    the format of one that fails its check character (QR202), an Ofqual unit reference out of its format
+    (QR203)."""
+    file = ruleset.path
+    for q in qualifications:
+        if QAN_FORMAT.fullmatch(q.qan) and q.qan[-1] != (expected := qan_check_character(q.qan[:3] + q.qan[4:8])):
+            yield _diagnostic("QR202", Severity.ERROR, f"{q.qan} fails the QAN check: the check character "
+                              f"of {q.qan[:8]} is {expected}", file, q.qan_span,
+                              f"did you mean `{q.qan[:9]}{expected}`? If not, one of the other digits is wrong")
+    for unit in units:
+        if unit.ofqual and not OFQUAL_UNIT_FORMAT.fullmatch(unit.ofqual):
+            yield _diagnostic("QR203", Severity.ERROR, f"`{unit.ofqual}` is not in the format of an Ofqual unit "
+                              "reference", file, unit.field_spans["ofqual"],
+                              "an Ofqual unit reference is a capital letter, three digits and four digits: "
+                              "L/650/7899")
 
 
 def _similar_prefixes(ruleset: m.Ruleset) -> Iterator[Diagnostic]:

@@ -43,12 +43,12 @@ unit L3S2  "Close a Sale"  level 3  glh 20  credits 4
     1.2 "Agree the next steps with the customer"
 unit L3X9  "Sales Law"  level 3  glh 10  credits 4
 
-qualification 900/0000/1 "Demonstration Level 3 Award in Sales Communication"
+qualification 900/0000/6 "Demonstration Level 3 Award in Sales Communication"
   level 3
   units from L3B1, L3B2
   all of L3B1, L3B2
 
-qualification 900/0000/2 "Demonstration Level 3 Certificate in Sales"
+qualification 900/0001/8 "Demonstration Level 3 Certificate in Sales"
   level 3
   units from L3B1, L3B2, L3S1, L3S2, L3X9
   all of L3B1

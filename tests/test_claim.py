@@ -4,6 +4,8 @@ output's form, exit statuses, never a half-written file)."""
 
 from __future__ import annotations
 
+import re
+
 import csv
 import io
 
@@ -37,7 +39,7 @@ def test_the_claim_csv_has_a_row_per_ready_learner_with_every_unit_claimed():
                            "unit_1_iqa_verified_on", "unit_2", "unit_2_ofqual", "unit_2_title", "unit_2_result",
                            "unit_2_achieved_on", "unit_2_assessor", "unit_2_signed_off_on", "unit_2_iqa_verifier",
                            "unit_2_iqa_verified_on"]
-    assert rows[1] == ["C1", "1990-01-01", "2024-01-15", "900/0000/1",
+    assert rows[1] == ["C1", "1990-01-01", "2024-01-15", "900/0000/6",
                        "Demonstration Level 3 Award in Sales Communication", "Pass", "2024-05-06", "2",
                        "L3B1", "", "Understand Sales Communication", "pass", "2024-05-04", "A. Assessor",
                        "2024-05-13", "V. Verifier", "2024-05-18",
@@ -59,7 +61,7 @@ def test_the_workbook_has_the_claim_and_the_learners_not_ready_and_no_formulas()
     assert [row[0] for row in claim_rows] == ["learner", "C1", '=HYPERLINK("x")']
     assert book["Claim"]["A3"].data_type == "s"
     assert list(book["Not ready"].iter_rows(values_only=True)) == [
-        ("learner", "qualification", "reason"), ("C2", "900/0000/1", "L3B1: not yet verified by the IQA")]
+        ("learner", "qualification", "reason"), ("C2", "900/0000/6", "L3B1: not yet verified by the IQA")]
 
 
 # ---- the command line ---------------------------------------------------------------------------------
@@ -73,7 +75,7 @@ def files(tmp_path):
 
 
 def run(files, output: str, *extra: str):
-    return CliRunner().invoke(main, ["claim", str(files / "records.csv"), "-q", "900/0000/1", "--ruleset",
+    return CliRunner().invoke(main, ["claim", str(files / "records.csv"), "-q", "900/0000/6", "--ruleset",
                                      str(files / "demo.qual"), "-o", str(files / output), *extra])
 
 
@@ -81,9 +83,9 @@ def test_claim_names_each_learner_not_ready_and_writes_the_header(files):
     result = run(files, "claim.csv")
     assert result.exit_code == 1
     assert result.stdout == f"wrote {files / 'claim.csv'}: 0 learners ready to claim, 2 not ready\n"
-    assert "note: learner 'D1' is not ready to be claimed for 900/0000/1: L3B1: no sign-off recorded; " \
+    assert "note: learner 'D1' is not ready to be claimed for 900/0000/6: L3B1: no sign-off recorded; " \
            "L3B2: no sign-off recorded" in result.stderr
-    assert "learner 'D2' is not ready to be claimed for 900/0000/1: has not achieved 900/0000/1 (not achieved)" \
+    assert "learner 'D2' is not ready to be claimed for 900/0000/6: has not achieved 900/0000/6 (not achieved)" \
         in result.stderr
     assert (files / "claim.csv").read_text(encoding="utf-8").startswith("learner,date_of_birth,")
 
@@ -101,8 +103,24 @@ def test_claim_refuses_an_output_it_cannot_tell_the_form_of_and_writes_nothing(f
     assert not (files / "claim.txt").exists()
 
 
+def test_claim_refuses_a_qualification_whose_identifiers_no_awarding_body_knows(files):
+    # A QAN that fails its check character and an Ofqual reference out of format are lint's errors; check
+    # still judges learners by the rules, but a claim would send the identifiers on.
+    text = CATALOGUE.replace("900/0000/6", "900/0000/7").replace("level 3  glh 15", "ofqual L/650/789  level 3  glh 15", 1)
+    (files / "demo.qual").write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["claim", str(files / "records.csv"), "-q", "900/0000/7", "--ruleset",
+                                       str(files / "demo.qual"), "-o", str(files / "claim.csv")])
+    assert result.exit_code == 2
+    assert re.findall(r"error\[(QR\d+)\]: (.*)", result.stderr) == [
+        ("QR202", "900/0000/7 fails the QAN check: the check character of 900/0000 is 6"),
+        ("QR203", "`L/650/789` is not in the format of an Ofqual unit reference")]
+    assert not (files / "claim.csv").exists()
+    assert CliRunner().invoke(main, ["check", str(files / "records.csv"), "-q", "900/0000/7", "--ruleset",
+                                     str(files / "demo.qual")]).exit_code == 1
+
+
 def test_claim_never_writes_over_its_records(files):
-    result = CliRunner().invoke(main, ["claim", str(files / "records.csv"), "-q", "900/0000/1", "--ruleset",
+    result = CliRunner().invoke(main, ["claim", str(files / "records.csv"), "-q", "900/0000/6", "--ruleset",
                                        str(files / "demo.qual"), "-o", str(files / "records.csv")])
     assert result.exit_code == 2
     assert (files / "records.csv").read_text(encoding="utf-8").startswith("learner,unit,result")
@@ -113,6 +131,6 @@ def test_a_learner_whose_rows_cannot_be_read_is_never_ready_and_the_rest_are_sti
                                        "D3,L3B1,pass,not a date\n", encoding="utf-8")
     result = run(files, "claim.csv")
     assert result.exit_code == 2
-    assert "learner 'D3' is not ready to be claimed for 900/0000/1: the record has errors" in result.stderr
+    assert "learner 'D3' is not ready to be claimed for 900/0000/6: the record has errors" in result.stderr
     assert "error[" in result.stderr
     assert (files / "claim.csv").exists()

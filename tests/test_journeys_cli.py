@@ -29,14 +29,14 @@ def run(tmp_path):
 
 
 def test_explain_names_the_missing_criterion_from_the_log(run, snapshot):
-    result = run("explain", "--learner", "A1", "-q", "900/0000/1")
+    result = run("explain", "--learner", "A1", "-q", "900/0000/6")
     assert result.exit_code == 1
     assert "✗ L3B1 2.2 Explain barriers to effective communication  (referred)" in result.stdout
     assert result.stdout == snapshot
 
 
 def test_explain_json_carries_the_log(run):
-    result = run("explain", "--learner", "A3", "-q", "900/0000/1", "--format", "json")
+    result = run("explain", "--learner", "A3", "-q", "900/0000/6", "--format", "json")
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert data["status"] == "achieved"
@@ -45,9 +45,9 @@ def test_explain_json_carries_the_log(run):
 
 
 def test_plan_by_criteria_from_the_log(run):
-    refused = run("plan", "--learner", "A1", "-q", "900/0000/2", "--minimise", "criteria")
+    refused = run("plan", "--learner", "A1", "-q", "900/0001/8", "--minimise", "criteria")
     assert refused.exit_code == 2 and "QR608" in refused.stderr and "--exclude it" in refused.stderr
-    result = run("plan", "--learner", "A1", "-q", "900/0000/2", "--minimise", "criteria", "--exclude", "L3X9",
+    result = run("plan", "--learner", "A1", "-q", "900/0001/8", "--minimise", "criteria", "--exclude", "L3X9",
                  "--format", "json")
     assert result.exit_code == 0
     finish = json.loads(result.stdout)
@@ -56,12 +56,12 @@ def test_plan_by_criteria_from_the_log(run):
 
 def test_claim_from_the_log(run, tmp_path):
     output = tmp_path / "claim.csv"
-    result = run("claim", "-q", "900/0000/1", "-o", str(output))
+    result = run("claim", "-q", "900/0000/6", "-o", str(output))
     assert result.exit_code == 1
     assert result.stdout == f"wrote {output}: 1 learner ready to claim, 2 not ready\n"
     assert result.stderr.splitlines() == [
-        "note: learner 'A1' is not ready to be claimed for 900/0000/1: has not achieved 900/0000/1 (not achieved)",
-        "note: learner 'A3' is not ready to be claimed for 900/0000/1: L3B1: not yet verified by the IQA",
+        "note: learner 'A1' is not ready to be claimed for 900/0000/6: has not achieved 900/0000/6 (not achieved)",
+        "note: learner 'A3' is not ready to be claimed for 900/0000/6: L3B1: not yet verified by the IQA",
     ]
     rows = list(csv.DictReader(output.open(encoding="utf-8", newline="")))
     assert [(r["learner"], r["units"], r["unit_1"], r["unit_1_achieved_on"], r["unit_2_iqa_verified_on"])
@@ -70,7 +70,7 @@ def test_claim_from_the_log(run, tmp_path):
 
 def test_log_from_the_log(run, tmp_path):
     output = tmp_path / "log.html"
-    result = run("log", "--learner", "A1", "-q", "900/0000/1", "-o", str(output))
+    result = run("log", "--learner", "A1", "-q", "900/0000/6", "-o", str(output))
     assert (result.exit_code, result.stdout) == (1, f"wrote {output}: A1 not achieved\n")
     page = output.read_text(encoding="utf-8")
     assert "Award achievement log" in page
@@ -81,7 +81,7 @@ def test_log_from_the_log(run, tmp_path):
 
 def test_report_shows_criteria_progress_from_the_log(run, tmp_path):
     output = tmp_path / "report.html"
-    result = run("report", "-q", "900/0000/1", "-o", str(output))
+    result = run("report", "-q", "900/0000/6", "-o", str(output))
     assert result.exit_code == 1
     page = output.read_text(encoding="utf-8")
     assert page.count('<table class="criteria-progress">') == 1  # A1's L3B1; A2 and A3 have every unit counting

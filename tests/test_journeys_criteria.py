@@ -160,7 +160,7 @@ def test_a_learner_not_ready_is_told_why_for_each_unit():
     assert assessment.readiness(AWARD, RULESET, unverified, COUNTS).reasons == ("L3B1: not yet verified by the IQA",)
     direct = logged("C3", every("L3B2", 5), [signed("L3B2", 10)], results=("L3B1",))
     assert assessment.readiness(AWARD, RULESET, direct, COUNTS).reasons == ("L3B1: no sign-off recorded",)
-    assert assessment.readiness(AWARD, RULESET, SHORT, COUNTS).reasons == ("has not achieved 900/0000/1 "
+    assert assessment.readiness(AWARD, RULESET, SHORT, COUNTS).reasons == ("has not achieved 900/0000/6 "
                                                                        "(not achieved)",)
 
 

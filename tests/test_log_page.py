@@ -112,12 +112,12 @@ def files(tmp_path):
 
 def test_log_writes_the_page_and_exits_with_the_verdict(files):
     output = files / "log.html"
-    result = CliRunner().invoke(main, ["log", str(files / "records.csv"), "--learner", "D1", "-q", "900/0000/2",
+    result = CliRunner().invoke(main, ["log", str(files / "records.csv"), "--learner", "D1", "-q", "900/0001/8",
                                        "--ruleset", str(files / "demo.qual"), "-o", str(output)])
     assert (result.exit_code, result.stdout) == (0, f"wrote {output}: D1 achieved\n")
     html = output.read_text(encoding="utf-8")
     assert "Qualification achievement log" in html and "I confirm that the learner has achieved" in html
-    missing = CliRunner().invoke(main, ["log", str(files / "records.csv"), "--learner", "D9", "-q", "900/0000/2",
+    missing = CliRunner().invoke(main, ["log", str(files / "records.csv"), "--learner", "D9", "-q", "900/0001/8",
                                         "--ruleset", str(files / "demo.qual"), "-o", str(files / "other.html")])
     assert missing.exit_code == 2 and "QR602" in missing.stderr and not (files / "other.html").exists()
 
