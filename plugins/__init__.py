@@ -131,7 +131,7 @@ class InstalledBody(AwardingBody):
         self.name = _attribute(plugin, "name", str)
         self.title = _attribute(plugin, "title", str)
         self.ruleset_package = _attribute(plugin, "ruleset_package", (str, type(None)))
-        self.unit_ref_formats = tuple(_collection(plugin, "unit_ref_formats", RefFormat))
+        self.unit_ref_formats = tuple(_ref_formats(plugin))
         self.achieving_results = frozenset(_collection(plugin, "achieving_results", str))
         self.evidence_methods = _evidence_methods(plugin)
         self.criterion_assessment = _attribute(plugin, "criterion_assessment", bool)
@@ -256,19 +256,43 @@ def _collection(plugin: AwardingBody, name: str, kind: type) -> list:
     return list(value)
 
 
+def _ref_formats(plugin: AwardingBody) -> list[RefFormat]:
+    """The plugin's unit reference schemes, each a name, a compiled pattern and an example it matches."""
+    formats = _collection(plugin, "unit_ref_formats", RefFormat)
+    for ref_format in formats:
+        name, pattern, example = ref_format.name, ref_format.pattern, ref_format.example
+        if not isinstance(name, str) or not isinstance(example, str) or not isinstance(pattern, re.Pattern) \
+                or not isinstance(pattern.pattern, str):
+            raise PluginError(f"has a unit_ref_formats entry {_shown(name)}: its name and example must be text and "
+                              f"its pattern compiled (re.compile(...)), not a {type(pattern).__name__}")
+        if not pattern.fullmatch(example):
+            raise PluginError(f"has the unit_ref_formats entry {name!r}, whose example {example!r} its own pattern "
+                              "does not match")
+    return formats
+
+
 def _evidence_methods(plugin: AwardingBody) -> dict[OutcomeKind, frozenset[str]]:
     """The plugin's evidence methods: for each kind of outcome, a collection of method words (written in lower
     case with single spaces, as records are compared with them)."""
     value = _guarded("reading evidence_methods", lambda: plugin.evidence_methods)
-    if not isinstance(value, Mapping) or set(value) != set(OutcomeKind):
+    if not isinstance(value, Mapping):
         raise PluginError(f"has evidence_methods = {_shown(value)}, not a mapping of each OutcomeKind to its methods")
+    missing = [kind.name for kind in OutcomeKind if kind not in value]
+    others = [key for key in value if key not in set(OutcomeKind)]
+    if missing or others:
+        wrong = f"has no methods for {', '.join(missing)}" if missing else \
+            f"has the key {_shown(others[0])}, which is no OutcomeKind"
+        raise PluginError(f"{wrong} in evidence_methods: give a collection of method words for each OutcomeKind")
     methods = {}
     for kind in OutcomeKind:
         words = value[kind]
-        if not isinstance(words, (set, frozenset, list, tuple)) or not words or not all(
-                isinstance(w, str) and w and w == " ".join(w.lower().split()) for w in words):
+        if not isinstance(words, (set, frozenset, list, tuple)) or not words:
             raise PluginError(f"has evidence_methods[{kind.name}] = {_shown(words)}, not a collection of method "
-                              "words in lower case")
+                              "words (at least one)")
+        bad = [w for w in words if not (isinstance(w, str) and w and w == " ".join(w.lower().split()))]
+        if bad:
+            raise PluginError(f"has evidence_methods[{kind.name}] holding {_shown(bad[0])}: write each method word "
+                              "in lower case, with single spaces")
         methods[kind] = frozenset(words)
     return methods
 

@@ -123,11 +123,25 @@ BROKEN_PLUGINS = {
     "evidence methods for one kind only": (
         "import qualrules.interpreter.model\n" + BODY
         + "    evidence_methods = dict([(qualrules.interpreter.model.OutcomeKind.SKILLS, ['observation'])])\n", "Broken",
-        "has evidence_methods = a dict, not a mapping of each OutcomeKind to its methods"),
+        "has no methods for KNOWLEDGE in evidence_methods: give a collection of method words for each OutcomeKind"),
     "evidence methods not in lower case": (
         "import qualrules.interpreter.model\n" + BODY
         + "    evidence_methods = dict.fromkeys(qualrules.interpreter.model.OutcomeKind, ['Observation'])\n",
-        "Broken", r"has evidence_methods\[KNOWLEDGE\] = a list, not a collection of method words in lower case"),
+        "Broken", r"has evidence_methods\[KNOWLEDGE\] holding 'Observation': write each method word in lower case, "
+        "with single spaces"),
+    "evidence methods empty": (
+        "import qualrules.interpreter.model\n" + BODY
+        + "    evidence_methods = dict.fromkeys(qualrules.interpreter.model.OutcomeKind, set())\n",
+        "Broken", r"has evidence_methods\[KNOWLEDGE\] = a set, not a collection of method words \(at least one\)"),
+    "a unit reference pattern not compiled": (
+        "from qualrules.plugins import RefFormat\n" + BODY
+        + "    unit_ref_formats = (RefFormat('scheme', r'W\\d', 'W1'),)\n", "Broken",
+        r"has a unit_ref_formats entry 'scheme': its name and example must be text and its pattern compiled "
+        r"\(re.compile\(...\)\), not a str"),
+    "a unit reference example its pattern refuses": (
+        "import re\nfrom qualrules.plugins import RefFormat\n" + BODY
+        + "    unit_ref_formats = (RefFormat('scheme', re.compile(r'W\\d'), 'X1'),)\n", "Broken",
+        "has the unit_ref_formats entry 'scheme', whose example 'X1' its own pattern does not match"),
     "criterion_assessment not a bool": (BODY + "    criterion_assessment = 'yes'\n", "Broken",
                                         "has criterion_assessment = 'yes', not a bool"),
     "counts_as_achieved raising": (BODY + "    def counts_as_achieved(self, result):\n        return dict()[result]\n",
