@@ -506,8 +506,8 @@ def test_verification_before_the_assessor_signs_off_is_an_error(read):
     assert unreadable(read("log.csv", text)) == [
         "log.csv:12: error[QR542]: L3B1 is verified by the IQA on 2024-03-31, before the assessor signed it off on "
         "2024-04-01 (the IQA verifies a unit once the assessor has signed it off)",
-        "log.csv:13: error[QR542]: L3B2 is verified by the IQA on 2024-03-31, before the assessor signed it off "
-        "(the IQA verifies a unit once the assessor has signed it off)",
+        "log.csv:13: error[QR542]: L3B2 is verified by the IQA on 2024-03-31, but the assessor has not signed it "
+        "off (the IQA verifies a unit once the assessor has signed it off)",
     ]
 
 

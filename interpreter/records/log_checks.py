@@ -125,7 +125,7 @@ def check_log(evidence: tuple[CriterionEvidence, ...], sign_offs: tuple[SignOff,
                                               (sign_off.learner_signed_on, "the learner")) if on is not None]
         if sign_off.iqa_verified_on is not None and (
                 sign_off.signed_off_on is None or sign_off.iqa_verified_on < sign_off.signed_off_on):
-            before = "before the assessor signed it off" if sign_off.signed_off_on is None else \
+            before = "but the assessor has not signed it off" if sign_off.signed_off_on is None else \
                 f"before the assessor signed it off on {sign_off.signed_off_on.isoformat()}"
             errors.append(Diagnostic("QR542", Severity.ERROR, f"{unit} is verified by the IQA on "
                                      f"{sign_off.iqa_verified_on.isoformat()}, {before}", sign_off.source,
