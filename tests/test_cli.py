@@ -260,6 +260,12 @@ def test_list_json(run, snapshot):
     assert entries == snapshot
 
 
+def test_list_says_no_level_for_a_qualification_without_one(run, tmp_path):
+    (tmp_path / "demo.qual").write_text(DEMO_RULESET.replace("\n  level 2\n", "\n"), encoding="utf-8")
+    result = run("list", "--ruleset", "demo.qual")
+    assert "  900/0000/1  Demonstration Award  (2 units)\n" in result.stdout
+
+
 def test_list_with_an_added_ruleset(run, tmp_path):
     (tmp_path / "demo.qual").write_text(DEMO_RULESET, encoding="utf-8")
     result = run("list", "--ruleset", "demo.qual", "--format", "json")
