@@ -410,8 +410,11 @@ def _hint(token: Token, expected: set[str], lines: list[str]) -> str | None:
         return "a `,` must be followed by another unit, group or rule"
     if token.type == "_NL" and line.rstrip().endswith(","):
         return "delete the `,` at the end of the line, or add what it lists"
-    if token.value in ("and", "or") and "RULE_SEP" in expected:
+    if token.value == "and" and "RULE_SEP" in expected:
         return "separate two rules on one line with `,`"
+    if token.value == "or" and "RULE_SEP" in expected:
+        return ("for a choice between two rules, write an `either` block: `either`, the first rule, `or`, the second "
+                "and `end`, each on its own line (a `,` would make both rules apply)")
     if expected == {"OR"} and statement[0].casefold() == "age":
         return "write `age N or over`"
     if expected == {"OR"} and "level" in line[:token.column - 1].casefold().split():

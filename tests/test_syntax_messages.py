@@ -92,6 +92,7 @@ MISTAKES = {
     "dash in a range": '  guided learning hours 65 - 184\n',
     "curly quotes": None,
     "and between two rules": '  at least 3 credits and at most 6 credits\n',
+    "or between two rules": '  at least 2 units or at least 3 credits\n',
     "trailing comma": '  at least 3 credits from BUSINESS,\n',
     "comma with nothing after it": '  age 18 or over,\n',
     "age without or over": '  age 18\n',
@@ -130,6 +131,7 @@ def test_hints_for_common_mistakes():
         "units and groups are declared before the first qualification: move this line up")
     assert first("comment with //").hint == "comments start with `#`"
     assert first("and between two rules").hint == "separate two rules on one line with `,`"
+    assert first("or between two rules").hint.startswith("for a choice between two rules, write an `either` block")
     assert first("age without or over").hint == "write `age N or over`"
     assert first("level filter without or above").hint == "write `at level N or above`"
     assert first("end without or").hint == "an `either` block needs at least one `or` and a closing `end`"
