@@ -4,6 +4,8 @@ smaller award given instead."""
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
 import json
 from pathlib import Path
@@ -321,6 +323,12 @@ def test_check_gives_the_grade_in_the_table_and_in_json(national_files, snapshot
     assert [(r["learner"], r["grade"], r["points"]) for r in rows] == [("G1", "D", 78), ("G2", None, 45)]
     assert rows[1]["fallback"]["qualification"] == "601/7157/1"
     assert (rows[1]["fallback"]["grade"], rows[1]["fallback"]["points"]) == ("M", 24 + 15)
+    # The table names the award given instead; CSV gives the grades and that award as JSON does.
+    assert "  > awarded instead: 601/7157/1 " in table.output and ", achieved, grade M\n" in table.output
+    csv_result = CliRunner().invoke(main, ["check", *ruleset, "-q", "601/7155/8", "-j", "1", "--format", "csv", records])
+    cells = [(r["learner"], r["grade"], r["points"], r["fallback_qualification"], r["fallback_status"],
+              r["fallback_grade"]) for r in csv.DictReader(io.StringIO(csv_result.stdout))]
+    assert cells == [("G1", "D", "78", "", "", ""), ("G2", "", "45", "601/7157/1", "achieved", "M")]
 
 
 # ---- planning for a grade ---------------------------------------------------------------------------------

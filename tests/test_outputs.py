@@ -36,7 +36,8 @@ A001_CERTIFICATE = {
     "status": "not achieved", "credits": "6", "glh": "30", "units": "L3B1; L3B2",
     "unmet": "Total: 6 credits counted, at least 13 required\nCORE: 0 units counted, at least 2 required\n"
              "LEADERSHIP or SELF: 0 units counted, at least 1 required",
-    "missing": "", "set_aside": "", "errors": "", "equivalents": "", "pathway": "",
+    "missing": "", "set_aside": "", "errors": "", "equivalents": "", "pathway": "", "grade": "", "points": "",
+    "fallback_qualification": "", "fallback_status": "", "fallback_grade": "",
 }
 A002_ERROR = ("records.csv:4: error[QR502]: `achieved_on` is not a date: '31/04/2024' "
               "(April 2024 has no day 31; write dates as 2024-03-12, 12/03/2024, 12-03-2024 or 12 Mar 2024)")

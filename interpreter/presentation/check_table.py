@@ -166,6 +166,10 @@ class CheckTable:
                     out.append(indent + click.style("x ", fg="red") + escaped(outcome.detail))
             for needed in row.verdict.missing if row.verdict.status is Status.UNDETERMINED else ():
                 out.append(indent + click.style("? ", fg="yellow") + "the record lacks the " + escaped(needed))
+            fallback = row.verdict.fallback
+            if fallback is not None and fallback.status is Status.ACHIEVED:
+                out.append(indent + click.style("> ", fg="green") + "awarded instead: "
+                           + escaped(f"{fallback.qan} {fallback.title}, {status_text(fallback)}"))
         return fit(out, self.columns)
 
     def summary(self) -> str:

@@ -20,7 +20,8 @@ from qualrules.interpreter.presentation.check_table import CheckRow
 Cell = str | int | None
 
 CHECK_COLUMNS = ("learner", "qualification", "title", "status", "credits", "glh", "units", "unmet", "missing",
-                 "set_aside", "errors", "equivalents", "pathway")
+                 "set_aside", "errors", "equivalents", "pathway", "grade", "points", "fallback_qualification",
+                 "fallback_status", "fallback_grade")
 ELIGIBLE_COLUMNS = ("learner", "qualification", "title", "awarding_body", "status", "credits_to_add",
                     "units_to_add", "add", "reasons", "errors")
 ERROR_COLUMNS = ("learner", "file", "line", "element", "code", "severity", "message", "hint")
@@ -40,12 +41,14 @@ def check_cells(rows: Iterable[CheckRow]) -> Iterator[tuple[Cell, ...]]:
         verdict = row.verdict
         if verdict is None:
             yield (row.learner, row.qan, row.title, UNREADABLE, None, None, "", "", "", "", _errors_text(row.errors),
-                   "", "")
+                   "", "", "", None, "", "", "")
             continue
+        fallback = verdict.fallback
         yield (row.learner, row.qan, row.title, verdict.status.value, verdict.credits, verdict.glh,
                "; ".join(verdict.claim), "\n".join(verdict.unmet), "\n".join(verdict.missing),
                "\n".join(f"{s.unit}: {s.reason}" for s in verdict.set_aside), "",
-               "; ".join(e.text for e in verdict.equivalents or ()), verdict.pathway or "")
+               "; ".join(e.text for e in verdict.equivalents or ()), verdict.pathway or "", verdict.grade or "",
+               verdict.points, *((fallback.qan, fallback.status.value, fallback.grade or "") if fallback else ("",) * 3))
 
 
 def eligible_cells(learners: Iterable[tuple[str, Sequence[Distance] | Sequence[Diagnostic]]]
