@@ -119,11 +119,14 @@ def test_a_file_that_is_neither_utf8_nor_windows_1252_is_refused_at_its_line_and
     assert (diagnostic.message, diagnostic.hint) == (message, SAVE_AS)
 
 
-def test_utf16_without_a_mark_is_refused_where_the_first_character_is_not_utf8(read):
-    diagnostic = refusal(read, "learner\nA1é".encode("utf-16-le"))
-    # The NUL bytes are UTF-8; the first byte that is not is é's.
-    assert (diagnostic.code, diagnostic.location.line) == ("QR514", 2)
-    assert "it holds the control character 0x00, so it may be UTF-16 without a byte-order mark" in diagnostic.message
+@pytest.mark.parametrize("text", ["learner\nA1é", HEADER + "A1,L3B1,pass,2024-03-12\n"])
+def test_utf16_without_a_mark_is_refused_at_its_first_nul_byte_even_when_every_character_is_ascii(read, text):
+    diagnostic = refusal(read, text.encode("utf-16-le"))
+    # NUL bytes are UTF-8, but never a records file's text.
+    assert (diagnostic.code, diagnostic.location.line, diagnostic.location.column) == ("QR514", 1, 2)
+    assert diagnostic.message == (
+        "the file is not UTF-8 (byte 0x00 (NUL) is no character of a records file), nor Windows-1252 text: it holds "
+        "the control character 0x00, so it may be UTF-16 without a byte-order mark, or not a text file")
 
 
 def test_a_named_encoding_that_does_not_fit_is_refused_with_no_guess(read):

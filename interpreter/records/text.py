@@ -126,6 +126,10 @@ def _first_undecodable(blocks: Iterable[bytes], encoding: Encoding) -> tuple[int
     try:
         for block in blocks:
             pending = len(decoder.getstate()[0])
+            if encoding.ascii_based and (nul := block.find(b"\x00")) >= 0:
+                # Valid in the encoding, but never in records text: every other byte of UTF-16 without a
+                # byte-order mark, or a file that is not text.
+                return consumed + nul, "byte 0x00 (NUL) is no character of a records file"
             if encoding.ascii_based and not pending and block.isascii():
                 # ASCII is text in every such encoding, and telling so is many times faster than decoding it.
                 consumed += len(block)
