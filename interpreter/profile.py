@@ -155,6 +155,9 @@ def _profile(document: dict[str, Any], table: tuple[str, ...], lines: "_KeyLines
     columns: dict[str, str] = {}
     results: dict[str, str] = {}
     result_lines: dict[str, Location] = {}
+    # Each heading and result word as first written, by the key readers match it by.
+    column_headings: dict[str, str] = {}
+    result_words_given: dict[str, str] = {}
     for key, value in document.items():
         if key not in KEYS:
             error("QR631", (key,), f"unknown key `{prefix}{key}` in the profile",
@@ -185,12 +188,25 @@ def _profile(document: dict[str, Any], table: tuple[str, ...], lines: "_KeyLines
                 if field not in FIELDS:
                     error("QR633", (key, heading), f"column {heading!r} is mapped to {field!r}, which is not a "
                           "field of a record", did_you_mean(field, FIELDS) or f"the fields are {', '.join(FIELDS)}")
+                elif columns.get(heading_key(heading), field) != field:
+                    first = column_headings[heading_key(heading)]
+                    error("QR632", (key, heading), f"columns {first!r} and {heading!r} are one heading to a reader "
+                          f"(headings match ignoring case and spaces), mapped both to {columns[heading_key(heading)]!r} "
+                          f"and to {field!r}", "keep one of the two lines")
                 else:
                     columns[heading_key(heading)] = field
+                    column_headings.setdefault(heading_key(heading), heading)
         else:
             for given, word in mapping(key, value).items():
-                results[normalised_result(given)] = normalised_result(word)
-                result_lines[normalised_result(given)] = lines.at(table + (key, given)) or Location(lines.file)
+                folded = normalised_result(given)
+                if results.get(folded, normalised_result(word)) != normalised_result(word):
+                    error("QR632", (key, given), f"results {result_words_given[folded]!r} and {given!r} are one word "
+                          f"to a reader (results match ignoring case and spaces), mapped both to {results[folded]!r} "
+                          f"and to {normalised_result(word)!r}", "keep one of the two lines")
+                    continue
+                results[folded] = normalised_result(word)
+                result_words_given.setdefault(folded, given)
+                result_lines[folded] = lines.at(table + (key, given)) or Location(lines.file)
     if errors:
         raise DiagnosticError(errors)
     options = ReadOptions(columns=columns, result_words=results, **settings,

@@ -314,6 +314,10 @@ REFUSALS = {
     "day-first and month-first": ('date_formats = ["dd/mm/yy", "mm/dd/yyyy"]\n', "QR632", 1,
                                   "see docs/profiles.md for the date forms and what each reads"),
     "an unknown policy": ('unknown_units = "warning"\n', "QR632", 1, "did you mean `warn`?"),
+    "one heading mapped two ways": ('[columns]\n"Outcome" = "result"\n"OUTCOME " = "unit"\n', "QR632", 3,
+                                    "keep one of the two lines"),
+    "one result word mapped two ways": ('[results]\n"P" = "pass"\n"p " = "fail"\n', "QR632", 3,
+                                        "keep one of the two lines"),
     "a column mapped to no field": ('[columns]\n"Learner Ref" = "learner_id"\n', "QR633", 2,
                                     "did you mean `learner` or `learner_signed_on`?"),
     "a column mapped far from any field": ('[columns]\n"Notes" = "comments"\n', "QR633", 2,
@@ -329,6 +333,12 @@ def test_a_bad_profile_is_a_located_coded_error_with_a_hint(folder, text, code, 
         load_profile_text(text)
     (error,) = raised.value.diagnostics
     assert (error.code, error.location.file, error.location.line, error.hint) == (code, "qualrules.toml", line, hint)
+
+
+def test_a_heading_or_word_given_twice_the_same_way_is_no_error(folder):
+    profile = load_profile_text('[columns]\n"Outcome" = "result"\n"OUTCOME" = "result"\n'
+                                '[results]\n"P" = "pass"\n"p" = "pass"\n')
+    assert (profile.options.columns, profile.options.result_words) == ({"outcome": "result"}, {"p": "pass"})
 
 
 def test_a_bad_encoding_or_date_form_is_refused_with_the_readers_words(folder):
