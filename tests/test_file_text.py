@@ -215,6 +215,37 @@ def test_a_spreadsheet_number_cell_in_a_date_column_is_a_serial_number_within_ra
                                                                     "`achieved_on` is the number 2024, which is a year")
 
 
+@pytest.mark.parametrize("chunk", [37, 1 << 20])  # the sheet's XML read in chunks that cut its ranges' tags
+def test_an_id_merged_down_a_learner_s_rows_is_each_row_s(library, tmp_path, monkeypatch, chunk):
+    from qualrules.interpreter.records import readers
+    monkeypatch.setattr(readers, "BLOCK_SIZE", chunk)
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["learner", "unit", "result", "achieved_on"])
+    for learner, unit in [("A1", "L3B1"), (None, "L3B2"), ("A2", "L3B1"), (None, "L3B2"), (None, "L3S1")]:
+        sheet.append([learner, unit, "pass", dt.datetime(2024, 3, 12)])
+    sheet.merge_cells("A2:A3")
+    sheet.merge_cells("A4:A6")
+    sheet.merge_cells("C5:D5")  # merged across a row: the date is not filled from the result
+    workbook.save(tmp_path / "records.xlsx")
+    records = read_records(tmp_path / "records.xlsx", library.vocabulary())
+    assert records.problems == () and records.unreadable == {}
+    on = dt.date(2024, 3, 12)
+    assert units(records, "A1") == [("L3B1", "pass", on), ("L3B2", "pass", on)]
+    assert units(records, "A2") == [("L3B1", "pass", on), ("L3B2", "pass", None), ("L3S1", "pass", on)]
+
+
+def test_a_hidden_sheet_before_the_records_is_passed_over(library, tmp_path):
+    workbook = openpyxl.Workbook()
+    workbook.active.title, workbook.active.sheet_state = "Cover", "hidden"
+    workbook.active.append(["Prepared by the MIS team"])
+    sheet = workbook.create_sheet("Records")
+    sheet.append(["learner", "unit", "result", "achieved_on"])
+    sheet.append(["A1", "L3B1", "pass", dt.datetime(2024, 3, 12)])
+    workbook.save(tmp_path / "records.xlsx")
+    assert read_records(tmp_path / "records.xlsx", library.vocabulary()).order == ("A1",)
+
+
 def test_a_workbook_of_the_1904_date_system_counts_its_serial_numbers_from_1904(library, tmp_path):
     from openpyxl.utils.datetime import CALENDAR_MAC_1904
 

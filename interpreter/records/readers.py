@@ -27,7 +27,7 @@ from qualrules.interpreter.records.learner import Attempt, Learner
 from qualrules.interpreter.records.log_checks import (
     CRITERION_RESULTS, SIMULATED_WORDS, LoggedUnit, check_log, row_warnings, unknown_criterion)
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
-from qualrules.interpreter.records.text import decoded, delimiter_named, header_line, sniffed_delimiter
+from qualrules.interpreter.records.text import BLOCK_SIZE, decoded, delimiter_named, header_line, sniffed_delimiter
 from qualrules.interpreter.wording import word_list
 
 REQUIRED_COLUMNS = ("learner", "unit", "result", "achieved_on")
@@ -237,16 +237,59 @@ def _swallowed(line: int, row: list[str], delimiter: str) -> Iterator[tuple[int,
 
 
 def _xlsx_rows(path: Path) -> tuple[Iterator[tuple[int, list[Any]]], dt.date]:
-    """The first sheet's rows, streamed: the workbook is opened here (so a file that is no workbook fails
-    at once), and its rows are read one by one as they are taken; and the day its date serial numbers count
-    from (its date system's)."""
+    """The rows of the first sheet that is not hidden (a cover or lookup sheet may be), streamed: the
+    workbook is opened here (so a file that is no workbook fails at once), and its rows are read one by one
+    as they are taken, each cell of a range merged down rows holding the range's value; and the day its
+    date serial numbers count from (its date system's)."""
     import openpyxl
 
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    sheet = workbook.worksheets[0]
+    sheet = next((s for s in workbook.worksheets if s.sheet_state == "visible"), workbook.worksheets[0])
     # The extent a sheet declares may be wrong either way: read the rows it holds.
     sheet.reset_dimensions()
-    return _sheet_rows(workbook, sheet.iter_rows(values_only=True), str(path)), workbook.epoch.date()
+    rows = _sheet_rows(workbook, sheet.iter_rows(values_only=True), str(path))
+    return _merged_down(rows, _merged_ranges(sheet)), workbook.epoch.date()
+
+
+_MERGED_RANGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]{1,3})([0-9]+):([A-Z]{1,3})([0-9]+)"')
+
+
+def _merged_ranges(sheet) -> dict[int, list[tuple[int, int, int]]]:
+    """The sheet's ranges merged down rows, one column wide, by their first row: (column index from 0, first
+    row, last row). A spreadsheet shows a merged range's value across it, but stores it in the first cell
+    alone; the ranges follow the rows in the sheet's XML, so it is read once for them first."""
+    from openpyxl.utils import column_index_from_string
+
+    ranges: dict[int, list[tuple[int, int, int]]] = {}
+    tail = b""
+    with sheet._get_source() as source:  # openpyxl's own reader of the sheet's XML
+        while chunk := source.read(BLOCK_SIZE):
+            text = tail + chunk
+            for first_column, first_row, last_column, last_row in _MERGED_RANGE.findall(text):
+                if first_column == last_column and int(last_row) > int(first_row):
+                    ranges.setdefault(int(first_row), []).append(
+                        (column_index_from_string(first_column.decode()) - 1, int(first_row), int(last_row)))
+            # A range's tag split between two chunks is read whole from the next.
+            tail = text[-80:]
+    # A tag read in both a chunk and its tail is one range.
+    return {row: sorted(set(found)) for row, found in ranges.items()}
+
+
+def _merged_down(rows: Iterator[tuple[int, list[Any]]], ranges: Mapping[int, list[tuple[int, int, int]]]
+                 ) -> Iterator[tuple[int, list[Any]]]:
+    """The rows with each cell of a range merged down rows holding the value of the range's first cell."""
+    if not ranges:
+        yield from rows
+        return
+    active: list[tuple[int, int, Any]] = []  # (column, last row, value)
+    for number, values in rows:
+        active = [entry for entry in active if entry[1] >= number]
+        for column, last_row, value in active:
+            values.extend([None] * (column + 1 - len(values)))
+            values[column] = value
+        for column, _, last_row in ranges.get(number, ()):
+            active.append((column, last_row, values[column] if column < len(values) else None))
+        yield number, values
 
 
 def _sheet_rows(workbook, rows: Iterator[tuple], file: str) -> Iterator[tuple[int, list[Any]]]:
