@@ -15,7 +15,9 @@ from typing import Any, Iterator
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity
 from qualrules.interpreter.library import Library
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, toml_string
-from qualrules.interpreter.records.readers import FIELDS, REQUIRED_COLUMNS, csv_delimiter, csv_rows, normalised_result
+from qualrules.interpreter.records.readers import (
+    FIELDS, REQUIRED_COLUMNS, csv_delimiter, csv_rows, normalised_result, spreadsheet_rows,
+)
 from qualrules.interpreter.records.text import decoded
 from qualrules.interpreter.records.synonyms import field_match, heading_key, likely_word
 from qualrules.interpreter.wording import plural
@@ -70,10 +72,7 @@ def _rows(path: Path) -> tuple[Iterator[tuple[int, list[Any]]], list[str]]:
             reading += [f"delimiter = {toml_string(delimiter)}"] if delimiter != "," else []
             return csv_rows(io.StringIO(text, newline=""), name, delimiter), reading + [""] * bool(reading)
         if suffix == ".xlsx":
-            import openpyxl
-
-            workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-            return _sheet_rows(workbook), []
+            return spreadsheet_rows(path)[0], []
     except OSError as error:
         raise _refused(name, f"cannot read the file: {error}", "give a .csv or an .xlsx file") from error
     except DiagnosticError:
@@ -82,15 +81,6 @@ def _rows(path: Path) -> tuple[Iterator[tuple[int, list[Any]]], list[str]]:
         raise _refused(name, f"cannot read the file as a spreadsheet: {error}", "save it again as .xlsx") from error
     raise _refused(name, f"cannot propose a profile for {path.name}: only a table has headings to map",
                    "give a .csv or .xlsx file; a JSON file's keys are fixed (docs/records.md)")
-
-
-def _sheet_rows(workbook) -> Iterator[tuple[int, list[Any]]]:
-    """The first sheet's rows; the workbook is closed once they are read."""
-    try:
-        for number, row in enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1):
-            yield number, list(row)
-    finally:
-        workbook.close()
 
 
 def _refused(file: str, message: str, hint: str) -> DiagnosticError:

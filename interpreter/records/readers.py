@@ -119,7 +119,7 @@ def read_records(path: str | Path, vocabulary: Vocabulary, options: ReadOptions 
         return read_parquet(path, vocabulary, options)
     try:
         if kind == "xlsx":
-            rows, epoch = _xlsx_rows(path)
+            rows, epoch = spreadsheet_rows(path)
         else:
             data = path.read_bytes()
     except OSError as error:
@@ -236,7 +236,7 @@ def _swallowed(line: int, row: list[str], delimiter: str) -> Iterator[tuple[int,
         yield opened + offset, SwallowedRow(cells(piece), opened, last_line)
 
 
-def _xlsx_rows(path: Path) -> tuple[Iterator[tuple[int, list[Any]]], dt.date]:
+def spreadsheet_rows(path: Path) -> tuple[Iterator[tuple[int, list[Any]]], dt.date]:
     """The rows of the first sheet that is not hidden (a cover or lookup sheet may be), streamed: the
     workbook is opened here (so a file that is no workbook fails at once), and its rows are read one by one
     as they are taken, each cell of a range merged down rows holding the range's value; and the day its
