@@ -235,6 +235,23 @@ def test_an_id_merged_down_a_learner_s_rows_is_each_row_s(library, tmp_path, mon
     assert units(records, "A2") == [("L3B1", "pass", on), ("L3B2", "pass", None), ("L3S1", "pass", on)]
 
 
+def test_a_number_formatted_with_leading_zeros_or_fixed_decimals_is_the_text_the_sheet_shows(library, tmp_path):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["learner", "unit", "result", "achieved_on"])
+    sheet.append([123, "L3B1", "pass", 45363])
+    sheet.append(["000123", "L3B2", "pass", 45363])
+    sheet.append([4.1, "L3B1", "pass", 45363])
+    sheet.append([7, "L3B1", "pass", 45363])
+    sheet["A2"].number_format, sheet["A4"].number_format = "000000", "0.00"
+    sheet["D2"].number_format, sheet["D3"].number_format = "0", "00000"  # serials shown as they are: dates
+    workbook.save(tmp_path / "records.xlsx")
+    records = read_records(tmp_path / "records.xlsx", library.vocabulary())
+    # The same learner whichever way the id is held, as in the CSV the sheet saves as.
+    assert records.order == ("000123", "4.10", "7")
+    assert units(records, "000123") == [("L3B1", "pass", dt.date(2024, 3, 12)), ("L3B2", "pass", dt.date(2024, 3, 12))]
+
+
 def test_a_hidden_sheet_before_the_records_is_passed_over(library, tmp_path):
     workbook = openpyxl.Workbook()
     workbook.active.title, workbook.active.sheet_state = "Cover", "hidden"

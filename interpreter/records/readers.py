@@ -247,8 +247,29 @@ def spreadsheet_rows(path: Path) -> tuple[Iterator[tuple[int, list[Any]]], dt.da
     sheet = next((s for s in workbook.worksheets if s.sheet_state == "visible"), workbook.worksheets[0])
     # The extent a sheet declares may be wrong either way: read the rows it holds.
     sheet.reset_dimensions()
-    rows = _sheet_rows(workbook, sheet.iter_rows(values_only=True), str(path))
+    rows = _sheet_rows(workbook, (tuple(map(_shown_value, cells)) for cells in sheet.iter_rows()), str(path))
     return _merged_down(rows, _merged_ranges(sheet)), workbook.epoch.date()
+
+
+# Number formats whose text differs from the number's: integers padded with zeros (`000000` shows 123 as
+# 000123, as an id or unit reference often is), and a fixed count of decimals (`0.00` shows 4.1 as 4.10).
+_PADDED = re.compile(r"00+")
+_DECIMALS = re.compile(r"0+\.(0+)")
+
+
+def _shown_value(cell) -> Any:
+    """A cell's value; a number that its format shows with zeros its value lacks (leading zeros, or
+    trailing decimals of a fraction) is the text the spreadsheet shows, what a CSV saved from it holds, so
+    an id or reference keeps its zeros. A whole number shown as it is stays a number: a date's serial."""
+    value = cell.value
+    if type(value) not in (int, float):
+        return value
+    number_format = cell.number_format
+    if _PADDED.fullmatch(number_format) and float(value).is_integer() and len(str(int(value))) < len(number_format):
+        return f"{int(value):0{len(number_format)}d}"
+    if (decimals := _DECIMALS.fullmatch(number_format)) and not float(value).is_integer():
+        return f"{value:0{len(number_format)}.{len(decimals.group(1))}f}"
+    return value
 
 
 _MERGED_RANGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]{1,3})([0-9]+):([A-Z]{1,3})([0-9]+)"')
