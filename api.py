@@ -303,8 +303,10 @@ def _text_column(name: str, column: "pa.Array") -> "pa.Array":
     elif not (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_date(kind)
               or pa.types.is_integer(kind) or pa.types.is_null(kind)):
         raise _unreadable_batch(f"column `{name}` holds values of type {kind}, not text or dates",
-                                hint="give ids, units and results as text (an integer id is read as its digits), "
-                                     "and dates as text, dates or timestamps")
+                                hint="give ids, units, results and criterion numbers as text (an integer id is "
+                                     "read as its digits; a fraction would lose its zeros, criterion 1.10 reading "
+                                     "as 1.1), and dates as text, dates or timestamps: read the file with such "
+                                     "columns as text, as pandas.read_csv(..., dtype=str) does")
     return pc.fill_null(pc.cast(column, pa.string()), "")
 
 
