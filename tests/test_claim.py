@@ -131,6 +131,11 @@ def test_a_learner_whose_rows_cannot_be_read_is_never_ready_and_the_rest_are_sti
                                        "D3,L3B1,pass,not a date\n", encoding="utf-8")
     result = run(files, "claim.csv")
     assert result.exit_code == 2
-    assert "learner 'D3' is not ready to be claimed for 900/0000/6: the record has errors" in result.stderr
-    assert "error[" in result.stderr
+    reason = (f"the record has an error: {files / 'records.csv'}:3: error[QR502]: `achieved_on` is not a date: "
+              "'not a date' (write dates as 2024-03-12, 12/03/2024, 12-03-2024 or 12 Mar 2024)")
+    assert f"learner 'D3' is not ready to be claimed for 900/0000/6: {reason}" in result.stderr
     assert (files / "claim.csv").exists()
+    # The workbook's sheet of learners not ready says where the error is and how to mend it, on its own.
+    assert run(files, "claim.xlsx").exit_code == 2
+    not_ready = list(openpyxl.load_workbook(files / "claim.xlsx")["Not ready"].iter_rows(values_only=True))
+    assert ("D3", "900/0000/6", reason) in not_ready

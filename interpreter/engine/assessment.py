@@ -15,6 +15,7 @@ import attrs
 
 from qualrules.interpreter import model as m
 from qualrules.interpreter.criteria import unit_ksbs
+from qualrules.interpreter.diagnostics import Diagnostic, render_plain
 from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.engine.evaluator import Verdict, evaluate
 from qualrules.interpreter.lazy import lazy_module
@@ -308,15 +309,17 @@ def _named(person: str | None) -> bool:
 
 
 def cohort_readiness(q: CompiledQualification, ruleset: m.Ruleset, learners: Sequence[Learner],
-                     order: Sequence[str], unreadable: Mapping[str, object],
+                     order: Sequence[str], unreadable: Mapping[str, Sequence[Diagnostic]],
                      counts: Callable[[str], bool]) -> tuple[list[Readiness], list[tuple[str, tuple[str, ...]]]]:
     """The learners ready to be claimed, and each other learner (`order`: every id, readable or not) with the
-    reasons they are not, in input order; a learner whose record has errors is never ready."""
+    reasons they are not, in input order; a learner whose record has errors is never ready, and each error,
+    where it is and what to fix, is a reason."""
     decided = {learner.id: readiness(q, ruleset, learner, counts) for learner in learners}
     ready, not_ready = [], []
     for learner_id in order:
         if learner_id in unreadable:
-            not_ready.append((learner_id, ("the record has errors, so no verdict is given",)))
+            not_ready.append((learner_id, tuple(f"the record has an error: {render_plain(error)}"
+                                                for error in unreadable[learner_id])))
         elif decided[learner_id].ready:
             ready.append(decided[learner_id])
         else:
