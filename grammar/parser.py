@@ -179,13 +179,15 @@ class _LineStart:
     child_counts: tuple[tuple[Tree, int], ...]
     newline: Token | None
     comment_count: int
-    open_blocks: int
+    # Where each block open here (`either`, `pathway`) starts, outermost first: the parser before its line.
+    blocks: tuple["_LineStart", ...]
 
     @classmethod
-    def of(cls, state: ParserState, newline: Token | None, comments: list[Token], open_blocks: int) -> "_LineStart":
+    def of(cls, state: ParserState, newline: Token | None, comments: list[Token],
+           blocks: tuple["_LineStart", ...]) -> "_LineStart":
         return cls(state.state_stack[:], state.value_stack[:],
                    tuple((v, len(v.children)) for v in state.value_stack if isinstance(v, Tree)),
-                   newline, len(comments), open_blocks)
+                   newline, len(comments), blocks)
 
     @property
     def line(self) -> int:
@@ -208,25 +210,23 @@ def _parse_recovering(lines: list[str], filename: str, comments: list[Token]) ->
     and the parse resumes at the start of that line, so the text before it is read once."""
     interactive = lark_parser().parse_interactive("\n".join(lines))
     state, lexer = interactive.parser_state, interactive.lexer_thread
-    file_start = line_start = _LineStart.of(state, None, comments, 0)
+    file_start = line_start = _LineStart.of(state, None, comments, ())
     diagnostics: list[Diagnostic] = []
     stood_in: set[int] = set()
     while True:
-        open_blocks = line_start.open_blocks
+        blocks = line_start.blocks
         try:
             for token in lexer.lex(state):
                 state.feed_token(token)
                 # A `pathway` block closes with `end` too; `pathway required` is a statement, not a block.
                 if token.type in ("EITHER", "PATHWAY"):
-                    open_blocks += 1
-                    if open_blocks > MAX_EITHER_DEPTH:
+                    blocks += (line_start,)
+                    if len(blocks) > MAX_EITHER_DEPTH:
                         return None, [*diagnostics, _too_deep(token, filename)]
-                elif token.type == "REQUIRED":
-                    open_blocks -= 1
-                elif token.type == "END":
-                    open_blocks -= 1
+                elif token.type in ("REQUIRED", "END"):
+                    blocks = blocks[:-1]
                 elif token.type == "_NL":
-                    line_start = _LineStart.of(state, token, comments, open_blocks)
+                    line_start = _LineStart.of(state, token, comments, blocks)
             last = lexer.state.last_token
             end = Token.new_borrow_pos("$END", "", last) if last else Token("$END", "", 0, 1, 1)
             tree = state.feed_token(end, True)
@@ -238,9 +238,21 @@ def _parse_recovering(lines: list[str], filename: str, comments: list[Token]) ->
             if line in stood_in:  # the stand-in does not fit either: the first report stands, drop the line
                 stood_in.discard(line)
                 lines[line - 1] = ""
+            elif (isinstance(error, UnexpectedToken) and error.token.type in _TOP_LEVEL_KEYWORDS and blocks
+                  and diagnostic.hint in (_EITHER_HINT, _PATHWAY_HINT)):
+                # A new statement met inside a block that was never closed: name the block, and read on from
+                # the statement as if the block were not there, so the errors after it are found too.
+                opened = blocks[-1].line
+                kind = lines[opened - 1].split()[0].casefold()
+                diagnostics.append(attrs.evolve(diagnostic, hint=f"the `{kind}` on line {opened} is never closed: "
+                                                f"add `end` before line {line}"))
+                if len(diagnostics) >= MAX_SYNTAX_ERRORS:
+                    return None, diagnostics
+                lines[blocks[0].line - 1:line - 1] = [""] * (line - blocks[0].line)
+                line_start = blocks[0]
             else:
                 diagnostics.append(diagnostic)
-                # After an unclosed block, every later line would be read inside it: stop at the cause.
+                # After a block left open at the end of the file, there is nothing more to read.
                 unclosed = diagnostic.hint in (_EITHER_HINT, _PATHWAY_HINT)
                 if (len(diagnostics) >= MAX_SYNTAX_ERRORS or diagnostic.code == "QR003" or unclosed
                         or not lines[line - 1].strip()):

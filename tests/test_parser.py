@@ -335,8 +335,25 @@ qualification 900/0000/2 "Second"
 """
     first = errors_of(text)[0]
     assert (first.code, first.location.line) == ("QR001", FIRST_RULE_LINE + 4)
-    assert "`end`" in first.hint
+    assert first.hint == f"the `either` on line {FIRST_RULE_LINE} is never closed: add `end` before line {FIRST_RULE_LINE + 4}"
     assert rendered(text) == snapshot
+
+
+def test_after_an_unclosed_block_the_next_qualification_is_still_read_for_its_errors():
+    text = CATALOGUE + QUALIFICATION + """  pathway "Retail"
+    either
+      all of Group 1
+    or
+      at least 2 credits
+qualification 900/0000/2 "Second"
+  units from Group 1
+  at lest 2 units
+"""
+    assert [(e.location.line, e.message) for e in errors_of(text)] == [
+        (FIRST_RULE_LINE + 5, "unexpected `qualification`; expected one of a rule, `end`, `or`"),
+        (FIRST_RULE_LINE + 7, "unexpected `lest`; expected one of `least`, `most`")]
+    assert errors_of(text)[0].hint == (f"the `either` on line {FIRST_RULE_LINE + 1} is never closed: add `end` "
+                                       f"before line {FIRST_RULE_LINE + 5}")
 
 
 def test_unexpected_character(snapshot):

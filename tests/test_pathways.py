@@ -406,12 +406,17 @@ def test_pathway_errors_stop_the_ruleset_from_compiling():
     assert [(d.code, d.location.line) for d in raised.value.diagnostics] == [("QR182", 9), ("QR180", 11)]
 
 
-@pytest.mark.parametrize("after,code", [("", "QR003"), ('qualification 600/5929/2 "Award"\n  units from A1\n', "QR001")])
-def test_an_unclosed_pathway_is_a_syntax_error_that_says_so(after, code):
+@pytest.mark.parametrize("after,code,hint", [
+    ("", "QR003", "a `pathway` block needs a closing `end`"),
+    ('qualification 600/5929/2 "Award"\n  units from A1\n', "QR001", "the `pathway` on line {} is never closed: "
+     "add `end` before line {}"),
+])
+def test_an_unclosed_pathway_is_a_syntax_error_that_says_so(after, code, hint):
+    opened = CATALOGUE.count("\n") + 1
     with pytest.raises(DiagnosticError) as raised:
         build_ruleset(CATALOGUE + '  pathway "Retail"\n    all of B1\n' + after, "example.qual")
     (diagnostic,) = raised.value.diagnostics
-    assert (diagnostic.code, diagnostic.hint) == (code, "a `pathway` block needs a closing `end`")
+    assert (diagnostic.code, diagnostic.hint) == (code, hint.format(opened, opened + 2))
 
 
 def test_a_pathway_s_name_is_quoted():
