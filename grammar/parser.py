@@ -11,6 +11,7 @@ import functools
 import hashlib
 import os
 import re
+import unicodedata
 from importlib import resources
 
 import attrs
@@ -282,13 +283,15 @@ def _describe(error: UnexpectedInput, lines: list[str], filename: str) -> Diagno
     if isinstance(error, UnexpectedCharacters):
         line = lines[error.line - 1]
         char = line[error.column - 1]
-        hint = _CHARACTER_HINTS.get(char, _DEFAULT_CHARACTER_HINT)
+        hint = _CHARACTER_HINTS.get(char) or _pasted_character_hint(char) or _DEFAULT_CHARACTER_HINT
         if line.startswith("//", error.column - 1):
             hint = "comments start with `#`"
+        # A character beyond ASCII is named, as it may look like another or not show at all.
+        named = "" if char.isascii() else f" (U+{ord(char):04X} {unicodedata.name(char, 'unnamed character')})"
         return Diagnostic(
             code="QR002",
             severity=Severity.ERROR,
-            message=f"unexpected character `{char}`",
+            message=f"unexpected character `{char}`{named}",
             location=Location(filename, error.line, error.column, error.line, error.column + 1),
             hint=hint,
         )
@@ -335,6 +338,19 @@ def _describe(error: UnexpectedInput, lines: list[str], filename: str) -> Diagno
         location=Location(filename, token.line, token.column, end_line, end_column),
         hint=_hint(token, accepted, lines),
     )
+
+
+def _pasted_character_hint(char: str) -> str | None:
+    """What to type for a character text pasted from a PDF or a word processor brings: a space of another
+    kind, a dash, or an invisible formatting character."""
+    category = unicodedata.category(char)
+    if category == "Zs":
+        return "type an ordinary space in its place"
+    if category == "Pd":
+        return "type a hyphen `-` in its place"
+    if category == "Cf":
+        return "delete it: it is invisible, and the language has no use for it"
+    return None
 
 
 def _indent(line: str) -> int:

@@ -157,6 +157,17 @@ def test_a_keyword_run_into_a_name_is_never_read_as_keyword_and_name():
     ]
 
 
+@pytest.mark.parametrize("pasted,name,hint", [
+    ("\u00a0", "U+00A0 NO-BREAK SPACE", "type an ordinary space in its place"),
+    ("\u2013", "U+2013 EN DASH", "type a hyphen `-` in its place"),
+    ("\u200b", "U+200B ZERO WIDTH SPACE", "delete it: it is invisible, and the language has no use for it"),
+])
+def test_a_character_pasted_from_a_document_is_named_with_what_to_type(pasted, name, hint):
+    text = CATALOGUE.replace("unit T1 ", f"unit T1{pasted}") + QUALIFICATION
+    (error,) = parse(text, "demo.qual").diagnostics
+    assert (error.code, error.message, error.hint) == ("QR002", f"unexpected character `{pasted}` ({name})", hint)
+
+
 def test_a_name_that_starts_with_a_keyword_is_one_name():
     text = CATALOGUE.replace("group 3", "group GroupA") + QUALIFICATION.replace("Group 3", "GroupA")
     result = parse(text, "demo.qual")
