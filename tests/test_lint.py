@@ -163,6 +163,16 @@ def test_unachievable_from_two_rules_names_both():
     assert found.location.line == 11
 
 
+def test_an_exact_total_no_set_of_units_gives_is_named_once():
+    units = "".join(f'unit U{i} "Unit {i}" level 3 credits 5\n' for i in range(4))
+    text = units + 'qualification 610/3788/6 "Certificate"\n  units from U0, U1, U2, U3\n  exactly 18 credits\n'
+    found = only("QR401", text)
+    # 20 credits are there, but in fives: no set of them makes 18.
+    assert found.message == ("610/3788/6 can never be achieved: `exactly 18 credits` cannot hold: no set of the "
+                             "units it counts gives exactly that total, even from every unit of the pool")
+    assert found.hint == "relax the rule, or add units to the pool"
+
+
 def test_forty_credits_from_a_pool_worth_thirty_six():
     units = "".join(f'unit U{i} "Unit {i}" level 3 credits 3\n' for i in range(12))
     text = units + 'qualification 610/3788/6 "Certificate"\n  units from ' + \

@@ -473,7 +473,10 @@ def why_impossible(q: CompiledQualification, held: frozenset[int], candidates: f
         word = measure_word(requirement.measure, requirement.minimum)
         return [f"`{requirement.text}` needs {requirement.minimum} {word}, "
                 f"but at most {most} can count{tail}"]
-    texts = [part_text(q, part) for part in parts]
+    # Both sides of one `exactly` rule read as the rule once: no set of the units it counts sums to it.
+    texts = list(dict.fromkeys(part_text(q, part) for part in parts))
+    if len(texts) == 1 and len(parts) == 2:
+        return [f"{texts[0]} cannot hold: no set of the units it counts gives exactly that total,{tail}"]
     listed = word_list(texts, "and")
     verb = "cannot hold" if len(texts) == 1 else "cannot all hold" if len(texts) > 2 else "cannot both hold"
     return [f"{listed} {verb}{tail}"]
