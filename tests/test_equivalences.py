@@ -286,6 +286,15 @@ def test_a_barring_code_bars_the_equivalent_of_its_unit():
     assert set_aside(verdict) == [("8607-204", "barred: it shares barring code TL1 with a unit the claim counts")]
 
 
+def test_show_names_each_unit_of_a_barring_code_once_though_an_equivalent_stands_for_one(tmp_path):
+    text = PREDECESSORS.replace('credits 3\n\ngroup 2', 'credits 3\n  barring code TL1\n\ngroup 2').replace(
+        '"Planning and allocating work"          level 2  credits 2\n',
+        '"Planning and allocating work"          level 2  credits 2\n  barring code TL1\n')
+    (tmp_path / "table.qual").write_text(text, encoding="utf-8")
+    shown = CliRunner().invoke(main, ["show", "600/1000/9", "--ruleset", str(tmp_path / "table.qual")]).stdout
+    assert "  - Only one of 8607-202 and 8607-204 counts: they share barring code TL1.\n" in shown
+
+
 # ---- explain, show, check, fmt --------------------------------------------------------------------
 
 @pytest.fixture

@@ -176,7 +176,9 @@ def specification(loaded: LoadedRuleset, qualification: CompiledQualification) -
                for u in qualification.catalogue_units},
         criterion_assessment=loaded.body.criterion_assessment,
         grading=grading_sentences(source),
-        barring=tuple((cap.barring, tuple(qualification.units[i].ref for i in cap.members))
+        # A unit counted by an equivalence stands in the pool twice (as itself and as the unit it counts as),
+        # so a code's units are named once each.
+        barring=tuple((cap.barring, tuple(dict.fromkeys(qualification.units[i].ref for i in cap.members)))
                       for cap in qualification.requirements if isinstance(cap, Linear) and cap.barring is not None),
         equivalences=tuple(statement_sentence(s, catalogue) for s in counting_statements(qualification)),
         prerequisites=prerequisite_sentences(qualification.prerequisites, qualification.stand_ins),
