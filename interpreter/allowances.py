@@ -20,8 +20,10 @@ from qualrules.interpreter.wording import word_list
 
 # `lint: allow` anywhere in a comment, so it can follow the comment that says where a line comes from.
 _DIRECTIVE = re.compile(r"\blint:\s*allow\b(?P<rest>.*)", re.IGNORECASE)
-_CODES_AND_REASON = re.compile(r"\s+(?P<codes>QR\d{3}(?:\s*,\s*QR\d{3})*)(?:\s+because\b\s*(?P<reason>.*?))?\s*$")
-_CODE = re.compile(r"QR\d{3}")
+# Codes in any letter case (`qr404` is QR404).
+_CODES_AND_REASON = re.compile(r"\s+(?P<codes>QR\d{3}(?:\s*,\s*QR\d{3})*)(?:\s+because\b\s*(?P<reason>.*?))?\s*$",
+                               re.IGNORECASE)
+_CODE = re.compile(r"QR\d{3}", re.IGNORECASE)
 _ALLOWED_PREFIX = "allowed because "
 # The allowances' own findings are never allowed: they are about the comment itself.
 _OWN_CODES = {"QR125", "QR126"}
@@ -51,6 +53,8 @@ def apply_allowances(found: Iterable[Diagnostic], ruleset: m.Ruleset, text: str)
         by_line.setdefault(allowance.line, []).append(allowance)
     used: set[tuple[int, str]] = set()
     result: list[Diagnostic] = []
+    found = list(found)
+    errors = {(d.location.line, d.code) for d in found if d.severity is Severity.ERROR}
     for diagnostic in found:
         allowance = next((a for a in by_line.get(diagnostic.location.line, ()) if diagnostic.code in a.codes), None) \
             if diagnostic.severity is Severity.WARNING and diagnostic.code not in _OWN_CODES else None
@@ -63,7 +67,13 @@ def apply_allowances(found: Iterable[Diagnostic], ruleset: m.Ruleset, text: str)
                                    message=f"{_ALLOWED_PREFIX}{allowance.reason}: {diagnostic.message}"))
     for allowance in allowances:
         unused = [code for code in allowance.codes if (id(allowance), code) not in used]
-        if unused:
+        refused = [code for code in unused if (allowance.line, code) in errors]
+        if refused:
+            problems.append(_problem(
+                "QR126", f"this allowance of {word_list(refused, 'and')} allows nothing: on line {allowance.line} "
+                f"{'it is an error' if len(refused) == 1 else 'they are errors'}, which no allowance can keep",
+                ruleset.path, allowance.comment, "correct what the error reports, then delete the allowance"))
+        if unused := [code for code in unused if code not in refused]:
             codes = word_list(unused, "or")
             problems.append(_problem(
                 "QR126", f"this allowance of {codes} allows nothing: line {allowance.line} has no such warning",
@@ -91,8 +101,8 @@ def _allowances(ruleset: m.Ruleset, text: str) -> tuple[list[Allowance], list[Di
                                      f"name the codes and say why the warning is kept: {_EXAMPLE}"))
             continue
         line = next((n for n in statement_lines if n >= comment.line), comment.line)
-        allowances.append(Allowance(tuple(_CODE.findall(parsed.group("codes"))), parsed.group("reason").rstrip("."),
-                                    line, comment))
+        allowances.append(Allowance(tuple(code.upper() for code in _CODE.findall(parsed.group("codes"))),
+                                    parsed.group("reason").rstrip("."), line, comment))
     return allowances, problems
 
 

@@ -84,6 +84,18 @@ def test_errors_cannot_be_allowed():
     assert (4, "QR101", "error") in codes and (1, "QR126", "warning") in codes
 
 
+def test_an_allowance_of_an_error_on_its_line_says_errors_cannot_be_allowed():
+    text = ruleset(c6="  # lint: allow QR401 because the specification says so").replace(
+        "at least 5 credits", "at least 50 credits")
+    assert (5, "QR126", "warning", "this allowance of QR401 allows nothing: on line 5 it is an error, which no "
+            "allowance can keep") in found(text)
+
+
+def test_an_allowance_names_its_codes_in_any_letter_case():
+    text = ruleset(c1="  # lint: allow qr301 because kept as printed")
+    assert found(text)[0] == (1, "QR301", "note", f"allowed because kept as printed: {QR301}")
+
+
 def test_the_allowances_own_warnings_cannot_be_allowed():
     text = ruleset(c6="  # lint: allow QR404",
                    own="  # lint: allow QR125, QR404 because an allowance without a reason is fine here\n")
