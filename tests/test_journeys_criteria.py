@@ -177,18 +177,15 @@ def test_a_unit_result_given_directly_stands_for_the_claim_once_signed_off_and_v
         ("L3B1", "in progress: 0 of 4 criteria met"), ("L3B2", "signed off and verified by the IQA")]
 
 
-def test_a_unit_is_claimed_only_with_its_assessor_and_its_verifier_named():
+def test_a_unit_is_claimed_only_with_its_verifier_named():
     units = every("L3B1") + every("L3B2", 5)
     nobody_verified = logged("C7", units, [attrs.evolve(signed("L3B1", 12), iqa_verifier="  "), signed("L3B2", 10)])
     assert assessment.readiness(AWARD, RULESET, nobody_verified, COUNTS).reasons == (
         "L3B1: verified on 2024-05-18, but no IQA verifier is named",)
     assert explained(AWARD, nobody_verified).criteria.units[0].standing == (
         "signed off; not yet verified by the IQA, so it cannot be claimed for certification yet")
-    nobody_assessed = logged("C8", units, [attrs.evolve(signed("L3B1", 12), assessor=None), signed("L3B2", 10)])
-    assert assessment.readiness(AWARD, RULESET, nobody_assessed, COUNTS).reasons == (
-        "L3B1: signed off on 2024-05-13, but no assessor is named",)
-    # Both still count: the verdict is the record's, the claim the awarding body's.
-    assert explained(AWARD, nobody_assessed).verdict.achieved and explained(AWARD, nobody_verified).verdict.achieved
+    # It still counts: the verdict is the record's, the claim the awarding body's.
+    assert explained(AWARD, nobody_verified).verdict.achieved
 
 
 def test_readiness_claims_from_the_verified_units_when_they_achieve_it_alone():

@@ -268,7 +268,7 @@ def _verified(q: CompiledQualification, units: Mapping[str, m.Unit], learner: Le
     found = {}
     for sign_off in learner.sign_offs:
         ref = _ref(q, sign_off.unit)
-        if ref is None or not sign_off.signed or not sign_off.verified or not _named(sign_off.assessor):
+        if ref is None or not sign_off.signed or not sign_off.verified:
             continue
         if ref in stages and not stages[ref].claimable:
             continue  # a unit with criteria is verified only once every criterion is met
@@ -297,15 +297,9 @@ def _why_unverified(unit: UnitCriteria | None, sign_off: SignOff | None) -> str:
         return "no sign-off recorded"
     if not sign_off.signed:
         return _unsigned(sign_off)
-    if not _named(sign_off.assessor):
-        return f"signed off on {sign_off.signed_off_on.isoformat()}, but no assessor is named"
     if sign_off.iqa_verified_on is not None and not sign_off.verified:
         return f"verified on {sign_off.iqa_verified_on.isoformat()}, but no IQA verifier is named"
     return "not yet verified by the IQA"
-
-
-def _named(person: str | None) -> bool:
-    return bool((person or "").strip())
 
 
 def cohort_readiness(q: CompiledQualification, ruleset: m.Ruleset, learners: Sequence[Learner],
