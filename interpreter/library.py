@@ -74,12 +74,23 @@ class Library:
             for plugin in plugins.bodies.values():
                 for source in plugin.rulesets():
                     try:
-                        loaded.append(_loaded(source.name, source.text, plugins, plugin))
+                        entry = _loaded(source.name, source.text, plugins, plugin)
                     except DiagnosticError as error:
                         problems.append(plugin_problem(
                             plugin.name, plugin.distribution,
                             f"bundles {source.name}, which has errors, so its qualifications are left out"))
                         problems.extend(error.diagnostics)
+                        continue
+                    named = entry.ruleset.awarding_body.name if entry.ruleset.awarding_body else None
+                    if named != plugin.name:
+                        # Its qualifications would be judged by another body's policy, or by none.
+                        declared = f"declares `awarding body {named}`" if named else "declares no awarding body"
+                        problems.append(plugin_problem(
+                            plugin.name, plugin.distribution,
+                            f"bundles {source.name}, which {declared}, not {plugin.name}: a plugin bundles its "
+                            "own body's rulesets, so its qualifications are left out"))
+                        continue
+                    loaded.append(entry)
         errors: list[Diagnostic] = []
         for path in paths:
             try:

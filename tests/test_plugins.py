@@ -33,7 +33,7 @@ qualification 610/0000/0 "CMI Level 5 Award in Management and Leadership"
 # A plugin that bundles its own 610/3788/6 which A003 of the example cohort achieves (the real one needs
 # learners aged 18 or over, and A003 is 16).
 IMPOSTOR_RULESET = """\
-awarding body ISP
+awarding body IMPOSTOR
 group BUSINESS
   unit L3B1 "Understand Sales Communication" level 3 credits 3
 qualification 610/3788/6 "Certificate in Professional Sales"
@@ -209,6 +209,20 @@ def test_a_plugin_ruleset_with_errors_is_reported_under_the_plugin_and_blocks_no
     assert "error[QR605]: plugin CMI from cmi_plugin 1.0 bundles CMI:typo.qual" in listed.stderr
     assert re.search(r"^CMI:typo\.qual:2:\d+: error\[QR\d+\]", listed.stderr, re.M), listed.stderr
     assert run("check", COHORT, "-q", ISP_CERTIFICATE).exit_code == 1
+
+
+@pytest.mark.parametrize("header,declared", [("awarding body ISP\n", "declares `awarding body ISP`"),
+                                             ("", "declares no awarding body")])
+def test_a_plugin_ruleset_of_another_body_or_none_is_left_out(installed, header, declared):
+    # Under ISP's policy, or the generic one, CMI's qualification would be judged by rules not its own.
+    installed("cmi_plugin", "CMI = cmi_plugin:CMI\n", BODY.format(name="CMI") + "    ruleset_package = 'cmi_plugin'\n",
+              files={"other.qual": CMI_RULESET.replace('awarding body CMI "Chartered Management Institute"\n', header)})
+    library = Library.load()
+    assert "610/0000/0" not in library.qualifications and ISP_CERTIFICATE in library.qualifications
+    (problem,) = library.problems
+    assert (problem.code, problem.message) == (
+        "QR605", f"plugin CMI from cmi_plugin 1.0 bundles CMI:other.qual, which {declared}, not CMI: a plugin "
+        "bundles its own body's rulesets, so its qualifications are left out")
 
 
 def test_two_plugins_declaring_one_qan_is_an_error_in_every_command_never_a_silent_replacement(installed):
