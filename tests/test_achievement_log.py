@@ -482,8 +482,14 @@ def test_an_iqa_verifier_who_assessed_the_unit_is_a_warning_that_a_body_can_make
                                   "L3B1,2.3,met,2024-03-07,portfolio p.7,assignment,R.  Patel")
     text = text.replace(sign_off("A1", "L3B1"), sign_off("A1", "L3B1", verified="2024-04-10", verifier="r. patel"))
     records = read("log.csv", text)
+    # Located at the criterion row they assessed, which is what the quality assurers look at.
     assert [render_plain(w) for w in records.warnings] == [
-        "log.csv:13: warning[QR540]: L3B1 is verified by r. patel, who also assessed it (the IQA must be someone "
+        "log.csv:9: warning[QR540]: L3B1 is verified by r. patel, who also assessed its criterion 2.3 (the IQA "
+        "must be someone with no part in the unit's assessment)"]
+    signed = text.replace(sign_off("A1", "L3B1", verified="2024-04-10", verifier="r. patel"),
+                          sign_off("A1", "L3B1", verified="2024-04-10", verifier="A. Khan"))
+    assert [render_plain(w) for w in read("log.csv", signed).warnings] == [
+        "log.csv:13: warning[QR540]: L3B1 is verified by A. Khan, who also signed it off (the IQA must be someone "
         "with no part in the unit's assessment)"]
     assert verdict(library, records.learners[0]).achieved
     strict = read("log.csv", text, with_policy(library.vocabulary(), assessor_as_verifier=Severity.ERROR))
