@@ -35,11 +35,12 @@ _MONTHS = {name: number for number, names in enumerate(
      ("nov", "november"), ("dec", "december")], start=1) for name in names}
 
 # ASCII digits only: `\d` alone would take fullwidth and other scripts' digits for a date. A time of day
-# after a date, as spreadsheet exports write it, is allowed and ignored.
-_TIME = r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+# after a date, as spreadsheet exports write it, is allowed and ignored, and so is the time zone an API's
+# timestamp gives it (`Z`, `+01:00`): the date is the one written.
+_TIME = r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?: ?(?:Z|[+-]\d{2}(?::?\d{2})?))?)?"
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})" + _TIME, re.ASCII)
 _NUMERIC = re.compile(r"(\d{1,2})([/-])(\d{1,2})\2(\d{4}|\d{2})" + _TIME, re.ASCII)
-_NAMED_MONTH = re.compile(r"(\d{1,2})([ -])([A-Za-z]{3,9})\2(\d{4}|\d{2})", re.ASCII)
+_NAMED_MONTH = re.compile(r"(\d{1,2})([ -])([A-Za-z]{3,9})\2(\d{4}|\d{2})" + _TIME, re.ASCII)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?", re.ASCII)
 
 
