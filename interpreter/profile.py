@@ -14,10 +14,10 @@ from typing import Any, Mapping
 import attrs
 
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity, did_you_mean
+from qualrules.interpreter.records.approvals import column_key
 from qualrules.interpreter.records.dates import DateForms
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions, toml_string
 from qualrules.interpreter.records.readers import FIELDS, Vocabulary, normalised_result
-from qualrules.interpreter.records.synonyms import heading_key
 from qualrules.interpreter.records.text import delimiter_named, encoding_named
 
 PROFILE_FILE = "qualrules.toml"
@@ -188,14 +188,14 @@ def _profile(document: dict[str, Any], table: tuple[str, ...], lines: "_KeyLines
                 if field not in FIELDS:
                     error("QR633", (key, heading), f"column {heading!r} is mapped to {field!r}, which is not a "
                           "field of a record", did_you_mean(field, FIELDS) or f"the fields are {', '.join(FIELDS)}")
-                elif columns.get(heading_key(heading), field) != field:
-                    first = column_headings[heading_key(heading)]
+                elif columns.get(column_key(heading), field) != field:
+                    first = column_headings[column_key(heading)]
                     error("QR632", (key, heading), f"columns {first!r} and {heading!r} are one heading to a reader "
-                          f"(headings match ignoring case and spaces), mapped both to {columns[heading_key(heading)]!r} "
+                          f"(headings match ignoring case and spaces), mapped both to {columns[column_key(heading)]!r} "
                           f"and to {field!r}", "keep one of the two lines")
                 else:
-                    columns[heading_key(heading)] = field
-                    column_headings.setdefault(heading_key(heading), heading)
+                    columns[column_key(heading)] = field
+                    column_headings.setdefault(column_key(heading), heading)
         else:
             for given, word in mapping(key, value).items():
                 folded = normalised_result(given)

@@ -19,7 +19,8 @@ from qualrules.interpreter.records.readers import (
     FIELDS, REQUIRED_COLUMNS, csv_delimiter, csv_rows, normalised_result, spreadsheet_rows,
 )
 from qualrules.interpreter.records.text import decoded
-from qualrules.interpreter.records.synonyms import field_match, heading_key, likely_word
+from qualrules.interpreter.records.approvals import column_key
+from qualrules.interpreter.records.synonyms import field_match, likely_word
 from qualrules.interpreter.wording import plural
 
 # The qualifications proposed as defaults: those holding most of the file's units, at most this many.
@@ -104,7 +105,7 @@ def _columns(headings: list[str]) -> tuple[dict[int, str], list[str]]:
         elif best[match[0]] != index:
             lines.append(f"# {key} = {toml_string(match[0])}  # also looks like {match[0]}, and so does "
                          f"{toml_string(headings[best[match[0]]])}: only one column can be; choose")
-        elif heading_key(headings[index]) != match[0]:
+        elif column_key(headings[index]) != match[0]:
             lines.append(f"{key} = {toml_string(match[0])}")
     for field in REQUIRED_COLUMNS:
         if field not in mapping.values():

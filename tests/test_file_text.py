@@ -198,6 +198,11 @@ def test_delimiter_names_are_validated():
         text.delimiter_named("|")
 
 
+def test_a_heading_with_a_no_break_space_or_two_spaces_is_matched_as_with_one(read):
+    records = read("learner,unit,result,Achieved\u00a0 On\nA1,L3B1,pass,2024-03-12\n".encode())
+    assert records.order == ("A1",) and records.unreadable == {}
+
+
 # ---- spreadsheets ------------------------------------------------------------------------------
 
 def test_a_spreadsheet_number_cell_in_a_date_column_is_a_serial_number_within_range(library, tmp_path):

@@ -507,7 +507,7 @@ def test_every_key_reaches_the_read_options(folder):
                                 'delimiter = ";"\ndate_formats = ["dd/mm/yy", "serial"]\nunknown_units = "error"\n'
                                 '[columns]\n"Learner  Ref" = "learner"\n[results]\n"Not  Yet" = "Referred"\n')
     assert (profile.qualifications, profile.rulesets) == (("610/3791/6",), ("ours.qual",))
-    assert profile.options == ReadOptions(columns={"learner__ref": "learner"}, result_words={"not yet": "referred"},
+    assert profile.options == ReadOptions(columns={"learner_ref": "learner"}, result_words={"not yet": "referred"},
                                           encoding="cp1252", delimiter=";", date_formats=("dd/mm/yy", "serial"),
                                           unknown_units="error", profile_file="qualrules.toml")
 

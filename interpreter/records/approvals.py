@@ -11,8 +11,9 @@ NOT_APPROVED = frozenset({"no", "n", "false", "not approved", "refused", "0"})
 
 
 def column_key(name: str) -> str:
-    """A column's name as a header is matched: letter case aside, spaces as underscores."""
-    return name.strip().casefold().replace(" ", "_")
+    """A column's name as a header is matched: case-folded, each run of white space (a no-break space pasted
+    from a document, a tab, two spaces) as one underscore."""
+    return "_".join(name.split()).casefold()
 
 
 def approval(value: Any) -> bool | None:

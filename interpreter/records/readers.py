@@ -354,7 +354,7 @@ def read_header(file: str, rows: Iterator[tuple[int, list[Any]]], row_word: str,
     """The first non-empty row of a table, as its header, its headings mapped by `options.columns`; raises
     DiagnosticError when a column is missing."""
     header_line, header = next(((n, r) for n, r in rows if any(_cell(c) for c in r)), (1, []))
-    written = [_cell(c).casefold().replace(" ", "_") for c in header]
+    written = [column_key(_cell(c)) for c in header]
     columns = [options.columns.get(c, c) for c in written]
     required = LOG_REQUIRED_COLUMNS if "criterion" in columns else REQUIRED_COLUMNS
     known = required + OPTIONAL_COLUMNS + (PATHWAY_COLUMN,) + (LOG_OPTIONAL_COLUMNS if "criterion" in columns else ())

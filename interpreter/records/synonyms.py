@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 
+from qualrules.interpreter.records.approvals import column_key
 from qualrules.interpreter.records.readers import FIELDS, normalised_result
 
 # Headings (case-folded, spaces as underscores) that systems write for each field.
@@ -39,15 +40,10 @@ _FIELD_OF = {synonym: field for field, synonyms in FIELD_SYNONYMS.items() for sy
 _WORD_OF = {synonym: word for word, synonyms in RESULT_SYNONYMS.items() for synonym in synonyms}
 
 
-def heading_key(heading: str) -> str:
-    """A column heading as columns are matched: case-folded, spaces as underscores."""
-    return heading.strip().casefold().replace(" ", "_")
-
-
 def field_match(heading: str) -> tuple[str, int] | None:
     """The field a column heading probably holds, and how sure that is (0: its name, 1: a heading systems
     write for it, 2: a heading close to one of those)."""
-    key = heading_key(heading)
+    key = column_key(heading)
     if key in FIELDS:
         return key, 0
     if key in _FIELD_OF:
