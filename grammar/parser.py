@@ -52,6 +52,7 @@ _STAND_INS = {"qualification": 'qualification QAN "title"', "group": "group NAME
 
 _EITHER_HINT = "an `either` block needs at least one `or` and a closing `end`"
 _PATHWAY_HINT = "a `pathway` block needs a closing `end`"
+_ONE_LINE_HINT = "`either`, `or` and `end` each stand on a line of their own"
 # Keywords that open a new statement outside a qualification's rules: met inside `either`, the block was not closed.
 _TOP_LEVEL_KEYWORDS = {"QUALIFICATION", "GROUP", "UNIT", "AWARDING", "STANDARD"}
 
@@ -261,6 +262,14 @@ def _parse_recovering(lines: list[str], filename: str, comments: list[Token]) ->
                 # A faulty block header gives way to a well-formed one, so the statements under it are still
                 # read as its own.
                 keyword = re.match(r"\s*([A-Za-z]*)", lines[line - 1]).group(1).casefold()
+                if keyword == "either" and diagnostic.hint and diagnostic.hint.startswith(_ONE_LINE_HINT):
+                    # `either all of A1` on one line: the block it opens is set aside whole, to its `end`,
+                    # so its `or` and `end` are not reported again as lines out of place.
+                    last = _block_end(lines, line)
+                    if last is not None:
+                        lines[line - 1:last] = [""] * (last - line + 1)
+                        state, lexer = line_start.resume(state, "\n".join(lines), comments)
+                        continue
                 if isinstance(error, UnexpectedToken) and error.token.type == GLUED:
                     # `qualificationn ...`: the keyword the word starts with opens the block.
                     keyword = lines[line - 1][:error.token.column - 1].split()[-1].casefold()
@@ -270,6 +279,21 @@ def _parse_recovering(lines: list[str], filename: str, comments: list[Token]) ->
             if line < line_start.line:  # only at the end of the file: a stand-in given up
                 line_start = file_start
             state, lexer = line_start.resume(state, "\n".join(lines), comments)
+
+
+def _block_end(lines: list[str], opened: int) -> int | None:
+    """The line of the `end` that closes the block opened on line `opened`, blocks inside it counted; None
+    when it is never closed."""
+    depth = 0
+    for number in range(opened, len(lines) + 1):
+        word = (lines[number - 1].split() or [""])[0].casefold()
+        if word in ("either", "pathway") and lines[number - 1].split()[1:2] != ["required"]:
+            depth += 1
+        elif word == "end":
+            depth -= 1
+            if depth == 0:
+                return number
+    return None
 
 
 def _too_deep(either: Token, filename: str) -> Diagnostic:
@@ -443,6 +467,9 @@ def _hint(token: Token, expected: set[str], lines: list[str]) -> str | None:
     if token.value == "or" and "RULE_SEP" in expected:
         return ("for a choice between two rules, write an `either` block: `either`, the first rule, `or`, the second "
                 "and `end`, each on its own line (a `,` would make both rules apply)")
+    if statement[0].casefold() in ("either", "or") and expected <= {"_NL"} and token.type != "_NL":
+        rule = line.split("#")[0].split(None, 1)[1].strip()
+        return f"{_ONE_LINE_HINT}: put `{rule}` on the next line"
     if expected == {"OR"} and statement[0].casefold() == "age":
         return "write `age N or over`"
     if expected == {"OR"} and "level" in line[:token.column - 1].casefold().split():

@@ -98,6 +98,7 @@ MISTAKES = {
     "age without or over": '  age 18\n',
     "level filter without or above": '  at least 3 credits at level 4\n',
     "end without or": '  either\n    all of L3B1\n  end\n',
+    "either on one line": '  either all of L3B1  # one option\n  or all of Group 3\n  end\n',
 }
 
 CATALOGUE = RULESET.split("qualification")[0]
@@ -135,6 +136,8 @@ def test_hints_for_common_mistakes():
     assert first("age without or over").hint == "write `age N or over`"
     assert first("level filter without or above").hint == "write `at level N or above`"
     assert first("end without or").hint == "an `either` block needs at least one `or` and a closing `end`"
+    assert first("either on one line").hint == ("`either`, `or` and `end` each stand on a line of their own: put "
+                                                "`all of L3B1` on the next line")
 
 
 def test_a_word_the_lexer_split_is_reported_whole():
