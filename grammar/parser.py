@@ -53,6 +53,9 @@ _STAND_INS = {"qualification": 'qualification QAN "title"', "group": "group NAME
 _EITHER_HINT = "an `either` block needs at least one `or` and a closing `end`"
 _PATHWAY_HINT = "a `pathway` block needs a closing `end`"
 _ONE_LINE_HINT = "`either`, `or` and `end` each stand on a line of their own"
+# A specification's "Minimum 13 and maximum 36 credits", which the language says as `between 13 and 36 credits`.
+_MIN_AND_MAX = re.compile(r"\bmin(?:imum)?\s+(\d+)\s+(?:credits?\s+|units?\s+)?and\s+(?:a\s+)?max(?:imum)?\s+(\d+)\s+"
+                          r"(credits|units|glh|tqt)\b", re.IGNORECASE)
 # Keywords that open a new statement outside a qualification's rules: met inside `either`, the block was not closed.
 _TOP_LEVEL_KEYWORDS = {"QUALIFICATION", "GROUP", "UNIT", "AWARDING", "STANDARD"}
 
@@ -462,6 +465,14 @@ def _hint(token: Token, expected: set[str], lines: list[str]) -> str | None:
         return "a `,` must be followed by another unit, group or rule"
     if token.type == "_NL" and line.rstrip().endswith(","):
         return "delete the `,` at the end of the line, or add what it lists"
+    if range_words := _MIN_AND_MAX.search(line):
+        low, high, measure = range_words.groups()
+        return f"write the range as one rule: `between {low} and {high} {measure}`"
+    if token.value.casefold() == "which" and line[:token.column - 1].rstrip().casefold().endswith("of"):
+        return ("a condition on some of those units is a rule of its own, on its own line or after a `,`: "
+                "`at least 1 unit from ... at level 4 or above`")
+    if token.value.casefold() == "of" and line[:token.column - 1].rstrip().casefold().endswith("each"):
+        return "write a rule for each group, one after another: `at least 2 units from Group 1, at least 2 units from Group 2`"
     if token.value == "and" and "RULE_SEP" in expected:
         return "separate two rules on one line with `,`"
     if token.value == "or" and "RULE_SEP" in expected:

@@ -99,6 +99,9 @@ MISTAKES = {
     "level filter without or above": '  at least 3 credits at level 4\n',
     "end without or": '  either\n    all of L3B1\n  end\n',
     "either on one line": '  either all of L3B1  # one option\n  or all of Group 3\n  end\n',
+    "minimum and maximum in one sentence": '  Minimum 13 and maximum 36 credits\n',
+    "of which": '  A minimum of 2 units from Group 3, of which 1 must be at level 4\n',
+    "from each of": '  at least 1 unit from each of Group 3 and BUSINESS\n',
 }
 
 CATALOGUE = RULESET.split("qualification")[0]
@@ -136,6 +139,10 @@ def test_hints_for_common_mistakes():
     assert first("age without or over").hint == "write `age N or over`"
     assert first("level filter without or above").hint == "write `at level N or above`"
     assert first("end without or").hint == "an `either` block needs at least one `or` and a closing `end`"
+    assert first("minimum and maximum in one sentence").hint == (
+        "write the range as one rule: `between 13 and 36 credits`")
+    assert first("of which").hint.startswith("a condition on some of those units is a rule of its own")
+    assert first("from each of").hint.startswith("write a rule for each group")
     assert first("either on one line").hint == ("`either`, `or` and `end` each stand on a line of their own: put "
                                                 "`all of L3B1` on the next line")
 
