@@ -184,12 +184,13 @@ class _LineStart:
     child_counts: tuple[tuple[Tree, int], ...]
     newline: Token | None
     comment_count: int
-    # Where each block open here (`either`, `pathway`) starts, outermost first: the parser before its line.
-    blocks: tuple["_LineStart", ...]
+    # Each block open here, outermost first: the token that opens it (`either`, `pathway`), and the parser as
+    # it stood before that token's line.
+    blocks: tuple[tuple[Token, "_LineStart"], ...]
 
     @classmethod
     def of(cls, state: ParserState, newline: Token | None, comments: list[Token],
-           blocks: tuple["_LineStart", ...]) -> "_LineStart":
+           blocks: tuple[tuple[Token, "_LineStart"], ...]) -> "_LineStart":
         return cls(state.state_stack[:], state.value_stack[:],
                    tuple((v, len(v.children)) for v in state.value_stack if isinstance(v, Tree)),
                    newline, len(comments), blocks)
@@ -225,7 +226,7 @@ def _parse_recovering(lines: list[str], filename: str, comments: list[Token]) ->
                 state.feed_token(token)
                 # A `pathway` block closes with `end` too; `pathway required` is a statement, not a block.
                 if token.type in ("EITHER", "PATHWAY"):
-                    blocks += (line_start,)
+                    blocks += ((token, line_start),)
                     if len(blocks) > MAX_EITHER_DEPTH:
                         return None, [*diagnostics, _too_deep(token, filename)]
                 elif token.type in ("REQUIRED", "END"):
@@ -244,17 +245,17 @@ def _parse_recovering(lines: list[str], filename: str, comments: list[Token]) ->
                 stood_in.discard(line)
                 lines[line - 1] = ""
             elif (isinstance(error, UnexpectedToken) and error.token.type in _TOP_LEVEL_KEYWORDS and blocks
-                  and diagnostic.hint in (_EITHER_HINT, _PATHWAY_HINT)):
+                  and diagnostic.hint in (_EITHER_HINT, _PATHWAY_HINT)
+                  and error.token.column == _indent(lines[line - 1]) + 1):
                 # A new statement met inside a block that was never closed: name the block, and read on from
                 # the statement as if the block were not there, so the errors after it are found too.
-                opened = blocks[-1].line
-                kind = lines[opened - 1].split()[0].casefold()
-                diagnostics.append(attrs.evolve(diagnostic, hint=f"the `{kind}` on line {opened} is never closed: "
-                                                f"add `end` before line {line}"))
+                opener, outermost = blocks[-1][0], blocks[0][1]
+                diagnostics.append(attrs.evolve(diagnostic, hint=f"the `{opener.value.casefold()}` on line "
+                                                f"{opener.line} is never closed: add `end` before line {line}"))
                 if len(diagnostics) >= MAX_SYNTAX_ERRORS:
                     return None, diagnostics
-                lines[blocks[0].line - 1:line - 1] = [""] * (line - blocks[0].line)
-                line_start = blocks[0]
+                lines[outermost.line - 1:line - 1] = [""] * (line - outermost.line)
+                line_start = outermost
             else:
                 diagnostics.append(diagnostic)
                 # After a block left open at the end of the file, there is nothing more to read.

@@ -339,6 +339,17 @@ qualification 900/0000/2 "Second"
     assert rendered(text) == snapshot
 
 
+def test_an_unclosed_block_after_blank_lines_is_named_at_its_own_line():
+    text = CATALOGUE + QUALIFICATION + "\n  # the options\n\n  either\n    all of Group 1\n" \
+        'qualification 900/0000/2 "Second"\n  units from Group 1\n'
+    (error,) = errors_of(text)
+    assert error.hint == (f"the `either` on line {FIRST_RULE_LINE + 3} is never closed: add `end` before line "
+                          f"{FIRST_RULE_LINE + 5}")
+    # A keyword that is no new statement (`Group` in a rule) is reported once, not read on from.
+    found = parse("qualification\n\neither\nat least 1m Group ", "x.qual").diagnostics
+    assert [d.location.line for d in found] == [1, 4]
+
+
 def test_after_an_unclosed_block_the_next_qualification_is_still_read_for_its_errors():
     text = CATALOGUE + QUALIFICATION + """  pathway "Retail"
     either

@@ -745,11 +745,12 @@ class _Reader:
                 index = position.get(column)
                 return row[index] if index is not None and index < len(row) else None
 
+            if isinstance(row, QuotedLines) and self._quoted_rows(_cell(value("learner")), number, row, header,
+                                                                   location):
+                continue
             if self._too_long(None, {"learner": value("learner")}, location):
                 continue
             learner = _cell(value("learner"))
-            if isinstance(row, QuotedLines) and self._quoted_rows(learner, number, row, header, location):
-                continue
             if isinstance(row, SwallowedRow):
                 self._swallowed(learner or None, number, row, location)
                 continue
@@ -788,12 +789,14 @@ class _Reader:
                 cells = next(csv.reader([piece], delimiter=row.delimiter), [])
                 named, unit = (_cell(cells[header.position[key]]) if header.position[key] < len(cells) else ""
                                for key in ("learner", "unit"))
-                if named and unit.casefold() in self.vocabulary.unit_refs:
+                if named and len(named) <= CELL_LIMIT and unit.casefold() in self.vocabulary.unit_refs:
                     swallowed.append((lines + offset, named))
             lines += len(pieces) - 1
         if not swallowed:
             return False
         last = lines
+        # The row's own id, unless too long to read, as such an id belongs to no learner.
+        learner = learner if len(learner) <= CELL_LIMIT else ""
         self._error(learner or None, "QR512", f"a quote opens on line {number} and is closed only on line {last}, "
                     f"so lines that look like rows ({word_list([str(n) for n, _ in swallowed], 'and')}) are read "
                     "as one cell of this line", location, hint=_STRAY_QUOTE_HINT)
