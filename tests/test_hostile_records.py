@@ -196,6 +196,20 @@ def test_the_byte_pass_leaves_a_file_whose_quoted_cells_may_hold_rows_to_the_row
         assert csv_file(path).regular_quotes is regular
 
 
+@pytest.mark.parametrize("block_size", [3, 7, 16, 1 << 20])  # block boundaries fall between \r and \n
+def test_a_crlf_file_split_between_its_return_and_line_feed_keeps_its_line_table(tmp_path, monkeypatch, block_size):
+    from qualrules.interpreter.records import stream
+    monkeypatch.setattr(stream, "BLOCK_SIZE", block_size)
+    path = tmp_path / "records.csv"
+    path.write_bytes(b'"learner","unit"\r\n"A1","L3B1"\r\n"A2","L3B2"\r\n')
+    read = csv_file(path)
+    assert (read.lines, read.regular_quotes) == (3, True)
+    # Lone \r line breaks are not counted by the check of quoted cells: such a file goes to the row reader.
+    path.write_bytes(b'"learner","unit"\r"A1","L3B1"\r"A2","L3B2"\r')
+    read = csv_file(path)
+    assert (read.newlines, read.regular_quotes) == ((), False)
+
+
 @pytest.mark.parametrize("header", ["learner,unit,result,result,achieved_on",
                                     "learner,unit,result,achieved_on,notes,Achieved On"])
 def test_a_column_given_twice_is_an_error(read, header):

@@ -82,7 +82,7 @@ def csv_file(path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> CsvFile:
     quotes = 0
     quoting = _Quoting(delimiter) if encoding.ascii_based else None
     newlines: list[int] = []
-    # A \r alone ends a line too; one at the end of a block, before the \n starting the next, counts as one.
+    # A \r alone ends a line too; one at the end of a block is alone unless the next block starts with \n.
     lone_returns = False
     last = b""
     with open(path, "rb") as handle:
@@ -95,12 +95,17 @@ def csv_file(path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> CsvFile:
                 quoting.read(block)
             else:
                 quoting.passed(block)
+            if quoting is not None and not lone_returns:
+                lone_returns = last == b"\r" and not block.startswith(b"\n")
+                if b"\r" in block:  # one ending the block is the next block's to decide
+                    lone_returns |= block.count(b"\r") - block.endswith(b"\r") != block.count(b"\r\n")
             if encoding == UTF8:
                 newlines.append(block.count(b"\n"))
-                lone_returns = lone_returns or b"\r" in block and block.count(b"\r") != block.count(b"\r\n")
-                last = block[-1:]
-    # Quotes this check does not read (UTF-16's) are taken for irregular, as a quote never closed is.
-    regular = quotes == 0 or quoting is not None and quoting.regular()
+            last = block[-1:]
+    lone_returns = lone_returns or last == b"\r"
+    # Quotes this check does not read (UTF-16's) are taken for irregular, as a quote never closed is; so are
+    # any in a file with lone \r line breaks, which the check of quoted cells does not count (`_Quoting`).
+    regular = quotes == 0 or quoting is not None and quoting.regular() and not lone_returns
     if encoding != UTF8 or lone_returns:
         return CsvFile(path, decided, delimiter, quotes, options, regular_quotes=regular)
     return CsvFile(path, decided, delimiter, quotes, options, tuple(newlines),
@@ -141,32 +146,39 @@ class _Quoting:
         self.closing_at_end = bool(len(closing)) and closing[-1] + 1 == len(data)
         after = data[closing[:-1] + 1] if self.closing_at_end else data[closing + 1]
         self.irregular |= not self.bounds[before].all() or not self.bounds[after].all()
-        self._rows_in_cells(data, opening, closing)
+        self._rows_in_cells(data, at, opening, closing)
         self.inside ^= len(at) % 2 == 1
         self.last = int(data[-1])
 
-    def _rows_in_cells(self, data: "np.ndarray", opening: "np.ndarray", closing: "np.ndarray") -> None:
+    def _rows_in_cells(self, data: "np.ndarray", quotes: "np.ndarray", opening: "np.ndarray",
+                       closing: "np.ndarray") -> None:
         """A quoted cell with the delimiter after a line break in it may hold rows that a stray quote
         swallowed (until a later quote closed it): the row reader, which tells, reads such a file."""
+        open_at_end = self.inside ^ (len(quotes) % 2 == 1)
+        # Line breaks by their \n (a \r\n's too); a file with lone \r breaks is left to the row reader.
+        breaks = np.flatnonzero(data == ord("\n"))
+        # Most quoted cells hold no line break (a file quoting every cell, say): a break is inside one when an
+        # odd number of quotes stand before it in the block (with the cell the blocks before leave open).
+        if not ((np.searchsorted(quotes, breaks) + self.inside) % 2).any():
+            self.broken = open_at_end and self.broken and not len(quotes)
+            return
         starts = np.concatenate([[0], opening]) if self.inside else opening
-        open_at_end = len(starts) > len(closing)
         ends = np.concatenate([closing, [len(data)]]) if open_at_end else closing
-        breaks = np.flatnonzero((data == ord("\n")) | (data == ord("\r")))
         first_break = np.append(breaks, len(data))[np.searchsorted(breaks, starts)]
         if self.inside and self.broken:
             first_break[0] = 0
         broken = first_break < ends
-        if broken.any():  # most quoted cells hold no line break: nothing more to look at
-            delimiters = np.flatnonzero(data == self.delimiter)
-            last_delimiter = np.insert(delimiters, 0, -1)[np.searchsorted(delimiters, ends)]
-            self.irregular |= bool((last_delimiter > first_break).any())
+        delimiters = np.flatnonzero(data == self.delimiter)
+        last_delimiter = np.insert(delimiters, 0, -1)[np.searchsorted(delimiters, ends)]
+        self.irregular |= bool((last_delimiter > first_break).any())
         self.broken = open_at_end and bool(broken[-1])
 
     def passed(self, block: bytes) -> None:
         """Read a block holding no quote."""
         block = self._cells(block)
         if block and self.inside:
-            self._rows_in_cells(np.frombuffer(block, dtype=np.uint8), np.zeros(0, np.int64), np.zeros(0, np.int64))
+            none = np.zeros(0, np.int64)
+            self._rows_in_cells(np.frombuffer(block, dtype=np.uint8), none, none, none)
         if block:
             self._closing_checked(block[0])
             self.closing_at_end = False
