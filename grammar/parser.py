@@ -290,8 +290,9 @@ def _block_end(lines: list[str], opened: int) -> int | None:
     when it is never closed."""
     depth = 0
     for number in range(opened, len(lines) + 1):
-        word = (lines[number - 1].split() or [""])[0].casefold()
-        if word in ("either", "pathway") and lines[number - 1].split()[1:2] != ["required"]:
+        words = lines[number - 1].casefold().split() or [""]
+        word = words[0]
+        if word in ("either", "pathway") and words[1:2] != ["required"]:
             depth += 1
         elif word == "end":
             depth -= 1
