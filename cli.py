@@ -37,7 +37,7 @@ from qualrules.interpreter.presentation.journeys_text import explanation_text, p
 from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.library import Library, UnknownQualification
 from qualrules.interpreter.allowances import is_allowed
-from qualrules.interpreter.lint import lint
+from qualrules.interpreter.lint import claimed_identifier_errors, lint
 from qualrules.interpreter.presentation.eligible_blocks import EligibleText
 from qualrules.interpreter.presentation.help_examples import epilog
 from qualrules.interpreter.presentation.outputs import (STDOUT, Output, OutputRefused, choose_output, opened,
@@ -807,7 +807,6 @@ def claim(records: str, qan: str, rulesets: tuple[str, ...], output: str, force:
     qualification, body = find_qualification(library, qan)
     ruleset = ruleset_of(library, qualification)
     # The claim carries the QAN and the units' Ofqual references to the awarding body: they must be real.
-    from qualrules.interpreter.lint import claimed_identifier_errors
     wrong = list(claimed_identifier_errors(ruleset, [q for q in ruleset.qualifications if q.qan == qualification.qan],
                                            [u for u in ruleset.units if u.ref in qualification.index]))
     if wrong:

@@ -188,23 +188,20 @@ def _profile(document: dict[str, Any], table: tuple[str, ...], lines: "_KeyLines
                 if field not in FIELDS:
                     error("QR633", (key, heading), f"column {heading!r} is mapped to {field!r}, which is not a "
                           "field of a record", did_you_mean(field, FIELDS) or f"the fields are {', '.join(FIELDS)}")
-                elif columns.get(column_key(heading), field) != field:
-                    first = column_headings[column_key(heading)]
-                    error("QR632", (key, heading), f"columns {first!r} and {heading!r} are one heading to a reader "
-                          f"(headings match ignoring case and spaces), mapped both to {columns[column_key(heading)]!r} "
-                          f"and to {field!r}", "keep one of the two lines")
+                elif columns.setdefault(matched := column_key(heading), field) != field:
+                    error("QR632", (key, heading), f"columns {column_headings[matched]!r} and {heading!r} are one "
+                          f"heading to a reader (headings match ignoring case and spaces), mapped both to "
+                          f"{columns[matched]!r} and to {field!r}", "keep one of the two lines")
                 else:
-                    columns[column_key(heading)] = field
-                    column_headings.setdefault(column_key(heading), heading)
+                    column_headings.setdefault(matched, heading)
         else:
             for given, word in mapping(key, value).items():
-                folded = normalised_result(given)
-                if results.get(folded, normalised_result(word)) != normalised_result(word):
+                folded, meant = normalised_result(given), normalised_result(word)
+                if results.setdefault(folded, meant) != meant:
                     error("QR632", (key, given), f"results {result_words_given[folded]!r} and {given!r} are one word "
                           f"to a reader (results match ignoring case and spaces), mapped both to {results[folded]!r} "
-                          f"and to {normalised_result(word)!r}", "keep one of the two lines")
+                          f"and to {meant!r}", "keep one of the two lines")
                     continue
-                results[folded] = normalised_result(word)
                 result_words_given.setdefault(folded, given)
                 result_lines[folded] = lines.at(table + (key, given)) or Location(lines.file)
     if errors:
