@@ -180,16 +180,17 @@ def _same_assessor_and_verifier(sign_off: SignOff, evidence: Iterable[CriterionE
     if not verifier:
         return
     # Where they assessed it: the sign-off they signed, else the first criterion they assessed.
-    assessed = None if _person(sign_off.assessor) == verifier else next(
-        (row for row in evidence if row.unit == sign_off.unit and _person(row.assessor) == verifier), False)
-    if assessed is False:
-        return
+    if _person(sign_off.assessor) == verifier:
+        what, where = "signed it off", sign_off.source
+    else:
+        row = next((row for row in evidence if row.unit == sign_off.unit and _person(row.assessor) == verifier), None)
+        if row is None:
+            return
+        what, where = f"assessed its criterion {row.criterion}", row.source
     entry = logged.get(sign_off.unit.casefold())
     severity = entry.policy.assessor_as_verifier if entry else Severity.WARNING
-    what = "signed it off" if assessed is None else f"assessed its criterion {assessed.criterion}"
     (errors if severity is Severity.ERROR else warnings).append(Diagnostic(
-        "QR540", severity, f"{sign_off.unit} is verified by {sign_off.iqa_verifier}, who also {what}",
-        sign_off.source if assessed is None else assessed.source,
+        "QR540", severity, f"{sign_off.unit} is verified by {sign_off.iqa_verifier}, who also {what}", where,
         "the IQA must be someone with no part in the unit's assessment"))
 
 
