@@ -363,7 +363,11 @@ def expected_table_learners(rows: Sequence[Sequence], delimiter: str | None = No
     if any(column not in names for column in REQUIRED_COLUMNS) or len(read) != len(set(read)):
         return None
     column, unit = names.index("learner"), names.index("unit")
-    rows = [row for row in rows if any(cell(c) for c in row)]
+
+    def header_again(row: Sequence) -> bool:  # a file joined from exports, each with its header
+        return all(k < len(row) and _header_names([cell(row[k])]) == [names[k]] for k in (column, unit))
+
+    rows = [row for row in rows if any(cell(c) for c in row) and not header_again(row)]
     ids = [row[column] if column < len(row) else None for row in rows]
     # A line inside a quoted cell that names a learner and a known unit is a row a stray quote swallowed:
     # its learner is reported (QR512).

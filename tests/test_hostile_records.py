@@ -360,3 +360,65 @@ def test_a_quoted_carriage_return_stays_in_its_cell(tmp_path, library):
     path = tmp_path / "records.csv"
     path.write_text('learner,unit,result,achieved_on\n"A\r\n1",L3B1,pass,\n"B\r2",L3B1,pass,\n', newline="")
     assert read_records(path, library.vocabulary()).order == ("A\r\n1", "B\r2")
+
+
+# ---- files joined from several exports ------------------------------------------------------------
+
+def joined_exports(second_header: str = HEADER, repeats: int = 1) -> str:
+    """Two learners from each of several exports, each export with its header: what a provider gets by
+    pasting files together."""
+    return HEADER + "".join((second_header if k else "") + ROW.format(f"E{k}a") + ROW.format(f"E{k}b")
+                            for k in range(repeats + 1))
+
+
+@pytest.mark.parametrize("repeats", [1, 2])
+@pytest.mark.parametrize("second_header", [HEADER, HEADER.upper(), HEADER.replace("_", " ")])
+def test_a_header_repeated_in_a_joined_file_is_no_learner_on_every_path(library, tmp_path, repeats, second_header):
+    path = tmp_path / "cohort.csv"
+    path.write_text(joined_exports(second_header, repeats), encoding="utf-8")
+    records = read_records(path, library.vocabulary())
+    learners = [f"E{k}{x}" for k in range(repeats + 1) for x in "ab"]
+    accounted_for(records, learners)
+    (warning,) = records.warnings  # once per file, at the first repeat
+    assert (warning.code, warning.location.line) == ("QR519", 4)
+    assert warning.message == ("this line repeats the header (line 1), so it is read as no learner's row, as is "
+                               "any later repeat")
+    expected = json.dumps([row.to_json() for row in
+                           cohort.check_rows(records, [library.qualification(q) for q in QANS])], indent=2)
+    opened = cohort.open_cohort(path, library.vocabulary())
+    assert (opened.learners, opened.streamed) == (len(learners), True)
+    assert check_json(list(opened.tasks), library) == expected
+    header, lines = open_table(csv_file(path))
+    scan = scan_learners(csv_file(path), header)
+    assert (scan.learners, scan.grouped, scan.columnar) == (len(learners), True, False)
+    assert check_json([("rows", str(path), header, b) for b in learner_blocks(lines, header, 1)], library) == expected
+
+
+def test_a_second_header_unlike_the_first_is_an_error_and_the_rows_after_it_are_read(read):
+    records = read("joined.csv", joined_exports(HEADER.replace("result", "grade")))
+    accounted_for(records, ["E0a", "E0b", "E1a", "E1b"])
+    (problem,) = records.problems
+    assert (problem.code, problem.location.line) == ("QR522", 4)
+    assert problem.message == ("this line is a header unlike the one on line 1: column 3 is 'grade' here and "
+                               "'result' there, so the rows after it may hold their cells in other columns, "
+                               "but they are read by the header on line 1")
+
+
+def test_a_learner_named_like_the_heading_holding_a_unit_is_a_learner(read):
+    records = read("named.csv", HEADER + ROW.format("Learner"))
+    accounted_for(records, ["Learner"])
+    assert not records.diagnostics
+
+
+def test_a_header_repeated_in_a_workbook_is_no_learner(read, tmp_path):
+    workbook = openpyxl.Workbook()
+    for row in (["Learner", "Unit", "Result", "Achieved on"], ["X1", "L3B1", "pass", "2024-05-01"],
+                ["Learner", "Unit", "Result", "Achieved on"], ["X2", "L3B1", "pass", "2024-05-01"]):
+        workbook.active.append(row)
+    workbook.save(tmp_path / "joined.xlsx")
+    records = read("joined.xlsx")
+    accounted_for(records, ["X1", "X2"])
+    (warning,) = records.warnings
+    assert (warning.code, warning.location.element) == ("QR519", "row 3")
+    assert warning.message == ("this row repeats the header (row 1), so it is read as no learner's row, as is "
+                               "any later repeat")

@@ -342,6 +342,8 @@ class Header:
     # Every other column, by its heading as written: those a ruleset declares are read (a learner's attributes,
     # an exemption's approval on a unit's row), the rest ignored.
     others: dict[str, int] = attrs.field(factory=dict)
+    # Each heading as written, so that a row repeating the header can be told.
+    headings: tuple[str, ...] = ()
 
     @property
     def log(self) -> bool:
@@ -375,7 +377,7 @@ def read_header(file: str, rows: Iterator[tuple[int, list[Any]]], row_word: str,
     for index, (cell, column) in enumerate(zip(header, columns)):
         if column not in known and _cell(cell):
             others.setdefault(_cell(cell), index)
-    return Header(header_line, position, row_word, len(header), others)
+    return Header(header_line, position, row_word, len(header), others, tuple(_cell(c) for c in header))
 
 
 def _missing_hint(missing: list[str], required: tuple[str, ...], headings: list[str], columns: list[str],
@@ -397,6 +399,17 @@ def _missing_hint(missing: list[str], required: tuple[str, ...], headings: list[
         return f"{shown}; {options.fix('columns', *fixes)}"
     return (f"{shown}; required: {', '.join(required)}; to read a column of another name as one, "
             + options.fix("columns", ("Your Heading", missing[0])))
+
+
+def names_the_headings(row: list[Any], header: Header) -> bool:
+    """Whether a row's learner and unit cells are the header's own headings (as headers are matched): the
+    header again, or another export's, in a file joined from several. Parquet's columns are named by no row
+    (line 0)."""
+    def heading_again(column: str) -> bool:
+        index = header.position[column]
+        return index < len(row) and column_key(_cell(row[index])) == column_key(header.headings[index])
+
+    return bool(header.line) and heading_again("learner") and heading_again("unit")
 
 
 def read_table_block(file: str, vocabulary: Vocabulary, header: Header,
@@ -433,6 +446,8 @@ class _Reader:
         self.attributes: dict[str, dict[str, tuple[str, Location]]] = {}
         # Each learner's pathway, as its loaded qualification names it, with the row first giving it.
         self.pathways: dict[str, tuple[str, Location]] = {}
+        # A row repeating the header was warned about (QR519): once per file.
+        self.header_repeated = False
 
     # ---- shared ----------------------------------------------------------------------------------
     def _error(self, learner: str | None, code: str, message: str, location: Location,
@@ -740,6 +755,8 @@ class _Reader:
             if not any(_cell(c) for c in row):
                 continue
             location = Location(self.file, number, element=None if header.row_word == "line" else f"row {number}")
+            if self._header_again(row, header, location):
+                continue
 
             def value(column: str) -> Any:
                 index = position.get(column)
@@ -776,6 +793,32 @@ class _Reader:
                 self._attempt(learner, value("unit"), value("result"), value("achieved_on"), location,
                               {heading: row[index] if index < len(row) else None for heading, index in
                                header.others.items() if column_key(heading) in self.vocabulary.approval_columns})
+
+    def _header_again(self, row: list[Any], header: "Header", location: Location) -> bool:
+        """Whether the row is a header again (`names_the_headings`). One that repeats the header is skipped,
+        with a warning (QR519) at the first such row of the file; one that differs from it is an error
+        (QR522): the rows after it may hold their cells in other columns, and they are read by the first
+        header all the same."""
+        if not names_the_headings(row, header):
+            return False
+        cells = [_cell(cell) for cell in row] + [""] * (header.width - len(row))
+        first = f"{header.row_word} {header.line}"
+        headings = list(header.headings) + [""] * (len(cells) - header.width)
+        differing = [k for k, (cell, heading) in enumerate(zip(cells, headings)) if column_key(cell) != column_key(heading)]
+        if not differing:
+            if not self.header_repeated:
+                self.header_repeated = True
+                self.warnings.append(Diagnostic(
+                    "QR519", Severity.WARNING, f"this {header.row_word} repeats the header ({first}), so it is read "
+                    "as no learner's row, as is any later repeat", location,
+                    "a file joined from several exports keeps each one's header: delete the repeats to be rid of this"))
+            return True
+        column = differing[0]
+        self._error(None, "QR522", f"this {header.row_word} is a header unlike the one on {first}: column "
+                    f"{column + 1} is {cells[column]!r} here and {headings[column]!r} there, so the rows after it "
+                    f"may hold their cells in other columns, but they are read by the header on {first}", location,
+                    hint="join exports made with the same columns, or check each file on its own")
+        return True
 
     def _quoted_rows(self, learner: str, number: int, row: QuotedLines, header: "Header",
                      location: Location) -> bool:

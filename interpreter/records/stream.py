@@ -22,7 +22,7 @@ from qualrules.interpreter.records.columnar import ColumnarBlock, too_long_cells
 from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
 from qualrules.interpreter.records.readers import (
-    CELL_LIMIT, Header, QuotedLines, csv_delimiter, csv_rows, read_header,
+    CELL_LIMIT, Header, QuotedLines, csv_delimiter, csv_rows, names_the_headings, read_header,
 )
 from qualrules.interpreter.records.text import BLOCK_SIZE, UTF8, Decided, file_encoding
 
@@ -252,11 +252,14 @@ def scan_learners(file: CsvFile, header: Header, learners_per_block: int = 1) ->
     if file.regular_quotes:
         try:
             batches = arrow_csv.open_csv(file.path, read, parse, convert)
-            return scan_learner_column((batch.column(column) for batch in batches), learners_per_block)
+            heading = header.headings[header.position["learner"]]
+            scan = scan_learner_column((batch.column(column) for batch in batches), learners_per_block, heading)
+            if scan.columnar:
+                return scan
         except (pa.ArrowInvalid, OSError):
             pass
-    # A row with more or fewer cells than the header, irregular quotes, or a file the columnar reader
-    # refuses: the row-by-row reader decides, and reads every block.
+    # A row with more or fewer cells than the header, irregular quotes, a file the columnar reader refuses,
+    # or one that may hold the header again: the row-by-row reader decides, and reads every block.
     _, rows = open_table(file)
     index = header.position["learner"]
     quoted_lines = False
@@ -265,15 +268,18 @@ def scan_learners(file: CsvFile, header: Header, learners_per_block: int = 1) ->
         nonlocal quoted_lines
         for _, row in rows:
             quoted_lines = quoted_lines or isinstance(row, QuotedLines)
-            yield _learner_cell(row, index)
+            yield "" if names_the_headings(row, header) else _learner_cell(row, index)
 
     scan = _scan_of(_python_runs(ids()), columnar=False)
     # Lines inside a quoted cell may be rows naming learners the scan cannot see: the file is read whole.
     return attrs.evolve(scan, grouped=False) if quoted_lines else scan
 
 
-def scan_learner_column(columns: Iterable, learners_per_block: int = 1) -> LearnerScan:
-    """The scan of a table's learner column, as string arrays in row order, every row read as columns."""
+def scan_learner_column(columns: Iterable, learners_per_block: int = 1, heading: str | None = None) -> LearnerScan:
+    """The scan of a table's learner column, as string arrays in row order, every row read as columns. A
+    column whose header stands on a row (`heading`) may hold the header again (a file joined from several
+    exports), which only the row reader tells (`readers.names_the_headings`): such a column is not
+    `columnar`."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -285,8 +291,27 @@ def scan_learner_column(columns: Iterable, learners_per_block: int = 1) -> Learn
         ids.append(starts)
     runs = pa.chunked_array(ids, pa.string())
     distinct = pc.count_distinct(runs).as_py() if len(runs) else 0
-    return LearnerScan(distinct, distinct == len(runs), True, counts["rows"], counts["named"] == counts["rows"],
+    columnar = heading is None or not len(runs) or not _heading_again(runs, heading)
+    return LearnerScan(distinct, distinct == len(runs), columnar, counts["rows"], counts["named"] == counts["rows"],
                        (0,) + tuple(cuts[1:]))
+
+
+def _heading_again(ids, heading: str) -> bool:
+    """Whether an id may be the heading, as headers are matched (`column_key`, loosened here: in any case
+    Arrow lowers, without white space or underscores), so that a repeat the row reader tells is not missed.
+    An id of ASCII letters and digits alone (most are) is only lowered: the loosening is slower."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def loose(texts):
+        # Python's white space: Unicode's separators and the ASCII controls str.split() splits at.
+        return pc.replace_substring_regex(pc.utf8_lower(texts), r"[\s_\p{Z}\x{0b}\x{1c}-\x{1f}\x{85}]+", "")
+
+    keys = loose(pa.array([heading, heading.casefold()]))
+    alphanumeric = pc.ascii_is_alnum(ids)
+    others = ids.filter(pc.invert(alphanumeric))
+    return bool(pc.any(pc.is_in(pc.ascii_lower(ids.filter(alphanumeric)), keys)).as_py()
+                or len(others) and pc.any(pc.is_in(loose(others), keys)).as_py())
 
 
 def columnar_blocks(file: CsvFile, header: Header, learners_per_block: int) -> Iterator[ColumnarBlock]:
