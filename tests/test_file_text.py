@@ -192,6 +192,34 @@ def test_a_header_with_two_delimiters_is_refused_until_the_options_name_one(read
     assert units(records, "A1") == [("L3B1", "pass", dt.date(2024, 3, 12))]
 
 
+@pytest.mark.parametrize("first_line", ["sep=;", '"sep=;"', "SEP=;"])
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"])
+def test_excel_s_first_line_naming_the_delimiter_is_read_on_every_path(library, tmp_path, first_line, line_end):
+    # Excel writes `sep=;` for a reader in another locale; a comma in the header must not be taken for the
+    # delimiter, nor the line for the header, and rows keep their line numbers.
+    lines = [first_line, "learner;unit;result;achieved_on;notes, if any", "A1;L3B1;pass;12/03/2024;",
+             "A1;L3B2;pass;2024-13-01;", "B1;L3B1;pass;12/03/2024;"]
+    path = tmp_path / "records.csv"
+    path.write_bytes(line_end.join(lines).encode("utf-8-sig"))
+    records = read_records(path, library.vocabulary())
+    assert [learner.id for learner in records.learners] == ["B1"]
+    assert [(d.code, d.location.line) for d in records.unreadable["A1"]] == [("QR502", 4)]  # month 13
+    expected = json.dumps([row.to_json() for row in cohort.check_rows(
+        records, [library.qualification(ISP_CERTIFICATE)])], indent=2)
+    opened = cohort.open_cohort(path, library.vocabulary())
+    assert opened.streamed and opened.tasks is not None
+    blocks = cohort.check_blocks(opened, cohort.CheckSettings((ISP_CERTIFICATE,), "json"), library,
+                                 library.vocabulary(), 1)
+    assert "".join(cohort.json_array(block.json for block in blocks)) == expected
+
+
+def test_a_first_line_naming_a_delimiter_qualrules_does_not_read_is_refused(read):
+    diagnostic = refusal(read, b"sep=|\nlearner|unit|result|achieved_on\n")
+    assert (diagnostic.code, diagnostic.location.line) == ("QR516", 1)
+    assert diagnostic.message == ("the file's first line names '|' as the character that separates the columns, "
+                                  "which is not one qualrules reads")
+
+
 def test_delimiter_names_are_validated():
     assert text.delimiter_named("\t") == "\t"
     with pytest.raises(ValueError, match="the delimiter '|' is not one qualrules reads"):

@@ -27,7 +27,9 @@ from qualrules.interpreter.records.learner import Attempt, Learner
 from qualrules.interpreter.records.log_checks import (
     CRITERION_RESULTS, SIMULATED_WORDS, LoggedUnit, check_log, row_warnings, unknown_criterion)
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
-from qualrules.interpreter.records.text import BLOCK_SIZE, decoded, delimiter_named, header_line, sniffed_delimiter
+from qualrules.interpreter.records.text import (
+    BLOCK_SIZE, declared_delimiter, decoded, delimiter_named, header_line, separator_line, sniffed_delimiter,
+)
 from qualrules.interpreter.wording import word_list
 
 REQUIRED_COLUMNS = ("learner", "unit", "result", "achieved_on")
@@ -151,12 +153,13 @@ def read_text_records(data: bytes, file: str, input_format: str, vocabulary: Voc
 
 
 def csv_delimiter(lines: Iterable[str], file: str, options: ReadOptions) -> str:
-    """The delimiter the options name, or the one the header line (the first that is not blank) uses."""
+    """The delimiter a first line `sep=;` names (as Excel writes it), or else the one the options name, or
+    else the one the header line (the first that is not blank) uses."""
     named = delimiter_named(options.delimiter)
-    if named is not None:
-        return named
     line, text = header_line(lines)
-    return sniffed_delimiter(text, file, line)
+    if line == 1 and separator_line(text) is not None:
+        return declared_delimiter(text, file)
+    return named or sniffed_delimiter(text, file, line)
 
 
 def _fatal(file: str, message: str, *, line: int | None = None, column: int | None = None,
@@ -204,6 +207,9 @@ def csv_rows(lines: Iterable[str], file: str, delimiter: str = ",") -> Iterator[
     start, last = 1, None
     try:
         for row in reader:
+            if reader.line_num == 1 and separator_line(delimiter.join(row)) == delimiter:
+                start = 2  # Excel's `sep=` line, which names the delimiter (`csv_delimiter`)
+                continue
             if last is not None:
                 yield last
             if reader.line_num > start and any(delimiter in line for cell in row

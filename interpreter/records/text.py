@@ -217,6 +217,29 @@ def sniffed_delimiter(line_text: str, file: str, line: int) -> str:
             f"`delimiter = \"{d if d != chr(9) else chr(92) + 't'}\"`" for d in found))])
 
 
+# Excel's first line naming the delimiter (`sep=;`), which it writes for a reader of another locale and
+# reads itself; quoted by some programs. It is never the header.
+_SEPARATOR_LINE = re.compile(r'"?sep=(.)"?', re.IGNORECASE | re.DOTALL)
+
+
+def separator_line(text: str) -> str | None:
+    """The delimiter a line names when it is a `sep=` line (its line break aside), else None."""
+    found = _SEPARATOR_LINE.fullmatch(text.removesuffix("\n").removesuffix("\r"))
+    return found.group(1) if found else None
+
+
+def declared_delimiter(line_text: str, file: str) -> str:
+    """The delimiter a file's `sep=` line names; raises DiagnosticError (QR516) for one that qualrules does
+    not read."""
+    named = separator_line(line_text)
+    if named in DELIMITERS:
+        return named
+    raise DiagnosticError([Diagnostic(
+        "QR516", Severity.ERROR, f"the file's first line names {named!r} as the character that separates the "
+        "columns, which is not one qualrules reads", Location(file, 1),
+        hint="save the file with commas, semicolons or tabs between the columns")])
+
+
 def header_line(lines: Iterable[str]) -> tuple[int, str]:
     """The first line that is not blank, and its number: the line a CSV header is on."""
     for number, text in enumerate(lines, start=1):
