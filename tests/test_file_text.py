@@ -11,6 +11,7 @@ import re
 import shlex
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -266,6 +267,65 @@ def test_an_id_merged_down_a_learner_s_rows_is_each_row_s(library, tmp_path, mon
     on = dt.date(2024, 3, 12)
     assert units(records, "A1") == [("L3B1", "pass", on), ("L3B2", "pass", on)]
     assert units(records, "A2") == [("L3B1", "pass", on), ("L3B2", "pass", None), ("L3S1", "pass", on)]
+
+
+@pytest.mark.parametrize("chunk", [37, 1 << 20])  # the sheet's XML read in chunks that cut its cells' tags
+def test_a_formula_the_workbook_holds_no_value_of_is_an_error_where_it_is_read(library, tmp_path, monkeypatch,
+                                                                             chunk):
+    # A script's library saves formulas uncalculated; Excel and LibreOffice store each one's value.
+    from qualrules.interpreter.records import readers
+    monkeypatch.setattr(readers, "BLOCK_SIZE", chunk)
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["learner", "unit", "result", "achieved_on", "notes"])
+    sheet.append(["A1", "L3B1", "pass", "2024-03-12", "=D2"])  # not read: no error
+    sheet.append(["A1", "=B2", "pass", "2024-03-12"])
+    sheet.append(['="B"&1', "L3B1", "pass", "2024-03-12"])
+    sheet.append(["C1", "L3B1", "pass", "2024-03-12", None])
+    sheet.append(["C1", "L3B2", "pass", "2024-03-12"])
+    workbook.save(tmp_path / "records.xlsx")
+    records = read_records(tmp_path / "records.xlsx", library.vocabulary())
+    assert [learner.id for learner in records.learners] == ["C1"]
+    (error,) = records.unreadable["A1"]
+    assert (error.code, error.location.element) == ("QR523", "row 3")
+    assert error.message == ("cell B3 (`unit`) holds the formula =B2 but no value: the program that saved the "
+                             "workbook did not calculate it")
+    (problem,) = records.problems  # the learner id is the formula's: the row belongs to no learner
+    assert (problem.code, problem.location.element) == ("QR523", "row 4")
+    assert problem.message.startswith('cell A4 (`learner`) holds the formula ="B"&1 but no value')
+
+
+def test_a_formula_with_its_value_stored_is_read_as_its_value(library, tmp_path):
+    workbook = openpyxl.Workbook()
+    for row in (["learner", "unit", "result", "achieved_on"], ["A1", "L3B1", "pass", "2024-03-12"],
+                ["A1", "L3B2", "pass", "2024-03-12"]):
+        workbook.active.append(row)
+    workbook.save(tmp_path / "plain.xlsx")
+    # As Excel saves a formula: with its value.
+    with zipfile.ZipFile(tmp_path / "plain.xlsx") as source, \
+            zipfile.ZipFile(tmp_path / "records.xlsx", "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'<c r="B3" t="inlineStr"><is><t>L3B2</t></is></c>',
+                                    b'<c r="B3" t="str"><f>"L3B"&amp;2</f><v>L3B2</v></c>')
+            target.writestr(item, data)
+    records = read_records(tmp_path / "records.xlsx", library.vocabulary())
+    assert records.diagnostics == ()
+    assert units(records, "A1") == [("L3B1", "pass", dt.date(2024, 3, 12)), ("L3B2", "pass", dt.date(2024, 3, 12))]
+
+
+def test_a_header_cell_holding_a_formula_without_a_value_stops_the_check(library, tmp_path):
+    workbook = openpyxl.Workbook()
+    for row in (["learner", "unit", '="res"&"ult"', "achieved_on"], ["A1", "L3B1", "pass", "2024-03-12"]):
+        workbook.active.append(row)
+    workbook.save(tmp_path / "records.xlsx")
+    with pytest.raises(DiagnosticError) as raised:
+        read_records(tmp_path / "records.xlsx", library.vocabulary())
+    (diagnostic,) = raised.value.diagnostics
+    assert (diagnostic.code, diagnostic.location.line) == ("QR523", 1)
+    assert diagnostic.message == ('the header\'s cell C1 holds the formula ="res"&"ult" but no heading: the program '
+                                  "that saved the workbook did not calculate it")
 
 
 def test_a_number_formatted_with_leading_zeros_or_fixed_decimals_is_the_text_the_sheet_shows(library, tmp_path):

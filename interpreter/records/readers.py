@@ -245,8 +245,9 @@ def _swallowed(line: int, row: list[str], delimiter: str) -> Iterator[tuple[int,
 def spreadsheet_rows(path: Path) -> tuple[Iterator[tuple[int, list[Any]]], dt.date]:
     """The rows of the first sheet that is not hidden (a cover or lookup sheet may be), streamed: the
     workbook is opened here (so a file that is no workbook fails at once), and its rows are read one by one
-    as they are taken, each cell of a range merged down rows holding the range's value; and the day its
-    date serial numbers count from (its date system's)."""
+    as they are taken, each cell of a range merged down rows holding the range's value and each formula
+    without a value marked (`FormulaWithoutValue`); and the day its date serial numbers count from (its date
+    system's)."""
     import openpyxl
 
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -254,7 +255,7 @@ def spreadsheet_rows(path: Path) -> tuple[Iterator[tuple[int, list[Any]]], dt.da
     # The extent a sheet declares may be wrong either way: read the rows it holds.
     sheet.reset_dimensions()
     rows = _sheet_rows(workbook, (tuple(map(_shown_value, cells)) for cells in sheet.iter_rows()), str(path))
-    return _merged_down(rows, _merged_ranges(sheet)), workbook.epoch.date()
+    return _marked(rows, _sheet_marks(sheet)), workbook.epoch.date()
 
 
 # Number formats whose text differs from the number's: integers padded with zeros (`000000` shows 123 as
@@ -279,42 +280,84 @@ def _shown_value(cell) -> Any:
 
 
 _MERGED_RANGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]{1,3})([0-9]+):([A-Z]{1,3})([0-9]+)"')
+# A cell holding a formula and no value: what a program that writes workbooks without calculating them
+# (a script's library) saves. Formulas are never calculated here, so the cell has nothing to be read.
+_FORMULA_WITHOUT_VALUE = re.compile(
+    rb'<(?:\w+:)?c\s+r="([A-Z]{1,3})([0-9]+)"[^>]*>\s*<(?:\w+:)?f\b(?:[^>]*/>|[^>]*>([^<]*)</(?:\w+:)?f>)'
+    rb'\s*(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>')
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+# The longest cell element read whole across two chunks of the sheet's XML.
+_LONGEST_TAG = 4096
 
 
-def _merged_ranges(sheet) -> dict[int, list[tuple[int, int, int]]]:
-    """The sheet's ranges merged down rows, one column wide, by their first row: (column index from 0, first
-    row, last row). A spreadsheet shows a merged range's value across it, but stores it in the first cell
-    alone; the ranges follow the rows in the sheet's XML, so it is read once for them first."""
+_FORMULA_HINT = ("open the workbook in Excel or LibreOffice and save it, which stores each formula's value, or "
+                 "paste the values over the formulas")
+
+
+class FormulaWithoutValue(str):
+    """An empty cell (it reads as "") that holds a formula whose value the workbook does not store, so
+    that a column that is read can say why it has nothing (QR523)."""
+
+    def __new__(cls, reference: str, formula: str):
+        cell = super().__new__(cls, "")
+        cell.reference, cell.formula = reference, formula
+        return cell
+
+
+@attrs.frozen
+class _SheetMarks:
+    """What the sheet's XML says of its cells beside their values, by row: ranges merged down rows, one
+    column wide (column index from 0, first row, last row), and cells holding a formula without a value
+    (column index from 0, the cell)."""
+
+    merged: dict[int, list[tuple[int, int, int]]]
+    formulas: dict[int, list[tuple[int, FormulaWithoutValue]]]
+
+
+def _sheet_marks(sheet) -> _SheetMarks:
+    """The sheet's `_SheetMarks`. A spreadsheet shows a merged range's value across it, but stores it in the
+    first cell alone; the ranges follow the rows in the sheet's XML, so it is read once for them first."""
     from openpyxl.utils import column_index_from_string
+    from xml.sax.saxutils import unescape
 
-    ranges: dict[int, list[tuple[int, int, int]]] = {}
+    merged: dict[int, set[tuple[int, int, int]]] = {}
+    formulas: dict[int, dict[int, FormulaWithoutValue]] = {}
     tail = b""
     with sheet._get_source() as source:  # openpyxl's own reader of the sheet's XML
         while chunk := source.read(BLOCK_SIZE):
             text = tail + chunk
             for first_column, first_row, last_column, last_row in _MERGED_RANGE.findall(text):
                 if first_column == last_column and int(last_row) > int(first_row):
-                    ranges.setdefault(int(first_row), []).append(
+                    merged.setdefault(int(first_row), set()).add(
                         (column_index_from_string(first_column.decode()) - 1, int(first_row), int(last_row)))
-            # A range's tag split between two chunks is read whole from the next.
-            tail = text[-80:]
-    # A tag read in both a chunk and its tail is one range.
-    return {row: sorted(set(found)) for row, found in ranges.items()}
+            # Most sheets hold no formula: the slower search is spared them.
+            for column, row, formula in _FORMULA_WITHOUT_VALUE.findall(text) if _FORMULA.search(text) else ():
+                reference = f"{column.decode()}{row.decode()}"
+                formulas.setdefault(int(row), {})[column_index_from_string(column.decode()) - 1] = \
+                    FormulaWithoutValue(reference, unescape(formula.decode("utf-8", "replace"), {"&quot;": '"'}))
+            # A tag split between two chunks is read whole from the next (one read in both is one).
+            tail = text[-_LONGEST_TAG:]
+    return _SheetMarks({row: sorted(found) for row, found in merged.items()},
+                       {row: sorted(found.items()) for row, found in formulas.items()})
 
 
-def _merged_down(rows: Iterator[tuple[int, list[Any]]], ranges: Mapping[int, list[tuple[int, int, int]]]
-                 ) -> Iterator[tuple[int, list[Any]]]:
-    """The rows with each cell of a range merged down rows holding the value of the range's first cell."""
-    if not ranges:
+def _marked(rows: Iterator[tuple[int, list[Any]]], marks: _SheetMarks) -> Iterator[tuple[int, list[Any]]]:
+    """The rows with each cell of a range merged down rows holding the value of the range's first cell, and
+    each formula without a value marked as one."""
+    if not marks.merged and not marks.formulas:
         yield from rows
         return
     active: list[tuple[int, int, Any]] = []  # (column, last row, value)
     for number, values in rows:
+        for column, cell in marks.formulas.get(number, ()):
+            values.extend([None] * (column + 1 - len(values)))
+            if values[column] is None:
+                values[column] = cell
         active = [entry for entry in active if entry[1] >= number]
         for column, last_row, value in active:
             values.extend([None] * (column + 1 - len(values)))
             values[column] = value
-        for column, _, last_row in ranges.get(number, ()):
+        for column, _, last_row in marks.merged.get(number, ()):
             active.append((column, last_row, values[column] if column < len(values) else None))
         yield number, values
 
@@ -361,7 +404,13 @@ def read_header(file: str, rows: Iterator[tuple[int, list[Any]]], row_word: str,
                 options: ReadOptions = DEFAULT_OPTIONS) -> Header:
     """The first non-empty row of a table, as its header, its headings mapped by `options.columns`; raises
     DiagnosticError when a column is missing."""
-    header_line, header = next(((n, r) for n, r in rows if any(_cell(c) for c in r)), (1, []))
+    header_line, header = next(((n, r) for n, r in rows
+                                if any(_cell(c) or isinstance(c, FormulaWithoutValue) for c in r)), (1, []))
+    formula = next((cell for cell in header if isinstance(cell, FormulaWithoutValue)), None)
+    if formula is not None:
+        raise _fatal(file, f"the header's cell {formula.reference} holds the formula ={formula.formula} but no "
+                     "heading: the program that saved the workbook did not calculate it", line=header_line,
+                     code="QR523", hint=_FORMULA_HINT)
     written = [column_key(_cell(c)) for c in header]
     columns = [options.columns.get(c, c) for c in written]
     required = LOG_REQUIRED_COLUMNS if "criterion" in columns else REQUIRED_COLUMNS
@@ -757,11 +806,15 @@ class _Reader:
     def read_body(self, rows: Iterable[tuple[int, list[Any]]], header: "Header") -> None:
         """The rows after the header."""
         position = header.position
+        read = sorted({*position.values(), *(index for heading, index in header.others.items()
+                                             if column_key(heading) in self.vocabulary.columns
+                                             or column_key(heading) in self.vocabulary.approval_columns)})
         for number, row in rows:
-            if not any(_cell(c) for c in row):
+            if not any(_cell(c) or isinstance(c, FormulaWithoutValue) for c in row):
                 continue
             location = Location(self.file, number, element=None if header.row_word == "line" else f"row {number}")
-            if self._header_again(row, header, location):
+            if self._header_again(row, header, location) or \
+                    self.typed_cells and self._formulas_without_values(row, read, header, location):
                 continue
 
             def value(column: str) -> Any:
@@ -799,6 +852,22 @@ class _Reader:
                 self._attempt(learner, value("unit"), value("result"), value("achieved_on"), location,
                               {heading: row[index] if index < len(row) else None for heading, index in
                                header.others.items() if column_key(heading) in self.vocabulary.approval_columns})
+
+    def _formulas_without_values(self, row: list[Any], read: list[int], header: "Header",
+                                 location: Location) -> bool:
+        """Whether a cell that is read holds a formula without a value (`FormulaWithoutValue`): the row
+        cannot be read, so its learner is unreadable (QR523), each such cell named."""
+        cells = [row[index] for index in read if index < len(row) and isinstance(row[index], FormulaWithoutValue)]
+        if not cells:
+            return False
+        learner = _cell(row[header.position["learner"]]) if header.position["learner"] < len(row) else ""
+        names = {index: heading for heading, index in (*header.position.items(), *header.others.items())}
+        for cell in cells:
+            column = names[next(index for index in read if row[index] is cell)]
+            self._error(learner or None, "QR523", f"cell {cell.reference} (`{column}`) holds the formula "
+                        f"={cell.formula} but no value: the program that saved the workbook did not calculate it",
+                        location, hint=_FORMULA_HINT)
+        return True
 
     def _header_again(self, row: list[Any], header: "Header", location: Location) -> bool:
         """Whether the row is a header again (`names_the_headings`). One that repeats the header is skipped,
