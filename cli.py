@@ -615,13 +615,14 @@ def profile_qualification(library: Library, profile: Profile, qan: str):
                          profile.qualifications_line or Location(profile.file), error.hint)])
 
 
-def read_learners(records: str, library: Library) -> Records:
-    """Every learner in RECORDS; how the file was read where it did not say, and rows that belong to no
-    learner, are reported on stderr."""
+def read_learners(records: str, library: Library, learner_id: str | None = None) -> Records:
+    """Every learner in RECORDS, or only the one named (the others are named, not read, so that only what
+    concerns that learner is reported); how the file was read where it did not say, and rows that belong to
+    no learner, are reported on stderr."""
     try:
-        source, input_format = records_source(records, library)
+        source, input_format = records_source(records, library, learner_id)
         record_set = source if isinstance(source, Records) else \
-            read_records(source, library.vocabulary(), current_profile().options, input_format)
+            read_records(source, library.vocabulary(), current_profile().options, input_format, learner_id)
     except DiagnosticError as error:
         fail(error.diagnostics)
     report_diagnostics(record_set.problems + record_set.warnings)
@@ -643,9 +644,10 @@ def open_records(records: str, library: Library, options: ReadOptions) -> cohort
 STDIN = "<stdin>"
 
 
-def records_source(records: str, library: Library) -> tuple[str | Records, str | None]:
+def records_source(records: str, library: Library, learner_id: str | None = None
+                   ) -> tuple[str | Records, str | None]:
     """RECORDS as a path and the format `--input-format` gives it, or, for `-`, the records read from
-    standard input; raises DiagnosticError when they cannot be read."""
+    standard input (only `learner_id`'s, given one); raises DiagnosticError when they cannot be read."""
     input_format = click.get_current_context().meta.get(INPUT_FORMAT)
     given = f"--input-format {input_format}"
     if records != "-":
@@ -662,7 +664,7 @@ def records_source(records: str, library: Library) -> tuple[str | Records, str |
                            f"pipe or redirect the records in: `qualrules ... - --input-format {input_format} "
                            f"< records.{input_format}`")
     return read_text_records(sys.stdin.buffer.read(), STDIN, input_format, library.vocabulary(),
-                             current_profile().options), None
+                             current_profile().options, learner_id), None
 
 
 def find_learner(record_set: Records, learner_id: str, records: str) -> Learner:
@@ -712,7 +714,7 @@ def explain(records: str, learner_id: str, qan: str, rulesets: tuple[str, ...], 
     """
     library = load_library(rulesets)
     qualification, body = find_qualification(library, qan)
-    learner = find_learner(read_learners(records, library), learner_id, records)
+    learner = find_learner(read_learners(records, library, learner_id), learner_id, records)
     explanation = assessment.with_criteria(journeys.explain(qualification, learner, body.counts_as_achieved),
                                          ruleset_of(library, qualification), learner, body.counts_as_achieved)
     click.echo(json.dumps(explanation.to_json(), indent=2) if output_format == "json"
@@ -760,7 +762,7 @@ def plan(records: str, learner_id: str, qan: str, minimise: str | None, excluded
     """
     library = load_library(rulesets)
     qualification, body = find_qualification(library, qan)
-    learner = find_learner(read_learners(records, library), learner_id, records)
+    learner = find_learner(read_learners(records, library, learner_id), learner_id, records)
     minimise = minimise or planner.finish_measure(qualification)
     if target_grade is not None:
         grade_plan(qualification, body, learner, target_grade, pool_refs(library, qualification, excluded, "--exclude"),
@@ -852,7 +854,7 @@ def achievement_log(records: str, learner_id: str, qan: str, rulesets: tuple[str
     """
     library = load_library(rulesets)
     qualification, body = find_qualification(library, qan)
-    learner = find_learner(read_learners(records, library), learner_id, records)
+    learner = find_learner(read_learners(records, library, learner_id), learner_id, records)
     label = body.title if body.name == qualification.awarding_body else qualification.awarding_body
     verdict = api.evaluate(library, qualification.qan, learner)
     page = achievement_log_html(qualification, ruleset_of(library, qualification), learner, verdict,

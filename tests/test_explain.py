@@ -123,3 +123,33 @@ def test_either_options_are_judged_on_the_reported_claim():
     assert either.towards == ("D102",)  # the finish meets the first option; D203 is for the total
     assert explanation.plan.add == ("D102", "D203")
     assert [(s.unit, s.reason) for s in explanation.verdict.set_aside] == [("D202", "barred: not both D201 and D202")]
+
+
+# Three learners' rows: B1's name a unit in no catalogue, C1's hold an error, and a row names no learner.
+OTHERS = ("learner,unit,result,achieved_on,date_of_birth,registered_on\n"
+          "A1,L3B1,pass,2024-01-10,1990-01-01,2023-01-01\n"
+          "B1,FS-ENG-L2,pass,2024-01-10,1990-01-01,2023-01-01\n"
+          "A1,L3B2,pass,2024-01-10,1990-01-01,2023-01-01\n"
+          "C1,L3B1,pass,2024-13-10,1990-01-01,2023-01-01\n"
+          ",L3B1,pass,2024-01-10,1990-01-01,2023-01-01\n"
+          "A1,FS-ENG-L2,pass,2024-01-10,1990-01-01,2023-01-01\n")
+
+
+@pytest.mark.parametrize("command", [["explain"], ["plan"], ["log", "-o", "log.html"]])
+def test_one_learner_s_command_reports_what_concerns_that_learner_alone(tmp_path, monkeypatch, command):
+    # A tutor explaining A1 is told of A1's own unit in no catalogue, at A1's row, and of the row that names
+    # no learner (it may be A1's), but not of B1's unit nor of C1's error.
+    monkeypatch.chdir(tmp_path)
+    Path("records.csv").write_text(OTHERS, encoding="utf-8")
+    result = CliRunner().invoke(main, [*command, "records.csv", "--learner", "A1", "-q", "610/3791/6"])
+    assert result.exit_code == 0, result.output
+    assert [line.split(": ")[0:2] for line in result.stderr.splitlines() if "[QR" in line] == [
+        ["records.csv:6", "error[QR506]"], ["records.csv:7", "warning[QR520]"]]
+
+
+def test_a_learner_whose_own_record_has_errors_is_still_refused_with_them(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("records.csv").write_text(OTHERS, encoding="utf-8")
+    result = run("records.csv", "--learner", "C1", "-q", "610/3791/6")
+    assert result.exit_code == 2
+    assert "records.csv:5: error[QR502]: `achieved_on` is not a date: '2024-13-10'" in result.stderr

@@ -310,3 +310,23 @@ def test_quoted_newline_keeps_line_numbers(read):
                                   'A1,L3B9,pass,2024-03-12,\n')
     (warning,) = records.warnings
     assert warning.location.line == 4
+
+
+@pytest.mark.parametrize("name,content", [
+    ("one.csv", "learner,unit,result,achieved_on\nB1,FS-ENG,pass,2024-01-10\nA1,L3B1,pass,2024-01-10\n"
+                "C1,L3B1,pass,never\nA1,FS-ENG,pass,2024-01-10\n"),
+    ("one.json", json.dumps({"learners": [
+        {"id": "B1", "units": [{"unit": "FS-ENG", "result": "pass", "achieved_on": "2024-01-10"}]},
+        {"id": "A1", "units": [{"unit": "L3B1", "result": "pass", "achieved_on": "2024-01-10"},
+                               {"unit": "FS-ENG", "result": "pass", "achieved_on": "2024-01-10"}]},
+        {"id": "C1", "units": [{"unit": "L3B1", "result": "pass", "achieved_on": "never"}]}]})),
+])
+def test_one_learner_s_record_is_read_alone_the_others_only_named(tmp_path, library, name, content):
+    (tmp_path / name).write_text(content, encoding="utf-8")
+    records = read_records(tmp_path / name, library.vocabulary(), learner="A1")
+    assert sorted(records.order) == ["A1", "B1", "C1"]
+    assert [(learner.id, [a.unit for a in learner.attempts]) for learner in records.learners] == [("A1", ["L3B1"])]
+    assert records.unreadable == {}
+    (warning,) = records.warnings  # A1's own unit in no catalogue, where A1's record names it
+    assert (warning.code, warning.location.line or warning.location.element) == \
+        ("QR520", 5 if name.endswith(".csv") else "learners[1].units[1]")

@@ -131,8 +131,10 @@ def parquet_blocks(table: ParquetTable, learners_per_block: int):
     return batch_blocks(str(table.path), table.header, batches(table), learners_per_block, lines_are_rows=True)
 
 
-def read_parquet(path: Path, vocabulary: Vocabulary, options: ReadOptions = DEFAULT_OPTIONS) -> Records:
-    """Every learner of a Parquet file, read whole."""
+def read_parquet(path: Path, vocabulary: Vocabulary, options: ReadOptions = DEFAULT_OPTIONS,
+                 learner: str | None = None) -> Records:
+    """Every learner of a Parquet file, read whole (only `learner`'s, given one, as `read_records` reads
+    them)."""
     table = open_parquet(path, vocabulary, options)
 
     def rows() -> Iterator[tuple[int, list[str]]]:
@@ -142,4 +144,4 @@ def read_parquet(path: Path, vocabulary: Vocabulary, options: ReadOptions = DEFA
                 yield number, list(row)
                 number += 1
 
-    return read_table_block(str(path), vocabulary, table.header, rows(), options)
+    return read_table_block(str(path), vocabulary, table.header, rows(), options, learner)

@@ -105,10 +105,11 @@ class Vocabulary:
 
 
 def read_records(path: str | Path, vocabulary: Vocabulary, options: ReadOptions = DEFAULT_OPTIONS,
-                 input_format: str | None = None) -> Records:
+                 input_format: str | None = None, learner: str | None = None) -> Records:
     """Read a records file (or a folder of Parquet parts), of the format its extension names unless
     `input_format` (one of `TEXT_FORMATS`) says; raises DiagnosticError when the file as a whole cannot be
-    read."""
+    read. Given a `learner`, only that learner's record is read: the others are named in the order, but
+    their rows are not read, so neither their errors nor their warnings are reported."""
     path = Path(path)
     name = str(path)
     kind = input_format or ("parquet" if path.is_dir() else path.suffix.lower().removeprefix("."))
@@ -118,7 +119,7 @@ def read_records(path: str | Path, vocabulary: Vocabulary, options: ReadOptions 
     if kind == "parquet":
         from qualrules.interpreter.records.parquet import read_parquet
 
-        return read_parquet(path, vocabulary, options)
+        return read_parquet(path, vocabulary, options, learner)
     try:
         if kind == "xlsx":
             rows, epoch = spreadsheet_rows(path)
@@ -129,18 +130,19 @@ def read_records(path: str | Path, vocabulary: Vocabulary, options: ReadOptions 
     except Exception as error:  # openpyxl raises assorted errors for files that are not workbooks
         raise _fatal(name, f"cannot read the file as a spreadsheet: {error}") from error
     if kind != "xlsx":
-        return read_text_records(data, name, kind, vocabulary, options)
-    reader = _Reader(name, vocabulary, options, typed_cells=True)
+        return read_text_records(data, name, kind, vocabulary, options, learner)
+    reader = _Reader(name, vocabulary, options, typed_cells=True, learner=learner)
     reader.date_forms = attrs.evolve(reader.date_forms, epoch=epoch)
     reader.read_rows(rows, row_word="row")
     return reader.result()
 
 
 def read_text_records(data: bytes, file: str, input_format: str, vocabulary: Vocabulary,
-                      options: ReadOptions = DEFAULT_OPTIONS) -> Records:
-    """Records from the bytes of a CSV or JSON text (`input_format`), a file's or standard input's."""
+                      options: ReadOptions = DEFAULT_OPTIONS, learner: str | None = None) -> Records:
+    """Records from the bytes of a CSV or JSON text (`input_format`), a file's or standard input's (only
+    `learner`'s, given one, as `read_records` reads them)."""
     text, decided = decoded(data, file, options.encoding)
-    reader = _Reader(file, vocabulary, options)
+    reader = _Reader(file, vocabulary, options, learner=learner)
     if input_format == "json":
         reader.read_json(text)
     else:
@@ -467,17 +469,21 @@ def names_the_headings(row: list[Any], header: Header) -> bool:
     return bool(header.line) and heading_again("learner") and heading_again("unit")
 
 
-def read_table_block(file: str, vocabulary: Vocabulary, header: Header,
-                     rows: Iterable[tuple[int, list[Any]]], options: ReadOptions = DEFAULT_OPTIONS) -> Records:
-    """The learners of some rows of a table whose header was read already (a block of a streamed file)."""
-    reader = _Reader(file, vocabulary, options)
+def read_table_block(file: str, vocabulary: Vocabulary, header: Header, rows: Iterable[tuple[int, list[Any]]],
+                     options: ReadOptions = DEFAULT_OPTIONS, learner: str | None = None) -> Records:
+    """The learners of some rows of a table whose header was read already (a block of a streamed file; only
+    `learner`'s, given one, as `read_records` reads them)."""
+    reader = _Reader(file, vocabulary, options, learner=learner)
     reader.read_body(rows, header)
     return reader.result()
 
 
 class _Reader:
-    def __init__(self, file: str, vocabulary: Vocabulary, options: ReadOptions, typed_cells: bool = False):
+    def __init__(self, file: str, vocabulary: Vocabulary, options: ReadOptions, typed_cells: bool = False,
+                 learner: str | None = None):
         self.file = file
+        # The one learner whose record is read (None: every learner's); the others are only named.
+        self.only = learner
         self.vocabulary = vocabulary
         self.options = options
         # A spreadsheet's cells are typed: a number there is a date's serial number (`dates`), while a
@@ -670,7 +676,10 @@ class _Reader:
         return found
 
     def result(self) -> Records:
-        for learner in self.order:
+        read = [learner for learner in self.order if self.only in (None, learner)]
+        if self.only is not None:  # errors met before a row's learner was known (a swallowed row's, say)
+            self.errors = {learner: errors for learner, errors in self.errors.items() if learner == self.only}
+        for learner in read:
             born, registered = (self.facts[learner].get(key) for key in ("date_of_birth", "registered_on"))
             if born and registered and born[0] >= registered[0]:
                 self._error(learner, "QR509", f"learner {learner} is born on {born[0].isoformat()}, not before "
@@ -681,9 +690,9 @@ class _Reader:
                     self._error(learner, "QR513", f"{attempt.unit} is achieved on {attempt.achieved_on.isoformat()}, "
                                 f"before learner {learner} is born on {born[0].isoformat()}", attempt.source,
                                 hint="one of the two dates is mistyped")
-        logs = {learner: self._log(learner) for learner in self.order}
+        logs = {learner: self._log(learner) for learner in read}
         learners = []
-        for learner in self.order:
+        for learner in read:
             if learner in self.errors:
                 continue
             facts = self.facts[learner]
@@ -835,6 +844,8 @@ class _Reader:
                             hint="every row needs the learner it belongs to")
                 continue
             self._learner(learner)
+            if self.only is not None and learner != self.only:
+                continue
             cells = {column: value(column) for column in position if column != "learner"}
             if self._too_long(learner, cells, location):
                 continue
@@ -975,6 +986,8 @@ class _Reader:
             seen.update(names)
             for name in names:
                 self._learner(name)
+            if self.only is not None and self.only not in names:
+                continue
             if self._repeated(names, entry, LEARNER_KEYS, element):
                 continue
             if self._too_long(learner, {key: entry.get(key) for key in (*OPTIONAL_COLUMNS, PATHWAY_COLUMN)}, location):
