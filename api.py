@@ -163,7 +163,7 @@ def check_batch(records: "pa.Table | pa.RecordBatch | pd.DataFrame", qans: str |
         if "errors" in row:
             row["errors"] = [{"code": e["code"], "message": e["message"], "hint": e["hint"], "row": e["line"]}
                              for e in row["errors"]]
-        fallback = row.get("fallback")
+        fallback = _award_instead(row)
         if fallback is not None:  # the award given instead: its QAN, status and grade, flat
             row.update(fallback_qualification=fallback["qualification"], fallback_status=fallback["status"],
                        fallback_grade=fallback["grade"])
@@ -236,6 +236,14 @@ def _qualification(library: Library, qan: str) -> tuple[CompiledQualification, A
 
 def _targets(library: Library, qans: str | Iterable[str]) -> list[tuple[CompiledQualification, AwardingBody]]:
     return [_qualification(library, qan) for qan in ((qans,) if isinstance(qans, str) else qans)]
+
+
+def _award_instead(row: dict) -> dict | None:
+    """The award given instead in a verdict's JSON, as `Verdict.award_instead` chooses it down the chain."""
+    award = row.get("fallback")
+    while award is not None and award["status"] == "not achieved" and award.get("fallback") is not None:
+        award = award["fallback"]
+    return award if award is not None and award["status"] != "not achieved" else row.get("fallback")
 
 
 def _unattached(problems: Sequence[Diagnostic], targets: Sequence[tuple]) -> list[CheckRow]:

@@ -141,6 +141,82 @@ qualification 601/0002/2 "Certificate"
     assert achieved.fallback is None
 
 
+# A chain of awards given instead, pass-only: Diploma, else Certificate, else Award; the Award also
+# requires another qualification when REQUIRES is filled in.
+CHAIN = """\
+unit A1 "Alpha" level 3 credits 6
+unit A2 "Beta" level 3 credits 6
+unit A3 "Gamma" level 3 credits 6
+unit Z1 "Zeta" level 3 credits 6
+qualification 600/0000/4 "Diploma"
+  units from A1, A2, A3
+  all of A1, A2, A3
+  otherwise award 600/0001/6
+qualification 600/0001/6 "Certificate"
+  units from A1, A2
+  all of A1, A2
+  otherwise award 600/0002/8
+qualification 600/0002/8 "Award"
+  units from A1
+  all of A1
+{requires}
+qualification 600/0003/1 "Other"
+  units from Z1
+  all of Z1
+"""
+
+
+def chain_verdict(units: tuple[str, ...], requires: str = ""):
+    compiled = {q.qan: q for q in compile_ruleset(build_ruleset(CHAIN.format(requires=requires), "chain.qual"))}
+    return evaluate(compiled["600/0000/4"], grades_of(*((unit, "pass") for unit in units)), COUNTS)
+
+
+def test_the_award_given_instead_is_the_first_down_the_chain_the_learner_achieves():
+    # A1 alone: neither the Diploma (A1-A3) nor the Certificate (A1, A2), but the Award (A1).
+    verdict = chain_verdict(("A1",))
+    assert [(v.qan, v.status) for v in (verdict.fallback, verdict.fallback.fallback)] == [
+        ("600/0001/6", Status.NOT_ACHIEVED), ("600/0002/8", Status.ACHIEVED)]
+    assert (verdict.award_instead.qan, verdict.award_instead.status) == ("600/0002/8", Status.ACHIEVED)
+    # A1 and A2: the Certificate, which is not short of anything, so the chain stops there.
+    verdict = chain_verdict(("A1", "A2"))
+    assert (verdict.award_instead.qan, verdict.award_instead.fallback) == ("600/0001/6", None)
+    # Nothing held: no award down the chain, so the first is told, not achieved.
+    verdict = chain_verdict(())
+    assert (verdict.award_instead.qan, verdict.award_instead.status) == ("600/0001/6", Status.NOT_ACHIEVED)
+
+
+def test_the_award_given_instead_has_its_own_qualification_prerequisites():
+    verdict = chain_verdict(("A1",), requires="  requires 600/0003/1 achieved")
+    assert verdict.award_instead.status is Status.NOT_ACHIEVED
+    assert verdict.fallback.fallback.unmet == ("requires 600/0003/1 achieved: 600/0003/1 Other is not achieved",)
+    assert chain_verdict(("A1", "Z1"), requires="  requires 600/0003/1 achieved").award_instead.achieved
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_every_format_tells_the_award_given_instead_down_the_chain(tmp_path, monkeypatch, jobs):
+    monkeypatch.chdir(tmp_path)
+    Path("chain.qual").write_text(CHAIN.format(requires=""), encoding="utf-8")
+    Path("records.csv").write_text("learner,unit,result,achieved_on\nF1,A1,pass,2024-01-01\n"
+                                   "F2,A1,pass,2024-01-01\nF2,A2,pass,2024-01-01\n", encoding="utf-8")
+
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(main, ["check", "records.csv", "-q", "600/0000/4", "--ruleset", "chain.qual",
+                                           "--jobs", jobs, *args])
+        assert result.exit_code == 1, result.output
+        return result.stdout
+
+    table = run()
+    assert "> awarded instead: 600/0002/8 Award, achieved" in table
+    assert "> awarded instead: 600/0001/6 Certificate, achieved" in table
+    rows = list(csv.DictReader(io.StringIO(run("--format", "csv"))))
+    assert [(r["learner"], r["fallback_qualification"], r["fallback_status"]) for r in rows] == [
+        ("F1", "600/0002/8", "achieved"), ("F2", "600/0001/6", "achieved")]
+    verdicts = json.loads(run("--format", "json"))
+    assert [v["fallback"]["qualification"] for v in verdicts] == ["600/0001/6", "600/0001/6"]
+    assert verdicts[0]["fallback"]["fallback"]["status"] == "achieved"
+    assert "fallback" not in verdicts[1]["fallback"]  # the Certificate is achieved: nothing instead of it
+
+
 def test_points_per_credit_by_level():
     text = """\
 unit A1 "One" level 3 credits 10

@@ -102,16 +102,6 @@ def compile_ruleset(ruleset: m.Ruleset) -> tuple[CompiledQualification, ...]:
                                          compile_attainment(ruleset, c.source))
                 for qan, c in compiled.items()}
 
-    def with_fallback(qan: str) -> CompiledQualification:
-        # The checker refuses a chain of fallbacks that comes back to where it started.
-        fallback = compiled[qan].source.fallback
-        if fallback is not None and compiled[qan].fallback is None:
-            compiled[qan] = attrs.evolve(compiled[qan], fallback=with_fallback(fallback.qan))
-        return compiled[qan]
-
-    for q in ruleset.qualifications:
-        with_fallback(q.qan)
-
     def with_required(qan: str) -> CompiledQualification:
         # The checker refuses qualification prerequisites that come back to where they started.
         lines = compiled[qan].source.required_qualifications
@@ -122,7 +112,19 @@ def compile_ruleset(ruleset: m.Ruleset) -> tuple[CompiledQualification, ...]:
                 for p in compiled[qan].pathways))
         return compiled[qan]
 
-    return tuple(with_required(q.qan) for q in ruleset.qualifications)
+    for q in ruleset.qualifications:
+        with_required(q.qan)
+
+    # After the prerequisites, so that the award given instead has its own (the qualifications a
+    # prerequisite names are judged whole, without the awards given instead of them).
+    def with_fallback(qan: str) -> CompiledQualification:
+        # The checker refuses a chain of fallbacks that comes back to where it started.
+        fallback = compiled[qan].source.fallback
+        if fallback is not None and compiled[qan].fallback is None:
+            compiled[qan] = attrs.evolve(compiled[qan], fallback=with_fallback(fallback.qan))
+        return compiled[qan]
+
+    return tuple(with_fallback(q.qan) for q in ruleset.qualifications)
 
 
 def _with_learner_facts(c: CompiledQualification, prerequisites: dict[str, tuple[str, ...]],

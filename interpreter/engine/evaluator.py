@@ -112,6 +112,15 @@ class Verdict:
         return f"{self.title} ({self.pathway})" if self.pathway is not None else self.title
 
     @property
+    def award_instead(self) -> "Verdict | None":
+        """The verdict of the award given instead (`otherwise award`), down the chain of them: the first the
+        learner achieves, or may (undetermined); else the first, not achieved. None when there is none."""
+        award = self.fallback
+        while award is not None and award.status is Status.NOT_ACHIEVED and award.fallback is not None:
+            award = award.fallback
+        return award if award is not None and award.status is not Status.NOT_ACHIEVED else self.fallback
+
+    @property
     def unmet(self) -> tuple[str, ...]:
         return tuple(o.detail for o in self.outcomes if o.met is not True)
 
@@ -128,7 +137,8 @@ class Verdict:
             "unmet": list(self.unmet),
             "missing": list(self.missing),
             "set_aside": [{"unit": s.unit, "reason": s.reason} for s in self.set_aside],
-            **(grading.verdict_json(self) if self.graded else {}),
+            **(grading.verdict_json(self) if self.graded else
+               {"fallback": self.fallback.to_json()} if self.fallback is not None else {}),
             **({} if self.equivalents is None else {"equivalents": [e.to_json() for e in self.equivalents]}),
             **(pathway_json(self) if self.pathways else {}),
         }

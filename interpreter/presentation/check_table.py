@@ -43,9 +43,11 @@ class CheckRow:
     def json_element(self) -> str:
         """`array_element(self.to_json())`: a pass-only verdict's text is made from pieces, faster than its dict
         is laid out, since a cohort writes hundreds of thousands."""
-        if self.verdict is None or self.verdict.graded or self.verdict.equivalents is not None or self.verdict.pathways:
+        verdict = self.verdict
+        if verdict is None or verdict.graded or verdict.equivalents is not None or verdict.pathways \
+                or verdict.fallback is not None:
             return array_element(self.to_json())
-        return VERDICT_START + json_string(self.verdict.learner) + verdict_rest(self.verdict)
+        return VERDICT_START + json_string(verdict.learner) + verdict_rest(verdict)
 
 
 # A verdict's JSON text as an array element, `array_element(verdict.to_json())`, is VERDICT_START, the learner's
@@ -166,8 +168,8 @@ class CheckTable:
                     out.append(indent + click.style("x ", fg="red") + escaped(outcome.detail))
             for needed in row.verdict.missing if row.verdict.status is Status.UNDETERMINED else ():
                 out.append(indent + click.style("? ", fg="yellow") + "the record lacks the " + escaped(needed))
-            fallback = row.verdict.fallback
-            if fallback is not None and fallback.status is Status.ACHIEVED:
+            fallback = row.verdict.award_instead
+            if fallback is not None and fallback.status is not Status.NOT_ACHIEVED:
                 out.append(indent + click.style("> ", fg="green") + "awarded instead: "
                            + escaped(f"{fallback.qan} {fallback.title}, {status_text(fallback)}"))
         return fit(out, self.columns)

@@ -68,8 +68,8 @@ def explanation_text(explanation: Explanation) -> str:
     if verdict.pathways:
         out += ["", click.style("Pathways", bold=True), escaped(verdict.pathway_decision)]
         out += branches([_pathway_lines(standing) for standing in verdict.pathways])
-    if verdict.fallback is not None:
-        fallback = verdict.fallback
+    if verdict.award_instead is not None:
+        fallback = verdict.award_instead
         points = "" if fallback.points is None else f", {plural(fallback.points, 'point')}"
         out += ["", click.style("Awarded instead", bold=True),
                 escaped(f"{fallback.qan} {fallback.title}: {status_text(fallback)}{points}")]

@@ -928,7 +928,7 @@ def _grade_cell(verdict: Verdict | None) -> str:
     shown = ([verdict.grade] if verdict.grade is not None else []) + (
         [plural(verdict.points, "point")] if verdict.points is not None else [])
     text = ", ".join(shown) or "—"
-    fallback = verdict.fallback
+    fallback = verdict.award_instead
     if fallback is not None and fallback.status is Status.ACHIEVED:
         text += f"; instead {fallback.qan}" + (f" at {fallback.grade}" if fallback.grade is not None else "")
     return text
@@ -954,7 +954,7 @@ def _grade_line(q: CompiledQualification, verdict: Verdict) -> str:
             text += ", but does not meet the rules"
     else:
         text = "No grade yet"
-    fallback = verdict.fallback
+    fallback = verdict.award_instead
     if fallback is not None and fallback.status is Status.ACHIEVED:
         grade = f" at grade <strong>{escape(fallback.grade)}</strong>" if fallback.grade is not None else ""
         points = f" with {plural(fallback.points, 'point')}" if fallback.points is not None else ""

@@ -43,7 +43,7 @@ def check_cells(rows: Iterable[CheckRow]) -> Iterator[tuple[Cell, ...]]:
             yield (row.learner, row.qan, row.title, UNREADABLE, None, None, "", "", "", "", _errors_text(row.errors),
                    "", "", "", None, "", "", "")
             continue
-        fallback = verdict.fallback
+        fallback = verdict.award_instead
         yield (row.learner, row.qan, row.title, verdict.status.value, verdict.credits, verdict.glh,
                "; ".join(verdict.claim), "\n".join(verdict.unmet), "\n".join(verdict.missing),
                "\n".join(f"{s.unit}: {s.reason}" for s in verdict.set_aside), "",

@@ -229,9 +229,10 @@ class Columns:
         decide the verdict. Nobody is plain for a graded qualification, nor for one with equivalences or
         pathways, nor for one whose units have prerequisites or that requires something of the learner besides
         units: the grades of their units, exemptions' approvals, the learner's pathway, the order units were
-        achieved in or the record's own columns decide it too (`evaluator.holdings_of` reads them)."""
+        achieved in or the record's own columns decide it too (`evaluator.holdings_of` reads them). Nor for
+        one naming an award to give instead, whose verdict is the award's too, by its own pool and rules."""
         plain = (self.plain.copy() if q.grading is None and q.equivalents is None and not q.prerequisites
-                 and not q.attainment and not q.required_qualifications and not q.pathways
+                 and not q.attainment and not q.required_qualifications and not q.pathways and q.fallback is None
                  else np.zeros_like(self.plain))
         refs = sorted(set(q.catalogue_refs.values()))
         ref_index = {ref: i for i, ref in enumerate(refs)}
