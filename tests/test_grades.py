@@ -5,6 +5,7 @@ smaller award given instead."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import itertools
 import json
@@ -28,6 +29,7 @@ from qualrules.interpreter.engine.compiler import compile_ruleset
 from qualrules.interpreter.engine.decision import Decision
 from qualrules.interpreter.engine.evaluator import Status, evaluate
 from qualrules.interpreter.engine.requirements import holds
+from qualrules.interpreter.records.learner import Attempt, Learner
 from qualrules.plugins import GenericAwardingBody
 
 COUNTS = GenericAwardingBody().counts_as_achieved
@@ -215,6 +217,66 @@ def test_every_format_tells_the_award_given_instead_down_the_chain(tmp_path, mon
     assert [v["fallback"]["qualification"] for v in verdicts] == ["600/0001/6", "600/0001/6"]
     assert verdicts[0]["fallback"]["fallback"]["status"] == "achieved"
     assert "fallback" not in verdicts[1]["fallback"]  # the Certificate is achieved: nothing instead of it
+
+
+DATED = """\
+unit A1 "Alpha" level 3 credits 6 glh 60
+unit A2 "Beta" level 3 credits 6 glh 60
+{prerequisite}
+qualification 600/5929/1 "Certificate"
+  units from A1, A2
+  all of A1, A2
+{window}
+  points for 60 glh P 6, M 10, D 16
+  grade P at {pass_points} points
+  grade M at 20 points
+  grade D at 32 points
+"""
+
+
+def dated_verdict(rows, pass_points=12, prerequisite="", window="", registered_on=None):
+    text = DATED.format(prerequisite=prerequisite, window=window, pass_points=pass_points)
+    (q,) = compile_ruleset(build_ruleset(text, "dated.qual"))
+    attempts = tuple(Attempt(unit, result, on) for unit, result, on in rows)
+    return evaluate(q, Learner("K1", date_of_birth=None, registered_on=registered_on, attempts=attempts), COUNTS)
+
+
+@pytest.mark.parametrize("pass_points,status,grade,points", [
+    # Sure results: A1 P (6) + A2 D (16) = 22. The undated D of A1 would make 32, a D.
+    (12, Status.UNDETERMINED, None, 32),  # achieved at M either way, but D is possible
+    (24, Status.UNDETERMINED, None, 32),  # not achieved on sure results (22 < 24), achieved on the undated D
+])
+def test_an_undated_better_result_under_a_completion_window_leaves_the_grade_undetermined(
+        pass_points, status, grade, points):
+    on = dt.date(2024, 1, 1)
+    verdict = dated_verdict([("A1", "pass", on), ("A1", "distinction", None), ("A2", "distinction", on)],
+                            pass_points, window="  complete within 1 year", registered_on=dt.date(2023, 9, 1))
+    assert (verdict.status, verdict.grade, verdict.points) == (status, grade, points)
+    assert verdict.missing == ("achievement date of the D result of A1 (needed to tell whether it counts)",)
+
+
+def test_an_undated_result_no_better_than_a_sure_one_leaves_the_grade_as_it_is():
+    on = dt.date(2024, 1, 1)
+    verdict = dated_verdict([("A1", "distinction", on), ("A1", "pass", None), ("A2", "merit", on)],
+                            window="  complete within 1 year", registered_on=dt.date(2023, 9, 1))
+    assert (verdict.status, verdict.grade, verdict.points, verdict.missing) == (Status.ACHIEVED, "M", 26, ())
+
+
+def test_without_a_window_or_prerequisite_an_undated_result_counts_for_its_grade():
+    verdict = dated_verdict([("A1", "distinction", None), ("A2", "distinction", dt.date(2024, 1, 1))])
+    assert (verdict.status, verdict.grade, verdict.points) == (Status.ACHIEVED, "D", 32)
+
+
+def test_a_result_achieved_before_the_unit_s_prerequisite_gives_no_grade():
+    # A2 requires A1: A2's January D came before A1 (February), so only its March P counts: 16 + 6 = 22, M.
+    rows = [("A2", "distinction", dt.date(2024, 1, 1)), ("A1", "distinction", dt.date(2024, 2, 1)),
+            ("A2", "pass", dt.date(2024, 3, 1))]
+    verdict = dated_verdict(rows, prerequisite="  requires A1")
+    assert (verdict.status, verdict.grade, verdict.points) == (Status.ACHIEVED, "M", 22)
+    assert [(u.unit, u.grade) for u in verdict.unit_points] == [("A1", "D"), ("A2", "P")]
+    # The D dated on A1's own day counts: on or after the prerequisite.
+    rows[0] = ("A2", "distinction", dt.date(2024, 2, 1))
+    assert dated_verdict(rows, prerequisite="  requires A1").grade == "D"
 
 
 def test_points_per_credit_by_level():

@@ -180,6 +180,8 @@ class Holdings:
     attainment: tuple[AttainmentOutcome, ...] = ()
     # Where units have prerequisites: the catalogue units achieved that count, or may, as a prerequisite.
     prerequisites_held: frozenset[str] = frozenset()
+    # Each unit with prerequisites that counts: the day it counts from (its results before give no grade).
+    counts_from: tuple[tuple[str, dt.date], ...] = ()
 
     @property
     def learner_ok(self) -> bool | None:
@@ -222,14 +224,30 @@ def decide(q: CompiledQualification, learners: Sequence[Learner], holdings: Sequ
     assert explanations.qualification is q, "explanations belong to one qualification"
     certain = unit_masks(len(q.units), (h.certain for h in holdings))
     everything = certain | unit_masks(len(q.units), (h.uncertain for h in holdings))
-    grades = None
+    grades = possible = None
+    in_doubt = (everything != certain).any(axis=1)
     if q.grading is not None:
-        grades = grading.grade_matrix(q, learners, [completion_deadline(q, learner) for learner in learners])
+        # The grades of results sure to count, and of those that may (undated where dates bound them).
+        deadlines = [completion_deadline(q, learner) for learner in learners]
+        starts = [dict(h.counts_from) for h in holdings]
+        grades = grading.grade_matrix(q, learners, deadlines, starts, sure=True)
+        possible = grading.grade_matrix(q, learners, deadlines, starts)
+        graded_doubt = (possible != grades).any(axis=1)
+        in_doubt |= graded_doubt
     found, claims = _best(q, certain, grades)
-    retry = ~found & (everything != certain).any(axis=1)
+    retry = ~found & in_doubt
     if retry.any():
-        found_with_doubt, claims_with_doubt = _best(q, everything[retry], None if grades is None else grades[retry])
+        found_with_doubt, claims_with_doubt = _best(q, everything[retry], None if grades is None else possible[retry])
         found[retry], claims[retry] = found_with_doubt, claims_with_doubt
+    if grades is not None:
+        # Achieved, but a result that may count would give a better grade: which grade cannot be told yet.
+        rows = np.flatnonzero(found & ~retry & graded_doubt)
+        if len(rows):
+            better = rows[np.array([may > sure for may, sure in zip(
+                grading.best_grade_ranks(q, everything[rows], possible[rows]),
+                grading.best_grade_ranks(q, certain[rows], grades[rows]))], dtype=bool)]
+            retry[better] = True
+            claims[better] = _best(q, everything[better], possible[better])[1]
     learner_ok = np.array([h.learner_ok is True for h in holdings], dtype=bool)
     learner_failed = np.array([h.learner_ok is False for h in holdings], dtype=bool)
     achieved = found & learner_ok & ~retry
@@ -238,7 +256,7 @@ def decide(q: CompiledQualification, learners: Sequence[Learner], holdings: Sequ
     # counts as none.
     closest = ~achieved & ~undetermined & ~claims.any(axis=1)
     if closest.any():
-        held = everything[closest] if grades is None else grading.passing(everything[closest], grades[closest])
+        held = everything[closest] if grades is None else grading.passing(everything[closest], possible[closest])
         claims[closest] = closest_claims(q, held)
     statuses = np.where(achieved, 0, np.where(undetermined, 1, 2))
     shared: dict[tuple, _ClaimFacts] = {}
@@ -253,7 +271,12 @@ def decide(q: CompiledQualification, learners: Sequence[Learner], holdings: Sequ
             facts = shared[key] = _claim_facts(explanations, held, status, chosen, figures, available)
         verdicts.append(_verdict(explanations, learner, held, status, facts))
     if grades is not None:
-        verdicts = grading.graded_verdicts(q, verdicts, grades, everything)
+        # An undetermined verdict is told with the grades that may count, and what the record lacks for them.
+        shown = np.where(undetermined[:, None], possible, grades)
+        verdicts = [attrs.evolve(v, missing=v.missing + tuple(
+                        n for n in grading.doubtful_results(q, grades[k], possible[k]) if n not in v.missing))
+                    if undetermined[k] and graded_doubt[k] else v for k, v in enumerate(verdicts)]
+        verdicts = grading.graded_verdicts(q, verdicts, shown, everything)
     return verdicts
 
 
@@ -392,7 +415,9 @@ def holdings_of(q: CompiledQualification, learner: Learner, counts: Callable[[st
         + [ref for ref, held in as_required.items() if held.counts is not False]) if q.prerequisites else frozenset()
     return Holdings(frozenset(certain), frozenset(uncertain), tuple(set_aside), tuple(missing),
                     age_ok, age_detail, window_detail, unapproved=frozenset(unapproved),
-                    doubts=tuple(sorted(doubts.items())), attainment=attainment, prerequisites_held=prerequisites_held)
+                    doubts=tuple(sorted(doubts.items())), attainment=attainment, prerequisites_held=prerequisites_held,
+                    counts_from=tuple(sorted((ref, standing.on) for ref, standing in standings.items()
+                                             if standing.counts and standing.on is not None)))
 
 
 def plain_holdings(q: CompiledQualification, learner: Learner, certain: frozenset[int],

@@ -22,7 +22,7 @@ finish with the pass grade's points (`cheapest_graded`) and the award given inst
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 import attrs
 
@@ -53,23 +53,28 @@ NO_GRADE = -1
 PASS = m.UNIT_GRADES.index("P")
 
 
-def grade_matrix(q: "CompiledQualification", learners: Sequence[Learner],
-                 deadlines: Sequence[dt.date | None]) -> "np.ndarray":
+def grade_matrix(q: "CompiledQualification", learners: Sequence[Learner], deadlines: Sequence[dt.date | None],
+                 counts_from: Sequence[Mapping[str, dt.date]] = (), sure: bool = False) -> "np.ndarray":
     """(learners, pool units) int8: each unit's best graded result (an index of m.UNIT_GRADES), NO_GRADE where
-    there is none. Results dated after the learner's completion deadline give no grade. An equivalent's grade
-    is its original's best result as the unit it counts as (a mark graded by that unit's bands, or else by the
-    original's own)."""
+    there is none. Results dated after the learner's completion deadline give no grade, nor do results of a
+    unit with prerequisites dated before the day it counts from (`counts_from`, by learner: reference to
+    day). `sure`: only results certain to count give grades, so an undated one gives none where a completion
+    window or a prerequisite bounds its unit. An equivalent's grade is its original's best result as the unit
+    it counts as (a mark graded by that unit's bands, or else by the original's own)."""
     grades = np.full((len(learners), len(q.units)), NO_GRADE, dtype=np.int8)
+    counts_from = counts_from or [{}] * len(learners)
     bands = {b.unit: b for b in q.grading.source.marks}
     outside = q.equivalents.outside if q.equivalents is not None else {}
     by_original: dict[str, list[int]] = {}
     for equivalent in q.equivalents.units if q.equivalents is not None else ():
         for original in equivalent.originals:
             by_original.setdefault(original, []).append(equivalent.index)
-    for row, (learner, deadline) in enumerate(zip(learners, deadlines)):
+    for row, (learner, deadline, starts) in enumerate(zip(learners, deadlines, counts_from)):
         for attempt in learner.attempts:
             ref = q.catalogue_refs.get(attempt.unit.casefold()) or outside.get(attempt.unit.casefold())
-            if ref is None or _late(attempt.achieved_on, deadline):
+            if ref is None or not _may_count(attempt.achieved_on, deadline, starts.get(ref)):
+                continue
+            if sure and not _counts_surely(attempt.achieved_on, q.window is not None, deadline, ref in starts):
                 continue
             uses = ([(q.index[ref], bands.get(ref))] if ref in q.index else []) + [
                 (e, bands.get(q.units[e].ref) or bands.get(ref)) for e in by_original.get(ref, ())]
@@ -88,8 +93,19 @@ def _result_grade(result: str, bands: m.MarkBands | None) -> str | None:
     return g.RESULT_GRADES.get(result)
 
 
-def _late(achieved_on: dt.date | None, deadline: dt.date | None) -> bool:
-    return achieved_on is not None and deadline is not None and achieved_on > deadline
+def _may_count(achieved_on: dt.date | None, deadline: dt.date | None, start: dt.date | None) -> bool:
+    """Whether a result is not dated outside its unit's bounds: after the deadline, or before the day a unit
+    with prerequisites counts from."""
+    return achieved_on is None or ((deadline is None or achieved_on <= deadline)
+                                   and (start is None or achieved_on >= start))
+
+
+def _counts_surely(achieved_on: dt.date | None, windowed: bool, deadline: dt.date | None, bounded: bool) -> bool:
+    """Whether a result that may count surely does: dated, where a window (with its deadline known) or a
+    prerequisite bounds its unit."""
+    if achieved_on is None:
+        return not (windowed or bounded)
+    return deadline is not None or not windowed
 
 
 def claimable(q: "CompiledQualification", available: "np.ndarray", grades: "np.ndarray") -> "np.ndarray":
@@ -290,6 +306,29 @@ def best_graded(q: "CompiledQualification", available: "np.ndarray",
     if q.grading.source.rows:
         return found & np.array([_row(q, claim, row) is not None for claim, row in zip(claims, grades)]), claims
     return found & (points >= q.grading.pass_points), claims
+
+
+def best_grade_ranks(q: "CompiledQualification", available: "np.ndarray", grades: "np.ndarray") -> list[tuple]:
+    """The rank (`m.grade_rank`) of the best grade each learner's `available` units reach; () for none."""
+    found, claims = best_graded(q, available, grades)
+    ranks: list[tuple] = []
+    for achieves, claim, row in zip(found.tolist(), claims, effective_grades(grades)):
+        if not achieves:
+            ranks.append(())
+        elif q.grading.source.rows:
+            ranks.append(m.grade_rank(_row(q, claim, row).grade))
+        else:
+            points = sum(q.grading.points[i][row[i]] for i in np.flatnonzero(claim).tolist())
+            ranks.append(m.grade_rank(g.grade_for(q.grading.source, points).grade))
+    return ranks
+
+
+def doubtful_results(q: "CompiledQualification", sure: "np.ndarray", possible: "np.ndarray") -> list[str]:
+    """What the record lacks to tell a learner's grade: the date of each result that may count, giving its
+    unit a better grade than the results sure to count (`grade_matrix`)."""
+    return [f"achievement date of the {m.UNIT_GRADES[possible[i]]} result of {q.units[i].ref} (needed to tell "
+            "whether it counts)"
+            for i in np.flatnonzero(possible > sure).tolist()]
 
 
 def _row(q: "CompiledQualification", claim: "np.ndarray", grades: "np.ndarray") -> m.GradeRow | None:
