@@ -303,6 +303,15 @@ def main(ctx: click.Context, color: bool | None, debug: bool, profile: str | Non
     ctx.color = colour(color, os.environ)
 
 
+def _given_once(context: click.Context, parameter: click.Parameter, values: tuple[str, ...]) -> str:
+    """The one value of an option a command takes once: given again, it is a usage error rather than the last
+    silently kept (a report mailed for the wrong qualification)."""
+    if len(values) > 1:
+        raise click.BadParameter(f"given {len(values)} times ({', '.join(values)}): this command takes one",
+                                 param=parameter)
+    return values[0]
+
+
 @main.command(epilog=epilog("check"))
 @click.argument("records", type=click.Path(allow_dash=True))
 @click.option("-q", "--qualification", "qans", multiple=True,
@@ -335,6 +344,8 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
                            f"qualifications = [\"610/3788/6\"]  to {profile.file or PROFILE_FILE}")
     targets = [find_qualification(library, qan) for qan in qans] if qans else \
         [profile_qualification(library, profile, qan) for qan in profile.qualifications]
+    # A qualification named twice (by its QAN, or as written otherwise) is checked once.
+    targets = list({qualification.qan: (qualification, body) for qualification, body in targets}.values())
     if verbose:
         for qualification, _ in targets:
             click.echo(f"{qualification.qan}: {qualification.engine}", err=True)
@@ -365,7 +376,7 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
 
 @main.command(epilog=epilog("report"))
 @click.argument("records", type=click.Path(allow_dash=True))
-@click.option("-q", "--qualification", "qan", required=True,
+@click.option("-q", "--qualification", "qan", required=True, multiple=True, callback=_given_once,
               help="QAN of the qualification to report on, e.g. 610/3788/6.")
 @ruleset_option
 @input_format_option
@@ -593,9 +604,10 @@ text_format_option = click.option(
     "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
     help="`text` for people, `json` for programs.",
 )
-learner_option = click.option("--learner", "learner_id", required=True, help="The id of a learner in RECORDS.")
-one_qualification_option = click.option("-q", "--qualification", "qan", required=True,
-                                        help="QAN of the qualification, e.g. 610/3788/6.")
+learner_option = click.option("--learner", "learner_id", required=True, multiple=True, callback=_given_once,
+                              help="The id of a learner in RECORDS.")
+one_qualification_option = click.option("-q", "--qualification", "qan", required=True, multiple=True,
+                                        callback=_given_once, help="QAN of the qualification, e.g. 610/3788/6.")
 
 
 def find_qualification(library: Library, qan: str, given: str | None = None):

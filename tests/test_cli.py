@@ -274,3 +274,24 @@ def test_list_with_an_added_ruleset(run, tmp_path):
     # DEMO has no plugin: its ruleset runs under the generic awarding-body policy.
     assert added == [{"awarding_body": "generic", "qan": "900/0000/1", "title": "Demonstration Award", "level": 2,
                       "units": 2, "source": "demo.qual"}]
+
+
+@pytest.mark.parametrize("command", [
+    ["report", "-o", "report.html", "-q", ISP_AWARD, "-q", ILM_CERTIFICATE],
+    ["explain", "--learner", "P1", "-q", ISP_AWARD, "-q", ILM_CERTIFICATE],
+    ["plan", "--learner", "P1", "--learner", "P2", "-q", ISP_AWARD],
+])
+def test_an_option_a_command_takes_once_given_twice_is_a_usage_error(run, tmp_path, command):
+    # The last value silently kept would mail a manager the wrong qualification's report.
+    records = write_learners(tmp_path / "records.json", {"P1": ["L3B1"], "P2": ["L3B2"]})
+    result = run(command[0], records, *command[1:])
+    assert result.exit_code == 2
+    assert "given 2 times" in result.stderr and "this command takes one" in result.stderr
+    assert not (tmp_path / "report.html").exists()
+
+
+def test_a_qualification_named_twice_is_checked_once(run, tmp_path):
+    records = write_learners(tmp_path / "records.json", {"P1": ["L3B1", "L3B2"]})
+    result = run("check", records, "-q", ISP_AWARD, "-q", ISP_AWARD, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout.splitlines()) == 2  # the header and one row
