@@ -131,7 +131,7 @@ def check(ruleset: m.Ruleset) -> list[Diagnostic]:
                   hint="rename the group so rules can tell the two apart")
 
     known_names = [*catalogue.units, *catalogue.by_ofqual, *(g.display for g in ruleset.groups)]
-    check_prerequisites(ruleset, catalogue.unit_named, [*catalogue.units, *catalogue.by_ofqual], error)
+    check_prerequisites(ruleset, catalogue, [*catalogue.units, *catalogue.by_ofqual], error)
     check_attainment(ruleset, error)
     check_qualification_prerequisites(ruleset, error)
     seen_qans: dict[str, m.Qualification] = {}

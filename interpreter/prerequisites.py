@@ -5,32 +5,87 @@ any claim is chosen, so both engines see only units that can count (docs/semanti
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Iterator, Mapping, Sequence
 
 import attrs
 
 from qualrules.interpreter import model as m
 from qualrules.interpreter.diagnostics import did_you_mean
 from qualrules.interpreter.equivalences import equivalence_text, original_ref
+from qualrules.interpreter.wording import word_list
 
 
-def check_prerequisites(ruleset: m.Ruleset, unit_named: Callable[[str], m.Unit | None],
-                        known_units: Sequence[str], error: Callable[..., None]) -> None:
+def check_prerequisites(ruleset: m.Ruleset, catalogue, known_units: Sequence[str],
+                        error: Callable[..., None]) -> None:
     """Each unit named by `requires` is a unit of the file other than the unit itself, and no chain of
-    prerequisites comes back to where it started."""
+    prerequisites comes back to where it started, through the units required or the equivalences that stand
+    for them."""
     for unit in ruleset.units:
         for ref in unit.prerequisite.units if unit.prerequisite else ():
-            found = unit_named(ref.name)
+            found = catalogue.unit_named(ref.name)
             if found is None:
                 error("QR190", f"unit {unit.ref} requires `{ref.name}`, which is not a unit in this file", ref.span,
                       hint=did_you_mean(ref.name, known_units) or "a prerequisite names a unit of the same file")
             elif found.ref == unit.ref:
                 error("QR191", f"unit {unit.ref} requires itself", ref.span, hint="delete it from the `requires` line")
     by_ref = {u.ref: u for u in reversed(ruleset.units)}
-    for cycle in _cycles(prerequisite_graph(ruleset, unit_named)):
+    graph = prerequisite_graph(ruleset, catalogue.unit_named)
+    for cycle in _cycles(graph):
         error("QR192", f"the prerequisites of units {' -> '.join(cycle + (cycle[0],))} form a cycle, so none of "
               "them can ever count", by_ref[cycle[0]].prerequisite.span,
               hint="check the prerequisites against the specification: one of these units must come first")
+    for statement, original, steps in _cycles_through_equivalences(ruleset, catalogue, graph):
+        error("QR192", f"the prerequisites form a cycle through an equivalence: {word_list(steps, 'and')}, so "
+              f"{original} would be its own prerequisite", statement.span,
+              hint="a unit cannot stand for a unit it must come after: check the equivalence and these "
+                   "prerequisites against the specification, and delete the one it does not give")
+
+
+def _cycles_through_equivalences(ruleset: m.Ruleset, catalogue, graph: Mapping[str, tuple[str, ...]]
+                                 ) -> list[tuple[m.Equivalence, str, list[str]]]:
+    """Each equivalence by which a unit would stand for a unit it must come after (`unit 204 counts as 201`
+    where 204 requires 203 and 203 requires 201), with that original and the steps of the first such cycle.
+    `standings` decides a unit from the units it requires and the originals standing for them, so a cycle
+    along those would never end."""
+    statements = [(s, tuple(original_ref(n, catalogue) for n in s.originals),
+                   {original_ref(n, catalogue) for n in s.replacements}) for s in ruleset.equivalences]
+    # What decides a unit's standing, each with the steps that lead there.
+    edges: dict[str, list[tuple[str, list[str]]]] = {}
+    for ref, required in graph.items():
+        for r in required:
+            edges.setdefault(ref, []).append((r, [f"{ref} requires {r}"]))
+            edges[ref].extend((o, [f"{ref} requires {r}", f"`{equivalence_text(s)}`"])
+                              for s, originals, replaced in statements if r in replaced for o in originals)
+
+    def closing(originals: tuple[str, ...], replaced: set[str]) -> Iterator[tuple[str, list[str]]]:
+        """Each original that leads back to a unit requiring one of `replaced`, with the steps."""
+        for ref, required in graph.items():
+            for r in required:
+                for original in originals if r in replaced else ():
+                    path = _path(edges, original, ref)
+                    if path is not None:
+                        yield original, path + [f"{ref} requires {r}"]
+
+    found = []
+    for statement, originals, replaced in statements:
+        cycle = next(closing(originals, replaced), None)
+        if cycle is not None:
+            found.append((statement, cycle[0], cycle[1] + [f"`{equivalence_text(statement)}`"]))
+    return found
+
+
+def _path(edges: Mapping[str, list[tuple[str, list[str]]]], start: str, goal: str) -> list[str] | None:
+    """The steps of a shortest way from `start` to `goal` along `edges` (none when they are one unit), or None."""
+    paths = {start: []}
+    queue = [start]
+    for node in queue:
+        if node == goal:
+            return paths[node]
+        for target, steps in edges.get(node, ()):
+            if target not in paths:
+                paths[target] = paths[node] + steps
+                queue.append(target)
+    return None
 
 
 def check_qualification_prerequisites(ruleset: m.Ruleset, error: Callable[..., None]) -> None:

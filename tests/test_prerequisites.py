@@ -80,6 +80,98 @@ def test_prerequisites_that_come_back_to_a_unit_are_an_error():
                                          "so none of them can ever count")]
 
 
+# 204 needs 203, which needs 201, and 204 stands for 201: 204 would be its own prerequisite.
+THROUGH_AN_EQUIVALENCE = """\
+unit 201 "Health" level 2 credits 6
+unit 203 "Wiring" level 2 credits 8
+  requires 201
+unit 204 "Testing" level 2 credits 4
+  requires 203
+unit 204 counts as 201
+qualification 600/0001/6 "Diploma"
+  units from 201, 203, 204
+  at least 8 credits
+"""
+# 203 needs 201 and stands for it.
+STANDS_FOR_ITS_PREREQUISITE = """\
+unit 201 "Health" level 2 credits 6
+unit 203 "Wiring" level 2 credits 8
+  requires 201
+unit 203 counts as 201
+qualification 600/0001/6 "Diploma"
+  units from 201, 203
+  at least 6 credits
+"""
+EQUIVALENCE_HINT = ("a unit cannot stand for a unit it must come after: check the equivalence and these "
+                    "prerequisites against the specification, and delete the one it does not give")
+
+
+@pytest.mark.parametrize("text,line,message", [
+    (THROUGH_AN_EQUIVALENCE, 6, "the prerequisites form a cycle through an equivalence: 204 requires 203, "
+                                "203 requires 201 and `unit 204 counts as 201`, so 204 would be its own prerequisite"),
+    (STANDS_FOR_ITS_PREREQUISITE, 4, "the prerequisites form a cycle through an equivalence: 203 requires 201 and "
+                                     "`unit 203 counts as 201`, so 203 would be its own prerequisite"),
+    (STANDS_FOR_ITS_PREREQUISITE.replace("unit 203 counts as 201", "units 203 and OLD1 together count as 201"), 4,
+     "the prerequisites form a cycle through an equivalence: 203 requires 201 and "
+     "`units 203 and OLD1 together count as 201`, so 203 would be its own prerequisite"),
+])
+def test_prerequisites_that_come_back_through_an_equivalence_are_an_error(text, line, message):
+    with pytest.raises(DiagnosticError) as raised:
+        compile_ruleset(build_ruleset(text, "selfp.qual"))
+    (error,) = raised.value.diagnostics
+    assert (error.code, error.location.line, error.location.column, error.message, error.hint) == (
+        "QR192", line, 1, message, EQUIVALENCE_HINT)
+
+
+@pytest.mark.parametrize("command", ["check", "explain"])
+@pytest.mark.parametrize("text,records", [
+    (THROUGH_AN_EQUIVALENCE, "L1,203,pass,2024-01-10\nL1,204,pass,2024-02-10\n"),
+    (STANDS_FOR_ITS_PREREQUISITE, "L1,201,pass,2024-01-10\nL1,203,pass,2024-02-10\n"),
+])
+def test_check_and_explain_report_the_cycle_instead_of_failing(tmp_path, command, text, records):
+    (tmp_path / "selfp.qual").write_text(text, encoding="utf-8")
+    (tmp_path / "records.csv").write_text("learner,unit,result,achieved_on\n" + records, encoding="utf-8")
+    result = CliRunner().invoke(main, [command, str(tmp_path / "records.csv"), "-q", "600/0001/6", "--ruleset",
+                                       str(tmp_path / "selfp.qual"), *(["--learner", "L1"] * (command == "explain"))])
+    assert result.exit_code != 0
+    assert "error[QR192]" in result.output and "QR900" not in result.output
+
+
+# Prerequisites and equivalences together without a cycle: OLD201 stands for 201, which 203 requires, and 204
+# (after 203) stands for 202, which 205 requires.
+PREREQUISITES_BY_EQUIVALENTS = """\
+unit 201 "Health" level 2 credits 6
+unit 202 "Science" level 2 credits 5
+unit 203 "Wiring" level 2 credits 8
+  requires 201
+unit 204 "Testing" level 3 credits 4
+  requires 203
+unit 205 "Fault finding" level 3 credits 4
+  requires 202
+unit OLD201 counts as 201
+unit 204 counts as 202
+qualification 600/0001/6 "Diploma"
+  units from 203, 204, 205
+  at least 16 credits
+"""
+
+
+def test_prerequisites_met_by_equivalents_without_a_cycle_count():
+    (q,) = compile_ruleset(build_ruleset(PREREQUISITES_BY_EQUIVALENTS, "p.qual"))
+    records = [("OLD201", "pass", D(2024, 1, 10)), ("203", "pass", D(2024, 2, 10)), ("204", "pass", D(2024, 3, 10)),
+               ("205", "pass", D(2024, 4, 10))]
+    verdict = evaluate(q, learner(records), COUNTS)
+    # 203 after OLD201 (as 201), 204 after 203, 205 after 204 (as 202): 8 + 4 + 4 credits.
+    assert (verdict.status, verdict.claim, verdict.credits) == (Status.ACHIEVED, ("203", "204", "205"), 16)
+    assert [(s.unit, s.reason) for s in verdict.set_aside] == [("OLD201", "not one of this qualification's units")]
+    records[3] = ("205", "pass", D(2024, 3, 1))
+    verdict = evaluate(q, learner(records), COUNTS)
+    assert (verdict.status, verdict.claim, verdict.credits) == (Status.NOT_ACHIEVED, ("203", "204"), 12)
+    assert [(s.unit, s.reason) for s in verdict.set_aside] == [
+        ("OLD201", "not one of this qualification's units"),
+        ("205", "achieved on 2024-03-01, before its prerequisite 202 was achieved on 2024-03-10")]
+
+
 def test_a_second_requires_line_is_an_error():
     with pytest.raises(DiagnosticError) as raised:
         build_ruleset(ELECTRICAL.replace("  requires 201\n", "  requires 201\n  requires 202\n"), "e.qual")
