@@ -295,3 +295,13 @@ def test_a_qualification_named_twice_is_checked_once(run, tmp_path):
     result = run("check", records, "-q", ISP_AWARD, "-q", ISP_AWARD, "--format", "csv")
     assert result.exit_code == 0, result.output
     assert len(result.stdout.splitlines()) == 2  # the header and one row
+
+
+def test_the_table_tells_what_a_not_achieved_learner_s_record_lacks(run, tmp_path):
+    # 9 credits, short of 13 whatever the age: the age rule cannot be told without a date of birth, which
+    # the CSV and JSON name in `missing`, and so must the table.
+    records = write_learners(tmp_path / "records.json", {"C15": ["L3B1", "L3B2", "L3C1"]}, date_of_birth=None)
+    result = run("check", records, "-q", ISP_CERTIFICATE)
+    assert result.exit_code == 1, result.output
+    assert "not achieved" in result.stdout
+    assert "? the record lacks the date of birth (needed for `age 18 or over`)" in result.stdout

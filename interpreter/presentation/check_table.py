@@ -166,7 +166,9 @@ class CheckTable:
             for outcome in row.verdict.outcomes:
                 if outcome.met is False:
                     out.append(indent + click.style("x ", fg="red") + escaped(outcome.detail))
-            for needed in row.verdict.missing if row.verdict.status is Status.UNDETERMINED else ():
+            # What the record lacks matters to a learner short of the qualification too (an age rule that
+            # cannot be told is no `x` line): only an achieved verdict needs nothing more.
+            for needed in row.verdict.missing if row.verdict.status is not Status.ACHIEVED else ():
                 out.append(indent + click.style("? ", fg="yellow") + "the record lacks the " + escaped(needed))
             fallback = row.verdict.award_instead
             if fallback is not None and fallback.status is not Status.NOT_ACHIEVED:
