@@ -340,7 +340,8 @@ class _Planner:
                          eligibility_many(self.targets, records.learners)))
         rows = [(learner_id, found[learner_id] if learner_id in found else records.unreadable[learner_id])
                 for learner_id in records.order]
-        return PlannedBlock(len(records.order), eligible_text(rows, settings.output_format, settings.columns),
+        return PlannedBlock(len(records.order),
+                            eligible_text(rows, settings.output_format, settings.columns, records.problems),
                             records.problems, bool(records.diagnostics), records.warnings)
 
     def empty(self) -> PlannedBlock:

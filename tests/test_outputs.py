@@ -234,7 +234,9 @@ def test_eligible_csv_and_workbook(run, tmp_path):
     sheet = sheet_rows(tmp_path / "eligible.xlsx", "Results")
     assert [(r["learner"], r["qualification"] or "", r["status"]) for r in sheet] == \
         [(r["learner"], r["qualification"], r["status"]) for r in rows]
-    assert [(r["learner"], r["code"]) for r in sheet_rows(tmp_path / "eligible.xlsx", "Errors")] == [("A002", "QR502")]
+    # As check's workbook: each learner's errors, and the rows that name no learner (an empty learner).
+    assert [(r["learner"], r["code"]) for r in sheet_rows(tmp_path / "eligible.xlsx", "Errors")] == \
+        [("A002", "QR502"), (None, "QR506")]
 
 
 # ---- report --------------------------------------------------------------------------------------------

@@ -163,8 +163,8 @@ class Distance:
             "title": self.qualification.title,
             "awarding_body": self.awarding_body,
             "status": finish.status.value,
-            "credits_to_add": finish.credits_to_add,
-            "units_to_add": finish.units_to_add,
+            "credits_to_add": finish.shown_sizes[1],
+            "units_to_add": finish.shown_sizes[2],
             "add": list(finish.add),
             "reasons": list(finish.reasons),
         }

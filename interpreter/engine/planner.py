@@ -80,18 +80,27 @@ class Plan:
     # A qualification with pathways only: the pathway the plan completes (None: the general title).
     pathway: str | None = None
 
+    @property
+    def shown_sizes(self) -> tuple[int | None, int | None, int | None, int | None]:
+        """The cost, credits, units and GLH to add as the outputs give them: None for a qualification that
+        cannot be achieved, which has no finish to size (0 would read as nothing left to do)."""
+        if self.status is PlanStatus.IMPOSSIBLE:
+            return None, None, None, None
+        return self.cost, self.credits_to_add, self.units_to_add, self.glh_to_add
+
     def to_json(self) -> dict:
+        cost, credits, units, glh = self.shown_sizes
         return {
             "learner": self.learner,
             "qualification": self.qan,
             "status": self.status.value,
             "minimise": self.minimise,
             "add": list(self.add),
-            "cost": self.cost,
+            "cost": cost,
             "claim": list(self.claim),
-            "credits_to_add": self.credits_to_add,
-            "units_to_add": self.units_to_add,
-            "glh_to_add": self.glh_to_add,
+            "credits_to_add": credits,
+            "units_to_add": units,
+            "glh_to_add": glh,
             "reasons": list(self.reasons),
             "deadline": self.deadline.isoformat() if self.deadline else None,
             **({} if self.equivalents is None else {"equivalents": [e.to_json() for e in self.equivalents]}),

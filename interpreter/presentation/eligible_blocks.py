@@ -27,8 +27,10 @@ class EligibleText:
     errors: tuple[tuple[Cell, ...], ...] = ()
 
 
-def eligible_text(rows: EligibleRows, output_format: str, columns: int | None) -> EligibleText:
-    """Each learner's distances (or record errors) of a block, in `output_format`: text, json, csv or xlsx."""
+def eligible_text(rows: EligibleRows, output_format: str, columns: int | None,
+                  problems: Sequence[Diagnostic] = ()) -> EligibleText:
+    """Each learner's distances (or record errors) of a block, in `output_format`: text, json, csv or xlsx;
+    a spreadsheet's errors sheet has the `problems` too, the errors of rows that name no learner."""
     if output_format == "json":
         return EligibleText(eligibility_json_elements(rows))
     if output_format == "csv":
@@ -36,5 +38,5 @@ def eligible_text(rows: EligibleRows, output_format: str, columns: int | None) -
     if output_format == "xlsx":
         return EligibleText(results=tuple(eligible_cells(rows)), errors=tuple(
             cells for learner, entries in rows if entries and isinstance(entries[0], Diagnostic)
-            for cells in error_cells(learner, entries)))
+            for cells in error_cells(learner, entries)) + tuple(error_cells("", problems)))
     return EligibleText("\n".join(fit(eligibility_text(rows).split("\n"), columns)))

@@ -61,8 +61,9 @@ def eligible_cells(learners: Iterable[tuple[str, Sequence[Distance] | Sequence[D
             continue
         for distance in entries:
             q, finish = distance.qualification, distance.plan
-            yield (learner, q.qan, q.title, distance.awarding_body, finish.status.value, finish.credits_to_add,
-                   finish.units_to_add, "; ".join(finish.add), "\n".join(finish.reasons), "")
+            _, credits, units, _ = finish.shown_sizes
+            yield (learner, q.qan, q.title, distance.awarding_body, finish.status.value, credits, units,
+                   "; ".join(finish.add), "\n".join(finish.reasons), "")
 
 
 def error_cells(learner: str, errors: Iterable[Diagnostic]) -> Iterator[tuple[Cell, ...]]:
