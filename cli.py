@@ -526,12 +526,13 @@ def fmt(files: tuple[str, ...], check: bool, show_diff: bool, force: bool) -> No
     """Rewrite each RULESET (.qual) in the canonical layout: aligned unit tables, facts in a fixed order,
     one rule per line in canonical wording, comments kept with their statements.
 
-    Files are replaced atomically, keeping their mode and, where allowed, their owner. A file with errors is
-    reported and left untouched, and so is one edited while it was being formatted, a read-only one and one
-    with other hard links (unless --force).
+    Files are replaced atomically, keeping their mode and, where allowed, their owner. A file whose syntax
+    has errors is reported and left untouched (formatting needs the syntax alone; `lint` finds the rest),
+    and so is one edited while it was being formatted, a read-only one and one with other hard links (unless
+    --force).
 
     Exit status: 0 when every file is formatted (or was rewritten); 1 with --check or --diff when a file
-    would change; 2 when a file cannot be read or has errors, or for bad usage.
+    would change; 2 when a file cannot be read or its syntax has errors, or for bad usage.
     """
     failed, changed = False, False
     for file in files:

@@ -44,9 +44,11 @@ def is_allowed(diagnostic: Diagnostic) -> bool:
     return diagnostic.severity is Severity.NOTE and diagnostic.message.startswith(_ALLOWED_PREFIX)
 
 
-def apply_allowances(found: Iterable[Diagnostic], ruleset: m.Ruleset, text: str) -> list[Diagnostic]:
+def apply_allowances(found: Iterable[Diagnostic], ruleset: m.Ruleset, text: str,
+                     unchecked: frozenset[str] = frozenset()) -> list[Diagnostic]:
     """`found` with each allowed warning made a note that gives the reason, and a QR125 or QR126 warning for
-    every allowance without a reason or that allows nothing."""
+    every allowance without a reason or that allows nothing. An allowance of a code in `unchecked` (checks
+    that did not run, for the file's errors) may allow what those checks would find: it is left alone."""
     allowances, problems = _allowances(ruleset, text)
     by_line: dict[int, list[Allowance]] = {}
     for allowance in allowances:
@@ -66,7 +68,7 @@ def apply_allowances(found: Iterable[Diagnostic], ruleset: m.Ruleset, text: str)
         result.append(attrs.evolve(diagnostic, severity=Severity.NOTE, hint=None,
                                    message=f"{_ALLOWED_PREFIX}{allowance.reason}: {diagnostic.message}"))
     for allowance in allowances:
-        unused = [code for code in allowance.codes if (id(allowance), code) not in used]
+        unused = [code for code in allowance.codes if (id(allowance), code) not in used and code not in unchecked]
         refused = [code for code in unused if (allowance.line, code) in errors]
         if refused:
             problems.append(_problem(

@@ -66,7 +66,7 @@ def lint(sources: Iterable[RulesetSource], bodies: Mapping[str, AwardingBody],
             diagnostics.extend(error.diagnostics)
             continue
         name = ruleset.awarding_body.name if ruleset.awarding_body else None
-        found = lint_ruleset(ruleset, bodies.get(name) or GenericAwardingBody(), time_budget)
+        found, solved = _linted(ruleset, bodies.get(name) or GenericAwardingBody(), time_budget)
         for q in ruleset.qualifications:
             first = declared_in.setdefault(q.qan, (source.name, q))
             if first[0] != source.name:
@@ -75,14 +75,26 @@ def lint(sources: Iterable[RulesetSource], bodies: Mapping[str, AwardingBody],
                     f"(line {first[1].span.line})", source.name, q.qan_span,
                     "a QAN names one qualification: delete one of the two, or correct the QAN"))
         found.extend(shared_unit_criteria(source.name, ruleset.units, first_copies))
-        diagnostics.extend(_in_source_order(apply_allowances(found, ruleset, source.text)))
+        unchecked = frozenset() if solved else SOLVER_CODES
+        diagnostics.extend(_in_source_order(apply_allowances(found, ruleset, source.text, unchecked)))
     return diagnostics
+
+
+# The warnings only the solver's checks of a compiled qualification give, which do not run on a file with
+# errors the checker finds.
+SOLVER_CODES = frozenset({"QR303", "QR400", "QR401", "QR402", "QR403", "QR404", "QR405", "QR406", "QR410",
+                          "QR411", "QR420", "QR421", "QR422"})
 
 
 def lint_ruleset(ruleset: m.Ruleset, body: AwardingBody, time_budget: float = TIME_BUDGET) -> list[Diagnostic]:
     """The diagnostics of one built ruleset, in source order.
     The solver's checks run only when the checker finds no blocking error, `time_budget` seconds for each
     qualification."""
+    return _linted(ruleset, body, time_budget)[0]
+
+
+def _linted(ruleset: m.Ruleset, body: AwardingBody, time_budget: float) -> tuple[list[Diagnostic], bool]:
+    """`lint_ruleset`'s diagnostics, and whether the solver's checks ran."""
     blocking = check(ruleset)
     catalogue = Catalogue.of(ruleset)
     found = [
@@ -99,7 +111,7 @@ def lint_ruleset(ruleset: m.Ruleset, body: AwardingBody, time_budget: float = TI
         for q in compile_ruleset(ruleset):
             found.extend(_satisfiability(q, time_budget))
             found.extend(grading_lint(q))
-    return _in_source_order(found)
+    return _in_source_order(found), not blocking
 
 
 def _in_source_order(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
@@ -145,10 +157,13 @@ def _structure(ruleset: m.Ruleset, catalogue: Catalogue) -> Iterator[Diagnostic]
         if group.name not in used_groups:
             yield _diagnostic("QR120", Severity.WARNING, f"{group.display} is not used by any qualification",
                               file, group.span, "name it in a `units from` line or a rule, or delete it")
-    # A predecessor unit is declared for the equivalence that accepts it, not for a pool.
+    # A predecessor unit is declared for the equivalence that accepts it, and a unit required for the units
+    # that require it (a prerequisite may lie outside every pool), not for a pool.
     originals = {original_ref(n, catalogue) for e in ruleset.equivalences for n in e.originals}
+    required = {found.ref for u in ruleset.units for ref in (u.prerequisite.units if u.prerequisite else ())
+                if (found := catalogue.unit_named(ref.name)) is not None}
     for unit in catalogue.units.values():
-        if unit.ref not in pooled and unit.ref not in originals:
+        if unit.ref not in pooled and unit.ref not in originals | required:
             yield _diagnostic("QR122", Severity.WARNING, f"unit {unit.ref} is in no qualification's pool", file,
                               unit.ref_span, "add it to a qualification's `units from` line, or delete it")
     named = [(unit.ref, unit.ref_span, "unit") for unit in catalogue.units.values()]

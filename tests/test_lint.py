@@ -463,3 +463,11 @@ def test_usage_errors_exit_2(tmp_path):
     assert missing.exit_code == 2
     assert "QR005" in missing.output
     assert run("--format", "xml", "--bundled").exit_code == 2
+
+
+def test_a_unit_only_required_by_another_is_not_told_to_be_deleted():
+    # A prerequisite may lie outside every pool (docs/language.md): QR122 would have it deleted, then QR190.
+    text = ('unit 100 "Induction" level 1 credits 1\nunit 207 "Design" level 3 credits 2\n  requires 100\n'
+            'unit 300 "Spare" level 3 credits 2\nqualification 600/5929/1 "Certificate"\n  units from 207\n'
+            '  all of 207\n')
+    assert [(d.code, d.location.line) for d in lint_text(text) if d.code == "QR122"] == [("QR122", 4)]
