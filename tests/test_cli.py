@@ -305,3 +305,10 @@ def test_the_table_tells_what_a_not_achieved_learner_s_record_lacks(run, tmp_pat
     assert result.exit_code == 1, result.output
     assert "not achieved" in result.stdout
     assert "? the record lacks the date of birth (needed for `age 18 or over`)" in result.stdout
+
+
+def test_a_rule_naming_one_unit_counts_it_in_the_singular(run, tmp_path):
+    # The ISP Award 610/3793/X is all of L3B4, one unit.
+    records = write_learners(tmp_path / "records.json", {"C02": ["L3B1"]})
+    result = run("check", records, "-q", "610/3793/X")
+    assert "x all of L3B4: 0 of 1 unit counted, still needed: L3B4" in result.stdout

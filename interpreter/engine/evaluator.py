@@ -769,7 +769,7 @@ def _outcome(q: CompiledQualification, requirement: Requirement, claim: _Claim, 
             named = requirement.minimum
             counted_refs = {q.units[i].ref for i in chosen}
             lacking = [q.units[i].ref for i in requirement.members[:named] if q.units[i].ref not in counted_refs]
-            detail = f"{requirement.label}: {total} of {named} units counted"
+            detail = f"{requirement.label}: {total} of {plural(named, 'unit')} counted"
             if lacking:
                 detail += f", still needed: {', '.join(lacking)}"
             return RuleOutcome(requirement.rule, text, met, detail, counted, requirement.measure, total,
