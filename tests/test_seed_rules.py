@@ -434,7 +434,8 @@ def test_isp_award_missing_each_unit(check, qan, units):
         verdict = check(qan, [u for u in AWARD_UNITS if u != missing])
         assert verdict.status is Status.NOT_ACHIEVED, missing
         assert verdict.credits == sum(units.values()) - units[missing]
-        assert verdict.unmet[0] == (f"all of {', '.join(units)}: {len(units) - 1} of {len(units)} units counted, "
+        of = f"{len(units)} unit" if len(units) == 1 else f"{len(units)} units"
+        assert verdict.unmet[0] == (f"all of {', '.join(units)}: {len(units) - 1} of {of} counted, "
                                     f"still needed: {missing}")
 
 
