@@ -454,39 +454,59 @@ def verdict_json(verdict: "Verdict") -> dict:
 def finish_units(q: "CompiledQualification", learners: Sequence[Learner], deadlines: Sequence[dt.date | None],
                  certain: "np.ndarray", uncertain: "np.ndarray") -> tuple["np.ndarray", "np.ndarray", "np.ndarray"]:
     """For a cheapest finish of a graded qualification: the learners' grades, and the units held that a claim
-    may count (certain, and in doubt); a unit held below a pass that may not count is one to take again."""
+    may count (certain, and in doubt): a unit held below a pass that may not count is one to take again, and
+    one that may count is held and may be taken again too (`cheapest_graded`)."""
     grades = effective_grades(grade_matrix(q, learners, deadlines))
     return grades, claimable(q, certain, grades), claimable(q, uncertain, grades)
 
 
+# Units per stage of the tie-break between units taken again: 1 << 30 stays well inside 64 bits.
+_RETAKE_CHUNK = 30
+
+
 def cheapest_graded(q: "CompiledQualification", held: "np.ndarray", candidates: "np.ndarray", grades: "np.ndarray",
-                    costs: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
+                    costs: "np.ndarray") -> tuple["np.ndarray", "np.ndarray", "np.ndarray"]:
     """For each row: whether adding candidates, each passed at P, gives a claim that meets every rule and reaches
-    the pass grade's points, and the claim whose added candidates cost the least (`costs`: of each unit, or for
+    the pass grade's points, the claim whose added candidates cost the least (`costs`: of each unit, or for
     each row of each unit), then the fewest, then counts the most credits, then prefers units earlier in the
-    catalogue (CP-SAT)."""
+    catalogue (CP-SAT), and the candidates it adds. A candidate also held (below a pass, where the allowance
+    lets it count) is counted at its grade or taken again at P; among finishes of one claim and cost, those
+    taken again are the ones earlier in the catalogue."""
     found = np.zeros(len(held), dtype=bool)
     claims = np.zeros(held.shape, dtype=bool)
+    added = np.zeros(held.shape, dtype=bool)
     table = q.grading.points
     compensation = q.grading.compensation
     for row in range(len(held)):
         kept, extra = np.flatnonzero(held[row]).tolist(), np.flatnonzero(candidates[row]).tolist()
         claim_model = cpsat.ClaimModel(q, set(kept) | set(extra)).require()
-        chosen = claim_model.chosen
-        earned = [(chosen[i], table[i][grades[row, i]]) for i in kept] + [(chosen[i], table[i][PASS]) for i in extra]
-        claim_model.model.add(sum(p * x for x, p in earned) >= q.grading.pass_points)
+        model, chosen = claim_model.model, claim_model.chosen
+        # Taken again: counted at P in place of its grade, and out of the allowance.
+        retaken = {i: model.new_bool_var(f"retake_{i}") for i in extra if held[row, i]}
+        for i, literal in retaken.items():
+            model.add_implication(literal, chosen[i])
+        taken = {i: retaken.get(i, chosen[i]) for i in extra}
+        earned = ([(chosen[i], table[i][grades[row, i]]) for i in kept]
+                  + [(taken[i], table[i][PASS] - (table[i][grades[row, i]] if i in retaken else 0)) for i in extra])
+        model.add(sum(p * x for x, p in earned) >= q.grading.pass_points)
         if compensation is not None:
-            counted = [(chosen[i], w) for i, w in zip(compensation.members, compensation.weights)
-                       if i in kept and grades[row, i] < PASS]
+            counted = []
+            for i, w in zip(compensation.members, compensation.weights):
+                if held[row, i] and grades[row, i] < PASS:
+                    counted += [(chosen[i], w)] + ([(retaken[i], -w)] if i in retaken else [])
             if counted:
-                claim_model.model.add(sum(w * x for x, w in counted) <= compensation.maximum)
+                model.add(sum(w * x for x, w in counted) <= compensation.maximum)
         row_costs = costs[row] if costs.ndim == 2 else costs
-        added = [i for i in extra if i in chosen]
-        spent = cpsat.cp_model.LinearExpr.weighted_sum([chosen[i] for i in added],
-                                                       [int(row_costs[i]) for i in added])
-        claim = claim_model.maximise([-spent,
-                                      -claim_model.measure_expr(m.Measure.UNITS, extra),
-                                      claim_model.measure_expr(m.Measure.CREDITS), *claim_model.tie_break_stages()])
+        spent = cpsat.cp_model.LinearExpr.weighted_sum([taken[i] for i in extra], [int(row_costs[i]) for i in extra])
+        order = sorted(retaken)
+        chunks = [order[start:start + _RETAKE_CHUNK] for start in range(0, len(order), _RETAKE_CHUNK)]
+        claim = claim_model.maximise([
+            -spent, -cpsat.cp_model.LinearExpr.sum(list(taken.values())),
+            claim_model.measure_expr(m.Measure.CREDITS), *claim_model.tie_break_stages(),
+            *(cpsat.cp_model.LinearExpr.weighted_sum([retaken[i] for i in chunk],
+                                                     [1 << (len(chunk) - 1 - k) for k in range(len(chunk))])
+              for chunk in chunks)])
         if claim is not None:
             found[row], claims[row, list(claim)] = True, True
-    return found, claims
+            added[row, [i for i in extra if claim_model.solved.boolean_value(taken[i])]] = True
+    return found, claims, added

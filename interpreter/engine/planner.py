@@ -189,6 +189,8 @@ def plan_many(q: CompiledQualification, learners: Sequence[Learner], held: HeldU
         grades[:, assumed] = np.maximum(grades[:, assumed], grading.PASS)
     certain[:, assumed], uncertain[:, assumed] = True, False
     candidates = ~(certain | uncertain)
+    if grades is not None:  # a unit held below a pass may be taken again at P, even where it may count
+        candidates |= (certain | uncertain) & (grades < grading.PASS)
     candidates[:, sorted(excluded)] = False
     if q.equivalents is not None:
         candidates[:, q.equivalents.first:] = False  # an equivalent is held by its originals, never taken
@@ -206,32 +208,30 @@ def plan_many(q: CompiledQualification, learners: Sequence[Learner], held: HeldU
 
     settled, claims = best_claims(q, certain) if grades is None else grading.best_graded(q, certain, grades)
     searched = ~settled & ~age_failed
-    hopeful, hopeful_claims, hopeful_extra = _cheapest(
+    hopeful, hopeful_claims, hopeful_added = _cheapest(
         q, (certain | uncertain)[searched], candidates[searched], _rows(costs, searched),
         None if grades is None else grades[searched], _rows_of(implications, searched))
     finishes = np.zeros(len(learners), dtype=bool)
     finishes[searched] = hopeful
     claims[searched] = hopeful_claims
-    # Units a plan adds only because a unit it adds requires them: achieved first, not counted.
-    prerequisites_added = np.zeros(claims.shape, dtype=bool)
-    prerequisites_added[searched] = hopeful_extra
+    # The units each finish adds: those its claim counts, units taken again, prerequisites it need not count.
+    added = np.zeros(claims.shape, dtype=bool)
+    added[searched] = hopeful_added
     # Prefer a finish that does not depend on the dates the record lacks, when it costs no more.
     relies_on_missing = np.zeros(len(learners), dtype=bool)
     doubted = finishes & uncertain.any(axis=1)
     if doubted.any():
         doubted_costs = _rows(costs, doubted)
-        sure, sure_claims, sure_extra = _cheapest(q, certain[doubted], candidates[doubted], doubted_costs,
+        sure, sure_claims, sure_added = _cheapest(q, certain[doubted], candidates[doubted], doubted_costs,
                                                   None if grades is None else grades[doubted],
                                                   _rows_of(implications, doubted))
-        size = _sizes((claims[doubted] & candidates[doubted]) | prerequisites_added[doubted], doubted_costs)
-        relies = ~sure | (_sizes((sure_claims & candidates[doubted]) | sure_extra, doubted_costs) > size)
+        relies = ~sure | (_sizes(sure_added, doubted_costs) > _sizes(added[doubted], doubted_costs))
         relies_on_missing[doubted] = relies
         claims[np.flatnonzero(doubted)[~relies]] = sure_claims[~relies]
-        prerequisites_added[np.flatnonzero(doubted)[~relies]] = sure_extra[~relies]
+        added[np.flatnonzero(doubted)[~relies]] = sure_added[~relies]
 
     deadlines = _deadlines(q, learners)
     passed = [_deadline_passed(learner, deadline) for learner, deadline in zip(learners, deadlines)]
-    added = (claims & candidates) | prerequisites_added
     too_late = finishes & added.any(axis=1) & np.array([p is not None for p in passed], dtype=bool)
     outcomes = np.select([age_failed, settled & age_met, settled, ~finishes, too_late, relies_on_missing | ~age_met],
                          [_UNDER_AGE, _ACHIEVED, _UNKNOWN, _NO_FINISH, _TOO_LATE, _UNKNOWN], _PLANNED)
@@ -250,7 +250,8 @@ def plan_many(q: CompiledQualification, learners: Sequence[Learner], held: HeldU
         elif outcome == _UNDER_AGE:
             reasons = (_age_reason(q, learner, held.failures[k]),)
         elif outcome == _NO_FINISH and grades is not None and _cheapest(
-                q, (certain | uncertain)[k:k + 1], candidates[k:k + 1], _rows(costs, slice(k, k + 1)))[0][0]:
+                q, (certain | uncertain)[k:k + 1], candidates[k:k + 1] & ~(certain | uncertain)[k:k + 1],
+                _rows(costs, slice(k, k + 1)))[0][0]:
             lowest = q.grading.thresholds[0]  # the rules alone can be met: the points fall short
             reasons = (f"no claim reaches the {lowest.points} points of {lowest.grade} with the units still to be "
                        f"taken passed at P; `plan --target-grade {lowest.grade}` says which grades would",)
@@ -266,42 +267,42 @@ def plan_many(q: CompiledQualification, learners: Sequence[Learner], held: HeldU
 
 
 def _cheapest(q: CompiledQualification, held: "np.ndarray", candidates: "np.ndarray", costs: "np.ndarray",
-              grades: "np.ndarray | None" = None,
-              implications: Sequence[tuple[tuple[int, int], ...]] | None = None) -> tuple["np.ndarray", "np.ndarray"]:
-    """For each row: whether some candidates complete the claim, and the claim `cheapest_completion` gives
-    (`costs`: of each unit, or for each row of each unit); identical rows are decided once. For a graded
-    qualification (`grades` of the units held), the claim must also reach the pass grade's points, each
-    candidate at P. `implications`, for each row: the pairs (b, a) where adding b needs a added too (CP-SAT
-    keeps them); the third matrix holds the units added only as prerequisites, outside the claim."""
+              grades: "np.ndarray | None" = None, implications: Sequence[tuple[tuple[int, int], ...]] | None = None
+              ) -> tuple["np.ndarray", "np.ndarray", "np.ndarray"]:
+    """For each row: whether some candidates complete the claim, the claim `cheapest_completion` gives
+    (`costs`: of each unit, or for each row of each unit), and the candidates the finish adds; identical rows
+    are decided once. For a graded qualification (`grades` of the units held), the claim must also reach the
+    pass grade's points, each candidate at P, and a candidate may also be held (below a pass, to take again).
+    Otherwise no unit is both. `implications`, for each row: the pairs (b, a) where adding b needs a added too
+    (CP-SAT keeps them), a prerequisite the finish adds though its claim may not count it."""
     found = np.zeros(len(held), dtype=bool)
     claims = np.zeros(held.shape, dtype=bool)
-    none_extra = np.zeros(held.shape, dtype=bool)
+    added = np.zeros(held.shape, dtype=bool)
     if not len(held):
-        return found, claims, none_extra
+        return found, claims, added
     if grades is not None:
-        return (*grading.cheapest_graded(q, held, candidates, grades, costs), none_extra)
+        return grading.cheapest_graded(q, held, candidates, grades, costs)
     bound = [row for row, pairs in enumerate(implications or ()) if pairs]
     if bound:
-        extra = np.zeros(held.shape, dtype=bool)
         for row in bound:
             row_costs = costs[row] if costs.ndim == 2 else costs
             solved = cheapest_with_prerequisites(q, np.flatnonzero(held[row]).tolist(),
                                                  np.flatnonzero(candidates[row]).tolist(), row_costs.tolist(),
                                                  implications[row])
             if solved is not None:
-                claim, added = solved
-                found[row], claims[row, list(claim)], extra[row, list(added)] = True, True, True
+                claim, row_added = solved
+                found[row], claims[row, list(claim)], added[row, list(row_added)] = True, True, True
         free = np.setdiff1d(np.arange(len(held)), bound)
-        found[free], claims[free], _ = _cheapest(q, held[free], candidates[free], _rows(costs, free))
-        return found, claims, extra & ~claims
+        found[free], claims[free], added[free] = _cheapest(q, held[free], candidates[free], _rows(costs, free))
+        return found, claims, added
     if costs.ndim == 2:
         # Costs that differ between rows (criteria still to go): the rows of each cost row together.
         rows: dict[bytes, list[int]] = {}
         for row, row_costs in enumerate(costs):
             rows.setdefault(row_costs.tobytes(), []).append(row)
         for group in rows.values():
-            found[group], claims[group], _ = _cheapest(q, held[group], candidates[group], costs[group[0]])
-        return found, claims, none_extra
+            found[group], claims[group], added[group] = _cheapest(q, held[group], candidates[group], costs[group[0]])
+        return found, claims, added
     width = held.shape[1]
     unique, inverse = distinct_rows(np.hstack([held, candidates]))
     unique_held, unique_candidates = unique[:, :width], unique[:, width:]
@@ -316,7 +317,8 @@ def _cheapest(q: CompiledQualification, held: "np.ndarray", candidates: "np.ndar
             if claim is not None:
                 unique_found[row] = True
                 unique_claims[row, list(claim)] = True
-    return unique_found[inverse], unique_claims[inverse], none_extra
+    claims = unique_claims[inverse]
+    return unique_found[inverse], claims, claims & candidates
 
 
 def _costs(q: CompiledQualification, measure: m.Measure) -> "np.ndarray":
