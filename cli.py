@@ -40,7 +40,7 @@ from qualrules.interpreter.allowances import is_allowed
 from qualrules.interpreter.lint import claimed_identifier_errors, lint
 from qualrules.interpreter.presentation.eligible_blocks import EligibleText
 from qualrules.interpreter.presentation.help_examples import epilog
-from qualrules.interpreter.presentation.outputs import (STDOUT, Output, OutputRefused, choose_output, opened,
+from qualrules.interpreter.presentation.outputs import (STDOUT, Output, OutputRefused, choose_output, opened, page_output,
                                                        write, write_check, write_eligible)
 from qualrules.interpreter.presentation.tabular import TooManyRows
 from qualrules.interpreter.presentation.terminal import colour, for_terminal, progress_stream, stdout_columns
@@ -159,8 +159,10 @@ def internal_error(error: BaseException, command_line: list[str], debug: bool) -
 
 
 def results_output(output: str | None, output_format: str | None, default_format: str) -> Output:
+    """The output `--output` and `--format` ask for (`output_format` "html": a page, `page_output`)."""
     try:
-        return choose_output(output, output_format, default_format)
+        return page_output(output) if output_format == "html" else \
+            choose_output(output, output_format, default_format)
     except OutputRefused as refusal:
         command_line_error(refusal.code, refusal.message, f"--output {output}", refusal.hint)
 
@@ -405,6 +407,7 @@ def report(records: str, qan: str, rulesets: tuple[str, ...], output: str, force
     data to decide), 2 for bad usage or unreadable input. When only some rows have errors the report is
     still written, for every learner, and the exit status is 2.
     """
+    target = results_output(output, "html", "html")
     library = load_library(rulesets)
     qualification, body = find_qualification(library, qan)
     ruleset, options = ruleset_of(library, qualification), current_profile().options
@@ -438,7 +441,6 @@ def report(records: str, qan: str, rulesets: tuple[str, ...], output: str, force
         page = compact_html_report(qualification, figures, shown, problems=problems, detail=DETAIL, **labels)
         summary = compact_summary_text(figures.learners, figures.counts(), [entry for _, entry in shown])
         failed = bool(problems or unreadable)
-    target = Output("html", None if output == STDOUT else output)
     with results_file(target, (records, *rulesets), force) as handle:
         write(handle, page)
     report_diagnostics(unreadable)
@@ -865,6 +867,7 @@ def achievement_log(records: str, learner_id: str, qan: str, rulesets: tuple[str
 
     Exit status as for `explain`: 0 when the learner achieved, 1 when not, 2 for bad usage or unreadable input.
     """
+    target = results_output(output, "html", "html")
     library = load_library(rulesets)
     qualification, body = find_qualification(library, qan)
     learner = find_learner(read_learners(records, library, learner_id), learner_id, records)
@@ -872,7 +875,6 @@ def achievement_log(records: str, learner_id: str, qan: str, rulesets: tuple[str
     verdict = api.evaluate(library, qualification.qan, learner)
     page = achievement_log_html(qualification, ruleset_of(library, qualification), learner, verdict,
                                 body.counts_as_achieved, awarding_body=label)
-    target = Output("html", None if output == STDOUT else output)
     with results_file(target, (records, *rulesets), force) as handle:
         write(handle, page)
     click.echo(f"wrote {'the log' if target.path is None else output}: {learner_id} {verdict.status.value}",

@@ -312,3 +312,12 @@ def test_a_rule_naming_one_unit_counts_it_in_the_singular(run, tmp_path):
     records = write_learners(tmp_path / "records.json", {"C02": ["L3B1"]})
     result = run("check", records, "-q", "610/3793/X")
     assert "x all of L3B4: 0 of 1 unit counted, still needed: L3B4" in result.stdout
+
+
+@pytest.mark.parametrize("command", [["report", "-q", ISP_AWARD], ["log", "--learner", "P1", "-q", ISP_AWARD]])
+def test_a_page_is_not_written_into_a_file_named_for_another_format(run, tmp_path, command):
+    records = write_learners(tmp_path / "records.json", {"P1": ["L3B1"]})
+    result = run(command[0], records, *command[1:], "-o", "results.csv")
+    assert result.exit_code == 2
+    assert "error[QR651]: the command writes an HTML page, and the file name results.csv names csv" in result.stderr
+    assert not (tmp_path / "results.csv").exists()

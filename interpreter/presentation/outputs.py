@@ -63,6 +63,16 @@ def choose_output(output: str | None, given_format: str | None, default_format: 
     return Output(given_format or named, output)
 
 
+def page_output(output: str) -> Output:
+    """The output of a command that writes an HTML page (`report`, `log`); raises OutputRefused for a file
+    named by another format's extension, which the page would misname."""
+    named = FORMAT_OF_EXTENSION.get(Path(output).suffix.lower()) if output != STDOUT else None
+    if named is not None:
+        raise OutputRefused("QR651", f"the command writes an HTML page, and the file name {output} names {named}",
+                            f"name the file {Path(output).stem}.html")
+    return Output("html", None if output == STDOUT else output)
+
+
 @contextlib.contextmanager
 def opened(output: Output, *, inputs: Iterable[str | Path], force: bool) -> Iterator[IO | None]:
     """The handle to write the results to (None for standard output). A file is replaced whole, only once the
