@@ -358,6 +358,7 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
     except DiagnosticError as error:
         fail(error.diagnostics)
     report_diagnostics(run.warnings)
+    warn_if_no_learners(run.learners, records)
     outcome = {"failed": False, "achieved": True}
 
     def decided() -> Iterator[cohort.Block]:
@@ -412,6 +413,7 @@ def report(records: str, qan: str, rulesets: tuple[str, ...], output: str, force
     qualification, body = find_qualification(library, qan)
     ruleset, options = ruleset_of(library, qualification), current_profile().options
     opened = open_records(records, library, options)
+    warn_if_no_learners(opened.learners, records)
     # A ruleset whose awarding body has no plugin is labelled with the name its file declares.
     labels = {"awarding_body": body.title if body.name == qualification.awarding_body else qualification.awarding_body,
               "records": STDIN if records == "-" else Path(records).name}
@@ -642,6 +644,16 @@ def read_learners(records: str, library: Library, learner_id: str | None = None)
         fail(error.diagnostics)
     report_diagnostics(record_set.problems + record_set.warnings)
     return record_set
+
+
+def warn_if_no_learners(learners: int, records: str) -> None:
+    """A file naming no learner reads without error and decides nothing: that is said (QR638), not left to
+    an empty table or page."""
+    if learners == 0:
+        name = STDIN if records == "-" else records
+        report_diagnostics([Diagnostic("QR638", Severity.WARNING, f"{name} names no learner, so nothing is decided",
+                                       Location(name), "check that it is the export meant: no row after its header "
+                                       "names a learner")])
 
 
 def open_records(records: str, library: Library, options: ReadOptions) -> cohort.Cohort:
@@ -909,6 +921,7 @@ def eligible(records: str, body_name: str | None, rulesets: tuple[str, ...], out
                            f"--awarding-body {body_name}", hint)
     options = current_profile().options
     opened = open_records(records, library, options)
+    warn_if_no_learners(opened.learners, records)
     columns = stdout_columns() if target.format == "text" and target.path is None else None
     settings = cohort.PlanSettings(body_name, target.format, columns, options)
     blocks = cohort.planned_blocks(opened, settings, library,

@@ -321,3 +321,12 @@ def test_a_page_is_not_written_into_a_file_named_for_another_format(run, tmp_pat
     assert result.exit_code == 2
     assert "error[QR651]: the command writes an HTML page, and the file name results.csv names csv" in result.stderr
     assert not (tmp_path / "results.csv").exists()
+
+
+@pytest.mark.parametrize("command", [["check", "-q", ISP_AWARD], ["eligible"], ["report", "-q", ISP_AWARD,
+                                                                             "-o", "report.html"]])
+def test_records_naming_no_learner_are_warned_about(run, tmp_path, command):
+    (tmp_path / "records.csv").write_text("learner,unit,result,achieved_on\n", encoding="utf-8")
+    result = run(command[0], "records.csv", *command[1:])
+    assert result.exit_code == 0, result.output
+    assert "records.csv: warning[QR638]: records.csv names no learner, so nothing is decided" in result.stderr
