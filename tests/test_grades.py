@@ -810,3 +810,23 @@ def test_lint_warns_of_a_grade_table_row_that_is_never_given():
     assert found == [("QR410", "M is never given: whoever meets its row meets the row for the better grade D")]
     assert not [d for d in lint_ruleset(build_ruleset(technical_award_text(), "award.qual"), GenericAwardingBody())
                 if d.code == "QR410"]
+
+
+def test_grading_lines_may_end_with_a_full_stop_as_a_specification_s_sentences_do():
+    written = """\
+unit A1 "Alpha" level 3 credits 6 glh 60
+qualification 601/7155/8 "Certificate"
+  units from A1
+  all of A1
+  points for 60 glh P 6, M 10, D 16{stop}
+  grade P at 6 points{stop}
+  allow unclassified up to 6 credits{stop}
+  otherwise award 601/7157/1{stop}
+qualification 601/7157/1 "Award"
+  units from A1
+  all of A1
+"""
+    with_stops, without = (written.format(stop=stop) for stop in (".", ""))
+    assert without_positions(build_ruleset(with_stops, "stops.qual")) == \
+        without_positions(build_ruleset(without, "stops.qual"))
+    assert format_ruleset(with_stops, "stops.qual") == format_ruleset(without, "stops.qual")
