@@ -530,10 +530,10 @@ def fmt(files: tuple[str, ...], check: bool, show_diff: bool, force: bool) -> No
     """Rewrite each RULESET (.qual) in the canonical layout: aligned unit tables, facts in a fixed order,
     one rule per line in canonical wording, comments kept with their statements.
 
-    Files are replaced atomically, keeping their mode and, where allowed, their owner. A file whose syntax
-    has errors is reported and left untouched (formatting needs the syntax alone; `lint` finds the rest),
-    and so is one edited while it was being formatted, a read-only one and one with other hard links (unless
-    --force).
+    Files are replaced atomically, keeping their mode, their line endings (CRLF stays CRLF) and, where
+    allowed, their owner. A file whose syntax has errors is reported and left untouched (formatting needs
+    the syntax alone; `lint` finds the rest), and so is one edited while it was being formatted, a read-only
+    one and one with other hard links (unless --force).
 
     Exit status: 0 when every file is formatted (or was rewritten); 1 with --check or --diff when a file
     would change; 2 when a file cannot be read or its syntax has errors, or for bad usage.
@@ -541,7 +541,7 @@ def fmt(files: tuple[str, ...], check: bool, show_diff: bool, force: bool) -> No
     failed, changed = False, False
     for file in files:
         try:
-            text, read_state = read_for_rewrite(Path(file))
+            text, read_state, line_end = read_for_rewrite(Path(file))
             formatted = format_ruleset(text, file)
         except (OSError, UnicodeDecodeError) as error:
             report_diagnostics([Diagnostic("QR005", Severity.ERROR, f"cannot read ruleset: {error}", Location(file))])
@@ -560,7 +560,7 @@ def fmt(files: tuple[str, ...], check: bool, show_diff: bool, force: bool) -> No
             click.echo(f"would reformat {file}")
         if not (check or show_diff):
             try:
-                write_atomically(Path(file), formatted, unchanged_since=read_state, force=force)
+                write_atomically(Path(file), formatted, unchanged_since=read_state, force=force, line_end=line_end)
             except WriteRefused as refusal:
                 report_diagnostics([Diagnostic(refusal.code, Severity.ERROR, f"will not rewrite the file: "
                                                f"{refusal.message}", Location(file), refusal.hint)])

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import signal
 import stat
 import tempfile
@@ -56,20 +57,24 @@ class FileState:
         return cls(status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, hashlib.sha256(data).hexdigest())
 
 
-def read_for_rewrite(path: Path) -> tuple[str, FileState]:
-    """A UTF-8 text file's text, with newlines read as `Path.read_text` reads them, and its state."""
+def read_for_rewrite(path: Path) -> tuple[str, FileState, str]:
+    """A UTF-8 text file's text, with newlines read as `Path.read_text` reads them, its state, and the line
+    ending its first line break is written with ("\r\n" for a file saved on Windows), to write it back with."""
     with open(path, "rb") as handle:
         data = handle.read()
         state = FileState.of(os.fstat(handle.fileno()), data)
-    return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n"), state
+    first = re.search(rb"\r\n|\r|\n", data)
+    line_end = first.group().decode() if first else "\n"
+    return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n"), state, line_end
 
 
 def write_atomically(path: Path, text: str, *, inputs: Iterable[str | Path] = (),
-                     unchanged_since: FileState | None = None, force: bool = False) -> None:
-    """Replace `path` (a symbolic link is followed, not replaced) with `text`, refusing a target that is one
-    of `inputs` or, when `unchanged_since` is given, that changed since. Raises `WriteRefused` or `OSError`."""
+                     unchanged_since: FileState | None = None, force: bool = False, line_end: str = "\n") -> None:
+    """Replace `path` (a symbolic link is followed, not replaced) with `text`, its lines ended by `line_end`,
+    refusing a target that is one of `inputs` or, when `unchanged_since` is given, that changed since. Raises
+    `WriteRefused` or `OSError`."""
     with replacing(path, inputs=inputs, unchanged_since=unchanged_since, force=force) as handle:
-        handle.write(text)
+        handle.write(text.replace("\n", line_end))
 
 
 @contextlib.contextmanager

@@ -502,3 +502,14 @@ def test_specification_sentences_come_out_in_the_canonical_wording():
         '  at least 6 credits  # "Learners must achieve a minimum of 6 credits."\n'
         "  at most 6 credits from Group 1\n  at least 1 unit at level 5 or above\n"
     )
+
+
+def test_fmt_keeps_a_file_s_crlf_line_endings(tmp_path, monkeypatch):
+    # A ruleset saved on Windows stays CRLF: a whole-file diff in version control would hide the change.
+    monkeypatch.chdir(tmp_path)
+    Path("crlf.qual").write_bytes(b'unit A1 "Alpha" level 3 credits 6\r\nqualification 600/5929/1 "C"\r\n'
+                                  b'  units from A1\r\n  all of A1\r\n')
+    assert CliRunner().invoke(main, ["fmt", "crlf.qual"]).exit_code == 0
+    data = Path("crlf.qual").read_bytes()
+    assert data.count(b"\r\n") == data.count(b"\n") == 5  # a blank line now between the unit and the qualification
+    assert CliRunner().invoke(main, ["fmt", "--check", "crlf.qual"]).exit_code == 0
