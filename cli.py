@@ -20,6 +20,7 @@ from qualrules import api
 from qualrules.interpreter import cohort
 from qualrules.interpreter import model as m
 from qualrules.interpreter.engine import assessment, grade_plan as grade_plans, journeys, planner
+from qualrules.interpreter.presentation.check_table import CheckRow
 from qualrules.interpreter.presentation.grades_text import grade_plan_text
 from qualrules.interpreter.diagnostics import (
     Diagnostic,
@@ -694,10 +695,16 @@ def records_source(records: str, library: Library, learner_id: str | None = None
                              current_profile().options, learner_id), None
 
 
-def find_learner(record_set: Records, learner_id: str, records: str) -> Learner:
-    """The named learner; exits 2 when RECORDS has no such learner or the learner's rows cannot be read."""
+def find_learner(record_set: Records, learner_id: str, records: str, qualification=None,
+                 output_format: str = "text") -> Learner:
+    """The named learner; exits 2 when RECORDS has no such learner or the learner's rows cannot be read. For
+    programs (`output_format` json) an unreadable learner is written as `check` writes one, with the errors."""
     if learner_id in record_set.unreadable:
-        fail(record_set.unreadable[learner_id])
+        errors = record_set.unreadable[learner_id]
+        if output_format == "json":
+            click.echo(json.dumps(CheckRow(learner_id, qualification.qan, qualification.title, None, errors).to_json(),
+                                  indent=2))
+        fail(errors)
     found = next((learner for learner in record_set.learners if learner.id == learner_id), None)
     if found is None:
         hint = did_you_mean(learner_id, record_set.order) or f"{records} names {', '.join(record_set.order) or 'none'}"
@@ -741,7 +748,8 @@ def explain(records: str, learner_id: str, qan: str, rulesets: tuple[str, ...], 
     """
     library = load_library(rulesets)
     qualification, body = find_qualification(library, qan)
-    learner = find_learner(read_learners(records, library, learner_id), learner_id, records)
+    learner = find_learner(read_learners(records, library, learner_id), learner_id, records, qualification,
+                           output_format)
     explanation = assessment.with_criteria(journeys.explain(qualification, learner, body.counts_as_achieved),
                                          ruleset_of(library, qualification), learner, body.counts_as_achieved)
     click.echo(json.dumps(explanation.to_json(), indent=2) if output_format == "json"
@@ -789,7 +797,8 @@ def plan(records: str, learner_id: str, qan: str, minimise: str | None, excluded
     """
     library = load_library(rulesets)
     qualification, body = find_qualification(library, qan)
-    learner = find_learner(read_learners(records, library, learner_id), learner_id, records)
+    learner = find_learner(read_learners(records, library, learner_id), learner_id, records, qualification,
+                           output_format)
     minimise = minimise or planner.finish_measure(qualification)
     if target_grade is not None:
         grade_plan(qualification, body, learner, target_grade, pool_refs(library, qualification, excluded, "--exclude"),

@@ -153,3 +153,17 @@ def test_a_learner_whose_own_record_has_errors_is_still_refused_with_them(tmp_pa
     result = run("records.csv", "--learner", "C1", "-q", "610/3791/6")
     assert result.exit_code == 2
     assert "records.csv:5: error[QR502]: `achieved_on` is not a date: '2024-13-10'" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["explain", "plan"])
+def test_a_learner_whose_record_has_errors_is_written_for_programs_as_check_writes_one(tmp_path, monkeypatch,
+                                                                                      command):
+    monkeypatch.chdir(tmp_path)
+    Path("records.csv").write_text(OTHERS, encoding="utf-8")
+    result = CliRunner().invoke(main, [command, "records.csv", "--learner", "C1", "-q", "610/3791/6",
+                                       "--format", "json"])
+    assert result.exit_code == 2
+    written = json.loads(result.stdout)
+    assert (written["learner"], written["status"], [e["code"] for e in written["errors"]]) == ("C1", "error", ["QR502"])
+    check = CliRunner().invoke(main, ["check", "records.csv", "-q", "610/3791/6", "--format", "json"])
+    assert written == next(row for row in json.loads(check.stdout) if row["learner"] == "C1")
