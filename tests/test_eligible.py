@@ -58,6 +58,10 @@ def test_undetermined_distances_share_one_note(snapshot, tmp_path, monkeypatch):
                                    "P2,L3B3,pass,2024-02-01,2024-01-15\nP2,L3C6,pass,2024-03-01,2024-01-15\n")
     result = run("records.csv", "--awarding-body", "ISP")
     assert result.exit_code == 0, result.output
+    # 610/3792/8 is all of L3B3, L3C6: nothing to add, only the date of birth to know; not "to go".
+    waiting, to_go = result.stdout.split("to go (cheapest finish")
+    assert "? nothing to add: achieved if the record's missing data allows" in waiting and "610/3792/8" in waiting
+    assert "610/3792/8" not in to_go
     assert result.stdout == snapshot
 
 

@@ -257,14 +257,19 @@ def eligibility_text(learners: Sequence[tuple[str, Sequence[Distance] | Sequence
             out += ["   " + click.style("! ", fg="magenta") + render_plain(d) for d in entries]
             continue
         achieved = [d for d in entries if d.plan.status is PlanStatus.ALREADY_ACHIEVED]
-        to_go = [d for d in entries if d.plan.status in (PlanStatus.PLANNED, PlanStatus.UNDETERMINED)]
+        undetermined = [d for d in entries if d.plan.status is PlanStatus.UNDETERMINED]
+        # Nothing to add, only data the record lacks: not "to go", but achieved once the record says.
+        waiting = [d for d in undetermined if not d.plan.add]
+        to_go = [d for d in entries if d.plan.status is PlanStatus.PLANNED or d.plan.status is PlanStatus.UNDETERMINED
+                 and d.plan.add]
         impossible: dict[tuple[str, ...], list[Distance]] = {}
         for d in entries:
             if d.plan.status is PlanStatus.IMPOSSIBLE:
                 impossible.setdefault(d.plan.reasons, []).append(d)
-        lacking = dict.fromkeys(r for d in to_go if d.plan.status is PlanStatus.UNDETERMINED for r in d.plan.reasons)
+        lacking = dict.fromkeys(r for d in undetermined for r in d.plan.reasons)
         sections = [
             ("achieved", [lines_of(d) for d in achieved]),
+            ("? nothing to add: achieved if the record's missing data allows", [lines_of(d) for d in waiting]),
             (_to_go_heading(to_go), [lines_of(d) for d in to_go]),
             ("cannot be achieved", [[click.style(escaped("; ".join(reasons)), fg="red"),
                                      *branches([lines_of(d) for d in found])]
