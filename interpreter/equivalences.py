@@ -442,8 +442,10 @@ def lint_equivalences(ruleset: m.Ruleset, catalogue) -> Iterator[Diagnostic]:
     for statement in ruleset.equivalences:
         for original in statement.originals:
             for replacement in statement.replacements:
-                edges.setdefault(original_ref(original, catalogue).casefold(), []).append(
-                    (original_ref(replacement, catalogue), statement))
+                # A unit counting as itself is the checker's error (QR186), not a cycle to warn of as well.
+                if original_ref(replacement, catalogue).casefold() != original_ref(original, catalogue).casefold():
+                    edges.setdefault(original_ref(original, catalogue).casefold(), []).append(
+                        (original_ref(replacement, catalogue), statement))
         unused = [n.name for n in statement.replacements if n.name in declared
                   and original_ref(n, catalogue) not in pooled]
         if unused and len(unused) == len(statement.replacements):

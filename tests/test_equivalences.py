@@ -482,6 +482,14 @@ def test_a_round_of_equivalences_is_warned_about_once(snapshot):
     assert render(found[1], text) == snapshot
 
 
+def test_a_unit_counting_as_itself_is_the_checker_s_error_alone():
+    # QR186 says it; QR423 would say it again, at another equivalence of the unit.
+    text = PREDECESSORS.replace("unit 8600-230 counts as 8607-203 and 8607-204\n",
+                                "unit 8600-230 counts as 8607-203 and 8607-204\nunit 8600-230 counts as 8600-230\n")
+    found = [d.code for d in lint([RulesetSource("table.qual", text)], BODIES) if d.severity is not Severity.NOTE]
+    assert "QR186" in found and "QR423" not in found
+
+
 def test_an_equivalence_to_units_in_no_pool_can_never_count():
     text = PREDECESSORS.replace("  units from Group 1, Group 2", "  units from Group 1, 8607-205").replace(
         "  at most 6 credits from Group 2\n", "")
