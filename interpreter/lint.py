@@ -27,11 +27,11 @@ from qualrules.interpreter.checker import Catalogue, check, walk_rules
 from qualrules.interpreter.criteria import lint_criteria, shared_unit_criteria
 from qualrules.interpreter.engine.compiler import CompiledQualification, compile_ruleset
 from qualrules.interpreter.engine.requirements import Alternatives, Linear, Requirement, holds
-from qualrules.interpreter.grade_lint import grading_lint
+from qualrules.interpreter.grade_lint import best_points, grading_lint, require_pass_points
 from qualrules.interpreter.pathways import lint_pathways
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity
 from qualrules.interpreter.engine.planner import MEASURES, finish_measure, part_text, why_impossible
-from qualrules.interpreter.engine.cpsat import ClaimModel, Part, PartKind, SolverTimeout, cheapest_completion, cp_model
+from qualrules.interpreter.engine.cpsat import ClaimModel, Part, PartKind, SolverTimeout, cp_model
 from qualrules.interpreter.wording import level_text, measure_word, plural, rule_text, set_text, word_list
 from qualrules.plugins import AwardingBody, GenericAwardingBody, RulesetSource
 
@@ -83,7 +83,7 @@ def lint(sources: Iterable[RulesetSource], bodies: Mapping[str, AwardingBody],
 # The warnings only the solver's checks of a compiled qualification give, which do not run on a file with
 # errors the checker finds.
 SOLVER_CODES = frozenset({"QR303", "QR400", "QR401", "QR402", "QR403", "QR404", "QR405", "QR406", "QR410",
-                          "QR411", "QR420", "QR421", "QR422"})
+                          "QR411", "QR412", "QR420", "QR421", "QR422"})
 
 
 def lint_ruleset(ruleset: m.Ruleset, body: AwardingBody, time_budget: float = TIME_BUDGET) -> list[Diagnostic]:
@@ -331,19 +331,44 @@ def _witness_and_redundancy(q: CompiledQualification, dead_options: set[int], de
     header = q.source.qan_span
     # Smallest by credits, or by GLH where units are sized in GLH only.
     measure = MEASURES[finish_measure(q)]
-    witness = cheapest_completion(q, (), range(len(q.catalogue_units)), measure, deadline)
-    assert witness is not None, "a qualification without conflicting rules has a claim that achieves it"
-    size = sum(q.measure(measure, i) for i in witness)
-    smallest = f"the smallest claim is {', '.join(q.units[i].ref for i in witness)} " \
-        f"({size} {measure_word(measure, size)})" if witness else "with no units at all"
-    found.append(_diagnostic("QR400", Severity.NOTE, f"{q.qan} can be achieved; {smallest}", q.path, header))
-    if not witness:
+    witness = _smallest_claim(q, measure, deadline)
+    # None: no claim reaches the pass grade's points, which QR411 reports.
+    if witness is not None:
+        smallest = _claim_text(q, witness, measure)
+        if q.grading is not None and q.grading.pass_points > 0:
+            most = sum(best_points(q)[i] for i in witness)
+            smallest += (f", earning up to {most} points where {q.grading.thresholds[0].grade} needs "
+                         f"{q.grading.pass_points}")
+        found.append(_diagnostic("QR400", Severity.NOTE, f"{q.qan} can be achieved; {smallest}", q.path, header))
+    if witness == ():
         found.append(_diagnostic("QR403", Severity.WARNING, f"{q.qan} is achieved by a learner with no units",
                                  q.path, header, "add the minimums the specification sets, e.g. "
                                  "`at least 13 credits` or `all of Group 1`"))
     found.extend(_never_binding(q, deadline))
     found.extend(_dead_options(q, dead_options, deadline))
     found.extend(_declared_facts(q, deadline))
+
+
+def _smallest_claim(q: CompiledQualification, measure: m.Measure, deadline: float) -> tuple[int, ...] | None:
+    """The smallest claim by `measure` (then fewest units, most credits, earliest units) that meets every rule and,
+    graded, reaches the pass grade's points with every unit at its best grade: of the qualification's own units,
+    or with its equivalents where only they earn enough (an equivalent may carry more credit). None when no claim
+    reaches the pass grade's points."""
+    choices = [range(len(q.catalogue_units))] + ([range(len(q.units))] if q.equivalents is not None else [])
+    for units in choices:
+        claim_model = require_pass_points(q, ClaimModel(q, units, deadline).require())
+        claim = claim_model.maximise([-claim_model.measure_expr(measure), -claim_model.measure_expr(m.Measure.UNITS),
+                                      claim_model.measure_expr(m.Measure.CREDITS), *claim_model.tie_break_stages()])
+        if claim is not None:
+            return claim
+    return None
+
+
+def _claim_text(q: CompiledQualification, claim: tuple[int, ...], measure: m.Measure) -> str:
+    if not claim:
+        return "with no units at all"
+    size = sum(q.measure(measure, i) for i in claim)
+    return f"the smallest claim is {', '.join(q.units[i].ref for i in claim)} ({size} {measure_word(measure, size)})"
 
 
 def _linear_rules(requirements: Iterable[Requirement]) -> list[Linear]:

@@ -56,13 +56,24 @@ def pathway_sentences(qualification: m.Qualification) -> tuple[str, ...]:
 
 
 def lint_pathways(q: "CompiledQualification", deadline: float) -> Iterator[Diagnostic]:
-    """For a qualification some claim achieves: each pathway no claim can complete (QR420), each whose rules
-    every claim meeting the qualification's own meets (QR421), and each whose every claim meets the rules of a
-    pathway before it (QR422), so that only a learner registered for it is awarded it."""
+    """For a qualification some claim achieves: each pathway no claim can complete (QR420), by its rules or, graded,
+    short of the pass grade's points with every unit at its best grade, each whose rules every claim achieving
+    the qualification meets (QR421), and each whose every claim meets the rules of a pathway before it (QR422),
+    so that only a learner registered for it is awarded it."""
     from qualrules.interpreter.engine.cpsat import ClaimModel
     from qualrules.interpreter.engine.planner import why_impossible
+    from qualrules.interpreter.grade_lint import points_at_best, require_pass_points
 
     everything = range(len(q.units))
+    # The claims that may achieve, within the pass grade's points; where no claim reaches them QR411 says so,
+    # and every claim meeting the rules is compared as for a pass-only qualification.
+    floored = q.grading is not None and q.grading.pass_points > 0 and \
+        require_pass_points(q, ClaimModel(q, everything, deadline).require()).feasible_with([])
+
+    def achieving(qualification: "CompiledQualification") -> ClaimModel:
+        claim_model = ClaimModel(qualification, everything, deadline).require()
+        return require_pass_points(qualification, claim_model) if floored else claim_model
+
     for compiled in q.pathways:
         pathway, within = compiled.source, compiled.qualification
         location = Location(q.path, pathway.name_span.line, pathway.name_span.column, pathway.name_span.end_line,
@@ -73,7 +84,19 @@ def lint_pathways(q: "CompiledQualification", deadline: float) -> Iterator[Diagn
                              f"{reason}", location,
                              "relax the pathway's rules, or check them against the specification")
             continue
-        claim_model = ClaimModel(q, everything, deadline).require()
+        if floored and not achieving(within).feasible_with([]):
+            claim_model = ClaimModel(within, everything, deadline).require()
+            points = points_at_best(within, claim_model)
+            claim_model.maximise([points])
+            most = claim_model.solved.value(points)
+            threshold = within.grading.thresholds[0]
+            yield Diagnostic("QR420", Severity.ERROR, f'pathway "{pathway.name}" of {q.qan} can never be completed: '
+                             f"no claim within its rules reaches {threshold.grade} ({threshold.points} points): at most "
+                             f"{most} points can be counted, with every unit at its best grade", location,
+                             "relax the pathway's rules, or check them and the grade thresholds against the "
+                             "specification")
+            continue
+        claim_model = achieving(q)
         if not claim_model.feasible_with([~claim_model.holds_all(_own(compiled))]):
             yield Diagnostic("QR421", Severity.WARNING, f'every learner who achieves {q.qan} meets the rules of '
                              f'pathway "{pathway.name}"', location,
@@ -81,7 +104,7 @@ def lint_pathways(q: "CompiledQualification", deadline: float) -> Iterator[Diagn
                              "the pathways after it are awarded only to learners registered for them")
             continue
         earlier = q.pathways[:q.pathways.index(compiled)]
-        claim_model = ClaimModel(within, everything, deadline).require()
+        claim_model = achieving(within)
         if earlier and not claim_model.feasible_with([~claim_model.holds_all(_own(p)) for p in earlier]):
             names = word_list([f'"{p.name}"' for p in earlier], "or")
             yield Diagnostic("QR422", Severity.WARNING, f'every claim that completes pathway "{pathway.name}" also '

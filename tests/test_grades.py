@@ -812,6 +812,86 @@ def test_lint_warns_of_a_grade_table_row_that_is_never_given():
                 if d.code == "QR410"]
 
 
+FLOOR = """\
+unit A1 "Alpha" level 3 credits 6 glh 60
+unit B1 "Beta" level 3 credits 6 glh 60
+unit B2 "Gamma" level 3 credits 6 glh 60
+qualification 600/5929/1 "Certificate"
+  units from A1, B1, B2
+  all of A1
+  at least 6 credits
+  points for 60 glh P 6, M 10, D 16
+  grade P at {points} points
+"""
+
+
+def lint_ruleset_of(text: str):
+    from qualrules.interpreter.lint import lint_ruleset
+
+    return lint_ruleset(build_ruleset(text, "example.qual"), GenericAwardingBody())
+
+
+def graded_lint(text: str) -> list[tuple[str, str]]:
+    # `at least 6 credits` restates `all of A1` (QR404), beside the point here.
+    return [(d.code, d.message) for d in lint_ruleset_of(text) if d.code != "QR404"]
+
+
+def test_the_witness_is_the_smallest_claim_that_can_reach_the_pass_grade():
+    # A1 alone earns at most 16 points (D), two units 32: P at 40 needs all three, 48 at D.
+    assert graded_lint(FLOOR.format(points=40)) == [
+        ("QR400", "600/5929/1 can be achieved; the smallest claim is A1, B1, B2 (18 credits), earning up to 48 points "
+                  "where P needs 40")]
+    assert graded_lint(FLOOR.format(points=32))[0][1].startswith(
+        "600/5929/1 can be achieved; the smallest claim is A1, B1 (12 credits), earning up to 32 points")
+    # 49 points no claim reaches: QR411 says the qualification can never be achieved, and no witness contradicts it.
+    assert graded_lint(FLOOR.format(points=49)) == [
+        ("QR411", "no claim reaches P: at most 48 points can be counted within the rules, so 600/5929/1 can never "
+                  "be achieved")]
+
+
+FALLBACK = """\
+unit A1 "Alpha" level 3 credits 6 glh 60
+unit A2 "Beta" level 3 credits 6 glh 60
+qualification 600/5929/1 "Certificate"
+  units from A1, A2
+  all of A1, A2
+  otherwise award 610/3788/6
+qualification 610/3788/6 "Award"
+  units from A1
+  all of A1
+{award}qualification 610/3789/8 "Other award"
+  units from A2
+  all of A2
+{other}"""
+
+
+@pytest.mark.parametrize("award,other,message", [
+    # Checked only for a learner who has not achieved 600/5929/1, the award can never meet its requirement.
+    ("  requires 600/5929/1 achieved\n", "", "610/3788/6 can never be awarded instead of 600/5929/1: it requires "
+     "600/5929/1 achieved (line 10), but is checked only for a learner who has not achieved 600/5929/1"),
+    ("  requires 600/5929/1 achieved before registration\n", "", "610/3788/6 can never be awarded instead of "
+     "600/5929/1: it requires 600/5929/1 achieved (line 10), but is checked only for a learner who has not "
+     "achieved 600/5929/1"),
+    # Through another qualification it requires.
+    ("  requires 610/3789/8 achieved\n", "  requires 600/5929/1 achieved\n", "610/3788/6 can never be awarded "
+     "instead of 600/5929/1: it requires 610/3789/8 achieved (line 10), which requires 600/5929/1 achieved, but "
+     "is checked only for a learner who has not achieved 600/5929/1"),
+    # Down the chain: the second award is checked only when neither of the first two is achieved.
+    ("  otherwise award 610/3789/8\n", "  requires 600/5929/1 achieved\n", "610/3789/8 can never be awarded "
+     "instead of 600/5929/1, down the chain through 610/3788/6: it requires 600/5929/1 achieved (line 14), but is "
+     "checked only for a learner who has not achieved 600/5929/1"),
+])
+def test_lint_warns_of_an_award_given_instead_that_requires_the_qualification_it_replaces(award, other, message):
+    found = [(d.code, d.message, d.location.line) for d in lint_ruleset_of(FALLBACK.format(award=award, other=other))
+             if d.code == "QR412"]
+    assert found == [("QR412", message, 6)]
+
+
+def test_an_award_given_instead_that_requires_another_qualification_is_not_warned_of():
+    text = FALLBACK.format(award="  requires 610/3789/8 achieved\n", other="")
+    assert not [d for d in lint_ruleset_of(text) if d.code != "QR400"]
+
+
 def test_grading_lines_may_end_with_a_full_stop_as_a_specification_s_sentences_do():
     written = """\
 unit A1 "Alpha" level 3 credits 6 glh 60

@@ -399,6 +399,35 @@ def test_a_pathway_no_learner_can_complete_and_one_every_achiever_completes():
     assert codes(management + retail) == []
 
 
+FLOORED = CATALOGUE.replace("credits 6\n", "credits 6 glh 60\n") + """\
+  at least 12 credits
+  points for 60 glh P 6, M 10, D 16
+  grade P at 33 points
+  grade D at 48 points
+"""
+
+
+def test_a_pathway_that_can_never_reach_the_pass_grade_is_one_no_learner_can_complete():
+    retail = '  pathway "Retail"\n    at most 12 credits\n  end\n'
+    wholesale = '  pathway "Wholesale"\n    all of B1, B2\n  end\n  pathway required\n'
+    found = lint([RulesetSource("example.qual", FLOORED + retail + wholesale)], discover())
+    messages = [(d.code, d.location.line, d.message) for d in found if d.severity.value != "note"]
+    # Retail's two units earn at most 16 + 16 = 32 points, short of P's 33; only A1, B1 and B2 (48) reach P, and
+    # they complete Wholesale, so every learner who achieves completes it.
+    assert messages == [
+        ("QR420", 11, 'pathway "Retail" of 600/5929/1 can never be completed: no claim within its rules reaches P '
+                      "(33 points): at most 32 points can be counted, with every unit at its best grade"),
+        ("QR421", 14, 'every learner who achieves 600/5929/1 meets the rules of pathway "Wholesale"')]
+    # Where P needs 32, Retail's A1 and B1 (or B2) reach it: a learner can complete either pathway.
+    found = lint([RulesetSource("example.qual", FLOORED.replace("P at 33", "P at 32") + retail + wholesale)], discover())
+    assert [d.code for d in found if d.severity.value != "note"] == []
+    # Where no claim reaches P at all, QR411 alone says so (for P and for D): no pathway is reported for it.
+    unreachable = FLOORED.replace("P at 33", "P at 49").replace("D at 48", "D at 64")
+    found = lint([RulesetSource("example.qual", unreachable + retail + wholesale)], discover())
+    assert [(d.code, d.severity.value) for d in found if d.severity.value != "note"] == [
+        ("QR411", "error"), ("QR411", "warning")]
+
+
 def test_pathway_errors_stop_the_ruleset_from_compiling():
     text = CATALOGUE + '  pathway "Retail"\n    all of B1\n    age 18 or over\n  end\n  pathway "RETAIL"\n  end\n'
     with pytest.raises(DiagnosticError) as raised:
