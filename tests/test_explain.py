@@ -125,6 +125,103 @@ def test_either_options_are_judged_on_the_reported_claim():
     assert [(s.unit, s.reason) for s in explanation.verdict.set_aside] == [("D202", "barred: not both D201 and D202")]
 
 
+# ---- wordings a tutor acts on -----------------------------------------------------------------------------
+
+# Registered 2020-01-10, so the deadline is 2023-01-10. I02: Group 1 and four Group 3 units; I03: Group 1, three
+# optional units in time and 8750-307 after the deadline; I05: Group 1 but 8570-228 referred, four optional units.
+ILM_ROWS = ("learner,unit,result,achieved_on,registered_on,date_of_birth\n"
+            "I02,8570-228,pass,2020-03-01,2020-01-10,1990-05-05\n"
+            "I02,8570-229,pass,2020-04-01,2020-01-10,1990-05-05\n"
+            "I02,8570-205,pass,2020-05-01,2020-01-10,1990-05-05\n"
+            "I02,8750-300,pass,2021-02-01,2020-01-10,1990-05-05\n"
+            "I02,8750-302,pass,2021-03-01,2020-01-10,1990-05-05\n"
+            "I02,8750-307,pass,2021-04-01,2020-01-10,1990-05-05\n"
+            "I02,8750-326,pass,2021-05-01,2020-01-10,1990-05-05\n"
+            "I03,8570-228,pass,2020-03-01,2020-01-10,1990-05-05\n"
+            "I03,8570-229,pass,2020-04-01,2020-01-10,1990-05-05\n"
+            "I03,8570-205,pass,2020-05-01,2020-01-10,1990-05-05\n"
+            "I03,8750-213,pass,2021-01-01,2020-01-10,1990-05-05\n"
+            "I03,8750-300,pass,2021-02-01,2020-01-10,1990-05-05\n"
+            "I03,8750-302,pass,2021-03-01,2020-01-10,1990-05-05\n"
+            "I03,8750-307,pass,2023-06-01,2020-01-10,1990-05-05\n"
+            "I05,8570-228,referred,2020-03-01,2020-01-10,1990-05-05\n"
+            "I05,8570-229,pass,2020-04-01,2020-01-10,1990-05-05\n"
+            "I05,8570-205,pass,2020-05-01,2020-01-10,1990-05-05\n"
+            "I05,8750-213,pass,2021-01-01,2020-01-10,1990-05-05\n"
+            "I05,8750-300,pass,2021-02-01,2020-01-10,1990-05-05\n"
+            "I05,8750-302,pass,2021-03-01,2020-01-10,1990-05-05\n"
+            "I05,8750-307,pass,2021-04-01,2020-01-10,1990-05-05\n")
+
+
+@pytest.fixture
+def ilm_records(tmp_path) -> str:
+    path = tmp_path / "ilm.csv"
+    path.write_text(ILM_ROWS)
+    return str(path)
+
+
+def test_a_deadline_passed_with_the_qualification_incomplete_is_not_met(ilm_records):
+    # I03's 8750-307, passed after the deadline, would have made 13 credits: the window is what failed.
+    result = run(ilm_records, "--learner", "I03", "-q", ILM_CERTIFICATE)
+    assert result.exit_code == 1
+    assert ("└─ ✗ complete within 3 years  not met\n"
+            "   complete within 3 years: the deadline of 2023-01-10 has passed with the qualification incomplete; "
+            "1 unit achieved after it set aside (8750-307)\n") in result.stdout
+    # The table hints at it too.
+    table = CliRunner().invoke(main, ["check", ilm_records, "-q", ILM_CERTIFICATE])
+    assert ("x complete within 3 years: the deadline of 2023-01-10 has passed with the qualification incomplete; "
+            "1 unit achieved after it set aside (8750-307)") in table.stdout
+
+
+def test_a_gap_names_only_the_groups_a_cap_leaves_open(ilm_records):
+    # I02 holds four Group 3 units, and Group 3 counts at most 6 credits: only Group 2 can add the credit.
+    result = run(ilm_records, "--learner", "I02", "-q", ILM_CERTIFICATE)
+    assert result.exit_code == 1
+    assert ("│  needs 1 more credit from Group 2 (Group 3 is at its 6-credit cap), e.g. 8750-213\n"
+            in result.stdout)
+
+
+CAPPED = """awarding body T "Test"
+group 2 "Level 2"
+unit A1 "One"   level 2  credits 1
+unit A2 "Two"   level 2  credits 1
+unit A3 "Three" level 2  credits 1
+group 3 "Level 3"
+unit B1 "Four"  level 3  credits 2
+unit B2 "Five"  level 3  credits 2
+unit B3 "Six"   level 3  credits 2
+qualification 999/0000/1 "Capped"
+  units from Group 2, Group 3
+  at least 6 credits from Group 2 or Group 3
+  at most 5 credits from Group 3
+"""
+
+
+@pytest.mark.parametrize("held, sources", [
+    (["B1", "B2"], "Group 2 (Group 3 has room for only 1 more credit under its 5-credit cap)"),
+    (["B1"], None),  # room for B2: the scope stays whole
+    (["A1", "A2", "A3", "B1"], None),  # Group 2 is all held, but no cap shuts a group
+])
+def test_a_gap_names_the_cap_that_shuts_a_group_even_below_its_maximum(tmp_path, held, sources):
+    path = tmp_path / "capped.qual"
+    path.write_text(CAPPED)
+    compiled, body = Library.load([path], bundled=False).qualification("999/0000/1")
+    explanation = explain(compiled, learner(held), body.counts_as_achieved)
+    assert explanation.rules[0].sources == sources
+
+
+def test_an_all_of_rule_lists_the_units_it_still_requires(ilm_records, tmp_path):
+    result = run(ilm_records, "--learner", "I05", "-q", ILM_CERTIFICATE)
+    assert result.exit_code == 1
+    assert "│  still needs 8570-228\n" in result.stdout
+    assert "e.g. 8570-228" not in result.stdout.split("├─ ✗ between")[0]
+    isp = tmp_path / "isp.csv"
+    isp.write_text("learner,unit,result,achieved_on,registered_on,date_of_birth\n"
+                   "S01,L3C1,pass,2024-03-01,2024-01-10,1990-05-05\n")
+    result = run(str(isp), "--learner", "S01", "-q", "610/3790/4")
+    assert "│  still needs L3B1, L3B5, L3C2, L3C3, L3C4, L3C5, L3C6, L3L1, L3L3, L3S3\n" in result.stdout
+
+
 # Three learners' rows: B1's name a unit in no catalogue, C1's hold an error, and a row names no learner.
 OTHERS = ("learner,unit,result,achieved_on,date_of_birth,registered_on\n"
           "A1,L3B1,pass,2024-01-10,1990-01-01,2023-01-01\n"

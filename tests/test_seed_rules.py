@@ -101,8 +101,21 @@ def test_ilm_unit_after_the_completion_deadline_is_set_aside(check):
     assert verdict.credits == 12
     assert set_aside(verdict) == {
         "8750-216": "achieved on 2027-01-16, after the completion deadline of 2027-01-15"}
-    assert "complete within 3 years: units achieved by 2027-01-15 count; 1 unit achieved after that set aside" in \
-        [o.detail for o in verdict.outcomes]
+    # Not achieved, and the late unit shows the deadline has passed: the window is not met, and says why.
+    window = verdict.outcomes[-1]
+    assert (window.met, window.detail) == (False, "complete within 3 years: the deadline of 2027-01-15 has passed "
+                                                  "with the qualification incomplete; 1 unit achieved after it set "
+                                                  "aside (8750-216)")
+
+
+def test_ilm_unit_after_the_deadline_of_an_achieved_learner_leaves_the_window_met(check):
+    # Group 1 (6) + FIVE_OPTIONAL (6) + 8750-216 in time (1) = 13; 8750-303 after the deadline is surplus.
+    verdict = check(ILM_CERTIFICATE, GROUP_1 + FIVE_OPTIONAL + [("8750-216", "pass", dt.date(2027, 1, 15)),
+                                                                ("8750-303", "pass", dt.date(2027, 1, 16))])
+    assert verdict.status is Status.ACHIEVED
+    window = verdict.outcomes[-1]
+    assert (window.met, window.detail) == (
+        True, "complete within 3 years: units achieved by 2027-01-15 count; 1 unit achieved after that set aside")
 
 
 def test_ilm_unit_on_the_completion_deadline_counts(check):

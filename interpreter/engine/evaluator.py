@@ -182,6 +182,8 @@ class Holdings:
     prerequisites_held: frozenset[str] = frozenset()
     # Each unit with prerequisites that counts: the day it counts from (its results before give no grade).
     counts_from: tuple[tuple[str, dt.date], ...] = ()
+    # The units set aside as achieved after the completion deadline.
+    late: tuple[str, ...] = ()
 
     @property
     def learner_ok(self) -> bool | None:
@@ -360,7 +362,7 @@ def holdings_of(q: CompiledQualification, learner: Learner, counts: Callable[[st
     certain: set[int] = set()
     uncertain: set[int] = set()
     deadline, window_detail = _window_facts(q, learner, missing)
-    late = 0
+    late: list[str] = []
     # Each achieved unit the qualification can use: True when it counts, None when in doubt, False when late.
     placed: dict[str, bool | None] = {}
     for ref, achieved_on in achieved.items():
@@ -391,7 +393,7 @@ def holdings_of(q: CompiledQualification, learner: Learner, counts: Callable[[st
         elif deadline is None:
             placed[ref] = None
         elif achieved_on > deadline:
-            late += 1
+            late.append(ref)
             placed[ref] = False
             set_aside.append(SetAside(ref, f"achieved on {achieved_on.isoformat()}, after the completion "
                                            f"deadline of {deadline.isoformat()}"))
@@ -404,7 +406,7 @@ def holdings_of(q: CompiledQualification, learner: Learner, counts: Callable[[st
         set_aside.extend(SetAside(ref, reason) for ref, reason in refused)
         missing.extend(needed for needed in lacking if needed not in missing)
     if late:
-        window_detail += f"; {plural(late, 'unit')} achieved after that set aside"
+        window_detail += f"; {plural(len(late), 'unit')} achieved after that set aside"
     set_aside.extend(not_achieved(ref, results[-1]) for ref, results in attempted.items() if ref not in achieved)
 
     age_ok, age_detail = _age_facts(q, learner, missing)
@@ -417,7 +419,8 @@ def holdings_of(q: CompiledQualification, learner: Learner, counts: Callable[[st
                     age_ok, age_detail, window_detail, unapproved=frozenset(unapproved),
                     doubts=tuple(sorted(doubts.items())), attainment=attainment, prerequisites_held=prerequisites_held,
                     counts_from=tuple(sorted((ref, standing.on) for ref, standing in standings.items()
-                                             if standing.counts and standing.on is not None)))
+                                             if standing.counts and standing.on is not None)),
+                    late=tuple(late))
 
 
 def plain_holdings(q: CompiledQualification, learner: Learner, certain: frozenset[int],
@@ -483,6 +486,13 @@ def _required_facts(q: CompiledQualification, learner: Learner, counts: Callable
         missing.extend(needed for needed in lacking if needed not in missing)
         outcomes.append(AttainmentOutcome(met, f"{line.text}: {said}", tuple(lacking)))
     return tuple(outcomes)
+
+
+def _window_passed(q: CompiledQualification, learner: Learner, late: Sequence[str]) -> str:
+    """How the window reads for a learner not achieved who holds units achieved after its deadline."""
+    deadline = completion_deadline(q, learner)
+    return (f"{rule_text(q.window)}: the deadline of {deadline.isoformat()} has passed with the qualification "
+            f"incomplete; {plural(len(late), 'unit')} achieved after it set aside ({', '.join(late)})")
 
 
 def _window_facts(q: CompiledQualification, learner: Learner, missing: list[str]) -> tuple[dt.date | None, str | None]:
@@ -732,7 +742,11 @@ def _verdict(explanations: Explanations, learner: Learner, holdings: Holdings, s
     if q.window is not None:
         in_doubt = bool(holdings.uncertain) and any(i in holdings.uncertain for i in facts.indices)
         met = None if learner.registered_on is None or in_doubt else True
-        outcomes.append(explanations.learner_outcome(q.window, explanations.window_text, met, holdings.window_detail))
+        detail = holdings.window_detail
+        if holdings.late and status is Status.NOT_ACHIEVED:
+            # A unit achieved after the deadline shows it has passed: the qualification was not completed in time.
+            met, detail = False, _window_passed(q, learner, holdings.late)
+        outcomes.append(explanations.learner_outcome(q.window, explanations.window_text, met, detail))
     if q.minimum_age is not None:
         outcomes.append(explanations.learner_outcome(q.minimum_age, explanations.age_text, holdings.age_ok,
                                                      holdings.age_detail))

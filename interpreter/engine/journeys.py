@@ -18,7 +18,8 @@ from qualrules.interpreter.engine.evaluator import RuleOutcome, Verdict, holding
 from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.engine.planner import HeldUnits, Plan, PlanStatus, finish_measure, plan, plan_many
 from qualrules.interpreter.lazy import lazy_module
-from qualrules.interpreter.wording import rule_text
+from qualrules.interpreter import model as m
+from qualrules.interpreter.wording import measure_word, rule_text, set_text
 
 if TYPE_CHECKING:
     import numpy as np
@@ -52,6 +53,11 @@ class RuleExplanation:
     shortfall: int | None
     towards: tuple[str, ...]
     options: tuple[OptionExplanation, ...]
+    # For a failing minimum whose scope caps partly shut: where more can still come from, with the caps
+    # (`Group 2 (Group 3 is at its 6-credit cap)`); None when all of its scope can.
+    sources: str | None = None
+    # For an `all of` rule not met: the units it names that the claim does not count, every one required.
+    still_needed: tuple[str, ...] = ()
 
     @property
     def status(self) -> RuleStatus:
@@ -113,17 +119,23 @@ def explain(q: CompiledQualification, learner: Learner, counts: Callable[[str], 
     verdict = evaluate(q, learner, counts)
     finish = plan(q, learner, counts, minimise=finish_measure(q))
     chosen = {q.index[ref] for ref in verdict.claim}
+    holdings = holdings_of(q, learner, grading.counting(q, counts) if q.grading else counts, counts)
+    held = holdings.certain | holdings.uncertain
     # The evaluator reports one outcome per requirement (of the pathway whose rules chose the claim, if any) but
     # an equivalence's caps, in order, then the completion window and age.
-    requirements: list[Requirement | None] = list(reported(claimed_within(q, verdict).requirements))
+    within = claimed_within(q, verdict).requirements
+    # The caps in force: an `either` option's bind only when the claim meets it.
+    caps = [r for r in linear_requirements(within, lambda option: holds(option, chosen)) if r.maximum is not None]
+    requirements: list[Requirement | None] = list(reported(within))
     requirements += [None] * (len(verdict.outcomes) - len(requirements))
-    rules = tuple(_rule(q, outcome, requirement, chosen, finish)
+    rules = tuple(_rule(q, outcome, requirement, chosen, finish, held, caps)
                   for outcome, requirement in zip(verdict.outcomes, requirements))
     return Explanation(q, verdict, finish, rules)
 
 
 def _rule(q: CompiledQualification, outcome: RuleOutcome, requirement: Requirement | None, chosen: set[int],
-          finish: Plan) -> RuleExplanation:
+          finish: Plan, held: frozenset[int], caps: Sequence[Linear]) -> RuleExplanation:
+    """`held`: the pool units the record holds; `caps`: the caps in force on the claim."""
     failing = outcome.met is False
     shortfall = None
     if failing and outcome.minimum is not None and outcome.measured is not None:
@@ -142,8 +154,64 @@ def _rule(q: CompiledQualification, outcome: RuleOutcome, requirement: Requireme
         options = tuple(OptionExplanation(tuple(r.text for r in option),
                                           holds(option, chosen))
                         for option in requirement.options)
-    label = requirement.label if isinstance(requirement, Linear) else None
-    return RuleExplanation(outcome, label, shortfall, towards, options)
+    if not isinstance(requirement, Linear):
+        return RuleExplanation(outcome, None, shortfall, towards, options)
+    sources, still_needed = None, ()
+    if failing and isinstance(requirement.rule, m.AllOf):
+        counted = {q.units[i].ref for i in chosen}
+        # An `all of` rule's first `minimum` members are the units it names; the rest are their equivalents.
+        still_needed = tuple(ref for ref in (q.units[i].ref for i in requirement.members[:requirement.minimum])
+                             if ref not in counted)
+    elif shortfall is not None and isinstance(requirement.rule, m.Quantity) and requirement.rule.scope:
+        sources = _sources(q, requirement, chosen, held, caps)
+    return RuleExplanation(outcome, requirement.label, shortfall, towards, options, sources, still_needed)
+
+
+def _sources(q: CompiledQualification, short: Linear, chosen: set[int], held: frozenset[int],
+             caps: Sequence[Linear]) -> str | None:
+    """Where a minimum that falls short can still gain, when caps shut part of its scope: the names of its scope
+    with a unit not yet held that would count under every cap, then the caps that shut the others; None when
+    no cap shuts any."""
+    totals = {id(cap): sum(w for i, w in zip(cap.members, cap.weights) if i in chosen) for cap in caps}
+
+    def shutting(i: int) -> list[Linear]:
+        return [cap for cap in caps if i in cap.members
+                and totals[id(cap)] + cap.weights[cap.members.index(i)] > cap.maximum]
+
+    members = set(short.members)
+    open_names, shut = [], {}
+    for term in short.rule.scope.terms:
+        found = [shutting(i) for i in sorted(_named_units(q, term) & members - held)]
+        if any(not blocking for blocking in found):
+            open_names.append(term.text)
+        else:
+            shut.update((id(cap), cap) for blocking in found for cap in blocking if cap is not short)
+    # An equivalence's cap is said of the unit it keeps out, not of the scope.
+    notes = [_cap_note(cap, totals[id(cap)]) for cap in shut.values() if cap.equivalence is None]
+    if not notes:
+        return None
+    scope = set_text(short.rule.scope)
+    label = short.label.replace(scope, " or ".join(open_names), 1) if open_names else short.label
+    return f"{label} ({'; '.join(notes)})"
+
+
+def _cap_note(cap: Linear, total: int) -> str:
+    size = f"{cap.maximum}-{measure_word(cap.measure, 1)}"
+    if total >= cap.maximum:
+        return f"{cap.label} is at its {size} cap"
+    left = cap.maximum - total
+    return f"{cap.label} has room for only {left} more {measure_word(cap.measure, left)} under its {size} cap"
+
+
+def _named_units(q: CompiledQualification, term: m.NameRef) -> set[int]:
+    """The catalogue units of the pool a name in a rule stands for (the checker resolved it): a group's
+    members, or one unit."""
+    group = f"Group {term.name}" if term.name.isdigit() else term.name  # as `model.Group.display` shows it
+    units = q.catalogue_units
+    if term.group_keyword or not term.name.isdigit() and any(u.group == group for u in units):
+        return {i for i, u in enumerate(units) if u.group == group}
+    ref = q.catalogue_refs.get(term.name.casefold())
+    return {q.index[ref]} if ref in q.index else set()
 
 
 # ---- eligibility -------------------------------------------------------------------------------------

@@ -170,11 +170,14 @@ def _counted(q: CompiledQualification, rule: RuleExplanation, index: int, ref: s
 
 def _needs(rule: RuleExplanation) -> str | None:
     """`needs 2 more credits from CORE, e.g. L3C6`: the gap on the reported claim, with the units the
-    cheapest finish adds towards it."""
+    cheapest finish adds towards it; `still needs L3B1` for the units an `all of` rule requires."""
+    if rule.still_needed:
+        return f"still needs {', '.join(rule.still_needed)}"
     example = f", e.g. {', '.join(rule.towards)}" if rule.towards else ""
     outcome = rule.outcome
     if rule.shortfall is not None:
-        scope = f" from {rule.label}" if rule.label and rule.label != "Total" else ""
+        label = rule.sources or rule.label
+        scope = f" from {label}" if label and label != "Total" else ""
         return f"needs {rule.shortfall} more {measure_word(outcome.measure, rule.shortfall)}{scope}{example}"
     if rule.options:
         return f"needs one option met{example}"
