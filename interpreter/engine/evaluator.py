@@ -245,11 +245,12 @@ def decide(q: CompiledQualification, learners: Sequence[Learner], holdings: Sequ
         # Achieved, but a result that may count would give a better grade: which grade cannot be told yet.
         rows = np.flatnonzero(found & ~retry & graded_doubt)
         if len(rows):
-            better = rows[np.array([may > sure for may, sure in zip(
-                grading.best_grade_ranks(q, everything[rows], possible[rows]),
-                grading.best_grade_ranks(q, certain[rows], grades[rows]))], dtype=bool)]
-            retry[better] = True
-            claims[better] = _best(q, everything[better], possible[better])[1]
+            may_found, may_claims = _best(q, everything[rows], possible[rows])
+            higher = np.array([may > sure for may, sure in zip(
+                grading.grade_ranks(q, may_found, may_claims, possible[rows]),
+                grading.grade_ranks(q, found[rows], claims[rows], grades[rows]))], dtype=bool)
+            retry[rows[higher]] = True
+            claims[rows[higher]] = may_claims[higher]
     learner_ok = np.array([h.learner_ok is True for h in holdings], dtype=bool)
     learner_failed = np.array([h.learner_ok is False for h in holdings], dtype=bool)
     achieved = found & learner_ok & ~retry

@@ -308,9 +308,9 @@ def best_graded(q: "CompiledQualification", available: "np.ndarray",
     return found & (points >= q.grading.pass_points), claims
 
 
-def best_grade_ranks(q: "CompiledQualification", available: "np.ndarray", grades: "np.ndarray") -> list[tuple]:
-    """The rank (`m.grade_rank`) of the best grade each learner's `available` units reach; () for none."""
-    found, claims = best_graded(q, available, grades)
+def grade_ranks(q: "CompiledQualification", found: "np.ndarray", claims: "np.ndarray",
+                grades: "np.ndarray") -> list[tuple]:
+    """The rank (`m.grade_rank`) of the grade each learner's claim reaches (`best_graded`'s); () for none."""
     ranks: list[tuple] = []
     for achieves, claim, row in zip(found.tolist(), claims, effective_grades(grades)):
         if not achieves:
