@@ -164,8 +164,10 @@ def _compile(q: m.Qualification, catalogue: Catalogue, catalogue_refs: dict[str,
         if isinstance(rule, m.Quantity):
             label = set_text(rule.scope) if rule.scope else "Total"
             label += level_text(rule)
-            return linear(rule, label, rule.measure, members(rule.scope, rule),
-                          rule.bound.minimum, rule.bound.maximum)
+            parts = tuple((term.text, members(m.UnitSet((term,), term.span), rule))
+                          for term in rule.scope.terms) if rule.scope else ()
+            return attrs.evolve(linear(rule, label, rule.measure, members(rule.scope, rule),
+                                       rule.bound.minimum, rule.bound.maximum), parts=parts)
         if isinstance(rule, m.AllOf):
             found = members(rule.units)
             return linear(rule, rule_text(rule), m.Measure.UNITS, found, len(found), None)

@@ -162,13 +162,12 @@ def _rule(q: CompiledQualification, outcome: RuleOutcome, requirement: Requireme
         # An `all of` rule's first `minimum` members are the units it names; the rest are their equivalents.
         still_needed = tuple(ref for ref in (q.units[i].ref for i in requirement.members[:requirement.minimum])
                              if ref not in counted)
-    elif shortfall is not None and isinstance(requirement.rule, m.Quantity) and requirement.rule.scope:
-        sources = _sources(q, requirement, chosen, held, caps)
+    elif shortfall is not None and requirement.parts:
+        sources = _sources(requirement, chosen, held, caps)
     return RuleExplanation(outcome, requirement.label, shortfall, towards, options, sources, still_needed)
 
 
-def _sources(q: CompiledQualification, short: Linear, chosen: set[int], held: frozenset[int],
-             caps: Sequence[Linear]) -> str | None:
+def _sources(short: Linear, chosen: set[int], held: frozenset[int], caps: Sequence[Linear]) -> str | None:
     """Where a minimum that falls short can still gain, when caps shut part of its scope: the names of its scope
     with a unit not yet held that would count under every cap, then the caps that shut the others; None when
     no cap shuts any."""
@@ -180,10 +179,10 @@ def _sources(q: CompiledQualification, short: Linear, chosen: set[int], held: fr
 
     members = set(short.members)
     open_names, shut = [], {}
-    for term in short.rule.scope.terms:
-        found = [shutting(i) for i in sorted(_named_units(q, term) & members - held)]
+    for name, named in short.parts:
+        found = [shutting(i) for i in sorted(set(named) & members - held)]
         if any(not blocking for blocking in found):
-            open_names.append(term.text)
+            open_names.append(name)
         else:
             shut.update((id(cap), cap) for blocking in found for cap in blocking if cap is not short)
     # An equivalence's cap is said of the unit it keeps out, not of the scope.
@@ -201,17 +200,6 @@ def _cap_note(cap: Linear, total: int) -> str:
         return f"{cap.label} is at its {size} cap"
     left = cap.maximum - total
     return f"{cap.label} has room for only {left} more {measure_word(cap.measure, left)} under its {size} cap"
-
-
-def _named_units(q: CompiledQualification, term: m.NameRef) -> set[int]:
-    """The catalogue units of the pool a name in a rule stands for (the checker resolved it): a group's
-    members, or one unit."""
-    group = f"Group {term.name}" if term.name.isdigit() else term.name  # as `model.Group.display` shows it
-    units = q.catalogue_units
-    if term.group_keyword or not term.name.isdigit() and any(u.group == group for u in units):
-        return {i for i, u in enumerate(units) if u.group == group}
-    ref = q.catalogue_refs.get(term.name.casefold())
-    return {q.index[ref]} if ref in q.index else set()
 
 
 # ---- eligibility -------------------------------------------------------------------------------------

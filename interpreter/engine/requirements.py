@@ -39,6 +39,9 @@ class Linear:
     # Set on the caps of one unit that equivalences place (interpreter/equivalences.py): why a unit they
     # keep out is not counted.
     equivalence: str | None = None
+    # A sum over named units and groups (`from Group 2 or Group 3`): each name as written, with the pool
+    # units it stands for, so an explanation can tell which of them can still give more.
+    parts: tuple[tuple[str, tuple[int, ...]], ...] = ()
 
 
 @attrs.frozen
