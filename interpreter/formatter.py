@@ -23,7 +23,8 @@ Comments: a comment after a statement stays at the end of that statement's line,
 (unit rows all end with their credits, so such comments line up); on a line split into several rules it
 follows the last one.
 A comment on a line of its own stays before the statement that followed it, at that statement's
-indentation, and moves with it when the statement moves. Comments after the last statement stay at the
+indentation, and moves with it when the statement moves; blank lines between such comments become one,
+so paragraphs of comment stay apart. Comments after the last statement stay at the
 end of the file, after a blank line. No comment is ever dropped: the result is rebuilt and compared
 with the original before it is returned.
 """
@@ -117,16 +118,19 @@ class _Layout:
         self.leading: dict[int, list[str]] = {}
         self.trailing: dict[int, str] = {}
         self.at_end: list[str] = []
+        previous_line: dict[int | None, int] = {}
         for comment in ruleset.comments:
             body = comment.text.rstrip()
             if self.code[comment.line]:
                 self.trailing[comment.line] = body
                 continue
             anchor = self._next_code_line(comment.line)
-            if anchor is None:
-                self.at_end.append(body)
-            else:
-                self.leading.setdefault(anchor, []).append(body)
+            block = self.at_end if anchor is None else self.leading.setdefault(anchor, [])
+            # Only blank lines can stand between two comments before one statement: they part paragraphs.
+            if block and comment.line - previous_line[anchor] > 1:
+                block.append("")
+            block.append(body)
+            previous_line[anchor] = comment.line
 
     def _next_code_line(self, after: int) -> int | None:
         index = bisect.bisect_right(self.code_lines, after)
@@ -157,7 +161,7 @@ class _Layout:
                     continue
                 indent = INDENT * line.depth
                 if index == 0 or section[index - 1].anchor != line.anchor:
-                    out.extend(indent + comment for comment in self.leading.get(line.anchor, ()))
+                    out.extend(indent + comment if comment else "" for comment in self.leading.get(line.anchor, ()))
                 text = indent + line.text
                 # Rules split from one source line share its anchor: its comment follows the last of them.
                 is_last = index + 1 == len(section) or section[index + 1].anchor != line.anchor

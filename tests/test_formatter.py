@@ -258,22 +258,25 @@ def test_bundled_rulesets_are_in_canonical_form(path):
 
 @st.composite
 def respaced(draw, text: str):
-    """The text with random spacing and indentation, blank lines added or removed; strings and comments kept."""
+    """The text with random spacing and indentation, blank lines added or removed after statements; strings,
+    comments and the blank lines between paragraphs of comment kept."""
     columns = {c.line: c.column for c in build_ruleset(text, "bundled.qual").comments}
     out = []
+    after_comment = False
     for number, line in enumerate(text.splitlines(), 1):
         cut = columns.get(number, len(line) + 1) - 1
         code, comment = line[:cut].strip(), line[cut:]
         if not code and not comment:
-            if draw(st.booleans()):
+            if after_comment or draw(st.booleans()):
                 out.append(draw(indents))
             continue
+        after_comment = not code
         pieces = code.split('"')
         for k in range(0, len(pieces), 2):  # outside the quoted titles
             pieces[k] = re.sub(" +", lambda _: draw(spaces), pieces[k])
         gap = draw(spaces) if code and comment else ""
         out.append(draw(indents) + '"'.join(pieces) + gap + comment)
-        if draw(st.integers(0, 5)) == 0:
+        if code and draw(st.integers(0, 5)) == 0:
             out.append("")
     return "\n".join(out) + "\n"
 
@@ -348,6 +351,17 @@ def test_a_comment_after_rules_joined_by_commas_follows_the_last_of_them():
     assert format_ruleset(source, "q.qual").splitlines()[-2:] == ["  at least 1 unit", "  all of A  # both"]
 
 
+def test_blank_lines_between_comments_before_a_statement_become_one():
+    source = ("# Header, paragraph one.\n\n\n# Paragraph two.\n# still two\n"
+              'qualification 900/0000/1 "Q"\n  units from A\n  # on the rule\n\n  # more on it\n\n'
+              "  at least 1 unit\n")
+    assert format_ruleset(source, "q.qual") == (
+        "# Header, paragraph one.\n\n# Paragraph two.\n# still two\n"
+        'qualification 900/0000/1 "Q"\n  units from A\n  # on the rule\n\n  # more on it\n'
+        "  at least 1 unit\n"
+    )
+
+
 def test_unit_rows_align_their_fields_and_trailing_comments():
     source = ('unit A "Short" credits 2 level 1  # one\n'
               'unit BBBB "A longer title" level 1 credits 12 glh 5\n'
@@ -369,7 +383,7 @@ def test_statement_words_in_any_case_come_out_in_lower_case():
 
 
 def test_a_file_of_comments_only_keeps_them():
-    assert format_ruleset("\n  # one\n\n# two  \n", "c.qual") == "# one\n# two\n"
+    assert format_ruleset("\n  # one\n\n# two  \n", "c.qual") == "# one\n\n# two\n"
     assert format_ruleset("", "empty.qual") == ""
 
 
