@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import difflib
 import enum
+import functools
 import re
+import unicodedata
 from typing import Iterable
 
 import attrs
@@ -94,6 +96,41 @@ def escaped(text: str) -> str:
     return _UNPRINTABLE.sub(lambda found: ascii(found.group())[1:-1], text)
 
 
+def display_width(text: str) -> int:
+    """The columns `text` takes on a terminal: two for each wide East Asian character (CJK, fullwidth forms),
+    none for a combining mark or a zero-width format character, one for any other."""
+    if text.isascii():  # the usual case, decided in C
+        return len(text)
+    return sum(map(_character_width, text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _character_width(character: str) -> int:
+    # A soft hyphen is a format character that terminals show as a hyphen.
+    if unicodedata.category(character) in ("Mn", "Me", "Cf") and character != "\u00ad":
+        return 0
+    return 2 if unicodedata.east_asian_width(character) in ("W", "F") else 1
+
+
+def cut_to_width(text: str, width: int) -> str:
+    """`text` if it fits in `width` columns, else as much of it as fits before a closing `…`."""
+    if display_width(text) <= width:
+        return text
+    room, kept = width - 1, []
+    for character in text:
+        room -= _character_width(character)
+        if room < 0:
+            break
+        kept.append(character)
+    return "".join(kept) + "…"
+
+
+def padded(text: str, width: int, right: bool = False) -> str:
+    """`text` padded with spaces to `width` columns, on the left when `right`-aligned."""
+    gap = " " * max(width - display_width(text), 0)
+    return gap + text if right else text + gap
+
+
 def render_plain(diagnostic: Diagnostic) -> str:
     """One line: `file:line:column: severity[CODE]: message (hint)`."""
     loc = diagnostic.location
@@ -124,10 +161,10 @@ def render(diagnostic: Diagnostic, source: str | None = None) -> str:
                 width = loc.end_column - loc.column
             else:
                 width = max(1, len(text.rstrip()) - loc.column + 1)
-            # The caret stays under the span when characters before or in it are shown escaped.
+            # The caret stays under the span when characters before or in it are shown escaped or wide.
             before, span = text[:loc.column - 1], text[loc.column - 1:loc.column - 1 + width]
-            offset = loc.column - 1 + len(escaped(before)) - len(before)
-            width += len(escaped(span)) - len(span)
+            offset = display_width(escaped(before)) + max(loc.column - 1 - len(before), 0)
+            width = max(display_width(escaped(span)) + width - len(span), 1)
             lines.append(" " * (len(gutter) - 2) + "| " + " " * offset + "^" * width)
     if diagnostic.hint:
         lines.append(escaped(f"     = help: {diagnostic.hint}"))

@@ -305,6 +305,17 @@ def test_source_line_escaped_with_the_caret_under_its_span():
     assert shown[2].index("^") == shown[1].index("creds") and shown[2].count("^") == 5
 
 
+def test_the_caret_stays_under_its_span_after_wide_characters():
+    source = 'unit D1 "销售" level 2 creds 2\n'
+    column = source.index("creds") + 1
+    diagnostic = Diagnostic("QR001", Severity.ERROR, "unexpected word", Location("x.qual", 1, column, 1, column + 5))
+    shown = render(diagnostic, source).splitlines()
+    # 销售 takes four columns on a terminal, so the caret is two columns further than the characters count.
+    assert shown[2].index("^") == shown[1].index("creds") + 2 and shown[2].count("^") == 5
+    wide = Diagnostic("QR001", Severity.ERROR, "unexpected word", Location("x.qual", 1, 10, 1, 12))
+    assert render(wide, source).splitlines()[2].count("^") == 4
+
+
 def test_source_line_is_the_parsers_line():
     # str.splitlines() would also break at \x1c and \x85, inside the title, and show the wrong line.
     source = 'awarding body DEMO "A\x1cB\x85C"\ngroup 1\n'

@@ -135,8 +135,45 @@ def test_a_table_cuts_its_widest_column_to_fit():
     assert align_columns(rows, right={2}) == align_columns(rows, right={2}, width=100, shrink=1)
 
 
+def test_wide_and_combining_characters_are_measured_in_the_columns_they_take():
+    # 销售 takes four columns; "é" written as e and a combining accent takes one.
+    rows = [("Ref", "Title", "Credits"), ("L3B1", "销售管理 Sales", "3"), ("L3B2", "Cafe\u0301", "3")]
+    assert align_columns(rows, right={2}) == [
+        "Ref   Title           Credits", "L3B1  销售管理 Sales        3", "L3B2  Cafe\u0301" + " " * 18 + "3"]
+    # Cut to ten columns: 销售管理, the space and `…`.
+    assert align_columns(rows, right={2}, width=24, shrink=1)[1] == "L3B1  销售管理 …        3"
+    # Never half a wide character: 销售管理 and `…` take nine columns, and a space pads the tenth.
+    rows[1] = ("L3B1", "销售管理销售", "3")
+    assert align_columns(rows, right={2}, width=10, shrink=1)[1] == "L3B1  销售管理…         3"
+    wrapped = fit(["销售" * 10], 9)
+    assert wrapped == ["销售销售", "销售销售", "销售销售", "销售销售", "销售销售"]
+    assert all(visible_length(line) <= 9 for line in wrapped)
+    assert fit(["销"], 1) == ["销"]  # a character wider than the line still goes on one
+
+
 def test_no_width_leaves_lines_whole():
     assert fit(["a " * 500], None) == ["a " * 500]
+
+
+def test_the_check_table_lines_up_learners_named_in_wide_characters(library):
+    from qualrules.interpreter.cohort import check_rows
+    from qualrules.interpreter.records.readers import read_records
+
+    text = (REPOSITORY / "examples" / "cohort.csv").read_text(encoding="utf-8").replace("A001", "王小明")
+    records = read_records(_written(text), library.vocabulary())
+    rows = check_rows(records, [library.qualification("610/3788/6")])
+    table = CheckTable(rows)
+    lines = [click.unstyle(line) for line in [table.header(), *table.lines(rows)]]
+    starts = {visible_length(line[:line.index("610/3788/6")]) for line in lines[1:] if "610/3788/6" in line}
+    assert any("王小明" in line for line in lines) and starts == {visible_length(lines[0][:lines[0].index("Qual")])}
+
+
+def _written(text: str) -> Path:
+    import tempfile
+
+    path = Path(tempfile.mkdtemp()) / "cohort.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def test_the_check_table_narrows_its_qualification_column(library):

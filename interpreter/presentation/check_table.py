@@ -8,7 +8,7 @@ from typing import Sequence
 import attrs
 import click
 
-from qualrules.interpreter.diagnostics import Diagnostic, escaped, render_plain
+from qualrules.interpreter.diagnostics import Diagnostic, cut_to_width, display_width, escaped, padded, render_plain
 from qualrules.interpreter.engine.evaluator import Status, Verdict
 from qualrules.interpreter.presentation.terminal import fit
 from qualrules.interpreter.presentation.json_text import array_element, json_string
@@ -132,7 +132,7 @@ class CheckTable:
 
     def __init__(self, first_rows: Sequence[CheckRow], columns: int | None = None):
         cells = [_cells(row) for row in first_rows]
-        self.widths = [max([len(h)] + [len(c[k]) for c in cells]) for k, h in enumerate(HEADERS)]
+        self.widths = [max([len(h)] + [display_width(c[k]) for c in cells]) for k, h in enumerate(HEADERS)]
         self.columns = columns
         if columns is not None:
             excess = sum(self.widths) + 2 * (len(HEADERS) - 1) - columns
@@ -143,10 +143,10 @@ class CheckTable:
     def _line(self, values: Sequence[str], styles: Sequence[dict]) -> str:
         parts = []
         for k, (value, style) in enumerate(zip(values, styles)):
-            if k == 1 and self.columns is not None and len(value) > self.widths[1]:
-                value = value[:self.widths[1] - 1] + "…"
-            padded = value.rjust(self.widths[k]) if k == 3 else value.ljust(self.widths[k])
-            parts.append(click.style(padded, **style) if style else padded)
+            if k == 1 and self.columns is not None:
+                value = cut_to_width(value, self.widths[1])
+            cell = padded(value, self.widths[k], right=k == 3)
+            parts.append(click.style(cell, **style) if style else cell)
         return "  ".join(parts).rstrip()
 
     def header(self) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Collection, Sequence
 
+from qualrules.interpreter.diagnostics import cut_to_width, display_width, padded
+
 NARROWEST = 10
 
 
@@ -14,14 +16,10 @@ def align_columns(rows: Sequence[Sequence[str]], right: Collection[int] = (), wi
     longer cells cut short with `…`."""
     if not rows:
         return []
-    widths = [max(len(row[k]) for row in rows) for k in range(len(rows[0]))]
+    widths = [max(display_width(row[k]) for row in rows) for k in range(len(rows[0]))]
     if width is not None and shrink is not None:
         excess = sum(widths) + 2 * (len(widths) - 1) - width
         widths[shrink] = min(widths[shrink], max(NARROWEST, widths[shrink] - excess))
-        rows = [[_cut(cell, widths[k]) if k == shrink else cell for k, cell in enumerate(row)] for row in rows]
-    return ["  ".join(cell.rjust(widths[k]) if k in right else cell.ljust(widths[k]) for k, cell in enumerate(row))
-            .rstrip() for row in rows]
-
-
-def _cut(cell: str, width: int) -> str:
-    return cell if len(cell) <= width else cell[:width - 1] + "…"
+        rows = [[cut_to_width(cell, widths[k]) if k == shrink else cell for k, cell in enumerate(row)]
+                for row in rows]
+    return ["  ".join(padded(cell, widths[k], k in right) for k, cell in enumerate(row)).rstrip() for row in rows]

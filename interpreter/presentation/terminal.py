@@ -7,6 +7,8 @@ import shutil
 import sys
 from typing import IO, Iterable, Mapping
 
+from qualrules.interpreter.diagnostics import display_width
+
 # An SGR escape sequence, as click.style writes them; other text is taken as it is printed.
 _STYLE = re.compile(r"\x1b\[[0-9;]*m")
 _RESET = "\x1b[0m"
@@ -66,7 +68,8 @@ def for_terminal(text: str) -> str:
 
 
 def visible_length(text: str) -> int:
-    return len(_STYLE.sub("", text))
+    """The columns `text` takes on a terminal, its escape sequences aside."""
+    return display_width(_STYLE.sub("", text))
 
 
 def fit(lines: Iterable[str], columns: int | None) -> list[str]:
@@ -107,7 +110,7 @@ def _wrapped(line: str, columns: int) -> list[str]:
                 start += 1
             if start == len(characters):
                 break
-        end = start + room
+        end = _fitting(characters, start, room)
         if end >= len(characters):
             pieces.append(characters[start:])
             break
@@ -117,6 +120,18 @@ def _wrapped(line: str, columns: int) -> list[str]:
         pieces.append(characters[start:cut])
         start, first, room = cut, False, columns - len(hanging)
     return [(hanging if k else "") + _styled(piece) for k, piece in enumerate(pieces)]
+
+
+def _fitting(characters: list[tuple[str, str]], start: int, room: int) -> int:
+    """Where a line of `characters` from `start` must end to take at most `room` columns (at least one
+    character further, so that every line gains some)."""
+    end, used = start, 0
+    while end < len(characters):
+        used += display_width(characters[end][0])
+        if used > room:
+            break
+        end += 1
+    return max(end, start + 1)
 
 
 def _styled(piece: list[tuple[str, str]]) -> str:
