@@ -312,7 +312,7 @@ def test_to_json(qualification):
     result = plan_for(qualification, ILM_CERTIFICATE, ILM_GROUP_1 + ["8750-300", "8750-302"])
     assert result.to_json() == {
         "learner": "L1", "qualification": ILM_CERTIFICATE, "status": "planned", "minimise": "credits",
-        "add": ["8750-213", "8750-307"], "cost": 3,
+        "add": ["8750-213", "8750-307"], "retake": [], "cost": 3,
         "claim": ["8570-228", "8570-229", "8570-205", "8750-213", "8750-300", "8750-302", "8750-307"],
         "credits_to_add": 3, "units_to_add": 2, "glh_to_add": 10, "reasons": [], "deadline": "2027-01-15",
     }

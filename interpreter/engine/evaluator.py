@@ -124,6 +124,13 @@ class Verdict:
     def unmet(self) -> tuple[str, ...]:
         return tuple(o.detail for o in self.outcomes if o.met is not True)
 
+    def grade_json(self) -> dict:
+        """A graded verdict's keys (grade, points, unit points, award given instead), or a pass-only one's award
+        given instead, as `check` and `explain` write them."""
+        if self.graded:
+            return grading.verdict_json(self)
+        return {"fallback": self.fallback.to_json()} if self.fallback is not None else {}
+
     def to_json(self) -> dict:
         return {
             "learner": self.learner,
@@ -137,8 +144,7 @@ class Verdict:
             "unmet": list(self.unmet),
             "missing": list(self.missing),
             "set_aside": [{"unit": s.unit, "reason": s.reason} for s in self.set_aside],
-            **(grading.verdict_json(self) if self.graded else
-               {"fallback": self.fallback.to_json()} if self.fallback is not None else {}),
+            **self.grade_json(),
             **({} if self.equivalents is None else {"equivalents": [e.to_json() for e in self.equivalents]}),
             **(pathway_json(self) if self.pathways else {}),
         }

@@ -403,15 +403,21 @@ def _unclassified_reasons(q: "CompiledQualification", verdict: "Verdict", grades
                           held: "np.ndarray") -> tuple:
     """The verdict's units set aside, those held at U (a mark below the pass band, or an unclassified result
     under an allowance) saying why they do not count."""
-    compiled = q.grading
-    allowed = set(compiled.compensation.members) if compiled.compensation is not None else set()
-    return tuple(_unclassified_reason(q, s, allowed, m.UNIT_GRADES[grades[q.index[s.unit]]])
+    compiled = q.grading.compensation
+    # What each unit the allowance may count weighs, and how much of it the claim leaves unused.
+    allowed = dict(zip(compiled.members, compiled.weights)) if compiled is not None else {}
+    claimed = {q.index[ref] for ref in verdict.claim if ref in q.index}
+    room = compiled.maximum - sum(w for i, w in allowed.items() if i in claimed and grades[i] < PASS) \
+        if compiled is not None else 0
+    return tuple(_unclassified_reason(q, s, allowed, room, m.UNIT_GRADES[grades[q.index[s.unit]]])
                  if s.unit in q.index and held[q.index[s.unit]] and grades[q.index[s.unit]] < PASS else s
                  for s in verdict.set_aside)
 
 
-def _unclassified_reason(q: "CompiledQualification", aside: "SetAside", allowed: set[int],
+def _unclassified_reason(q: "CompiledQualification", aside: "SetAside", allowed: dict[int, int], room: int,
                          grade: str) -> "SetAside":
+    """Why a unit held below a pass is not counted: its grade, where the allowance (or its absence) is the
+    reason, else the verdict's own (a cap, say, when the allowance had room for it)."""
     compensation = q.grading.source.compensation
     if compensation is None:
         reason = f"graded {grade}: below the pass band"
@@ -421,6 +427,8 @@ def _unclassified_reason(q: "CompiledQualification", aside: "SetAside", allowed:
         where = "" if compensation.scope is None else f" from {set_text(compensation.scope)}"
         below = "unclassified" if compensation.lowest == "U" else "at near pass"
         reason = f"graded {grade}: only units{where} may count {below}"
+    elif allowed[q.index[aside.unit]] <= room:
+        return aside
     else:
         reason = f"graded {grade}: not counted within `{statement_text(compensation)}`"
     return attrs.evolve(aside, reason=reason)

@@ -105,6 +105,7 @@ class Explanation:
             "not_counted": [{"unit": s.unit, "reason": s.reason} for s in verdict.set_aside],
             **({} if verdict.equivalents is None else {"equivalents": [e.to_json() for e in verdict.equivalents]}),
             "missing": list(verdict.missing),
+            **verdict.grade_json(),
             "plan": self.plan.to_json(),
         }
         if verdict.pathways:
@@ -222,6 +223,7 @@ class Distance:
             "credits_to_add": finish.shown_sizes[1],
             "units_to_add": finish.shown_sizes[2],
             "add": list(finish.add),
+            "retake": list(finish.retake),
             "reasons": list(finish.reasons),
         }
 

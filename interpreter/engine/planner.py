@@ -79,6 +79,8 @@ class Plan:
     equivalents: tuple[Equivalent, ...] | None = None
     # A qualification with pathways only: the pathway the plan completes (None: the general title).
     pathway: str | None = None
+    # The units of `add` the record holds below a pass (a graded qualification's U or N): taken again.
+    retake: tuple[str, ...] = ()
 
     @property
     def shown_sizes(self) -> tuple[int | None, int | None, int | None, int | None]:
@@ -96,6 +98,7 @@ class Plan:
             "status": self.status.value,
             "minimise": self.minimise,
             "add": list(self.add),
+            "retake": list(self.retake),
             "cost": cost,
             "claim": list(self.claim),
             "credits_to_add": credits,
@@ -237,7 +240,9 @@ def plan_many(q: CompiledQualification, learners: Sequence[Learner], held: HeldU
                          [_UNDER_AGE, _ACHIEVED, _UNKNOWN, _NO_FINISH, _TOO_LATE, _UNKNOWN], _PLANNED)
     claims[outcomes >= _UNDER_AGE] = False  # an impossible plan adds and claims nothing
     added[outcomes >= _UNDER_AGE] = False
-    parts = _claim_parts(q, claims, added)
+    # A unit held below a pass that the finish adds is taken again.
+    retake = added & (held.certain | held.uncertain) & (grades < grading.PASS) if grades is not None else None
+    parts = _claim_parts(q, claims, added, retake)
     spent = _spent(added, costs).tolist()
     impossible: dict[tuple, tuple[str, ...]] = {}
     unknown: dict[tuple[str, ...], tuple[str, ...]] = {}
@@ -411,11 +416,15 @@ def _deadlines(q: CompiledQualification, learners: Sequence[Learner]) -> list[dt
     return [found[learner.registered_on] for learner in learners]
 
 
-def _claim_parts(q: CompiledQualification, claims: "np.ndarray", added: "np.ndarray") -> list[dict]:
-    """For each row, what a plan says of its claim and the units it adds; identical rows share one."""
+def _claim_parts(q: CompiledQualification, claims: "np.ndarray", added: "np.ndarray",
+                 retake: "np.ndarray | None") -> list[dict]:
+    """For each row, what a plan says of its claim, the units it adds and those of them taken again;
+    identical rows share one."""
     width = len(q.units)
-    unique, inverse = distinct_rows(np.hstack([claims, added]))
-    chosen, added = unique[:, :width], unique[:, width:]
+    if retake is None:
+        retake = np.zeros(added.shape, dtype=bool)
+    unique, inverse = distinct_rows(np.hstack([claims, added, retake]))
+    chosen, added, retake = unique[:, :width], unique[:, width:2 * width], unique[:, 2 * width:]
     refs = np.array([unit.ref for unit in q.units], dtype=object)
     glh = [unit.glh for unit in q.units]
     credits = [unit.credits for unit in q.units]
@@ -423,9 +432,10 @@ def _claim_parts(q: CompiledQualification, claims: "np.ndarray", added: "np.ndar
     ordered = q.equivalents.in_catalogue_order if q.equivalents is not None else tuple
     claims = [ordered(tuple(np.flatnonzero(row).tolist())) for row in chosen]
     shared = []
-    for claim, row_added, units in zip(claims, added, added.sum(axis=1).tolist()):
+    for claim, row_added, row_retake, units in zip(claims, added, retake, added.sum(axis=1).tolist()):
         added_indices = np.flatnonzero(row_added).tolist()
-        shared.append(dict(add=tuple(refs[row_added].tolist()), claim=tuple(refs[i] for i in claim),
+        shared.append(dict(add=tuple(refs[row_added].tolist()), retake=tuple(refs[row_retake].tolist()),
+                           claim=tuple(refs[i] for i in claim),
                            credits_to_add=declared_total(credits[i] for i in added_indices), units_to_add=units,
                            glh_to_add=declared_total(glh[i] for i in added_indices),
                            equivalents=None if q.equivalents is None else q.equivalents.counted(claim)))

@@ -215,7 +215,9 @@ def plan_lines(q: CompiledQualification, finish: Plan) -> list[str]:
                     if finish.minimise == "criteria" else "")
         out.append(f"add {plural(finish.units_to_add, 'unit')}: {credits_text(finish.credits_to_add)}, "
                    + glh_text(finish.glh_to_add) + criteria)
-        out += branches([[click.style("+ ", fg="green", bold=True) + _unit_line(q, ref)] for ref in finish.add])
+        out += branches([[click.style("+ ", fg="green", bold=True) + _unit_line(q, ref)
+                          + (escaped(", to be taken again (held below a pass)") if ref in finish.retake else "")]
+                         for ref in finish.add])
     counted_as = {e.replacement: e.index for e in finish.equivalents or ()}
     credits = declared_total(q.units[counted_as.get(ref, q.index[ref])].credits for ref in finish.claim)
     out.append(escaped(f"resulting claim: {', '.join(finish.claim) or 'none'} "
@@ -247,7 +249,8 @@ def eligibility_text(learners: Sequence[tuple[str, Sequence[Distance] | Sequence
 
     def lines_of(distance: Distance) -> list[str]:
         finish = distance.plan
-        key = (id(distance.qualification), finish.status, finish.add, finish.credits_to_add, finish.units_to_add)
+        key = (id(distance.qualification), finish.status, finish.add, finish.retake, finish.credits_to_add,
+               finish.units_to_add)
         if key not in written:
             written[key] = _distance_lines(distance)
         return written[key]
@@ -301,7 +304,11 @@ def _distance_lines(distance: Distance) -> list[str]:
     size = glh_text(finish.glh_to_add) if finish.credits_to_add is None else plural(finish.credits_to_add, "credit")
     gap = f"{size}, {plural(finish.units_to_add, 'unit')}" if finish.add else "nothing to add"
     return [line + "  " + click.style(gap, fg=colour, bold=True),
-            *([click.style(escaped("add " + ", ".join(finish.add)), dim=True)] if finish.add else [])]
+            *([click.style(escaped("add " + ", ".join(_added(finish))), dim=True)] if finish.add else [])]
+
+
+def _added(finish: Plan) -> list[str]:
+    return [ref + " (taken again)" if ref in finish.retake else ref for ref in finish.add]
 
 
 def eligibility_json_elements(learners: Sequence[tuple[str, Sequence[Distance] | Sequence[Diagnostic]]]) -> str:

@@ -1005,6 +1005,9 @@ def _plan(q: CompiledQualification, verdict: Verdict, plan: Plan | None) -> str:
             f"the fewest {escape(measure)} that complete the qualification.</p>"
         )
         parts.append(_unit_table(q, plan.add, "add", "Units to add"))
+        if plan.retake:
+            parts.append(f'<p class="retake">To be taken again (held below a pass): '
+                         f'{escape(", ".join(plan.retake))}.</p>')
         if plan.deadline is not None:
             parts.append(f'<p class="deadline">Units count when achieved by {plan.deadline.isoformat()}.</p>')
     else:
