@@ -182,8 +182,9 @@ def verdict_schema() -> "pa.Schema":
     """The columns of `check_batch`'s verdicts: the keys of `qualrules check --format json`'s objects, and
     `errors`. A key a row's JSON object lacks is null: `credits` to `set_aside` on an error row, `errors` on
     a verdict, the grading columns on a pass-only verdict, `equivalents` on a verdict of a qualification
-    whose pool holds no unit of an equivalence, `pathway` when none is awarded. The award given instead of a
-    graded qualification is given by its QAN, status and grade."""
+    whose pool holds no unit of an equivalence, the pathway columns on a verdict of a qualification without
+    pathways (and `pathway` when none is awarded). The award given instead of a graded qualification is given
+    by its QAN, status and grade."""
     text = pa.string()
     return pa.schema([
         ("learner", text),
@@ -208,6 +209,10 @@ def verdict_schema() -> "pa.Schema":
         # Unit equivalences and pathways (docs/language.md), added after the graded columns.
         ("equivalents", pa.list_(pa.struct([("unit", text), ("by", pa.list_(text)), ("credit", text)]))),
         ("pathway", text),
+        ("awarded_title", text),
+        ("pathway_decision", text),
+        ("pathways", pa.list_(pa.struct([("name", text), ("status", text), ("awarded", pa.bool_()),
+                                         ("unmet", pa.list_(text))]))),
     ])
 
 

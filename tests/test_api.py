@@ -73,7 +73,7 @@ def error_of(error: dict) -> tuple:
 # check_batch's columns for a graded qualification's verdict, and for one with equivalences or pathways: null
 # for a pass-only one, whose JSON lacks them.
 GRADED_COLUMNS = ("grade", "points", "unit_points", "fallback_qualification", "fallback_status", "fallback_grade",
-                  "equivalents", "pathway")
+                  "equivalents", "pathway", "awarded_title", "pathway_decision", "pathways")
 
 
 def as_printed(row: dict) -> dict:
@@ -412,6 +412,8 @@ def test_check_batch_reads_the_declared_columns_as_a_csv_file_does(declared_libr
         assert len(got) == len(expected) and all(map(same_values, got, expected))
     by_learner = {(row["learner"], row["qualification"]): row for row in got}
     assert by_learner["ACCOUNTS", "500/7112/9"]["pathway"] == "Accounting"
+    # Every key of the command's JSON objects is a column.
+    assert {key for row in expected for key in row} <= set(api.verdict_schema().names)
     assert by_learner["APPROVED", "600/1000/9"]["equivalents"] == [
         {"unit": "8607-205", "by": ["ACCA-F4"], "credit": "replacement"}]
     assert (by_learner["MET", "ST0005"]["status"], by_learner["UNKNOWN", "ST0005"]["status"]) == (
