@@ -160,10 +160,21 @@ def internal_error(error: BaseException, command_line: list[str], debug: bool) -
 
 
 def results_output(output: str | None, output_format: str | None, default_format: str) -> Output:
-    """The output `--output` and `--format` ask for (`output_format` "html": a page, `page_output`)."""
+    """The output `--output` and `--format` ask for."""
+    with _refused_at(output):
+        return choose_output(output, output_format, default_format)
+
+
+def page_results(output: str | None) -> Output:
+    """The HTML page `--output` names (`report`, `log`)."""
+    with _refused_at(output):
+        return page_output(output)
+
+
+@contextlib.contextmanager
+def _refused_at(output: str | None) -> Iterator[None]:
     try:
-        return page_output(output) if output_format == "html" else \
-            choose_output(output, output_format, default_format)
+        yield
     except OutputRefused as refusal:
         command_line_error(refusal.code, refusal.message, f"--output {output}", refusal.hint)
 
@@ -409,7 +420,7 @@ def report(records: str, qan: str, rulesets: tuple[str, ...], output: str, force
     data to decide), 2 for bad usage or unreadable input. When only some rows have errors the report is
     still written, for every learner, and the exit status is 2.
     """
-    target = results_output(output, "html", "html")
+    target = page_results(output)
     library = load_library(rulesets)
     qualification, body = find_qualification(library, qan)
     ruleset, options = ruleset_of(library, qualification), current_profile().options
@@ -888,7 +899,7 @@ def achievement_log(records: str, learner_id: str, qan: str, rulesets: tuple[str
 
     Exit status as for `explain`: 0 when the learner achieved, 1 when not, 2 for bad usage or unreadable input.
     """
-    target = results_output(output, "html", "html")
+    target = page_results(output)
     library = load_library(rulesets)
     qualification, body = find_qualification(library, qan)
     learner = find_learner(read_learners(records, library, learner_id), learner_id, records)
