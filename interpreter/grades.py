@@ -109,8 +109,10 @@ def check_grading(qualification: m.Qualification, pool: list[m.Unit], mandatory:
         elif fallback.qan not in qualifications:
             error("QR155", f"there is no qualification {fallback.qan} in this file to award instead", fallback.span,
                   hint="declare the smaller qualification in the same file")
-        elif _falls_back_to(qualifications, fallback.qan, qualification.qan):
-            error("QR155", f"{fallback.qan} is awarded instead of {qualification.qan}, and in turn falls back to it",
+        elif (chain := _fallback_chain(qualifications, fallback.qan, qualification.qan)) is not None:
+            turn = "in turn falls back to it" if len(chain) == 1 else \
+                f"the awards given instead come back to it: {' -> '.join((qualification.qan, *chain, qualification.qan))}"
+            error("QR155", f"{fallback.qan} is awarded instead of {qualification.qan}, and {turn}",
                   fallback.span, hint="only the larger qualification names the smaller one")
     if grading is None:
         return
@@ -163,18 +165,19 @@ def check_grading(qualification: m.Qualification, pool: list[m.Unit], mandatory:
                   "unit's grade: give no threshold for them")
 
 
-def _falls_back_to(qualifications: dict[str, m.Qualification], start: str, target: str) -> bool:
-    """Whether following `otherwise award` from `start` comes to `target`."""
-    seen = set()
-    while start not in seen and start in qualifications:
-        seen.add(start)
+def _fallback_chain(qualifications: dict[str, m.Qualification], start: str, target: str) -> tuple[str, ...] | None:
+    """The QANs that following `otherwise award` from `start` passes through, `start` first, up to `target`
+    (which ends them); None when it never comes to `target`."""
+    chain: list[str] = []
+    while start not in chain and start in qualifications:
         if start == target:
-            return True
+            return tuple(chain)
+        chain.append(start)
         fallback = qualifications[start].fallback
         if fallback is None:
-            return False
+            return None
         start = fallback.qan
-    return False
+    return None
 
 
 @attrs.frozen
