@@ -42,7 +42,8 @@ def test_a_longer_chain_is_named_step_by_step():
 
 @pytest.mark.parametrize("fallback", ["610/3788/6", "610/3789/8"])
 def test_a_chain_that_ends_is_no_error(fallback):
-    text = (UNITS + qualification("600/5929/1", "A1, A2, A3", "610/3788/6")
+    # 600/5929/1 falls back to 610/3788/6 (which falls back to 610/3789/8) or straight to 610/3789/8.
+    text = (UNITS + qualification("600/5929/1", "A1, A2, A3", fallback)
             + qualification("610/3788/6", "A1, A2", "610/3789/8")
             + 'qualification 610/3789/8 "Q"\n  units from A1\n  all of A1\n')
     assert messages(text) == []
