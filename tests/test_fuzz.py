@@ -974,6 +974,14 @@ def test_the_scan_counts_the_learners_the_reader_reads(tmp_path):
     assert cohort.open_cohort(path, library().vocabulary()).learners == 0
 
 
+def test_a_header_again_between_a_learner_s_rows_does_not_cut_them_into_two_blocks(tmp_path):
+    # Found here: the scan took the header again for no learner's row, but the blocks for a learner's, so
+    # blocks of two learners gave L000 two verdicts for each qualification.
+    path = tmp_path / "records.csv"
+    path.write_text("Learner,achieved_on,,,unit,Result,\nL000,\nLearner,,,,unit,\nL000", encoding="utf-8")
+    check_streamed(path, read_records(path, library().vocabulary()))
+
+
 @pytest.mark.parametrize("text", [
     'learner,unit,result,achieved_on\nL1,L3B1,pass,"\n',  # check gives L1 a verdict; read whole, QR512
     ',Unit,Learner,achieved_on,Result,\n,,,,,"\n,,1',  # learner 1 is missing from check altogether

@@ -523,8 +523,9 @@ def learner_blocks(rows: Iterator[Row], header: Header, learners_per_block: int)
     block: list[Row] = []
     learners, current = 0, None
     for number, row in rows:
-        # As the scan reads ids: a row whose id is too long to read belongs to no learner, like one without.
-        learner = _learner_cell(row, column)
+        # As the scan reads ids: a row whose id is too long to read belongs to no learner, like one without,
+        # and so does a header again (a file joined from several exports).
+        learner = "" if names_the_headings(row, header) else _learner_cell(row, column)
         if learner and learner != current:
             if learners == learners_per_block:
                 yield block
