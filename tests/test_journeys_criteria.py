@@ -181,11 +181,28 @@ def test_a_unit_is_claimed_only_with_its_verifier_named():
     units = every("L3B1") + every("L3B2", 5)
     nobody_verified = logged("C7", units, [attrs.evolve(signed("L3B1", 12), iqa_verifier="  "), signed("L3B2", 10)])
     assert assessment.readiness(AWARD, RULESET, nobody_verified, COUNTS).reasons == (
-        "L3B1: verified on 2024-05-18, but no IQA verifier is named",)
+        "L3B1: the verification of 2024-05-18 names no IQA verifier",)
+    # explain says the same: the unit is verified, but by no one named.
     assert explained(AWARD, nobody_verified).criteria.units[0].standing == (
-        "signed off; not yet verified by the IQA, so it cannot be claimed for certification yet")
+        "signed off; the verification of 2024-05-18 names no IQA verifier, so it cannot be claimed for "
+        "certification yet")
     # It still counts: the verdict is the record's, the claim the awarding body's.
     assert explained(AWARD, nobody_verified).verdict.achieved
+
+
+def test_a_unit_is_claimed_only_with_its_assessor_named():
+    units = every("L3B1") + every("L3B2", 5)
+    no_assessor = logged("C8", units, [attrs.evolve(signed("L3B1", 12), assessor=" "), signed("L3B2", 10)])
+    assert assessment.readiness(AWARD, RULESET, no_assessor, COUNTS).reasons == (
+        "L3B1: the sign-off of 2024-05-13 names no assessor",)
+    found = explained(AWARD, no_assessor).criteria.units[0]
+    assert found.standing == ("signed off; the sign-off of 2024-05-13 names no assessor, so it cannot be claimed "
+                              "for certification yet")
+    assert found.to_json()["standing"] == found.standing
+    # The learner signed too and the IQA verified: it counts, but it is not claimed.
+    assert explained(AWARD, no_assessor).verdict.achieved
+    assert assessment.readiness(AWARD, RULESET, attrs.evolve(no_assessor, sign_offs=(
+        signed("L3B1", 12), signed("L3B2", 10))), COUNTS).ready
 
 
 def test_readiness_claims_from_the_verified_units_when_they_achieve_it_alone():

@@ -75,8 +75,9 @@ class UnitCriteria:
             return f"in progress: {len(progress.met)} of {self.total} criteria met"
         if progress.stage is Stage.CRITERIA_MET:
             return "every criterion met, " + _unsigned(progress.sign_off) + ", so it does not count yet"
-        if progress.stage is Stage.SIGNED_OFF:
-            return "signed off; not yet verified by the IQA, so it cannot be claimed for certification yet"
+        waiting = _unclaimable(progress.sign_off)
+        if waiting is not None:
+            return f"signed off; {waiting}, so it cannot be claimed for certification yet"
         return "signed off and verified by the IQA"
 
     def to_json(self) -> dict:
@@ -87,6 +88,7 @@ class UnitCriteria:
             "met": len(progress.met),
             "total": self.total,
             "achieved_on": progress.achieved_on.isoformat() if progress.achieved_on else None,
+            "standing": self.standing,
             "missing": [{"outcome": gap.outcome.number, "text": gap.outcome.text,
                          "criteria": [{"criterion": c.number, "text": c.text,
                                        "referred": c.number in progress.referred} for c in gap.missing]}
@@ -268,7 +270,7 @@ def _verified(q: CompiledQualification, units: Mapping[str, m.Unit], learner: Le
     found = {}
     for sign_off in learner.sign_offs:
         ref = _ref(q, sign_off.unit)
-        if ref is None or not sign_off.signed or not sign_off.verified:
+        if ref is None or not sign_off.signed or _unclaimable(sign_off) is not None:
             continue
         if ref in stages and not stages[ref].claimable:
             continue  # a unit with criteria is verified only once every criterion is met
@@ -297,9 +299,19 @@ def _why_unverified(unit: UnitCriteria | None, sign_off: SignOff | None) -> str:
         return "no sign-off recorded"
     if not sign_off.signed:
         return _unsigned(sign_off)
+    return _unclaimable(sign_off) or "not yet verified by the IQA"
+
+
+def _unclaimable(sign_off: SignOff) -> str | None:
+    """Why a unit signed off by the assessor and the learner cannot be claimed yet: a declaration that names
+    no one answerable for it (the assessor's, the IQA's), or no verification; None when it can."""
+    if not (sign_off.assessor or "").strip():
+        return f"the sign-off of {sign_off.signed_off_on.isoformat()} names no assessor"
     if sign_off.iqa_verified_on is not None and not sign_off.verified:
-        return f"verified on {sign_off.iqa_verified_on.isoformat()}, but no IQA verifier is named"
-    return "not yet verified by the IQA"
+        return f"the verification of {sign_off.iqa_verified_on.isoformat()} names no IQA verifier"
+    if not sign_off.verified:
+        return "not yet verified by the IQA"
+    return None
 
 
 def cohort_readiness(q: CompiledQualification, ruleset: m.Ruleset, learners: Sequence[Learner],
