@@ -85,8 +85,8 @@ def test_claim_names_each_learner_not_ready_and_writes_the_header(files):
     assert result.stdout == f"wrote {files / 'claim.csv'}: 0 learners ready to claim, 2 not ready\n"
     assert "note: learner 'D1' is not ready to be claimed for 900/0000/6: L3B1: no sign-off recorded; " \
            "L3B2: no sign-off recorded" in result.stderr
-    assert "learner 'D2' is not ready to be claimed for 900/0000/6: has not achieved 900/0000/6 (not achieved)" \
-        in result.stderr
+    assert "learner 'D2' is not ready to be claimed for 900/0000/6: has not achieved 900/0000/6: all of L3B1, " \
+           "L3B2: 1 of 2 units counted, still needed: L3B2" in result.stderr
     assert (files / "claim.csv").read_text(encoding="utf-8").startswith("learner,date_of_birth,")
 
 

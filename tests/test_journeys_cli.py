@@ -60,7 +60,8 @@ def test_claim_from_the_log(run, tmp_path):
     assert result.exit_code == 1
     assert result.stdout == f"wrote {output}: 1 learner ready to claim, 2 not ready\n"
     assert result.stderr.splitlines() == [
-        "note: learner 'A1' is not ready to be claimed for 900/0000/6: has not achieved 900/0000/6 (not achieved)",
+        "note: learner 'A1' is not ready to be claimed for 900/0000/6: has not achieved 900/0000/6: all of L3B1, "
+        "L3B2: 1 of 2 units counted, still needed: L3B1; L3B1: in progress: 3 of 4 criteria met",
         "note: learner 'A3' is not ready to be claimed for 900/0000/6: L3B1: not yet verified by the IQA",
     ]
     rows = list(csv.DictReader(output.open(encoding="utf-8", newline="")))

@@ -160,8 +160,10 @@ def test_a_learner_not_ready_is_told_why_for_each_unit():
     assert assessment.readiness(AWARD, RULESET, unverified, COUNTS).reasons == ("L3B1: not yet verified by the IQA",)
     direct = logged("C3", every("L3B2", 5), [signed("L3B2", 10)], results=("L3B1",))
     assert assessment.readiness(AWARD, RULESET, direct, COUNTS).reasons == ("L3B1: no sign-off recorded",)
-    assert assessment.readiness(AWARD, RULESET, SHORT, COUNTS).reasons == ("has not achieved 900/0000/6 "
-                                                                       "(not achieved)",)
+    # Short of the Award: the rule not met, and the unit on the way with what it still needs.
+    assert assessment.readiness(AWARD, RULESET, SHORT, COUNTS).reasons == (
+        "has not achieved 900/0000/6: all of L3B1, L3B2: 1 of 2 units counted, still needed: L3B1",
+        "L3B1: in progress: 3 of 4 criteria met")
 
 
 def test_a_unit_result_given_directly_stands_for_the_claim_once_signed_off_and_verified():

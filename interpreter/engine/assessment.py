@@ -17,7 +17,7 @@ from qualrules.interpreter import model as m
 from qualrules.interpreter.criteria import unit_ksbs
 from qualrules.interpreter.diagnostics import Diagnostic, render_plain
 from qualrules.interpreter.engine.compiler import CompiledQualification
-from qualrules.interpreter.engine.evaluator import Verdict, evaluate
+from qualrules.interpreter.engine.evaluator import Status, Verdict, evaluate
 from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.records.achievement import SignOff, Stage, UnitProgress, learner_progress
 from qualrules.interpreter.records.learner import Attempt, Learner
@@ -249,15 +249,27 @@ def readiness(q: CompiledQualification, ruleset: m.Ruleset, learner: Learner,
                       for ref in verdict.claim)
         return Readiness(learner, verdict, claim, ())
     overall = evaluate(q, learner, counts)
-    if not overall.achieved:
-        reason = f"has not achieved {q.qan} ({overall.status.value})"
-        return Readiness(learner, overall, (), (reason,))
     progress = unit_criteria(q, units, learner)
+    if not overall.achieved:
+        return Readiness(learner, overall, (), _why_not_achieved(q, overall, progress))
     stages = {found.unit.ref: found for found in progress}
     signed = {ref: s for s in learner.sign_offs if (ref := _ref(q, s.unit)) is not None}
     reasons = tuple(f"{ref}: {_why_unverified(stages.get(ref), signed.get(ref))}"
                     for ref in overall.claim if ref not in verified)
     return Readiness(learner, overall, (), reasons)
+
+
+def _why_not_achieved(q: CompiledQualification, verdict: Verdict,
+                      progress: Sequence[UnitCriteria]) -> tuple[str, ...]:
+    """What stands between a learner and the qualification: its rules not met (or the data the record lacks
+    to tell), then each unit the log shows on the way but not counting yet, and what it still needs."""
+    if verdict.status is Status.UNDETERMINED:
+        first = f"may have achieved {q.qan}, but the record lacks the {'; '.join(verdict.missing)}"
+    else:
+        first = f"has not achieved {q.qan}: {'; '.join(verdict.unmet)}"
+    on_the_way = (f"{unit.unit.ref}: {unit.standing}" for unit in progress
+                  if unit.progress.stage in (Stage.IN_PROGRESS, Stage.CRITERIA_MET))
+    return (first, *on_the_way)
 
 
 def _ref(q: CompiledQualification, written: str) -> str | None:
