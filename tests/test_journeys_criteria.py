@@ -12,9 +12,11 @@ import attrs
 import click
 import pytest
 
-from criteria_demo import (AWARD, CERTIFICATE, RULESET, UNITS, every, logged, met, signed)
+from criteria_demo import (AWARD, CATALOGUE, CERTIFICATE, RULESET, UNITS, every, logged, met, signed)
+from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.engine import assessment, journeys, planner
 from qualrules.interpreter.engine.claims import best_claims
+from qualrules.interpreter.engine.compiler import compile_ruleset
 from qualrules.interpreter.engine.decision import Unsupported
 from qualrules.interpreter.engine.evaluator import unit_masks
 from qualrules.interpreter.presentation.journeys_text import explanation_text, plan_text
@@ -214,3 +216,14 @@ def test_readiness_claims_from_the_verified_units_when_they_achieve_it_alone():
                       signed("L3B2", 12)])
     ready = assessment.readiness(CERTIFICATE, RULESET, learner, COUNTS)
     assert ready.ready and [u.unit.ref for u in ready.claim] == ["L3B1", "L3B2", "L3S2"]
+
+
+def test_a_learner_who_may_have_achieved_is_told_what_the_record_lacks():
+    text = CATALOGUE.replace('  all of L3B1, L3B2\n', '  all of L3B1, L3B2\n  age 18 or over\n', 1)
+    ruleset = build_ruleset(text, "demo.qual")
+    award = compile_ruleset(ruleset)[0]
+    both = logged("C9", every("L3B1") + every("L3B2", 5), [signed("L3B1", 12), signed("L3B2", 10)])
+    unknown_age = attrs.evolve(both, date_of_birth=None)
+    assert assessment.readiness(award, ruleset, unknown_age, COUNTS).reasons == (
+        "may have achieved 900/0000/6, but the record lacks the date of birth (needed for `age 18 or over`)",)
+    assert assessment.readiness(award, ruleset, both, COUNTS).ready
