@@ -375,7 +375,10 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
 
     def decided() -> Iterator[cohort.Block]:
         for block in run.blocks:
-            report_diagnostics(block.problems + block.warnings)
+            # The table shows each unreadable learner's errors under the learner; other formats are for
+            # programs, so people reading the terminal are told them here.
+            errors = () if target.format == "table" else block.errors
+            report_diagnostics(block.problems + errors + block.warnings)
             outcome["failed"] |= bool(block.problems) or block.unreadable > 0
             outcome["achieved"] &= block.all_achieved
             bar.update(block.learners)

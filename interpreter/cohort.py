@@ -75,6 +75,8 @@ class Block:
     # Warnings found reading the block, which leave every verdict as it is; each is given once per file, in
     # the first block it concerns.
     warnings: tuple[Diagnostic, ...] = ()
+    # The record errors of its unreadable learners, in input order (the verdicts carry them too).
+    errors: tuple[Diagnostic, ...] = ()
 
 
 @attrs.frozen
@@ -446,7 +448,12 @@ def _block_of(records: Records, rows: list[CheckRow], output_format: str) -> Blo
     return Block(len(records.order), tuple(rows) if output_format == "table" else (), json_text,
                  records.problems, len(records.unreadable),
                  all(row.verdict is not None and row.verdict.achieved for row in rows),
-                 csv_text(check_cells(rows)) if output_format == "csv" else "", records.warnings)
+                 csv_text(check_cells(rows)) if output_format == "csv" else "", records.warnings,
+                 _record_errors(records))
+
+
+def _record_errors(records: Records) -> tuple[Diagnostic, ...]:
+    return tuple(error for learner in records.order for error in records.unreadable.get(learner, ()))
 
 
 def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tuple]) -> Block:
@@ -523,7 +530,7 @@ def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tupl
     # The block's first verdict follows no other.
     numbers[0, 0] = 0 if numbers[0, 0] == separator else pieces.number(VERDICT_START)
     return Block(columns.learners, (), pieces.join(numbers, extra), records.problems, len(records.unreadable),
-                 all_achieved, warnings=records.warnings)
+                 all_achieved, warnings=records.warnings, errors=_record_errors(records))
 
 
 def _column_warnings(block: ColumnarBlock, columns: Columns, records: Records,

@@ -80,8 +80,21 @@ def test_check_csv_on_standard_output(run):
     assert rows[2] == {**dict.fromkeys(CHECK_COLUMNS, ""), "learner": "A002", "qualification": ISP_CERTIFICATE,
                        "title": "ISP Level 3 Certificate in Professional Sales", "status": "unreadable",
                        "errors": A002_ERROR}
-    # The row that names no learner is reported on stderr, as with every format.
+    # The row that names no learner is reported on stderr, as with every format, and so is A002's error,
+    # once however many qualifications are checked.
     assert "records.csv:6: error[QR506]: the row has no learner id" in result.stderr
+    assert result.stderr.count("records.csv:4: error[QR502]: `achieved_on` is not a date: '31/04/2024'") == 1
+
+
+@pytest.mark.parametrize("output", [["--format", "json"], ["-o", "results.xlsx"], ["-o", "results.csv"]])
+def test_check_tells_an_unreadable_learner_s_errors_on_stderr_in_every_format_for_programs(run, output):
+    result = run("check", "records.csv", "-q", ISP_CERTIFICATE, *output)
+    assert "records.csv:4: error[QR502]" in result.stderr
+
+
+def test_the_check_table_shows_an_unreadable_learner_s_errors_under_the_learner_only(run):
+    result = run("check", "records.csv", "-q", ISP_CERTIFICATE)
+    assert "records.csv:4: error[QR502]" in result.stdout and "QR502" not in result.stderr
 
 
 def test_check_csv_agrees_with_json(run):
