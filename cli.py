@@ -42,7 +42,7 @@ from qualrules.interpreter.lint import claimed_identifier_errors, lint
 from qualrules.interpreter.presentation.eligible_blocks import EligibleText
 from qualrules.interpreter.presentation.help_examples import epilog
 from qualrules.interpreter.presentation.outputs import (STDOUT, Output, OutputRefused, choose_output, opened, page_output,
-                                                       write, write_check, write_eligible)
+                                                       write, write_check, write_csv, write_eligible)
 from qualrules.interpreter.presentation.tabular import TooManyRows
 from qualrules.interpreter.presentation.terminal import colour, for_terminal, progress_stream, stdout_columns
 from qualrules.interpreter.profile import PROFILE_FILE, Profile, load_profile
@@ -873,7 +873,7 @@ def claim(records: str, qan: str, rulesets: tuple[str, ...], output: str, force:
         if isinstance(content, bytes):
             handle.write(content)
         else:
-            write(handle, content)
+            write_csv(handle, content)
     report_diagnostics([d for errors in record_set.unreadable.values() for d in errors])
     for note in claim_file.not_ready_notes(qualification, not_ready):
         click.echo(click.style("note:", fg="yellow", bold=True) + f" {note}", err=True)

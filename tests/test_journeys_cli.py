@@ -64,7 +64,7 @@ def test_claim_from_the_log(run, tmp_path):
         "L3B2: 1 of 2 units counted, still needed: L3B1; L3B1: in progress: 3 of 4 criteria met",
         "note: learner 'A3' is not ready to be claimed for 900/0000/6: L3B1: not yet verified by the IQA",
     ]
-    rows = list(csv.DictReader(output.open(encoding="utf-8", newline="")))
+    rows = list(csv.DictReader(output.open(encoding="utf-8-sig", newline="")))
     assert [(r["learner"], r["units"], r["unit_1"], r["unit_1_achieved_on"], r["unit_2_iqa_verified_on"])
             for r in rows] == [("A2", "2", "L3B1", "2024-05-04", "2024-05-20")]
 

@@ -89,6 +89,11 @@ def write(handle: IO | None, text: str) -> None:
     (handle or sys.stdout).write(text)
 
 
+def write_csv(handle: IO | None, text: str) -> None:
+    """A whole CSV text, starting with the byte order mark a file gets (`BYTE_ORDER_MARK`)."""
+    write(handle, (BYTE_ORDER_MARK if handle is not None else "") + text)
+
+
 def write_check(blocks: Iterable[Block], output_format: str, handle: IO | None) -> None:
     """`check`'s verdicts in a format, block by block as they are decided; the blocks hold rows (table,
     xlsx), JSON text (json) or CSV lines (csv), as `check_run` was asked for."""
