@@ -67,6 +67,9 @@ def test_a_unit_with_every_criterion_met_says_what_it_still_needs_before_it_coun
     assert found["L3B1"].gaps == ()
     text = click.unstyle(explanation_text(explained(AWARD, learner)))
     assert "L3B1  Understand Sales Communication: every criterion met, not yet signed off by the learner" in text
+    # The cheapest finish adds L3B1, whose log says all it needs is the learner's signature.
+    assert ("+ L3B1  Understand Sales Communication  (3 credits, 15 GLH): every criterion met, not yet signed "
+            "off by the learner, so it does not count yet") in text
 
 
 def test_every_criterion_met_and_signed_off_achieves_from_the_log_alone():

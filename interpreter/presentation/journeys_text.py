@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import click
 
@@ -85,8 +85,11 @@ def explanation_text(explanation: Explanation) -> str:
     if explanation.criteria is not None:
         out += criteria_lines(explanation.criteria)
     if verdict.status is not Status.ACHIEVED:
+        # A unit the finish adds may be under way in the log: all it needs may be a signature.
+        under_way = {found.unit.ref: found.standing for found in explanation.criteria.units
+                     if not found.progress.counts} if explanation.criteria is not None else {}
         out += ["", click.style(f"Cheapest finish ({MINIMISED[explanation.plan.minimise]})", bold=True)]
-        out += ["   " + line for line in plan_lines(q, explanation.plan)]
+        out += ["   " + line for line in plan_lines(q, explanation.plan, under_way)]
     return "\n".join(out)
 
 
@@ -197,8 +200,9 @@ def plan_text(q: CompiledQualification, finish: Plan, assumed: Sequence[str] = (
                       *("   " + line for line in plan_lines(q, finish))])
 
 
-def plan_lines(q: CompiledQualification, finish: Plan) -> list[str]:
-    """The plan's body: status, units to add, resulting claim and deadline, or the reasons it cannot be made."""
+def plan_lines(q: CompiledQualification, finish: Plan, under_way: Mapping[str, str] | None = None) -> list[str]:
+    """The plan's body: status, units to add, resulting claim and deadline, or the reasons it cannot be made;
+    `under_way`: what the achievement log says of units it names that do not count yet, by reference."""
     colour = PLAN_COLOURS[finish.status]
     status = click.style(finish.status.value, fg=colour, bold=True)
     out = [escaped(f'for pathway "{finish.pathway}"')] if finish.pathway is not None else []
@@ -216,8 +220,7 @@ def plan_lines(q: CompiledQualification, finish: Plan) -> list[str]:
         out.append(f"add {plural(finish.units_to_add, 'unit')}: {credits_text(finish.credits_to_add)}, "
                    + glh_text(finish.glh_to_add) + criteria)
         out += branches([[click.style("+ ", fg="green", bold=True) + _unit_line(q, ref)
-                          + (escaped(", to be taken again (held below a pass)") if ref in finish.retake else "")]
-                         for ref in finish.add])
+                          + escaped(_added_note(finish, ref, under_way or {}))] for ref in finish.add])
     counted_as = {e.replacement: e.index for e in finish.equivalents or ()}
     credits = declared_total(q.units[counted_as.get(ref, q.index[ref])].credits for ref in finish.claim)
     out.append(escaped(f"resulting claim: {', '.join(finish.claim) or 'none'} "
@@ -230,6 +233,12 @@ def plan_lines(q: CompiledQualification, finish: Plan) -> list[str]:
                    if finish.deadline else
                    f"the record has no registration date, so the deadline under `{window}` is unknown")
     return out
+
+
+def _added_note(finish: Plan, ref: str, under_way: Mapping[str, str]) -> str:
+    if ref in finish.retake:
+        return ", to be taken again (held below a pass)"
+    return f": {under_way[ref]}" if ref in under_way else ""
 
 
 def _unit_line(q: CompiledQualification, ref: str) -> str:
