@@ -38,13 +38,13 @@ qualification 900/0000/6 "Demonstration Award"
 
 ACHIEVEMENT_LOG = str(REPOSITORY / "examples" / "achievement-log.qual")
 VERIFIED_LOG = """\
-learner,unit,criterion,achieved_on,signed_off_on,learner_signed_on,iqa_verified_on,iqa_verifier
-L001,SC1,1.1,2024-03-04,,,,
-L001,SC1,1.2,2024-03-18,,,,
-L001,SC1,2.1,2024-04-02,,,,
-L001,SC1,,,2024-04-05,2024-04-06,2024-04-20,R. Patel
-L001,SC2,1.1,2024-04-09,,,,
-L001,SC2,,,2024-04-12,2024-04-12,2024-04-20,R. Patel
+learner,unit,criterion,achieved_on,assessor,signed_off_on,learner_signed_on,iqa_verified_on,iqa_verifier
+L001,SC1,1.1,2024-03-04,,,,,
+L001,SC1,1.2,2024-03-18,,,,,
+L001,SC1,2.1,2024-04-02,,,,,
+L001,SC1,,,A. Khan,2024-04-05,2024-04-06,2024-04-20,R. Patel
+L001,SC2,1.1,2024-04-09,,,,,
+L001,SC2,,,A. Khan,2024-04-12,2024-04-12,2024-04-20,R. Patel
 """
 
 
