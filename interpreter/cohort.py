@@ -473,7 +473,8 @@ def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tupl
         plain &= held.plain
     records = read_table_block(block.file, vocabulary, block.header,
                                block.rows(columns.learner_rows(np.flatnonzero(~plain))), worker.settings.options)
-    records = attrs.evolve(records, warnings=_column_warnings(block, columns, records, vocabulary))
+    records = attrs.evolve(records, warnings=_column_warnings(block, columns, records, vocabulary,
+                                                              worker.settings.options))
     decided = check_rows(records, targets, worker.explanations)
     if not plain.any():
         return _block_of(records, decided, output_format)
@@ -533,15 +534,15 @@ def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tupl
                  all_achieved, warnings=records.warnings, errors=_record_errors(records))
 
 
-def _column_warnings(block: ColumnarBlock, columns: Columns, records: Records,
-                     vocabulary: Vocabulary) -> tuple[Diagnostic, ...]:
+def _column_warnings(block: ColumnarBlock, columns: Columns, records: Records, vocabulary: Vocabulary,
+                     options: ReadOptions) -> tuple[Diagnostic, ...]:
     """The warnings of a block read as columns, in line order: the row reader's, for the learners it read,
     and one for each unit left out, at its first row of the block whoever's it is (the columns saw every
     row, the row reader only some)."""
     def location(line: int) -> Location:
         return Location(block.file, line, element=None if block.header.row_word == "line" else f"row {line}")
 
-    left_out = [unknown_unit_warning(text, location(int(block.lines[row])), vocabulary)
+    left_out = [unknown_unit_warning(text, location(int(block.lines[row])), vocabulary, options)
                 for row, text in columns.left_out.values()]
     kept = [warning for warning in records.warnings if warning.code != "QR520"]
     return tuple(sorted(kept + left_out, key=lambda warning: warning.location.line or 0))

@@ -18,7 +18,9 @@ from qualrules.interpreter.records.approvals import column_key
 from qualrules.interpreter.records.dates import DateForms
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions, toml_string
 from qualrules.interpreter.records.readers import FIELDS, Vocabulary, normalised_result
+from qualrules.interpreter.records.synonyms import likely_units
 from qualrules.interpreter.records.text import delimiter_named, encoding_named
+from qualrules.interpreter.wording import word_list
 
 PROFILE_FILE = "qualrules.toml"
 PYPROJECT = "pyproject.toml"
@@ -35,6 +37,7 @@ KEYS = {
     "unknown_units": ('"warn" or "error"', 'unknown_units = "error"'),
     "columns": ("a table of column headings", '[columns]\n"Learner Ref" = "learner"'),
     "results": ("a table of result words", '[results]\n"Referral" = "referred"'),
+    "units": ("a table of unit references", '[units]\n"Unit 501" = "501"'),
 }
 
 
@@ -56,16 +59,33 @@ class Profile:
     rulesets: tuple[str, ...] = ()  # paths, relative to the working directory
     # Each mapped result word (normalised) -> where the profile maps it, to report a target that is no word.
     result_lines: Mapping[str, Location] = attrs.field(factory=dict)
+    # Each mapped unit cell (trimmed, case-folded) -> the cell and its reference as the profile writes them,
+    # and where, to report a reference no loaded catalogue declares.
+    unit_lines: Mapping[str, tuple[str, str, Location]] = attrs.field(factory=dict)
     # Where the profile gives its qualifications, to report one that is not loaded.
     qualifications_line: Location | None = None
 
     def unknown_words(self, vocabulary: Vocabulary) -> list[Diagnostic]:
-        """QR634 for each result word mapped to a word no loaded awarding body accepts."""
+        """What the profile maps to that the loaded rulesets do not know: QR634 for each result word mapped
+        to a word no loaded awarding body accepts, QR639 for each unit cell mapped to a reference no loaded
+        catalogue declares."""
         accepted = vocabulary.results | set(vocabulary.scoped_results)
         words = ", ".join(sorted(vocabulary.results))
-        return [Diagnostic("QR634", Severity.ERROR, f"{given!r} is mapped to {word!r}, which is not a result word",
-                           self.result_lines[given], did_you_mean(word, accepted) or f"the result words are {words}")
-                for given, word in self.options.result_words.items() if word not in accepted]
+        unknown = [Diagnostic("QR634", Severity.ERROR, f"{given!r} is mapped to {word!r}, which is not a result word",
+                              self.result_lines[given], did_you_mean(word, accepted) or f"the result words are {words}")
+                   for given, word in self.options.result_words.items() if word not in accepted]
+        refs = vocabulary.unit_refs.values()
+        for key, ref in self.options.units.items():
+            if ref not in vocabulary.unit_refs:
+                cell, written, location = self.unit_lines[key]
+                # The reference itself may be written another way (`228` for `8570-228`), or mistyped.
+                likely = [f"`{known}`" for known in likely_units(written, refs)]
+                hint = (f"did you mean {word_list(likely, 'or')}?" if likely else did_you_mean(written, refs)) \
+                    or "give the ruleset that declares it with --ruleset or the profile's `rulesets`, or map the " \
+                    "cell to a reference `qualrules show QAN` lists"
+                unknown.append(Diagnostic("QR639", Severity.ERROR, f"unit {cell!r} is mapped to {written!r}, which "
+                                          "no loaded catalogue declares", location, hint))
+        return unknown
 
 
 NO_PROFILE = Profile(None)
@@ -155,6 +175,8 @@ def _profile(document: dict[str, Any], table: tuple[str, ...], lines: "_KeyLines
     columns: dict[str, str] = {}
     results: dict[str, str] = {}
     result_lines: dict[str, Location] = {}
+    units: dict[str, str] = {}
+    unit_lines: dict[str, tuple[str, str, Location]] = {}
     # Each heading and result word as first written, by the key readers match it by.
     column_headings: dict[str, str] = {}
     result_words_given: dict[str, str] = {}
@@ -194,6 +216,20 @@ def _profile(document: dict[str, Any], table: tuple[str, ...], lines: "_KeyLines
                           f"{columns[matched]!r} and to {field!r}", "keep one of the two lines")
                 else:
                     column_headings.setdefault(matched, heading)
+        elif key == "units":
+            for cell, ref in mapping(key, value).items():
+                folded, meant = cell.strip().casefold(), ref.strip().casefold()
+                if not folded:
+                    error("QR632", (key, cell), "an empty unit cell cannot be mapped: a row without a unit is an "
+                          "error (QR501) whatever the profile says", "delete the line")
+                elif units.setdefault(folded, meant) != meant:
+                    first, mapped, _ = unit_lines[folded]
+                    error("QR632", (key, cell), f"units {first!r} and {cell!r} are one unit cell to a reader (unit "
+                          f"cells match ignoring case and spaces around them), mapped both to {mapped!r} and to "
+                          f"{ref.strip()!r}", "keep one of the two lines")
+                else:
+                    unit_lines.setdefault(folded, (cell, ref.strip(), lines.at(table + (key, cell))
+                                                   or Location(lines.file)))
         else:
             for given, word in mapping(key, value).items():
                 folded, meant = normalised_result(given), normalised_result(word)
@@ -206,9 +242,10 @@ def _profile(document: dict[str, Any], table: tuple[str, ...], lines: "_KeyLines
                 result_lines[folded] = lines.at(table + (key, given)) or Location(lines.file)
     if errors:
         raise DiagnosticError(errors)
-    options = ReadOptions(columns=columns, result_words=results, **settings,
+    options = ReadOptions(columns=columns, result_words=results, units=units, **settings,
                           profile_file=str(path), profile_tables=prefix)
-    return Profile(str(path), options, qualifications, rulesets, result_lines, lines.at(table + ("qualifications",)))
+    return Profile(str(path), options, qualifications, rulesets, result_lines, unit_lines,
+                   lines.at(table + ("qualifications",)))
 
 
 def _error(code: str, file: str, location: Location | None, message: str, hint: str) -> DiagnosticError:

@@ -1,8 +1,9 @@
 """`qualrules init`: a starter profile for a records table, from its header and values.
 
 Each mapping that can be inferred (a heading systems write for a field, a common synonym of a result
-word) is proposed as a line to review; what cannot be decided is written as a comment saying so. Nothing
-here is used when a file is checked: the profile, once reviewed, is what says what the file means.
+word, a known unit reference written another way) is proposed as a line to review; what cannot be decided
+is written as a comment saying so. Nothing here is used when a file is checked: the profile, once
+reviewed, is what says what the file means.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from qualrules.interpreter.records.readers import (
 )
 from qualrules.interpreter.records.text import decoded
 from qualrules.interpreter.records.approvals import column_key
-from qualrules.interpreter.records.synonyms import field_match, likely_word
-from qualrules.interpreter.wording import plural
+from qualrules.interpreter.records.synonyms import field_match, likely_units, likely_word
+from qualrules.interpreter.wording import plural, word_list
 
 # The qualifications proposed as defaults: those holding most of the file's units, at most this many.
 QUALIFICATIONS_PROPOSED = 3
@@ -46,10 +47,17 @@ def starter_profile(path: Path, library: Library) -> str:
         if "unit" in where and cell("unit"):
             units.setdefault(cell("unit").casefold(), cell("unit"))
     vocabulary = library.vocabulary()
+    # Each unit cell in no loaded catalogue, in the order of its case-folded text, with the references it may
+    # stand for (`likely_units`).
+    unlisted = {text: likely_units(text, vocabulary.unit_refs.values())
+                for key, text in sorted(units.items()) if key not in vocabulary.unit_refs}
     out = [f"# A qualrules profile for files like {path.name}, proposed by `qualrules init`.",
            "# Review every line: a file is read only as this profile says (docs/profiles.md).", ""]
-    out += reading + _qualifications(library, units)
-    unknown = sorted(text for key, text in units.items() if key not in vocabulary.unit_refs)
+    # The qualifications are those holding the file's units as the proposal reads them.
+    read_as = {key for key in units if key in vocabulary.unit_refs}
+    read_as |= {refs[0].casefold() for refs in unlisted.values() if len(refs) == 1}
+    out += reading + _qualifications(library, read_as)
+    unknown = sorted(text for text, refs in unlisted.items() if not refs)
     if unknown:
         shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
         out += [f"# {plural(len(unknown), 'unit')} of the file, in no loaded catalogue, cannot count ({shown});",
@@ -57,6 +65,8 @@ def starter_profile(path: Path, library: Library) -> str:
                 '# unknown_units = "error"', ""]
     out += ["[columns]", "# heading in the file = qualrules field"] + lines + [""]
     out += ["[results]", "# word in the file = qualrules result word"] + _results(results, vocabulary.results)
+    if any(unlisted.values()):
+        out += ["", "[units]", "# unit in the file = the catalogue's reference"] + _units(unlisted)
     return "\n".join(out) + "\n"
 
 
@@ -131,8 +141,21 @@ def _results(found: collections.Counter[str], words: frozenset[str]) -> list[str
     return lines
 
 
-def _qualifications(library: Library, units: dict[str, str]) -> list[str]:
-    """A commented `qualifications` line naming the loaded qualifications that hold most of the file's units."""
+def _units(unlisted: dict[str, list[str]]) -> list[str]:
+    """A line for each unit cell that is one known reference written another way; a comment to choose by for
+    each that may be one of several."""
+    lines = []
+    for written, refs in unlisted.items():
+        if len(refs) == 1:
+            lines.append(f"{toml_string(written)} = {toml_string(refs[0])}")
+        elif refs:
+            lines.append(f"# {toml_string(written)} = \"...\"  # may be {word_list(refs, 'or')}: choose one")
+    return lines
+
+
+def _qualifications(library: Library, units: set[str]) -> list[str]:
+    """A commented `qualifications` line naming the loaded qualifications that hold most of the file's units
+    (case-folded references)."""
     held = []
     for qan, (q, _) in library.qualifications.items():
         count = sum(1 for key in units if q.index.get(q.catalogue_refs.get(key, "")) is not None)

@@ -505,11 +505,13 @@ def test_init_gives_a_field_to_the_heading_surest_to_hold_it(folder):
 def test_every_key_reaches_the_read_options(folder):
     profile = load_profile_text('qualifications = ["610/3791/6"]\nrulesets = ["ours.qual"]\nencoding = "cp1252"\n'
                                 'delimiter = ";"\ndate_formats = ["dd/mm/yy", "serial"]\nunknown_units = "error"\n'
-                                '[columns]\n"Learner  Ref" = "learner"\n[results]\n"Not  Yet" = "Referred"\n')
+                                '[columns]\n"Learner  Ref" = "learner"\n[results]\n"Not  Yet" = "Referred"\n'
+                                '[units]\n" Unit L3B1" = "L3B1"\n')
     assert (profile.qualifications, profile.rulesets) == (("610/3791/6",), ("ours.qual",))
     assert profile.options == ReadOptions(columns={"learner_ref": "learner"}, result_words={"not yet": "referred"},
-                                          encoding="cp1252", delimiter=";", date_formats=("dd/mm/yy", "serial"),
-                                          unknown_units="error", profile_file="qualrules.toml")
+                                          units={"unit l3b1": "l3b1"}, encoding="cp1252", delimiter=";",
+                                          date_formats=("dd/mm/yy", "serial"), unknown_units="error",
+                                          profile_file="qualrules.toml")
 
 
 def test_the_profile_s_encoding_delimiter_and_date_forms_read_the_file(folder):

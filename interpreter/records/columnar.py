@@ -79,8 +79,9 @@ class Columns:
         unit_index = {ref.casefold(): i for i, ref in enumerate(self.unit_refs)}
         known = {key: unit_index[ref.casefold()] for key, ref in vocabulary.unit_refs.items()}
         unknown = LEFT_OUT if options.unknown_units == "warn" else BAD_UNIT
+        # Each distinct cell is mapped by the profile's [units] once, as the row reader maps it.
         self.unit = self._decoded(block.batch.column(position["unit"]), lambda text: known.get(
-            text.strip().casefold(), unknown if text.strip() else BAD_UNIT))
+            options.unit_key(text.strip()), unknown if text.strip() else BAD_UNIT))
         # Each unit left out, case-folded, with the row it is first given on and as written there.
         left_out = np.flatnonzero(self.unit == LEFT_OUT)
         self.left_out: dict[str, tuple[int, str]] = {}

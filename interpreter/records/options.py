@@ -17,6 +17,9 @@ class ReadOptions:
     columns: Mapping[str, str] = attrs.field(factory=dict)
     # A result word as the file writes it (normalised as readers.normalised_result does) -> qualrules' word.
     result_words: Mapping[str, str] = attrs.field(factory=dict)
+    # A unit cell as the file writes it (trimmed, case-folded) -> the catalogue's reference it stands for
+    # (case-folded): an export's `Unit 501` for the catalogue's `501`.
+    units: Mapping[str, str] = attrs.field(factory=dict)
     # A name `text.encoding_named` takes; None: told from the file's bytes (records/text.py).
     encoding: str | None = None
     # Comma, semicolon or tab (`text.delimiter_named`); None: sniffed from the header.
@@ -29,6 +32,12 @@ class ReadOptions:
     # ("tool.qualrules." in a pyproject.toml).
     profile_file: str = "qualrules.toml"
     profile_tables: str = ""
+
+    def unit_key(self, cell: str) -> str:
+        """The key a unit cell (trimmed) is looked up by among the catalogues' case-folded references: the
+        reference `units` maps it to, or the cell itself."""
+        folded = cell.casefold()
+        return self.units.get(folded, folded)
 
     def fix(self, table: str, *mappings: tuple[str, str]) -> str:
         """A hint giving the profile lines that map each key to its value under `table`."""

@@ -503,6 +503,8 @@ class _Reader:
         self.dates: dict[str, dt.date | DateProblem | None] = {}
         # Units in no loaded catalogue already warned about (case-folded): each is named once per file.
         self.unknown_units: set[str] = set()
+        # The hint of each unit cell in no loaded catalogue, as written, once made (`unit_hint`).
+        self.unit_hints: dict[str, str | None] = {}
         # The values of declared columns, each with the row that gave it first.
         self.attributes: dict[str, dict[str, tuple[str, Location]]] = {}
         # Each learner's pathway, as its loaded qualification names it, with the row first giving it.
@@ -558,14 +560,16 @@ class _Reader:
         if not text:
             self._error(learner, "QR501", "the unit reference is empty", location)
             return None
-        known = self.vocabulary.unit_refs.get(text.casefold())
+        known = self.vocabulary.unit_refs.get(self.options.unit_key(text))
         if known is None:
             if self.options.unknown_units == "error":
+                if text not in self.unit_hints:  # every row of such a unit is an error: its hint is made once
+                    self.unit_hints[text] = unit_hint(text, self.vocabulary, self.options)
                 self._error(learner, "QR501", f"unknown unit {text!r}: it is in no loaded catalogue", location,
-                            hint=did_you_mean(text, self.vocabulary.unit_refs.values()))
+                            hint=self.unit_hints[text])
             elif text.casefold() not in self.unknown_units:
                 self.unknown_units.add(text.casefold())
-                self.warnings.append(unknown_unit_warning(text, location, self.vocabulary))
+                self.warnings.append(unknown_unit_warning(text, location, self.vocabulary, self.options))
         return known
 
     def _result(self, learner: str, value: Any, location: Location, unit: str | None) -> str | None:
@@ -918,7 +922,7 @@ class _Reader:
                 cells = next(csv.reader([piece], delimiter=row.delimiter), [])
                 named, unit = (_cell(cells[header.position[key]]) if header.position[key] < len(cells) else ""
                                for key in ("learner", "unit"))
-                if named and len(named) <= CELL_LIMIT and unit.casefold() in self.vocabulary.unit_refs:
+                if named and len(named) <= CELL_LIMIT and self.options.unit_key(unit) in self.vocabulary.unit_refs:
                     swallowed.append((lines + offset, named))
             lines += len(pieces) - 1
         if not swallowed:
@@ -1062,12 +1066,28 @@ class _Reader:
 MARK = re.compile(r"[0-9]{1,6}(?:\.0+)?")
 
 
-def unknown_unit_warning(text: str, location: Location, vocabulary: Vocabulary) -> Diagnostic:
+def unknown_unit_warning(text: str, location: Location, vocabulary: Vocabulary,
+                         options: ReadOptions) -> Diagnostic:
     """QR520: a unit in no loaded catalogue, named once per file at its first row."""
     return Diagnostic("QR520", Severity.WARNING, f"unit {text!r} is in no loaded catalogue, so it cannot count: its "
                       "rows are left out of every verdict", location,
-                      did_you_mean(text, vocabulary.unit_refs.values())
+                      unit_hint(text, vocabulary, options)
                       or "give the ruleset that declares it with --ruleset if it should count")
+
+
+def unit_hint(text: str, vocabulary: Vocabulary, options: ReadOptions) -> str | None:
+    """For a unit cell in no loaded catalogue: the profile line that reads it as the known reference it
+    writes another way (`Unit 501` for `501`), or the lines to choose from; else a did-you-mean for a near
+    miss (a typo); else None."""
+    from qualrules.interpreter.records.synonyms import likely_units  # it reads this module's FIELDS
+
+    likely = likely_units(text, vocabulary.unit_refs.values())
+    if len(likely) == 1:
+        return options.fix("units", (text, likely[0]))
+    if likely:
+        return (f"it may be {word_list([f'`{ref}`' for ref in likely], 'or')}: to read {text!r} as one, "
+                + options.fix("units", (text, "...")))
+    return did_you_mean(text, vocabulary.unit_refs.values())
 
 
 def _word_hint(written: str, vocabulary: Vocabulary, options: ReadOptions) -> str:

@@ -1,10 +1,12 @@
-"""What a records file's own names probably mean: the column headings and result words providers' systems
-write, for `qualrules init` to propose and for hints to show. Never used to read a record: a file is read
-only by what it says or what its profile maps."""
+"""What a records file's own names probably mean: the column headings, result words and unit references
+providers' systems write, for `qualrules init` to propose and for hints to show. Never used to read a record:
+a file is read only by what it says or what its profile maps."""
 
 from __future__ import annotations
 
 import difflib
+import re
+from typing import Iterable
 
 from qualrules.interpreter.records.approvals import column_key
 from qualrules.interpreter.records.readers import FIELDS, normalised_result
@@ -36,6 +38,10 @@ RESULT_SYNONYMS = {
     "withdrawn": ("w", "wd", "withdraw", "withdrew", "left", "dropped out"),
 }
 
+# A word an export writes before a unit's reference: "Unit 501", "Unit No. 501", "Unit: 501", "Module 3".
+_UNIT_WORD = re.compile(r"(?:unit|module|component)(?:\s*(?:no|number|ref|reference|code)\b)?", re.IGNORECASE)
+_NOT_ALPHANUMERIC = re.compile(r"[\W_]+")
+
 _FIELD_OF = {synonym: field for field, synonyms in FIELD_SYNONYMS.items() for synonym in synonyms}
 _WORD_OF = {synonym: word for word, synonyms in RESULT_SYNONYMS.items() for synonym in synonyms}
 
@@ -61,3 +67,23 @@ def likely_field(heading: str) -> str | None:
 def likely_word(word: str) -> str | None:
     """The qualrules result word a result cell probably stands for, when it is a common synonym."""
     return _WORD_OF.get(normalised_result(word))
+
+
+def likely_units(cell: str, refs: Iterable[str]) -> list[str]:
+    """The references of `refs` (as the catalogues write them) a unit cell probably stands for: those it is
+    with a leading word (`Unit`, `Unit No.`, `Unit:`), spaces and punctuation left out, in any letter case,
+    a reference also without its scheme prefix (`8570-` of `8570-228`, as an export may write `Unit 228`)."""
+    written = cell.strip()
+    word = _UNIT_WORD.match(written)
+    forms = {_compact(written), _compact(written[word.end():]) if word else ""} - {""}
+    found = set()
+    for ref in refs:
+        prefix, _, number = ref.rpartition("-")
+        if _compact(ref) in forms or prefix and _compact(number) in forms:
+            found.add(ref)
+    return sorted(found)
+
+
+def _compact(text: str) -> str:
+    """Letters and digits alone, case-folded."""
+    return _NOT_ALPHANUMERIC.sub("", text.casefold())
