@@ -27,7 +27,8 @@ from qualrules.interpreter.checker import Catalogue, check, walk_rules
 from qualrules.interpreter.criteria import lint_criteria, shared_unit_criteria
 from qualrules.interpreter.engine.compiler import CompiledQualification, compile_ruleset
 from qualrules.interpreter.engine.requirements import Alternatives, Linear, Requirement, holds
-from qualrules.interpreter.grade_lint import best_points, grading_lint, require_pass_points
+from qualrules.interpreter.grade_lint import (best_points, grading_lint, pass_points_floor, pass_points_text,
+                                              points_at_best, require_pass_points, solved_awards_lint)
 from qualrules.interpreter.pathways import lint_pathways
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity
 from qualrules.interpreter.engine.planner import MEASURES, finish_measure, part_text, why_impossible
@@ -42,6 +43,10 @@ QAN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2)
 # need a fraction of a second; a ruleset that needs more (thousands of options or units) gets a warning
 # (QR406) for what was not proven, rather than a lint that runs for minutes.
 TIME_BUDGET = 10.0
+
+# Entry ages in specifications follow where law and funding draw lines (14, 16, 18, 19, 21, and 24 for some
+# licences and loans): an older one is a slip of the keyboard (150 for 15, 81 for 18), so it is warned of.
+OLDEST_ENTRY_AGE = 25
 
 # The key facts a qualification declares: their keywords, how a message names them, and what they measure.
 DECLARED_FACTS = (
@@ -83,7 +88,7 @@ def lint(sources: Iterable[RulesetSource], bodies: Mapping[str, AwardingBody],
 # The warnings only the solver's checks of a compiled qualification give, which do not run on a file with
 # errors the checker finds.
 SOLVER_CODES = frozenset({"QR303", "QR400", "QR401", "QR402", "QR403", "QR404", "QR405", "QR406", "QR410",
-                          "QR411", "QR412", "QR420", "QR421", "QR422"})
+                          "QR411", "QR412", "QR413", "QR414", "QR420", "QR421", "QR422"})
 
 
 def lint_ruleset(ruleset: m.Ruleset, body: AwardingBody, time_budget: float = TIME_BUDGET) -> list[Diagnostic]:
@@ -100,6 +105,7 @@ def _linted(ruleset: m.Ruleset, body: AwardingBody, time_budget: float) -> tuple
     found = [
         *blocking,
         *_structure(ruleset, catalogue),
+        *_implausible_values(ruleset, catalogue),
         *_identifiers(ruleset, body),
         *_unit_figures(ruleset),
         *lint_criteria(ruleset),
@@ -174,6 +180,36 @@ def _structure(ruleset: m.Ruleset, catalogue: Catalogue) -> Iterator[Diagnostic]
             yield _diagnostic("QR124", Severity.WARNING, f"the {kind} name `{name}` is read as the keyword "
                               f"`{keyword}`, so rules cannot name it", file, span,
                               "rename it; docs/language.md lists the reserved words")
+
+
+def _implausible_values(ruleset: m.Ruleset, catalogue: Catalogue) -> Iterator[Diagnostic]:
+    """Figures a designer most likely mistyped: an entry age no specification sets (QR127), a completion window
+    of no time (QR128), and a cap of 0 among a qualification's own rules, which bars the units it counts from
+    every claim (QR129; inside an option of `either` or a pathway it says that route counts none of them)."""
+    file = ruleset.path
+    for q in ruleset.qualifications:
+        pool = {u.ref for u in catalogue.resolve_set(q.pool)} if q.pool is not None else set()
+        for rule in q.rules:
+            if isinstance(rule, m.MinimumAge) and rule.years > OLDEST_ENTRY_AGE:
+                yield _diagnostic("QR127", Severity.WARNING, f"an entry age of {rule.years} is older than any "
+                                  f"specification sets: entry ages run up to {OLDEST_ENTRY_AGE}", file, rule.span,
+                                  "check the specification's entry requirements and correct the age (`age 18 or "
+                                  "over`); if it does set this age, keep it and add `# lint: allow QR127 because ...`")
+            elif isinstance(rule, m.CompletionWindow) and rule.amount == 0:
+                yield _diagnostic("QR128", Severity.WARNING, f"`{rule_text(rule)}` sets aside every unit achieved "
+                                  "after the day the learner registers", file, rule.span,
+                                  "give the period the specification states (`complete within 3 years`), or delete "
+                                  "the line if it states none")
+            elif isinstance(rule, m.Quantity) and rule.bound.maximum == 0:
+                counted = catalogue.resolve_set(rule.scope) if rule.scope is not None else ruleset.units
+                barred = [u.ref for u in counted if u.ref in pool and rule.counts_level(u.level)]
+                # A cap of 0 on the whole pool is an empty claim, which QR401, QR402 or QR403 reports.
+                if barred and len(barred) < len(pool):
+                    yield _diagnostic("QR129", Severity.WARNING, f"`{rule_text(rule)}` bars {word_list(barred, 'and')} "
+                                      "from every claim", file, rule.span,
+                                      f"to leave {'it' if len(barred) == 1 else 'them'} out of {q.qan}, take "
+                                      f"{'it' if len(barred) == 1 else 'them'} out of `units from`; otherwise give "
+                                      "the cap the specification states")
 
 
 def _repeated_terms(unit_set: m.UnitSet, catalogue: Catalogue, file: str) -> Iterator[Diagnostic]:
@@ -298,6 +334,8 @@ def _satisfiability(q: CompiledQualification, time_budget: float) -> list[Diagno
             _witness_and_redundancy(q, dead_options, deadline, found)
             unproven = "whether each of its pathways can be completed, and whether its rules add anything"
             found.extend(lint_pathways(q, deadline))
+            unproven = "whether each of its grades can be awarded, and whether its award given instead can be given"
+            found.extend(solved_awards_lint(q, deadline))
     except SolverTimeout:
         found.append(_diagnostic("QR406", Severity.WARNING, f"satisfiability not proven within {time_budget:g} s: "
                                  f"{unproven} for {q.qan}", q.path, q.source.qan_span,
@@ -344,9 +382,14 @@ def _witness_and_redundancy(q: CompiledQualification, dead_options: set[int], de
         found.append(_diagnostic("QR403", Severity.WARNING, f"{q.qan} is achieved by a learner with no units",
                                  q.path, header, "add the minimums the specification sets, e.g. "
                                  "`at least 13 credits` or `all of Group 1`"))
-    found.extend(_never_binding(q, deadline))
-    found.extend(_dead_options(q, dead_options, deadline))
-    found.extend(_declared_facts(q, deadline))
+    # The checks below compare only the claims that may achieve: graded, those that reach the pass grade's points
+    # from the pool's own units (the witness is of them exactly when some do). Where none do, QR411 (or the
+    # witness's equivalent) says so, and every claim meeting the rules is compared as for a pass-only qualification.
+    floored = (q.grading is not None and q.grading.pass_points > 0 and witness is not None
+               and all(i < len(q.catalogue_units) for i in witness))
+    found.extend(_never_binding(q, floored, deadline))
+    found.extend(_dead_options(q, dead_options, floored, deadline))
+    found.extend(_declared_facts(q, floored, deadline))
 
 
 def _smallest_claim(q: CompiledQualification, measure: m.Measure, deadline: float) -> tuple[int, ...] | None:
@@ -411,32 +454,38 @@ def _caps_below_minimums(q: CompiledQualification) -> tuple[list[Diagnostic], se
     return found, dead
 
 
-def _extreme(q: CompiledQualification, measure: m.Measure, deadline: float, *, lowest: bool,
+def _extreme(q: CompiledQualification, measure: m.Measure, deadline: float, *, lowest: bool, floored: bool,
              members: Iterable[int] | None = None, required: Iterable[Part] | None = None) -> int:
     """The least (or greatest) total of `measure` over `members` (default: the whole claim) among the
-    claims that meet the `required` parts (default: every rule)."""
+    claims that meet the `required` parts (default: every rule) and, `floored`, reach the pass grade's points."""
     members = range(len(q.catalogue_units)) if members is None else members
     claim_model = ClaimModel(q, range(len(q.catalogue_units)), deadline).require(required)
+    if floored:
+        require_pass_points(q, claim_model)
     total = claim_model.measure_expr(measure, members)
     claim = claim_model.maximise([-total if lowest else total])
     assert claim is not None, "only achievable qualifications are measured"
     return sum(q.measure(measure, i) for i in set(members) & set(claim))
 
 
-def _never_binding(q: CompiledQualification, deadline: float) -> Iterator[Diagnostic]:
-    """Rules (or one bound of a rule) that no claim meeting the other rules can break. Checked in source
-    order, and a rule found redundant is left out when checking the later ones: of two rules that imply
-    each other, only the first is reported. One model answers every question: each asks, through
-    assumptions, whether some parts can hold while one fails."""
+def _never_binding(q: CompiledQualification, floored: bool, deadline: float) -> Iterator[Diagnostic]:
+    """Rules (or one bound of a rule) that no claim meeting the other rules (and, `floored`, reaching the pass
+    grade's points) can break. Checked in source order, and a rule found redundant is left out when checking
+    the later ones: of two rules that imply each other, only the first is reported. One model answers every
+    question: each asks, through assumptions, whether some parts can hold while one fails."""
     claim_model = ClaimModel(q, range(len(q.catalogue_units)), deadline)
+    # A floor the rules already imply is set aside, as a rule found never to bind is: else each rule that
+    # implies it (the one unit of a graded award) would be reported as implied by it.
+    floor = pass_points_floor(q, claim_model) if floored and _floor_binds(q, deadline) else None
     all_parts = list(claim_model.parts)
     failing = {part: ~claim_model.holds(q.requirements[part.requirement], part.kind) for part in all_parts}
 
-    def can_fail(part: Part, holding: list[Part]) -> bool:
-        return claim_model.feasible_with([claim_model.parts[p] for p in holding] + [failing[part]])
+    def can_fail(part: Part, holding: list[Part], floor_holds: bool = True) -> bool:
+        floors = [floor] if floor is not None and floor_holds else []
+        return claim_model.feasible_with([claim_model.parts[p] for p in holding] + floors + [failing[part]])
 
     kept = list(all_parts)
-    implied: dict[int, list[tuple[Part, str, list[Part]]]] = defaultdict(list)
+    implied: dict[int, list[tuple[Part, str, list[Part], bool]]] = defaultdict(list)
     for part in all_parts:
         if _is_barring(q.requirements[part.requirement]):
             continue  # a barring code states a fact of the catalogue, not a rule that could be deleted
@@ -449,17 +498,28 @@ def _never_binding(q: CompiledQualification, deadline: float) -> Iterator[Diagno
             trial = [p for p in implying if p != candidate]
             if not can_fail(part, trial):
                 implying = trial
-        implied[part.requirement].append((part, _why_implied(q, part, implying, deadline), implying))
+        # Whether the pass grade's points are needed, with those parts, to make it hold.
+        by_points = floor is not None and can_fail(part, implying, floor_holds=False)
+        implied[part.requirement].append((part, _why_implied(q, part, implying, by_points, deadline), implying,
+                                          by_points))
     for index, entries in implied.items():
         rule = q.requirements[index].rule
         whole = len(entries) == sum(1 for p in all_parts if p.requirement == index)
         subject = f"`{rule_text(rule)}`" if whole else f"the {entries[0][0].kind.value} of `{rule_text(rule)}`"
-        because = ", and ".join(reason for _, reason, _ in entries)
-        implying = [p for _, _, parts in entries for p in parts]
+        because = ", and ".join(reason for _, reason, _, _ in entries)
+        implying = [p for _, _, parts, _ in entries for p in parts]
+        by_points = any(needed for *_, needed in entries)
         # Restating each other: the rules that imply this one hold whenever this one does.
-        mutual = bool(implying) and not any(can_fail(p, [part for part, _, _ in entries]) for p in implying)
+        mutual = bool(implying) and not any(can_fail(p, [part for part, *_ in entries]) for p in implying)
         yield _diagnostic("QR404", Severity.WARNING, f"{subject} never binds: {because}", q.path, rule.span,
-                          _restated_hint(q, implying, mutual))
+                          _restated_hint(q, implying, mutual, by_points))
+
+
+def _floor_binds(q: CompiledQualification, deadline: float) -> bool:
+    """Whether some claim meets every rule but falls short of the pass grade's points with every unit at its best grade."""
+    claim_model = ClaimModel(q, range(len(q.catalogue_units)), deadline).require()
+    claim_model.model.add(points_at_best(q, claim_model) < q.grading.pass_points)
+    return claim_model.feasible_with([])
 
 
 def _is_barring(requirement: Requirement) -> bool:
@@ -470,44 +530,47 @@ def _is_barring(requirement: Requirement) -> bool:
 ALLOW_QR404 = "`# lint: allow QR404 because ...`"
 
 
-def _restated_hint(q: CompiledQualification, implying: list[Part], mutual: bool) -> str:
+def _restated_hint(q: CompiledQualification, implying: list[Part], mutual: bool, by_points: bool) -> str:
     """What to do about a rule that never binds. Specifications often state a rule their other rules already
     imply, and that rule may be the one to keep: the hint says which rules restate which, never only
-    "delete it"."""
+    "delete it"; `by_points`: the pass grade's points are among what implies it."""
     requirements = [q.requirements[index] for index in sorted({p.requirement for p in implying})]
-    rules = [r.rule for r in requirements]
-    named = word_list([f"`{r.text}` (line {r.rule.span.line})" for r in requirements], "and")
-    # A barring code is the catalogue's, never the rule to delete.
-    if mutual and not any(map(_is_barring, requirements)):
-        return (f"this rule and {named} restate each other: keep the one the specification states and delete "
-                f"the other, or keep both and add {ALLOW_QR404}")
-    if rules:
-        verb = "requires" if len(rules) == 1 else "require"
-        return (f"it restates what {named} already {verb}: delete it if the specification does not state it; "
-                f"if it does, keep it and add {ALLOW_QR404}")
+    named = [f"`{r.text}` (line {r.rule.span.line})" for r in requirements]
+    # A barring code is the catalogue's and a grade threshold the grading's, never the rule to delete.
+    if mutual and not by_points and not any(map(_is_barring, requirements)):
+        return (f"this rule and {word_list(named, 'and')} restate each other: keep the one the specification "
+                f"states and delete the other, or keep both and add {ALLOW_QR404}")
+    named += [pass_points_text(q)] if by_points else []
+    if named:
+        verb = "requires" if len(named) == 1 else "require"
+        return (f"it restates what {word_list(named, 'and')} already {verb}: delete it if the specification does "
+                f"not state it; if it does, keep it and add {ALLOW_QR404}")
     return (f"the pool alone makes it hold: check the pool against the specification; if the specification "
             f"states the rule, keep it and add {ALLOW_QR404}")
 
 
-def _why_implied(q: CompiledQualification, part: Part, implying: list[Part], deadline: float) -> str:
+def _why_implied(q: CompiledQualification, part: Part, implying: list[Part], by_points: bool, deadline: float) -> str:
     requirement = q.requirements[part.requirement]
     listed = word_list([f"{part_text(q, p)} (line {q.requirements[p.requirement].rule.span.line})" for p in implying], "and")
+    # The claims the implication is about: `claim meeting ... and reaching the 40 points P needs (line 9)`.
+    conditions = ([f"meeting {listed}"] if listed else []) + ([f"reaching {pass_points_text(q)}"] if by_points else [])
+    claims = f"claim {' and '.join(conditions)}" if conditions else None
     if isinstance(requirement, Linear):
         lowest = part.kind is PartKind.MINIMUM
-        figure = _extreme(q, requirement.measure, deadline, lowest=lowest, members=requirement.members,
-                          required=implying)
+        figure = _extreme(q, requirement.measure, deadline, lowest=lowest, floored=by_points,
+                          members=requirement.members, required=implying)
         word = measure_word(requirement.measure, figure)
         amount = f"{'at least' if lowest else 'at most'} {figure} {word}{_counted_from(requirement.rule)}"
-        if listed:
-            return f"any claim meeting {listed} has {amount}"
+        if claims:
+            return f"any {claims} has {amount}"
         if lowest:
             return f"every claim has {amount}"
         if len(requirement.members) == len(q.units):
             return f"the whole pool gives only {figure} {word}"
         return f"all the units it counts give only {figure} {word}"
     if part.kind is PartKind.BARRED:
-        return f"no claim meeting {listed} can hold both" if listed else "no claim can hold both"
-    return f"every claim meeting {listed} meets one of its options" if listed else "every claim meets one of its options"
+        return f"no {claims} can hold both" if claims else "no claim can hold both"
+    return f"every {claims} meets one of its options" if claims else "every claim meets one of its options"
 
 
 def _counted_from(rule: m.Rule) -> str:
@@ -519,40 +582,55 @@ def _counted_from(rule: m.Rule) -> str:
     return ""
 
 
-def _dead_options(q: CompiledQualification, known_dead: set[int], deadline: float) -> Iterator[Diagnostic]:
-    """Options of a top-level `either` that no claim meeting the other rules can satisfy. Each search asks
-    for the claim that meets the most undecided options, and every option it meets is live, so a block of a
-    thousand compatible options takes a solve or two, not a thousand."""
+def _dead_options(q: CompiledQualification, known_dead: set[int], floored: bool,
+                  deadline: float) -> Iterator[Diagnostic]:
+    """Options of a top-level `either` that no claim meeting the other rules (and, `floored`, reaching the pass
+    grade's points) can satisfy. Each search asks for the claim that meets the most undecided options, and every
+    option it meets is live, so a block of a thousand compatible options takes a solve or two, not a thousand."""
+
+    def others_model(index: int, with_floor: bool) -> ClaimModel:
+        claim_model = ClaimModel(q, range(len(q.catalogue_units)), deadline)
+        claim_model.require(p for p in claim_model.parts if p.requirement != index)
+        return require_pass_points(q, claim_model) if with_floor else claim_model
+
     for index, requirement in enumerate(q.requirements):
         if not isinstance(requirement, Alternatives):
             continue
         undecided = {number: option for number, option in enumerate(requirement.options, 1)
                      if id(option) not in known_dead}
         while undecided:
-            claim_model = ClaimModel(q, range(len(q.catalogue_units)), deadline)
-            claim_model.require(p for p in claim_model.parts if p.requirement != index)
+            claim_model = others_model(index, floored)
             meets = [claim_model.holds_all(option) for option in undecided.values()]
             claim_model.model.add_bool_or(meets)
             claim = claim_model.maximise([cp_model.LinearExpr.sum(meets)])
             if claim is None:
                 break
             undecided = {number: option for number, option in undecided.items() if not holds(option, claim)}
-        for number in sorted(undecided):
+        for number, option in sorted(undecided.items()):
             rules = requirement.rule.options[number - 1]
-            yield _diagnostic("QR405", Severity.WARNING, f"option {number} of this `either` can never be met "
-                              "while the other rules hold", q.path, rules[0].span,
-                              "correct the option's rules, or delete the option")
+            plain = others_model(index, False)
+            if floored and plain.feasible_with([plain.holds_all(option)]):
+                yield _diagnostic("QR405", Severity.WARNING, f"option {number} of this `either` can never be met "
+                                  f"while the other rules hold and the claim reaches {pass_points_text(q)}, even with "
+                                  "every unit at its best grade", q.path, rules[0].span,
+                                  "its claims earn too few points: correct the option's rules or the threshold "
+                                  "against the specification, or delete the option")
+            else:
+                yield _diagnostic("QR405", Severity.WARNING, f"option {number} of this `either` can never be met "
+                                  "while the other rules hold", q.path, rules[0].span,
+                                  "correct the option's rules, or delete the option")
 
 
-def _declared_facts(q: CompiledQualification, deadline: float) -> Iterator[Diagnostic]:
-    """A declared credit value, GLH or TQT against the range the claims that achieve the qualification have."""
+def _declared_facts(q: CompiledQualification, floored: bool, deadline: float) -> Iterator[Diagnostic]:
+    """A declared credit value, GLH or TQT against the range the claims that achieve the qualification have
+    (`floored`: those that reach the pass grade's points)."""
     for keyword, label, attribute, measure in DECLARED_FACTS:
         declared: m.Declared | None = getattr(q.source, attribute)
         # Pool units name their GLH and TQT fields as the measures do.
         if declared is None or any(getattr(u, measure.value) is None for u in q.units):
             continue
-        low = _extreme(q, measure, deadline, lowest=True)
-        high = _extreme(q, measure, deadline, lowest=False)
+        low = _extreme(q, measure, deadline, lowest=True, floored=floored)
+        high = _extreme(q, measure, deadline, lowest=False, floored=floored)
         if low == declared.low and (declared.high is None or high == declared.high):
             continue
         implied = f"exactly {low}" if low == high else f"{low} to {high}"

@@ -415,6 +415,10 @@ def test_a_pathway_that_can_never_reach_the_pass_grade_is_one_no_learner_can_com
     # Retail's two units earn at most 16 + 16 = 32 points, short of P's 33; only A1, B1 and B2 (48) reach P, and
     # they complete Wholesale, so every learner who achieves completes it.
     assert messages == [
+        ("QR404", 6, "`all of A1` never binds: any claim reaching the 33 points P needs (line 9) has at least 1 unit "
+                     "of A1"),
+        ("QR404", 7, "`at least 12 credits` never binds: any claim reaching the 33 points P needs (line 9) has at "
+                     "least 18 credits"),
         ("QR420", 11, 'pathway "Retail" of 600/5929/1 can never be completed: no claim within its rules reaches P '
                       "(33 points): at most 32 points can be counted, with every unit at its best grade"),
         ("QR421", 14, 'every learner who achieves 600/5929/1 meets the rules of pathway "Wholesale"')]
