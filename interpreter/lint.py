@@ -551,7 +551,9 @@ def _restated_hint(q: CompiledQualification, implying: list[Part], mutual: bool,
 
 def _why_implied(q: CompiledQualification, part: Part, implying: list[Part], by_points: bool, deadline: float) -> str:
     requirement = q.requirements[part.requirement]
-    listed = word_list([f"{part_text(q, p)} (line {q.requirements[p.requirement].rule.span.line})" for p in implying], "and")
+    # Both bounds of `exactly 240 glh` read as the rule itself: it is named once.
+    listed = word_list(list(dict.fromkeys(f"{part_text(q, p)} (line {q.requirements[p.requirement].rule.span.line})"
+                                          for p in implying)), "and")
     # The claims the implication is about: `claim meeting ... and reaching the 40 points P needs (line 9)`.
     conditions = ([f"meeting {listed}"] if listed else []) + ([f"reaching {pass_points_text(q)}"] if by_points else [])
     claims = f"claim {' and '.join(conditions)}" if conditions else None

@@ -214,6 +214,15 @@ def test_a_rule_implied_by_others_names_them():
                              "(line 11) has at least 2 units from BUSINESS")
 
 
+def test_a_rule_implied_by_both_bounds_of_an_exact_total_names_it_once():
+    # 3 + 3 + 3 + 2 = 11 credits: exactly 9 takes three 3-credit units, so at least 2 of BUSINESS's two.
+    text = CATALOGUE + AWARD.replace("  at most 8 credits\n", "  exactly 9 credits\n").replace(
+        "  all of BUSINESS\n", "  at least 1 BUSINESS unit\n").replace("credit value 6 to 8", "credit value 9")
+    found = {d.location.line: d.message for d in lint_text(text) if d.code == "QR404"}
+    assert found[11] == ("`at least 1 BUSINESS unit` never binds: any claim meeting `exactly 9 credits` (line 12) "
+                         "has at least 2 units from BUSINESS")
+
+
 def test_of_two_rules_implying_each_other_only_the_first_is_reported():
     text = CATALOGUE + AWARD.replace("all of BUSINESS", "at least 6 credits from BUSINESS\n  all of BUSINESS")
     (found,) = [d for d in lint_text(text) if d.code == "QR404"]
