@@ -36,7 +36,7 @@ from qualrules.interpreter.formatter import format_ruleset
 from qualrules.interpreter.global_options import group_options_first
 from qualrules.interpreter.presentation.journeys_text import explanation_text, plan_text
 from qualrules.interpreter.records.learner import Learner
-from qualrules.interpreter.library import Library, UnknownQualification
+from qualrules.interpreter.library import Library, UnknownQualification, bundled_rulesets_left_out
 from qualrules.interpreter.allowances import is_allowed
 from qualrules.interpreter.lint import claimed_identifier_errors, lint
 from qualrules.interpreter.presentation.eligible_blocks import EligibleText
@@ -56,7 +56,7 @@ from qualrules.interpreter.presentation import claim_file
 from qualrules.interpreter.presentation.achievement_log import achievement_log_html
 from qualrules.interpreter.presentation.specification import specification
 from qualrules.interpreter.wording import plural
-from qualrules.plugins import RulesetSource, discover
+from qualrules.plugins import Plugins, RulesetSource, discover
 
 # The exit statuses are a contract (README, "Exit statuses"): 1 is only ever a verdict, never a failure.
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -239,13 +239,27 @@ def load_library(rulesets: tuple[str, ...], with_profile: bool = True) -> Librar
         library = Library.load((*profile.rulesets, *rulesets) if profile else rulesets)
     except DiagnosticError as error:
         fail(error.diagnostics)
+    # Before the profile's errors: a word mapped to a broken plugin's word is refused because of the plugin.
+    report_plugin_problems(library.problems, library.bodies)
     if profile and (unknown_words := profile.unknown_words(library.vocabulary())):
         fail(unknown_words)
-    report_diagnostics(library.problems)
     for note in library.notes:
         # A given file replacing a bundled qualification changes verdicts: it must not pass unnoticed.
         click.echo(click.style("note:", fg="yellow", bold=True) + f" {escaped(note)}", err=True)
     return library
+
+
+def report_plugin_problems(problems: tuple[Diagnostic, ...] | list[Diagnostic], plugins: Plugins) -> None:
+    """`problems` on stderr, each that a plugin's code raised followed by its traceback with `--debug`."""
+    for problem in problems:
+        report_diagnostics([problem])
+        report_traceback(problem, plugins)
+
+
+def report_traceback(problem: Diagnostic, plugins: Plugins) -> None:
+    """With `--debug`, the traceback of a problem a plugin's code raised, on stderr."""
+    if problem in plugins.tracebacks and click.get_current_context().find_root().params.get("debug"):
+        click.echo(plugins.tracebacks[problem], err=True, nl=False)
 
 
 class _GuardedGroup(click.Group):
@@ -485,15 +499,20 @@ def lint_command(files: tuple[str, ...], bundled: bool, strict: bool, verbose: b
         raise click.UsageError("name the RULESET files to lint, or give --bundled for the installed ones")
     plugins = discover()
     sources = [source for body in plugins.values() for source in body.rulesets()] if bundled else []
-    if not bundled:
-        report_diagnostics(plugins.problems)  # not what is linted, so not counted, but not hidden either
+    # With --bundled the installed plugins are what is linted, so what leaves out any of their rulesets is
+    # among the findings; otherwise it is not counted, but not hidden either.
+    left_out = [*plugins.problems, *bundled_rulesets_left_out(plugins)] if bundled else []
+    if bundled:
+        for problem in left_out:
+            report_traceback(problem, plugins)
+    else:
+        report_plugin_problems(plugins.problems, plugins)
     for file in files:
         try:
             sources.append(RulesetSource(file, Path(file).read_text(encoding="utf-8")))
         except (OSError, UnicodeDecodeError) as error:
             fail([Diagnostic("QR005", Severity.ERROR, f"cannot read ruleset: {error}", Location(file))])
-    # With --bundled the installed plugins are what is linted, so a broken one is among the findings.
-    diagnostics = [*(plugins.problems if bundled else ()), *lint(sources, plugins)]
+    diagnostics = [*left_out, *lint(sources, plugins)]
     errors = sum(d.severity is Severity.ERROR for d in diagnostics)
     warnings = sum(d.severity is Severity.WARNING for d in diagnostics)
     if output_format == "json":
@@ -940,6 +959,8 @@ def eligible(records: str, body_name: str | None, rulesets: tuple[str, ...], out
         names = sorted({q.awarding_body for loaded in library.rulesets for q in loaded.qualifications
                         if q.awarding_body})
         hint = did_you_mean(body_name, names) or f"loaded: {', '.join(names) or 'none'}"
+        if body_name in library.bodies.broken:
+            hint = f"plugin {body_name} could not be loaded (QR605 above), so none of its qualifications is"
         command_line_error("QR604", f"no loaded qualification is from awarding body {body_name!r}",
                            f"--awarding-body {body_name}", hint)
     options = current_profile().options

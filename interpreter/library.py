@@ -50,13 +50,16 @@ class LoadedRuleset:
 @attrs.frozen
 class Library:
     rulesets: tuple[LoadedRuleset, ...]
-    bodies: Mapping[str, AwardingBody]
+    # The installed plugins that work, by name, with those that could not be used (`Plugins.broken`).
+    bodies: Plugins
     # Notes for the user, such as a given file replacing a bundled qualification.
     notes: tuple[str, ...] = ()
     # What was left out, for every command to show before it carries on with the rest: broken plugins
-    # and plugins' rulesets with errors (QR605), QANs that more than one bundled ruleset declares (QR104).
+    # and plugins' rulesets with errors (QR605), QANs that more than one bundled ruleset declares (QR104),
+    # given rulesets of a body whose plugin is broken (QR609).
     problems: tuple[Diagnostic, ...] = ()
-    # QANs (in capitals) left out because bundled rulesets disagree about them, each with the reason.
+    # QANs (in capitals) left out because bundled rulesets disagree about them, or because the ruleset giving
+    # them names a body whose plugin is broken, each with the reason.
     refused: Mapping[str, str] = attrs.field(factory=dict)
     # Loaded from the installed plugins alone, as every process that loads them has it (a worker process that
     # cannot be forked loads its own).
@@ -65,33 +68,33 @@ class Library:
     @classmethod
     def load(cls, paths: Iterable[str | Path] = (), *, bundled: bool = True) -> "Library":
         """Installed plugins' rulesets (when `bundled`), then `paths`; a QAN in a given file replaces a
-        bundled one. Raises DiagnosticError with every problem found in a given file; a broken plugin or
-        bundled ruleset is only left out, with its problems in `problems`."""
+        bundled one. Raises DiagnosticError with every problem found in a given file; a broken plugin, a
+        bundled ruleset with errors and a given ruleset of a body whose plugin is broken are only left out,
+        with their problems in `problems`."""
         plugins = discover()
         problems = list(plugins.problems)
         loaded: list[LoadedRuleset] = []
         if bundled:
             for plugin in plugins.bodies.values():
+                problems.extend(filter(None, [empty_package_problem(plugin)]))
                 for source in plugin.rulesets():
                     try:
                         entry = _loaded(source.name, source.text, plugins, plugin)
                     except DiagnosticError as error:
                         problems.append(plugin_problem(
                             plugin.name, plugin.distribution,
-                            f"bundles {source.name}, which has errors, so its qualifications are left out"))
+                            f"bundles {source.name}, which has errors, so its qualifications are left out",
+                            f"the errors below are in {plugin.distribution}'s ruleset, for its maintainers to fix; "
+                            "the plugin's other rulesets still load"))
                         problems.extend(error.diagnostics)
                         continue
-                    named = entry.ruleset.awarding_body.name if entry.ruleset.awarding_body else None
-                    if named != plugin.name:
-                        # Its qualifications would be judged by another body's policy, or by none.
-                        declared = f"declares `awarding body {named}`" if named else "declares no awarding body"
-                        problems.append(plugin_problem(
-                            plugin.name, plugin.distribution,
-                            f"bundles {source.name}, which {declared}, not {plugin.name}: a plugin bundles its "
-                            "own body's rulesets, so its qualifications are left out"))
+                    foreign = foreign_ruleset_problem(plugin, source.name, entry.ruleset)
+                    if foreign:
+                        problems.append(foreign)
                         continue
                     loaded.append(entry)
         errors: list[Diagnostic] = []
+        withheld: dict[str, str] = {}  # QAN, in capitals -> why its ruleset is not loaded
         for path in paths:
             try:
                 text = Path(path).read_text(encoding="utf-8")
@@ -100,9 +103,25 @@ class Library:
                                          Location(str(path))))
                 continue
             try:
-                loaded.append(_loaded(str(path), text, plugins, None))
+                entry = _loaded(str(path), text, plugins, None)
             except DiagnosticError as error:
                 errors.extend(error.diagnostics)
+                continue
+            body = entry.ruleset.awarding_body
+            if body is not None and body.name in plugins.broken:
+                # Under the default policy its verdicts would follow rules the body did not write.
+                problems.append(Diagnostic(
+                    "QR609", Severity.ERROR, f"{entry.name} is not loaded: the plugin of its awarding body "
+                    f"{body.name} is installed but could not be loaded (QR605 above), so {body.name}'s policy "
+                    "is unknown", Location(entry.name, body.span.line, body.span.column, body.span.end_line,
+                                           body.span.end_column),
+                    f"fix or reinstall {plugins.broken[body.name]} as its QR605 says; every other ruleset is loaded "
+                    "meanwhile"))
+                withheld.update((q.qan.upper(), f"{q.qan} is in {entry.name}, which is not loaded because the "
+                                 f"plugin of its awarding body {body.name} could not be loaded (QR609)")
+                                for q in entry.qualifications)
+                continue
+            loaded.append(entry)
 
         # By QAN, which lookups match ignoring case (`qualification`): two that differ only by case are one.
         declared: dict[str, list[tuple[LoadedRuleset, CompiledQualification]]] = {}
@@ -112,7 +131,10 @@ class Library:
         notes: list[str] = []
         refused: dict[str, str] = {}
         owner: dict[str, LoadedRuleset] = {}
+        refused.update(withheld)
         for key, declarations in declared.items():
+            if key in withheld:
+                continue  # not the bundled one instead, which the given file was meant to replace
             qan = declarations[0][1].qan
             given = [(entry, q) for entry, q in declarations if entry.plugin is None]
             if len(given) > 1:
@@ -130,7 +152,7 @@ class Library:
                 refused[key] = f"{qan} is declared by {plugins_declaring}, so it is left out"
                 problems.append(Diagnostic(
                     "QR104", Severity.ERROR, f"qualification {refused[key]}", _location(*declarations[-1]),
-                    "uninstall one of the plugins, or give the ruleset to use with --ruleset"))
+                    _clash_hint([entry.plugin for entry, _ in declarations])))
             else:
                 owner[key] = declarations[0][0]
         if errors:
@@ -139,7 +161,7 @@ class Library:
             attrs.evolve(entry, qualifications=tuple(q for q in entry.qualifications if owner.get(q.qan.upper()) is entry))
             for entry in loaded
         ))
-        return cls(kept, plugins.bodies, tuple(notes), tuple(problems), refused,
+        return cls(kept, plugins, tuple(notes), tuple(problems), refused,
                    installed_only=bundled and not any(entry.plugin is None for entry in loaded))
 
     @property
@@ -156,7 +178,12 @@ class Library:
             return found
         if qan in self.refused:
             raise UnknownQualification(qan, self.refused[qan])
-        raise UnknownQualification(qan, did_you_mean(qan, known) or "`qualrules list` shows the installed qualifications")
+        hints = [did_you_mean(qan, known) or "`qualrules list` shows the installed qualifications"]
+        if self.bodies.broken:
+            # The qualification may be one of theirs: that is the likelier reason.
+            names = word_list(sorted(self.bodies.broken), "and")
+            hints.insert(0, f"plugin {names} could not be loaded (QR605), and may be what declares it")
+        raise UnknownQualification(qan, "; ".join(hints))
 
     def unit_refs(self) -> dict[str, str]:
         """Every unit and Ofqual reference of every loaded catalogue, case-folded, to how it is written."""
@@ -211,7 +238,7 @@ class Library:
 def evidence_policy(body: AwardingBody) -> EvidencePolicy:
     """What an awarding body allows of an achievement log's evidence: the methods it lists for each kind of
     outcome, the result words it counts, and how an assessor verifying their own unit is reported."""
-    return EvidencePolicy(methods=body.evidence_methods,
+    return EvidencePolicy(methods=dict(body.evidence_methods),  # a plain dict, which pickles
                           counted_results=frozenset(w for w in body.result_words if body.counts_as_achieved(w)),
                           assessor_as_verifier=Severity(body.assessor_as_verifier))
 
@@ -224,6 +251,61 @@ def _loaded(name: str, text: str, plugins: Plugins, plugin: InstalledBody | None
     body_name = ruleset.awarding_body.name if ruleset.awarding_body else None
     body = plugins.get(body_name) if body_name else None
     return LoadedRuleset(name, text, ruleset, body or GenericAwardingBody(), compiled, plugin)
+
+
+def empty_package_problem(plugin: InstalledBody) -> Diagnostic | None:
+    """QR605 for a plugin naming a ruleset package that holds no .qual file: its qualifications are missing,
+    most likely because they were not installed as package data."""
+    if plugin.ruleset_package is None or plugin.rulesets():
+        return None
+    return plugin_problem(plugin.name, plugin.distribution,
+                          f"has ruleset_package {plugin.ruleset_package!r}, which holds no .qual file, so it bundles "
+                          "no qualification",
+                          f"its maintainers must install the .qual files as package data of {plugin.distribution} "
+                          "(docs/plugins.md shows how), or set ruleset_package = None if it bundles none")
+
+
+def foreign_ruleset_problem(plugin: InstalledBody, source: str, ruleset: m.Ruleset) -> Diagnostic | None:
+    """QR605 for a plugin's ruleset naming another awarding body, or none: its qualifications would be judged by
+    another body's policy, or by the default one, so it is left out."""
+    named = ruleset.awarding_body.name if ruleset.awarding_body else None
+    if named == plugin.name:
+        return None
+    declared = f"declares `awarding body {named}`" if named else "declares no awarding body"
+    return plugin_problem(plugin.name, plugin.distribution,
+                          f"bundles {source}, which {declared}, not {plugin.name}: a plugin bundles its own body's "
+                          "rulesets, so its qualifications are left out",
+                          f"its maintainers must begin the file with `awarding body {plugin.name}`, or, for another "
+                          "body's qualifications, leave it out of the plugin (it can be given with --ruleset)")
+
+
+def bundled_rulesets_left_out(plugins: Plugins) -> list[Diagnostic]:
+    """What `Library.load` leaves out of the installed plugins' rulesets, other than rulesets with errors
+    (whose own diagnostics say more): for `lint --bundled`, which counts each as an error."""
+    found: list[Diagnostic] = []
+    for plugin in plugins.bodies.values():
+        found.extend(filter(None, [empty_package_problem(plugin)]))
+        for source in plugin.rulesets():
+            try:
+                ruleset = built_ruleset(source.text, source.name)
+            except DiagnosticError:
+                continue
+            found.extend(filter(None, [foreign_ruleset_problem(plugin, source.name, ruleset)]))
+    return found
+
+
+def _clash_hint(plugins: list[InstalledBody]) -> str:
+    """How to settle bundled rulesets declaring one QAN, by who declares it."""
+    meanwhile = "give the ruleset to use with --ruleset"
+    if len({plugin.name for plugin in plugins}) == 1:
+        return (f"plugin {plugins[0].name} from {plugins[0].distribution} declares it twice, which its maintainers "
+                f"must fix; meanwhile {meanwhile}")
+    others = list(dict.fromkeys(p.distribution for p in plugins if not p.ships_with_qualrules))
+    if not others:
+        return f"the plugins bundled with qualrules disagree, which its maintainers must fix; meanwhile {meanwhile}"
+    if any(p.ships_with_qualrules for p in plugins):
+        return f"uninstall {word_list(others, 'and')}, or {meanwhile}"
+    return f"uninstall {'one' if len(others) == 2 else 'all but one'} of {word_list(others, 'and')}, or {meanwhile}"
 
 
 def _with_shared_units(loaded: tuple[LoadedRuleset, ...]) -> tuple[LoadedRuleset, ...]:

@@ -97,33 +97,56 @@ def test_a_third_party_plugin_is_discovered_and_its_rulesets_and_policy_used(ins
     assert not ilm.counts_as_achieved("recognition of prior learning")
 
 
+# Each problem is a pattern, with PLUGIN for the plugin's file (its path as a pattern); each code is formatted
+# with the class's name, so its braces are doubled.
 BROKEN_PLUGINS = {
-    "no such class": ("", "Missing", "raised AttributeError: .* in loading it"),
-    "not a class": ("Broken = 42\n", "Broken", "is not a subclass of qualrules.plugins.AwardingBody"),
+    "no such class": ("", "Missing", "names Missing, which broken_plugin does not define"),
+    "not a class": ("Broken = 42\n", "Broken", "names 42, which is not a subclass of qualrules.plugins.AwardingBody"),
+    "a class of another kind": ("class Broken:\n    name = 'Broken'\n", "Broken",
+                                "names the class Broken, which is not a subclass of qualrules.plugins.AwardingBody"),
+    "an instance": (BODY + "broken = Broken()\n", "broken", "names an instance of Broken, not the class itself"),
+    "a syntax error": (BODY + "    def rulesets(self)\n        return []\n", "Broken",
+                       "raised SyntaxError: expected ':' in loading it, at PLUGIN:5"),
+    "a dependency missing": ("import no_such_dependency\n", "Broken",
+                             "raised ModuleNotFoundError: No module named 'no_such_dependency' in loading it, "
+                             "at PLUGIN:1"),
     "a name other than the entry point's": (BODY.format(name="Other"), "Other",
                                             "declares name 'Other'; the entry point and `name` must match"),
-    "exits while imported": ("import sys\nsys.exit(3)\n", "Broken", r"raised SystemExit: 3 in loading it"),
+    "exits while imported": ("import sys\nsys.exit(3)\n", "Broken", r"raised SystemExit: 3 in loading it, at PLUGIN:2"),
     "raises in __init__": (BODY + "    def __init__(self):\n        raise RuntimeError('no licence key')\n",
-                           "Broken", r"raised RuntimeError: no licence key in Broken\(\)"),
+                           "Broken", r"raised RuntimeError: no licence key in Broken\(\), at PLUGIN:6"),
+    "changes the shared evidence methods": (
+        "from qualrules.plugins import AwardingBody, OutcomeKind\n"
+        "AwardingBody.evidence_methods[OutcomeKind.KNOWLEDGE] = frozenset({{'essay'}})\n", "Broken",
+        "raised TypeError: 'mappingproxy' object does not support item assignment in loading it, at PLUGIN:2"),
     "a ruleset package that does not exist": (BODY + "    ruleset_package = 'no_such_rulesets'\n", "Broken",
-                                              r"raised ModuleNotFoundError: .*no_such_rulesets.* in rulesets\(\)"),
+                                              "has ruleset_package 'no_such_rulesets', which is not an installed "
+                                              "package"),
     "a ruleset that is not UTF-8": (BODY + "    ruleset_package = 'broken_plugin'\n", "Broken",
-                                    r"its ruleset bad.qual is not UTF-8 text \(invalid start byte at byte 0\)"),
+                                    "bundles bad.qual, which is not UTF-8 text: line 1, column 1 holds the byte 0xFF, "
+                                    "which UTF-8 text cannot have there"),
     "rulesets() raising": (BODY + "    def rulesets(self):\n        raise OSError('disk gone')\n", "Broken",
-                           r"raised OSError: disk gone in rulesets\(\)"),
+                           r"raised OSError: disk gone in rulesets\(\), at PLUGIN:6"),
     "rulesets() exiting": (BODY + "    def rulesets(self):\n        raise SystemExit(3)\n", "Broken",
-                           r"raised SystemExit: 3 in rulesets\(\)"),
+                           r"raised SystemExit: 3 in rulesets\(\), at PLUGIN:6"),
     "rulesets() returning junk": (BODY + "    def rulesets(self):\n        return ['award.qual']\n", "Broken",
-                                  r"rulesets\(\) returned a list, not a list of RulesetSource"),
+                                  r"rulesets\(\) returned a list of str, not a list of RulesetSource"),
+    "rulesets() returning bytes": (
+        "from qualrules.plugins import RulesetSource\n" + BODY
+        + "    def rulesets(self):\n        return [RulesetSource('award.qual', b'awarding body Broken')]\n", "Broken",
+        r"rulesets\(\) returned a RulesetSource whose text is a bytes, not a str"),
     "achieving_results = None": (BODY + "    achieving_results = None\n", "Broken",
                                  "has achieving_results = None, not a collection of str"),
     "unit_ref_formats not RefFormats": (BODY + "    unit_ref_formats = ('L3B1',)\n", "Broken",
-                                        "has unit_ref_formats = a tuple, not a collection of RefFormat"),
+                                        "has unit_ref_formats = a tuple of str, not a collection of RefFormat"),
     "a title that is not text": (BODY + "    title = 7\n", "Broken", "has title = 7, not a str"),
     "evidence methods for one kind only": (
         "import qualrules.interpreter.model\n" + BODY
         + "    evidence_methods = dict([(qualrules.interpreter.model.OutcomeKind.SKILLS, ['observation'])])\n", "Broken",
         "has no methods for KNOWLEDGE in evidence_methods: give a collection of method words for each OutcomeKind"),
+    "evidence methods keyed by words": (
+        BODY + "    evidence_methods = {{'knowledge': ['assignment'], 'skills': ['observation']}}\n", "Broken",
+        "has the key 'knowledge' in evidence_methods, not an OutcomeKind"),
     "evidence methods not in lower case": (
         "import qualrules.interpreter.model\n" + BODY
         + "    evidence_methods = dict.fromkeys(qualrules.interpreter.model.OutcomeKind, ['Observation'])\n",
@@ -132,27 +155,46 @@ BROKEN_PLUGINS = {
     "evidence methods empty": (
         "import qualrules.interpreter.model\n" + BODY
         + "    evidence_methods = dict.fromkeys(qualrules.interpreter.model.OutcomeKind, set())\n",
-        "Broken", r"has evidence_methods\[KNOWLEDGE\] = a set, not a collection of method words \(at least one\)"),
+        "Broken", r"has evidence_methods\[KNOWLEDGE\] = an empty set, not a collection of method words "
+                  r"\(at least one\)"),
     "a unit reference pattern not compiled": (
         "from qualrules.plugins import RefFormat\n" + BODY
         + "    unit_ref_formats = (RefFormat('scheme', r'W\\d', 'W1'),)\n", "Broken",
-        r"has a unit_ref_formats entry 'scheme': its name and example must be text and its pattern compiled "
-        r"\(re.compile\(...\)\), not a str"),
+        r"has the unit_ref_formats entry 'scheme', whose pattern is 'W\\\\d', not compiled"),
+    "a bytes unit reference pattern": (
+        "import re\nfrom qualrules.plugins import RefFormat\n" + BODY
+        + "    unit_ref_formats = (RefFormat('scheme', re.compile(rb'W\\d'), 'W1'),)\n", "Broken",
+        "has the unit_ref_formats entry 'scheme', whose pattern is a bytes pattern, which cannot match unit "
+        r"references \(they are str\)"),
     "a unit reference example its pattern refuses": (
         "import re\nfrom qualrules.plugins import RefFormat\n" + BODY
         + "    unit_ref_formats = (RefFormat('scheme', re.compile(r'W\\d'), 'X1'),)\n", "Broken",
         "has the unit_ref_formats entry 'scheme', whose example 'X1' its own pattern does not match"),
     "criterion_assessment not a bool": (BODY + "    criterion_assessment = 'yes'\n", "Broken",
                                         "has criterion_assessment = 'yes', not a bool"),
+    # The words are asked in alphabetical order, so a plugin failing on every word names the same one each run.
     "counts_as_achieved raising": (BODY + "    def counts_as_achieved(self, result):\n        return dict()[result]\n",
-                                   "Broken", r"raised KeyError: .* in counts_as_achieved\('.*'\)"),
+                                   "Broken", r"raised KeyError: 'credit transfer' in counts_as_achieved\('credit "
+                                   r"transfer'\), at PLUGIN:6"),
     "counts_as_achieved not answering": (BODY + "    def counts_as_achieved(self, result):\n        pass\n",
-                                         "Broken", r"counts_as_achieved\('.*'\) returned None, not a bool"),
+                                         "Broken",
+                                         r"counts_as_achieved\('credit transfer'\) returned None, not a bool"),
+    "counts_as_achieved counting a word no body counts": (
+        BODY + "    def counts_as_achieved(self, result):\n"
+        "        return 'pass' in result or result in self.achieving_results\n", "Broken",
+        "counts 'near pass' as achieving, which its achieving_results does not list"),
+    "overriding result_words": (BODY + "    result_words = frozenset({{'pass', 'not yet'}})\n", "Broken",
+                                "overrides result_words, which qualrules works out from achieving_results and "
+                                "non_achieving_results and never asks a plugin for"),
+    "overriding ref_format_problem": (BODY + "    def ref_format_problem(self, ref):\n        return None\n",
+                                      "Broken", "overrides ref_format_problem, which qualrules works out from "
+                                      "unit_ref_formats and never asks a plugin for"),
 }
 
 
 @pytest.mark.parametrize("code,attribute,problem", BROKEN_PLUGINS.values(), ids=BROKEN_PLUGINS)
-def test_a_broken_plugin_is_reported_once_and_every_other_body_keeps_working(installed, code, attribute, problem):
+def test_a_broken_plugin_is_reported_once_and_every_other_body_keeps_working(installed, tmp_path, code, attribute,
+                                                                            problem):
     installed("broken_plugin", f"Broken = broken_plugin:{attribute}\n", code.format(name="Broken"),
               files={"bad.qual": b"\xff\xfeawarding body Broken\n"})
 
@@ -160,8 +202,10 @@ def test_a_broken_plugin_is_reported_once_and_every_other_body_keeps_working(ins
     assert set(plugins) == {"ILM", "ISP"}
     (reported,) = plugins.problems
     assert reported.code == "QR605"
+    problem = problem.replace("PLUGIN", re.escape(str(tmp_path / "broken_plugin" / "__init__.py")))
     assert re.search(f"^plugin Broken from broken_plugin 1.0 \\(broken_plugin:{attribute}\\) {problem}$",
                      reported.message), reported.message
+    assert plugins.broken == {"Broken": "broken_plugin 1.0"}
 
     listed = run("list")
     assert listed.exit_code == 0

@@ -2,8 +2,7 @@
 
 import re
 
-from qualrules.interpreter.model import OutcomeKind
-from qualrules.plugins import AwardingBody, RefFormat
+from qualrules.plugins import AwardingBody, OutcomeKind, RefFormat
 
 
 class ISP(AwardingBody):
