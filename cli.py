@@ -315,7 +315,8 @@ class _GuardedGroup(click.Group):
 @click.option("--color/--no-color", default=None,
               help="Force coloured output on or off (default: colour only on a terminal, none when NO_COLOR is "
                    "set, always when FORCE_COLOR is).")
-@click.option("--debug", is_flag=True, help="Show the traceback of an internal error (QR900).")
+@click.option("--debug", is_flag=True, help="Show the traceback of an internal error (QR900), and of each "
+                                             "error a plugin's code raised (QR605).")
 @click.option("--profile", type=click.Path(dir_okay=False),
               help=f"The mapping profile saying what records files mean (default: {PROFILE_FILE}, else "
                    "[tool.qualrules] in pyproject.toml, in the working directory).")
