@@ -64,6 +64,7 @@ def lint(sources: Iterable[RulesetSource], bodies: Mapping[str, AwardingBody],
     diagnostics: list[Diagnostic] = []
     declared_in: dict[str, tuple[str, m.Qualification]] = {}
     first_copies: dict[str, tuple[str, m.Unit]] = {}
+    first_refs: dict[str, tuple[str, m.Unit]] = {}
     for source in sources:
         try:
             ruleset = build_ruleset(source.text, source.name)
@@ -80,9 +81,37 @@ def lint(sources: Iterable[RulesetSource], bodies: Mapping[str, AwardingBody],
                     f"(line {first[1].span.line})", source.name, q.qan_span,
                     "a QAN names one qualification: delete one of the two, or correct the QAN"))
         found.extend(shared_unit_criteria(source.name, ruleset.units, first_copies))
+        found.extend(_one_reference_two_units(source.name, ruleset.units, first_refs))
         unchecked = frozenset() if solved else SOLVER_CODES
         diagnostics.extend(_in_source_order(apply_allowances(found, ruleset, source.text, unchecked)))
     return diagnostics
+
+
+def _one_reference_two_units(file: str, units: Iterable[m.Unit],
+                             first_refs: dict[str, tuple[str, m.Unit]]) -> Iterator[Diagnostic]:
+    """QR216: units of `file` whose reference an earlier file gives to another unit (another title or size, and
+    not one Ofqual unit). Records name units by reference alone, so a record's unit would count towards the
+    qualifications of both files. `first_refs` (case-folded reference to file and unit) grows with `file`."""
+    for unit in units:
+        other_file, other = first_refs.setdefault(unit.ref.casefold(), (file, unit))
+        if other_file == file or _one_unit(unit, other):
+            continue
+        sizes = ", ".join(f"{getattr(other, name)} {word}" for name, word in (("credits", "credits"), ("glh", "GLH"))
+                          if getattr(other, name) is not None)
+        yield _diagnostic("QR216", Severity.WARNING, f"unit {unit.ref} is also declared in {other_file} (line "
+                          f"{other.span.line}) as another unit, {other.title!r}" + (f" ({sizes})" if sizes else "")
+                          + f": a record's {unit.ref} would count towards the qualifications of both", file,
+                          unit.ref_span, "give one of them a reference of its own (its awarding body's full unit "
+                          "number, or its Ofqual reference); if they are one unit, copy its title and sizes from "
+                          "the specification into both files")
+
+
+def _one_unit(unit: m.Unit, other: m.Unit) -> bool:
+    """Whether two catalogues' units are one: the same Ofqual unit, or the same title, level and sizes."""
+    if unit.ofqual and other.ofqual:
+        return unit.ofqual.casefold() == other.ofqual.casefold()
+    return (unit.title.casefold(), unit.level, unit.credits, unit.glh) == \
+        (other.title.casefold(), other.level, other.credits, other.glh)
 
 
 # The warnings only the solver's checks of a compiled qualification give, which do not run on a file with

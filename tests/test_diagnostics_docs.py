@@ -113,7 +113,8 @@ COMPANIONS = {"QR607": {"QR124"}, "QR125": {"QR301"}, "QR424": {"QR122"}}
 # (tests/test_planner.py covers QR608), and files prepared read-only, hard-linked or edited mid-run
 # (tests/test_file_safety.py covers QR621-QR623), and a lint that runs out of time, which an example cannot
 # count on (tests/test_hostile_rulesets.py gives QR406 with no time at all), copies of a unit in two files
-# (tests/test_criteria_lint.py covers QR215), a cohort too big for a spreadsheet (tests/test_outputs.py
+# (tests/test_criteria_lint.py covers QR215) and one reference for two units in two files (tests/test_lint.py
+# covers QR216), a cohort too big for a spreadsheet (tests/test_outputs.py
 # shrinks the sheet to give QR652); files in other encodings than UTF-8 and Parquet columns, which a page's
 # text cannot hold, and standard input from a terminal (tests/test_file_text.py covers QR514, QR515, QR518
 # and QR626); a plugin's own result word (no bundled plugin adds one; tests/test_plugins.py gives QR521
@@ -123,7 +124,7 @@ COMPANIONS = {"QR607": {"QR124"}, "QR125": {"QR301"}, "QR424": {"QR122"}}
 # rulesets make none of (tests/test_attainment.py gives QR550 and QR551); and a learner's pathway, which is
 # read only where a loaded qualification declares pathways (tests/test_pathways.py reads QR543's and
 # QR544's records against one that does).
-UNTESTED = {"QR005", "QR215", "QR221", "QR406", "QR514", "QR515", "QR518", "QR521", "QR523", "QR543", "QR544", "QR546",
+UNTESTED = {"QR005", "QR215", "QR216", "QR221", "QR406", "QR514", "QR515", "QR518", "QR521", "QR523", "QR543", "QR544", "QR546",
             "QR550", "QR551", "QR605", "QR608", "QR609", "QR621", "QR622", "QR623", "QR626", "QR638", "QR652"} | INTERNAL
 TESTED = [e for e in examples() if e[2] in ("qual", "csv", "json", "toml") and e[0] not in UNTESTED]
 COMMANDS = [e for e in examples() if e[2] == "sh" and e[0] not in UNTESTED]

@@ -102,6 +102,27 @@ def test_qualification_in_two_files(snapshot):
     assert render(duplicate, second.text) == snapshot
 
 
+@pytest.mark.parametrize("second_unit,warned", [
+    ('unit 301 "Creatively dress hair" level 3 credits 6', True),  # another unit: City & Guilds numbers repeat
+    ('unit 301 "Environmental Technology Systems" level 3 credits 6', False),  # one unit, in both files
+    ('unit 301 "Environmental technology systems" ofqual L/650/7899 level 3 credits 4', False),  # one Ofqual unit
+])
+def test_a_unit_reference_two_files_give_to_different_units(second_unit, warned):
+    first = RulesetSource("elec.qual", 'unit 301 "Environmental Technology Systems" ofqual L/650/7899 level 3 '
+                                       'credits 6\nqualification 600/0000/1 "E"\n  units from 301\n  all of 301\n')
+    second = RulesetSource("hair.qual", second_unit + '\nqualification 600/0001/3 "H"\n  units from 301\n'
+                                        "  all of 301\n")
+    found = [d for d in lint([first, second], BODIES) if d.code == "QR216"]
+    if not warned:
+        assert found == []
+        return
+    (clash,) = found
+    assert (clash.location.file, clash.location.line) == ("hair.qual", 1)
+    assert clash.message == ("unit 301 is also declared in elec.qual (line 1) as another unit, 'Environmental "
+                             "Technology Systems' (6 credits): a record's 301 would count towards the "
+                             "qualifications of both")
+
+
 # ---- specific findings ---------------------------------------------------------------------------
 
 def only(code: str, text: str):
