@@ -16,6 +16,7 @@ import attrs
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity, did_you_mean
 from qualrules.interpreter.records.approvals import column_key
 from qualrules.interpreter.records.dates import DateForms
+from qualrules.interpreter.records.log_checks import CRITERION_RESULT_WORDS
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions, toml_string
 from qualrules.interpreter.records.readers import FIELDS, Vocabulary, normalised_result
 from qualrules.interpreter.records.synonyms import likely_units
@@ -67,12 +68,15 @@ class Profile:
 
     def unknown_words(self, vocabulary: Vocabulary) -> list[Diagnostic]:
         """What the profile maps to that the loaded rulesets do not know: QR634 for each result word mapped
-        to a word no loaded awarding body accepts, QR639 for each unit cell mapped to a reference no loaded
+        to a word that is neither a result word of a loaded awarding body nor a criterion's result word (an
+        achievement log's status column holds both), QR639 for each unit cell mapped to a reference no loaded
         catalogue declares."""
-        accepted = vocabulary.results | set(vocabulary.scoped_results)
+        accepted = vocabulary.results | set(vocabulary.scoped_results) | set(CRITERION_RESULT_WORDS)
         words = ", ".join(sorted(vocabulary.results))
+        criterion_words = word_list(CRITERION_RESULT_WORDS, "and")
         unknown = [Diagnostic("QR634", Severity.ERROR, f"{given!r} is mapped to {word!r}, which is not a result word",
-                              self.result_lines[given], did_you_mean(word, accepted) or f"the result words are {words}")
+                              self.result_lines[given], did_you_mean(word, accepted)
+                              or f"the result words are {words}; a criterion's are {criterion_words}")
                    for given, word in self.options.result_words.items() if word not in accepted]
         refs = vocabulary.unit_refs.values()
         for key, ref in self.options.units.items():

@@ -1,27 +1,34 @@
 """`qualrules init`: a starter profile for a records table, from its header and values.
 
-Each mapping that can be inferred (a heading systems write for a field, a common synonym of a result
-word, a known unit reference written another way) is proposed as a line to review; what cannot be decided
-is written as a comment saying so. Nothing here is used when a file is checked: the profile, once
+Each mapping that can be inferred (a heading systems write for a field, told by the column's values where
+the heading may name a date or a name; a common synonym of a result word or of a criterion's; a known unit
+reference written another way) is proposed as a line to review; what cannot be decided is written as a
+comment saying so. Nothing here is used when a file is checked: the profile, once
 reviewed, is what says what the file means.
 """
 
 from __future__ import annotations
 
-import collections
+import datetime as dt
 import io
 from pathlib import Path
 from typing import Any, Iterator
 
+import attrs
+
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity
 from qualrules.interpreter.library import Library
+from qualrules.interpreter.records.dates import DateForms
+from qualrules.interpreter.records.log_checks import CRITERION_RESULT_WORDS, CRITERION_RESULTS
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, toml_string
 from qualrules.interpreter.records.readers import (
-    FIELDS, REQUIRED_COLUMNS, csv_delimiter, csv_rows, normalised_result, spreadsheet_rows,
+    FIELDS, csv_delimiter, csv_rows, normalised_result, required_columns, spreadsheet_rows,
 )
 from qualrules.interpreter.records.text import decoded
 from qualrules.interpreter.records.approvals import column_key
-from qualrules.interpreter.records.synonyms import field_match, likely_units, likely_word
+from qualrules.interpreter.records.synonyms import (
+    DATE_OR_NAME, field_match, likely_criterion_word, likely_units, likely_word, told_by_values,
+)
 from qualrules.interpreter.wording import plural, word_list
 
 # The qualifications proposed as defaults: those holding most of the file's units, at most this many.
@@ -33,19 +40,41 @@ def starter_profile(path: Path, library: Library) -> str:
     rows, reading = _rows(path)
     header = next((row for _, row in rows if any(_text(c) for c in row)), [])
     headings = [_text(c) for c in header]
-    mapping, lines = _columns(headings)
-    where = {field: index for index, field in mapping.items()}
-    results: collections.Counter[str] = collections.Counter()
+    matches = {index: field_match(heading) for index, heading in enumerate(headings) if heading}
+    # Where the result, criterion and unit cells are: no field of DATE_OR_NAME, which the values decide below.
+    where = {field: index for index, field in _surest(matches).items()}
+    # A column whose heading may be a date's or a name's, with how many of its cells are dates and are not
+    # empty (`told_by_values`); a field's own name is taken at its word.
+    told = {index: [0, 0] for index, match in matches.items() if match and match[1] and match[0] in DATE_OR_NAME}
+    day_first = DateForms()
+    is_date: dict[str, bool] = {}  # by distinct cell: a big file repeats its dates and names
+    words: dict[str, _Word] = {}
     units: dict[str, str] = {}
     for _, row in rows:
-        def cell(field: str) -> str:
-            index = where.get(field)
+        def cell(index: int | None) -> str:
             return _text(row[index]) if index is not None and index < len(row) else ""
 
-        if "result" in where and cell("result"):
-            results[cell("result")] += 1
-        if "unit" in where and cell("unit"):
-            units.setdefault(cell("unit").casefold(), cell("unit"))
+        result = cell(where.get("result"))
+        if result:
+            word = words.setdefault(normalised_result(result), _Word(result))
+            word.rows += 1
+            word.kinds.add("criterion" if cell(where.get("criterion")) else "unit")
+        unit = cell(where.get("unit"))
+        if unit:
+            units.setdefault(unit.casefold(), unit)
+        for index, counts in told.items():
+            value = cell(index)
+            if value:
+                if value not in is_date:
+                    is_date[value] = isinstance(day_first.read(value), dt.date)
+                counts[0] += is_date[value]
+                counts[1] += 1
+    for index, (dates, cells) in told.items():
+        field, sureness = matches[index]
+        held = told_by_values(field, dates, cells)
+        # A heading only close to one written for the field is too doubtful to be read as the other.
+        matches[index] = (held, sureness) if held == field or sureness == 1 else None
+    lines = _column_lines(headings, matches)
     vocabulary = library.vocabulary()
     # Each unit cell in no loaded catalogue, in the order of its case-folded text, with the references it may
     # stand for (`likely_units`).
@@ -64,10 +93,20 @@ def starter_profile(path: Path, library: Library) -> str:
                 "# each is warned about once. To refuse the learners holding one instead:",
                 '# unknown_units = "error"', ""]
     out += ["[columns]", "# heading in the file = qualrules field"] + lines + [""]
-    out += ["[results]", "# word in the file = qualrules result word"] + _results(results, vocabulary.results)
+    out += ["[results]", "# word in the file = qualrules result word"] + _results(words, vocabulary.results)
     if any(unlisted.values()):
         out += ["", "[units]", "# unit in the file = the catalogue's reference"] + _units(unlisted)
     return "\n".join(out) + "\n"
+
+
+@attrs.define
+class _Word:
+    """A result word of the file: as first written, how many rows give it, and on which kinds of row
+    (`unit`, `criterion`)."""
+
+    written: str
+    rows: int = 0
+    kinds: set[str] = attrs.Factory(set)
 
 
 def _rows(path: Path) -> tuple[Iterator[tuple[int, list[Any]]], list[str]]:
@@ -98,15 +137,22 @@ def _refused(file: str, message: str, hint: str) -> DiagnosticError:
     return DiagnosticError([Diagnostic("QR637", Severity.ERROR, message, Location(file), hint)])
 
 
-def _columns(headings: list[str]) -> tuple[dict[int, str], list[str]]:
-    """The field each column is proposed to hold, by column index, and the profile lines saying so."""
-    matches = {index: field_match(heading) for index, heading in enumerate(headings) if heading}
-    # Each field goes to the heading surest to hold it (the first, among equally sure ones).
-    best = {}
+def _surest(matches: dict[int, tuple[str, int] | None]) -> dict[int, str]:
+    """The field each column is proposed to hold, by column index: each field goes to the heading surest to
+    hold it (the first, among equally sure ones)."""
+    best: dict[str, int] = {}
     for index, match in matches.items():
         if match is not None and (match[0] not in best or match[1] < matches[best[match[0]]][1]):
             best[match[0]] = index
-    mapping = {index: field for field, index in best.items()}
+    return {index: field for field, index in best.items()}
+
+
+def _column_lines(headings: list[str], matches: dict[int, tuple[str, int] | None]) -> list[str]:
+    """The profile lines mapping each column to the field it is proposed to hold (`_surest`), and comments
+    for what cannot be decided: a column that looks like no field, or like one another column holds more
+    surely, and a required field no column looks like."""
+    mapping = _surest(matches)
+    best = {field: index for index, field in mapping.items()}
     lines: list[str] = []
     for index, match in matches.items():
         key = toml_string(headings[index])
@@ -117,27 +163,34 @@ def _columns(headings: list[str]) -> tuple[dict[int, str], list[str]]:
                          f"{toml_string(headings[best[match[0]]])}: only one column can be; choose")
         elif column_key(headings[index]) != match[0]:
             lines.append(f"{key} = {toml_string(match[0])}")
-    for field in REQUIRED_COLUMNS:
+    for field in required_columns(mapping.values()):
         if field not in mapping.values():
             lines.append(f"# no column looks like {field}, which is required: "
                          f"\"Your Heading\" = {toml_string(field)}")
-    return mapping, lines
+    return lines
 
 
-def _results(found: collections.Counter[str], words: frozenset[str]) -> list[str]:
+def _results(found: dict[str, _Word], words: frozenset[str]) -> list[str]:
+    """A line for each of the file's words that is not read as it is, most common first, mapping it to the
+    word it probably stands for on every kind of row giving it (a unit row's result word, a criterion row's
+    criterion result word); a comment for each that cannot be."""
     lines: list[str] = []
-    seen: set[str] = set()
-    for written, _ in found.most_common():
-        key = normalised_result(written)
-        if key in words or key in seen:
+    criterion_words = word_list(CRITERION_RESULT_WORDS, "or")
+    fits = {"unit": words.__contains__, "criterion": CRITERION_RESULTS.__contains__}
+    for key, word in sorted(found.items(), key=lambda item: -item[1].rows):
+        if all(fits[kind](key) for kind in word.kinds):
             continue
-        seen.add(key)
-        likely = likely_word(written)
-        if likely in words:
-            lines.append(f"{toml_string(written)} = {toml_string(likely)}")
+        written = toml_string(word.written)
+        likely = likely_word(word.written) if "unit" in word.kinds else likely_criterion_word(word.written)
+        if likely is not None and all(fits[kind](likely) for kind in word.kinds):
+            lines.append(f"{written} = {toml_string(likely)}")
+        elif fits["unit"](key):
+            lines.append(f"# {written} is a result word, but criterion rows give it too, and a criterion is "
+                         f"{criterion_words}: map it only if it means one of those on every row")
         else:
-            lines.append(f"# {toml_string(written)} = \"...\"  # not recognised: map it to one of "
-                         f"{', '.join(sorted(words))}")
+            targets = [target for target in (sorted(words) if "unit" in word.kinds else CRITERION_RESULT_WORDS)
+                       if all(fits[kind](target) for kind in word.kinds)]
+            lines.append(f"# {written} = \"...\"  # not recognised: map it to one of {', '.join(targets)}")
     return lines
 
 

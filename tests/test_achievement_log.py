@@ -358,7 +358,8 @@ def test_a_criterion_result_word_must_be_known(read):
     records = read("log.csv", log(row(learner="A1", unit="L3B1", criterion="1.1", result="done",
                                       achieved_on="2024-03-01")))
     assert unreadable(records) == ["log.csv:2: error[QR531]: the criterion result is 'done', which is not a "
-                                   "criterion result word (use met, referred or not yet)"]
+                                   "criterion result word (a criterion's result is met, referred or not yet; to "
+                                   "read 'done' as one, add  \"done\" = \"...\"  under [results] in qualrules.toml)"]
 
 
 def with_policy(vocabulary, **changes):

@@ -15,11 +15,12 @@ import attrs
 
 from qualrules.interpreter import model as m
 from qualrules.interpreter.criteria import unit_ksbs
-from qualrules.interpreter.diagnostics import Diagnostic, render_plain
+from qualrules.interpreter.diagnostics import Diagnostic, Location, render_plain
 from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.engine.evaluator import Status, Verdict, evaluate
 from qualrules.interpreter.lazy import lazy_module
-from qualrules.interpreter.records.achievement import SignOff, Stage, UnitProgress, learner_progress
+from qualrules.interpreter.records.achievement import (
+    CriterionEvidence, LaterReferral, SignOff, Stage, UnitProgress, later_referral, learner_progress)
 from qualrules.interpreter.records.learner import Attempt, Learner
 
 if TYPE_CHECKING:
@@ -55,6 +56,8 @@ class UnitCriteria:
 
     unit: m.Unit
     progress: UnitProgress
+    # A referral dated after the unit's sign-off, which keeps it from being claimed (`later_referral`).
+    referral: LaterReferral | None = None
 
     @property
     def total(self) -> int:
@@ -75,7 +78,7 @@ class UnitCriteria:
             return f"in progress: {len(progress.met)} of {self.total} criteria met"
         if progress.stage is Stage.CRITERIA_MET:
             return "every criterion met, " + _unsigned(progress.sign_off) + ", so it does not count yet"
-        waiting = _unclaimable(progress.sign_off)
+        waiting = _unclaimable(progress.sign_off, self.referral)
         if waiting is not None:
             return f"signed off; {waiting}, so it cannot be claimed for certification yet"
         return "signed off and verified by the IQA"
@@ -111,7 +114,29 @@ def unit_criteria(q: CompiledQualification, units: Mapping[str, m.Unit], learner
     sign_offs = [attrs.evolve(row, unit=ref) for row in learner.sign_offs if (ref := _ref(q, row.unit)) in q.index]
     given = {_ref(q, attempt.unit) for attempt in learner.attempts}
     progress = learner_progress(evidence, sign_offs, units, given)
-    return tuple(UnitCriteria(units[pool.ref], progress[pool.ref]) for pool in q.catalogue_units if pool.ref in progress)
+    referrals = _later_referrals(q, learner)
+    return tuple(UnitCriteria(units[pool.ref], progress[pool.ref], referrals.get(pool.ref))
+                 for pool in q.catalogue_units if pool.ref in progress)
+
+
+def _later_referrals(q: CompiledQualification, learner: Learner) -> dict[str, LaterReferral]:
+    """Each unit of the learner's log referred after its sign-off (`later_referral`), by reference: its
+    criterion rows and unit results are told apart from other units' by unit or Ofqual reference, in any case."""
+    if not learner.sign_offs:
+        return {}
+    rows: dict[str | None, list[CriterionEvidence]] = {}
+    for row in learner.evidence:
+        rows.setdefault(_ref(q, row.unit), []).append(row)
+    results: dict[str | None, list[Attempt]] = {}
+    for attempt in learner.attempts:
+        results.setdefault(_ref(q, attempt.unit), []).append(attempt)
+    found = {}
+    for sign_off in learner.sign_offs:
+        ref = _ref(q, sign_off.unit)
+        referral = later_referral(sign_off, rows.get(ref, ()), results.get(ref, ())) if ref is not None else None
+        if referral is not None:
+            found[ref] = referral
+    return found
 
 
 def criteria_to_go(q: CompiledQualification, units: Mapping[str, m.Unit],
@@ -240,7 +265,8 @@ def readiness(q: CompiledQualification, ruleset: m.Ruleset, learner: Learner,
     log records, whose every criterion is met). Otherwise the reasons: the qualification is not achieved, or
     the units of the claim that are not yet verified, and why."""
     units = catalogue_units(ruleset)
-    verified = _verified(q, units, learner)
+    referrals = _later_referrals(q, learner)
+    verified = _verified(q, units, learner, referrals)
     verifiable = attrs.evolve(learner, attempts=tuple(a for a in learner.attempts if _ref(q, a.unit) in verified))
     verdict = evaluate(q, verifiable, counts)
     if verdict.achieved:
@@ -254,7 +280,7 @@ def readiness(q: CompiledQualification, ruleset: m.Ruleset, learner: Learner,
         return Readiness(learner, overall, (), _why_not_achieved(q, overall, progress))
     stages = {found.unit.ref: found for found in progress}
     signed = {ref: s for s in learner.sign_offs if (ref := _ref(q, s.unit)) is not None}
-    reasons = tuple(f"{ref}: {_why_unverified(stages.get(ref), signed.get(ref))}"
+    reasons = tuple(f"{ref}: {_why_unverified(stages.get(ref), signed.get(ref), referrals.get(ref))}"
                     for ref in overall.claim if ref not in verified)
     return Readiness(learner, overall, (), reasons)
 
@@ -276,13 +302,15 @@ def _ref(q: CompiledQualification, written: str) -> str | None:
     return q.catalogue_refs.get(written.casefold())
 
 
-def _verified(q: CompiledQualification, units: Mapping[str, m.Unit], learner: Learner) -> dict[str, SignOff]:
-    """The units the learner's log shows signed off and IQA-verified, with their sign-offs."""
+def _verified(q: CompiledQualification, units: Mapping[str, m.Unit], learner: Learner,
+              referrals: Mapping[str, LaterReferral]) -> dict[str, SignOff]:
+    """The units the learner's log shows signed off and IQA-verified, and referred no later (`referrals`),
+    with their sign-offs."""
     stages = {found.unit.ref: found.progress for found in unit_criteria(q, units, learner)}
     found = {}
     for sign_off in learner.sign_offs:
         ref = _ref(q, sign_off.unit)
-        if ref is None or not sign_off.signed or _unclaimable(sign_off) is not None:
+        if ref is None or not sign_off.signed or _unclaimable(sign_off, referrals.get(ref)) is not None:
             continue
         if ref in stages and not stages[ref].claimable:
             continue  # a unit with criteria is verified only once every criterion is met
@@ -304,19 +332,26 @@ def _first_counting(q: CompiledQualification, learner: Learner, counts: Callable
     return found
 
 
-def _why_unverified(unit: UnitCriteria | None, sign_off: SignOff | None) -> str:
+def _why_unverified(unit: UnitCriteria | None, sign_off: SignOff | None, referral: LaterReferral | None) -> str:
     if unit is not None and unit.progress.stage is Stage.IN_PROGRESS:
         return unit.standing
     if sign_off is None:
         return "no sign-off recorded"
     if not sign_off.signed:
         return _unsigned(sign_off)
-    return _unclaimable(sign_off) or "not yet verified by the IQA"
+    return _unclaimable(sign_off, referral) or "not yet verified by the IQA"
 
 
-def _unclaimable(sign_off: SignOff) -> str | None:
-    """Why a unit signed off by the assessor and the learner cannot be claimed yet: a declaration that names
-    no one answerable for it (the assessor's, the IQA's), or no verification; None when it can."""
+def _unclaimable(sign_off: SignOff, referral: LaterReferral | None) -> str | None:
+    """Why a unit signed off by the assessor and the learner cannot be claimed yet: a referral after the
+    sign-off, a declaration that names no one answerable for it (the assessor's, the IQA's), or no
+    verification; None when it can."""
+    if referral is not None:
+        what = f"criterion {referral.criterion} referred" if referral.criterion else "referred"
+        verified = sign_off.iqa_verified_on
+        when = f"the IQA verified it on {verified.isoformat()}" if verified and referral.on > verified else \
+            f"the assessor signed it off on {sign_off.signed_off_on.isoformat()}"
+        return f"{what} on {referral.on.isoformat()}{_at(referral.source)}, after {when}"
     if not (sign_off.assessor or "").strip():
         return f"the sign-off of {sign_off.signed_off_on.isoformat()} names no assessor"
     if sign_off.iqa_verified_on is not None and not sign_off.verified:
@@ -324,6 +359,15 @@ def _unclaimable(sign_off: SignOff) -> str | None:
     if not sign_off.verified:
         return "not yet verified by the IQA"
     return None
+
+
+def _at(location: Location | None) -> str:
+    """Where a row is, for a reason read away from the records: ` (log.csv:12)`."""
+    if location is None:
+        return ""
+    if location.line is not None:
+        return f" ({location.file}:{location.line})"
+    return f" ({location.file}, {location.element})"
 
 
 def cohort_readiness(q: CompiledQualification, ruleset: m.Ruleset, learners: Sequence[Learner],

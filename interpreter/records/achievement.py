@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Collection, Iterable, Mapping
+from typing import TYPE_CHECKING, Collection, Iterable, Mapping
 
 import attrs
 
 from qualrules.interpreter.diagnostics import Location
 from qualrules.interpreter.model import Criterion, Unit
+
+if TYPE_CHECKING:
+    from qualrules.interpreter.records.learner import Attempt
+
+# The unit result word that sends a unit back to the learner, as a criterion's `referred` does.
+REFERRED = "referred"
 
 
 class CriterionResult(enum.Enum):
@@ -60,6 +66,34 @@ class SignOff:
     def verified(self) -> bool:
         """Verified by a named IQA: a date alone says no one is answerable for the verification."""
         return self.iqa_verified_on is not None and bool((self.iqa_verifier or "").strip())
+
+
+@attrs.frozen
+class LaterReferral:
+    """A referral of a unit dated after the assessor signed it off (an IQA sending the unit back, say): a
+    criterion row `referred`, or a unit row whose result is. A later row cannot undo an assessment already
+    made, so the unit still counts; but whether its sign-off stands the log does not say, so it is not
+    claimed for certification."""
+
+    unit: str
+    criterion: str | None  # None: a unit row
+    on: dt.date
+    source: Location | None = attrs.field(default=None, eq=False)
+
+
+def later_referral(sign_off: SignOff, evidence: Iterable[CriterionEvidence],
+                   attempts: Iterable["Attempt"]) -> LaterReferral | None:
+    """The earliest referral dated after the assessor's sign-off among the criterion rows and unit results
+    given (the caller gives those of `sign_off`'s unit); None when there is none, or no assessor's sign-off.
+    A referral without a date cannot be told to be later."""
+    signed = sign_off.signed_off_on
+    if signed is None:
+        return None
+    found = [LaterReferral(sign_off.unit, row.criterion, row.achieved_on, row.source) for row in evidence
+             if row.result is CriterionResult.REFERRED and row.achieved_on is not None and row.achieved_on > signed]
+    found += [LaterReferral(sign_off.unit, None, attempt.achieved_on, attempt.source) for attempt in attempts
+              if attempt.result == REFERRED and attempt.achieved_on is not None and attempt.achieved_on > signed]
+    return min(found, key=lambda referral: referral.on, default=None)
 
 
 class Stage(enum.Enum):

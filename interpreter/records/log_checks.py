@@ -1,5 +1,5 @@
 """What an achievement log in a records file must get right, beyond each value being readable: the evidence
-checks (QR530-QR542) and the unit results a log makes (docs/criteria.md#records).
+checks (QR530-QR542, QR545) and the unit results a log makes (docs/criteria.md#records).
 
 The readers turn rows into `CriterionEvidence` and `SignOff`; once a learner's rows are all read, `check_log`
 judges them together, since a sign-off and the criteria it follows may stand anywhere in the file.
@@ -8,14 +8,14 @@ judges them together, since a sign-off and the criteria it follows may stand any
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Sequence
 
 import attrs
 
 from qualrules.interpreter.diagnostics import Diagnostic, Location, Severity, did_you_mean
 from qualrules.interpreter.model import Criterion, OutcomeKind, Simulation, Unit
 from qualrules.interpreter.records.achievement import (
-    CriterionEvidence, CriterionResult, SignOff, learner_progress)
+    CriterionEvidence, CriterionResult, LaterReferral, SignOff, later_referral, learner_progress)
 from qualrules.interpreter.records.learner import Attempt
 from qualrules.interpreter.wording import word_list
 
@@ -25,6 +25,8 @@ ACHIEVED_FROM_CRITERIA = "pass"
 CRITERION_RESULTS = {"met": CriterionResult.MET, "pass": CriterionResult.MET,
                      "referred": CriterionResult.REFERRED, "refer": CriterionResult.REFERRED,
                      "not yet": CriterionResult.NOT_YET}
+# The words a profile's [results] may map a file's criterion word to, besides the unit result words.
+CRITERION_RESULT_WORDS = tuple(result.value for result in CriterionResult)
 # How a `simulated` cell says yes or no.
 SIMULATED_WORDS = {"yes": True, "y": True, "true": True, "1": True,
                    "no": False, "n": False, "false": False, "0": False, "": False}
@@ -101,12 +103,12 @@ class LogJudgement:
 
 
 def check_log(evidence: tuple[CriterionEvidence, ...], sign_offs: tuple[SignOff, ...],
-              attempts: Iterable[Attempt], registered_on: dt.date | None,
+              attempts: Sequence[Attempt], registered_on: dt.date | None,
               logged: Mapping[str, LoggedUnit]) -> LogJudgement:
     """One learner's achievement log judged as a whole. `logged` maps case-folded unit references to the
     units that declare criteria (`Vocabulary.logs`); the log's rows name units by their catalogue reference.
     A unit's criteria are judged from the log only when the log has criterion rows for it, so a unit result
-    and sign-off given without them still stand."""
+    and sign-off given without them still stand; a referral after any unit's sign-off is warned about."""
     named = {row.unit for row in evidence} | {s.unit for s in sign_offs}
     units = {ref: logged[ref.casefold()].unit for ref in named if ref.casefold() in logged}
     progress = learner_progress(evidence, sign_offs, units)
@@ -119,8 +121,19 @@ def check_log(evidence: tuple[CriterionEvidence, ...], sign_offs: tuple[SignOff,
             errors.append(Diagnostic("QR536", Severity.ERROR, f"{row.unit} {row.criterion} is dated "
                                      f"{row.achieved_on.isoformat()}, before the learner registered on "
                                      f"{registered_on.isoformat()}", row.source, "one of the two dates is mistyped"))
+    # Each unit's criterion rows and unit results, by the reference its sign-off names it by.
+    rows: dict[str, list[CriterionEvidence]] = {}
+    for row in evidence:
+        rows.setdefault(row.unit, []).append(row)
+    results: dict[str, list[Attempt]] = {}
+    for attempt in attempts:
+        entry = logged.get(attempt.unit.casefold())
+        results.setdefault(entry.unit.ref if entry else attempt.unit, []).append(attempt)
     for sign_off in sign_offs:
         unit = sign_off.unit
+        referral = later_referral(sign_off, rows.get(unit, ()), results.get(unit, ()))
+        if referral is not None:
+            warnings.append(_referred_after_sign_off(sign_off, referral))
         declared = [(on, who) for on, who in ((sign_off.signed_off_on, "the assessor"),
                                               (sign_off.learner_signed_on, "the learner")) if on is not None]
         if sign_off.iqa_verified_on is not None and (
@@ -158,6 +171,19 @@ def check_log(evidence: tuple[CriterionEvidence, ...], sign_offs: tuple[SignOff,
     derived = tuple(Attempt(ref, ACHIEVED_FROM_CRITERIA, p.achieved_on, p.sign_off.source)
                     for ref, p in progress.items() if p.counts)
     return LogJudgement(tuple(errors), tuple(warnings), derived)
+
+
+def _referred_after_sign_off(sign_off: SignOff, referral: LaterReferral) -> Diagnostic:
+    """QR545: a referral after the unit's sign-off, at the referral's row."""
+    what = f"{referral.unit} {referral.criterion}" if referral.criterion else referral.unit
+    verified = sign_off.iqa_verified_on
+    when = f"the IQA verified the unit on {verified.isoformat()}" if verified and referral.on > verified else \
+        f"the assessor signed the unit off on {sign_off.signed_off_on.isoformat()}"
+    return Diagnostic("QR545", Severity.WARNING, f"{what} is referred on {referral.on.isoformat()}, after {when}"
+                      f"{_where(sign_off.source)}: the unit still counts, since a later row cannot undo an assessment "
+                      "already made, but it is not claimed for certification", referral.source,
+                      "if the IQA rejected the unit, withdraw its sign-off and verification in the system the log "
+                      "comes from, and export it again; otherwise correct or delete this row")
 
 
 def _first_met_rows(evidence: Iterable[CriterionEvidence]) -> dict[str, dict[str, CriterionEvidence]]:

@@ -15,7 +15,7 @@ import json
 import re
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Collection, Iterable, Iterator, Mapping
 
 import attrs
 
@@ -25,7 +25,8 @@ from qualrules.interpreter.records.dates import DateForms, DateProblem
 from qualrules.interpreter.records.achievement import CriterionEvidence, CriterionResult, SignOff
 from qualrules.interpreter.records.learner import Attempt, Learner
 from qualrules.interpreter.records.log_checks import (
-    CRITERION_RESULTS, SIMULATED_WORDS, LoggedUnit, check_log, row_warnings, unknown_criterion)
+    CRITERION_RESULT_WORDS, CRITERION_RESULTS, SIMULATED_WORDS, LoggedUnit, check_log, row_warnings,
+    unknown_criterion)
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
 from qualrules.interpreter.records.text import (
     BLOCK_SIZE, declared_delimiter, decoded, delimiter_named, header_line, separator_line, sniffed_delimiter,
@@ -37,12 +38,15 @@ OPTIONAL_COLUMNS = ("registered_on", "date_of_birth")
 # The pathway (endorsed title) a learner is registered for: read where a loaded qualification declares one.
 PATHWAY_COLUMN = "pathway"
 # A table whose header has a `criterion` column is an achievement log: criterion rows and unit sign-offs as
-# well as unit results (docs/records.md#achievement-logs).
+# well as unit results. One with sign-off columns but no `criterion` column is a unit-level log: each row a unit
+# result, its sign-off or both (docs/records.md#achievement-logs).
 LOG_REQUIRED_COLUMNS = ("learner", "unit", "criterion", "achieved_on")
 CRITERION_FIELDS = ("evidence", "method", "assessor", "simulated")
 SIGN_OFF_DATES = ("signed_off_on", "learner_signed_on", "iqa_verified_on")
 SIGN_OFF_FIELDS = SIGN_OFF_DATES + ("iqa_verifier",)
 LOG_OPTIONAL_COLUMNS = ("result",) + CRITERION_FIELDS + SIGN_OFF_FIELDS
+# What a unit-level log reads besides unit results: who signs each unit off, and the declarations.
+UNIT_LOG_COLUMNS = ("assessor",) + SIGN_OFF_FIELDS
 # Every field a column can hold, and so every field a profile's [columns] may map a heading to.
 FIELDS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS + (PATHWAY_COLUMN, "criterion",) + CRITERION_FIELDS + SIGN_OFF_FIELDS
 FORMATS = (".json", ".csv", ".xlsx", ".parquet")
@@ -398,8 +402,22 @@ class Header:
 
     @property
     def log(self) -> bool:
-        """An achievement log: rows may be criterion rows and sign-offs as well as unit results."""
-        return "criterion" in self.position
+        """An achievement log, by criterion or by unit: rows may be sign-offs as well as unit results."""
+        return "criterion" in self.position or any(field in self.position for field in SIGN_OFF_FIELDS)
+
+
+def required_columns(fields: Collection[str]) -> tuple[str, ...]:
+    """The fields a header naming `fields` must give: a criterion log's, or a file of unit results'."""
+    return LOG_REQUIRED_COLUMNS if "criterion" in fields else REQUIRED_COLUMNS
+
+
+def read_columns(fields: Iterable[str]) -> tuple[str, ...]:
+    """Every field a header naming `fields` is read for: a criterion log reads every field of the log, a
+    unit-level log (sign-off columns, no criterion column) its declarations, a file of unit results neither."""
+    fields = set(fields)
+    log = LOG_OPTIONAL_COLUMNS if "criterion" in fields else \
+        UNIT_LOG_COLUMNS if fields & set(SIGN_OFF_FIELDS) else ()
+    return required_columns(fields) + OPTIONAL_COLUMNS + (PATHWAY_COLUMN,) + log
 
 
 def read_header(file: str, rows: Iterator[tuple[int, list[Any]]], row_word: str,
@@ -415,8 +433,7 @@ def read_header(file: str, rows: Iterator[tuple[int, list[Any]]], row_word: str,
                      code="QR523", hint=_FORMULA_HINT)
     written = [column_key(_cell(c)) for c in header]
     columns = [options.columns.get(c, c) for c in written]
-    required = LOG_REQUIRED_COLUMNS if "criterion" in columns else REQUIRED_COLUMNS
-    known = required + OPTIONAL_COLUMNS + (PATHWAY_COLUMN,) + (LOG_OPTIONAL_COLUMNS if "criterion" in columns else ())
+    required, known = required_columns(columns), read_columns(columns)
     missing = [c for c in required if c not in columns]
     if missing:
         raise _fatal(file, f"missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}",
@@ -511,6 +528,11 @@ class _Reader:
         self.pathways: dict[str, tuple[str, Location]] = {}
         # A row repeating the header was warned about (QR519): once per file.
         self.header_repeated = False
+        # Each learner's criterion result cells that are no criterion result (normalised): the place of its
+        # error (QR531) among the learner's errors, and how many of the learner's rows give it.
+        self.criterion_word_errors: dict[str, dict[str, list[int]]] = {}
+        # The hint of each such cell, made once per file.
+        self.criterion_word_hints: dict[str, str] = {}
 
     # ---- shared ----------------------------------------------------------------------------------
     def _error(self, learner: str | None, code: str, message: str, location: Location,
@@ -680,6 +702,12 @@ class _Reader:
         return found
 
     def result(self) -> Records:
+        for learner, words in self.criterion_word_errors.items():
+            for index, rows in words.values():
+                if rows > 1:
+                    error = self.errors[learner][index]
+                    self.errors[learner][index] = attrs.evolve(
+                        error, message=f"{error.message}, on this row and {rows - 1} more of learner {learner}'s")
         read = [learner for learner in self.order if self.only in (None, learner)]
         if self.only is not None:  # errors met before a row's learner was known (a swallowed row's, say)
             self.errors = {learner: errors for learner, errors in self.errors.items() if learner == self.only}
@@ -731,16 +759,18 @@ class _Reader:
             self._report(learner, diagnostic)
         return evidence, sign_offs, judged.attempts
 
-    def _log_row(self, learner: str, values: Mapping[str, Any], location: Location, sign_off_columns: bool) -> None:
-        """A row of an achievement log: a criterion row when it names a criterion; otherwise a unit result,
-        a sign-off, or both."""
+    def _log_row(self, learner: str, values: Mapping[str, Any], location: Location, sign_off_columns: bool,
+                 approvals: Mapping[str, Any]) -> None:
+        """A row of an achievement log: a criterion row when it names a criterion; otherwise a unit result
+        (with `approvals`, as `_attempt` takes them), a sign-off, or both."""
         if _cell(values.get("criterion")):
             self._criterion(learner, values, location)
             return
         result = _cell(values.get("result"))
         signed = any(_cell(values.get(key)) for key in SIGN_OFF_FIELDS)
         if result or not (signed or sign_off_columns):
-            self._attempt(learner, values.get("unit"), values.get("result"), values.get("achieved_on"), location)
+            self._attempt(learner, values.get("unit"), values.get("result"), values.get("achieved_on"), location,
+                          approvals)
         if signed or (sign_off_columns and not result):
             self._sign_off(learner, values, location)
 
@@ -769,16 +799,25 @@ class _Reader:
 
     def _criterion_result(self, learner: str, value: Any, date: dt.date | None,
                           location: Location) -> CriterionResult | None:
-        """A criterion's result word; an empty one is met when the row is dated, and not yet met otherwise."""
+        """A criterion's result word (mapped by `result_words`, as a unit's is); an empty one is met when the
+        row is dated, and not yet met otherwise. Any other word is an error (QR531) once per learner and word,
+        at the learner's first row giving it; `result` adds how many more of their rows give it."""
         text = normalised_result(value)
         if not text:
             return CriterionResult.MET if date is not None else CriterionResult.NOT_YET
-        if text not in CRITERION_RESULTS:
-            self._error(learner, "QR531", f"the criterion result is {str(value)!r}, which is not a criterion "
-                        "result word", location,
-                        hint=did_you_mean(text, CRITERION_RESULTS) or "use met, referred or not yet")
+        word = self.options.result_words.get(text, text)
+        if word in CRITERION_RESULTS:
+            return CRITERION_RESULTS[word]
+        given = self.criterion_word_errors.setdefault(learner, {})
+        if text in given:
+            given[text][1] += 1
             return None
-        return CRITERION_RESULTS[text]
+        if text not in self.criterion_word_hints:
+            self.criterion_word_hints[text] = _criterion_word_hint(str(value).strip(), self.options)
+        self._error(learner, "QR531", f"the criterion result is {str(value)!r}, which is not a criterion result word",
+                    location, hint=self.criterion_word_hints[text])
+        given[text] = [len(self.errors[learner]) - 1, 1]
+        return None
 
     def _simulated(self, learner: str, value: Any, location: Location) -> bool | None:
         if isinstance(value, bool):
@@ -861,12 +900,12 @@ class _Reader:
                     self._attribute(learner, column_key(heading), heading, row[index], location)
             if PATHWAY_COLUMN in position:
                 self._pathway(learner, value(PATHWAY_COLUMN), location)
+            approvals = {heading: row[index] if index < len(row) else None for heading, index in
+                         header.others.items() if column_key(heading) in self.vocabulary.approval_columns}
             if header.log:
-                self._log_row(learner, cells, location, any(key in position for key in SIGN_OFF_FIELDS))
+                self._log_row(learner, cells, location, any(key in position for key in SIGN_OFF_FIELDS), approvals)
             else:
-                self._attempt(learner, value("unit"), value("result"), value("achieved_on"), location,
-                              {heading: row[index] if index < len(row) else None for heading, index in
-                               header.others.items() if column_key(heading) in self.vocabulary.approval_columns})
+                self._attempt(learner, value("unit"), value("result"), value("achieved_on"), location, approvals)
 
     def _formulas_without_values(self, row: list[Any], read: list[int], header: "Header",
                                  location: Location) -> bool:
@@ -1097,6 +1136,10 @@ def _word_hint(written: str, vocabulary: Vocabulary, options: ReadOptions) -> st
     words = ", ".join(sorted(vocabulary.results))
     if not written:
         return f"use one of {words}"
+    mapped = options.result_words.get(normalised_result(written))
+    if mapped in CRITERION_RESULT_WORDS:
+        return (f"{options.profile_file} maps {written!r} to {mapped!r}, which only a criterion row may give: a "
+                f"unit row's result is one of {words}")
     likely = likely_word(written)
     if likely in vocabulary.results:
         return options.fix("results", (written, likely))
@@ -1105,6 +1148,27 @@ def _word_hint(written: str, vocabulary: Vocabulary, options: ReadOptions) -> st
         return f"did you mean `{close[0]}`? if {written!r} stands for it, " \
             + options.fix("results", (written, close[0]))
     return f"the result words are {words}; to read {written!r} as one, " + options.fix("results", (written, "..."))
+
+
+def _criterion_word_hint(written: str, options: ReadOptions) -> str:
+    """QR531's hint for a criterion result cell: why the profile's line for it cannot read it, or the profile
+    line that would read it as the word it probably stands for; else the words."""
+    from qualrules.interpreter.records.synonyms import likely_criterion_word  # it reads this module's FIELDS
+
+    words = word_list(CRITERION_RESULT_WORDS, "or")
+    text = normalised_result(written)
+    mapped = options.result_words.get(text)
+    if mapped is not None:
+        return (f"{options.profile_file} maps {written!r} to {mapped!r}, which a criterion row cannot give: map it "
+                f"to {words}")
+    likely = likely_criterion_word(written)
+    if likely is not None:
+        return options.fix("results", (written, likely))
+    close = difflib.get_close_matches(text, CRITERION_RESULT_WORDS, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean `{close[0]}`? if {written!r} stands for it, " \
+            + options.fix("results", (written, close[0]))
+    return f"a criterion's result is {words}; to read {written!r} as one, " + options.fix("results", (written, "..."))
 
 
 def normalised_result(value: Any) -> str:
