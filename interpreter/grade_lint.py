@@ -98,18 +98,23 @@ def _fallback_never_given(q: CompiledQualification) -> Iterator[Diagnostic]:
     """Each award down `q`'s chain of awards given instead that requires `q` achieved, directly or through the
     qualifications it requires: it is checked only for a learner who has not achieved `q`, so it is never given
     (one that requires an award between them is reported down that award's own chain)."""
-    through: list[str] = []
-    award = q.fallback
-    while award is not None:
+    for award, chain in _down_the_chain(q):
         path = _requirement_path(award, q.qan)
         if path is not None:
-            chain = f", down the chain through {word_list(through, 'and')}" if through else ""
             which = "".join(f", which requires {line.qan} achieved" for line in path[1:])
             yield _diagnostic(q, "QR412", Severity.WARNING, f"{award.qan} can never be awarded instead of {q.qan}"
                               f"{chain}: it requires {path[0].qan} achieved (line {path[0].span.line}){which}, but is "
                               f"checked only for a learner who has not achieved {q.qan}", q.source.fallback,
                               f"award instead a qualification that does not require {q.qan}, or delete "
                               f"`{path[0].text}` from {award.qan} if the specification does not state it")
+
+
+def _down_the_chain(q: CompiledQualification) -> Iterator[tuple[CompiledQualification, str]]:
+    """Each award down `q`'s chain of awards given instead, with where a message says it is in the chain."""
+    through: list[str] = []
+    award = q.fallback
+    while award is not None:
+        yield award, f", down the chain through {word_list(through, 'and')}" if through else ""
         through.append(award.qan)
         award = award.fallback
 
@@ -120,18 +125,13 @@ def solved_awards_lint(q: CompiledQualification, deadline: float) -> Iterator[Di
     it achieves `q` too (QR412)."""
     if q.grading is not None and q.grading.thresholds:
         yield from _grades_passed_beyond(q, deadline)
-    through: list[str] = []
-    award = q.fallback
-    while award is not None:
+    for award, chain in _down_the_chain(q):
         if _requirement_path(award, q.qan) is None and _always_achieves(award, q, deadline):
-            chain = f", down the chain through {word_list(through, 'and')}" if through else ""
             yield _diagnostic(q, "QR412", Severity.WARNING, f"{award.qan} can never be awarded instead of {q.qan}"
                               f"{chain}: every claim that achieves it also achieves {q.qan}, and it is checked only "
                               f"for a learner who has not achieved {q.qan}", q.source.fallback,
                               f"award instead a qualification a learner can achieve without achieving {q.qan}, or "
                               f"check the rules of {award.qan} against the specification")
-        through.append(award.qan)
-        award = award.fallback
 
 
 def _grades_passed_beyond(q: CompiledQualification, deadline: float) -> Iterator[Diagnostic]:
