@@ -576,3 +576,12 @@ def test_the_spark_recipe_decides_a_partition_whole_with_the_verdict_schema():
     exec(compile(recipe, str(DOC), "exec"), namespace)
     assert spark.schema == ", ".join(f"{field.name} {spark_type(field.type)}" for field in api.verdict_schema())
     assert spark.verdicts == api.check_batch(records, namespace["QUALIFICATIONS"])
+
+
+def test_a_learner_built_by_hand_needs_only_its_id(library):
+    # No dates: the Certificate's age rule cannot be told, so the learner holding its units is undetermined.
+    units = ("L3B1", "L3B2", "L3C1", "L3C2", "L3L1")
+    learner = api.Learner("L2", attempts=tuple(api.Attempt(unit, "pass", None) for unit in units))
+    verdict = api.evaluate(library, ISP_CERTIFICATE, learner)
+    assert (verdict.status.value, verdict.credits) == ("undetermined", 16)
+    assert api.evaluate(library, ISP_CERTIFICATE, api.Learner("L3")).status.value == "not achieved"

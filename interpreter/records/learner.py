@@ -26,11 +26,12 @@ class Attempt:
 @attrs.frozen
 class Learner:
     id: str
-    date_of_birth: dt.date | None
-    registered_on: dt.date | None
+    # None when the record does not give it (a rule that needs it then cannot be told).
+    date_of_birth: dt.date | None = None
+    registered_on: dt.date | None = None
     # Unit results: those the record gives directly, and a unit achieved from its criteria once it counts
     # (signed off), as a pass on the date of its last criterion.
-    attempts: tuple[Attempt, ...]
+    attempts: tuple[Attempt, ...] = ()
     source: Location | None = attrs.field(default=None, eq=False)
     # The achievement log: criterion rows and unit sign-offs as recorded (records/achievement.py).
     evidence: tuple[CriterionEvidence, ...] = ()
