@@ -91,7 +91,7 @@ def write(handle: IO | None, text: str) -> None:
 
 def write_csv(handle: IO | None, text: str) -> None:
     """A whole CSV text, starting with the byte order mark a file gets (`BYTE_ORDER_MARK`)."""
-    write(handle, (BYTE_ORDER_MARK if handle is not None else "") + text)
+    write(handle, _file_start(handle) + text)
 
 
 def write_check(blocks: Iterable[Block], output_format: str, handle: IO | None) -> None:
@@ -152,4 +152,9 @@ def write_eligible(blocks: Iterable[EligibleText], output_format: str, handle: I
 
 
 def _csv_start(handle: IO | None, columns: Sequence[str]) -> str:
-    return (BYTE_ORDER_MARK if handle is not None else "") + csv_text([columns])
+    return _file_start(handle) + csv_text([columns])
+
+
+def _file_start(handle: IO | None) -> str:
+    """What a CSV text starts with: the byte order mark in a file, nothing on standard output (programs)."""
+    return BYTE_ORDER_MARK if handle is not None else ""
