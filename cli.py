@@ -241,8 +241,8 @@ def load_library(rulesets: tuple[str, ...], with_profile: bool = True) -> Librar
         fail(error.diagnostics)
     # Before the profile's errors: a word mapped to a broken plugin's word is refused because of the plugin.
     report_plugin_problems(library.problems, library.bodies)
-    if profile and (unknown_words := profile.unknown_words(library.vocabulary())):
-        fail(unknown_words)
+    if profile and (unknown_targets := profile.unknown_targets(library.vocabulary())):
+        fail(unknown_targets)
     for note in library.notes:
         # A given file replacing a bundled qualification changes verdicts: it must not pass unnoticed.
         click.echo(click.style("note:", fg="yellow", bold=True) + f" {escaped(note)}", err=True)

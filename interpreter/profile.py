@@ -66,7 +66,7 @@ class Profile:
     # Where the profile gives its qualifications, to report one that is not loaded.
     qualifications_line: Location | None = None
 
-    def unknown_words(self, vocabulary: Vocabulary) -> list[Diagnostic]:
+    def unknown_targets(self, vocabulary: Vocabulary) -> list[Diagnostic]:
         """What the profile maps to that the loaded rulesets do not know: QR634 for each result word mapped
         to a word that is neither a result word of a loaded awarding body nor a criterion's result word (an
         achievement log's status column holds both), QR639 for each unit cell mapped to a reference no loaded

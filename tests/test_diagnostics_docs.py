@@ -90,7 +90,7 @@ def diagnostics_of(language: str, text: str, tmp_path: Path, library) -> list:
         path = tmp_path / "qualrules.toml"
         path.write_text(text, encoding="utf-8")
         try:
-            return load_profile(path).unknown_words(library.vocabulary())
+            return load_profile(path).unknown_targets(library.vocabulary())
         except DiagnosticError as error:
             return list(error.diagnostics)
     path = tmp_path / f"records.{language}"

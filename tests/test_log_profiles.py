@@ -175,7 +175,7 @@ def test_the_profile_may_map_a_word_to_a_criterion_result_but_not_to_a_criterion
     vocabulary = log_library.vocabulary()
     Path("qualrules.toml").write_text('[results]\n"Done" = "met"\n"Open" = "not yet"\n"Back" = "refer"\n',
                                       encoding="utf-8")
-    (refused,) = load_profile().unknown_words(vocabulary)
+    (refused,) = load_profile().unknown_targets(vocabulary)
     assert (refused.code, refused.location.line, refused.hint) == ("QR634", 4, "did you mean `referred`?")
 
 

@@ -95,7 +95,7 @@ def test_the_page_runs_as_shown(folder, library):
             name = "pyproject.toml" if "[tool.qualrules" in body else "qualrules.toml"
             (place / name).write_text(body, encoding="utf-8")
             profile = load_profile(folder=place)
-            assert profile.file is not None and not profile.unknown_words(library.vocabulary())
+            assert profile.file is not None and not profile.unknown_targets(library.vocabulary())
         output = None
     assert commands >= 3
 
