@@ -18,7 +18,6 @@ import click
 from qualrules import __version__
 from qualrules import api
 from qualrules.interpreter import cohort
-from qualrules.interpreter import model as m
 from qualrules.interpreter.engine import assessment, grade_plan as grade_plans, journeys, planner
 from qualrules.interpreter.presentation.check_table import CheckRow
 from qualrules.interpreter.presentation.grades_text import grade_plan_text
@@ -42,7 +41,7 @@ from qualrules.interpreter.lint import claimed_identifier_errors, lint
 from qualrules.interpreter.presentation.eligible_blocks import EligibleText
 from qualrules.interpreter.presentation.help_examples import epilog
 from qualrules.interpreter.presentation.outputs import (STDOUT, Output, OutputRefused, choose_output, opened, page_output,
-                                                       write, write_check, write_csv, write_eligible)
+                                                       write, write_check, write_claim, write_eligible)
 from qualrules.interpreter.presentation.tabular import TooManyRows
 from qualrules.interpreter.presentation.terminal import colour, for_terminal, progress_stream, stdout_columns
 from qualrules.interpreter.profile import PROFILE_FILE, Profile, load_profile
@@ -441,7 +440,7 @@ def report(records: str, qan: str, rulesets: tuple[str, ...], output: str, force
     target = page_results(output)
     library = load_library(rulesets)
     qualification, body = find_qualification(library, qan)
-    ruleset, options = ruleset_of(library, qualification), current_profile().options
+    ruleset, options = library.ruleset_of(qualification), current_profile().options
     opened = open_records(records, library, options)
     warn_if_no_learners(opened.learners, records)
     # A ruleset whose awarding body has no plugin is labelled with the name its file declares.
@@ -746,11 +745,6 @@ def find_learner(record_set: Records, learner_id: str, records: str, qualificati
     return found
 
 
-def ruleset_of(library: Library, qualification) -> m.Ruleset:
-    """The ruleset that declares a loaded qualification, with its catalogue's criteria and standards."""
-    return next(e.ruleset for e in library.rulesets if any(q is qualification for q in e.qualifications))
-
-
 def pool_refs(library: Library, qualification, refs: tuple[str, ...], option: str) -> tuple[str, ...]:
     """Unit references given to `option`; unknown ones are a usage error, ones outside the pool get a note."""
     known = library.unit_refs()
@@ -785,7 +779,7 @@ def explain(records: str, learner_id: str, qan: str, rulesets: tuple[str, ...], 
     learner = find_learner(read_learners(records, library, learner_id), learner_id, records, qualification,
                            output_format)
     explanation = assessment.with_criteria(journeys.explain(qualification, learner, body.counts_as_achieved),
-                                         ruleset_of(library, qualification), learner, body.counts_as_achieved)
+                                         library.ruleset_of(qualification), learner, body.counts_as_achieved)
     click.echo(json.dumps(explanation.to_json(), indent=2) if output_format == "json"
                else for_terminal(explanation_text(explanation)))
     sys.exit(EXIT_OK if explanation.verdict.achieved else EXIT_FAILED)
@@ -841,7 +835,7 @@ def plan(records: str, learner_id: str, qan: str, minimise: str | None, excluded
         finish = planner.plan(qualification, learner, body.counts_as_achieved, minimise=minimise,
                               exclude=pool_refs(library, qualification, excluded, "--exclude"),
                               assume_passed=pool_refs(library, qualification, assumed, "--with"),
-                              catalogue=assessment.catalogue_units(ruleset_of(library, qualification)))
+                              catalogue=assessment.catalogue_units(library.ruleset_of(qualification)))
     except planner.MeasureNotDeclared as error:
         declare = {planner.CRITERIA: "its assessment criteria, or --exclude it",
                    "credits": "`credits` for every unit of the qualification"}.get(
@@ -863,11 +857,15 @@ def plan(records: str, learner_id: str, qan: str, minimise: str | None, excluded
               help="The claim to write: .csv, or .xlsx with a second sheet of the learners not ready "
                    "(`-`: CSV on standard output).")
 @force_option
-def claim(records: str, qan: str, rulesets: tuple[str, ...], output: str, force: bool) -> None:
+@jobs_option
+@progress_option
+def claim(records: str, qan: str, rulesets: tuple[str, ...], output: str, force: bool, jobs: int | None,
+          progress: bool | None) -> None:
     """Write the certification claim for one qualification: a row for each learner in RECORDS who has
     achieved it from units each signed off by the assessor and the learner and verified by the IQA, with
     the units claimed and their results (columns in docs/criteria.md). Every learner not ready is named on
-    stderr with the reason. The file is replaced whole, never left half-written.
+    stderr with the reason. The file is replaced whole, never left half-written. Learners are decided a
+    block at a time, on every core, and the claim waits in temporary files rather than in memory.
 
     Exit status: 0 when every learner is ready, 1 when any is not, 2 for bad usage or unreadable rows.
     """
@@ -877,29 +875,36 @@ def claim(records: str, qan: str, rulesets: tuple[str, ...], output: str, force:
                            f"--output {output}", "name the output claim.csv or claim.xlsx")
     library = load_library(rulesets)
     qualification, body = find_qualification(library, qan)
-    ruleset = ruleset_of(library, qualification)
+    ruleset = library.ruleset_of(qualification)
     # The claim carries the QAN and the units' Ofqual references to the awarding body: they must be real.
     wrong = list(claimed_identifier_errors(ruleset, [q for q in ruleset.qualifications if q.qan == qualification.qan],
                                            [u for u in ruleset.units if u.ref in qualification.index]))
     if wrong:
         fail(wrong)
-    record_set = read_learners(records, library)
-    ready, not_ready = assessment.cohort_readiness(qualification, ruleset,
-                                                 record_set.learners, record_set.order, record_set.unreadable,
-                                                 body.counts_as_achieved)
-    content = claim_file.claim_file(qualification, ready, not_ready, suffix)
-    target = Output(suffix.lstrip("."), None if output == STDOUT else output)
-    with results_file(target, (records, *rulesets), force) as handle:
-        if isinstance(content, bytes):
-            handle.write(content)
-        else:
-            write_csv(handle, content)
-    report_diagnostics([d for errors in record_set.unreadable.values() for d in errors])
-    for note in claim_file.not_ready_notes(qualification, not_ready):
-        click.echo(click.style("note:", fg="yellow", bold=True) + f" {note}", err=True)
-    click.echo(f"wrote {'the claim' if target.path is None else output}: {plural(len(ready), 'learner')} ready "
-               f"to claim, {len(not_ready)} not ready", err=target.path is None)
-    sys.exit(EXIT_USAGE if record_set.diagnostics else EXIT_FAILED if not_ready else EXIT_OK)
+    options = current_profile().options
+    opened = open_records(records, library, options)
+    settings = cohort.ClaimSettings(qualification.qan, options)
+    unreadable: list[Diagnostic] = []
+    failed = False
+    with claim_file.Claim(qualification) as gathered:
+        with progress_bar(opened.learners, "Deciding", progress) as bar:
+            for block in cohort.claimed_blocks(opened, settings, library,
+                                               cohort.worker_processes(jobs, opened.learners, library)):
+                report_diagnostics(block.problems + block.warnings)
+                gathered.add(block.ready, block.not_ready)
+                unreadable += block.unreadable
+                failed |= bool(block.problems or block.unreadable)
+                bar.update(block.learners)
+        target = Output(suffix.lstrip("."), None if output == STDOUT else output)
+        with results_file(target, (records, *rulesets), force) as handle:
+            write_claim(gathered, target.format, handle)
+        report_diagnostics(unreadable)
+        for note in claim_file.not_ready_notes(qualification, gathered.not_ready_learners()):
+            click.echo(click.style("note:", fg="yellow", bold=True) + f" {note}", err=True)
+        ready, not_ready = gathered.ready, gathered.not_ready
+    click.echo(f"wrote {'the claim' if target.path is None else output}: {plural(ready, 'learner')} ready "
+               f"to claim, {not_ready} not ready", err=target.path is None)
+    sys.exit(EXIT_USAGE if failed else EXIT_FAILED if not_ready else EXIT_OK)
 
 
 @main.command(name="log", epilog=epilog("log"))
@@ -928,7 +933,7 @@ def achievement_log(records: str, learner_id: str, qan: str, rulesets: tuple[str
     learner = find_learner(read_learners(records, library, learner_id), learner_id, records)
     label = body.title if body.name == qualification.awarding_body else qualification.awarding_body
     verdict = api.evaluate(library, qualification.qan, learner)
-    page = achievement_log_html(qualification, ruleset_of(library, qualification), learner, verdict,
+    page = achievement_log_html(qualification, library.ruleset_of(qualification), learner, verdict,
                                 body.counts_as_achieved, awarding_body=label)
     with results_file(target, (records, *rulesets), force) as handle:
         write(handle, page)

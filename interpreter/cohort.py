@@ -26,11 +26,13 @@ import attrs
 from qualrules.interpreter.diagnostics import Diagnostic, Location
 from qualrules.interpreter import process
 from qualrules.interpreter.lazy import lazy_module
+from qualrules.interpreter.engine.assessment import cohort_readiness
 from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.engine.evaluator import Explanations, decide, evaluate_many, plain_holdings, unit_indices
 from qualrules.interpreter.engine.journeys import eligibility_many
 from qualrules.interpreter.library import Library
 from qualrules.interpreter.presentation.check_table import VERDICT_START, CheckRow, verdict_rest
+from qualrules.interpreter.presentation.claim_file import claim_row
 from qualrules.interpreter.presentation.eligible_blocks import EligibleText, eligible_text
 from qualrules.interpreter.presentation.json_text import json_string
 from qualrules.interpreter.presentation.plain_verdicts import Pieces, PlainVerdicts
@@ -256,7 +258,8 @@ def _first_given(warnings: tuple[Diagnostic, ...], given: set[tuple[str, str]]) 
     return tuple(kept)
 
 
-def _in_order(tasks: Iterable[tuple], work: "_Worker | _Planner | _Gatherer", jobs: int) -> Iterator[Any]:
+def _in_order(tasks: Iterable[tuple], work: "_Worker | _Planner | _Gatherer | _Claimer", jobs: int
+              ) -> Iterator[Any]:
     """`work` done on each task, in the tasks' order, by `jobs` worker processes (1: in this process).
     Forked workers inherit `work` and the run's loaded library; elsewhere each one makes its own of the same
     kind and settings, with the installed plugins' rulesets (callers run any other library in this process
@@ -400,6 +403,52 @@ class _Gatherer:
                              tuple(d for errors in records.unreadable.values() for d in errors),
                              all(entry.verdict is not None and entry.verdict.achieved for entry in entries),
                              records.warnings)
+
+
+@attrs.frozen
+class ClaimSettings:
+    """What every worker deciding a certification claim needs to know of a run, besides its library."""
+
+    qan: str
+    options: ReadOptions = DEFAULT_OPTIONS
+
+
+@attrs.frozen
+class ClaimBlock:
+    """One block's part of a certification claim, in input order: the rows of its learners ready
+    (`claim_file.claim_row`), and each other learner with the reasons they are not."""
+
+    learners: int
+    ready: tuple[tuple, ...]
+    not_ready: tuple[tuple[str, tuple[str, ...]], ...]
+    # Errors that belong to no learner (a row without a learner id), and those of learners whose rows cannot
+    # be read (each of them is also a reason).
+    problems: tuple[Diagnostic, ...]
+    unreadable: tuple[Diagnostic, ...]
+    warnings: tuple[Diagnostic, ...] = ()
+
+
+def claimed_blocks(cohort: Cohort, settings: ClaimSettings, library: Library, jobs: int) -> Iterator[ClaimBlock]:
+    """Each block of the cohort assessed for the claim, in input order, by `jobs` worker processes (1: in
+    this process)."""
+    yield from _warned_once(_in_order(cohort.tasks, _Claimer(settings, library, library.vocabulary()), jobs))
+
+
+@attrs.frozen
+class _Claimer:
+    settings: ClaimSettings
+    library: Library
+    vocabulary: Vocabulary
+
+    def __call__(self, task: tuple) -> ClaimBlock:
+        """One block read and each learner's readiness decided."""
+        qualification, body = self.library.qualification(self.settings.qan)
+        records = task_records(task, self.vocabulary, self.settings.options)
+        ready, not_ready = cohort_readiness(qualification, self.library.ruleset_of(qualification),
+                                            records.learners, records.order, records.unreadable,
+                                            body.counts_as_achieved)
+        return ClaimBlock(len(records.order), tuple(claim_row(qualification, r) for r in ready), tuple(not_ready),
+                          records.problems, _record_errors(records), records.warnings)
 
 
 def worker_processes(jobs: int | None, learners: int, library: Library) -> int:

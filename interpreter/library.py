@@ -185,6 +185,10 @@ class Library:
             hints.insert(0, f"plugin {names} could not be loaded (QR605), and may be what declares it")
         raise UnknownQualification(qan, "; ".join(hints))
 
+    def ruleset_of(self, qualification: CompiledQualification) -> m.Ruleset:
+        """The ruleset that declares a loaded qualification, with its catalogue's criteria and standards."""
+        return next(e.ruleset for e in self.rulesets if any(q is qualification for q in e.qualifications))
+
     def unit_refs(self) -> dict[str, str]:
         """Every unit and Ofqual reference of every loaded catalogue, case-folded, to how it is written."""
         refs: dict[str, str] = {}

@@ -17,6 +17,7 @@ from criteria_demo import AWARD, CATALOGUE, RULESET, every, logged, signed
 from qualrules.cli import main
 from qualrules.interpreter.engine import assessment
 from qualrules.interpreter.presentation import claim_file
+from qualrules.interpreter.presentation.outputs import BYTE_ORDER_MARK, write_claim
 
 COUNTS = {"pass"}.__contains__
 READY = logged("C1", every("L3B1") + every("L3B2", 5), [signed("L3B1", 12), signed("L3B2", 10)])
@@ -28,10 +29,23 @@ def cohort(*learners):
     return assessment.cohort_readiness(AWARD, RULESET, learners, [l.id for l in learners], {}, COUNTS)
 
 
+def claim_written(ready, not_ready, output_format: str) -> str | bytes:
+    """The claim file of these learners, as `qualrules claim` writes it to a file."""
+    buffer = io.BytesIO() if output_format == "xlsx" else io.StringIO()
+    with claim_file.Claim(AWARD) as claim:
+        claim.add([claim_file.claim_row(AWARD, r) for r in ready], not_ready)
+        write_claim(claim, output_format, buffer)
+    return buffer.getvalue()
+
+
+def claim_csv(ready) -> str:
+    return claim_written(ready, [], "csv").removeprefix(BYTE_ORDER_MARK)
+
+
 def test_the_claim_csv_has_a_row_per_ready_learner_with_every_unit_claimed():
     ready, not_ready = cohort(READY, UNVERIFIED)
     assert not_ready == [("C2", ("L3B1: not yet verified by the IQA",))]
-    rows = list(csv.reader(io.StringIO(claim_file.claim_csv(AWARD, ready))))
+    rows = list(csv.reader(io.StringIO(claim_csv(ready))))
     assert rows[0][:8] == ["learner", "date_of_birth", "registered_on", "qualification", "title", "result",
                            "achieved_on", "units"]
     assert rows[0][8:] == ["unit_1", "unit_1_ofqual", "unit_1_title", "unit_1_result", "unit_1_achieved_on",
@@ -50,18 +64,31 @@ def test_the_claim_csv_has_a_row_per_ready_learner_with_every_unit_claimed():
 
 def test_with_nobody_ready_the_claim_is_its_header_alone():
     ready, _ = cohort(UNVERIFIED)
-    assert claim_file.claim_csv(AWARD, ready).splitlines() == [",".join(claim_file.claim_columns([]))]
+    assert claim_csv(ready).splitlines() == [",".join(claim_file.claim_columns(0))]
 
 
 def test_the_workbook_has_the_claim_and_the_learners_not_ready_and_no_formulas():
     ready, not_ready = cohort(READY, FORMULA, UNVERIFIED)
-    book = openpyxl.load_workbook(io.BytesIO(claim_file.claim_workbook(AWARD, ready, not_ready)))
+    book = openpyxl.load_workbook(io.BytesIO(claim_written(ready, not_ready, "xlsx")))
     assert book.sheetnames == ["Claim", "Not ready"]
     claim_rows = list(book["Claim"].iter_rows(values_only=True))
     assert [row[0] for row in claim_rows] == ["learner", "C1", '=HYPERLINK("x")']
     assert book["Claim"]["A3"].data_type == "s"
     assert list(book["Not ready"].iter_rows(values_only=True)) == [
         ("learner", "qualification", "reason"), ("C2", "900/0000/6", "L3B1: not yet verified by the IQA")]
+
+
+def test_the_header_is_as_wide_as_the_longest_claim_of_any_block():
+    ready, _ = cohort(READY)
+    (two_units,) = [claim_file.claim_row(AWARD, r) for r in ready]
+    one_unit = two_units[:7] + (1,) + two_units[8:17]
+    with claim_file.Claim(AWARD) as claim:
+        claim.add([one_unit], [("C2", ("a reason",))])
+        claim.add([two_units], [])
+        assert (claim.ready, claim.not_ready) == (2, 1)
+        assert claim.columns == claim_file.claim_columns(2)
+        assert list(claim.rows()) == [one_unit + (None,) * 9, two_units]
+        assert list(claim.not_ready_learners()) == [("C2", ("a reason",))]
 
 
 # ---- the command line ---------------------------------------------------------------------------------

@@ -9,11 +9,13 @@ import csv
 import json
 from pathlib import Path
 
+import openpyxl
 import pytest
 from click.testing import CliRunner
 
 from criteria_demo import CATALOGUE
 from qualrules.cli import main
+from qualrules.interpreter import cohort
 
 LOG = Path(__file__).parent / "data" / "criteria_log.csv"
 
@@ -67,6 +69,18 @@ def test_claim_from_the_log(run, tmp_path):
     rows = list(csv.DictReader(output.open(encoding="utf-8-sig", newline="")))
     assert [(r["learner"], r["units"], r["unit_1"], r["unit_1_achieved_on"], r["unit_2_iqa_verified_on"])
             for r in rows] == [("A2", "2", "L3B1", "2024-05-04", "2024-05-20")]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_claim_decided_a_learner_at_a_time_is_the_claim_decided_whole(run, tmp_path, monkeypatch, jobs):
+    whole = run("claim", "-q", "900/0000/6", "-o", str(tmp_path / "whole.xlsx"))
+    monkeypatch.setattr(cohort, "LEARNERS_PER_BLOCK", 1)
+    blocks = run("claim", "-q", "900/0000/6", "-o", str(tmp_path / "blocks.xlsx"), "--jobs", jobs)
+    assert (blocks.exit_code, blocks.stderr) == (whole.exit_code, whole.stderr)
+    sheets = [[list(sheet.iter_rows(values_only=True)) for sheet in openpyxl.load_workbook(tmp_path / name)]
+              for name in ("whole.xlsx", "blocks.xlsx")]
+    assert sheets[0] == sheets[1]
+    assert [row[0] for row in sheets[0][0]] == ["learner", "A2"]
 
 
 def test_log_from_the_log(run, tmp_path):

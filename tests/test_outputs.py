@@ -145,7 +145,7 @@ def test_check_to_a_workbook(run, tmp_path):
 
 
 def test_a_workbook_holds_text_a_sheet_may_not(tmp_path):
-    book = tabular.Workbook(["value"])
+    book = tabular.Workbook(tabular.results_sheets(["value"]))
     book.add("Results", [["a\x01b"], ["x" * 40_000]])
     with open(tmp_path / "book.xlsx", "wb") as handle:
         book.save(handle)

@@ -4,6 +4,7 @@ one given with `--format`, else the one the file's extension names."""
 from __future__ import annotations
 
 import contextlib
+import itertools
 import sys
 from pathlib import Path
 from typing import IO, Iterable, Iterator, Sequence
@@ -13,17 +14,21 @@ import click
 
 from qualrules.interpreter.cohort import Block, json_array
 from qualrules.interpreter.files import replacing
+from qualrules.interpreter.presentation.claim_file import (CLAIM_SHEET, NOT_READY_COLUMNS, NOT_READY_SHEET, Claim,
+                                                          not_ready_rows)
 from qualrules.interpreter.presentation.check_table import CheckTable
 from qualrules.interpreter.presentation.eligible_blocks import EligibleText
 from qualrules.interpreter.presentation.terminal import stdout_columns
 from qualrules.interpreter.presentation.tabular import (CHECK_COLUMNS, ELIGIBLE_COLUMNS, ERRORS_SHEET,
-                                                       RESULTS_SHEET, Workbook, check_cells, csv_text, error_cells)
+                                                       RESULTS_SHEET, Workbook, check_cells, csv_text, error_cells,
+                                                       results_sheets)
 
 STDOUT = "-"
 FORMAT_OF_EXTENSION = {".csv": "csv", ".xlsx": "xlsx", ".json": "json"}
 # A CSV file starts with a byte order mark, as Excel's own "CSV UTF-8" does: without it Excel reads the file
 # in the computer's legacy encoding and garbles every accented name. Standard output gets none (programs).
 BYTE_ORDER_MARK = "\ufeff"
+CSV_ROWS_WRITTEN_AT_ONCE = 1000
 
 
 @attrs.define
@@ -89,11 +94,6 @@ def write(handle: IO | None, text: str) -> None:
     (handle or sys.stdout).write(text)
 
 
-def write_csv(handle: IO | None, text: str) -> None:
-    """A whole CSV text, starting with the byte order mark a file gets (`BYTE_ORDER_MARK`)."""
-    write(handle, _file_start(handle) + text)
-
-
 def write_check(blocks: Iterable[Block], output_format: str, handle: IO | None) -> None:
     """`check`'s verdicts in a format, block by block as they are decided; the blocks hold rows (table,
     xlsx), JSON text (json) or CSV lines (csv), as `check_run` was asked for."""
@@ -106,7 +106,7 @@ def write_check(blocks: Iterable[Block], output_format: str, handle: IO | None) 
         for block in blocks:
             write(handle, block.csv)
     elif output_format == "xlsx":
-        with Workbook(CHECK_COLUMNS) as book:
+        with Workbook(results_sheets(CHECK_COLUMNS)) as book:
             for block in blocks:
                 book.add(RESULTS_SHEET, check_cells(block.rows))
                 listed = {row.learner: row.errors for row in block.rows if row.verdict is None}
@@ -141,7 +141,7 @@ def write_eligible(blocks: Iterable[EligibleText], output_format: str, handle: I
         for block in blocks:
             write(handle, block.text)
     elif output_format == "xlsx":
-        with Workbook(ELIGIBLE_COLUMNS) as book:
+        with Workbook(results_sheets(ELIGIBLE_COLUMNS)) as book:
             for block in blocks:
                 book.add(RESULTS_SHEET, block.results)
                 book.add(ERRORS_SHEET, block.errors)
@@ -149,6 +149,20 @@ def write_eligible(blocks: Iterable[EligibleText], output_format: str, handle: I
     else:
         for number, block in enumerate(blocks):
             click.echo(("\n" if number else "") + block.text, file=handle)  # a blank line between learners
+
+
+def write_claim(claim: Claim, output_format: str, handle: IO | None) -> None:
+    """A certification claim gathered whole, as CSV or as an .xlsx workbook with the learners not ready."""
+    if output_format == "xlsx":
+        with Workbook(((CLAIM_SHEET, claim.columns), (NOT_READY_SHEET, NOT_READY_COLUMNS))) as book:
+            book.add(CLAIM_SHEET, claim.rows())
+            book.add(NOT_READY_SHEET, not_ready_rows(claim.qualification, claim.not_ready_learners()))
+            book.save(handle)
+        return
+    write(handle, _csv_start(handle, claim.columns))
+    rows = claim.rows()
+    while written := csv_text(itertools.islice(rows, CSV_ROWS_WRITTEN_AT_ONCE)):
+        write(handle, written)
 
 
 def _csv_start(handle: IO | None, columns: Sequence[str]) -> str:

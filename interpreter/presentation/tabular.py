@@ -81,22 +81,27 @@ def csv_text(rows: Iterable[Sequence[Cell]]) -> str:
     return buffer.getvalue()
 
 
+def results_sheets(columns: Sequence[str]) -> tuple[tuple[str, Sequence[str]], ...]:
+    """A results workbook's sheets: a row per result in `columns`, then one per error."""
+    return (RESULTS_SHEET, columns), (ERRORS_SHEET, ERROR_COLUMNS)
+
+
 class TooManyRows(Exception):
     """More rows than a spreadsheet's sheet holds."""
 
 
 class Workbook:
     """An .xlsx workbook written as rows arrive (openpyxl's write-only mode keeps each sheet in a temporary
-    file, not in memory): a results sheet and an errors sheet, each with its header. Every text is a text
-    cell, never a formula, whatever it starts with. Used as a context manager, which closes the sheets of a
-    workbook left unsaved by an exception."""
+    file, not in memory), of the sheets given, each by its name and header (`results_sheets`: the results
+    and their errors). Every text is a text cell, never a formula, whatever it starts with. Used as
+    a context manager, which closes the sheets of a workbook left unsaved by an exception."""
 
-    def __init__(self, columns: Sequence[str]):
+    def __init__(self, sheets: Sequence[tuple[str, Sequence[str]]]):
         import openpyxl  # loaded only when a workbook is written: it takes a while to import
 
         self._book = openpyxl.Workbook(write_only=True)
         self._sheets = {}
-        for name, header in ((RESULTS_SHEET, columns), (ERRORS_SHEET, ERROR_COLUMNS)):
+        for name, header in sheets:
             sheet = self._book.create_sheet(name)
             sheet.append(header)
             self._sheets[name] = [sheet, 1]
