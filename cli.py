@@ -331,13 +331,13 @@ def main(ctx: click.Context, color: bool | None, debug: bool, profile: str | Non
     ctx.color = colour(color, os.environ)
 
 
-def _given_once(context: click.Context, parameter: click.Parameter, values: tuple[str, ...]) -> str:
-    """The one value of an option a command takes once: given again, it is a usage error rather than the last
-    silently kept (a report mailed for the wrong qualification)."""
+def _given_once(context: click.Context, parameter: click.Parameter, values: tuple[str, ...]) -> str | None:
+    """The one value of an option a command takes once (None when an optional one is not given): given again,
+    it is a usage error rather than the last silently kept (a report mailed for the wrong qualification)."""
     if len(values) > 1:
         raise click.BadParameter(f"given {len(values)} times ({', '.join(values)}): this command takes one",
                                  param=parameter)
-    return values[0]
+    return values[0] if values else None
 
 
 @main.command(epilog=epilog("check"))
@@ -368,8 +368,7 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
     library = load_library(rulesets)
     profile = current_profile()
     if not qans and not profile.qualifications:
-        command_line_error("QR636", "no qualification to check", "check", "give -q QAN, or add  "
-                           f"qualifications = [\"610/3788/6\"]  to {profile.file or PROFILE_FILE}")
+        no_qualification(profile)
     targets = [find_qualification(library, qan) for qan in qans] if qans else \
         [profile_qualification(library, profile, qan) for qan in profile.qualifications]
     # A qualification named twice (by its QAN, or as written otherwise) is checked once.
@@ -408,8 +407,9 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
 
 @main.command(epilog=epilog("report"))
 @click.argument("records", type=click.Path(allow_dash=True))
-@click.option("-q", "--qualification", "qan", required=True, multiple=True, callback=_given_once,
-              help="QAN of the qualification to report on, e.g. 610/3788/6.")
+@click.option("-q", "--qualification", "qan", multiple=True, callback=_given_once,
+              help="QAN of the qualification to report on, e.g. 610/3788/6 (default: the profile's "
+                   "`qualifications`, when it names one).")
 @ruleset_option
 @input_format_option
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, allow_dash=True),
@@ -439,7 +439,7 @@ def report(records: str, qan: str, rulesets: tuple[str, ...], output: str, force
     """
     target = page_results(output)
     library = load_library(rulesets)
-    qualification, body = find_qualification(library, qan)
+    qualification, body = the_qualification(library, qan)
     ruleset, options = library.ruleset_of(qualification), current_profile().options
     opened = open_records(records, library, options)
     warn_if_no_learners(opened.learners, records)
@@ -645,8 +645,32 @@ text_format_option = click.option(
 )
 learner_option = click.option("--learner", "learner_id", required=True, multiple=True, callback=_given_once,
                               help="The id of a learner in RECORDS.")
-one_qualification_option = click.option("-q", "--qualification", "qan", required=True, multiple=True,
-                                        callback=_given_once, help="QAN of the qualification, e.g. 610/3788/6.")
+one_qualification_option = click.option(
+    "-q", "--qualification", "qan", multiple=True, callback=_given_once,
+    help="QAN of the qualification, e.g. 610/3788/6 (default: the profile's `qualifications`, when it names one).")
+
+
+def the_qualification(library: Library, qan: str | None):
+    """The qualification a command of one qualification is for: the one -q names, or else the profile's
+    only default one."""
+    if qan is not None:
+        return find_qualification(library, qan)
+    profile = current_profile()
+    if len(profile.qualifications) == 1:
+        return profile_qualification(library, profile, profile.qualifications[0])
+    if not profile.qualifications:
+        no_qualification(profile)
+    command = click.get_current_context().info_name
+    command_line_error("QR636", f"no qualification given, and the profile names {len(profile.qualifications)}: "
+                                f"`{command}` takes one", command,
+                       f"give -q with one of {', '.join(profile.qualifications)}")
+
+
+def no_qualification(profile: Profile) -> NoReturn:
+    """No -q given, and no default in the profile."""
+    command = click.get_current_context().info_name
+    command_line_error("QR636", f"no qualification to {command}", command, "give -q QAN, or add  "
+                       f"qualifications = [\"610/3788/6\"]  to {profile.file or PROFILE_FILE}")
 
 
 def find_qualification(library: Library, qan: str, given: str | None = None):
@@ -775,7 +799,7 @@ def explain(records: str, learner_id: str, qan: str, rulesets: tuple[str, ...], 
     usage or input that could not be read.
     """
     library = load_library(rulesets)
-    qualification, body = find_qualification(library, qan)
+    qualification, body = the_qualification(library, qan)
     learner = find_learner(read_learners(records, library, learner_id), learner_id, records, qualification,
                            output_format)
     explanation = assessment.with_criteria(journeys.explain(qualification, learner, body.counts_as_achieved),
@@ -824,7 +848,7 @@ def plan(records: str, learner_id: str, qan: str, minimise: str | None, excluded
     achieved or the answer depends on data the record lacks, 2 for bad usage or unreadable input.
     """
     library = load_library(rulesets)
-    qualification, body = find_qualification(library, qan)
+    qualification, body = the_qualification(library, qan)
     learner = find_learner(read_learners(records, library, learner_id), learner_id, records, qualification,
                            output_format)
     minimise = minimise or planner.finish_measure(qualification)
@@ -874,7 +898,7 @@ def claim(records: str, qan: str, rulesets: tuple[str, ...], output: str, force:
         command_line_error("QR640", f"cannot tell how to write {output}: a claim is a .csv or an .xlsx file",
                            f"--output {output}", "name the output claim.csv or claim.xlsx")
     library = load_library(rulesets)
-    qualification, body = find_qualification(library, qan)
+    qualification, body = the_qualification(library, qan)
     ruleset = library.ruleset_of(qualification)
     # The claim carries the QAN and the units' Ofqual references to the awarding body: they must be real.
     wrong = list(claimed_identifier_errors(ruleset, [q for q in ruleset.qualifications if q.qan == qualification.qan],
@@ -929,7 +953,7 @@ def achievement_log(records: str, learner_id: str, qan: str, rulesets: tuple[str
     """
     target = page_results(output)
     library = load_library(rulesets)
-    qualification, body = find_qualification(library, qan)
+    qualification, body = the_qualification(library, qan)
     learner = find_learner(read_learners(records, library, learner_id), learner_id, records)
     label = body.title if body.name == qualification.awarding_body else qualification.awarding_body
     verdict = api.evaluate(library, qualification.qan, learner)

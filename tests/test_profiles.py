@@ -391,6 +391,28 @@ def test_check_without_qualifications_says_how_to_give_them(folder):
     assert 'add  qualifications = ["610/3788/6"]  to qualrules.toml' in result.stderr
 
 
+@pytest.mark.parametrize("command", [["explain", "--learner", "A1"], ["plan", "--learner", "A1"],
+                                     ["log", "--learner", "A1", "-o", "log.html"], ["claim", "-o", "claim.csv"],
+                                     ["report", "-o", "report.html"]])
+def test_a_command_of_one_qualification_takes_the_profiles_only_one(folder, command):
+    Path("records.csv").write_text("learner,unit,result,achieved_on\nA1,L3B1,pass,2024-01-01\n", encoding="utf-8")
+    Path("qualrules.toml").write_text('qualifications = ["610/3791/6"]\n', encoding="utf-8")
+    given = run(command[0], "records.csv", *command[1:], "-q", "610/3791/6")
+    default = run(command[0], "records.csv", *command[1:])
+    assert (default.exit_code, default.stdout, default.stderr) == (given.exit_code, given.stdout, given.stderr)
+    written = Path(command[-1]).read_text(encoding="utf-8-sig") if "-o" in command else ""
+    assert "610/3791/6" in written + default.stdout + default.stderr
+    Path("qualrules.toml").write_text('qualifications = ["610/3791/6", "610/3788/6"]\n', encoding="utf-8")
+    several = run(command[0], "records.csv", *command[1:])
+    assert (several.exit_code, codes(several)) == (2, ["QR636"])
+    assert f"the profile names 2: `{command[0]}` takes one" in several.stderr
+    assert "give -q with one of 610/3791/6, 610/3788/6" in several.stderr
+    Path("qualrules.toml").write_text("", encoding="utf-8")
+    none = run(command[0], "records.csv", *command[1:])
+    assert (none.exit_code, codes(none)) == (2, ["QR636"])
+    assert f"no qualification to {command[0]}" in none.stderr
+
+
 # ---- qualrules init ------------------------------------------------------------------------------------
 
 def test_init_never_replaces_a_profile_without_force(folder):
