@@ -23,7 +23,7 @@ from qualrules.interpreter import cohort
 from qualrules.interpreter.diagnostics import DiagnosticError, Severity, render_plain
 from qualrules.interpreter.records import text
 from qualrules.interpreter.records.options import ReadOptions
-from qualrules.interpreter.records.readers import read_records
+from qualrules.interpreter.records.readers import read_records, read_text_records
 
 ISP_CERTIFICATE = "610/3788/6"
 HEADER = "learner,unit,result,achieved_on\n"
@@ -149,6 +149,18 @@ def test_line_and_column_count_every_line_break_across_blocks(read, monkeypatch,
             find()
         (diagnostic,) = raised.value.diagnostics
         assert (diagnostic.location.line, diagnostic.location.column) == (7, 3)
+
+
+@pytest.mark.parametrize("learner", [None, "Zoë"])
+def test_a_csv_file_is_read_a_line_at_a_time_as_its_bytes_would_be(library, tmp_path, monkeypatch, learner):
+    # A cohort's achievement log is hundreds of megabytes, and one learner's explanation reads all of it.
+    path = tmp_path / "records.csv"
+    data = MIS_EXPORT.encode("cp1252") + b'Zo\xeb,L3B2,"pass\r\nwith a note",1/2/2024,\r\n'
+    path.write_bytes(data)
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail(f"{self} was read whole"))
+    from_file = read_records(path, library.vocabulary(), learner=learner)
+    assert from_file == read_text_records(data, str(path), "csv", library.vocabulary(), learner=learner)
+    assert [d.code for d in from_file.warnings] == ["QR515"]
 
 
 def test_the_streamed_reader_warns_as_the_whole_file_reader_does(library, tmp_path):

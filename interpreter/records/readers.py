@@ -15,7 +15,7 @@ import json
 import re
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Collection, Iterable, Iterator, Mapping
+from typing import IO, Any, Collection, Iterable, Iterator, Mapping
 
 import attrs
 
@@ -29,7 +29,8 @@ from qualrules.interpreter.records.log_checks import (
     unknown_criterion)
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
 from qualrules.interpreter.records.text import (
-    BLOCK_SIZE, declared_delimiter, decoded, delimiter_named, header_line, separator_line, sniffed_delimiter,
+    BLOCK_SIZE, Decided, declared_delimiter, decoded, delimiter_named, file_encoding, header_line, separator_line,
+    sniffed_delimiter,
 )
 from qualrules.interpreter.wording import word_list
 
@@ -125,12 +126,16 @@ def read_records(path: str | Path, vocabulary: Vocabulary, options: ReadOptions 
 
         return read_parquet(path, vocabulary, options, learner)
     try:
+        if kind == "csv":
+            return _read_csv_file(path, vocabulary, options, learner)
         if kind == "xlsx":
             rows, epoch = spreadsheet_rows(path)
         else:
             data = path.read_bytes()
     except OSError as error:
         raise _fatal(name, f"cannot read the file: {error}") from error
+    except DiagnosticError:
+        raise
     except Exception as error:  # openpyxl raises assorted errors for files that are not workbooks
         raise _fatal(name, f"cannot read the file as a spreadsheet: {error}") from error
     if kind != "xlsx":
@@ -150,10 +155,28 @@ def read_text_records(data: bytes, file: str, input_format: str, vocabulary: Voc
     if input_format == "json":
         reader.read_json(text)
     else:
-        # Line breaks as written, as the streamed reader reads them: a quoted \r\n stays in its cell.
-        delimiter = csv_delimiter(io.StringIO(text, newline=""), file, options)
-        reader.read_rows(csv_rows(io.StringIO(text, newline=""), file, delimiter), row_word="line")
-    records = reader.result()
+        _read_csv(reader, io.StringIO(text, newline=""), file, options)
+    return _with_encoding_warning(reader.result(), decided, file)
+
+
+def _read_csv_file(path: Path, vocabulary: Vocabulary, options: ReadOptions, learner: str | None) -> Records:
+    """A CSV file's records, its text read a line at a time rather than held (a cohort's achievement log is
+    hundreds of megabytes, and one learner's explanation reads all of it)."""
+    decided = file_encoding(path, options.encoding)
+    reader = _Reader(str(path), vocabulary, options, learner=learner)
+    with open(path, encoding=decided.encoding.codec, newline="") as text:
+        _read_csv(reader, text, str(path), options)
+    return _with_encoding_warning(reader.result(), decided, str(path))
+
+
+def _read_csv(reader: _Reader, text: IO[str], file: str, options: ReadOptions) -> None:
+    # Line breaks as written, as the streamed reader reads them: a quoted \r\n stays in its cell.
+    delimiter = csv_delimiter(text, file, options)
+    text.seek(0)
+    reader.read_rows(csv_rows(text, file, delimiter), row_word="line")
+
+
+def _with_encoding_warning(records: Records, decided: Decided, file: str) -> Records:
     warning = decided.warning(file)
     return attrs.evolve(records, warnings=(warning, *records.warnings)) if warning else records
 
