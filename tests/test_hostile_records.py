@@ -10,10 +10,13 @@ import zipfile
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from qualrules.interpreter import cohort
 from qualrules.interpreter.diagnostics import DiagnosticError, render_plain
-from qualrules.interpreter.records.readers import CELL_LIMIT, SPREADSHEET_ROWS, read_records
+from qualrules.interpreter.records import readers
+from qualrules.interpreter.records.readers import CELL_LIMIT, SPREADSHEET_ROWS, read_records, read_text_records
 from qualrules.interpreter.records.stream import columnar_blocks, csv_file, learner_blocks, open_table, scan_learners
 
 HEADER = "learner,unit,result,achieved_on,registered_on,date_of_birth\n"
@@ -422,3 +425,27 @@ def test_a_header_repeated_in_a_workbook_is_no_learner(read, tmp_path):
     assert (warning.code, warning.location.element) == ("QR519", "row 3")
     assert warning.message == ("this row repeats the header (row 1), so it is read as no learner's row, as is "
                                "any later repeat")
+
+
+# Cells of a file read for one learner: other learners' rows, rows of none, headers again (the same or
+# another export's), ids too long to read, quoted cells over several lines and a quote never closed.
+_ONE_LEARNERS_ROWS = st.lists(st.sampled_from([
+    ROW.format("A1"), ROW.format("B2"), ROW.format(" B2 "), ROW.format(""), HEADER, HEADER.upper(),
+    "learner,unit,outcome\n", ROW.format("L" * (CELL_LIMIT + 1)), 'B2,L3B2,"pass\nB2,L3B3,pass",2024-05-01,,\n',
+    "A1,L3B2,pass,31/02/2024,,\n", "B2,L3B9,pass,2024-05-01,,\n", '"A1,L3B3,pass\n', "\n", "B2\n",
+]), max_size=12)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=_ONE_LEARNERS_ROWS, learner=st.sampled_from(["A1", "B2"]))
+def test_one_learner_read_from_a_file_is_read_as_when_every_row_is_read_in_full(rows, learner, library,
+                                                                                 monkeypatch):
+    # The rows of other learners are passed over cheaply (`_another_learners`); what is read and reported
+    # must be what reading each row in full gives.
+    data = (HEADER + "".join(rows)).encode("utf-8")
+    vocabulary = library.vocabulary()
+    passed_over = read_text_records(data, "records.csv", "csv", vocabulary, learner=learner)
+    with monkeypatch.context() as every_row:
+        every_row.setattr(readers._Reader, "_another_learners", lambda *arguments: False)
+        in_full = read_text_records(data, "records.csv", "csv", vocabulary, learner=learner)
+    assert passed_over == in_full

@@ -420,8 +420,13 @@ class Header:
     # Every other column, by its heading as written: those a ruleset declares are read (a learner's attributes,
     # an exemption's approval on a unit's row), the rest ignored.
     others: dict[str, int] = attrs.field(factory=dict)
-    # Each heading as written, so that a row repeating the header can be told.
+    # Each heading as written, so that a row repeating the header can be told, and as headers are matched.
     headings: tuple[str, ...] = ()
+    heading_keys: tuple[str, ...] = attrs.field(init=False)
+
+    @heading_keys.default
+    def _matched(self) -> tuple[str, ...]:
+        return tuple(column_key(heading) for heading in self.headings)
 
     @property
     def log(self) -> bool:
@@ -504,7 +509,7 @@ def names_the_headings(row: list[Any], header: Header) -> bool:
     (line 0)."""
     def heading_again(column: str) -> bool:
         index = header.position[column]
-        return index < len(row) and column_key(_cell(row[index])) == column_key(header.headings[index])
+        return index < len(row) and column_key(_cell(row[index])) == header.heading_keys[index]
 
     return bool(header.line) and heading_again("learner") and heading_again("unit")
 
@@ -884,8 +889,11 @@ class _Reader:
         read = sorted({*position.values(), *(index for heading, index in header.others.items()
                                              if column_key(heading) in self.vocabulary.columns
                                              or column_key(heading) in self.vocabulary.approval_columns)})
+        learner_index = position["learner"]
         for number, row in rows:
             if not any(_cell(c) or isinstance(c, FormulaWithoutValue) for c in row):
+                continue
+            if self.only is not None and self._another_learners(row, learner_index, header):
                 continue
             location = Location(self.file, number, element=None if header.row_word == "line" else f"row {number}")
             if self._header_again(row, header, location) or \
@@ -929,6 +937,20 @@ class _Reader:
                 self._log_row(learner, cells, location, any(key in position for key in SIGN_OFF_FIELDS), approvals)
             else:
                 self._attempt(learner, value("unit"), value("result"), value("achieved_on"), location, approvals)
+
+    def _another_learners(self, row: list[Any], learner_index: int, header: "Header") -> bool:
+        """Whether a row is plainly one of another learner than the one read, who is only named: nothing in it
+        is reported, as nothing of theirs is. Any other row is read in full, as every row is without a learner
+        to read (one that may be a header again, or may have swallowed rows, or has an id too long)."""
+        if self.typed_cells or type(row) is not list or learner_index >= len(row):
+            return False
+        written = row[learner_index]
+        learner = _cell(written)
+        if not learner or learner == self.only or isinstance(written, str) and len(written) > CELL_LIMIT \
+                or names_the_headings(row, header):
+            return False
+        self._learner(learner)
+        return True
 
     def _formulas_without_values(self, row: list[Any], read: list[int], header: "Header",
                                  location: Location) -> bool:
