@@ -44,6 +44,7 @@ from qualrules.interpreter.records.readers import (
     Vocabulary,
     read_records,
     read_table_block,
+    title_warning,
     unknown_unit_warning,
 )
 from qualrules.interpreter.records.columnar import ColumnarBlock, Columns
@@ -102,9 +103,8 @@ def open_cohort(source: str | Path | Records, vocabulary: Vocabulary, options: R
     path = Path(source)
     if (input_format or path.suffix.lower().removeprefix(".")) == "csv" and path.is_file():
         file = csv_file(path, options)
-        warning = file.decided.warning(str(path))
-        warnings = (warning,) if warning else ()
         header, rows = open_table(file)
+        warnings = tuple(filter(None, (file.decided.warning(str(path)), title_warning(str(path), header))))
         scan = scan_learners(file, header, LEARNERS_PER_BLOCK)
         if scan.grouped and scan.columnar and file.regular_quotes:
             rows.close()

@@ -22,7 +22,7 @@ from qualrules.interpreter.records.dates import DateForms
 from qualrules.interpreter.records.log_checks import CRITERION_RESULT_WORDS, CRITERION_RESULTS
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, toml_string
 from qualrules.interpreter.records.readers import (
-    FIELDS, csv_delimiter, csv_rows, normalised_result, required_columns, spreadsheet_rows,
+    FIELDS, csv_delimiter, csv_rows, header_row, normalised_result, required_columns, spreadsheet_rows,
 )
 from qualrules.interpreter.records.text import decoded
 from qualrules.interpreter.records.approvals import column_key
@@ -38,7 +38,7 @@ QUALIFICATIONS_PROPOSED = 3
 def starter_profile(path: Path, library: Library) -> str:
     """The text of a starter profile for the table at `path`; raises DiagnosticError when it cannot be read."""
     rows, reading = _rows(path)
-    header = next((row for _, row in rows if any(_text(c) for c in row)), [])
+    _, header, _ = header_row(rows)  # an export's title above it passed over
     headings = [_text(c) for c in header]
     matches = {index: field_match(heading) for index, heading in enumerate(headings) if heading}
     # Where the result, criterion and unit cells are: no field of DATE_OR_NAME, which the values decide below.

@@ -179,6 +179,56 @@ def test_encoding_names_are_validated():
         text.encoding_named("utf-32")
 
 
+# ---- a title above the header -----------------------------------------------------------------------
+
+TITLED = "Learner achievement report{end}Run on 01/12/2026{end}\n" + HEADER + "A1,L3B1,pass,2024-03-12\n" \
+    "A1,L3B2,pass,2024-03-14\n"
+
+
+@pytest.mark.parametrize("end,delimiter", [("\n", ","), (",,,\n", ","), ("\n", ";"), (";;;\n", ";")])
+def test_rows_of_one_cell_above_the_header_are_its_title_on_every_path(library, tmp_path, end, delimiter):
+    path = tmp_path / "records.csv"
+    path.write_text(TITLED.format(end=end).replace(",", delimiter), encoding="utf-8")
+    records = read_records(path, library.vocabulary())
+    assert units(records, "A1") == [("L3B1", "pass", dt.date(2024, 3, 12)), ("L3B2", "pass", dt.date(2024, 3, 14))]
+    (warning,) = records.warnings
+    assert render_plain(warning) == (
+        f"{path}:1: warning[QR547]: the header is on line 4, below 2 lines of one cell read as a title, not as "
+        "records: line 1, 'Learner achievement report'; line 2, 'Run on 01/12/2026' (nothing to do for an "
+        "export's title; a learner's row there needs its other cells)")
+    opened = cohort.open_cohort(path, library.vocabulary())
+    assert opened.streamed and opened.warnings == records.warnings
+    assert cohort.whole_records(opened, library.vocabulary()).learners == records.learners
+
+
+def test_a_workbook_s_title_rows_are_passed_over_and_named_by_row(library, tmp_path):
+    book = openpyxl.Workbook()
+    for row in (["Learner achievement report"], [None, "Run on 01/12/2026"], [], HEADER.split(","),
+                ["A1", "L3B1", "pass", "2024-03-12"]):
+        book.active.append([cell.strip() if cell else cell for cell in row])
+    book.save(tmp_path / "records.xlsx")
+    records = read_records(tmp_path / "records.xlsx", library.vocabulary())
+    assert units(records, "A1") == [("L3B1", "pass", dt.date(2024, 3, 12))]
+    (warning,) = records.warnings
+    assert (warning.code, warning.location.element) == ("QR547", "row 1")
+    assert "the header is on row 4, below 2 rows of one cell" in warning.message
+
+
+def test_more_title_rows_than_a_report_has_leave_the_first_for_the_header(read):
+    diagnostic = refusal(read, ("Title\n" * 11 + HEADER + "A1,L3B1,pass,2024-03-12\n").encode())
+    assert (diagnostic.code, diagnostic.location.line) == ("QR505", 1)
+
+
+def test_init_proposes_a_profile_from_the_header_below_a_title(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("export.csv").write_text("Achievement report;;;\nLearner Ref;Unit Code;Outcome;Achieved\n"
+                                  "A1;L3B1;P;2024-03-12\n", encoding="utf-8")
+    assert CliRunner().invoke(main, ["init", "export.csv"]).exit_code == 0
+    profile = Path("qualrules.toml").read_text(encoding="utf-8")
+    assert 'delimiter = ";"' in profile and '"Learner Ref" = "learner"' in profile
+    assert '"Unit Code" = "unit"' in profile
+
+
 # ---- delimiters ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t"])
@@ -633,3 +683,23 @@ def test_a_bad_byte_after_a_byte_order_mark_is_located_at_its_own_column(tmp_pat
     with pytest.raises(DiagnosticError) as raised:
         text.file_encoding(path, "utf-8")
     assert (raised.value.diagnostics[0].location.line, raised.value.diagnostics[0].location.column) == (2, 9)
+
+
+def test_a_parquet_column_with_no_value_is_read_as_empty_cells_whatever_its_type(tmp_path):
+    # An optional column missing in every row holds no value, whatever type the writer gave it (pandas
+    # writes floats, NaN), so it is read as an empty CSV column is.
+    import pyarrow as pa
+
+    records = {"learner": ["A1", "A1", "A2"], "unit": ["L3B1", "L3B2", "L3B1"], "result": ["pass"] * 3,
+               "achieved_on": ["2024-03-01", "2024-03-02", ""]}
+    (tmp_path / "records.csv").write_text(
+        "learner,unit,result,achieved_on,registered_on,date_of_birth,pathway\n"
+        + "".join(f"{','.join(row)},,,\n" for row in zip(*records.values())), encoding="utf-8")
+    write_parquet(tmp_path / "records.parquet", {
+        **records, "registered_on": pa.nulls(3, pa.float64()), "date_of_birth": pa.nulls(3, pa.list_(pa.string())),
+        "pathway": pa.nulls(3)})
+    as_csv, as_parquet = (check(["check", str(tmp_path / name), "-q", ISP_CERTIFICATE, "--format", "json"])
+                          for name in ("records.csv", "records.parquet"))
+    assert (as_parquet.exit_code, as_parquet.stdout, as_parquet.stderr) == (
+        as_csv.exit_code, as_csv.stdout, as_csv.stderr.replace("records.csv", "records.parquet"))
+    assert as_csv.exit_code == 1 and json.loads(as_csv.stdout)[0]["units"] == ["L3B1", "L3B2"]

@@ -29,7 +29,7 @@ from qualrules.interpreter.records.log_checks import (
     unknown_criterion)
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
 from qualrules.interpreter.records.text import (
-    BLOCK_SIZE, Decided, declared_delimiter, decoded, delimiter_named, file_encoding, header_line, separator_line,
+    BLOCK_SIZE, TITLE_ROWS, Decided, declared_delimiter, decoded, delimiter_named, file_encoding, header_line, separator_line,
     sniffed_delimiter,
 )
 from qualrules.interpreter.wording import word_list
@@ -422,6 +422,8 @@ class Header:
     others: dict[str, int] = attrs.field(factory=dict)
     # Each heading as written, so that a row repeating the header can be told, and as headers are matched.
     headings: tuple[str, ...] = ()
+    # The rows of one cell above it, each with its number and text: an export's title (`header_row`).
+    titles: tuple[tuple[int, str], ...] = ()
     heading_keys: tuple[str, ...] = attrs.field(init=False)
 
     @heading_keys.default
@@ -450,10 +452,9 @@ def read_columns(fields: Iterable[str]) -> tuple[str, ...]:
 
 def read_header(file: str, rows: Iterator[tuple[int, list[Any]]], row_word: str,
                 options: ReadOptions = DEFAULT_OPTIONS) -> Header:
-    """The first non-empty row of a table, as its header, its headings mapped by `options.columns`; raises
-    DiagnosticError when a column is missing."""
-    header_line, header = next(((n, r) for n, r in rows
-                                if any(_cell(c) or isinstance(c, FormulaWithoutValue) for c in r)), (1, []))
+    """The header of a table (`header_row`), its headings mapped by `options.columns`; raises DiagnosticError
+    when a column is missing."""
+    header_line, header, titles = header_row(rows)
     formula = next((cell for cell in header if isinstance(cell, FormulaWithoutValue)), None)
     if formula is not None:
         raise _fatal(file, f"the header's cell {formula.reference} holds the formula ={formula.formula} but no "
@@ -479,7 +480,40 @@ def read_header(file: str, rows: Iterator[tuple[int, list[Any]]], row_word: str,
     for index, (cell, column) in enumerate(zip(header, columns)):
         if column not in known and _cell(cell):
             others.setdefault(_cell(cell), index)
-    return Header(header_line, position, row_word, len(header), others, tuple(_cell(c) for c in header))
+    return Header(header_line, position, row_word, len(header), others, tuple(_cell(c) for c in header), titles)
+
+
+def header_row(rows: Iterator[tuple[int, list[Any]]]) -> tuple[int, list[Any], tuple[tuple[int, str], ...]]:
+    """A table's header row and its number: the first row of more than one cell, with the rows of one cell
+    above it (up to TITLE_ROWS), each with its number and text, which an export's title takes; blank rows
+    are passed over. A table with no such row has its first non-empty one for its header."""
+    titles: list[tuple[int, str]] = []
+    first = None
+    for number, row in rows:
+        filled = [cell for cell in row if _cell(cell) or isinstance(cell, FormulaWithoutValue)]
+        if not filled:
+            continue
+        first = first or (number, row)
+        if len(filled) > 1:
+            return number, row, tuple(titles)
+        if len(titles) == TITLE_ROWS:
+            break
+        titles.append((number, _cell(filled[0])))
+    return (*first, ()) if first else (1, [], ())
+
+
+def title_warning(file: str, header: Header) -> Diagnostic | None:
+    """The warning that rows above a table's header were read as its title (QR547), or None."""
+    if not header.titles:
+        return None
+    word, count = header.row_word, len(header.titles)
+    above = f"a {word} of one cell" if count == 1 else f"{count} {word}s of one cell"
+    shown = "; ".join(f"{word} {number}, {text!r}" for number, text in header.titles)
+    first = header.titles[0][0]
+    return Diagnostic("QR547", Severity.WARNING, f"the header is on {word} {header.line}, below {above} read as "
+                      f"a title, not as records: {shown}",
+                      Location(file, first, element=None if word == "line" else f"row {first}"),
+                      "nothing to do for an export's title; a learner's row there needs its other cells")
 
 
 def _missing_hint(missing: list[str], required: tuple[str, ...], headings: list[str], columns: list[str],
@@ -881,7 +915,10 @@ class _Reader:
     # ---- tables (CSV, spreadsheet) ---------------------------------------------------------------
     def read_rows(self, rows: Iterable[tuple[int, list[Any]]], row_word: str) -> None:
         rows = iter(rows)
-        self.read_body(rows, read_header(self.file, rows, row_word, self.options))
+        header = read_header(self.file, rows, row_word, self.options)
+        if (warning := title_warning(self.file, header)) is not None:
+            self.warnings.append(warning)
+        self.read_body(rows, header)
 
     def read_body(self, rows: Iterable[tuple[int, list[Any]]], header: "Header") -> None:
         """The rows after the header."""

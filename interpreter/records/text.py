@@ -192,6 +192,8 @@ def _line_and_column(blocks: Iterable[bytes], offset: int, encoding: Encoding) -
 # ---- delimiters ---------------------------------------------------------------------------------------
 
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+# How many rows of one cell a table may have above its header (a report's title, the date it was run).
+TITLE_ROWS = 10
 
 
 def delimiter_named(delimiter: str | None) -> str | None:
@@ -206,7 +208,7 @@ def sniffed_delimiter(line_text: str, file: str, line: int) -> str:
     """The delimiter of a CSV file, from its header line: the one of comma, semicolon and tab found there
     outside quotes (a header of one column has none: comma); raises DiagnosticError (QR516) when it has
     more than one."""
-    outside = "".join(piece for index, piece in enumerate(line_text.split('"')) if index % 2 == 0)
+    outside = _outside_quotes(line_text)
     found = {delimiter: outside.count(delimiter) for delimiter in DELIMITERS if delimiter in outside}
     if len(found) <= 1:
         return next(iter(found), ",")
@@ -241,8 +243,20 @@ def declared_delimiter(line_text: str, file: str) -> str:
 
 
 def header_line(lines: Iterable[str]) -> tuple[int, str]:
-    """The first line that is not blank, and its number: the line a CSV header is on."""
+    """The line a CSV header is on, and its number: the first that is not blank, or when it holds no
+    delimiter (an export's title, `readers.header_row`), the first of the TITLE_ROWS after it that does (or
+    that is Excel's `sep=` line)."""
+    first = None
     for number, text in enumerate(lines, start=1):
-        if text.strip():
+        if not text.strip():
+            continue
+        first = first or (number, text)
+        if any(delimiter in _outside_quotes(text) for delimiter in DELIMITERS) or separator_line(text) is not None:
             return number, text
-    return 1, ""
+        if number - first[0] >= TITLE_ROWS:
+            break
+    return first or (1, "")
+
+
+def _outside_quotes(line_text: str) -> str:
+    return "".join(piece for index, piece in enumerate(line_text.split('"')) if index % 2 == 0)
