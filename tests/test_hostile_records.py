@@ -4,9 +4,14 @@ located, and the streamed paths (row blocks, columnar blocks) agreeing with the 
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
+import threading
 import time
 import zipfile
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -449,3 +454,25 @@ def test_one_learner_read_from_a_file_is_read_as_when_every_row_is_read_in_full(
         every_row.setattr(readers._Reader, "_another_learners", lambda *arguments: False)
         in_full = read_text_records(data, "records.csv", "csv", vocabulary, learner=learner)
     assert passed_over == in_full
+
+
+@pytest.mark.parametrize("command", [["check", "-q", "610/3791/6", "--format", "csv"],
+                                     ["explain", "--learner", "A1", "-q", "610/3791/6"]])
+def test_a_named_pipe_is_read_once_whole_as_standard_input_is(tmp_path, command):
+    # A file read twice (its encoding told first, then its rows) would leave the second open waiting for a
+    # writer that has finished: the command would hang for ever.
+    pipe = tmp_path / "records.csv"
+    os.mkfifo(pipe)
+    text = HEADER + ROW.format("A1") + ROW.format("A1").replace("L3B1", "L3B2")
+    writer = threading.Thread(target=pipe.write_text, args=(text,))
+    writer.start()
+    qualrules = Path(sys.executable).with_name("qualrules")
+    result = subprocess.run([str(qualrules), command[0], str(pipe), *command[1:]], capture_output=True, text=True,
+                            timeout=120)
+    writer.join()
+    regular = tmp_path / "regular.csv"
+    regular.write_text(text, encoding="utf-8")
+    expected = subprocess.run([str(qualrules), command[0], str(regular), *command[1:]], capture_output=True,
+                              text=True, timeout=120)
+    assert (result.returncode, result.stdout) == (expected.returncode, expected.stdout)
+    assert "achieved" in result.stdout

@@ -126,7 +126,7 @@ def read_records(path: str | Path, vocabulary: Vocabulary, options: ReadOptions 
 
         return read_parquet(path, vocabulary, options, learner)
     try:
-        if kind == "csv":
+        if kind == "csv" and path.is_file():
             return _read_csv_file(path, vocabulary, options, learner)
         if kind == "xlsx":
             rows, epoch = spreadsheet_rows(path)
@@ -161,7 +161,8 @@ def read_text_records(data: bytes, file: str, input_format: str, vocabulary: Voc
 
 def _read_csv_file(path: Path, vocabulary: Vocabulary, options: ReadOptions, learner: str | None) -> Records:
     """A CSV file's records, its text read a line at a time rather than held (a cohort's achievement log is
-    hundreds of megabytes, and one learner's explanation reads all of it)."""
+    hundreds of megabytes, and one learner's explanation reads all of it). The file is read more than once,
+    so it must be a regular file: a pipe is read whole, once, as standard input is."""
     decided = file_encoding(path, options.encoding)
     reader = _Reader(str(path), vocabulary, options, learner=learner)
     with open(path, encoding=decided.encoding.codec, newline="") as text:
