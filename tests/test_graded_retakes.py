@@ -48,15 +48,44 @@ MANDATORY,6,pass,2024-03-01
 """
 
 
+# The same units, in qualifications whose allowance never lets a U count: 601/7157/1 has none (both Group A
+# units at P: 9 + 9 = 18 points, just P); 601/7156/X lets only near passes count (240 GLH as above).
+STRICT = """\
+awarding body PEARSON "Pearson"
+group A "Mandatory"
+unit 1 "Exploring Business" level 3 credits 9 glh 90
+unit 2 "Finance" level 3 credits 9 glh 90
+group B "Optional"
+unit 6 "Principles" level 3 credits 6 glh 60
+unit 7 "Recruitment" level 3 credits 6 glh 60
+
+qualification 601/7157/1 "Certificate"
+  units from Group A
+  all of Group A
+  points for 90 glh P 9, M 15, D 24
+  grade P at 18 points
+
+qualification 601/7156/X "Extended Certificate, near passes only"
+  units from Group A, Group B
+  all of Group A
+  exactly 240 glh
+  points for 60 glh P 6, M 10, D 16
+  points for 90 glh P 9, M 15, D 24
+  grade P at 24 points
+  allow near pass up to 60 glh from Group B
+"""
+
+
 @pytest.fixture
 def files(tmp_path):
     (tmp_path / "national.qual").write_text(RULESET, encoding="utf-8")
+    (tmp_path / "strict.qual").write_text(STRICT, encoding="utf-8")
     (tmp_path / "records.csv").write_text(RECORDS, encoding="utf-8")
     return tmp_path
 
 
-def run(files, *arguments: str):
-    return CliRunner().invoke(main, [*arguments, str(files / "records.csv"), "--ruleset", str(files / "national.qual")])
+def run(files, *arguments: str, ruleset: str = "national.qual"):
+    return CliRunner().invoke(main, [*arguments, str(files / "records.csv"), "--ruleset", str(files / ruleset)])
 
 
 def test_a_finish_that_passes_a_unit_held_unclassified_takes_it_again(files):
@@ -77,6 +106,25 @@ def test_a_mandatory_unit_held_unclassified_is_taken_again_and_a_new_unit_is_onl
     assert "add 2 (taken again)" in eligible.stdout
     entry = json.loads(run(files, "eligible", "--awarding-body", "PEARSON", "--format", "json").stdout)[2]
     assert entry["learner"] == "MANDATORY" and entry["qualifications"][0]["retake"] == ["2"]
+
+
+def test_a_unit_held_unclassified_is_taken_again_where_the_qualification_has_no_allowance(files):
+    # MANDATORY counts 1 P (9 points); 2 (U) may not count, so the finish adds it at P: 18 points, P.
+    plan = json.loads(run(files, "plan", "--learner", "MANDATORY", "-q", "601/7157/1", "--format", "json",
+                          ruleset="strict.qual").stdout)
+    assert (plan["add"], plan["retake"], plan["claim"], plan["cost"]) == (["2"], ["2"], ["1", "2"], 9)
+    text = run(files, "explain", "--learner", "MANDATORY", "-q", "601/7157/1", ruleset="strict.qual").stdout
+    assert "+ 2  Finance  (9 credits, 90 GLH), to be taken again (held below a pass)" in text
+    eligible = run(files, "eligible", "--awarding-body", "PEARSON", ruleset="strict.qual").stdout
+    assert "add 2 (taken again)" in eligible
+
+
+def test_a_unit_held_unclassified_is_taken_again_where_the_allowance_counts_near_passes_only(files):
+    # SHORT counts 1 P and 2 P (18 points); 6 and 7 (U) may not count as near passes. Passing 6 or 7 at P
+    # gives 24 for 6 credits: 6, earlier in the catalogue, is taken again.
+    plan = json.loads(run(files, "plan", "--learner", "SHORT", "-q", "601/7156/X", "--format", "json",
+                          ruleset="strict.qual").stdout)
+    assert (plan["add"], plan["retake"], plan["claim"]) == (["6"], ["6"], ["1", "2", "6"])
 
 
 def test_a_unit_held_unclassified_that_the_allowance_had_room_for_gives_the_reason_it_was_left_out(files):

@@ -240,8 +240,9 @@ def plan_many(q: CompiledQualification, learners: Sequence[Learner], held: HeldU
                          [_UNDER_AGE, _ACHIEVED, _UNKNOWN, _NO_FINISH, _TOO_LATE, _UNKNOWN], _PLANNED)
     claims[outcomes >= _UNDER_AGE] = False  # an impossible plan adds and claims nothing
     added[outcomes >= _UNDER_AGE] = False
-    # A unit held below a pass that the finish adds is taken again.
-    retake = added & (held.certain | held.uncertain) & (grades < grading.PASS) if grades is not None else None
+    # A unit the finish adds that the record holds graded below a pass (U or N) is taken again, whatever the
+    # allowance: one that may not count is not among the units held, but its grade is still the record's.
+    retake = added & (grades < grading.PASS) if grades is not None else None
     parts = _claim_parts(q, claims, added, retake)
     spent = _spent(added, costs).tolist()
     impossible: dict[tuple, tuple[str, ...]] = {}
