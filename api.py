@@ -25,7 +25,7 @@ from qualrules.interpreter.profile import Profile, load_profile
 from qualrules.interpreter.presentation.check_table import CheckRow
 from qualrules.interpreter.presentation.json_text import array_element
 from qualrules.interpreter.records import readers
-from qualrules.interpreter.records.columnar import ColumnarBlock, declared_columns
+from qualrules.interpreter.records.columnar import ColumnarBlock, declared_columns, holds_no_value
 from qualrules.interpreter.records.learner import Attempt, Learner
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
 from qualrules.interpreter.records.readers import Records
@@ -151,7 +151,7 @@ def check_batch(records: "pa.Table | pa.RecordBatch | pd.DataFrame", qans: str |
     `library` defaults to the installed plugins' rulesets, loaded once per process; `options` maps columns
     and words as for `read_records`, and warnings are not rows. Raises DiagnosticError
     only for an unknown QAN or a batch that cannot be read at all (a required column missing, a column of
-    numbers or other non-text values)."""
+    numbers or other non-text values; a column of nulls only is empty cells, whatever its type)."""
     library = library or _installed_library()
     targets = _targets(library, qans)
     vocabulary = library.vocabulary()
@@ -309,12 +309,14 @@ def _text_column(name: str, column: "pa.Array") -> "pa.Array":
 
     if pa.types.is_dictionary(column.type):  # pandas categoricals
         column = column.dictionary_decode()
+    if holds_no_value(column):  # an optional column empty in every row of a partition, of floats in pandas
+        return pa.repeat("", len(column))
     kind = column.type
     if pa.types.is_timestamp(kind):
         # A timestamp stands for its date, in its own time zone, as the row reader reads a datetime cell.
         column = pc.cast(pc.local_timestamp(column) if kind.tz else column, pa.date32())
     elif not (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_date(kind)
-              or pa.types.is_integer(kind) or pa.types.is_null(kind)):
+              or pa.types.is_integer(kind)):
         raise _unreadable_batch(f"column `{name}` holds values of type {kind}, not text or dates",
                                 hint="give ids, units, results and criterion numbers as text (an integer id is "
                                      "read as its digits; a fraction would lose its zeros, criterion 1.10 reading "
@@ -331,9 +333,11 @@ def _declared_column(heading: str, column: "pa.Array") -> "pa.Array":
 
     if pa.types.is_dictionary(column.type):  # pandas categoricals
         column = column.dictionary_decode()
+    if holds_no_value(column):
+        return pa.repeat("", len(column))
     kind = column.type
     if not (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_boolean(kind)
-            or pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_null(kind)):
+            or pa.types.is_integer(kind) or pa.types.is_floating(kind)):
         raise _unreadable_batch(f"column `{heading}` holds values of type {kind}, not text, yes or no, or numbers",
                                 hint="give a declared column's values as text, booleans or numbers")
     return pc.fill_null(pc.cast(column, pa.string()), "")

@@ -433,6 +433,11 @@ def test_a_declared_column_of_dates_is_refused(declared_library):
                         declared_library)
     assert [(d.code, d.message) for d in raised.value.diagnostics] == [
         ("QR505", "column `EHCP` holds values of type date32[day], not text, yes or no, or numbers")]
+    # A column of dates that are all null holds no date: its cells are empty.
+    no_dates = table.set_column(table.column_names.index("EHCP"), "EHCP", pa.nulls(table.num_rows, pa.date32()))
+    blanks = table.set_column(table.column_names.index("EHCP"), "EHCP", pa.array([""] * table.num_rows))
+    assert api.check_batch(no_dates, "ST0005", declared_library).to_pylist() == \
+        api.check_batch(blanks, "ST0005", declared_library).to_pylist()
     # A column no ruleset declares is not read, whatever it holds.
     verdicts = api.check_batch(table.append_column("Started", dates), "ST0005", declared_library)
     assert verdicts["learner"].to_pylist() == list(dict.fromkeys(row[0] for row in rows))
@@ -454,6 +459,28 @@ def test_a_batch_that_cannot_be_read_is_a_diagnostic():
     assert [d.code for d in raised.value.diagnostics] == ["QR510"]
     with pytest.raises(TypeError):
         api.check_batch(rows.to_pylist(), ISP_CERTIFICATE)
+
+
+def test_a_column_with_no_value_is_read_as_empty_cells_whatever_its_type(library):
+    # pandas.read_csv reads an optional column empty in every row of a partition as floats, all NaN; Arrow's
+    # reader as nulls. Such a column holds no value, so it is read as an empty CSV column is.
+    rows = [row[:4] + ["", ""] for row in cohort_rows(5, 20)]
+    expected = api.check_batch(text_table(rows), QANS, library).to_pylist()
+    frame = pd.DataFrame({name: [row[k] for row in rows] for k, name in enumerate(RECORD_COLUMNS[:4])}).assign(
+        registered_on=float("nan"), date_of_birth=float("nan"))
+    assert [str(frame[name].dtype) for name in ("registered_on", "date_of_birth")] == ["float64", "float64"]
+    verdicts = api.check_batch(frame, QANS, library)
+    assert pa.Table.from_pandas(verdicts, preserve_index=False).to_pylist() == expected
+    table = text_table(rows)
+    table = table.set_column(4, "registered_on", pa.nulls(len(rows)))
+    table = table.set_column(5, "date_of_birth", pa.nulls(len(rows), pa.int64()))
+    assert api.check_batch(table, QANS, library).to_pylist() == expected
+    # A column holding one number among its nulls holds a value, and is refused as before.
+    some_numbers = frame.assign(registered_on=[float("nan")] * (len(rows) - 1) + [45300.0])
+    with pytest.raises(api.DiagnosticError) as raised:
+        api.check_batch(some_numbers, QANS, library)
+    assert [(d.code, d.message) for d in raised.value.diagnostics] == [
+        ("QR505", "column `registered_on` holds values of type double, not text or dates")]
 
 
 def test_an_empty_batch_has_no_verdicts():

@@ -302,6 +302,12 @@ def declared_columns(header: Header, vocabulary: Vocabulary) -> dict[str, int]:
             if column_key(heading) in vocabulary.columns or column_key(heading) in vocabulary.approval_columns}
 
 
+def holds_no_value(column) -> bool:
+    """Whether every cell of an Arrow column is null. Such a column is read as empty cells whatever its type:
+    pandas reads a CSV column empty in every row as floats (NaN), Arrow's CSV reader as nulls."""
+    return column.null_count == len(column)
+
+
 def too_long_cells(column) -> "np.ndarray":
     """Which cells hold more than CELL_LIMIT characters; none can when none holds as many bytes."""
     import pyarrow as pa

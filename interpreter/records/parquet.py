@@ -16,7 +16,7 @@ from typing import Any, Iterator
 import attrs
 
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity
-from qualrules.interpreter.records.columnar import declared_columns
+from qualrules.interpreter.records.columnar import declared_columns, holds_no_value
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
 from qualrules.interpreter.records.readers import Header, Records, Vocabulary, read_header, read_table_block
 from qualrules.interpreter.records.stream import LearnerScan, batch_blocks, scan_learner_column
@@ -92,6 +92,8 @@ def _as_text(table: ParquetTable, name: str, column, offset: int):
 
     if pa.types.is_dictionary(column.type):
         column = column.dictionary_decode()
+    if holds_no_value(column):  # of lists or structures too: no value in it to refuse
+        return pa.repeat("", len(column))
     if pa.types.is_timestamp(column.type) and column.type.tz is not None:
         column = pc.local_timestamp(column)  # the day as written in its time zone
     try:
