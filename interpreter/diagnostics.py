@@ -96,6 +96,17 @@ def escaped(text: str) -> str:
     return _UNPRINTABLE.sub(lambda found: ascii(found.group())[1:-1], text)
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def surrogates_escaped(text: str) -> str:
+    """`text` with each lone surrogate (only a JSON record can hold one, and it cannot be written as UTF-8)
+    as its escape, `\\ud800`, which is also JSON's; everything else as it is."""
+    if text.isascii():  # the usual case, decided in C
+        return text
+    return _LONE_SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+
+
 def display_width(text: str) -> int:
     """The columns `text` takes on a terminal: two for each wide East Asian character (CJK, fullwidth forms),
     none for a combining mark or a zero-width format character, one for any other."""

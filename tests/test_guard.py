@@ -4,6 +4,8 @@ text from input reaches the terminal escaped."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import subprocess
@@ -259,6 +261,20 @@ def test_check_json_keeps_ids_exactly(run, hostile):
     result = run("check", hostile, "-q", ISP_AWARD, "--format", "json")
     assert not UNSAFE.search(result.stdout)  # escaped by JSON itself
     assert [verdict["learner"] for verdict in json.loads(result.stdout)] == HOSTILE_IDS
+
+
+@pytest.mark.parametrize("command", [["check", "-q", ISP_AWARD, "--format", "csv"],
+                                     ["eligible", "--awarding-body", "ISP", "--format", "csv"]])
+@pytest.mark.parametrize("to_file", [False, True])
+def test_csv_keeps_ids_exactly_but_a_lone_surrogate_as_its_escape(run, hostile, tmp_path, command, to_file):
+    # A lone surrogate cannot be written as UTF-8: CSV gives its escape, as JSON does, and every other
+    # character as it is (CSV is data for programs, not a terminal).
+    output = tmp_path / "out.csv"
+    result = run(command[0], hostile, *command[1:], "-o", str(output) if to_file else "-")
+    assert result.exit_code == 2, result.output  # the result that is no result word
+    text = output.open(encoding="utf-8-sig", newline="").read() if to_file else result.stdout
+    learners = {row[0] for row in csv.reader(io.StringIO(text, newline=""))}
+    assert learners - {"learner"} == {learner.replace("\ud800", "\\ud800") for learner in HOSTILE_IDS}
 
 
 @pytest.mark.parametrize("command", ["explain", "plan"])

@@ -22,7 +22,6 @@ import enum
 import hashlib
 import html
 import json
-import re
 from collections import Counter
 from typing import Callable, Iterable, Sequence
 
@@ -32,7 +31,7 @@ from qualrules.interpreter import model as m
 from qualrules.interpreter.engine.compiler import CompiledQualification
 from qualrules.interpreter.engine.assessment import UnitCriteria, catalogue_units, has_log, unit_criteria
 from qualrules.interpreter.engine.requirements import Linear
-from qualrules.interpreter.diagnostics import Diagnostic, escaped, render_plain
+from qualrules.interpreter.diagnostics import Diagnostic, escaped, render_plain, surrogates_escaped
 from qualrules.interpreter.engine.evaluator import RuleOutcome, Status, Verdict, evaluate_many
 from qualrules.interpreter.grades import UnitGrade, next_grade
 from qualrules.interpreter.records.achievement import Stage
@@ -47,8 +46,6 @@ def escape(text: str) -> str:
     surrogate cannot even be written as UTF-8), markup characters escaped."""
     return html.escape(escaped(text))
 
-
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 # A learner who has not achieved is "close" when the cheapest plan adds at most this many credits.
 CLOSE_CREDITS = 6
@@ -316,7 +313,7 @@ def _script_json(value) -> str:
     change how it is read (`<!--`); to JSON, `\u003c` is the same character. A lone surrogate (only a JSON
     record can hold one) is written as its JSON escape: as a character it cannot be written as UTF-8."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
-    return _LONE_SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+    return surrogates_escaped(text)
 
 
 def cohort_reports(qualification: CompiledQualification, records: Records, counts: Callable[[str], bool],

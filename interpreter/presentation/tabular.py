@@ -13,7 +13,7 @@ import csv
 import io
 from typing import IO, Iterable, Iterator, Sequence
 
-from qualrules.interpreter.diagnostics import Diagnostic, escaped, render_plain
+from qualrules.interpreter.diagnostics import Diagnostic, escaped, render_plain, surrogates_escaped
 from qualrules.interpreter.engine.journeys import Distance
 from qualrules.interpreter.presentation.check_table import CheckRow
 
@@ -75,10 +75,11 @@ def error_cells(learner: str, errors: Iterable[Diagnostic]) -> Iterator[tuple[Ce
 
 
 def csv_text(rows: Iterable[Sequence[Cell]]) -> str:
-    """CSV lines for these rows (RFC 4180: quoted where needed, lines ending CRLF); None is an empty cell."""
+    """CSV lines for these rows (RFC 4180: quoted where needed, lines ending CRLF); None is an empty cell, and
+    a lone surrogate its escape (`surrogates_escaped`)."""
     buffer = io.StringIO()
     csv.writer(buffer).writerows(rows)
-    return buffer.getvalue()
+    return surrogates_escaped(buffer.getvalue())
 
 
 def results_sheets(columns: Sequence[str]) -> tuple[tuple[str, Sequence[str]], ...]:
