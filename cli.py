@@ -182,6 +182,8 @@ def _refused_at(output: str | None) -> Iterator[None]:
 def results_file(target: Output, inputs: tuple[str, ...], force: bool) -> Iterator[IO | None]:
     """`opened`'s handle, its refusals and failures reported as coded errors located at `--output`."""
     given = f"--output {target.path}"
+    # Records read from standard input (`-`) may be the output file itself, redirected (`< results.csv`).
+    inputs = tuple(STDIN_DEVICE if name == STDOUT else name for name in inputs)
     try:
         with opened(target, inputs=inputs, force=force) as handle:
             yield handle
@@ -727,6 +729,7 @@ def open_records(records: str, library: Library, options: ReadOptions) -> cohort
 
 
 STDIN = "<stdin>"
+STDIN_DEVICE = "/dev/stdin"
 
 
 def records_source(records: str, library: Library, learner_id: str | None = None
@@ -1021,8 +1024,8 @@ def eligible(records: str, body_name: str | None, rulesets: tuple[str, ...], out
 @main.command(epilog=epilog("init"))
 @click.argument("records", type=click.Path(dir_okay=False))
 @ruleset_option
-@click.option("-o", "--output", default=PROFILE_FILE, show_default=True, type=click.Path(dir_okay=False),
-              help="The profile to write.")
+@click.option("-o", "--output", default=PROFILE_FILE, show_default=True,
+              type=click.Path(dir_okay=False, allow_dash=True), help="The profile to write (`-`: standard output).")
 @click.option("--force", is_flag=True, help="Replace an existing profile.")
 def init(records: str, rulesets: tuple[str, ...], output: str, force: bool) -> None:
     """Propose a profile for records files like RECORDS (.csv or .xlsx), from its headings and values:
@@ -1033,7 +1036,8 @@ def init(records: str, rulesets: tuple[str, ...], output: str, force: bool) -> N
     Exit status: 0 when the profile was written, 2 when RECORDS cannot be read, the profile exists already
     (without --force), or for bad usage.
     """
-    if Path(output).exists() and not force:
+    to_stdout = output == STDOUT
+    if not to_stdout and Path(output).exists() and not force:
         command_line_error("QR635", f"will not write {output}: it exists already", f"--output {output}",
                            "review and edit it, or give --force to replace it with a new proposal")
     library = load_library(rulesets, with_profile=False)
@@ -1041,6 +1045,7 @@ def init(records: str, rulesets: tuple[str, ...], output: str, force: bool) -> N
         text = starter_profile(Path(records), library)
     except DiagnosticError as error:
         fail(error.diagnostics)
-    with results_file(Output("toml", output), (records, *rulesets), force) as handle:
+    with results_file(Output("toml", None if to_stdout else output), (records, *rulesets), force) as handle:
         write(handle, text)
-    click.echo(f"wrote {output}: review each line, then run `qualrules check {records}`")
+    click.echo(f"wrote {'the profile' if to_stdout else output}: review each line, then run `qualrules check "
+               f"{records}`", err=to_stdout)

@@ -86,6 +86,18 @@ def test_report_refuses_to_write_over_its_records_or_ruleset(cohort, spelling):
     assert "wrote" not in result.stdout
 
 
+def test_records_from_standard_input_redirected_from_the_output_file_are_not_written_over(cohort):
+    qualrules = Path(sys.executable).with_name("qualrules")
+    with open(cohort / "cohort.csv", "rb") as records:
+        result = subprocess.run([str(qualrules), "check", "-", "--input-format", "csv", "-q", "999/9999/9",
+                                 "--ruleset", "demo.qual", "-o", "cohort.csv"], stdin=records, capture_output=True,
+                                text=True, cwd=cohort, timeout=120)
+    assert result.returncode == 2
+    assert "error[QR620]: will not write cohort.csv: it is also an input of this command (/dev/stdin)" \
+        in result.stderr
+    assert (cohort / "cohort.csv").read_text(encoding="utf-8") == RECORDS
+
+
 def test_report_writes_a_new_file_with_the_usual_mode(cohort):
     previous = os.umask(0o022)
     try:

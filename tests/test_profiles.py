@@ -415,6 +415,16 @@ def test_a_command_of_one_qualification_takes_the_profiles_only_one(folder, comm
 
 # ---- qualrules init ------------------------------------------------------------------------------------
 
+def test_init_writes_the_profile_to_standard_output_for_a_dash(folder):
+    Path("export.csv").write_text(MIS_HEADER + "A1,1,L3B1,P,2024-01-01,2024-01-01,1990-01-01\n", encoding="utf-8")
+    to_file = run("init", "export.csv", "-o", "proposed.toml")
+    result = run("init", "export.csv", "-o", "-")
+    assert result.exit_code == 0
+    assert result.stdout == Path("proposed.toml").read_text(encoding="utf-8")
+    assert result.stderr == "wrote the profile: review each line, then run `qualrules check export.csv`\n"
+    assert to_file.exit_code == 0 and not Path("-").exists()
+
+
 def test_init_never_replaces_a_profile_without_force(folder):
     Path("export.csv").write_text(MIS_HEADER + "A1,1,L3B1,P,2024-01-01,2024-01-01,1990-01-01\n", encoding="utf-8")
     Path("qualrules.toml").write_text("# reviewed\n", encoding="utf-8")
