@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import openpyxl
@@ -110,6 +111,19 @@ def test_check_csv_agrees_with_json(run):
         assert row["unmet"].split("\n") == (verdict["unmet"] or [""])
         assert row["set_aside"].split("\n") == ([f"{s['unit']}: {s['reason']}" for s in verdict["set_aside"]]
                                                 or [""])
+
+
+@pytest.mark.parametrize("forced", [["--color"], []])
+def test_a_table_written_to_a_file_has_no_colour_even_when_colour_is_forced(run, tmp_path, monkeypatch, forced):
+    # CI runners set FORCE_COLOR for their logs; a results file is read later, by people and programs.
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    for command in (["check", "records.csv", "-q", ISP_CERTIFICATE, "--format", "table"],
+                    ["eligible", "records.csv", "--format", "text"]):
+        on_stdout = run(*forced, *command)
+        assert "\x1b[" in on_stdout.stdout, command
+        assert run(*forced, *command, "-o", "results.txt").exit_code == 2
+        written = (tmp_path / "results.txt").read_text(encoding="utf-8")
+        assert "\x1b[" not in written and written == re.sub(r"\x1b\[[0-9;]*m", "", on_stdout.stdout), command
 
 
 def test_check_to_a_csv_file(run, tmp_path):

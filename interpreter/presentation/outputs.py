@@ -89,6 +89,12 @@ def opened(output: Output, *, inputs: Iterable[str | Path], force: bool) -> Iter
         yield handle
 
 
+def _echo(text: str, handle: IO | None) -> None:
+    """A line for people: in colour on a terminal that shows it (or when asked), never in a file, which a
+    program or another person reads later (even with --color or FORCE_COLOR)."""
+    click.echo(text, file=handle, color=False if handle is not None else None)
+
+
 def write(handle: IO | None, text: str) -> None:
     """Text for programs, written as it is (`click.echo` would take escape sequences out of it on a pipe)."""
     (handle or sys.stdout).write(text)
@@ -120,13 +126,13 @@ def write_check(blocks: Iterable[Block], output_format: str, handle: IO | None) 
         for block in blocks:
             if table is None:
                 table = CheckTable(block.rows, columns)
-                click.echo(table.header(), file=handle)
+                _echo(table.header(), handle)
             for line in table.lines(block.rows):
-                click.echo(line, file=handle)
+                _echo(line, handle)
         if table is None:  # no learners: the header all the same
             table = CheckTable((), columns)
-            click.echo(table.header(), file=handle)
-        click.echo("\n" + table.summary(), file=handle)
+            _echo(table.header(), handle)
+        _echo("\n" + table.summary(), handle)
 
 
 
@@ -148,7 +154,7 @@ def write_eligible(blocks: Iterable[EligibleText], output_format: str, handle: I
             book.save(handle)
     else:
         for number, block in enumerate(blocks):
-            click.echo(("\n" if number else "") + block.text, file=handle)  # a blank line between learners
+            _echo(("\n" if number else "") + block.text, handle)  # a blank line between learners
 
 
 def write_claim(claim: Claim, output_format: str, handle: IO | None) -> None:
