@@ -493,6 +493,23 @@ def test_a_parquet_column_of_what_is_not_a_value_is_refused(library, tmp_path, c
         assert (diagnostic.code, diagnostic.message, diagnostic.location.line) == ("QR518", message, row)
 
 
+def test_a_parquet_column_holding_a_list_far_down_refuses_the_file_before_any_verdict(tmp_path, monkeypatch):
+    # Found only as the blocks are read, it stopped check with its output half-written (QR900, exit 3).
+    import pyarrow as pa
+
+    from qualrules.interpreter.records import parquet
+
+    monkeypatch.setattr(parquet, "BATCH_ROWS", 2)
+    born = pa.array([None] * 5 + [["1990-01-01"]], pa.list_(pa.string()))
+    path = write_parquet(tmp_path / "extract.parquet", {
+        "learner": [f"A{k}" for k in range(6)], "unit": ["L3B1"] * 6, "result": ["pass"] * 6,
+        "achieved_on": [""] * 6, "date_of_birth": born})
+    result = check(["check", str(path), "-q", ISP_CERTIFICATE, "--format", "csv"])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert f"{path}:6 (row 6): error[QR518]: the `date_of_birth` column holds values of type " \
+           "list<element: string>, not single values" in result.stderr
+
+
 def test_a_file_that_is_not_parquet_or_lacks_a_column_is_refused(library, tmp_path):
     (tmp_path / "extract.parquet").write_bytes(b"learner,unit\n")
     with pytest.raises(DiagnosticError) as raised:

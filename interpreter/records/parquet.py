@@ -53,7 +53,34 @@ def open_parquet(path: Path, vocabulary: Vocabulary, options: ReadOptions = DEFA
         missing = [name for name in read if name not in _names(part)]
         if missing:
             raise _refused(path, f"the part {part.name} has no column {missing[0]!r}, which {parts[0].name} has")
-    return ParquetTable(path, parts, read_header(str(path), iter([(0, list(read))]), "row", options), read)
+    table = ParquetTable(path, parts, read_header(str(path), iter([(0, list(read))]), "row", options), read)
+    _refuse_what_is_not_text(table)
+    return table
+
+
+def _refuse_what_is_not_text(table: ParquetTable) -> None:
+    """Raise DiagnosticError (QR518) for a column read that holds lists, structures or bytes that are not
+    UTF-8 text, at its first such row, before any learner is decided: met as the blocks are read, it would
+    stop a check with its output half-written. Only columns of such types are read for it."""
+    import pyarrow.parquet as pq
+
+    doubtful = set()
+    for part in table.parts:
+        schema = pq.ParquetFile(part).schema_arrow
+        doubtful |= {name for name in table.names if not _always_text(schema.field(name).type)}
+    for _ in batches(table, tuple(name for name in table.names if name in doubtful)) if doubtful else ():
+        pass
+
+
+def _always_text(kind) -> bool:
+    """Whether every value of an Arrow type reads as text (`_as_text`)."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return any(test(kind) for test in (pa.types.is_string, pa.types.is_large_string, pa.types.is_integer,
+                                       pa.types.is_floating, pa.types.is_boolean, pa.types.is_date,
+                                       pa.types.is_timestamp, pa.types.is_decimal, pa.types.is_null))
 
 
 def _names(part: Path) -> list[str]:
@@ -104,6 +131,7 @@ def _as_text(table: ParquetTable, name: str, column, offset: int):
             row += _first_not_utf8(column)
             what = "bytes that are not UTF-8 text"
         else:
+            row += column.is_valid().to_pylist().index(True)  # a value there: a column of nulls alone is read
             what = f"values of type {column.type}, not single values"
         raise DiagnosticError([Diagnostic(
             "QR518", Severity.ERROR, f"the `{name}` column holds {what}",
