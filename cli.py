@@ -42,7 +42,7 @@ from qualrules.interpreter.presentation.eligible_blocks import EligibleText
 from qualrules.interpreter.presentation.help_examples import epilog
 from qualrules.interpreter.presentation.outputs import (STDOUT, Output, OutputRefused, choose_output, opened, page_output,
                                                        write, write_check, write_claim, write_eligible)
-from qualrules.interpreter.presentation.tabular import TooManyRows
+from qualrules.interpreter.presentation.tabular import RESULTS_SHEET, SHEET_ROWS, TooManyRows
 from qualrules.interpreter.presentation.terminal import colour, for_terminal, progress_stream, stdout_columns
 from qualrules.interpreter.profile import PROFILE_FILE, Profile, load_profile
 from qualrules.interpreter.starter_profile import starter_profile
@@ -190,8 +190,7 @@ def results_file(target: Output, inputs: tuple[str, ...], force: bool) -> Iterat
     except WriteRefused as refusal:
         command_line_error(refusal.code, f"will not write {target.path}: {refusal.message}", given, refusal.hint)
     except TooManyRows as full:
-        command_line_error("QR652", f"cannot write {target.path}: {full}", given,
-                           "write CSV instead (`--output results.csv`), which has no limit")
+        command_line_error("QR652", f"cannot write {target.path}: {full}", given, TOO_MANY_ROWS_HINT)
     except OSError as error:
         if target.path is None:
             raise
@@ -386,6 +385,12 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
         fail(error.diagnostics)
     report_diagnostics(run.warnings)
     warn_if_no_learners(run.learners, records)
+    rows = run.learners * len(targets)  # one for each learner and qualification, readable or not
+    if target.format == "xlsx" and rows >= SHEET_ROWS:
+        # Known before any learner is decided, which for so many takes minutes.
+        command_line_error("QR652", f"cannot write {target.path}: its {RESULTS_SHEET} sheet would need {rows:,} rows "
+                                    f"and a header, more than the {SHEET_ROWS:,} a sheet holds",
+                           f"--output {target.path}", TOO_MANY_ROWS_HINT)
     outcome = {"failed": False, "achieved": True}
 
     def decided() -> Iterator[cohort.Block]:
@@ -729,6 +734,7 @@ def open_records(records: str, library: Library, options: ReadOptions) -> cohort
 
 
 STDIN = "<stdin>"
+TOO_MANY_ROWS_HINT = "write CSV instead (`--output results.csv`), which has no limit"
 STDIN_DEVICE = "/dev/stdin"
 
 

@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 from test_cohort import QANS, cohort_rows, write_csv
 
+from qualrules import cli
 from qualrules.cli import main
 from qualrules.interpreter import cohort
 from qualrules.interpreter.presentation import tabular
@@ -174,6 +175,16 @@ def test_a_cohort_too_big_for_a_sheet_is_refused_and_nothing_written(run, tmp_pa
     assert "error[QR652]: cannot write results.xlsx: the Results sheet is full at 3 rows" in result.stderr
     assert "write CSV instead" in result.stderr
     assert list(tmp_path.iterdir()) == [tmp_path / "records.csv"]  # not even a temporary file
+
+
+def test_a_cohort_too_big_for_a_sheet_is_refused_before_any_learner_is_decided(run, tmp_path, monkeypatch):
+    monkeypatch.setattr(cli, "SHEET_ROWS", 6)
+    monkeypatch.setattr(cohort._Worker, "__call__", lambda *arguments: pytest.fail("a learner was decided"))
+    result = run("check", "records.csv", "-q", ISP_CERTIFICATE, "-q", ISP_AWARD, "-o", "results.xlsx")
+    assert result.exit_code == 2
+    assert "error[QR652]: cannot write results.xlsx: its Results sheet would need 6 rows and a header, more " \
+           "than the 6 a sheet holds" in result.stderr
+    assert list(tmp_path.iterdir()) == [tmp_path / "records.csv"]
 
 
 def test_a_run_that_fails_leaves_the_old_results(run, tmp_path, monkeypatch):
