@@ -476,3 +476,9 @@ def test_a_named_pipe_is_read_once_whole_as_standard_input_is(tmp_path, command)
                               text=True, timeout=120)
     assert (result.returncode, result.stdout) == (expected.returncode, expected.stdout)
     assert "achieved" in result.stdout
+
+
+def test_a_json_learner_whose_id_is_not_text_is_told_what_it_is(read):
+    records = read("records.json", '{"learners": [{"id": true, "units": []}, {"units": []}, {"id": 7, "units": []}]}')
+    assert [p.message for p in records.problems] == ['a learner\'s "id" is true, not text', 'a learner needs an "id"']
+    assert records.order == ("7",)

@@ -425,6 +425,13 @@ def test_init_writes_the_profile_to_standard_output_for_a_dash(folder):
     assert to_file.exit_code == 0 and not Path("-").exists()
 
 
+def test_init_maps_a_registration_date_headed_reg_date(folder):
+    Path("export.csv").write_text("Learner Ref,Unit Code,Outcome,Achieved,Reg Date\nA1,L3B1,pass,2024-03-01,"
+                                  "2024-01-10\n", encoding="utf-8")
+    assert run("init", "export.csv").exit_code == 0
+    assert '"Reg Date" = "registered_on"' in Path("qualrules.toml").read_text(encoding="utf-8")
+
+
 def test_init_never_replaces_a_profile_without_force(folder):
     Path("export.csv").write_text(MIS_HEADER + "A1,1,L3B1,P,2024-01-01,2024-01-01,1990-01-01\n", encoding="utf-8")
     Path("qualrules.toml").write_text("# reviewed\n", encoding="utf-8")

@@ -1098,7 +1098,9 @@ class _Reader:
             location = Location(self.file, element=element)
             identifiers = entry.repeated.get("id", [entry.get("id")]) if isinstance(entry, dict) else [None]
             if not all(isinstance(i, str) and i.strip() for i in identifiers):
-                self._error(None, "QR506", "a learner needs an \"id\"", location,
+                given = next((i for i in identifiers if i is not None and not isinstance(i, str)), None)
+                self._error(None, "QR506", "a learner needs an \"id\"" if given is None else
+                            f"a learner's \"id\" is {json.dumps(given)}, not text", location,
                             hint='{"id": "L001", "units": [...]}')
                 continue
             if self._too_long(None, {"id": identifier for identifier in identifiers}, location):
