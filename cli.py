@@ -341,6 +341,12 @@ def _given_once(context: click.Context, parameter: click.Parameter, values: tupl
     return values[0] if values else None
 
 
+def _learner_given(context: click.Context, parameter: click.Parameter, values: tuple[str, ...]) -> str | None:
+    """The one learner id given, without the white space around it, which a record's cells are read without."""
+    given = _given_once(context, parameter, values)
+    return given.strip() if given is not None else None
+
+
 @main.command(epilog=epilog("check"))
 @click.argument("records", type=click.Path(allow_dash=True))
 @click.option("-q", "--qualification", "qans", multiple=True,
@@ -650,7 +656,7 @@ text_format_option = click.option(
     "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
     help="`text` for people, `json` for programs.",
 )
-learner_option = click.option("--learner", "learner_id", required=True, multiple=True, callback=_given_once,
+learner_option = click.option("--learner", "learner_id", required=True, multiple=True, callback=_learner_given,
                               help="The id of a learner in RECORDS.")
 one_qualification_option = click.option(
     "-q", "--qualification", "qan", multiple=True, callback=_given_once,
@@ -745,9 +751,10 @@ def records_source(records: str, library: Library, learner_id: str | None = None
     input_format = click.get_current_context().meta.get(INPUT_FORMAT)
     given = f"--input-format {input_format}"
     if records != "-":
-        if input_format is not None and Path(records).suffix.lower() in FORMATS:
-            command_line_error("QR627", f"{records} is a {Path(records).suffix.lower()} file: its extension "
-                               f"says its format", given, "leave --input-format out for a file named .json, "
+        suffix = Path(records).suffix.lower()
+        if input_format is not None and suffix in FORMATS and suffix != f".{input_format}":
+            command_line_error("QR627", f"{records} is a {suffix} file: its extension says its format, not "
+                               f"{input_format}", given, "leave --input-format out for a file named .json, "
                                ".csv, .xlsx or .parquet")
         return records, input_format
     if input_format is None:
@@ -916,6 +923,7 @@ def claim(records: str, qan: str, rulesets: tuple[str, ...], output: str, force:
         fail(wrong)
     options = current_profile().options
     opened = open_records(records, library, options)
+    warn_if_no_learners(opened.learners, records)
     settings = cohort.ClaimSettings(qualification.qan, options)
     unreadable: list[Diagnostic] = []
     failed = False

@@ -118,6 +118,13 @@ def test_claim_names_each_learner_not_ready_and_writes_the_header(files):
     assert (files / "claim.csv").read_text(encoding="utf-8").startswith("\ufefflearner,date_of_birth,")
 
 
+def test_a_claim_from_a_file_naming_no_learner_says_so(files):
+    (files / "records.csv").write_text("learner,unit,result,achieved_on\n", encoding="utf-8")
+    result = run(files, "claim.csv")
+    assert result.exit_code == 0
+    assert "warning[QR638]:" in result.stderr and "names no learner, so nothing is decided" in result.stderr
+
+
 def test_claim_writes_a_workbook_for_xlsx(files):
     assert run(files, "claim.xlsx").exit_code == 1
     book = openpyxl.load_workbook(files / "claim.xlsx")

@@ -566,12 +566,15 @@ def test_standard_input_needs_its_format():
                              "     = help: add --input-format csv or --input-format json\n")
 
 
-def test_a_file_named_by_its_format_takes_no_input_format(tmp_path, monkeypatch):
+def test_a_file_named_by_its_format_takes_no_other_input_format(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("records.csv").write_text(MIS_EXPORT)
     result = check(["check", "records.csv", "--input-format", "json", "-q", ISP_CERTIFICATE])
     assert result.exit_code == 2
-    assert "error[QR627]: records.csv is a .csv file: its extension says its format" in result.stderr
+    assert "error[QR627]: records.csv is a .csv file: its extension says its format, not json" in result.stderr
+    # The format the extension says, given again, is only redundant, as `--format` agreeing with `-o` is.
+    agreeing = check(["check", "records.csv", "--input-format", "csv", "-q", ISP_CERTIFICATE, "--format", "json"])
+    assert agreeing.stdout == check(["check", "records.csv", "-q", ISP_CERTIFICATE, "--format", "json"]).stdout
     Path("records.txt").write_text(MIS_EXPORT.replace(",", "\t"))
     result = check(["check", "records.txt", "--input-format", "csv", "-q", ISP_CERTIFICATE, "--format", "json"])
     assert result.exit_code == 1, result.stderr

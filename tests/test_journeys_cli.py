@@ -83,6 +83,12 @@ def test_a_claim_decided_a_learner_at_a_time_is_the_claim_decided_whole(run, tmp
     assert [row[0] for row in sheets[0][0]] == ["learner", "A2"]
 
 
+def test_a_learner_id_given_with_white_space_around_it_is_the_id_the_file_gives(run):
+    # A record's cells are read without the spaces around them; an id pasted from a spreadsheet is too.
+    assert run("explain", "--learner", " A1\t", "-q", "900/0000/6").stdout == \
+        run("explain", "--learner", "A1", "-q", "900/0000/6").stdout
+
+
 def test_log_from_the_log(run, tmp_path):
     output = tmp_path / "log.html"
     result = run("log", "--learner", "A1", "-q", "900/0000/6", "-o", str(output))
