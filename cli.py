@@ -126,13 +126,63 @@ def _source_text(file: str) -> str | None:
         return None
 
 
+DIAGNOSTICS_VARIABLE = "QUALRULES_DIAGNOSTICS"
+
+
+def diagnostics_as_json() -> bool:
+    """Whether stderr is for programs (`--diagnostics json`): a JSON object on each line, never text. Before
+    the command line is parsed (a usage error in it), the environment says."""
+    context = click.get_current_context(silent=True)
+    chosen = context.find_root().params.get("diagnostics") if context is not None else None
+    if chosen is None:  # the command line not parsed yet: an error in it
+        chosen = _written_value(_GuardedGroup.arguments, "--diagnostics")
+    return (chosen or os.environ.get(DIAGNOSTICS_VARIABLE, "text")) == "json"
+
+
+def _written_value(arguments: list[str], option: str) -> str | None:
+    """The value given to `option` in `arguments` (`--option value` or `--option=value`), or None."""
+    for argument, following in zip(arguments, arguments[1:] + [""]):
+        if argument == option:
+            return following
+        if argument.startswith(f"{option}="):
+            return argument.partition("=")[2]
+    return None
+
+
 def report_diagnostics(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> None:
+    if diagnostics_as_json():
+        for diagnostic in diagnostics:
+            _json_line(diagnostic.to_json())
+        return
     sources: dict[str, str | None] = {}  # each file read once, and only when a diagnostic points into a line
     for diagnostic in diagnostics:
         file = diagnostic.location.file
         if diagnostic.location.column is not None and file not in sources:
             sources[file] = _source_text(file)
         click.echo(render(diagnostic, sources.get(file)), err=True)
+
+
+def note(message: str) -> None:
+    """Information on stderr that asks for nothing to be done: `note: ...`, or with `--diagnostics json` an
+    object of severity `note` without a code or a place."""
+    if diagnostics_as_json():
+        _json_line(Diagnostic("", Severity.NOTE, message, Location("")).to_json() | {"code": None, "file": None})
+    else:
+        click.echo(click.style("note:", fg="yellow", bold=True) + f" {escaped(message)}", err=True)
+
+
+def tell(message: str, on_stderr: bool = True) -> None:
+    """What a command did (`wrote results.csv: ...`): on stdout, or on stderr when stdout holds its results,
+    where with `--diagnostics json` it is a note."""
+    if on_stderr and diagnostics_as_json():
+        note(message)
+    else:
+        click.echo(message, err=on_stderr)
+
+
+def _json_line(value: dict) -> None:
+    # ASCII only: a lone surrogate from a record cannot be written otherwise, nor may a control reach a terminal.
+    click.echo(json.dumps(value), err=True)
 
 
 def fail(diagnostics) -> NoReturn:
@@ -243,9 +293,9 @@ def load_library(rulesets: tuple[str, ...], with_profile: bool = True) -> Librar
     report_plugin_problems(library.problems, library.bodies)
     if profile and (unknown_targets := profile.unknown_targets(library.vocabulary())):
         fail(unknown_targets)
-    for note in library.notes:
+    for replaced in library.notes:
         # A given file replacing a bundled qualification changes verdicts: it must not pass unnoticed.
-        click.echo(click.style("note:", fg="yellow", bold=True) + f" {escaped(note)}", err=True)
+        note(replaced)
     return library
 
 
@@ -268,16 +318,19 @@ class _GuardedGroup(click.Group):
     The group's own options may also follow the subcommand."""
 
     COMMAND_LINE = "qualrules.command_line"  # where the context keeps the arguments, to name them in a QR900
+    # The run's arguments, for how to give an error in parsing them (`diagnostics_as_json`).
+    arguments: list[str] = []
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         del standalone_mode  # errors are always handled here, so they come out as coded diagnostics
+        _GuardedGroup.arguments = list(sys.argv[1:] if args is None else args)
         try:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.ClickException as error:
             path = error.ctx.command_path if getattr(error, "ctx", None) else "qualrules"
             command_line_error("QR600", error.format_message(), path, f"`{path} --help` lists what it takes")
         except (click.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
-            click.echo("qualrules: interrupted", err=True)
+            tell("qualrules: interrupted")
             sys.exit(EXIT_INTERRUPTED)
 
     def make_context(self, info_name, args, parent=None, **extra):
@@ -320,15 +373,20 @@ class _GuardedGroup(click.Group):
 @click.option("--profile", type=click.Path(dir_okay=False),
               help=f"The mapping profile saying what records files mean (default: {PROFILE_FILE}, else "
                    "[tool.qualrules] in pyproject.toml, in the working directory).")
+@click.option("--diagnostics", type=click.Choice(["text", "json"]), envvar=DIAGNOSTICS_VARIABLE,
+              help=f"How stderr gives errors, warnings and notes: `text` for people, or `json` for programs, one "
+                   f"object on each line (default: text, or ${DIAGNOSTICS_VARIABLE}).")
 @click.pass_context
-def main(ctx: click.Context, color: bool | None, debug: bool, profile: str | None) -> None:
+def main(ctx: click.Context, color: bool | None, debug: bool, profile: str | None, diagnostics: str | None) -> None:
     """Check learners' records against the rules of combination of vocational qualifications.
 
     \b
     The options below work after the command too, as in
       qualrules list --no-color
     """
-    del debug, profile  # the group's guard reads --debug, and current_profile() --profile, from ctx.params
+    # The group's guard reads --debug, current_profile() --profile, and diagnostics_as_json() --diagnostics,
+    # from ctx.params.
+    del debug, profile, diagnostics
     ctx.color = colour(color, os.environ)
 
 
@@ -382,7 +440,7 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
     targets = list({qualification.qan: (qualification, body) for qualification, body in targets}.values())
     if verbose:
         for qualification, _ in targets:
-            click.echo(f"{qualification.qan}: {qualification.engine}", err=True)
+            tell(f"{qualification.qan}: {qualification.engine}")
     try:
         source, input_format = records_source(records, library)
         run = api.check_run(source, [q.qan for q, _ in targets], library, jobs,
@@ -489,7 +547,7 @@ def report(records: str, qan: str, rulesets: tuple[str, ...], output: str, force
         write(handle, page)
     report_diagnostics(unreadable)
     # With the page on standard output, what was written is said on stderr, beside the diagnostics.
-    click.echo(f"wrote {'the page' if target.path is None else output}: {summary}", err=target.path is None)
+    tell(f"wrote {'the page' if target.path is None else output}: {summary}", target.path is None)
     sys.exit(EXIT_USAGE if failed else EXIT_OK if achieved else EXIT_FAILED)
 
 
@@ -618,7 +676,7 @@ def fmt(files: tuple[str, ...], check: bool, show_diff: bool, force: bool) -> No
                                                f"cannot write the file: {error.strerror or error}", Location(file))])
                 failed = True
                 continue
-            click.echo(f"reformatted {file}", err=True)
+            tell(f"reformatted {file}")
     sys.exit(EXIT_USAGE if failed else EXIT_FAILED if changed and (check or show_diff) else EXIT_OK)
 
 
@@ -794,8 +852,7 @@ def pool_refs(library: Library, qualification, refs: tuple[str, ...], option: st
                 f"the units of {qualification.qan} are {', '.join(u.ref for u in qualification.units)}"
             command_line_error("QR603", f"no loaded catalogue has a unit {ref}", f"{option} {ref}", hint)
         if planner.pool_index(qualification, ref) is None:
-            click.echo(f"note: {ref} is not one of the units of {qualification.qan}, so `{option} {ref}` "
-                       "changes nothing", err=True)
+            note(f"{ref} is not one of the units of {qualification.qan}, so `{option} {ref}` changes nothing")
     return refs
 
 
@@ -940,11 +997,11 @@ def claim(records: str, qan: str, rulesets: tuple[str, ...], output: str, force:
         with results_file(target, (records, *rulesets), force) as handle:
             write_claim(gathered, target.format, handle)
         report_diagnostics(unreadable)
-        for note in claim_file.not_ready_notes(qualification, gathered.not_ready_learners()):
-            click.echo(click.style("note:", fg="yellow", bold=True) + f" {note}", err=True)
+        for not_ready in claim_file.not_ready_notes(qualification, gathered.not_ready_learners()):
+            note(not_ready)
         ready, not_ready = gathered.ready, gathered.not_ready
-    click.echo(f"wrote {'the claim' if target.path is None else output}: {plural(ready, 'learner')} ready "
-               f"to claim, {not_ready} not ready", err=target.path is None)
+    tell(f"wrote {'the claim' if target.path is None else output}: {plural(ready, 'learner')} ready to claim, "
+         f"{not_ready} not ready", target.path is None)
     sys.exit(EXIT_USAGE if failed else EXIT_FAILED if not_ready else EXIT_OK)
 
 
@@ -978,8 +1035,8 @@ def achievement_log(records: str, learner_id: str, qan: str, rulesets: tuple[str
                                 body.counts_as_achieved, awarding_body=label)
     with results_file(target, (records, *rulesets), force) as handle:
         write(handle, page)
-    click.echo(f"wrote {'the log' if target.path is None else output}: {learner_id} {verdict.status.value}",
-               err=target.path is None)
+    tell(f"wrote {'the log' if target.path is None else output}: {learner_id} {verdict.status.value}",
+         target.path is None)
     sys.exit(EXIT_OK if verdict.achieved else EXIT_FAILED)
 
 
@@ -1061,5 +1118,5 @@ def init(records: str, rulesets: tuple[str, ...], output: str, force: bool) -> N
         fail(error.diagnostics)
     with results_file(Output("toml", None if to_stdout else output), (records, *rulesets), force) as handle:
         write(handle, text)
-    click.echo(f"wrote {'the profile' if to_stdout else output}: review each line, then run `qualrules check "
-               f"{records}`", err=to_stdout)
+    tell(f"wrote {'the profile' if to_stdout else output}: review each line, then run `qualrules check {records}`",
+         to_stdout)

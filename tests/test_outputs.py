@@ -309,3 +309,34 @@ def test_a_read_only_output_is_replaced_only_when_forced(run, tmp_path):
     assert forced.exit_code == 2 and "wrote results.csv" in forced.stdout
     assert results.read_text(encoding="utf-8-sig").startswith("learner,")
     assert results.stat().st_mode & 0o777 == 0o444
+
+
+# ---- diagnostics for programs --------------------------------------------------------------------------
+
+def json_lines(stderr: str) -> list[dict]:
+    return [json.loads(line) for line in stderr.splitlines()]
+
+
+@pytest.mark.parametrize("asked", [["--diagnostics", "json"], ["--diagnostics=json"], []])
+def test_with_diagnostics_as_json_stderr_holds_one_object_a_line_and_nothing_else(run, monkeypatch, asked):
+    if not asked:
+        monkeypatch.setenv("QUALRULES_DIAGNOSTICS", "json")
+    checked = run(*asked, "check", "records.csv", "-q", ISP_CERTIFICATE, "--format", "csv")
+    assert checked.exit_code == 2
+    assert [(d["code"], d["severity"], d["line"]) for d in json_lines(checked.stderr)] == [
+        ("QR506", "error", 6), ("QR502", "error", 4)]
+    assert json_lines(checked.stderr)[1]["message"] == "`achieved_on` is not a date: '31/04/2024'"
+    # An error in the command line itself, given before it is parsed, and a command's notes.
+    refused = run("check", "records.csv", "--bogus", *asked)
+    assert [d["code"] for d in json_lines(refused.stderr)] == ["QR600"]
+    claimed = run(*asked, "claim", "records.csv", "-q", ISP_AWARD, "-o", "-")
+    notes = [d for d in json_lines(claimed.stderr) if d["severity"] == "note"]
+    assert [d["message"].split(":")[0] for d in notes] == [
+        f"learner {learner!r} is not ready to be claimed for {ISP_AWARD}"
+        for learner in ("A001", "A002", "=HYPERLINK(1)")] + ["wrote the claim"]
+    assert {(d["code"], d["file"]) for d in notes} == {(None, None)}
+
+
+def test_diagnostics_as_text_by_default(run):
+    checked = run("check", "records.csv", "-q", ISP_CERTIFICATE, "--format", "csv")
+    assert checked.stderr.splitlines()[0] == "records.csv:6: error[QR506]: the row has no learner id"

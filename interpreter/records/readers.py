@@ -29,8 +29,8 @@ from qualrules.interpreter.records.log_checks import (
     unknown_criterion)
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
 from qualrules.interpreter.records.text import (
-    BLOCK_SIZE, TITLE_ROWS, Decided, declared_delimiter, decoded, delimiter_named, file_encoding, header_line, separator_line,
-    sniffed_delimiter,
+    BLOCK_SIZE, TITLE_ROWS, Decided, declared_delimiter, decoded, delimiter_named, file_encoding, header_line,
+    separator_line, sniffed_delimiter,
 )
 from qualrules.interpreter.wording import word_list
 
