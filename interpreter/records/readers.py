@@ -928,26 +928,33 @@ class _Reader:
                                              if column_key(heading) in self.vocabulary.columns
                                              or column_key(heading) in self.vocabulary.approval_columns)})
         learner_index = position["learner"]
+        # Where each cell read is, worked out once for the header rather than on every row.
+        read_cells = tuple((column, index) for column, index in position.items() if column != "learner")
+        facts = tuple((key, position[key]) for key in OPTIONAL_COLUMNS if key in position)
+        attributes = tuple((heading, column_key(heading), index) for heading, index in header.others.items()
+                           if column_key(heading) in self.vocabulary.columns)
+        approval_cells = tuple((heading, index) for heading, index in header.others.items()
+                               if column_key(heading) in self.vocabulary.approval_columns)
+        sign_off_columns = any(key in position for key in SIGN_OFF_FIELDS)
+        element_word = None if header.row_word == "line" else "row"
         for number, row in rows:
             if not any(_cell(c) or isinstance(c, FormulaWithoutValue) for c in row):
                 continue
             if self.only is not None and self._another_learners(row, learner_index, header):
                 continue
-            location = Location(self.file, number, element=None if header.row_word == "line" else f"row {number}")
+            location = Location(self.file, number, element=element_word and f"row {number}")
             if self._header_again(row, header, location) or \
                     self.typed_cells and self._formulas_without_values(row, read, header, location):
                 continue
-
-            def value(column: str) -> Any:
-                index = position.get(column)
-                return row[index] if index is not None and index < len(row) else None
-
-            if isinstance(row, QuotedLines) and self._quoted_rows(_cell(value("learner")), number, row, header,
-                                                                   location):
+            width = len(row)
+            # Told at once of a row of text (every row but a hostile one's): no cell is long enough to be looked at.
+            short = _all_short(row) and not self.typed_cells
+            written = row[learner_index] if learner_index < width else None
+            if isinstance(row, QuotedLines) and self._quoted_rows(_cell(written), number, row, header, location):
                 continue
-            if self._too_long(None, {"learner": value("learner")}, location):
+            if not short and self._too_long(None, {"learner": written}, location):
                 continue
-            learner = _cell(value("learner"))
+            learner = _cell(written)
             if isinstance(row, SwallowedRow):
                 self._swallowed(learner or None, number, row, location)
                 continue
@@ -958,23 +965,23 @@ class _Reader:
             self._learner(learner)
             if self.only is not None and learner != self.only:
                 continue
-            cells = {column: value(column) for column in position if column != "learner"}
-            if self._too_long(learner, cells, location):
+            cells = {column: row[index] if index < width else None for column, index in read_cells}
+            if not short and self._too_long(learner, cells, location):
                 continue
-            for key in OPTIONAL_COLUMNS:
-                if key in position:
-                    self._fact(learner, key, self._date(learner, value(key), key, location, required=False), location)
-            for heading, index in header.others.items():
-                if column_key(heading) in self.vocabulary.columns and index < len(row):
-                    self._attribute(learner, column_key(heading), heading, row[index], location)
-            if PATHWAY_COLUMN in position:
-                self._pathway(learner, value(PATHWAY_COLUMN), location)
-            approvals = {heading: row[index] if index < len(row) else None for heading, index in
-                         header.others.items() if column_key(heading) in self.vocabulary.approval_columns}
+            for key, index in facts:
+                self._fact(learner, key, self._date(learner, row[index] if index < width else None, key, location,
+                                                    required=False), location)
+            for heading, key, index in attributes:
+                if index < width:
+                    self._attribute(learner, key, heading, row[index], location)
+            if PATHWAY_COLUMN in cells:
+                self._pathway(learner, cells[PATHWAY_COLUMN], location)
+            approvals = {heading: row[index] if index < width else None for heading, index in approval_cells}
             if header.log:
-                self._log_row(learner, cells, location, any(key in position for key in SIGN_OFF_FIELDS), approvals)
+                self._log_row(learner, cells, location, sign_off_columns, approvals)
             else:
-                self._attempt(learner, value("unit"), value("result"), value("achieved_on"), location, approvals)
+                self._attempt(learner, cells.get("unit"), cells.get("result"), cells.get("achieved_on"), location,
+                              approvals)
 
     def _another_learners(self, row: list[Any], learner_index: int, header: "Header") -> bool:
         """Whether a row is plainly one of another learner than the one read, who is only named: nothing in it
@@ -1259,6 +1266,14 @@ def _criterion_word_hint(written: str, options: ReadOptions) -> str:
 def normalised_result(value: Any) -> str:
     """A result cell as a result word: spaces folded, any letter case."""
     return " ".join(str(value or "").split()).casefold()
+
+
+def _all_short(row: list[Any]) -> bool:
+    """Whether a row is all text, none of it longer than `CELL_LIMIT`."""
+    try:
+        return max(map(len, row), default=0) <= CELL_LIMIT
+    except TypeError:  # a cell that is not text: a spreadsheet's number, say
+        return False
 
 
 def _cell(value: Any) -> str:
