@@ -17,7 +17,7 @@ from qualrules.interpreter import model as m
 from qualrules.interpreter.criteria import unit_ksbs
 from qualrules.interpreter.diagnostics import Diagnostic, Location, render_plain
 from qualrules.interpreter.engine.compiler import CompiledQualification
-from qualrules.interpreter.engine.evaluator import Status, Verdict, evaluate
+from qualrules.interpreter.engine.evaluator import Status, Verdict, evaluate_many
 from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter.records.achievement import (
     CriterionEvidence, LaterReferral, SignOff, Stage, UnitProgress, later_referral, learner_progress)
@@ -260,22 +260,43 @@ class Readiness:
 
 def readiness(q: CompiledQualification, ruleset: m.Ruleset, learner: Learner,
               counts: Callable[[str], bool]) -> Readiness:
+    """One learner's `readiness_many`."""
+    return readiness_many(q, ruleset, [learner], counts)[0]
+
+
+def readiness_many(q: CompiledQualification, ruleset: m.Ruleset, learners: Sequence[Learner],
+                   counts: Callable[[str], bool]) -> list[Readiness]:
     """A learner is ready when a claim achieving the qualification can be made from units that are each
     signed off by the assessor and the learner and verified by the IQA (and, for a unit whose criteria the
     log records, whose every criterion is met). Otherwise the reasons: the qualification is not achieved, or
-    the units of the claim that are not yet verified, and why."""
+    the units of the claim that are not yet verified, and why. The learners' verdicts are decided together
+    (`evaluate_many`: those holding the same units share the work)."""
     units = catalogue_units(ruleset)
-    referrals = _later_referrals(q, learner)
-    verified = _verified(q, units, learner, referrals)
-    verifiable = attrs.evolve(learner, attempts=tuple(a for a in learner.attempts if _ref(q, a.unit) in verified))
-    verdict = evaluate(q, verifiable, counts)
+    progress = [unit_criteria(q, units, learner) for learner in learners]
+    referrals = [_later_referrals(q, learner) for learner in learners]
+    verified = [_verified(q, learner, found, referred)
+                for learner, found, referred in zip(learners, progress, referrals)]
+    verifiable = [attrs.evolve(learner, attempts=tuple(a for a in learner.attempts if _ref(q, a.unit) in sure))
+                  for learner, sure in zip(learners, verified)]
+    verdicts = evaluate_many(q, verifiable, counts)
+    short = [k for k, verdict in enumerate(verdicts) if not verdict.achieved]
+    overall = dict(zip(short, evaluate_many(q, [learners[k] for k in short], counts)))
+    return [_readiness(q, units, learner, found, referred, sure, verdict, overall.get(k), counts)
+            for k, (learner, found, referred, sure, verdict)
+            in enumerate(zip(learners, progress, referrals, verified, verdicts))]
+
+
+def _readiness(q: CompiledQualification, units: Mapping[str, m.Unit], learner: Learner,
+               progress: Sequence[UnitCriteria], referrals: Mapping[str, LaterReferral],
+               verified: Mapping[str, SignOff], verdict: Verdict, overall: Verdict | None,
+               counts: Callable[[str], bool]) -> Readiness:
+    """A learner's readiness from the verdict of their verified units and, when that is not achieved, of
+    all their units (`overall`)."""
     if verdict.achieved:
         first = _first_counting(q, learner, counts)
         claim = tuple(ClaimedUnit(units[ref], first[ref].result, first[ref].achieved_on, verified[ref])
                       for ref in verdict.claim)
         return Readiness(learner, verdict, claim, ())
-    overall = evaluate(q, learner, counts)
-    progress = unit_criteria(q, units, learner)
     if not overall.achieved:
         return Readiness(learner, overall, (), _why_not_achieved(q, overall, progress))
     stages = {found.unit.ref: found for found in progress}
@@ -302,11 +323,11 @@ def _ref(q: CompiledQualification, written: str) -> str | None:
     return q.catalogue_refs.get(written.casefold())
 
 
-def _verified(q: CompiledQualification, units: Mapping[str, m.Unit], learner: Learner,
+def _verified(q: CompiledQualification, learner: Learner, progress: Sequence[UnitCriteria],
               referrals: Mapping[str, LaterReferral]) -> dict[str, SignOff]:
     """The units the learner's log shows signed off and IQA-verified, and referred no later (`referrals`),
-    with their sign-offs."""
-    stages = {found.unit.ref: found.progress for found in unit_criteria(q, units, learner)}
+    with their sign-offs; `progress` is the learner's `unit_criteria`."""
+    stages = {found.unit.ref: found.progress for found in progress}
     found = {}
     for sign_off in learner.sign_offs:
         ref = _ref(q, sign_off.unit)
@@ -376,7 +397,7 @@ def cohort_readiness(q: CompiledQualification, ruleset: m.Ruleset, learners: Seq
     """The learners ready to be claimed, and each other learner (`order`: every id, readable or not) with the
     reasons they are not, in input order; a learner whose record has errors is never ready, and each error,
     where it is and what to fix, is a reason."""
-    decided = {learner.id: readiness(q, ruleset, learner, counts) for learner in learners}
+    decided = {found.learner.id: found for found in readiness_many(q, ruleset, learners, counts)}
     ready, not_ready = [], []
     for learner_id in order:
         if learner_id in unreadable:
