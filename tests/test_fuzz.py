@@ -55,6 +55,7 @@ from qualrules.interpreter.presentation.report import (Detail, cohort_reports, h
 from qualrules.interpreter.presentation.specification import specification
 from qualrules.interpreter.records.learner import Attempt, Learner
 from qualrules.interpreter.records.readers import CELL_LIMIT, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Records, read_records
+from qualrules.interpreter.records.text import TITLE_ROWS
 from qualrules.plugins import GenericAwardingBody, RulesetSource, discover
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -329,10 +330,13 @@ def _header_names(cells: Sequence[str]) -> list[str]:
 
 
 def csv_delimiter(text: str) -> str | None:
-    """The delimiter docs/records.md says a CSV text has: the one of comma, semicolon and tab its first line
-    that is not blank holds outside quotes (comma when none); None when it holds more than one, so the whole
-    file must be refused."""
-    line = next((line for line in io.StringIO(text.removeprefix("\ufeff"), newline="") if line.strip()), "")
+    """The delimiter docs/records.md says a CSV text has: the one of comma, semicolon and tab its header line
+    holds outside quotes (comma when none), the header line being the first that is not blank, or below
+    TITLE_ROWS lines of a title at most, the first holding a delimiter; None when it holds more than one, so
+    the whole file must be refused."""
+    lines = [line for line in io.StringIO(text.removeprefix("\ufeff"), newline="") if line.strip()]
+    line = next((line for line in lines[:TITLE_ROWS + 1] if any(d in "".join(line.split('"')[::2]) for d in ",;\t")
+                 or re.fullmatch(r'"?sep=(.)"?', line.rstrip("\r\n"), re.I | re.S)), lines[0] if lines else "")
     outside = line.split('"')[::2]
     found = {delimiter for delimiter in ",;\t" if any(delimiter in piece for piece in outside)}
     return None if len(found) > 1 else next(iter(found), ",")
@@ -356,8 +360,13 @@ def expected_table_learners(rows: Sequence[Sequence], delimiter: str | None = No
     def cell(value) -> str:
         return "" if value is None else str(value).strip()
 
-    rows = iter(rows)
-    header = next((row for row in rows if any(cell(c) for c in row)), [])
+    # The header is the first row of more than one cell, below up to TITLE_ROWS rows of one (a title);
+    # without one there, the first row that is not blank.
+    filled = [k for k, row in enumerate(rows) if any(cell(c) for c in row)]
+    wide = [k for k in filled[:TITLE_ROWS + 1] if sum(1 for c in rows[k] if cell(c)) > 1]
+    start = wide[0] if wide else filled[0] if filled else len(rows)
+    header = rows[start] if start < len(rows) else []
+    rows = iter(rows[start + 1:])
     names = _header_names([cell(c) for c in header])
     read = [name for name in names if name in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
     if any(column not in names for column in REQUIRED_COLUMNS) or len(read) != len(set(read)):

@@ -246,14 +246,15 @@ def header_line(lines: Iterable[str]) -> tuple[int, str]:
     """The line a CSV header is on, and its number: the first that is not blank, or when it holds no
     delimiter (an export's title, `readers.header_row`), the first of the TITLE_ROWS after it that does (or
     that is Excel's `sep=` line)."""
-    first = None
+    first, titles = None, 0
     for number, text in enumerate(lines, start=1):
         if not text.strip():
             continue
         first = first or (number, text)
         if any(delimiter in _outside_quotes(text) for delimiter in DELIMITERS) or separator_line(text) is not None:
             return number, text
-        if number - first[0] >= TITLE_ROWS:
+        titles += 1
+        if titles > TITLE_ROWS:
             break
     return first or (1, "")
 
