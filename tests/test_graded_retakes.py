@@ -10,9 +10,7 @@ from click.testing import CliRunner
 
 from qualrules.cli import main
 
-# Group A is mandatory; up to 60 GLH of Group B may count unclassified (U, 0 points). 240 GLH exactly: both
-# Group A units (90 + 90) and one Group B unit (60). P at 24 points: 9 + 9 + 6 passes just reach it.
-RULESET = """\
+CATALOGUE = """\
 awarding body PEARSON "Pearson"
 group A "Mandatory"
 unit 1 "Exploring Business" level 3 credits 9 glh 90
@@ -20,7 +18,10 @@ unit 2 "Finance" level 3 credits 9 glh 90
 group B "Optional"
 unit 6 "Principles" level 3 credits 6 glh 60
 unit 7 "Recruitment" level 3 credits 6 glh 60
-
+"""
+# Group A is mandatory; up to 60 GLH of Group B may count unclassified (U, 0 points). 240 GLH exactly: both
+# Group A units (90 + 90) and one Group B unit (60). P at 24 points: 9 + 9 + 6 passes just reach it.
+RULESET = CATALOGUE + """
 qualification 601/7155/8 "Extended Certificate"
   units from Group A, Group B
   all of Group A
@@ -50,15 +51,7 @@ MANDATORY,6,pass,2024-03-01
 
 # The same units, in qualifications whose allowance never lets a U count: 601/7157/1 has none (both Group A
 # units at P: 9 + 9 = 18 points, just P); 601/7156/X lets only near passes count (240 GLH as above).
-STRICT = """\
-awarding body PEARSON "Pearson"
-group A "Mandatory"
-unit 1 "Exploring Business" level 3 credits 9 glh 90
-unit 2 "Finance" level 3 credits 9 glh 90
-group B "Optional"
-unit 6 "Principles" level 3 credits 6 glh 60
-unit 7 "Recruitment" level 3 credits 6 glh 60
-
+STRICT = CATALOGUE + """
 qualification 601/7157/1 "Certificate"
   units from Group A
   all of Group A
