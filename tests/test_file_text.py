@@ -201,6 +201,16 @@ def test_rows_of_one_cell_above_the_header_are_its_title_on_every_path(library, 
     assert cohort.whole_records(opened, library.vocabulary()).learners == records.learners
 
 
+@pytest.mark.parametrize("title,delimiter", [("Achievement report, all centres", ";"),
+                                             ("Achievement report, all centres", "\t"),
+                                             ("Achievement report; all centres", ",")])
+def test_a_title_holding_another_delimiter_is_no_header(read, title, delimiter):
+    # The header is the line a delimiter splits into three cells or more; in the title, the comma is text.
+    records = read((f"{title}\n" + (HEADER + "A1,L3B1,pass,2024-03-12\n").replace(",", delimiter)).encode())
+    assert units(records, "A1") == [("L3B1", "pass", dt.date(2024, 3, 12))]
+    assert [(w.code, w.location.line) for w in records.warnings] == [("QR547", 1)]
+
+
 def test_a_workbook_s_title_rows_are_passed_over_and_named_by_row(library, tmp_path):
     book = openpyxl.Workbook()
     for row in (["Learner achievement report"], [None, "Run on 01/12/2026"], [], HEADER.split(","),

@@ -332,10 +332,14 @@ def _header_names(cells: Sequence[str]) -> list[str]:
 def csv_delimiter(text: str) -> str | None:
     """The delimiter docs/records.md says a CSV text has: the one of comma, semicolon and tab its header line
     holds outside quotes (comma when none), the header line being the first that is not blank, or below
-    TITLE_ROWS lines of a title at most, the first holding a delimiter; None when it holds more than one, so
-    the whole file must be refused."""
+    TITLE_ROWS lines of a title at most, the first that one of them splits into three cells or more (or a
+    `sep=` line); None when it holds more than one, so the whole file must be refused."""
+    def splits(line: str) -> bool:
+        return any(sum(1 for cell in next(csv.reader([line], delimiter=d)) if cell.strip()) >= 3
+                   for d in ",;\t" if d in line)
+
     lines = [line for line in io.StringIO(text.removeprefix("\ufeff"), newline="") if line.strip()]
-    line = next((line for line in lines[:TITLE_ROWS + 1] if any(d in "".join(line.split('"')[::2]) for d in ",;\t")
+    line = next((line for line in lines[:TITLE_ROWS + 1] if splits(line)
                  or re.fullmatch(r'"?sep=(.)"?', line.rstrip("\r\n"), re.I | re.S)), lines[0] if lines else "")
     outside = line.split('"')[::2]
     found = {delimiter for delimiter in ",;\t" if any(delimiter in piece for piece in outside)}

@@ -10,6 +10,7 @@ encoding, never silently. Any other file is refused, located by line and column.
 from __future__ import annotations
 
 import codecs
+import csv
 import re
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -194,6 +195,8 @@ def _line_and_column(blocks: Iterable[bytes], offset: int, encoding: Encoding) -
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
 # How many rows of one cell a table may have above its header (a report's title, the date it was run).
 TITLE_ROWS = 10
+# The fewest columns a header has: a record's learner, unit and result, at least.
+HEADER_CELLS = 3
 
 
 def delimiter_named(delimiter: str | None) -> str | None:
@@ -243,20 +246,28 @@ def declared_delimiter(line_text: str, file: str) -> str:
 
 
 def header_line(lines: Iterable[str]) -> tuple[int, str]:
-    """The line a CSV header is on, and its number: the first that is not blank, or when it holds no
-    delimiter (an export's title, `readers.header_row`), the first of the TITLE_ROWS after it that does (or
-    that is Excel's `sep=` line)."""
+    """The line a CSV header is on, and its number: the first that is not blank, or when it is an export's
+    title (`readers.header_row`), the first of the TITLE_ROWS lines after it that a delimiter splits into as
+    many cells as a header has at least (or that is Excel's `sep=` line). A title holding a delimiter
+    ("Achievement report, all centres") is thus not taken for the header of a table of semicolons."""
     first, titles = None, 0
     for number, text in enumerate(lines, start=1):
         if not text.strip():
             continue
         first = first or (number, text)
-        if any(delimiter in _outside_quotes(text) for delimiter in DELIMITERS) or separator_line(text) is not None:
+        if separator_line(text) is not None or any(_filled_cells(text, delimiter) >= HEADER_CELLS
+                                                   for delimiter in DELIMITERS):
             return number, text
         titles += 1
         if titles > TITLE_ROWS:
             break
     return first or (1, "")
+
+
+def _filled_cells(line_text: str, delimiter: str) -> int:
+    if delimiter not in line_text:
+        return 1
+    return sum(1 for cell in next(csv.reader([line_text], delimiter=delimiter), []) if cell.strip())
 
 
 def _outside_quotes(line_text: str) -> str:
