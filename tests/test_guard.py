@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import openpyxl
 import pytest
 from click.testing import CliRunner
 
@@ -275,6 +276,16 @@ def test_csv_keeps_ids_exactly_but_a_lone_surrogate_as_its_escape(run, hostile, 
     text = output.open(encoding="utf-8-sig", newline="").read() if to_file else result.stdout
     learners = {row[0] for row in csv.reader(io.StringIO(text, newline=""))}
     assert learners - {"learner"} == {learner.replace("\ud800", "\\ud800") for learner in HOSTILE_IDS}
+
+
+@pytest.mark.parametrize("command", [["check", "-q", ISP_AWARD], ["eligible", "--awarding-body", "ISP"]])
+def test_a_workbook_holds_a_lone_surrogate_as_its_escape(run, hostile, tmp_path, command):
+    # openpyxl writes a lone surrogate as a character reference no XML reader accepts: the workbook would
+    # open nowhere.
+    output = tmp_path / "out.xlsx"
+    assert run(command[0], hostile, *command[1:], "-o", str(output)).exit_code == 2
+    learners = {row[0] for row in openpyxl.load_workbook(output)["Results"].iter_rows(min_row=2, values_only=True)}
+    assert "\\ud800x" in learners and "\ud800x" not in learners
 
 
 @pytest.mark.parametrize("command", ["explain", "plan"])

@@ -120,7 +120,10 @@ class Workbook:
             cells = []
             for value in row:
                 if isinstance(value, str):
-                    if ILLEGAL_CHARACTERS_RE.search(value):  # control characters a workbook may not hold
+                    # Control characters and lone surrogates (only a JSON record holds one), which a workbook
+                    # may not hold: openpyxl would write XML that no spreadsheet opens.
+                    value = surrogates_escaped(value)
+                    if ILLEGAL_CHARACTERS_RE.search(value):
                         value = escaped(value)
                     if len(value) > CELL_CHARACTERS:
                         value = value[:CELL_CHARACTERS - 1] + "…"
