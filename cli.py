@@ -10,6 +10,7 @@ import select
 import shlex
 import sys
 import traceback
+import warnings
 from pathlib import Path
 from typing import IO, Iterator, NoReturn
 
@@ -113,9 +114,10 @@ progress_option = click.option("--progress/--no-progress", default=None,
 
 
 def progress_bar(learners: int, label: str, shown: bool | None):
-    """A bar of learners done on stderr, shown when `shown` (None: when stderr is a terminal)."""
+    """A bar of learners done on stderr, shown when `shown` (None: when stderr is a terminal), and never with
+    `--diagnostics json`, whose stderr is for programs."""
     return click.progressbar(length=learners, label=label, show_pos=True,
-                             hidden=not (sys.stderr.isatty() if shown is None else shown),
+                             hidden=diagnostics_as_json() or not (sys.stderr.isatty() if shown is None else shown),
                              file=progress_stream(click.get_current_context().color))
 
 
@@ -178,6 +180,17 @@ def tell(message: str, on_stderr: bool = True) -> None:
         note(message)
     else:
         click.echo(message, err=on_stderr)
+
+
+def interrupted() -> NoReturn:
+    tell("qualrules: interrupted")
+    sys.exit(EXIT_INTERRUPTED)
+
+
+def library_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A warning a library gives (openpyxl's about parts of a workbook it does not read) as a note, which
+    `--diagnostics json` writes as an object like any other."""
+    note(f"{category.__name__}: {message}")
 
 
 def _json_line(value: dict) -> None:
@@ -330,8 +343,7 @@ class _GuardedGroup(click.Group):
             path = error.ctx.command_path if getattr(error, "ctx", None) else "qualrules"
             command_line_error("QR600", error.format_message(), path, f"`{path} --help` lists what it takes")
         except (click.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
-            tell("qualrules: interrupted")
-            sys.exit(EXIT_INTERRUPTED)
+            interrupted()
 
     def make_context(self, info_name, args, parent=None, **extra):
         command_line = ["qualrules", *args]  # copied first: parsing consumes `args`
@@ -347,6 +359,8 @@ class _GuardedGroup(click.Group):
             return super().invoke(ctx)
         except (click.ClickException, click.Abort, click.exceptions.Exit):
             raise  # click's own ways out, handled by main()
+        except KeyboardInterrupt:
+            interrupted()  # here, before click's main writes a blank line on stderr for it
         except BrokenPipeError as error:
             if not _stdout_closed():
                 internal_error(error, ctx.meta[self.COMMAND_LINE], ctx.params["debug"])
@@ -388,6 +402,7 @@ def main(ctx: click.Context, color: bool | None, debug: bool, profile: str | Non
     # from ctx.params.
     del debug, profile, diagnostics
     ctx.color = colour(color, os.environ)
+    warnings.showwarning = library_warning
 
 
 def _given_once(context: click.Context, parameter: click.Parameter, values: tuple[str, ...]) -> str | None:
@@ -727,14 +742,14 @@ def the_qualification(library: Library, qan: str | None):
     if qan is not None:
         return find_qualification(library, qan)
     profile = current_profile()
-    if len(profile.qualifications) == 1:
-        return profile_qualification(library, profile, profile.qualifications[0])
-    if not profile.qualifications:
+    named = list(dict.fromkeys(profile.qualifications))  # one named twice is named once, as `check` takes it
+    if len(named) == 1:
+        return profile_qualification(library, profile, named[0])
+    if not named:
         no_qualification(profile)
     command = click.get_current_context().info_name
-    command_line_error("QR636", f"no qualification given, and the profile names {len(profile.qualifications)}: "
-                                f"`{command}` takes one", command,
-                       f"give -q with one of {', '.join(profile.qualifications)}")
+    command_line_error("QR636", f"no qualification given, and the profile names {len(named)}: `{command}` takes one",
+                       command, f"give -q with one of {', '.join(named)}")
 
 
 def no_qualification(profile: Profile) -> NoReturn:
@@ -798,7 +813,7 @@ def open_records(records: str, library: Library, options: ReadOptions) -> cohort
 
 
 STDIN = "<stdin>"
-TOO_MANY_ROWS_HINT = "write CSV instead (`--output results.csv`), which has no limit"
+TOO_MANY_ROWS_HINT = "write CSV instead (an --output ending .csv), which has no limit"
 STDIN_DEVICE = "/dev/stdin"
 
 

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import re
+import warnings
 from pathlib import Path
 
 import openpyxl
@@ -340,3 +341,20 @@ def test_with_diagnostics_as_json_stderr_holds_one_object_a_line_and_nothing_els
 def test_diagnostics_as_text_by_default(run):
     checked = run("check", "records.csv", "-q", ISP_CERTIFICATE, "--format", "csv")
     assert checked.stderr.splitlines()[0] == "records.csv:6: error[QR506]: the row has no learner id"
+
+
+def test_with_diagnostics_as_json_a_library_s_warning_is_a_note_and_no_bar_is_drawn(run, monkeypatch):
+    from qualrules.interpreter.records import readers
+
+    reading = readers.spreadsheet_rows
+
+    def warned(path):
+        warnings.warn("Data Validation extension is not supported and will be removed", UserWarning)
+        return reading(path)
+
+    monkeypatch.setattr(readers, "spreadsheet_rows", warned)
+    openpyxl.Workbook().save("records.xlsx")
+    result = run("--diagnostics", "json", "check", "records.xlsx", "-q", ISP_CERTIFICATE, "--progress")
+    assert [(d["severity"], d["code"], d["message"][:40]) for d in json_lines(result.stderr)][:1] == [
+        ("note", None, "UserWarning: Data Validation extension i")]
+    assert "Checking" not in result.stderr

@@ -402,6 +402,8 @@ def test_a_command_of_one_qualification_takes_the_profiles_only_one(folder, comm
     assert (default.exit_code, default.stdout, default.stderr) == (given.exit_code, given.stdout, given.stderr)
     written = Path(command[-1]).read_text(encoding="utf-8-sig") if "-o" in command else ""
     assert "610/3791/6" in written + default.stdout + default.stderr
+    Path("qualrules.toml").write_text('qualifications = ["610/3791/6", "610/3791/6"]\n', encoding="utf-8")
+    assert run(command[0], "records.csv", *command[1:]).exit_code == given.exit_code  # one, named twice
     Path("qualrules.toml").write_text('qualifications = ["610/3791/6", "610/3788/6"]\n', encoding="utf-8")
     several = run(command[0], "records.csv", *command[1:])
     assert (several.exit_code, codes(several)) == (2, ["QR636"])
