@@ -1107,7 +1107,7 @@ class _Reader:
             if not all(isinstance(i, str) and i.strip() for i in identifiers):
                 given = next((i for i in identifiers if i is not None and not isinstance(i, str)), None)
                 self._error(None, "QR506", "a learner needs an \"id\"" if given is None else
-                            f"a learner's \"id\" is {json.dumps(given)}, not text", location,
+                            f"a learner's \"id\" is {_json_kind(given)}, not text", location,
                             hint='{"id": "L001", "units": [...]}')
                 continue
             if self._too_long(None, {"id": identifier for identifier in identifiers}, location):
@@ -1266,6 +1266,13 @@ def _criterion_word_hint(written: str, options: ReadOptions) -> str:
 def normalised_result(value: Any) -> str:
     """A result cell as a result word: spaces folded, any letter case."""
     return " ".join(str(value or "").split()).casefold()
+
+
+def _json_kind(value: Any) -> str:
+    """What a JSON value that is not text is, as a person writing the file would say it."""
+    if isinstance(value, bool):
+        return json.dumps(value)
+    return "a list" if isinstance(value, list) else "an object"
 
 
 def _all_short(row: list[Any]) -> bool:
