@@ -499,7 +499,8 @@ def header_row(rows: Iterator[tuple[int, list[Any]]]) -> tuple[int, list[Any], t
             return number, row, tuple(titles)
         if len(titles) == TITLE_ROWS:
             break
-        titles.append((number, _cell(filled[0])))
+        cell = filled[0]
+        titles.append((number, f"={cell.formula}" if isinstance(cell, FormulaWithoutValue) else _cell(cell)))
     return (*first, ()) if first else (1, [], ())
 
 
