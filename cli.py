@@ -622,9 +622,12 @@ def list_qualifications(rulesets: tuple[str, ...], output_format: str) -> None:
     library = load_library(rulesets)
     entries = []
     for loaded in library.rulesets:
+        # The plugin's distribution and version ("cmi-qualrules 1.2.0"), for a provider its awarding body asks.
+        distribution = loaded.plugin.distribution if loaded.plugin is not None else None
         for q in loaded.qualifications:
             entries.append({"awarding_body": loaded.body.name, "qan": q.qan, "title": q.title,
-                            "level": q.level, "units": len(q.catalogue_units), "source": loaded.name})
+                            "level": q.level, "units": len(q.catalogue_units), "source": loaded.name,
+                            "plugin": distribution})
     if output_format == "json":
         click.echo(json.dumps(entries, indent=2))
         return
@@ -634,7 +637,9 @@ def list_qualifications(rulesets: tuple[str, ...], output_format: str) -> None:
         if entry["awarding_body"] != current:
             current = entry["awarding_body"]
             body = library.bodies.get(current)
-            click.echo(click.style(escaped(current), bold=True) + (f"  {escaped(body.title)}" if body else ""))
+            release = click.style(f"  ({escaped(entry['plugin'])})", dim=True) if entry["plugin"] else ""
+            click.echo(click.style(escaped(current), bold=True) + (f"  {escaped(body.title)}" if body else "")
+                       + release)
         level = "" if entry["level"] is None else f"level {entry['level']}, "
         facts = click.style(f"({level}{plural(entry['units'], 'unit')})", dim=True)
         click.echo(for_terminal(f"  {entry['qan'].ljust(width)}  {escaped(entry['title'])}  {facts}"))

@@ -97,6 +97,22 @@ def test_a_third_party_plugin_is_discovered_and_its_rulesets_and_policy_used(ins
     assert not ilm.counts_as_achieved("recognition of prior learning")
 
 
+def test_list_names_the_plugin_release_each_body_is_decided_by(installed):
+    # An awarding body supporting a provider asks first which release of its plugin is installed.
+    installed("cmi_plugin", "CMI = cmi_plugin:CMI\n", """
+        from qualrules.plugins import AwardingBody
+
+        class CMI(AwardingBody):
+            name = "CMI"
+            title = "Chartered Management Institute"
+            ruleset_package = "cmi_plugin"
+    """, files={"management.qual": CMI_RULESET})
+    listed = run("list")
+    assert "CMI  Chartered Management Institute  (cmi_plugin 1.0)\n" in listed.stdout
+    entries = json.loads(run("list", "--format", "json").stdout)
+    assert {e["awarding_body"]: e["plugin"] for e in entries}["CMI"] == "cmi_plugin 1.0"
+
+
 # Each problem is a pattern, with PLUGIN for the plugin's file (its path as a pattern); each code is formatted
 # with the class's name, so its braces are doubled.
 BROKEN_PLUGINS = {
