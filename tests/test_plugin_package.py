@@ -87,12 +87,12 @@ def test_the_page_gives_every_file_of_the_package():
 def test_list_shows_the_installed_plugin_beside_the_bundled_bodies(qualrules):
     listed = qualrules("list")
     assert (listed.returncode, listed.stderr) == (0, "")
-    assert re.search(rf"^CMI  Chartered Management Institute\n  {CMI_AWARD}  CMI Level 5 Award in Management "
-                     r"and Leadership  \(level 5, 3 units\)$", listed.stdout, re.M), listed.stdout
+    assert re.search(rf"^CMI  Chartered Management Institute  \(cmi-qualrules 1.0.0\)\n  {CMI_AWARD}  CMI Level 5 "
+                     r"Award in Management and Leadership  \(level 5, 3 units\)$", listed.stdout, re.M), listed.stdout
     assert "ISP  Institute of Sales Professionals" in listed.stdout
     entries = json.loads(qualrules("list", "--format", "json").stdout)
     assert {"awarding_body": "CMI", "qan": CMI_AWARD, "title": "CMI Level 5 Award in Management and Leadership",
-            "level": 5, "units": 3, "source": "CMI:level5-management.qual"} in entries
+            "level": 5, "units": 3, "source": "CMI:level5-management.qual", "plugin": "cmi-qualrules 1.0.0"} in entries
 
 
 def test_check_decides_under_the_plugin_s_result_policy(qualrules, tmp_path):
