@@ -638,8 +638,8 @@ def list_qualifications(rulesets: tuple[str, ...], output_format: str) -> None:
             current = entry["awarding_body"]
             body = library.bodies.get(current)
             release = click.style(f"  ({escaped(entry['plugin'])})", dim=True) if entry["plugin"] else ""
-            click.echo(click.style(escaped(current), bold=True) + (f"  {escaped(body.title)}" if body else "")
-                       + release)
+            click.echo(for_terminal(click.style(escaped(current), bold=True)
+                                    + (f"  {escaped(body.title)}" if body else "") + release))
         level = "" if entry["level"] is None else f"level {entry['level']}, "
         facts = click.style(f"({level}{plural(entry['units'], 'unit')})", dim=True)
         click.echo(for_terminal(f"  {entry['qan'].ljust(width)}  {escaped(entry['title'])}  {facts}"))
