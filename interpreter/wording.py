@@ -8,7 +8,7 @@ from qualrules.interpreter import model as m
 
 
 def plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+    return f"{count} {word}" if count == 1 else f"{count:,} {word}s"
 
 
 def set_text(unit_set: m.UnitSet, joiner: str = " or ") -> str:
