@@ -74,16 +74,21 @@ def run(*args: str, color: bool = False):
     return CliRunner().invoke(main, list(args), color=color)
 
 
-def test_a_third_party_plugin_is_discovered_and_its_rulesets_and_policy_used(installed):
-    installed("cmi_plugin", "CMI = cmi_plugin:CMI\n", """
-        from qualrules.plugins import AwardingBody
+# A third-party plugin for CMI, whose own achieving result is recognition of prior learning: its module, its
+# entry point and its code.
+CMI_PLUGIN = ("cmi_plugin", "CMI = cmi_plugin:CMI\n", """
+    from qualrules.plugins import AwardingBody
 
-        class CMI(AwardingBody):
-            name = "CMI"
-            title = "Chartered Management Institute"
-            ruleset_package = "cmi_plugin"
-            achieving_results = AwardingBody.achieving_results | {"recognition of prior learning"}
-    """, files={"management.qual": CMI_RULESET})
+    class CMI(AwardingBody):
+        name = "CMI"
+        title = "Chartered Management Institute"
+        ruleset_package = "cmi_plugin"
+        achieving_results = AwardingBody.achieving_results | {"recognition of prior learning"}
+""")
+
+
+def test_a_third_party_plugin_is_discovered_and_its_rulesets_and_policy_used(installed):
+    installed(*CMI_PLUGIN, files={"management.qual": CMI_RULESET})
 
     bodies = discover()
     assert {"ILM", "ISP", "CMI"} <= set(bodies) and not bodies.problems
@@ -99,14 +104,7 @@ def test_a_third_party_plugin_is_discovered_and_its_rulesets_and_policy_used(ins
 
 def test_list_names_the_plugin_release_each_body_is_decided_by(installed):
     # An awarding body supporting a provider asks first which release of its plugin is installed.
-    installed("cmi_plugin", "CMI = cmi_plugin:CMI\n", """
-        from qualrules.plugins import AwardingBody
-
-        class CMI(AwardingBody):
-            name = "CMI"
-            title = "Chartered Management Institute"
-            ruleset_package = "cmi_plugin"
-    """, files={"management.qual": CMI_RULESET})
+    installed(*CMI_PLUGIN, files={"management.qual": CMI_RULESET})
     listed = run("list")
     assert "CMI  Chartered Management Institute  (cmi_plugin 1.0)\n" in listed.stdout
     entries = json.loads(run("list", "--format", "json").stdout)
