@@ -18,7 +18,7 @@ import click
 
 from qualrules import __version__
 from qualrules import api
-from qualrules.interpreter import cohort
+from qualrules.interpreter import cohort, process
 from qualrules.interpreter.engine import assessment, grade_plan as grade_plans, journeys, planner
 from qualrules.interpreter.presentation.check_table import CheckRow
 from qualrules.interpreter.presentation.grades_text import grade_plan_text
@@ -373,6 +373,8 @@ class _GuardedGroup(click.Group):
                 raise
             internal_error(exiting, ctx.meta[self.COMMAND_LINE], ctx.params["debug"])
         except Exception as error:
+            if process.was_interrupted():
+                interrupted()  # an error a Ctrl-C left behind, as in a half-imported module
             internal_error(error, ctx.meta[self.COMMAND_LINE], ctx.params["debug"])
 
 

@@ -275,7 +275,8 @@ def _in_order(tasks: Iterable[tuple], work: "_Worker | _Planner | _Gatherer | _C
         pending: collections.deque = collections.deque()
         try:
             for task in tasks:
-                pending.append(pool.submit(_work_in_process, task))
+                with process.interrupts_deferred():  # the first starts the workers
+                    pending.append(pool.submit(_work_in_process, task))
                 if len(pending) >= 2 * jobs:
                     yield pending.popleft().result()
             while pending:

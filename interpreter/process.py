@@ -5,10 +5,14 @@ Both change the whole process, so they are made only there, never in a program t
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import importlib.abc
 import importlib.util
+import signal
 import sys
+import threading
+from typing import Iterator
 
 # glibc's mallopt parameter for the memory kept at the top of the heap when it grows or is trimmed.
 _M_TOP_PAD = -2
@@ -25,6 +29,57 @@ def keep_freed_memory() -> None:
     except (OSError, AttributeError):
         return
     mallopt(_M_TOP_PAD, KEPT_FREE_BYTES)
+
+
+_interrupted = False
+_deferring = 0  # how many `interrupts_deferred` blocks are running
+# Seconds after which an interrupt that came during an import is tried again.
+INTERRUPT_RETRY = 0.05
+
+
+def remember_interrupts() -> None:
+    """Ctrl-C raises KeyboardInterrupt, as ever, but never inside an import, and is remembered
+    (`was_interrupted`). A KeyboardInterrupt raised while a C extension is imported (numpy, pyarrow) is made
+    an ImportError by the extension, and the module left half-imported fails later with AttributeError, so
+    it is raised once the import is over. A handler a program installed itself is left alone."""
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _interrupt)
+
+
+def _interrupt(number: int, frame) -> None:
+    global _interrupted
+    _interrupted = True
+    if _deferring or _importing(frame):
+        # Sent to the main thread, so that a call it is blocked in then returns, as for the first.
+        threading.Timer(INTERRUPT_RETRY, signal.pthread_kill,
+                        (threading.main_thread().ident, signal.SIGINT)).start()
+        return
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Ctrl-C within is raised once the block is over (with `remember_interrupts`): for what an interrupt
+    would leave broken, as a pool of workers half started, which no one then tells to end."""
+    global _deferring
+    _deferring += 1
+    try:
+        yield
+    finally:
+        _deferring -= 1
+
+
+def _importing(frame) -> bool:
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib."):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def was_interrupted() -> bool:
+    """Whether Ctrl-C was pressed since `remember_interrupts`."""
+    return _interrupted
 
 
 def hide_pandas_from_pyarrow() -> None:

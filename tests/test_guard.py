@@ -5,11 +5,16 @@ text from input reaches the terminal escaped."""
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 import json
+import os
 import re
+import signal
 import subprocess
 import sys
+import textwrap
+import time
 from pathlib import Path
 
 import openpyxl
@@ -18,6 +23,7 @@ from click.testing import CliRunner
 
 from qualrules import cli
 from qualrules.cli import main
+from qualrules.interpreter import process
 from qualrules.interpreter.diagnostics import Diagnostic, Location, Severity, escaped, render
 from qualrules.interpreter.formatter import format_ruleset
 from qualrules.interpreter.library import Library
@@ -139,6 +145,59 @@ def test_exit_status_when_interrupted(run, monkeypatch, command):
     result = run(*STATUSES[command][0])
     assert result.exit_code == cli.EXIT_INTERRUPTED == 130
     assert result.stderr.strip() == "qualrules: interrupted"
+
+
+def test_an_error_a_ctrl_c_left_behind_is_the_interruption(run, monkeypatch):
+    # As numpy's import makes a KeyboardInterrupt an ImportError, leaving the module half-imported.
+    monkeypatch.setattr(process, "_interrupted", True)
+    break_command(monkeypatch, "check", AttributeError("module 'numpy' has no attribute 'diff'"))
+    result = run(*STATUSES["check"][0])
+    assert result.exit_code == cli.EXIT_INTERRUPTED
+    assert result.stderr.strip() == "qualrules: interrupted"
+
+
+@pytest.fixture
+def interrupts_remembered(monkeypatch):
+    """SIGINT handled as `qualrules.run` has it handled (`process.remember_interrupts`)."""
+    monkeypatch.setattr(process, "_interrupted", False)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    process.remember_interrupts()
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_ctrl_c_during_an_import_is_raised_once_it_is_over(tmp_path, monkeypatch, interrupts_remembered):
+    (tmp_path / "interrupted_module.py").write_text(textwrap.dedent("""
+        import os, signal, time
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(3 * INTERRUPT_RETRY)  # the interrupt is tried again meanwhile
+        IMPORTED = True
+    """).replace("INTERRUPT_RETRY", str(process.INTERRUPT_RETRY)))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(KeyboardInterrupt):
+        importlib.import_module("interrupted_module")
+        time.sleep(60)
+    assert sys.modules.pop("interrupted_module").IMPORTED
+    assert process.was_interrupted()
+
+
+def test_ctrl_c_while_interrupts_are_deferred_is_raised_after(interrupts_remembered):
+    done = []
+    with pytest.raises(KeyboardInterrupt):
+        with process.interrupts_deferred():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(3 * process.INTERRUPT_RETRY)
+            done.append("block")
+        time.sleep(60)
+    assert done == ["block"]
+
+
+def test_ctrl_c_elsewhere_is_raised_at_once(interrupts_remembered):
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(60)
+    assert time.monotonic() - started < 30
 
 
 # ---- internal errors ---------------------------------------------------------------------------------
