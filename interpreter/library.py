@@ -107,6 +107,10 @@ class Library:
             except DiagnosticError as error:
                 errors.extend(error.diagnostics)
                 continue
+            misnamed = body_name_problem(entry.name, entry.ruleset, [*plugins, *plugins.broken])
+            if misnamed is not None:
+                errors.append(misnamed)
+                continue
             body = entry.ruleset.awarding_body
             if body is not None and body.name in plugins.broken:
                 # Under the default policy its verdicts would follow rules the body did not write.
@@ -281,6 +285,23 @@ def foreign_ruleset_problem(plugin: InstalledBody, source: str, ruleset: m.Rules
                           "rulesets, so its qualifications are left out",
                           f"its maintainers must begin the file with `awarding body {plugin.name}`, or, for another "
                           "body's qualifications, leave it out of the plugin (it can be given with --ruleset)")
+
+
+def body_name_problem(source: str, ruleset: m.Ruleset, bodies: Iterable[str]) -> Diagnostic | None:
+    """QR610 for a ruleset whose `awarding body` differs only in case from an installed plugin's name: names
+    are matched exactly, so its qualifications would be judged by the default policy, not the plugin's."""
+    body = ruleset.awarding_body
+    names = set(bodies)
+    if body is None or body.name in names:
+        return None
+    plugin = next((name for name in sorted(names) if name.casefold() == body.name.casefold()), None)
+    if plugin is None:
+        return None
+    return Diagnostic("QR610", Severity.ERROR,
+                      f"awarding body {body.name} has no plugin, but {plugin} has: names are matched exactly, so "
+                      f"its qualifications would be judged by the default policy, not {plugin}'s",
+                      Location(source, body.span.line, body.span.column, body.span.end_line, body.span.end_column),
+                      f"write `awarding body {plugin}`")
 
 
 def bundled_rulesets_left_out(plugins: Plugins) -> list[Diagnostic]:

@@ -26,6 +26,7 @@ from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.checker import Catalogue, check, walk_rules
 from qualrules.interpreter.criteria import lint_criteria, shared_unit_criteria
 from qualrules.interpreter.engine.compiler import CompiledQualification, compile_ruleset
+from qualrules.interpreter.library import body_name_problem
 from qualrules.interpreter.engine.requirements import Alternatives, Linear, Requirement, holds
 from qualrules.interpreter.grade_lint import (best_points, grading_lint, pass_points_floor, pass_points_text,
                                               points_at_best, require_pass_points, solved_awards_lint)
@@ -80,6 +81,7 @@ def lint(sources: Iterable[RulesetSource], bodies: Mapping[str, AwardingBody],
                     "QR104", Severity.ERROR, f"qualification {q.qan} is also declared in {first[0]} "
                     f"(line {first[1].span.line})", source.name, q.qan_span,
                     "a QAN names one qualification: delete one of the two, or correct the QAN"))
+        found.extend(filter(None, [body_name_problem(source.name, ruleset, bodies)]))
         found.extend(shared_unit_criteria(source.name, ruleset.units, first_copies))
         found.extend(_one_reference_two_units(source.name, ruleset.units, first_refs))
         unchecked = frozenset() if solved else SOLVER_CODES

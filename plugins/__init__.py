@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import os
 import re
 import sys
 import traceback
 import types
+import weakref
 from collections.abc import Mapping
 from importlib import metadata, resources
 from typing import Callable, Iterator, TypeVar
@@ -40,6 +42,8 @@ QUALRULES_DISTRIBUTION = "qualrules"  # the distribution the bundled plugins com
 # record may use: these and the ones that never count unless a plugin's achieving_results lists them.
 ACHIEVING_RESULTS = frozenset({"pass", "merit", "distinction", "distinction star", "exemption", "credit transfer"})
 RESULT_WORDS = ACHIEVING_RESULTS | {"near pass", "unclassified", "referred", "fail", "withdrawn"}
+# Of those, the ones no plugin may count: a body that counts `near pass` lists it in its achieving_results.
+NEVER_ACHIEVING = frozenset({"referred", "fail", "withdrawn"})
 # The evidence methods a criterion of each kind of outcome may be met by unless a plugin says otherwise
 # (docs/criteria.md): lower-case words, as records name them. Read-only, since every plugin shares it.
 EVIDENCE_METHODS: Mapping[OutcomeKind, frozenset[str]] = types.MappingProxyType({
@@ -169,6 +173,13 @@ class InstalledBody(AwardingBody):
         self.evidence_methods = _evidence_methods(probe, plugin)
         self.criterion_assessment = probe.attribute(plugin, "criterion_assessment", bool)
         self.non_achieving_results = frozenset(probe.collection(plugin, "non_achieving_results", str))
+        never = sorted(self.achieving_results & NEVER_ACHIEVING)
+        if never:
+            raise PluginError(f"counts {word_list(list(map(repr, never)), 'and')} as achieving, which no body's "
+                              "policy may: a record's word means what it says for every body",
+                              f"its maintainers must take {word_list(list(map(repr, never)), 'and')} out of "
+                              "achieving_results; a word of the body's own that achieves a unit goes there under its "
+                              "own name")
         unmatched = sorted(word for word in self.result_words if word != " ".join(word.split()).casefold())
         if unmatched:
             raise PluginError(f"has result words no record can match ({', '.join(map(repr, unmatched))}): "
@@ -188,9 +199,11 @@ class InstalledBody(AwardingBody):
         unlisted = sorted(self.counted_results - self.achieving_results)
         if unlisted:
             words = ", ".join(map(repr, unlisted))
+            countable = [word for word in unlisted if word not in NEVER_ACHIEVING]
+            add = (f", or, if {self.name} counts it, add it to achieving_results "
+                   f"(AwardingBody.achieving_results | {{{countable[0]!r}}})") if countable else ""
             raise PluginError(f"counts {words} as achieving, which its achieving_results does not list",
-                              f"make counts_as_achieved answer False for {words}, or, if {self.name} counts it, add "
-                              f"it to achieving_results (AwardingBody.achieving_results | {{{unlisted[0]!r}}})")
+                              f"make counts_as_achieved answer False for {words}{add}")
         sources = probe.run("rulesets()", plugin.rulesets)
         self._rulesets = tuple(_ruleset_sources(sources))
 
@@ -233,8 +246,9 @@ def discover() -> Plugins:
     problems: list[Diagnostic] = []
     broken: dict[str, str] = {}
     tracebacks: dict[Diagnostic, str] = {}
-    # Standard output carries the command's results (JSON, CSV): whatever a plugin prints goes to stderr.
-    with contextlib.redirect_stdout(sys.stderr):
+    shared = _SharedDefaults()
+    # Standard output carries the command's results (JSON, CSV): whatever a plugin writes goes to stderr.
+    with _output_to_stderr():
         for name, registered in sorted(by_name.items()):
             entry_points = sorted(registered, key=_distribution)
             entry_point, refusals = _one_of(name, entry_points)
@@ -244,8 +258,7 @@ def discover() -> Plugins:
                 continue
             distribution = _distribution(entry_point)
             try:
-                bodies[name] = InstalledBody(_plugin(entry_point), distribution,
-                                             ships_with_qualrules=_ships_with_qualrules(entry_point))
+                bodies[name] = _installed(entry_point, shared)
             except PluginError as error:
                 fix = error.hint or (f"{distribution} does not follow the plugin interface (docs/plugins.md), "
                                      "which its maintainers must fix")
@@ -255,6 +268,91 @@ def discover() -> Plugins:
                 if error.__cause__ is not None:
                     tracebacks[problem] = "".join(traceback.format_exception(error.__cause__))
     return Plugins(bodies, tuple(problems), broken, tracebacks)
+
+
+def _installed(entry_point: metadata.EntryPoint, shared: "_SharedDefaults") -> InstalledBody:
+    """The plugin an entry point names, checked in full. One that changed what every plugin shares is refused
+    for that first, whatever else it did, since the change is put back under it."""
+    try:
+        body = InstalledBody(_plugin(entry_point), _distribution(entry_point),
+                             ships_with_qualrules=_ships_with_qualrules(entry_point))
+    except PluginError:
+        shared.refuse_changes(entry_point)
+        raise
+    shared.refuse_changes(entry_point)
+    return body
+
+
+class _SharedDefaults:
+    """What every plugin shares, as it was before any plugin ran: the defaults of `AwardingBody` (and of
+    `GenericAwardingBody`, the policy of a body without a plugin) and this module's names. A plugin that
+    changes one would change other bodies' verdicts."""
+
+    def __init__(self):
+        self._module = sys.modules[__name__]
+        self._kept = {(AwardingBody, "AwardingBody"): dict(vars(AwardingBody)),
+                      (GenericAwardingBody, "GenericAwardingBody"): dict(vars(GenericAwardingBody)),
+                      (self._module, __name__): dict(vars(self._module))}
+
+    # What each plugin's module changed when this process imported it, which it does only once.
+    _changed_by: "weakref.WeakKeyDictionary[types.ModuleType, list[str]]" = weakref.WeakKeyDictionary()
+
+    def refuse_changes(self, entry_point: metadata.EntryPoint) -> None:
+        """Raise PluginError when the entry point's plugin changed a shared name, once each is put back as it
+        was: now, or when its module was imported."""
+        module = sys.modules.get(entry_point.module)
+        changed = self._restored() or (self._changed_by.get(module, []) if module is not None else [])
+        if changed:
+            if module is not None:
+                self._changed_by[module] = changed
+            raise PluginError(f"changes {word_list(changed, 'and')}, which every plugin shares, so it is not used "
+                              "(the shared value is put back)",
+                              "its maintainers must give the value in the plugin's own class instead "
+                              "(`achieving_results = AwardingBody.achieving_results | {...}`, docs/plugins.md)")
+
+    def _restored(self) -> list[str]:
+        """The shared names plugin code changed, each put back as it was."""
+        changed = []
+        for (owner, owner_name), kept in self._kept.items():
+            now = vars(owner)
+            for name in sorted(set(now) | set(kept)):
+                if name in kept and now.get(name, _MISSING) is kept[name]:
+                    continue
+                if owner is self._module and name not in kept:
+                    continue  # a name of its own, which nothing reads
+                changed.append(f"{owner_name}.{name}")
+                if name in kept:
+                    setattr(owner, name, kept[name])
+                else:
+                    delattr(owner, name)
+        return changed
+
+
+_MISSING = object()
+
+
+@contextlib.contextmanager
+def _output_to_stderr() -> Iterator[None]:
+    """Whatever plugin code writes to standard output goes to standard error: print() and sys.stdout, and
+    what reaches the file descriptor itself (a C library's output, a subprocess)."""
+    sys.stdout.flush()
+    try:
+        kept = os.dup(1)
+    except OSError:  # no descriptor 1: sys.stdout at least
+        kept = None
+    else:
+        try:
+            os.dup2(2, 1)
+        except OSError:
+            os.close(kept)
+            kept = None
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        if kept is not None:
+            os.dup2(kept, 1)
+            os.close(kept)
 
 
 def plugin_problem(name: str, distribution: str, what: str, hint: str) -> Diagnostic:

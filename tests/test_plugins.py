@@ -17,7 +17,7 @@ from qualrules.interpreter.engine.evaluator import Status, evaluate
 from qualrules.interpreter.library import Library
 from qualrules.interpreter.records.learner import Attempt, Learner
 from qualrules.interpreter.model import OutcomeKind
-from qualrules.plugins import EVIDENCE_METHODS, discover
+from qualrules.plugins import EVIDENCE_METHODS, AwardingBody, discover
 
 COHORT = str(Path(__file__).resolve().parent.parent / "examples" / "cohort.csv")
 ISP_CERTIFICATE, ISP_AWARD = "610/3788/6", "610/3791/6"
@@ -41,6 +41,19 @@ qualification 610/3788/6 "Certificate in Professional Sales"
   all of L3B1
 """
 BODY = "from qualrules.plugins import AwardingBody\n\nclass {name}(AwardingBody):\n    name = {name!r}\n"
+
+
+# A ruleset of a body with no plugin, judged by the default policy.
+CLEAN_GENERIC_RULESET = """\
+awarding body GENERIC "Generic Awards"
+group CORE
+unit G1 "Generic One" level 2 credits 2
+unit G2 "Generic Two" level 2 credits 2
+qualification 900/0001/1 "Generic Award"
+  level 2
+  units from CORE
+  at least 4 credits
+"""
 
 
 def install_fake_distribution(root, module: str, entry_points: str, code: str, files=None) -> None:
@@ -197,6 +210,19 @@ BROKEN_PLUGINS = {
         BODY + "    def counts_as_achieved(self, result):\n"
         "        return 'pass' in result or result in self.achieving_results\n", "Broken",
         "counts 'near pass' as achieving, which its achieving_results does not list"),
+    "changes a shared default": (
+        "from qualrules.plugins import AwardingBody\n"
+        "AwardingBody.achieving_results = AwardingBody.achieving_results | {{'fail'}}\n" + BODY, "Broken",
+        r"changes AwardingBody.achieving_results, which every plugin shares, so it is not used \(the shared value "
+        r"is put back\)"),
+    "changes the module's result words": (
+        "import qualrules.plugins as interface\n"
+        "interface.RESULT_WORDS = interface.RESULT_WORDS | {{'yes'}}\n" + BODY, "Broken",
+        r"changes qualrules.plugins.RESULT_WORDS, which every plugin shares, so it is not used \(the shared value "
+        r"is put back\)"),
+    "counts fail": (BODY + "    achieving_results = AwardingBody.achieving_results | {{'fail', 'referred'}}\n",
+                    "Broken", "counts 'fail' and 'referred' as achieving, which no body's policy may: a record's "
+                              "word means what it says for every body"),
     "overriding result_words": (BODY + "    result_words = frozenset({{'pass', 'not yet'}})\n", "Broken",
                                 "overrides result_words, which qualrules works out from achieving_results and "
                                 "non_achieving_results and never asks a plugin for"),
@@ -420,3 +446,43 @@ def test_a_plugin_cannot_count_a_word_it_says_does_not_achieve(installed):
               + "    non_achieving_results = frozenset({'pass'})\n")
     (problem,) = discover().problems
     assert "counts 'pass' as achieving, which its non_achieving_results says do not" in problem.message
+
+
+def test_a_plugin_changing_the_shared_defaults_changes_no_other_bodys_verdicts(installed, tmp_path):
+    # Loaded first, by name, so every other body would be built from what it changed.
+    installed("aaa_plugin", "AAA = aaa_plugin:AAA\n", "from qualrules.plugins import AwardingBody\n"
+              "AwardingBody.achieving_results = AwardingBody.achieving_results | {'fail'}\n" + BODY.format(name="AAA"))
+    ruleset = tmp_path / "generic.qual"
+    ruleset.write_text(CLEAN_GENERIC_RULESET)
+    records = tmp_path / "records.csv"
+    records.write_text("learner,unit,result,achieved_on\nG1,G1,pass,2024-01-10\nG1,G2,fail,2024-01-11\n")
+
+    checked = run("check", str(records), "--ruleset", str(ruleset), "-q", "900/0001/1", "--format", "json")
+    assert "error[QR605]: plugin AAA from aaa_plugin 1.0" in checked.stderr
+    (verdict,) = json.loads(checked.stdout)
+    assert (verdict["status"], verdict["credits"]) == ("not achieved", 2)
+    assert "fail" not in AwardingBody.achieving_results
+
+
+def test_what_a_plugin_writes_to_the_standard_output_descriptor_goes_to_stderr(installed, capfd):
+    installed("noisy_plugin", "Noisy = noisy_plugin:Noisy\n", "import os\nos.write(1, b'from the descriptor\\n')\n"
+              + BODY.format(name="Noisy"))
+    plugins = discover()
+    assert "Noisy" in plugins and not plugins.problems
+    written = capfd.readouterr()
+    assert "from the descriptor" not in written.out and "from the descriptor" in written.err
+
+
+def test_an_awarding_body_written_in_another_case_than_its_plugins_is_an_error(tmp_path):
+    ruleset = tmp_path / "lower.qual"
+    ruleset.write_text(CLEAN_GENERIC_RULESET.replace("awarding body GENERIC", "awarding body isp"))
+    records = tmp_path / "records.csv"
+    records.write_text("learner,unit,result,achieved_on\nG1,G1,pass,2024-01-10\n")
+
+    checked = run("check", str(records), "--ruleset", str(ruleset), "-q", "900/0001/1")
+    assert checked.exit_code == 2 and checked.stdout == ""
+    assert (f"{ruleset}:1:1: error[QR610]: awarding body isp has no plugin, but ISP has: names are matched "
+            "exactly, so its qualifications would be judged by the default policy, not ISP's") in checked.stderr
+    assert "= help: write `awarding body ISP`" in checked.stderr
+    linted = run("lint", str(ruleset))
+    assert linted.exit_code == 1 and "error[QR610]" in linted.stdout
