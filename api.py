@@ -98,7 +98,7 @@ def check_run(path: str | Path | Records, qans: str | Iterable[str], library: Li
     opened = cohort.open_cohort(path, vocabulary, options, input_format)
     settings = cohort.CheckSettings(tuple(q.qan for q, _ in targets), output_format, options)
     blocks = cohort.check_blocks(opened, settings, library, vocabulary,
-                                 cohort.worker_processes(jobs, opened.learners, library))
+                                 cohort.worker_processes(jobs, opened.blocks, library))
     return cohort.CheckRun(opened.learners, blocks, opened.warnings)
 
 

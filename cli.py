@@ -549,7 +549,7 @@ def report(records: str, qan: str, rulesets: tuple[str, ...], output: str, force
         settings = cohort.ReportSettings(qualification.qan, DETAIL.nearest, options)
         with progress_bar(opened.learners, "Deciding", progress) as bar:
             for block in cohort.gathered_blocks(opened, settings, library,
-                                                cohort.worker_processes(jobs, opened.learners, library)):
+                                                cohort.worker_processes(jobs, opened.blocks, library)):
                 report_diagnostics(block.problems + block.warnings)
                 figures.merge(block.figures)
                 problems += block.problems
@@ -1009,7 +1009,7 @@ def claim(records: str, qan: str, rulesets: tuple[str, ...], output: str, force:
     with claim_file.Claim(qualification) as gathered:
         with progress_bar(opened.learners, "Deciding", progress) as bar:
             for block in cohort.claimed_blocks(opened, settings, library,
-                                               cohort.worker_processes(jobs, opened.learners, library)):
+                                               cohort.worker_processes(jobs, opened.blocks, library)):
                 report_diagnostics(block.problems + block.warnings)
                 gathered.add(block.ready, block.not_ready)
                 unreadable += block.unreadable
@@ -1023,7 +1023,7 @@ def claim(records: str, qan: str, rulesets: tuple[str, ...], output: str, force:
             note(not_ready)
         ready, not_ready = gathered.ready, gathered.not_ready
     tell(f"wrote {'the claim' if target.path is None else output}: {plural(ready, 'learner')} ready to claim, "
-         f"{not_ready} not ready", target.path is None)
+         f"{not_ready:,} not ready", target.path is None)
     sys.exit(EXIT_USAGE if failed else EXIT_FAILED if not_ready else EXIT_OK)
 
 
@@ -1095,7 +1095,7 @@ def eligible(records: str, body_name: str | None, rulesets: tuple[str, ...], out
     columns = stdout_columns() if target.format == "text" and target.path is None else None
     settings = cohort.PlanSettings(body_name, target.format, columns, options)
     blocks = cohort.planned_blocks(opened, settings, library,
-                                   cohort.worker_processes(jobs, opened.learners, library))
+                                   cohort.worker_processes(jobs, opened.blocks, library))
     outcome = {"learners": 0, "failed": False}
 
     def planned() -> Iterator[EligibleText]:

@@ -61,6 +61,9 @@ else:
 # Large enough that what a block costs whatever its size (a pass of the decision over every unit, say) is
 # small beside its learners; small enough that several blocks keep every worker busy.
 LEARNERS_PER_BLOCK = 4000
+# The rows a block holds in memory at once, short of its last learner's: achievement logs give a learner
+# forty rows or more, a results file a handful.
+ROWS_PER_BLOCK = 40_000
 
 
 @attrs.frozen
@@ -92,6 +95,9 @@ class Cohort:
     # The warnings known once the file is opened: how its text was read (an encoding told from its bytes),
     # and, for a file read whole, all its `Records.warnings`. The blocks carry the rest.
     warnings: tuple[Diagnostic, ...] = ()
+    # How many blocks its tasks are, or at least (blocks cut by rows are known only as they are read).
+    blocks: int = attrs.field(default=attrs.Factory(lambda c: max(1, -(-c.learners // LEARNERS_PER_BLOCK)),
+                                                    takes_self=True))
 
 
 def open_cohort(source: str | Path | Records, vocabulary: Vocabulary, options: ReadOptions = DEFAULT_OPTIONS,
@@ -105,24 +111,25 @@ def open_cohort(source: str | Path | Records, vocabulary: Vocabulary, options: R
         file = csv_file(path, options)
         header, rows = open_table(file)
         warnings = tuple(filter(None, (file.decided.warning(str(path)), title_warning(str(path), header))))
-        scan = scan_learners(file, header, LEARNERS_PER_BLOCK)
+        scan = scan_learners(file, header, LEARNERS_PER_BLOCK, ROWS_PER_BLOCK)
         if scan.grouped and scan.columnar and file.regular_quotes:
             rows.close()
             ranges = line_ranges(file, header, scan)
             if ranges is not None:
                 # Each worker reads its own blocks from the file: this process only hands out where they are.
-                return Cohort(scan.learners, True, (("lines", file, header, *where) for where in ranges), warnings)
-            blocks = columnar_blocks(file, header, LEARNERS_PER_BLOCK)
+                return Cohort(scan.learners, True, (("lines", file, header, *where) for where in ranges), warnings,
+                              len(scan.cuts))
+            blocks = columnar_blocks(file, header, LEARNERS_PER_BLOCK, ROWS_PER_BLOCK)
             return Cohort(scan.learners, True, (("columns", block) for block in blocks), warnings)
         if scan.grouped:
-            blocks = learner_blocks(rows, header, LEARNERS_PER_BLOCK)
+            blocks = learner_blocks(rows, header, LEARNERS_PER_BLOCK, ROWS_PER_BLOCK)
             return Cohort(scan.learners, True, (("rows", str(path), header, block) for block in blocks), warnings)
         rows.close()
     if input_format is None and (path.suffix.lower() == ".parquet" and path.is_file() or path.is_dir()):
         table = open_parquet(path, vocabulary, options)
         scan = scan_parquet(table)
         if scan.grouped:
-            blocks = parquet_blocks(table, LEARNERS_PER_BLOCK)
+            blocks = parquet_blocks(table, LEARNERS_PER_BLOCK, ROWS_PER_BLOCK)
             return Cohort(scan.learners, True, (("columns", block) for block in blocks))
     records = read_records(path, vocabulary, options, input_format)
     return Cohort(len(records.order), False, _record_blocks(records), records.warnings)
@@ -452,14 +459,14 @@ class _Claimer:
                           records.problems, _record_errors(records), records.warnings)
 
 
-def worker_processes(jobs: int | None, learners: int, library: Library) -> int:
-    """How many worker processes decide a cohort's blocks: `jobs` (default: every core), no more than there
-    are blocks. Where workers cannot be forked, each loads the installed plugins' rulesets afresh (they are
+def worker_processes(jobs: int | None, blocks: int, library: Library) -> int:
+    """How many worker processes decide a cohort's `blocks`: `jobs` (default: every core), no more than
+    there are blocks. Where workers cannot be forked, each loads the installed plugins' rulesets afresh (they are
     given no other), so a library of other rulesets is decided in this process there."""
     if "fork" not in multiprocessing.get_all_start_methods() and not library.installed_only:
         return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return min(jobs or cores, max(1, -(-learners // LEARNERS_PER_BLOCK)))
+    return min(jobs or cores, blocks)
 
 
 def _adopt(work: Callable[[tuple], Any]) -> None:

@@ -33,7 +33,8 @@ from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
 from qualrules.interpreter.records import stream
 from qualrules.interpreter.records.readers import CELL_LIMIT, read_records
-from qualrules.interpreter.records.stream import columnar_blocks, csv_file, learner_blocks, open_table, scan_learners
+from qualrules.interpreter.records.stream import (block_starts, columnar_blocks, csv_file, learner_blocks, open_table,
+                                                  scan_learners)
 
 ISP_CERTIFICATE, ISP_AWARD, ILM = "610/3788/6", "610/3791/6", "600/5929/1"
 QANS = (ISP_CERTIFICATE, ISP_AWARD, ILM)
@@ -136,6 +137,58 @@ def test_columnar_and_row_blocks_give_the_whole_file_verdicts(seed, per_block, l
     assert decided(by_columns, library)[0] == expected
     assert json.loads(expected)  # the cohort gives verdicts, not only errors
     assert scan_learners(csv_file(path), header).grouped
+
+
+def test_blocks_start_at_a_learner_after_so_many_learners_or_rows():
+    # Learners starting at rows 0, 3, 10, 11 and 30.
+    starts = np.array([0, 3, 10, 11, 30])
+    assert block_starts(starts, 2) == [0, 2, 4]
+    assert block_starts(starts, 10, rows_per_block=10) == [0, 2, 4]  # rows 0-9, 10-29, 30 on
+    assert block_starts(starts, 10, rows_per_block=1) == [0, 1, 2, 3, 4]  # a learner's rows are never cut
+    assert block_starts(starts, 1, rows_per_block=100) == [0, 1, 2, 3, 4]
+    assert block_starts(starts[:0], 4, rows_per_block=10) == []
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("rows_per_block", [1, 5, 17])
+def test_blocks_cut_by_rows_give_the_whole_file_verdicts_on_every_path(seed, rows_per_block, library, tmp_path,
+                                                                       monkeypatch):
+    path = tmp_path / "cohort.csv"
+    write_csv(path, cohort_rows(seed, 40))
+    expected = whole_file(path, library)
+    header, rows = open_table(csv_file(path))
+    by_rows = list(learner_blocks(rows, header, 1000, rows_per_block))
+    by_columns = list(columnar_blocks(csv_file(path), header, 1000, rows_per_block))
+    # Each block's rows, but for its last learner's (and rows naming none, which go with the learner before):
+    # fewer than `rows_per_block`.
+    for block in by_rows:
+        ids = [row[0].strip() for _, row in block]
+        last, before_last = next(i for i in reversed(ids) if i), len(ids)
+        while before_last and ids[before_last - 1] in ("", last):
+            before_last -= 1
+        assert before_last < rows_per_block
+    assert [len(block) for block in by_rows] == [block.batch.num_rows for block in by_columns]
+    assert len(by_rows) > 1
+    assert decided([("rows", str(path), header, block) for block in by_rows], library)[0] == expected
+    assert decided([("columns", block) for block in by_columns], library)[0] == expected
+
+
+@pytest.mark.parametrize("rows_per_block", [1, 6, 40])
+def test_a_plain_file_is_read_by_workers_in_blocks_cut_by_rows(rows_per_block, library, tmp_path, monkeypatch):
+    path = tmp_path / "cohort.csv"
+    write_csv(path, plain_rows(3, 30, list(ISP_UNITS)))
+    expected = whole_file(path, library)
+    header, rows = open_table(csv_file(path))
+    by_rows = list(learner_blocks(rows, header, 1000, rows_per_block))
+    # Each worker reads its block from where the scan says it starts: the same blocks.
+    monkeypatch.setattr(cohort, "ROWS_PER_BLOCK", rows_per_block)
+    opened = cohort.open_cohort(path, library.vocabulary())
+    tasks = list(opened.tasks)
+    assert {task[0] for task in tasks} == {"lines"}
+    assert [end - start for _, _, _, start, end, _ in tasks] == [sum(len(",".join(row)) + 1 for _, row in block)
+                                                                 for block in by_rows]
+    assert len(by_rows) == opened.blocks > 1
+    assert decided(tasks, library, jobs=2)[0] == expected
 
 
 def test_workers_give_the_same_output_in_the_same_order(library, tmp_path):

@@ -272,7 +272,7 @@ def test_where_workers_cannot_be_forked_each_loads_the_installed_rulesets(tmp_pa
     monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
     monkeypatch.setattr(cohort, "LEARNERS_PER_BLOCK", 2)
     # A library of other rulesets than the installed ones would be decided in this process instead.
-    assert cohort.worker_processes(2, 5, Library.load()) == 2
-    assert cohort.worker_processes(2, 5, Library.load([ROOT / "tests" / "data" / "demo.qual"])) == 1
+    assert cohort.worker_processes(2, 3, Library.load()) == 2
+    assert cohort.worker_processes(2, 3, Library.load([ROOT / "tests" / "data" / "demo.qual"])) == 1
     workers = run("records.csv", "--format", "json", "--jobs", "2")
     assert (workers.exit_code, workers.stdout) == (alone.exit_code, alone.stdout)

@@ -156,9 +156,10 @@ def scan_parquet(table: ParquetTable) -> LearnerScan:
     return scan_learner_column(batch.column(0) for batch in batches(table, (learner,)))
 
 
-def parquet_blocks(table: ParquetTable, learners_per_block: int):
-    """The file's rows in columnar blocks of up to `learners_per_block` learners, cut only between learners."""
-    return batch_blocks(str(table.path), table.header, batches(table), learners_per_block, lines_are_rows=True)
+def parquet_blocks(table: ParquetTable, learners_per_block: int, rows_per_block: int | None = None):
+    """The file's rows in columnar blocks cut only between learners (`stream.block_starts`)."""
+    return batch_blocks(str(table.path), table.header, batches(table), learners_per_block, lines_are_rows=True,
+                        rows_per_block=rows_per_block)
 
 
 def read_parquet(path: Path, vocabulary: Vocabulary, options: ReadOptions = DEFAULT_OPTIONS,

@@ -235,10 +235,11 @@ def _arrow_options(file: CsvFile, header: Header, skip_rows: int | None = None):
     )
 
 
-def scan_learners(file: CsvFile, header: Header, learners_per_block: int = 1) -> LearnerScan:
+def scan_learners(file: CsvFile, header: Header, learners_per_block: int = 1,
+                  rows_per_block: int | None = None) -> LearnerScan:
     """Count the learners of a CSV file and tell whether each one's rows are together, and whether the
-    columnar reader takes every row as the row-by-row reader would; and where blocks of
-    `learners_per_block` learners would start."""
+    columnar reader takes every row as the row-by-row reader would; and where its blocks would start
+    (`block_starts`)."""
     import pyarrow as pa
     from pyarrow import csv as arrow_csv
 
@@ -253,7 +254,8 @@ def scan_learners(file: CsvFile, header: Header, learners_per_block: int = 1) ->
         try:
             batches = arrow_csv.open_csv(file.path, read, parse, convert)
             heading = header.headings[header.position["learner"]]
-            scan = scan_learner_column((batch.column(column) for batch in batches), learners_per_block, heading)
+            scan = scan_learner_column((batch.column(column) for batch in batches), learners_per_block, heading,
+                                       rows_per_block)
             if scan.columnar:
                 return scan
         except (pa.ArrowInvalid, OSError):
@@ -275,7 +277,8 @@ def scan_learners(file: CsvFile, header: Header, learners_per_block: int = 1) ->
     return attrs.evolve(scan, grouped=False) if quoted_lines else scan
 
 
-def scan_learner_column(columns: Iterable, learners_per_block: int = 1, heading: str | None = None) -> LearnerScan:
+def scan_learner_column(columns: Iterable, learners_per_block: int = 1, heading: str | None = None,
+                        rows_per_block: int | None = None) -> LearnerScan:
     """The scan of a table's learner column, as string arrays in row order, every row read as columns. A
     column whose header stands on a row (`heading`) may hold the header again (a file joined from several
     exports), which only the row reader tells (`readers.names_the_headings`): such a column is not
@@ -284,16 +287,33 @@ def scan_learner_column(columns: Iterable, learners_per_block: int = 1, heading:
     import pyarrow.compute as pc
 
     counts = {"rows": 0, "named": 0}
-    ids, cuts = [], []
+    ids, rows = [], []
     for starts, at in _runs(columns, counts):
-        # Of the rows where runs start, only those where a block would start are kept.
-        cuts.extend(at[(-sum(map(len, ids))) % learners_per_block::learners_per_block].tolist())
         ids.append(starts)
+        rows.append(at)
     runs = pa.chunked_array(ids, pa.string())
     distinct = pc.count_distinct(runs).as_py() if len(runs) else 0
     columnar = heading is None or not len(runs) or not _heading_again(runs, heading)
+    starts = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    cuts = starts[block_starts(starts, learners_per_block, rows_per_block)].tolist()
     return LearnerScan(distinct, distinct == len(runs), columnar, counts["rows"], counts["named"] == counts["rows"],
                        (0,) + tuple(cuts[1:]))
+
+
+def block_starts(starts: "np.ndarray", learners_per_block: int, rows_per_block: int | None = None) -> list[int]:
+    """Of the learners whose rows start at `starts` (ascending), the indices of those who start a block.
+    A block holds up to `learners_per_block` learners and, when `rows_per_block` is given, no learner
+    starting that many rows or more after its first one: a learner's rows are never cut, so a block holds
+    at least one learner whatever their rows. Rows matter where a learner has many (an achievement log of
+    criteria), since a block's rows are held in memory together."""
+    firsts, first = [], 0
+    while first < len(starts):
+        firsts.append(first)
+        after = first + learners_per_block
+        if rows_per_block is not None:
+            after = min(after, max(first + 1, int(np.searchsorted(starts, starts[first] + rows_per_block))))
+        first = after
+    return firsts
 
 
 def _heading_again(ids, heading: str) -> bool:
@@ -314,13 +334,15 @@ def _heading_again(ids, heading: str) -> bool:
                 or len(others) and pc.any(pc.is_in(loose(others), keys)).as_py())
 
 
-def columnar_blocks(file: CsvFile, header: Header, learners_per_block: int) -> Iterator[ColumnarBlock]:
-    """The file's rows as Arrow batches of up to `learners_per_block` learners, cut only between learners,
-    each row with its physical line (a quoted newline in a cell moves the rows after it down)."""
+def columnar_blocks(file: CsvFile, header: Header, learners_per_block: int,
+                    rows_per_block: int | None = None) -> Iterator[ColumnarBlock]:
+    """The file's rows as Arrow batches cut only between learners (`block_starts`), each row with its
+    physical line (a quoted newline in a cell moves the rows after it down)."""
     from pyarrow import csv as arrow_csv
 
     batches = arrow_csv.open_csv(file.path, *_arrow_options(file, header))
-    return batch_blocks(str(file.path), header, batches, learners_per_block, lines_are_rows=False)
+    return batch_blocks(str(file.path), header, batches, learners_per_block, lines_are_rows=False,
+                        rows_per_block=rows_per_block)
 
 
 def line_ranges(file: CsvFile, header: Header, scan: LearnerScan) -> Iterator[tuple[int, int, int]] | None:
@@ -378,10 +400,10 @@ def read_lines(file: CsvFile, header: Header, start: int, end: int, line: int) -
 
 
 def batch_blocks(file: str, header: Header, batches, learners_per_block: int,
-                 lines_are_rows: bool) -> Iterator[ColumnarBlock]:
+                 lines_are_rows: bool, rows_per_block: int | None = None) -> Iterator[ColumnarBlock]:
     """Arrow batches of a table's rows (every column a string, as the header numbers them) regrouped into
-    blocks of up to `learners_per_block` learners, cut only between learners. Rows are numbered from the
-    one after the header, each line break in a cell moving the rows after it down unless `lines_are_rows`."""
+    blocks cut only between learners (`block_starts`). Rows are numbered from the one after the header, each
+    line break in a cell moving the rows after it down unless `lines_are_rows`."""
     import pyarrow as pa
 
     column = header.position["learner"]
@@ -404,13 +426,13 @@ def batch_blocks(file: str, header: Header, batches, learners_per_block: int,
     for batch in batches:
         # `pending` holds the rows from the last learner start on, so `rows` begins where a learner does.
         rows = batch if pending is None else pa.concat_batches([pending, batch])
-        starts = _learner_starts(rows.column(column)).tolist()
-        while len(starts) > learners_per_block:
-            end = starts[learners_per_block]
-            yield cut(rows, end)
-            rows = rows.slice(end)
-            starts = [s - end for s in starts[learners_per_block:]]
-        pending = rows
+        starts = _learner_starts(rows.column(column))
+        # The last block may go on in the next batch; the others are whole. The first takes any rows before
+        # the first learner's, which belong to no learner.
+        ends = starts[block_starts(starts, learners_per_block, rows_per_block)[1:]].tolist()
+        for begin, end in zip([0] + ends, ends):
+            yield cut(rows.slice(begin), end - begin)
+        pending = rows.slice(ends[-1]) if ends else rows
     if pending is not None and pending.num_rows:
         yield cut(pending, pending.num_rows)
 
@@ -517,19 +539,23 @@ def _scan_of(runs: Iterator[str], columnar: bool) -> LearnerScan:
     return LearnerScan(distinct, distinct == len(keys), columnar)
 
 
-def learner_blocks(rows: Iterator[Row], header: Header, learners_per_block: int) -> Iterator[list[Row]]:
-    """The rows in blocks of up to `learners_per_block` learners, cut only between two learners."""
+def learner_blocks(rows: Iterator[Row], header: Header, learners_per_block: int,
+                   rows_per_block: int | None = None) -> Iterator[list[Row]]:
+    """The rows in blocks cut only between two learners (`block_starts`)."""
     column = header.position["learner"]
     block: list[Row] = []
-    learners, current = 0, None
+    learners, current, first_row = 0, None, 0
     for number, row in rows:
         # As the scan reads ids: a row whose id is too long to read belongs to no learner, like one without,
         # and so does a header again (a file joined from several exports).
         learner = "" if names_the_headings(row, header) else _learner_cell(row, column)
         if learner and learner != current:
-            if learners == learners_per_block:
+            if learners == learners_per_block or learners and rows_per_block is not None \
+                    and len(block) - first_row >= rows_per_block:
                 yield block
                 block, learners = [], 0
+            if not learners:
+                first_row = len(block)  # rows before the first learner's belong to no learner
             current = learner
             learners += 1
         block.append((number, row))
