@@ -30,6 +30,11 @@ _OWN_CODES = {"QR125", "QR126"}
 _EXAMPLE = "`# lint: allow QR301 because the specification gives 5 credits`"
 
 
+def is_allowance(comment: str) -> bool:
+    """Whether a comment's text holds a `lint: allow` directive."""
+    return _DIRECTIVE.search(comment) is not None
+
+
 @attrs.frozen
 class Allowance:
     codes: tuple[str, ...]

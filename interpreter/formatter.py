@@ -33,10 +33,12 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter
+from typing import Iterable
 
 import attrs
 
 from qualrules.interpreter import model as m
+from qualrules.interpreter.allowances import is_allowance
 from qualrules.interpreter.attainment import requirement_text
 from qualrules.interpreter.builder import build_ruleset
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity
@@ -199,12 +201,10 @@ class _Layout:
                 lines.append(_Line(1, f"{keyword} {declared.text}", declared.span.line))
         if q.pool is not None:
             lines.append(_Line(1, f"units from {set_text(q.pool, ', ')}", q.pool.span.line))
-        for rule in q.rules:
-            lines.extend(self._rule(rule, 1))
+        lines.extend(self._rules(q.rules, 1))
         for pathway in q.pathways:
             lines.append(_Line(1, f"pathway {_quoted(pathway.name)}", pathway.span.line))
-            for rule in pathway.rules:
-                lines.extend(self._rule(rule, 2))
+            lines.extend(self._rules(pathway.rules, 2))
             last = self._last_line(pathway.rules[-1]) if pathway.rules else pathway.span.line
             lines.append(_Line(1, "end", self._next_code_line(last)))
         if q.pathway_required is not None:
@@ -214,6 +214,25 @@ class _Layout:
         lines.extend(_Line(1, item.text, item.span.line) for item in q.required_qualifications)
         return lines
 
+    def _rules(self, rules: Iterable[m.Rule], depth: int) -> list[_Line]:
+        """A line for each rule, but rules written on one line that a `lint: allow` comment is attached to
+        stay on one line: an allowance applies to one line, and which of the rules its warning is about is
+        the linter's to say."""
+        lines: list[_Line] = []
+        previous: m.Rule | None = None
+        for rule in rules:
+            line = rule.span.line
+            plain = not isinstance(rule, m.Either) and previous is not None and not isinstance(previous, m.Either)
+            if plain and previous.span.line == line and self._allowed(line):
+                lines[-1] = _Line(depth, f"{lines[-1].text}, {rule_text(rule)}", line)
+            else:
+                lines.extend(self._rule(rule, depth))
+            previous = rule
+        return lines
+
+    def _allowed(self, line: int) -> bool:
+        return any(map(is_allowance, [self.trailing.get(line, ""), *self.leading.get(line, ())]))
+
     def _rule(self, rule: m.Rule, depth: int) -> list[_Line]:
         if not isinstance(rule, m.Either):
             return [_Line(depth, rule_text(rule), rule.span.line)]
@@ -221,8 +240,7 @@ class _Layout:
         for index, option in enumerate(rule.options):
             if index:
                 lines.append(_Line(depth, "or", self._next_code_line(self._last_line(rule.options[index - 1][-1]))))
-            for inner in option:
-                lines.extend(self._rule(inner, depth + 1))
+            lines.extend(self._rules(option, depth + 1))
         lines.append(_Line(depth, "end", self._last_line(rule)))
         return lines
 

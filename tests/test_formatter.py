@@ -20,6 +20,8 @@ from qualrules.interpreter.builder import NUMBER_WORDS, build_ruleset
 from qualrules.interpreter.checker import walk_rules
 from qualrules.interpreter.diagnostics import DiagnosticError
 from qualrules.interpreter.formatter import FormatError, comment_texts, format_ruleset, without_positions
+from qualrules.interpreter.lint import lint
+from qualrules.plugins import RulesetSource, discover
 from qualrules.interpreter.wording import rule_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -349,6 +351,37 @@ def test_a_comment_before_a_fact_moves_with_it_when_facts_are_reordered():
 def test_a_comment_after_rules_joined_by_commas_follows_the_last_of_them():
     source = 'qualification 900/0000/1 "Q"\n  units from A\n  at least 1 unit, all of A  # both\n'
     assert format_ruleset(source, "q.qual").splitlines()[-2:] == ["  at least 1 unit", "  all of A  # both"]
+
+
+ALLOWED_ON_A_LINE_OF_RULES = """\
+group M
+unit 201 "Food safety" level 2 credits 2
+unit 202 "Health and safety" level 2 credits 2
+group A
+unit 205 "Stocks" level 2 credits 8
+unit 206 "Veg" level 2 credits 8
+qualification 600/1234/1 "Diploma"
+  units from M, A
+  all of M
+  # lint: allow QR404 because the specification states both
+  at least 12 credits, at most 36 credits
+  at least 1 unit from A, at most 16 credits from A  # lint: allow QR404 because the specification states both
+"""
+
+
+def test_rules_on_a_line_with_an_allowance_stay_on_it_so_lint_reports_the_same():
+    # An allowance applies to one line: split, its rules' warnings would come back on the other lines.
+    formatted = format_ruleset(ALLOWED_ON_A_LINE_OF_RULES, "q.qual")
+    assert "\n  at least 12 credits, at most 36 credits\n" in formatted
+    assert "\n  at least 1 A unit, at most 16 credits from A  # lint: allow QR404" in formatted
+    assert format_ruleset(formatted, "q.qual") == formatted
+
+    def reported(text):
+        return sorted((d.code, d.severity.value, re.sub(r"line \d+", "line N", d.message))
+                      for d in lint([RulesetSource("q.qual", text)], discover()))
+    assert reported(formatted) == reported(ALLOWED_ON_A_LINE_OF_RULES)
+    assert [(code, severity) for code, severity, _ in reported(formatted)] == [
+        ("QR400", "note"), ("QR404", "note"), ("QR404", "note"), ("QR404", "note")]
 
 
 def test_blank_lines_between_comments_before_a_statement_become_one():
