@@ -181,6 +181,18 @@ def test_a_gap_names_only_the_groups_a_cap_leaves_open(ilm_records):
             in result.stdout)
 
 
+def test_a_gap_in_the_whole_pool_at_a_level_is_told_at_that_level(tmp_path):
+    ruleset = tmp_path / "levels.qual"
+    ruleset.write_text('group A\nunit 501 "Five" level 5 credits 6\nunit 401 "Four" level 4 credits 6\n'
+                       'qualification 600/1234/1 "Diploma"\n  units from A\n  at least 6 credits at level 5 or above\n')
+    records = tmp_path / "records.csv"
+    records.write_text("learner,unit,result,achieved_on\nK2,401,pass,2024-01-10\n")
+    result = CliRunner().invoke(main, ["explain", str(records), "--learner", "K2", "-q", "600/1234/1",
+                                       "--ruleset", str(ruleset)])
+    assert result.exit_code == 1
+    assert "   needs 6 more credits at level 5 or above, e.g. 501\n" in result.stdout
+
+
 CAPPED = """awarding body T "Test"
 group 2 "Level 2"
 unit A1 "One"   level 2  credits 1

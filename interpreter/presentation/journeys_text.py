@@ -180,7 +180,11 @@ def _needs(rule: RuleExplanation) -> str | None:
     outcome = rule.outcome
     if rule.shortfall is not None:
         label = rule.sources or rule.label
-        scope = f" from {label}" if label and label != "Total" else ""
+        # The whole pool's label is `Total`, with any level after it: `needs 1 more credit at level 5 or above`.
+        if not label or label == "Total" or label.startswith("Total "):
+            scope = (label or "").removeprefix("Total")
+        else:
+            scope = f" from {label}"
         return f"needs {rule.shortfall} more {measure_word(outcome.measure, rule.shortfall)}{scope}{example}"
     if rule.options:
         return f"needs one option met{example}"
