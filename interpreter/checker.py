@@ -11,7 +11,8 @@ import attrs
 from qualrules.interpreter import model as m
 from qualrules.interpreter.criteria import check_criteria
 from qualrules.interpreter.equivalences import check_equivalences
-from qualrules.interpreter.diagnostics import Diagnostic, Location, Severity, did_you_mean
+from qualrules.interpreter.diagnostics import Diagnostic, Location, Severity, close_names, did_you_mean
+from qualrules.interpreter.wording import word_list
 from qualrules.interpreter.grades import check_grading, compensation_cap
 from qualrules.interpreter.attainment import check_attainment
 from qualrules.interpreter.prerequisites import check_prerequisites, check_qualification_prerequisites
@@ -146,8 +147,19 @@ def check(ruleset: m.Ruleset) -> list[Diagnostic]:
             if catalogue.resolve(ref) is not None:
                 return False
             if ref.group_keyword:
-                error("QR101", f"there is no {ref.text}", ref.span,
-                      hint=did_you_mean(ref.text, [g.display for g in ruleset.groups]) or "declare it with `group`")
+                names = [g.name for g in ruleset.groups]
+                close = close_names(ref.name, names)
+                if close and close[0].casefold() == ref.name.casefold():
+                    hint = f"names are case-sensitive: did you mean `Group {close[0]}`?"
+                elif close:
+                    hint = f"did you mean {word_list([f'`Group {name}`' for name in close], 'or')}?"
+                elif 0 < len(names) <= 8:
+                    # Names of a letter or a digit are too short to be told apart by their spelling.
+                    hint = (f"this file's groups are {word_list([f'`Group {name}`' for name in names], 'and')}; "
+                            "declare another with `group`")
+                else:
+                    hint = "declare it with `group`"
+                error("QR101", f"there is no {ref.text}", ref.span, hint=hint)
             elif ref.name.isdigit() and ref.name in catalogue.groups:
                 error("QR101", f"there is no unit {ref.name}", ref.span,
                       hint=f"a numbered group is written with its word: `Group {ref.name}`")

@@ -70,16 +70,20 @@ class DiagnosticError(Exception):
         super().__init__("\n".join(render_plain(d) for d in self.diagnostics))
 
 
-def did_you_mean(name: str, known: Iterable[str]) -> str | None:
-    """A hint naming the closest known names, matched case-insensitively."""
+def close_names(name: str, known: Iterable[str]) -> list[str]:
+    """The known names closest to `name`, up to three, matched case-insensitively."""
     by_folded: dict[str, str] = {}
     for candidate in known:
         by_folded.setdefault(candidate.casefold(), candidate)
-    matches = difflib.get_close_matches(name.casefold(), list(by_folded), n=3, cutoff=0.6)
+    return [by_folded[m] for m in difflib.get_close_matches(name.casefold(), list(by_folded), n=3, cutoff=0.6)]
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str | None:
+    """A hint naming the closest known names, matched case-insensitively."""
+    matches = close_names(name, known)
     if not matches:
         return None
-    names = [f"`{by_folded[m]}`" for m in matches]
-    return f"did you mean {word_list(names, 'or')}?"
+    return f"did you mean {word_list([f'`{m}`' for m in matches], 'or')}?"
 
 
 # What must not reach a terminal raw: C0 and C1 controls (escape sequences, carriage returns, bells), line

@@ -425,7 +425,16 @@ def test_unknown_unit_with_did_you_mean():
 def test_unknown_group_with_did_you_mean():
     (error,) = errors_of(CATALOGUE + QUALIFICATION + "  at most 6 credits from Group 4\n")
     assert (error.code, error.message) == ("QR101", "there is no Group 4")
-    assert error.hint.startswith("did you mean `Group ")
+    assert error.hint == ("this file's groups are `Group 1`, `Group 2`, `Group 3`, `Group BUSINESS`, "
+                          "`Group LEADERSHIP` and `Group SELF`; declare another with `group`")
+    (error,) = errors_of(CATALOGUE + QUALIFICATION + "  at most 6 credits from Group BUSNESS\n")
+    assert error.hint == "did you mean `Group BUSINESS`?"
+
+
+def test_a_group_named_in_another_case_is_told_so():
+    (error,) = errors_of(CATALOGUE + QUALIFICATION + "  at most 6 credits from Group business\n")
+    assert (error.code, error.message) == ("QR101", "there is no Group business")
+    assert error.hint == "names are case-sensitive: did you mean `Group BUSINESS`?"
 
 
 def test_unknown_name_in_the_pool():

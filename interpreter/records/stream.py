@@ -46,7 +46,7 @@ class LearnerScan:
     # How many rows follow the header, and whether each names its learner (an id neither empty nor too long).
     rows: int = 0
     all_named: bool = False
-    # The rows (counted from 0 after the header) at which blocks of `learners_per_block` learners start.
+    # The rows (counted from 0 after the header) at which blocks start (`block_starts`).
     cuts: tuple[int, ...] = ()
 
 
