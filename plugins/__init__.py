@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import inspect
 import os
 import re
 import sys
@@ -188,6 +189,8 @@ class InstalledBody(AwardingBody):
         if self.assessor_as_verifier not in ("warning", "error"):
             raise PluginError(f"has assessor_as_verifier = {_shown(self.assessor_as_verifier)}, not \"warning\" "
                               "or \"error\"")
+        probe.callable_as(probe.run("reading counts_as_achieved", lambda: plugin.counts_as_achieved), ("pass",),
+                          "counts_as_achieved(result)")
         # In a fixed order, so that a plugin failing on some word names the same word on every run.
         self.counted_results = frozenset(
             word for word in sorted(self.result_words)
@@ -204,6 +207,7 @@ class InstalledBody(AwardingBody):
                    f"(AwardingBody.achieving_results | {{{countable[0]!r}}})") if countable else ""
             raise PluginError(f"counts {words} as achieving, which its achieving_results does not list",
                               f"make counts_as_achieved answer False for {words}{add}")
+        probe.callable_as(probe.run("reading rulesets", lambda: plugin.rulesets), (), "rulesets()")
         sources = probe.run("rulesets()", plugin.rulesets)
         self._rulesets = tuple(_ruleset_sources(sources))
 
@@ -413,6 +417,7 @@ def _plugin(entry_point: metadata.EntryPoint) -> AwardingBody:
         raise PluginError(f"declares name {_shown(declared)}; the entry point and `name` must match",
                           f"its maintainers must make the entry point's name ({entry_point.name!r}) and the class's "
                           "`name` the same, as `awarding body` lines use it")
+    probe.callable_as(plugin, (), f"{plugin.__name__}()")
     return probe.run(f"{plugin.__name__}()", plugin)
 
 
@@ -443,6 +448,26 @@ class _Probe:
                     "traceback)")
             raise PluginError(f"raised {type(error).__name__}: {_text_of(error)} in {what}"
                               + (f", at {where}" if where else ""), hint) from error
+
+    def callable_as(self, function: Callable, arguments: tuple, called: str) -> None:
+        """Refuse a hook qualrules cannot call as `called` (`counts_as_achieved(result)`), naming where it is
+        defined: the TypeError calling it would raise is in qualrules' code, which locates nothing."""
+        try:
+            signature = inspect.signature(function)
+        except (TypeError, ValueError):
+            return  # a builtin's: calling it tells
+        try:
+            signature.bind(*arguments)
+        except TypeError:
+            # A method is shown with its `self`, as it is written; a class by its __init__'s parameters.
+            defined = inspect.unwrap(function.__init__ if isinstance(function, type)
+                                     else getattr(function, "__func__", function))
+            shown = signature if isinstance(function, type) else inspect.signature(defined)
+            code = getattr(defined, "__code__", None)
+            where = f", at {code.co_filename}:{code.co_firstlineno}" if code is not None else ""
+            raise PluginError(f"defines {called.partition('(')[0]}{shown}, which qualrules calls as "
+                              f"{called}{where}", f"its maintainers must give it the interface's parameters, "
+                              f"{called} (docs/plugins.md)") from None
 
     def answer(self, what: str, call: Callable[[], object], kind: type[T]) -> T:
         value = self.run(what, call)

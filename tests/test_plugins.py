@@ -223,6 +223,12 @@ BROKEN_PLUGINS = {
     "counts fail": (BODY + "    achieving_results = AwardingBody.achieving_results | {{'fail', 'referred'}}\n",
                     "Broken", "counts 'fail' and 'referred' as achieving, which no body's policy may: a record's "
                               "word means what it says for every body"),
+    "a policy without the result word": (BODY + "    def counts_as_achieved(self):\n        return True\n", "Broken",
+                                         r"defines counts_as_achieved\(self\), which qualrules calls as "
+                                         r"counts_as_achieved\(result\), at PLUGIN:5"),
+    "an __init__ wanting a setting": (BODY + "    def __init__(self, config):\n        self.config = config\n",
+                                      "Broken", r"defines Broken\(config\), which qualrules calls as Broken\(\), "
+                                                r"at PLUGIN:5"),
     "overriding result_words": (BODY + "    result_words = frozenset({{'pass', 'not yet'}})\n", "Broken",
                                 "overrides result_words, which qualrules works out from achieving_results and "
                                 "non_achieving_results and never asks a plugin for"),
