@@ -451,10 +451,8 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
     profile = current_profile()
     if not qans and not profile.qualifications:
         no_qualification(profile)
-    targets = [find_qualification(library, qan) for qan in qans] if qans else \
-        [profile_qualification(library, profile, qan) for qan in profile.qualifications]
-    # A qualification named twice (by its QAN, or as written otherwise) is checked once.
-    targets = list({qualification.qan: (qualification, body) for qualification, body in targets}.values())
+    targets, left_out = checked_qualifications(library, profile, qans)
+    report_diagnostics(left_out)
     if verbose:
         for qualification, _ in targets:
             tell(f"{qualification.qan}: {qualification.engine}")
@@ -490,7 +488,31 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
         write_check(decided(), target.format, handle)
     if target.path is not None:
         click.echo(f"wrote {target.path}: {plural(run.learners, 'learner')}")
-    sys.exit(EXIT_USAGE if outcome["failed"] else EXIT_OK if outcome["achieved"] else EXIT_FAILED)
+    sys.exit(EXIT_USAGE if outcome["failed"] or left_out else EXIT_OK if outcome["achieved"] else EXIT_FAILED)
+
+
+def checked_qualifications(library: Library, profile: Profile, qans: tuple[str, ...]
+                           ) -> tuple[list[tuple], list[Diagnostic]]:
+    """The qualifications a check decides, each once however it is written, and a QR601 for each one asked
+    for that a problem already reported left out (a broken plugin's, say): the others are still decided, so
+    a run across awarding bodies is not stopped by one of them. One unknown for any other reason, or all of
+    them left out, is an error."""
+    given = [(qan, f"--qualification {qan}") for qan in qans] or [(qan, None) for qan in profile.qualifications]
+    targets, left_out = [], []
+    for qan, option in given:
+        try:
+            targets.append(library.qualification(qan))
+        except UnknownQualification as error:
+            found = Diagnostic("QR601", Severity.ERROR, f"no qualification {qan} is loaded",
+                               Location("command line", element=option) if option
+                               else profile.qualifications_line or Location(profile.file), error.hint)
+            if not (error.left_out and len(given) > 1):
+                fail([found])
+            left_out.append(found)
+    if not targets:
+        fail(left_out)
+    # A qualification named twice (by its QAN, or as written otherwise) is checked once.
+    return list({qualification.qan: (qualification, body) for qualification, body in targets}.values()), left_out
 
 
 @main.command(epilog=epilog("report"))

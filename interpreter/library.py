@@ -30,10 +30,13 @@ from qualrules.plugins import (
 
 
 class UnknownQualification(LookupError):
-    def __init__(self, qan: str, hint: str):
+    def __init__(self, qan: str, hint: str, left_out: bool = False):
         super().__init__(f"no qualification {qan} is loaded ({hint})")
         self.qan = qan
         self.hint = hint
+        # Left out for a problem already reported (QR104, QR605, QR609) rather than unknown: a run asked for
+        # other qualifications as well decides those.
+        self.left_out = left_out
 
 
 @attrs.frozen
@@ -181,13 +184,13 @@ class Library:
         if found is not None:
             return found
         if qan in self.refused:
-            raise UnknownQualification(qan, self.refused[qan])
+            raise UnknownQualification(qan, self.refused[qan], left_out=True)
         hints = [did_you_mean(qan, known) or "`qualrules list` shows the installed qualifications"]
         if self.bodies.broken:
             # The qualification may be one of theirs: that is the likelier reason.
             names = word_list(sorted(self.bodies.broken), "and")
             hints.insert(0, f"plugin {names} could not be loaded (QR605), and may be what declares it")
-        raise UnknownQualification(qan, "; ".join(hints))
+        raise UnknownQualification(qan, "; ".join(hints), left_out=bool(self.bodies.broken))
 
     def ruleset_of(self, qualification: CompiledQualification) -> m.Ruleset:
         """The ruleset that declares a loaded qualification, with its catalogue's criteria and standards."""

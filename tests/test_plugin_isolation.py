@@ -89,6 +89,24 @@ def test_other_bodies_rulesets_and_learners_are_unaffected(broken_strict, tmp_pa
     assert codes(checked.stderr) == ["QR605", "QR609"]
 
 
+def test_a_check_across_bodies_decides_the_others_when_one_body_s_plugin_is_broken(broken_strict):
+    # A nightly run over every body's qualifications: the broken one's is reported, the others decided.
+    checked = run("check", COHORT, "-q", ISP_AWARD, "-q", STRICT_AWARD, "--ruleset", "strict.qual", "--format",
+                  "json")
+    assert checked.exit_code == 2  # as for unreadable rows: the diagnostics say what was not decided
+    assert [(v["qualification"], v["achieved"]) for v in json.loads(checked.stdout)] == [
+        (ISP_AWARD, True), (ISP_AWARD, True), (ISP_AWARD, False)]
+    assert codes(checked.stderr) == ["QR605", "QR609", "QR601"]
+    assert f"command line (--qualification {STRICT_AWARD}): error[QR601]" in checked.stderr
+
+
+def test_a_check_asked_for_a_qualification_unknown_for_no_reported_reason_decides_nothing():
+    # With every plugin working, a QAN not loaded is a mistake in the command.
+    mistyped = run("check", COHORT, "-q", ISP_AWARD, "-q", "610/3791/7", "--format", "json")
+    assert (mistyped.exit_code, mistyped.stdout) == (2, "")
+    assert codes(mistyped.stderr) == ["QR601"]
+
+
 def test_asking_for_a_broken_plugin_s_body_says_why_it_has_no_qualifications(broken_strict):
     eligible = run("eligible", "records.csv", "--awarding-body", "STRICT")
     assert eligible.exit_code == 2
