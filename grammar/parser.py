@@ -315,6 +315,11 @@ def _describe(error: UnexpectedInput, lines: list[str], filename: str) -> Diagno
         hint = _CHARACTER_HINTS.get(char) or _pasted_character_hint(char) or _DEFAULT_CHARACTER_HINT
         if line.startswith("//", error.column - 1):
             hint = "comments start with `#`"
+        if char == '"' and '"' not in line[error.column:]:
+            # A title's closing quote, missing: the quote starts no token the line can end.
+            return Diagnostic("QR002", Severity.ERROR, "this quote is not closed on its line",
+                              Location(filename, error.line, error.column, error.line, error.column + 1),
+                              'close the title with `"` before the end of the line (a title is one line)')
         # A character beyond ASCII is named, as it may look like another or not show at all.
         named = "" if char.isascii() else f" (U+{ord(char):04X} {unicodedata.name(char, 'unnamed character')})"
         return Diagnostic(

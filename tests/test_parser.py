@@ -312,7 +312,7 @@ def test_title_with_a_missing_closing_quote(snapshot):
     text = 'group 1\nunit A1 "Alpha level 2 credits 2\n'
     (error,) = errors_of(text)
     assert (error.code, error.message, error.location.line, error.location.column) == (
-        "QR002", "unexpected character `\"`", 2, 9)
+        "QR002", "this quote is not closed on its line", 2, 9)
     assert rendered(text) == snapshot
 
 
