@@ -316,6 +316,19 @@ def test_explain_says_which_pathway_is_awarded_and_why(files, snapshot):
         "Marketing", "Pearson BTEC Level 3 Diploma in Business (Marketing)")
 
 
+def test_the_table_says_when_a_learner_achieves_without_the_pathway_on_their_record(tmp_path):
+    # T2's units meet the Diploma but none of its pathways: registered for Marketing, T4 gets the general title.
+    t2 = [line for line in RECORDS.splitlines() if line.startswith("T2,")]
+    t4 = [line.replace("T2,", "T4,").rstrip(",") + ",Marketing" for line in t2]
+    records = tmp_path / "records.csv"
+    records.write_text("\n".join([RECORDS.splitlines()[0], *t2, *t4]) + "\n", encoding="utf-8")
+    table = CliRunner().invoke(main, ["check", "--ruleset", str(RULESET), "-q", DIPLOMA, "-j", "1", str(records)])
+    lines = table.output.splitlines()
+    assert [line.split()[0] for line in lines[1:3]] == ["T2", "T4"] and "achieved" in lines[1] + lines[2]
+    assert lines[3].strip() == '> the recorded pathway "Marketing" is not met: awarded the general title'
+    assert lines[4] == ""  # T2, registered for none, is told nothing more
+
+
 def test_check_gives_the_pathway_in_the_table_json_and_csv(files, snapshot):
     ruleset, records = files
     table = CliRunner().invoke(main, ["check", *ruleset, "-q", DIPLOMA, "-q", MANAGEMENT, "-j", "1", records])

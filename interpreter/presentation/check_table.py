@@ -170,6 +170,9 @@ class CheckTable:
             # cannot be told is no `x` line): only an achieved verdict needs nothing more.
             for needed in row.verdict.missing if row.verdict.status is not Status.ACHIEVED else ():
                 out.append(indent + click.style("? ", fg="yellow") + "the record lacks the " + escaped(needed))
+            if row.verdict.recorded_pathway_unmet:
+                # Achieved, but not with the title the learner was registered for.
+                out.append(indent + click.style("> ", fg="yellow") + escaped(row.verdict.pathway_decision))
             fallback = row.verdict.award_instead
             if fallback is not None and fallback.status is not Status.NOT_ACHIEVED:
                 out.append(indent + click.style("> ", fg="green") + "awarded instead: "
