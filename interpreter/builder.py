@@ -8,6 +8,7 @@ from lark import Token, Transformer, Tree, v_args
 from qualrules.grammar.parser import parse
 from qualrules.interpreter import model as m
 from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Location, Severity
+from qualrules.interpreter.grades import statement_text
 
 # Above any real credit value, GLH, TQT, age or count, and far inside the solver's 64-bit arithmetic.
 MAX_NUMBER = 100_000
@@ -129,8 +130,10 @@ class _Builder(Transformer):
     def level_pair(self, meta, children):
         low, high = map(self._int, children)
         if high != low + 1:
+            # `at level 3 or 2` most likely means levels 2 and 3, written the other way round.
+            pair = f"`at level {high} or {low}`" if low == high + 1 else f"`at level {low} or {low + 1}`"
             self._error("QR171", f"`at level {low} or {high}` does not name a level and the one above it",
-                        _span(meta), hint=f"for a level and the one above it write `at level {low} or {low + 1}`; "
+                        _span(meta), hint=f"for a level and the one above it write {pair}; "
                         f"for every level from {min(low, high)} up, `at level {min(low, high)} or above`")
         return _Levels(low, high)
 
@@ -271,8 +274,11 @@ class _Builder(Transformer):
             else:
                 key, first = type(item), single.get(type(item))
             if first is not None:
-                self._error("QR151", f"{qan} states this grading statement twice (first on line {first.span.line})",
-                            item.span, hint="keep one and delete the other")
+                # Two allowances of different words are still two of the one allowance a qualification has.
+                other = isinstance(item, m.Compensation) and statement_text(item) != statement_text(first)
+                message = (f"{qan} has one allowance, stated already on line {first.span.line}" if other else
+                           f"{qan} states this grading statement twice (first on line {first.span.line})")
+                self._error("QR151", message, item.span, hint="keep one and delete the other")
                 continue
             {m.UnitPoints: points, m.GradeThreshold: thresholds}.get(type(item), single)[key] = item
         compensation = single.get(m.Compensation)

@@ -320,6 +320,18 @@ def test_grading_errors(extra, code):
     assert {d.code for d in raised.value.diagnostics} == {code}
 
 
+def test_a_second_allowance_is_told_there_is_one_allowance():
+    extra = "allow unclassified up to 60 glh from Group B\n  allow near pass up to 90 glh from Group B"
+    with pytest.raises(DiagnosticError) as raised:
+        compile_ruleset(build_ruleset(NATIONAL.format(extra=extra), "national.qual"))
+    (error,) = raised.value.diagnostics
+    assert error.code == "QR151" and error.message.endswith("has one allowance, stated already on line 19")
+    again = "allow unclassified up to 60 glh from Group B\n  allow unclassified up to 60 glh from Group B"
+    with pytest.raises(DiagnosticError) as raised:
+        compile_ruleset(build_ruleset(NATIONAL.format(extra=again), "national.qual"))
+    assert "states this grading statement twice (first on line 19)" in raised.value.diagnostics[0].message
+
+
 def test_a_unit_no_points_line_covers_and_a_line_without_every_grade():
     text = NATIONAL.replace("unit B2 \"Personal and Business Finance\" level 3 credits 6 glh 60",
                             "unit B2 \"Personal and Business Finance\" level 3 credits 9 glh 90")

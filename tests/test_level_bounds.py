@@ -55,6 +55,14 @@ def test_levels_out_of_order_are_located_errors(line, code, column, message):
     assert (error.code, error.location.line, error.location.column, error.message) == (code, 8, column, message)
 
 
+@pytest.mark.parametrize("line, pair", [("at least 3 credits at level 4 or 3", "`at level 3 or 4`"),
+                                        ("at least 3 credits at level 3 or 5", "`at level 3 or 4`")])
+def test_the_hint_for_two_levels_gives_the_pair_they_most_likely_mean(line, pair):
+    with pytest.raises(DiagnosticError) as raised:
+        rule_of(line)
+    assert raised.value.diagnostics[0].hint.startswith(f"for a level and the one above it write {pair};")
+
+
 def test_only_the_bounded_levels_count_and_the_explanation_says_which():
     _, q = compiled(LEVEL_BOUNDS)
     verdict = evaluate(q, learner(["A", "B", "D"]), COUNTS)
