@@ -261,6 +261,10 @@ def test_plan_minimises_glh_and_refuses_credits(tmp_path):
     assert (finish["add"], finish["glh_to_add"], finish["credits_to_add"]) == (["7"], 60, None)
     # Without --minimise, plan minimises GLH too, as explain's cheapest finish does; credits are refused.
     assert json.loads(run("plan", str(short), "--learner", "T1", "-q", DIPLOMA, "--format", "json").output) == finish
+    # Told in GLH alone: 90 + 90 + 120 + 60 (1, 2, 3, 7) and 60 x 4 + 120 (4, 5, 8, 14; 9).
+    told = run("plan", str(short), "--learner", "T1", "-q", DIPLOMA).output
+    assert "   add 1 unit: 60 GLH\n" in told
+    assert "   resulting claim: 1, 2, 3, 7, 4, 5, 8, 14, 9 (9 units, 720 GLH)\n" in told
     refused = run("plan", str(short), "--learner", "T1", "-q", DIPLOMA, "--minimise", "credits")
     assert refused.exit_code == 2
     assert "error[QR608]: cannot minimise credits: 7 declares no credits" in refused.output

@@ -51,8 +51,12 @@ def heading(learner: str, q: CompiledQualification) -> str:
 
 def explanation_text(explanation: Explanation) -> str:
     q, verdict = explanation.qualification, explanation.verdict
-    claim = escaped(f"the claim counts {plural(len(verdict.claim), 'unit')}, {credits_text(verdict.credits)}, "
-                    + glh_text(verdict.glh) + (f": {', '.join(verdict.claim)}" if verdict.claim else ""))
+    # Units sized in GLH alone (a BTEC National's) are told their GLH, with no word of credits.
+    sized = verdict.credits is not None or any(q.units[q.index[ref]].credits is not None for ref in verdict.claim
+                                               if ref in q.index)
+    claim = escaped(f"the claim counts {plural(len(verdict.claim), 'unit')}, "
+                    + (f"{credits_text(verdict.credits)}, " if sized else "") + glh_text(verdict.glh)
+                    + (f": {', '.join(verdict.claim)}" if verdict.claim else ""))
     out = [heading(verdict.learner, q),
            click.style(status_text(verdict), fg=STATUS_COLOURS[verdict.status], bold=True) + f"; {claim}",
            "", click.style("Rules", bold=True)]
@@ -221,14 +225,20 @@ def plan_lines(q: CompiledQualification, finish: Plan, under_way: Mapping[str, s
     else:
         criteria = (f", {finish.cost} assessment {'criterion' if finish.cost == 1 else 'criteria'} to meet"
                     if finish.minimise == "criteria" else "")
-        out.append(f"add {plural(finish.units_to_add, 'unit')}: {credits_text(finish.credits_to_add)}, "
-                   + glh_text(finish.glh_to_add) + criteria)
+        sized = any(q.units[q.index[ref]].credits is not None for ref in finish.add)
+        # Units sized in GLH alone (a BTEC National's) are told their GLH, with no word of credits.
+        out.append(f"add {plural(finish.units_to_add, 'unit')}: "
+                   + (f"{credits_text(finish.credits_to_add)}, " if sized else "") + glh_text(finish.glh_to_add)
+                   + criteria)
         out += branches([[click.style("+ ", fg="green", bold=True) + _unit_line(q, ref)
                           + escaped(_added_note(finish, ref, under_way or {}))] for ref in finish.add])
     counted_as = {e.replacement: e.index for e in finish.equivalents or ()}
-    credits = declared_total(q.units[counted_as.get(ref, q.index[ref])].credits for ref in finish.claim)
+    counted = [q.units[counted_as.get(ref, q.index[ref])] for ref in finish.claim]
+    credits = declared_total(unit.credits for unit in counted)
+    size = credits_text(credits) if credits is not None or any(u.credits is not None for u in counted) \
+        else glh_text(declared_total(unit.glh for unit in counted))
     out.append(escaped(f"resulting claim: {', '.join(finish.claim) or 'none'} "
-                       f"({plural(len(finish.claim), 'unit')}, {credits_text(credits)})"))
+                       f"({plural(len(finish.claim), 'unit')}, {size})"))
     if finish.equivalents:
         out.append(escaped("by equivalence: " + "; ".join(e.text for e in finish.equivalents)))
     if finish.add and q.window is not None:
