@@ -128,7 +128,11 @@ def test_a_claim_from_a_file_naming_no_learner_says_so(files):
 def test_claim_writes_a_workbook_for_xlsx(files):
     assert run(files, "claim.xlsx").exit_code == 1
     book = openpyxl.load_workbook(files / "claim.xlsx")
-    assert [row[0] for row in book["Not ready"].iter_rows(values_only=True)] == ["learner", "D1", "D1", "D2"]
+    # D2 has not achieved, and the unit it holds has no sign-off either.
+    assert [row[:3] for row in book["Not ready"].iter_rows(values_only=True)][3:] == [
+        ("D2", "900/0000/6", "has not achieved 900/0000/6: all of L3B1, L3B2: 1 of 2 units counted, still needed: "
+                             "L3B2"),
+        ("D2", "900/0000/6", "L3B1: no sign-off recorded")]
 
 
 def test_claim_refuses_an_output_it_cannot_tell_the_form_of_and_writes_nothing(files):

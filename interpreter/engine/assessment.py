@@ -297,13 +297,15 @@ def _readiness(q: CompiledQualification, units: Mapping[str, m.Unit], learner: L
         claim = tuple(ClaimedUnit(units[ref], first[ref].result, first[ref].achieved_on, verified[ref])
                       for ref in verdict.claim)
         return Readiness(learner, verdict, claim, ())
-    if not overall.achieved:
-        return Readiness(learner, overall, (), _why_not_achieved(q, overall, progress))
     stages = {found.unit.ref: found for found in progress}
     signed = {ref: s for s in learner.sign_offs if (ref := _ref(q, s.unit)) is not None}
-    reasons = tuple(f"{ref}: {_why_unverified(stages.get(ref), signed.get(ref), referrals.get(ref))}"
-                    for ref in overall.claim if ref not in verified)
-    return Readiness(learner, overall, (), reasons)
+    # Each unit counted but not yet claimable stands in the way too, achieved or not, so that finishing the
+    # rest does not reveal it only then.
+    unverified = tuple(f"{ref}: {_why_unverified(stages.get(ref), signed.get(ref), referrals.get(ref))}"
+                       for ref in overall.claim if ref not in verified)
+    if not overall.achieved:
+        return Readiness(learner, overall, (), _why_not_achieved(q, overall, progress) + unverified)
+    return Readiness(learner, overall, (), unverified)
 
 
 def _why_not_achieved(q: CompiledQualification, verdict: Verdict,
