@@ -424,3 +424,23 @@ def test_ctrl_c_while_the_command_line_is_imported_is_quiet(monkeypatch, capsys)
         qualrules.run()
     assert exited.value.code == 130
     assert capsys.readouterr().err == "qualrules: interrupted\n"
+
+
+def test_a_command_line_that_cannot_be_imported_is_an_internal_error(monkeypatch, capsys):
+    import qualrules
+
+    class Broken:
+        def find_spec(self, name, path=None, target=None):
+            if name == "qualrules.cli":
+                raise NameError("name 'attrs' is not defined")
+            return None
+
+    monkeypatch.delitem(sys.modules, "qualrules.cli")
+    monkeypatch.setattr(sys, "meta_path", [Broken(), *sys.meta_path])
+    monkeypatch.setattr(sys, "argv", ["qualrules", "check"])
+    with pytest.raises(SystemExit) as exited:
+        qualrules.run()
+    assert exited.value.code == cli.EXIT_INTERNAL
+    error = capsys.readouterr().err
+    assert error.startswith("error[QR900]: internal error: NameError: name 'attrs' is not defined\n")
+    assert "Traceback" not in error
