@@ -983,8 +983,10 @@ def plan(records: str, learner_id: str, qan: str, minimise: str | None, excluded
             minimise, "`glh` for every unit of the qualification")
         others = "glh or units" if minimise == "credits" else "credits or units"
         command_line_error("QR608", str(error), f"--minimise {minimise}", f"minimise {others}, or declare {declare}")
+    criteria = assessment.criteria_detail(qualification, library.ruleset_of(qualification), learner,
+                                          body.counts_as_achieved)
     click.echo(json.dumps(finish.to_json(), indent=2) if output_format == "json"
-               else for_terminal(plan_text(qualification, finish, assumed)))
+               else for_terminal(plan_text(qualification, finish, assumed, criteria)))
     sys.exit(EXIT_OK if finish.status in (planner.PlanStatus.ALREADY_ACHIEVED, planner.PlanStatus.PLANNED)
              else EXIT_FAILED)
 

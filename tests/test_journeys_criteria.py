@@ -102,6 +102,14 @@ def test_the_plan_by_criteria_prefers_the_unit_nearest_to_complete(snapshot):
     assert click.unstyle(plan_text(CERTIFICATE, by_criteria)) == snapshot
 
 
+def test_the_plan_says_what_the_log_shows_of_each_unit_it_adds_as_explain_does():
+    finish = planner.plan(AWARD, SHORT, COUNTS)
+    criteria = assessment.criteria_detail(AWARD, RULESET, SHORT, COUNTS)
+    line = "+ L3B1  Understand Sales Communication  (3 credits, 15 GLH): in progress: 3 of 4 criteria met"
+    assert line in click.unstyle(plan_text(AWARD, finish, (), criteria))
+    assert line in click.unstyle(explanation_text(explained(AWARD, SHORT)))
+
+
 def test_a_unit_with_every_criterion_met_but_not_signed_off_costs_nothing_to_finish():
     learner = logged("A5", every("L3B1") + every("L3B2", 5), [signed("L3B2", 10)])
     finish = planner.plan(AWARD, learner, COUNTS, minimise="criteria", catalogue=UNITS)

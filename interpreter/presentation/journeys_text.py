@@ -89,11 +89,8 @@ def explanation_text(explanation: Explanation) -> str:
     if explanation.criteria is not None:
         out += criteria_lines(explanation.criteria)
     if verdict.status is not Status.ACHIEVED:
-        # A unit the finish adds may be under way in the log: all it needs may be a signature.
-        under_way = {found.unit.ref: found.standing for found in explanation.criteria.units
-                     if not found.progress.counts} if explanation.criteria is not None else {}
         out += ["", click.style(f"Cheapest finish ({MINIMISED[explanation.plan.minimise]})", bold=True)]
-        out += ["   " + line for line in plan_lines(q, explanation.plan, under_way)]
+        out += ["   " + line for line in plan_lines(q, explanation.plan, under_way(explanation.criteria))]
     return "\n".join(out)
 
 
@@ -197,15 +194,25 @@ def _needs(rule: RuleExplanation) -> str | None:
 
 # ---- plan ------------------------------------------------------------------------------------------------
 
-def plan_text(q: CompiledQualification, finish: Plan, assumed: Sequence[str] = ()) -> str:
-    """The plan for one learner; `assumed` are the units the plan was asked to treat as passed."""
+def under_way(criteria: CriteriaDetail | None) -> dict[str, str]:
+    """What the achievement log says of each unit it names that does not count yet, by reference: a unit a
+    finish adds may be under way, and all it needs may be a signature."""
+    if criteria is None:
+        return {}
+    return {found.unit.ref: found.standing for found in criteria.units if not found.progress.counts}
+
+
+def plan_text(q: CompiledQualification, finish: Plan, assumed: Sequence[str] = (),
+              criteria: CriteriaDetail | None = None) -> str:
+    """The plan for one learner; `assumed` are the units the plan was asked to treat as passed, `criteria`
+    the learner's achievement log (`assessment.criteria_detail`)."""
     title = f"Cheapest finish ({MINIMISED[finish.minimise]})"
     in_pool = sorted(i for i in (pool_index(q, ref) for ref in assumed) if i is not None)
     what_if = [q.units[i].ref for i in in_pool]
     if what_if:
         title += f", assuming the learner passes {', '.join(what_if)}"
     return "\n".join([heading(finish.learner, q), click.style(escaped(title), bold=True),
-                      *("   " + line for line in plan_lines(q, finish))])
+                      *("   " + line for line in plan_lines(q, finish, under_way(criteria)))])
 
 
 def plan_lines(q: CompiledQualification, finish: Plan, under_way: Mapping[str, str] | None = None) -> list[str]:
