@@ -132,7 +132,11 @@ def _qualification_log(q: CompiledQualification, verdict: Verdict, started: Mapp
         if not taken:
             standing = "optional: not taken" if kind == "optional" else "not started"
         elif pool.ref in started:
-            standing = started[pool.ref].standing
+            found = started[pool.ref]
+            # Achieved from its criteria: on the day the last of them was met, as a unit row gives its date.
+            achieved = f"achieved on {found.progress.achieved_on.isoformat()}; " \
+                if found.progress.counts and found.progress.achieved_on is not None else ""
+            standing = achieved + found.standing
         else:
             standing = "result: " + ", ".join(results[pool.ref])
         if pool.ref in claimed:
