@@ -85,7 +85,7 @@ STANDING_NOTES = {
     Standing.ACHIEVED: "every rule is met",
     Standing.CLOSE: f"not yet achieved; the cheapest plan adds {CLOSE_CREDITS} credits or fewer",
     Standing.FURTHER: f"not yet achieved; more than {CLOSE_CREDITS} credits to add, or no plan settled",
-    Standing.CANNOT: "no set of extra units from this catalogue completes it",
+    Standing.CANNOT: "no set of extra units completes it, or the record rules it out (age, a deadline passed)",
     Standing.NOT_ACHIEVED: "not yet achieved; the rule figures and the table say what is missing",
     Standing.UNDETERMINED: "the record lacks data needed to decide",
     Standing.UNREADABLE: "rows that could not be read; no verdict is given",
@@ -1019,7 +1019,7 @@ def _plan(q: CompiledQualification, verdict: Verdict, plan: Plan | None) -> str:
 _PLAN_WORDS = {
     PlanStatus.ALREADY_ACHIEVED: "Nothing to add: the units held already complete it.",
     PlanStatus.PLANNED: "Nothing to add.",
-    PlanStatus.IMPOSSIBLE: "No set of extra units from this catalogue completes it:",
+    PlanStatus.IMPOSSIBLE: "It cannot be completed:",
     PlanStatus.UNDETERMINED: "No units to add; the verdict waits on the data the record lacks.",
 }
 
