@@ -503,9 +503,8 @@ def checked_qualifications(library: Library, profile: Profile, qans: tuple[str, 
         try:
             targets.append(library.qualification(qan))
         except UnknownQualification as error:
-            found = Diagnostic("QR601", Severity.ERROR, f"no qualification {qan} is loaded",
-                               Location("command line", element=option) if option
-                               else profile.qualifications_line or Location(profile.file), error.hint)
+            found = unknown_qualification(qan, error, Location("command line", element=option) if option
+                                          else profile_qualifications(profile))
             if not (error.left_out and len(given) > 1):
                 fail([found])
             left_out.append(found)
@@ -792,8 +791,7 @@ def find_qualification(library: Library, qan: str, given: str | None = None):
     try:
         return library.qualification(qan)
     except UnknownQualification as error:
-        command_line_error("QR601", f"no qualification {qan} is loaded", given or f"--qualification {qan}",
-                           error.hint)
+        fail([unknown_qualification(qan, error, Location("command line", element=given or f"--qualification {qan}"))])
 
 
 def profile_qualification(library: Library, profile: Profile, qan: str):
@@ -801,8 +799,17 @@ def profile_qualification(library: Library, profile: Profile, qan: str):
     try:
         return library.qualification(qan)
     except UnknownQualification as error:
-        fail([Diagnostic("QR601", Severity.ERROR, f"no qualification {qan} is loaded",
-                         profile.qualifications_line or Location(profile.file), error.hint)])
+        fail([unknown_qualification(qan, error, profile_qualifications(profile))])
+
+
+def unknown_qualification(qan: str, error: UnknownQualification, where: Location) -> Diagnostic:
+    """QR601 for `qan` as it was given."""
+    return Diagnostic("QR601", Severity.ERROR, f"no qualification {qan} is loaded", where, error.hint)
+
+
+def profile_qualifications(profile: Profile) -> Location:
+    """Where the profile names its qualifications."""
+    return profile.qualifications_line or Location(profile.file)
 
 
 def read_learners(records: str, library: Library, learner_id: str | None = None) -> Records:
@@ -983,10 +990,12 @@ def plan(records: str, learner_id: str, qan: str, minimise: str | None, excluded
             minimise, "`glh` for every unit of the qualification")
         others = "glh or units" if minimise == "credits" else "credits or units"
         command_line_error("QR608", str(error), f"--minimise {minimise}", f"minimise {others}, or declare {declare}")
-    criteria = assessment.criteria_detail(qualification, library.ruleset_of(qualification), learner,
-                                          body.counts_as_achieved)
-    click.echo(json.dumps(finish.to_json(), indent=2) if output_format == "json"
-               else for_terminal(plan_text(qualification, finish, assumed, criteria)))
+    if output_format == "json":
+        click.echo(json.dumps(finish.to_json(), indent=2))
+    else:
+        criteria = assessment.criteria_detail(qualification, library.ruleset_of(qualification), learner,
+                                              body.counts_as_achieved)
+        click.echo(for_terminal(plan_text(qualification, finish, assumed, criteria)))
     sys.exit(EXIT_OK if finish.status in (planner.PlanStatus.ALREADY_ACHIEVED, planner.PlanStatus.PLANNED)
              else EXIT_FAILED)
 

@@ -97,7 +97,8 @@ class Verdict:
     pathway: str | None = None
     pathways: tuple[PathwayStanding, ...] = ()
     pathway_decision: str | None = None
-    # Whether the record names a pathway the learner is not awarded, so the title is the general one.
+    # Whether the record names one of the qualification's pathways and the learner, achieving, is not awarded
+    # it, so the title is the general one.
     recorded_pathway_unmet: bool = False
     # The pathway whose rules chose the reported claim (the one awarded, or the closest); None: the qualification's.
     within: str | None = None

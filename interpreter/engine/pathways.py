@@ -89,7 +89,7 @@ def _awarded(q: "CompiledQualification", learner: Learner, verdict: "Verdict",
     if not q.pathway_required:
         decision = f"{unmet}: awarded the general title" if verdict.achieved else unmet
         return attrs.evolve(_standing(q, verdict, within, None, decision, None),
-                            recorded_pathway_unmet=verdict.achieved and learner.pathway is not None)
+                            recorded_pathway_unmet=verdict.achieved and recorded is not None)
     closest = min(order, key=lambda k: (len(within[k].unmet), k))
     considered = word_list([f'"{names[k]}"' for k in order], "or")
     required = RuleOutcome(q.source.pathway_required, "pathway required", False,
