@@ -51,9 +51,7 @@ def heading(learner: str, q: CompiledQualification) -> str:
 
 def explanation_text(explanation: Explanation) -> str:
     q, verdict = explanation.qualification, explanation.verdict
-    # Units sized in GLH alone (a BTEC National's) are told their GLH, with no word of credits.
-    sized = verdict.credits is not None or any(q.units[q.index[ref]].credits is not None for ref in verdict.claim
-                                               if ref in q.index)
+    sized = verdict.credits is not None or _declare_credits(q, verdict.claim)
     claim = escaped(f"the claim counts {plural(len(verdict.claim), 'unit')}, "
                     + (f"{credits_text(verdict.credits)}, " if sized else "") + glh_text(verdict.glh)
                     + (f": {', '.join(verdict.claim)}" if verdict.claim else ""))
@@ -232,17 +230,15 @@ def plan_lines(q: CompiledQualification, finish: Plan, under_way: Mapping[str, s
     else:
         criteria = (f", {finish.cost} assessment {'criterion' if finish.cost == 1 else 'criteria'} to meet"
                     if finish.minimise == "criteria" else "")
-        sized = any(q.units[q.index[ref]].credits is not None for ref in finish.add)
-        # Units sized in GLH alone (a BTEC National's) are told their GLH, with no word of credits.
         out.append(f"add {plural(finish.units_to_add, 'unit')}: "
-                   + (f"{credits_text(finish.credits_to_add)}, " if sized else "") + glh_text(finish.glh_to_add)
-                   + criteria)
+                   + (f"{credits_text(finish.credits_to_add)}, " if _declare_credits(q, finish.add) else "")
+                   + glh_text(finish.glh_to_add) + criteria)
         out += branches([[click.style("+ ", fg="green", bold=True) + _unit_line(q, ref)
                           + escaped(_added_note(finish, ref, under_way or {}))] for ref in finish.add])
     counted_as = {e.replacement: e.index for e in finish.equivalents or ()}
     counted = [q.units[counted_as.get(ref, q.index[ref])] for ref in finish.claim]
     credits = declared_total(unit.credits for unit in counted)
-    size = credits_text(credits) if credits is not None or any(u.credits is not None for u in counted) \
+    size = credits_text(credits) if credits is not None or _declare_credits(q, [u.ref for u in counted]) \
         else glh_text(declared_total(unit.glh for unit in counted))
     out.append(escaped(f"resulting claim: {', '.join(finish.claim) or 'none'} "
                        f"({plural(len(finish.claim), 'unit')}, {size})"))
@@ -254,6 +250,12 @@ def plan_lines(q: CompiledQualification, finish: Plan, under_way: Mapping[str, s
                    if finish.deadline else
                    f"the record has no registration date, so the deadline under `{window}` is unknown")
     return out
+
+
+def _declare_credits(q: CompiledQualification, refs: Sequence[str]) -> bool:
+    """Whether any of these units declares credits: units sized in GLH alone (a BTEC National's) are told
+    their GLH, with no word of credits."""
+    return any(q.units[q.index[ref]].credits is not None for ref in refs if ref in q.index)
 
 
 def _added_note(finish: Plan, ref: str, under_way: Mapping[str, str]) -> str:
