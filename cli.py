@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import difflib
 import json
@@ -12,7 +13,7 @@ import sys
 import traceback
 import warnings
 from pathlib import Path
-from typing import IO, Iterator, NoReturn
+from typing import IO, Any, Iterator, Mapping, NoReturn
 
 import click
 
@@ -55,7 +56,7 @@ from qualrules.interpreter.presentation.report import (DETAIL, CohortFigures, co
 from qualrules.interpreter.presentation import claim_file
 from qualrules.interpreter.presentation.achievement_log import achievement_log_html
 from qualrules.interpreter.presentation.specification import specification
-from qualrules.interpreter.wording import plural
+from qualrules.interpreter.wording import plural, word_list
 from qualrules.plugins import Plugins, RulesetSource, discover
 
 # The exit statuses are a contract (README, "Exit statuses"): 1 is only ever a verdict, never a failure.
@@ -471,9 +472,11 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
                                     f"and a header, more than the {SHEET_ROWS:,} a sheet holds",
                            f"--output {target.path}", TOO_MANY_ROWS_HINT)
     outcome = {"failed": False, "achieved": True}
+    unchecked: collections.Counter = collections.Counter()
 
     def decided() -> Iterator[cohort.Block]:
         for block in run.blocks:
+            unchecked.update(block.not_registered)
             # The table shows each unreadable learner's errors under the learner; other formats are for
             # programs, so people reading the terminal are told them here.
             errors = () if target.format == "table" else block.errors
@@ -488,7 +491,22 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
         write_check(decided(), target.format, handle)
     if target.path is not None:
         click.echo(f"wrote {target.path}: {plural(run.learners, 'learner')}")
+    tell_not_registered(unchecked)
     sys.exit(EXIT_USAGE if outcome["failed"] or left_out else EXIT_OK if outcome["achieved"] else EXIT_FAILED)
+
+
+def tell_not_registered(unchecked: Mapping[tuple[str, ...], int]) -> None:
+    """How many learners were decided against none of the qualifications asked, being registered only for
+    others (`cohort.Block.not_registered`), and which those are, the most named first."""
+    if not unchecked:
+        return
+    named: collections.Counter = collections.Counter()
+    for qualifications, learners in unchecked.items():
+        named.update(dict.fromkeys(qualifications, learners))
+    shown = [f"{name} ({learners:,})" for name, learners in named.most_common(8)]
+    more = f" and {plural(len(named) - 8, 'other')}" if len(named) > 8 else ""
+    tell(f"qualrules: {plural(sum(unchecked.values()), 'learner')} not checked, registered only for other "
+         f"qualifications: {', '.join(shown)}{more}")
 
 
 def checked_qualifications(library: Library, profile: Profile, qans: tuple[str, ...]
@@ -556,8 +574,11 @@ def report(records: str, qan: str, rulesets: tuple[str, ...], output: str, force
     labels = {"awarding_body": body.title if body.name == qualification.awarding_body else qualification.awarding_body,
               "records": STDIN if records == "-" else Path(records).name}
     counts = body.counts_as_achieved
+    unchecked: collections.Counter = collections.Counter()
     if opened.learners <= DETAIL.whole_cohort:
-        record_set = cohort.whole_records(opened, library.vocabulary(), options)
+        record_set, unregistered = cohort.registered_only(cohort.whole_records(opened, library.vocabulary(), options),
+                                                          qualification.qan)
+        unchecked.update(unregistered)
         report_diagnostics(record_set.problems + record_set.warnings)
         entries = with_criteria_progress(cohort_reports(qualification, record_set, counts, DETAIL), qualification,
                                          ruleset, record_set)
@@ -572,6 +593,7 @@ def report(records: str, qan: str, rulesets: tuple[str, ...], output: str, force
             for block in cohort.gathered_blocks(opened, settings, library,
                                                 cohort.worker_processes(jobs, opened.blocks, library)):
                 report_diagnostics(block.problems + block.warnings)
+                unchecked.update(block.not_registered)
                 figures.merge(block.figures)
                 problems += block.problems
                 unreadable += block.unreadable
@@ -584,6 +606,7 @@ def report(records: str, qan: str, rulesets: tuple[str, ...], output: str, force
     with results_file(target, (records, *rulesets), force) as handle:
         write(handle, page)
     report_diagnostics(unreadable)
+    tell_not_registered(unchecked)
     # With the page on standard output, what was written is said on stderr, beside the diagnostics.
     tell(f"wrote {'the page' if target.path is None else output}: {summary}", target.path is None)
     sys.exit(EXIT_USAGE if failed else EXIT_OK if achieved else EXIT_FAILED)
@@ -780,6 +803,31 @@ def the_qualification(library: Library, qan: str | None):
                        command, f"give -q with one of {', '.join(named)}")
 
 
+def learner_and_qualification(records: str, library: Library, learner_id: str, qan: str | None,
+                              output_format: str = "text") -> tuple[Any, Any, Learner]:
+    """The qualification a command about one learner is for, with its awarding body, and the learner: the
+    qualification -q names; else the one loaded qualification the learner's rows name
+    (docs/records.md#registrations); else the profile's only default one. Decided against a qualification
+    they are not registered for, a learner registered for others is told so."""
+    chosen = find_qualification(library, qan) if qan is not None else None
+    record_set = read_learners(records, library, learner_id)
+    registered = record_set.registrations.get(learner_id, ())
+    if chosen is None:
+        loaded = [name for name in registered if name in library.vocabulary().qualifications.values()]
+        if len(loaded) > 1:
+            command = click.get_current_context().info_name
+            command_line_error("QR636", f"no qualification given, and learner {learner_id} is registered for "
+                               f"{len(loaded)}: `{command}` takes one", command,
+                               f"give -q with one of {', '.join(loaded)}")
+        chosen = library.qualification(loaded[0]) if loaded else the_qualification(library, None)
+    qualification, body = chosen
+    learner = find_learner(record_set, learner_id, records, qualification, output_format)
+    if registered and qualification.qan not in registered:
+        note(f"learner {learner_id} is registered for {word_list(list(registered), 'and')}, not for "
+             f"{qualification.qan}: shown against {qualification.qan} as asked")
+    return qualification, body, learner
+
+
 def no_qualification(profile: Profile) -> NoReturn:
     """No -q given, and no default in the profile."""
     command = click.get_current_context().info_name
@@ -923,9 +971,7 @@ def explain(records: str, learner_id: str, qan: str, rulesets: tuple[str, ...], 
     usage or input that could not be read.
     """
     library = load_library(rulesets)
-    qualification, body = the_qualification(library, qan)
-    learner = find_learner(read_learners(records, library, learner_id), learner_id, records, qualification,
-                           output_format)
+    qualification, body, learner = learner_and_qualification(records, library, learner_id, qan, output_format)
     explanation = assessment.with_criteria(journeys.explain(qualification, learner, body.counts_as_achieved),
                                          library.ruleset_of(qualification), learner, body.counts_as_achieved)
     click.echo(json.dumps(explanation.to_json(), indent=2) if output_format == "json"
@@ -972,9 +1018,7 @@ def plan(records: str, learner_id: str, qan: str, minimise: str | None, excluded
     achieved or the answer depends on data the record lacks, 2 for bad usage or unreadable input.
     """
     library = load_library(rulesets)
-    qualification, body = the_qualification(library, qan)
-    learner = find_learner(read_learners(records, library, learner_id), learner_id, records, qualification,
-                           output_format)
+    qualification, body, learner = learner_and_qualification(records, library, learner_id, qan, output_format)
     minimise = minimise or planner.finish_measure(qualification)
     if target_grade is not None:
         grade_plan(qualification, body, learner, target_grade, pool_refs(library, qualification, excluded, "--exclude"),
@@ -1038,12 +1082,14 @@ def claim(records: str, qan: str, rulesets: tuple[str, ...], output: str, force:
     warn_if_no_learners(opened.learners, records)
     settings = cohort.ClaimSettings(qualification.qan, options)
     unreadable: list[Diagnostic] = []
+    unchecked: collections.Counter = collections.Counter()
     failed = False
     with claim_file.Claim(qualification) as gathered:
         with progress_bar(opened.learners, "Deciding", progress) as bar:
             for block in cohort.claimed_blocks(opened, settings, library,
                                                cohort.worker_processes(jobs, opened.blocks, library)):
                 report_diagnostics(block.problems + block.warnings)
+                unchecked.update(block.not_registered)
                 gathered.add(block.ready, block.not_ready)
                 unreadable += block.unreadable
                 failed |= bool(block.problems or block.unreadable)
@@ -1055,6 +1101,7 @@ def claim(records: str, qan: str, rulesets: tuple[str, ...], output: str, force:
         for not_ready in claim_file.not_ready_notes(qualification, gathered.not_ready_learners()):
             note(not_ready)
         ready, not_ready = gathered.ready, gathered.not_ready
+    tell_not_registered(unchecked)
     tell(f"wrote {'the claim' if target.path is None else output}: {plural(ready, 'learner')} ready to claim, "
          f"{not_ready:,} not ready", target.path is None)
     sys.exit(EXIT_USAGE if failed else EXIT_FAILED if not_ready else EXIT_OK)
@@ -1082,8 +1129,7 @@ def achievement_log(records: str, learner_id: str, qan: str, rulesets: tuple[str
     """
     target = page_results(output)
     library = load_library(rulesets)
-    qualification, body = the_qualification(library, qan)
-    learner = find_learner(read_learners(records, library, learner_id), learner_id, records)
+    qualification, body, learner = learner_and_qualification(records, library, learner_id, qan)
     label = body.title if body.name == qualification.awarding_body else qualification.awarding_body
     verdict = api.evaluate(library, qualification.qan, learner)
     page = achievement_log_html(qualification, library.ruleset_of(qualification), learner, verdict,

@@ -45,6 +45,7 @@ from qualrules.interpreter.records.readers import (
     read_records,
     read_table_block,
     title_warning,
+    unknown_registration_warning,
     unknown_unit_warning,
 )
 from qualrules.interpreter.records.columnar import ColumnarBlock, Columns
@@ -83,6 +84,9 @@ class Block:
     warnings: tuple[Diagnostic, ...] = ()
     # The record errors of its unreadable learners, in input order (the verdicts carry them too).
     errors: tuple[Diagnostic, ...] = ()
+    # Learners decided against none of the qualifications asked, being registered only for others: how many
+    # name each set of qualifications (`Records.registrations`).
+    not_registered: Mapping[tuple[str, ...], int] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -143,7 +147,8 @@ def _record_blocks(records: Records) -> Iterator[tuple]:
         order = records.order[start:start + LEARNERS_PER_BLOCK]
         block = Records(order, tuple(by_id[i] for i in order if i in by_id),
                         {i: records.unreadable[i] for i in order if i in records.unreadable},
-                        records.problems if start == 0 else ())
+                        records.problems if start == 0 else (),
+                        registrations={i: records.registrations[i] for i in order if i in records.registrations})
         yield ("records", block)
 
 
@@ -202,7 +207,8 @@ class _Worker:
         if task[0] == "lines":
             return _check_columns(self, read_lines(*task[1:]), targets)
         records = task_records(task, vocabulary, settings.options)
-        return _block_of(records, check_rows(records, targets, self.explanations), settings.output_format)
+        return _block_of(records, check_rows(records, targets, self.explanations), settings.output_format,
+                         settings.qans)
 
 
 def task_records(task: tuple, vocabulary: Vocabulary, options: ReadOptions = DEFAULT_OPTIONS) -> Records:
@@ -230,7 +236,8 @@ def whole_records(cohort: Cohort, vocabulary: Vocabulary, options: ReadOptions =
                    tuple(learner for block in blocks for learner in block.learners),
                    {learner: errors for block in blocks for learner, errors in block.unreadable.items()},
                    tuple(problem for block in blocks for problem in block.problems),
-                   tuple(warning for block in blocks for warning in _first_given(block.warnings, given)))
+                   tuple(warning for block in blocks for warning in _first_given(block.warnings, given)),
+                   {learner: named for block in blocks for learner, named in block.registrations.items()})
 
 
 # In a worker process: what it does with each block of the run it serves, set when the process starts.
@@ -382,6 +389,7 @@ class GatheredBlock:
     unreadable: tuple[Diagnostic, ...]
     all_achieved: bool
     warnings: tuple[Diagnostic, ...] = ()
+    not_registered: Mapping[tuple[str, ...], int] = attrs.field(factory=dict)  # as `Block.not_registered`
 
 
 def gathered_blocks(cohort: Cohort, settings: ReportSettings, library: Library, jobs: int
@@ -403,14 +411,15 @@ class _Gatherer:
         be shown in full."""
         settings = self.settings
         qualification, body = self.library.qualification(settings.qan)
-        records = task_records(task, self.vocabulary, settings.options)
+        read = task_records(task, self.vocabulary, settings.options)
+        records, unregistered = registered_only(read, qualification.qan)
         entries, learners = verdict_entries(qualification, records, body.counts_as_achieved)
         figures = CohortFigures.of(qualification, settings.nearest)
         figures.add(entries, learners)
-        return GatheredBlock(len(entries), figures, records.problems,
+        return GatheredBlock(len(read.order), figures, records.problems,
                              tuple(d for errors in records.unreadable.values() for d in errors),
                              all(entry.verdict is not None and entry.verdict.achieved for entry in entries),
-                             records.warnings)
+                             records.warnings, unregistered)
 
 
 @attrs.frozen
@@ -434,6 +443,7 @@ class ClaimBlock:
     problems: tuple[Diagnostic, ...]
     unreadable: tuple[Diagnostic, ...]
     warnings: tuple[Diagnostic, ...] = ()
+    not_registered: Mapping[tuple[str, ...], int] = attrs.field(factory=dict)  # as `Block.not_registered`
 
 
 def claimed_blocks(cohort: Cohort, settings: ClaimSettings, library: Library, jobs: int) -> Iterator[ClaimBlock]:
@@ -451,12 +461,14 @@ class _Claimer:
     def __call__(self, task: tuple) -> ClaimBlock:
         """One block read and each learner's readiness decided."""
         qualification, body = self.library.qualification(self.settings.qan)
-        records = task_records(task, self.vocabulary, self.settings.options)
+        read = task_records(task, self.vocabulary, self.settings.options)
+        records, unregistered = registered_only(read, qualification.qan)
         ready, not_ready = cohort_readiness(qualification, self.library.ruleset_of(qualification),
                                             records.learners, records.order, records.unreadable,
                                             body.counts_as_achieved)
-        return ClaimBlock(len(records.order), tuple(claim_row(qualification, r) for r in ready), tuple(not_ready),
-                          records.problems, _record_errors(records), records.warnings)
+        errors = tuple(error for learner in _record_errors(records, [qualification.qan]) for error in learner)
+        return ClaimBlock(len(read.order), tuple(claim_row(qualification, r) for r in ready), tuple(not_ready),
+                          records.problems, errors, records.warnings, unregistered)
 
 
 def worker_processes(jobs: int | None, blocks: int, library: Library) -> int:
@@ -499,18 +511,41 @@ def _without_collection(work: Callable[[tuple], Any], task: tuple) -> Any:
         gc.enable()
 
 
-def _block_of(records: Records, rows: list[CheckRow], output_format: str) -> Block:
+def _block_of(records: Records, rows: list[CheckRow], output_format: str, qans: Sequence[str]) -> Block:
     json_text = ",\n".join(row.json_element() for row in rows) \
         if output_format == "json" else ""
+    errors = _record_errors(records, qans)
     return Block(len(records.order), tuple(rows) if output_format == "table" else (), json_text,
-                 records.problems, len(records.unreadable),
+                 records.problems, len(errors),
                  all(row.verdict is not None and row.verdict.achieved for row in rows),
                  csv_text(check_cells(rows)) if output_format == "csv" else "", records.warnings,
-                 _record_errors(records))
+                 tuple(error for learner in errors for error in learner), not_registered(records, qans))
 
 
-def _record_errors(records: Records) -> tuple[Diagnostic, ...]:
-    return tuple(error for learner in records.order for error in records.unreadable.get(learner, ()))
+def registered_only(records: Records, qan: str) -> tuple[Records, dict[tuple[str, ...], int]]:
+    """The records of the learners registered for a qualification (`Records.registered`), and
+    `Block.not_registered` of the others."""
+    kept = {learner for learner in records.order if records.registered(learner, qan)}
+    if len(kept) == len(records.order):
+        return records, {}
+    return attrs.evolve(records, order=tuple(learner for learner in records.order if learner in kept),
+                        learners=tuple(learner for learner in records.learners if learner.id in kept),
+                        unreadable={k: errors for k, errors in records.unreadable.items() if k in kept},
+                        registrations={k: named for k, named in records.registrations.items() if k in kept}
+                        ), not_registered(records, [qan])
+
+
+def not_registered(records: Records, qans: Sequence[str]) -> dict[tuple[str, ...], int]:
+    """`Block.not_registered` of some records."""
+    return collections.Counter(records.registrations[learner] for learner in records.registrations
+                               if not any(records.registered(learner, qan) for qan in qans))
+
+
+def _record_errors(records: Records, qans: Sequence[str]) -> list[tuple[Diagnostic, ...]]:
+    """The errors of each learner whose record is unreadable, in input order, but for learners decided against
+    none of the qualifications asked (registered only for others), whom those errors do not concern."""
+    return [records.unreadable[learner] for learner in records.order if learner in records.unreadable
+            and any(records.registered(learner, qan) for qan in qans)]
 
 
 def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tuple]) -> Block:
@@ -519,10 +554,11 @@ def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tupl
     (`plain_verdicts`), and otherwise learners holding the same units share one text, made once per worker.
     Every other learner is read row by row and decided by the full evaluator."""
     vocabulary, output_format = worker.vocabulary, worker.settings.output_format
+    qans = [qualification.qan for qualification, _ in targets]
     if block.header.log:
         # An achievement log's units come from each learner's rows taken together: the row reader reads them.
         records = _rows_read(block, vocabulary, worker.settings.options)
-        return _block_of(records, check_rows(records, targets), output_format)
+        return _block_of(records, check_rows(records, targets), output_format, qans)
     columns = Columns(block, vocabulary, worker.dates, worker.settings.options)
     plain = columns.plain.copy() if output_format == "json" else np.zeros(columns.learners, dtype=bool)
     holdings = [columns.holdings(qualification, body.counts_as_achieved) for qualification, body in targets]
@@ -534,7 +570,7 @@ def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tupl
                                                               worker.settings.options))
     decided = check_rows(records, targets, worker.explanations)
     if not plain.any():
-        return _block_of(records, decided, output_format)
+        return _block_of(records, decided, output_format, qans)
     # Some learners are plain, so every row has a learner id and each run of rows is one learner.
     texts: dict[str, list[CheckRow]] = {}
     for row in decided:
@@ -555,19 +591,22 @@ def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tupl
     separator, start = pieces.number(",\n"), pieces.number(",\n" + VERDICT_START)
     ids = -1 - np.arange(columns.learners)
     matrices, all_achieved = [], True
+    asked_any = np.zeros(columns.learners, dtype=bool)
     for target, held in zip(targets, holdings):
         qualification = target[0]
         verdicts = worker.plain_verdicts(qualification)
-        left = plain_learners
+        asked = columns.asked(qualification.qan)
+        asked_any |= asked
+        left = plain_learners[asked[plain_learners]]
         rests = np.zeros((columns.learners, 1), dtype=np.int64)
-        if verdicts is not None:
-            row_of = {learner: row for row, learner in enumerate(plain_learners.tolist())}
+        if verdicts is not None and len(left):
+            row_of = {learner: row for row, learner in enumerate(left.tolist())}
             rows, told, achieved = verdicts.rows(
-                held.masks[plain_learners], [held.attempted.get(k, ()) for k in plain_learners.tolist()],
+                held.masks[left], [held.attempted.get(k, ()) for k in left.tolist()],
                 {row_of[k]: ages for k, ages in held.young.items() if k in row_of}, number)
             rests = np.zeros((columns.learners, rows.shape[1]), dtype=np.int64)
-            rests[plain_learners] = rows
-            left = plain_learners[~told]
+            rests[left] = rows
+            left = left[~told]
             all_achieved &= bool(achieved[told].all())
         if len(left):
             # Learners the pieces do not tell: a verdict text for each set of units, made by the evaluator.
@@ -578,31 +617,42 @@ def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tupl
                 rest, achieved = worker.templates[qualification.qan, keys[learner]]
                 rests[learner, 0] = number(rest)
                 all_achieved &= achieved
-        matrices += [np.full((columns.learners, 1), start, dtype=np.int64), ids[:, None], rests]
+        matrices += [np.where(asked, start, 0)[:, None], np.where(asked, ids, 0)[:, None], rests]
     numbers = np.hstack(matrices)
     for learner in np.flatnonzero(~plain).tolist():
-        rows = texts[columns.ids[learner]]
+        rows = texts.get(columns.ids[learner], [])
         numbers[learner] = 0
-        numbers[learner, :2] = separator, number(",\n".join(row.json_element() for row in rows))
+        if rows:
+            numbers[learner, :2] = separator, number(",\n".join(row.json_element() for row in rows))
         all_achieved &= all(row.verdict is not None and row.verdict.achieved for row in rows)
-    # The block's first verdict follows no other.
-    numbers[0, 0] = 0 if numbers[0, 0] == separator else pieces.number(VERDICT_START)
-    return Block(columns.learners, (), pieces.join(numbers, extra), records.problems, len(records.unreadable),
-                 all_achieved, warnings=records.warnings, errors=_record_errors(records))
+    given = np.flatnonzero(numbers)
+    if len(given):
+        # The block's first verdict follows no other.
+        first = numbers.flat[given[0]]
+        numbers.flat[given[0]] = 0 if first == separator else pieces.number(VERDICT_START)
+    errors = _record_errors(records, qans)
+    unasked = collections.Counter(columns.registrations(learner)
+                                  for learner in np.flatnonzero(plain & ~asked_any).tolist())
+    unasked.update(not_registered(records, qans))
+    return Block(columns.learners, (), pieces.join(numbers, extra), records.problems, len(errors), all_achieved,
+                 warnings=records.warnings, errors=tuple(error for learner in errors for error in learner),
+                 not_registered=unasked)
 
 
 def _column_warnings(block: ColumnarBlock, columns: Columns, records: Records, vocabulary: Vocabulary,
                      options: ReadOptions) -> tuple[Diagnostic, ...]:
     """The warnings of a block read as columns, in line order: the row reader's, for the learners it read,
-    and one for each unit left out, at its first row of the block whoever's it is (the columns saw every
-    row, the row reader only some)."""
+    and one for each unit left out and each registration no loaded ruleset gives, at its first row of the
+    block whoever's it is (the columns saw every row, the row reader only some)."""
     def location(line: int) -> Location:
         return Location(block.file, line, element=None if block.header.row_word == "line" else f"row {line}")
 
     left_out = [unknown_unit_warning(text, location(int(block.lines[row])), vocabulary, options)
                 for row, text in columns.left_out.values()]
-    kept = [warning for warning in records.warnings if warning.code != "QR520"]
-    return tuple(sorted(kept + left_out, key=lambda warning: warning.location.line or 0))
+    unknown = [unknown_registration_warning(text, location(int(block.lines[row])), vocabulary)
+               for row, text in columns.unknown_registrations.values()]
+    kept = [warning for warning in records.warnings if warning.code not in ("QR520", "QR548")]
+    return tuple(sorted(kept + left_out + unknown, key=lambda warning: warning.location.line or 0))
 
 
 def _make_templates(worker: _Worker, columns: Columns, targets: Sequence[tuple], holdings: list, keys: list,
@@ -631,16 +681,19 @@ def _make_templates(worker: _Worker, columns: Columns, targets: Sequence[tuple],
 
 def check_rows(records: Records, targets: Sequence[tuple],
                explanations: Mapping[str, Explanations] = MappingProxyType({})) -> list[CheckRow]:
-    """A row per learner and qualification, in the records' order: a verdict, or the learner's record errors.
+    """A row per learner and qualification they are registered for (`Records.registered`), in the records'
+    order: a verdict, or the learner's record errors.
     `explanations`, by QAN, carries what earlier blocks worked out."""
     verdicts = {}
     for qualification, body in targets:
-        decided = evaluate_many(qualification, records.learners, body.counts_as_achieved,
-                                explanations.get(qualification.qan))
+        learners = [learner for learner in records.learners if records.registered(learner.id, qualification.qan)]
+        decided = evaluate_many(qualification, learners, body.counts_as_achieved, explanations.get(qualification.qan))
         verdicts[qualification.qan] = {v.learner: v for v in decided}
     rows = []
     for learner_id in records.order:
         for qualification, _ in targets:
+            if not records.registered(learner_id, qualification.qan):
+                continue
             verdict = verdicts[qualification.qan].get(learner_id)
             rows.append(CheckRow(learner_id, qualification.qan, qualification.title, verdict,
                                  () if verdict else records.unreadable[learner_id]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -16,7 +17,7 @@ from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Locat
 from qualrules.interpreter.records.approvals import column_key
 from qualrules.interpreter.records.log_checks import EvidencePolicy, LoggedUnit
 from qualrules.interpreter.ruleset_cache import built_ruleset
-from qualrules.interpreter.records.readers import Vocabulary
+from qualrules.interpreter.records.readers import Vocabulary, qualification_key
 from qualrules.interpreter.wording import word_list
 from qualrules.plugins import (
     RESULT_WORDS,
@@ -231,7 +232,16 @@ class Library:
                           frozenset(column_key(column.name) for entry in self.rulesets
                                     for column in entry.ruleset.approval_columns),
                           pathways={p.name.casefold(): p.name for entry in self.rulesets
-                                    for q in entry.ruleset.qualifications for p in q.pathways})
+                                    for q in entry.ruleset.qualifications for p in q.pathways},
+                          qualifications=self._registration_keys())
+
+    def _registration_keys(self) -> dict[str, str]:
+        """`Vocabulary.qualifications`: each QAN's key, and each title's that no other qualification has."""
+        qualifications = [q for entry in self.rulesets for q in entry.ruleset.qualifications]
+        titles = collections.Counter(qualification_key(q.title) for q in qualifications)
+        keys = {qualification_key(q.title): q.qan for q in qualifications if titles[qualification_key(q.title)] == 1}
+        keys.update((qualification_key(q.qan), q.qan) for q in qualifications)
+        return keys
 
     def _logged_units(self) -> dict[str, LoggedUnit]:
         """Every unit declaring assessment criteria, by case-folded unit and Ofqual reference; a unit in a

@@ -326,8 +326,9 @@ REFUSALS = {
                                     "did you mean `learner` or `learner_signed_on`?"),
     "a column mapped far from any field": ('[columns]\n"Notes" = "comments"\n', "QR633", 2,
                                            "the fields are learner, unit, result, achieved_on, registered_on, "
-                                           "date_of_birth, pathway, criterion, evidence, method, assessor, simulated, "
-                                           "signed_off_on, learner_signed_on, iqa_verified_on, iqa_verifier"),
+                                           "date_of_birth, pathway, qualification, criterion, evidence, method, "
+                                           "assessor, simulated, signed_off_on, learner_signed_on, iqa_verified_on, "
+                                           "iqa_verifier"),
 }
 
 

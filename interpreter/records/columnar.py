@@ -20,7 +20,9 @@ from qualrules.interpreter.records.approvals import approval, column_key
 from qualrules.interpreter.records.learner import Learner
 from qualrules.interpreter.records.dates import DateForms, DateProblem
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
-from qualrules.interpreter.records.readers import CELL_LIMIT, PATHWAY_COLUMN, Header, Vocabulary, normalised_result
+from qualrules.interpreter.records.readers import (
+    CELL_LIMIT, PATHWAY_COLUMN, QUALIFICATION_COLUMN, Header, Vocabulary, normalised_result, qualification_key,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -114,12 +116,54 @@ class Columns:
             cells = pc.utf8_trim_whitespace(block.batch.column(position[PATHWAY_COLUMN]))
             named = pc.greater(pc.utf8_length(cells), 0)
             self.plain &= ~self._any_per_learner(named.fill_null(False).to_numpy(zero_copy_only=False))
+        self._read_registrations(vocabulary)
         for heading, index in declared_columns(block.header, vocabulary).items():
             self.plain &= ~self._misdeclared(block.batch.column(index), column_key(heading), vocabulary)
         if not all(self.ids) or len(set(self.ids)) < self.learners or too_long["learner"].any():
             # A row the row reader takes for no learner's (no id, or one too long: problems only it reports),
             # or one learner in two runs.
             self.plain[:] = False
+
+    def _read_registrations(self, vocabulary: Vocabulary) -> None:
+        """The qualification each row names (`readers.QUALIFICATION_COLUMN`), as an index into
+        `registration_names` (NO_VALUE for none), and each name no loaded ruleset gives with the row first
+        naming it, as written there."""
+        self.registration_names: list[str] = []
+        self.unknown_registrations: dict[str, tuple[int, str]] = {}
+        self.registration = np.full(self.rows, NO_VALUE, dtype=np.int64)
+        if QUALIFICATION_COLUMN not in self.block.header.position:
+            return
+        index: dict[str, int] = {}
+
+        def read(text: str) -> int:
+            written = text.strip()
+            if not written:
+                return NO_VALUE
+            name = vocabulary.qualifications.get(qualification_key(written), written)
+            return index.setdefault(name, len(index))
+
+        column = self.block.batch.column(self.block.header.position[QUALIFICATION_COLUMN])
+        self.registration = self._decoded(column, read)
+        self.registration_names = list(index)
+        known = set(vocabulary.qualifications.values())
+        for number, name in enumerate(self.registration_names):
+            if name not in known:
+                row = int(np.flatnonzero(self.registration == number)[0])
+                self.unknown_registrations.setdefault(qualification_key(name), (row, name))
+
+    def asked(self, qan: str) -> "np.ndarray":
+        """Per learner, whether they are decided against the qualification: those naming no qualification are
+        decided against any (`Records.registered`)."""
+        named = self._any_per_learner(self.registration != NO_VALUE)
+        if qan not in self.registration_names:
+            return ~named
+        return ~named | self._any_per_learner(self.registration == self.registration_names.index(qan))
+
+    def registrations(self, learner: int) -> tuple[str, ...]:
+        """The qualifications a learner's rows name, in order."""
+        end = int(self.start_rows[learner + 1]) if learner + 1 < self.learners else self.rows
+        rows = self.registration[int(self.start_rows[learner]):end]
+        return tuple(dict.fromkeys(self.registration_names[k] for k in rows[rows != NO_VALUE].tolist()))
 
     def _misdeclared(self, column, key: str, vocabulary: Vocabulary) -> "np.ndarray":
         """Per learner, whether the row reader would report their cells of a declared column: a value no

@@ -38,6 +38,9 @@ REQUIRED_COLUMNS = ("learner", "unit", "result", "achieved_on")
 OPTIONAL_COLUMNS = ("registered_on", "date_of_birth")
 # The pathway (endorsed title) a learner is registered for: read where a loaded qualification declares one.
 PATHWAY_COLUMN = "pathway"
+# The qualification a learner is registered for, by QAN or title: a learner naming any is decided only
+# against the qualifications they name.
+QUALIFICATION_COLUMN = "qualification"
 # A table whose header has a `criterion` column is an achievement log: criterion rows and unit sign-offs as
 # well as unit results. One with sign-off columns but no `criterion` column is a unit-level log: each row a unit
 # result, its sign-off or both (docs/records.md#achievement-logs).
@@ -49,13 +52,15 @@ LOG_OPTIONAL_COLUMNS = ("result",) + CRITERION_FIELDS + SIGN_OFF_FIELDS
 # What a unit-level log reads besides unit results: who signs each unit off, and the declarations.
 UNIT_LOG_COLUMNS = ("assessor",) + SIGN_OFF_FIELDS
 # Every field a column can hold, and so every field a profile's [columns] may map a heading to.
-FIELDS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS + (PATHWAY_COLUMN, "criterion",) + CRITERION_FIELDS + SIGN_OFF_FIELDS
+FIELDS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS + (PATHWAY_COLUMN, QUALIFICATION_COLUMN, "criterion") + CRITERION_FIELDS \
+    + SIGN_OFF_FIELDS
 FORMATS = (".json", ".csv", ".xlsx", ".parquet")
 # The formats of records read from a stream of text (standard input), or from a file named otherwise.
 TEXT_FORMATS = ("csv", "json")
 # The keys of a JSON learner and of one of its attempts, criteria and sign-offs that are read; other keys
 # are ignored.
-LEARNER_KEYS = ("id",) + OPTIONAL_COLUMNS + (PATHWAY_COLUMN, "units", "criteria", "sign_offs", "attributes")
+LEARNER_KEYS = ("id",) + OPTIONAL_COLUMNS + (PATHWAY_COLUMN, QUALIFICATION_COLUMN, "units", "criteria", "sign_offs",
+                                          "attributes")
 ATTEMPT_KEYS = ("unit", "result", "achieved_on")
 CRITERION_KEYS = ("unit", "criterion", "result", "achieved_on") + CRITERION_FIELDS
 SIGN_OFF_KEYS = ("unit", "assessor") + SIGN_OFF_FIELDS
@@ -81,6 +86,14 @@ class Records:
     # told from its bytes), values left out (a unit in no loaded catalogue, named once per file), and what an
     # achievement log's evidence gets wrong without changing a verdict (an evidence method not listed).
     warnings: tuple[Diagnostic, ...] = ()
+    # The qualifications each learner naming any is registered for (`QUALIFICATION_COLUMN`), readable or not,
+    # each a loaded qualification's QAN or, for one no loaded ruleset gives, as written.
+    registrations: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
+
+    def registered(self, learner: str, qan: str) -> bool:
+        """Whether the learner is to be decided against the qualification: one who names none is against any."""
+        named = self.registrations.get(learner)
+        return not named or qan in named
 
     @property
     def diagnostics(self) -> tuple[Diagnostic, ...]:
@@ -107,6 +120,14 @@ class Vocabulary:
     approval_columns: frozenset[str] = frozenset()
     # Case-folded name -> every loaded qualification's pathway of that name, as declared.
     pathways: Mapping[str, str] = attrs.field(factory=dict)
+    # `qualification_key` of each loaded qualification's QAN, and of its title where no other has it -> the QAN.
+    qualifications: Mapping[str, str] = attrs.field(factory=dict)
+
+
+def qualification_key(text: str) -> str:
+    """A QAN or title as compared: letters and digits only, case-folded, so that `610/3788/6`, `6103788 6` and
+    the learning aim reference `61037886` are one."""
+    return "".join(character for character in text.casefold() if character.isalnum())
 
 
 def read_records(path: str | Path, vocabulary: Vocabulary, options: ReadOptions = DEFAULT_OPTIONS,
@@ -448,7 +469,7 @@ def read_columns(fields: Iterable[str]) -> tuple[str, ...]:
     fields = set(fields)
     log = LOG_OPTIONAL_COLUMNS if "criterion" in fields else \
         UNIT_LOG_COLUMNS if fields & set(SIGN_OFF_FIELDS) else ()
-    return required_columns(fields) + OPTIONAL_COLUMNS + (PATHWAY_COLUMN,) + log
+    return required_columns(fields) + OPTIONAL_COLUMNS + (PATHWAY_COLUMN, QUALIFICATION_COLUMN) + log
 
 
 def read_header(file: str, rows: Iterator[tuple[int, list[Any]]], row_word: str,
@@ -590,6 +611,10 @@ class _Reader:
         self.attributes: dict[str, dict[str, tuple[str, Location]]] = {}
         # Each learner's pathway, as its loaded qualification names it, with the row first giving it.
         self.pathways: dict[str, tuple[str, Location]] = {}
+        # The qualifications each learner's rows name, in order (`Records.registrations`).
+        self.registrations: dict[str, dict[str, None]] = {}
+        # Registrations no loaded ruleset gives already warned about (`qualification_key`): once per file.
+        self.unknown_registrations: set[str] = set()
         # A row repeating the header was warned about (QR519): once per file.
         self.header_repeated = False
         # Each learner's criterion result cells that are no criterion result (normalised): the place of its
@@ -735,6 +760,18 @@ class _Reader:
                         f"and {name!r}", location,
                         hint="a learner is registered for one pathway: correct the row that is wrong")
 
+    def _registration(self, learner: str, value: Any, location: Location) -> None:
+        """A qualification a learner's row names; one no loaded ruleset gives is warned about (QR548)."""
+        text = _cell(value)
+        if not text:
+            return
+        key = qualification_key(text)
+        qan = self.vocabulary.qualifications.get(key)
+        if qan is None and key not in self.unknown_registrations:
+            self.unknown_registrations.add(key)
+            self.warnings.append(unknown_registration_warning(text, location, self.vocabulary))
+        self.registrations.setdefault(learner, {})[qan or text] = None
+
     def _attempt(self, learner: str, unit: Any, result: Any, achieved_on: Any, location: Location,
                  approvals: Mapping[str, Any] = MappingProxyType({})) -> None:
         """`approvals`: the row's cells of the approval columns the loaded rulesets declare, by column."""
@@ -804,7 +841,10 @@ class _Reader:
                 attributes={key: value for key, (value, _) in self.attributes[learner].items()},
             ))
         unreadable = {learner: tuple(self.errors[learner]) for learner in self.order if learner in self.errors}
-        return Records(tuple(self.order), tuple(learners), unreadable, tuple(self.problems), tuple(self.warnings))
+        registrations = {learner: tuple(self.registrations[learner]) for learner in read
+                         if learner in self.registrations}
+        return Records(tuple(self.order), tuple(learners), unreadable, tuple(self.problems), tuple(self.warnings),
+                       registrations)
 
     # ---- achievement logs ------------------------------------------------------------------------
     def _log(self, learner: str) -> tuple[tuple[CriterionEvidence, ...], tuple[SignOff, ...], tuple[Attempt, ...]]:
@@ -977,6 +1017,8 @@ class _Reader:
                     self._attribute(learner, key, heading, row[index], location)
             if PATHWAY_COLUMN in cells:
                 self._pathway(learner, cells[PATHWAY_COLUMN], location)
+            if QUALIFICATION_COLUMN in cells:
+                self._registration(learner, cells[QUALIFICATION_COLUMN], location)
             approvals = {heading: row[index] if index < width else None for heading, index in approval_cells}
             if header.log:
                 self._log_row(learner, cells, location, sign_off_columns, approvals)
@@ -1128,6 +1170,9 @@ class _Reader:
                 continue
             if self._too_long(learner, {key: entry.get(key) for key in (*OPTIONAL_COLUMNS, PATHWAY_COLUMN)}, location):
                 continue
+            if not self._json_registrations(learner, entry.get(QUALIFICATION_COLUMN),
+                                            Location(self.file, element=f"{element}.{QUALIFICATION_COLUMN}")):
+                continue
             for key in OPTIONAL_COLUMNS:
                 self._fact(learner, key, self._date(learner, entry.get(key), key,
                                                     Location(self.file, element=f"{element}.{key}"), False), location)
@@ -1151,6 +1196,19 @@ class _Reader:
                               {key: value for key, value in unit.items()
                                if column_key(key) in self.vocabulary.approval_columns})
             self._json_log(learner, entry, element)
+
+    def _json_registrations(self, learner: str, given: Any, location: Location) -> bool:
+        """A learner's `qualification`: a QAN or title, or a list of them; False (reported) when it is neither."""
+        named = given if isinstance(given, list) else [] if given is None else [given]
+        if not all(isinstance(name, (str, int, float)) and not isinstance(name, bool) for name in named):
+            self._error(learner, "QR506", '"qualification" must be a QAN, or a list of QANs, as text', location,
+                        hint='"qualification": "610/3788/6"')
+            return False
+        if self._too_long(learner, {QUALIFICATION_COLUMN: name for name in named}, location):
+            return False
+        for name in named:
+            self._registration(learner, name, location)
+        return True
 
     def _json_attributes(self, learner: str, given: Any, element: str) -> None:
         """A learner's `attributes` object: the values of declared columns, by heading; others are ignored."""
@@ -1205,6 +1263,33 @@ def unknown_unit_warning(text: str, location: Location, vocabulary: Vocabulary,
                       "rows are left out of every verdict", location,
                       unit_hint(text, vocabulary, options)
                       or "give the ruleset that declares it with --ruleset if it should count")
+
+
+def unknown_registration_warning(text: str, location: Location, vocabulary: Vocabulary) -> Diagnostic:
+    """QR548: a qualification named in the qualification column that no loaded ruleset gives, named once per
+    file at its first row."""
+    return Diagnostic("QR548", Severity.WARNING, f"{text!r} in the `{QUALIFICATION_COLUMN}` column is no loaded "
+                      "qualification's QAN or title: learners registered for it are not checked against it",
+                      location, _registration_hint(text, vocabulary)
+                      or "give the QAN as the specification does, or the ruleset that declares it with --ruleset")
+
+
+def _registration_hint(text: str, vocabulary: Vocabulary) -> str | None:
+    """The loaded qualifications a registration probably means: a QAN one digit or one swap of neighbouring
+    digits away (others of a QAN's eight digits are as alike as any), or a title nearly the same."""
+    key = qualification_key(text)
+
+    def near(other: str) -> bool:
+        if key.isdigit():
+            if len(other) != len(key) or not other.isdigit():
+                return False
+            differ = [k for k, (a, b) in enumerate(zip(key, other)) if a != b]
+            return len(differ) == 1 or len(differ) == 2 and differ[1] == differ[0] + 1 \
+                and key[differ[0]] == other[differ[1]] and key[differ[1]] == other[differ[0]]
+        return not other.isdigit() and difflib.SequenceMatcher(None, key, other).ratio() >= 0.85
+
+    found = sorted({qan for other, qan in vocabulary.qualifications.items() if near(other)})
+    return f"did you mean {word_list([f'`{qan}`' for qan in found], 'or')}?" if found else None
 
 
 def unit_hint(text: str, vocabulary: Vocabulary, options: ReadOptions) -> str | None:
