@@ -9,10 +9,11 @@ reviewed, is what says what the file means.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import io
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 import attrs
 
@@ -22,7 +23,8 @@ from qualrules.interpreter.records.dates import DateForms
 from qualrules.interpreter.records.log_checks import CRITERION_RESULT_WORDS, CRITERION_RESULTS
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, toml_string
 from qualrules.interpreter.records.readers import (
-    FIELDS, csv_delimiter, csv_rows, header_row, normalised_result, required_columns, spreadsheet_rows,
+    FIELDS, QUALIFICATION_COLUMN, csv_delimiter, csv_rows, header_row, normalised_result, qualification_key,
+    required_columns, spreadsheet_rows,
 )
 from qualrules.interpreter.records.text import decoded
 from qualrules.interpreter.records.approvals import column_key
@@ -50,6 +52,7 @@ def starter_profile(path: Path, library: Library) -> str:
     is_date: dict[str, bool] = {}  # by distinct cell: a big file repeats its dates and names
     words: dict[str, _Word] = {}
     units: dict[str, str] = {}
+    registrations: collections.Counter = collections.Counter()  # each qualification cell, by its rows
     for _, row in rows:
         def cell(index: int | None) -> str:
             return _text(row[index]) if index is not None and index < len(row) else ""
@@ -62,6 +65,9 @@ def starter_profile(path: Path, library: Library) -> str:
         unit = cell(where.get("unit"))
         if unit:
             units.setdefault(unit.casefold(), unit)
+        registration = cell(where.get(QUALIFICATION_COLUMN))
+        if registration:
+            registrations[registration] += 1
         for index, counts in told.items():
             value = cell(index)
             if value:
@@ -85,7 +91,7 @@ def starter_profile(path: Path, library: Library) -> str:
     # The qualifications are those holding the file's units as the proposal reads them.
     read_as = {key for key in units if key in vocabulary.unit_refs}
     read_as |= {refs[0].casefold() for refs in unlisted.values() if len(refs) == 1}
-    out += reading + _qualifications(library, read_as)
+    out += reading + _qualifications(library, read_as, registrations)
     unknown = sorted(text for text, refs in unlisted.items() if not refs)
     if unknown:
         shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
@@ -206,20 +212,32 @@ def _units(unlisted: dict[str, list[str]]) -> list[str]:
     return lines
 
 
-def _qualifications(library: Library, units: set[str]) -> list[str]:
-    """A commented `qualifications` line naming the loaded qualifications that hold most of the file's units
-    (case-folded references)."""
-    held = []
-    for qan, (q, _) in library.qualifications.items():
-        count = sum(1 for key in units if q.index.get(q.catalogue_refs.get(key, "")) is not None)
-        if count:
-            held.append((-count, qan))
+def _qualifications(library: Library, units: set[str], registrations: Mapping[str, int]) -> list[str]:
+    """A commented `qualifications` line naming the loaded qualifications the file's qualification column
+    names, the most rows first, or else those that hold most of the file's units (case-folded references)."""
+    keys = library.vocabulary().qualifications
+    named: collections.Counter = collections.Counter()
+    for text, rows in registrations.items():
+        named[keys.get(qualification_key(text), "")] += rows
+    unknown = [text for text in registrations if qualification_key(text) not in keys]
+    held = [(-rows, qan) for qan, rows in named.items() if qan]
+    if not held:
+        for qan, (q, _) in library.qualifications.items():
+            count = sum(1 for key in units if q.index.get(q.catalogue_refs.get(key, "")) is not None)
+            if count:
+                held.append((-count, qan))
     proposed = [qan for _, qan in sorted(held)[:QUALIFICATIONS_PROPOSED]]
     lines = ["# The qualifications `qualrules check` checks when no -q is given (`qualrules list` names them)."]
     if proposed:
-        lines.append("# These hold the most of the file's units; keep the ones you check:")
-    lines += [f"# qualifications = [{', '.join(toml_string(qan) for qan in proposed)}]", ""]
-    return lines
+        lines.append("# The file's qualification column names these; keep the ones you check:" if named.keys() - {""}
+                     else "# These hold the most of the file's units; keep the ones you check:")
+    lines.append(f"# qualifications = [{', '.join(toml_string(qan) for qan in proposed)}]")
+    if unknown:
+        shown = ", ".join(repr(text) for text in unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5
+                                                                 else "")
+        lines += [f"# Its qualification column also names {shown}, which no loaded ruleset gives:",
+                  "# their learners are not checked (QR548)."]
+    return lines + [""]
 
 
 def _text(value: Any) -> str:

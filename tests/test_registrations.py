@@ -219,3 +219,19 @@ def test_parquet_an_arrow_batch_and_a_spreadsheet_take_registrations_as_csv_does
     batch = api.check_batch(table, QANS, library)
     assert list(zip(*(batch.column(name).to_pylist() for name in ("learner", "qualification", "status")))) \
         == expected
+
+
+def test_init_maps_a_qan_column_and_proposes_the_qualifications_it_names(tmp_path, monkeypatch, snapshot):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "export.csv").write_text("Candidate No,QAN,Unit Code,Outcome,Date Achieved\n"
+                                         "A1,61037886,L3B1,P,12/03/2024\nA2,610/3791/6,L3B1,P,12/03/2024\n"
+                                         "A3,610/3791/6,L3B2,P,12/03/2024\nA4,600/9999/9,L3B2,P,12/03/2024\n",
+                                         encoding="utf-8")
+    assert CliRunner().invoke(main, ["init", "export.csv"]).exit_code == 0
+    profile = (tmp_path / "qualrules.toml").read_text(encoding="utf-8")
+    assert profile == snapshot
+    # The proposal, its qualifications line kept, reads the file as the column says.
+    (tmp_path / "qualrules.toml").write_text(profile.replace("# qualifications =", "qualifications ="), encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "export.csv", "--format", "json"])
+    assert [(v["learner"], v["qualification"]) for v in json.loads(result.stdout)] == [
+        ("A1", ISP_CERTIFICATE), ("A2", ISP_AWARD), ("A3", ISP_AWARD)]

@@ -1269,7 +1269,7 @@ def unknown_registration_warning(text: str, location: Location, vocabulary: Voca
     """QR548: a qualification named in the qualification column that no loaded ruleset gives, named once per
     file at its first row."""
     return Diagnostic("QR548", Severity.WARNING, f"{text!r} in the `{QUALIFICATION_COLUMN}` column is no loaded "
-                      "qualification's QAN or title: learners registered for it are not checked against it",
+                      "qualification's QAN or title: a learner registered for it alone is not checked",
                       location, _registration_hint(text, vocabulary)
                       or "give the QAN as the specification does, or the ruleset that declares it with --ruleset")
 

@@ -29,6 +29,12 @@ FIELD_SYNONYMS = {
     "registered_on": ("registration_date", "registered", "date_registered", "start_date", "started_on",
                       "enrolment_date", "enrollment_date", "enrolled_on", "reg_date", "date_enrolled"),
     "date_of_birth": ("dob", "birth_date", "birthdate", "d.o.b", "d.o.b."),
+    # A QAN, or the learning aim reference that is a regulated qualification's QAN without its slashes.
+    "qualification": ("qan", "qualification_number", "qualification_no", "qualification_ref",
+                      "qualification_reference", "qualification_code", "qualification_id",
+                      "qualification_accreditation_number", "qual", "qual_no", "qual_number", "qual_ref", "qual_code",
+                      "learning_aim", "learning_aim_ref", "learning_aim_reference", "learnaimref", "aim_ref",
+                      "aim_reference"),
     "criterion": ("ac", "ac_ref", "ac_reference", "ac_no", "ac_number", "ac_code", "assessment_criterion",
                   "assessment_criteria", "assessment_criterion_ref", "criterion_ref", "criterion_no",
                   "criterion_number", "criteria", "criteria_ref"),
