@@ -1035,11 +1035,12 @@ def plan(records: str, learner_id: str, qan: str, minimise: str | None, excluded
         others = "glh or units" if minimise == "credits" else "credits or units"
         command_line_error("QR608", str(error), f"--minimise {minimise}", f"minimise {others}, or declare {declare}")
     if output_format == "json":
-        click.echo(json.dumps(finish.to_json(), indent=2))
+        click.echo(json.dumps(finish.to_json() | {"not_read": [unit.to_json() for unit in learner.unread_units]},
+                              indent=2))
     else:
         criteria = assessment.criteria_detail(qualification, library.ruleset_of(qualification), learner,
                                               body.counts_as_achieved)
-        click.echo(for_terminal(plan_text(qualification, finish, assumed, criteria)))
+        click.echo(for_terminal(plan_text(qualification, finish, assumed, criteria, learner.unread_units)))
     sys.exit(EXIT_OK if finish.status in (planner.PlanStatus.ALREADY_ACHIEVED, planner.PlanStatus.PLANNED)
              else EXIT_FAILED)
 

@@ -15,7 +15,7 @@ from qualrules.interpreter.engine.requirements import holds, reported
 from qualrules.interpreter.engine import grading
 from qualrules.interpreter.engine.pathways import claimed_within, pathway_json
 from qualrules.interpreter.engine.evaluator import RuleOutcome, Verdict, holdings_of, linear_requirements, evaluate
-from qualrules.interpreter.records.learner import Learner
+from qualrules.interpreter.records.learner import Learner, UnreadUnit
 from qualrules.interpreter.engine.planner import HeldUnits, Plan, PlanStatus, finish_measure, plan, plan_many
 from qualrules.interpreter.lazy import lazy_module
 from qualrules.interpreter import model as m
@@ -90,6 +90,8 @@ class Explanation:
     plan: Plan
     rules: tuple[RuleExplanation, ...]
     criteria: "CriteriaDetail | None" = None
+    # The learner's rows naming a unit in no loaded catalogue, left out (`Learner.unread_units`).
+    unread: tuple[UnreadUnit, ...] = ()
 
     def to_json(self) -> dict:
         verdict = self.verdict
@@ -105,6 +107,7 @@ class Explanation:
             "not_counted": [{"unit": s.unit, "reason": s.reason} for s in verdict.set_aside],
             **({} if verdict.equivalents is None else {"equivalents": [e.to_json() for e in verdict.equivalents]}),
             "missing": list(verdict.missing),
+            "not_read": [unit.to_json() for unit in self.unread],
             **verdict.grade_json(),
             "plan": self.plan.to_json(),
         }
@@ -131,7 +134,7 @@ def explain(q: CompiledQualification, learner: Learner, counts: Callable[[str], 
     requirements += [None] * (len(verdict.outcomes) - len(requirements))
     rules = tuple(_rule(q, outcome, requirement, chosen, finish, held, caps)
                   for outcome, requirement in zip(verdict.outcomes, requirements))
-    return Explanation(q, verdict, finish, rules)
+    return Explanation(q, verdict, finish, rules, unread=learner.unread_units)
 
 
 def _rule(q: CompiledQualification, outcome: RuleOutcome, requirement: Requirement | None, chosen: set[int],

@@ -18,6 +18,7 @@ from qualrules.interpreter.engine.pathways import PathwayStanding
 from qualrules.interpreter.presentation.check_table import STATUS_COLOURS, status_text
 from qualrules.interpreter.engine.planner import Plan, PlanStatus, pool_index
 from qualrules.interpreter.engine.requirements import declared_total
+from qualrules.interpreter.records.learner import UnreadUnit
 from qualrules.interpreter.wording import credits_text, glh_text, measure_word, plural, rule_text, word_list
 
 RULE_MARKS = {RuleStatus.MET: ("✓", "green"), RuleStatus.NOT_MET: ("✗", "red"), RuleStatus.CANNOT_TELL: ("?", "yellow")}
@@ -84,12 +85,27 @@ def explanation_text(explanation: Explanation) -> str:
     if verdict.missing:
         out += ["", click.style("Missing from the record", bold=True)]
         out += branches([[escaped(needed)] for needed in verdict.missing])
+    out += unread_lines(explanation.unread)
     if explanation.criteria is not None:
         out += criteria_lines(explanation.criteria)
     if verdict.status is not Status.ACHIEVED:
         out += ["", click.style(f"Cheapest finish ({MINIMISED[explanation.plan.minimise]})", bold=True)]
         out += ["   " + line for line in plan_lines(q, explanation.plan, under_way(explanation.criteria))]
     return "\n".join(out)
+
+
+def unread_lines(unread: Sequence[UnreadUnit]) -> list[str]:
+    """The section naming the record's units in no loaded catalogue, which nothing counted: a unit mistyped
+    there would otherwise be one a plan tells the learner to take."""
+    if not unread:
+        return []
+    lines = []
+    for unit in unread:
+        source = unit.source
+        where = (source.element or f"line {source.line}") if source and (source.element or source.line) else ""
+        said = f"{unit.text!r}" + (f" ({where})" if where else "") + ": in no loaded catalogue, so not counted"
+        lines.append([escaped(said + (f"; {unit.hint}" if unit.hint else ""))])
+    return ["", click.style("Not read from the record", bold=True)] + branches(lines)
 
 
 _PATHWAY_MARKS = {"achieved": RULE_MARKS[RuleStatus.MET], "not achieved": RULE_MARKS[RuleStatus.NOT_MET],
@@ -201,16 +217,17 @@ def under_way(criteria: CriteriaDetail | None) -> dict[str, str]:
 
 
 def plan_text(q: CompiledQualification, finish: Plan, assumed: Sequence[str] = (),
-              criteria: CriteriaDetail | None = None) -> str:
+              criteria: CriteriaDetail | None = None, unread: Sequence[UnreadUnit] = ()) -> str:
     """The plan for one learner; `assumed` are the units the plan was asked to treat as passed, `criteria`
-    the learner's achievement log (`assessment.criteria_detail`)."""
+    the learner's achievement log (`assessment.criteria_detail`), `unread` the record's units in no loaded
+    catalogue."""
     title = f"Cheapest finish ({MINIMISED[finish.minimise]})"
     in_pool = sorted(i for i in (pool_index(q, ref) for ref in assumed) if i is not None)
     what_if = [q.units[i].ref for i in in_pool]
     if what_if:
         title += f", assuming the learner passes {', '.join(what_if)}"
     return "\n".join([heading(finish.learner, q), click.style(escaped(title), bold=True),
-                      *("   " + line for line in plan_lines(q, finish, under_way(criteria)))])
+                      *("   " + line for line in plan_lines(q, finish, under_way(criteria))), *unread_lines(unread)])
 
 
 def plan_lines(q: CompiledQualification, finish: Plan, under_way: Mapping[str, str] | None = None) -> list[str]:

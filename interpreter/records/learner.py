@@ -24,6 +24,21 @@ class Attempt:
 
 
 @attrs.frozen
+class UnreadUnit:
+    """A unit cell naming a unit in no loaded catalogue, whose row was left out (`unknown_units = "warn"`):
+    as written, where, and what it probably is."""
+
+    text: str
+    source: Location | None
+    hint: str | None
+
+    def to_json(self) -> dict:
+        source = self.source or Location("")
+        return {"unit": self.text, "file": source.file or None, "line": source.line, "element": source.element,
+                "hint": self.hint}
+
+
+@attrs.frozen
 class Learner:
     id: str
     # None when the record does not give it (a rule that needs it then cannot be told).
@@ -41,3 +56,6 @@ class Learner:
     attributes: Mapping[str, str] = attrs.field(factory=dict)
     # The pathway (endorsed title) the learner is registered for, as the record's `pathway` column names it.
     pathway: str | None = None
+    # Rows left out for naming a unit in no loaded catalogue: a verdict does not depend on them, but a tutor
+    # told to add a unit the record holds mistyped needs to know.
+    unread_units: tuple[UnreadUnit, ...] = attrs.field(default=(), eq=False)

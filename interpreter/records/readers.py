@@ -23,7 +23,7 @@ from qualrules.interpreter.diagnostics import Diagnostic, DiagnosticError, Locat
 from qualrules.interpreter.records.approvals import approval, column_key
 from qualrules.interpreter.records.dates import DateForms, DateProblem
 from qualrules.interpreter.records.achievement import CriterionEvidence, CriterionResult, SignOff
-from qualrules.interpreter.records.learner import Attempt, Learner
+from qualrules.interpreter.records.learner import Attempt, Learner, UnreadUnit
 from qualrules.interpreter.records.log_checks import (
     CRITERION_RESULT_WORDS, CRITERION_RESULTS, SIMULATED_WORDS, LoggedUnit, check_log, row_warnings,
     unknown_criterion)
@@ -613,6 +613,8 @@ class _Reader:
         self.pathways: dict[str, tuple[str, Location]] = {}
         # The qualifications each learner's rows name, in order (`Records.registrations`).
         self.registrations: dict[str, dict[str, None]] = {}
+        # Each learner's rows left out for naming a unit in no loaded catalogue.
+        self.unread: dict[str, list[UnreadUnit]] = {}
         # Registrations no loaded ruleset gives already warned about (`qualification_key`): once per file.
         self.unknown_registrations: set[str] = set()
         # A row repeating the header was warned about (QR519): once per file.
@@ -673,12 +675,16 @@ class _Reader:
             return None
         known = self.vocabulary.unit_refs.get(self.options.unit_key(text))
         if known is None:
+            if text not in self.unit_hints:  # every row of such a unit is reported: its hint is made once
+                self.unit_hints[text] = unit_hint(text, self.vocabulary, self.options)
             if self.options.unknown_units == "error":
-                if text not in self.unit_hints:  # every row of such a unit is an error: its hint is made once
-                    self.unit_hints[text] = unit_hint(text, self.vocabulary, self.options)
                 self._error(learner, "QR501", f"unknown unit {text!r}: it is in no loaded catalogue", location,
                             hint=self.unit_hints[text])
-            elif text.casefold() not in self.unknown_units:
+                return None
+            unread = self.unread.setdefault(learner, [])
+            if all(u.text != text for u in unread):  # a unit's first row: a log gives it a row per criterion
+                unread.append(UnreadUnit(text, location, self.unit_hints[text]))
+            if text.casefold() not in self.unknown_units:
                 self.unknown_units.add(text.casefold())
                 self.warnings.append(unknown_unit_warning(text, location, self.vocabulary, self.options))
         return known
@@ -835,6 +841,7 @@ class _Reader:
                 date_of_birth=facts.get("date_of_birth", (None,))[0],
                 registered_on=facts.get("registered_on", (None,))[0],
                 pathway=self.pathways.get(learner, (None,))[0],
+                unread_units=tuple(self.unread.get(learner, ())),
                 attempts=tuple(self.attempts[learner]) + derived,
                 evidence=evidence,
                 sign_offs=sign_offs,
@@ -1296,8 +1303,11 @@ def unit_hint(text: str, vocabulary: Vocabulary, options: ReadOptions) -> str | 
     """For a unit cell in no loaded catalogue: the profile line that reads it as the known reference it
     writes another way (`Unit 501` for `501`), or the lines to choose from; else a did-you-mean for a near
     miss (a typo); else None."""
-    from qualrules.interpreter.records.synonyms import likely_units  # it reads this module's FIELDS
+    from qualrules.interpreter.records.synonyms import look_alike_units, likely_units  # they read FIELDS
 
+    look_alike = look_alike_units(text, vocabulary.unit_refs.values())
+    if look_alike:  # a typo in the record, not a way of writing that a profile line should map
+        return f"did you mean {word_list([f'`{ref}`' for ref in look_alike], 'or')}?"
     likely = likely_units(text, vocabulary.unit_refs.values())
     if len(likely) == 1:
         return options.fix("units", (text, likely[0]))

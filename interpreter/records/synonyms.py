@@ -148,6 +148,18 @@ def likely_units(cell: str, refs: Iterable[str]) -> list[str]:
     return sorted(found)
 
 
+# Characters typed for one another because they look alike: a letter I or l for a one, an O for a zero.
+_LOOK_ALIKE = str.maketrans({"i": "1", "l": "1", "|": "1", "o": "0"})
+
+
+def look_alike_units(cell: str, refs: Iterable[str]) -> list[str]:
+    """The references of `refs` a unit cell is once letters and digits that look alike are taken as one
+    (`L3BI` for `L3B1`, `8570-2O5` for `8570-205`), and it is not already."""
+    written = _compact(cell).translate(_LOOK_ALIKE)
+    return sorted(ref for ref in refs if _compact(ref).translate(_LOOK_ALIKE) == written
+                  and _compact(ref) != _compact(cell))
+
+
 def _compact(text: str) -> str:
     """Letters and digits alone, case-folded."""
     return _NOT_ALPHANUMERIC.sub("", text.casefold())
