@@ -110,7 +110,8 @@ def check_file(path: str | Path, qans: str | Iterable[str], library: Library | N
 
     Rows that name no learner (QR506) come as an error row of the learner "" for each qualification, after
     the learners read with them; warnings (a unit in no catalogue, QR520) are not rows: `check_run`
-    carries them. `library` defaults to the installed plugins' rulesets; `options` as for
+    carries them, and the learners registered only for qualifications not asked for, who have no row
+    (`cohort.Block.not_registered`). `library` defaults to the installed plugins' rulesets; `options` as for
     `read_records`. Raises DiagnosticError for an unknown QAN or a file that cannot be read as a whole,
     before any row."""
     return (row for block, rows in _checked_blocks(path, qans, library, jobs, "table", options)
@@ -158,7 +159,13 @@ def check_batch(records: "pa.Table | pa.RecordBatch | pd.DataFrame", qans: str |
     block = _record_block(_arrow_table(records), vocabulary, options)
     settings = cohort.CheckSettings(tuple(q.qan for q, _ in targets), "json", options)
     decided = _decided_alone(("columns", block), settings, library, vocabulary)
-    rows = json.loads(f"[{decided.json}]") + [row.to_json() for row in _unattached(decided.problems, targets)]
+    # A learner registered only for qualifications not asked for has a row saying so, in its place.
+    place = {learner: k for k, learner in enumerate(dict.fromkeys(
+        learner.strip() for learner in block.batch.column(block.header.position["learner"]).to_pylist()))}
+    rows = sorted(json.loads(f"[{decided.json}]") + [_not_registered_row(learner, registered)
+                                                     for learner, registered in decided.not_registered],
+                  key=lambda row: place.get(row["learner"], len(place)))
+    rows += [row.to_json() for row in _unattached(decided.problems, targets)]
     for row in rows:
         if "errors" in row:
             row["errors"] = [{"code": e["code"], "message": e["message"], "hint": e["hint"], "row": e["line"]}
@@ -191,7 +198,7 @@ def verdict_schema() -> "pa.Schema":
         ("qualification", text),
         ("title", text),
         ("achieved", pa.bool_()),
-        ("status", text),  # achieved, not achieved, undetermined or error
+        ("status", text),  # achieved, not achieved, undetermined, error or not registered
         ("credits", pa.int64()),  # also null in a verdict that counts a unit sized in GLH only
         ("glh", pa.int64()),  # also null in a verdict whose counted units do not all declare GLH
         ("units", pa.list_(text)),
@@ -251,6 +258,13 @@ def _award_instead(row: dict) -> dict | None:
     return award if award is not None and award["status"] != "not achieved" else row.get("fallback")
 
 
+def _not_registered_row(learner: str, registered: Sequence[str]) -> dict:
+    """A `check_batch` row for a learner decided against none of the qualifications asked for, being
+    registered only for others (docs/records.md#registrations)."""
+    return {"learner": learner, "qualification": None, "title": None, "achieved": False, "status": "not registered",
+            "unmet": [f"registered only for {', '.join(registered)}, none of the qualifications asked for"]}
+
+
 def _unattached(problems: Sequence[Diagnostic], targets: Sequence[tuple]) -> list[CheckRow]:
     """Errors that belong to no learner (a row without a learner id), as error rows of the learner ""."""
     return [CheckRow("", q.qan, q.title, None, tuple(problems)) for q, _ in targets] if problems else []
@@ -293,7 +307,9 @@ def _record_block(table: "pa.Table", vocabulary: readers.Vocabulary, options: Re
     found = readers.read_header(_BATCH, iter([(None, table.column_names)]), "row", options)
     names = list(found.position)
     declared = declared_columns(found, vocabulary)
-    columns = [_text_column(name, table.column(found.position[name]).combine_chunks()) for name in names]
+    # A QAN's digits may come as a number: pandas makes a column of them with blanks one of floats.
+    columns = [(_declared_column if name == readers.QUALIFICATION_COLUMN else _text_column)(
+        name, table.column(found.position[name]).combine_chunks()) for name in names]
     columns += [_declared_column(heading, table.column(index).combine_chunks()) for heading, index in declared.items()]
     header = readers.Header(found.line, {name: k for k, name in enumerate(names)}, "row", len(columns),
                             {heading: len(names) + k for k, heading in enumerate(declared)})

@@ -49,7 +49,9 @@ from qualrules.interpreter.presentation.terminal import colour, for_terminal, pr
 from qualrules.interpreter.profile import PROFILE_FILE, Profile, load_profile
 from qualrules.interpreter.starter_profile import starter_profile
 from qualrules.interpreter.records.options import ReadOptions
-from qualrules.interpreter.records.readers import FORMATS, TEXT_FORMATS, Records, read_records, read_text_records
+from qualrules.interpreter.records.readers import (
+    FORMATS, TEXT_FORMATS, Records, qualification_key, read_records, read_text_records,
+)
 from qualrules.interpreter.presentation.report import (DETAIL, CohortFigures, cohort_reports, compact_html_report,
                                                       compact_summary_text, html_report, nearest_in_full,
                                                       summary_text, with_criteria_progress)
@@ -476,7 +478,7 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
 
     def decided() -> Iterator[cohort.Block]:
         for block in run.blocks:
-            unchecked.update(block.not_registered)
+            unchecked.update(names for _, names in block.not_registered)
             # The table shows each unreadable learner's errors under the learner; other formats are for
             # programs, so people reading the terminal are told them here.
             errors = () if target.format == "table" else block.errors
@@ -490,7 +492,7 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
             results_file(target, (records, *rulesets), force) as handle:
         write_check(decided(), target.format, handle)
     if target.path is not None:
-        click.echo(f"wrote {target.path}: {plural(run.learners, 'learner')}")
+        click.echo(f"wrote {target.path}: {plural(run.learners - sum(unchecked.values()), 'learner')}")
     tell_not_registered(unchecked)
     sys.exit(EXIT_USAGE if outcome["failed"] or left_out else EXIT_OK if outcome["achieved"] else EXIT_FAILED)
 
@@ -500,10 +502,15 @@ def tell_not_registered(unchecked: Mapping[tuple[str, ...], int]) -> None:
     others (`cohort.Block.not_registered`), and which those are, the most named first."""
     if not unchecked:
         return
+    # One name written two ways in different blocks is one, as first written.
     named: collections.Counter = collections.Counter()
+    spelt: dict[str, str] = {}
     for qualifications, learners in unchecked.items():
-        named.update(dict.fromkeys(qualifications, learners))
-    shown = [f"{name} ({learners:,})" for name, learners in named.most_common(8)]
+        keys = dict.fromkeys(qualification_key(name) for name in qualifications)
+        for name in qualifications:
+            spelt.setdefault(qualification_key(name), name)
+        named.update(dict.fromkeys(keys, learners))
+    shown = [f"{spelt[key]} ({learners:,})" for key, learners in named.most_common(8)]
     more = f" and {plural(len(named) - 8, 'other')}" if len(named) > 8 else ""
     tell(f"qualrules: {plural(sum(unchecked.values()), 'learner')} not checked, registered only for other "
          f"qualifications: {', '.join(shown)}{more}")
@@ -578,7 +585,7 @@ def report(records: str, qan: str, rulesets: tuple[str, ...], output: str, force
     if opened.learners <= DETAIL.whole_cohort:
         record_set, unregistered = cohort.registered_only(cohort.whole_records(opened, library.vocabulary(), options),
                                                           qualification.qan)
-        unchecked.update(unregistered)
+        unchecked.update(names for _, names in unregistered)
         report_diagnostics(record_set.problems + record_set.warnings)
         entries = with_criteria_progress(cohort_reports(qualification, record_set, counts, DETAIL), qualification,
                                          ruleset, record_set)
@@ -593,7 +600,7 @@ def report(records: str, qan: str, rulesets: tuple[str, ...], output: str, force
             for block in cohort.gathered_blocks(opened, settings, library,
                                                 cohort.worker_processes(jobs, opened.blocks, library)):
                 report_diagnostics(block.problems + block.warnings)
-                unchecked.update(block.not_registered)
+                unchecked.update(names for _, names in block.not_registered)
                 figures.merge(block.figures)
                 problems += block.problems
                 unreadable += block.unreadable
@@ -819,6 +826,12 @@ def learner_and_qualification(records: str, library: Library, learner_id: str, q
             command_line_error("QR636", f"no qualification given, and learner {learner_id} is registered for "
                                f"{len(loaded)}: `{command}` takes one", command,
                                f"give -q with one of {', '.join(loaded)}")
+        if registered and not loaded and not current_profile().qualifications:
+            command = click.get_current_context().info_name
+            command_line_error("QR636", f"no qualification given, and learner {learner_id} is registered only for "
+                               f"{word_list([repr(name) for name in registered], 'and')}, which no loaded ruleset "
+                               "gives", command, "give -q with the qualification to decide them against, or "
+                               "correct the record's QAN")
         chosen = library.qualification(loaded[0]) if loaded else the_qualification(library, None)
     qualification, body = chosen
     learner = find_learner(record_set, learner_id, records, qualification, output_format)
@@ -1090,7 +1103,7 @@ def claim(records: str, qan: str, rulesets: tuple[str, ...], output: str, force:
             for block in cohort.claimed_blocks(opened, settings, library,
                                                cohort.worker_processes(jobs, opened.blocks, library)):
                 report_diagnostics(block.problems + block.warnings)
-                unchecked.update(block.not_registered)
+                unchecked.update(names for _, names in block.not_registered)
                 gathered.add(block.ready, block.not_ready)
                 unreadable += block.unreadable
                 failed |= bool(block.problems or block.unreadable)

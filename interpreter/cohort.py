@@ -44,7 +44,7 @@ from qualrules.interpreter.records.readers import (
     Vocabulary,
     read_records,
     read_table_block,
-    title_warning,
+    header_warnings,
     unknown_registration_warning,
     unknown_unit_warning,
 )
@@ -84,9 +84,9 @@ class Block:
     warnings: tuple[Diagnostic, ...] = ()
     # The record errors of its unreadable learners, in input order (the verdicts carry them too).
     errors: tuple[Diagnostic, ...] = ()
-    # Learners decided against none of the qualifications asked, being registered only for others: how many
-    # name each set of qualifications (`Records.registrations`).
-    not_registered: Mapping[tuple[str, ...], int] = attrs.field(factory=dict)
+    # Learners decided against none of the qualifications asked, being registered only for others, in input
+    # order, each with those others (`Records.registrations`).
+    not_registered: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @attrs.frozen
@@ -114,7 +114,8 @@ def open_cohort(source: str | Path | Records, vocabulary: Vocabulary, options: R
     if (input_format or path.suffix.lower().removeprefix(".")) == "csv" and path.is_file():
         file = csv_file(path, options)
         header, rows = open_table(file)
-        warnings = tuple(filter(None, (file.decided.warning(str(path)), title_warning(str(path), header))))
+        warnings = tuple(filter(None, [file.decided.warning(str(path))])) \
+            + tuple(header_warnings(str(path), header, options))
         scan = scan_learners(file, header, LEARNERS_PER_BLOCK, ROWS_PER_BLOCK)
         if scan.grouped and scan.columnar and file.regular_quotes:
             rows.close()
@@ -389,7 +390,7 @@ class GatheredBlock:
     unreadable: tuple[Diagnostic, ...]
     all_achieved: bool
     warnings: tuple[Diagnostic, ...] = ()
-    not_registered: Mapping[tuple[str, ...], int] = attrs.field(factory=dict)  # as `Block.not_registered`
+    not_registered: tuple[tuple[str, tuple[str, ...]], ...] = ()  # as `Block.not_registered`
 
 
 def gathered_blocks(cohort: Cohort, settings: ReportSettings, library: Library, jobs: int
@@ -443,7 +444,7 @@ class ClaimBlock:
     problems: tuple[Diagnostic, ...]
     unreadable: tuple[Diagnostic, ...]
     warnings: tuple[Diagnostic, ...] = ()
-    not_registered: Mapping[tuple[str, ...], int] = attrs.field(factory=dict)  # as `Block.not_registered`
+    not_registered: tuple[tuple[str, tuple[str, ...]], ...] = ()  # as `Block.not_registered`
 
 
 def claimed_blocks(cohort: Cohort, settings: ClaimSettings, library: Library, jobs: int) -> Iterator[ClaimBlock]:
@@ -522,12 +523,12 @@ def _block_of(records: Records, rows: list[CheckRow], output_format: str, qans: 
                  tuple(error for learner in errors for error in learner), not_registered(records, qans))
 
 
-def registered_only(records: Records, qan: str) -> tuple[Records, dict[tuple[str, ...], int]]:
+def registered_only(records: Records, qan: str) -> tuple[Records, tuple[tuple[str, tuple[str, ...]], ...]]:
     """The records of the learners registered for a qualification (`Records.registered`), and
     `Block.not_registered` of the others."""
     kept = {learner for learner in records.order if records.registered(learner, qan)}
     if len(kept) == len(records.order):
-        return records, {}
+        return records, ()
     return attrs.evolve(records, order=tuple(learner for learner in records.order if learner in kept),
                         learners=tuple(learner for learner in records.learners if learner.id in kept),
                         unreadable={k: errors for k, errors in records.unreadable.items() if k in kept},
@@ -535,10 +536,10 @@ def registered_only(records: Records, qan: str) -> tuple[Records, dict[tuple[str
                         ), not_registered(records, [qan])
 
 
-def not_registered(records: Records, qans: Sequence[str]) -> dict[tuple[str, ...], int]:
+def not_registered(records: Records, qans: Sequence[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """`Block.not_registered` of some records."""
-    return collections.Counter(records.registrations[learner] for learner in records.registrations
-                               if not any(records.registered(learner, qan) for qan in qans))
+    return tuple((learner, records.registrations[learner]) for learner in records.order
+                 if not any(records.registered(learner, qan) for qan in qans))
 
 
 def _record_errors(records: Records, qans: Sequence[str]) -> list[tuple[Diagnostic, ...]]:
@@ -631,9 +632,11 @@ def _check_columns(worker: _Worker, block: ColumnarBlock, targets: Sequence[tupl
         first = numbers.flat[given[0]]
         numbers.flat[given[0]] = 0 if first == separator else pieces.number(VERDICT_START)
     errors = _record_errors(records, qans)
-    unasked = collections.Counter(columns.registrations(learner)
-                                  for learner in np.flatnonzero(plain & ~asked_any).tolist())
-    unasked.update(not_registered(records, qans))
+    # In input order: the plain learners' registrations are the columns', the others' the row reader's.
+    read_by_rows = dict(not_registered(records, qans))
+    unasked = tuple((columns.ids[k], columns.registrations(k) if plain[k] else read_by_rows[columns.ids[k]])
+                    for k in range(columns.learners) if plain[k] and not asked_any[k]
+                    or not plain[k] and columns.ids[k] in read_by_rows)
     return Block(columns.learners, (), pieces.join(numbers, extra), records.problems, len(errors), all_achieved,
                  warnings=records.warnings, errors=tuple(error for learner in errors for error in learner),
                  not_registered=unasked)
@@ -650,7 +653,7 @@ def _column_warnings(block: ColumnarBlock, columns: Columns, records: Records, v
     left_out = [unknown_unit_warning(text, location(int(block.lines[row])), vocabulary, options)
                 for row, text in columns.left_out.values()]
     unknown = [unknown_registration_warning(text, location(int(block.lines[row])), vocabulary)
-               for row, text in columns.unknown_registrations.values()]
+               for text, row in columns.unknown_registrations.items()]
     kept = [warning for warning in records.warnings if warning.code not in ("QR520", "QR548")]
     return tuple(sorted(kept + left_out + unknown, key=lambda warning: warning.location.line or 0))
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import collections
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -233,15 +232,19 @@ class Library:
                                     for column in entry.ruleset.approval_columns),
                           pathways={p.name.casefold(): p.name for entry in self.rulesets
                                     for q in entry.ruleset.qualifications for p in q.pathways},
-                          qualifications=self._registration_keys())
+                          **self._registration_keys())
 
-    def _registration_keys(self) -> dict[str, str]:
-        """`Vocabulary.qualifications`: each QAN's key, and each title's that no other qualification has."""
-        qualifications = [q for entry in self.rulesets for q in entry.ruleset.qualifications]
-        titles = collections.Counter(qualification_key(q.title) for q in qualifications)
-        keys = {qualification_key(q.title): q.qan for q in qualifications if titles[qualification_key(q.title)] == 1}
-        keys.update((qualification_key(q.qan), q.qan) for q in qualifications)
-        return keys
+    def _registration_keys(self) -> dict[str, dict]:
+        """`Vocabulary.qualifications` (each QAN's key, and each title's that no other qualification has) and
+        `Vocabulary.shared_titles`."""
+        titles: dict[str, dict[str, None]] = {}
+        for entry in self.rulesets:
+            for q in entry.ruleset.qualifications:
+                titles.setdefault(qualification_key(q.title), {})[q.qan] = None
+        keys = {key: next(iter(qans)) for key, qans in titles.items() if len(qans) == 1}
+        keys.update((qualification_key(qan), qan) for qans in titles.values() for qan in qans)
+        return {"qualifications": keys,
+                "shared_titles": {key: tuple(qans) for key, qans in titles.items() if len(qans) > 1}}
 
     def _logged_units(self) -> dict[str, LoggedUnit]:
         """Every unit declaring assessment criteria, by case-folded unit and Ofqual reference; a unit in a

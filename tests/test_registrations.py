@@ -76,7 +76,7 @@ def test_each_learner_is_decided_against_what_they_are_registered_for_on_every_p
     records = read_records(path, library.vocabulary())
     whole = cohort.check_rows(records, [library.qualification(q) for q in QANS])
     assert [(row.learner, row.qan) for row in whole] == expected
-    assert sum(cohort.not_registered(records, QANS).values()) == unchecked
+    assert len(cohort.not_registered(records, QANS)) == unchecked
 
     header, table = open_table(csv_file(path))
     by_rows = [("rows", str(path), header, block) for block in learner_blocks(table, header, 7)]
@@ -86,7 +86,7 @@ def test_each_learner_is_decided_against_what_they_are_registered_for_on_every_p
         assert decided(tasks, library, qans=QANS)[0] == expected_text
         blocks = cohort.check_blocks(cohort.Cohort(0, True, iter(tasks)), cohort.CheckSettings(QANS, "json"),
                                      library, library.vocabulary(), 1)
-        assert sum(sum(block.not_registered.values()) for block in blocks) == unchecked
+        assert sum(len(block.not_registered) for block in blocks) == unchecked
 
 
 def test_a_qan_is_matched_whatever_its_slashes_spaces_and_case_and_a_title_by_its_words():
@@ -217,8 +217,10 @@ def test_parquet_an_arrow_batch_and_a_spreadsheet_take_registrations_as_csv_does
         (learner, qan) for learner in named for qan in QANS if not named[learner] or qan in named[learner]}
     assert checked("cohort.parquet") == checked("cohort.xlsx") == expected
     batch = api.check_batch(table, QANS, library)
-    assert list(zip(*(batch.column(name).to_pylist() for name in ("learner", "qualification", "status")))) \
-        == expected
+    rows = list(zip(*(batch.column(name).to_pylist() for name in ("learner", "qualification", "status"))))
+    assert [row for row in rows if row[2] != "not registered"] == expected
+    assert [row[0] for row in rows if row[2] == "not registered"] == [
+        learner for learner, qans in named.items() if qans and not set(qans) & set(QANS)]
 
 
 def test_init_maps_a_qan_column_and_proposes_the_qualifications_it_names(tmp_path, monkeypatch, snapshot):
@@ -235,3 +237,75 @@ def test_init_maps_a_qan_column_and_proposes_the_qualifications_it_names(tmp_pat
     result = CliRunner().invoke(main, ["check", "export.csv", "--format", "json"])
     assert [(v["learner"], v["qualification"]) for v in json.loads(result.stdout)] == [
         ("A1", ISP_CERTIFICATE), ("A2", ISP_AWARD), ("A3", ISP_AWARD)]
+
+
+def test_check_batch_gives_a_learner_registered_only_elsewhere_a_row_saying_so(library):
+    import pandas as pd
+
+    from qualrules import api
+
+    frame = pd.DataFrame({"learner": ["A", "B", "C", "A"], "unit": ["L3B1", "L3B1", "L3B1", "L3B2"],
+                          "result": ["pass"] * 4, "achieved_on": ["2024-01-01"] * 4,
+                          # A column of QAN digits with a blank is one of floats in pandas.
+                          "qualification": [61037916, 61037886, 61037887, None]})
+    verdicts = api.check_batch(frame, [ISP_AWARD], library)
+    given = verdicts.astype(object).where(verdicts.notna(), None)
+    assert [(row.learner, row.qualification, row.status, list(row.unmet)) for row in given.itertuples()] == [
+        ("A", ISP_AWARD, "undetermined", ["age 18 or over: no date of birth and registration date in the record"]),
+        ("B", None, "not registered", [f"registered only for {ISP_CERTIFICATE}, none of the qualifications asked for"]),
+        ("C", None, "not registered", ["registered only for 61037887, none of the qualifications asked for"])]
+
+
+def test_one_qualification_written_two_ways_is_one_registration_and_warned_of_once_per_spelling(library, tmp_path):
+    path = tmp_path / "records.csv"
+    path.write_text("learner,unit,result,achieved_on,qualification\n"
+                    "B1,L3B1,pass,2024-01-01,610/3788/7\nB1,L3B2,pass,2024-01-01,61037887\n"
+                    "B2,L3B1,pass,2024-01-01,610/3788/7\n", encoding="utf-8")
+    records = read_records(path, library.vocabulary())
+    assert records.registrations == {"B1": ("610/3788/7",), "B2": ("610/3788/7",)}
+    assert [(w.code, w.location.line) for w in records.warnings] == [("QR548", 2), ("QR548", 3)]
+    header, _ = open_table(csv_file(path))
+    for per_block in (1, 5):
+        tasks = [("columns", block) for block in columnar_blocks(csv_file(path), header, per_block)]
+        blocks = list(cohort._warned_once(cohort.check_blocks(cohort.Cohort(0, True, iter(tasks)),
+                                                              cohort.CheckSettings(QANS, "json"), library,
+                                                              library.vocabulary(), 1)))
+        assert [(w.code, w.location.line) for b in blocks for w in b.warnings] == [("QR548", 2), ("QR548", 3)]
+        assert [entry for b in blocks for entry in b.not_registered] == [("B1", ("610/3788/7",)),
+                                                                          ("B2", ("610/3788/7",))]
+
+
+def test_a_shared_title_names_neither_qualification_and_is_told_so(tmp_path):
+    ruleset = tmp_path / "same.qual"
+    ruleset.write_text('awarding body XYZ "XYZ Awards"\n\nunit XYZ1 "One" level 2 credits 3\n\n'
+                       'qualification 700/0002/5 "Same Title"\n  units from XYZ1\n  at least 3 credits\n\n'
+                       'qualification 700/0003/7 "Same Title"\n  units from XYZ1\n  at least 3 credits\n',
+                       encoding="utf-8")
+    library = Library.load([ruleset])
+    path = tmp_path / "records.csv"
+    path.write_text("learner,unit,result,achieved_on,qualification\nT1,XYZ1,pass,2024-03-12,same title\n",
+                    encoding="utf-8")
+    [warning] = read_records(path, library.vocabulary()).warnings
+    assert (warning.code, warning.message, warning.hint) == (
+        "QR548", "'same title' in the `qualification` column is the title of 700/0002/5 and 700/0003/7, so it "
+                 "names neither: a learner registered for it alone is not checked", "give the QAN: 700/0002/5 or "
+                                                                                    "700/0003/7")
+
+
+def test_a_qan_column_not_read_is_warned_of_with_the_profile_line_that_reads_it(mixed):
+    (mixed / "qan.csv").write_text("learner,unit,result,achieved_on,QAN\nP1,L3B1,pass,2024-01-01,610/3788/6\n",
+                                   encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "qan.csv", "-q", ISP_AWARD])
+    assert "qan.csv:1: warning[QR549]: the 'QAN' column looks like the qualification each learner is registered " \
+           "for, but is not read" in result.stderr
+    assert 'add  "QAN" = "qualification"  under [columns] in qualrules.toml' in result.stderr
+
+
+def test_a_json_list_of_registrations_has_each_name_checked_for_length(library, tmp_path):
+    path = tmp_path / "records.json"
+    path.write_text(json.dumps({"learners": [{"id": "J1", "qualification": ["9" * 300, ISP_AWARD], "units": []},
+                                             {"id": "J2", "qualification": 61037916.0, "units": []}]}),
+                    encoding="utf-8")
+    records = read_records(path, library.vocabulary())
+    assert [d.code for d in records.unreadable["J1"]] == ["QR511"]
+    assert records.registrations == {"J2": (ISP_AWARD,)}

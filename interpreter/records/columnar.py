@@ -129,27 +129,38 @@ class Columns:
         `registration_names` (NO_VALUE for none), and each name no loaded ruleset gives with the row first
         naming it, as written there."""
         self.registration_names: list[str] = []
-        self.unknown_registrations: dict[str, tuple[int, str]] = {}
+        # Each name no loaded ruleset gives, as written, with the row first giving it.
+        self.unknown_registrations: dict[str, int] = {}
         self.registration = np.full(self.rows, NO_VALUE, dtype=np.int64)
         if QUALIFICATION_COLUMN not in self.block.header.position:
             return
+        import pyarrow as pa
+
+        # Names by `qualification_key`, so that one written two ways is one (its first spelling), as the row
+        # reader takes it; a name too long to read is the row reader's to report.
         index: dict[str, int] = {}
+        written_as: dict[int, str] = {}
 
         def read(text: str) -> int:
             written = text.strip()
-            if not written:
+            if not written or len(written) > CELL_LIMIT:
                 return NO_VALUE
-            name = vocabulary.qualifications.get(qualification_key(written), written)
-            return index.setdefault(name, len(index))
+            key = qualification_key(written)
+            number = index.setdefault(vocabulary.qualifications.get(key, key), len(index))
+            written_as.setdefault(number, vocabulary.qualifications.get(key, written))
+            return number
 
         column = self.block.batch.column(self.block.header.position[QUALIFICATION_COLUMN])
-        self.registration = self._decoded(column, read)
-        self.registration_names = list(index)
-        known = set(vocabulary.qualifications.values())
-        for number, name in enumerate(self.registration_names):
-            if name not in known:
-                row = int(np.flatnonzero(self.registration == number)[0])
-                self.unknown_registrations.setdefault(qualification_key(name), (row, name))
+        encoded = column.dictionary_encode() if not pa.types.is_dictionary(column.type) else column
+        self.registration = self._decoded(encoded, read)
+        self.registration_names = [written_as[number] for number in range(len(index))]
+        # Each spelling of a name no loaded ruleset gives, at its first row, as the row reader warns of it.
+        spellings = encoded.dictionary.to_pylist()
+        codes, rows = np.unique(encoded.indices.to_numpy(zero_copy_only=False), return_index=True)
+        for row, code in sorted(zip(rows.tolist(), codes.tolist())):
+            written = spellings[code].strip()
+            if written and len(written) <= CELL_LIMIT and qualification_key(written) not in vocabulary.qualifications:
+                self.unknown_registrations.setdefault(written, row)
 
     def asked(self, qan: str) -> "np.ndarray":
         """Per learner, whether they are decided against the qualification: those naming no qualification are

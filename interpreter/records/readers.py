@@ -38,6 +38,8 @@ REQUIRED_COLUMNS = ("learner", "unit", "result", "achieved_on")
 OPTIONAL_COLUMNS = ("registered_on", "date_of_birth")
 # The pathway (endorsed title) a learner is registered for: read where a loaded qualification declares one.
 PATHWAY_COLUMN = "pathway"
+# A number written with a fraction of zeros (`61037916.0`): digits that some program took for a number.
+WHOLE_NUMBER = re.compile(r"\d+\.0+")
 # The qualification a learner is registered for, by QAN or title: a learner naming any is decided only
 # against the qualifications they name.
 QUALIFICATION_COLUMN = "qualification"
@@ -122,6 +124,8 @@ class Vocabulary:
     pathways: Mapping[str, str] = attrs.field(factory=dict)
     # `qualification_key` of each loaded qualification's QAN, and of its title where no other has it -> the QAN.
     qualifications: Mapping[str, str] = attrs.field(factory=dict)
+    # `qualification_key` of a title several loaded qualifications have -> their QANs, which it cannot name.
+    shared_titles: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
 
 
 def qualification_key(text: str) -> str:
@@ -525,6 +529,31 @@ def header_row(rows: Iterator[tuple[int, list[Any]]]) -> tuple[int, list[Any], t
     return (*first, ()) if first else (1, [], ())
 
 
+def header_warnings(file: str, header: Header, options: ReadOptions) -> list[Diagnostic]:
+    """What a table's header says that a reader should know before its rows: a title above it (QR547), a
+    column of registrations not read (QR549)."""
+    return [warning for warning in (title_warning(file, header), unread_registrations_warning(file, header, options))
+            if warning is not None]
+
+
+def unread_registrations_warning(file: str, header: Header, options: ReadOptions) -> Diagnostic | None:
+    """QR549: no column is read as the qualification each learner is registered for, but one is headed as
+    systems head it (`QAN`, `Learning Aim Reference`): without it every learner is decided against every
+    qualification asked for, those they are not on too."""
+    from qualrules.interpreter.records.synonyms import likely_field  # it reads this module's FIELDS
+
+    if QUALIFICATION_COLUMN in header.position:
+        return None
+    heading = next((heading for heading in header.others if likely_field(heading) == QUALIFICATION_COLUMN), None)
+    if heading is None:
+        return None
+    return Diagnostic("QR549", Severity.WARNING, f"the {heading!r} column looks like the qualification each learner "
+                      "is registered for, but is not read: every learner is decided against every qualification "
+                      "asked for", Location(file, header.line, element=None if header.row_word == "line"
+                                            else f"row {header.line}"),
+                      f"to decide each against their own, {options.fix('columns', (heading, QUALIFICATION_COLUMN))}")
+
+
 def title_warning(file: str, header: Header) -> Diagnostic | None:
     """The warning that rows above a table's header were read as its title (QR547), or None."""
     if not header.titles:
@@ -615,7 +644,7 @@ class _Reader:
         self.registrations: dict[str, dict[str, None]] = {}
         # Each learner's rows left out for naming a unit in no loaded catalogue.
         self.unread: dict[str, list[UnreadUnit]] = {}
-        # Registrations no loaded ruleset gives already warned about (`qualification_key`): once per file.
+        # Registrations no loaded ruleset gives already warned about, as written: each once per file.
         self.unknown_registrations: set[str] = set()
         # A row repeating the header was warned about (QR519): once per file.
         self.header_repeated = False
@@ -771,12 +800,15 @@ class _Reader:
         text = _cell(value)
         if not text:
             return
+        if WHOLE_NUMBER.fullmatch(text):  # a learning aim reference that a spreadsheet or JSON made a number
+            text = text.partition(".")[0]
         key = qualification_key(text)
         qan = self.vocabulary.qualifications.get(key)
-        if qan is None and key not in self.unknown_registrations:
-            self.unknown_registrations.add(key)
+        if qan is None and text not in self.unknown_registrations:
+            self.unknown_registrations.add(text)
             self.warnings.append(unknown_registration_warning(text, location, self.vocabulary))
-        self.registrations.setdefault(learner, {})[qan or text] = None
+        # One qualification written two ways is one registration, named as first written.
+        self.registrations.setdefault(learner, {}).setdefault(key, qan or text)
 
     def _attempt(self, learner: str, unit: Any, result: Any, achieved_on: Any, location: Location,
                  approvals: Mapping[str, Any] = MappingProxyType({})) -> None:
@@ -848,7 +880,7 @@ class _Reader:
                 attributes={key: value for key, (value, _) in self.attributes[learner].items()},
             ))
         unreadable = {learner: tuple(self.errors[learner]) for learner in self.order if learner in self.errors}
-        registrations = {learner: tuple(self.registrations[learner]) for learner in read
+        registrations = {learner: tuple(self.registrations[learner].values()) for learner in read
                          if learner in self.registrations}
         return Records(tuple(self.order), tuple(learners), unreadable, tuple(self.problems), tuple(self.warnings),
                        registrations)
@@ -965,8 +997,7 @@ class _Reader:
     def read_rows(self, rows: Iterable[tuple[int, list[Any]]], row_word: str) -> None:
         rows = iter(rows)
         header = read_header(self.file, rows, row_word, self.options)
-        if (warning := title_warning(self.file, header)) is not None:
-            self.warnings.append(warning)
+        self.warnings += header_warnings(self.file, header, self.options)
         self.read_body(rows, header)
 
     def read_body(self, rows: Iterable[tuple[int, list[Any]]], header: "Header") -> None:
@@ -1211,7 +1242,7 @@ class _Reader:
             self._error(learner, "QR506", '"qualification" must be a QAN, or a list of QANs, as text', location,
                         hint='"qualification": "610/3788/6"')
             return False
-        if self._too_long(learner, {QUALIFICATION_COLUMN: name for name in named}, location):
+        if any([self._too_long(learner, {QUALIFICATION_COLUMN: name}, location) for name in named]):
             return False
         for name in named:
             self._registration(learner, name, location)
@@ -1273,9 +1304,15 @@ def unknown_unit_warning(text: str, location: Location, vocabulary: Vocabulary,
 
 
 def unknown_registration_warning(text: str, location: Location, vocabulary: Vocabulary) -> Diagnostic:
-    """QR548: a qualification named in the qualification column that no loaded ruleset gives, named once per
-    file at its first row."""
-    return Diagnostic("QR548", Severity.WARNING, f"{text!r} in the `{QUALIFICATION_COLUMN}` column is no loaded "
+    """QR548: a qualification named in the qualification column that no loaded ruleset gives, or a title
+    several have, named once per file at its first row."""
+    shown = repr(text if len(text) <= 60 else text[:60] + "...")
+    shared = vocabulary.shared_titles.get(qualification_key(text))
+    if shared:
+        return Diagnostic("QR548", Severity.WARNING, f"{shown} in the `{QUALIFICATION_COLUMN}` column is the title "
+                          f"of {word_list(list(shared), 'and')}, so it names neither: a learner registered for it "
+                          "alone is not checked", location, f"give the QAN: {word_list(list(shared), 'or')}")
+    return Diagnostic("QR548", Severity.WARNING, f"{shown} in the `{QUALIFICATION_COLUMN}` column is no loaded "
                       "qualification's QAN or title: a learner registered for it alone is not checked",
                       location, _registration_hint(text, vocabulary)
                       or "give the QAN as the specification does, or the ruleset that declares it with --ruleset")
