@@ -493,15 +493,17 @@ def check(records: str, qans: tuple[str, ...], rulesets: tuple[str, ...], output
         write_check(decided(), target.format, handle)
     if target.path is not None:
         click.echo(f"wrote {target.path}: {plural(run.learners - sum(unchecked.values()), 'learner')}")
-    tell_not_registered(unchecked)
+    tell_not_registered(unchecked, library)
     sys.exit(EXIT_USAGE if outcome["failed"] or left_out else EXIT_OK if outcome["achieved"] else EXIT_FAILED)
 
 
-def tell_not_registered(unchecked: Mapping[tuple[str, ...], int]) -> None:
+def tell_not_registered(unchecked: Mapping[tuple[str, ...], int], library: Library) -> None:
     """How many learners were decided against none of the qualifications asked, being registered only for
-    others (`cohort.Block.not_registered`), and which those are, the most named first."""
+    others (`cohort.Block.not_registered`), and which those are, the most named first: a loaded one by its
+    QAN, any other as written, quoted and escaped (it may hold anything)."""
     if not unchecked:
         return
+    loaded = set(library.vocabulary().qualifications.values())
     # One name written two ways in different blocks is one, as first written.
     named: collections.Counter = collections.Counter()
     spelt: dict[str, str] = {}
@@ -510,7 +512,8 @@ def tell_not_registered(unchecked: Mapping[tuple[str, ...], int]) -> None:
         for name in qualifications:
             spelt.setdefault(qualification_key(name), name)
         named.update(dict.fromkeys(keys, learners))
-    shown = [f"{spelt[key]} ({learners:,})" for key, learners in named.most_common(8)]
+    shown = [f"{spelt[key] if spelt[key] in loaded else escaped(repr(spelt[key]))} ({learners:,})"
+             for key, learners in named.most_common(8)]
     more = f" and {plural(len(named) - 8, 'other')}" if len(named) > 8 else ""
     tell(f"qualrules: {plural(sum(unchecked.values()), 'learner')} not checked, registered only for other "
          f"qualifications: {', '.join(shown)}{more}")
@@ -613,7 +616,7 @@ def report(records: str, qan: str, rulesets: tuple[str, ...], output: str, force
     with results_file(target, (records, *rulesets), force) as handle:
         write(handle, page)
     report_diagnostics(unreadable)
-    tell_not_registered(unchecked)
+    tell_not_registered(unchecked, library)
     # With the page on standard output, what was written is said on stderr, beside the diagnostics.
     tell(f"wrote {'the page' if target.path is None else output}: {summary}", target.path is None)
     sys.exit(EXIT_USAGE if failed else EXIT_OK if achieved else EXIT_FAILED)
@@ -1115,7 +1118,7 @@ def claim(records: str, qan: str, rulesets: tuple[str, ...], output: str, force:
         for not_ready in claim_file.not_ready_notes(qualification, gathered.not_ready_learners()):
             note(not_ready)
         ready, not_ready = gathered.ready, gathered.not_ready
-    tell_not_registered(unchecked)
+    tell_not_registered(unchecked, library)
     tell(f"wrote {'the claim' if target.path is None else output}: {plural(ready, 'learner')} ready to claim, "
          f"{not_ready:,} not ready", target.path is None)
     sys.exit(EXIT_USAGE if failed else EXIT_FAILED if not_ready else EXIT_OK)

@@ -182,7 +182,7 @@ def test_claim_and_report_take_only_the_learners_registered_for_the_qualificatio
     assert "learner 'A003' is not ready" in result.stderr  # who names no qualification is on any
     assert "'A001'" not in result.stderr and "A005" not in result.stderr
     assert "qualrules: 3 learners not checked, registered only for other qualifications: 610/3788/6 (1), " \
-           "610/3788/7 (1), 600/5929/1 (1)" in result.stderr
+           "'610/3788/7' (1), 600/5929/1 (1)" in result.stderr
     assert result.exit_code == 1  # not 2: A005's record error concerns another qualification
     page = CliRunner().invoke(main, ["report", "mixed.csv", "-q", ISP_AWARD, "-o", "report.html"])
     assert page.exit_code == 1
@@ -299,6 +299,17 @@ def test_a_qan_column_not_read_is_warned_of_with_the_profile_line_that_reads_it(
     assert "qan.csv:1: warning[QR549]: the 'QAN' column looks like the qualification each learner is registered " \
            "for, but is not read" in result.stderr
     assert 'add  "QAN" = "qualification"  under [columns] in qualrules.toml' in result.stderr
+
+
+def test_the_not_checked_line_quotes_and_escapes_a_name_no_ruleset_gives(mixed):
+    (mixed / "hostile.csv").write_text("learner,unit,result,achieved_on,qualification\n"
+                                       "A,L3B1,pass,2024-03-12,610/3791/6\x1b]0;title\x07\n"
+                                       "B,L3B1,pass,2024-03-12,610/3788/6\x1b[2J\n"
+                                       "C,L3B1,pass,2024-03-12,\uff16\uff11\uff10/3791/6\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "hostile.csv", "-q", ISP_CERTIFICATE])
+    assert result.stderr.splitlines()[-1] == (
+        "qualrules: 3 learners not checked, registered only for other qualifications: "
+        "'610/3791/6\\x1b]0;title\\x07' (1), '610/3788/6\\x1b[2J' (1), 610/3791/6 (1)")
 
 
 def test_a_json_list_of_registrations_has_each_name_checked_for_length(library, tmp_path):

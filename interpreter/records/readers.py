@@ -13,6 +13,7 @@ import io
 import itertools
 import json
 import re
+import unicodedata
 from pathlib import Path
 from types import MappingProxyType
 from typing import IO, Any, Collection, Iterable, Iterator, Mapping
@@ -130,8 +131,8 @@ class Vocabulary:
 
 def qualification_key(text: str) -> str:
     """A QAN or title as compared: letters and digits only, case-folded, so that `610/3788/6`, `6103788 6` and
-    the learning aim reference `61037886` are one."""
-    return "".join(character for character in text.casefold() if character.isalnum())
+    the learning aim reference `61037886` are one (and full-width digits are digits)."""
+    return "".join(character for character in unicodedata.normalize("NFKC", text).casefold() if character.isalnum())
 
 
 def read_records(path: str | Path, vocabulary: Vocabulary, options: ReadOptions = DEFAULT_OPTIONS,
@@ -711,7 +712,8 @@ class _Reader:
                             hint=self.unit_hints[text])
                 return None
             unread = self.unread.setdefault(learner, [])
-            if all(u.text != text for u in unread):  # a unit's first row: a log gives it a row per criterion
+            # A unit's first row, in any letter case: a log gives it a row per criterion.
+            if all(u.text.casefold() != text.casefold() for u in unread):
                 unread.append(UnreadUnit(text, location, self.unit_hints[text]))
             if text.casefold() not in self.unknown_units:
                 self.unknown_units.add(text.casefold())

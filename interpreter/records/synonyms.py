@@ -154,10 +154,16 @@ _LOOK_ALIKE = str.maketrans({"i": "1", "l": "1", "|": "1", "o": "0"})
 
 def look_alike_units(cell: str, refs: Iterable[str]) -> list[str]:
     """The references of `refs` a unit cell is once letters and digits that look alike are taken as one
-    (`L3BI` for `L3B1`, `8570-2O5` for `8570-205`), and it is not already."""
+    (`L3BI` for `L3B1`, `8570-2O5` for `8570-205`), also without a reference's scheme prefix (`2O5` for
+    `8570-205`, as `likely_units` takes `205`), and it is not already."""
     written = _compact(cell).translate(_LOOK_ALIKE)
-    return sorted(ref for ref in refs if _compact(ref).translate(_LOOK_ALIKE) == written
-                  and _compact(ref) != _compact(cell))
+    found = set()
+    for ref in refs:
+        prefix, _, number = ref.rpartition("-")
+        for form in (ref, number) if prefix else (ref,):
+            if _compact(form).translate(_LOOK_ALIKE) == written and _compact(form) != _compact(cell):
+                found.add(ref)
+    return sorted(found)
 
 
 def _compact(text: str) -> str:
