@@ -75,3 +75,11 @@ def test_an_unknown_unit_refused_as_an_error_gets_the_same_hint(tmp_path):
     records = read_records(path, Library.load().vocabulary(), ReadOptions(unknown_units="error"))
     [error] = records.unreadable["T1"]
     assert (error.code, error.hint) == ("QR501", "did you mean `L3B1`?")
+
+
+def test_the_report_shows_each_learner_s_units_not_read(typo):
+    assert CliRunner().invoke(main, ["report", "typo.csv", "-q", AWARD, "-o", "report.html"]).exit_code == 1
+    page = (typo / "report.html").read_text(encoding="utf-8")
+    assert page.count("Not read from the record") == 1  # T1's; T2 holds none
+    assert ('<tr><th scope="row">L3BI</th><td>line 3</td><td>in no loaded catalogue, so not counted; did you mean '
+            '`L3B1`?</td></tr>') in page

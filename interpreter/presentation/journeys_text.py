@@ -101,9 +101,7 @@ def unread_lines(unread: Sequence[UnreadUnit]) -> list[str]:
         return []
     lines = []
     for unit in unread:
-        source = unit.source
-        where = (source.element or f"line {source.line}") if source and (source.element or source.line) else ""
-        said = f"{unit.text!r}" + (f" ({where})" if where else "") + ": in no loaded catalogue, so not counted"
+        said = f"{unit.text!r}" + (f" ({unit.where})" if unit.where else "") + ": in no loaded catalogue, so not counted"
         lines.append([escaped(said + (f"; {unit.hint}" if unit.hint else ""))])
     return ["", click.style("Not read from the record", bold=True)] + branches(lines)
 

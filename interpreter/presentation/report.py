@@ -35,7 +35,7 @@ from qualrules.interpreter.diagnostics import Diagnostic, escaped, render_plain,
 from qualrules.interpreter.engine.evaluator import RuleOutcome, Status, Verdict, evaluate_many
 from qualrules.interpreter.grades import UnitGrade, next_grade
 from qualrules.interpreter.records.achievement import Stage
-from qualrules.interpreter.records.learner import Learner
+from qualrules.interpreter.records.learner import Learner, UnreadUnit
 from qualrules.interpreter.records.readers import Records
 from qualrules.interpreter.engine.planner import Plan, PlanStatus, finish_measure, plan
 from qualrules.interpreter.wording import credits_text, glh_text, measure_word, plural
@@ -102,6 +102,8 @@ class LearnerReport:
     errors: tuple[Diagnostic, ...] = ()
     # From the learner's achievement log: the pool units with declared criteria that do not count yet.
     unfinished: tuple[UnitCriteria, ...] = ()
+    # The record's units in no loaded catalogue (`Learner.unread_units`).
+    unread: tuple[UnreadUnit, ...] = ()
 
     @property
     def standing(self) -> Standing:
@@ -366,7 +368,7 @@ def learner_report(qualification: CompiledQualification, learner: Learner, verdi
                    counts: Callable[[str], bool]) -> LearnerReport:
     """One learner in full: the verdict and, unless achieved, the cheapest plan by credits."""
     route = None if verdict.achieved else plan(qualification, learner, counts, minimise=finish_measure(qualification))
-    return LearnerReport(learner.id, verdict, route)
+    return LearnerReport(learner.id, verdict, route, unread=learner.unread_units)
 
 
 def cohort_counts(standings: Iterable[Standing], counted: Sequence[Standing] = IN_FULL_STANDINGS
@@ -752,6 +754,7 @@ def _learner(q: CompiledQualification, number: int, entry: LearnerReport) -> str
                          + "</p>")
         parts.append(_rules(q, verdict, entry.plan))
         parts.append(_units(q, verdict))
+        parts.append(_unread(entry.unread))
         parts.append(_unfinished(entry.unfinished))
         parts.append(_plan(q, verdict, entry.plan))
     parts.append("</section>")
@@ -866,6 +869,21 @@ def _units(q: CompiledQualification, verdict: Verdict) -> str:
         )
     parts.append("</div>")
     return "\n".join(parts)
+
+
+def _unread(unread: Sequence[UnreadUnit]) -> str:
+    """The record's units in no loaded catalogue, which nothing counted, with what each probably is: a unit
+    mistyped there would otherwise look like one still to take."""
+    if not unread:
+        return ""
+    rows = "".join(
+        f'<tr><th scope="row">{escape(unit.text)}</th>'
+        f'<td>{escape(unit.where)}</td>'
+        f'<td>in no loaded catalogue, so not counted{escape("; " + unit.hint) if unit.hint else ""}</td></tr>'
+        for unit in unread)
+    return (f'<table class="surplus"><caption>Not read from the record ({plural(len(unread), "unit")})</caption>'
+            '<thead><tr><th scope="col">Unit</th><th scope="col">Where</th><th scope="col">Why</th></tr></thead>'
+            f"<tbody>{rows}</tbody></table>")
 
 
 def _or_dash(value: int | None) -> str:

@@ -32,6 +32,14 @@ class UnreadUnit:
     source: Location | None
     hint: str | None
 
+    @property
+    def where(self) -> str:
+        """The row, as a person reads it: `line 5`, `row 5` of a sheet, `learners[0].units[2]`; or nothing."""
+        source = self.source
+        if source is None:
+            return ""
+        return source.element or (f"line {source.line}" if source.line else "")
+
     def to_json(self) -> dict:
         source = self.source or Location("")
         return {"unit": self.text, "file": source.file or None, "line": source.line, "element": source.element,
