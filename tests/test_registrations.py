@@ -30,6 +30,7 @@ WRITTEN = {
     "isp level 3 award in understanding organisations and sales communication": (ISP_AWARD,),
     ILM: (ILM,),
     "610/3788/7": ("610/3788/7",),  # no loaded ruleset gives it
+    "61037916.0": (ISP_AWARD,),  # a learning aim reference some program wrote as a number
 }
 
 

@@ -22,6 +22,7 @@ from qualrules.interpreter.records.dates import DateForms, DateProblem
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, ReadOptions
 from qualrules.interpreter.records.readers import (
     CELL_LIMIT, PATHWAY_COLUMN, QUALIFICATION_COLUMN, Header, Vocabulary, normalised_result, qualification_key,
+    registration_text,
 )
 
 if TYPE_CHECKING:
@@ -142,7 +143,7 @@ class Columns:
         written_as: dict[int, str] = {}
 
         def read(text: str) -> int:
-            written = text.strip()
+            written = registration_text(text)
             if not written or len(written) > CELL_LIMIT:
                 return NO_VALUE
             key = qualification_key(written)
@@ -158,7 +159,7 @@ class Columns:
         spellings = encoded.dictionary.to_pylist()
         codes, rows = np.unique(encoded.indices.to_numpy(zero_copy_only=False), return_index=True)
         for row, code in sorted(zip(rows.tolist(), codes.tolist())):
-            written = spellings[code].strip()
+            written = registration_text(spellings[code])
             if written and len(written) <= CELL_LIMIT and qualification_key(written) not in vocabulary.qualifications:
                 self.unknown_registrations.setdefault(written, row)
 

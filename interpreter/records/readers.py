@@ -129,6 +129,13 @@ class Vocabulary:
     shared_titles: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
 
 
+def registration_text(cell: str) -> str:
+    """A qualification cell as a registration reads it: stripped, and a learning aim reference that a
+    spreadsheet, JSON or CSV writer made a number (`61037916.0`) as its digits."""
+    written = cell.strip()
+    return written.partition(".")[0] if WHOLE_NUMBER.fullmatch(written) else written
+
+
 def qualification_key(text: str) -> str:
     """A QAN or title as compared: letters and digits only, case-folded, so that `610/3788/6`, `6103788 6` and
     the learning aim reference `61037886` are one (and full-width digits are digits)."""
@@ -641,8 +648,8 @@ class _Reader:
         self.attributes: dict[str, dict[str, tuple[str, Location]]] = {}
         # Each learner's pathway, as its loaded qualification names it, with the row first giving it.
         self.pathways: dict[str, tuple[str, Location]] = {}
-        # The qualifications each learner's rows name, in order (`Records.registrations`).
-        self.registrations: dict[str, dict[str, None]] = {}
+        # The qualifications each learner's rows name, in order, by `qualification_key` (`Records.registrations`).
+        self.registrations: dict[str, dict[str, str]] = {}
         # Each learner's rows left out for naming a unit in no loaded catalogue.
         self.unread: dict[str, list[UnreadUnit]] = {}
         # Registrations no loaded ruleset gives already warned about, as written: each once per file.
@@ -799,11 +806,9 @@ class _Reader:
 
     def _registration(self, learner: str, value: Any, location: Location) -> None:
         """A qualification a learner's row names; one no loaded ruleset gives is warned about (QR548)."""
-        text = _cell(value)
+        text = registration_text(_cell(value))
         if not text:
             return
-        if WHOLE_NUMBER.fullmatch(text):  # a learning aim reference that a spreadsheet or JSON made a number
-            text = text.partition(".")[0]
         key = qualification_key(text)
         qan = self.vocabulary.qualifications.get(key)
         if qan is None and text not in self.unknown_registrations:
