@@ -795,6 +795,10 @@ learner_option = click.option("--learner", "learner_id", required=True, multiple
 one_qualification_option = click.option(
     "-q", "--qualification", "qan", multiple=True, callback=_given_once,
     help="QAN of the qualification, e.g. 610/3788/6 (default: the profile's `qualifications`, when it names one).")
+learner_qualification_option = click.option(
+    "-q", "--qualification", "qan", multiple=True, callback=_given_once,
+    help="QAN of the qualification, e.g. 610/3788/6 (default: the one the learner's rows name; else the "
+         "profile's `qualifications`, when it names one).")
 
 
 def the_qualification(library: Library, qan: str | None):
@@ -975,7 +979,7 @@ def pool_refs(library: Library, qualification, refs: tuple[str, ...], option: st
 @click.argument("records", type=click.Path(allow_dash=True))
 @input_format_option
 @learner_option
-@one_qualification_option
+@learner_qualification_option
 @ruleset_option
 @text_format_option
 def explain(records: str, learner_id: str, qan: str, rulesets: tuple[str, ...], output_format: str) -> None:
@@ -1012,7 +1016,7 @@ def grade_plan(qualification, body, learner: Learner, target: str, excluded, out
 @click.argument("records", type=click.Path(allow_dash=True))
 @input_format_option
 @learner_option
-@one_qualification_option
+@learner_qualification_option
 @click.option("--minimise", type=click.Choice(list(planner.MINIMISABLE)),
               help="What the plan keeps as small as possible.  [default: credits, or glh where the units are "
                    "sized in GLH only, as explain's cheapest finish]")
@@ -1128,7 +1132,7 @@ def claim(records: str, qan: str, rulesets: tuple[str, ...], output: str, force:
 @click.argument("records", type=click.Path(allow_dash=True))
 @input_format_option
 @learner_option
-@one_qualification_option
+@learner_qualification_option
 @ruleset_option
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, allow_dash=True),
               help="The HTML file to write (replaced whole, never left half-written; never an input; "
