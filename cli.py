@@ -827,7 +827,8 @@ def learner_and_qualification(records: str, library: Library, learner_id: str, q
     record_set = read_learners(records, library, learner_id)
     registered = record_set.registrations.get(learner_id, ())
     if chosen is None:
-        loaded = [name for name in registered if name in library.vocabulary().qualifications.values()]
+        known = set(library.vocabulary().qualifications.values())
+        loaded = [name for name in registered if name in known]
         if len(loaded) > 1:
             command = click.get_current_context().info_name
             command_line_error("QR636", f"no qualification given, and learner {learner_id} is registered for "

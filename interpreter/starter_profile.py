@@ -24,7 +24,7 @@ from qualrules.interpreter.records.log_checks import CRITERION_RESULT_WORDS, CRI
 from qualrules.interpreter.records.options import DEFAULT_OPTIONS, toml_string
 from qualrules.interpreter.records.readers import (
     FIELDS, QUALIFICATION_COLUMN, csv_delimiter, csv_rows, header_row, normalised_result, qualification_key,
-    required_columns, spreadsheet_rows,
+    registration_text, required_columns, spreadsheet_rows,
 )
 from qualrules.interpreter.records.text import decoded
 from qualrules.interpreter.records.approvals import column_key
@@ -65,7 +65,7 @@ def starter_profile(path: Path, library: Library) -> str:
         unit = cell(where.get("unit"))
         if unit:
             units.setdefault(unit.casefold(), unit)
-        registration = cell(where.get(QUALIFICATION_COLUMN))
+        registration = registration_text(cell(where.get(QUALIFICATION_COLUMN)))
         if registration:
             registrations[registration] += 1
         for index, counts in told.items():
@@ -91,7 +91,7 @@ def starter_profile(path: Path, library: Library) -> str:
     # The qualifications are those holding the file's units as the proposal reads them.
     read_as = {key for key in units if key in vocabulary.unit_refs}
     read_as |= {refs[0].casefold() for refs in unlisted.values() if len(refs) == 1}
-    out += reading + _qualifications(library, read_as, registrations)
+    out += reading + _qualifications(library, vocabulary.qualifications, read_as, registrations)
     unknown = sorted(text for text, refs in unlisted.items() if not refs)
     if unknown:
         shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
@@ -212,16 +212,18 @@ def _units(unlisted: dict[str, list[str]]) -> list[str]:
     return lines
 
 
-def _qualifications(library: Library, units: set[str], registrations: Mapping[str, int]) -> list[str]:
+def _qualifications(library: Library, keys: Mapping[str, str], units: set[str],
+                    registrations: Mapping[str, int]) -> list[str]:
     """A commented `qualifications` line naming the loaded qualifications the file's qualification column
-    names, the most rows first, or else those that hold most of the file's units (case-folded references)."""
-    keys = library.vocabulary().qualifications
+    names (`keys`: `Vocabulary.qualifications`), the most rows first, or else those that hold most of the
+    file's units (case-folded references)."""
     named: collections.Counter = collections.Counter()
     for text, rows in registrations.items():
-        named[keys.get(qualification_key(text), "")] += rows
+        if qualification_key(text) in keys:
+            named[keys[qualification_key(text)]] += rows
     unknown = [text for text in registrations if qualification_key(text) not in keys]
-    held = [(-rows, qan) for qan, rows in named.items() if qan]
-    if not held:
+    held = [(-rows, qan) for qan, rows in named.items()]
+    if not named:
         for qan, (q, _) in library.qualifications.items():
             count = sum(1 for key in units if q.index.get(q.catalogue_refs.get(key, "")) is not None)
             if count:
@@ -229,7 +231,7 @@ def _qualifications(library: Library, units: set[str], registrations: Mapping[st
     proposed = [qan for _, qan in sorted(held)[:QUALIFICATIONS_PROPOSED]]
     lines = ["# The qualifications `qualrules check` checks when no -q is given (`qualrules list` names them)."]
     if proposed:
-        lines.append("# The file's qualification column names these; keep the ones you check:" if named.keys() - {""}
+        lines.append("# The file's qualification column names these; keep the ones you check:" if named
                      else "# These hold the most of the file's units; keep the ones you check:")
     lines.append(f"# qualifications = [{', '.join(toml_string(qan) for qan in proposed)}]")
     if unknown:

@@ -99,10 +99,8 @@ def unread_lines(unread: Sequence[UnreadUnit]) -> list[str]:
     there would otherwise be one a plan tells the learner to take."""
     if not unread:
         return []
-    lines = []
-    for unit in unread:
-        said = f"{unit.text!r}" + (f" ({unit.where})" if unit.where else "") + ": in no loaded catalogue, so not counted"
-        lines.append([escaped(said + (f"; {unit.hint}" if unit.hint else ""))])
+    lines = [[escaped(f"{unit.text!r}" + (f" ({unit.where})" if unit.where else "") + f": {unit.why}")]
+             for unit in unread]
     return ["", click.style("Not read from the record", bold=True)] + branches(lines)
 
 

@@ -879,7 +879,7 @@ def _unread(unread: Sequence[UnreadUnit]) -> str:
     rows = "".join(
         f'<tr><th scope="row">{escape(unit.text)}</th>'
         f'<td>{escape(unit.where)}</td>'
-        f'<td>in no loaded catalogue, so not counted{escape("; " + unit.hint) if unit.hint else ""}</td></tr>'
+        f'<td>{escape(unit.why)}</td></tr>'
         for unit in unread)
     return (f'<table class="surplus"><caption>Not read from the record ({plural(len(unread), "unit")})</caption>'
             '<thead><tr><th scope="col">Unit</th><th scope="col">Where</th><th scope="col">Why</th></tr></thead>'

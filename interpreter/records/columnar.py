@@ -166,10 +166,10 @@ class Columns:
     def asked(self, qan: str) -> "np.ndarray":
         """Per learner, whether they are decided against the qualification: those naming no qualification are
         decided against any (`Records.registered`)."""
-        named = self._any_per_learner(self.registration != NO_VALUE)
+        unnamed = ~self._any_per_learner(self.registration != NO_VALUE)
         if qan not in self.registration_names:
-            return ~named
-        return ~named | self._any_per_learner(self.registration == self.registration_names.index(qan))
+            return unnamed
+        return unnamed | self._any_per_learner(self.registration == self.registration_names.index(qan))
 
     def registrations(self, learner: int) -> tuple[str, ...]:
         """The qualifications a learner's rows name, in order."""

@@ -40,6 +40,11 @@ class UnreadUnit:
             return ""
         return source.element or (f"line {source.line}" if source.line else "")
 
+    @property
+    def why(self) -> str:
+        """Why it is not counted, and what it probably is."""
+        return "in no loaded catalogue, so not counted" + (f"; {self.hint}" if self.hint else "")
+
     def to_json(self) -> dict:
         source = self.source or Location("")
         return {"unit": self.text, "file": source.file or None, "line": source.line, "element": source.element,

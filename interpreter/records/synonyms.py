@@ -156,12 +156,13 @@ def look_alike_units(cell: str, refs: Iterable[str]) -> list[str]:
     """The references of `refs` a unit cell is once letters and digits that look alike are taken as one
     (`L3BI` for `L3B1`, `8570-2O5` for `8570-205`), also without a reference's scheme prefix (`2O5` for
     `8570-205`, as `likely_units` takes `205`), and it is not already."""
-    written = _compact(cell).translate(_LOOK_ALIKE)
+    compact = _compact(cell)
+    written = compact.translate(_LOOK_ALIKE)
     found = set()
     for ref in refs:
         prefix, _, number = ref.rpartition("-")
-        for form in (ref, number) if prefix else (ref,):
-            if _compact(form).translate(_LOOK_ALIKE) == written and _compact(form) != _compact(cell):
+        for form in map(_compact, (ref, number) if prefix else (ref,)):
+            if form.translate(_LOOK_ALIKE) == written and form != compact:
                 found.add(ref)
     return sorted(found)
 
